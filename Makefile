@@ -1,0 +1,42 @@
+# landrelease — two commands: `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint typecheck sysdeps bench clean help
+
+help:
+	@echo "make demo   set up everything and run the main job on the built-in scenario"
+	@echo "make test   run the whole test suite (lint, types, tests; starts a throwaway PostGIS)"
+	@echo "make bench  print the benchmarks"
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -r requirements.lock
+	$(BIN)/python -m pip install -q --no-deps -e .
+	@touch $(STAMP)
+
+sysdeps:
+	@bash scripts/system-deps.sh || true
+
+demo: $(STAMP) sysdeps
+	$(BIN)/landrelease demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check landrelease tests benchmarks
+	$(BIN)/ruff format --check landrelease tests benchmarks
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+test: $(STAMP) sysdeps lint typecheck
+	bash scripts/run-tests.sh
+
+bench: $(STAMP) sysdeps
+	$(BIN)/python benchmarks/import_bench.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache demo-output

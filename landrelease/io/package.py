@@ -1,0 +1,388 @@
+"""Import, validate and export an evidence package.
+
+:func:`import_package` reads every layer of a package in bounded batches,
+checks each record, and merges the valid ones into the workspace inside one
+transaction. If any record breaks a rule, nothing is written unless the user
+asked to keep the valid records. :func:`validate_package` is the same import
+run against a throw-away workspace and rolled back: the rules, the messages
+and the counts are exactly those a real import would give.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+
+from landrelease.domain import LAYERS, FieldKind, Layer
+from landrelease.errors import DataError, Issue, IssueLog, Severity, UsageError
+from landrelease.io.sources import check_file, discover, read_batches
+from landrelease.io.validate import LayerChecker
+from landrelease.store import Workspace, WriteContext, WriteCounts, default_actor
+from landrelease.store.sql import now_iso, quote
+
+Progress = Callable[[str, int], None]
+"""Called with (file shown to the user, records read so far in that file)."""
+
+REFERENCES: tuple[tuple[str, str, str, str], ...] = (
+    ("activities", "hazard_id", "hazards", "hazard_id"),
+    ("findings", "activity_id", "activities", "activity_id"),
+    ("qa_visits", "activity_id", "activities", "activity_id"),
+    ("eore_sessions", "settlement_id", "settlements", "settlement_id"),
+)
+"""(layer, field, referenced layer, referenced field): a dangling reference is a warning."""
+
+
+@dataclass
+class LayerReport:
+    layer: str
+    file: str
+    records: int = 0
+    valid: int = 0
+    written: WriteCounts = field(default_factory=WriteCounts)
+
+
+@dataclass
+class ImportReport:
+    """What an import (or a validation) found and did."""
+
+    package: str
+    layers: list[LayerReport] = field(default_factory=list)
+    log: IssueLog = field(default_factory=IssueLog)
+    committed: bool = False
+    dry_run: bool = False
+    import_id: int | None = None
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.log.errors == 0
+
+    @property
+    def issues(self) -> list[Issue]:
+        return self.log.issues()
+
+    @property
+    def records(self) -> int:
+        return sum(r.records for r in self.layers)
+
+    def totals(self) -> WriteCounts:
+        total = WriteCounts()
+        for r in self.layers:
+            total.add(r.written)
+        return total
+
+
+class _RollbackError(Exception):
+    """Raised inside the import transaction to undo it."""
+
+
+def import_package(
+    workspace: Workspace,
+    package: Path | str,
+    *,
+    actor: str | None = None,
+    keep_valid: bool = False,
+    repair: bool = False,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Import an evidence package into ``workspace`` in one transaction.
+
+    Every problem of every file is collected. With errors, nothing is written
+    unless ``keep_valid``; ``repair`` fixes unclosed rings and self-intersections
+    (each repair listed); ``dry_run`` checks and counts, then rolls back.
+    """
+    import time
+
+    started = time.perf_counter()
+    package = Path(package)
+    report = ImportReport(str(package), dry_run=dry_run)
+    sources = discover(package, report.log)
+    if not sources and not report.log.errors:
+        report.log.add(
+            Issue(
+                str(package),
+                "",
+                "",
+                "",
+                "no layer found",
+                "files named after the layers: " + ", ".join(layer.filename for layer in LAYERS),
+            )
+        )
+    if report.log.errors and not sources:
+        report.seconds = time.perf_counter() - started
+        return report
+    who = actor or default_actor()
+    try:
+        with workspace.begin() as conn:
+            mode = "keep_valid" if keep_valid else "all"
+            import_id = workspace.start_import(
+                conn, actor=who, source=str(package.resolve()), mode=mode
+            )
+            ctx = WriteContext(who, import_id, now_iso())
+            for src in sources:
+                lr = LayerReport(src.layer.name, src.display)
+                report.layers.append(lr)
+                file_log = report.log.for_file(src.display)
+                problems = check_file(src)
+                if problems:
+                    for p in problems:
+                        file_log.add(p)
+                    continue
+                checker = LayerChecker(src.layer, src.display, file_log, repair=repair)
+                try:
+                    for raw in read_batches(src):
+                        checked = checker.check(raw)
+                        lr.records += len(raw.properties)
+                        lr.valid += len(checked)
+                        lr.written.add(workspace.write_batch(conn, checked, ctx))
+                        if progress:
+                            progress(src.display, lr.records)
+                except (
+                    pyogrio.errors.DataSourceError,
+                    pyogrio.errors.DataLayerError,
+                    OSError,
+                ) as exc:
+                    file_log.add(
+                        Issue(src.display, "", "", "", f"cannot be read: {_first_line(exc)}")
+                    )
+                except UnicodeDecodeError as exc:
+                    file_log.add(
+                        Issue(
+                            src.display,
+                            "",
+                            "",
+                            "",
+                            f"not UTF-8 text ({exc.reason} at byte {exc.start})",
+                            "UTF-8 text",
+                        )
+                    )
+                if file_log.errors and lr.records and len(file_log.bad_records) == 0:
+                    # a file-level problem (e.g. a required column absent) spoils every record
+                    file_log.bad_records.update(range(1, lr.records + 1))
+            _check_references(
+                workspace, conn, import_id, report.log, {s.layer.name: s.display for s in sources}
+            )
+            summary = {
+                r.layer: {"file": r.file, "records": r.records, **r.written.as_dict()}
+                for r in report.layers
+            }
+            workspace.finish_import(conn, import_id, summary)
+            report.import_id = import_id
+            if dry_run or (report.log.errors and not keep_valid):
+                raise _RollbackError
+            report.committed = True
+    except _RollbackError:
+        report.committed = False
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def validate_package(
+    package: Path | str, *, repair: bool = False, progress: Progress | None = None
+) -> ImportReport:
+    """Check a package against every rule without a workspace: a dry-run import into a scratch one."""
+    with tempfile.TemporaryDirectory(prefix="landrelease-validate-") as tmp:
+        ws = Workspace.create(str(Path(tmp) / "scratch.gpkg"), actor="validate")
+        try:
+            return import_package(
+                ws, package, actor="validate", repair=repair, dry_run=True, progress=progress
+            )
+        finally:
+            ws.close()
+
+
+def _check_references(
+    workspace: Workspace, conn: Any, import_id: int, log: IssueLog, files: dict[str, str]
+) -> None:
+    for layer, col, target, target_col in REFERENCES:
+        if layer not in files:
+            continue
+        t, c = quote(conn, layer), quote(conn, col)
+        tt, tc = quote(conn, target), quote(conn, target_col)
+        idc = quote(conn, LAYER_IDS[layer])
+        ph = "?" if workspace.dialect == "sqlite" else "%s"
+        rows = conn.exec_driver_sql(
+            f"SELECT {idc}, {c} FROM {t} WHERE import_id = {ph} AND {c} IS NOT NULL "
+            f"AND {c} NOT IN (SELECT {tc} FROM {tt} WHERE {tc} IS NOT NULL) LIMIT 200",
+            (import_id,),
+        ).fetchall()
+        for rid, ref in rows:
+            log.add(
+                Issue(
+                    files[layer],
+                    str(rid),
+                    col,
+                    repr(ref),
+                    f"refers to no record of {target} in the package or the workspace",
+                    severity=Severity.WARNING,
+                )
+            )
+
+
+LAYER_IDS = {layer.name: layer.id_field for layer in LAYERS}
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+# --- export ------------------------------------------------------------------
+
+
+@dataclass
+class ExportReport:
+    out: Path
+    files: dict[str, int] = field(default_factory=dict)
+    """File name → records written."""
+
+
+EXPORT_FORMATS = ("geojson", "gpkg")
+
+
+def export_package(
+    workspace: Workspace,
+    out: Path | str,
+    *,
+    fmt: str = "geojson",
+    include_personal: bool = True,
+    overwrite: bool = False,
+    progress: Progress | None = None,
+) -> ExportReport:
+    """Write the workspace as an evidence package (the layout it imports), atomically.
+
+    ``geojson`` writes the folder layout of the data contract (GeoJSON layers,
+    CSV tables); ``gpkg`` writes one GeoPackage with a layer per name.
+    ``include_personal=False`` leaves victims' personal data out.
+    """
+    out = Path(out)
+    if fmt not in EXPORT_FORMATS:
+        raise UsageError(
+            f"unknown export format {fmt!r}; choose one of {', '.join(EXPORT_FORMATS)}"
+        )
+    if fmt == "gpkg" and out.suffix.lower() != ".gpkg":
+        raise UsageError(f"a GeoPackage export must end in .gpkg: {out}")
+    if out.exists() and not overwrite:
+        raise UsageError(f"{out} exists already; choose another name or pass --overwrite")
+    if not out.parent.exists():
+        raise UsageError(f"folder {out.parent} does not exist")
+    report = ExportReport(out)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        target = tmp / out.name if fmt == "gpkg" else tmp
+        for layer in LAYERS:
+            frame = workspace.read_layer(layer.name, include_personal=include_personal)
+            if not len(frame) and not layer.contract:
+                continue
+            if fmt == "gpkg":
+                _write_gpkg_layer(layer, frame, target)
+                report.files[f"{out.name}:{layer.name}"] = len(frame)
+            elif layer.spatial:
+                _write_geojson(layer, frame, target / layer.filename)
+                report.files[layer.filename] = len(frame)
+            else:
+                _write_csv(layer, frame, target / layer.filename)
+                report.files[layer.filename] = len(frame)
+            if progress:
+                progress(layer.filename, len(frame))
+        if out.exists():
+            shutil.rmtree(out) if out.is_dir() else out.unlink()
+        (target if fmt == "gpkg" else tmp).rename(out)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return report
+
+
+def _properties(layer: Layer, frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Each record's properties in layer order, unknown ones after; null values left out."""
+    names = [f.name for f in layer.fields if f.name in frame.columns]
+    columns = [frame[n].to_numpy(dtype=object) for n in names]
+    extras = frame["extra"].to_numpy(dtype=object)
+    out = []
+    for i in range(len(frame)):
+        props = {
+            n: _plain(col[i]) for n, col in zip(names, columns, strict=True) if col[i] is not None
+        }
+        if extras[i]:
+            props.update({k: v for k, v in extras[i].items() if k not in props})
+        out.append(props)
+    return out
+
+
+def _plain(v: Any) -> Any:
+    if isinstance(v, np.generic):
+        return v.item()
+    return v
+
+
+def _write_geojson(layer: Layer, frame: pd.DataFrame, path: Path) -> None:
+    geoms = (
+        shapely.to_geojson(np.asarray(frame.geometry.values, dtype=object)) if len(frame) else []
+    )
+    props = _properties(layer, frame)
+    with path.open("w", encoding="utf-8") as fh:
+        fh.write(f'{{"type": "FeatureCollection", "name": "{layer.name}", "features": [\n')
+        for i, (p, g) in enumerate(zip(props, geoms, strict=True)):
+            sep = ",\n" if i else ""
+            fh.write(
+                f'{sep}{{"type": "Feature", "properties": {json.dumps(p, ensure_ascii=False)}, "geometry": {g}}}'
+            )
+        fh.write("\n]}\n")
+
+
+def _flat(layer: Layer, frame: pd.DataFrame) -> pd.DataFrame:
+    """One column per property; lists and objects as JSON text (for CSV and GeoPackage)."""
+    props = _properties(layer, frame)
+    if not props:
+        return pd.DataFrame(columns=list(layer.field_names))
+    flat = pd.DataFrame.from_records(props)
+    for col in flat.columns:
+        f = layer.field(col)
+        values = flat[col].astype(object)
+        if values.map(lambda v: isinstance(v, list | dict)).any():
+            flat[col] = values.map(
+                lambda v: json.dumps(v, ensure_ascii=False) if isinstance(v, list | dict) else v
+            )
+        elif f is not None and f.kind is FieldKind.FLOAT:
+            # 1000000 rather than 1000000.0 in a spreadsheet; the value read back is the same
+            flat[col] = values.map(
+                lambda v: int(v) if isinstance(v, float) and v.is_integer() else v
+            )
+    return flat
+
+
+def _write_csv(layer: Layer, frame: pd.DataFrame, path: Path) -> None:
+    _flat(layer, frame).to_csv(path, index=False)
+
+
+def _write_gpkg_layer(layer: Layer, frame: pd.DataFrame, path: Path) -> None:
+    import geopandas as gpd
+
+    flat = _flat(layer, frame)
+    # GeoPackage 1.3 is read without warnings by the GDAL and QGIS versions in the field.
+    options = {} if path.exists() else {"dataset_options": {"VERSION": "1.3"}}
+    data: pd.DataFrame = flat
+    if layer.spatial:
+        data = gpd.GeoDataFrame(
+            flat, geometry=np.asarray(frame.geometry.values, dtype=object), crs="EPSG:4326"
+        )
+    pyogrio.write_dataframe(
+        data, path, layer=layer.name, driver="GPKG", promote_to_multi=False, **options
+    )
+
+
+def raise_for_errors(report: ImportReport) -> None:
+    """Raise :class:`DataError` once, carrying every problem, if the report has errors."""
+    if not report.ok:
+        raise DataError(f"{report.log.errors} problem(s) in {report.package}", report.log)

@@ -1,0 +1,500 @@
+"""Find the layers of an evidence package and read them in bounded batches.
+
+A package is a folder (or a ``.zip`` of one) holding one file per layer —
+GeoJSON, GeoPackage, zipped or plain Shapefile, KML, CSV with ``lon``/``lat``
+(or ``wkt``) columns, XLSX — or a single GeoPackage or XLSX workbook whose
+layers or sheets carry the layer names. The ``truth/`` folder a scenario
+writes beside the package is never read.
+
+Readers yield :class:`RawBatch` objects: raw property values as found (not
+yet checked) and the geometry, so that validation is one vectorised pass per
+batch and memory stays bounded however large the file.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import json
+import warnings
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+
+from landrelease.domain import LAYERS, Layer
+from landrelease.errors import Issue, IssueLog, Severity
+
+BATCH_ROWS = 50_000
+"""Records read and checked at a time; bounds memory on files of any size."""
+
+JSON_PRECHECK_MAX_BYTES = 64 * 1024 * 1024
+"""GeoJSON files up to this size are parsed once in Python for an exact syntax-error position."""
+
+VECTOR_EXTENSIONS = (".geojson", ".json", ".gpkg", ".shp", ".zip", ".kml")
+TABLE_EXTENSIONS = (".csv", ".xlsx")
+IGNORED_NAMES = {"truth", "scenario.json", "README.md", "readme.txt", "__MACOSX"}
+GEOMETRY_COLUMNS = ("lon", "lat", "wkt")
+"""Columns of a table file that carry the geometry instead of properties."""
+
+
+@dataclass(frozen=True)
+class LayerSource:
+    """Where one layer of a package is read from."""
+
+    layer: Layer
+    display: str
+    """The file as shown to the user (relative to the package)."""
+    path: str
+    """The path given to GDAL or pandas (may be a ``/vsizip/`` path)."""
+    kind: str
+    """``vector`` (read by GDAL) or ``table`` (CSV/XLSX read by pandas)."""
+    sublayer: str | None = None
+    """Layer inside a GeoPackage, or sheet inside a workbook."""
+    fmt: str = ""
+    """``geojson``, ``gpkg``, ``shp``, ``kml``, ``csv`` or ``xlsx``."""
+
+
+@dataclass
+class RawBatch:
+    """Records as found in a file: properties not yet checked, geometry parsed or not."""
+
+    properties: pd.DataFrame
+    wkb: np.ndarray | None = None
+    """WKB bytes per record (vector files), ``None`` entries where the file has no geometry."""
+    geometry: np.ndarray | None = None
+    """Shapely geometries per record (table files)."""
+    crs: str | None = None
+    offset: int = 0
+    """Position of the first record in the file (0-based)."""
+    issues: list[tuple[int, Issue]] = field(default_factory=list)
+    """Problems the reader found itself, with the record's position in the batch."""
+    json_columns: frozenset[str] = frozenset()
+    """Columns whose text is JSON (nested objects and arrays in GeoJSON), to be parsed back."""
+
+
+def _fmt_of(name: str) -> str:
+    suffix = Path(name).suffix.lower()
+    return {".json": "geojson", ".geojson": "geojson", ".zip": "shp"}.get(suffix, suffix[1:])
+
+
+def discover(package: Path, log: IssueLog) -> list[LayerSource]:
+    """Return the layers present in ``package``; problems go to ``log``."""
+    package = Path(package)
+    if not package.exists():
+        log.add(Issue(str(package), "", "", "", "no such file or folder"))
+        return []
+    if package.is_dir():
+        return _discover_folder(package, str(package), log)
+    suffix = package.suffix.lower()
+    if suffix == ".gpkg":
+        return _discover_gpkg(package, log)
+    if suffix == ".xlsx":
+        return _discover_xlsx(package, log)
+    if suffix == ".zip":
+        return _discover_zip(package, log)
+    log.add(
+        Issue(
+            package.name,
+            "",
+            "",
+            "",
+            "not a package",
+            "a folder, a .zip of a folder, a .gpkg with one layer per layer name, or an .xlsx with one sheet per layer",
+        )
+    )
+    return []
+
+
+def _pick(layer: Layer, candidates: dict[str, list[str]], root: str, log: IssueLog) -> str | None:
+    found = candidates.get(layer.name, [])
+    if len(found) > 1:
+        log.add(
+            Issue(
+                root,
+                "",
+                "",
+                ", ".join(sorted(found)),
+                f"several files for layer {layer.name}",
+                "one file per layer",
+            )
+        )
+        return None
+    return found[0] if found else None
+
+
+def _candidates(names: list[str], root: str, log: IssueLog) -> dict[str, list[str]]:
+    known = {layer.name for layer in LAYERS}
+    found: dict[str, list[str]] = {}
+    for name in names:
+        base = Path(name).name
+        if base in IGNORED_NAMES or base.startswith("."):
+            continue
+        stem, suffix = Path(base).stem, Path(base).suffix.lower()
+        if suffix not in VECTOR_EXTENSIONS + TABLE_EXTENSIONS:
+            continue
+        if stem in known:
+            found.setdefault(stem, []).append(name)
+        else:
+            log.add(
+                Issue(
+                    f"{root}/{name}",
+                    "",
+                    "",
+                    "",
+                    "not read: the name is not a layer of the evidence package",
+                    ", ".join(sorted(known)),
+                    severity=Severity.WARNING,
+                )
+            )
+    return found
+
+
+def _discover_folder(folder: Path, root: str, log: IssueLog) -> list[LayerSource]:
+    names = [p.name for p in sorted(folder.iterdir()) if p.is_file()]
+    # Shapefile sidecars (.dbf, .prj, ...) are not layers of their own.
+    cands = _candidates(names, root, log)
+    out = []
+    for layer in LAYERS:
+        name = _pick(layer, cands, root, log)
+        if name is None:
+            continue
+        fmt = _fmt_of(name)
+        path = str(folder / name)
+        if fmt == "shp" and name.lower().endswith(".zip"):
+            path = f"/vsizip/{path}"
+        kind = "table" if fmt in ("csv", "xlsx") else "vector"
+        out.append(LayerSource(layer, name, path, kind, fmt=fmt))
+    return out
+
+
+def _discover_zip(archive: Path, log: IssueLog) -> list[LayerSource]:
+    try:
+        with zipfile.ZipFile(archive) as z:
+            members = [m for m in z.namelist() if not m.endswith("/") and "truth/" not in m]
+    except zipfile.BadZipFile:
+        log.add(Issue(archive.name, "", "", "", "not a readable zip archive"))
+        return []
+    # The package may sit at the root of the zip or in one folder inside it.
+    tops = {m.split("/")[0] for m in members if "/" in m}
+    prefix = f"{tops.pop()}/" if len(tops) == 1 and all("/" in m for m in members) else ""
+    names = [
+        m[len(prefix) :] for m in members if m.startswith(prefix) and "/" not in m[len(prefix) :]
+    ]
+    cands = _candidates(names, archive.name, log)
+    out = []
+    for layer in LAYERS:
+        name = _pick(layer, cands, archive.name, log)
+        if name is None:
+            continue
+        fmt = _fmt_of(name)
+        inner = f"/vsizip/{archive}/{prefix}{name}"
+        if fmt in ("csv", "xlsx"):
+            out.append(
+                LayerSource(
+                    layer,
+                    f"{archive.name}/{prefix}{name}",
+                    f"{archive}::{prefix}{name}",
+                    "table",
+                    fmt=fmt,
+                )
+            )
+        else:
+            if name.lower().endswith(".zip"):
+                inner = f"/vsizip/{inner}"
+            out.append(
+                LayerSource(layer, f"{archive.name}/{prefix}{name}", inner, "vector", fmt=fmt)
+            )
+    return out
+
+
+def _discover_gpkg(path: Path, log: IssueLog) -> list[LayerSource]:
+    try:
+        present = {str(row[0]) for row in pyogrio.list_layers(path)}
+    except Exception as exc:  # GDAL's own message is the most precise one
+        log.add(Issue(path.name, "", "", "", f"not a readable GeoPackage ({_gdal_message(exc)})"))
+        return []
+    return [
+        LayerSource(layer, f"{path.name}:{layer.name}", str(path), "vector", layer.name, "gpkg")
+        for layer in LAYERS
+        if layer.name in present
+    ]
+
+
+def _discover_xlsx(path: Path, log: IssueLog) -> list[LayerSource]:
+    try:
+        sheets = pd.ExcelFile(path, engine="openpyxl").sheet_names
+    except Exception as exc:
+        log.add(Issue(path.name, "", "", "", f"not a readable XLSX workbook ({exc})"))
+        return []
+    return [
+        LayerSource(layer, f"{path.name}:{layer.name}", str(path), "table", layer.name, "xlsx")
+        for layer in LAYERS
+        if layer.name in sheets
+    ]
+
+
+def _gdal_message(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text.replace("\x00", "")
+
+
+# --- file-level checks ------------------------------------------------------
+
+
+def check_file(src: LayerSource) -> list[Issue]:
+    """Checks that need the whole file before any record is read: empty, encoding, JSON syntax."""
+    if src.path.startswith("/vsizip/") or "::" in src.path or src.sublayer:
+        return []
+    path = Path(src.path)
+    size = path.stat().st_size
+    if size == 0:
+        return [
+            Issue(
+                src.display,
+                "",
+                "",
+                "",
+                "the file is empty",
+                f"a {src.fmt.upper()} file with records",
+            )
+        ]
+    if src.fmt in ("geojson", "csv", "kml"):
+        problem = _check_utf8(path)
+        if problem:
+            return [Issue(src.display, "", "", "", problem, "UTF-8 text")]
+    if src.fmt == "geojson" and size <= JSON_PRECHECK_MAX_BYTES:
+        return _check_geojson_syntax(src.display, path)
+    return []
+
+
+def _check_utf8(path: Path) -> str | None:
+    """Stream the file through a UTF-8 decoder; describe the first bad byte."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    line, offset = 1, 0
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                bad = chunk[exc.start : exc.start + 4]
+                line += chunk[: exc.start].count(b"\n")
+                return (
+                    f"not UTF-8 text: byte {offset + exc.start} (line {line}) is 0x{bad[0]:02x} "
+                    f"({bad!r}); save the file as UTF-8"
+                )
+            line += chunk.count(b"\n")
+            offset += len(chunk)
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return "not UTF-8 text: the file ends in the middle of a character"
+    return None
+
+
+def _check_geojson_syntax(display: str, path: Path) -> list[Issue]:
+    try:
+        doc = json.loads(path.read_bytes())
+    except json.JSONDecodeError as exc:
+        return [
+            Issue(
+                display,
+                "",
+                "",
+                "",
+                f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}",
+                "a GeoJSON FeatureCollection",
+            )
+        ]
+    if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
+        kind = doc.get("type") if isinstance(doc, dict) else type(doc).__name__
+        return [
+            Issue(
+                display,
+                "",
+                "type",
+                str(kind),
+                "not a FeatureCollection",
+                "a GeoJSON FeatureCollection",
+            )
+        ]
+    if not isinstance(doc.get("features"), list):
+        return [
+            Issue(display, "", "features", "", "missing or not a list", "a list of Feature objects")
+        ]
+    return []
+
+
+# --- readers ----------------------------------------------------------------
+
+
+def read_batches(src: LayerSource, batch_rows: int = BATCH_ROWS) -> Iterator[RawBatch]:
+    """Yield the records of ``src`` in batches of at most ``batch_rows``."""
+    if src.kind == "vector":
+        yield from _read_vector(src, batch_rows)
+    else:
+        yield from _read_table(src, batch_rows)
+
+
+def _open_options(src: LayerSource) -> dict[str, str]:
+    if src.fmt == "geojson":
+        # Keep dates as written: GDAL would silently turn 2024-02-30 into 2024-03-01.
+        return {"DATE_AS_STRING": "YES"}
+    return {}
+
+
+def _read_vector(src: LayerSource, batch_rows: int) -> Iterator[RawBatch]:
+    offset = 0
+    sublayers: list[str | None] = [src.sublayer]
+    if src.fmt == "kml":
+        sublayers = [str(row[0]) for row in pyogrio.list_layers(src.path)]
+    for sub in sublayers:
+        with (
+            warnings.catch_warnings(),
+            pyogrio.open_arrow(
+                src.path,
+                layer=sub,
+                batch_size=batch_rows,
+                use_pyarrow=True,
+                datetime_as_string=True,
+                **_open_options(src),
+            ) as (meta, reader),
+        ):
+            warnings.simplefilter("ignore")
+            crs = meta.get("crs")
+            json_columns = frozenset(
+                str(name)
+                for name, sub in zip(
+                    meta.get("fields", []), meta.get("ogr_subtypes", []), strict=False
+                )
+                if sub == "OFSTJSON"
+            )
+            geom_col = meta.get("geometry_name") or "wkb_geometry"
+            for batch in reader:
+                frame = batch.to_pandas()
+                wkb = None
+                if geom_col in frame.columns:
+                    wkb = frame.pop(geom_col).to_numpy(dtype=object)
+                frame = _rename_source_columns(src, frame)
+                if src.fmt != "geojson":
+                    # flat formats carry nested values as JSON text, as the exporter writes them
+                    json_columns = frozenset(frame.columns)
+                yield RawBatch(frame, wkb=wkb, crs=crs, offset=offset, json_columns=json_columns)
+                offset += len(frame)
+
+
+_SHP_MAX = 10
+
+
+def _rename_source_columns(src: LayerSource, frame: pd.DataFrame) -> pd.DataFrame:
+    """Undo format quirks: Shapefile's 10-character names, KML's empty Name/Description."""
+    if src.fmt == "shp":
+        known = src.layer.field_names
+        mapping = {}
+        for col in frame.columns:
+            if col in known or len(col) != _SHP_MAX:
+                continue
+            matches = [f for f in known if f[:_SHP_MAX] == col]
+            if len(matches) == 1:
+                mapping[col] = matches[0]
+        frame = frame.rename(columns=mapping)
+    if src.fmt == "kml":
+        for col in ("Name", "Description"):
+            if col in frame.columns and frame[col].replace("", None).isna().all():
+                frame = frame.drop(columns=col)
+    return frame
+
+
+def _read_table(src: LayerSource, batch_rows: int) -> Iterator[RawBatch]:
+    with contextlib.ExitStack() as stack:
+        chunks: Iterator[pd.DataFrame]
+        if src.fmt == "xlsx":
+            whole = pd.read_excel(
+                src.path, sheet_name=src.sublayer or 0, dtype=object, engine="openpyxl"
+            )
+            chunks = (
+                whole.iloc[i : i + batch_rows] for i in range(0, max(len(whole), 1), batch_rows)
+            )
+        else:
+            handle: Any = src.path
+            if "::" in src.path:
+                archive, member = src.path.split("::", 1)
+                handle = stack.enter_context(zipfile.ZipFile(archive)).open(member)
+            chunks = pd.read_csv(
+                handle,
+                dtype=str,
+                keep_default_na=False,
+                na_values=[""],
+                chunksize=batch_rows,
+                encoding="utf-8",
+            )
+        offset = 0
+        for chunk in chunks:
+            frame = chunk.reset_index(drop=True)
+            frame.columns = [str(c).strip() for c in frame.columns]
+            batch = RawBatch(
+                frame, offset=offset, crs="EPSG:4326", json_columns=frozenset(frame.columns)
+            )
+            if src.layer.spatial:
+                batch.geometry = _table_geometry(src, batch)
+                batch.properties = frame.drop(
+                    columns=[c for c in GEOMETRY_COLUMNS if c in frame.columns]
+                )
+            yield batch
+            offset += len(frame)
+
+
+def _table_geometry(src: LayerSource, batch: RawBatch) -> np.ndarray:
+    """Points from ``lon``/``lat`` columns, other shapes from a ``wkt`` column."""
+    frame = batch.properties
+    n = len(frame)
+    geoms = np.full(n, None, dtype=object)
+    if "lon" in frame.columns and "lat" in frame.columns:
+        lon = pd.to_numeric(frame["lon"], errors="coerce").to_numpy(dtype=float)
+        lat = pd.to_numeric(frame["lat"], errors="coerce").to_numpy(dtype=float)
+        ok = np.isfinite(lon) & np.isfinite(lat)
+        geoms[ok] = shapely.points(lon[ok], lat[ok])
+        for col, values in (("lon", lon), ("lat", lat)):
+            bad = np.flatnonzero(~np.isfinite(values) & frame[col].notna().to_numpy())
+            for i in bad:
+                batch.issues.append(
+                    (
+                        int(i),
+                        Issue(
+                            src.display,
+                            "",
+                            col,
+                            str(frame[col].iloc[i]),
+                            "not a number",
+                            "decimal degrees",
+                        ),
+                    )
+                )
+    if "wkt" in frame.columns:
+        text = frame["wkt"].to_numpy(dtype=object)
+        has = pd.notna(text) & pd.isna(geoms)
+        wanted = text.copy()
+        wanted[~has] = None
+        parsed = shapely.from_wkt(wanted, on_invalid="ignore")
+        geoms[has] = parsed[has]
+        for i in np.flatnonzero(has & pd.isna(parsed)):
+            batch.issues.append(
+                (
+                    int(i),
+                    Issue(
+                        src.display,
+                        "",
+                        "wkt",
+                        str(text[i])[:60],
+                        "not readable WKT",
+                        "WKT text, e.g. POLYGON ((lon lat, ...))",
+                    ),
+                )
+            )
+    return geoms

@@ -1,0 +1,700 @@
+"""Check raw records against the layer registry, one vectorised pass per batch.
+
+:class:`LayerChecker` turns each :class:`~landrelease.io.sources.RawBatch` of
+one file into a :class:`RecordBatch` of clean, normalised values and
+geometries in EPSG:4326, and records every problem in the file's issue list.
+Ids are remembered across batches so duplicates are found in files of any size.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+
+from landrelease.domain import Field, FieldKind, Layer, vocab
+from landrelease.domain.records import RecordBatch
+from landrelease.errors import MAX_KEPT_PER_FILE, FileIssues, Issue, Severity, show_value
+from landrelease.io.sources import RawBatch
+
+WGS84 = "EPSG:4326"
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATETIME_RE = re.compile(
+    r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$"
+)
+_TRUE = {"true", "t", "yes", "y", "1"}
+_FALSE = {"false", "f", "no", "n", "0"}
+_LIST_KINDS = (FieldKind.ENUM_LIST, FieldKind.TEXT_LIST, FieldKind.ENUM_OR_LIST)
+
+
+# --- value converters: (series, field) -> (clean values, bad mask) ----------
+
+
+def _is_blank(s: pd.Series) -> np.ndarray:
+    null = s.isna().to_numpy()
+    if s.dtype == object or pd.api.types.is_string_dtype(s):
+        blank = s.map(lambda v: isinstance(v, str) and not v.strip()).to_numpy(dtype=bool)
+        return null | blank
+    return null
+
+
+def _scalar_text(v: Any) -> str:
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    if isinstance(v, (np.integer, np.floating)):
+        return _scalar_text(v.item())
+    if isinstance(v, (dt.date, pd.Timestamp)):
+        return v.isoformat()
+    return str(v).strip()
+
+
+def _text(s: pd.Series, f: Field) -> tuple[np.ndarray, np.ndarray]:
+    out = s.map(_scalar_text, na_action="ignore").to_numpy(dtype=object)
+    return out, np.zeros(len(s), bool)
+
+
+def _number(s: pd.Series, f: Field) -> tuple[np.ndarray, np.ndarray]:
+    if s.dtype == bool:
+        s = s.astype(int)
+    nums = pd.to_numeric(s.map(lambda v: v.strip() if isinstance(v, str) else v), errors="coerce")
+    values = nums.to_numpy(dtype=float)
+    bad = ~np.isfinite(values)
+    if f.kind is FieldKind.INT:
+        bad |= ~bad & (np.mod(np.where(bad, 0, values), 1) != 0)
+    if f.minimum is not None:
+        bad |= values < f.minimum
+    if f.maximum is not None:
+        bad |= values > f.maximum
+    out = np.empty(len(s), dtype=object)
+    if f.kind is FieldKind.INT:
+        out[:] = [int(v) if np.isfinite(v) else None for v in values]
+    else:
+        out[:] = [float(v) if np.isfinite(v) else None for v in values]
+    return out, bad
+
+
+def _bool(s: pd.Series, f: Field) -> tuple[np.ndarray, np.ndarray]:
+    def conv(v: Any) -> bool | None:
+        if isinstance(v, (bool, np.bool_)):
+            return bool(v)
+        if isinstance(v, (int, np.integer)) and v in (0, 1):
+            return bool(v)
+        text = str(v).strip().lower()
+        return True if text in _TRUE else False if text in _FALSE else None
+
+    out = s.map(conv, na_action="ignore").to_numpy(dtype=object)
+    bad = pd.isna(out) & s.notna().to_numpy()
+    return out, bad
+
+
+def _date(s: pd.Series, f: Field) -> tuple[np.ndarray, np.ndarray]:
+    text = s.map(_date_text, na_action="ignore")
+    ok_shape = text.map(lambda v: bool(_DATE_RE.match(v)), na_action="ignore").fillna(False)
+    parsed = pd.to_datetime(text.where(ok_shape.astype(bool)), format="%Y-%m-%d", errors="coerce")
+    bad = (parsed.isna() & text.notna()).to_numpy()
+    return text.to_numpy(dtype=object), bad
+
+
+def _date_text(v: Any) -> str:
+    if isinstance(v, pd.Timestamp | dt.datetime) and v.hour == v.minute == v.second == 0:
+        return v.date().isoformat()
+    if isinstance(v, dt.date) and not isinstance(v, dt.datetime):
+        return v.isoformat()
+    return _scalar_text(v)
+
+
+def _datetime(s: pd.Series, f: Field) -> tuple[np.ndarray, np.ndarray]:
+    text = s.map(_date_text, na_action="ignore")
+    shaped = text.map(lambda v: bool(_DATETIME_RE.match(v)), na_action="ignore").fillna(False)
+    bad = text.notna().to_numpy() & ~shaped.astype(bool).to_numpy()
+    good = ~bad & text.notna().to_numpy()
+    if good.any():
+        parsed = pd.to_datetime(
+            text[good].str.replace(" ", "T", regex=False),
+            format="ISO8601",
+            errors="coerce",
+            utc=True,
+        )
+        bad[np.flatnonzero(good)[parsed.isna().to_numpy()]] = True
+    return text.to_numpy(dtype=object), bad
+
+
+def _enum(s: pd.Series, f: Field) -> tuple[np.ndarray, np.ndarray]:
+    text = s.map(_scalar_text, na_action="ignore")
+    bad = (~text.isin(f.choices) & text.notna()).to_numpy()
+    return text.to_numpy(dtype=object), bad
+
+
+def _as_list(v: Any) -> list[Any] | None:
+    """A list from a JSON array, a comma-separated text or an array read by GDAL."""
+    if isinstance(v, np.ndarray | list | tuple):
+        return [_scalar_text(x) for x in v]
+    text = str(v).strip()
+    if text.startswith("["):
+        try:
+            parsed = json.loads(text)
+        except json.JSONDecodeError:
+            return None
+        return [_scalar_text(x) for x in parsed] if isinstance(parsed, list) else None
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _list(s: pd.Series, f: Field) -> tuple[np.ndarray, np.ndarray]:
+    out = np.empty(len(s), dtype=object)
+    bad = np.zeros(len(s), bool)
+    single = f.kind is FieldKind.ENUM_OR_LIST
+    for i, v in enumerate(s.to_numpy(dtype=object)):
+        if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
+            continue
+        is_scalar_text = isinstance(v, str) and not v.strip().startswith("[") and "," not in v
+        items = _as_list(v)
+        if items is None or (f.choices and any(x not in f.choices for x in items)):
+            bad[i] = True
+            continue
+        out[i] = items[0] if single and is_scalar_text and len(items) == 1 else items
+    return out, bad
+
+
+def _victims(s: pd.Series, f: Field) -> tuple[np.ndarray, np.ndarray]:
+    out = np.empty(len(s), dtype=object)
+    bad = np.zeros(len(s), bool)
+    for i, v in enumerate(s.to_numpy(dtype=object)):
+        if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
+            continue
+        try:
+            items = json.loads(v) if isinstance(v, str) else list(v)
+        except (json.JSONDecodeError, TypeError):
+            bad[i] = True
+            continue
+        if not isinstance(items, list) or not all(_victim_ok(x) for x in items):
+            bad[i] = True
+            continue
+        out[i] = [_plain(x) for x in items]
+    return out, bad
+
+
+def _victim_ok(v: Any) -> bool:
+    if not isinstance(v, dict):
+        return False
+    age = v.get("age")
+    if age is not None and not (
+        isinstance(age, int) and not isinstance(age, bool) and 0 <= age <= 120
+    ):
+        return False
+    if v.get("gender") is not None and v["gender"] not in vocab.GENDERS:
+        return False
+    return v.get("outcome") is None or v["outcome"] in vocab.VICTIM_OUTCOMES
+
+
+_CONVERTERS: dict[FieldKind, Callable[[pd.Series, Field], tuple[np.ndarray, np.ndarray]]] = {
+    FieldKind.TEXT: _text,
+    FieldKind.INT: _number,
+    FieldKind.FLOAT: _number,
+    FieldKind.BOOL: _bool,
+    FieldKind.DATE: _date,
+    FieldKind.DATETIME: _datetime,
+    FieldKind.ENUM: _enum,
+    FieldKind.ENUM_LIST: _list,
+    FieldKind.TEXT_LIST: _list,
+    FieldKind.ENUM_OR_LIST: _list,
+    FieldKind.VICTIMS: _victims,
+}
+
+
+def _plain(v: Any) -> Any:
+    """A JSON-ready Python value from what GDAL, pandas or numpy handed over."""
+    if isinstance(v, np.ndarray | list | tuple):
+        return [_plain(x) for x in v]
+    if isinstance(v, dict):
+        return {str(k): _plain(x) for k, x in v.items()}
+    if isinstance(v, np.generic):
+        return v.item()
+    if isinstance(v, pd.Timestamp | dt.date):
+        return _date_text(v)
+    if isinstance(v, float) and not np.isfinite(v):
+        return None
+    return v
+
+
+def _suggest(value: str, choices: tuple[str, ...]) -> str:
+    lower = {c.lower(): c for c in choices}
+    if value.lower() in lower:
+        return f"did you mean {lower[value.lower()]!r}? values are case-sensitive"
+    close = difflib.get_close_matches(value, choices, n=1, cutoff=0.6)
+    return f"did you mean {close[0]!r}?" if close else ""
+
+
+# --- the checker --------------------------------------------------------------
+
+
+class LayerChecker:
+    """Checks the successive batches of one file of one layer."""
+
+    def __init__(self, layer: Layer, file: str, log: FileIssues, *, repair: bool = False) -> None:
+        self.layer = layer
+        self.file = file
+        self.log = log
+        self.repair = repair
+        self.seen: dict[str, int] = {}
+        self.derived_seen: dict[str, int] = {}
+        self._transformers: dict[str, pyproj.Transformer | None] = {}
+        self._missing_reported: set[str] = set()
+        self._not_degrees = False
+
+    # -- reporting --
+    def _flag(
+        self,
+        mask: np.ndarray,
+        labels: np.ndarray,
+        rows: np.ndarray,
+        field: str,
+        values: Any,
+        problem: str | Callable[[Any], str],
+        accepted: str = "",
+        severity: Severity = Severity.ERROR,
+    ) -> None:
+        idx = np.flatnonzero(mask)
+        if not len(idx):
+            return
+        room = max(MAX_KEPT_PER_FILE - len(self.log.kept), 0)
+        for i in idx[:room]:
+            value = values[i] if values is not None else None
+            text = problem(value) if callable(problem) else problem
+            shown = "" if value is None else show_value(value)
+            self.log.add(
+                Issue(self.file, str(labels[i]), field, shown, text, accepted, severity),
+                int(rows[i]),
+            )
+        rest = idx[room:]
+        if len(rest):
+            self.log.counts[severity] += len(rest)
+            self.log.by_problem[
+                (field, problem if isinstance(problem, str) else "invalid value")
+            ] += len(rest)
+            if severity is Severity.ERROR:
+                self.log.bad_records.update(rows[rest].tolist())
+
+    # -- main --
+    def check(self, raw: RawBatch) -> RecordBatch:
+        layer, props = self.layer, raw.properties.reset_index(drop=True)
+        n = len(props)
+        rows = raw.offset + np.arange(n) + 1
+        bad = np.zeros(n, bool)
+        labels = np.array([f"#{r}" for r in rows], dtype=object)
+
+        for i, issue in raw.issues:
+            self.log.add(
+                Issue(
+                    self.file,
+                    str(labels[i]),
+                    issue.field,
+                    issue.value,
+                    issue.problem,
+                    issue.accepted,
+                ),
+                int(rows[i]),
+            )
+            bad[i] = True
+
+        ids = self._check_ids(props, rows, labels, bad)
+        values: dict[str, np.ndarray] = {layer.id_field: ids}
+        for f in layer.fields:
+            if f.name == layer.id_field:
+                continue
+            values[f.name] = self._check_field(f, props, rows, labels, bad)
+
+        extra = self._extras(props, raw.json_columns)
+        geometry = self._check_geometry(raw, rows, labels, bad) if layer.spatial else None
+
+        keep = ~bad
+        frame = pd.DataFrame({k: v[keep] for k, v in values.items()})
+        frame["extra"] = extra[keep]
+        return RecordBatch(
+            layer, self.file, frame, None if geometry is None else geometry[keep], rows[keep]
+        )
+
+    def _check_ids(
+        self, props: pd.DataFrame, rows: np.ndarray, labels: np.ndarray, bad: np.ndarray
+    ) -> np.ndarray:
+        layer, name = self.layer, self.layer.id_field
+        n = len(props)
+        if name in props.columns:
+            ids = np.array(_text(props[name], layer.id)[0], dtype=object)
+            blank = _is_blank(props[name])
+        else:
+            ids, blank = np.full(n, None, dtype=object), np.ones(n, bool)
+        if layer.derived_id and blank.any():
+            ids[blank] = self._derive_ids(props[blank.tolist()] if blank.any() else props)
+            blank = np.zeros(n, bool)
+        if blank.any():
+            self._flag(
+                blank,
+                labels,
+                rows,
+                name,
+                None,
+                "missing: every record needs an id",
+                layer.id.accepted(),
+            )
+            bad |= blank
+        labels[~blank] = ids[~blank]
+        # duplicates inside this batch, then against earlier batches
+        series = pd.Series(ids)
+        dup_here = (series.duplicated(keep="first") & ~pd.Series(blank)).to_numpy()
+        first_here = {v: int(r) for v, r in zip(ids[~blank][::-1], rows[~blank][::-1], strict=True)}
+        earlier = np.array([v in self.seen for v in ids], dtype=bool) & ~blank
+        dup = dup_here | earlier
+        firsts = {**first_here, **self.seen}
+        self._flag(
+            dup,
+            labels,
+            rows,
+            name,
+            ids,
+            lambda v: f"duplicate id: record #{firsts.get(v, '?')} has it already",
+            "ids unique within a file",
+        )
+        bad |= dup
+        for v, r in first_here.items():
+            self.seen.setdefault(v, r)
+        return ids
+
+    def _derive_ids(self, props: pd.DataFrame) -> np.ndarray:
+        """Ids for rows without one: a hash of the row's content plus its occurrence number."""
+        cols = [c for c in props.columns if c != self.layer.id_field]
+        hashes = pd.util.hash_pandas_object(props[cols].astype(str), index=False).to_numpy()
+        out = np.empty(len(props), dtype=object)
+        prefix = self.layer.name[:3].upper()
+        for i, h in enumerate(hashes):
+            key = f"{prefix}-{int(h) & 0xFFFFFFFFFF:010x}"
+            k = self.derived_seen.get(key, 0) + 1
+            self.derived_seen[key] = k
+            out[i] = key if k == 1 else f"{key}-{k}"
+        return out
+
+    def _check_field(
+        self, f: Field, props: pd.DataFrame, rows: np.ndarray, labels: np.ndarray, bad: np.ndarray
+    ) -> np.ndarray:
+        n = len(props)
+        if f.name not in props.columns:
+            if f.required:
+                if f.name not in self._missing_reported:
+                    near = difflib.get_close_matches(f.name, list(props.columns), n=1, cutoff=0.7)
+                    hint = (
+                        f"; found {near[0]!r} — names are case-sensitive and must match"
+                        if near
+                        else ""
+                    )
+                    self.log.add(
+                        Issue(
+                            self.file,
+                            "",
+                            f.name,
+                            "",
+                            f"required property missing from every record{hint}",
+                            f.accepted(),
+                        )
+                    )
+                    self._missing_reported.add(f.name)
+                self.log.bad_records.update(rows.tolist())
+                self.log.counts[Severity.ERROR] += 0
+                bad[:] = True
+            return np.full(n, None, dtype=object)
+        s = props[f.name]
+        blank = _is_blank(s)
+        s = s.where(~blank, None) if s.dtype == object else s
+        converted, flagged = _CONVERTERS[f.kind](s.astype(object) if s.dtype != object else s, f)
+        out, wrong = np.array(converted, dtype=object), np.array(flagged, dtype=bool)
+        out[blank] = None
+        wrong &= ~blank
+        raw = s.to_numpy(dtype=object)
+        if f.kind is FieldKind.ENUM:
+            self._flag(
+                wrong,
+                labels,
+                rows,
+                f.name,
+                raw,
+                lambda v: " ".join(
+                    filter(None, ["not an accepted value;", _suggest(str(v), f.choices)])
+                ).rstrip(";"),
+                f.accepted(),
+            )
+        else:
+            self._flag(wrong, labels, rows, f.name, raw, _problem_for(f), f.accepted())
+        if f.required:
+            self._flag(
+                blank,
+                labels,
+                rows,
+                f.name,
+                None,
+                "missing: this property is required",
+                f.accepted(),
+            )
+            wrong |= blank
+        bad |= wrong
+        return out
+
+    def _extras(self, props: pd.DataFrame, json_columns: frozenset[str]) -> np.ndarray:
+        known = set(self.layer.field_names)
+        cols = [c for c in props.columns if c not in known]
+        out = np.empty(len(props), dtype=object)
+        if not cols:
+            out[:] = [{} for _ in range(len(props))]
+            return out
+        records = props[cols].to_dict("records")
+        for i, rec in enumerate(records):
+            out[i] = {
+                k: _json_or_text(v) if k in json_columns else _plain(v)
+                for k, v in rec.items()
+                if not _is_null(v)
+            }
+        return out
+
+    # -- geometry --
+    def _check_geometry(
+        self, raw: RawBatch, rows: np.ndarray, labels: np.ndarray, bad: np.ndarray
+    ) -> np.ndarray:
+        layer = self.layer
+        accepted = " or ".join(layer.geometry)
+        if raw.wkb is not None:
+            wkb = raw.wkb
+            present = np.array([w is not None for w in wkb], dtype=bool)
+            geoms = np.full(len(wkb), None, dtype=object)
+            geoms[present] = shapely.from_wkb(wkb[present], on_invalid="ignore")
+            unreadable = present & pd.isna(geoms)
+            if unreadable.any() and self.repair:
+                geoms[unreadable] = shapely.from_wkb(wkb[unreadable], on_invalid="fix")
+                self._flag(
+                    unreadable & ~pd.isna(geoms),
+                    labels,
+                    rows,
+                    "geometry",
+                    None,
+                    "repaired: closed an unclosed ring",
+                    severity=Severity.REPAIRED,
+                )
+                unreadable &= pd.isna(geoms)
+            self._flag(
+                unreadable,
+                labels,
+                rows,
+                "geometry",
+                None,
+                "unreadable: an unclosed ring or too few points (--repair closes rings)",
+                "closed rings (first point = last point) of at least 4 points",
+            )
+        else:
+            geoms = (
+                raw.geometry if raw.geometry is not None else np.full(len(rows), None, dtype=object)
+            )
+            present = ~pd.isna(geoms)
+            unreadable = np.zeros(len(rows), bool)
+        missing = ~present
+        self._flag(missing, labels, rows, "geometry", None, "missing geometry", f"a {accepted}")
+        bad |= missing | unreadable
+        has = ~pd.isna(geoms)
+        geoms[has] = shapely.force_2d(geoms[has])
+
+        types = np.array([None] * len(geoms), dtype=object)
+        types[has] = shapely.get_type_id(geoms[has])
+        type_names = np.array(
+            [_TYPE_NAMES.get(t) if t is not None else None for t in types], dtype=object
+        )
+        wrong_type = has & ~np.isin(type_names.astype(str), layer.geometry)
+        self._flag(
+            wrong_type,
+            labels,
+            rows,
+            "geometry",
+            type_names,
+            lambda v: f"wrong geometry type {v}",
+            accepted,
+        )
+        bad |= wrong_type
+        empty = has & ~wrong_type & shapely.is_empty(geoms)
+        self._flag(
+            empty,
+            labels,
+            rows,
+            "geometry",
+            None,
+            "empty geometry",
+            f"a {accepted} with coordinates",
+        )
+        bad |= empty
+        ok = has & ~wrong_type & ~empty
+
+        geoms[ok] = self._to_wgs84(
+            raw.crs, geoms[ok], rows[ok], labels[ok], bad, np.flatnonzero(ok)
+        )
+        ok &= ~bad
+        bounds = np.full((len(geoms), 4), np.nan)
+        if ok.any():
+            bounds[ok] = shapely.bounds(geoms[ok])
+        with np.errstate(invalid="ignore"):
+            out = ok & ~(
+                (bounds[:, 0] >= -180)
+                & (bounds[:, 2] <= 180)
+                & (bounds[:, 1] >= -90)
+                & (bounds[:, 3] <= 90)
+            )
+        shown = np.array(
+            [f"lon {b[0]:.6g}…{b[2]:.6g}, lat {b[1]:.6g}…{b[3]:.6g}" for b in bounds], dtype=object
+        )
+        self._flag(
+            out,
+            labels,
+            rows,
+            "geometry",
+            shown,
+            "coordinates out of range",
+            "longitude −180…180, latitude −90…90",
+        )
+        bad |= out
+        ok &= ~out
+
+        if any(t in ("Polygon", "MultiPolygon") for t in layer.geometry) and ok.any():
+            idx = np.flatnonzero(ok)
+            valid = shapely.is_valid(geoms[idx])
+            invalid = idx[~valid]
+            if len(invalid):
+                reasons = np.full(len(geoms), None, dtype=object)
+                reasons[invalid] = shapely.is_valid_reason(geoms[invalid])
+                mask = np.zeros(len(geoms), bool)
+                mask[invalid] = True
+                if self.repair:
+                    fixed = shapely.make_valid(
+                        geoms[invalid], method="structure", keep_collapsed=False
+                    )
+                    fixed_types = np.array([_TYPE_NAMES.get(t) for t in shapely.get_type_id(fixed)])
+                    good = np.isin(fixed_types, layer.geometry) & ~shapely.is_empty(fixed)
+                    geoms[invalid[good]] = fixed[good]
+                    done = np.zeros(len(geoms), bool)
+                    done[invalid[good]] = True
+                    self._flag(
+                        done,
+                        labels,
+                        rows,
+                        "geometry",
+                        reasons,
+                        lambda r: f"repaired: {r}",
+                        severity=Severity.REPAIRED,
+                    )
+                    mask[invalid[good]] = False
+                hint = "" if self.repair else " (--repair fixes it)"
+                self._flag(
+                    mask,
+                    labels,
+                    rows,
+                    "geometry",
+                    reasons,
+                    lambda r: f"invalid geometry: {r}{hint}",
+                    "a valid (OGC simple features) polygon",
+                )
+                bad |= mask
+        return geoms
+
+    def _to_wgs84(
+        self,
+        crs: str | None,
+        geoms: np.ndarray,
+        rows: np.ndarray,
+        labels: np.ndarray,
+        bad: np.ndarray,
+        where: np.ndarray,
+    ) -> np.ndarray:
+        if not len(geoms):
+            return geoms
+        key = crs or ""
+        if key not in self._transformers:
+            self._transformers[key] = _transformer_to_wgs84(crs)
+        tr = self._transformers[key]
+        if tr is not None:
+            return shapely.transform(
+                geoms, lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1]))
+            )
+        # Geographic or undeclared: the coordinates must look like degrees.
+        b = shapely.bounds(geoms)
+        degrees = (np.abs(b[:, [0, 2]]) <= 180).all(axis=1) & (np.abs(b[:, [1, 3]]) <= 90).all(
+            axis=1
+        )
+        if self._not_degrees or degrees.mean() < 0.5:
+            if not self._not_degrees:
+                declared = f"the file declares {crs}" if crs else "the file declares no CRS"
+                self.log.add(
+                    Issue(
+                        self.file,
+                        "",
+                        "geometry",
+                        f"x={b[0, 0]:.6g}, y={b[0, 1]:.6g}",
+                        f"coordinates are not degrees but {declared}",
+                        "WGS84 longitude/latitude, or a file that declares its CRS (a .prj, a GeoJSON crs member)",
+                    )
+                )
+            self._not_degrees = True
+            self.log.bad_records.update(rows.tolist())
+            bad[where] = True
+        return geoms
+
+
+def _transformer_to_wgs84(crs: str | None) -> pyproj.Transformer | None:
+    if not crs:
+        return None
+    src = pyproj.CRS.from_user_input(crs)
+    if src.is_geographic and src.equals(pyproj.CRS.from_epsg(4326), ignore_axis_order=True):
+        return None
+    if src.is_geographic and src.ellipsoid and src.ellipsoid.name.startswith("WGS 84"):
+        return None
+    return pyproj.Transformer.from_crs(src, WGS84, always_xy=True)
+
+
+_TYPE_NAMES = {
+    0: "Point",
+    1: "LineString",
+    2: "LinearRing",
+    3: "Polygon",
+    4: "MultiPoint",
+    5: "MultiLineString",
+    6: "MultiPolygon",
+    7: "GeometryCollection",
+}
+
+
+def _json_or_text(v: Any) -> Any:
+    """A nested GeoJSON value GDAL handed over as JSON text, parsed back (plain text stays text)."""
+    if isinstance(v, str) and v[:1] in ("{", "["):
+        try:
+            return json.loads(v)
+        except json.JSONDecodeError:
+            return v
+    return _plain(v)
+
+
+def _is_null(v: Any) -> bool:
+    if v is None or v is pd.NA:
+        return True
+    return isinstance(v, float) and np.isnan(v)
+
+
+def _problem_for(f: Field) -> str:
+    return {
+        FieldKind.INT: "not a whole number in range",
+        FieldKind.FLOAT: "not a number in range",
+        FieldKind.BOOL: "not true or false",
+        FieldKind.DATE: "not a valid date",
+        FieldKind.DATETIME: "not a valid ISO 8601 date or date-time",
+        FieldKind.ENUM_LIST: "not a list of accepted values",
+        FieldKind.ENUM_OR_LIST: "not an accepted value or list of them",
+        FieldKind.TEXT_LIST: "not a list",
+        FieldKind.VICTIMS: "not a valid list of victims",
+    }.get(f.kind, "not accepted")

@@ -1,0 +1,172 @@
+"""Schema versions of a workspace and how to move an older one forward.
+
+A new workspace is created at the latest version in one step. An existing one
+is upgraded by the migrations newer than the version it records, each in the
+same transaction as its version stamp. A workspace written by a newer
+landrelease is refused rather than damaged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from landrelease.domain import LAYERS
+from landrelease.errors import UsageError
+from landrelease.store import schema
+from landrelease.store.sql import insert_rows, now_iso
+
+WGS84_WKT = (
+    'GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,'
+    'AUTHORITY["EPSG","7030"]],AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,'
+    'AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],'
+    'AXIS["Latitude",NORTH],AXIS["Longitude",EAST],AUTHORITY["EPSG","4326"]]'
+)
+
+GPKG_APPLICATION_ID = 0x47504B47  # "GPKG"
+GPKG_USER_VERSION = 10300  # GeoPackage 1.3: read without warnings by GDAL 3.x and QGIS 3.x
+
+_GPKG_CORE = (
+    """CREATE TABLE IF NOT EXISTS gpkg_spatial_ref_sys (
+        srs_name TEXT NOT NULL, srs_id INTEGER PRIMARY KEY, organization TEXT NOT NULL,
+        organization_coordsys_id INTEGER NOT NULL, definition TEXT NOT NULL, description TEXT)""",
+    """CREATE TABLE IF NOT EXISTS gpkg_contents (
+        table_name TEXT NOT NULL PRIMARY KEY, data_type TEXT NOT NULL, identifier TEXT UNIQUE,
+        description TEXT DEFAULT '',
+        last_change DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+        min_x DOUBLE, min_y DOUBLE, max_x DOUBLE, max_y DOUBLE, srs_id INTEGER,
+        CONSTRAINT fk_gc_r_srs_id FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys(srs_id))""",
+    """CREATE TABLE IF NOT EXISTS gpkg_geometry_columns (
+        table_name TEXT NOT NULL, column_name TEXT NOT NULL, geometry_type_name TEXT NOT NULL,
+        srs_id INTEGER NOT NULL, z TINYINT NOT NULL, m TINYINT NOT NULL,
+        CONSTRAINT pk_geom_cols PRIMARY KEY (table_name, column_name),
+        CONSTRAINT uk_gc_table_name UNIQUE (table_name),
+        CONSTRAINT fk_gc_tn FOREIGN KEY (table_name) REFERENCES gpkg_contents(table_name),
+        CONSTRAINT fk_gc_srs FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys (srs_id))""",
+)
+
+ATTRIBUTE_TABLES_IN_GPKG = ("imports", "audit_log")
+"""System tables shown as attribute layers in QGIS (they have an integer primary key)."""
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    description: str
+    upgrade: Callable[[sa.Connection], None]
+
+
+def create_latest(conn: sa.Connection) -> None:
+    """Create every table of a new workspace at the latest version."""
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql(f"PRAGMA application_id = {GPKG_APPLICATION_ID}")
+        conn.exec_driver_sql(f"PRAGMA user_version = {GPKG_USER_VERSION}")
+        _create_gpkg_core(conn)
+    else:
+        conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS postgis")
+    schema.METADATA.create_all(conn)
+    if conn.dialect.name == "sqlite":
+        register_gpkg_tables(conn)
+    now = now_iso()
+    insert_rows(
+        conn,
+        "schema_migrations",
+        ("version", "description", "applied_at"),
+        [(m.version, m.description, now) for m in MIGRATIONS],
+    )
+
+
+def _create_gpkg_core(conn: sa.Connection) -> None:
+    for ddl in _GPKG_CORE:
+        conn.exec_driver_sql(ddl)
+    rows = [
+        (
+            "Undefined cartesian SRS",
+            -1,
+            "NONE",
+            -1,
+            "undefined",
+            "undefined cartesian coordinate reference system",
+        ),
+        (
+            "Undefined geographic SRS",
+            0,
+            "NONE",
+            0,
+            "undefined",
+            "undefined geographic coordinate reference system",
+        ),
+        (
+            "WGS 84 geodetic",
+            4326,
+            "EPSG",
+            4326,
+            WGS84_WKT,
+            "longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid",
+        ),
+    ]
+    conn.exec_driver_sql(
+        "INSERT OR IGNORE INTO gpkg_spatial_ref_sys "
+        "(srs_name, srs_id, organization, organization_coordsys_id, definition, description) VALUES (?,?,?,?,?,?)",
+        rows,
+    )
+
+
+def register_gpkg_tables(conn: sa.Connection) -> None:
+    """List the layer tables in gpkg_contents so that GDAL and QGIS show them as layers."""
+    now = now_iso()
+    for layer in LAYERS:
+        data_type = "features" if layer.spatial else "attributes"
+        conn.exec_driver_sql(
+            "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description, last_change, srs_id) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (layer.name, data_type, layer.name, layer.help, now, 4326 if layer.spatial else None),
+        )
+        if layer.spatial:
+            conn.exec_driver_sql(
+                "INSERT OR IGNORE INTO gpkg_geometry_columns VALUES (?, ?, ?, 4326, 0, 0)",
+                (layer.name, schema.GEOMETRY_COLUMN, schema.geometry_type_name(layer)),
+            )
+    for name in ATTRIBUTE_TABLES_IN_GPKG:
+        conn.exec_driver_sql(
+            "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description, last_change) "
+            "VALUES (?, 'attributes', ?, ?, ?)",
+            (name, name, schema.table(name).comment or "", now),
+        )
+
+
+MIGRATIONS: tuple[Migration, ...] = (Migration(1, "initial schema", create_latest),)
+"""Every schema version; a new one appends a Migration whose upgrade alters version N-1 into N."""
+
+LATEST = MIGRATIONS[-1].version
+
+
+def current_version(conn: sa.Connection) -> int:
+    if not sa.inspect(conn).has_table("schema_migrations"):
+        return 0
+    value = conn.exec_driver_sql("SELECT max(version) FROM schema_migrations").scalar()
+    return int(value or 0)
+
+
+def upgrade(conn: sa.Connection) -> list[Migration]:
+    """Apply the migrations the workspace lacks; return those applied."""
+    have = current_version(conn)
+    if have > LATEST:
+        raise UsageError(
+            f"this workspace has schema version {have}, newer than this landrelease knows ({LATEST}); "
+            "upgrade landrelease to open it"
+        )
+    applied = []
+    for m in MIGRATIONS:
+        if m.version > have:
+            m.upgrade(conn)
+            insert_rows(
+                conn,
+                "schema_migrations",
+                ("version", "description", "applied_at"),
+                [(m.version, m.description, now_iso())],
+            )
+            applied.append(m)
+    return applied

@@ -1,0 +1,172 @@
+"""The workspace schema, derived from the layer registry: one schema, two backends.
+
+Each layer becomes a table with its fields, an ``extra`` column for unknown
+properties (kept, never dropped), ``area_m2`` where areas matter, the geometry
+(EPSG:4326), and provenance: who created and last changed the record, when,
+through which import, and whether it was retired (nothing is deleted).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.types import UserDefinedType
+
+from landrelease.domain import LAYERS, FieldKind, Layer
+
+SRID = 4326
+GEOMETRY_COLUMN = "geom"
+PROVENANCE_COLUMNS = (
+    "content_hash",
+    "created_at",
+    "created_by",
+    "updated_at",
+    "updated_by",
+    "import_id",
+    "retired_at",
+    "retired_by",
+    "retired_reason",
+)
+"""System columns every layer table has; never exported as properties."""
+
+
+class Geometry(UserDefinedType[Any]):
+    """A geometry column: GeoPackage geometry blob on SQLite, PostGIS geometry on PostgreSQL."""
+
+    cache_ok = True
+
+    def __init__(self, geometry_type: str = "GEOMETRY") -> None:
+        self.geometry_type = geometry_type
+
+    def get_col_spec(self, **kw: Any) -> str:
+        return self.geometry_type
+
+
+@compiles(Geometry, "postgresql")
+def _pg_geometry(element: Geometry, compiler: Any, **kw: Any) -> str:
+    kind = "Geometry" if element.geometry_type == "GEOMETRY" else element.geometry_type.title()
+    kind = kind.replace("string", "String").replace("polygon", "Polygon")
+    return f"geometry({kind},{SRID})"
+
+
+JSON_TYPE = sa.Text().with_variant(postgresql.JSONB(), "postgresql")
+TIMESTAMP = sa.DateTime(timezone=True)
+
+_COLUMN_TYPES: dict[FieldKind, Any] = {
+    FieldKind.TEXT: sa.Text(),
+    FieldKind.INT: sa.Integer(),
+    FieldKind.FLOAT: sa.Double(),
+    FieldKind.BOOL: sa.Boolean(),
+    FieldKind.DATE: sa.Date(),
+    FieldKind.DATETIME: sa.Text(),
+    FieldKind.ENUM: sa.Text(),
+    FieldKind.ENUM_LIST: JSON_TYPE,
+    FieldKind.TEXT_LIST: JSON_TYPE,
+    FieldKind.ENUM_OR_LIST: sa.Text(),
+    FieldKind.VICTIMS: JSON_TYPE,
+}
+JSON_KINDS = frozenset({FieldKind.ENUM_LIST, FieldKind.TEXT_LIST, FieldKind.VICTIMS})
+
+
+def geometry_type_name(layer: Layer) -> str:
+    """The declared geometry type: the single accepted type, else GEOMETRY."""
+    return layer.geometry[0].upper() if len(layer.geometry) == 1 else "GEOMETRY"
+
+
+def layer_table(layer: Layer, metadata: sa.MetaData) -> sa.Table:
+    cols: list[sa.Column[Any]] = [
+        sa.Column("fid", sa.Integer, primary_key=True, autoincrement=True),
+    ]
+    for f in layer.fields:
+        cols.append(
+            sa.Column(
+                f.name,
+                _COLUMN_TYPES[f.kind],
+                nullable=f.name != layer.id_field,
+                unique=f.name == layer.id_field,
+            )
+        )
+    cols.append(sa.Column("extra", JSON_TYPE))
+    if layer.area:
+        cols.append(
+            sa.Column(
+                "area_m2", sa.Float, comment="area in m² computed in the workspace's metric CRS"
+            )
+        )
+    cols += [
+        sa.Column("content_hash", sa.Text),
+        sa.Column("created_at", TIMESTAMP),
+        sa.Column("created_by", sa.Text),
+        sa.Column("updated_at", TIMESTAMP),
+        sa.Column("updated_by", sa.Text),
+        sa.Column("import_id", sa.Integer),
+        sa.Column("retired_at", TIMESTAMP),
+        sa.Column("retired_by", sa.Text),
+        sa.Column("retired_reason", sa.Text),
+    ]
+    if layer.spatial:
+        cols.append(sa.Column(GEOMETRY_COLUMN, Geometry(geometry_type_name(layer))))
+    return sa.Table(layer.name, metadata, *cols, sqlite_autoincrement=True, comment=layer.help)
+
+
+def build_metadata() -> sa.MetaData:
+    """All tables of a workspace at the latest schema version."""
+    md = sa.MetaData()
+    for layer in LAYERS:
+        layer_table(layer, md)
+    sa.Table(
+        "workspace_meta",
+        md,
+        sa.Column("key", sa.Text, primary_key=True),
+        sa.Column("value", sa.Text),
+        comment="Workspace settings: metric CRS, name, creation.",
+    )
+    sa.Table(
+        "schema_migrations",
+        md,
+        sa.Column("version", sa.Integer, primary_key=True),
+        sa.Column("description", sa.Text),
+        sa.Column("applied_at", TIMESTAMP),
+    )
+    sa.Table(
+        "imports",
+        md,
+        sa.Column("fid", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("started_at", TIMESTAMP),
+        sa.Column("finished_at", TIMESTAMP),
+        sa.Column("actor", sa.Text),
+        sa.Column("source", sa.Text),
+        sa.Column("mode", sa.Text, comment="all (every record valid) or keep_valid"),
+        sa.Column("summary", JSON_TYPE),
+        sqlite_autoincrement=True,
+        comment="Every import: who, when, from where, what it changed.",
+    )
+    sa.Table(
+        "audit_log",
+        md,
+        sa.Column("fid", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("at", TIMESTAMP, nullable=False),
+        sa.Column("actor", sa.Text, nullable=False),
+        sa.Column("action", sa.Text, nullable=False, comment="insert, update, retire"),
+        sa.Column("layer", sa.Text, nullable=False),
+        sa.Column("record_id", sa.Text, nullable=False),
+        sa.Column("import_id", sa.Integer),
+        sa.Column("before", JSON_TYPE, comment="the record before the change (update, retire)"),
+        sa.Column("after", JSON_TYPE, comment="the record after the change (update)"),
+        sa.Column("note", sa.Text),
+        sa.Index("ix_audit_layer_record", "layer", "record_id"),
+        sqlite_autoincrement=True,
+        comment="Every change to every record: who, when, before and after.",
+    )
+    return md
+
+
+METADATA = build_metadata()
+SYSTEM_TABLES = ("workspace_meta", "schema_migrations", "imports", "audit_log")
+
+
+def table(name: str) -> sa.Table:
+    return METADATA.tables[name]

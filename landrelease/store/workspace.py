@@ -1,0 +1,554 @@
+"""The workspace: where a programme's records live.
+
+Two backends share one schema (:mod:`landrelease.store.schema`):
+
+* a single GeoPackage file (the default; needs no server, opens in QGIS as it is);
+* PostgreSQL/PostGIS for a multi-user national centre (``postgresql://…``).
+
+Writes happen in transactions (:meth:`Workspace.begin`); a batch of checked
+records is merged by id with :meth:`Workspace.write_batch`, which applies the
+date-of-information rule and writes the audit trail.
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+import sqlalchemy as sa
+
+from landrelease.domain import LAYERS, FieldKind, Layer, layer_by_name
+from landrelease.domain.records import RecordBatch
+from landrelease.errors import UsageError
+from landrelease.store import geometry as geo
+from landrelease.store import migrations, schema
+from landrelease.store.sql import insert_rows, now_iso, placeholder, quote, select_in, update_rows
+
+PG_SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://")
+
+
+def default_actor() -> str:
+    """Who is making changes: ``LANDRELEASE_USER``, else the operating-system user."""
+    try:
+        return os.environ.get("LANDRELEASE_USER") or getpass.getuser()
+    except Exception:  # no user database entry (containers)
+        return "unknown"
+
+
+def utm_crs_for(lon: float, lat: float) -> str:
+    """The UTM zone's EPSG code for a point (EPSG:326zz north, 327zz south)."""
+    zone = int((lon + 180) // 6) % 60 + 1
+    return f"EPSG:{(32600 if lat >= 0 else 32700) + zone}"
+
+
+@dataclass
+class WriteCounts:
+    """What merging a batch into the workspace did."""
+
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    stale: int = 0
+    """Differing records not applied: their date of information is not later than the stored one."""
+    stale_ids: list[str] = field(default_factory=list)
+
+    def add(self, other: WriteCounts) -> None:
+        self.inserted += other.inserted
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.stale += other.stale
+        self.stale_ids.extend(other.stale_ids[: max(0, 20 - len(self.stale_ids))])
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "inserted": self.inserted,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "stale": self.stale,
+        }
+
+
+@dataclass(frozen=True)
+class WriteContext:
+    actor: str
+    import_id: int | None
+    now: str
+
+
+class Workspace:
+    """A programme's records in a GeoPackage file or a PostGIS database."""
+
+    def __init__(self, engine: sa.Engine, target: str) -> None:
+        self.engine = engine
+        self.target = target
+
+    # -- opening --------------------------------------------------------------
+    @staticmethod
+    def _engine(target: str) -> sa.Engine:
+        if target.startswith(PG_SCHEMES):
+            url = "postgresql+psycopg://" + target.split("://", 1)[1]
+            return sa.create_engine(url, pool_pre_ping=True)
+        engine = sa.create_engine(f"sqlite:///{target}", poolclass=sa.pool.NullPool)
+
+        @sa.event.listens_for(engine, "connect")
+        def _connect(dbapi_conn: Any, _: Any) -> None:
+            dbapi_conn.isolation_level = None  # we issue BEGIN ourselves: DDL stays transactional
+            dbapi_conn.execute("PRAGMA synchronous = NORMAL")
+
+        @sa.event.listens_for(engine, "begin")
+        def _begin(conn: sa.Connection) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+
+    @staticmethod
+    def is_database_url(target: str) -> bool:
+        return target.startswith(PG_SCHEMES)
+
+    @classmethod
+    def create(
+        cls, target: str, *, metric_crs: str | None = None, actor: str | None = None
+    ) -> Workspace:
+        """Create a new, empty workspace (a ``.gpkg`` path or a PostgreSQL URL)."""
+        if not cls.is_database_url(target):
+            path = Path(target)
+            if path.suffix.lower() != ".gpkg":
+                raise UsageError(f"a workspace file must end in .gpkg: {target}")
+            if path.exists():
+                raise UsageError(f"{target} exists already; open it, or choose another name")
+            if not path.parent.exists():
+                raise UsageError(f"folder {path.parent} does not exist")
+        engine = cls._engine(target)
+        if metric_crs:
+            _check_metric_crs(metric_crs)
+        try:
+            with engine.begin() as conn:
+                if cls.is_database_url(target) and migrations.current_version(conn) > 0:
+                    raise UsageError(f"{_safe(target)} holds a landrelease workspace already")
+                migrations.create_latest(conn)
+                meta = {
+                    "created_at": now_iso(),
+                    "created_by": actor or default_actor(),
+                    "landrelease_version": _version(),
+                    "metric_crs": metric_crs or "",
+                }
+                insert_rows(conn, "workspace_meta", ("key", "value"), meta.items())
+        except sa.exc.OperationalError as exc:
+            if not cls.is_database_url(target):
+                Path(target).unlink(missing_ok=True)
+            raise UsageError(f"cannot create the workspace {_safe(target)}: {exc.orig}") from None
+        except BaseException:
+            if not cls.is_database_url(target):
+                Path(target).unlink(missing_ok=True)
+            raise
+        return cls(engine, target)
+
+    @classmethod
+    def open(cls, target: str, *, create: bool = False) -> Workspace:
+        """Open an existing workspace, upgrading its schema if it is older; ``create`` makes a missing one."""
+        if not cls.is_database_url(target) and not Path(target).exists():
+            if create:
+                return cls.create(target)
+            raise UsageError(
+                f"no workspace at {target}; create one with `landrelease init {target}`"
+            )
+        engine = cls._engine(target)
+        try:
+            with engine.begin() as conn:
+                if migrations.current_version(conn) == 0:
+                    if create and cls.is_database_url(target):
+                        engine.dispose()
+                        return cls.create(target)
+                    raise UsageError(f"{_safe(target)} is not a landrelease workspace")
+                migrations.upgrade(conn)
+        except sa.exc.DatabaseError as exc:
+            raise UsageError(f"cannot open the workspace {_safe(target)}: {exc.orig}") from None
+        return cls(engine, target)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @property
+    def display(self) -> str:
+        return _safe(self.target)
+
+    @contextmanager
+    def begin(self) -> Iterator[sa.Connection]:
+        """A transaction: everything inside is written together or not at all."""
+        with self.engine.begin() as conn:
+            yield conn
+
+    # -- settings -------------------------------------------------------------
+    def meta(self, conn: sa.Connection | None = None) -> dict[str, str]:
+        with self._conn(conn) as c:
+            return {
+                str(k): str(v)
+                for k, v in c.exec_driver_sql("SELECT key, value FROM workspace_meta").fetchall()
+            }
+
+    def set_meta(self, conn: sa.Connection, key: str, value: str) -> None:
+        ph = placeholder(conn)
+        conn.exec_driver_sql(f"DELETE FROM workspace_meta WHERE key = {ph}", (key,))
+        insert_rows(conn, "workspace_meta", ("key", "value"), [(key, value)])
+
+    def metric_crs(self, conn: sa.Connection | None = None) -> str | None:
+        return self.meta(conn).get("metric_crs") or None
+
+    @contextmanager
+    def _conn(self, conn: sa.Connection | None) -> Iterator[sa.Connection]:
+        if conn is not None:
+            yield conn
+        else:
+            with self.engine.connect() as c:
+                yield c
+
+    # -- writing --------------------------------------------------------------
+    def start_import(self, conn: sa.Connection, *, actor: str, source: str, mode: str) -> int:
+        insert_rows(
+            conn,
+            "imports",
+            ("started_at", "actor", "source", "mode"),
+            [(now_iso(), actor, source, mode)],
+        )
+        return int(conn.exec_driver_sql("SELECT max(fid) FROM imports").scalar() or 0)
+
+    def finish_import(self, conn: sa.Connection, import_id: int, summary: dict[str, Any]) -> None:
+        update_rows(
+            conn,
+            "imports",
+            ("finished_at", "summary"),
+            "fid",
+            [(now_iso(), json.dumps(summary), import_id)],
+        )
+
+    def ensure_metric_crs(self, conn: sa.Connection, geoms: np.ndarray) -> str:
+        """The workspace's metric CRS, chosen from the data (its UTM zone) on first use."""
+        crs = self.metric_crs(conn)
+        if crs:
+            return crs
+        b = shapely.total_bounds(geoms)
+        crs = utm_crs_for((b[0] + b[2]) / 2, (b[1] + b[3]) / 2)
+        self.set_meta(conn, "metric_crs", crs)
+        return crs
+
+    def write_batch(
+        self, conn: sa.Connection, batch: RecordBatch, ctx: WriteContext
+    ) -> WriteCounts:
+        """Merge checked records by id: insert new ones, update changed ones whose date of information is later."""
+        layer = batch.layer
+        counts = WriteCounts()
+        if not len(batch):
+            return counts
+        columns, rows = self._db_rows(conn, batch)
+        hashes = _hash_rows(rows)
+        ids = batch.values[layer.id_field].tolist()
+        t = quote(conn, layer.name)
+        idq = quote(conn, layer.id_field)
+        existing = {
+            r[0]: (r[1], r[2])
+            for r in select_in(
+                conn,
+                f"SELECT {idq}, content_hash, date_of_information FROM {t} WHERE {idq}",
+                ids,
+            )
+        }
+        doi = batch.values["date_of_information"].to_numpy(dtype=object)
+        new_rows: list[tuple[Any, ...]] = []
+        upd_rows: list[tuple[Any, ...]] = []
+        upd_ids: list[str] = []
+        audit: list[tuple[Any, ...]] = []
+        for i, rid in enumerate(ids):
+            old = existing.get(rid)
+            if old is None:
+                new_rows.append(
+                    (*rows[i], hashes[i], ctx.now, ctx.actor, ctx.now, ctx.actor, ctx.import_id)
+                )
+                audit.append(
+                    (ctx.now, ctx.actor, "insert", layer.name, rid, ctx.import_id, None, None, None)
+                )
+            elif old[0] == hashes[i]:
+                counts.unchanged += 1
+            elif _later(doi[i], old[1]):
+                upd_rows.append((*rows[i], hashes[i], ctx.now, ctx.actor, ctx.import_id, rid))
+                upd_ids.append(rid)
+            else:
+                counts.stale += 1
+                if len(counts.stale_ids) < 20:
+                    counts.stale_ids.append(str(rid))
+        wrap = (
+            {schema.GEOMETRY_COLUMN: "ST_GeomFromWKB({}, 4326)"}
+            if self.dialect == "postgresql"
+            else {}
+        )
+        base = (*columns, "content_hash")
+        insert_rows(
+            conn,
+            layer.name,
+            (*base, "created_at", "created_by", "updated_at", "updated_by", "import_id"),
+            new_rows,
+            value_sql=wrap,
+        )
+        counts.inserted = len(new_rows)
+        if upd_rows:
+            before = self.records_as_json(conn, layer, upd_ids)
+            update_rows(
+                conn,
+                layer.name,
+                (*base, "updated_at", "updated_by", "import_id"),
+                layer.id_field,
+                upd_rows,
+                value_sql=wrap,
+            )
+            after = self.records_as_json(conn, layer, upd_ids)
+            for rid in upd_ids:
+                audit.append(
+                    (
+                        ctx.now,
+                        ctx.actor,
+                        "update",
+                        layer.name,
+                        rid,
+                        ctx.import_id,
+                        before.get(rid),
+                        after.get(rid),
+                        None,
+                    )
+                )
+            counts.updated = len(upd_rows)
+        insert_rows(
+            conn,
+            "audit_log",
+            ("at", "actor", "action", "layer", "record_id", "import_id", "before", "after", "note"),
+            audit,
+        )
+        return counts
+
+    def _db_rows(
+        self, conn: sa.Connection, batch: RecordBatch
+    ) -> tuple[tuple[str, ...], list[tuple[Any, ...]]]:
+        """Column names and row tuples in stored form (JSON as text, geometry encoded for the backend)."""
+        layer, values = batch.layer, batch.values
+        columns: list[str] = []
+        arrays: list[list[Any]] = []
+        for f in layer.fields:
+            col = values[f.name].to_numpy(dtype=object)
+            if f.kind in schema.JSON_KINDS:
+                arrays.append(
+                    [None if v is None else json.dumps(v, ensure_ascii=False) for v in col]
+                )
+            elif f.kind is FieldKind.ENUM_OR_LIST:
+                arrays.append(
+                    [v if v is None or isinstance(v, str) else json.dumps(v) for v in col]
+                )
+            else:
+                arrays.append(col.tolist())
+            columns.append(f.name)
+        columns.append("extra")
+        arrays.append(
+            [
+                json.dumps(v, ensure_ascii=False, sort_keys=True) if v else None
+                for v in values["extra"]
+            ]
+        )
+        if layer.spatial:
+            geoms = batch.geometry
+            assert geoms is not None
+            if layer.area:
+                crs = self.ensure_metric_crs(conn, geoms)
+                columns.append("area_m2")
+                arrays.append(np.round(area_m2(geoms, crs), 3).tolist())
+            columns.append(schema.GEOMETRY_COLUMN)
+            arrays.append(
+                geo.to_gpkg_blobs(geoms, 4326) if self.dialect == "sqlite" else geo.to_wkb(geoms)
+            )
+        return tuple(columns), list(zip(*arrays, strict=True))
+
+    def records_as_json(self, conn: sa.Connection, layer: Layer, ids: list[str]) -> dict[str, str]:
+        """Records as JSON text (properties and GeoJSON geometry), for the audit trail."""
+        frame = self.read_layer(layer.name, ids=ids, conn=conn, include_retired=True)
+        out: dict[str, str] = {}
+        geojson = (
+            shapely.to_geojson(frame.geometry.values) if layer.spatial and len(frame) else None
+        )
+        props = frame.drop(columns=["geometry"], errors="ignore")
+        for i, rec in enumerate(props.to_dict("records")):
+            doc = {k: _jsonable(v) for k, v in rec.items()}
+            if geojson is not None:
+                doc["geometry"] = json.loads(geojson[i])
+            out[str(rec[layer.id_field])] = json.dumps(doc, ensure_ascii=False)
+        return out
+
+    # -- reading --------------------------------------------------------------
+    def read_layer(
+        self,
+        name: str,
+        *,
+        ids: list[str] | None = None,
+        include_retired: bool = False,
+        include_personal: bool = True,
+        system_columns: bool = False,
+        conn: sa.Connection | None = None,
+    ) -> pd.DataFrame:
+        """A layer as a (Geo)DataFrame with values in their domain form (lists, dicts, ISO dates)."""
+        layer = layer_by_name(name)
+        with self._conn(conn) as c:
+            cols = [f.name for f in layer.fields if include_personal or not f.personal] + ["extra"]
+            if layer.area:
+                cols.append("area_m2")
+            if system_columns or include_retired:
+                cols += list(schema.PROVENANCE_COLUMNS)
+            sel = [quote(c, x) for x in cols]
+            if layer.spatial:
+                sel.append(
+                    f"ST_AsBinary({schema.GEOMETRY_COLUMN})"
+                    if self.dialect == "postgresql"
+                    else schema.GEOMETRY_COLUMN
+                )
+            t = quote(c, layer.name)
+            where = "" if include_retired else " WHERE retired_at IS NULL"
+            sql = f"SELECT {', '.join(sel)} FROM {t}{where}"
+            if ids is not None:
+                joiner = " AND " if where else " WHERE "
+                rows = select_in(c, f"{sql}{joiner}{quote(c, layer.id_field)}", ids)
+            else:
+                rows = list(c.exec_driver_sql(sql + f" ORDER BY {quote(c, 'fid')}").fetchall())
+        data: list[Any] = list(zip(*rows, strict=True)) if rows else [() for _ in range(len(sel))]
+        frame = pd.DataFrame(
+            {col: _from_db(layer, col, list(data[k])) for k, col in enumerate(cols)}
+        )
+        if not layer.spatial:
+            return frame
+        raw = list(data[len(cols)])
+        if self.dialect == "sqlite":
+            geoms = geo.from_gpkg_blobs(raw)
+        else:
+            geoms = shapely.from_wkb(
+                np.array([None if b is None else bytes(b) for b in raw], dtype=object)
+            )
+        return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs="EPSG:4326"))
+
+    def counts(self) -> dict[str, int]:
+        """Records per layer (retired ones not counted)."""
+        with self.engine.connect() as c:
+            return {
+                layer.name: int(
+                    c.exec_driver_sql(
+                        f"SELECT count(*) FROM {quote(c, layer.name)} WHERE retired_at IS NULL"
+                    ).scalar()
+                    or 0
+                )
+                for layer in LAYERS
+            }
+
+    def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[sa.Row[Any]]:
+        """Run a read-only SQL query written for both backends."""
+        with self.engine.connect() as c:
+            return list(c.exec_driver_sql(sql, params).fetchall())
+
+
+def area_m2(geoms: np.ndarray, metric_crs: str) -> np.ndarray:
+    """Areas in m², computed in the given metric CRS."""
+    tr = pyproj.Transformer.from_crs("EPSG:4326", metric_crs, always_xy=True)
+    projected = shapely.transform(
+        geoms, lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1]))
+    )
+    return np.asarray(shapely.area(projected), dtype=float)
+
+
+def _check_metric_crs(crs: str) -> None:
+    try:
+        parsed = pyproj.CRS.from_user_input(crs)
+    except pyproj.exceptions.CRSError:
+        raise UsageError(f"unknown CRS {crs!r}; give an EPSG code such as EPSG:32638") from None
+    if not parsed.is_projected:
+        raise UsageError(
+            f"{crs} is not a metric (projected) CRS; give one such as EPSG:32638 (UTM 38N)"
+        )
+
+
+def _hash_rows(rows: list[tuple[Any, ...]]) -> list[str]:
+    out = []
+    for row in rows:
+        h = hashlib.blake2b(digest_size=12)
+        for v in row:
+            h.update(v if isinstance(v, bytes) else repr(v).encode())
+            h.update(b"\x1f")
+        out.append(h.hexdigest())
+    return out
+
+
+def _later(new: Any, old: Any) -> bool:
+    """IMSMA's rule: a record updates a stored one only when its date of information is later.
+
+    Without dates on either side the newer import wins; a stored date is never
+    overridden by a record that has none.
+    """
+    if old is None:
+        return True
+    if new is None:
+        return False
+    a = pd.to_datetime(str(new).replace(" ", "T"), format="ISO8601", utc=True)
+    b = pd.to_datetime(str(old).replace(" ", "T"), format="ISO8601", utc=True)
+    return bool(a > b)
+
+
+def _from_db(layer: Layer, col: str, values: list[Any]) -> list[Any]:
+    f = layer.field(col)
+    kind = f.kind if f else None
+    if kind in schema.JSON_KINDS or col == "extra":
+        return [json.loads(v) if isinstance(v, str) else v for v in values]
+    if kind is FieldKind.ENUM_OR_LIST:
+        return [json.loads(v) if isinstance(v, str) and v.startswith("[") else v for v in values]
+    if kind is FieldKind.BOOL:
+        return [None if v is None else bool(v) for v in values]
+    if kind is FieldKind.DATE:
+        return [v.isoformat() if hasattr(v, "isoformat") else v for v in values]
+    if col in ("created_at", "updated_at", "retired_at"):
+        return [v.isoformat() if hasattr(v, "isoformat") else v for v in values]
+    return values
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, np.generic):
+        return v.item()
+    if isinstance(v, float) and np.isnan(v):
+        return None
+    return v
+
+
+def _version() -> str:
+    from landrelease import __version__
+
+    return __version__
+
+
+def _safe(target: str) -> str:
+    """A target for messages, with any password in a database URL hidden."""
+    if "://" in target and "@" in target:
+        scheme, rest = target.split("://", 1)
+        cred, host = rest.rsplit("@", 1)
+        user = cred.split(":", 1)[0]
+        return f"{scheme}://{user}:***@{host}" if ":" in cred else f"{scheme}://{user}@{host}"
+    return target
