@@ -154,12 +154,12 @@ def _list(s: pd.Series, f: Field) -> tuple[np.ndarray, np.ndarray]:
     for i, v in enumerate(s.to_numpy(dtype=object)):
         if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
             continue
-        is_scalar_text = isinstance(v, str) and not v.strip().startswith("[") and "," not in v
         items = _as_list(v)
         if items is None or (f.choices and any(x not in f.choices for x in items)):
             bad[i] = True
             continue
-        out[i] = items[0] if single and is_scalar_text and len(items) == 1 else items
+        # one asset is the same whether written "dog" or ["dog"]; GDAL may hand over either
+        out[i] = items[0] if single and len(items) == 1 else items
     return out, bad
 
 
@@ -315,8 +315,8 @@ class LayerChecker:
         geometry = self._check_geometry(raw, rows, labels, bad) if layer.spatial else None
 
         keep = ~bad
-        frame = pd.DataFrame({k: v[keep] for k, v in values.items()})
-        frame["extra"] = extra[keep]
+        frame = pd.DataFrame({k: pd.Series(v[keep], dtype=object) for k, v in values.items()})
+        frame["extra"] = pd.Series(extra[keep], dtype=object)
         return RecordBatch(
             layer, self.file, frame, None if geometry is None else geometry[keep], rows[keep]
         )

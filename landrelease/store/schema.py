@@ -53,12 +53,14 @@ def _pg_geometry(element: Geometry, compiler: Any, **kw: Any) -> str:
 
 
 JSON_TYPE = sa.Text().with_variant(postgresql.JSONB(), "postgresql")
+DOUBLE = sa.Double().with_variant(sa.REAL(), "sqlite")
+"""Double precision: REAL in GeoPackage (GDAL reads FLOAT as 32-bit), DOUBLE PRECISION in PostGIS."""
 TIMESTAMP = sa.DateTime(timezone=True)
 
 _COLUMN_TYPES: dict[FieldKind, Any] = {
     FieldKind.TEXT: sa.Text(),
     FieldKind.INT: sa.Integer(),
-    FieldKind.FLOAT: sa.Double(),
+    FieldKind.FLOAT: DOUBLE,
     FieldKind.BOOL: sa.Boolean(),
     FieldKind.DATE: sa.Date(),
     FieldKind.DATETIME: sa.Text(),

@@ -436,7 +436,10 @@ class Workspace:
                 rows = list(c.exec_driver_sql(sql + f" ORDER BY {quote(c, 'fid')}").fetchall())
         data: list[Any] = list(zip(*rows, strict=True)) if rows else [() for _ in range(len(sel))]
         frame = pd.DataFrame(
-            {col: _from_db(layer, col, list(data[k])) for k, col in enumerate(cols)}
+            {
+                col: pd.Series(_from_db(layer, col, list(data[k])), dtype=object)
+                for k, col in enumerate(cols)
+            }
         )
         if not layer.spatial:
             return frame
