@@ -66,9 +66,10 @@ class FileIssues:
     by_problem: Counter[tuple[str, str]] = field(default_factory=Counter)
     bad_records: set[int] = field(default_factory=set)
 
-    def add(self, issue: Issue, row: int | None = None) -> None:
+    def add(self, issue: Issue, row: int | None = None, group: str | None = None) -> None:
+        """Keep (up to the cap) and count a problem; ``group`` names its kind for the summary."""
         self.counts[issue.severity] += 1
-        self.by_problem[(issue.field, issue.problem)] += 1
+        self.by_problem[(issue.field, group or issue.problem)] += 1
         if issue.severity is Severity.ERROR and row is not None:
             self.bad_records.add(row)
         if len(self.kept) < MAX_KEPT_PER_FILE:

@@ -260,8 +260,10 @@ class LayerChecker:
         problem: str | Callable[[Any], str],
         accepted: str = "",
         severity: Severity = Severity.ERROR,
+        group: str | None = None,
     ) -> None:
         idx = np.flatnonzero(mask)
+        group = group or (problem if isinstance(problem, str) else "invalid value")
         if not len(idx):
             return
         room = max(MAX_KEPT_PER_FILE - len(self.log.kept), 0)
@@ -272,13 +274,12 @@ class LayerChecker:
             self.log.add(
                 Issue(self.file, str(labels[i]), field, shown, text, accepted, severity),
                 int(rows[i]),
+                group,
             )
         rest = idx[room:]
         if len(rest):
             self.log.counts[severity] += len(rest)
-            self.log.by_problem[
-                (field, problem if isinstance(problem, str) else "invalid value")
-            ] += len(rest)
+            self.log.by_problem[(field, group)] += len(rest)
             if severity is Severity.ERROR:
                 self.log.bad_records.update(rows[rest].tolist())
 
@@ -361,6 +362,7 @@ class LayerChecker:
             ids,
             lambda v: f"duplicate id: record #{firsts.get(v, '?')} has it already",
             "ids unique within a file",
+            group="duplicate id",
         )
         bad |= dup
         for v, r in first_here.items():
@@ -427,6 +429,7 @@ class LayerChecker:
                     filter(None, ["not an accepted value;", _suggest(str(v), f.choices)])
                 ).rstrip(";"),
                 f.accepted(),
+                group="not an accepted value",
             )
         else:
             self._flag(wrong, labels, rows, f.name, raw, _problem_for(f), f.accepted())
@@ -519,6 +522,7 @@ class LayerChecker:
             type_names,
             lambda v: f"wrong geometry type {v}",
             accepted,
+            group="wrong geometry type",
         )
         bad |= wrong_type
         empty = has & ~wrong_type & shapely.is_empty(geoms)
@@ -589,6 +593,7 @@ class LayerChecker:
                         reasons,
                         lambda r: f"repaired: {r}",
                         severity=Severity.REPAIRED,
+                        group="repaired",
                     )
                     mask[invalid[good]] = False
                 hint = "" if self.repair else " (--repair fixes it)"
@@ -600,6 +605,7 @@ class LayerChecker:
                     reasons,
                     lambda r: f"invalid geometry: {r}{hint}",
                     "a valid (OGC simple features) polygon",
+                    group="invalid geometry",
                 )
                 bad |= mask
         return geoms

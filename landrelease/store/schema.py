@@ -53,7 +53,7 @@ def _pg_geometry(element: Geometry, compiler: Any, **kw: Any) -> str:
 
 
 JSON_TYPE = sa.Text().with_variant(postgresql.JSONB(), "postgresql")
-DOUBLE = sa.Double().with_variant(sa.REAL(), "sqlite")
+DOUBLE: Any = sa.Double().with_variant(sa.REAL(), "sqlite")
 """Double precision: REAL in GeoPackage (GDAL reads FLOAT as 32-bit), DOUBLE PRECISION in PostGIS."""
 TIMESTAMP = sa.DateTime(timezone=True)
 
