@@ -336,15 +336,10 @@ def status(
 
 @app.command("settings")
 def list_settings() -> None:
-    """List every setting with its default and unit (override with LANDRELEASE_<NAME>)."""
-    from rich.table import Table
-
-    table = Table()
-    for col in ("setting", "value", "unit", "environment variable", "meaning"):
-        table.add_column(col)
+    """List every setting with its value and unit (override one with LANDRELEASE_<NAME>)."""
     for s in settings.SETTINGS:
-        table.add_row(s.name, str(s.value()), s.unit, s.env, s.help)
-    console.print(table)
+        console.print(f"[bold]{s.name}[/] = {s.value()} [dim]({s.unit}; {s.env})[/]")
+        console.print(f"    {s.help}")
 
 
 def main() -> None:

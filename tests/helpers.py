@@ -11,7 +11,10 @@ LON0, LAT0 = 46.90, 39.95
 
 
 def square(x: float, y: float, d: float = 0.01) -> dict[str, Any]:
-    return {"type": "Polygon", "coordinates": [[[x, y], [x + d, y], [x + d, y + d], [x, y + d], [x, y]]]}
+    return {
+        "type": "Polygon",
+        "coordinates": [[[x, y], [x + d, y], [x + d, y + d], [x, y + d], [x, y]]],
+    }
 
 
 def point(x: float, y: float) -> dict[str, Any]:
@@ -27,7 +30,9 @@ def feature(props: dict[str, Any], geometry: dict[str, Any] | None) -> dict[str,
 
 
 def write_fc(path: Path, features: list[dict[str, Any]], **extra: Any) -> Path:
-    path.write_text(json.dumps({"type": "FeatureCollection", **extra, "features": features}), encoding="utf-8")
+    path.write_text(
+        json.dumps({"type": "FeatureCollection", **extra, "features": features}), encoding="utf-8"
+    )
     return path
 
 
@@ -117,33 +122,111 @@ def layer_features() -> dict[str, list[dict[str, Any]]]:
             )
         ],
         "minefield_records": [
-            feature({"record_id": "MR-1", "source": "handed over 2020, sheet 14", "device": "AP", "reported_count": 120, "laid": "1994-05-01"}, square(x, y, 0.003)),
+            feature(
+                {
+                    "record_id": "MR-1",
+                    "source": "handed over 2020, sheet 14",
+                    "device": "AP",
+                    "reported_count": 120,
+                    "laid": "1994-05-01",
+                },
+                square(x, y, 0.003),
+            ),
             feature({"record_id": "MR-2", "source": "engineer sketch", "device": "AT"}, line(x, y)),
         ],
         "military_positions": [
-            feature({"position_id": "MP-1", "kind": "trench", "source": "imagery", "period": "1994-2020"}, line(x, y + 0.01)),
-            feature({"position_id": "MP-2", "kind": "strongpoint", "source": "testimony"}, point(x + 0.01, y + 0.01)),
+            feature(
+                {
+                    "position_id": "MP-1",
+                    "kind": "trench",
+                    "source": "imagery",
+                    "period": "1994-2020",
+                },
+                line(x, y + 0.01),
+            ),
+            feature(
+                {"position_id": "MP-2", "kind": "strongpoint", "source": "testimony"},
+                point(x + 0.01, y + 0.01),
+            ),
         ],
         "front_lines": [
-            feature({"line_id": "FL-1", "valid_from": "1994-05-12", "valid_to": "2020-11-10", "name": "line of contact"}, line(x - 0.05, y)),
+            feature(
+                {
+                    "line_id": "FL-1",
+                    "valid_from": "1994-05-12",
+                    "valid_to": "2020-11-10",
+                    "name": "line of contact",
+                },
+                line(x - 0.05, y),
+            ),
         ],
         "testimony": [
-            feature({"testimony_id": "TM-1", "date": "2021-02-02", "statement": "suspected", "confidence": "high", "informant_type": "shepherd"}, point(x + 0.002, y + 0.002)),
-            feature({"testimony_id": "TM-2", "date": "2021-02-03", "statement": "not_suspected"}, square(x + 0.04, y, 0.002)),
+            feature(
+                {
+                    "testimony_id": "TM-1",
+                    "date": "2021-02-02",
+                    "statement": "suspected",
+                    "confidence": "high",
+                    "informant_type": "shepherd",
+                },
+                point(x + 0.002, y + 0.002),
+            ),
+            feature(
+                {"testimony_id": "TM-2", "date": "2021-02-03", "statement": "not_suspected"},
+                square(x + 0.04, y, 0.002),
+            ),
         ],
         "settlements": [
-            feature({"settlement_id": "ST-1", "name": "Aghdam", "population_planned": 66000, "population_before": 28000, "district": "Aghdam", "priority": "1"}, point(46.927, 39.991)),
-            feature({"settlement_id": "ST-2", "name": "Kahrizli", "population_planned": 800}, point(x + 0.03, y + 0.02)),
+            feature(
+                {
+                    "settlement_id": "ST-1",
+                    "name": "Aghdam",
+                    "population_planned": 66000,
+                    "population_before": 28000,
+                    "district": "Aghdam",
+                    "priority": "1",
+                },
+                point(46.927, 39.991),
+            ),
+            feature(
+                {"settlement_id": "ST-2", "name": "Kahrizli", "population_planned": 800},
+                point(x + 0.03, y + 0.02),
+            ),
         ],
         "infrastructure": [
-            feature({"asset_id": "IN-1", "kind": "road", "name": "M-7", "planned_year": 2026}, line(x, y + 0.005)),
+            feature(
+                {"asset_id": "IN-1", "kind": "road", "name": "M-7", "planned_year": 2026},
+                line(x, y + 0.005),
+            ),
             feature({"asset_id": "IN-2", "kind": "farmland"}, square(x + 0.06, y, 0.01)),
         ],
         "eore_sessions": [
-            feature({"session_id": "EO-1", "date": "2024-03-03", "settlement_id": "ST-2", "women": 12, "men": 9, "girls": 20, "boys": 18}, point(x + 0.03, y + 0.02)),
+            feature(
+                {
+                    "session_id": "EO-1",
+                    "date": "2024-03-03",
+                    "settlement_id": "ST-2",
+                    "women": 12,
+                    "men": 9,
+                    "girls": 20,
+                    "boys": 18,
+                },
+                point(x + 0.03, y + 0.02),
+            ),
         ],
         "qa_visits": [
-            feature({"visit_id": "QA-1", "date": "2022-06-01", "kind": "post_clearance_inspection", "activity_id": "ACT-1", "result": "conforming", "devices_found": 0, "area_inspected_m2": 2500.0}, square(x, y, 0.002)),
+            feature(
+                {
+                    "visit_id": "QA-1",
+                    "date": "2022-06-01",
+                    "kind": "post_clearance_inspection",
+                    "activity_id": "ACT-1",
+                    "result": "conforming",
+                    "devices_found": 0,
+                    "area_inspected_m2": 2500.0,
+                },
+                square(x, y, 0.002),
+            ),
         ],
     }
 
@@ -165,7 +248,11 @@ def write_package(folder: Path, *, skip: tuple[str, ...] = ()) -> Path:
     for name, feats in layer_features().items():
         if name not in skip:
             write_fc(folder / f"{name}.geojson", feats)
-    for name, text in (("funding", FUNDING_CSV), ("assets", ASSETS_CSV), ("organisations", ORGANISATIONS_CSV)):
+    for name, text in (
+        ("funding", FUNDING_CSV),
+        ("assets", ASSETS_CSV),
+        ("organisations", ORGANISATIONS_CSV),
+    ):
         if name not in skip:
             (folder / f"{name}.csv").write_text(text, encoding="utf-8")
     return folder

@@ -16,6 +16,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import json
+import re
 import warnings
 import zipfile
 from collections.abc import Iterator
@@ -395,20 +396,37 @@ _SHP_MAX = 10
 def _rename_source_columns(src: LayerSource, frame: pd.DataFrame) -> pd.DataFrame:
     """Undo format quirks: Shapefile's 10-character names, KML's empty Name/Description."""
     if src.fmt == "shp":
-        known = src.layer.field_names
-        mapping = {}
-        for col in frame.columns:
-            if col in known or len(col) != _SHP_MAX:
-                continue
-            matches = [f for f in known if f[:_SHP_MAX] == col]
-            if len(matches) == 1:
-                mapping[col] = matches[0]
-        frame = frame.rename(columns=mapping)
+        frame = frame.rename(columns=_unlaunder(list(frame.columns), src.layer.field_names))
     if src.fmt == "kml":
         for col in ("Name", "Description"):
             if col in frame.columns and frame[col].replace("", None).isna().all():
                 frame = frame.drop(columns=col)
     return frame
+
+
+def _unlaunder(columns: list[str], known: tuple[str, ...]) -> dict[str, str]:
+    """Map Shapefile's laundered names back to the layer's fields.
+
+    GDAL cuts names to 10 characters and, where two cut names collide, cuts
+    the later one to 8 and appends ``_1``, ``_2``… (``population``,
+    ``populati_1``). Names are matched in file order to the fields with that
+    prefix in layer order, the order in which a writer meets them.
+    """
+    mapping: dict[str, str] = {}
+    taken = set(columns) & set(known)
+    for col in columns:
+        if col in known:
+            continue
+        m = re.fullmatch(r"(.{8})_\d+", col)
+        prefix = m.group(1) if m else col if len(col) == _SHP_MAX else None
+        if prefix is None:
+            continue
+        for f in known:
+            if f.startswith(prefix) and len(f) > len(prefix) and f not in taken:
+                mapping[col] = f
+                taken.add(f)
+                break
+    return mapping
 
 
 def _read_table(src: LayerSource, batch_rows: int) -> Iterator[RawBatch]:

@@ -41,7 +41,9 @@ def test_valid_package_validates(package: Path) -> None:
 def test_malformed_json_names_line_and_column(tmp_path: Path) -> None:
     folder = tmp_path / "pkg"
     folder.mkdir()
-    (folder / "hazards.geojson").write_text('{"type": "FeatureCollection",\n "features": [\n {"type": "Feature",, }]}')
+    (folder / "hazards.geojson").write_text(
+        '{"type": "FeatureCollection",\n "features": [\n {"type": "Feature",, }]}'
+    )
     issue = only_error(validate_package(folder))
     assert issue.file == "hazards.geojson"
     assert "malformed JSON at line 3" in issue.problem
@@ -56,14 +58,21 @@ def test_wrong_geometry_type(tmp_path: Path) -> None:
 
 def test_missing_required_property_in_one_record(tmp_path: Path) -> None:
     bad = {k: v for k, v in HAZ.items() if k != "status"} | {"hazard_id": "H-2"}
-    report = validate_package(hazards(tmp_path, feature(HAZ, square(LON0, LAT0)), feature(bad, square(LON0, LAT0))))
+    report = validate_package(
+        hazards(tmp_path, feature(HAZ, square(LON0, LAT0)), feature(bad, square(LON0, LAT0)))
+    )
     issue = only_error(report)
     assert (issue.record, issue.field) == ("H-2", "status")
     assert "required" in issue.problem and "active" in issue.accepted
 
 
 def test_required_property_missing_from_the_whole_file_is_said_once(tmp_path: Path) -> None:
-    feats = [feature({"hazard_id": f"H-{i}", "Classification": "SHA", "status": "active"}, square(LON0, LAT0)) for i in range(50)]
+    feats = [
+        feature(
+            {"hazard_id": f"H-{i}", "Classification": "SHA", "status": "active"}, square(LON0, LAT0)
+        )
+        for i in range(50)
+    ]
     report = validate_package(hazards(tmp_path, *feats))
     issue = only_error(report)
     assert issue.field == "classification"
@@ -72,20 +81,28 @@ def test_required_property_missing_from_the_whole_file_is_said_once(tmp_path: Pa
 
 
 def test_unknown_enum_value_suggests_the_right_one(tmp_path: Path) -> None:
-    issue = only_error(validate_package(hazards(tmp_path, feature(HAZ | {"classification": "sha"}, square(LON0, LAT0)))))
+    issue = only_error(
+        validate_package(
+            hazards(tmp_path, feature(HAZ | {"classification": "sha"}, square(LON0, LAT0)))
+        )
+    )
     assert (issue.record, issue.field, issue.value) == ("H-1", "classification", "'sha'")
     assert "did you mean 'SHA'" in issue.problem
     assert issue.accepted == "one of SHA, CHA"
 
 
 def test_duplicate_ids_point_at_the_first(tmp_path: Path) -> None:
-    report = validate_package(hazards(tmp_path, *[feature(HAZ, square(LON0, LAT0)) for _ in range(3)]))
+    report = validate_package(
+        hazards(tmp_path, *[feature(HAZ, square(LON0, LAT0)) for _ in range(3)])
+    )
     errs = errors(report)
     assert len(errs) == 2
     assert all(e.field == "hazard_id" and "record #1 has it already" in e.problem for e in errs)
 
 
-def test_duplicate_ids_found_across_batches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_duplicate_ids_found_across_batches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr("landrelease.io.sources.BATCH_ROWS", 2)
     feats = [feature(HAZ | {"hazard_id": f"H-{i % 3}"}, square(LON0, LAT0)) for i in range(5)]
     from landrelease.io import sources
@@ -96,14 +113,31 @@ def test_duplicate_ids_found_across_batches(tmp_path: Path, monkeypatch: pytest.
 
 
 def test_coordinates_out_of_range(tmp_path: Path) -> None:
-    report = validate_package(hazards(tmp_path, feature(HAZ, square(LON0, LAT0)), feature(HAZ | {"hazard_id": "H-2"}, square(LON0, 95.0))))
+    report = validate_package(
+        hazards(
+            tmp_path,
+            feature(HAZ, square(LON0, LAT0)),
+            feature(HAZ | {"hazard_id": "H-2"}, square(LON0, 95.0)),
+        )
+    )
     issue = only_error(report)
     assert (issue.record, issue.field) == ("H-2", "geometry")
     assert "out of range" in issue.problem and "lat 95" in issue.value
 
 
 def test_self_intersecting_polygon_is_an_error_then_repaired_on_request(tmp_path: Path) -> None:
-    bowtie = {"type": "Polygon", "coordinates": [[[LON0, LAT0], [LON0 + 0.01, LAT0 + 0.01], [LON0 + 0.01, LAT0], [LON0, LAT0 + 0.01], [LON0, LAT0]]]}
+    bowtie = {
+        "type": "Polygon",
+        "coordinates": [
+            [
+                [LON0, LAT0],
+                [LON0 + 0.01, LAT0 + 0.01],
+                [LON0 + 0.01, LAT0],
+                [LON0, LAT0 + 0.01],
+                [LON0, LAT0],
+            ]
+        ],
+    }
     folder = hazards(tmp_path, feature(HAZ, bowtie))
     issue = only_error(validate_package(folder))
     assert "Self-intersection" in issue.problem and "--repair" in issue.problem
@@ -114,7 +148,12 @@ def test_self_intersecting_polygon_is_an_error_then_repaired_on_request(tmp_path
 
 
 def test_unclosed_ring_is_an_error_then_closed_on_request(tmp_path: Path) -> None:
-    open_ring = {"type": "Polygon", "coordinates": [[[LON0, LAT0], [LON0 + 0.01, LAT0], [LON0 + 0.01, LAT0 + 0.01], [LON0, LAT0 + 0.01]]]}
+    open_ring = {
+        "type": "Polygon",
+        "coordinates": [
+            [[LON0, LAT0], [LON0 + 0.01, LAT0], [LON0 + 0.01, LAT0 + 0.01], [LON0, LAT0 + 0.01]]
+        ],
+    }
     folder = hazards(tmp_path, feature(HAZ, open_ring))
     issue = only_error(validate_package(folder))
     assert "unclosed ring" in issue.problem
@@ -136,8 +175,15 @@ def test_empty_file(tmp_path: Path) -> None:
 def test_declared_crs_is_honoured(tmp_path: Path) -> None:
     # the same 1 km square given in UTM 38N with a legacy GeoJSON crs member
     x, y = 500_000.0, 4_420_000.0
-    utm = {"type": "Polygon", "coordinates": [[[x, y], [x + 1000, y], [x + 1000, y + 1000], [x, y + 1000], [x, y]]]}
-    folder = hazards(tmp_path, feature(HAZ, utm), crs={"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::32638"}})
+    utm = {
+        "type": "Polygon",
+        "coordinates": [[[x, y], [x + 1000, y], [x + 1000, y + 1000], [x, y + 1000], [x, y]]],
+    }
+    folder = hazards(
+        tmp_path,
+        feature(HAZ, utm),
+        crs={"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::32638"}},
+    )
     ws = Workspace.create(str(tmp_path / "w.gpkg"))
     report = import_package(ws, folder)
     assert report.ok, [str(i) for i in report.issues]
@@ -149,7 +195,10 @@ def test_declared_crs_is_honoured(tmp_path: Path) -> None:
 
 def test_projected_coordinates_without_crs_are_refused_once(tmp_path: Path) -> None:
     x, y = 500_000.0, 4_420_000.0
-    utm = {"type": "Polygon", "coordinates": [[[x, y], [x + 1000, y], [x + 1000, y + 1000], [x, y], [x, y]]]}
+    utm = {
+        "type": "Polygon",
+        "coordinates": [[[x, y], [x + 1000, y], [x + 1000, y + 1000], [x, y], [x, y]]],
+    }
     feats = [feature(HAZ | {"hazard_id": f"H-{i}"}, utm) for i in range(10)]
     report = validate_package(hazards(tmp_path, *feats))
     issue = only_error(report)
@@ -160,15 +209,25 @@ def test_projected_coordinates_without_crs_are_refused_once(tmp_path: Path) -> N
 def test_non_utf8_text_names_the_byte(tmp_path: Path) -> None:
     folder = tmp_path / "pkg"
     folder.mkdir()
-    text = json.dumps({"type": "FeatureCollection", "features": [feature(HAZ | {"district": "Ağdam"}, square(LON0, LAT0))]}, ensure_ascii=False)
+    text = json.dumps(
+        {
+            "type": "FeatureCollection",
+            "features": [feature(HAZ | {"district": "Ağdam"}, square(LON0, LAT0))],
+        },
+        ensure_ascii=False,
+    )
     (folder / "hazards.geojson").write_bytes(text.encode("cp1254"))
     issue = only_error(validate_package(folder))
-    assert "not UTF-8" in issue.problem and "byte" in issue.problem and issue.accepted == "UTF-8 text"
+    assert (
+        "not UTF-8" in issue.problem and "byte" in issue.problem and issue.accepted == "UTF-8 text"
+    )
 
 
 @pytest.mark.parametrize("bad", ["2024-02-30", "2024-13-01", "24-01-01", "yesterday", "2024/01/05"])
 def test_bad_dates(tmp_path: Path, bad: str) -> None:
-    issue = only_error(validate_package(hazards(tmp_path, feature(HAZ | {"reported": bad}, square(LON0, LAT0)))))
+    issue = only_error(
+        validate_package(hazards(tmp_path, feature(HAZ | {"reported": bad}, square(LON0, LAT0))))
+    )
     assert (issue.field, issue.value) == ("reported", repr(bad))
     assert issue.accepted == "a date as YYYY-MM-DD"
 
@@ -187,14 +246,26 @@ def test_numbers_booleans_and_lists_are_checked(tmp_path: Path) -> None:
             feature(base | {"incident_id": "I-5", "victims": [{"age": 300}]}, point(LON0, LAT0)),
         ],
     )
-    write_fc(folder / "hazards.geojson", [feature(HAZ | {"blockages": ["road", "railway"]}, square(LON0, LAT0))])
+    write_fc(
+        folder / "hazards.geojson",
+        [feature(HAZ | {"blockages": ["road", "railway"]}, square(LON0, LAT0))],
+    )
     report = validate_package(folder)
     found = {(e.record, e.field) for e in errors(report)}
-    assert found == {("I-2", "killed"), ("I-3", "injured"), ("I-4", "civilian"), ("I-5", "victims"), ("H-1", "blockages")}
+    assert found == {
+        ("I-2", "killed"),
+        ("I-3", "injured"),
+        ("I-4", "civilian"),
+        ("I-5", "victims"),
+        ("H-1", "blockages"),
+    }
 
 
 def test_all_problems_of_a_file_are_reported_together(tmp_path: Path) -> None:
-    feats = [feature(HAZ | {"hazard_id": f"H-{i}", "status": "open"}, square(LON0, LAT0)) for i in range(1500)]
+    feats = [
+        feature(HAZ | {"hazard_id": f"H-{i}", "status": "open"}, square(LON0, LAT0))
+        for i in range(1500)
+    ]
     report = validate_package(hazards(tmp_path, *feats))
     log = report.log.files["hazards.geojson"]
     assert log.errors == 1500
@@ -205,7 +276,10 @@ def test_all_problems_of_a_file_are_reported_together(tmp_path: Path) -> None:
 def test_nothing_is_written_when_any_file_has_errors(tmp_path: Path) -> None:
     folder = write_package(tmp_path / "pkg")
     ws = Workspace.create(str(tmp_path / "w.gpkg"))
-    write_fc(folder / "findings.geojson", [feature({"finding_id": "F-1", "device": "mine", "date": "2022-01-01"}, point(LON0, LAT0))])
+    write_fc(
+        folder / "findings.geojson",
+        [feature({"finding_id": "F-1", "device": "mine", "date": "2022-01-01"}, point(LON0, LAT0))],
+    )
     report = import_package(ws, folder)
     assert not report.committed and report.log.errors == 1
     assert all(n == 0 for n in ws.counts().values())
@@ -218,7 +292,9 @@ def test_keep_valid_writes_the_valid_records_only(tmp_path: Path) -> None:
     write_fc(
         folder / "findings.geojson",
         [
-            feature({"finding_id": "F-1", "device": "mine", "date": "2022-01-01"}, point(LON0, LAT0)),
+            feature(
+                {"finding_id": "F-1", "device": "mine", "date": "2022-01-01"}, point(LON0, LAT0)
+            ),
             feature({"finding_id": "F-2", "device": "AP", "date": "2022-01-01"}, point(LON0, LAT0)),
         ],
     )
@@ -231,7 +307,14 @@ def test_keep_valid_writes_the_valid_records_only(tmp_path: Path) -> None:
 def test_dangling_reference_is_a_warning(tmp_path: Path) -> None:
     folder = tmp_path / "pkg"
     folder.mkdir()
-    act = {"activity_id": "A-1", "type": "NTS", "hazard_id": "H-404", "start": "2022-01-01", "end": "2022-01-02", "outcome": "cancelled"}
+    act = {
+        "activity_id": "A-1",
+        "type": "NTS",
+        "hazard_id": "H-404",
+        "start": "2022-01-01",
+        "end": "2022-01-02",
+        "outcome": "cancelled",
+    }
     write_fc(folder / "activities.geojson", [feature(act, square(LON0, LAT0))])
     report = validate_package(folder)
     assert report.ok

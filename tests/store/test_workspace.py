@@ -14,9 +14,17 @@ import shapely
 from landrelease.domain import LAYERS
 from landrelease.errors import UsageError
 from landrelease.io import export_package, import_package
-from landrelease.store import Workspace, area_m2
-from landrelease.store import migrations
-from tests.helpers import LAT0, LON0, feature, layer_features, square, total_records, write_fc, write_package
+from landrelease.store import Workspace, area_m2, migrations
+from tests.helpers import (
+    LAT0,
+    LON0,
+    feature,
+    layer_features,
+    square,
+    total_records,
+    write_fc,
+    write_package,
+)
 
 
 def test_new_workspace_has_every_layer_and_latest_schema(workspace: Workspace) -> None:
@@ -31,13 +39,17 @@ def test_open_refuses_a_workspace_from_a_newer_version(ws_target: str) -> None:
     Workspace.create(ws_target).close()
     ws = Workspace.open(ws_target)
     with ws.begin() as conn:
-        conn.exec_driver_sql("INSERT INTO schema_migrations (version, description) VALUES (999, 'future')")
+        conn.exec_driver_sql(
+            "INSERT INTO schema_migrations (version, description) VALUES (999, 'future')"
+        )
     ws.close()
     with pytest.raises(UsageError, match="newer than this landrelease"):
         Workspace.open(ws_target)
 
 
-def test_import_counts_every_record_and_reimport_changes_nothing(workspace: Workspace, package: Path) -> None:
+def test_import_counts_every_record_and_reimport_changes_nothing(
+    workspace: Workspace, package: Path
+) -> None:
     first = import_package(workspace, package, actor="im")
     assert first.ok, first.issues
     assert first.committed
@@ -45,7 +57,12 @@ def test_import_counts_every_record_and_reimport_changes_nothing(workspace: Work
     counts = workspace.counts()
     assert counts["hazards"] == 3 and counts["findings"] == 3 and counts["funding"] == 3
     second = import_package(workspace, package, actor="im")
-    assert second.totals().as_dict() == {"inserted": 0, "updated": 0, "unchanged": total_records(), "stale": 0}
+    assert second.totals().as_dict() == {
+        "inserted": 0,
+        "updated": 0,
+        "unchanged": total_records(),
+        "stale": 0,
+    }
     assert workspace.counts() == counts
 
 
@@ -90,7 +107,9 @@ def test_area_helper_on_a_known_square() -> None:
     x0, y0 = 500_000.0, 4_420_000.0
     xs, ys = tr.transform([x0, x0 + 1000, x0 + 1000, x0, x0], [y0, y0, y0 + 1000, y0 + 1000, y0])
     poly = shapely.Polygon(list(zip(xs, ys, strict=True)))
-    assert area_m2(shapely.from_wkb([shapely.to_wkb(poly)]), "EPSG:32638")[0] == pytest.approx(1e6, rel=1e-9)
+    assert area_m2(shapely.from_wkb([shapely.to_wkb(poly)]), "EPSG:32638")[0] == pytest.approx(
+        1e6, rel=1e-9
+    )
 
 
 def _modified_hazard(tmp_path: Path, doi: str | None, status: str) -> Path:
@@ -114,22 +133,33 @@ def test_date_of_information_rule(workspace: Workspace, tmp_path: Path) -> None:
     assert equal.totals().stale == 1 and status() == "active"
     none = import_package(workspace, _modified_hazard(tmp_path, None, "closed"))
     assert none.totals().stale == 1 and status() == "active"
-    later = import_package(workspace, _modified_hazard(tmp_path, "2024-01-10T08:00:00Z", "worked_on"))
+    later = import_package(
+        workspace, _modified_hazard(tmp_path, "2024-01-10T08:00:00Z", "worked_on")
+    )
     assert later.totals().updated == 1 and status() == "worked_on"
 
 
-def test_every_change_is_audited_with_before_and_after(workspace: Workspace, tmp_path: Path) -> None:
+def test_every_change_is_audited_with_before_and_after(
+    workspace: Workspace, tmp_path: Path
+) -> None:
     import_package(workspace, _modified_hazard(tmp_path, "2024-01-10", "active"), actor="alice")
     import_package(workspace, _modified_hazard(tmp_path, "2024-02-01", "closed"), actor="bob")
-    rows = workspace.query("SELECT actor, action, record_id, before, after FROM audit_log ORDER BY fid")
-    assert [(r[0], r[1], r[2]) for r in rows] == [("alice", "insert", "HZ-9"), ("bob", "update", "HZ-9")]
+    rows = workspace.query(
+        "SELECT actor, action, record_id, before, after FROM audit_log ORDER BY fid"
+    )
+    assert [(r[0], r[1], r[2]) for r in rows] == [
+        ("alice", "insert", "HZ-9"),
+        ("bob", "update", "HZ-9"),
+    ]
     before, after = (json.loads(v) if isinstance(v, str) else v for v in rows[1][3:5])
     assert before["status"] == "active" and after["status"] == "closed"
     assert after["updated_by"] == "bob" and after["created_by"] == "alice"
     assert before["geometry"]["type"] == "Polygon"
 
 
-def test_export_then_import_is_lossless(workspace: Workspace, package: Path, tmp_path: Path) -> None:
+def test_export_then_import_is_lossless(
+    workspace: Workspace, package: Path, tmp_path: Path
+) -> None:
     import_package(workspace, package)
     out = tmp_path / "exported"
     export_package(workspace, out)
@@ -139,7 +169,9 @@ def test_export_then_import_is_lossless(workspace: Workspace, package: Path, tmp
         a = workspace.read_layer(layer.name)
         b = again.read_layer(layer.name)
         pd.testing.assert_frame_equal(
-            a.drop(columns="geometry", errors="ignore"), b.drop(columns="geometry", errors="ignore"), check_dtype=False
+            a.drop(columns="geometry", errors="ignore"),
+            b.drop(columns="geometry", errors="ignore"),
+            check_dtype=False,
         )
         if layer.spatial:
             assert shapely.equals_exact(a.geometry.values, b.geometry.values, tolerance=0).all()
@@ -177,16 +209,31 @@ def test_workspace_file_opens_in_gdal(tmp_path: Path) -> None:
     ws = Workspace.create(str(tmp_path / "w.gpkg"))
     import_package(ws, write_package(tmp_path / "pkg"))
     ws.close()
-    out = subprocess.run([ogrinfo, "-ro", "-so", str(tmp_path / "w.gpkg")], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [ogrinfo, "-ro", "-so", str(tmp_path / "w.gpkg")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert "Warning" not in out.stderr and "ERROR" not in out.stderr, out.stderr
     for layer in LAYERS:
         assert f": {layer.name}" in out.stdout
     detail = subprocess.run(
-        [ogrinfo, "-ro", "-al", "-so", str(tmp_path / "w.gpkg"), "hazards"], capture_output=True, text=True, check=True
+        [ogrinfo, "-ro", "-al", "-so", str(tmp_path / "w.gpkg"), "hazards"],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     assert "Feature Count: 3" in detail and "EPSG" in detail and "4326" in detail
     feats = subprocess.run(
-        [ogrinfo, "-ro", "-q", str(tmp_path / "w.gpkg"), "-sql", "SELECT hazard_id, area_m2, geom FROM hazards WHERE hazard_id = 'HZ-0'"],
+        [
+            ogrinfo,
+            "-ro",
+            "-q",
+            str(tmp_path / "w.gpkg"),
+            "-sql",
+            "SELECT hazard_id, area_m2, geom FROM hazards WHERE hazard_id = 'HZ-0'",
+        ],
         capture_output=True,
         text=True,
         check=True,
@@ -204,7 +251,12 @@ def test_exports_open_in_gdal(tmp_path: Path) -> None:
     for f in sorted((tmp_path / "out").glob("*.geojson")):
         res = subprocess.run([ogrinfo, "-ro", "-so", "-al", str(f)], capture_output=True, text=True)
         assert res.returncode == 0 and "Feature Count" in res.stdout, (f, res.stderr)
-    res = subprocess.run([ogrinfo, "-ro", "-so", str(tmp_path / "out.gpkg")], capture_output=True, text=True, check=True)
+    res = subprocess.run(
+        [ogrinfo, "-ro", "-so", str(tmp_path / "out.gpkg")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert "may only be partially supported" not in res.stderr
     for name in ("hazards", "findings", "funding", "assets"):
         assert f": {name}" in res.stdout

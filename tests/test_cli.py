@@ -1,0 +1,181 @@
+"""The command line: help everywhere, exit codes 0/1/2, no traceback for a user's mistake."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from landrelease.cli import app
+from landrelease.store import Workspace
+from tests.helpers import LAT0, LON0, feature, point, square, total_records, write_fc, write_package
+
+runner = CliRunner()
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, list(args), catch_exceptions=False)
+    return result.exit_code, result.output
+
+
+def command_names() -> list[str]:
+    import typer.main
+
+    group = typer.main.get_group(app)
+    return sorted(group.commands)
+
+
+def test_help_lists_commands() -> None:
+    code, out = run("--help")
+    assert code == 0
+    for name in ("init", "import", "validate", "export", "status", "settings"):
+        assert name in out
+
+
+@pytest.mark.parametrize("name", command_names())
+def test_every_command_has_help(name: str) -> None:
+    code, out = run(name, "--help")
+    assert code == 0
+    assert "Usage" in out and len(out) > 200
+
+
+def test_init_import_status_export(tmp_path: Path) -> None:
+    ws = str(tmp_path / "w.gpkg")
+    assert run("init", ws, "--crs", "EPSG:32638")[0] == 0
+    code, out = run("import", str(write_package(tmp_path / "pkg")), "-w", ws, "--user", "im1")
+    assert code == 0, out
+    assert f"Imported {total_records()} records" in out
+    code, out = run("status", "-w", ws, "--json")
+    assert code == 0
+    st = json.loads(out)
+    assert st["counts"]["hazards"] == 3 and st["metric_crs"] == "EPSG:32638"
+    assert {(r["status"], r["classification"]) for r in st["hazard_area"]} == {
+        ("active", "SHA"),
+        ("active", "CHA"),
+    }
+    assert 280 < sum(r["area_ha"] for r in st["hazard_area"]) < 290  # three ≈ 95 ha squares
+    assert st["latest"]["finding"] == "2022-05-03"
+    code, out = run("status", "-w", ws)
+    assert code == 0 and "Hazard area" in out and "area (ha)" in out
+    code, out = run("export", str(tmp_path / "out"), "-w", ws)
+    assert code == 0 and (tmp_path / "out" / "hazards.geojson").exists()
+
+
+def test_import_with_one_bad_record_in_each_file_writes_nothing(tmp_path: Path) -> None:
+    """The issue's acceptance check: every problem printed, the workspace unchanged, exit 1."""
+    ws = str(tmp_path / "w.gpkg")
+    pkg = write_package(tmp_path / "pkg")
+    run("import", str(write_package(tmp_path / "first", skip=("findings",))), "-w", ws)
+    before = Workspace.open(ws).counts()
+    bad = {
+        "hazards": feature(
+            {"hazard_id": "HZ-X", "classification": "XHA", "status": "active"}, square(LON0, LAT0)
+        ),
+        "findings": feature(
+            {"finding_id": "FD-X", "device": "AP", "date": "2022-02-30"}, point(LON0, LAT0)
+        ),
+        "incidents": feature(
+            {"incident_id": "INC-X", "date": "2021-01-01", "killed": -2, "injured": 0},
+            point(LON0, LAT0),
+        ),
+        "settlements": feature({"settlement_id": "ST-X"}, point(LON0, LAT0)),
+        "testimony": feature(
+            {"testimony_id": "TM-X", "date": "2021-01-01", "statement": "suspected"},
+            square(LON0, LAT0, 0.001) | {"type": "Polygon"},
+        ),
+        "front_lines": feature(
+            {"line_id": "FL-X", "valid_from": "1994-01-01", "valid_to": "2020-01-01"},
+            point(LON0, LAT0),
+        ),
+    }
+    for name, f in bad.items():
+        data = json.loads((pkg / f"{name}.geojson").read_text())
+        data["features"].append(f)
+        write_fc(pkg / f"{name}.geojson", data["features"])
+    (pkg / "funding.csv").write_text(
+        (pkg / "funding.csv").read_text() + "2024-03-01,Norway,lots,\n"
+    )
+    code, out = run("import", str(pkg), "-w", ws)
+    assert code == 1
+    for fragment in (
+        "hazards.geojson",
+        "'XHA'",
+        "findings.geojson",
+        "'2022-02-30'",
+        "INC-X",
+        "killed",
+        "ST-X",
+        "name",
+        "FL-X",
+        "wrong geometry type Point",
+        "funding.csv",
+        "'lots'",
+        "Nothing was written",
+    ):
+        assert fragment in out, fragment
+    assert "Traceback" not in out
+    assert Workspace.open(ws).counts() == before
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("import", "nowhere"), "no such file or folder"),
+        (("status", "-w", "missing.gpkg"), "no workspace at missing.gpkg"),
+        (("init", "notes.txt"), "must end in .gpkg"),
+        (("status", "-w", "a.gpkg", "--db", "postgresql://x/y"), "either --workspace or --db"),
+        (("export", "out", "-w", "w.gpkg", "--format", "shp"), "unknown export format"),
+        (("init", "w.gpkg", "--crs", "EPSG:4326"), "not a metric"),
+    ],
+)
+def test_user_mistakes_give_a_message_and_exit_code(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...], message: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    if "export" in args:
+        Workspace.create("w.gpkg").close()
+    code, out = run(*args)
+    assert code in (1, 2), out
+    assert message in out
+    assert "Traceback" not in out
+
+
+def test_unknown_option_is_a_usage_error() -> None:
+    result = runner.invoke(app, ["import", "--frobnicate"])
+    assert result.exit_code == 2
+
+
+def test_validate_is_a_dry_run(tmp_path: Path) -> None:
+    ws = str(tmp_path / "w.gpkg")
+    run("init", ws)
+    code, out = run("validate", str(write_package(tmp_path / "pkg")), "-w", ws)
+    assert code == 0 and "nothing was written" in out
+    assert all(n == 0 for n in Workspace.open(ws).counts().values())
+    code, out = run("validate", str(write_package(tmp_path / "pkg")))
+    assert code == 0 and "Valid" in out
+
+
+def test_issues_csv_lists_every_problem(tmp_path: Path) -> None:
+    folder = tmp_path / "pkg"
+    folder.mkdir()
+    write_fc(
+        folder / "hazards.geojson",
+        [
+            feature(
+                {"hazard_id": f"H-{i}", "classification": "SHA", "status": "?"}, square(LON0, LAT0)
+            )
+            for i in range(40)
+        ],
+    )
+    code, out = run("validate", str(folder), "--issues-csv", str(tmp_path / "problems.csv"))
+    assert code == 1
+    assert "… and 20 more" in out
+    lines = (tmp_path / "problems.csv").read_text().splitlines()
+    assert len(lines) == 41 and lines[0].startswith("severity,file,record,field")
+
+
+def test_settings_are_listed() -> None:
+    code, out = run("settings")
+    assert code == 0 and "import_batch_rows" in out and "LANDRELEASE_IMPORT_BATCH_ROWS" in out
