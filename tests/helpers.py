@@ -47,7 +47,7 @@ def layer_features() -> dict[str, list[dict[str, Any]]]:
                     "classification": "SHA" if i % 2 else "CHA",
                     "status": "active",
                     "district": "Aghdam",
-                    "reported": "2021-03-0%d" % (i + 1),
+                    "reported": f"2021-03-0{i + 1}",
                     "blockages": ["road", "agriculture"] if i == 0 else ["housing"],
                     "device_types": ["AP"],
                     "local_name": f"field {i}",
@@ -92,7 +92,7 @@ def layer_features() -> dict[str, list[dict[str, Any]]]:
                 {
                     "finding_id": f"FD-{i}",
                     "device": ["AP", "AT", "UXO"][i],
-                    "date": "2022-05-0%d" % (i + 1),
+                    "date": f"2022-05-0{i + 1}",
                     "activity_id": "ACT-1",
                     "model": ["PMN-2", "TM-62", None][i],
                     "depth_cm": 10.5,
