@@ -25,7 +25,7 @@ import shapely
 
 from landrelease.domain import LAYERS, FieldKind, Layer
 from landrelease.errors import DataError, Issue, IssueLog, Severity, UsageError
-from landrelease.io.sources import check_file, discover, read_batches
+from landrelease.io.sources import check_file, discover, explain_unreadable, read_batches
 from landrelease.io.validate import LayerChecker
 from landrelease.store import Workspace, WriteContext, WriteCounts, default_actor
 from landrelease.store.sql import now_iso, quote
@@ -153,9 +153,12 @@ def import_package(
                     pyogrio.errors.DataLayerError,
                     OSError,
                 ) as exc:
-                    file_log.add(
+                    # GDAL's message is terse: for JSON, say where the syntax breaks
+                    explained = explain_unreadable(src)
+                    for problem in explained or [
                         Issue(src.display, "", "", "", f"cannot be read: {_first_line(exc)}")
-                    )
+                    ]:
+                        file_log.add(problem)
                 except UnicodeDecodeError as exc:
                     file_log.add(
                         Issue(

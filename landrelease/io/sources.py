@@ -270,9 +270,15 @@ def check_file(src: LayerSource) -> list[Issue]:
         problem = _check_utf8(path)
         if problem:
             return [Issue(src.display, "", "", "", problem, "UTF-8 text")]
-    if src.fmt == "geojson" and size <= JSON_PRECHECK_MAX_BYTES:
-        return _check_geojson_syntax(src.display, path)
     return []
+
+
+def explain_unreadable(src: LayerSource) -> list[Issue]:
+    """After GDAL failed to read a GeoJSON file: the exact position of its syntax error, if small enough."""
+    path = Path(src.path)
+    if src.fmt != "geojson" or not path.exists() or path.stat().st_size > JSON_PRECHECK_MAX_BYTES:
+        return []
+    return _check_geojson_syntax(src.display, path)
 
 
 def _check_utf8(path: Path) -> str | None:

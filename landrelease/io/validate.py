@@ -38,9 +38,16 @@ _LIST_KINDS = (FieldKind.ENUM_LIST, FieldKind.TEXT_LIST, FieldKind.ENUM_OR_LIST)
 # --- value converters: (series, field) -> (clean values, bad mask) ----------
 
 
+def _is_str(s: pd.Series) -> bool:
+    """Whether every value is text already (pandas' string dtype): vectorised paths apply."""
+    return s.dtype != object and pd.api.types.is_string_dtype(s)
+
+
 def _is_blank(s: pd.Series) -> np.ndarray:
     null = s.isna().to_numpy()
-    if s.dtype == object or pd.api.types.is_string_dtype(s):
+    if _is_str(s):
+        return null | s.str.strip().eq("").fillna(False).to_numpy(dtype=bool)
+    if s.dtype == object:
         blank = s.map(lambda v: isinstance(v, str) and not v.strip()).to_numpy(dtype=bool)
         return null | blank
     return null
@@ -57,14 +64,18 @@ def _scalar_text(v: Any) -> str:
 
 
 def _text(s: pd.Series, f: Field) -> tuple[np.ndarray, np.ndarray]:
-    out = s.map(_scalar_text, na_action="ignore").to_numpy(dtype=object)
+    text = s.str.strip() if _is_str(s) else s.map(_scalar_text, na_action="ignore")
+    out = text.to_numpy(dtype=object)
     return out, np.zeros(len(s), bool)
 
 
 def _number(s: pd.Series, f: Field) -> tuple[np.ndarray, np.ndarray]:
     if s.dtype == bool:
         s = s.astype(int)
-    nums = pd.to_numeric(s.map(lambda v: v.strip() if isinstance(v, str) else v), errors="coerce")
+    cleaned = (
+        s.str.strip() if _is_str(s) else s.map(lambda v: v.strip() if isinstance(v, str) else v)
+    )
+    nums = pd.to_numeric(cleaned, errors="coerce")
     values = nums.to_numpy(dtype=float)
     bad = ~np.isfinite(values)
     if f.kind is FieldKind.INT:
@@ -96,8 +107,8 @@ def _bool(s: pd.Series, f: Field) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _date(s: pd.Series, f: Field) -> tuple[np.ndarray, np.ndarray]:
-    text = s.map(_date_text, na_action="ignore")
-    ok_shape = text.map(lambda v: bool(_DATE_RE.match(v)), na_action="ignore").fillna(False)
+    text = s.str.strip() if _is_str(s) else s.map(_date_text, na_action="ignore")
+    ok_shape = text.astype(object).str.match(_DATE_RE.pattern, na=False)
     parsed = pd.to_datetime(text.where(ok_shape.astype(bool)), format="%Y-%m-%d", errors="coerce")
     bad = (parsed.isna() & text.notna()).to_numpy()
     return text.to_numpy(dtype=object), bad
@@ -112,8 +123,8 @@ def _date_text(v: Any) -> str:
 
 
 def _datetime(s: pd.Series, f: Field) -> tuple[np.ndarray, np.ndarray]:
-    text = s.map(_date_text, na_action="ignore")
-    shaped = text.map(lambda v: bool(_DATETIME_RE.match(v)), na_action="ignore").fillna(False)
+    text = s.str.strip() if _is_str(s) else s.map(_date_text, na_action="ignore")
+    shaped = text.astype(object).str.match(_DATETIME_RE.pattern, na=False)
     bad = text.notna().to_numpy() & ~shaped.astype(bool).to_numpy()
     good = ~bad & text.notna().to_numpy()
     if good.any():
@@ -128,7 +139,7 @@ def _datetime(s: pd.Series, f: Field) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _enum(s: pd.Series, f: Field) -> tuple[np.ndarray, np.ndarray]:
-    text = s.map(_scalar_text, na_action="ignore")
+    text = s.str.strip() if _is_str(s) else s.map(_scalar_text, na_action="ignore")
     bad = (~text.isin(f.choices) & text.notna()).to_numpy()
     return text.to_numpy(dtype=object), bad
 
@@ -413,7 +424,9 @@ class LayerChecker:
         s = props[f.name]
         blank = _is_blank(s)
         s = s.where(~blank, None) if s.dtype == object else s
-        converted, flagged = _CONVERTERS[f.kind](s.astype(object) if s.dtype != object else s, f)
+        converted, flagged = _CONVERTERS[f.kind](
+            s if _is_str(s) or s.dtype == object else s.astype(object), f
+        )
         out, wrong = np.array(converted, dtype=object), np.array(flagged, dtype=bool)
         out[blank] = None
         wrong &= ~blank
