@@ -70,14 +70,22 @@ def _text(s: pd.Series, f: Field) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _number(s: pd.Series, f: Field) -> tuple[np.ndarray, np.ndarray]:
+    # true/false is not a count: JSON booleans in a number field are mistakes, not 1 and 0
     if s.dtype == bool:
-        s = s.astype(int)
-    cleaned = (
-        s.str.strip() if _is_str(s) else s.map(lambda v: v.strip() if isinstance(v, str) else v)
-    )
-    nums = pd.to_numeric(cleaned, errors="coerce")
+        booleans = s.to_numpy(dtype=bool) | True
+    elif s.dtype == object:
+        booleans = s.map(lambda v: isinstance(v, bool | np.bool_)).to_numpy(dtype=bool)
+    else:
+        booleans = np.zeros(len(s), bool)
+    if booleans.any():
+        s = s.astype(object).where(~booleans, None)
+    if _is_str(s):
+        s = s.str.strip()
+    elif s.dtype == object:
+        s = s.map(lambda v: v.strip() if isinstance(v, str) else v)
+    nums = pd.to_numeric(s, errors="coerce")
     values = nums.to_numpy(dtype=float)
-    bad = ~np.isfinite(values)
+    bad = ~np.isfinite(values) | booleans
     if f.kind is FieldKind.INT:
         bad |= ~bad & (np.mod(np.where(bad, 0, values), 1) != 0)
     if f.minimum is not None:

@@ -515,7 +515,9 @@ def _later(new: Any, old: Any) -> bool:
 def _from_db(layer: Layer, col: str, values: list[Any]) -> list[Any]:
     f = layer.field(col)
     kind = f.kind if f else None
-    if kind in schema.JSON_KINDS or col == "extra":
+    if col == "extra":
+        return [json.loads(v) if isinstance(v, str) else (v or {}) for v in values]
+    if kind in schema.JSON_KINDS:
         return [json.loads(v) if isinstance(v, str) else v for v in values]
     if kind is FieldKind.ENUM_OR_LIST:
         return [json.loads(v) if isinstance(v, str) and v.startswith("[") else v for v in values]
