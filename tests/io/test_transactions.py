@@ -17,7 +17,7 @@ from landrelease.store import Workspace
 from tests.helpers import write_package
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
-from import_bench import make_package  # noqa: E402
+from import_bench import make_package
 
 
 def _snapshot(ws: Workspace) -> tuple[dict[str, int], int, int]:
