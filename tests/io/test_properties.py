@@ -12,7 +12,7 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from landrelease.domain import FieldKind, layer_by_name
+from landrelease.domain import layer_by_name
 from landrelease.io import export_package, import_package
 from landrelease.io.validate import _CONVERTERS
 from landrelease.store import Workspace
