@@ -29,14 +29,10 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from landrelease import settings
 from landrelease.domain import LAYERS, Layer
 from landrelease.errors import Issue, IssueLog, Severity
 
-BATCH_ROWS = 50_000
-"""Records read and checked at a time; bounds memory on files of any size."""
-
-JSON_PRECHECK_MAX_BYTES = 64 * 1024 * 1024
-"""GeoJSON files up to this size are parsed once in Python for an exact syntax-error position."""
 
 VECTOR_EXTENSIONS = (".geojson", ".json", ".gpkg", ".shp", ".zip", ".kml")
 TABLE_EXTENSIONS = (".csv", ".xlsx")
@@ -276,7 +272,8 @@ def check_file(src: LayerSource) -> list[Issue]:
 def explain_unreadable(src: LayerSource) -> list[Issue]:
     """After GDAL failed to read a GeoJSON file: the exact position of its syntax error, if small enough."""
     path = Path(src.path)
-    if src.fmt != "geojson" or not path.exists() or path.stat().st_size > JSON_PRECHECK_MAX_BYTES:
+    limit = float(settings.get("json_precheck_max_mb")) * 1024 * 1024
+    if src.fmt != "geojson" or not path.exists() or path.stat().st_size > limit:
         return []
     return _check_geojson_syntax(src.display, path)
 
@@ -341,8 +338,9 @@ def _check_geojson_syntax(display: str, path: Path) -> list[Issue]:
 # --- readers ----------------------------------------------------------------
 
 
-def read_batches(src: LayerSource, batch_rows: int = BATCH_ROWS) -> Iterator[RawBatch]:
-    """Yield the records of ``src`` in batches of at most ``batch_rows``."""
+def read_batches(src: LayerSource, batch_rows: int | None = None) -> Iterator[RawBatch]:
+    """Yield the records of ``src`` in batches of at most ``batch_rows`` (setting ``import_batch_rows``)."""
+    batch_rows = batch_rows or int(settings.get("import_batch_rows"))
     if src.kind == "vector":
         yield from _read_vector(src, batch_rows)
     else:

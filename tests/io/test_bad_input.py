@@ -103,13 +103,10 @@ def test_duplicate_ids_point_at_the_first(tmp_path: Path) -> None:
 def test_duplicate_ids_found_across_batches(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("landrelease.io.sources.BATCH_ROWS", 2)
+    monkeypatch.setenv("LANDRELEASE_IMPORT_BATCH_ROWS", "2")
     feats = [feature(HAZ | {"hazard_id": f"H-{i % 3}"}, square(LON0, LAT0)) for i in range(5)]
-    from landrelease.io import sources
-
     log_report = validate_package(hazards(tmp_path, *feats))
     assert len(errors(log_report)) == 2
-    assert sources.BATCH_ROWS == 2
 
 
 def test_coordinates_out_of_range(tmp_path: Path) -> None:

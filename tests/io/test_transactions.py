@@ -34,7 +34,7 @@ def test_interrupted_import_rolls_back(tmp_path: Path, monkeypatch: pytest.Monke
     before = _snapshot(ws)
     big = tmp_path / "big"
     make_package(big, 5000, 10)
-    monkeypatch.setattr("landrelease.io.sources.BATCH_ROWS", 1000)
+    monkeypatch.setenv("LANDRELEASE_IMPORT_BATCH_ROWS", "1000")
 
     def interrupt(file: str, records: int) -> None:
         if records >= 2000:

@@ -1,0 +1,84 @@
+"""Reference pages generated from the registries, so the docs cannot drift from the code.
+
+``python -m landrelease.docs`` rewrites the generated parts of
+``docs/data-contract.md`` and ``docs/settings.md``; a test fails when they
+are out of date.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from landrelease.domain import LAYERS, FieldKind
+from landrelease.settings import SETTINGS
+
+BEGIN, END = "<!-- generated: begin -->", "<!-- generated: end -->"
+
+
+def data_contract_markdown() -> str:
+    lines = []
+    for layer in LAYERS:
+        where = "" if layer.contract else " *(extension: not in the interchange contract)*"
+        geom = ", ".join(layer.geometry) if layer.geometry else "none (a table)"
+        lines += [
+            f"### `{layer.filename}` — {layer.title}{where}",
+            "",
+            layer.help,
+            "",
+            f"Geometry: {geom}. Key: `{layer.id_field}`",
+        ]
+        if layer.derived_id:
+            lines[-1] += (
+                " (optional: when absent, derived from the row's content, so re-importing the same file changes nothing)"
+            )
+        if layer.area:
+            lines[-1] += ". The workspace adds `area_m2`, computed in its metric CRS"
+        lines += [
+            "",
+            "| property | required | type | accepted values |",
+            "| --- | --- | --- | --- |",
+        ]
+        for f in layer.fields:
+            kind = f.kind.value + (" (personal data)" if f.personal else "")
+            accepted = (
+                f.accepted().replace("|", "\\|")
+                if f.kind is not FieldKind.TEXT
+                else (f.help or "text")
+            )
+            lines.append(f"| `{f.name}` | {'yes' if f.required else ''} | {kind} | {accepted} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def settings_markdown() -> str:
+    lines = [
+        "| setting | default | unit | environment variable | meaning |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for s in SETTINGS:
+        lines.append(f"| `{s.name}` | `{s.default}` | {s.unit} | `{s.env}` | {s.help} |")
+    return "\n".join(lines) + "\n"
+
+
+GENERATED = {"data-contract.md": data_contract_markdown, "settings.md": settings_markdown}
+
+
+def refresh(docs: Path) -> list[str]:
+    """Rewrite the generated block of each page; return the pages that changed."""
+    changed = []
+    for name, make in GENERATED.items():
+        page = docs / name
+        text = page.read_text(encoding="utf-8")
+        head, rest = text.split(BEGIN, 1)
+        _, tail = rest.split(END, 1)
+        new = f"{head}{BEGIN}\n{make()}{END}{tail}"
+        if new != text:
+            page.write_text(new, encoding="utf-8")
+            changed.append(name)
+    return changed
+
+
+if __name__ == "__main__":
+    root = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("docs")
+    print("\n".join(refresh(root)) or "docs up to date")
