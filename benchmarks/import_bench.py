@@ -46,9 +46,17 @@ def make_package(folder: Path, n_points: int, n_polygons: int, seed: int = 0) ->
     with (folder / "findings.geojson").open("w") as fh:
         fh.write('{"type": "FeatureCollection", "features": [\n')
         for i in range(n_points):
-            props = {"finding_id": f"F-{i:07d}", "device": devices[i], "date": f"2024-{1 + i % 12:02d}-{1 + i % 28:02d}", "depth_cm": float(i % 30), "destroyed": bool(i % 2)}
+            props = {
+                "finding_id": f"F-{i:07d}",
+                "device": devices[i],
+                "date": f"2024-{1 + i % 12:02d}-{1 + i % 28:02d}",
+                "depth_cm": float(i % 30),
+                "destroyed": bool(i % 2),
+            }
             sep = ",\n" if i else ""
-            fh.write(f'{sep}{{"type": "Feature", "properties": {json.dumps(props)}, "geometry": {{"type": "Point", "coordinates": [{lon[i]:.6f}, {lat[i]:.6f}]}}}}')
+            fh.write(
+                f'{sep}{{"type": "Feature", "properties": {json.dumps(props)}, "geometry": {{"type": "Point", "coordinates": [{lon[i]:.6f}, {lat[i]:.6f}]}}}}'
+            )
         fh.write("\n]}\n")
     cx = 46.5 + rng.random(n_polygons) * 0.8
     cy = 39.3 + rng.random(n_polygons) * 0.9
@@ -58,11 +66,21 @@ def make_package(folder: Path, n_points: int, n_polygons: int, seed: int = 0) ->
             k = 12
             ang = np.linspace(0, 2 * np.pi, k, endpoint=False)
             r = 0.002 * (0.6 + 0.4 * rng.random(k))
-            ring = [[round(cx[i] + r[j] * np.cos(ang[j]), 6), round(cy[i] + r[j] * np.sin(ang[j]), 6)] for j in range(k)]
+            ring = [
+                [round(cx[i] + r[j] * np.cos(ang[j]), 6), round(cy[i] + r[j] * np.sin(ang[j]), 6)]
+                for j in range(k)
+            ]
             ring.append(ring[0])
-            props = {"hazard_id": f"H-{i:06d}", "classification": "SHA" if i % 3 else "CHA", "status": "active", "blockages": ["road"] if i % 2 else ["agriculture", "housing"]}
+            props = {
+                "hazard_id": f"H-{i:06d}",
+                "classification": "SHA" if i % 3 else "CHA",
+                "status": "active",
+                "blockages": ["road"] if i % 2 else ["agriculture", "housing"],
+            }
             sep = ",\n" if i else ""
-            fh.write(f'{sep}{{"type": "Feature", "properties": {json.dumps(props)}, "geometry": {{"type": "Polygon", "coordinates": [{json.dumps(ring)}]}}}}')
+            fh.write(
+                f'{sep}{{"type": "Feature", "properties": {json.dumps(props)}, "geometry": {{"type": "Polygon", "coordinates": [{json.dumps(ring)}]}}}}'
+            )
         fh.write("\n]}\n")
 
 
@@ -80,7 +98,9 @@ def time_ogr2ogr(folder: Path, out: Path) -> float | None:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--points", type=int, default=100_000)
     ap.add_argument("--polygons", type=int, default=20_000)
     ap.add_argument("--repeat", type=int, default=2, help="runs of each; the best is reported")
@@ -91,23 +111,34 @@ def main() -> None:
         make_package(pkg, args.points, args.polygons)
         n = args.points + args.polygons
         size_mb = sum(f.stat().st_size for f in pkg.iterdir()) / 1e6
-        print(f"package: {args.points:,} finding points + {args.polygons:,} hazard polygons, {size_mb:.0f} MB of GeoJSON")
+        print(
+            f"package: {args.points:,} finding points + {args.polygons:,} hazard polygons, {size_mb:.0f} MB of GeoJSON"
+        )
         ogr = [time_ogr2ogr(pkg, root / f"ogr{i}.gpkg") for i in range(args.repeat)]
         ours = []
         for i in range(args.repeat):
-            out = subprocess.run([sys.executable, "-c", CHILD, str(pkg), str(root / f"ws{i}.gpkg")], capture_output=True, text=True, check=True)
+            out = subprocess.run(
+                [sys.executable, "-c", CHILD, str(pkg), str(root / f"ws{i}.gpkg")],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
             seconds, records, rss_kb = out.stdout.split()
             ours.append((float(seconds), int(records), int(rss_kb)))
         best = min(ours)
         print(f"{'':32}{'seconds':>10}{'records/s':>12}{'peak MB':>10}")
-        print(f"{'landrelease import (validated)':32}{best[0]:>10.2f}{n / best[0]:>12,.0f}{best[2] / 1024:>10.0f}")
+        print(
+            f"{'landrelease import (validated)':32}{best[0]:>10.2f}{n / best[0]:>12,.0f}{best[2] / 1024:>10.0f}"
+        )
         if ogr[0] is not None:
             o = min(t for t in ogr if t is not None)
             print(f"{'ogr2ogr GeoJSON -> GPKG':32}{o:>10.2f}{n / o:>12,.0f}{'':>10}")
             print(f"throughput ratio (landrelease / ogr2ogr): {o / best[0]:.2f}  (goal ≥ 0.5)")
         else:
             print("ogr2ogr not installed (apt-get install gdal-bin) — no reference time")
-        print(f"this process's peak memory: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+        print(
+            f"this process's peak memory: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
+        )
 
 
 if __name__ == "__main__":

@@ -179,3 +179,17 @@ def test_issues_csv_lists_every_problem(tmp_path: Path) -> None:
 def test_settings_are_listed() -> None:
     code, out = run("settings")
     assert code == 0 and "import_batch_rows" in out and "LANDRELEASE_IMPORT_BATCH_ROWS" in out
+
+
+@pytest.mark.postgis
+def test_the_same_commands_on_postgis(pg_url: str, tmp_path: Path) -> None:
+    assert run("init", "--db", pg_url)[0] == 0
+    code, out = run("import", str(write_package(tmp_path / "pkg")), "--db", pg_url)
+    assert code == 0, out
+    code, out = run("status", "--db", pg_url, "--json")
+    st = json.loads(out)
+    assert st["backend"] == "PostGIS"
+    assert st["counts"]["findings"] == 3
+    assert "postgres@" in st["workspace"]
+    code, out = run("import", str(write_package(tmp_path / "pkg")), "--db", pg_url)
+    assert f"{total_records()} unchanged" in out

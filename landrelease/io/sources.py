@@ -33,7 +33,6 @@ from landrelease import settings
 from landrelease.domain import LAYERS, Layer
 from landrelease.errors import Issue, IssueLog, Severity
 
-
 VECTOR_EXTENSIONS = (".geojson", ".json", ".gpkg", ".shp", ".zip", ".kml")
 TABLE_EXTENSIONS = (".csv", ".xlsx")
 IGNORED_NAMES = {"truth", "scenario.json", "README.md", "readme.txt", "__MACOSX"}

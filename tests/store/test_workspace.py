@@ -277,3 +277,25 @@ def _ogrinfo() -> str:
 def test_layer_features_cover_every_spatial_layer() -> None:
     spatial = {layer.name for layer in LAYERS if layer.spatial}
     assert spatial == set(layer_features())
+
+
+def test_opening_an_older_workspace_applies_the_new_migrations(
+    ws_target: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    Workspace.create(ws_target).close()
+
+    def add_column(conn) -> None:  # type: ignore[no-untyped-def]
+        conn.exec_driver_sql("ALTER TABLE hazards ADD COLUMN survey_note TEXT")
+
+    newer = (
+        *migrations.MIGRATIONS,
+        migrations.Migration(migrations.LATEST + 1, "hazard survey note", add_column),
+    )
+    monkeypatch.setattr(migrations, "MIGRATIONS", newer)
+    monkeypatch.setattr(migrations, "LATEST", migrations.LATEST + 1)
+    ws = Workspace.open(ws_target)
+    with ws.begin() as conn:
+        assert migrations.current_version(conn) == migrations.LATEST
+    assert ws.query("SELECT count(survey_note) FROM hazards")[0][0] == 0
+    ws.close()
+    Workspace.open(ws_target).close()  # applied once only
