@@ -4,9 +4,10 @@
 #   gdal-bin              ogrinfo / ogr2ogr, to prove exported files open in GDAL
 #   chromium              headless browser for web-page tests
 #   poppler-utils         pdftoppm, to look at rendered PDF reports
+#   libpango, fonts       WeasyPrint renders PDF reports with them
 # Run as root it installs them with apt; otherwise it prints the exact command.
 set -euo pipefail
-PKGS="postgresql-15-postgis-3 gdal-bin chromium chromium-driver poppler-utils fonts-dejavu-core"
+PKGS="postgresql-15-postgis-3 gdal-bin chromium chromium-driver poppler-utils fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
