@@ -342,6 +342,239 @@ def list_settings() -> None:
         console.print(f"    {s.help}")
 
 
+@app.command()
+@handles_errors
+def scenario(
+    region: Annotated[
+        str, typer.Argument(help="The world to generate; built in: karabakh.")
+    ] = "karabakh",
+    seed: Annotated[
+        int, typer.Option(help="Random seed: the same seed and scale give byte-identical files.")
+    ] = 1,
+    scale: Annotated[
+        str,
+        typer.Option(
+            help="small (≈20×20 km, seconds), district (≈60×60 km) or region (all regained districts)."
+        ),
+    ] = "small",
+    out: Annotated[
+        Path, typer.Option(help="Folder to write the evidence package and truth/ to.")
+    ] = Path("scenario"),
+) -> None:
+    """Generate a synthetic region with ground truth: an evidence package plus truth/ (every device in the ground).
+
+    Prints a calibration table: each generated figure beside the real one it imitates.
+    """
+    from landrelease.console import show_scenario, step_progress
+    from landrelease.scenario import generate
+
+    with step_progress("generating") as progress:
+        result = generate(region=region, seed=seed, scale=scale, out=out, progress=progress)
+    show_scenario(result)
+
+
+@app.command()
+@handles_errors
+def demo(
+    out: Annotated[
+        Path, typer.Option(help="Folder for everything the demo writes (replaced).")
+    ] = Path("demo-output"),
+    scale: Annotated[
+        str | None,
+        typer.Option(help="Scenario scale (default: setting demo_scale).", show_default=False),
+    ] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(help="Scenario seed (default: setting demo_seed).", show_default=False),
+    ] = None,
+) -> None:
+    """Run the main job on the built-in scenario: generate, import, summarise, export."""
+    from landrelease.console import show_demo, step_progress
+    from landrelease.demo import run_demo
+
+    with step_progress("demo") as progress:
+        result = run_demo(
+            out,
+            scale=scale or str(settings.get("demo_scale")),
+            seed=seed if seed is not None else int(settings.get("demo_seed")),
+            step=lambda text: console.print(f"[bold]→[/] {text}"),
+            progress=progress,
+        )
+    show_demo(result)
+
+
+@app.command()
+@handles_errors
+def risk(
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+    cell: Annotated[
+        float | None,
+        typer.Option(
+            help="Cell size in m (default: setting risk_cell_m, 20 m).", show_default=False
+        ),
+    ] = None,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            help="boosted (LightGBM from the evidence model), evidence (weights of evidence) or distance (baseline).",
+            show_default=False,
+        ),
+    ] = None,
+    out: Annotated[
+        Path,
+        typer.Option(
+            help="GeoTIFF to write (cloud-optimised; band 1 probability, band 2 expected devices)."
+        ),
+    ] = Path("risk.tif"),
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            help="Dask scheduler address (tcp://host:8786) to compute tiles on a cluster.",
+            show_default=False,
+        ),
+    ] = None,
+    user: UserOpt = None,
+) -> None:
+    """Map the probability that each cell of the hazards holds a device, learned from searched land.
+
+    Cross-validates over spatial blocks beside the distance-only baseline, calibrates,
+    writes the map and keeps per-hazard figures in the workspace.
+    """
+    from landrelease.console import show_risk, step_progress
+    from landrelease.risk.pipeline import compute_risk, store_risk, write_geotiff
+    from landrelease.store import Workspace, default_actor
+
+    with Workspace.open(_target(workspace, db)) as ws:
+        with step_progress("risk map") as progress:
+            run = compute_risk(ws, cell_m=cell, model=model, scheduler=scheduler, progress=progress)
+            write_geotiff(run, out)
+        run_id = store_risk(ws, run, actor=user or default_actor(), raster=out.resolve())
+    show_risk(run, out, run_id)
+
+
+@app.command()
+@handles_errors
+def survey(
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+    target_recall: Annotated[
+        float | None,
+        typer.Option(
+            help="Share of expected devices to keep in surveyed/cleared parts (default: setting survey_target_recall, 0.99).",
+            show_default=False,
+        ),
+    ] = None,
+    max_residual: Annotated[
+        float | None,
+        typer.Option(
+            help="Instead: per hazard, the largest probability that any device remains in cancelled land, e.g. 0.05.",
+            show_default=False,
+        ),
+    ] = None,
+    clearance_density: Annotated[
+        float | None,
+        typer.Option(
+            "--clearance-density",
+            help="Expected devices per ha from which land goes to full clearance (default: setting).",
+            show_default=False,
+        ),
+    ] = None,
+    cell: Annotated[
+        float | None, typer.Option(help="Cell size of the risk map in m.", show_default=False)
+    ] = None,
+    model: Annotated[
+        str | None,
+        typer.Option(help="Risk model (see landrelease risk --help).", show_default=False),
+    ] = None,
+    out: Annotated[Path, typer.Option(help="GeoPackage of the recommended parts.")] = Path(
+        "decisions.gpkg"
+    ),
+    risk_out: Annotated[
+        Path | None,
+        typer.Option(
+            help="Also keep the risk map here (default: beside OUT, .tif).", show_default=False
+        ),
+    ] = None,
+    user: UserOpt = None,
+) -> None:
+    """Recommend, for every active hazard, which parts to cancel, survey technically or clear fully.
+
+    Each part comes with expected devices, the probability that any device lies in it,
+    the evidence that drove it in words, and a statement of confidence.
+    """
+    from landrelease.console import show_risk, show_survey, step_progress
+    from landrelease.risk.pipeline import compute_risk, store_risk, write_geotiff
+    from landrelease.store import Workspace, default_actor
+    from landrelease.survey import SurveyRule, decide, store_survey, write_decisions
+
+    rule = SurveyRule(
+        target_recall=target_recall
+        if target_recall is not None
+        else float(settings.get("survey_target_recall")),
+        max_residual=max_residual
+        if max_residual is not None
+        else float(settings.get("survey_max_residual")),
+        clearance_devices_per_ha=clearance_density
+        if clearance_density is not None
+        else float(settings.get("survey_clearance_devices_per_ha")),
+        min_part_m2=float(settings.get("survey_min_part_m2")),
+        seed=int(settings.get("risk_seed")),
+    )
+    _check_rule(rule)
+    raster = risk_out or out.with_suffix(".tif")
+    actor = user or default_actor()
+    with Workspace.open(_target(workspace, db)) as ws:
+        with step_progress("survey") as progress:
+            run = compute_risk(ws, cell_m=cell, model=model, progress=progress)
+            write_geotiff(run, raster)
+            result = decide(run, rule)
+            write_decisions(result, out)
+        run_id = store_risk(ws, run, actor=actor, raster=raster.resolve())
+        survey_id = store_survey(ws, result, risk_run_id=run_id, actor=actor)
+    show_risk(run, raster, run_id)
+    show_survey(result, out, survey_id)
+
+
+def _check_rule(rule: Any) -> None:
+    from landrelease.errors import UsageError
+
+    if not 0.5 <= rule.target_recall < 1:
+        raise UsageError(
+            f"--target-recall {rule.target_recall} must be at least 0.5 and below 1 (e.g. 0.99)"
+        )
+    if not 0 <= rule.max_residual < 1:
+        raise UsageError(
+            f"--max-residual {rule.max_residual} must be a probability from 0 to below 1 (e.g. 0.05)"
+        )
+    if rule.clearance_devices_per_ha <= 0:
+        raise UsageError(
+            f"--clearance-density {rule.clearance_devices_per_ha} must be above 0 devices/ha"
+        )
+
+
+@app.command()
+@handles_errors
+def evaluate(
+    truth: Annotated[
+        Path, typer.Option(help="The scenario's truth/ folder (items.parquet or items.geojson).")
+    ],
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+    out: Annotated[
+        Path, typer.Option(help="Folder for the area–recall chart (PNG) and the table (CSV).")
+    ] = Path("evaluation"),
+) -> None:
+    """Score the latest risk map and survey decisions against a scenario's ground truth."""
+    from landrelease.console import show_evaluation
+    from landrelease.store import Workspace
+    from landrelease.survey.evaluate import evaluate_latest
+
+    with Workspace.open(_target(workspace, db)) as ws:
+        result = evaluate_latest(ws, truth, out)
+    show_evaluation(result)
+
+
 def main() -> None:
     app()
 

@@ -66,6 +66,103 @@ SETTINGS: tuple[Setting, ...] = (
         "Scenario scale `make demo` generates: small, district or region.",
     ),
     Setting("demo_seed", 2020, "seed", "Random seed of the demo scenario."),
+    # --- risk map and survey engine (issue 4) ---
+    Setting("risk_cell_m", 20.0, "m", "Cell size of the risk map."),
+    Setting(
+        "risk_near_m",
+        500.0,
+        "m",
+        "Distances are exact on the fine grid up to this far from a feature; beyond it a coarse grid is used (±90 m).",
+    ),
+    Setting(
+        "risk_tile_cells", 1024, "cells", "Tile side for computing evidence layers; bounds memory."
+    ),
+    Setting(
+        "risk_max_cells",
+        400_000_000,
+        "cells",
+        "Largest risk grid accepted; a smaller cell size is refused with the memory it would need.",
+    ),
+    Setting(
+        "risk_block_m",
+        2000.0,
+        "m",
+        "Side of the spatial blocks used for cross-validation (never random cell splits).",
+    ),
+    Setting("risk_folds", 5, "folds", "Spatial cross-validation folds."),
+    Setting(
+        "risk_max_training_cells",
+        300_000,
+        "cells",
+        "Searched cells without a finding kept for training (all cells with a finding are kept; the rest are reweighted).",
+    ),
+    Setting(
+        "risk_model",
+        "evidence",
+        "name",
+        "Risk model: evidence (weights of evidence shrunk to expert weights; transfers best to unsearched land), boosted (LightGBM from the evidence model, monotone) or distance (baseline).",
+    ),
+    Setting("risk_seed", 0, "seed", "Random seed of sampling and model fitting."),
+    Setting(
+        "risk_incident_half_life_years",
+        10.0,
+        "years",
+        "An incident's weight halves every this many years before the latest data.",
+    ),
+    Setting(
+        "risk_long_front_years",
+        5.0,
+        "years",
+        "A front line held at least this long counts as the long-held line of contact.",
+    ),
+    Setting(
+        "risk_record_reliability_prior",
+        0.25,
+        "share",
+        "Prior reliability of a minefield-record source (seeds: about a quarter of handed-over maps are accurate).",
+    ),
+    Setting(
+        "risk_record_prior_weight",
+        4.0,
+        "records",
+        "How many tested records the prior is worth when a source's reliability is measured.",
+    ),
+    Setting(
+        "risk_record_tolerance_m",
+        50.0,
+        "m",
+        "A record is accurate when a device was found within this distance of it.",
+    ),
+    Setting(
+        "risk_prior_contamination",
+        0.03,
+        "share",
+        "Share of suspected cells thought to hold a device when there is no searched land to learn from (Bosnia ~2 %, Croatia ~10 %).",
+    ),
+    Setting(
+        "survey_target_recall",
+        0.99,
+        "share",
+        "Share of the expected devices that must lie in parts sent to technical survey or clearance.",
+    ),
+    Setting(
+        "survey_max_residual",
+        0.0,
+        "probability",
+        "If above 0: per hazard, cancel land only while the probability that any device remains in it stays below this (replaces the recall target).",
+    ),
+    Setting(
+        "survey_clearance_devices_per_ha",
+        2.0,
+        "devices/ha",
+        "Expected device density from which land goes straight to full clearance rather than technical survey.",
+    ),
+    Setting(
+        "survey_min_part_m2",
+        2500.0,
+        "m²",
+        "Parts smaller than this are merged into the stricter neighbouring decision.",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

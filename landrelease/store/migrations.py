@@ -47,7 +47,7 @@ _GPKG_CORE = (
         CONSTRAINT fk_gc_srs FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys (srs_id))""",
 )
 
-ATTRIBUTE_TABLES_IN_GPKG = ("imports", "audit_log")
+ATTRIBUTE_TABLES_IN_GPKG = ("imports", "audit_log", *schema.RISK_ATTRIBUTE_TABLES)
 """System tables shown as attribute layers in QGIS (they have an integer primary key)."""
 
 
@@ -129,6 +129,16 @@ def register_gpkg_tables(conn: sa.Connection) -> None:
                 "INSERT OR IGNORE INTO gpkg_geometry_columns VALUES (?, ?, ?, 4326, 0, 0)",
                 (layer.name, schema.GEOMETRY_COLUMN, schema.geometry_type_name(layer)),
             )
+    for name, geometry_type in schema.RISK_SPATIAL_TABLES.items():
+        conn.exec_driver_sql(
+            "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description, last_change, srs_id) "
+            "VALUES (?, 'features', ?, ?, ?, 4326)",
+            (name, name, schema.table(name).comment or "", now),
+        )
+        conn.exec_driver_sql(
+            "INSERT OR IGNORE INTO gpkg_geometry_columns VALUES (?, ?, ?, 4326, 0, 0)",
+            (name, schema.GEOMETRY_COLUMN, geometry_type),
+        )
     for name in ATTRIBUTE_TABLES_IN_GPKG:
         conn.exec_driver_sql(
             "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description, last_change) "
@@ -141,6 +151,20 @@ MIGRATIONS: tuple[Migration, ...] = (Migration(1, "initial schema", create_lates
 """Every schema version; a new one appends a Migration whose upgrade alters version N-1 into N."""
 
 LATEST = MIGRATIONS[-1].version
+
+
+def add_missing_tables(conn: sa.Connection) -> list[str]:
+    """Create the tables of the current schema that an older workspace lacks (additive, idempotent).
+
+    New tables need no versioned migration; changes to existing tables do.
+    """
+    present = set(sa.inspect(conn).get_table_names())
+    missing = [t for name, t in schema.METADATA.tables.items() if name not in present]
+    if missing:
+        schema.METADATA.create_all(conn, tables=missing)
+        if conn.dialect.name == "sqlite":
+            register_gpkg_tables(conn)
+    return [t.name for t in missing]
 
 
 def current_version(conn: sa.Connection) -> int:
@@ -159,6 +183,7 @@ def upgrade(conn: sa.Connection) -> list[Migration]:
             "upgrade landrelease to open it"
         )
     applied = []
+    add_missing_tables(conn)
     for m in MIGRATIONS:
         if m.version > have:
             m.upgrade(conn)

@@ -163,7 +163,91 @@ def build_metadata() -> sa.MetaData:
         sqlite_autoincrement=True,
         comment="Every change to every record: who, when, before and after.",
     )
+    # --- risk map and survey decisions (issue 4) ---
+    _risk_tables(md)
     return md
+
+
+# --- risk map and survey decisions (issue 4) ---
+RISK_SPATIAL_TABLES = {"survey_parts": "MULTIPOLYGON"}
+RISK_ATTRIBUTE_TABLES = ("risk_runs", "hazard_risk", "survey_runs")
+
+
+def _risk_tables(md: sa.MetaData) -> None:
+    """Risk-map runs, per-hazard risk, and the survey engine's recommended parts."""
+    sa.Table(
+        "risk_runs",
+        md,
+        sa.Column("fid", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("run_at", TIMESTAMP),
+        sa.Column("actor", sa.Text),
+        sa.Column("model", sa.Text, comment="boosted, evidence or distance"),
+        sa.Column(
+            "fallback", sa.Boolean, comment="true when no searched land was there to learn from"
+        ),
+        sa.Column("cell_m", DOUBLE),
+        sa.Column("crs", sa.Text),
+        sa.Column("raster", sa.Text, comment="path of the GeoTIFF written"),
+        sa.Column(
+            "summary",
+            JSON_TYPE,
+            comment="cross-validated scores, training cells, reliability, timings",
+        ),
+        sqlite_autoincrement=True,
+        comment="Each risk map computed: model, cell size, scores.",
+    )
+    sa.Table(
+        "hazard_risk",
+        md,
+        sa.Column("fid", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("run_id", sa.Integer, nullable=False),
+        sa.Column("hazard_id", sa.Text, nullable=False),
+        sa.Column("area_m2", DOUBLE),
+        sa.Column("expected_devices", DOUBLE),
+        sa.Column(
+            "mean_probability", DOUBLE, comment="mean per-cell probability of at least one device"
+        ),
+        sa.Column("max_probability", DOUBLE),
+        sa.Column(
+            "p_any_device", DOUBLE, comment="probability that the hazard holds at least one device"
+        ),
+        sa.Index("ix_hazard_risk_run", "run_id", "hazard_id"),
+        sqlite_autoincrement=True,
+        comment="Per-hazard statistics of each risk map.",
+    )
+    sa.Table(
+        "survey_runs",
+        md,
+        sa.Column("fid", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("run_at", TIMESTAMP),
+        sa.Column("actor", sa.Text),
+        sa.Column("risk_run_id", sa.Integer),
+        sa.Column("rule", sa.Text, comment="recall or residual"),
+        sa.Column("summary", JSON_TYPE, comment="thresholds and totals"),
+        sqlite_autoincrement=True,
+        comment="Each run of the survey engine: the rule applied and its totals.",
+    )
+    sa.Table(
+        "survey_parts",
+        md,
+        sa.Column("fid", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("survey_id", sa.Integer, nullable=False),
+        sa.Column("part_id", sa.Text, nullable=False),
+        sa.Column("hazard_id", sa.Text, nullable=False),
+        sa.Column(
+            "decision", sa.Text, nullable=False, comment="cancel, technical_survey or clearance"
+        ),
+        sa.Column("area_m2", DOUBLE),
+        sa.Column("expected_devices", DOUBLE),
+        sa.Column("p_any_device", DOUBLE, comment="probability that any device lies in this part"),
+        sa.Column("devices_per_ha", DOUBLE),
+        sa.Column("evidence", sa.Text, comment="the evidence that drove the decision, in words"),
+        sa.Column("confidence", sa.Text, comment="a statement of confidence"),
+        sa.Column(GEOMETRY_COLUMN, Geometry("MULTIPOLYGON")),
+        sa.Index("ix_survey_parts_survey", "survey_id", "hazard_id"),
+        sqlite_autoincrement=True,
+        comment="Recommended land-release decision for each part of each active hazard.",
+    )
 
 
 METADATA = build_metadata()

@@ -299,3 +299,13 @@ def test_opening_an_older_workspace_applies_the_new_migrations(
     assert ws.query("SELECT count(survey_note) FROM hazards")[0][0] == 0
     ws.close()
     Workspace.open(ws_target).close()  # applied once only
+
+
+def test_tables_added_to_the_schema_appear_in_older_workspaces(ws_target: str) -> None:
+    ws = Workspace.create(ws_target)
+    with ws.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE audit_log")
+    ws.close()
+    ws = Workspace.open(ws_target)
+    assert ws.query("SELECT count(*) FROM audit_log")[0][0] == 0
+    ws.close()

@@ -1,0 +1,231 @@
+"""The workspace's evidence, projected to the metric CRS and grouped the way the risk model reads it.
+
+Each group is a set of geometries with a weight: incidents weighted by severity
+and recency, minefield records by the measured reliability of their source,
+testimony by the informant's confidence. Nothing here reads ground truth.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from landrelease import settings
+from landrelease.evidence.reliability import source_reliability
+from landrelease.store import Workspace
+
+DEFENSIVE_KINDS = ("trench", "strongpoint", "firing_position")
+PROCESSING_TYPES = ("TS", "clearance")
+"""Activities whose area was physically searched: their findings (or their absence) teach the model."""
+CONFIDENCE_WEIGHT = {"low": 0.5, "medium": 1.0, "high": 1.5, None: 1.0}
+RECORD_LINE_BUFFER_M = 25.0
+"""A mine row drawn as a line stands for a strip this wide on each side (m)."""
+
+
+@dataclass
+class Shapes:
+    """Geometries in the metric CRS with one weight each."""
+
+    geoms: np.ndarray
+    weight: np.ndarray
+
+    @classmethod
+    def empty(cls) -> Shapes:
+        return cls(np.array([], dtype=object), np.array([], dtype=float))
+
+    def __len__(self) -> int:
+        return len(self.geoms)
+
+    def subset(self, mask: np.ndarray) -> Shapes:
+        return Shapes(self.geoms[mask], self.weight[mask])
+
+    @property
+    def points(self) -> tuple[np.ndarray, np.ndarray]:
+        """A representative point per geometry (x, y)."""
+        if not len(self.geoms):
+            return np.array([]), np.array([])
+        pts = shapely.point_on_surface(self.geoms)
+        return shapely.get_x(pts), shapely.get_y(pts)
+
+
+@dataclass
+class EvidenceSet:
+    """Everything the risk model may learn from, in one metric CRS."""
+
+    crs: str
+    as_of: dt.date
+    groups: dict[str, Shapes]
+    hazards: gpd.GeoDataFrame
+    """Active hazards in the metric CRS (hazard_id, classification, status, geometry)."""
+    processed: gpd.GeoDataFrame
+    """TS and clearance areas (activity_id, type, hazard_id, end, geometry) in the metric CRS."""
+    findings: gpd.GeoDataFrame
+    """Findings in the metric CRS (finding_id, device, activity_id, geometry)."""
+    records: gpd.GeoDataFrame
+    """Minefield records in the metric CRS, with their reliability."""
+    reliability: pd.DataFrame
+    """Reliability of each source family, measured on searched land."""
+    notes: list[str] = field(default_factory=list)
+
+    def group(self, name: str) -> Shapes:
+        return self.groups.get(name, Shapes.empty())
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        """The region the risk map covers: the hazards and the processed land."""
+        parts = [g.total_bounds for g in (self.hazards, self.processed) if len(g)]
+        if not parts:
+            raise ValueError("no hazards and no processed land: nothing to map")
+        b = np.array(parts)
+        return (
+            float(b[:, 0].min()),
+            float(b[:, 1].min()),
+            float(b[:, 2].max()),
+            float(b[:, 3].max()),
+        )
+
+
+def _metric(frame: gpd.GeoDataFrame, crs: str) -> gpd.GeoDataFrame:
+    if not len(frame):
+        return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([], crs="EPSG:4326")).to_crs(crs)
+    return frame.to_crs(crs)
+
+
+def _dates(values: pd.Series) -> pd.Series:
+    return pd.to_datetime(values, format="ISO8601", errors="coerce")
+
+
+def evidence_from_workspace(
+    ws: Workspace, *, reliability: pd.DataFrame | None = None
+) -> EvidenceSet:
+    """Read every evidence layer of ``ws`` into an :class:`EvidenceSet`.
+
+    ``reliability`` (from :func:`landrelease.evidence.reliability.source_reliability`)
+    weights minefield records; without it every source gets the prior.
+    """
+    crs = ws.metric_crs()
+    if not crs:
+        raise ValueError("the workspace has no metric CRS yet: import data first")
+    layers = {
+        name: _metric(ws.read_layer(name), crs)
+        for name in (
+            "hazards",
+            "activities",
+            "findings",
+            "incidents",
+            "minefield_records",
+            "military_positions",
+            "front_lines",
+            "testimony",
+            "settlements",
+            "infrastructure",
+        )
+    }
+    stamp = [
+        _dates(layers["activities"].get("end", pd.Series(dtype=object))).max(),
+        _dates(layers["incidents"].get("date", pd.Series(dtype=object))).max(),
+        _dates(layers["findings"].get("date", pd.Series(dtype=object))).max(),
+    ]
+    known = [d for d in stamp if pd.notna(d)]
+    as_of = max(known).date() if known else dt.date.today()
+
+    hz = layers["hazards"]
+    hazards = hz[hz["status"] != "closed"][
+        ["hazard_id", "classification", "status", "geometry"]
+    ].reset_index(drop=True)
+    act = layers["activities"]
+    approved = (
+        act["status"].isna() | act["status"].isin(["approved"])
+        if len(act)
+        else pd.Series(dtype=bool)
+    )
+    processed = act[act["type"].isin(PROCESSING_TYPES) & approved] if len(act) else act
+    processed = processed[["activity_id", "type", "hazard_id", "end", "geometry"]].reset_index(
+        drop=True
+    )
+    findings = layers["findings"][
+        ["finding_id", "device", "activity_id", "date", "geometry"]
+    ].reset_index(drop=True)
+
+    groups: dict[str, Shapes] = {}
+    inc = layers["incidents"]
+    if len(inc):
+        half_life = float(settings.get("risk_incident_half_life_years"))
+        age_years = (pd.Timestamp(as_of) - _dates(inc["date"])).dt.days.fillna(0).clip(
+            lower=0
+        ) / 365.25
+        casualties = inc["killed"].fillna(0).astype(float) + inc["injured"].fillna(0).astype(float)
+        weight = (1.0 + casualties) * np.power(0.5, age_years / half_life)
+        groups["incidents"] = Shapes(inc.geometry.values.to_numpy(), weight.to_numpy(dtype=float))
+    if len(findings):
+        groups["findings"] = Shapes(findings.geometry.values.to_numpy(), np.ones(len(findings)))
+
+    rec = layers["minefield_records"].reset_index(drop=True)
+    measured = source_reliability(
+        rec,
+        processed,
+        findings,
+        tolerance_m=float(settings.get("risk_record_tolerance_m")),
+        prior=float(settings.get("risk_record_reliability_prior")),
+        prior_weight=float(settings.get("risk_record_prior_weight")),
+    )
+    if len(rec):
+        rel = pd.Series(measured.per_record, index=rec.index)
+        geoms = rec.geometry.values.to_numpy()
+        lines = np.isin(shapely.get_type_id(geoms), (1, 5))
+        geoms = geoms.copy()
+        geoms[lines] = shapely.buffer(geoms[lines], RECORD_LINE_BUFFER_M)
+        rec = rec.assign(reliability=rel.to_numpy(dtype=float))
+        groups["records"] = Shapes(geoms, rel.to_numpy(dtype=float))
+
+    mp = layers["military_positions"]
+    if len(mp):
+        defensive = mp["kind"].isin(DEFENSIVE_KINDS).to_numpy()
+        geoms = mp.geometry.values.to_numpy()
+        groups["positions_defensive"] = Shapes(geoms[defensive], np.ones(defensive.sum()))
+        groups["positions_other"] = Shapes(geoms[~defensive], np.ones((~defensive).sum()))
+
+    fl = layers["front_lines"]
+    if len(fl):
+        span_years = (_dates(fl["valid_to"]) - _dates(fl["valid_from"])).dt.days.fillna(0) / 365.25
+        long = (span_years >= float(settings.get("risk_long_front_years"))).to_numpy()
+        geoms = fl.geometry.values.to_numpy()
+        groups["front_long"] = Shapes(geoms[long], np.ones(long.sum()))
+        groups["front_recent"] = Shapes(geoms[~long], np.ones((~long).sum()))
+
+    tm = layers["testimony"]
+    if len(tm):
+        conf = tm["confidence"].map(lambda c: CONFIDENCE_WEIGHT.get(c, 1.0)).to_numpy(dtype=float)
+        suspected = tm["statement"].isin(["suspected", "incident_witnessed"]).to_numpy()
+        geoms = tm.geometry.values.to_numpy()
+        groups["testimony_suspected"] = Shapes(geoms[suspected], conf[suspected])
+        groups["testimony_clear"] = Shapes(geoms[~suspected], conf[~suspected])
+
+    infra = layers["infrastructure"]
+    if len(infra):
+        roads = (infra["kind"] == "road").to_numpy()
+        groups["roads"] = Shapes(infra.geometry.values.to_numpy()[roads], np.ones(roads.sum()))
+    st = layers["settlements"]
+    if len(st):
+        groups["settlements"] = Shapes(st.geometry.values.to_numpy(), np.ones(len(st)))
+    if len(hazards):
+        cha = (hazards["classification"] == "CHA").to_numpy()
+        geoms = hazards.geometry.values.to_numpy()
+        groups["cha"] = Shapes(geoms[cha], np.ones(cha.sum()))
+        groups["sha"] = Shapes(geoms[~cha], np.ones((~cha).sum()))
+
+    return EvidenceSet(
+        crs=crs,
+        as_of=as_of,
+        groups=groups,
+        hazards=hazards,
+        processed=processed,
+        findings=findings,
+        records=rec,
+        reliability=measured.families,
+    )

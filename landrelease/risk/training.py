@@ -1,0 +1,177 @@
+"""What the workspace already knows: searched land, with and without findings, as training cells.
+
+Every cell inside an approved technical-survey or clearance area is a training
+cell; it is positive when a device was found in it. Never reads ground truth.
+
+One feature needs care: the distance to earlier findings. For a searched cell,
+its own findings are the answer, so its distance is measured to findings of
+*other* activities only — the same situation as an unsearched cell, whose own
+devices are unknown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import rasterio.features
+import shapely
+from scipy.spatial import cKDTree
+
+from landrelease.evidence.features import FEATURE_NAMES, TileComputer, feature
+from landrelease.evidence.grid import Grid, Tile
+from landrelease.evidence.sources import EvidenceSet
+
+BLOCK_KEY = 1_000_003
+
+
+@dataclass
+class TrainingSet:
+    X: np.ndarray
+    y: np.ndarray
+    weight: np.ndarray
+    """Inverse sampling rate: negatives were subsampled, weights restore their share."""
+    block: np.ndarray
+    rows: np.ndarray
+    cols: np.ndarray
+    searched_cells: int
+    positive_cells: int
+
+    def __len__(self) -> int:
+        return len(self.y)
+
+    @classmethod
+    def empty(cls) -> TrainingSet:
+        z = np.array([], dtype=np.int64)
+        return cls(
+            np.empty((0, len(FEATURE_NAMES)), np.float32),
+            z.astype(np.int8),
+            z.astype(float),
+            z,
+            z,
+            z,
+            0,
+            0,
+        )
+
+
+def training_set(
+    evidence: EvidenceSet,
+    grid: Grid,
+    computer: TileComputer,
+    *,
+    tiles: list[Tile],
+    block_m: float,
+    max_negatives: int,
+    seed: int,
+    progress: Callable[[float], None] | None = None,
+) -> TrainingSet:
+    """Features and labels of searched cells, negatives subsampled to ``max_negatives``."""
+    proc = evidence.processed
+    if not len(proc):
+        return TrainingSet.empty()
+    geoms = proc.geometry.values.to_numpy()
+    tree = shapely.STRtree(geoms)
+    fx = (
+        shapely.get_x(evidence.findings.geometry.values.to_numpy())
+        if len(evidence.findings)
+        else np.array([])
+    )
+    fy = (
+        shapely.get_y(evidence.findings.geometry.values.to_numpy())
+        if len(evidence.findings)
+        else np.array([])
+    )
+    f_row, f_col = grid.cell_of(fx, fy)
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+    todo = [
+        t
+        for t in tiles
+        if len(
+            tree.query(shapely.box(*grid.window_bounds(Tile(t.row0, t.col0, t.nrows, t.ncols, 0))))
+        )
+    ]
+    for k, tile in enumerate(todo):
+        core = Tile(tile.row0, tile.col0, tile.nrows, tile.ncols, 0)
+        idx = tree.query(shapely.box(*grid.window_bounds(core)))
+        act = rasterio.features.rasterize(
+            ((geoms[i], int(i) + 1) for i in idx),
+            out_shape=(tile.nrows, tile.ncols),
+            transform=grid.window_transform(core),
+            fill=0,
+            dtype="int32",
+        )
+        r, c = np.nonzero(act)
+        if len(r):
+            label = np.zeros((tile.nrows, tile.ncols), dtype=np.int8)
+            inside = (
+                (f_row >= tile.row0)
+                & (f_row < tile.row0 + tile.nrows)
+                & (f_col >= tile.col0)
+                & (f_col < tile.col0 + tile.ncols)
+            )
+            label[f_row[inside] - tile.row0, f_col[inside] - tile.col0] = 1
+            feats = computer.compute(tile)
+            parts.append(
+                (feats[:, r, c].T, label[r, c], r + tile.row0, c + tile.col0, act[r, c] - 1)
+            )
+        if progress:
+            progress((k + 1) / len(todo))
+    if not parts:
+        return TrainingSet.empty()
+    X = np.concatenate([p[0] for p in parts]).astype(np.float32)
+    y = np.concatenate([p[1] for p in parts])
+    rows = np.concatenate([p[2] for p in parts])
+    cols = np.concatenate([p[3] for p in parts])
+    activity = np.concatenate([p[4] for p in parts])
+    if len(fx):
+        X[:, FEATURE_NAMES.index("dist_finding")] = _distance_to_other_activities(
+            grid, rows, cols, activity, evidence, fx, fy, cap=feature("dist_finding").scale_m
+        )
+    searched, positives = len(y), int(y.sum())
+    rng = np.random.default_rng(seed)
+    neg = np.flatnonzero(y == 0)
+    keep = np.flatnonzero(y == 1)
+    weight = np.ones(len(y))
+    if len(neg) > max_negatives:
+        chosen = np.sort(rng.choice(neg, size=max_negatives, replace=False))
+        weight[chosen] = len(neg) / max_negatives
+        keep = np.sort(np.concatenate([keep, chosen]))
+    else:
+        keep = np.sort(np.concatenate([keep, neg]))
+    bcells = max(1, round(block_m / grid.cell_m))
+    block = (rows // bcells) * BLOCK_KEY + cols // bcells
+    return TrainingSet(
+        X[keep], y[keep], weight[keep], block[keep], rows[keep], cols[keep], searched, positives
+    )
+
+
+def _distance_to_other_activities(
+    grid: Grid,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    activity: np.ndarray,
+    evidence: EvidenceSet,
+    fx: np.ndarray,
+    fy: np.ndarray,
+    *,
+    cap: float,
+) -> np.ndarray:
+    """Distance (m) from each cell centre to the nearest finding not made by the cell's own activity."""
+    ids = evidence.processed["activity_id"].to_numpy()
+    index_of = {a: i for i, a in enumerate(ids)}
+    f_act = np.array([index_of.get(a, -1) for a in evidence.findings["activity_id"].to_numpy()])
+    tree = cKDTree(np.column_stack([fx, fy]))
+    x, y = grid.centres(rows, cols)
+    k = min(64, len(fx))
+    dist, nn = tree.query(np.column_stack([x, y]), k=k, distance_upper_bound=cap)
+    if k == 1:
+        dist, nn = dist[:, None], nn[:, None]
+    valid = nn < len(fx)
+    other = valid & (f_act[np.where(valid, nn, 0)] != activity[:, None])
+    first = np.where(other.any(axis=1), other.argmax(axis=1), -1)
+    out = np.full(len(rows), cap, dtype=np.float32)
+    has = first >= 0
+    out[has] = np.minimum(dist[has, first[has]], cap)
+    return out

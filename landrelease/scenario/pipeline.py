@@ -1,0 +1,375 @@
+"""The orchestrator: world → window → truth → evidence → hazards → history → package.
+
+:func:`generate` wires the pure functions of the other modules (:func:`build`)
+and writes the evidence package (``DATA_CONTRACT.md``) plus ``truth/`` and
+``scenario.json`` (:mod:`.package`) through a temporary folder, renamed into
+place only when everything is written.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import shapely
+
+from landrelease.domain import vocab
+from landrelease.scenario import evidence as ev
+from landrelease.scenario.calibration import CalibrationRow, Figures, calibrate, markdown
+from landrelease.scenario.contamination import Devices, Minefields, minefields
+from landrelease.scenario.geography import SCALES, Window, window_for
+from landrelease.scenario.geometry import Grid, polyline_distance, rng_for
+from landrelease.scenario.hazards import (
+    Hazards,
+    build_hazards,
+    evidence_zones,
+    hazard_of,
+    truly_contaminated_share,
+)
+from landrelease.scenario.history import (
+    History,
+    redate_incidents,
+    release_history,
+    return_programme,
+    returns_so_far,
+)
+from landrelease.scenario.infrastructure import Infrastructure
+from landrelease.scenario.military import ARMENIAN, Positions
+from landrelease.scenario.package import write_package
+from landrelease.scenario.parameters import DEFAULT, Parameters
+from landrelease.scenario.resources import (
+    Sessions,
+    Table,
+    assets,
+    eore_sessions,
+    funding,
+    organisations,
+)
+from landrelease.scenario.settlements import Settlements
+from landrelease.scenario.timeline import day
+from landrelease.scenario.world import World, build_world, world_devices
+
+Progress = Callable[[str, float], None]
+"""Called with (step name, fraction of the whole run done, 0–1)."""
+
+REGIONS = ("karabakh",)
+STEPS = ("world", "truth", "evidence", "hazards", "history", "programme", "writing")
+
+
+@dataclass(frozen=True)
+class ScenarioResult:
+    """What :func:`generate` made."""
+
+    out: Path
+    seed: int
+    scale: str
+    counts: dict[str, int]
+    """Records written per layer (and ``truth``: devices in the ground)."""
+    n_devices: int
+    calibration: tuple[CalibrationRow, ...]
+    seconds: float
+
+    def calibration_markdown(self) -> str:
+        """The calibration table as Markdown: figure | generated | real reference | range | ok."""
+        return markdown(self.calibration)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """Everything generated for one window, before writing."""
+
+    world: World
+    window: Window
+    devices: Devices
+    settlements: Settlements
+    infrastructure: Infrastructure
+    positions: Positions
+    minefields: Minefields
+    records: ev.MapRecords
+    seen: ev.SeenPositions
+    incidents: ev.Incidents
+    statements: ev.Statements
+    hazards: Hazards
+    history: History
+    programme: np.ndarray
+    returned: np.ndarray
+    funding: Table
+    organisations: Table
+    assets: Table
+    people: float
+    sessions: Sessions
+    calibration: tuple[CalibrationRow, ...]
+
+
+def generate(
+    *,
+    region: str = "karabakh",
+    seed: int = 7,
+    scale: str = "small",
+    out: Path,
+    progress: Progress | None = None,
+    params: Parameters = DEFAULT,
+) -> ScenarioResult:
+    """Generate the synthetic region ``region`` at ``scale`` with ``seed`` into folder ``out``.
+
+    Same seed and scale give byte-identical files. ``out`` is replaced only once
+    everything is written; on failure nothing is left behind.
+    """
+    if region not in REGIONS:
+        raise ValueError(f"unknown region {region!r}; known: {', '.join(REGIONS)}")
+    if scale not in SCALES:
+        raise ValueError(f"unknown scale {scale!r}; known: {', '.join(SCALES)}")
+    started = time.perf_counter()
+    sc = build(seed=seed, scale=scale, params=params, progress=progress)
+    if progress:
+        progress("writing", STEPS.index("writing") / len(STEPS))
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    tmp.chmod(0o755)
+    try:
+        counts = write_package(sc, tmp, seed=seed, scale=scale, params=params)
+        _swap_into_place(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    if progress:
+        progress("done", 1.0)
+    return ScenarioResult(
+        out=out,
+        seed=seed,
+        scale=scale,
+        counts=counts,
+        n_devices=len(sc.devices),
+        calibration=sc.calibration,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _swap_into_place(tmp: Path, out: Path) -> None:
+    """Rename the finished folder to ``out``, replacing an older one."""
+    old = None
+    if out.exists():
+        old = out.parent / f".{out.name}.old-{tmp.name}"
+        out.rename(old)
+    tmp.rename(out)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def build(
+    *, seed: int, scale: str, params: Parameters = DEFAULT, progress: Progress | None = None
+) -> Scenario:
+    """Generate one window of the world in memory (no files)."""
+
+    def step(name: str) -> None:
+        if progress:
+            progress(name, STEPS.index(name) / len(STEPS))
+
+    p, geo = params, params.geography
+    step("world")
+    world = build_world(seed, p)
+    window = window_for(SCALES[scale], world.land, geo)
+    step("truth")
+    dev = world_devices(world, window.land)
+    sw = world.settlements.take(window.contains(world.settlements.x, world.settlements.y))
+    iw = world.infrastructure.within(window.land)
+    pw = world.positions.take(window.contains(world.positions.x, world.positions.y))
+
+    step("evidence")
+    grid = Grid.over(window.bounds, p.hazards.raster_m)
+    land = grid.rasterize(np.array([window.land], dtype=object), all_touched=False).astype(bool)
+    expo = ev.exposure(grid, land, sw, iw)
+    weights = expo.weights(dev.x, dev.y, world.loc, p.incidents)
+    mf = minefields(dev, p.maps.outline_margin_m)
+    records = ev.handed_over_maps(
+        window,
+        mf,
+        world.group_side(),
+        world.group_kind(),
+        world.belts,
+        world.frame,
+        world.sign,
+        world.districts,
+        geo,
+        p.maps,
+        rng_for(seed, "maps", scale),
+    )
+    sheets = set(records.sheets)
+    keys = np.floor(np.column_stack([pw.x, pw.y]) / p.maps.sheet_m).astype(np.int64)
+    on_sheet = np.array([(int(a), int(b)) in sheets for a, b in keys], bool) & (pw.side == ARMENIAN)
+    seen = ev.seen_positions(window, pw, on_sheet, p.imagery, rng_for(seed, "imagery", scale))
+    incidents = ev.civilian_incidents(dev, weights, p.incidents, rng_for(seed, "incidents", scale))
+    people_at = expo.presence(p.testimony.presence_scales_m, p.testimony.presence_weights)
+    said = ev.statements(
+        window,
+        dev,
+        people_at,
+        grid,
+        weights["unauthorised_travel"],
+        incidents,
+        p.testimony,
+        rng_for(seed, "testimony", scale),
+    )
+
+    step("hazards")
+    wd = np.array([world.districts.index(d) for d in geo.withdrawal_districts])
+    roads = iw.of_kind("road")
+    road_mid = shapely.get_coordinates(shapely.point_on_surface(roads.geoms)).reshape(-1, 2)
+    road_wd = np.isin(world.districts.of(road_mid[:, 0], road_mid[:, 1]), wd)
+    towns, villages, wd_s = sw.battle_2020 | sw.town, ~sw.town, np.isin(sw.district, wd)
+    zones = evidence_zones(
+        grid,
+        land,
+        world.loc,
+        list(world.war_lines),
+        np.column_stack([sw.x[towns], sw.y[towns]]),
+        seen,
+        records,
+        said,
+        incidents,
+        np.column_stack([sw.x[villages], sw.y[villages]]),
+        np.column_stack([sw.x[wd_s], sw.y[wd_s]]),
+        roads.geoms[road_wd],
+        p.hazards,
+    )
+    hazards = build_hazards(
+        zones,
+        records,
+        said,
+        incidents,
+        world.districts,
+        iw,
+        sw,
+        p.hazards,
+        rng_for(seed, "hazards", scale),
+    )
+
+    step("history")
+    in_hazard = hazard_of(dev.x, dev.y, hazards, grid)
+    exploded = np.zeros(len(dev), bool)
+    exploded[incidents.device_index] = True
+    far_from_front = polyline_distance(sw.x, sw.y, world.loc) / p.returns.front_distance_scale_m
+    programme = return_programme(sw, np.log1p(sw.population_planned) + far_from_front, p.returns)
+    trunk = iw.take(iw.trunk & (iw.kind == "road"))
+    on_trunk = np.zeros(len(hazards), bool)
+    on_trunk[shapely.STRtree(hazards.geoms).query(trunk.geoms, predicate="intersects")[1]] = True
+    hist = release_history(
+        hazards,
+        dev,
+        in_hazard,
+        exploded,
+        sw,
+        programme,
+        on_trunk,
+        world.relief,
+        world.frame,
+        world.districts,
+        grid.lookup(expo.d_settlement, dev.x, dev.y, np.inf),
+        grid.lookup(expo.d_road, dev.x, dev.y, np.inf),
+        p.terrain.machine_max_slope_deg,
+        p.history,
+        p.incidents,
+        p.resources,
+        rng_for(seed, "history", scale),
+    )
+    # incidents on land released before them happened earlier; witnesses keep their delay
+    told = said.incident >= 0
+    delay = said.date[told] - incidents.date[said.incident[told]]
+    incidents = redate_incidents(
+        incidents, in_hazard, hist.released_on, rng_for(seed, "redate", scale)
+    )
+    dates = said.date.copy()
+    dates[told] = incidents.date[said.incident[told]] + delay
+    said = replace(said, date=dates)
+
+    step("programme")
+    ret = returns_so_far(sw, hazards, hist.closed_on, programme, p.returns)
+    fund = funding(window.land_share, p.resources, p.history, rng_for(seed, "funding", scale))
+    ast, people = assets(window.land_share, p.resources)
+    sc = Scenario(
+        world=world,
+        window=window,
+        devices=dev,
+        settlements=sw,
+        infrastructure=iw,
+        positions=pw,
+        minefields=mf,
+        records=records,
+        seen=seen,
+        incidents=incidents,
+        statements=said,
+        hazards=hazards,
+        history=hist,
+        programme=programme,
+        returned=ret.returned,
+        funding=fund,
+        organisations=organisations(p.resources),
+        assets=ast,
+        people=people,
+        sessions=eore_sessions(sw, p.resources, rng_for(seed, "eore", scale)),
+        calibration=(),
+    )
+    return replace(sc, calibration=calibrate(figures(sc, scale, p)))
+
+
+def figures(sc: Scenario, scale: str, p: Parameters) -> Figures:
+    """The scenario's figures that the calibration compares with the real ones."""
+    dev, hist, inc, rec = sc.devices, sc.history, sc.incidents, sc.records
+    all_h = np.concatenate([sc.hazards.geoms, hist.spot_hazards.geoms])
+    share, _ = truly_contaminated_share(all_h, dev.x, dev.y, p.hazards.truth_cell_m)
+    found = hist.findings.device_index
+    tasks, task_of = np.unique(hist.findings.activity, return_inverse=True)
+    per_task = {"all": tuple(np.bincount(task_of, minlength=len(tasks)).tolist())}
+    for i, d in enumerate(vocab.DEVICES):
+        hits = np.bincount(task_of, weights=dev.device[found] == i, minlength=len(tasks))
+        per_task[d] = tuple(hits.astype(int).tolist())
+    civ = inc.civilian
+    by_2025 = (inc.date <= day("2025-04-03")) & civ
+    accurate = ev.measured_accuracy(rec, dev, p.maps.accurate_min_share)
+    outline = ~rec.row
+    planned = sc.settlements.population_planned.astype(float)
+    fund = sc.funding.columns
+    source = np.asarray(fund["source"], dtype=object)
+    amount = np.asarray(fund["amount_usd"], float)
+    until = np.asarray(fund["date"], dtype=object) <= p.resources.funding_until
+    return Figures(
+        scale=scale,
+        land_km2=sc.window.land_area_m2 / 1e6,
+        land_share=sc.window.land_share,
+        front_factor=sc.window.front_factor,
+        devices=len(dev),
+        hazard_km2=float(shapely.area(all_h).sum()) / 1e6,
+        truly_contaminated_share=share,
+        findings_by_device={
+            d: int((dev.device[found] == i).sum()) for i, d in enumerate(vocab.DEVICES)
+        },
+        findings_per_task=per_task,
+        incidents_by_activity={a: int((inc.activity[civ] == a).sum()) for a in ev.ACTIVITIES},
+        civilian_victims_to_2025_04=sum(
+            len(v) for v, u in zip(inc.victims, by_2025, strict=True) if u
+        ),
+        map_sheet_km2=rec.sheet_area_m2 / 1e6,
+        sheet_km2=p.maps.sheet_m**2 / 1e6,
+        map_records=int(outline.sum()),
+        map_records_accurate=int(accurate[outline].sum()),
+        released_km2=hist.activities.released_m2() / 1e6,
+        released_km2_2023_04=hist.activities.released_m2("2023-04-30") / 1e6,
+        devices_found=len(found),
+        returned=int(sc.returned.sum()),
+        planned=int(planned.sum()),
+        planned_prewar_share=float(
+            sc.settlements.population_before.sum() / sc.world.settlements.population_before.sum()
+        ),
+        effective_settlements=float(planned.sum() ** 2 / (planned**2).sum())
+        if planned.sum()
+        else 0.0,
+        national_usd=float(amount[(source == "national") & until].sum()),
+        foreign_usd=float(amount[(source != "national") & until].sum()),
+        people=sc.people,
+    )

@@ -1,0 +1,302 @@
+"""Land-release recommendations: every active hazard split into cancel, technical survey and clearance.
+
+The rule, with thresholds as settings:
+
+* **clearance** where the expected device density reaches
+  ``survey_clearance_devices_per_ha``;
+* **cancel** the least risky land, as much as the target allows: either
+  (default) across all hazards so that the land kept for technical survey and
+  clearance holds ``survey_target_recall`` of the expected devices, or, when
+  ``survey_max_residual`` is set, per hazard while the probability that any
+  device remains in the cancelled land stays below it;
+* **technical survey** for the rest.
+
+Islands smaller than ``survey_min_part_m2`` take the stricter neighbouring
+decision (a cancelled sliver inside surveyed land is surveyed). Each part
+carries its expected devices, the probability that any device lies in it, the
+evidence that drove it in words, and a statement of confidence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import rasterio.features
+import shapely
+from scipy import ndimage
+
+from landrelease.evidence.features import point_features
+from landrelease.risk.models import PATTERNS
+from landrelease.risk.pipeline import RiskRun
+
+DECISIONS = ("cancel", "technical_survey", "clearance")
+CANCEL, SURVEY, CLEAR = 0, 1, 2
+SAMPLES_PER_PART = 24
+
+
+@dataclass(frozen=True)
+class SurveyRule:
+    target_recall: float = 0.99
+    max_residual: float = 0.0
+    """If above 0, cancel per hazard while P(any device in the cancelled land) stays below it."""
+    clearance_devices_per_ha: float = 2.0
+    min_part_m2: float = 2500.0
+    seed: int = 0
+
+    def describe(self) -> str:
+        if self.max_residual > 0:
+            return f"cancel per hazard while the chance of any device left stays below {self.max_residual:.1%}"
+        return f"keep {self.target_recall:.1%} of the expected devices in surveyed or cleared land"
+
+
+@dataclass
+class SurveyResult:
+    parts: gpd.GeoDataFrame
+    """One row per part (EPSG:4326): part_id, hazard_id, decision, area_m2, expected_devices,
+    p_any_device, devices_per_ha, evidence, confidence, geometry."""
+    rule: SurveyRule
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+def cell_decisions(
+    p: np.ndarray, lam: np.ndarray, hazard: np.ndarray, *, rule: SurveyRule, cell_area_m2: float
+) -> tuple[np.ndarray, float]:
+    """Decision code per hazard cell, and the probability threshold used for cancelling (recall rule).
+
+    ``p``, ``lam`` and ``hazard`` are aligned 1-D arrays over the cells inside hazards.
+    """
+    code = np.full(len(p), SURVEY, dtype=np.int8)
+    code[lam * (1e4 / cell_area_m2) >= rule.clearance_devices_per_ha] = CLEAR
+    threshold = float("nan")
+    if rule.max_residual > 0:
+        order = np.lexsort((p, hazard))
+        h, lam_sorted = hazard[order], lam[order]
+        cum = np.cumsum(lam_sorted)
+        starts = np.flatnonzero(np.r_[True, h[1:] != h[:-1]])
+        base = np.repeat(np.r_[0.0, cum[starts[1:] - 1]], np.diff(np.r_[starts, len(h)]))
+        within = cum - base
+        ok = 1 - np.exp(-within) <= rule.max_residual
+        code[order[ok & (code[order] != CLEAR)]] = CANCEL
+    else:
+        order = np.argsort(p, kind="stable")
+        cum = np.cumsum(lam[order])
+        allowed = (1 - rule.target_recall) * lam.sum()
+        n = int(np.searchsorted(cum, allowed, side="right"))
+        chosen = order[:n]
+        code[chosen[code[chosen] != CLEAR]] = CANCEL
+        threshold = float(p[order[n - 1]]) if n else 0.0
+    return code, threshold
+
+
+def hazard_cells(geoms: np.ndarray, g: Any) -> np.ndarray:
+    """Hazard index + 1 per grid cell (by cell centre); a hazard smaller than a cell takes the cells it touches."""
+    hid = rasterio.features.rasterize(
+        ((geom, i + 1) for i, geom in enumerate(geoms)),
+        out_shape=g.shape,
+        transform=g.transform,
+        fill=0,
+        dtype="int32",
+    )
+    missing = np.setdiff1d(np.arange(1, len(geoms) + 1), np.unique(hid))
+    if len(missing):
+        touched = rasterio.features.rasterize(
+            ((geoms[i - 1], int(i)) for i in missing),
+            out_shape=g.shape,
+            transform=g.transform,
+            fill=0,
+            dtype="int32",
+            all_touched=True,
+        )
+        hid = np.where((hid == 0) & (touched > 0), touched, hid)
+    return hid
+
+
+def _clean(code: np.ndarray, inside: np.ndarray, min_cells: int) -> np.ndarray:
+    """Islands of a decision smaller than ``min_cells`` take the stricter decision next to them."""
+    out = code.copy()
+    for level in (CANCEL, SURVEY):
+        labels, n = ndimage.label((out == level) & inside)
+        if not n:
+            continue
+        sizes = np.bincount(labels.ravel())
+        small = np.flatnonzero(sizes < min_cells)
+        small = small[small > 0]
+        if len(small):
+            out[np.isin(labels, small)] = level + 1
+    return out
+
+
+def decide(run: RiskRun, rule: SurveyRule) -> SurveyResult:
+    """Split every active hazard of the risk run into parts with a recommended decision."""
+    g = run.grid
+    ev = run.evidence
+    hazards = ev.hazards
+    geoms = hazards.geometry.values.to_numpy()
+    hid = hazard_cells(geoms, g)
+    r, c = np.nonzero(hid)
+    p = np.nan_to_num(run.probability[r, c].astype(np.float64), nan=0.0)
+    lam = np.nan_to_num(run.expected[r, c].astype(np.float64), nan=0.0)
+    code, threshold = cell_decisions(p, lam, hid[r, c], rule=rule, cell_area_m2=g.cell_area_m2)
+    grid_code = np.full(g.shape, -1, dtype=np.int8)
+    grid_code[r, c] = code
+    min_cells = max(1, round(rule.min_part_m2 / g.cell_area_m2))
+    rows: list[dict[str, Any]] = []
+    samples_x: list[np.ndarray] = []
+    samples_y: list[np.ndarray] = []
+    rng = np.random.default_rng(rule.seed)
+    for i, hz in enumerate(geoms):
+        minx, miny, maxx, maxy = hz.bounds
+        r0, c0 = g.cell_of(np.array([minx]), np.array([maxy]))
+        r1, c1 = g.cell_of(np.array([maxx]), np.array([miny]))
+        rs = slice(max(int(r0[0]), 0), min(int(r1[0]) + 1, g.ny))
+        cs = slice(max(int(c0[0]), 0), min(int(c1[0]) + 1, g.nx))
+        inside = hid[rs, cs] == i + 1
+        if not inside.any():
+            continue
+        sub = _clean(grid_code[rs, cs], inside, min_cells)
+        sub_p = np.nan_to_num(run.probability[rs, cs], nan=0.0)
+        sub_lam = np.nan_to_num(run.expected[rs, cs], nan=0.0)
+        transform = g.transform @ g.transform.translation(cs.start, rs.start)
+        for level in (CANCEL, SURVEY, CLEAR):
+            cells = inside & (sub == level)
+            if not cells.any():
+                continue
+            polys = [
+                shapely.geometry.shape(s)
+                for s, v in rasterio.features.shapes(
+                    cells.astype(np.uint8), mask=cells, transform=transform
+                )
+                if v == 1
+            ]
+            part = shapely.intersection(shapely.union_all(polys), hz)
+            if part.is_empty or part.area <= 0:
+                continue
+            part = shapely.multipolygons(
+                shapely.get_parts(part)[np.isin(shapely.get_type_id(shapely.get_parts(part)), (3,))]
+            )
+            expected = float(sub_lam[cells].sum())
+            pr, pc = np.nonzero(cells)
+            pick = rng.choice(len(pr), size=min(SAMPLES_PER_PART, len(pr)), replace=False)
+            sx, sy = g.centres(pr[pick] + rs.start, pc[pick] + cs.start)
+            samples_x.append(sx)
+            samples_y.append(sy)
+            rows.append(
+                {
+                    "hazard_id": hazards["hazard_id"].iloc[i],
+                    "decision": DECISIONS[level],
+                    "area_m2": float(part.area),
+                    "expected_devices": expected,
+                    "p_any_device": float(
+                        1 - np.exp(np.log1p(-np.clip(sub_p[cells], 0, 1 - 1e-12)).sum())
+                    ),
+                    "geometry": part,
+                }
+            )
+    parts = (
+        gpd.GeoDataFrame(rows, geometry="geometry", crs=g.crs)
+        if rows
+        else gpd.GeoDataFrame(
+            {
+                "hazard_id": [],
+                "decision": [],
+                "area_m2": [],
+                "expected_devices": [],
+                "p_any_device": [],
+            },
+            geometry=[],
+            crs=g.crs,
+        )
+    )
+    if len(parts):
+        parts["devices_per_ha"] = parts["expected_devices"] / (parts["area_m2"] / 1e4)
+        parts["evidence"] = _explain(run, parts, samples_x, samples_y)
+        parts["confidence"] = [
+            _confidence(row, fallback=run.fallback) for row in parts.itertuples()
+        ]
+        parts.insert(
+            0,
+            "part_id",
+            [
+                f"{h}/{d[:2].upper()}"
+                for h, d in zip(parts["hazard_id"], parts["decision"], strict=True)
+            ],
+        )
+    summary = _summary(parts, rule, threshold)
+    return SurveyResult(parts.to_crs("EPSG:4326"), rule, summary)
+
+
+def _explain(
+    run: RiskRun, parts: gpd.GeoDataFrame, xs: list[np.ndarray], ys: list[np.ndarray]
+) -> list[str]:
+    """The three pieces of evidence that pushed each part's risk most towards its decision, in words."""
+    assert run.computer is not None
+    counts = [len(x) for x in xs]
+    feats = point_features(run.computer, np.concatenate(xs), np.concatenate(ys))
+    weights = run.explainer.pattern_weights(feats)
+    present = np.column_stack([pat.present(feats) for pat in PATTERNS])
+    out = []
+    start = 0
+    for n, decision in zip(counts, parts["decision"], strict=True):
+        w = weights[start : start + n].mean(axis=0)
+        share = present[start : start + n].mean(axis=0)
+        start += n
+        order = np.argsort(w) if decision == "cancel" else np.argsort(-w)
+        phrases = []
+        for k in order[:3]:
+            # cite only evidence that speaks in the decision's direction: what is there and
+            # raises the risk for survey and clearance; what lowers it for cancellation
+            if (decision == "cancel" and w[k] >= 0) or (
+                decision != "cancel" and (w[k] <= 0 or share[k] < 0.5)
+            ):
+                continue
+            pat = PATTERNS[k]
+            words = pat.words_yes if share[k] >= 0.5 else pat.words_no
+            phrases.append(f"{words} (odds ×{np.exp(w[k]):.2g})")
+        out.append("; ".join(phrases) if phrases else "no single piece of evidence stands out")
+    return out
+
+
+def _confidence(row: Any, *, fallback: bool) -> str:
+    ha = row.area_m2 / 1e4
+    caveat = (
+        " Expert weights only (no searched land to learn from): confirm by survey."
+        if fallback
+        else ""
+    )
+    if row.decision == "cancel":
+        return (
+            f"{(1 - row.p_any_device):.1%} confident that no device remains in these {ha:,.1f} ha "
+            f"({row.expected_devices:.2f} devices expected).{caveat}"
+        )
+    if row.decision == "technical_survey":
+        return (
+            f"{row.expected_devices:,.1f} devices expected over {ha:,.1f} ha ({row.devices_per_ha:.2f}/ha); "
+            f"{row.p_any_device:.0%} chance of at least one: survey to confirm or reduce.{caveat}"
+        )
+    return f"{row.expected_devices:,.0f} devices expected over {ha:,.1f} ha ({row.devices_per_ha:.1f}/ha): clear fully.{caveat}"
+
+
+def _summary(parts: pd.DataFrame, rule: SurveyRule, threshold: float) -> dict[str, Any]:
+    total_area = float(parts["area_m2"].sum()) if len(parts) else 0.0
+    total_dev = float(parts["expected_devices"].sum()) if len(parts) else 0.0
+    by = {}
+    for d in DECISIONS:
+        sel = parts[parts["decision"] == d] if len(parts) else parts
+        by[d] = {
+            "parts": len(sel),
+            "area_ha": float(sel["area_m2"].sum()) / 1e4 if len(sel) else 0.0,
+            "expected_devices": float(sel["expected_devices"].sum()) if len(sel) else 0.0,
+        }
+    cancelled = by["cancel"]
+    return {
+        "rule": rule.describe(),
+        "cancel_threshold_probability": threshold,
+        "by_decision": by,
+        "hazard_area_ha": total_area / 1e4,
+        "share_cancelled": cancelled["area_ha"] * 1e4 / total_area if total_area else 0.0,
+        "expected_recall": 1 - cancelled["expected_devices"] / total_dev if total_dev else 1.0,
+    }
