@@ -195,6 +195,10 @@ def show_demo(result: DemoResult) -> None:
         f"Imported {result.records:,} records in {result.import_seconds:.1f} s "
         f"({result.records / max(result.import_seconds, 1e-9):,.0f} records/s, every rule checked)."
     )
+    if result.risk is not None:
+        show_risk(result.risk, result.outputs["risk map (GeoTIFF)"], 1)
+        show_survey(result.survey, result.outputs["survey decisions (GeoPackage)"], 1)
+        show_evaluation(result.evaluation)
     console.print("\n[bold]Outputs[/]")
     for label, path in result.outputs.items():
         console.print(f"  {label}: {path}")

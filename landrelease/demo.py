@@ -1,7 +1,9 @@
 """The demo: the main job on the built-in scenario, end to end.
 
-Generates the Karabakh-like scenario, imports it into a fresh workspace,
-summarises it and exports it again. Each capability joins here as it lands.
+Generates the Karabakh-like scenario, imports it into a fresh workspace, maps
+the risk, recommends what to cancel, survey or clear, scores that against the
+scenario's ground truth, and exports the workspace again. Each capability
+joins here as it lands.
 """
 
 from __future__ import annotations
@@ -13,10 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from landrelease import settings
 from landrelease.errors import DataError
 from landrelease.io import export_package, import_package
+from landrelease.risk import compute_risk, store_risk, write_geotiff
 from landrelease.store import Workspace
 from landrelease.store.summary import WorkspaceStatus, workspace_status
+from landrelease.survey import SurveyRule, decide, store_survey, write_decisions
+from landrelease.survey.evaluate import evaluate_latest
 
 
 @dataclass
@@ -26,6 +32,9 @@ class DemoResult:
     import_seconds: float
     records: int
     status: WorkspaceStatus
+    risk: Any = None
+    survey: Any = None
+    evaluation: Any = None
     outputs: dict[str, Path] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -64,6 +73,25 @@ def run_demo(
             f"the scenario failed the importer's checks ({report.log.errors} problems)", report.log
         )
 
+    say("Mapping the risk and recommending cancel / technical survey / clearance for every hazard")
+    t = time.perf_counter()
+    run = compute_risk(ws, progress=progress)
+    raster = write_geotiff(run, out / "risk.tif")
+    rule = SurveyRule(
+        target_recall=float(settings.get("survey_target_recall")),
+        max_residual=float(settings.get("survey_max_residual")),
+        clearance_devices_per_ha=float(settings.get("survey_clearance_devices_per_ha")),
+        min_part_m2=float(settings.get("survey_min_part_m2")),
+    )
+    survey = decide(run, rule)
+    decisions = write_decisions(survey, out / "decisions.gpkg")
+    run_id = store_risk(ws, run, actor="demo", raster=raster)
+    store_survey(ws, survey, risk_run_id=run_id, actor="demo")
+    timings["risk and survey"] = time.perf_counter() - t
+
+    say("Scoring the map and the decisions against the scenario's ground truth")
+    evaluation = evaluate_latest(ws, package / "truth", out / "evaluation")
+
     say("Exporting the workspace as an evidence package")
     t = time.perf_counter()
     export_package(ws, out / "export")
@@ -76,9 +104,15 @@ def run_demo(
         import_seconds=report.seconds,
         records=report.records,
         status=status,
+        risk=run,
+        survey=survey,
+        evaluation=evaluation,
         outputs={
             "scenario package (with truth/)": package,
             "workspace (open in QGIS)": ws_path,
+            "risk map (GeoTIFF)": raster,
+            "survey decisions (GeoPackage)": decisions,
+            "area–recall chart": evaluation.chart,
             "exported package": out / "export",
         },
         timings=timings,
