@@ -161,6 +161,10 @@ def show_export(report: ExportReport) -> None:
         console.print(f"  {name}: {n:,}")
 
 
+def _pct(value: float) -> str:
+    return "—" if value != value else f"{value:.0%}"
+
+
 def _escape(text: str) -> str:
     return text.replace("[", r"\[")
 
@@ -229,6 +233,32 @@ def show_risk(run: Any, raster: Path, run_id: int) -> None:
                 f"{sc.pr_auc:.3f}",
                 f"{sc.brier:.4f}",
                 f"{sc.released_at_99:.1%}",
+            )
+        console.print(table)
+    rel = run.reliability
+    if len(rel):
+        table = Table(
+            title="Minefield records: reliability measured on searched land", title_justify="left"
+        )
+        for col in (
+            "source",
+            "records",
+            "tested",
+            "accuracy",
+            "coverage",
+            "offset (m)",
+            "reliability",
+        ):
+            table.add_column(col, justify="left" if col == "source" else "right")
+        for r in rel.itertuples():
+            table.add_row(
+                _escape(str(r.source)),
+                f"{r.records:,}",
+                f"{r.tested:,}",
+                _pct(r.accuracy),
+                _pct(r.coverage),
+                "—" if r.offset_m != r.offset_m else f"{r.offset_m:,.0f}",
+                f"{r.reliability:.2f}",
             )
         console.print(table)
     hs = run.hazard_stats

@@ -104,6 +104,12 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("risk_seed", 0, "seed", "Random seed of sampling and model fitting."),
     Setting(
+        "risk_evidence_margin_m",
+        10_000.0,
+        "m",
+        "Evidence farther than this outside the hazards and searched land cannot change the map (the largest distance cap); it is named in a warning.",
+    ),
+    Setting(
         "risk_incident_half_life_years",
         10.0,
         "years",

@@ -207,6 +207,7 @@ def compute_risk(
         cell_m=cell_m,
         max_cells=int(settings.get("risk_max_cells")),
     )
+    warnings += _outside(evidence, grid, margin_m=float(settings.get("risk_evidence_margin_m")))
     timings["evidence"] = time.perf_counter() - t0
 
     t = time.perf_counter()
@@ -241,16 +242,28 @@ def compute_risk(
         fitted: Any = explainer.expert()
         predictor = _Calibrated(fitted, None)
     else:
-        say(f"cross-validating the {name} model over spatial blocks", 0.32)
         folds = int(settings.get("risk_folds"))
-        cv = cross_validate(name, ts, folds=folds, seed=seed, prior=prior)
-        scores[name] = cv.scores
-        if name != "distance":
-            scores["distance"] = cross_validate(
-                "distance", ts, folds=folds, seed=seed, prior=prior
-            ).scores
-        fitted = make_model(name, seed=seed, prior=prior).fit(ts.X, ts.y, sample_weight=ts.weight)
-        predictor = _Calibrated(fitted, calibrator(cv.oof, ts.y, ts.weight))
+        if len(np.unique(ts.block)) < 2:
+            warnings.append(
+                "all searched land lies in one spatial block: too little to cross-validate or calibrate; "
+                "the map is fitted but its scores are unknown"
+            )
+            fitted = make_model(name, seed=seed, prior=prior).fit(
+                ts.X, ts.y, sample_weight=ts.weight
+            )
+            predictor = _Calibrated(fitted, None)
+        else:
+            say(f"cross-validating the {name} model over spatial blocks", 0.32)
+            cv = cross_validate(name, ts, folds=folds, seed=seed, prior=prior)
+            scores[name] = cv.scores
+            if name != "distance":
+                scores["distance"] = cross_validate(
+                    "distance", ts, folds=folds, seed=seed, prior=prior
+                ).scores
+            fitted = make_model(name, seed=seed, prior=prior).fit(
+                ts.X, ts.y, sample_weight=ts.weight
+            )
+            predictor = _Calibrated(fitted, calibrator(cv.oof, ts.y, ts.weight))
         explainer.fit(ts.X, ts.y, sample_weight=ts.weight)
     timings["model"] = time.perf_counter() - t
 
@@ -307,6 +320,23 @@ def compute_risk(
         seconds={**timings, "total": time.perf_counter() - t0},
         computer=computer,
     )
+
+
+def _outside(evidence: EvidenceSet, grid: Grid, *, margin_m: float) -> list[str]:
+    """Warn about evidence too far from the mapped hazards to matter (it is not used)."""
+    minx, miny, maxx, maxy = grid.bounds
+    region = shapely.box(minx - margin_m, miny - margin_m, maxx + margin_m, maxy + margin_m)
+    out = []
+    for name, shapes in evidence.groups.items():
+        if not len(shapes) or name in ("sha", "cha"):
+            continue
+        far = ~shapely.intersects(shapes.geoms, region)
+        if far.any():
+            out.append(
+                f"{int(far.sum())} of {len(shapes)} {name.replace('_', ' ')} lie more than {margin_m / 1000:g} km "
+                "outside the mapped hazards and searched land: they do not change the map"
+            )
+    return out
 
 
 def _run_tiles(

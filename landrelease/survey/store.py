@@ -91,7 +91,7 @@ def write_decisions(result: SurveyResult, path: Path) -> Path:
         raise UsageError(f"decisions are written as a GeoPackage: {path} must end in .gpkg")
     if not path.parent.exists():
         raise UsageError(f"folder {path.parent} does not exist")
-    tmp = path.with_name(f".{path.name}.tmp")
+    tmp = path.with_name(f".{path.stem}.tmp.gpkg")
     tmp.unlink(missing_ok=True)
     pyogrio.write_dataframe(
         result.parts, tmp, layer="survey_parts", driver="GPKG", dataset_options={"VERSION": "1.3"}

@@ -183,3 +183,21 @@ def test_a_cell_size_too_small_is_refused_with_the_memory_it_needs(scenario_ws: 
 
     with pytest.raises(UsageError, match=r"would need about .* GB"):
         compute_risk(scenario_ws, cell_m=0.05)
+
+
+def test_evidence_far_outside_the_region_is_named(tmp_path: Path) -> None:
+    from landrelease.io import import_package
+    from tests.helpers import feature, point, write_fc, write_package
+
+    pkg = write_package(tmp_path / "pkg")
+    far = [
+        feature(
+            {"incident_id": "FAR-1", "date": "2021-01-01", "killed": 1, "injured": 0},
+            point(44.0, 41.0),
+        )
+    ]
+    write_fc(pkg / "incidents.geojson", far)
+    ws = Workspace.create(str(tmp_path / "w.gpkg"))
+    assert import_package(ws, pkg).committed
+    run = compute_risk(ws)
+    assert any("1 of 1 incidents lie more than 10 km outside" in w for w in run.warnings)
