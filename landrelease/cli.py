@@ -575,6 +575,535 @@ def evaluate(
     show_evaluation(result)
 
 
+# --- records, quality management and reports (issue 7) ---------------------------------------
+
+activity_app = typer.Typer(
+    help="The activity workflow: submit, approve or reject; only approved activities change the hazard register.",
+    no_args_is_help=True,
+)
+app.add_typer(activity_app, name="activity")
+record_app = typer.Typer(
+    help="Single records: retire with a reason, hand over land, spending, access to victims' personal data.",
+    no_args_is_help=True,
+)
+app.add_typer(record_app, name="record")
+qa_app = typer.Typer(
+    help="Quality management: post-clearance inspection plans (limiting-quality sampling) and their results.",
+    no_args_is_help=True,
+)
+app.add_typer(qa_app, name="qa")
+report_app = typer.Typer(
+    help="Reports in PDF, HTML, XLSX and CSV: monthly, donor, settlement, casualties.",
+    no_args_is_help=True,
+)
+app.add_typer(report_app, name="report")
+
+FormatOpt = Annotated[
+    str,
+    typer.Option(
+        "--format", "-f", help="Comma-separated: pdf, html, xlsx, csv (a folder of CSV files)."
+    ),
+]
+OutOpt = Annotated[Path, typer.Option("--out", "-o", help="Folder to write the report files to.")]
+
+
+def _actor(user: str | None) -> str:
+    from landrelease.store import default_actor
+
+    return user or default_actor()
+
+
+@activity_app.command("submit")
+@handles_errors
+def activity_submit(
+    activity_id: Annotated[str, typer.Argument(help="The activity to submit.", show_default=False)],
+    cancelled: Annotated[
+        float | None, typer.Option(help="Area cancelled [m²].", show_default=False)
+    ] = None,
+    reduced: Annotated[
+        float | None, typer.Option(help="Area reduced [m²].", show_default=False)
+    ] = None,
+    cleared: Annotated[
+        float | None, typer.Option(help="Area cleared [m²].", show_default=False)
+    ] = None,
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+    user: UserOpt = None,
+) -> None:
+    """Submit a draft or rejected activity for approval; accreditation and release problems are flagged now.
+
+    Without areas, the whole polygon counts under the activity's outcome.
+    """
+    from landrelease.records import submit_activity
+    from landrelease.records.console import show_review
+    from landrelease.store import Workspace
+
+    claims = {
+        k: v
+        for k, v in (("cancelled", cancelled), ("reduced", reduced), ("cleared", cleared))
+        if v is not None
+    }
+    with Workspace.open(_target(workspace, db)) as ws:
+        show_review(submit_activity(ws, activity_id, actor=_actor(user), claims=claims or None))
+
+
+@activity_app.command("approve")
+@handles_errors
+def activity_approve(
+    activity_id: Annotated[
+        str, typer.Argument(help="The submitted activity to approve.", show_default=False)
+    ],
+    accept_flags: Annotated[
+        bool,
+        typer.Option(
+            "--accept-flags", help="Approve although the organisation's accreditation is flagged."
+        ),
+    ] = False,
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+    user: UserOpt = None,
+) -> None:
+    """Approve an activity: book its release in the ledger and move its hazard on (refused, with the numbers, if its area breaks a rule)."""
+    from landrelease.records import approve_activity
+    from landrelease.records.console import show_approval
+    from landrelease.store import Workspace
+
+    with Workspace.open(_target(workspace, db)) as ws:
+        show_approval(
+            approve_activity(ws, activity_id, actor=_actor(user), accept_flags=accept_flags)
+        )
+
+
+@activity_app.command("reject")
+@handles_errors
+def activity_reject(
+    activity_id: Annotated[
+        str, typer.Argument(help="The submitted activity to reject.", show_default=False)
+    ],
+    reason: Annotated[
+        str, typer.Option("--reason", help="Why: sent to the operator.", show_default=False)
+    ],
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+    user: UserOpt = None,
+) -> None:
+    """Send a submitted activity back to its operator, with the reason."""
+    from landrelease.records import reject_activity
+    from landrelease.records.console import show_review
+    from landrelease.store import Workspace
+
+    with Workspace.open(_target(workspace, db)) as ws:
+        show_review(reject_activity(ws, activity_id, actor=_actor(user), reason=reason))
+
+
+@activity_app.command("queue")
+@handles_errors
+def activity_queue(workspace: WorkspaceOpt = None, db: DbOpt = None) -> None:
+    """Submitted activities awaiting a decision, with the flags raised at submission."""
+    from landrelease.records import review_queue
+    from landrelease.records.console import show_frame
+    from landrelease.store import Workspace
+
+    with Workspace.open(_target(workspace, db)) as ws:
+        show_frame(review_queue(ws), "Awaiting approval")
+
+
+@activity_app.command("history")
+@handles_errors
+def activity_history_cmd(
+    activity_id: Annotated[str, typer.Argument(help="The activity.", show_default=False)],
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Every workflow step of an activity: who, when, why."""
+    from landrelease.records import activity_history
+    from landrelease.records.console import show_frame
+    from landrelease.store import Workspace
+
+    with Workspace.open(_target(workspace, db)) as ws:
+        h = activity_history(ws, activity_id)
+    show_frame(
+        h[["step", "status_before", "at", "actor", "reason", "flags"]], f"Workflow of {activity_id}"
+    )
+
+
+@activity_app.command("book-imported")
+@handles_errors
+def activity_book_imported(
+    workspace: WorkspaceOpt = None, db: DbOpt = None, user: UserOpt = None
+) -> None:
+    """Book in the land-release ledger the activities imported as approved (trimmed where they break a rule; each trim listed)."""
+    from landrelease.records import book_approved_activities
+    from landrelease.records.console import show_backfill
+    from landrelease.store import Workspace
+
+    with Workspace.open(_target(workspace, db)) as ws:
+        show_backfill(book_approved_activities(ws, actor=_actor(user)))
+
+
+@record_app.command("retire")
+@handles_errors
+def record_retire(
+    table: Annotated[
+        str, typer.Argument(help="A layer (e.g. incidents) or records table.", show_default=False)
+    ],
+    record_id: Annotated[str, typer.Argument(help="The record's id.", show_default=False)],
+    reason: Annotated[str, typer.Option("--reason", help="Why it is retired.", show_default=False)],
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+    user: UserOpt = None,
+) -> None:
+    """Retire a record with a reason: it is kept, out of view, and the audit trail says who and why."""
+    from landrelease.records import retire_record
+    from landrelease.store import Workspace
+
+    with Workspace.open(_target(workspace, db)) as ws:
+        retire_record(ws, table, record_id, actor=_actor(user), reason=reason)
+    console.print(f"Retired {table} {record_id}: {reason}")
+
+
+@record_app.command("handover")
+@handles_errors
+def record_handover(
+    hazard_id: Annotated[
+        str, typer.Argument(help="A closed hazard with a completion record.", show_default=False)
+    ],
+    to: Annotated[str, typer.Option("--to", help="Who receives the land.", show_default=False)],
+    on: Annotated[str, typer.Option("--on", help="Handover date, YYYY-MM-DD.", show_default=False)],
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+    user: UserOpt = None,
+) -> None:
+    """Record the handover of a fully released hazard's land."""
+    from landrelease.records import hand_over
+    from landrelease.store import Workspace
+
+    with Workspace.open(_target(workspace, db)) as ws:
+        hand_over(ws, hazard_id, to=to, on=on, actor=_actor(user))
+    console.print(f"Hazard {hazard_id} handed over to {to} on {on}.")
+
+
+@record_app.command("spend")
+@handles_errors
+def record_spend(
+    expenditure_id: Annotated[
+        str, typer.Argument(help="An id for the expenditure.", show_default=False)
+    ],
+    date: Annotated[str, typer.Option(help="YYYY-MM-DD.", show_default=False)],
+    source: Annotated[
+        str, typer.Option(help="national, or the donor's name as in funding.", show_default=False)
+    ],
+    amount_usd: Annotated[float, typer.Option(help="Amount [USD].", show_default=False)],
+    purpose: Annotated[str | None, typer.Option(help="What it paid for.")] = None,
+    activity: Annotated[str | None, typer.Option(help="The activity it paid for.")] = None,
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+    user: UserOpt = None,
+) -> None:
+    """Record money spent, by source of funds."""
+    from landrelease.records.money import record_spending
+    from landrelease.store import Workspace
+
+    with Workspace.open(_target(workspace, db)) as ws:
+        record_spending(
+            ws,
+            expenditure_id=expenditure_id,
+            date=date,
+            source=source,
+            amount_usd=amount_usd,
+            purpose=purpose,
+            activity_id=activity,
+            actor=_actor(user),
+        )
+    console.print(f"Recorded USD {amount_usd:,.2f} spent from {source} on {date}.")
+
+
+@record_app.command("grant-personal-data")
+@handles_errors
+def record_grant(
+    grantee: Annotated[str, typer.Argument(help="The user to entitle.", show_default=False)],
+    revoke: Annotated[
+        bool, typer.Option("--revoke", help="Take the entitlement away instead.")
+    ] = False,
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+    user: UserOpt = None,
+) -> None:
+    """Entitle a user to victims' personal data in reports (only an entitled user may)."""
+    from landrelease.records.victims import grant_personal_data
+    from landrelease.store import Workspace
+
+    with Workspace.open(_target(workspace, db)) as ws:
+        users = grant_personal_data(ws, grantee, actor=_actor(user), revoke=revoke)
+    console.print("Entitled to victims' personal data: " + (", ".join(users) or "nobody"))
+
+
+@qa_app.command("plan")
+@handles_errors
+def qa_plan(
+    activity: Annotated[
+        str,
+        typer.Option(
+            "--activity",
+            "-a",
+            help="The approved activity whose released land is inspected.",
+            show_default=False,
+        ),
+    ],
+    limit_density: Annotated[
+        float | None,
+        typer.Option(
+            "--limit-density",
+            help="Limiting quality [devices/ha]. Default: setting qa_limiting_density_per_ha.",
+            show_default=False,
+        ),
+    ] = None,
+    confidence: Annotated[
+        float | None,
+        typer.Option(
+            help="Confidence, e.g. 0.95. Default: setting qa_confidence.", show_default=False
+        ),
+    ] = None,
+    acceptance_number: Annotated[
+        int | None,
+        typer.Option(
+            help="Devices the lot may show and pass. Default: setting qa_acceptance_number.",
+            show_default=False,
+        ),
+    ] = None,
+    cell_m2: Annotated[
+        float | None,
+        typer.Option(help="Sampling cell [m²]. Default: setting qa_cell_m2.", show_default=False),
+    ] = None,
+    method: Annotated[
+        str, typer.Option(help="hypergeometric (finite lot) or binomial.")
+    ] = "hypergeometric",
+    seed: Annotated[int, typer.Option(help="Random seed of the sample cells.")] = 0,
+    geojson: Annotated[
+        Path | None, typer.Option(help="Also write the sample cells to this GeoJSON file.")
+    ] = None,
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+    user: UserOpt = None,
+) -> None:
+    """Plan the post-clearance inspection of released land: sample size from the lot, the limiting quality and the confidence; random cells as a map layer."""
+    from landrelease.quality import plan_inspection
+    from landrelease.quality.console import show_plan
+    from landrelease.store import Workspace
+
+    with Workspace.open(_target(workspace, db)) as ws:
+        plan = plan_inspection(
+            ws,
+            activity_id=activity,
+            actor=_actor(user),
+            limiting_density_per_ha=limit_density,
+            confidence=confidence,
+            acceptance_number=acceptance_number,
+            cell_m2=cell_m2,
+            method=method,
+            seed=seed,
+        )
+    if geojson:
+        plan.samples.to_file(geojson, driver="GeoJSON")
+    show_plan(plan, geojson=str(geojson) if geojson else None)
+
+
+@qa_app.command("record")
+@handles_errors
+def qa_record(
+    plan_id: Annotated[str, typer.Argument(help="The inspection plan.", show_default=False)],
+    date: Annotated[str, typer.Option(help="Inspection date, YYYY-MM-DD.", show_default=False)],
+    found: Annotated[
+        int | None, typer.Option(help="Devices found in all the samples.", show_default=False)
+    ] = None,
+    sample: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Devices found in one sample cell, as NO=N (repeat).", show_default=False
+        ),
+    ] = None,
+    area_m2: Annotated[
+        float | None,
+        typer.Option(
+            help="Area inspected [m²]. Default: the planned sample area.", show_default=False
+        ),
+    ] = None,
+    organisation: Annotated[str | None, typer.Option(help="Who inspected.")] = None,
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+    user: UserOpt = None,
+) -> None:
+    """Record an inspection's results: the lot is accepted or rejected and the confidence stated in words."""
+    from landrelease.errors import UsageError
+    from landrelease.quality import record_inspection
+    from landrelease.quality.console import show_result
+    from landrelease.store import Workspace
+
+    by_sample: dict[int, int] = {}
+    for item in sample or []:
+        no, _, n = item.partition("=")
+        if not (no.strip().isdigit() and n.strip().lstrip("-").isdigit()):
+            raise UsageError(f"--sample {item!r}: give it as NO=N, e.g. --sample 12=1")
+        by_sample[int(no)] = int(n)
+    with Workspace.open(_target(workspace, db)) as ws:
+        result = record_inspection(
+            ws,
+            plan_id=plan_id,
+            actor=_actor(user),
+            date=date,
+            devices_found=found,
+            area_inspected_m2=area_m2,
+            found_by_sample=by_sample or None,
+            organisation=organisation,
+        )
+    show_result(result)
+
+
+@qa_app.command("list")
+@handles_errors
+def qa_list(workspace: WorkspaceOpt = None, db: DbOpt = None) -> None:
+    """Inspection plans and their decisions."""
+    from landrelease.quality import read_plans
+    from landrelease.records.console import show_frame
+    from landrelease.store import Workspace
+
+    with Workspace.open(_target(workspace, db)) as ws:
+        plans = read_plans(ws)
+    cols = [
+        "plan_id",
+        "activity_id",
+        "method",
+        "sample_cells",
+        "lot_cells",
+        "decision",
+        "devices_found",
+    ]
+    show_frame(plans[cols] if len(plans) else plans, "Inspection plans")
+
+
+def _write_report(build: Callable[[Any, bool], Any], target: str, out: Path, fmt: str) -> None:
+    from landrelease.errors import UsageError
+    from landrelease.reports import FORMATS, write_report
+    from landrelease.reports.console import show_report
+    from landrelease.store import Workspace
+
+    formats = [f.strip().lower() for f in fmt.split(",") if f.strip()]
+    unknown = sorted(set(formats) - set(FORMATS)) or ([] if formats else ["(none)"])
+    if unknown:
+        raise UsageError(f"unknown report format(s) {', '.join(unknown)}; use {', '.join(FORMATS)}")
+    with Workspace.open(target) as ws:
+        report = build(ws, bool({"pdf", "html"} & set(formats)))
+    show_report(report, write_report(report, out, formats))
+
+
+@report_app.command("monthly")
+@handles_errors
+def report_monthly(
+    month: Annotated[
+        str | None,
+        typer.Option(
+            help="YYYY-MM. Default: the last month with land released.", show_default=False
+        ),
+    ] = None,
+    fmt: FormatOpt = "pdf,html,xlsx",
+    out: OutOpt = Path("reports"),
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Monthly report: area released by method (ha), devices destroyed by type, hazards closed, returns enabled, casualties, QA, money by source."""
+    from landrelease.errors import UsageError
+    from landrelease.reports import last_month, load_records, monthly_report
+
+    def build(ws: Any, figures: bool) -> Any:
+        rec = load_records(ws)
+        m = month or last_month(rec)
+        if m is None:
+            raise UsageError("the workspace holds no dated records; give --month YYYY-MM")
+        return monthly_report(ws, month=m, records=rec, figures=figures)
+
+    _write_report(build, _target(workspace, db), out, fmt)
+
+
+@report_app.command("donor")
+@handles_errors
+def report_donor(
+    start: Annotated[
+        str, typer.Option("--from", help="First day, YYYY-MM-DD.", show_default=False)
+    ],
+    end: Annotated[str, typer.Option("--to", help="Last day, YYYY-MM-DD.", show_default=False)],
+    donor: Annotated[
+        str | None, typer.Option(help="Name a donor to state its own funding beside the whole.")
+    ] = None,
+    fmt: FormatOpt = "pdf,html,xlsx",
+    out: OutOpt = Path("reports"),
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Donor report: what the period achieved and the money by source; aggregated, no personal data."""
+    from landrelease.reports import donor_report
+
+    _write_report(
+        lambda ws, figures: donor_report(ws, start=start, end=end, donor=donor, figures=figures),
+        _target(workspace, db),
+        out,
+        fmt,
+    )
+
+
+@report_app.command("settlement")
+@handles_errors
+def report_settlement(
+    name: Annotated[str, typer.Argument(help="The settlement's name or id.", show_default=False)],
+    fmt: FormatOpt = "pdf,html,xlsx",
+    out: OutOpt = Path("reports"),
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Settlement report: what still blocks it, what was released around it, and the plan's readiness date."""
+    from landrelease.reports import settlement_report
+
+    _write_report(
+        lambda ws, figures: settlement_report(ws, name=name, figures=figures),
+        _target(workspace, db),
+        out,
+        fmt,
+    )
+
+
+@report_app.command("casualties")
+@handles_errors
+def report_casualties(
+    year: Annotated[int, typer.Option(help="The year.", show_default=False)],
+    include_personal_data: Annotated[
+        bool,
+        typer.Option(
+            "--include-personal-data",
+            help="Add victims' names, exact ages, addresses (entitled users only).",
+        ),
+    ] = False,
+    fmt: FormatOpt = "pdf,html,xlsx",
+    out: OutOpt = Path("reports"),
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+    user: UserOpt = None,
+) -> None:
+    """Casualty report: incidents and victims by month, device, activity, age group, gender; hotspots; risk-education priorities."""
+    from landrelease.reports import casualty_report
+
+    _write_report(
+        lambda ws, figures: casualty_report(
+            ws,
+            year=year,
+            user=_actor(user),
+            include_personal_data=include_personal_data,
+            figures=figures,
+        ),
+        _target(workspace, db),
+        out,
+        fmt,
+    )
+
+
 def main() -> None:
     app()
 

@@ -73,6 +73,11 @@ def run_demo(
             f"the scenario failed the importer's checks ({report.log.errors} problems)", report.log
         )
 
+    say("Booking the approved activities in the land-release ledger")
+    from landrelease.records import book_approved_activities
+
+    book_approved_activities(ws, actor="demo")
+
     say("Mapping the risk and recommending cancel / technical survey / clearance for every hazard")
     t = time.perf_counter()
     run = compute_risk(ws, progress=progress)
@@ -91,6 +96,13 @@ def run_demo(
 
     say("Scoring the map and the decisions against the scenario's ground truth")
     evaluation = evaluate_latest(ws, package / "truth", out / "evaluation")
+
+    say("Writing the monthly, donor, settlement and casualty reports (PDF, HTML, XLSX)")
+    from landrelease.reports import standard_reports
+
+    t = time.perf_counter()
+    reports = standard_reports(ws, out / "reports", user="demo", formats=("pdf", "html", "xlsx"))
+    timings["reports"] = time.perf_counter() - t
 
     say("Exporting the workspace as an evidence package")
     t = time.perf_counter()
@@ -113,6 +125,7 @@ def run_demo(
             "risk map (GeoTIFF)": raster,
             "survey decisions (GeoPackage)": decisions,
             "area–recall chart": evaluation.chart,
+            **{f"report: {label}": Path(path) for label, path in reports.items()},
             "exported package": out / "export",
         },
         timings=timings,

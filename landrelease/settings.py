@@ -169,6 +169,70 @@ SETTINGS: tuple[Setting, ...] = (
         "m²",
         "Parts smaller than this are merged into the stricter neighbouring decision.",
     ),
+    # --- records, QA, reports (issue 7) ---
+    Setting(
+        "approval_tolerance_share",
+        0.01,
+        "share of the activity's area",
+        "Digitising slack at approval: an activity may lie outside its hazard, or overlap land "
+        "already released, by up to this share of its area (and 1 m²) before it is refused.",
+    ),
+    Setting(
+        "closure_remaining_share",
+        0.01,
+        "share of the hazard's area",
+        "A hazard closes (completion record) when no more than this share of its area remains "
+        "unreleased in the land-release ledger.",
+    ),
+    Setting(
+        "qa_limiting_density_per_ha",
+        1.0,
+        "devices/ha",
+        "Limiting quality of post-clearance inspection: a lot with this density of residual "
+        "devices must be rejected with the chosen confidence.",
+    ),
+    Setting(
+        "qa_confidence",
+        0.95,
+        "probability",
+        "Confidence that a lot at the limiting quality is rejected (1 − consumer's risk).",
+    ),
+    Setting(
+        "qa_acceptance_number",
+        0,
+        "devices",
+        "Devices an inspection may find with the lot still accepted (IMAS practice: 0).",
+    ),
+    Setting(
+        "qa_cell_m2",
+        100.0,
+        "m²",
+        "Sampling unit of post-clearance inspection (a 10 × 10 m cell); the lot is cut into cells.",
+    ),
+    Setting(
+        "qa_usd_per_m2",
+        0.83,
+        "USD/m²",
+        "Cost of inspecting (re-clearing) one m²; external QC re-clearance cost USD 5.9 M for "
+        "7.1 km² (GICHD review, 2012).",
+    ),
+    Setting(
+        "settlement_radius_m",
+        1500.0,
+        "m",
+        "Open hazards within this distance of a settlement block its return.",
+    ),
+    Setting(
+        "casualty_kde_bandwidth_m",
+        2000.0,
+        "m",
+        "Bandwidth (standard deviation) of the Gaussian kernel of casualty hotspots.",
+    ),
+    Setting("casualty_kde_cell_m", 250.0, "m", "Cell size of the casualty density grid."),
+    Setting(
+        "report_trend_months", 12, "months", "Months shown in the trend charts of a monthly report."
+    ),
+    # --- end of records, QA, reports (issue 7) ---
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

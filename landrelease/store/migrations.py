@@ -47,7 +47,12 @@ _GPKG_CORE = (
         CONSTRAINT fk_gc_srs FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys (srs_id))""",
 )
 
-ATTRIBUTE_TABLES_IN_GPKG = ("imports", "audit_log", *schema.RISK_ATTRIBUTE_TABLES)
+ATTRIBUTE_TABLES_IN_GPKG = (
+    "imports",
+    "audit_log",
+    *schema.RECORDS_ATTRIBUTE_TABLES,
+    *schema.RISK_ATTRIBUTE_TABLES,
+)
 """System tables shown as attribute layers in QGIS (they have an integer primary key)."""
 
 
@@ -129,7 +134,10 @@ def register_gpkg_tables(conn: sa.Connection) -> None:
                 "INSERT OR IGNORE INTO gpkg_geometry_columns VALUES (?, ?, ?, 4326, 0, 0)",
                 (layer.name, schema.GEOMETRY_COLUMN, schema.geometry_type_name(layer)),
             )
-    for name, geometry_type in schema.RISK_SPATIAL_TABLES.items():
+    for name, geometry_type in {
+        **schema.RECORDS_SPATIAL_TABLES,
+        **schema.RISK_SPATIAL_TABLES,
+    }.items():
         conn.exec_driver_sql(
             "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description, last_change, srs_id) "
             "VALUES (?, 'features', ?, ?, ?, 4326)",

@@ -163,9 +163,202 @@ def build_metadata() -> sa.MetaData:
         sqlite_autoincrement=True,
         comment="Every change to every record: who, when, before and after.",
     )
+    # --- records, QA (issue 7) ---
+    _records_tables(md)
     # --- risk map and survey decisions (issue 4) ---
     _risk_tables(md)
     return md
+
+
+RECORDS_SPATIAL_TABLES: dict[str, str] = {
+    "land_release": "MULTIPOLYGON",
+    "qa_sampling_plans": "MULTIPOLYGON",
+    "qa_samples": "MULTIPOLYGON",
+}
+"""Tables of the records workflow and quality management with a geometry (shown as map layers)."""
+RECORDS_ATTRIBUTE_TABLES = (
+    "activity_reviews",
+    "hazard_completions",
+    "victim_assistance",
+    "expenditures",
+    "non_conformities",
+)
+"""Attribute tables of the records workflow and quality management."""
+
+
+def _retired() -> list[sa.Column[Any]]:
+    return [
+        sa.Column("retired_at", TIMESTAMP),
+        sa.Column("retired_by", sa.Text),
+        sa.Column("retired_reason", sa.Text),
+    ]
+
+
+def _created() -> list[sa.Column[Any]]:
+    return [sa.Column("created_at", TIMESTAMP), sa.Column("created_by", sa.Text)]
+
+
+def _records_tables(md: sa.MetaData) -> None:
+    """The land-release ledger, workflow, completion, victim assistance, spending and QA tables."""
+    fid = lambda: sa.Column("fid", sa.Integer, primary_key=True, autoincrement=True)  # noqa: E731
+    geom = lambda name: sa.Column(  # noqa: E731
+        GEOMETRY_COLUMN, Geometry(RECORDS_SPATIAL_TABLES[name])
+    )
+    sa.Table(
+        "land_release",
+        md,
+        fid(),
+        sa.Column("activity_id", sa.Text, nullable=False),
+        sa.Column("hazard_id", sa.Text, nullable=False),
+        sa.Column("method", sa.Text, nullable=False, comment="cancelled, reduced or cleared"),
+        sa.Column("area_m2", DOUBLE, nullable=False, comment="area released in m²"),
+        sa.Column("released_on", sa.Date, nullable=False, comment="the activity's end date"),
+        sa.Column("source", sa.Text, comment="approval (in this workspace) or imported"),
+        sa.Column("booked_at", TIMESTAMP),
+        sa.Column("booked_by", sa.Text),
+        *_retired(),
+        geom("land_release"),
+        sa.Index("ix_land_release_activity", "activity_id"),
+        sa.Index("ix_land_release_hazard", "hazard_id"),
+        sqlite_autoincrement=True,
+        comment="Land-release ledger: area cancelled, reduced and cleared by approved activities.",
+    )
+    sa.Table(
+        "activity_reviews",
+        md,
+        fid(),
+        sa.Column("activity_id", sa.Text, nullable=False),
+        sa.Column("step", sa.Text, nullable=False, comment="submitted, approved or rejected"),
+        sa.Column("status_before", sa.Text),
+        sa.Column("at", TIMESTAMP, nullable=False),
+        sa.Column("actor", sa.Text, nullable=False),
+        sa.Column("reason", sa.Text),
+        sa.Column("flags", JSON_TYPE, comment="warnings raised, e.g. accreditation"),
+        sa.Column("figures", JSON_TYPE, comment="areas booked, hazard before and after"),
+        sa.Index("ix_activity_reviews_activity", "activity_id"),
+        sqlite_autoincrement=True,
+        comment="Workflow of activities: draft → submitted → approved or rejected.",
+    )
+    sa.Table(
+        "hazard_completions",
+        md,
+        fid(),
+        sa.Column("hazard_id", sa.Text, nullable=False),
+        sa.Column("completed_on", sa.Date, nullable=False),
+        sa.Column("hazard_area_m2", DOUBLE),
+        sa.Column("cancelled_m2", DOUBLE),
+        sa.Column("reduced_m2", DOUBLE),
+        sa.Column("cleared_m2", DOUBLE),
+        sa.Column("activities", JSON_TYPE),
+        sa.Column("handed_over_to", sa.Text),
+        sa.Column("handed_over_on", sa.Date),
+        *_created(),
+        *_retired(),
+        sa.Index("ix_hazard_completions_hazard", "hazard_id"),
+        sqlite_autoincrement=True,
+        comment="Completion and handover of hazards fully released.",
+    )
+    sa.Table(
+        "victim_assistance",
+        md,
+        fid(),
+        sa.Column("assistance_id", sa.Text, nullable=False, unique=True),
+        sa.Column("incident_id", sa.Text, nullable=False),
+        sa.Column("victim_no", sa.Integer, comment="position in the incident's victims, from 1"),
+        sa.Column("name", sa.Text, comment="personal data"),
+        sa.Column("address", sa.Text, comment="personal data"),
+        sa.Column("needs", JSON_TYPE),
+        sa.Column("services", JSON_TYPE, comment="services received"),
+        sa.Column("provider", sa.Text),
+        sa.Column("follow_up_on", sa.Date),
+        sa.Column("follow_up_notes", sa.Text),
+        sa.Column("date_of_information", sa.Text),
+        *_created(),
+        sa.Column("updated_at", TIMESTAMP),
+        sa.Column("updated_by", sa.Text),
+        *_retired(),
+        sqlite_autoincrement=True,
+        comment="Victim assistance: needs, services received, follow-up (personal data).",
+    )
+    sa.Table(
+        "expenditures",
+        md,
+        fid(),
+        sa.Column("expenditure_id", sa.Text, nullable=False, unique=True),
+        sa.Column("date", sa.Date, nullable=False),
+        sa.Column("source", sa.Text, nullable=False, comment="national or the donor's name"),
+        sa.Column("amount_usd", DOUBLE, nullable=False),
+        sa.Column("purpose", sa.Text),
+        sa.Column("activity_id", sa.Text),
+        sa.Column("organisation", sa.Text),
+        *_created(),
+        *_retired(),
+        sqlite_autoincrement=True,
+        comment="Money spent, by source of funds.",
+    )
+    sa.Table(
+        "non_conformities",
+        md,
+        fid(),
+        sa.Column("nc_id", sa.Text, nullable=False, unique=True),
+        sa.Column("visit_id", sa.Text),
+        sa.Column("activity_id", sa.Text),
+        sa.Column("organisation", sa.Text),
+        sa.Column("severity", sa.Text, nullable=False, comment="minor, major or critical"),
+        sa.Column("description", sa.Text, nullable=False),
+        sa.Column("corrective_action", sa.Text),
+        sa.Column("raised_on", sa.Date, nullable=False),
+        sa.Column("due_on", sa.Date),
+        sa.Column("closed_on", sa.Date),
+        *_created(),
+        *_retired(),
+        sqlite_autoincrement=True,
+        comment="Non-conformities found by quality management, until closed.",
+    )
+    sa.Table(
+        "qa_sampling_plans",
+        md,
+        fid(),
+        sa.Column("plan_id", sa.Text, nullable=False, unique=True),
+        sa.Column("activity_id", sa.Text, nullable=False),
+        sa.Column("method", sa.Text, nullable=False, comment="hypergeometric or binomial"),
+        sa.Column("confidence", DOUBLE, nullable=False),
+        sa.Column("limiting_density_per_ha", DOUBLE, nullable=False),
+        sa.Column("acceptance_number", sa.Integer, nullable=False),
+        sa.Column("cell_m2", DOUBLE, nullable=False),
+        sa.Column("lot_area_m2", DOUBLE, nullable=False),
+        sa.Column("lot_cells", sa.Integer, nullable=False),
+        sa.Column("sample_cells", sa.Integer, nullable=False),
+        sa.Column("sample_area_m2", DOUBLE, nullable=False),
+        sa.Column("usd_per_m2", DOUBLE, comment="cost of inspecting one m²"),
+        sa.Column("seed", sa.Integer, nullable=False),
+        *_created(),
+        sa.Column("decision", sa.Text, comment="accepted, rejected or incomplete"),
+        sa.Column("devices_found", sa.Integer),
+        sa.Column("area_inspected_m2", DOUBLE),
+        sa.Column("statement", sa.Text),
+        sa.Column("visit_id", sa.Text),
+        sa.Column("decided_at", TIMESTAMP),
+        sa.Column("decided_by", sa.Text),
+        *_retired(),
+        geom("qa_sampling_plans"),
+        sqlite_autoincrement=True,
+        comment="Post-clearance inspection plans (limiting-quality sampling) and their results.",
+    )
+    sa.Table(
+        "qa_samples",
+        md,
+        fid(),
+        sa.Column("plan_id", sa.Text, nullable=False),
+        sa.Column("sample_no", sa.Integer, nullable=False),
+        sa.Column("area_m2", DOUBLE, nullable=False),
+        sa.Column("inspected", sa.Boolean),
+        sa.Column("devices_found", sa.Integer),
+        geom("qa_samples"),
+        sa.Index("ix_qa_samples_plan", "plan_id"),
+        sqlite_autoincrement=True,
+        comment="Sample cells of post-clearance inspection plans, drawn at random (seeded).",
+    )
 
 
 # --- risk map and survey decisions (issue 4) ---

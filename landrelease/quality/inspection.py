@@ -1,0 +1,452 @@
+"""Post-clearance inspection of released land: plan it, record it, state what it shows.
+
+:func:`plan_inspection` takes the land an approved activity released (its
+lines in the land-release ledger), cuts it into cells, sizes a
+limiting-quality sample (:mod:`landrelease.quality.sampling`) and draws the
+cells at random with a seed; the plan and its cells are stored
+(``qa_sampling_plans``, ``qa_samples``: map layers in QGIS).
+:func:`record_inspection` stores what the inspectors found, accepts or
+rejects the lot, writes the statement in words, a QA visit and, when a
+device is found, a critical non-conformity.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+import sqlalchemy as sa
+
+from landrelease import settings
+from landrelease.errors import UsageError
+from landrelease.quality.nonconformities import raise_non_conformity
+from landrelease.quality.sampling import (
+    M2_PER_HA,
+    METHODS,
+    SamplingPlan,
+    cell_squares,
+    density_upper_bound,
+    draw_sample,
+    lot_cells,
+    make_plan,
+)
+from landrelease.records import tables
+from landrelease.records.changes import audit, row_json, save_records
+from landrelease.records.ledger import read_ledger
+from landrelease.records.rules import project, unproject
+from landrelease.store import Workspace
+from landrelease.store.sql import now_iso
+
+
+@dataclass
+class InspectionPlan:
+    """A stored inspection plan with its sample cells and what it costs."""
+
+    plan_id: str
+    activity_id: str
+    plan: SamplingPlan
+    seed: int
+    usd_per_m2: float
+    samples: gpd.GeoDataFrame
+    """The sample cells (EPSG:4326): sample_no, area_m2, geometry."""
+
+    @property
+    def inspection_cost_usd(self) -> float:
+        return self.plan.sample_area_m2 * self.usd_per_m2
+
+    @property
+    def cost_per_m2_released(self) -> float:
+        """Inspection cost spread over the lot, USD per m² of released land."""
+        return self.inspection_cost_usd / self.plan.lot_area_m2 if self.plan.lot_area_m2 else 0.0
+
+    @property
+    def reclearance_cost_usd(self) -> float:
+        """What re-clearing the whole lot would cost."""
+        return self.plan.lot_area_m2 * self.usd_per_m2
+
+    def describe(self) -> str:
+        p = self.plan
+        return (
+            f"Inspect {p.sample_cells:,} of {p.lot_cells:,} cells of {p.cell_m2:g} m² "
+            f"({p.sample_area_m2 / M2_PER_HA:,.2f} ha of {p.lot_area_m2 / M2_PER_HA:,.2f} ha, "
+            f"{100 * p.sampling_fraction:.1f} %); accept the lot if at most {p.acceptance_number} "
+            f"device(s) are found. A lot at the limiting quality ({p.limiting_density_per_ha:g} devices per ha) "
+            f"is accepted with probability {p.consumer_risk:.3f} (≤ {1 - p.confidence:.2f}; {p.method})."
+        )
+
+    def cost_line(self) -> str:
+        return (
+            f"Inspection costs USD {self.cost_per_m2_released:,.3f} per m² released "
+            f"(USD {self.inspection_cost_usd:,.0f} for {self.plan.sample_area_m2:,.0f} m² inspected), "
+            f"against USD {self.usd_per_m2:,.2f} per m² (USD {self.reclearance_cost_usd:,.0f}) "
+            "to re-clear all of it."
+        )
+
+
+@dataclass
+class InspectionResult:
+    plan_id: str
+    activity_id: str
+    decision: str
+    """accepted, rejected or incomplete (less area inspected than planned)."""
+    devices_found: int
+    area_inspected_m2: float
+    density_bound_per_ha: float
+    statement: str
+    visit_id: str
+    nc_id: str | None
+
+
+def _fmt_density(v: float) -> str:
+    if not math.isfinite(v):
+        return "an unknown number of"
+    if v >= 10:
+        return f"{v:,.0f}"
+    return f"{v:.1f}" if v >= 1 else f"{v:.2g}"
+
+
+def statement(
+    *,
+    confidence: float,
+    density_bound_per_ha: float,
+    lot_area_m2: float,
+    activity_id: str,
+    decision: str,
+    devices_found: int,
+) -> str:
+    """The inspection's conclusion in words."""
+    pct = f"{100 * confidence:g} %"
+    ha = f"{lot_area_m2 / M2_PER_HA:,.2f} ha"
+    head = {
+        "accepted": f"Accepted: {devices_found} device(s) found.",
+        "rejected": f"Rejected: {devices_found} device(s) found, more than the plan accepts.",
+        "incomplete": "Not accepted: less area was inspected than the plan requires.",
+    }[decision]
+    return (
+        f"{head} We are {pct} confident that fewer than {_fmt_density(density_bound_per_ha)} "
+        f"devices per hectare remain in the {ha} released by activity {activity_id}."
+    )
+
+
+def _lot(ws: Workspace, conn: sa.Connection, activity_id: str) -> tuple[shapely.Geometry, str]:
+    ledger = read_ledger(conn)
+    mine = ledger[ledger["activity_id"] == activity_id]
+    if not len(mine):
+        acts = ws.read_layer("activities", ids=[activity_id], conn=conn)
+        if not len(acts):
+            raise UsageError(f"no activity {activity_id!r} in this workspace")
+        raise UsageError(
+            f"activity {activity_id} ({acts.iloc[0]['status'] or 'draft'}) has released no land in the "
+            "ledger; only land released by an approved activity is inspected"
+        )
+    lot = shapely.union_all(np.asarray(mine.geometry.values, dtype=object))
+    crs = ws.metric_crs(conn) or "EPSG:32638"
+    return lot, crs
+
+
+def plan_inspection(
+    ws: Workspace,
+    *,
+    activity_id: str,
+    actor: str,
+    limiting_density_per_ha: float | None = None,
+    confidence: float | None = None,
+    acceptance_number: int | None = None,
+    cell_m2: float | None = None,
+    method: str = "hypergeometric",
+    seed: int = 0,
+) -> InspectionPlan:
+    """Plan the post-clearance inspection of the land an approved activity released; store it.
+
+    Unset parameters come from the settings (``qa_*``). The sample cells are
+    drawn at random with ``seed``: the same seed gives the same cells.
+    """
+    d = float(
+        limiting_density_per_ha
+        if limiting_density_per_ha is not None
+        else settings.get("qa_limiting_density_per_ha")
+    )
+    conf = float(confidence if confidence is not None else settings.get("qa_confidence"))
+    c = int(
+        acceptance_number if acceptance_number is not None else settings.get("qa_acceptance_number")
+    )
+    cell = float(cell_m2 if cell_m2 is not None else settings.get("qa_cell_m2"))
+    usd = float(settings.get("qa_usd_per_m2"))
+    if method not in METHODS:
+        raise UsageError(f"unknown sampling method {method!r}; use {' or '.join(METHODS)}")
+    with ws.begin() as conn:
+        lot, crs = _lot(ws, conn, activity_id)
+        lot_m = project([lot], crs)[0]
+        cx, cy = lot_cells(lot_m, cell)
+        if not len(cx):
+            raise UsageError(
+                f"the land released by {activity_id} ({lot_m.area:,.0f} m²) holds no whole cell of "
+                f"{cell:g} m²; choose a smaller --cell-m2"
+            )
+        try:
+            plan = make_plan(
+                lot_cells=len(cx),
+                cell_m2=cell,
+                limiting_density_per_ha=d,
+                confidence=conf,
+                acceptance_number=c,
+                method=method,
+                lot_area_m2=float(lot_m.area),
+            )
+        except ValueError as exc:
+            raise UsageError(f"no sampling plan for {activity_id}: {exc}") from None
+        chosen = draw_sample(len(cx), plan.sample_cells, seed=seed)
+        picked = unproject(cell_squares(cx[chosen], cy[chosen], cell), crs)
+        p = tables.ph(conn)
+        n_before = int(
+            conn.exec_driver_sql(
+                f"SELECT count(*) FROM qa_sampling_plans WHERE activity_id = {p}", (activity_id,)
+            ).scalar()
+            or 0
+        )
+        plan_id = f"PCI-{activity_id}-{n_before + 1}"
+        now = now_iso()
+        row = {
+            "plan_id": plan_id,
+            "activity_id": activity_id,
+            "method": plan.method,
+            "confidence": plan.confidence,
+            "limiting_density_per_ha": plan.limiting_density_per_ha,
+            "acceptance_number": plan.acceptance_number,
+            "cell_m2": plan.cell_m2,
+            "lot_area_m2": round(plan.lot_area_m2, 3),
+            "lot_cells": plan.lot_cells,
+            "sample_cells": plan.sample_cells,
+            "sample_area_m2": plan.sample_area_m2,
+            "usd_per_m2": usd,
+            "seed": seed,
+            "created_at": now,
+            "created_by": actor,
+            "geom": tables.as_multipolygon(lot),
+        }
+        tables.insert_records(conn, "qa_sampling_plans", [row])
+        tables.insert_records(
+            conn,
+            "qa_samples",
+            [
+                {
+                    "plan_id": plan_id,
+                    "sample_no": i + 1,
+                    "area_m2": cell,
+                    "inspected": False,
+                    "geom": tables.as_multipolygon(g),
+                }
+                for i, g in enumerate(picked)
+            ],
+        )
+        audit(
+            conn,
+            actor=actor,
+            action="insert",
+            table="qa_sampling_plans",
+            record_id=plan_id,
+            after={k: v for k, v in row.items() if k != "geom"},
+            at=now,
+            note=f"post-clearance inspection planned (seed {seed})",
+        )
+    samples = gpd.GeoDataFrame(
+        {
+            "plan_id": plan_id,
+            "sample_no": np.arange(1, len(picked) + 1),
+            "area_m2": cell,
+        },
+        geometry=gpd.GeoSeries(picked, crs="EPSG:4326"),
+    )
+    return InspectionPlan(plan_id, activity_id, plan, seed, usd, samples)
+
+
+def read_plan(ws: Workspace, plan_id: str) -> tuple[pd.Series, gpd.GeoDataFrame]:
+    """A stored plan (its row) and its sample cells."""
+    with ws.engine.connect() as conn:
+        p = tables.ph(conn)
+        plans = tables.read_table(
+            conn, "qa_sampling_plans", where=f"plan_id = {p}", params=(plan_id,)
+        )
+        if not len(plans):
+            raise UsageError(f"no inspection plan {plan_id!r}; `landrelease qa plan` makes one")
+        samples = tables.read_table(conn, "qa_samples", where=f"plan_id = {p}", params=(plan_id,))
+    assert isinstance(samples, gpd.GeoDataFrame)
+    return plans.iloc[0], samples
+
+
+def record_inspection(
+    ws: Workspace,
+    *,
+    plan_id: str,
+    actor: str,
+    date: str,
+    devices_found: int | None = None,
+    area_inspected_m2: float | None = None,
+    found_by_sample: Mapping[int, int] | None = None,
+    organisation: str | None = None,
+) -> InspectionResult:
+    """Store an inspection's results: decide, state the confidence in words, record the visit.
+
+    Give the devices found in all (``devices_found``) or per sample cell
+    (``found_by_sample``: sample number → devices). ``area_inspected_m2``
+    defaults to the planned sample area.
+    """
+    row, samples = read_plan(ws, plan_id)
+    if row["decision"]:
+        raise UsageError(
+            f"plan {plan_id} was recorded already ({row['decision']} on {row['decided_at']})"
+        )
+    if found_by_sample:
+        unknown = sorted(set(found_by_sample) - set(samples["sample_no"].astype(int)))
+        if unknown:
+            raise UsageError(
+                f"plan {plan_id} has no sample(s) {unknown}; samples are 1–{len(samples)}"
+            )
+        if any(v < 0 for v in found_by_sample.values()):
+            raise UsageError("devices found cannot be negative")
+        total = int(sum(found_by_sample.values()))
+        if devices_found is not None and devices_found != total:
+            raise UsageError(f"{devices_found} devices given but the samples add up to {total}")
+        devices_found = total
+    if devices_found is None:
+        raise UsageError("give the devices found (--found N or --sample NO=N)")
+    if devices_found < 0:
+        raise UsageError("devices found cannot be negative")
+    planned = float(row["sample_area_m2"])
+    area = float(area_inspected_m2 if area_inspected_m2 is not None else planned)
+    if area <= 0:
+        raise UsageError("the area inspected must be above 0 m²")
+    if area > float(row["lot_area_m2"]) * 1.001 + float(row["cell_m2"]):
+        raise UsageError(
+            f"{area:,.0f} m² inspected is more than the lot's {float(row['lot_area_m2']):,.0f} m²"
+        )
+    cell = float(row["cell_m2"])
+    inspected_cells = math.floor(area / cell + 1e-9)
+    conf = float(row["confidence"])
+    bound = density_upper_bound(
+        found=devices_found,
+        inspected_cells=inspected_cells,
+        cell_m2=cell,
+        confidence=conf,
+        method=str(row["method"]),
+        lot_cells=int(row["lot_cells"]),
+    )
+    if devices_found > int(row["acceptance_number"]):
+        decision = "rejected"
+    elif area + 1e-6 < planned:
+        decision = "incomplete"
+    else:
+        decision = "accepted"
+    text = statement(
+        confidence=conf,
+        density_bound_per_ha=bound,
+        lot_area_m2=float(row["lot_area_m2"]),
+        activity_id=str(row["activity_id"]),
+        decision=decision,
+        devices_found=devices_found,
+    )
+    visit_id = f"QA-{plan_id}"
+    lot = row["geometry"]
+    with ws.begin() as conn:
+        save_records(
+            ws,
+            "qa_visits",
+            [
+                {
+                    "visit_id": visit_id,
+                    "date": date,
+                    "kind": "post_clearance_inspection",
+                    "activity_id": row["activity_id"],
+                    "organisation": organisation,
+                    "result": "conforming"
+                    if decision == "accepted"
+                    else (
+                        "critical_nonconformity"
+                        if decision == "rejected"
+                        else "minor_nonconformity"
+                    ),
+                    "devices_found": devices_found,
+                    "area_inspected_m2": round(area, 3),
+                    "notes": text,
+                    "geometry": lot,
+                }
+            ],
+            actor=actor,
+            note=f"post-clearance inspection {plan_id}",
+            conn=conn,
+        )
+        p = tables.ph(conn)
+        before = row_json(row.drop(labels=["geometry"], errors="ignore"))
+        now = now_iso()
+        values = {
+            "decision": decision,
+            "devices_found": devices_found,
+            "area_inspected_m2": round(area, 3),
+            "statement": text,
+            "visit_id": visit_id,
+            "decided_at": now,
+            "decided_by": actor,
+        }
+        tables.update_where(conn, "qa_sampling_plans", values, f"plan_id = {p}", (plan_id,))
+        if found_by_sample:
+            for no, n in found_by_sample.items():
+                tables.update_where(
+                    conn,
+                    "qa_samples",
+                    {"inspected": True, "devices_found": int(n)},
+                    f"plan_id = {p} AND sample_no = {p}",
+                    (plan_id, int(no)),
+                )
+        elif decision != "incomplete":
+            tables.update_where(
+                conn, "qa_samples", {"inspected": True}, f"plan_id = {p}", (plan_id,)
+            )
+        audit(
+            conn,
+            actor=actor,
+            action="update",
+            table="qa_sampling_plans",
+            record_id=plan_id,
+            before=before,
+            after={**before, **values},
+            at=now,
+            note=f"inspection recorded: {decision}",
+        )
+        nc_id = None
+        if decision == "rejected":
+            nc_id = raise_non_conformity(
+                ws,
+                conn=conn,
+                actor=actor,
+                severity="critical",
+                description=(
+                    f"{devices_found} device(s) found by post-clearance inspection {plan_id} in land "
+                    f"released by activity {row['activity_id']}"
+                ),
+                raised_on=date,
+                visit_id=visit_id,
+                activity_id=str(row["activity_id"]),
+                organisation=organisation,
+            )
+    return InspectionResult(
+        plan_id,
+        str(row["activity_id"]),
+        decision,
+        devices_found,
+        area,
+        bound,
+        text,
+        visit_id,
+        nc_id,
+    )
+
+
+def read_plans(ws: Workspace) -> pd.DataFrame:
+    """Every current inspection plan with its decision (if recorded)."""
+    with ws.engine.connect() as conn:
+        return tables.read_table(conn, "qa_sampling_plans")

@@ -1,0 +1,65 @@
+"""Money spent, by source of funds (national budget or a donor), beside the funding received."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from landrelease.errors import UsageError
+from landrelease.records import tables
+from landrelease.records.changes import audit
+from landrelease.store import Workspace
+from landrelease.store.sql import now_iso
+
+
+def record_spending(
+    ws: Workspace,
+    *,
+    expenditure_id: str,
+    date: str,
+    source: str,
+    amount_usd: float,
+    actor: str,
+    purpose: str | None = None,
+    activity_id: str | None = None,
+    organisation: str | None = None,
+) -> None:
+    """Record money spent from a source (``national`` or the donor's name, as in funding)."""
+    try:
+        dt.date.fromisoformat(date)
+    except ValueError:
+        raise UsageError(f"date {date!r}: give it as YYYY-MM-DD") from None
+    if not source.strip():
+        raise UsageError("name the source of the money (national or the donor)")
+    if not amount_usd >= 0:
+        raise UsageError(f"amount {amount_usd!r} USD: must be a number ≥ 0")
+    row = {
+        "expenditure_id": expenditure_id,
+        "date": date,
+        "source": source,
+        "amount_usd": float(amount_usd),
+        "purpose": purpose,
+        "activity_id": activity_id,
+        "organisation": organisation,
+    }
+    with ws.begin() as conn:
+        p = tables.ph(conn)
+        exists = conn.exec_driver_sql(
+            f"SELECT count(*) FROM expenditures WHERE expenditure_id = {p}", (expenditure_id,)
+        ).scalar()
+        if exists:
+            raise UsageError(
+                f"expenditure {expenditure_id} exists; retire it with a reason and record a new one"
+            )
+        now = now_iso()
+        tables.insert_records(
+            conn, "expenditures", [{**row, "created_at": now, "created_by": actor}]
+        )
+        audit(
+            conn,
+            actor=actor,
+            action="insert",
+            table="expenditures",
+            record_id=expenditure_id,
+            after=row,
+            at=now,
+        )

@@ -1,0 +1,340 @@
+"""The records a report is made from, read once, and the figures for a period as pure functions.
+
+:func:`load_records` reads the workspace into a :class:`Records` bundle;
+everything else here works on that bundle (DataFrames) and is tested
+without a database. Every area comes from the land-release ledger, so a
+report's figures reconcile with it by construction.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from landrelease import settings
+from landrelease.domain import vocab
+from landrelease.errors import UsageError
+from landrelease.quality.nonconformities import read_non_conformities
+from landrelease.records import tables
+from landrelease.records.ledger import area_by_method, read_completions, read_ledger
+from landrelease.records.rules import RELEASE_METHODS, project
+from landrelease.store import Workspace
+
+M2_PER_HA = 10_000.0
+
+
+@dataclass
+class Records:
+    """Everything reports read, current records only (retired ones left out)."""
+
+    workspace: str
+    crs: str
+    hazards: gpd.GeoDataFrame
+    activities: gpd.GeoDataFrame
+    findings: gpd.GeoDataFrame
+    incidents: gpd.GeoDataFrame
+    settlements: gpd.GeoDataFrame
+    eore: gpd.GeoDataFrame
+    qa_visits: gpd.GeoDataFrame
+    funding: pd.DataFrame
+    organisations: pd.DataFrame
+    ledger: gpd.GeoDataFrame
+    completions: pd.DataFrame
+    plans: pd.DataFrame
+    non_conformities: pd.DataFrame
+    expenditures: pd.DataFrame
+    victim_assistance: pd.DataFrame
+
+
+def load_records(ws: Workspace, *, include_personal: bool = False) -> Records:
+    """Read what the reports need, in one connection.
+
+    Incidents keep their victims' details (age, gender) so that reports can
+    count by age group; only aggregates reach a report unless personal data is
+    asked for. Names and addresses from victim assistance are read only with
+    ``include_personal``.
+    """
+    with ws.engine.connect() as conn:
+        read = lambda name, **kw: ws.read_layer(name, conn=conn, **kw)  # noqa: E731
+        crs = ws.metric_crs(conn) or "EPSG:32638"
+        va = tables.read_table(conn, "victim_assistance")
+        if not include_personal:
+            va = va.drop(columns=["name", "address"])
+        return Records(
+            workspace=ws.display,
+            crs=crs,
+            hazards=read("hazards"),
+            activities=read("activities"),
+            findings=read("findings"),
+            incidents=read("incidents"),
+            settlements=read("settlements"),
+            eore=read("eore_sessions"),
+            qa_visits=read("qa_visits"),
+            funding=read("funding"),
+            organisations=read("organisations"),
+            ledger=read_ledger(conn),
+            completions=read_completions(conn),
+            plans=tables.read_table(conn, "qa_sampling_plans"),
+            non_conformities=read_non_conformities(ws, conn=conn),
+            expenditures=tables.read_table(conn, "expenditures"),
+            victim_assistance=va,
+        )
+
+
+# -- periods -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    start: str
+    end: str
+    label: str
+
+    def contains(self, dates: pd.Series) -> np.ndarray:
+        d = dates.astype(str).str[:10]
+        return np.asarray((d >= self.start) & (d <= self.end) & dates.notna(), dtype=bool)
+
+
+def month_period(month: str) -> Period:
+    """``YYYY-MM`` as a period from its first to its last day."""
+    m = re.fullmatch(r"(\d{4})-(\d{2})", month.strip())
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        raise UsageError(f"month {month!r}: give it as YYYY-MM, e.g. 2026-01")
+    y, mo = int(m.group(1)), int(m.group(2))
+    last = calendar.monthrange(y, mo)[1]
+    label = dt.date(y, mo, 1).strftime("%B %Y")
+    return Period(f"{y:04d}-{mo:02d}-01", f"{y:04d}-{mo:02d}-{last:02d}", label)
+
+
+def date_period(start: str, end: str) -> Period:
+    for v in (start, end):
+        try:
+            dt.date.fromisoformat(v)
+        except ValueError:
+            raise UsageError(f"date {v!r}: give it as YYYY-MM-DD") from None
+    if end < start:
+        raise UsageError(f"the period ends ({end}) before it starts ({start})")
+    return Period(start, end, f"{start} to {end}")
+
+
+def months_back(month_start: str, n: int) -> list[str]:
+    """The ``n`` months ending with the month of ``month_start``, as YYYY-MM."""
+    p = pd.Period(month_start[:7], freq="M")
+    return [str(p - k) for k in range(n - 1, -1, -1)]
+
+
+def coverage(rec: Records) -> tuple[str | None, str | None]:
+    """First and last month (YYYY-MM) holding any dated record."""
+    dates = (
+        pd.concat(
+            [
+                rec.ledger["released_on"],
+                rec.findings["date"],
+                rec.incidents["date"],
+                rec.eore["date"],
+                rec.qa_visits["date"],
+                rec.funding["date"],
+                rec.expenditures["date"],
+            ]
+        )
+        .dropna()
+        .astype(str)
+        .str[:7]
+    )
+    if not len(dates):
+        return None, None
+    return str(dates.min()), str(dates.max())
+
+
+def last_month(rec: Records) -> str | None:
+    """The last month with land released in the ledger, else with any dated record."""
+    if len(rec.ledger):
+        return str(rec.ledger["released_on"].astype(str).max())[:7]
+    return coverage(rec)[1]
+
+
+# -- figures -----------------------------------------------------------------------------------
+
+
+def released(rec: Records, period: Period) -> pd.DataFrame:
+    """Ledger lines released in the period, with the activity's type and organisation."""
+    led = rec.ledger[period.contains(rec.ledger["released_on"])]
+    acts = rec.activities.set_index("activity_id")
+    out = pd.DataFrame(
+        {
+            "activity_id": led["activity_id"].to_numpy(),
+            "hazard_id": led["hazard_id"].to_numpy(),
+            "method": led["method"].to_numpy(),
+            "area_m2": led["area_m2"].to_numpy(dtype=float),
+            "released_on": led["released_on"].to_numpy(),
+        }
+    )
+    out["type"] = out["activity_id"].map(acts["type"]) if len(acts) else None
+    out["organisation"] = out["activity_id"].map(acts["organisation"]) if len(acts) else None
+    return out
+
+
+def devices(rec: Records, period: Period) -> tuple[dict[str, int], dict[str, int], int]:
+    """Devices destroyed and found-not-destroyed by type, and those awaiting approval.
+
+    A finding counts once its activity is approved (or when it belongs to no
+    activity); findings of activities not yet approved are counted apart.
+    """
+    f = rec.findings[period.contains(rec.findings["date"])]
+    status = (
+        rec.activities.set_index("activity_id")["status"] if len(rec.activities) else pd.Series()
+    )
+    act_status = f["activity_id"].map(status)
+    counted = f["activity_id"].isna() | (act_status == "approved")
+    ok = f[counted.to_numpy(dtype=bool)]
+    destroyed = ok["destroyed"].map(lambda v: v is not False).to_numpy(dtype=bool)
+    d = ok[destroyed]["device"].value_counts()
+    nd = ok[~destroyed]["device"].value_counts()
+    return (
+        {k: int(d.get(k, 0)) for k in vocab.DEVICES},
+        {k: int(nd.get(k, 0)) for k in vocab.DEVICES},
+        int((~counted).sum()),
+    )
+
+
+def hazard_closed_on(rec: Records) -> pd.Series:
+    """When each hazard closed: its completion date, else (closed in the register) its date of
+    information, else '0000-00-00' (closed at an unknown date); open hazards: NaN."""
+    h = rec.hazards
+    closed = h["status"] == "closed"
+    done = (
+        rec.completions.groupby("hazard_id")["completed_on"].max()
+        if len(rec.completions)
+        else pd.Series(dtype=object)
+    )
+    on = h["hazard_id"].map(done)
+    doi = h["date_of_information"].astype(str).str[:10].where(h["date_of_information"].notna())
+    on = on.where(on.notna(), doi.where(closed))
+    on = on.where(on.notna() | ~closed, "0000-00-00")
+    on = on.where(closed | h["hazard_id"].isin(done.index))
+    return pd.Series(on.to_numpy(), index=h["hazard_id"].to_numpy())
+
+
+def settlement_hazards(rec: Records, radius_m: float) -> pd.DataFrame:
+    """Pairs (settlement, hazard) within ``radius_m``, with the distance in m."""
+    s = rec.settlements
+    h = rec.hazards
+    if not len(s) or not len(h):
+        return pd.DataFrame(columns=["settlement_id", "hazard_id", "distance_m"])
+    sp = project(s.geometry.values, rec.crs)
+    hp = project(h.geometry.values, rec.crs)
+    tree = shapely.STRtree(hp)
+    si, hi = tree.query(sp, predicate="dwithin", distance=radius_m)
+    return pd.DataFrame(
+        {
+            "settlement_id": s["settlement_id"].to_numpy()[si],
+            "hazard_id": h["hazard_id"].to_numpy()[hi],
+            "distance_m": shapely.distance(sp[si], hp[hi]),
+        }
+    )
+
+
+def returns_enabled(rec: Records, period: Period, radius_m: float) -> pd.DataFrame:
+    """Settlements whose last hazard within ``radius_m`` closed in the period.
+
+    Columns: settlement_id, name, district, people (planned returnees),
+    hazards (how many were within the radius), last_closed_on.
+    """
+    pairs = settlement_hazards(rec, radius_m)
+    cols = ["settlement_id", "name", "district", "people", "hazards", "last_closed_on"]
+    if not len(pairs):
+        return pd.DataFrame(columns=cols)
+    pairs["closed_on"] = pairs["hazard_id"].map(hazard_closed_on(rec))
+    g = pairs.groupby("settlement_id").agg(
+        hazards=("hazard_id", "count"),
+        open=("closed_on", lambda v: int(v.isna().sum())),
+        last_closed_on=("closed_on", "max"),
+    )
+    g = g[(g["open"] == 0) & g["last_closed_on"].between(period.start, period.end)]
+    s = rec.settlements.set_index("settlement_id")
+    out = pd.DataFrame(
+        {
+            "settlement_id": g.index.to_numpy(),
+            "name": s.loc[g.index, "name"].to_numpy(),
+            "district": s.loc[g.index, "district"].to_numpy(),
+            "people": pd.to_numeric(s.loc[g.index, "population_planned"], errors="coerce")
+            .fillna(0)
+            .astype(int)
+            .to_numpy(),
+            "hazards": g["hazards"].to_numpy(),
+            "last_closed_on": g["last_closed_on"].to_numpy(),
+        },
+        columns=cols,
+    )
+    return out.sort_values(["people", "name"], ascending=[False, True]).reset_index(drop=True)
+
+
+def sources_order(sources: pd.Series) -> list[str]:
+    """National first, then donors alphabetically."""
+    names = sorted(set(sources.dropna().astype(str)))
+    return (["national"] if "national" in names else []) + [n for n in names if n != "national"]
+
+
+def money(rec: Records, period: Period) -> pd.DataFrame:
+    """Received (funding) and spent (expenditures) in the period by source, USD."""
+    f = rec.funding[period.contains(rec.funding["date"])]
+    e = rec.expenditures[period.contains(rec.expenditures["date"])]
+    recv = f.groupby("source")["amount_usd"].sum() if len(f) else pd.Series(dtype=float)
+    spent = e.groupby("source")["amount_usd"].sum() if len(e) else pd.Series(dtype=float)
+    order = sources_order(pd.concat([f["source"], e["source"]]))
+    return pd.DataFrame(
+        {
+            "source": order,
+            "received_usd": [float(recv.get(s, 0.0)) for s in order],
+            "spent_usd": [float(spent.get(s, 0.0)) for s in order],
+        }
+    )
+
+
+def trend(rec: Records, months: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Area released per month and method (ha), and devices destroyed per month and type."""
+    led = rec.ledger.assign(month=rec.ledger["released_on"].astype(str).str[:7])
+    area = (
+        led.pivot_table(
+            index="month", columns="method", values="area_m2", aggfunc="sum", fill_value=0.0
+        )
+        if len(led)
+        else pd.DataFrame()
+    )
+    area = area.reindex(index=months, columns=list(RELEASE_METHODS), fill_value=0.0).fillna(0.0)
+    area = area / M2_PER_HA
+    first = Period(f"{months[0]}-01", month_period(months[-1]).end, "")
+    f = rec.findings[first.contains(rec.findings["date"])]
+    status = (
+        rec.activities.set_index("activity_id")["status"] if len(rec.activities) else pd.Series()
+    )
+    ok = f[
+        (f["activity_id"].isna() | (f["activity_id"].map(status) == "approved")).to_numpy(
+            dtype=bool
+        )
+    ]
+    ok = ok[ok["destroyed"].map(lambda v: v is not False).to_numpy(dtype=bool)]
+    ok = ok.assign(month=ok["date"].astype(str).str[:7])
+    dev = (
+        (pd.crosstab(ok["month"], ok["device"]) if len(ok) else pd.DataFrame())
+        .reindex(index=months, columns=list(vocab.DEVICES), fill_value=0)
+        .fillna(0)
+        .astype(int)
+    )
+    return area, dev
+
+
+def released_total(rec: Records, period: Period) -> dict[str, float]:
+    """Area released by method in the period, m² (from the ledger)."""
+    return area_by_method(rec.ledger[period.contains(rec.ledger["released_on"])])
+
+
+def radius_m() -> float:
+    return float(settings.get("settlement_radius_m"))
