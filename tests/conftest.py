@@ -13,9 +13,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from landrelease.store import Workspace
 from tests.helpers import write_package
+
+# CI explores the same examples every run (reproducible); locally hypothesis keeps searching.
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI", "").lower() == "true":
+    hypothesis_settings.load_profile("ci")
 
 PG_URL = os.environ.get("LANDRELEASE_TEST_PG")
 IN_CI = os.environ.get("CI", "").lower() == "true"

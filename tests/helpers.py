@@ -30,9 +30,11 @@ def feature(props: dict[str, Any], geometry: dict[str, Any] | None) -> dict[str,
 
 
 def write_fc(path: Path, features: list[dict[str, Any]], **extra: Any) -> Path:
-    path.write_text(
-        json.dumps({"type": "FeatureCollection", **extra, "features": features}), encoding="utf-8"
+    # UTF-8 as it is, as the exporter writes: GDAL's JSON parser misreads some escaped surrogate pairs
+    text = json.dumps(
+        {"type": "FeatureCollection", **extra, "features": features}, ensure_ascii=False
     )
+    path.write_text(text, encoding="utf-8")
     return path
 
 

@@ -264,7 +264,7 @@ def check_file(src: LayerSource) -> list[Issue]:
     if src.fmt in ("geojson", "csv", "kml"):
         problem = _check_utf8(path)
         if problem:
-            return [Issue(src.display, "", "", "", problem, "UTF-8 text")]
+            return [Issue(src.display, "", "", "", problem, "UTF-8 text without NUL characters")]
     return []
 
 
@@ -278,9 +278,13 @@ def explain_unreadable(src: LayerSource) -> list[Issue]:
 
 
 def _check_utf8(path: Path) -> str | None:
-    """Stream the file through a UTF-8 decoder; describe the first bad byte."""
+    """Stream the file through a UTF-8 decoder; describe the first bad byte, or a NUL character.
+
+    GDAL, like every C library, cuts text at a NUL character: a JSON ``\\u0000``
+    would be silently truncated, so it is refused instead.
+    """
     decoder = codecs.getincrementaldecoder("utf-8")()
-    line, offset = 1, 0
+    line, offset, tail = 1, 0, b""
     with path.open("rb") as fh:
         while chunk := fh.read(1 << 20):
             try:
@@ -292,6 +296,12 @@ def _check_utf8(path: Path) -> str | None:
                     f"not UTF-8 text: byte {offset + exc.start} (line {line}) is 0x{bad[0]:02x} "
                     f"({bad!r}); save the file as UTF-8"
                 )
+            window = tail + chunk
+            nul = window.lower().find(b"\\u0000")
+            if nul >= 0 or b"\x00" in chunk:
+                at = line + window[: max(nul, 0)].count(b"\n") - tail.count(b"\n")
+                return f"text contains the NUL character (\\u0000) near line {at}, which GIS formats cannot store; remove it"
+            tail = window[-6:]
             line += chunk.count(b"\n")
             offset += len(chunk)
     try:

@@ -3,7 +3,7 @@
 Real minefield data is not public, so the system ships its own world: towns and
 villages, roads and fields, the 1994–2020 line of contact and the 2020 fronts,
 a million devices laid by five documented processes, the imperfect evidence a
-programme gathers about them, its hazard register and five years of land
+programme gathers about them, its hazard register and six years of land
 release. ``generate`` writes it in the layout of ``DATA_CONTRACT.md`` plus
 ``truth/`` (every device, where it really is) and ``scenario.json``::
 
@@ -16,8 +16,9 @@ Underneath are pure, vectorised functions, one module per step:
 ``infrastructure``, ``military`` (positions and belt layout),
 ``contamination`` (the five processes), ``evidence`` (maps, imagery,
 testimony, incidents), ``hazards``, ``history`` (land release, returns),
-``resources`` (money, assets, risk education), ``calibration`` and
-``writers``; ``pipeline`` wires them. Constants live in ``parameters``.
+``resources`` (money, assets, risk education), ``calibration``; ``pipeline``
+wires them and ``package`` writes the result through ``writers``. Constants
+live in ``parameters``; ``docs/scenario.md`` explains every assumption.
 """
 
 from landrelease.scenario.calibration import CalibrationRow

@@ -254,7 +254,7 @@ def position_clusters(
         np.where(old, np.where(pos.side > 0, *p.strongpoint_mined), p.war_position_mined),
     )
     draws = rng.random(n)
-    year = np.where(old, rng.integers(1994, 2020, n), 2020)
+    year = np.where(old, rng.integers(p.laid_years[0], p.laid_years[1] + 1, n), 2020)
     parts: list[Devices] = []
 
     # AP rings around strongpoints and artillery positions, AT on the approaches

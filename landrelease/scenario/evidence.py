@@ -69,14 +69,17 @@ class Exposure:
         df = g.lookup(self.d_farm, x_m, y_m, np.inf)
         dp = g.lookup(self.d_power, x_m, y_m, np.inf)
         dl = polyline_distance(x_m, y_m, loc)
+        decay = np.exp
         return {
-            "unauthorised_travel": 0.6 * np.exp(-ds / p.travel_settlement_m)
-            + 0.4 * np.exp(-dr / p.travel_road_m),
-            "agriculture": np.exp(-df / p.farm_m) * (0.3 + 0.7 * np.exp(-ds / p.farm_settlement_m)),
-            "infrastructure_work": 0.5 * np.exp(-dr / p.work_road_m)
-            + 0.3 * np.exp(-dp / p.work_power_m)
-            + 0.2 * np.exp(-ds / p.work_settlement_m),
-            "official_duty": 0.5 * np.exp(-dr / p.duty_road_m) + 0.5 * np.exp(-dl / p.duty_loc_m),
+            "unauthorised_travel": p.travel_mix[0] * decay(-ds / p.travel_settlement_m)
+            + p.travel_mix[1] * decay(-dr / p.travel_road_m),
+            "agriculture": decay(-df / p.farm_m)
+            * (p.farm_far_share + (1 - p.farm_far_share) * decay(-ds / p.farm_settlement_m)),
+            "infrastructure_work": p.work_mix[0] * decay(-dr / p.work_road_m)
+            + p.work_mix[1] * decay(-dp / p.work_power_m)
+            + p.work_mix[2] * decay(-ds / p.work_settlement_m),
+            "official_duty": p.duty_mix[0] * decay(-dr / p.duty_road_m)
+            + p.duty_mix[1] * decay(-dl / p.duty_loc_m),
         }
 
     def presence(
@@ -89,6 +92,7 @@ class Exposure:
 
 
 def exposure(grid: Grid, land: Bool, settlements: Settlements, infra: Infrastructure) -> Exposure:
+    """Distance rasters to built-up areas, roads, fields and power lines."""
     builtup = shapely.buffer(shapely.points(settlements.x, settlements.y), settlements.builtup_m)
     return Exposure(
         grid=grid,
@@ -235,7 +239,7 @@ def handed_over_maps(
             v = shapely.get_coordinates(outline)
             cx, cy = v[rng.integers(len(v))]
             angle = np.radians(rng.uniform(*p.rotation_deg)) * rng.choice([-1.0, 1.0])
-            dx, dy = rng.normal(0, 10.0, 2)
+            dx, dy = rng.normal(0, p.rotation_shift_m, 2)
         else:  # wrong: a minefield drawn where there is none
             for _ in range(8):
                 t, d = rng.uniform(0, 2 * np.pi), rng.uniform(*p.wrong_distance_m)

@@ -222,6 +222,40 @@ def rotate(x_m: F64, y_m: F64, cx_m: Floats, cy_m: Floats, angle_rad: Floats) ->
     return cx_m + dx * ca - dy * sa, cy_m + dx * sa + dy * ca
 
 
+POLYGONAL = ("Polygon", "MultiPolygon")
+LINEAL = ("LineString", "MultiLineString")
+
+
+def keep_types(geoms: Geoms, types: tuple[str, ...]) -> Geoms:
+    """Overlay results reduced to the parts of the accepted types (lines beside polygons,
+    stray points...), as a single or multi geometry; empty where nothing is left.
+    ``types`` lists the single types first (``Polygon``, ``LineString``, ``Point``)."""
+    out = np.asarray(geoms, dtype=object).copy()
+    for i, g in enumerate(out):
+        if g.is_empty or g.geom_type in types:
+            continue
+        for single in ("Polygon", "LineString", "Point"):
+            parts = [q for q in shapely.get_parts(g) if q.geom_type == single and single in types]
+            if parts:
+                break
+        if not parts:
+            out[i] = shapely.Polygon()
+        elif len(parts) == 1:
+            out[i] = parts[0]
+        else:
+            out[i] = {
+                "Polygon": shapely.multipolygons,
+                "LineString": shapely.multilinestrings,
+                "Point": shapely.multipoints,
+            }[single](parts)
+    return out
+
+
+def polygonal(g: shapely.Geometry) -> shapely.Geometry:
+    """The polygonal part of one overlay result."""
+    return keep_types(np.array([g], dtype=object), POLYGONAL)[0]
+
+
 def containing(x_m: F64, y_m: F64, polygons: Geoms) -> I64:
     """Index of the first polygon holding each point, or −1."""
     out = np.full(len(x_m), -1, dtype=np.int64)

@@ -21,23 +21,22 @@ from scipy.spatial import cKDTree
 from landrelease.domain import vocab
 from landrelease.scenario.evidence import Incidents, MapRecords, SeenPositions, Statements
 from landrelease.scenario.geography import Districts
-from landrelease.scenario.geometry import F64, I64, Bool, Geoms, Grid, locate, polyline_distance
+from landrelease.scenario.geometry import (
+    F64,
+    I64,
+    POLYGONAL,
+    Bool,
+    Geoms,
+    Grid,
+    keep_types,
+    locate,
+    polyline_distance,
+)
 from landrelease.scenario.infrastructure import Infrastructure
 from landrelease.scenario.parameters import HazardParams
 from landrelease.scenario.settlements import Settlements
 from landrelease.scenario.timeline import Days, day, uniform_days
 
-EVIDENCE = (
-    "front",
-    "war",
-    "town",
-    "village",
-    "position",
-    "record",
-    "testimony",
-    "incident",
-    "withdrawal",
-)
 MINE_EVIDENCE = ("front", "position", "record", "withdrawal", "incident")
 """Evidence that points to mines: the hazard needs technical survey before clearance."""
 UXO_EVIDENCE = ("war", "town", "village", "testimony")
@@ -76,7 +75,7 @@ def evidence_zones(
     land: Bool,
     loc: F64,
     war_lines: list[F64],
-    battle_towns_xy: F64,
+    towns_xy: F64,
     seen: SeenPositions,
     records: MapRecords,
     said: Statements,
@@ -86,7 +85,9 @@ def evidence_zones(
     withdrawal_roads: Geoms,
     p: HazardParams,
 ) -> EvidenceZones:
-    """Mark the zone each kind of evidence makes suspect."""
+    """Mark the zone each kind of evidence makes suspect: the old front, the 2020 fronts,
+    the towns (fought over or garrisoned), the villages, positions seen, map records,
+    witnesses who suspect, incidents, and the withdrawal districts' villages and roads."""
     gx, gy = grid.centres()
     lx, ly = gx[land], gy[land]
 
@@ -117,9 +118,9 @@ def evidence_zones(
         else np.empty(0, dtype=object)
     )
     town = np.zeros(grid.shape, bool)
-    if len(battle_towns_xy):
-        d, _ = cKDTree(battle_towns_xy).query(np.column_stack([lx, ly]))
-        town[land] = d <= p.battle_town_radius_m
+    if len(towns_xy):
+        d, _ = cKDTree(towns_xy).query(np.column_stack([lx, ly]))
+        town[land] = d <= p.town_radius_m
     zones = {
         "front": near_lines([loc], p.loc_corridor_m),
         "war": near_lines(list(war_lines), p.war_line_corridor_m),
@@ -178,22 +179,9 @@ def trace_hazards(
     big = shapely.area(polys_a) >= p.min_area_m2 / 4
     polys_a, vals = polys_a[big], vals[big]
     simple = np.asarray(shapely.coverage_simplify(polys_a, p.simplify_m), dtype=object)
-    simple = np.asarray(shapely.make_valid(simple), dtype=object)
-    simple = np.asarray([_polygonal(gm) for gm in simple], dtype=object)
+    simple = keep_types(np.asarray(shapely.make_valid(simple), dtype=object), POLYGONAL)
     ok = ~shapely.is_empty(simple) & (shapely.area(simple) >= p.min_area_m2 / 4)
     return simple[ok], ((vals[ok] - 1) % 2 == 1)
-
-
-def _polygonal(g: shapely.Geometry) -> shapely.Geometry:
-    """Keep the polygonal part of a geometry (make_valid may add stray lines)."""
-    if g.geom_type in ("Polygon", "MultiPolygon"):
-        return g
-    parts = [q for q in shapely.get_parts(g) if q.geom_type == "Polygon"]
-    return (
-        shapely.multipolygons(parts)
-        if len(parts) > 1
-        else (parts[0] if parts else shapely.Polygon())
-    )
 
 
 def blockages(polys: Geoms, infra: Infrastructure, settlements: Settlements) -> list[list[str]]:
@@ -274,7 +262,9 @@ def build_hazards(
     )
     rec_date = records.handed_over
     from_rec = earliest(
-        rc[:, 0], rc[:, 1], rec_date + rng.integers(0, 60, len(rec_date)).astype("timedelta64[D]")
+        rc[:, 0],
+        rc[:, 1],
+        rec_date + rng.integers(0, p.record_delay_days, len(rec_date)).astype("timedelta64[D]"),
     )
     from_said = earliest(said.x, said.y, said.date)
     from_inc = earliest(incidents.x, incidents.y, incidents.date + np.timedelta64(7, "D"))

@@ -24,7 +24,7 @@ from landrelease.domain import vocab
 from landrelease.scenario.contamination import DEVICE, Devices
 from landrelease.scenario.evidence import Incidents, victims
 from landrelease.scenario.geography import Districts
-from landrelease.scenario.geometry import F64, I64, Bool, Frame, choice_index
+from landrelease.scenario.geometry import F64, I64, Bool, Frame, choice_index, polygonal
 from landrelease.scenario.hazards import MINE_EVIDENCE, Hazards
 from landrelease.scenario.parameters import (
     END_DATE,
@@ -44,14 +44,6 @@ NAT = np.datetime64("NaT", "D")
 
 def _days(n: int | np.integer) -> np.timedelta64:
     return np.timedelta64(int(n), "D")
-
-
-def _polygonal(g: shapely.Geometry) -> shapely.Geometry:
-    """The polygonal part of an overlay result."""
-    if g.geom_type in ("Polygon", "MultiPolygon"):
-        return g
-    parts = [q for q in shapely.get_parts(g) if q.geom_type == "Polygon"]
-    return shapely.multipolygons(parts) if parts else shapely.Polygon()
 
 
 @dataclass
@@ -251,10 +243,11 @@ def _asset(
     if kind == "TS":
         if flat and area_m2 > p.machine_min_area_m2:
             return ["machine", "dog"]
-        return ("dog", "manual", "rat")[int(choice_index(rng, (0.6, 0.3, 0.1), 1)[0])]
+        kinds = [k for k, _ in p.ts_assets]
+        return kinds[int(choice_index(rng, [w for _, w in p.ts_assets], 1)[0])]
     if flat:
-        return ["machine", "manual"] if rng.random() < 0.7 else ["manual", "dog"]
-    return "manual" if rng.random() < 0.7 else ["manual", "dog"]
+        return ["machine", "manual"] if rng.random() < p.machine_share else ["manual", "dog"]
+    return "manual" if rng.random() < p.machine_share else ["manual", "dog"]
 
 
 def work_hazard(
@@ -322,7 +315,7 @@ def work_hazard(
         led.close(hi, ts_end)
         return
     confirmed = confirmed_area(dev.x[seen], dev.y[seen], poly, p)
-    reduced = _polygonal(shapely.difference(poly, confirmed))
+    reduced = polygonal(shapely.difference(poly, confirmed))
     led.classification[hi] = "CHA"
     if reduced.area >= p.min_reduced_m2:
         led.add(tid + "-R", reduced, "TS", hi, ts_start, ts_end, "reduced", org, asset_ts)
@@ -355,7 +348,7 @@ def confirmed_area(
     pts = shapely.multipoints((key + 0.5) * cell)
     zone = shapely.buffer(shapely.buffer(pts, p.fadeout_m, quad_segs=4), p.confirm_closing_m)
     zone = shapely.simplify(shapely.buffer(zone, -p.confirm_closing_m), p.confirm_simplify_m)
-    return _polygonal(shapely.intersection(zone, hazard))
+    return polygonal(shapely.intersection(zone, hazard))
 
 
 def spot_tasks(
@@ -394,7 +387,7 @@ def spot_tasks(
         ids=ids,
         geoms=geoms,
         classification=np.full(n, "CHA", dtype=object),
-        reported=when - rng.integers(1, 10, n).astype("timedelta64[D]"),
+        reported=when - rng.integers(*p.spot_report_days, n).astype("timedelta64[D]"),
         district=np.array(districts.names, dtype=object)[dist],
         blockages=[[] for _ in range(n)],
         device_types=[[vocab.DEVICES[int(t)]] for t in first_type],

@@ -19,8 +19,11 @@ from shapely.geometry.base import BaseGeometry
 
 from landrelease.scenario.geometry import (
     F64,
+    LINEAL,
+    POLYGONAL,
     Bool,
     Geoms,
+    keep_types,
     metric_coords,
     rectangles,
     rng_for,
@@ -29,6 +32,9 @@ from landrelease.scenario.geometry import (
 from landrelease.scenario.parameters import Geography, InfrastructureParams
 from landrelease.scenario.settlements import Settlements
 from landrelease.scenario.terrain import Relief
+
+SHAPES = POLYGONAL + LINEAL
+"""Geometry types the infrastructure layer accepts."""
 
 
 @dataclass(frozen=True)
@@ -54,7 +60,7 @@ class Infrastructure:
 
     def within(self, area: BaseGeometry) -> Infrastructure:
         """The assets cut to ``area`` (those left outside dropped)."""
-        cut = _polygonal_or_lineal(np.asarray(shapely.intersection(self.geoms, area), dtype=object))
+        cut = keep_types(np.asarray(shapely.intersection(self.geoms, area), dtype=object), SHAPES)
         keep = ~shapely.is_empty(cut)
         return replace(self.take(keep), geoms=cut[keep])
 
@@ -199,21 +205,9 @@ def build_infrastructure(
         ids[i] = f"INF-{k.upper().replace('_', '')[:5]}-{counters[k]:04d}"
     return Infrastructure(
         ids=ids[keep],
-        geoms=_polygonal_or_lineal(g[keep]),
+        geoms=keep_types(g[keep], SHAPES),
         kind=kind[keep],
         names=np.array(names, dtype=object)[keep],
         planned_year=np.array(years, dtype=np.int64)[keep],
         trunk=np.array(trunk)[keep],
     )
-
-
-def _polygonal_or_lineal(geoms: Geoms) -> Geoms:
-    """Drop stray points (and lines beside polygons) that an intersection may leave."""
-    out = np.asarray(geoms, dtype=object).copy()
-    for i, g in enumerate(out):
-        if g.geom_type in ("GeometryCollection", "Point", "MultiPoint"):
-            parts = [p for p in shapely.get_parts(g) if p.geom_type in ("Polygon", "LineString")]
-            polys = [p for p in parts if p.geom_type == "Polygon"]
-            lines = [p for p in parts if p.geom_type == "LineString"]
-            out[i] = shapely.multipolygons(polys) if polys else shapely.multilinestrings(lines)
-    return out

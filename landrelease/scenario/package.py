@@ -20,9 +20,11 @@ from landrelease.scenario import writers as wr
 from landrelease.scenario.geography import SCALES
 from landrelease.scenario.geometry import (
     F64,
-    Geoms,
+    LINEAL,
+    POLYGONAL,
     Grid,
     geoms_to_lonlat,
+    keep_types,
     metric_coords,
     to_lonlat,
 )
@@ -44,24 +46,6 @@ def _points(x: F64, y: F64) -> tuple[F64, F64]:
     """Longitude and latitude rounded as written (6 decimals, ~0.1 m)."""
     lon, lat = to_lonlat(x, y)
     return np.round(lon, 6), np.round(lat, 6)
-
-
-def _of_types(geoms: Geoms, types: tuple[str, ...]) -> Geoms:
-    """Keep, from overlay results, only the parts of the accepted types (empty if none)."""
-    out = np.asarray(geoms, dtype=object).copy()
-    for i, g in enumerate(out):
-        if g.geom_type in types or g.is_empty:
-            continue
-        parts = [q for q in shapely.get_parts(g) if q.geom_type in types]
-        if not parts:
-            out[i] = shapely.LineString()
-        elif parts[0].geom_type == "Polygon":
-            out[i] = shapely.multipolygons(parts)
-        elif parts[0].geom_type == "LineString":
-            out[i] = shapely.multilinestrings(parts)
-        else:
-            out[i] = parts[0]
-    return out
 
 
 def write_package(
@@ -210,9 +194,9 @@ def _records(sc: Scenario, folder: Path) -> int:
 
 def _positions(sc: Scenario, folder: Path) -> int:
     s = sc.seen
-    geoms = _of_types(
+    geoms = keep_types(
         sc.window.clip(s.geoms),
-        ("Point", "LineString", "MultiLineString", "Polygon", "MultiPolygon"),
+        ("Point", *LINEAL, *POLYGONAL),
     )
     keep = ~shapely.is_empty(geoms)
     return wr.write_geojson(
@@ -251,9 +235,7 @@ def _front_lines(sc: Scenario, folder: Path, params: Parameters) -> int:
         )
     )
     lines = np.array([r[3] for r in rows], dtype=object)
-    cut = _of_types(
-        shapely.intersection(lines, sc.window.land.buffer(50.0)), ("LineString", "MultiLineString")
-    )
+    cut = keep_types(shapely.intersection(lines, sc.window.land.buffer(50.0)), LINEAL)
     keep = np.flatnonzero(~shapely.is_empty(cut))
     return wr.write_geojson(
         folder / "front_lines.geojson",
@@ -402,9 +384,9 @@ def _truth_positions(sc: Scenario, path: Path) -> None:
     """True positions, with how the programme knows of each (None: not at all)."""
     pw = sc.positions
     known = {int(t): str(s) for t, s in zip(sc.seen.truth, sc.seen.source, strict=True) if t >= 0}
-    geoms = _of_types(
+    geoms = keep_types(
         sc.window.clip(pw.geoms),
-        ("Point", "LineString", "MultiLineString", "Polygon", "MultiPolygon"),
+        ("Point", *LINEAL, *POLYGONAL),
     )
     keep = np.flatnonzero(~shapely.is_empty(geoms))
     wr.write_collection(

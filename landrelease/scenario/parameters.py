@@ -448,6 +448,8 @@ class PositionParams:
     base_ap_spacing_m: tuple[float, float] = (5.0, 15.0)
     base_jitter_m: float = 1.0
     checkpoint_devices: tuple[int, int] = (0, 6)
+    laid_years: tuple[int, int] = (1994, 2019)
+    """When the 1994–2020 positions were mined (2020 positions: 2020)."""
     checkpoint_radius_m: float = 30.0
     checkpoint_at_share: float = 0.5
     along_jitter: float = 0.3
@@ -580,6 +582,8 @@ class MapParams:
     """Position error of an accurate map (metres; the outline has ``outline_margin_m``)."""
     shift_m: tuple[float, float] = (150.0, 600.0)
     rotation_deg: tuple[float, float] = (15.0, 75.0)
+    rotation_shift_m: float = 10.0
+    """A rotated map is also off by this much (standard deviation)."""
     wrong_distance_m: tuple[float, float] = (800.0, 2500.0)
     omission_probability: float = 0.15
     """A minefield of a handed-over sheet missing from the map."""
@@ -708,6 +712,14 @@ class IncidentParams:
     duty_loc_m: float = 3000.0
     """Decay lengths of exposure: how far from settlements, roads, fields, power lines and
     the old front people doing each activity go (assumption)."""
+    travel_mix: tuple[float, float] = (0.6, 0.4)
+    """Unauthorised travel: weight of settlements and roads."""
+    farm_far_share: float = 0.3
+    """Agriculture far from a settlement, relative to next to it (herding, distant fields)."""
+    work_mix: tuple[float, float, float] = (0.5, 0.3, 0.2)
+    """Infrastructure work: weight of roads, power lines and settlements (rebuilding)."""
+    duty_mix: tuple[float, float] = (0.5, 0.5)
+    """Official duty: weight of roads and the old front."""
     deminer_accident_per_find: float = 0.0002
     """Accidents among deminers per device found in clearance (assumption)."""
 
@@ -717,9 +729,13 @@ class HazardParams:
     """How the programme drew its hazard register from the evidence (bluntly)."""
 
     raster_m: float = 100.0
+    """Grain of the evidence zones the hazards are drawn from."""
     loc_corridor_m: float = 4500.0
+    """Suspected on both sides of the old line of contact (both sides' belts and positions)."""
     war_line_corridor_m: float = 3000.0
-    battle_town_radius_m: float = 4000.0
+    town_radius_m: float = 4000.0
+    """Around towns (fought over or garrisoned). Zone sizes: assumptions, chosen so the
+    register covers about half the land and holds most devices."""
     position_radius_m: tuple[tuple[str, float], ...] = (
         ("strongpoint", 400.0),
         ("trench", 250.0),
@@ -728,23 +744,31 @@ class HazardParams:
         ("base", 500.0),
         ("other", 250.0),
     )
+    """Around positions seen, by kind."""
     record_buffer_m: float = 150.0
     testimony_radius_m: tuple[float, float, float] = (300.0, 500.0, 750.0)
     """By confidence low, medium, high."""
     incident_radius_m: float = 400.0
     incident_cha_radius_m: float = 200.0
+    """Within this distance of an incident the area is confirmed (CHA)."""
     withdrawal_settlement_radius_m: float = 600.0
     village_radius_m: float = 700.0
     """Every village of the formerly occupied land is suspected around its houses."""
     withdrawal_road_buffer_m: float = 60.0
     closing_cells: int = 2
+    """Morphological closing of the zones (cells): blunt shapes."""
     min_area_m2: float = 40000.0
+    """Specks smaller than this are dropped."""
     parcel_area_m2: float = 3.0e6
     """Hazards are cut into parcels of about this size (Voronoi cells)."""
     simplify_m: float = 60.0
+    """Tolerance of the coverage simplification of the traced polygons."""
     truth_cell_m: float = 20.0
     """Grain of 'truly contaminated': a 20 m cell holding a device."""
     initial_survey: tuple[str, str] = ("2020-12-01", "2021-06-30")
+    """The desk assessment that drew the first register."""
+    record_delay_days: int = 60
+    """A hazard resting on a map alone is recorded within this many days of the hand-over."""
 
 
 @dataclass(frozen=True)
@@ -798,9 +822,10 @@ class HistoryParams:
     nts_days: tuple[int, int] = (2, 20)
     ts_m2_per_day: float = 20000.0
     clearance_m2_per_day: float = 6000.0
+    """Area a task force surveys or clears per day (several teams, dogs and machines
+    together; assumption)."""
     bac_m2_per_day: float = 15000.0
     """Battle area clearance of hazards suspected of UXO only (no mine evidence)."""
-    """Area a task force releases per day (several teams, dogs and machines together)."""
     max_task_days: int = 240
     status_mix: tuple[tuple[str, float], ...] = (
         ("approved", 0.94),
@@ -827,6 +852,13 @@ class HistoryParams:
     """Devices found within one such cell count once when drawing the confirmed area."""
     min_reduced_m2: float = 100.0
     machine_min_area_m2: float = 50000.0
+    ts_assets: tuple[tuple[str, float], ...] = (("dog", 0.6), ("manual", 0.3), ("rat", 0.1))
+    """Who surveys small or steep hazards (larger flat ones: machines and dogs)."""
+    machine_share: float = 0.7
+    """Clearance on flat ground uses machines with manual teams this often (otherwise
+    manual teams with dogs); on steep ground manual teams alone this often."""
+    spot_report_days: tuple[int, int] = (1, 10)
+    """A reported item is removed this many days after the report."""
     destroyed_probability: float = 0.97
     conditions: tuple[tuple[str, float], ...] = (
         ("good", 0.35),

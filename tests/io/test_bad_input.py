@@ -216,7 +216,9 @@ def test_non_utf8_text_names_the_byte(tmp_path: Path) -> None:
     (folder / "hazards.geojson").write_bytes(text.encode("cp1254"))
     issue = only_error(validate_package(folder))
     assert (
-        "not UTF-8" in issue.problem and "byte" in issue.problem and issue.accepted == "UTF-8 text"
+        "not UTF-8" in issue.problem
+        and "byte" in issue.problem
+        and issue.accepted == "UTF-8 text without NUL characters"
     )
 
 
@@ -333,3 +335,9 @@ def test_unknown_files_are_named_not_read(tmp_path: Path) -> None:
 def test_missing_package(tmp_path: Path) -> None:
     issue = only_error(validate_package(tmp_path / "nowhere"))
     assert "no such file or folder" in issue.problem
+
+
+def test_nul_characters_are_refused_not_truncated(tmp_path: Path) -> None:
+    folder = hazards(tmp_path, feature(HAZ | {"district": "Ag\u0000dam"}, square(LON0, LAT0)))
+    issue = only_error(validate_package(folder))
+    assert "NUL character" in issue.problem

@@ -69,7 +69,7 @@ json_scalars = st.one_of(
     st.booleans(),
     st.integers(-(2**53), 2**53),
     st.floats(allow_nan=False, allow_infinity=False, width=64),
-    st.text(max_size=20),
+    st.text(st.characters(blacklist_characters="\x00"), max_size=20),
 )
 json_values = st.recursive(
     json_scalars,

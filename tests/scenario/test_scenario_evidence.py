@@ -24,10 +24,10 @@ def tolerance(p: float, n: int, z: float = 3.5) -> float:
     return z * math.sqrt(p * (1 - p) / max(n, 1))
 
 
-@pytest.fixture(scope="module", params=[1, 2], ids=lambda s: f"seed{s}")
-def region(request: pytest.FixtureRequest) -> tuple[World, Devices]:
+@pytest.fixture(scope="module")
+def region() -> tuple[World, Devices]:
     """The whole world of a seed (no history: the evidence functions only)."""
-    w = build_world(request.param, DEFAULT)
+    w = build_world(1, DEFAULT)
     return w, world_devices(w)
 
 
