@@ -116,3 +116,16 @@ class Grid:
 
     def centres(self, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return self.x0 + (cols + 0.5) * self.cell_m, self.y0 - (rows + 0.5) * self.cell_m
+
+
+def crop(tile: Tile, mask: np.ndarray) -> tuple[Tile, tuple[slice, slice]] | None:
+    """The smallest sub-tile holding every true cell of ``mask`` (the tile's core), and its slices in ``mask``."""
+    rows = np.flatnonzero(mask.any(axis=1))
+    if not len(rows):
+        return None
+    cols = np.flatnonzero(mask.any(axis=0))
+    r0, r1, c0, c1 = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+    return Tile(tile.row0 + r0, tile.col0 + c0, r1 - r0, c1 - c0, tile.halo), (
+        slice(r0, r1),
+        slice(c0, c1),
+    )

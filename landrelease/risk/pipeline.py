@@ -34,7 +34,7 @@ from landrelease.evidence.features import (
     coarse_layers,
     halo_cells,
 )
-from landrelease.evidence.grid import Grid, Tile
+from landrelease.evidence.grid import Grid, Tile, crop
 from landrelease.evidence.sources import EvidenceSet, evidence_from_workspace
 from landrelease.risk.metrics import Scores
 from landrelease.risk.models import WeightsOfEvidence, make_model
@@ -145,8 +145,11 @@ def predict_tile(
     lam = np.full(shape, np.nan, dtype=np.float32)
     zeros = np.zeros(n_hazards + 1)
     partial = HazardPartials(zeros.copy(), zeros.copy(), zeros.copy(), zeros.copy(), zeros.copy())
-    if mask.any():
-        feats = computer.compute(tile)
+    cropped = crop(tile, mask)
+    if cropped is not None:
+        sub, (rs, cs) = cropped
+        feats = np.zeros((len(FEATURE_NAMES), tile.nrows, tile.ncols), dtype=np.float32)
+        feats[:, rs, cs] = computer.compute(sub)  # only the box around the cells to predict
         r, c = np.nonzero(mask)
         prob = np.clip(predictor.probability(feats[:, r, c].T), 0.0, 1 - 1e-9)
         expected = np.minimum(-np.log1p(-prob), MAX_EXPECTED_PER_CELL)

@@ -20,7 +20,7 @@ import shapely
 from scipy.spatial import cKDTree
 
 from landrelease.evidence.features import FEATURE_NAMES, TileComputer, feature
-from landrelease.evidence.grid import Grid, Tile
+from landrelease.evidence.grid import Grid, Tile, crop
 from landrelease.evidence.sources import EvidenceSet
 
 BLOCK_KEY = 1_000_003
@@ -102,19 +102,23 @@ def training_set(
             fill=0,
             dtype="int32",
         )
-        r, c = np.nonzero(act)
-        if len(r):
-            label = np.zeros((tile.nrows, tile.ncols), dtype=np.int8)
+        cropped = crop(tile, act > 0)
+        if cropped is not None:
+            # features only for the bounding box of the searched cells: far less than the whole tile
+            sub, (rs, cs) = cropped
+            act_sub = act[rs, cs]
+            r, c = np.nonzero(act_sub)
+            label = np.zeros(act_sub.shape, dtype=np.int8)
             inside = (
-                (f_row >= tile.row0)
-                & (f_row < tile.row0 + tile.nrows)
-                & (f_col >= tile.col0)
-                & (f_col < tile.col0 + tile.ncols)
+                (f_row >= sub.row0)
+                & (f_row < sub.row0 + sub.nrows)
+                & (f_col >= sub.col0)
+                & (f_col < sub.col0 + sub.ncols)
             )
-            label[f_row[inside] - tile.row0, f_col[inside] - tile.col0] = 1
-            feats = computer.compute(tile)
+            label[f_row[inside] - sub.row0, f_col[inside] - sub.col0] = 1
+            feats = computer.compute(sub)
             parts.append(
-                (feats[:, r, c].T, label[r, c], r + tile.row0, c + tile.col0, act[r, c] - 1)
+                (feats[:, r, c].T, label[r, c], r + sub.row0, c + sub.col0, act_sub[r, c] - 1)
             )
         if progress:
             progress((k + 1) / len(todo))
@@ -125,10 +129,6 @@ def training_set(
     rows = np.concatenate([p[2] for p in parts])
     cols = np.concatenate([p[3] for p in parts])
     activity = np.concatenate([p[4] for p in parts])
-    if len(fx):
-        X[:, FEATURE_NAMES.index("dist_finding")] = _distance_to_other_activities(
-            grid, rows, cols, activity, evidence, fx, fy, cap=feature("dist_finding").scale_m
-        )
     searched, positives = len(y), int(y.sum())
     rng = np.random.default_rng(seed)
     neg = np.flatnonzero(y == 0)
@@ -140,11 +140,15 @@ def training_set(
         keep = np.sort(np.concatenate([keep, chosen]))
     else:
         keep = np.sort(np.concatenate([keep, neg]))
+    X, y, rows, cols = X[keep], y[keep], rows[keep], cols[keep]
+    activity, weight = activity[keep], weight[keep]
+    if len(fx):
+        X[:, FEATURE_NAMES.index("dist_finding")] = _distance_to_other_activities(
+            grid, rows, cols, activity, evidence, fx, fy, cap=feature("dist_finding").scale_m
+        )
     bcells = max(1, round(block_m / grid.cell_m))
     block = (rows // bcells) * BLOCK_KEY + cols // bcells
-    return TrainingSet(
-        X[keep], y[keep], weight[keep], block[keep], rows[keep], cols[keep], searched, positives
-    )
+    return TrainingSet(X, y, weight, block, rows, cols, searched, positives)
 
 
 def _distance_to_other_activities(
@@ -165,13 +169,16 @@ def _distance_to_other_activities(
     tree = cKDTree(np.column_stack([fx, fy]))
     x, y = grid.centres(rows, cols)
     k = min(64, len(fx))
-    dist, nn = tree.query(np.column_stack([x, y]), k=k, distance_upper_bound=cap)
-    if k == 1:
-        dist, nn = dist[:, None], nn[:, None]
-    valid = nn < len(fx)
-    other = valid & (f_act[np.where(valid, nn, 0)] != activity[:, None])
-    first = np.where(other.any(axis=1), other.argmax(axis=1), -1)
     out = np.full(len(rows), cap, dtype=np.float32)
-    has = first >= 0
-    out[has] = np.minimum(dist[has, first[has]], cap)
+    step = 50_000  # bounded memory: the k nearest findings of 50,000 cells at a time
+    for start in range(0, len(rows), step):
+        part = slice(start, start + step)
+        dist, nn = tree.query(np.column_stack([x[part], y[part]]), k=k, distance_upper_bound=cap)
+        if k == 1:
+            dist, nn = dist[:, None], nn[:, None]
+        valid = nn < len(fx)
+        other = valid & (f_act[np.where(valid, nn, 0)] != activity[part, None])
+        first = np.where(other.any(axis=1), other.argmax(axis=1), -1)
+        has = np.flatnonzero(first >= 0)
+        out[start + has] = np.minimum(dist[has, first[has]], cap)
     return out
