@@ -297,7 +297,7 @@ def _check_utf8(path: Path) -> str | None:
                     f"({bad!r}); save the file as UTF-8"
                 )
             window = tail + chunk
-            nul = window.lower().find(b"\\u0000")
+            nul = window.find(b"\\u0000")  # JSON escapes are lower-case \\u only
             if nul >= 0 or b"\x00" in chunk:
                 at = line + window[: max(nul, 0)].count(b"\n") - tail.count(b"\n")
                 return f"text contains the NUL character (\\u0000) near line {at}, which GIS formats cannot store; remove it"
