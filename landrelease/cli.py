@@ -48,6 +48,20 @@ DbOpt = Annotated[
         show_default=False,
     ),
 ]
+CellOpt = Annotated[
+    float | None,
+    typer.Option(
+        help="Cell size of the risk map in m (default: setting risk_cell_m, 20 m).",
+        show_default=False,
+    ),
+]
+ModelOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="Risk model: evidence (weights of evidence, the default), boosted (LightGBM from it) or distance (baseline).",
+        show_default=False,
+    ),
+]
 UserOpt = Annotated[
     str | None,
     typer.Option(
@@ -408,19 +422,8 @@ def demo(
 def risk(
     workspace: WorkspaceOpt = None,
     db: DbOpt = None,
-    cell: Annotated[
-        float | None,
-        typer.Option(
-            help="Cell size in m (default: setting risk_cell_m, 20 m).", show_default=False
-        ),
-    ] = None,
-    model: Annotated[
-        str | None,
-        typer.Option(
-            help="boosted (LightGBM from the evidence model), evidence (weights of evidence) or distance (baseline).",
-            show_default=False,
-        ),
-    ] = None,
+    cell: CellOpt = None,
+    model: ModelOpt = None,
     out: Annotated[
         Path,
         typer.Option(
@@ -480,13 +483,8 @@ def survey(
             show_default=False,
         ),
     ] = None,
-    cell: Annotated[
-        float | None, typer.Option(help="Cell size of the risk map in m.", show_default=False)
-    ] = None,
-    model: Annotated[
-        str | None,
-        typer.Option(help="Risk model (see landrelease risk --help).", show_default=False),
-    ] = None,
+    cell: CellOpt = None,
+    model: ModelOpt = None,
     out: Annotated[Path, typer.Option(help="GeoPackage of the recommended parts.")] = Path(
         "decisions.gpkg"
     ),
