@@ -233,6 +233,54 @@ SETTINGS: tuple[Setting, ...] = (
         "report_trend_months", 12, "months", "Months shown in the trend charts of a monthly report."
     ),
     # --- end of records, QA, reports (issue 7) ---
+    # --- web (issue 6) ---
+    Setting(
+        "web_session_hours",
+        8.0,
+        "hours",
+        "How long a web login (session cookie or bearer token) stays valid.",
+    ),
+    Setting(
+        "web_login_attempts",
+        5,
+        "failures",
+        "Failed logins allowed per user and address within web_login_window_s; more are refused (HTTP 429).",
+    ),
+    Setting("web_login_window_s", 60.0, "s", "Window over which failed web logins are counted."),
+    Setting(
+        "web_page_limit",
+        100,
+        "features",
+        "Features per page of an OGC API items response when no limit is given.",
+    ),
+    Setting(
+        "web_max_limit", 10000, "features", "Largest page an OGC API items request may ask for."
+    ),
+    Setting(
+        "web_secret_key",
+        "",
+        "text",
+        "Key that signs session cookies and tokens; empty: one kept in the workspace (workspace_meta).",
+    ),
+    Setting(
+        "web_basemap_url",
+        "",
+        "URL template",
+        "Base-map tile URL ({z}/{x}/{y}) for the map page; empty: no base map (the programme's own layers only).",
+    ),
+    Setting(
+        "web_secure_cookies",
+        0,
+        "0 or 1",
+        "1: mark session cookies Secure (sent over HTTPS only); turn on behind TLS.",
+    ),
+    Setting(
+        "web_settlement_radius_m",
+        5000.0,
+        "m",
+        "Hazards within this distance of a settlement are listed on its page.",
+    ),
+    # --- end of web (issue 6) ---
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

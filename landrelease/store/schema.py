@@ -165,6 +165,29 @@ def build_metadata() -> sa.MetaData:
     )
     # --- records, QA (issue 7) ---
     _records_tables(md)
+    # --- web users (issue 6) ---
+    sa.Table(
+        "web_users",
+        md,
+        sa.Column("fid", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("username", sa.Text, nullable=False, unique=True),
+        sa.Column(
+            "password_hash", sa.Text, nullable=False, comment="argon2id hash; never the password"
+        ),
+        sa.Column(
+            "role",
+            sa.Text,
+            nullable=False,
+            comment="administrator, information_manager, analyst, operator or donor",
+        ),
+        sa.Column("organisation", sa.Text, comment="an operator's organisation (its drafts only)"),
+        sa.Column("created_at", TIMESTAMP),
+        sa.Column("created_by", sa.Text),
+        sa.Column("disabled", sa.Boolean, nullable=False, default=False),
+        sqlite_autoincrement=True,
+        comment="People who may log in to the web application, with their role.",
+    )
+    # --- end of web users (issue 6) ---
     # --- risk map and survey decisions (issue 4) ---
     _risk_tables(md)
     return md

@@ -1,0 +1,253 @@
+"""The workspace's layers as OGC API – Features collections, filtered by who is asking.
+
+Pure functions over (Geo)DataFrames: :func:`visible_frame` applies the roles
+(drafts, personal data), :func:`select` applies ``bbox``, ``datetime`` and
+paging, :func:`to_feature` turns a row into a GeoJSON feature.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from landrelease.domain import LAYERS, FieldKind, Layer, layer_by_name
+from landrelease.store import Workspace
+from landrelease.survey.store import read_parts
+from landrelease.web.auth import User
+from landrelease.web.errors import BadRequest, NotFound, Unauthorized
+
+SURVEY_PARTS = "survey_parts"
+PUBLIC_COLLECTIONS = ("hazards", "settlements", SURVEY_PARTS)
+"""Collections anonymous visitors may read: the hazard register, places and the survey decisions."""
+DRAFT_STATUSES = ("draft", "submitted", "rejected")
+
+
+@dataclass(frozen=True)
+class Collection:
+    """An OGC API collection: a spatial layer of the registry, or the survey decisions."""
+
+    id: str
+    title: str
+    description: str
+    id_field: str
+    date_field: str | None
+    """The main date ``datetime`` filters on (``None``: no temporal filter)."""
+    date_is_day: bool = True
+
+
+def _date_field(layer: Layer) -> tuple[str | None, bool]:
+    for f in layer.fields:
+        if f.kind is FieldKind.DATE:
+            return f.name, True
+    for f in layer.fields:
+        if f.kind is FieldKind.DATETIME:
+            return f.name, False
+    return None, True
+
+
+def _collections() -> dict[str, Collection]:
+    out: dict[str, Collection] = {}
+    for layer in LAYERS:
+        if not layer.spatial:
+            continue
+        name, day = _date_field(layer)
+        out[layer.name] = Collection(layer.name, layer.title, layer.help, layer.id_field, name, day)
+    out[SURVEY_PARTS] = Collection(
+        SURVEY_PARTS,
+        "Survey decisions",
+        "Recommended land-release decision (cancel, technical_survey, clearance) for each part "
+        "of each active hazard, with the evidence that drove it (latest survey run).",
+        "part_id",
+        None,
+    )
+    return out
+
+
+COLLECTIONS = _collections()
+
+
+def collection(cid: str, user: User) -> Collection:
+    """The collection, if it exists and the user may read it."""
+    c = COLLECTIONS.get(cid)
+    if c is None:
+        raise NotFound(f"no collection {cid!r} (see /collections)")
+    if not user.sees_details and cid not in PUBLIC_COLLECTIONS:
+        raise Unauthorized(f"log in to read {cid}: public visitors see aggregated figures only")
+    return c
+
+
+def readable_collections(user: User) -> list[Collection]:
+    return [c for c in COLLECTIONS.values() if user.sees_details or c.id in PUBLIC_COLLECTIONS]
+
+
+def visible_frame(ws: Workspace, cid: str, user: User) -> gpd.GeoDataFrame:
+    """The collection's records this user may see, EPSG:4326."""
+    if cid == SURVEY_PARTS:
+        return read_parts(ws)
+    layer = layer_by_name(cid)
+    frame = ws.read_layer(cid, include_personal=user.sees_personal_data)
+    if layer.personal_fields and not user.sees_personal_data:
+        # unknown properties of a layer holding personal data may hold more of it
+        frame = frame.drop(columns=["extra"])
+    if cid == "activities" and not user.sees_all_drafts:
+        frame = frame[_activities_visible(frame, user)]
+    return frame
+
+
+def _activities_visible(frame: pd.DataFrame, user: User) -> np.ndarray:
+    status = frame["status"].astype(object)
+    draft = status.isin(DRAFT_STATUSES).to_numpy()
+    if user.organisation:
+        own = frame["organisation"].astype(object).map(_norm).to_numpy() == _norm(user.organisation)
+    else:
+        own = np.zeros(len(frame), dtype=bool)
+    return ~draft | own
+
+
+def _norm(v: Any) -> str:
+    return str(v).strip().casefold() if isinstance(v, str) else ""
+
+
+# -- query parameters ----------------------------------------------------------------------
+
+
+def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
+    """``minx,miny,maxx,maxy`` (or the 3-D form with 6 numbers) in WGS84 degrees."""
+    if text is None or text == "":
+        return None
+    try:
+        nums = [float(x) for x in text.split(",")]
+    except ValueError:
+        raise BadRequest(f"bbox={text!r}: expected minx,miny,maxx,maxy as numbers") from None
+    if len(nums) == 6:
+        nums = [nums[0], nums[1], nums[3], nums[4]]
+    if len(nums) != 4 or not all(math.isfinite(n) for n in nums):
+        raise BadRequest(f"bbox={text!r}: expected four numbers minx,miny,maxx,maxy")
+    minx, miny, maxx, maxy = nums
+    if minx > maxx or miny > maxy:
+        raise BadRequest(f"bbox={text!r}: minimum greater than maximum")
+    return minx, miny, maxx, maxy
+
+
+def _instant(text: str) -> str | None:
+    if text in ("", ".."):
+        return None
+    try:
+        dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise BadRequest(
+            f"datetime: {text!r} is not an ISO 8601 date or date-time (e.g. 2023-05-01)"
+        ) from None
+    return text
+
+
+def parse_datetime(text: str | None) -> tuple[str | None, str | None] | None:
+    """``instant`` or ``start/end`` with ``..`` for an open end, as (start, end) ISO texts."""
+    if text is None or text == "":
+        return None
+    if "/" in text:
+        a, _, b = text.partition("/")
+        start, end = _instant(a), _instant(b)
+        if start is None and end is None:
+            raise BadRequest("datetime: an interval needs at least one end")
+        return start, end
+    instant = _instant(text)
+    return instant, instant
+
+
+def select(
+    frame: gpd.GeoDataFrame,
+    c: Collection,
+    *,
+    bbox: tuple[float, float, float, float] | None,
+    interval: tuple[str | None, str | None] | None,
+) -> gpd.GeoDataFrame:
+    """The rows intersecting ``bbox`` and whose main date falls in ``interval`` (inclusive)."""
+    keep = np.ones(len(frame), dtype=bool)
+    if bbox is not None and len(frame):
+        geoms = np.asarray(frame.geometry.values, dtype=object)
+        keep &= shapely.intersects(geoms, shapely.box(*bbox)) & ~shapely.is_missing(geoms)
+    if interval is not None and c.date_field is not None and len(frame):
+        width = 10 if c.date_is_day else None
+        values = frame[c.date_field].map(lambda v: _date_key(v, width)).to_numpy(dtype=object)
+        start, end = (None if x is None else x[:width] for x in interval)
+        present = np.array([v is not None for v in values], dtype=bool)
+        keep &= present
+        if start is not None:
+            keep &= np.array([v is not None and v >= start for v in values], dtype=bool)
+        if end is not None:
+            # an end given as a day includes that whole day
+            keep &= np.array([v is not None and v[: len(end)] <= end for v in values], dtype=bool)
+    return frame[keep]
+
+
+def _date_key(v: Any, width: int | None) -> str | None:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return None
+    text = v.isoformat() if hasattr(v, "isoformat") else str(v)
+    return text[:width] if width else text
+
+
+# -- GeoJSON -------------------------------------------------------------------------------
+
+
+def plain(v: Any) -> Any:
+    """A value as JSON accepts it: NaN → null, numpy scalars → Python, dates → ISO text."""
+    if v is None:
+        return None
+    if isinstance(v, float | np.floating):
+        f = float(v)
+        return None if math.isnan(f) or math.isinf(f) else f
+    if isinstance(v, np.integer):
+        return int(v)
+    if isinstance(v, np.bool_):
+        return bool(v)
+    if isinstance(v, dt.date | dt.datetime | pd.Timestamp):
+        return v.isoformat()
+    if isinstance(v, dict):
+        return {str(k): plain(x) for k, x in v.items()}
+    if isinstance(v, list | tuple | np.ndarray):
+        return [plain(x) for x in v]
+    if v is pd.NaT:
+        return None
+    return v
+
+
+def to_feature(row: dict[str, Any], c: Collection) -> dict[str, Any]:
+    geom = row.pop("geometry", None)
+    extra = row.pop("extra", None)
+    props: dict[str, Any] = {}
+    if isinstance(extra, dict):
+        props.update({k: plain(v) for k, v in extra.items()})
+    props.update({k: plain(v) for k, v in row.items()})
+    if "area_m2" in props and props["area_m2"] is not None:
+        props["area_ha"] = round(float(props["area_m2"]) / 10_000, 4)
+    has_geom = geom is not None and not shapely.is_empty(geom)
+    return {
+        "type": "Feature",
+        "id": str(props.get(c.id_field)),
+        "geometry": shapely.geometry.mapping(geom) if has_geom else None,
+        "properties": props,
+    }
+
+
+def features(frame: gpd.GeoDataFrame, c: Collection) -> list[dict[str, Any]]:
+    cols = [*(x for x in frame.columns if x != frame.geometry.name), "geometry"]
+    records = pd.DataFrame(
+        {**{x: frame[x] for x in cols[:-1]}, "geometry": frame.geometry.values}, dtype=object
+    ).to_dict("records")
+    return [to_feature({str(k): v for k, v in r.items()}, c) for r in records]
+
+
+def extent(frame: gpd.GeoDataFrame) -> list[float] | None:
+    if not len(frame):
+        return None
+    b = frame.geometry.total_bounds
+    return None if not np.isfinite(b).all() else [float(x) for x in b]

@@ -1,0 +1,53 @@
+"""Running the web application (``landrelease serve``) and, for tests and benchmarks, in a thread."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import uvicorn
+from fastapi import FastAPI
+
+from landrelease.errors import UsageError
+from landrelease.web.app import create_app
+
+
+def serve(target: str, *, host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Serve the workspace at ``target`` until interrupted."""
+    if not 0 < port < 65536:
+        raise UsageError(f"--port {port}: a port is 1–65535")
+    app = create_app(target)
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="info", server_header=False)
+    finally:
+        app.state.workspace.close()
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def running(app: FastAPI, *, host: str = "127.0.0.1", port: int | None = None) -> Iterator[str]:
+    """Serve ``app`` on a loopback port in a thread; yields its base URL and stops it after."""
+    port = port or free_port(host)
+    server = uvicorn.Server(
+        uvicorn.Config(app, host=host, port=port, log_level="warning", server_header=False)
+    )
+    thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError(f"the web server did not start on {host}:{port}")
+        time.sleep(0.02)
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

@@ -1,0 +1,53 @@
+"""A real OGC API – Features client (Debian's GDAL ``ogrinfo``) reads the server over loopback."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+
+import pytest
+
+from landrelease.web import create_app
+from landrelease.web.server import running
+
+OGRINFO = shutil.which("ogrinfo")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+@pytest.fixture
+def base_url(web_target: str) -> Iterator[str]:
+    if OGRINFO is None:
+        if IN_CI:
+            pytest.fail(
+                "ogrinfo missing: under CI=true the GDAL client test must run (apt-get install gdal-bin)"
+            )
+        pytest.skip("ogrinfo missing (apt-get install gdal-bin)")
+    app = create_app(web_target)
+    with running(app) as url:
+        yield url
+    app.state.workspace.close()
+
+
+def _ogrinfo(*args: str) -> str:
+    assert OGRINFO is not None
+    env = {**os.environ, "GDAL_HTTP_TIMEOUT": "20", "CPL_DEBUG": "OFF"}
+    out = subprocess.run(
+        [OGRINFO, "-ro", *args], capture_output=True, text=True, timeout=60, env=env
+    )
+    assert out.returncode == 0, out.stderr
+    return out.stdout
+
+
+@pytest.mark.gdal
+def test_ogrinfo_lists_collections_and_reads_hazards(base_url: str) -> None:
+    listing = _ogrinfo(f"OAPIF:{base_url}")
+    for name in ("hazards", "settlements", "survey_parts"):
+        assert name in listing
+    assert "incidents" not in listing  # anonymous: public collections only
+    hazards = _ogrinfo("-al", "-oo", "PAGE_SIZE=2", f"OAPIF:{base_url}/collections/hazards")
+    assert "Feature Count: 3" in hazards or hazards.count("OGRFeature(hazards)") == 3
+    for hid in ("HZ-0", "HZ-1", "HZ-2"):  # read across pages of 2
+        assert f"hazard_id (String) = {hid}" in hazards
+    assert "POLYGON" in hazards and "status (String) = active" in hazards

@@ -1,0 +1,111 @@
+"""OGC API – Features over both backends: collections, items, paging, bbox, datetime, errors."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from tests.helpers import LAT0, LON0
+from tests.web.conftest import token
+
+
+def test_landing_conformance_and_collections(client: TestClient) -> None:
+    landing = client.get("/", headers={"Accept": "application/json"}).json()
+    rels = {link["rel"] for link in landing["links"]}
+    assert {"conformance", "data", "service-desc"} <= rels
+    conf = client.get("/conformance").json()["conformsTo"]
+    assert any(c.endswith("/conf/core") for c in conf) and any(
+        c.endswith("/conf/geojson") for c in conf
+    )
+    ids = {
+        c["id"]
+        for c in client.get("/collections", headers=token(client, "im")).json()["collections"]
+    }
+    assert {"hazards", "incidents", "findings", "settlements", "survey_parts"} <= ids
+    hz = client.get("/collections/hazards").json()
+    assert hz["extent"]["spatial"]["bbox"][0][0] == LON0
+    assert any(link["rel"] == "items" for link in hz["links"])
+    assert "text/html" in client.get("/", headers={"Accept": "text/html"}).headers["content-type"]
+
+
+def test_items_are_geojson_with_paging(client: TestClient) -> None:
+    r = client.get("/collections/hazards/items", params={"limit": 2})
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("application/geo+json")
+    page = r.json()
+    assert page["type"] == "FeatureCollection"
+    assert (page["numberMatched"], page["numberReturned"]) == (3, 2)
+    assert [f["id"] for f in page["features"]] == ["HZ-0", "HZ-1"]
+    first = page["features"][0]
+    assert first["geometry"]["type"] in ("Polygon", "MultiPolygon")
+    assert first["properties"]["status"] == "active"
+    assert first["properties"]["local_name"] == "field 0"  # unknown properties kept
+    assert 80 < first["properties"]["area_ha"] < 110  # a 1 km square, ~95 ha at 40° N
+    nxt = next(link["href"] for link in page["links"] if link["rel"] == "next")
+    page2 = client.get(nxt).json()
+    assert [f["id"] for f in page2["features"]] == ["HZ-2"]
+    assert not any(link["rel"] == "next" for link in page2["links"])
+
+
+def test_bbox_and_datetime_filters(client: TestClient) -> None:
+    # only the first square (HZ-0 spans LON0..LON0+0.01)
+    bbox = f"{LON0 - 0.001},{LAT0 - 0.001},{LON0 + 0.005},{LAT0 + 0.005}"
+    ids = [
+        f["id"]
+        for f in client.get("/collections/hazards/items", params={"bbox": bbox}).json()["features"]
+    ]
+    assert ids == ["HZ-0"]
+    far = client.get("/collections/hazards/items", params={"bbox": "0,0,1,1"}).json()
+    assert far["numberMatched"] == 0 and far["features"] == []
+
+    # hazards reported 2021-03-01, -02, -03
+    def reported(dt: str) -> list[str]:
+        r = client.get("/collections/hazards/items", params={"datetime": dt})
+        assert r.status_code == 200, r.text
+        return [f["id"] for f in r.json()["features"]]
+
+    assert reported("2021-03-02") == ["HZ-1"]
+    assert reported("2021-03-02/..") == ["HZ-1", "HZ-2"]
+    assert reported("../2021-03-02") == ["HZ-0", "HZ-1"]
+    assert reported("2021-03-01T00:00:00Z/2021-03-01T23:59:59Z") == ["HZ-0"]
+    assert reported("2022-01-01/2022-12-31") == []
+
+
+def test_one_item_and_survey_parts(client: TestClient) -> None:
+    hz = client.get("/collections/hazards/items/HZ-1").json()
+    assert hz["id"] == "HZ-1" and hz["properties"]["hazard_id"] == "HZ-1"
+    parts = client.get("/collections/survey_parts/items").json()["features"]
+    assert {p["properties"]["decision"] for p in parts} == {
+        "clearance",
+        "cancel",
+        "technical_survey",
+    }
+    assert parts[0]["geometry"]["type"] == "MultiPolygon"
+    assert parts[0]["properties"]["evidence"] == "3 findings within 200 m"
+
+
+def test_errors_are_one_json_shape(client: TestClient) -> None:
+    cases = [
+        ("/collections/nope/items", 404, "not_found"),
+        ("/collections/hazards/items/HZ-404", 404, "not_found"),
+        ("/collections/hazards/items?bbox=1,2,3", 400, "bad_request"),
+        ("/collections/hazards/items?bbox=5,0,1,1", 400, "bad_request"),
+        ("/collections/hazards/items?datetime=yesterday", 400, "bad_request"),
+        ("/collections/hazards/items?limit=0", 400, "bad_request"),
+        ("/no/such/page", 404, "not_found"),
+        ("/collections/incidents/items", 401, "unauthorized"),
+    ]
+    for url, status, code in cases:
+        r = client.get(url)
+        assert r.status_code == status, (url, r.text)
+        body = r.json()
+        assert body["code"] == code and body["status"] == status and body["detail"], url
+
+
+def test_openapi_documents_the_api(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    assert "/collections/{collection_id}/items" in spec["paths"]
+    params = {
+        p["name"] for p in spec["paths"]["/collections/{collection_id}/items"]["get"]["parameters"]
+    }
+    assert {"limit", "offset", "bbox", "datetime"} <= params
+    assert "/api/activities/{activity_id}/approve" in spec["paths"]
