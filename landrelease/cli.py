@@ -401,8 +401,18 @@ def demo(
         int | None,
         typer.Option(help="Scenario seed (default: setting demo_seed).", show_default=False),
     ] = None,
+    serve_after: Annotated[
+        bool,
+        typer.Option(
+            "--serve/--no-serve", help="End by serving the demo workspace in the browser."
+        ),
+    ] = True,
+    port: Annotated[int, typer.Option(help="Port of the web application.")] = 8000,
 ) -> None:
-    """Run the main job on the built-in scenario: generate, import, summarise, export."""
+    """Run the main job on the built-in scenario, then serve it.
+
+    Generates the Karabakh-like scenario, imports it, maps the risk, recommends what to cancel, survey or clear, scores that against ground truth, writes the reports, exports the workspace, and serves it at http://127.0.0.1:8000/map.
+    """
     from landrelease.console import show_demo, step_progress
     from landrelease.demo import run_demo
 
@@ -415,6 +425,15 @@ def demo(
             progress=progress,
         )
     show_demo(result)
+    if serve_after:
+        from landrelease.web.server import serve as run_server
+
+        user, password = result.web_login or ("", "")
+        console.print(
+            f"\n[bold]Serving the demo workspace at http://127.0.0.1:{port}/map[/] "
+            f"(log in as [bold]{user}[/] with password [bold]{password}[/]; Ctrl-C stops)"
+        )
+        run_server(str(result.outputs["workspace (open in QGIS)"]), host="127.0.0.1", port=port)
 
 
 @app.command()

@@ -35,6 +35,8 @@ class DemoResult:
     risk: Any = None
     survey: Any = None
     evaluation: Any = None
+    web_login: tuple[str, str] | None = None
+    """User name and password created for the web application."""
     outputs: dict[str, Path] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -108,6 +110,15 @@ def run_demo(
     t = time.perf_counter()
     export_package(ws, out / "export")
     timings["export"] = time.perf_counter() - t
+    say("Creating a demo user for the web application")
+    import secrets
+
+    from landrelease.web.auth import add_user
+
+    password = secrets.token_urlsafe(
+        12
+    )  # never a default password: a new one each run, printed once
+    add_user(ws, "demo", password=password, role="information_manager", actor="demo")
     status = workspace_status(ws)
     ws.close()
     return DemoResult(
@@ -116,6 +127,7 @@ def run_demo(
         import_seconds=report.seconds,
         records=report.records,
         status=status,
+        web_login=("demo", password),
         risk=run,
         survey=survey,
         evaluation=evaluation,
