@@ -203,6 +203,12 @@ def show_demo(result: DemoResult) -> None:
         show_risk(result.risk, result.outputs["risk map (GeoTIFF)"], 1)
         show_survey(result.survey, result.outputs["survey decisions (GeoPackage)"], 1)
         show_evaluation(result.evaluation)
+    if result.plan is not None:
+        from landrelease.planning.console import show_forecast, show_plan, show_priorities
+
+        show_priorities(result.priorities, top=10)
+        show_plan(result.plan)
+        show_forecast(result.forecast)
     console.print("\n[bold]Outputs[/]")
     for label, path in result.outputs.items():
         console.print(f"  {label}: {path}")

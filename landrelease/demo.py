@@ -35,6 +35,9 @@ class DemoResult:
     risk: Any = None
     survey: Any = None
     evaluation: Any = None
+    priorities: Any = None
+    plan: Any = None
+    forecast: Any = None
     web_login: tuple[str, str] | None = None
     """User name and password created for the web application."""
     outputs: dict[str, Path] = field(default_factory=dict)
@@ -99,6 +102,17 @@ def run_demo(
     say("Scoring the map and the decisions against the scenario's ground truth")
     evaluation = evaluate_latest(ws, package / "truth", out / "evaluation")
 
+    say(
+        "Prioritising the hazards, planning the assets month by month to 2032-12, forecasting with uncertainty"
+    )
+    from landrelease.planning import forecast, plan, prioritise
+
+    t = time.perf_counter()
+    priorities = prioritise(ws)
+    planned = plan(ws, horizon="2032-12", out=out / "planning", search_seconds=3)
+    forecasted = forecast(ws, runs=1000, out=out / "planning")
+    timings["planning"] = time.perf_counter() - t
+
     say("Writing the monthly, donor, settlement and casualty reports (PDF, HTML, XLSX)")
     from landrelease.reports import standard_reports
 
@@ -128,6 +142,9 @@ def run_demo(
         records=report.records,
         status=status,
         web_login=("demo", password),
+        priorities=priorities,
+        plan=planned,
+        forecast=forecasted,
         risk=run,
         survey=survey,
         evaluation=evaluation,
@@ -137,6 +154,10 @@ def run_demo(
             "risk map (GeoTIFF)": raster,
             "survey decisions (GeoPackage)": decisions,
             "area–recall chart": evaluation.chart,
+            **{
+                f"planning chart: {name}": path
+                for name, path in {**planned.charts, **forecasted.charts}.items()
+            },
             **{f"report: {label}": Path(path) for label, path in reports.items()},
             "exported package": out / "export",
         },

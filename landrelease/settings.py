@@ -281,6 +281,215 @@ SETTINGS: tuple[Setting, ...] = (
         "Hazards within this distance of a settlement are listed on its page.",
     ),
     # --- end of web (issue 6) ---
+    # --- planning (issue 5) ---
+    # Priorities: multi-criteria weights (normalised to sum 1; see docs/planning.md).
+    Setting(
+        "priority_weight_people",
+        0.40,
+        "weight",
+        "Priorities: people able to return (planned population whose homes, access roads or farmland the hazard blocks).",
+    ),
+    Setting(
+        "priority_weight_infrastructure",
+        0.15,
+        "weight",
+        "Priorities: infrastructure unblocked (roads and power lines by km, water, schools, hospitals).",
+    ),
+    Setting("priority_weight_farmland", 0.15, "weight", "Priorities: farmland returned (ha)."),
+    Setting(
+        "priority_weight_casualty_risk",
+        0.20,
+        "weight",
+        "Priorities: casualties prevented (incident history and people living nearby).",
+    ),
+    Setting(
+        "priority_weight_cost",
+        0.10,
+        "weight",
+        "Priorities: expected effort and cost of the survey decisions (counts against a hazard).",
+    ),
+    Setting(
+        "priority_sensitivity_change",
+        0.25,
+        "fraction",
+        "Sensitivity of the priorities: how far each weight is moved up and down.",
+    ),
+    Setting(
+        "priority_top_n", 20, "hazards", "Sensitivity and listings look at this many top hazards."
+    ),
+    Setting(
+        "plan_farmland_radius_m",
+        3000.0,
+        "m",
+        "A hazard blocking farmland or water this close to a settlement blocks its livelihood.",
+    ),
+    Setting(
+        "plan_access_radius_m",
+        5000.0,
+        "m",
+        "A hazard on a road blocks access to the settlements that road serves within this distance.",
+    ),
+    Setting(
+        "plan_road_buffer_m", 50.0, "m", "A hazard this close to a road or power line blocks it."
+    ),
+    Setting(
+        "plan_incident_radius_m",
+        1000.0,
+        "m",
+        "Incidents this close to a hazard count in its casualty history.",
+    ),
+    Setting(
+        "plan_exposure_per_person_year",
+        0.0001,
+        "casualties/person-year",
+        "Casualty rate of people living next to contaminated land (casualty-risk criterion).",
+    ),
+    Setting(
+        "plan_working_days_per_month",
+        18.0,
+        "days",
+        "Days a team works in a month (after weekends, weather, leave, quality control).",
+    ),
+    Setting(
+        "plan_setup_days",
+        2.0,
+        "team-days",
+        "Mobilisation: days a team spends setting up on each task it joins.",
+    ),
+    Setting(
+        "plan_travel_km_per_day",
+        60.0,
+        "km/day",
+        "Mobilisation: distance a team moves in a day between tasks (paid as team-days).",
+    ),
+    Setting(
+        "plan_m2_per_team",
+        20000.0,
+        "m²",
+        "Area per team working on a task at once: a task takes at most area / this many teams.",
+    ),
+    Setting(
+        "plan_machine_max_slope_deg",
+        15.0,
+        "degrees",
+        "Machines do not work on steeper ground (a part's or hazard's slope_deg, where given).",
+    ),
+    Setting(
+        "plan_builtup_radius_m",
+        500.0,
+        "m",
+        "Machines do not work this close to a settlement (built-up ground).",
+    ),
+    Setting(
+        "plan_nts_m2_per_team_day",
+        250000.0,
+        "m²/team-day",
+        "Non-technical survey (desk study, testimony, site visit) covered by a manual team in a day.",
+    ),
+    Setting(
+        "plan_ts_sampled_share",
+        0.2,
+        "fraction",
+        "Share of a technical-survey area that teams physically process.",
+    ),
+    Setting(
+        "plan_lp_max_cells",
+        300000,
+        "rows",
+        "Size of the LP bound: beyond it, later months are merged into quarters (the bound stays valid).",
+    ),
+    Setting(
+        "plan_search_seconds",
+        10.0,
+        "s",
+        "Time the plan spends improving its priority order by local search (0: none).",
+    ),
+    Setting(
+        "plan_budget_usd_per_year",
+        0.0,
+        "USD/year",
+        "Budget per year when --budget is not given; 0: the workspace's funding of the last 12 months.",
+    ),
+    Setting(
+        "fallback_sha_ts_share",
+        0.25,
+        "fraction",
+        "Without survey decisions: share of an open SHA sent to technical survey.",
+    ),
+    Setting(
+        "fallback_sha_clearance_share",
+        0.05,
+        "fraction",
+        "Without survey decisions: share of an open SHA cleared (the rest is cancelled by NTS).",
+    ),
+    Setting(
+        "fallback_p_any_device_sha",
+        0.3,
+        "probability",
+        "Without survey decisions: chance that an SHA part holds any device.",
+    ),
+    Setting(
+        "fallback_p_any_device_cha",
+        0.9,
+        "probability",
+        "Without survey decisions: chance that a CHA holds any device.",
+    ),
+    Setting(
+        "fallback_devices_per_km2",
+        150.0,
+        "devices/km²",
+        "Without survey decisions: devices per km² of land that holds any (DOMAIN: 86–214).",
+    ),
+    *(
+        Setting(f"asset_{kind}_{what}", value, unit, f"Default {label} (no assets given): {text}.")
+        for kind, label, teams, m2, usd in (
+            ("manual", "manual teams (10 deminers × 30 m²)", 100, 300.0, 1500.0),
+            ("dog", "mine detection dogs", 100, 1000.0, 350.0),
+            ("rat", "detection rats with handlers", 20, 400.0, 120.0),
+            ("machine", "demining machines", 25, 2500.0, 2200.0),
+        )
+        for what, value, unit, text in (
+            ("teams", teams, "teams", "how many"),
+            ("m2_per_day", m2, "m²/day", "productivity per team-day"),
+            ("usd_per_day", usd, "USD/day", "cost per team-day"),
+        )
+    ),
+    Setting("forecast_runs", 1000, "runs", "Monte Carlo runs of the forecast."),
+    Setting("forecast_seed", 2026, "seed", "Random seed of the forecast."),
+    Setting(
+        "forecast_productivity_cv",
+        0.25,
+        "fraction",
+        "Spread (log-normal sigma) of each asset kind's productivity, drawn per run.",
+    ),
+    Setting(
+        "forecast_funding_cv",
+        0.2,
+        "fraction",
+        "Spread (log-normal sigma) of each year's funding, drawn per run and year.",
+    ),
+    Setting(
+        "forecast_contamination_cv",
+        0.5,
+        "fraction",
+        "Spread (log-normal sigma) of the true contamination around the survey's expectation, per run.",
+    ),
+    Setting(
+        "forecast_team_days_per_device",
+        0.1,
+        "team-days",
+        "Extra time to uncover and destroy each device found.",
+    ),
+    Setting(
+        "forecast_ts_confirmed_share",
+        0.3,
+        "fraction",
+        "Share of a technical-survey area cleared when the survey finds devices (the plan counts it × the part's p_any_device).",
+    ),
+    Setting(
+        "forecast_max_years", 60, "years", "The forecast stops here; later dates read 'after'."
+    ),
+    # --- end of planning (issue 5) ---
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

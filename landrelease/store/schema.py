@@ -165,6 +165,110 @@ def build_metadata() -> sa.MetaData:
     )
     # --- records, QA (issue 7) ---
     _records_tables(md)
+
+    # --- planning (issue 5) ---
+    # Results of `landrelease prioritise`, `plan` and `forecast` (landrelease/planning/store.py).
+    # Every row belongs to a run; readers take the latest run of its kind.
+    def planning_table(name: str, comment: str, *cols: sa.Column[Any]) -> sa.Table:
+        run = [] if name == "planning_runs" else [sa.Column("run_id", sa.Integer, nullable=False)]
+        return sa.Table(
+            name,
+            md,
+            sa.Column("fid", sa.Integer, primary_key=True, autoincrement=True),
+            *run,
+            *cols,
+            *([sa.Index(f"ix_{name}_run", "run_id")] if run else []),
+            sqlite_autoincrement=True,
+            comment=comment,
+        )
+
+    month = "month as YYYY-MM"
+    planning_table(
+        "planning_runs",
+        "Runs of prioritise, plan and forecast: when, by whom, with which settings, what they found.",
+        sa.Column("kind", sa.Text, nullable=False, comment="priorities, plan or forecast"),
+        sa.Column("created_at", TIMESTAMP, nullable=False),
+        sa.Column("created_by", sa.Text),
+        sa.Column("parameters", JSON_TYPE),
+        sa.Column("summary", JSON_TYPE),
+    )
+    planning_table(
+        "priorities",
+        "Hazards ranked by multi-criteria analysis, with each criterion's contribution to the score.",
+        sa.Column("hazard_id", sa.Text, nullable=False),
+        sa.Column("rank", sa.Integer, nullable=False),
+        sa.Column("score", DOUBLE, nullable=False),
+        sa.Column(
+            "people",
+            DOUBLE,
+            comment="people able to return (Shapley share of each blocked settlement)",
+        ),
+        sa.Column(
+            "people_blocked", sa.Integer, comment="planned population of the settlements it blocks"
+        ),
+        sa.Column("infrastructure", DOUBLE, comment="infrastructure units unblocked"),
+        sa.Column("farmland_ha", DOUBLE),
+        sa.Column("casualty_risk", DOUBLE, comment="expected casualties per year"),
+        sa.Column("team_days", DOUBLE),
+        sa.Column("cost_usd", DOUBLE),
+        sa.Column("contributions", JSON_TYPE, comment="score contribution of each criterion"),
+        sa.Column("settlements", JSON_TYPE, comment="ids of the settlements it blocks"),
+    )
+    planning_table(
+        "plan_tasks",
+        "Tasks of the operations plan (NTS, technical survey, clearance) with start and end month.",
+        sa.Column("task_id", sa.Text, nullable=False),
+        sa.Column("hazard_id", sa.Text, nullable=False),
+        sa.Column("part_id", sa.Text),
+        sa.Column("method", sa.Text, nullable=False, comment="NTS, TS or clearance"),
+        sa.Column("area_m2", DOUBLE),
+        sa.Column("sequence", sa.Integer, comment="position in the plan's priority order"),
+        sa.Column("start_month", sa.Text, comment=month),
+        sa.Column("end_month", sa.Text, comment=f"{month}; empty when not done by the horizon"),
+        sa.Column("team_days", DOUBLE),
+        sa.Column("cost_usd", DOUBLE),
+    )
+    planning_table(
+        "plan_schedule",
+        "Team-days by task, asset kind and month: the operations plan.",
+        sa.Column("task_id", sa.Text, nullable=False),
+        sa.Column("hazard_id", sa.Text, nullable=False),
+        sa.Column("method", sa.Text, nullable=False),
+        sa.Column("asset", sa.Text, nullable=False, comment="manual, dog, rat or machine"),
+        sa.Column("month", sa.Text, nullable=False, comment=month),
+        sa.Column("team_days", DOUBLE, nullable=False, comment="incl. mobilisation"),
+        sa.Column("mobilisation_days", DOUBLE),
+        sa.Column("area_m2", DOUBLE, comment="task area released by this work"),
+        sa.Column("cost_usd", DOUBLE),
+    )
+    planning_table(
+        "plan_readiness",
+        "When each settlement is ready: every hazard blocking it released (plan and forecast).",
+        sa.Column("settlement_id", sa.Text, nullable=False),
+        sa.Column("name", sa.Text),
+        sa.Column("population_planned", sa.Integer),
+        sa.Column("blocking_hazards", sa.Integer),
+        sa.Column("status", sa.Text, comment="ready now, planned, after the horizon"),
+        sa.Column("plan_date", sa.Date, comment="last day of the month the plan makes it ready"),
+        sa.Column("scenario", sa.Text, comment="forecast scenario of p10/p50/p90"),
+        sa.Column("p10", sa.Date),
+        sa.Column("p50", sa.Date),
+        sa.Column("p90", sa.Date),
+    )
+    planning_table(
+        "forecast_scenarios",
+        "Forecast per scenario: programme completion and cost (P10/P50/P90) and the pace so far.",
+        sa.Column("scenario", sa.Text, nullable=False),
+        sa.Column("title", sa.Text),
+        sa.Column("completion_p10", sa.Date),
+        sa.Column("completion_p50", sa.Date),
+        sa.Column("completion_p90", sa.Date),
+        sa.Column("cost_usd_p10", DOUBLE),
+        sa.Column("cost_usd_p50", DOUBLE),
+        sa.Column("cost_usd_p90", DOUBLE),
+        sa.Column("figures", JSON_TYPE, comment="further figures: people home by year, area"),
+    )
+    # --- end of planning (issue 5) ---
     # --- web users (issue 6) ---
     sa.Table(
         "web_users",

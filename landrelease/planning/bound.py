@@ -1,0 +1,368 @@
+"""The LP relaxation of the plan, solved with HiGHS: an upper bound on any schedule's benefit.
+
+The exact problem (which team works which task in which month) is too big to
+solve as a MIP at national scale, so the plan is made by list scheduling
+(:mod:`landrelease.planning.schedule`) and checked against this bound. The
+relaxation only gives away what makes the problem easier, so its optimum is
+never below the benefit of a real schedule:
+
+* each hazard progresses as a share ``Y[h, p]`` done by the end of period
+  ``p``; the work it needs of each class (non-technical survey; field work
+  where machines may go; field work where they may not; in m² of the class,
+  with one set-up per task) counts against what the teams of that class could
+  have done up to then (a real schedule's hazard share is that of its least
+  advanced task, so it never needs more); shares need not grow from period to
+  period (dropping that only loosens the bound, and the optimum barely moves);
+* a hazard's own benefit (infrastructure, farmland, casualties) accrues with
+  its share; a settlement is ready to the extent that every hazard blocking
+  it is (when that is too many rows, the ``READY_PAIRS`` biggest one by one
+  and the area-weighted average of the others);
+* mobilisation costs one set-up per task; travel is ignored; a hazard cannot
+  go faster than its teams-at-once limit allows;
+* later months may be merged into quarters or longer (``plan_lp_max_cells``
+  rows), anything finished in a merged period credited from its first month.
+
+Its solution also suggests an order (each hazard's α-point: the period by
+which a share α of it is done), which the scheduler tries beside the greedy.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+from scipy import sparse
+
+from landrelease.planning.model import MONTHS_PER_YEAR, PlanProblem, processed_share
+
+ALPHAS = (0.3, 0.5, 0.7, 0.9)
+READY_PAIRS = 4
+"""When all pairs do not fit: blocking hazards per settlement kept one by one; the rest are averaged."""
+
+
+@dataclass(frozen=True)
+class Bound:
+    """The LP relaxation's optimum and what its solution suggests."""
+
+    value: float
+    """Upper bound on the plan's benefit (benefit-years); ``inf`` when the LP was not solved."""
+    status: str
+    seconds: float
+    rows: int
+    columns: int
+    hazards: int
+    """Hazards in the LP (workable, with some value)."""
+    periods: int
+    month_periods: int
+    """Periods that are single months (the rest are merged)."""
+    hazard_done: np.ndarray
+    """(problem hazards, periods) share of each hazard done by the end of each period (0 outside the LP)."""
+    period_first_month: np.ndarray
+
+    def alpha_period(self, alpha: float) -> np.ndarray:
+        """(hazards,) first period by whose end a share ``alpha`` is done (``periods``: never)."""
+        reached = self.hazard_done >= alpha - 1e-6
+        first = np.argmax(reached, axis=1)
+        return np.where(reached.any(axis=1), first, self.hazard_done.shape[1])
+
+
+def class_of_tasks(problem: PlanProblem) -> np.ndarray:
+    """0 non-technical survey; 1 field work where machines may go; 2 field work where they may not."""
+    method = problem.tasks["method"].to_numpy()
+    ok = problem.tasks["machine_ok"].to_numpy(bool)
+    return np.where(method == "NTS", 0, np.where(ok, 1, 2)).astype(np.int64)
+
+
+def class_rates(problem: PlanProblem) -> np.ndarray:
+    """(classes, kinds) m² of the class's work a team of each kind does per day (0: cannot, or none)."""
+    kinds = problem.kinds
+    available = problem.pool.teams.max(axis=1, initial=0.0) > 0
+    m2 = problem.pool.m2_per_day
+    rate = np.zeros((3, len(kinds)))
+    if "manual" in kinds and m2[kinds.index("manual")] > 0:
+        rate[0, kinds.index("manual")] = problem.params.nts_m2_per_team_day
+    rate[1] = m2
+    rate[2] = m2
+    if "machine" in kinds:
+        rate[2, kinds.index("machine")] = 0.0
+    rate[:, ~available] = 0.0
+    return rate
+
+
+def periods(
+    n_months: int, first_month_of_year: int, per_period_rows: int, max_cells: int
+) -> list[tuple[int, int]]:
+    """Month ranges [a, b] of the LP: single months first, then quarters (or longer), within
+    calendar years, so that periods × ``per_period_rows`` stays under ``max_cells``."""
+    limit = max(max_cells // max(per_period_rows, 1), 2)
+    if n_months <= limit:
+        return [(t, t) for t in range(n_months)]
+    out: list[tuple[int, int]] = []
+    for length in (3, 6, 12):
+        for m0 in range(n_months, -1, -1):
+            out = [(t, t) for t in range(m0)]
+            t = m0
+            while t < n_months:
+                pos = (first_month_of_year - 1 + t) % 12
+                b = min(t + (length - 1 - pos % length), n_months - 1)
+                out.append((t, b))
+                t = b + 1
+            if len(out) <= limit:
+                return out
+    return out
+
+
+def solve_bound(problem: PlanProblem, *, max_cells: int, time_limit_s: float = 300.0) -> Bound:
+    """Build and solve the LP relaxation (see the module's text)."""
+    t0 = time.perf_counter()
+    b = problem.benefits
+    n_h, n_k, n_months = len(b.hazard_ids), len(problem.kinds), problem.n_months
+    cls = class_of_tasks(problem)
+    crate = class_rates(problem)
+    area = problem.tasks["area_m2"].to_numpy(float)
+    method = problem.tasks["method"].to_numpy()
+    equiv = np.where(method == "NTS", area, area * processed_share(problem.tasks, problem.params))
+    slowest = np.array(
+        [crate[c][crate[c] > 0].min() if (crate[c] > 0).any() else 0.0 for c in range(3)]
+    )
+    equiv = equiv + problem.params.setup_days * slowest[cls]
+    workable = np.array([crate[c].max() > 0 for c in cls], dtype=bool) & (
+        problem.rate.max(axis=1) > 0
+    )
+    hazard_ok = np.ones(n_h, bool)
+    np.logical_and.at(hazard_ok, problem.task_hazard, workable)
+    need = np.zeros((n_h, 3))
+    np.add.at(need, (problem.task_hazard, cls), equiv)
+    # fastest a hazard can go: its tasks' teams-at-once, at the fastest kind, every working day
+    speed = np.zeros(n_h)
+    fastest = crate.max(axis=1)
+    np.add.at(
+        speed,
+        problem.task_hazard,
+        problem.slots * fastest[cls] * problem.params.working_days_per_month,
+    )
+    # settlements the LP can make ready: all their hazards workable
+    s_ok = np.ones(len(b.settlement_ids), bool)
+    np.logical_and.at(s_ok, b.pair_settlement, hazard_ok[b.pair_hazard])
+    s_ok &= b.settlement_value > 0
+    keep = s_ok[b.pair_settlement]
+    ps, ph = b.pair_settlement[keep], b.pair_hazard[keep]
+    used = hazard_ok & ((b.hazard_value > 0) | np.isin(np.arange(n_h), ph))
+    used_h = np.flatnonzero(used)
+    col_of = np.full(n_h, -1)
+    col_of[used_h] = np.arange(len(used_h))
+    # readiness rows: every blocking hazard, or (when too many) the biggest one by one and the rest averaged
+    order = np.lexsort((-need.sum(axis=1)[ph], ps))
+    ps, ph = ps[order], ph[order]
+    total = need.sum(axis=1)
+    starts = np.flatnonzero(np.r_[True, ps[1:] != ps[:-1]]) if len(ps) else np.empty(0, np.int64)
+    ends = np.r_[starts[1:], len(ps)] if len(ps) else np.empty(0, np.int64)
+    groups = [(int(ps[a]), ph[a:e]) for a, e in zip(starts.tolist(), ends.tolist(), strict=True)]
+    single = {s: int(hs[0]) for s, hs in groups if len(hs) == 1}
+    rows_s = _readiness_rows(groups, total, keep=None)
+    yearly = max(int(np.ceil(n_months / MONTHS_PER_YEAR)), 1)
+    if (len(rows_s) + 3) * yearly > max_cells:
+        rows_s = _readiness_rows(groups, total, keep=READY_PAIRS)
+    multi = sorted({s for s, _, _ in rows_s})
+    r_of = {s: i for i, s in enumerate(multi)}
+    per = periods(n_months, int(problem.months[0].month), len(rows_s) + 3, max_cells)
+    n_periods = len(per)
+    first = np.array([a for a, _ in per])
+    length = np.array([bb - a + 1 for a, bb in per], float)
+    delta = np.append(np.diff(first), n_months - 1 - first[-1]).astype(float) / MONTHS_PER_YEAR
+    cap = np.array(
+        [[problem.capacity_days[k, a : bb + 1].sum() for a, bb in per] for k in range(n_k)]
+    )
+    year_of_period = np.array([problem.month_year[a] for a, _ in per])
+    # columns: col_y[h,p], col_r[s,p], W[c,p] (cumulative class capacity), u[c,k,p]
+    n_y, n_r = len(used_h) * n_periods, len(multi) * n_periods
+    uc = [(c, k) for c in range(3) for k in range(n_k) if crate[c, k] > 0]
+    y0, r0, w0, u0 = 0, n_y, n_y + n_r, n_y + n_r + 3 * n_periods
+    n_cols = u0 + len(uc) * n_periods
+    cost = np.zeros(n_cols)
+    lower = np.zeros(n_cols)
+    upper = np.ones(n_cols)
+    lower[w0:u0] = -np.inf
+    upper[w0:] = np.inf
+    col_y = y0 + np.arange(len(used_h))[:, None] * n_periods + np.arange(n_periods)[None, :]
+    cost[col_y] += b.hazard_value[used_h][:, None] * delta[None, :]
+    for s, h in single.items():
+        if col_of[h] >= 0:
+            cost[col_y[col_of[h]]] += b.settlement_value[s] * delta
+    col_r = r0 + np.arange(len(multi))[:, None] * n_periods + np.arange(n_periods)[None, :]
+    cost[col_r] = np.array([b.settlement_value[s] for s in multi])[:, None] * delta[None, :]
+    col_u = {ck: u0 + i * n_periods + np.arange(n_periods) for i, ck in enumerate(uc)}
+
+    rr: list[np.ndarray] = []
+    cc: list[np.ndarray] = []
+    vv: list[np.ndarray] = []
+    lo: list[np.ndarray] = []
+    hi: list[np.ndarray] = []
+    n_rows = 0
+
+    def block(
+        r: np.ndarray, c: np.ndarray, v: np.ndarray, low: np.ndarray, high: np.ndarray
+    ) -> None:
+        nonlocal n_rows
+        rr.append(np.asarray(r, np.int64) + n_rows)
+        cc.append(np.asarray(c, np.int64))
+        vv.append(np.asarray(v, float))
+        lo.append(np.asarray(low, float))
+        hi.append(np.asarray(high, float))
+        n_rows += len(low)
+
+    # a hazard cannot go faster than its teams-at-once allow
+    reach = np.cumsum(length)
+    upper[col_y] = np.minimum(
+        (speed[used_h] / np.maximum(total[used_h], 1e-12))[:, None] * reach[None, :], 1.0
+    )
+    # cumulative class capacity: W[c,p] - W[c,p-1] - sum_k rate u[c,k,p] = 0 ; sum_h need col_y[h,p] - W[c,p] <= 0
+    r_, c_, v_ = [], [], []
+    for c in range(3):
+        for p in range(n_periods):
+            row = c * n_periods + p
+            r_.append(row)
+            c_.append(w0 + row)
+            v_.append(1.0)
+            if p > 0:
+                r_.append(row)
+                c_.append(w0 + row - 1)
+                v_.append(-1.0)
+        for (c2, k), idx in col_u.items():
+            if c2 == c:
+                r_ += (c * n_periods + np.arange(n_periods)).tolist()
+                c_ += idx.tolist()
+                v_ += [-crate[c, k]] * n_periods
+    block(
+        np.array(r_), np.array(c_), np.array(v_), np.zeros(3 * n_periods), np.zeros(3 * n_periods)
+    )
+    for c in range(3):
+        hs = np.flatnonzero(need[used_h, c] > 0)
+        rows = np.repeat(np.arange(n_periods)[None, :], len(hs), axis=0)
+        block(
+            np.concatenate([rows.ravel(), np.arange(n_periods)]),
+            np.concatenate([col_y[hs].ravel(), w0 + c * n_periods + np.arange(n_periods)]),
+            np.concatenate([np.repeat(need[used_h[hs], c], n_periods), -np.ones(n_periods)]),
+            np.full(n_periods, -np.inf),
+            np.zeros(n_periods),
+        )
+    # kind capacity and budget
+    r_, c_, v_ = [], [], []
+    for (_, k), idx in col_u.items():
+        r_ += (k * n_periods + np.arange(n_periods)).tolist()
+        c_ += idx.tolist()
+        v_ += [1.0] * n_periods
+    block(
+        np.array(r_, np.int64),
+        np.array(c_, np.int64),
+        np.array(v_),
+        np.full(n_k * n_periods, -np.inf),
+        cap.ravel(),
+    )
+    finite = [y for y in range(len(problem.budget_years)) if np.isfinite(problem.budget_usd[y])]
+    if finite:
+        r_, c_, v_ = [], [], []
+        for j, y in enumerate(finite):
+            ps_y = np.flatnonzero(year_of_period == y)
+            for (_, k), idx in col_u.items():
+                r_ += [j] * len(ps_y)
+                c_ += idx[ps_y].tolist()
+                v_ += [float(problem.pool.usd_per_day[k])] * len(ps_y)
+        block(
+            np.array(r_, np.int64),
+            np.array(c_, np.int64),
+            np.array(v_),
+            np.full(len(finite), -np.inf),
+            problem.budget_usd[finite],
+        )
+    # readiness: col_r[s,p] <= col_y[h,p] (or a weighted average of col_y)
+    if rows_s:
+        r_l, c_l, v_l = [], [], []
+        for j, (s, hs, w) in enumerate(rows_s):
+            base = j * n_periods + np.arange(n_periods)
+            r_l.append(base)
+            c_l.append(col_r[r_of[s]])
+            v_l.append(np.ones(n_periods))
+            for h, wt in zip(hs.tolist(), w.tolist(), strict=True):
+                r_l.append(base)
+                c_l.append(col_y[col_of[h]])
+                v_l.append(np.full(n_periods, -wt))
+        k = len(rows_s) * n_periods
+        block(
+            np.concatenate(r_l),
+            np.concatenate(c_l),
+            np.concatenate(v_l),
+            np.full(k, -np.inf),
+            np.zeros(k),
+        )
+
+    matrix = sparse.csc_matrix(
+        (np.concatenate(vv), (np.concatenate(rr), np.concatenate(cc))), shape=(n_rows, n_cols)
+    )
+    matrix.sum_duplicates()
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = n_cols, n_rows
+    lp.col_cost_ = cost
+    lp.col_lower_ = lower
+    lp.col_upper_ = upper
+    lp.row_lower_ = np.concatenate(lo)
+    lp.row_upper_ = np.concatenate(hi)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = matrix.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = matrix.indices.astype(np.int32)
+    lp.a_matrix_.value_ = matrix.data.astype(float)
+    lp.sense_ = highspy.ObjSense.kMaximize
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    highs.setOptionValue("time_limit", float(time_limit_s))
+    highs.setOptionValue("simplex_strategy", 1)  # serial dual simplex: fastest on these models
+    highs.passModel(lp)
+    highs.run()
+    status = highs.modelStatusToString(highs.getModelStatus())
+    value = float(highs.getInfo().objective_function_value) if status == "Optimal" else np.inf
+    x = np.array(highs.getSolution().col_value, dtype=np.float64)
+    done = np.zeros((n_h, n_periods))
+    if len(used_h) and len(x) == n_cols:
+        done[used_h] = np.clip(x[col_y], 0.0, 1.0)
+    return Bound(
+        value=value,
+        status=status,
+        seconds=time.perf_counter() - t0,
+        rows=n_rows,
+        columns=n_cols,
+        hazards=len(used_h),
+        periods=n_periods,
+        month_periods=sum(1 for a, bb in per if a == bb),
+        hazard_done=done,
+        period_first_month=first,
+    )
+
+
+def _readiness_rows(
+    groups: list[tuple[int, np.ndarray]], size: np.ndarray, *, keep: int | None
+) -> list[tuple[int, np.ndarray, np.ndarray]]:
+    """(settlement, hazards, weights) per readiness row: one per blocking hazard, or the ``keep``
+    biggest one by one and an area-weighted average of the others."""
+    rows: list[tuple[int, np.ndarray, np.ndarray]] = []
+    for s, hs in groups:
+        if len(hs) == 1:
+            continue
+        head = hs if keep is None else hs[:keep]
+        rows += [(s, np.array([h]), np.array([1.0])) for h in head.tolist()]
+        rest = hs[len(head) :]
+        if len(rest):
+            rows.append((s, rest, size[rest] / max(size[rest].sum(), 1e-12)))
+    return rows
+
+
+def lp_orders(problem: PlanProblem, bound: Bound, tie_break: np.ndarray) -> dict[str, np.ndarray]:
+    """Task orders from the LP's α-points; ties (and tasks outside the LP, last) follow ``tie_break``."""
+    rank = np.empty(problem.n_tasks, np.int64)
+    rank[tie_break] = np.arange(problem.n_tasks)
+    out = {}
+    for alpha in ALPHAS:
+        key = bound.alpha_period(alpha)[problem.task_hazard]
+        out[f"lp_alpha_{alpha:g}"] = np.lexsort((rank, key))
+    return out

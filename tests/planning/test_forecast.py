@@ -1,0 +1,161 @@
+"""The Monte Carlo forecast, the scenarios file and the pace so far."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from landrelease.errors import UsageError
+from landrelease.planning.forecast import (
+    Spread,
+    deterministic,
+    load_scenarios,
+    monte_carlo,
+    percentiles,
+)
+from landrelease.planning.model import PlanProblem
+from landrelease.planning.orders import greedy_order
+from landrelease.planning.pace import pace_end_months, pace_so_far
+from landrelease.planning.schedule import evaluate
+from tests.planning.builders import random_problem
+
+SPREAD = Spread(
+    productivity_cv=0.25,
+    funding_cv=0.2,
+    contamination_cv=0.5,
+    team_days_per_device=0.1,
+    ts_confirmed_share=0.3,
+)
+NO_SPREAD = Spread(
+    productivity_cv=0.0,
+    funding_cv=0.0,
+    contamination_cv=0.0,
+    team_days_per_device=0.0,
+    ts_confirmed_share=0.3,
+)
+
+
+def long_problem(seed: int = 4, budget: float = 1.2e6, *, certain: bool = False) -> PlanProblem:
+    return random_problem(
+        seed, hazards=60, settlements=12, months=240, budget=budget, certain=certain
+    )
+
+
+def test_percentiles_are_ordered_and_runs_reproducible() -> None:
+    p = long_problem()
+    det = deterministic(p, greedy_order(p))
+    a = monte_carlo(p, det, spread=SPREAD, runs=300, seed=42)
+    b = monte_carlo(p, det, spread=SPREAD, runs=300, seed=42)
+    c = monte_carlo(p, det, spread=SPREAD, runs=300, seed=43)
+    np.testing.assert_array_equal(a.settlement_month, b.settlement_month)
+    np.testing.assert_array_equal(a.cost_usd, b.cost_usd)
+    assert not np.array_equal(a.cost_usd, c.cost_usd)
+    q = percentiles(a.settlement_month, axis=0)
+    assert np.all(q[0] <= q[1]) and np.all(q[1] <= q[2])
+    cq = percentiles(a.cost_usd)
+    assert cq[0] < cq[1] < cq[2]
+    done = percentiles(a.completion_month)
+    assert done[0] <= done[1] <= done[2]
+    # the programme is done when its last settlement is
+    blocked = p.benefits.blocked
+    assert np.all(a.completion_month >= a.settlement_month[:, blocked].max(axis=1))
+    assert a.settlement_month.shape == (300, len(p.benefits.settlement_ids))
+
+
+def test_without_uncertainty_the_forecast_is_the_plan() -> None:
+    p = long_problem(certain=True)
+    det = deterministic(p, greedy_order(p))
+    draws = monte_carlo(p, det, spread=NO_SPREAD, runs=5, seed=1)
+    plan = evaluate(p, det.schedule.end_month)
+    blocked = p.benefits.blocked & np.isfinite(plan.settlement_month)
+    for run in range(5):
+        np.testing.assert_array_equal(
+            draws.settlement_month[run, blocked], plan.settlement_month[blocked]
+        )
+    assert draws.cost_usd == pytest.approx(det.cost_by_kind.sum())
+
+
+def test_more_money_is_never_later_run_by_run() -> None:
+    tight = long_problem(budget=6e5)
+    rich = tight.with_budget(tight.budget_usd * 2)
+    order = greedy_order(tight)
+    a = monte_carlo(tight, deterministic(tight, order), spread=SPREAD, runs=200, seed=7)
+    b = monte_carlo(rich, deterministic(rich, order), spread=SPREAD, runs=200, seed=7)
+    assert np.median(b.completion_month) < np.median(a.completion_month)
+    assert (b.completion_month <= a.completion_month).mean() > 0.95
+
+
+def test_the_example_scenarios_and_bad_files(tmp_path: Path) -> None:
+    cfg = load_scenarios()
+    names = [s.name for s in cfg.scenarios]
+    assert {"national_pace", "donors", "more_dogs_machines", "no_cancellation"} <= set(names)
+    assert cfg.baseline == "national_pace"
+    assert cfg.official_estimate_usd == 25e9
+    f = tmp_path / "s.toml"
+    f.write_text('[[scenario]]\nname = "a"\nsurvey = "maybe"\n')
+    with pytest.raises(UsageError, match="survey = 'maybe'"):
+        load_scenarios(f)
+    f.write_text('[[scenario]]\nname = "a"\nbudget = 3\n')
+    with pytest.raises(UsageError, match=r"unknown key.*budget"):
+        load_scenarios(f)
+    f.write_text('[[scenario]]\nname = "a"\n[[scenario]]\nname = "a"\n')
+    with pytest.raises(UsageError, match="unique"):
+        load_scenarios(f)
+    f.write_text('[forecast]\nbaseline = "b"\n[[scenario]]\nname = "a"\n')
+    with pytest.raises(UsageError, match="baseline = 'b'"):
+        load_scenarios(f)
+    with pytest.raises(UsageError, match="does not exist"):
+        load_scenarios(tmp_path / "missing.toml")
+
+
+def test_pace_so_far_from_approved_activities() -> None:
+    acts = pd.DataFrame(
+        {
+            "type": ["NTS", "TS", "clearance", "clearance", "clearance", "clearance"],
+            "outcome": ["cancelled", "reduced", "cleared", "cleared", "cleared", "none"],
+            "status": ["approved", "approved", "approved", "submitted", "approved", "approved"],
+            "end": [
+                "2025-12-31",
+                "2025-06-30",
+                "2025-03-15",
+                "2025-12-01",
+                "2023-01-01",
+                "2025-12-01",
+            ],
+            "area_m2": [1_200_000.0, 600_000.0, 2_400_000.0, 9e9, 9e9, 9e9],
+        }
+    )
+    pace = pace_so_far(acts, window_months=12)
+    assert pace.window_end is not None and str(pace.window_end) == "2025-12-31"
+    assert pace.activities == 3
+    months = pace.months
+    assert pace.m2_per_month["clearance"] == pytest.approx(2_400_000 / months)
+    assert pace.total_m2_per_month == pytest.approx(4_200_000 / months)
+    assert pace.months_to_release(8_400_000) == pytest.approx(2 * months)
+    # working through tasks at that pace
+    end = pace_end_months(
+        np.array([1.0, 1.0, 2.0]) * pace.total_m2_per_month, np.array([2, 0, 1]), pace, 3
+    )
+    assert end.tolist() == [2, -1, 1]
+
+
+def test_asset_growth_spends_faster_when_money_allows() -> None:
+    p = long_problem(budget=1e9)
+    order = greedy_order(p)
+    grown = dataclasses.replace(p, pool=p.pool.scaled({"dog": 3.0, "machine": 3.0}, ramp_months=12))
+    base = monte_carlo(p, deterministic(p, order), spread=SPREAD, runs=100, seed=3)
+    more = monte_carlo(
+        grown,
+        deterministic(grown, order),
+        spread=SPREAD,
+        runs=100,
+        seed=3,
+        base_teams=p.pool.teams,
+        asset_growth={"dog": 3.0, "machine": 3.0},
+        ramp_months=12,
+    )
+    assert np.median(more.completion_month) < np.median(base.completion_month)
