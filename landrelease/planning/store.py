@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from landrelease.store import Workspace, default_actor, schema
+from landrelease.store import Workspace, default_actor, migrations, schema
 from landrelease.store.sql import insert_rows, now_iso, placeholder, quote
 
 TABLES = (
@@ -43,16 +43,8 @@ READINESS_COLUMNS = (
 
 
 def ensure_tables(conn: sa.Connection) -> None:
-    """Create the planning tables if this workspace predates them; list them for QGIS."""
-    schema.METADATA.create_all(conn, tables=[schema.table(t) for t in TABLES], checkfirst=True)
-    if conn.dialect.name == "sqlite":
-        now = now_iso()
-        for name in TABLES:
-            conn.exec_driver_sql(
-                "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description, last_change) "
-                "VALUES (?, 'attributes', ?, ?, ?)",
-                (name, name, schema.table(name).comment or "", now),
-            )
+    """Create the planning tables if this workspace predates them (listed for QGIS like every table)."""
+    migrations.add_missing_tables(conn)
 
 
 def new_run(

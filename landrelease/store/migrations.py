@@ -47,13 +47,8 @@ _GPKG_CORE = (
         CONSTRAINT fk_gc_srs FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys (srs_id))""",
 )
 
-ATTRIBUTE_TABLES_IN_GPKG = (
-    "imports",
-    "audit_log",
-    *schema.RECORDS_ATTRIBUTE_TABLES,
-    *schema.RISK_ATTRIBUTE_TABLES,
-)
-"""System tables shown as attribute layers in QGIS (they have an integer primary key)."""
+PRIVATE_TABLES = frozenset({"web_users", "workspace_meta", "schema_migrations"})
+"""Tables not listed as layers in GIS software (credentials, settings, bookkeeping)."""
 
 
 @dataclass(frozen=True)
@@ -120,39 +115,34 @@ def _create_gpkg_core(conn: sa.Connection) -> None:
 
 
 def register_gpkg_tables(conn: sa.Connection) -> None:
-    """List the layer tables in gpkg_contents so that GDAL and QGIS show them as layers."""
+    """List the workspace's tables in gpkg_contents so that GDAL and QGIS show them as layers.
+
+    Derived from the schema: a table with a geometry column is a feature layer,
+    one with an integer ``fid`` key an attribute table; private tables are not listed.
+    """
     now = now_iso()
-    for layer in LAYERS:
-        data_type = "features" if layer.spatial else "attributes"
-        conn.exec_driver_sql(
-            "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description, last_change, srs_id) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (layer.name, data_type, layer.name, layer.help, now, 4326 if layer.spatial else None),
-        )
-        if layer.spatial:
+    helps = {layer.name: layer.help for layer in LAYERS}
+    for name, t in schema.METADATA.tables.items():
+        if name in PRIVATE_TABLES or "fid" not in t.columns:
+            continue
+        geom = t.columns.get(schema.GEOMETRY_COLUMN)
+        description = helps.get(name) or t.comment or ""
+        if geom is not None and isinstance(geom.type, schema.Geometry):
+            conn.exec_driver_sql(
+                "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description, last_change, srs_id) "
+                "VALUES (?, 'features', ?, ?, ?, 4326)",
+                (name, name, description, now),
+            )
             conn.exec_driver_sql(
                 "INSERT OR IGNORE INTO gpkg_geometry_columns VALUES (?, ?, ?, 4326, 0, 0)",
-                (layer.name, schema.GEOMETRY_COLUMN, schema.geometry_type_name(layer)),
+                (name, schema.GEOMETRY_COLUMN, geom.type.geometry_type),
             )
-    for name, geometry_type in {
-        **schema.RECORDS_SPATIAL_TABLES,
-        **schema.RISK_SPATIAL_TABLES,
-    }.items():
-        conn.exec_driver_sql(
-            "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description, last_change, srs_id) "
-            "VALUES (?, 'features', ?, ?, ?, 4326)",
-            (name, name, schema.table(name).comment or "", now),
-        )
-        conn.exec_driver_sql(
-            "INSERT OR IGNORE INTO gpkg_geometry_columns VALUES (?, ?, ?, 4326, 0, 0)",
-            (name, schema.GEOMETRY_COLUMN, geometry_type),
-        )
-    for name in ATTRIBUTE_TABLES_IN_GPKG:
-        conn.exec_driver_sql(
-            "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description, last_change) "
-            "VALUES (?, 'attributes', ?, ?, ?)",
-            (name, name, schema.table(name).comment or "", now),
-        )
+        else:
+            conn.exec_driver_sql(
+                "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description, last_change) "
+                "VALUES (?, 'attributes', ?, ?, ?)",
+                (name, name, description, now),
+            )
 
 
 MIGRATIONS: tuple[Migration, ...] = (Migration(1, "initial schema", create_latest),)

@@ -303,14 +303,6 @@ RECORDS_SPATIAL_TABLES: dict[str, str] = {
     "qa_samples": "MULTIPOLYGON",
 }
 """Tables of the records workflow and quality management with a geometry (shown as map layers)."""
-RECORDS_ATTRIBUTE_TABLES = (
-    "activity_reviews",
-    "hazard_completions",
-    "victim_assistance",
-    "expenditures",
-    "non_conformities",
-)
-"""Attribute tables of the records workflow and quality management."""
 
 
 def _retired() -> list[sa.Column[Any]]:
@@ -489,8 +481,6 @@ def _records_tables(md: sa.MetaData) -> None:
 
 
 # --- risk map and survey decisions (issue 4) ---
-RISK_SPATIAL_TABLES = {"survey_parts": "MULTIPOLYGON"}
-RISK_ATTRIBUTE_TABLES = ("risk_runs", "hazard_risk", "survey_runs")
 
 
 def _risk_tables(md: sa.MetaData) -> None:

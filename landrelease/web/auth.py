@@ -33,7 +33,7 @@ import argon2
 
 from landrelease import settings
 from landrelease.errors import UsageError
-from landrelease.store import Workspace, schema
+from landrelease.store import Workspace, migrations
 from landrelease.store.sql import insert_rows, now_iso, placeholder
 from landrelease.web.errors import TooManyRequests
 
@@ -95,7 +95,7 @@ ANONYMOUS = User("anonymous", None)
 def ensure_users_table(ws: Workspace) -> None:
     """Create ``web_users`` in a workspace made before the web application existed."""
     with ws.begin() as conn:
-        schema.table("web_users").create(conn, checkfirst=True)
+        migrations.add_missing_tables(conn)
 
 
 def check_password(password: str) -> None:

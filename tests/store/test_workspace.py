@@ -309,3 +309,23 @@ def test_tables_added_to_the_schema_appear_in_older_workspaces(ws_target: str) -
     ws = Workspace.open(ws_target)
     assert ws.query("SELECT count(*) FROM audit_log")[0][0] == 0
     ws.close()
+
+
+@pytest.mark.gdal
+def test_every_table_but_the_private_ones_is_a_layer_in_gdal(tmp_path: Path) -> None:
+    from landrelease.store.schema import METADATA
+
+    Workspace.create(str(tmp_path / "w.gpkg")).close()
+    out = subprocess.run(
+        [_ogrinfo(), "-ro", "-so", str(tmp_path / "w.gpkg")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    listed = {
+        line.split(": ", 1)[1].split(" (")[0]
+        for line in out.splitlines()
+        if ": " in line and line.split(":")[0].strip().isdigit()
+    }
+    assert listed == set(METADATA.tables) - migrations.PRIVATE_TABLES
+    assert "web_users" not in listed
