@@ -80,6 +80,13 @@ def _target(workspace: str | None, db: str | None) -> str:
     return db or workspace or str(settings.get("workspace"))
 
 
+def _open(workspace: str | None, db: str | None) -> Any:
+    """The workspace named by --workspace or --db (a context manager that closes it)."""
+    from landrelease.store import Workspace
+
+    return Workspace.open(_target(workspace, db))
+
+
 def handles_errors(fn: F) -> F:
     """Turn a user's mistake into a one-line message and an exit code, never a traceback."""
 
@@ -319,9 +326,8 @@ def export(
     """Write the workspace as an evidence package that import reads back unchanged."""
     from landrelease.console import show_export
     from landrelease.io import export_package
-    from landrelease.store import Workspace
 
-    with Workspace.open(_target(workspace, db)) as ws:
+    with _open(workspace, db) as ws:
         report = export_package(
             ws, out, fmt=fmt, include_personal=not no_personal_data, overwrite=overwrite
         )
@@ -337,10 +343,9 @@ def status(
 ) -> None:
     """Records per layer, hazard area by status and classification (ha), latest dates."""
     from landrelease.console import show_status
-    from landrelease.store import Workspace
     from landrelease.store.summary import workspace_status
 
-    with Workspace.open(_target(workspace, db)) as ws:
+    with _open(workspace, db) as ws:
         st = workspace_status(ws)
     if as_json:
         console.print_json(json.dumps(asdict(st)))
@@ -465,9 +470,9 @@ def risk(
     """
     from landrelease.console import show_risk, step_progress
     from landrelease.risk.pipeline import compute_risk, store_risk, write_geotiff
-    from landrelease.store import Workspace, default_actor
+    from landrelease.store import default_actor
 
-    with Workspace.open(_target(workspace, db)) as ws:
+    with _open(workspace, db) as ws:
         with step_progress("risk map") as progress:
             run = compute_risk(ws, cell_m=cell, model=model, scheduler=scheduler, progress=progress)
             write_geotiff(run, out)
@@ -522,7 +527,7 @@ def survey(
     """
     from landrelease.console import show_risk, show_survey, step_progress
     from landrelease.risk.pipeline import compute_risk, store_risk, write_geotiff
-    from landrelease.store import Workspace, default_actor
+    from landrelease.store import default_actor
     from landrelease.survey import SurveyRule, decide, store_survey, write_decisions
 
     rule = SurveyRule(
@@ -541,7 +546,7 @@ def survey(
     _check_rule(rule)
     raster = risk_out or out.with_suffix(".tif")
     actor = user or default_actor()
-    with Workspace.open(_target(workspace, db)) as ws:
+    with _open(workspace, db) as ws:
         with step_progress("survey") as progress:
             run = compute_risk(ws, cell_m=cell, model=model, progress=progress)
             write_geotiff(run, raster)
@@ -584,10 +589,9 @@ def evaluate(
 ) -> None:
     """Score the latest risk map and survey decisions against a scenario's ground truth."""
     from landrelease.console import show_evaluation
-    from landrelease.store import Workspace
     from landrelease.survey.evaluate import evaluate_latest
 
-    with Workspace.open(_target(workspace, db)) as ws:
+    with _open(workspace, db) as ws:
         result = evaluate_latest(ws, truth, out)
     show_evaluation(result)
 
@@ -653,14 +657,13 @@ def activity_submit(
     """
     from landrelease.records import submit_activity
     from landrelease.records.console import show_review
-    from landrelease.store import Workspace
 
     claims = {
         k: v
         for k, v in (("cancelled", cancelled), ("reduced", reduced), ("cleared", cleared))
         if v is not None
     }
-    with Workspace.open(_target(workspace, db)) as ws:
+    with _open(workspace, db) as ws:
         show_review(submit_activity(ws, activity_id, actor=_actor(user), claims=claims or None))
 
 
@@ -683,9 +686,8 @@ def activity_approve(
     """Approve an activity: book its release in the ledger and move its hazard on (refused, with the numbers, if its area breaks a rule)."""
     from landrelease.records import approve_activity
     from landrelease.records.console import show_approval
-    from landrelease.store import Workspace
 
-    with Workspace.open(_target(workspace, db)) as ws:
+    with _open(workspace, db) as ws:
         show_approval(
             approve_activity(ws, activity_id, actor=_actor(user), accept_flags=accept_flags)
         )
@@ -707,9 +709,8 @@ def activity_reject(
     """Send a submitted activity back to its operator, with the reason."""
     from landrelease.records import reject_activity
     from landrelease.records.console import show_review
-    from landrelease.store import Workspace
 
-    with Workspace.open(_target(workspace, db)) as ws:
+    with _open(workspace, db) as ws:
         show_review(reject_activity(ws, activity_id, actor=_actor(user), reason=reason))
 
 
@@ -719,9 +720,8 @@ def activity_queue(workspace: WorkspaceOpt = None, db: DbOpt = None) -> None:
     """Submitted activities awaiting a decision, with the flags raised at submission."""
     from landrelease.records import review_queue
     from landrelease.records.console import show_frame
-    from landrelease.store import Workspace
 
-    with Workspace.open(_target(workspace, db)) as ws:
+    with _open(workspace, db) as ws:
         show_frame(review_queue(ws), "Awaiting approval")
 
 
@@ -735,9 +735,8 @@ def activity_history_cmd(
     """Every workflow step of an activity: who, when, why."""
     from landrelease.records import activity_history
     from landrelease.records.console import show_frame
-    from landrelease.store import Workspace
 
-    with Workspace.open(_target(workspace, db)) as ws:
+    with _open(workspace, db) as ws:
         h = activity_history(ws, activity_id)
     show_frame(
         h[["step", "status_before", "at", "actor", "reason", "flags"]], f"Workflow of {activity_id}"
@@ -752,9 +751,8 @@ def activity_book_imported(
     """Book in the land-release ledger the activities imported as approved (trimmed where they break a rule; each trim listed)."""
     from landrelease.records import book_approved_activities
     from landrelease.records.console import show_backfill
-    from landrelease.store import Workspace
 
-    with Workspace.open(_target(workspace, db)) as ws:
+    with _open(workspace, db) as ws:
         show_backfill(book_approved_activities(ws, actor=_actor(user)))
 
 
@@ -772,9 +770,8 @@ def record_retire(
 ) -> None:
     """Retire a record with a reason: it is kept, out of view, and the audit trail says who and why."""
     from landrelease.records import retire_record
-    from landrelease.store import Workspace
 
-    with Workspace.open(_target(workspace, db)) as ws:
+    with _open(workspace, db) as ws:
         retire_record(ws, table, record_id, actor=_actor(user), reason=reason)
     console.print(f"Retired {table} {record_id}: {reason}")
 
@@ -793,9 +790,8 @@ def record_handover(
 ) -> None:
     """Record the handover of a fully released hazard's land."""
     from landrelease.records import hand_over
-    from landrelease.store import Workspace
 
-    with Workspace.open(_target(workspace, db)) as ws:
+    with _open(workspace, db) as ws:
         hand_over(ws, hazard_id, to=to, on=on, actor=_actor(user))
     console.print(f"Hazard {hazard_id} handed over to {to} on {on}.")
 
@@ -819,9 +815,8 @@ def record_spend(
 ) -> None:
     """Record money spent, by source of funds."""
     from landrelease.records.money import record_spending
-    from landrelease.store import Workspace
 
-    with Workspace.open(_target(workspace, db)) as ws:
+    with _open(workspace, db) as ws:
         record_spending(
             ws,
             expenditure_id=expenditure_id,
@@ -848,9 +843,8 @@ def record_grant(
 ) -> None:
     """Entitle a user to victims' personal data in reports (only an entitled user may)."""
     from landrelease.records.victims import grant_personal_data
-    from landrelease.store import Workspace
 
-    with Workspace.open(_target(workspace, db)) as ws:
+    with _open(workspace, db) as ws:
         users = grant_personal_data(ws, grantee, actor=_actor(user), revoke=revoke)
     console.print("Entitled to victims' personal data: " + (", ".join(users) or "nobody"))
 
@@ -906,9 +900,8 @@ def qa_plan(
     """Plan the post-clearance inspection of released land: sample size from the lot, the limiting quality and the confidence; random cells as a map layer."""
     from landrelease.quality import plan_inspection
     from landrelease.quality.console import show_plan
-    from landrelease.store import Workspace
 
-    with Workspace.open(_target(workspace, db)) as ws:
+    with _open(workspace, db) as ws:
         plan = plan_inspection(
             ws,
             activity_id=activity,
@@ -954,7 +947,6 @@ def qa_record(
     from landrelease.errors import UsageError
     from landrelease.quality import record_inspection
     from landrelease.quality.console import show_result
-    from landrelease.store import Workspace
 
     by_sample: dict[int, int] = {}
     for item in sample or []:
@@ -962,7 +954,7 @@ def qa_record(
         if not (no.strip().isdigit() and n.strip().lstrip("-").isdigit()):
             raise UsageError(f"--sample {item!r}: give it as NO=N, e.g. --sample 12=1")
         by_sample[int(no)] = int(n)
-    with Workspace.open(_target(workspace, db)) as ws:
+    with _open(workspace, db) as ws:
         result = record_inspection(
             ws,
             plan_id=plan_id,
@@ -982,9 +974,8 @@ def qa_list(workspace: WorkspaceOpt = None, db: DbOpt = None) -> None:
     """Inspection plans and their decisions."""
     from landrelease.quality import read_plans
     from landrelease.records.console import show_frame
-    from landrelease.store import Workspace
 
-    with Workspace.open(_target(workspace, db)) as ws:
+    with _open(workspace, db) as ws:
         plans = read_plans(ws)
     cols = [
         "plan_id",
@@ -1152,9 +1143,8 @@ def prioritise(
     """
     from landrelease.planning import prioritise as run
     from landrelease.planning.console import show_priorities
-    from landrelease.store import Workspace
 
-    with Workspace.open(_target(workspace, db)) as ws:
+    with _open(workspace, db) as ws:
         result = run(ws, weights_file=weights, top_n=top, assets_file=assets)
     show_priorities(result)
 
@@ -1202,9 +1192,8 @@ def plan(
     """
     from landrelease.planning import plan as run
     from landrelease.planning.console import show_plan
-    from landrelease.store import Workspace
 
-    with Workspace.open(_target(workspace, db)) as ws:
+    with _open(workspace, db) as ws:
         result = run(
             ws,
             horizon=horizon,
@@ -1249,9 +1238,8 @@ def forecast(
     """
     from landrelease.planning import forecast as run
     from landrelease.planning.console import show_forecast
-    from landrelease.store import Workspace
 
-    with Workspace.open(_target(workspace, db)) as ws:
+    with _open(workspace, db) as ws:
         result = run(
             ws, scenarios_file=scenarios, runs=runs, seed=seed, assets_file=assets, out=out
         )
@@ -1287,14 +1275,13 @@ def user_add(
     """Add a web user; the password is asked for (never a default) and stored as an argon2 hash."""
     import sys
 
-    from landrelease.store import Workspace
     from landrelease.web.auth import add_user
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    with Workspace.open(_target(workspace, db)) as ws:
+    with _open(workspace, db) as ws:
         added = add_user(
             ws, name, password=password, role=role, organisation=organisation, actor=_actor(user)
         )
@@ -1305,10 +1292,9 @@ def user_add(
 @handles_errors
 def user_list(workspace: WorkspaceOpt = None, db: DbOpt = None) -> None:
     """List the web users and their roles (never their passwords)."""
-    from landrelease.store import Workspace
     from landrelease.web.auth import list_users
 
-    with Workspace.open(_target(workspace, db)) as ws:
+    with _open(workspace, db) as ws:
         for u in list_users(ws):
             console.print(f"{u.username}\t{u.role}\t{u.organisation or ''}", highlight=False)
 
