@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 help:
 	@echo "make demo   set up everything and run the main job on the built-in scenario"
 	@echo "make test   run the whole test suite (lint, types, tests; starts a throwaway PostGIS)"
-	@echo "make bench  print the benchmarks"
+	@echo "make bench  print the benchmarks (import, scenario, risk, plan, API; tens of minutes)"
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ test: $(STAMP) sysdeps lint typecheck
 
 bench: $(STAMP) sysdeps
 	$(BIN)/python benchmarks/import_bench.py
+	$(BIN)/python benchmarks/scenario_bench.py
+	$(BIN)/python benchmarks/risk_bench.py --scale district --seeds 101
+	$(BIN)/python benchmarks/plan_bench.py
+	$(BIN)/python benchmarks/api_bench.py --seconds 20
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache demo-output
