@@ -255,9 +255,12 @@ def returns_enabled(rec: Records, period: Period, radius_m: float) -> pd.DataFra
     g = pairs.groupby("settlement_id").agg(
         hazards=("hazard_id", "count"),
         open=("closed_on", lambda v: int(v.isna().sum())),
-        last_closed_on=("closed_on", "max"),
+        last_closed_on=("closed_on", lambda v: v.dropna().max() if v.notna().any() else None),
     )
-    g = g[(g["open"] == 0) & g["last_closed_on"].between(period.start, period.end)]
+    g = g[
+        g["open"] == 0
+    ]  # only settlements whose every hazard closed; then by when the last one did
+    g = g[g["last_closed_on"].between(period.start, period.end)]
     s = rec.settlements.set_index("settlement_id")
     out = pd.DataFrame(
         {

@@ -11,17 +11,22 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode, urlsplit
 
-from fastapi import Body, Depends, FastAPI, Form, Query, Request
+from fastapi import Body, Depends, FastAPI, File, Form, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from landrelease import settings
 from landrelease.store import Workspace
+from landrelease.web import downloads as dl
 from landrelease.web import features as ft
+from landrelease.web import records_form as rf
+from landrelease.web import risk
 from landrelease.web.auth import (
     ANONYMOUS,
     LoginLimiter,
@@ -32,6 +37,7 @@ from landrelease.web.auth import (
     find_user,
     secret_key,
 )
+from landrelease.web.cache import LayerCache
 from landrelease.web.dashboard import CHARTS, chart_png
 from landrelease.web.errors import (
     ApiError,
@@ -42,6 +48,7 @@ from landrelease.web.errors import (
 )
 from landrelease.web.settlement import settlement_view
 from landrelease.web.summary import public_summary
+from landrelease.web.upload import import_upload, may_import
 from landrelease.web.workflow import run_step
 
 HERE = Path(__file__).parent
@@ -123,7 +130,9 @@ def create_app(target: str) -> FastAPI:
         docs_url=None,  # Swagger UI comes from a CDN; the spec is at /openapi.json
         redoc_url=None,
     )
+    cache = LayerCache(ws)
     app.state.workspace = ws
+    app.state.cache = cache
     app.state.limiter = limiter
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
@@ -150,15 +159,13 @@ def create_app(target: str) -> FastAPI:
             err.status = exc.status_code
         return render_error(err)
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next: Any) -> Response:
-        response: Response = await call_next(request)
-        response.headers["Content-Security-Policy"] = csp
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["X-Frame-Options"] = "DENY"
-        response.headers["Referrer-Policy"] = "same-origin"
-        response.headers.setdefault("Cache-Control", "no-store")
-        return response
+    security = [
+        (b"content-security-policy", csp.encode()),
+        (b"x-content-type-options", b"nosniff"),
+        (b"x-frame-options", b"DENY"),
+        (b"referrer-policy", b"same-origin"),
+    ]
+    app.add_middleware(SecurityHeaders, headers=security)
 
     # -- who is asking -----------------------------------------------------------------------
     def current_user(request: Request) -> User:
@@ -257,7 +264,7 @@ def create_app(target: str) -> FastAPI:
                 request,
                 "landing.html",
                 user,
-                summary=public_summary(ws),
+                summary=cache.get(None, "summary", lambda: public_summary(ws)),
                 collections=ft.readable_collections(user),
             )
         return JSONResponse(doc)
@@ -306,7 +313,7 @@ def create_app(target: str) -> FastAPI:
     )
     def one_collection(request: Request, collection_id: str, user: UserDep) -> dict[str, Any]:
         c = ft.collection(collection_id, user)
-        return collection_doc(base_url(request), c, ft.visible_frame(ws, c.id, user))
+        return collection_doc(base_url(request), c, ft.visible_frame(ws, c.id, user, cache))
 
     @app.get(
         "/collections/{collection_id}/items",
@@ -329,48 +336,58 @@ def create_app(target: str) -> FastAPI:
             str | None,
             Query(description="instant or interval start/end (`..` open) on the layer's main date"),
         ] = None,
-    ) -> JSONResponse:
+    ) -> Response:
         c = ft.collection(collection_id, user)
         box, interval = ft.parse_bbox(bbox), ft.parse_datetime(datetime)
-        frame = ft.select(ft.visible_frame(ws, c.id, user), c, bbox=box, interval=interval)
-        chunk = frame.iloc[offset : offset + limit]
         b = base_url(request)
-        params = {k: v for k, v in request.query_params.items() if k not in ("offset",)}
-        links = [
-            {
-                "href": f"{b}/collections/{c.id}/items?{urlencode({**params, 'offset': offset})}",
-                "rel": "self",
-                "type": GEOJSON,
-            }
-        ]
-        if offset + limit < len(frame):
-            links.append(
-                {
-                    "href": f"{b}/collections/{c.id}/items?{urlencode({**params, 'limit': limit, 'offset': offset + limit})}",
-                    "rel": "next",
-                    "type": GEOJSON,
-                }
-            )
-        if offset > 0:
-            links.append(
-                {
-                    "href": f"{b}/collections/{c.id}/items?{urlencode({**params, 'limit': limit, 'offset': max(0, offset - limit)})}",
-                    "rel": "prev",
-                    "type": GEOJSON,
-                }
-            )
-        from datetime import UTC
-        from datetime import datetime as _dt
+        query = tuple(sorted(request.query_params.multi_items()))
+        seen = (user.sees_personal_data, user.sees_all_drafts, user.organisation)
+        key = ("items", c.id, seen, b, query, limit, offset)
 
-        body = {
-            "type": "FeatureCollection",
-            "features": ft.features(chunk, c),
-            "numberMatched": len(frame),
-            "numberReturned": len(chunk),
-            "timeStamp": _dt.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
-            "links": links,
-        }
-        return JSONResponse(body, media_type=GEOJSON)
+        def build() -> bytes:
+            frame = ft.select(
+                ft.visible_frame(ws, c.id, user, cache), c, bbox=box, interval=interval
+            )
+            chunk = frame.iloc[offset : offset + limit]
+            params = {k: v for k, v in request.query_params.items() if k not in ("offset",)}
+            links = [
+                {
+                    "href": f"{b}/collections/{c.id}/items?{urlencode({**params, 'offset': offset})}",
+                    "rel": "self",
+                    "type": GEOJSON,
+                }
+            ]
+            if offset + limit < len(frame):
+                links.append(
+                    {
+                        "href": f"{b}/collections/{c.id}/items?{urlencode({**params, 'limit': limit, 'offset': offset + limit})}",
+                        "rel": "next",
+                        "type": GEOJSON,
+                    }
+                )
+            if offset > 0:
+                links.append(
+                    {
+                        "href": f"{b}/collections/{c.id}/items?{urlencode({**params, 'limit': limit, 'offset': max(0, offset - limit)})}",
+                        "rel": "prev",
+                        "type": GEOJSON,
+                    }
+                )
+            from datetime import UTC
+            from datetime import datetime as _dt
+
+            body = {
+                "type": "FeatureCollection",
+                "features": ft.features(chunk, c),
+                "numberMatched": len(frame),
+                "numberReturned": len(chunk),
+                "timeStamp": _dt.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+                "links": links,
+            }
+            return bytes(JSONResponse(body, media_type=GEOJSON).body)
+
+        table = None if c.id == ft.SURVEY_PARTS else c.id
+        return Response(cache.response(table, key, build), media_type=GEOJSON)
 
     @app.get(
         "/collections/{collection_id}/items/{feature_id}",
@@ -379,7 +396,7 @@ def create_app(target: str) -> FastAPI:
     )
     def item(request: Request, collection_id: str, feature_id: str, user: UserDep) -> JSONResponse:
         c = ft.collection(collection_id, user)
-        frame = ft.visible_frame(ws, c.id, user)
+        frame = ft.visible_frame(ws, c.id, user, cache)
         hit = frame[frame[c.id_field].astype(object) == feature_id]
         if not len(hit):
             raise NotFound(f"no {c.id} feature {feature_id!r}")
@@ -398,7 +415,7 @@ def create_app(target: str) -> FastAPI:
         tags=["figures"],
     )
     def summary() -> dict[str, Any]:
-        return public_summary(ws)
+        return cache.get(None, "summary", lambda: public_summary(ws))
 
     # -- login -------------------------------------------------------------------------------
     def login_checked(request: Request, username: str, password: str) -> User:
@@ -506,6 +523,13 @@ def create_app(target: str) -> FastAPI:
     # -- the activity workflow (writes through landrelease.records, audited) ----------------
     Writer = Annotated[User, Depends(api_writer)]  # noqa: N806 (a type alias)
 
+    def take_step(user: User, name: str, activity_id: str, **kw: Any) -> dict[str, Any]:
+        """One workflow step; the layer cache is cleared after it, whatever the outcome."""
+        try:
+            return run_step(ws, user, name, activity_id, **kw)
+        finally:
+            cache.clear()
+
     @app.post(
         "/api/activities/{activity_id}/submit",
         summary="Submit an activity for approval (operators: their organisation's only)",
@@ -515,7 +539,7 @@ def create_app(target: str) -> FastAPI:
         activity_id: str, user: Writer, body: Annotated[SubmitRequest | None, Body()] = None
     ) -> dict[str, Any]:
         claims = body.claims if body else None
-        return run_step(ws, user, "submit", activity_id, claims=claims)
+        return take_step(user, "submit", activity_id, claims=claims)
 
     @app.post(
         "/api/activities/{activity_id}/approve",
@@ -526,7 +550,7 @@ def create_app(target: str) -> FastAPI:
         activity_id: str, user: Writer, body: Annotated[ApproveRequest | None, Body()] = None
     ) -> dict[str, Any]:
         flags = bool(body and body.accept_flags)
-        return run_step(ws, user, "approve", activity_id, accept_flags=flags)
+        return take_step(user, "approve", activity_id, accept_flags=flags)
 
     @app.post(
         "/api/activities/{activity_id}/reject",
@@ -536,13 +560,13 @@ def create_app(target: str) -> FastAPI:
     def reject(
         activity_id: str, user: Writer, body: Annotated[RejectRequest, Body()]
     ) -> dict[str, Any]:
-        return run_step(ws, user, "reject", activity_id, reason=body.reason)
+        return take_step(user, "reject", activity_id, reason=body.reason)
 
     @app.get("/activities", response_class=HTMLResponse, include_in_schema=False)
     def activities_page(request: Request, user: UserDep, done: str | None = None) -> HTMLResponse:
         if not user.authenticated:
             raise Unauthorized("log in to see activities")
-        frame = ft.visible_frame(ws, "activities", user)
+        frame = ft.visible_frame(ws, "activities", user, cache)
         rows = [
             {k: ft.plain(v) for k, v in r.items() if k != "geometry"}
             for r in frame.drop(columns="geometry").to_dict("records")
@@ -562,11 +586,216 @@ def create_app(target: str) -> FastAPI:
             raise Forbidden("missing or wrong CSRF token: reload the page")
         if not user.authenticated:
             raise Unauthorized("log in first")
-        result = run_step(ws, user, step, activity_id, reason=reason or None)
+        result = take_step(user, step, activity_id, reason=reason or None)
         done = f"{result['activity_id']} {result['status']}"
         return RedirectResponse(f"/activities?{urlencode({'done': done})}", status_code=303)
 
+    # -- map overlays: the risk surface, settlements' readiness -----------------------------
+    def risk_image() -> risk.RiskImage | None:
+        found = risk.latest_raster(ws)
+        if found is None:
+            return None
+        run_id, path = found
+        key = f"risk:{run_id}:{path.stat().st_mtime_ns}"
+        return cache.get(None, key, lambda: risk.render(ws))
+
+    @app.get(
+        "/api/risk.json",
+        summary="Bounds of the latest risk surface image (all null without a risk run)",
+        tags=["figures"],
+    )
+    def risk_json() -> dict[str, Any]:
+        img = risk_image()
+        if img is None:  # no risk run yet: the map leaves the overlay out
+            return {"run_id": None, "bounds": None, "image": None}
+        (s, w), (n, e) = img.bounds
+        return {"run_id": img.run_id, "bounds": [[s, w], [n, e]], "image": "/api/risk.png"}
+
+    @app.get(
+        "/api/risk.png",
+        summary="The latest risk surface (probability of a device), EPSG:4326, as a PNG",
+        tags=["figures"],
+        response_class=Response,
+        responses={200: {"content": {"image/png": {}}}},
+    )
+    def risk_png() -> Response:
+        img = risk_image()
+        if img is None:
+            raise NotFound("no risk run with a GeoTIFF yet")
+        return Response(img.png, media_type="image/png")
+
+    @app.get(
+        "/api/readiness",
+        summary="Settlement id → plan date and P10/P50/P90 of when it can be ready",
+        tags=["figures"],
+    )
+    def readiness() -> dict[str, dict[str, str | None]]:
+        key = f"readiness:{risk.planning_stamp(ws)}"
+        return cache.get(None, key, lambda: risk.readiness(ws))
+
+    # -- downloads ---------------------------------------------------------------------------
+    def attachment(data: bytes, media: str, name: str) -> Response:
+        return Response(
+            data,
+            media_type=media,
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+
+    @app.get("/downloads", response_class=HTMLResponse, include_in_schema=False)
+    def downloads_page(request: Request, user: UserDep) -> HTMLResponse:
+        month = (
+            cache.get(None, "latest_month", lambda: dl.latest_month(ws))
+            if user.authenticated
+            else None
+        )
+        return page(
+            request,
+            "downloads.html",
+            user,
+            collections=ft.readable_collections(user),
+            whole=dl.may_export_all(user),
+            month=month,
+        )
+
+    @app.get(
+        "/downloads/layers/{collection_id}.{fmt}",
+        summary="A collection as this user sees it, as a GeoJSON or GeoPackage file",
+        tags=["downloads"],
+        response_class=Response,
+    )
+    def download_layer(collection_id: str, fmt: str, user: UserDep) -> Response:
+        data = dl.layer_file(ws, cache, user, collection_id, fmt)
+        return attachment(data, dl.FORMATS[fmt], f"{collection_id}.{fmt}")
+
+    @app.get(
+        "/downloads/package.{ext}",
+        summary="The whole workspace as a package (.gpkg, or .zip of GeoJSON and CSV)",
+        tags=["downloads"],
+        response_class=Response,
+    )
+    def download_package(ext: str, user: UserDep) -> Response:
+        fmt = {"gpkg": "gpkg", "zip": "geojson"}.get(ext)
+        if fmt is None:
+            raise NotFound(f"no package .{ext}: choose .gpkg or .zip")
+        data = dl.package_file(ws, cache, user, fmt)
+        media = dl.FORMATS["gpkg"] if fmt == "gpkg" else "application/zip"
+        return attachment(data, media, f"landrelease.{ext}")
+
+    @app.get(
+        "/downloads/reports/monthly-{month}.{fmt}",
+        summary="The monthly report (aggregates) as HTML or a workbook",
+        tags=["downloads"],
+        response_class=Response,
+    )
+    def download_report(month: str, fmt: str, user: UserDep) -> Response:
+        data = dl.report_file(ws, cache, user, month, fmt)
+        if fmt == "html":
+            return Response(data, media_type=dl.REPORT_FORMATS[fmt])
+        return attachment(data, dl.REPORT_FORMATS[fmt], f"monthly-{month}.{fmt}")
+
+    # -- evidence packages uploaded (information managers, administrators) -------------------
+    def upload_user(user: User) -> User:
+        if not user.authenticated:
+            raise Unauthorized("log in to import a package")
+        if not may_import(user):
+            raise Forbidden("only information managers and administrators import packages")
+        return user
+
+    def run_upload(user: User, package: UploadFile) -> dict[str, Any]:
+        try:
+            return import_upload(ws, user, package.filename, package.file)
+        finally:
+            cache.clear()
+
+    @app.get("/upload", response_class=HTMLResponse, include_in_schema=False)
+    def upload_page(request: Request, user: UserDep) -> HTMLResponse:
+        return page(request, "upload.html", upload_user(user), result=None)
+
+    @app.post(FORMS + "upload", include_in_schema=False)
+    def upload_form(
+        request: Request,
+        user: UserDep,
+        package: Annotated[UploadFile, File()],
+        csrf_token: Annotated[str, Form()] = "",
+    ) -> HTMLResponse:
+        if not signer.check_csrf(request.cookies.get(CSRF_COOKIE), csrf_token):
+            raise Forbidden("missing or wrong CSRF token: reload the page")
+        result = run_upload(upload_user(user), package)
+        status = 200 if result["committed"] else 422
+        return page(request, "upload.html", user, status=status, result=result)
+
+    @app.post(
+        "/api/packages",
+        summary="Import an evidence package (.zip or .gpkg); refused whole when it has errors",
+        tags=["workflow"],
+    )
+    def upload_api(user: Writer, package: Annotated[UploadFile, File()]) -> JSONResponse:
+        result = run_upload(upload_user(user), package)
+        return JSONResponse(result, status_code=200 if result["committed"] else 422)
+
+    # -- single records entered in forms (findings, incidents) -------------------------------
+    @app.get("/records/new/{layer}", response_class=HTMLResponse, include_in_schema=False)
+    def record_page(request: Request, layer: str, user: UserDep) -> HTMLResponse:
+        lyr = rf.form_layer(layer)
+        upload_user(user)
+        return page(
+            request,
+            "record_form.html",
+            user,
+            layer=lyr,
+            fields=rf.form_fields(lyr),
+            values={},
+            result=None,
+        )
+
+    @app.post(FORMS + "records/{layer}", include_in_schema=False)
+    async def record_form(request: Request, layer: str, user: UserDep) -> HTMLResponse:
+        form = await request.form()
+        values = {k: str(v) for k, v in form.items() if isinstance(v, str)}
+        if not signer.check_csrf(request.cookies.get(CSRF_COOKIE), values.get("csrf_token", "")):
+            raise Forbidden("missing or wrong CSRF token: reload the page")
+        lyr = rf.form_layer(layer)
+        upload_user(user)
+        try:
+            result = await run_in_threadpool(rf.enter_record, ws, user, layer, values)
+        finally:
+            cache.clear()
+        return page(
+            request,
+            "record_form.html",
+            user,
+            status=200 if result["committed"] else 422,
+            layer=lyr,
+            fields=rf.form_fields(lyr),
+            values={} if result["committed"] else values,
+            result=result,
+        )
+
     return app
+
+
+class SecurityHeaders:
+    """The security headers on every response (a plain ASGI middleware: cheaper per request)."""
+
+    def __init__(self, app: ASGIApp, headers: list[tuple[bytes, bytes]]) -> None:
+        self.app = app
+        self.headers = headers
+        self.names = {k for k, _ in headers}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                raw = [(k, v) for k, v in message.get("headers", []) if k.lower() not in self.names]
+                if not any(k.lower() == b"cache-control" for k, _ in raw):
+                    raw.append((b"cache-control", b"no-store"))
+                message = {**message, "headers": raw + self.headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 def _local(path: str) -> str:

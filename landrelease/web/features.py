@@ -21,6 +21,7 @@ from landrelease.domain import LAYERS, FieldKind, Layer, layer_by_name
 from landrelease.store import Workspace
 from landrelease.survey.store import read_parts
 from landrelease.web.auth import User
+from landrelease.web.cache import LayerCache
 from landrelease.web.errors import BadRequest, NotFound, Unauthorized
 
 SURVEY_PARTS = "survey_parts"
@@ -87,12 +88,24 @@ def readable_collections(user: User) -> list[Collection]:
     return [c for c in COLLECTIONS.values() if user.sees_details or c.id in PUBLIC_COLLECTIONS]
 
 
-def visible_frame(ws: Workspace, cid: str, user: User) -> gpd.GeoDataFrame:
-    """The collection's records this user may see, EPSG:4326."""
+def visible_frame(
+    ws: Workspace, cid: str, user: User, cache: LayerCache | None = None
+) -> gpd.GeoDataFrame:
+    """The collection's records this user may see, EPSG:4326 (read through ``cache`` if given)."""
     if cid == SURVEY_PARTS:
-        return read_parts(ws)
+        if cache is None:
+            return read_parts(ws)
+        return cache.get(None, SURVEY_PARTS, lambda: read_parts(ws))
     layer = layer_by_name(cid)
-    frame = ws.read_layer(cid, include_personal=user.sees_personal_data)
+    personal = user.sees_personal_data
+    if cache is None:
+        frame = ws.read_layer(cid, include_personal=personal)
+    else:
+        frame = cache.get(
+            cid,
+            "personal" if personal else "public",
+            lambda: ws.read_layer(cid, include_personal=personal),
+        )
     if layer.personal_fields and not user.sees_personal_data:
         # unknown properties of a layer holding personal data may hold more of it
         frame = frame.drop(columns=["extra"])
@@ -239,11 +252,16 @@ def to_feature(row: dict[str, Any], c: Collection) -> dict[str, Any]:
 
 
 def features(frame: gpd.GeoDataFrame, c: Collection) -> list[dict[str, Any]]:
-    cols = [*(x for x in frame.columns if x != frame.geometry.name), "geometry"]
-    records = pd.DataFrame(
-        {**{x: frame[x] for x in cols[:-1]}, "geometry": frame.geometry.values}, dtype=object
-    ).to_dict("records")
-    return [to_feature({str(k): v for k, v in r.items()}, c) for r in records]
+    gname = frame.geometry.name
+    cols = [str(x) for x in frame.columns if x != gname]
+    values = [frame[x].to_numpy(dtype=object) for x in cols]
+    geoms = np.asarray(frame.geometry.values, dtype=object)
+    out = []
+    for i in range(len(frame)):
+        row = {x: v[i] for x, v in zip(cols, values, strict=True)}
+        row["geometry"] = geoms[i]
+        out.append(to_feature(row, c))
+    return out
 
 
 def extent(frame: gpd.GeoDataFrame) -> list[float] | None:

@@ -30,10 +30,22 @@
 
   function fc(features) { return { type: "FeatureCollection", features: features }; }
 
+  async function fetchJson(url) {
+    try {
+      const r = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
+      return r.ok ? await r.json() : null;
+    } catch (e) { return null; }
+  }
+
   async function load() {
     const [hazards, parts, incidents, findings, settlements] = await Promise.all(
       ["hazards", "survey_parts", "incidents", "findings", "settlements"].map(fetchAll));
+    const [readiness, risk] = await Promise.all([fetchJson("/api/readiness"), fetchJson("/api/risk.json")]);
     const overlays = {};
+    if (risk && risk.bounds) {
+      overlays["Risk surface (P of a device)"] = L.imageOverlay(risk.image + "?run=" + risk.run_id, risk.bounds,
+        { opacity: 0.75, interactive: false, alt: "risk surface" }).addTo(map);
+    }
     const byHazard = {};
     (parts || []).forEach((p) => {
       (byHazard[p.properties.hazard_id] = byHazard[p.properties.hazard_id] || []).push(p.properties);
@@ -64,7 +76,18 @@
     });
     if (incidents) { overlays.Incidents = points(incidents, "#000000").addTo(map); }
     if (findings) { overlays.Findings = points(findings, "#ffd700").addTo(map); }
-    if (settlements) { overlays.Settlements = points(settlements, "#2166ac").addTo(map); }
+    if (settlements) {
+      overlays.Settlements = points(settlements, "#2166ac").eachLayer((lyr) => {
+        const p = lyr.feature.properties;
+        const r = (readiness || {})[p.settlement_id];
+        const when = r && (r.p50 || r.plan_date)
+          ? "<br>ready (P10 / P50 / P90): " + esc(r.p10 || "?") + " / " + esc(r.p50 || "?") + " / " + esc(r.p90 || "?") +
+            (r.plan_date ? "<br>plan: " + esc(r.plan_date) : "")
+          : "<br>no readiness plan yet";
+        lyr.bindPopup("<div class='settlement-popup'><b>" + esc(p.name) + "</b> (" + esc(p.settlement_id) + ")" +
+          "<br>people planned: " + esc(p.population_planned) + when + "</div>");
+      }).addTo(map);
+    }
     L.control.layers(null, overlays, { collapsed: false }).addTo(map);
     const legend = L.control({ position: "bottomright" });
     legend.onAdd = function () {

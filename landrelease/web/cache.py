@@ -1,0 +1,119 @@
+"""Each layer read once per change: a per-app cache of GeoDataFrames keyed by a change stamp.
+
+The stamp is one cheap query: the last fid of ``audit_log``, ``imports`` and
+``survey_runs`` (every write through :mod:`landrelease.records` and every
+import leave one) and, for the layer itself, its row count and its latest
+``updated_at``/``retired_at``. A write from another process (the CLI) changes
+the stamp, so it is seen within :data:`STAMP_TTL_S`; a write through the app
+clears the cache at once (:meth:`LayerCache.clear`).
+
+Cached frames are shared between requests: callers must not modify them in
+place (selections, ``drop`` and ``iloc`` return new frames).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+
+from landrelease.store import Workspace
+from landrelease.store.sql import quote
+
+T = TypeVar("T")
+MAX_RESPONSES = 512
+STAMP_TTL_S = 0.25
+"""A stamp read this recently is reused: writes from other processes show within this time
+(writes through the app clear the cache at once). Saves a query per request under load."""
+
+_GLOBAL = (
+    "(SELECT max(fid) FROM audit_log)",
+    "(SELECT max(fid) FROM imports)",
+    "(SELECT max(fid) FROM survey_runs)",
+)
+
+
+class LayerCache:
+    """Frames (or other derived values) per (layer, variant), reused while the layer's change stamp is unchanged."""
+
+    def __init__(self, ws: Workspace) -> None:
+        self.ws = ws
+        self._lock = threading.Lock()
+        self._frames: dict[tuple[str, str], tuple[tuple[Any, ...], Any]] = {}
+        self._responses: OrderedDict[tuple[Any, ...], tuple[tuple[Any, ...], bytes]] = OrderedDict()
+        self._stamps: dict[str | None, tuple[float, tuple[Any, ...]]] = {}
+        self.stamp_ttl_s = STAMP_TTL_S
+        self.hits = 0
+        self.misses = 0
+
+    def stamp(self, table: str | None) -> tuple[Any, ...]:
+        """The change stamp of ``table`` (``None``: the global part only)."""
+        with self.ws.engine.connect() as c:
+            parts = list(_GLOBAL)
+            if table is not None:
+                t = quote(c, table)
+                parts += [
+                    f"(SELECT count(*) FROM {t})",
+                    f"(SELECT max(updated_at) FROM {t})",
+                    f"(SELECT max(retired_at) FROM {t})",
+                ]
+            row = c.exec_driver_sql("SELECT " + ", ".join(parts)).fetchone()
+        return tuple(str(v) for v in row) if row is not None else ()
+
+    def _recent_stamp(self, table: str | None) -> tuple[Any, ...]:
+        now = time.monotonic()
+        with self._lock:
+            memo = self._stamps.get(table)
+        if memo is not None and now - memo[0] < self.stamp_ttl_s:
+            return memo[1]
+        stamp = self.stamp(table)
+        with self._lock:
+            self._stamps[table] = (now, stamp)
+        return stamp
+
+    def get(
+        self,
+        table: str | None,
+        variant: str,
+        load: Callable[[], T],
+    ) -> T:
+        """The cached value of ``(table, variant)``, or ``load()`` when the stamp has moved."""
+        key = (table or "", variant)
+        stamp = self._recent_stamp(table)
+        with self._lock:
+            hit = self._frames.get(key)
+            if hit is not None and hit[0] == stamp:
+                self.hits += 1
+                return cast(T, hit[1])
+        frame = load()
+        with self._lock:
+            self.misses += 1
+            self._frames[key] = (stamp, frame)
+        return frame
+
+    def response(self, table: str | None, key: tuple[Any, ...], load: Callable[[], bytes]) -> bytes:
+        """A response body per request ``key`` under ``table``'s stamp, the last
+        :data:`MAX_RESPONSES` kept (least recently used dropped: bbox values are unbounded)."""
+        stamp = self._recent_stamp(table)
+        with self._lock:
+            hit = self._responses.get(key)
+            if hit is not None and hit[0] == stamp:
+                self._responses.move_to_end(key)
+                self.hits += 1
+                return hit[1]
+        body = load()
+        with self._lock:
+            self.misses += 1
+            self._responses[key] = (stamp, body)
+            self._responses.move_to_end(key)
+            while len(self._responses) > MAX_RESPONSES:
+                self._responses.popitem(last=False)
+        return body
+
+    def clear(self) -> None:
+        with self._lock:
+            self._frames.clear()
+            self._responses.clear()
+            self._stamps.clear()

@@ -1,0 +1,44 @@
+"""The per-app layer cache: repeated reads hit it; writes through the app and elsewhere show."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from tests.web.conftest import token
+
+
+def _status(client: TestClient, headers: dict[str, str], aid: str) -> str:
+    r = client.get(f"/collections/activities/items/{aid}", headers=headers)
+    assert r.status_code == 200, r.text
+    return str(r.json()["properties"]["status"])
+
+
+def test_reads_are_cached_and_writes_invalidate(client: TestClient) -> None:
+    cache = client.app.state.cache  # type: ignore[attr-defined]
+    im = token(client, "im")
+    assert _status(client, im, "ACT-A") == "draft"
+    misses = cache.misses
+    for _ in range(3):
+        r = client.get("/collections/hazards/items?bbox=-180,-90,180,90", headers=im)
+        assert r.status_code == 200
+    assert _status(client, im, "ACT-A") == "draft"
+    assert cache.misses <= misses + 2 and cache.hits >= 3  # the frame and the response, once
+    # a write through the app shows at once
+    opa = token(client, "opa")
+    assert client.post("/api/activities/ACT-A/submit", headers=opa).status_code == 200
+    assert _status(client, im, "ACT-A") == "submitted"
+
+
+def test_a_write_from_outside_the_app_changes_the_stamp(client: TestClient) -> None:
+    from landrelease.records import reject_activity, submit_activity
+
+    client.app.state.cache.stamp_ttl_s = 0  # type: ignore[attr-defined]
+    im = token(client, "im")
+    assert _status(client, im, "ACT-B") == "draft"
+    ws = client.app.state.workspace  # type: ignore[attr-defined]
+    before = client.app.state.cache.stamp("activities")  # type: ignore[attr-defined]
+    submit_activity(ws, "ACT-B", actor="cli")
+    assert client.app.state.cache.stamp("activities") != before  # type: ignore[attr-defined]
+    assert _status(client, im, "ACT-B") == "submitted"
+    reject_activity(ws, "ACT-B", reason="incomplete", actor="cli")
+    assert _status(client, im, "ACT-B") == "rejected"
