@@ -530,20 +530,11 @@ def survey(
     from landrelease.store import default_actor
     from landrelease.survey import SurveyRule, decide, store_survey, write_decisions
 
-    rule = SurveyRule(
-        target_recall=target_recall
-        if target_recall is not None
-        else float(settings.get("survey_target_recall")),
-        max_residual=max_residual
-        if max_residual is not None
-        else float(settings.get("survey_max_residual")),
-        clearance_devices_per_ha=clearance_density
-        if clearance_density is not None
-        else float(settings.get("survey_clearance_devices_per_ha")),
-        min_part_m2=float(settings.get("survey_min_part_m2")),
-        seed=int(settings.get("risk_seed")),
+    rule = SurveyRule.from_settings(
+        target_recall=target_recall,
+        max_residual=max_residual,
+        clearance_devices_per_ha=clearance_density,
     )
-    _check_rule(rule)
     raster = risk_out or out.with_suffix(".tif")
     actor = user or default_actor()
     with _open(workspace, db) as ws:
@@ -556,23 +547,6 @@ def survey(
         survey_id = store_survey(ws, result, risk_run_id=run_id, actor=actor)
     show_risk(run, raster, run_id)
     show_survey(result, out, survey_id)
-
-
-def _check_rule(rule: Any) -> None:
-    from landrelease.errors import UsageError
-
-    if not 0.5 <= rule.target_recall < 1:
-        raise UsageError(
-            f"--target-recall {rule.target_recall} must be at least 0.5 and below 1 (e.g. 0.99)"
-        )
-    if not 0 <= rule.max_residual < 1:
-        raise UsageError(
-            f"--max-residual {rule.max_residual} must be a probability from 0 to below 1 (e.g. 0.05)"
-        )
-    if rule.clearance_devices_per_ha <= 0:
-        raise UsageError(
-            f"--clearance-density {rule.clearance_devices_per_ha} must be above 0 devices/ha"
-        )
 
 
 @app.command()

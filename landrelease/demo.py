@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from landrelease import settings
 from landrelease.errors import DataError
 from landrelease.io import export_package, import_package
 from landrelease.risk import compute_risk, store_risk, write_geotiff
@@ -87,13 +86,7 @@ def run_demo(
     t = time.perf_counter()
     run = compute_risk(ws, progress=progress)
     raster = write_geotiff(run, out / "risk.tif")
-    rule = SurveyRule(
-        target_recall=float(settings.get("survey_target_recall")),
-        max_residual=float(settings.get("survey_max_residual")),
-        clearance_devices_per_ha=float(settings.get("survey_clearance_devices_per_ha")),
-        min_part_m2=float(settings.get("survey_min_part_m2")),
-    )
-    survey = decide(run, rule)
+    survey = decide(run, SurveyRule.from_settings())
     decisions = write_decisions(survey, out / "decisions.gpkg")
     run_id = store_risk(ws, run, actor="demo", raster=raster)
     store_survey(ws, survey, risk_run_id=run_id, actor="demo")

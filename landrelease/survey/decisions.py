@@ -29,6 +29,8 @@ import rasterio.features
 import shapely
 from scipy import ndimage
 
+from landrelease import settings
+from landrelease.errors import UsageError
 from landrelease.evidence.features import point_features
 from landrelease.risk.models import PATTERNS
 from landrelease.risk.pipeline import RiskRun
@@ -46,6 +48,48 @@ class SurveyRule:
     clearance_devices_per_ha: float = 2.0
     min_part_m2: float = 2500.0
     seed: int = 0
+
+    def __post_init__(self) -> None:
+        problems = []
+        if not 0.5 <= self.target_recall < 1:
+            problems.append(
+                f"target recall {self.target_recall} must be at least 0.5 and below 1 (e.g. 0.99)"
+            )
+        if not 0 <= self.max_residual < 1:
+            problems.append(
+                f"max residual {self.max_residual} must be a probability from 0 to below 1 (e.g. 0.05)"
+            )
+        if self.clearance_devices_per_ha <= 0:
+            problems.append(
+                f"clearance density {self.clearance_devices_per_ha} must be above 0 devices/ha"
+            )
+        if self.min_part_m2 < 0:
+            problems.append(f"minimum part {self.min_part_m2} m² must not be negative")
+        if problems:
+            raise UsageError("; ".join(problems))
+
+    @classmethod
+    def from_settings(
+        cls,
+        *,
+        target_recall: float | None = None,
+        max_residual: float | None = None,
+        clearance_devices_per_ha: float | None = None,
+    ) -> SurveyRule:
+        """The rule of the settings registry, with any value given here instead."""
+
+        def pick(value: float | None, name: str) -> float:
+            return float(settings.get(name)) if value is None else value
+
+        return cls(
+            target_recall=pick(target_recall, "survey_target_recall"),
+            max_residual=pick(max_residual, "survey_max_residual"),
+            clearance_devices_per_ha=pick(
+                clearance_devices_per_ha, "survey_clearance_devices_per_ha"
+            ),
+            min_part_m2=float(settings.get("survey_min_part_m2")),
+            seed=int(settings.get("risk_seed")),
+        )
 
     def describe(self) -> str:
         if self.max_residual > 0:

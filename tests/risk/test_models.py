@@ -98,3 +98,13 @@ def test_area_recall_curve_and_released_at_recall() -> None:
     np.testing.assert_allclose(kept, [1, 1, 1, 0.99, 0.5, 0.0])
     assert released_at_recall(risk, devices, recall=0.99) == pytest.approx(0.6)
     assert released_at_recall(risk, devices, recall=1.0) == pytest.approx(0.4)
+
+
+def test_survey_rule_refuses_impossible_targets_all_at_once() -> None:
+    from landrelease.errors import UsageError
+    from landrelease.survey import SurveyRule
+
+    with pytest.raises(UsageError, match=r"target recall 1.5 .*; clearance density 0 "):
+        SurveyRule(target_recall=1.5, clearance_devices_per_ha=0)
+    assert SurveyRule.from_settings().target_recall == 0.99
+    assert SurveyRule.from_settings(max_residual=0.05).max_residual == 0.05
