@@ -1,0 +1,137 @@
+"""What every route needs: the workspace, the caches, the signer, pages, who is asking.
+
+``create_app`` builds one :class:`Web` and keeps it in ``app.state.web``; the
+route modules (:mod:`landrelease.web.routes`) reach it through the request, so
+each concept's routes live in a module of their own and share one way of
+rendering pages, checking CSRF and telling who is logged in.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from landrelease.store import Workspace
+from landrelease.web.auth import ANONYMOUS, LoginLimiter, Signer, User, find_user
+from landrelease.web.cache import LayerCache
+from landrelease.web.errors import Forbidden, Unauthorized
+
+HERE = Path(__file__).parent
+SESSION_COOKIE = "lr_session"
+CSRF_COOKIE = "lr_csrf"
+GEOJSON = "application/geo+json"
+FORMS = "/forms/"
+"""HTML form posts: each checks the CSRF token of its form."""
+
+
+@dataclass
+class Web:
+    """The application's shared state (one per app instance)."""
+
+    ws: Workspace
+    cache: LayerCache
+    signer: Signer
+    limiter: LoginLimiter
+    templates: Jinja2Templates
+    session_s: float
+    secure: bool
+    basemap: str
+
+    def page(
+        self, request: Request, name: str, user: User, status: int = 200, **ctx: Any
+    ) -> HTMLResponse:
+        """An HTML page from ``templates/name`` with the user, a CSRF token and the base map."""
+        nonce = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(16)
+        response = self.templates.TemplateResponse(
+            request,
+            name,
+            {
+                "user": user,
+                "csrf_token": self.signer.csrf_token(nonce),
+                "basemap": self.basemap,
+                **ctx,
+            },
+            status_code=status,
+        )
+        response.set_cookie(CSRF_COOKIE, nonce, httponly=True, samesite="lax", secure=self.secure)
+        return response
+
+    def check_form(self, request: Request, token: str) -> None:
+        """A form post must carry the token of the page it came from."""
+        if not self.signer.check_csrf(request.cookies.get(CSRF_COOKIE), token):
+            raise Forbidden("missing or wrong CSRF token: reload the page")
+
+
+def web_of(request: Request) -> Web:
+    web: Web = request.app.state.web
+    return web
+
+
+def current_user(request: Request) -> User:
+    """The user of a bearer token or session cookie; anonymous without either."""
+    web = web_of(request)
+    auth = request.headers.get("authorization", "")
+    via = None
+    token = None
+    if auth.lower().startswith("bearer "):
+        token, via = auth[7:].strip(), "bearer"
+    elif request.cookies.get(SESSION_COOKIE):
+        token, via = request.cookies[SESSION_COOKIE], "cookie"
+    if token is None:
+        return ANONYMOUS
+    payload = web.signer.unsign(token)
+    user = find_user(web.ws, str(payload.get("u"))) if payload else None
+    if user is None:
+        if via == "bearer":
+            raise Unauthorized("the bearer token is invalid or expired; ask for a new one")
+        return ANONYMOUS  # an expired cookie: a public visitor until logged in again
+    request.state.auth_via = via
+    return user
+
+
+UserDep = Annotated[User, Depends(current_user)]
+
+
+def api_writer(request: Request, user: UserDep) -> User:
+    """A logged-in user; a write authenticated by the cookie also needs the CSRF header."""
+    if not user.authenticated:
+        raise Unauthorized("log in first (POST /api/token or /login)")
+    if getattr(request.state, "auth_via", None) == "cookie":
+        token_sent = request.headers.get("x-csrf-token")
+        if not web_of(request).signer.check_csrf(request.cookies.get(CSRF_COOKIE), token_sent):
+            raise Forbidden("missing or wrong CSRF token (send the X-CSRF-Token header)")
+    return user
+
+
+Writer = Annotated[User, Depends(api_writer)]
+WebDep = Annotated[Web, Depends(web_of)]
+
+
+def attachment(data: bytes, media: str, name: str) -> Response:
+    """A file to save, named ``name``."""
+    return Response(
+        data, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
+
+
+def wants_html(request: Request, f: str | None) -> bool:
+    if f:
+        return f == "html"
+    return "text/html" in request.headers.get("accept", "")
+
+
+def base_url(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+def local_path(path: str) -> str:
+    """Only a path on this site: never redirect a login to another origin."""
+    return (
+        path if path.startswith("/") and not path.startswith("//") and "\\" not in path else "/map"
+    )

@@ -1,0 +1,21 @@
+"""The application's routes, one module per concept; each exposes ``router``."""
+
+from landrelease.web.routes import (
+    activities,
+    downloads,
+    login,
+    ogc,
+    overlays,
+    pages,
+    records,
+)
+
+ROUTERS = [
+    ogc.router,
+    login.router,
+    pages.router,
+    overlays.router,
+    activities.router,
+    downloads.router,
+    records.router,
+]
