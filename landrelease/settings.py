@@ -280,6 +280,19 @@ SETTINGS: tuple[Setting, ...] = (
         "m",
         "Hazards within this distance of a settlement are listed on its page.",
     ),
+    Setting(
+        "web_map_max_points",
+        2000,
+        "points",
+        "Points of a layer (findings, incidents) the map draws one by one within its view; "
+        "more are drawn as counts on a grid of cells.",
+    ),
+    Setting(
+        "web_map_cluster_cells",
+        40,
+        "cells",
+        "Cells across the map's view when a point layer is drawn as counts.",
+    ),
     # --- end of web (issue 6) ---
     # --- planning (issue 5) ---
     # Priorities: multi-criteria weights (normalised to sum 1; see docs/planning.md).

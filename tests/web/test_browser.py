@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 from PIL import Image
 
+from landrelease.store import Workspace
 from landrelease.web import create_app
 from landrelease.web.server import running
 from tests.web.conftest import PASSWORD
+from tests.web.plans import add_plan
 
 CHROMIUM = "/usr/bin/chromium"
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -25,22 +29,42 @@ ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-ACTIVE_FILL = np.array([215, 48, 31]) * 0.6 + np.array([244, 241, 234]) * 0.4
+BACKGROUND = np.array([244, 241, 234])
+ACTIVE_FILL = np.array([215, 48, 31]) * 0.6 + BACKGROUND * 0.4
 """An active hazard's fill (#d7301f, opacity 0.6) over the map's background (#f4f1ea)."""
+DONE_FILL = np.array([26, 152, 80]) * 0.6 + BACKGROUND * 0.4
+"""A hazard the plan has done by the chosen quarter (#1a9850, opacity 0.6)."""
 
 
 @pytest.fixture
-def base_url(web_target: str) -> Iterator[str]:
+def base_url(web_target: str, workspace: Workspace) -> Iterator[str]:
     if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
         if IN_CI:
             pytest.fail(
                 "chromium missing: under CI=true the browser test must run (apt-get install chromium)"
             )
         pytest.skip("chromium missing (apt-get install chromium)")
+    add_plan(workspace)
     app = create_app(web_target)
     with running(app) as url:
         yield url
     app.state.workspace.close()
+
+
+def _pixels(path: Path) -> np.ndarray:
+    return np.asarray(Image.open(path).convert("RGB")).astype(float)
+
+
+def _near(pixels: np.ndarray, colour: np.ndarray, tol: float = 14) -> np.ndarray:
+    return np.abs(pixels - colour).max(axis=2) < tol
+
+
+def _poll(page: Any, selector: str, attribute: str, want: str, timeout_s: float = 15) -> None:
+    """Wait until ``selector``'s ``attribute`` is ``want`` (the CSP forbids wait_for_function)."""
+    deadline = time.monotonic() + timeout_s
+    while page.get_attribute(selector, attribute) != want:
+        assert time.monotonic() < deadline, f"{selector} never had {attribute}={want!r}"
+        page.wait_for_timeout(100)
 
 
 @pytest.mark.parametrize("ws_target", ["gpkg"], indirect=True)
@@ -69,20 +93,33 @@ def test_map_shows_the_hazards_after_login(base_url: str, tmp_path: Path) -> Non
             page.wait_for_url(f"{base_url}/map")
             page.wait_for_selector("body[data-layers-loaded=true]", timeout=15_000)
             status = page.inner_text("#map-status")
-            assert "3 hazards" in status and "3 survey parts" in status and "1 incidents" in status
-            assert page.locator("path.leaflet-interactive").count() >= 6
+            assert "3 hazards" in status and "3 survey parts" in status, status
+            assert "1 incidents in view" in status and "3 findings in view" in status, status
+            assert page.locator("#map canvas").count() >= 1  # drawn on a canvas: fast when large
             shot = tmp_path / "map.png"
             page.screenshot(path=str(shot))
-            # a hazard's popup: id, status, area, decision and its evidence
-            page.locator("#map").click(position={"x": 0, "y": 0}, force=True)
-            box = page.locator("path.leaflet-interactive").first.bounding_box()
-            assert box is not None
-            page.mouse.click(box["x"] + box["width"] * 0.25, box["y"] + box["height"] * 0.5)
-            popup = page.wait_for_selector(".hazard-popup", timeout=5_000)
+            pixels = _pixels(shot)
+            assert pixels.std() > 5, "the screenshot is blank"
+            active = _near(pixels, ACTIVE_FILL)
+            assert active.sum() > 500, f"the active hazards' fill covers only {active.sum()} pixels"
+            # a hazard's story: click where an active hazard is drawn
+            ys, xs = np.nonzero(active)
+            i = len(xs) // 2
+            page.mouse.click(float(xs[i]), float(ys[i]))
+            popup = page.wait_for_selector(".hazard-popup h4", timeout=5_000)
             assert popup is not None
-            text = popup.inner_text()
-            assert "status: active" in text and " ha" in text
-            assert "HZ-" in text
+            text = page.inner_text(".hazard-popup")
+            assert "status: active" in text and " ha" in text and "HZ-" in text, text
+            assert "next step" in text and "history" in text and "reported as" in text, text
+            # the plan by quarter: at the last quarter HZ-0 and HZ-1 are done (green)
+            page.keyboard.press("Escape")
+            page.select_option("#colour-mode", "plan")
+            page.locator("#plan-quarter").fill("3")
+            label = page.inner_text("#plan-quarter-label")
+            assert label.startswith("2027-Q4: 2 hazards done, 200 ha released"), label
+            assert "1,200 people can return" in label, label
+            planned = tmp_path / "plan.png"
+            page.screenshot(path=str(planned))
         finally:
             browser.close()
     assert not outside, f"requests left the site: {outside}"
@@ -90,7 +127,6 @@ def test_map_shows_the_hazards_after_login(base_url: str, tmp_path: Path) -> Non
     keep = os.environ.get("LANDRELEASE_SCREENSHOTS")
     if keep:
         shutil.copy(shot, Path(keep) / "map.png")
-    pixels = np.asarray(Image.open(shot).convert("RGB")).astype(float)
-    assert pixels.std() > 5, "the screenshot is blank"
-    near = np.abs(pixels - ACTIVE_FILL).max(axis=2) < 14
-    assert near.sum() > 500, f"the active hazards' fill colour covers only {near.sum()} pixels"
+        shutil.copy(planned, Path(keep) / "map-plan.png")
+    done = _near(_pixels(planned), DONE_FILL).sum()
+    assert done > 500, f"hazards done by the last quarter cover only {done} pixels"

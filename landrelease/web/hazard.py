@@ -1,0 +1,285 @@
+"""One hazard as the map's click shows it: its history, its evidence, the next step.
+
+:func:`hazard_view` gathers what the workspace knows of one hazard, as this
+user may see it:
+
+* **history**, oldest first: when it was reported, each import or edit of the
+  record (the audit trail; actors' names only for logged-in users), each
+  activity on it and its workflow steps (other organisations' drafts hidden
+  from operators), the area released per activity (the ledger), completion
+  and handover;
+* **evidence**: the devices found inside it by type, incidents inside it
+  (counts and dates, never victims' details), the latest risk map's figures
+  and the survey decisions with the evidence behind each;
+* **next step**: the survey decision in words, and what the latest plan
+  schedules for it (method, months, team-days, cost).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import shapely
+import sqlalchemy as sa
+
+from landrelease.planning.store import latest_run, read_table
+from landrelease.store import Workspace
+from landrelease.store.sql import placeholder, quote
+from landrelease.web import features as ft
+from landrelease.web.auth import User
+from landrelease.web.cache import LayerCache
+from landrelease.web.errors import NotFound
+
+M2_PER_HA = 10_000
+DECISION_WORDS = {
+    "cancel": "cancel by non-technical survey",
+    "technical_survey": "technical survey",
+    "clearance": "full clearance",
+}
+
+
+@dataclass
+class HazardView:
+    hazard: dict[str, Any]
+    history: list[dict[str, Any]] = field(default_factory=list)
+    """Events oldest first: date, kind, text (and actor for logged-in users)."""
+    evidence: dict[str, Any] = field(default_factory=dict)
+    next_step: dict[str, Any] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "hazard": self.hazard,
+            "history": self.history,
+            "evidence": self.evidence,
+            "next_step": self.next_step,
+        }
+
+
+def _rows(ws: Workspace, table: str, column: str, values: list[str]) -> list[dict[str, Any]]:
+    """Rows of ``table`` whose ``column`` is one of ``values`` (none when the table is absent)."""
+    if not values:
+        return []
+    with ws.engine.connect() as c:
+        if not sa.inspect(c).has_table(table):
+            return []
+        marks = ", ".join(placeholder(c) for _ in values)
+        res = c.exec_driver_sql(
+            f"SELECT * FROM {quote(c, table)} WHERE {quote(c, column)} IN ({marks})",
+            tuple(values),
+        )
+        keys = list(res.keys())
+        return [dict(zip(keys, r, strict=True)) for r in res.fetchall()]
+
+
+def _day(v: Any) -> str | None:
+    v = ft.plain(v)
+    return None if v is None else str(v)[:10]
+
+
+def _json(v: Any) -> Any:
+    if isinstance(v, str):
+        try:
+            return json.loads(v)
+        except ValueError:
+            return v
+    return v
+
+
+def _changed(before: Any, after: Any) -> list[str]:
+    b, a = _json(before), _json(after)
+    if not isinstance(b, dict) or not isinstance(a, dict):
+        return []
+    skip = {"updated_at", "updated_by", "content_hash", "import_id", "geometry", "geom"}
+    return sorted(k for k in set(a) | set(b) if k not in skip and a.get(k) != b.get(k))
+
+
+def _history(
+    ws: Workspace, hazard: pd.Series, activities: pd.DataFrame, user: User
+) -> list[dict[str, Any]]:
+    hid = str(hazard["hazard_id"])
+    events: list[dict[str, Any]] = []
+
+    def add(date: Any, kind: str, text: str, actor: Any = None) -> None:
+        ev = {"date": _day(date), "kind": kind, "text": text}
+        if user.authenticated and actor:
+            ev["actor"] = str(actor)
+        events.append(ev)
+
+    if ft.plain(hazard.get("reported")):
+        add(hazard["reported"], "reported", f"reported as {hazard.get('classification') or '?'}")
+    for r in _rows(ws, "audit_log", "record_id", [hid]):
+        if r["layer"] != "hazards":
+            continue
+        what = {
+            "insert": "entered in the register",
+            "update": "record updated",
+            "retire": "record retired",
+        }.get(str(r["action"]), str(r["action"]))
+        changed = _changed(r.get("before"), r.get("after"))
+        text = what + (f": {', '.join(changed)}" if changed else "")
+        if r.get("note"):
+            text += f" ({r['note']})"
+        add(r["at"], "record", text, r["actor"])
+    ids = [str(x) for x in activities["activity_id"]]
+    for _, a in activities.iterrows():
+        org = f" by {a['organisation']}" if ft.plain(a.get("organisation")) else ""
+        end = f" to {_day(a['end'])}" if ft.plain(a.get("end")) else ""
+        add(
+            a.get("start"),
+            "activity",
+            f"{a['activity_id']}: {a.get('type') or 'activity'}{org}{end}, {a.get('status')}",
+        )
+    for r in _rows(ws, "activity_reviews", "activity_id", ids):
+        reason = f": {r['reason']}" if r.get("reason") else ""
+        add(r["at"], "workflow", f"{r['activity_id']} {r['step']}{reason}", r["actor"])
+    for r in _rows(ws, "land_release", "activity_id", ids):
+        ha = float(r["area_m2"] or 0) / M2_PER_HA
+        add(r["released_on"], "released", f"{ha:.2f} ha {r['method']} by {r['activity_id']}")
+    for r in _rows(ws, "hazard_completions", "hazard_id", [hid]):
+        add(r["completed_on"], "completed", "every part released: hazard completed")
+        if r.get("handed_over_to"):
+            add(r.get("handed_over_on"), "handover", f"handed over to {r['handed_over_to']}")
+    events.sort(key=lambda e: (e["date"] or "9999", e["kind"] != "reported"))
+    return events
+
+
+def _inside(frame: pd.DataFrame, polygon: Any) -> pd.DataFrame:
+    if not len(frame) or polygon is None:
+        return frame.iloc[:0]
+    geoms = np.asarray(frame.geometry.values, dtype=object)
+    return frame[shapely.intersects(geoms, polygon) & ~shapely.is_missing(geoms)]
+
+
+def _risk(ws: Workspace, hid: str) -> dict[str, Any] | None:
+    with ws.engine.connect() as c:
+        if not sa.inspect(c).has_table("hazard_risk"):
+            return None
+        p = placeholder(c)
+        row = c.exec_driver_sql(
+            "SELECT run_id, expected_devices, mean_probability, max_probability, p_any_device "
+            f"FROM hazard_risk WHERE hazard_id = {p} ORDER BY run_id DESC LIMIT 1",
+            (hid,),
+        ).fetchone()
+    if row is None:
+        return None
+    keys = ("run_id", "expected_devices", "mean_probability", "max_probability", "p_any_device")
+    return {k: ft.plain(v) for k, v in zip(keys, row, strict=True)}
+
+
+def _evidence(
+    ws: Workspace, cache: LayerCache | None, user: User, hazard: pd.Series, parts: pd.DataFrame
+) -> dict[str, Any]:
+    polygon = hazard.geometry
+    out: dict[str, Any] = {"risk": _risk(ws, str(hazard["hazard_id"]))}
+    if user.sees_details:
+        found = _inside(ft.visible_frame(ws, "findings", user, cache), polygon)
+        out["findings"] = {
+            "total": len(found),
+            "by_device": {
+                str(k): int(v) for k, v in found["device"].astype(object).value_counts().items()
+            },
+            "latest": _day(found["date"].astype(object).max()) if len(found) else None,
+        }
+        hits = _inside(ft.visible_frame(ws, "incidents", user, cache), polygon)
+        out["incidents"] = {
+            "total": len(hits),
+            "killed": int(pd.to_numeric(hits["killed"]).fillna(0).sum()) if len(hits) else 0,
+            "injured": int(pd.to_numeric(hits["injured"]).fillna(0).sum()) if len(hits) else 0,
+            "dates": sorted(d for d in (_day(x) for x in hits["date"]) if d),
+        }
+    out["survey"] = [
+        {
+            "part_id": str(p["part_id"]),
+            "decision": str(p["decision"]),
+            "area_ha": round(float(p["area_m2"] or 0) / M2_PER_HA, 2),
+            "expected_devices": ft.plain(p.get("expected_devices")),
+            "evidence": str(p.get("evidence") or ""),
+            "confidence": str(p.get("confidence") or ""),
+        }
+        for _, p in parts.iterrows()
+    ]
+    return out
+
+
+def _next_step(ws: Workspace, hazard: pd.Series, parts: pd.DataFrame) -> dict[str, Any]:
+    hid = str(hazard["hazard_id"])
+    status = str(hazard.get("status") or "")
+    if status in ("closed", "released"):
+        return {"text": f"none: the hazard is {status}", "decisions": {}, "plan": []}
+    ha = (
+        (parts.groupby("decision")["area_m2"].sum() / M2_PER_HA).round(2).to_dict()
+        if len(parts)
+        else {}
+    )
+    if ha:
+        order = [d for d in ("clearance", "technical_survey", "cancel") if d in ha]
+        text = "; ".join(f"{DECISION_WORDS[d]} of {ha[d]:.2f} ha" for d in order)
+    else:
+        text = "no survey recommendation yet (run `landrelease survey`)"
+    run = latest_run(ws, "plan")
+    tasks = read_table(ws, "plan_tasks", run)
+    mine = tasks[tasks["hazard_id"].astype(object) == hid] if len(tasks) else tasks
+    plan = [
+        {
+            "task_id": str(t["task_id"]),
+            "method": str(t["method"]),
+            "area_ha": round(float(t["area_m2"] or 0) / M2_PER_HA, 2),
+            "start_month": ft.plain(t["start_month"]),
+            "end_month": ft.plain(t["end_month"]),
+            "team_days": ft.plain(t["team_days"]),
+            "cost_usd": ft.plain(t["cost_usd"]),
+        }
+        for _, t in mine.sort_values("sequence").iterrows()
+    ]
+    if plan:
+        ends = [p["end_month"] for p in plan if p["end_month"]]
+        first = plan[0]
+        text += f"; planned from {first['start_month']}" + (
+            f", done by {max(ends)}" if len(ends) == len(plan) else ", not done by the horizon"
+        )
+    elif run is not None:
+        text += "; not in the latest plan"
+    return {"text": text, "decisions": ha, "plan": plan, "plan_run": run}
+
+
+def hazard_view(
+    ws: Workspace, hazard_id: str, user: User, cache: LayerCache | None = None
+) -> HazardView:
+    """Everything the map shows when ``hazard_id`` is clicked, as ``user`` may see it."""
+    hazards = ft.visible_frame(ws, "hazards", user, cache)
+    hit = hazards[hazards["hazard_id"].astype(object) == hazard_id]
+    if not len(hit):
+        raise NotFound(f"no hazard {hazard_id!r}")
+    h = hit.iloc[0]
+    area = ft.plain(h.get("area_m2"))
+    record = {
+        k: ft.plain(h.get(k))
+        for k in ("hazard_id", "classification", "status", "district", "reported", "blockages")
+    }
+    record["area_ha"] = None if area is None else round(float(area) / M2_PER_HA, 2)
+    all_parts = ft.visible_frame(ws, ft.SURVEY_PARTS, user, cache)
+    parts = all_parts[all_parts["hazard_id"].astype(object) == hazard_id]
+    if user.sees_details:
+        acts = ft.visible_frame(ws, "activities", user, cache)
+        acts = acts[acts["hazard_id"].astype(object) == hazard_id]
+    else:  # the public sees approved work only, without who did it
+        acts = (
+            cache.get("activities", "public", lambda: ws.read_layer("activities"))
+            if cache is not None
+            else ws.read_layer("activities")
+        )
+        acts = acts[
+            (acts["hazard_id"].astype(object) == hazard_id)
+            & ~acts["status"].astype(object).isin(ft.DRAFT_STATUSES)
+        ]
+        acts = acts.assign(organisation=None)
+    return HazardView(
+        hazard=record,
+        history=_history(ws, h, acts, user),
+        evidence=_evidence(ws, cache, user, h, parts),
+        next_step=_next_step(ws, h, parts),
+    )

@@ -1,0 +1,69 @@
+"""What the map asks for beyond features: one hazard's story, the plan by quarter, thinned points."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse, Response
+
+from landrelease import settings
+from landrelease.planning.store import latest_run
+from landrelease.web import features as ft
+from landrelease.web.context import GEOJSON, UserDep, WebDep
+from landrelease.web.errors import BadRequest
+from landrelease.web.hazard import hazard_view
+from landrelease.web.mapdata import plan_quarters, points_or_clusters
+
+router = APIRouter(tags=["map"])
+POINT_LAYERS = ("findings", "incidents")
+
+
+@router.get(
+    "/api/hazards/{hazard_id}",
+    summary="One hazard's history, evidence and recommended next step",
+)
+def hazard(hazard_id: str, user: UserDep, web: WebDep) -> dict[str, Any]:
+    return hazard_view(web.ws, hazard_id, user, web.cache).as_json()
+
+
+@router.get(
+    "/api/plan/quarters",
+    summary="The latest plan by quarter: when each hazard's work starts and ends, running totals",
+)
+def quarters(web: WebDep) -> dict[str, Any]:
+    key = f"plan_quarters:{latest_run(web.ws, 'plan')}"
+    return web.cache.get(None, key, lambda: plan_quarters(web.ws))
+
+
+@router.get(
+    "/api/points/{collection_id}",
+    summary="A point layer within a bbox: the points when few enough, else counts on a grid",
+    response_class=JSONResponse,
+)
+def points(
+    collection_id: str,
+    user: UserDep,
+    web: WebDep,
+    bbox: Annotated[str | None, Query(description="minx,miny,maxx,maxy in WGS84 degrees")] = None,
+    max_points: Annotated[
+        int | None, Query(ge=1, le=20_000, description="most points returned one by one")
+    ] = None,
+) -> Response:
+    if collection_id not in POINT_LAYERS:
+        raise BadRequest(
+            f"{collection_id!r} is not a point layer; choose one of {', '.join(POINT_LAYERS)}"
+        )
+    c = ft.collection(collection_id, user)
+    box = ft.parse_bbox(bbox)
+    limit = max_points or int(settings.get("web_map_max_points"))
+    cells = int(settings.get("web_map_cluster_cells"))
+    seen = (user.sees_personal_data, user.sees_all_drafts, user.organisation)
+    key = ("points", c.id, seen, box, limit, cells)
+
+    def build() -> bytes:
+        frame = ft.visible_frame(web.ws, c.id, user, web.cache)
+        body = points_or_clusters(frame, c, box, max_points=limit, cells=cells)
+        return bytes(JSONResponse(body, media_type=GEOJSON).body)
+
+    return Response(web.cache.response(c.id, key, build), media_type=GEOJSON)
