@@ -125,8 +125,8 @@
         pointToLayer: (f, ll) => {
           if (data.mode === "clusters") {
             const n = f.properties.count;
-            return L.circleMarker(ll, { radius: Math.min(22, 4 + Math.sqrt(n)), color: "#333", weight: 1,
-              fillColor: colour, fillOpacity: 0.55 }).bindTooltip(n + " " + collection);
+            return L.circleMarker(ll, { radius: Math.min(12, 3 + 2.5 * Math.log10(n)), color: "#555", weight: 0.5,
+              fillColor: colour, fillOpacity: 0.7 }).bindTooltip(n + " " + collection);
           }
           return L.circleMarker(ll, { radius: 4, color: "#000", weight: 1, fillColor: colour, fillOpacity: 0.9 })
             .bindPopup(describe(f.properties));
