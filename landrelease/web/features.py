@@ -1,13 +1,14 @@
 """The workspace's layers as OGC API – Features collections, filtered by who is asking.
 
 Pure functions over (Geo)DataFrames: :func:`visible_frame` applies the roles
-(drafts, personal data), :func:`select` applies ``bbox``, ``datetime`` and
-paging, :func:`to_feature` turns a row into a GeoJSON feature.
+(drafts, personal data), :class:`FeatureIndex` answers ``bbox`` and ``datetime``
+queries over features encoded once, :func:`to_feature` turns a row into a GeoJSON feature.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -175,30 +176,50 @@ def parse_datetime(text: str | None) -> tuple[str | None, str | None] | None:
     return instant, instant
 
 
-def select(
-    frame: gpd.GeoDataFrame,
-    c: Collection,
-    *,
-    bbox: tuple[float, float, float, float] | None,
-    interval: tuple[str | None, str | None] | None,
-) -> gpd.GeoDataFrame:
-    """The rows intersecting ``bbox`` and whose main date falls in ``interval`` (inclusive)."""
-    keep = np.ones(len(frame), dtype=bool)
-    if bbox is not None and len(frame):
+class FeatureIndex:
+    """A collection's visible features encoded once, with a spatial index and date keys.
+
+    Built on the first request after a change (cached per visibility), it answers a
+    ``bbox``/``datetime`` query with an STRtree lookup and a few numpy comparisons, and
+    a page with a join of ready-made GeoJSON bytes: no per-request GeoJSON encoding.
+    """
+
+    def __init__(self, frame: gpd.GeoDataFrame, c: Collection) -> None:
+        dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
+        self.size = len(frame)
+        self.encoded = [dumps(f).encode() for f in features(frame, c)]
         geoms = np.asarray(frame.geometry.values, dtype=object)
-        keep &= shapely.intersects(geoms, shapely.box(*bbox)) & ~shapely.is_missing(geoms)
-    if interval is not None and c.date_field is not None and len(frame):
-        width = 10 if c.date_is_day else None
-        values = frame[c.date_field].map(lambda v: _date_key(v, width)).to_numpy(dtype=object)
-        start, end = (None if x is None else x[:width] for x in interval)
-        present = np.array([v is not None for v in values], dtype=bool)
-        keep &= present
-        if start is not None:
-            keep &= np.array([v is not None and v >= start for v in values], dtype=bool)
-        if end is not None:
-            # an end given as a day includes that whole day
-            keep &= np.array([v is not None and v[: len(end)] <= end for v in values], dtype=bool)
-    return frame[keep]
+        self.tree = shapely.STRtree(geoms)
+        self.dates: np.ndarray | None = None
+        self.width = 10 if c.date_is_day else None
+        if c.date_field is not None:
+            width = self.width
+            keys = [_date_key(v, width) for v in frame[c.date_field].to_numpy(dtype=object)]
+            self.dates = np.array([k or "" for k in keys], dtype=str)
+
+    def select(
+        self,
+        bbox: tuple[float, float, float, float] | None,
+        interval: tuple[str | None, str | None] | None,
+    ) -> np.ndarray:
+        """Positions (in the collection's order) of the features matching both filters."""
+        if bbox is None:
+            rows = np.arange(self.size)
+        else:
+            rows = np.sort(self.tree.query(shapely.box(*bbox), predicate="intersects"))
+        if interval is not None and self.dates is not None and len(rows):
+            keys = self.dates[rows]
+            keep = keys != ""
+            start, end = (None if x is None else x[: self.width] for x in interval)
+            if start is not None:
+                keep &= keys >= start
+            if end is not None:  # an end given as a day includes that whole day
+                keep &= keys.astype(f"<U{max(len(end), 1)}") <= end
+            rows = rows[keep]
+        return rows
+
+    def page(self, rows: np.ndarray) -> bytes:
+        return b",".join(self.encoded[int(i)] for i in rows)
 
 
 def _date_key(v: Any, width: int | None) -> str | None:

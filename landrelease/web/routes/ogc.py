@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC
 from datetime import datetime as dt
 from typing import Annotated, Any
@@ -155,23 +156,30 @@ def items(
     seen = (user.sees_personal_data, user.sees_all_drafts, user.organisation)
     key = ("items", c.id, seen, b, query, limit, offset)
 
+    table = None if c.id == ft.SURVEY_PARTS else c.id
+
     def build() -> bytes:
-        frame = ft.select(
-            ft.visible_frame(web.ws, c.id, user, web.cache), c, bbox=box, interval=interval
+        index = web.cache.get(
+            table,
+            f"index:{c.id}:{seen}",
+            lambda: ft.FeatureIndex(ft.visible_frame(web.ws, c.id, user, web.cache), c),
         )
-        chunk = frame.iloc[offset : offset + limit]
+        rows = index.select(box, interval)
+        chunk = rows[offset : offset + limit]
         params = {k: v for k, v in request.query_params.items() if k != "offset"}
-        body = {
-            "type": "FeatureCollection",
-            "features": ft.features(chunk, c),
-            "numberMatched": len(frame),
+        tail = {
+            "numberMatched": len(rows),
             "numberReturned": len(chunk),
             "timeStamp": dt.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
-            "links": _page_links(b, c.id, params, limit, offset, len(frame)),
+            "links": _page_links(b, c.id, params, limit, offset, len(rows)),
         }
-        return bytes(JSONResponse(body, media_type=GEOJSON).body)
+        return (
+            b'{"type":"FeatureCollection","features":['
+            + index.page(chunk)
+            + b"],"
+            + json.dumps(tail, separators=(",", ":"))[1:].encode()
+        )
 
-    table = None if c.id == ft.SURVEY_PARTS else c.id
     return Response(web.cache.response(table, key, build), media_type=GEOJSON)
 
 
