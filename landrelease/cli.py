@@ -1280,11 +1280,18 @@ def serve(
     db: DbOpt = None,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(
+            help="Server processes: 1 on a laptop; about one per CPU core for a national "
+            "centre (PostGIS recommended: GeoPackage writes are serialised)."
+        ),
+    ] = 1,
 ) -> None:
     """Serve the web application: OGC API – Features, the map, login (stop with Ctrl-C)."""
     from landrelease.web.server import serve as run_server
 
-    run_server(_target(workspace, db), host=host, port=port)
+    run_server(_target(workspace, db), host=host, port=port, workers=workers)
 
 
 # --- end of web (issue 6) ---

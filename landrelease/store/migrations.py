@@ -47,7 +47,9 @@ _GPKG_CORE = (
         CONSTRAINT fk_gc_srs FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys (srs_id))""",
 )
 
-PRIVATE_TABLES = frozenset({"web_users", "workspace_meta", "schema_migrations"})
+PRIVATE_TABLES = frozenset(
+    {"web_users", "web_login_failures", "workspace_meta", "schema_migrations"}
+)
 """Tables not listed as layers in GIS software (credentials, settings, bookkeeping)."""
 
 

@@ -291,6 +291,17 @@ def build_metadata() -> sa.MetaData:
         sqlite_autoincrement=True,
         comment="People who may log in to the web application, with their role.",
     )
+    sa.Table(
+        "web_login_failures",
+        md,
+        sa.Column("fid", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("username", sa.Text, nullable=False),
+        sa.Column("address", sa.Text, nullable=False, comment="the client's IP address"),
+        sa.Column("at", DOUBLE, nullable=False, comment="seconds since 1970 (UTC)"),
+        sa.Index("ix_web_login_failures_who", "username", "address"),
+        sqlite_autoincrement=True,
+        comment="Recent failed web logins, shared by every server process (rate limiting).",
+    )
     # --- end of web users (issue 6) ---
     # --- risk map and survey decisions (issue 4) ---
     _risk_tables(md)

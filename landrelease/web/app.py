@@ -49,7 +49,7 @@ def create_app(target: str) -> FastAPI:
         cache=LayerCache(ws),
         signer=Signer(secret_key(ws)),
         limiter=LoginLimiter(
-            int(settings.get("web_login_attempts")), float(settings.get("web_login_window_s"))
+            ws, int(settings.get("web_login_attempts")), float(settings.get("web_login_window_s"))
         ),
         templates=Jinja2Templates(directory=str(HERE / "templates")),
         session_s=float(settings.get("web_session_hours")) * 3600,

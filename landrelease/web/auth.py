@@ -22,9 +22,7 @@ import hashlib
 import hmac
 import json
 import secrets
-import threading
 import time
-from collections import deque
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -250,35 +248,51 @@ class Signer:
 
 
 class LoginLimiter:
-    """Refuses logins (HTTP 429) after too many failures for one user name from one address."""
+    """Refuses logins (HTTP 429) after too many failures for one user name from one address.
 
-    def __init__(self, attempts: int, window_s: float) -> None:
+    Failures are kept in the workspace (``web_login_failures``), so every server process
+    of ``landrelease serve --workers N`` counts the same attempts.
+    """
+
+    def __init__(self, ws: Workspace, attempts: int, window_s: float) -> None:
+        self.ws = ws
         self.attempts = attempts
         self.window_s = window_s
-        self._failures: dict[tuple[str, str], deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def _recent(self, key: tuple[str, str], now: float) -> deque[float]:
-        q = self._failures.setdefault(key, deque())
-        while q and q[0] <= now - self.window_s:
-            q.popleft()
-        return q
 
     def check(self, username: str, address: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            q = self._recent((username, address), now)
-            if len(q) >= self.attempts:
-                wait = int(q[0] + self.window_s - now) + 1
-                raise TooManyRequests(
-                    f"too many failed logins for {username!r}; try again in {wait} s",
-                    headers={"Retry-After": str(wait)},
-                )
+        now = time.time()
+        with self.ws.engine.connect() as conn:
+            p = placeholder(conn)
+            n, first = conn.exec_driver_sql(
+                "SELECT count(*), min(at) FROM web_login_failures "
+                f"WHERE username = {p} AND address = {p} AND at > {p}",
+                (username, address, now - self.window_s),
+            ).one()
+        if n >= self.attempts:
+            wait = int(first + self.window_s - now) + 1
+            raise TooManyRequests(
+                f"too many failed logins for {username!r}; try again in {wait} s",
+                headers={"Retry-After": str(wait)},
+            )
 
     def failed(self, username: str, address: str) -> None:
-        with self._lock:
-            self._recent((username, address), time.monotonic()).append(time.monotonic())
+        now = time.time()
+        with self.ws.begin() as conn:
+            p = placeholder(conn)
+            conn.exec_driver_sql(
+                f"DELETE FROM web_login_failures WHERE at <= {p}", (now - self.window_s,)
+            )
+            insert_rows(
+                conn,
+                "web_login_failures",
+                ("username", "address", "at"),
+                [(username, address, now)],
+            )
 
     def succeeded(self, username: str, address: str) -> None:
-        with self._lock:
-            self._failures.pop((username, address), None)
+        with self.ws.begin() as conn:
+            p = placeholder(conn)
+            conn.exec_driver_sql(
+                f"DELETE FROM web_login_failures WHERE username = {p} AND address = {p}",
+                (username, address),
+            )

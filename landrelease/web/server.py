@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
@@ -14,16 +15,39 @@ from fastapi import FastAPI
 from landrelease.errors import UsageError
 from landrelease.web.app import create_app
 
+TARGET_ENV = "LANDRELEASE_SERVE_TARGET"
+"""How ``serve --workers N`` tells each worker process which workspace to open."""
 
-def serve(target: str, *, host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Serve the workspace at ``target`` until interrupted."""
+
+def app_from_environment() -> FastAPI:
+    """The app over the workspace named by :data:`TARGET_ENV` (uvicorn's factory per worker)."""
+    return create_app(os.environ[TARGET_ENV])
+
+
+def serve(target: str, *, host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
+    """Serve the workspace at ``target`` until interrupted, in ``workers`` processes."""
     if not 0 < port < 65536:
         raise UsageError(f"--port {port}: a port is 1–65535")
-    app = create_app(target)
-    try:
-        uvicorn.run(app, host=host, port=port, log_level="info", server_header=False)
-    finally:
-        app.state.workspace.close()
+    if not 1 <= workers <= 64:
+        raise UsageError(f"--workers {workers}: from 1 to 64 server processes")
+    app = create_app(target)  # opens (and upgrades) the workspace once, before any worker
+    if workers == 1:
+        try:
+            uvicorn.run(app, host=host, port=port, log_level="info", server_header=False)
+        finally:
+            app.state.workspace.close()
+        return
+    app.state.workspace.close()
+    os.environ[TARGET_ENV] = target
+    uvicorn.run(
+        "landrelease.web.server:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        server_header=False,
+    )
 
 
 def free_port(host: str = "127.0.0.1") -> int:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from landrelease.cli import app
 from landrelease.store import Workspace
 from landrelease.web.auth import authenticate
+from tests.web.conftest import PASSWORD
 
 
 def test_user_add_hashes_the_password_read_from_stdin(tmp_path: Path) -> None:
@@ -54,3 +56,52 @@ def test_user_add_hashes_the_password_read_from_stdin(tmp_path: Path) -> None:
 def test_serve_refuses_a_missing_workspace(tmp_path: Path) -> None:
     r = CliRunner().invoke(app, ["serve", "-w", str(tmp_path / "none.gpkg"), "--port", "1"])
     assert r.exit_code == 2 and "no workspace" in r.output
+
+
+@pytest.mark.parametrize("ws_target", ["gpkg"], indirect=True)
+def test_serve_with_workers_shares_the_login_limit(web_target: str) -> None:
+    """Two server processes answer, and count failed logins in one place (the workspace)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    from landrelease.web.server import free_port
+
+    port = free_port()
+    env = {**os.environ, "LANDRELEASE_WEB_LOGIN_ATTEMPTS": "3"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "landrelease", "serve", "-w", web_target, "--port", str(port),
+         "--workers", "2"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(base + "/api/summary", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert proc.poll() is None, proc.stdout.read().decode() if proc.stdout else ""
+            assert time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.2)
+        codes = []
+        for _ in range(8):  # new connections: the kernel spreads them over both workers
+            r = httpx.post(base + "/api/token", json={"username": "im", "password": "wrong"})
+            codes.append(r.status_code)
+        assert codes[:3] == [401, 401, 401] and set(codes[3:]) == {429}, codes
+        r = httpx.post(base + "/api/token", json={"username": "ana", "password": PASSWORD})
+        assert r.status_code == 200  # another user is not held back
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=20)
+    out = proc.stdout.read().decode() if proc.stdout else ""
+    assert "Started parent process" in out or "Uvicorn running" in out, out
