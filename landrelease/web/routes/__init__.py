@@ -3,6 +3,7 @@
 from landrelease.web.routes import (
     activities,
     downloads,
+    figures,
     login,
     mapdata,
     ogc,
@@ -15,6 +16,7 @@ ROUTERS = [
     ogc.router,
     login.router,
     pages.router,
+    figures.router,
     overlays.router,
     mapdata.router,
     activities.router,

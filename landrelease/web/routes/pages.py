@@ -6,9 +6,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from landrelease.web import features as ft
+from landrelease.web import risk
 from landrelease.web.context import UserDep, WebDep
-from landrelease.web.dashboard import CHARTS, chart_png
-from landrelease.web.settlement import settlement_view
+from landrelease.web.dashboard import CHARTS
+from landrelease.web.routes.figures import cached_settlement, dashboard_chart
 
 router = APIRouter()
 
@@ -25,19 +26,9 @@ def map_page(request: Request, user: UserDep, web: WebDep) -> HTMLResponse:
 
 @router.get("/dashboard", response_class=HTMLResponse, include_in_schema=False)
 def dashboard_page(request: Request, user: UserDep, web: WebDep) -> HTMLResponse:
-    tables = {name: c.table(web.ws) for name, c in CHARTS.items()}
-    return web.page(request, "dashboard.html", user, charts=CHARTS, tables=tables)
-
-
-@router.get(
-    "/dashboard/{chart}.png",
-    summary="A dashboard chart as PNG (aggregates only)",
-    tags=["figures"],
-    response_class=Response,
-    responses={200: {"content": {"image/png": {}}}},
-)
-def dashboard_chart(chart: str, web: WebDep) -> Response:
-    return Response(chart_png(web.ws, chart), media_type="image/png")
+    """Each chart drawn by static/dashboard.js from /api/dashboard/{chart}, its table below."""
+    charts = [dashboard_chart(web, name) for name in CHARTS]
+    return web.page(request, "dashboard.html", user, charts=charts)
 
 
 @router.get("/settlements", response_class=HTMLResponse, include_in_schema=False)
@@ -47,11 +38,14 @@ def settlements_page(request: Request, user: UserDep, web: WebDep) -> HTMLRespon
         {k: ft.plain(frame.iloc[i][k]) for k in ("settlement_id", "name", "population_planned")}
         for i in range(len(frame))
     ]
-    return web.page(request, "settlements.html", user, places=places)
+    stamp = risk.planning_stamp(web.ws)
+    ready = web.cache.get(None, f"readiness:{stamp}", lambda: risk.readiness(web.ws))
+    return web.page(request, "settlements.html", user, places=places, ready=ready)
 
 
 @router.get("/settlements/{settlement_id}", response_class=HTMLResponse, include_in_schema=False)
 def settlement_page(
     request: Request, settlement_id: str, user: UserDep, web: WebDep
 ) -> HTMLResponse:
-    return web.page(request, "settlement.html", user, view=settlement_view(web.ws, settlement_id))
+    view = cached_settlement(web, settlement_id)
+    return web.page(request, "settlement.html", user, view=view)

@@ -1,0 +1,212 @@
+"""Figures for everyone: the dashboard's charts (JSON and PNG) and a settlement's view as JSON.
+
+Aggregates only: no record-level detail of incidents or victims, so every
+role, anonymous included, gets the same answer. Each answer is cached per
+change stamp of the workspace and the latest planning run.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+
+from landrelease.web import risk
+from landrelease.web.context import Web, WebDep
+from landrelease.web.dashboard import CHARTS, ChartData, Inputs, chart_of, chart_png, load_inputs
+from landrelease.web.settlement import SettlementView, settlement_view
+
+router = APIRouter()
+
+
+class SeriesOut(BaseModel):
+    key: str = Field(description="machine name of the series (a column of the chart's table)")
+    label: str = Field(description="what the series counts, in words (the legend)")
+    values: list[int | float] = Field(description="one value per label, in the chart's unit")
+    colour: str = Field(description="CSS colour the page and the PNG draw it in")
+    stack: str | None = Field(description="series with the same stack are stacked on one bar")
+    kind: str = Field(description="bar or line")
+
+
+class ChartOut(BaseModel):
+    chart: str
+    title: str
+    unit: str = Field(description="unit of every value: ha, devices, people, USD")
+    x_label: str = Field(description="what the labels are: month, year, quarter, device type")
+    labels: list[str]
+    series: list[SeriesOut]
+    notes: list[str] = Field(description="what the figures include and leave out")
+    png: str = Field(description="the same chart as a PNG")
+
+
+class ChartListItem(BaseModel):
+    chart: str
+    title: str
+    unit: str
+    json_url: str = Field(alias="json")
+    png: str
+
+
+class PlanOut(BaseModel):
+    run_id: int
+    made_on: str | None
+    start: str | None = None
+    horizon: str | None = None
+    scenario: str | None = None
+    runs: int | None = None
+
+
+class ReadinessOut(BaseModel):
+    status: str | None = Field(description="ready now, planned, after the horizon, forecast")
+    plan_date: str | None = Field(
+        description="last day of the month the latest plan makes it ready"
+    )
+    scenario: str | None = Field(description="the forecast scenario of P10/P50/P90")
+    p10: str | None
+    p50: str | None
+    p90: str | None
+    blocking_hazards: int | None = Field(description="open hazards the plan links to it")
+
+
+class PlannedOut(BaseModel):
+    status: str = Field(description="planned, after the horizon, not in the plan")
+    start_month: str | None = None
+    end_month: str | None = None
+    quarter: str | None = Field(description="the quarter its last task ends (YYYY Qn)")
+    teams: list[str] = Field(
+        description="asset kinds the plan puts on it: manual, dog, rat, machine"
+    )
+    team_days: float | None = None
+    cost_usd: float | None = None
+
+
+class DecisionOut(BaseModel):
+    decision: str
+    area_ha: float
+    evidence: str | None
+
+
+class HazardOut(BaseModel):
+    hazard_id: str
+    status: str
+    classification: str | None
+    area_ha: float | None
+    released_ha: float | None = Field(description="released so far (land-release ledger)")
+    remaining_ha: float | None
+    closed_on: str | None
+    distance_m: int
+    blocking: bool = Field(description="not closed: it still stands between people and home")
+    decisions: list[DecisionOut] = Field(description="the latest survey run's decisions")
+    planned: PlannedOut | None = Field(description="the latest plan's work on it (null: no plan)")
+
+
+class TaskOut(BaseModel):
+    task_id: str
+    hazard_id: str
+    method: str = Field(description="NTS, TS or clearance")
+    area_ha: float | None
+    start_month: str | None
+    end_month: str | None = Field(description="null: not done by the plan's horizon")
+    quarter: str | None
+    team_days: float | None
+    cost_usd: float | None
+    teams: list[str]
+
+
+class BlockingOut(BaseModel):
+    hazards: int
+    remaining_ha: float
+
+
+class SettlementOut(BaseModel):
+    settlement: dict[str, Any]
+    people_planned: int | None = Field(description="people planned to return")
+    radius_m: float = Field(
+        description="hazards within this distance are listed (web_settlement_radius_m)"
+    )
+    blocking: BlockingOut
+    hazards: list[HazardOut] = Field(description="within radius_m, nearest first")
+    plan: PlanOut | None = Field(description="the latest plan (null: none yet)")
+    forecast: PlanOut | None = Field(description="the latest forecast (null: none yet)")
+    readiness: ReadinessOut | None
+    tasks: list[TaskOut] = Field(description="the latest plan's tasks on the blocking hazards")
+    planned_cost_usd: float | None
+    messages: list[str] = Field(description="what is missing and how to get it, in words")
+
+
+def dashboard_inputs(web: Web) -> Inputs:
+    key = f"dashboard:inputs:{risk.planning_stamp(web.ws)}"
+    return web.cache.get(None, key, lambda: load_inputs(web.ws))
+
+
+def dashboard_chart(web: Web, name: str) -> ChartData:
+    """One chart's data, cached per change stamp and planning run."""
+    chart = chart_of(name)
+    key = f"dashboard:{name}:{risk.planning_stamp(web.ws)}"
+    return web.cache.get(None, key, lambda: chart.build(dashboard_inputs(web)))
+
+
+def cached_settlement(web: Web, settlement_id: str) -> SettlementView:
+    key = f"settlement:{settlement_id}:{risk.planning_stamp(web.ws)}"
+    return web.cache.get("hazards", key, lambda: settlement_view(web.ws, settlement_id))
+
+
+@router.get(
+    "/api/dashboard",
+    summary="The dashboard's charts, with the URLs of their data and PNG",
+    tags=["figures"],
+    response_model=list[ChartListItem],
+    response_model_by_alias=True,
+)
+def dashboard_list() -> list[dict[str, str]]:
+    return [
+        {
+            "chart": c.name,
+            "title": c.title,
+            "unit": c.unit,
+            "json": f"/api/dashboard/{c.name}",
+            "png": f"/dashboard/{c.name}.png",
+        }
+        for c in CHARTS.values()
+    ]
+
+
+@router.get(
+    "/api/dashboard/{chart}",
+    summary="A dashboard chart's data (aggregates only): labels, series with colours, notes",
+    description="Charts: "
+    + ", ".join(f"`{c.name}` ({c.title}, {c.unit})" for c in CHARTS.values())
+    + ". 404 for any other name.",
+    tags=["figures"],
+    response_model=ChartOut,
+)
+def dashboard_json(chart: str, web: WebDep) -> dict[str, Any]:
+    return dashboard_chart(web, chart).as_json()
+
+
+@router.get(
+    "/dashboard/{chart}.png",
+    summary="A dashboard chart as PNG (aggregates only)",
+    tags=["figures"],
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}}}},
+)
+def dashboard_png(chart: str, web: WebDep) -> Response:
+    data = dashboard_chart(web, chart)
+    key = f"dashboard-png:{chart}:{risk.planning_stamp(web.ws)}"
+    return Response(web.cache.get(None, key, lambda: chart_png(data)), media_type="image/png")
+
+
+@router.get(
+    "/api/settlements/{settlement_id}",
+    summary="A settlement: what blocks its return, when it can be ready (P10/P50/P90), what is planned",
+    description="Hazards within `web_settlement_radius_m` (nearest first) with what blocks it, the "
+    "latest plan's date and tasks for them and the latest forecast's P10/P50/P90; `messages` say "
+    "what is missing (no plan yet: run `landrelease plan`). The same for every role: no personal data.",
+    tags=["figures"],
+    response_model=SettlementOut,
+)
+def settlement_json(settlement_id: str, web: WebDep) -> dict[str, Any]:
+    return cached_settlement(web, settlement_id).as_json()

@@ -1,0 +1,91 @@
+// The dashboard: each <canvas data-chart> drawn with Chart.js (vendored from npm) from its
+// /api/dashboard/{chart} JSON. Series with the same `stack` are stacked on one bar, others side
+// by side; the colours come from the server, so the page and the PNG agree. When every chart is
+// drawn, <body data-charts-drawn="N"> says how many (the browser test waits for it).
+"use strict";
+(function () {
+  const canvases = Array.from(document.querySelectorAll("canvas[data-chart]"));
+
+  function message(canvas, text, cls) {
+    const p = document.createElement("p");
+    p.className = cls;
+    p.textContent = text;
+    canvas.parentElement.replaceWith(p);
+  }
+
+  function numberFormat(unit) {
+    const digits = unit === "ha" ? 2 : 0;
+    return (v) => Number(v).toLocaleString("en", { maximumFractionDigits: digits });
+  }
+
+  function draw(canvas, data) {
+    const fmt = numberFormat(data.unit);
+    const datasets = data.series.map((s) => ({
+      type: s.kind === "line" ? "line" : "bar",
+      label: s.label,
+      data: s.values,
+      backgroundColor: s.colour,
+      borderColor: s.colour,
+      borderWidth: s.kind === "line" ? 2 : 0,
+      stack: s.stack || s.key,
+    }));
+    // eslint-disable-next-line no-undef
+    return new Chart(canvas, {
+      type: "bar",
+      data: { labels: data.labels, datasets: datasets },
+      options: {
+        animation: false,
+        responsive: true,
+        maintainAspectRatio: false,
+        interaction: { mode: "index", intersect: false },
+        scales: {
+          x: { stacked: true, title: { display: true, text: data.x_label } },
+          y: {
+            stacked: true,
+            beginAtZero: true,
+            title: { display: true, text: data.unit },
+            // counts (devices, people) and USD in whole steps; ha to two decimals
+            ticks: data.unit === "ha" ? { callback: fmt } : { callback: fmt, precision: 0 },
+          },
+        },
+        plugins: {
+          legend: { position: "bottom" },
+          tooltip: {
+            callbacks: {
+              label: (ctx) => `${ctx.dataset.label}: ${fmt(ctx.parsed.y)} ${data.unit}`,
+            },
+          },
+        },
+      },
+    });
+  }
+
+  async function one(canvas) {
+    try {
+      const r = await fetch(canvas.dataset.src, {
+        credentials: "same-origin",
+        headers: { Accept: "application/json" },
+      });
+      if (!r.ok) {
+        message(canvas, `The chart could not be loaded (${r.status}); the table below has its numbers.`, "error");
+        return false;
+      }
+      const data = await r.json();
+      const empty = !data.labels.length || data.series.every((s) => s.values.every((v) => !v));
+      if (empty) {
+        message(canvas, "No records yet.", "chart-empty");
+        return true;
+      }
+      draw(canvas, data);
+      canvas.dataset.drawn = "true";
+      return true;
+    } catch (e) {
+      message(canvas, `The chart could not be drawn (${e}); the table below has its numbers.`, "error");
+      return false;
+    }
+  }
+
+  Promise.all(canvases.map(one)).then((done) => {
+    document.body.dataset.chartsDrawn = String(done.filter(Boolean).length);
+  });
+})();

@@ -1,0 +1,106 @@
+"""The dashboard in a real browser (Debian's chromium, headless): every chart drawn by Chart.js,
+served by the app itself (no request leaves the site), in the colours its JSON names."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from landrelease.store import Workspace
+from landrelease.web import create_app
+from landrelease.web.server import running
+from tests.web.test_browser import ARGS, CHROMIUM, IN_CI
+from tests.web.test_dashboard import (
+    ALL_CHARTS,
+    add_incidents,
+    add_ledger,
+    add_plan,
+    add_spending,
+    close_hazards,
+)
+
+MIN_PIXELS = 12
+"""Pixels of a series' colour that show it was drawn (the smallest bar, 120,000 USD on an axis
+to 12.9 M, is a few pixels high)."""
+
+
+@pytest.fixture
+def base_url(web_target: str, workspace: Workspace, tmp_path: Path) -> Iterator[str]:
+    if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
+        if IN_CI:
+            pytest.fail(
+                "chromium missing: under CI=true the browser test must run (apt-get install chromium)"
+            )
+        pytest.skip("chromium missing (apt-get install chromium)")
+    add_ledger(workspace)
+    add_spending(workspace)
+    add_incidents(workspace, tmp_path / "more")
+    close_hazards(workspace)
+    add_plan(workspace)
+    app = create_app(web_target)
+    with running(app) as url:
+        yield url
+    app.state.workspace.close()
+
+
+def _rgb(colour: str) -> np.ndarray:
+    return np.array([int(colour[i : i + 2], 16) for i in (1, 3, 5)], dtype=float)
+
+
+@pytest.mark.parametrize("ws_target", ["gpkg"], indirect=True)
+def test_dashboard_charts_are_drawn(base_url: str, tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    charts = {}
+    for name in ALL_CHARTS:
+        with urllib.request.urlopen(f"{base_url}/api/dashboard/{name}") as r:
+            charts[name] = json.load(r)
+    outside: list[str] = []
+    errors: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1100, "height": 900})
+            page.on(
+                "request", lambda r: None if r.url.startswith(base_url) else outside.append(r.url)
+            )
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on(
+                "response",
+                lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None,
+            )
+            page.goto(f"{base_url}/dashboard")
+            page.wait_for_selector(f"body[data-charts-drawn='{len(ALL_CHARTS)}']", timeout=15_000)
+            shots = {}
+            for name in ALL_CHARTS:
+                canvas = page.locator(f"canvas[data-chart='{name}']")
+                assert canvas.get_attribute("data-drawn") == "true", name
+                shots[name] = tmp_path / f"{name}.png"
+                canvas.screenshot(path=str(shots[name]))
+            page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
+        finally:
+            browser.close()
+    assert not outside, f"requests left the site: {outside}"
+    assert not errors, errors
+    keep = os.environ.get("LANDRELEASE_SCREENSHOTS")
+    if keep:
+        shutil.copy(tmp_path / "dashboard.png", Path(keep) / "dashboard.png")
+    for name, data in charts.items():
+        pixels = np.asarray(Image.open(shots[name]).convert("RGB")).astype(float)
+        assert pixels.std() > 5, f"{name}: the canvas is blank"
+        for s in data["series"]:
+            if not any(s["values"]):
+                continue
+            near = (np.abs(pixels - _rgb(s["colour"])).max(axis=2) < 10).sum()
+            assert near >= MIN_PIXELS, (
+                f"{name}: series {s['key']} ({s['colour']}) drew {near} pixels"
+            )
