@@ -87,6 +87,18 @@ class WriteContext:
     now: str
 
 
+_WRITE = "landrelease_write"
+
+
+@contextmanager
+def _writing(engine: sa.Engine) -> Iterator[sa.Connection]:
+    """A write transaction (``BEGIN IMMEDIATE`` on SQLite; reads begin deferred)."""
+    with engine.connect() as conn:
+        conn.info[_WRITE] = True
+        with conn.begin():
+            yield conn
+
+
 class Workspace:
     """A programme's records in a GeoPackage file or a PostGIS database."""
 
@@ -109,7 +121,9 @@ class Workspace:
 
         @sa.event.listens_for(engine, "begin")
         def _begin(conn: sa.Connection) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # writers take the write lock at once (no deadlock between two upgrading readers);
+            # readers share the file, so concurrent requests never queue behind each other
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get(_WRITE) else "BEGIN")
 
         return engine
 
@@ -134,7 +148,7 @@ class Workspace:
         if metric_crs:
             _check_metric_crs(metric_crs)
         try:
-            with engine.begin() as conn:
+            with _writing(engine) as conn:
                 if cls.is_database_url(target) and migrations.current_version(conn) > 0:
                     raise UsageError(f"{_safe(target)} holds a landrelease workspace already")
                 migrations.create_latest(conn)
@@ -166,7 +180,7 @@ class Workspace:
             )
         engine = cls._engine(target)
         try:
-            with engine.begin() as conn:
+            with _writing(engine) as conn:
                 if migrations.current_version(conn) == 0:
                     if create and cls.is_database_url(target):
                         engine.dispose()
@@ -197,7 +211,7 @@ class Workspace:
     @contextmanager
     def begin(self) -> Iterator[sa.Connection]:
         """A transaction: everything inside is written together or not at all."""
-        with self.engine.begin() as conn:
+        with _writing(self.engine) as conn:
             yield conn
 
     # -- settings -------------------------------------------------------------

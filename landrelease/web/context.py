@@ -9,7 +9,8 @@ rendering pages, checking CSRF and telling who is logged in.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -42,6 +43,22 @@ class Web:
     session_s: float
     secure: bool
     basemap: str
+    user_ttl_s: float = 5.0
+    """How long a looked-up account is reused: a disabled user is refused within this time."""
+    _users: dict[str, tuple[float, User | None]] = field(default_factory=dict)
+
+    def user(self, username: str) -> User | None:
+        """The account ``username`` (``None`` if unknown or disabled), looked up at most every
+        :attr:`user_ttl_s` seconds: one query per request would cost more than the request."""
+        now = time.monotonic()
+        hit = self._users.get(username)
+        if hit is not None and now - hit[0] < self.user_ttl_s:
+            return hit[1]
+        found = find_user(self.ws, username)
+        if len(self._users) > 10_000:
+            self._users.clear()
+        self._users[username] = (now, found)
+        return found
 
     def page(
         self, request: Request, name: str, user: User, status: int = 200, **ctx: Any
@@ -86,7 +103,7 @@ def current_user(request: Request) -> User:
     if token is None:
         return ANONYMOUS
     payload = web.signer.unsign(token)
-    user = find_user(web.ws, str(payload.get("u"))) if payload else None
+    user = web.user(str(payload.get("u"))) if payload else None
     if user is None:
         if via == "bearer":
             raise Unauthorized("the bearer token is invalid or expired; ask for a new one")

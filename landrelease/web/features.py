@@ -188,8 +188,13 @@ class FeatureIndex:
         dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
         self.size = len(frame)
         self.encoded = [dumps(f).encode() for f in features(frame, c)]
+        self.positions = {str(v): i for i, v in enumerate(frame[c.id_field].to_numpy(dtype=object))}
+        """Position of each feature by its id (the last one wins, as ids are unique)."""
         geoms = np.asarray(frame.geometry.values, dtype=object)
         self.tree = shapely.STRtree(geoms)
+        centres = shapely.centroid(geoms)
+        self.x, self.y = shapely.get_x(centres), shapely.get_y(centres)
+        """Each feature's centroid (NaN without a geometry), for counts on a grid."""
         self.dates: np.ndarray | None = None
         self.width = 10 if c.date_is_day else None
         if c.date_field is not None:

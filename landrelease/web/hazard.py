@@ -21,9 +21,9 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 import sqlalchemy as sa
 
 from landrelease.planning.store import latest_run, read_table
@@ -59,20 +59,21 @@ class HazardView:
         }
 
 
-def _rows(ws: Workspace, table: str, column: str, values: list[str]) -> list[dict[str, Any]]:
-    """Rows of ``table`` whose ``column`` is one of ``values`` (none when the table is absent)."""
+def _rows(
+    c: sa.Connection, table: str, column: str, values: list[str], *, layer: str | None = None
+) -> list[dict[str, Any]]:
+    """Rows of ``table`` whose ``column`` is one of ``values`` (the app creates every table)."""
     if not values:
         return []
-    with ws.engine.connect() as c:
-        if not sa.inspect(c).has_table(table):
-            return []
-        marks = ", ".join(placeholder(c) for _ in values)
-        res = c.exec_driver_sql(
-            f"SELECT * FROM {quote(c, table)} WHERE {quote(c, column)} IN ({marks})",
-            tuple(values),
-        )
-        keys = list(res.keys())
-        return [dict(zip(keys, r, strict=True)) for r in res.fetchall()]
+    marks = ", ".join(placeholder(c) for _ in values)
+    where = f"{quote(c, column)} IN ({marks})"
+    params: tuple[str, ...] = tuple(values)
+    if layer is not None:  # the audit trail's index is (layer, record_id)
+        where = f"layer = {placeholder(c)} AND {where}"
+        params = (layer, *params)
+    res = c.exec_driver_sql(f"SELECT * FROM {quote(c, table)} WHERE {where}", params)
+    keys = list(res.keys())
+    return [dict(zip(keys, r, strict=True)) for r in res.fetchall()]
 
 
 def _day(v: Any) -> str | None:
@@ -98,7 +99,7 @@ def _changed(before: Any, after: Any) -> list[str]:
 
 
 def _history(
-    ws: Workspace, hazard: pd.Series, activities: pd.DataFrame, user: User
+    c: sa.Connection, hazard: pd.Series, activities: pd.DataFrame, user: User
 ) -> list[dict[str, Any]]:
     hid = str(hazard["hazard_id"])
     events: list[dict[str, Any]] = []
@@ -111,9 +112,7 @@ def _history(
 
     if ft.plain(hazard.get("reported")):
         add(hazard["reported"], "reported", f"reported as {hazard.get('classification') or '?'}")
-    for r in _rows(ws, "audit_log", "record_id", [hid]):
-        if r["layer"] != "hazards":
-            continue
+    for r in _rows(c, "audit_log", "record_id", [hid], layer="hazards"):
         what = {
             "insert": "entered in the register",
             "update": "record updated",
@@ -133,13 +132,13 @@ def _history(
             "activity",
             f"{a['activity_id']}: {a.get('type') or 'activity'}{org}{end}, {a.get('status')}",
         )
-    for r in _rows(ws, "activity_reviews", "activity_id", ids):
+    for r in _rows(c, "activity_reviews", "activity_id", ids):
         reason = f": {r['reason']}" if r.get("reason") else ""
         add(r["at"], "workflow", f"{r['activity_id']} {r['step']}{reason}", r["actor"])
-    for r in _rows(ws, "land_release", "activity_id", ids):
+    for r in _rows(c, "land_release", "activity_id", ids):
         ha = float(r["area_m2"] or 0) / M2_PER_HA
         add(r["released_on"], "released", f"{ha:.2f} ha {r['method']} by {r['activity_id']}")
-    for r in _rows(ws, "hazard_completions", "hazard_id", [hid]):
+    for r in _rows(c, "hazard_completions", "hazard_id", [hid]):
         add(r["completed_on"], "completed", "every part released: hazard completed")
         if r.get("handed_over_to"):
             add(r.get("handed_over_on"), "handover", f"handed over to {r['handed_over_to']}")
@@ -147,23 +146,20 @@ def _history(
     return events
 
 
-def _inside(frame: pd.DataFrame, polygon: Any) -> pd.DataFrame:
+def _inside(frame: gpd.GeoDataFrame, polygon: Any) -> pd.DataFrame:
+    """The rows within ``polygon``, through the frame's spatial index (kept with the cached frame)."""
     if not len(frame) or polygon is None:
         return frame.iloc[:0]
-    geoms = np.asarray(frame.geometry.values, dtype=object)
-    return frame[shapely.intersects(geoms, polygon) & ~shapely.is_missing(geoms)]
+    return frame.iloc[np.sort(frame.sindex.query(polygon, predicate="intersects"))]
 
 
-def _risk(ws: Workspace, hid: str) -> dict[str, Any] | None:
-    with ws.engine.connect() as c:
-        if not sa.inspect(c).has_table("hazard_risk"):
-            return None
-        p = placeholder(c)
-        row = c.exec_driver_sql(
-            "SELECT run_id, expected_devices, mean_probability, max_probability, p_any_device "
-            f"FROM hazard_risk WHERE hazard_id = {p} ORDER BY run_id DESC LIMIT 1",
-            (hid,),
-        ).fetchone()
+def _risk(c: sa.Connection, hid: str) -> dict[str, Any] | None:
+    p = placeholder(c)
+    row = c.exec_driver_sql(
+        "SELECT run_id, expected_devices, mean_probability, max_probability, p_any_device "
+        f"FROM hazard_risk WHERE hazard_id = {p} ORDER BY run_id DESC LIMIT 1",
+        (hid,),
+    ).fetchone()
     if row is None:
         return None
     keys = ("run_id", "expected_devices", "mean_probability", "max_probability", "p_any_device")
@@ -171,10 +167,15 @@ def _risk(ws: Workspace, hid: str) -> dict[str, Any] | None:
 
 
 def _evidence(
-    ws: Workspace, cache: LayerCache | None, user: User, hazard: pd.Series, parts: pd.DataFrame
+    c: sa.Connection,
+    ws: Workspace,
+    cache: LayerCache | None,
+    user: User,
+    hazard: pd.Series,
+    parts: pd.DataFrame,
 ) -> dict[str, Any]:
     polygon = hazard.geometry
-    out: dict[str, Any] = {"risk": _risk(ws, str(hazard["hazard_id"]))}
+    out: dict[str, Any] = {"risk": _risk(c, str(hazard["hazard_id"]))}
     if user.sees_details:
         found = _inside(ft.visible_frame(ws, "findings", user, cache), polygon)
         out["findings"] = {
@@ -205,7 +206,9 @@ def _evidence(
     return out
 
 
-def _next_step(ws: Workspace, hazard: pd.Series, parts: pd.DataFrame) -> dict[str, Any]:
+def _next_step(
+    ws: Workspace, cache: LayerCache | None, hazard: pd.Series, parts: pd.DataFrame
+) -> dict[str, Any]:
     hid = str(hazard["hazard_id"])
     status = str(hazard.get("status") or "")
     if status in ("closed", "released"):
@@ -221,7 +224,11 @@ def _next_step(ws: Workspace, hazard: pd.Series, parts: pd.DataFrame) -> dict[st
     else:
         text = "no survey recommendation yet (run `landrelease survey`)"
     run = latest_run(ws, "plan")
-    tasks = read_table(ws, "plan_tasks", run)
+    tasks = (
+        cache.get(None, f"plan_tasks:{run}", lambda: read_table(ws, "plan_tasks", run))
+        if cache is not None
+        else read_table(ws, "plan_tasks", run)
+    )
     mine = tasks[tasks["hazard_id"].astype(object) == hid] if len(tasks) else tasks
     plan = [
         {
@@ -277,9 +284,10 @@ def hazard_view(
             & ~acts["status"].astype(object).isin(ft.DRAFT_STATUSES)
         ]
         acts = acts.assign(organisation=None)
-    return HazardView(
-        hazard=record,
-        history=_history(ws, h, acts, user),
-        evidence=_evidence(ws, cache, user, h, parts),
-        next_step=_next_step(ws, h, parts),
-    )
+    with ws.engine.connect() as c:  # one connection for the story's queries
+        return HazardView(
+            hazard=record,
+            history=_history(c, h, acts, user),
+            evidence=_evidence(c, ws, cache, user, h, parts),
+            next_step=_next_step(ws, cache, h, parts),
+        )

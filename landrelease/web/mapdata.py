@@ -13,11 +13,11 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import shapely
 
 from landrelease.planning.store import latest_run, read_table
 from landrelease.store import Workspace
@@ -75,10 +75,7 @@ def plan_quarters(ws: Workspace) -> dict[str, Any]:
         start=("start", lambda s: min((x for x in s if x), default=None)),
         done=("end", lambda s: max(s) if all(isinstance(x, str) for x in s) else None),
     )
-    hazards = {
-        str(h): [index.get(r.start, -1), index.get(r.done, -1)]
-        for h, r in per.iterrows()
-    }
+    hazards = {str(h): [index.get(r.start, -1), index.get(r.done, -1)] for h, r in per.iterrows()}
     n = len(quarters)
     ha = np.zeros(n)
     ended = t[t["end"].notna()]
@@ -105,29 +102,20 @@ def plan_quarters(ws: Workspace) -> dict[str, Any]:
 
 
 def points_or_clusters(
-    frame: pd.DataFrame,
-    c: ft.Collection,
+    index: ft.FeatureIndex,
     bbox: tuple[float, float, float, float] | None,
     *,
     max_points: int,
     cells: int,
-) -> dict[str, Any]:
-    """The points of ``frame`` within ``bbox`` as GeoJSON features when at most ``max_points``,
+) -> bytes:
+    """The features of ``index`` within ``bbox`` as GeoJSON when at most ``max_points``,
     else a FeatureCollection of grid clusters (``count`` and the cell's mean position)."""
-    geoms = np.asarray(frame.geometry.values, dtype=object)
-    keep = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
-    if bbox is not None and len(frame):
-        keep &= shapely.intersects(geoms, shapely.box(*bbox))
-    chosen = frame[keep]
-    if len(chosen) <= max_points:
-        return {
-            "type": "FeatureCollection",
-            "mode": "points",
-            "numberMatched": len(chosen),
-            "features": ft.features(chosen, c),
-        }
-    pts = shapely.get_coordinates(shapely.centroid(geoms[keep]))
-    x, y = pts[:, 0], pts[:, 1]
+    rows = index.select(bbox, None)
+    rows = rows[np.isfinite(index.x[rows])]
+    head = f'{{"type":"FeatureCollection","numberMatched":{len(rows)},'
+    if len(rows) <= max_points:
+        return (head + '"mode":"points","features":[').encode() + index.page(rows) + b"]}"
+    x, y = index.x[rows], index.y[rows]
     x0, y0, x1, y1 = bbox if bbox is not None else (x.min(), y.min(), x.max(), y.max())
     w = max((x1 - x0) / cells, 1e-9)
     h = max((y1 - y0) / cells, 1e-9)
@@ -145,9 +133,5 @@ def points_or_clusters(
         }
         for k, a, b, n in zip(cell, mx, my, counts, strict=True)
     ]
-    return {
-        "type": "FeatureCollection",
-        "mode": "clusters",
-        "numberMatched": len(chosen),
-        "features": features,
-    }
+    body = json.dumps(features, separators=(",", ":"))
+    return (head + f'"mode":"clusters","features":{body}}}').encode()

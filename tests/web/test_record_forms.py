@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.helpers import LAT0, LON0
+from tests.web.conftest import token
 from tests.web.test_upload import _login
 
 
@@ -47,3 +52,324 @@ def test_record_forms_only_for_entitled_roles(client: TestClient) -> None:
     assert client.get("/records/new/incidents").status_code == 403
     assert "/records/new/findings" not in client.get("/map").text
     assert client.get("/records/new/hazards").status_code == 404
+
+
+# -- activities entered as drafts --------------------------------------------------------
+
+
+def _ws(client: TestClient) -> Any:
+    return client.app.state.workspace  # type: ignore[attr-defined]
+
+
+def _count(client: TestClient, table: str) -> int:
+    return int(_ws(client).query(f"SELECT count(*) FROM {table}")[0][0])
+
+
+def _activity(client: TestClient, aid: str, headers: dict[str, str] | None = None) -> Any:
+    return client.get(f"/collections/activities/items/{aid}", headers=headers or {})
+
+
+GOOD_ACTIVITY = {
+    "activity_id": "CL-NEW",
+    "type": "clearance",
+    "hazard_id": "HZ-2",
+    "start": "2024-03-01",
+    "end": "2024-04-15",
+    "outcome": "cleared",
+    "depth_cm": "13",
+    "area_cleared_m2": "50000",
+    "devices_found": "2",
+    "geometry_source": "hazard",
+}
+
+
+def test_an_operator_enters_a_draft_activity_for_its_own_organisation(
+    client: TestClient,
+) -> None:
+    csrf = _login(client, "opa")
+    page = client.get("/activities/new")
+    assert page.status_code == 200, page.text
+    assert (
+        '<option value="HZ-2"' in page.text
+        and 'data-validate="/api/validate/activities"' in page.text
+    )
+    assert 'name="organisation"' not in page.text  # shown, not editable: it is the account's
+    audit_before, imports_before = _count(client, "audit_log"), _count(client, "imports")
+    # the form says OrgB, the end date is wrong and an area is negative: refused whole
+    bad = {
+        **GOOD_ACTIVITY,
+        "csrf_token": csrf,
+        "organisation": "OrgB",
+        "end": "2024-13-45",
+        "area_cleared_m2": "-5",
+    }
+    assert client.post("/forms/activities/new", data={**bad, "csrf_token": ""}).status_code == 403
+    r = client.post("/forms/activities/new", data=bad)
+    assert r.status_code == 422, r.text
+    assert "Refused" in r.text and "not a valid date" in r.text and "2024-13-45" in r.text
+    assert "area_cleared_m2" in r.text and "a number ≥ 0 [m²]" in r.text
+    assert _activity(client, "CL-NEW").status_code == 404
+    assert (_count(client, "audit_log"), _count(client, "imports")) == (
+        audit_before,
+        imports_before,
+    )
+    # corrected, with two assets (checkboxes): recorded as a draft of the operator's organisation
+    good = [(k, v) for k, v in {**bad, **GOOD_ACTIVITY}.items()] + [
+        ("asset", "manual"),
+        ("asset", "dog"),
+    ]
+    r = client.post(
+        "/forms/activities/new",
+        content=urlencode(good),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    assert "CL-NEW" in r.headers["location"] and "draft" in r.headers["location"]
+    feat = _activity(client, "CL-NEW").json()
+    props = feat["properties"]
+    assert props["organisation"] == "OrgA" and props["status"] == "draft"
+    assert props["asset"] == ["manual", "dog"] and props["depth_cm"] == 13
+    assert props["area_cleared_m2"] == 50000 and props["devices_found"] == 2
+    hazard = client.get("/collections/hazards/items/HZ-2").json()
+    assert props["area_m2"] == pytest.approx(hazard["properties"]["area_m2"], rel=1e-6)
+    rows = _ws(client).query(
+        "SELECT actor, action FROM audit_log WHERE layer = 'activities' AND record_id = 'CL-NEW'"
+    )
+    assert [tuple(r) for r in rows] == [("opa", "insert")]
+    assert _count(client, "imports") == imports_before + 1
+    # the same id again: refused, the draft is not touched
+    r = client.post("/forms/activities/new", data={**GOOD_ACTIVITY, "csrf_token": csrf})
+    assert r.status_code == 422 and "exists already" in r.text
+    # another organisation's operator neither sees nor submits it
+    opb = token(client, "opb")
+    assert _activity(client, "CL-NEW", opb).status_code == 404
+    assert client.post("/api/activities/CL-NEW/submit", headers=opb).status_code == 403
+    # its own operator submits it on /activities
+    assert "CL-NEW" in client.get("/activities").text
+    r = client.post(
+        "/forms/activities/CL-NEW/submit", data={"csrf_token": csrf}, follow_redirects=False
+    )
+    assert r.status_code == 303 and "submitted" in r.headers["location"]
+    assert "not in the register" in r.headers["location"].replace("+", " ")  # OrgA is flagged
+    assert _activity(client, "CL-NEW").json()["properties"]["status"] == "submitted"
+
+
+def test_an_information_manager_names_the_organisation_and_draws_a_circle(
+    client: TestClient,
+) -> None:
+    csrf = _login(client, "im")
+    form = {
+        **GOOD_ACTIVITY,
+        "csrf_token": csrf,
+        "activity_id": "EOD-NEW",
+        "type": "EOD_spot",
+        "organisation": "HALO",
+        "area_cleared_m2": "",
+        "geometry_source": "point",
+        "lon": str(LON0 + 0.045),
+        "lat": str(LAT0 + 0.005),
+        "radius_m": "20",
+    }
+    r = client.post("/forms/activities/new", data=form, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    props = _activity(client, "EOD-NEW").json()["properties"]
+    assert props["organisation"] == "HALO"
+    assert props["area_m2"] == pytest.approx(3.1365 * 400, rel=0.01)  # a 20 m circle, 64 segments
+    # a pasted GeoJSON point is not an activity's area: the importer's message
+    r = client.post(
+        "/forms/activities/new",
+        data={
+            **form,
+            "activity_id": "EOD-PT",
+            "geometry_source": "geojson",
+            "geojson": f'{{"type": "Point", "coordinates": [{LON0}, {LAT0}]}}',
+        },
+    )
+    assert r.status_code == 422 and "wrong geometry type Point" in r.text
+
+
+def test_operators_and_roles_without_writes_are_refused(client: TestClient) -> None:
+    assert client.get("/activities/new").status_code == 401
+    _login(client, "ana")
+    assert client.get("/activities/new").status_code == 403
+    assert "/activities/new" not in client.get("/map").text
+    _login(client, "donor")
+    assert client.get("/activities/new").status_code == 403
+    _login(client, "opa")
+    assert "/activities/new" in client.get("/map").text
+    assert client.get("/qa").status_code == 403
+    assert client.get("/records/new/findings").status_code == 403
+
+
+# -- the check while the user types --------------------------------------------------------
+
+
+def test_validate_returns_the_importers_issues_and_writes_nothing(client: TestClient) -> None:
+    counts = {t: _count(client, t) for t in ("audit_log", "imports", "activities", "findings")}
+    url = "/api/validate/activities"
+    r = client.post(url, json={"activity_id": "X"})
+    assert r.status_code == 401 and r.json()["code"] == "unauthorized"
+    opa = token(client, "opa")
+    r = client.post(url, json={**GOOD_ACTIVITY, "end": "2024-13-45"}, headers=opa)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["ok"] is False and body["errors"] == 1
+    (err,) = [i for i in body["issues"] if i["severity"] == "error"]
+    assert err == {
+        "file": "activities.geojson",
+        "record": "CL-NEW",
+        "field": "end",
+        "value": "'2024-13-45'",
+        "problem": "not a valid date",
+        "accepted": "a date as YYYY-MM-DD",
+        "severity": "error",
+    }
+    # correct: no error; the approval's checks as warnings (OrgA is not accredited;
+    # 2,000,000 m² is more than the hazard's polygon holds)
+    r = client.post(url, json={**GOOD_ACTIVITY, "area_cleared_m2": "2000000"}, headers=opa)
+    body = r.json()
+    assert body["ok"] is True and body["errors"] == 0 and body["warnings"] == 2
+    fields = {i["field"]: i["problem"] for i in body["issues"]}
+    assert "OrgA is not in the register" in fields["organisation"]
+    assert "claims 2,000,000 m² released" in fields["area_claimed"]
+    # a blank required field is named on its field
+    r = client.post(url, json={**GOOD_ACTIVITY, "type": ""}, headers=opa)
+    assert {"field": "type", "problem": "missing: this property is required"}.items() <= (
+        r.json()["issues"][0].items()
+    )
+    im = token(client, "im")
+    r = client.post(
+        "/api/validate/findings",
+        json={"finding_id": "F-9", "device": "ap", "date": "2024-02-01", "lon": "46.9", "lat": "x"},
+        headers=im,
+    )
+    issues = {i["field"]: i for i in r.json()["issues"]}
+    assert (
+        issues["device"]["problem"]
+        == "not an accepted value; did you mean 'AP'? values are case-sensitive"
+    )
+    assert issues["lon, lat"]["value"] == "46.9, x"
+    assert client.post("/api/validate/findings", json={}, headers=opa).status_code == 403
+    assert client.post(url, json={}, headers=token(client, "ana")).status_code == 403
+    assert client.post(url, json={}, headers=token(client, "donor")).status_code == 403
+    assert client.post("/api/validate/hazards", json={}, headers=im).status_code == 404
+    assert client.post(url, json={"a": 1}, headers=im).status_code == 400  # values are text
+    # a NUL (possible in JSON, never typed) is named on its field, not sent to the database
+    r = client.post(url, json={**GOOD_ACTIVITY, "hazard_id": "HZ-2\u0000"}, headers=im)
+    assert r.status_code == 200
+    assert r.json()["issues"][0]["field"] == "hazard_id"
+    assert "NUL" in r.json()["issues"][0]["problem"]
+    # the cookie session needs the CSRF header, as every write does
+    _login(client, "opa")
+    assert client.post(url, json=GOOD_ACTIVITY).status_code == 403
+    assert {t: _count(client, t) for t in counts} == counts
+    spec = client.get("/openapi.json").json()
+    op = spec["paths"]["/api/validate/{layer}"]["post"]
+    assert "nothing is written" in op["summary"]
+    assert "Validation" in spec["components"]["schemas"]
+
+
+def test_the_form_pages_load_the_checking_script(client: TestClient) -> None:
+    _login(client, "im")
+    for path in ("/activities/new", "/records/new/findings", "/records/new/incidents", "/qa"):
+        page = client.get(path)
+        assert page.status_code == 200, path
+        assert '<script src="/static/forms.js" defer></script>' in page.text, path
+        assert "<script>" not in page.text and " style=" not in page.text, path
+    js = client.get("/static/forms.js")
+    assert js.status_code == 200 and 'getAttribute("data-validate")' in js.text
+    assert "X-CSRF-Token" in js.text and "DELAY_MS = 300" in js.text
+
+
+# -- QA: a post-clearance inspection's result ----------------------------------------------
+
+
+def test_the_qa_form_records_an_inspection_through_the_quality_module(
+    client: TestClient,
+) -> None:
+    from landrelease.quality import read_plan
+
+    im = token(client, "im")
+    r = client.post("/api/activities/ACT-2/approve", json={"accept_flags": True}, headers=im)
+    assert r.status_code == 200, r.text
+    csrf = _login(client, "im")
+    page = client.get("/qa")
+    assert page.status_code == 200 and "No inspection plan awaits" in page.text
+    r = client.post(
+        "/forms/qa/plan", data={"csrf_token": csrf, "activity_id": "ACT-2"}, follow_redirects=False
+    )
+    assert r.status_code == 303, r.text
+    plan_id = "PCI-ACT-2-1"
+    page = client.get("/qa")
+    assert f'<option value="{plan_id}"' in page.text
+    # checked while typing with the importer's rules for qa_visits
+    r = client.post(
+        "/api/validate/qa_visits",
+        json={"plan_id": plan_id, "date": "2024-02-30", "samples": "1=x"},
+        headers=im,
+    )
+    issues = {i["field"]: i for i in r.json()["issues"]}
+    assert issues["date"]["problem"] == "not a valid date"
+    assert issues["samples"]["accepted"].startswith("NO=N per sample cell")
+    audit_before = _count(client, "audit_log")
+    r = client.post(
+        "/forms/qa/record",
+        data={"csrf_token": csrf, "plan_id": plan_id, "date": "2024-02-30", "devices_found": "0"},
+    )
+    assert r.status_code == 422 and "not a valid date" in r.text
+    assert _count(client, "audit_log") == audit_before
+    assert not read_plan(_ws(client), plan_id)[0]["decision"]
+    # too much area: the quality module's own refusal, shown as it words it
+    r = client.post(
+        "/forms/qa/record",
+        data={
+            "csrf_token": csrf,
+            "plan_id": plan_id,
+            "date": "2024-03-02",
+            "devices_found": "0",
+            "area_inspected_m2": "99000000",
+        },
+    )
+    assert r.status_code == 422 and "is more than the lot" in r.text
+    r = client.post(
+        "/forms/qa/record",
+        data={
+            "csrf_token": csrf,
+            "plan_id": plan_id,
+            "date": "2024-03-02",
+            "devices_found": "0",
+            "organisation": "ANAMA",
+        },
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    assert "Accepted" in r.headers["location"].replace("+", " ")
+    row = read_plan(_ws(client), plan_id)[0]
+    assert row["decision"] == "accepted" and row["decided_by"] == "im"
+    visit = client.get(f"/collections/qa_visits/items/QA-{plan_id}", headers=im)
+    assert visit.status_code == 200, visit.text
+    assert visit.json()["properties"]["result"] == "conforming"
+    actors = _ws(client).query(f"SELECT DISTINCT actor FROM audit_log WHERE fid > {audit_before}")
+    assert {a[0] for a in actors} == {"im"}
+    r = client.post(
+        "/forms/qa/record",
+        data={"csrf_token": csrf, "plan_id": plan_id, "date": "2024-03-02", "devices_found": "0"},
+    )
+    assert r.status_code == 422 and "recorded already" in r.text
+
+
+def test_approving_a_flagged_activity_on_the_page_needs_the_override(client: TestClient) -> None:
+    csrf = _login(client, "im")
+    page = client.get("/activities").text
+    assert "approve despite the flags" in page  # ACT-2 names no organisation
+    r = client.post("/forms/activities/ACT-2/approve", data={"csrf_token": csrf})
+    assert r.status_code == 409 and "is flagged" in r.text and 'role="alert"' in r.text
+    r = client.post(
+        "/forms/activities/ACT-2/approve",
+        data={"csrf_token": csrf, "accept_flags": "1"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    done = r.headers["location"].replace("+", " ")
+    assert "ACT-2 approved" in done and "hazard HZ-1 is now" in done

@@ -1,4 +1,4 @@
-"""The activity workflow: submit, approve, reject (through landrelease.records, audited)."""
+"""The activity workflow: new drafts entered in a form, submit, approve, reject (audited)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,24 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Body, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
+from landrelease.domain.vocab import ASSETS
+from landrelease.records import accreditation_flags, review_queue
+from landrelease.records.rules import CLAIM_KEYS
+from landrelease.web import entry
 from landrelease.web import features as ft
 from landrelease.web.auth import User
 from landrelease.web.context import FORMS, UserDep, Web, WebDep, Writer
-from landrelease.web.errors import Unauthorized
+from landrelease.web.errors import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    NotFound,
+    Unauthorized,
+    Unprocessable,
+)
+from landrelease.web.records_form import form_values
 from landrelease.web.workflow import run_step
 
 router = APIRouter()
@@ -83,18 +96,80 @@ def reject(
     return take_step(web, user, "reject", activity_id, reason=body.reason)
 
 
+def _claims(extra: Any) -> str:
+    """The areas an activity reports per method, as a short text for the table."""
+    if not isinstance(extra, dict):
+        return ""
+    parts = []
+    for key in CLAIM_KEYS.values():
+        v = extra.get(key)
+        if isinstance(v, int | float):
+            parts.append(f"{v:,.0f} m² {key.removeprefix('area_').removesuffix('_m2')}")
+    return ", ".join(parts)
+
+
+def activities_view(
+    request: Request,
+    user: User,
+    web: Web,
+    *,
+    done: str | None = None,
+    error: str | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    """The activities this user may see; a submitted one with the flags raised at its submission
+    and those its approval checks now (accreditation), which need the reviewer's override."""
+    if not user.authenticated:
+        raise Unauthorized("log in to see activities")
+    frame = ft.visible_frame(web.ws, "activities", user, web.cache)
+    submitted = frame["status"].astype(object) == "submitted"
+    raised: dict[str, list[str]] = {}
+    organisations = None
+    if submitted.any():
+        queue = review_queue(web.ws)
+        raised = {
+            str(a): list(f) if isinstance(f, list | tuple) else []
+            for a, f in zip(queue["activity_id"], queue["flags"], strict=True)
+        }
+        organisations = web.ws.read_layer("organisations")
+    rows = []
+    for (_, r), is_submitted in zip(frame.iterrows(), submitted, strict=True):
+        row = {k: ft.plain(v) for k, v in r.items() if k not in ("extra", "geometry")}
+        row["claims"] = _claims(r.get("extra"))
+        now = (
+            accreditation_flags(r, organisations)
+            if is_submitted and organisations is not None
+            else []
+        )
+        row["flags"] = list(dict.fromkeys([*raised.get(str(r["activity_id"]), []), *now]))
+        row["needs_override"] = bool(now)
+        rows.append(row)
+    rows.sort(
+        key=lambda a: (a["status"] != "draft", a["status"] != "submitted", str(a["activity_id"]))
+    )
+    return web.page(
+        request, "activities.html", user, status=status, activities=rows, done=done, error=error
+    )
+
+
 @router.get("/activities", response_class=HTMLResponse, include_in_schema=False)
 def activities_page(
     request: Request, user: UserDep, web: WebDep, done: str | None = None
 ) -> HTMLResponse:
-    if not user.authenticated:
-        raise Unauthorized("log in to see activities")
-    frame = ft.visible_frame(web.ws, "activities", user, web.cache)
-    rows = [
-        {k: ft.plain(v) for k, v in r.items() if k != "geometry"}
-        for r in frame.drop(columns="geometry").to_dict("records")
-    ]
-    return web.page(request, "activities.html", user, activities=rows, done=done)
+    return activities_view(request, user, web, done=done)
+
+
+def _done(result: dict[str, Any]) -> str:
+    aid, status = result["activity_id"], result["status"]
+    if status == "approved":
+        text = f"{aid} approved: {result['released_m2'] / 10_000:,.2f} ha released"
+        if result.get("hazard_status_after"):
+            text += f"; hazard {result['hazard_id']} is now {result['hazard_status_after']}"
+        return text
+    text = f"{aid} {status}"
+    if result.get("flags"):
+        text += "; flagged for the reviewer: " + "; ".join(result["flags"])
+    return text
 
 
 @router.post(FORMS + "activities/{activity_id}/{step}", include_in_schema=False)
@@ -106,10 +181,87 @@ def activity_form(
     web: WebDep,
     csrf_token: Annotated[str, Form()] = "",
     reason: Annotated[str, Form()] = "",
+    accept_flags: Annotated[str, Form()] = "",
 ) -> Response:
     web.check_form(request, csrf_token)
     if not user.authenticated:
         raise Unauthorized("log in first")
-    result = take_step(web, user, step, activity_id, reason=reason or None)
-    done = f"{result['activity_id']} {result['status']}"
-    return RedirectResponse(f"/activities?{urlencode({'done': done})}", status_code=303)
+    try:
+        result = take_step(
+            web,
+            user,
+            step,
+            activity_id,
+            reason=reason or None,
+            accept_flags=accept_flags in ("1", "true", "on", "yes"),
+        )
+    except (BadRequest, Conflict, Forbidden, NotFound, Unprocessable) as exc:
+        # the page again, with the refusal next to the table (the same status as the API's)
+        return activities_view(
+            request, user, web, error=f"{activity_id}: {exc.detail}", status=exc.status
+        )
+    return RedirectResponse(f"/activities?{urlencode({'done': _done(result)})}", status_code=303)
+
+
+# -- a new activity, entered as a draft ----------------------------------------------------
+
+
+def _entry_page(
+    request: Request,
+    user: User,
+    web: Web,
+    *,
+    values: dict[str, str],
+    result: dict[str, Any] | None,
+    status: int = 200,
+) -> HTMLResponse:
+    hazards = ft.visible_frame(web.ws, "hazards", user, web.cache)
+    return web.page(
+        request,
+        "activity_form.html",
+        user,
+        status=status,
+        fields=entry.activity_fields(),
+        extras=entry.extra_fields(),
+        hazards=entry.hazard_choices(hazards),
+        assets=ASSETS,
+        sources=entry.GEOMETRY_SOURCES,
+        values=values,
+        result=result,
+        issues=result["issues"] if result else [],
+    )
+
+
+def _entry_user(user: User) -> User:
+    if not user.authenticated:
+        raise Unauthorized("log in to enter an activity")
+    if not user.may_submit:
+        raise Forbidden(f"a {user.role} does not enter activities")
+    return user
+
+
+@router.get("/activities/new", response_class=HTMLResponse, include_in_schema=False)
+def new_activity_page(
+    request: Request, user: UserDep, web: WebDep, hazard_id: str = ""
+) -> HTMLResponse:
+    _entry_user(user)
+    values = {"geometry_source": "hazard", "hazard_id": hazard_id}
+    return _entry_page(request, user, web, values=values, result=None)
+
+
+@router.post(FORMS + "activities/new", include_in_schema=False)
+async def new_activity_form(request: Request, user: UserDep, web: WebDep) -> Response:
+    values = form_values(await request.form())
+    web.check_form(request, values.pop("csrf_token", ""))
+    _entry_user(user)
+    try:
+        result = await run_in_threadpool(entry.enter_activity, web.ws, user, values)
+    finally:
+        web.cache.clear()
+    if result["committed"]:
+        done = (
+            f"{result['activity_id']} recorded as a draft (import {result['import_id']}); "
+            "submit it below when it is complete"
+        )
+        return RedirectResponse(f"/activities?{urlencode({'done': done})}", status_code=303)
+    return _entry_page(request, user, web, values=values, result=result, status=422)

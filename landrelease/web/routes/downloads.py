@@ -1,13 +1,16 @@
-"""Downloads: layers as this user sees them, the whole package, reports."""
+"""Downloads: layers as this user sees them, the whole package, every report."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from typing import Annotated
+from urllib.parse import quote, urlencode
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from landrelease.web import downloads as dl
-from landrelease.web import features as ft
-from landrelease.web.context import UserDep, WebDep, attachment
+from landrelease.web import risk
+from landrelease.web.context import UserDep, Web, WebDep, attachment
 from landrelease.web.errors import NotFound
 
 router = APIRouter()
@@ -15,30 +18,29 @@ router = APIRouter()
 
 @router.get("/downloads", response_class=HTMLResponse, include_in_schema=False)
 def downloads_page(request: Request, user: UserDep, web: WebDep) -> HTMLResponse:
-    month = (
-        web.cache.get(None, "latest_month", lambda: dl.latest_month(web.ws))
-        if user.authenticated
-        else None
-    )
+    choices = dl.report_choices(web.ws, web.cache) if user.authenticated else None
     return web.page(
         request,
         "downloads.html",
         user,
-        collections=ft.readable_collections(user),
+        layers=dl.downloadable_layers(user),
         whole=dl.may_export_all(user),
-        month=month,
+        reports=choices,
+        listed=dl.LISTED,
+        report_formats=list(dl.REPORT_FORMATS),
     )
 
 
 @router.get(
     "/downloads/layers/{collection_id}.{fmt}",
-    summary="A collection as this user sees it, as a GeoJSON or GeoPackage file",
+    summary="A layer as this user sees it, as a GeoJSON, GeoPackage or CSV file "
+    "(CSV: the geometry as WKT in a `wkt` column; tables without geometry: CSV or GeoPackage)",
     tags=["downloads"],
     response_class=Response,
 )
 def download_layer(collection_id: str, fmt: str, user: UserDep, web: WebDep) -> Response:
     data = dl.layer_file(web.ws, web.cache, user, collection_id, fmt)
-    return attachment(data, dl.FORMATS[fmt], f"{collection_id}.{fmt}")
+    return attachment(data, dl.LAYER_FORMATS[fmt], f"{collection_id}.{fmt}")
 
 
 @router.get(
@@ -52,18 +54,90 @@ def download_package(ext: str, user: UserDep, web: WebDep) -> Response:
     if fmt is None:
         raise NotFound(f"no package .{ext}: choose .gpkg or .zip")
     data = dl.package_file(web.ws, web.cache, user, fmt)
-    media = dl.FORMATS["gpkg"] if fmt == "gpkg" else "application/zip"
+    media = dl.GPKG if fmt == "gpkg" else "application/zip"
     return attachment(data, media, f"landrelease.{ext}")
+
+
+def _report(
+    web: Web,
+    user: UserDep,
+    kind: str,
+    param: str,
+    fmt: str,
+    *,
+    donor: str | None = None,
+    stamp: str = "",
+) -> Response:
+    f = dl.report_file(web.ws, web.cache, user, kind, param, fmt, donor=donor, stamp=stamp)
+    return attachment(f.data, f.media, f.filename)
+
+
+FORMAT_HELP = "pdf, html, xlsx or csv (a zip of one CSV per table)"
 
 
 @router.get(
     "/downloads/reports/monthly-{month}.{fmt}",
-    summary="The monthly report (aggregates) as HTML or a workbook",
+    summary="The monthly report (aggregates) of a month with records; " + FORMAT_HELP,
     tags=["downloads"],
     response_class=Response,
 )
-def download_report(month: str, fmt: str, user: UserDep, web: WebDep) -> Response:
-    data = dl.report_file(web.ws, web.cache, user, month, fmt)
-    if fmt == "html":
-        return Response(data, media_type=dl.REPORT_FORMATS[fmt])
-    return attachment(data, dl.REPORT_FORMATS[fmt], f"monthly-{month}.{fmt}")
+def download_monthly(month: str, fmt: str, user: UserDep, web: WebDep) -> Response:
+    return _report(web, user, "monthly", month, fmt)
+
+
+@router.get(
+    "/downloads/reports/donor-{period}.{fmt}",
+    summary="The donor report (aggregates) of a year `YYYY` or a period "
+    "`YYYY-MM-DD_YYYY-MM-DD`, optionally stating one funding source's share; " + FORMAT_HELP,
+    tags=["downloads"],
+    response_class=Response,
+)
+def download_donor(
+    period: str,
+    fmt: str,
+    user: UserDep,
+    web: WebDep,
+    donor: Annotated[str | None, Query(description="a funding source to state apart")] = None,
+) -> Response:
+    return _report(web, user, "donor", period, fmt, donor=donor)
+
+
+@router.get(
+    "/downloads/reports/donor",
+    summary="The donor-report form: redirects to /downloads/reports/donor-FROM_TO.FORMAT",
+    tags=["downloads"],
+    response_class=RedirectResponse,
+    status_code=303,
+)
+def donor_form(
+    start: Annotated[str, Query(alias="from", description="first day, YYYY-MM-DD")],
+    end: Annotated[str, Query(alias="to", description="last day, YYYY-MM-DD")],
+    format: Annotated[str, Query(description=FORMAT_HELP)] = "pdf",
+    donor: Annotated[str | None, Query(description="a funding source to state apart")] = None,
+) -> RedirectResponse:
+    path = f"/downloads/reports/donor-{quote(start, safe='')}_{quote(end, safe='')}.{quote(format, safe='')}"
+    query = f"?{urlencode({'donor': donor})}" if donor else ""
+    return RedirectResponse(path + query, status_code=303)
+
+
+@router.get(
+    "/downloads/reports/settlement-{settlement_id}.{fmt}",
+    summary="The settlement report: what still blocks it, what was released around it, "
+    "when it can be ready; " + FORMAT_HELP,
+    tags=["downloads"],
+    response_class=Response,
+)
+def download_settlement(settlement_id: str, fmt: str, user: UserDep, web: WebDep) -> Response:
+    stamp = risk.planning_stamp(web.ws)  # the report reads the latest plan's readiness
+    return _report(web, user, "settlement", settlement_id, fmt, stamp=stamp)
+
+
+@router.get(
+    "/downloads/reports/casualties-{year}.{fmt}",
+    summary="The casualty report of a year with incidents (aggregates; never victims' "
+    "personal data here); " + FORMAT_HELP,
+    tags=["downloads"],
+    response_class=Response,
+)
+def download_casualties(year: str, fmt: str, user: UserDep, web: WebDep) -> Response:
+    return _report(web, user, "casualties", year, fmt)

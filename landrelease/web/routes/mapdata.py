@@ -14,6 +14,7 @@ from landrelease.web.context import GEOJSON, UserDep, WebDep
 from landrelease.web.errors import BadRequest
 from landrelease.web.hazard import hazard_view
 from landrelease.web.mapdata import plan_quarters, points_or_clusters
+from landrelease.web.routes.ogc import feature_index
 
 router = APIRouter(tags=["map"])
 POINT_LAYERS = ("findings", "incidents")
@@ -62,8 +63,7 @@ def points(
     key = ("points", c.id, seen, box, limit, cells)
 
     def build() -> bytes:
-        frame = ft.visible_frame(web.ws, c.id, user, web.cache)
-        body = points_or_clusters(frame, c, box, max_points=limit, cells=cells)
-        return bytes(JSONResponse(body, media_type=GEOJSON).body)
+        index = feature_index(web, c, user)
+        return points_or_clusters(index, box, max_points=limit, cells=cells)
 
     return Response(web.cache.response(c.id, key, build), media_type=GEOJSON)

@@ -13,7 +13,8 @@ from fastapi.responses import JSONResponse, Response
 
 from landrelease import settings
 from landrelease.web import features as ft
-from landrelease.web.context import GEOJSON, UserDep, WebDep, base_url, wants_html
+from landrelease.web.auth import User
+from landrelease.web.context import GEOJSON, UserDep, Web, WebDep, base_url, wants_html
 from landrelease.web.errors import NotFound
 from landrelease.web.summary import public_summary
 
@@ -128,6 +129,17 @@ def _page_links(
     return links
 
 
+def feature_index(web: Web, c: ft.Collection, user: User) -> ft.FeatureIndex:
+    """The collection's features as ``user`` may see them, encoded and indexed (cached)."""
+    seen = (user.sees_personal_data, user.sees_all_drafts, user.organisation)
+    table = None if c.id == ft.SURVEY_PARTS else c.id
+    return web.cache.get(
+        table,
+        f"index:{c.id}:{seen}",
+        lambda: ft.FeatureIndex(ft.visible_frame(web.ws, c.id, user, web.cache), c),
+    )
+
+
 @router.get(
     "/collections/{collection_id}/items",
     summary="Features of a collection (GeoJSON), filtered and paged",
@@ -159,11 +171,7 @@ def items(
     table = None if c.id == ft.SURVEY_PARTS else c.id
 
     def build() -> bytes:
-        index = web.cache.get(
-            table,
-            f"index:{c.id}:{seen}",
-            lambda: ft.FeatureIndex(ft.visible_frame(web.ws, c.id, user, web.cache), c),
-        )
+        index = feature_index(web, c, user)
         rows = index.select(box, interval)
         chunk = rows[offset : offset + limit]
         params = {k: v for k, v in request.query_params.items() if k != "offset"}
@@ -190,11 +198,10 @@ def item(
     request: Request, collection_id: str, feature_id: str, user: UserDep, web: WebDep
 ) -> JSONResponse:
     c = ft.collection(collection_id, user)
-    frame = ft.visible_frame(web.ws, c.id, user, web.cache)
-    hit = frame[frame[c.id_field].astype(object) == feature_id]
-    if not len(hit):
+    position = feature_index(web, c, user).positions.get(feature_id)
+    if position is None:
         raise NotFound(f"no {c.id} feature {feature_id!r}")
-    feat = ft.features(hit.iloc[:1], c)[0]
+    feat = json.loads(feature_index(web, c, user).encoded[position])
     b = base_url(request)
     feat["links"] = [
         {"href": f"{b}/collections/{c.id}/items/{feature_id}", "rel": "self", "type": GEOJSON},

@@ -1,0 +1,538 @@
+"""Activities and QA visits entered in browser forms, and the check that runs while the user types.
+
+An **activity** is entered as a draft by an operator (for the organisation of
+the operator's account, whatever the form says) or by an information manager
+or administrator. Its values become a one-record package checked by the
+importer's own rules (:func:`landrelease.web.records_form.run_package`: a dry
+run, then the import, audited with the web user as actor); the operator then
+submits it on ``/activities``. The area it reports per method travels in the
+properties ``area_cancelled_m2``, ``area_reduced_m2``, ``area_cleared_m2``
+(as in an imported package) and the devices it found in ``devices_found``.
+Its geometry is a polygon (the data contract accepts nothing else for
+activities): its hazard's polygon, a GeoJSON polygon pasted in, or a circle
+of a given radius round a point (an EOD spot task). Once the importer accepts
+the record, the approval's own release check and the accreditation check run
+on it too and their findings are shown as warnings (they do not stop a draft;
+the approval refuses them).
+
+A **QA visit** is the result of a post-clearance inspection, recorded with
+:func:`landrelease.quality.record_inspection` (the function behind
+``landrelease qa record``); while typing, its values are checked with the
+importer's rules for ``qa_visits``, the record that function writes.
+
+:func:`validate` answers ``POST /api/validate/{layer}``: the same checks,
+nothing written.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+import shapely.geometry
+
+from landrelease import settings
+from landrelease.domain import Field, FieldKind, layer_by_name
+from landrelease.errors import DataError, UsageError
+from landrelease.quality import plan_inspection, read_plan, read_plans, record_inspection
+from landrelease.records import RELEASE_METHODS, accreditation_flags
+from landrelease.records.ledger import read_ledger
+from landrelease.records.rules import CLAIM_KEYS, METHODS_BY_TYPE
+from landrelease.records.workflow import _check as approval_release_check
+from landrelease.store import Workspace
+from landrelease.store.workspace import utm_crs_for
+from landrelease.web.auth import User
+from landrelease.web.errors import NotFound
+from landrelease.web.records_form import (
+    FORM_LAYERS,
+    check_user,
+    clean,
+    enter_record,
+    existing_id,
+    form_fields,
+    issue,
+    layer_properties,
+    number,
+    point_geometry,
+    run_package,
+    text_of,
+)
+
+ACTIVITIES = layer_by_name("activities")
+QA_VISITS = layer_by_name("qa_visits")
+VALIDATE_LAYERS = ("activities", *FORM_LAYERS, "qa_visits")
+
+CLAIM_FIELDS = tuple(
+    Field(CLAIM_KEYS[m], FieldKind.FLOAT, minimum=0, unit="m²", help=f"area reported {m}")
+    for m in RELEASE_METHODS
+)
+DEVICES_FOUND = Field("devices_found", FieldKind.INT, minimum=0, unit="devices")
+RADIUS = Field("radius_m", FieldKind.FLOAT, minimum=1, maximum=2000, unit="m")
+GEOMETRY_SOURCES = {
+    "hazard": "the hazard's polygon",
+    "geojson": "a GeoJSON polygon",
+    "point": "a circle round a point",
+}
+GEOJSON_ACCEPTED = "a GeoJSON Polygon or MultiPolygon (geometry or one Feature), WGS84 lon/lat"
+
+
+# -- activities ----------------------------------------------------------------------------
+
+
+def activity_fields() -> list[dict[str, Any]]:
+    """The activity's fields the form shows as plain inputs (hazard, organisation, asset apart)."""
+    return form_fields(ACTIVITIES, leave_out=("status", "hazard_id", "organisation", "asset"))
+
+
+def extra_fields() -> list[dict[str, Any]]:
+    """Reported areas per method and devices found: extra properties, as a package carries them."""
+    return [
+        {"name": f.name, "unit": f.unit, "help": f.help, "accepted": f.accepted()}
+        for f in (*CLAIM_FIELDS, DEVICES_FOUND)
+    ]
+
+
+def hazard_choices(hazards: pd.DataFrame) -> list[dict[str, Any]]:
+    """Hazards an activity can still release land of (not closed), by id."""
+    if not len(hazards):
+        return []
+    open_ = hazards[hazards["status"].astype(object) != "closed"].sort_values("hazard_id")
+    return [
+        {
+            "hazard_id": str(r["hazard_id"]),
+            "status": str(r["status"]),
+            "classification": str(r["classification"]),
+            "area_ha": round(float(r["area_m2"]) / 10_000, 2) if pd.notna(r["area_m2"]) else None,
+            "district": r["district"] if isinstance(r["district"], str) else "",
+        }
+        for _, r in open_.iterrows()
+    ]
+
+
+def _geojson(text: str, record: str, issues: list[dict[str, str]]) -> dict[str, Any] | None:
+    def refuse(why: str) -> None:
+        shown = text if len(text) <= 60 else text[:59] + "…"
+        issues.append(issue(record, "geojson", repr(shown), why, GEOJSON_ACCEPTED))
+
+    if not text:
+        refuse("missing: paste the activity's polygon")
+        return None
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError as exc:
+        refuse(f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")
+        return None
+    if isinstance(obj, dict) and obj.get("type") == "FeatureCollection":
+        feats = obj.get("features") or []
+        if len(feats) != 1:
+            refuse(f"a FeatureCollection of {len(feats)} features; one activity has one polygon")
+            return None
+        obj = feats[0]
+    if isinstance(obj, dict) and obj.get("type") == "Feature":
+        obj = obj.get("geometry")
+    if not isinstance(obj, dict) or "type" not in obj or "coordinates" not in obj:
+        refuse("not a GeoJSON geometry (no type and coordinates)")
+        return None
+    return obj
+
+
+def _circle(
+    form: Mapping[str, str], record: str, issues: list[dict[str, str]]
+) -> dict[str, Any] | None:
+    """A polygon of ``radius_m`` round the form's point, drawn in the point's UTM zone."""
+    point = point_geometry(form, record, issues)
+    radius = number(form, RADIUS, record, issues)
+    if radius is None and not text_of(form, RADIUS.name):
+        issues.append(
+            issue(record, RADIUS.name, "", "missing: the circle needs a radius", RADIUS.accepted())
+        )
+    if point is None or radius is None:
+        return None
+    lon, lat = point["coordinates"]
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        return point  # the importer says what is wrong with it
+    crs = utm_crs_for(lon, lat)
+    to_m = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    to_deg = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+    x, y = to_m.transform(lon, lat)
+    circle = shapely.Point(x, y).buffer(radius, quad_segs=16)
+    back = shapely.transform(circle, lambda xy: _stack(to_deg.transform(xy[:, 0], xy[:, 1])))
+    return dict(shapely.geometry.mapping(back))
+
+
+def _stack(xy: tuple[Any, Any]) -> np.ndarray:
+    return np.column_stack(xy)
+
+
+def _activity_geometry(
+    ws: Workspace, form: Mapping[str, str], record: str, issues: list[dict[str, str]]
+) -> dict[str, Any] | None:
+    source = text_of(form, "geometry_source") or "hazard"
+    if source not in GEOMETRY_SOURCES:
+        issues.append(
+            issue(
+                record,
+                "geometry_source",
+                repr(source),
+                "not an accepted value",
+                "one of " + ", ".join(GEOMETRY_SOURCES),
+            )
+        )
+        return None
+    if source == "geojson":
+        return _geojson(text_of(form, "geojson"), record, issues)
+    if source == "point":
+        return _circle(form, record, issues)
+    hid = text_of(form, "hazard_id")
+    if not hid:
+        return None  # the importer says hazard_id is missing
+    hazard = ws.read_layer("hazards", ids=[hid])
+    if not len(hazard) or hazard.geometry.iloc[0] is None:
+        issues.append(
+            issue(
+                record,
+                "hazard_id",
+                repr(hid),
+                "refers to no current hazard, so its polygon cannot be the activity's area",
+                "a hazard from the list, or another geometry",
+            )
+        )
+        return None
+    return dict(shapely.geometry.mapping(hazard.geometry.iloc[0]))
+
+
+def activity_record(
+    ws: Workspace, user: User, form: Mapping[str, str]
+) -> tuple[dict[str, Any], dict[str, Any] | None, list[dict[str, str]]]:
+    """The draft's properties and geometry as a package carries them, and the form's own problems.
+
+    The status is always ``draft``; an operator's organisation is the one of
+    the account, never the form's.
+    """
+    form, before = clean(form)
+    props = layer_properties(ACTIVITIES, form)
+    props["status"] = "draft"
+    org = text_of(form, "organisation") if user.may_approve else (user.organisation or "")
+    props.pop("organisation", None)
+    if org:
+        props["organisation"] = org
+    record = str(props.get("activity_id") or "#1")
+    existing_id(ws, ACTIVITIES, props.get("activity_id"), before)
+    for f in CLAIM_FIELDS:
+        v = number(form, f, record, before)
+        if v is not None:
+            props[f.name] = v
+    found = number(form, DEVICES_FOUND, record, before)
+    if found is not None:
+        props[DEVICES_FOUND.name] = int(found)
+    start, end = props.get("start"), props.get("end")
+    if isinstance(start, str) and isinstance(end, str) and end < start:
+        before.append(
+            issue(
+                record,
+                "end",
+                repr(end),
+                f"before the start ({start})",
+                "a date on or after the start",
+                "warning",
+            )
+        )
+    geometry = _activity_geometry(ws, form, record, before)
+    return props, geometry, before
+
+
+def _release_warnings(
+    ws: Workspace, props: Mapping[str, Any], geometry: Mapping[str, Any] | None
+) -> list[dict[str, str]]:
+    """What the approval would refuse or flag, found now (warnings: a draft may still be saved)."""
+    record = str(props.get("activity_id", "#1"))
+    out: list[dict[str, str]] = []
+    act = pd.Series(
+        {
+            "activity_id": record,
+            "type": props.get("type"),
+            "hazard_id": props.get("hazard_id"),
+            "outcome": props.get("outcome"),
+            "organisation": props.get("organisation"),
+            "asset": props.get("asset"),
+            "start": props.get("start"),
+            "end": props.get("end"),
+            "extra": {k: props[k] for k in CLAIM_KEYS.values() if k in props},
+            "geometry": shapely.geometry.shape(geometry) if geometry else None,
+        },
+        dtype=object,
+    )
+    for flag in accreditation_flags(act, ws.read_layer("organisations")):
+        out.append(
+            issue(
+                record,
+                "organisation",
+                repr(props.get("organisation", "")),
+                f"flagged at submission (the approval needs the reviewer's override): {flag}",
+                "an organisation accredited for this work",
+                "warning",
+            )
+        )
+    methods = METHODS_BY_TYPE.get(str(act["type"]), ())
+    claims = act["extra"]
+    if not methods or not (claims or act["outcome"] in RELEASE_METHODS) or not geometry:
+        return out
+    hazard = ws.read_layer("hazards", ids=[str(act["hazard_id"])])
+    if len(hazard) and hazard.iloc[0]["status"] == "closed":
+        out.append(
+            issue(
+                record,
+                "hazard_id",
+                repr(act["hazard_id"]),
+                f"the approval refuses it: hazard {act['hazard_id']} is closed already",
+                "a hazard that is not closed",
+                "warning",
+            )
+        )
+    with ws.engine.connect() as conn:
+        check = approval_release_check(
+            ws, conn, act, hazard.iloc[0] if len(hazard) else None, strict=True
+        )
+    for i in check.errors:
+        out.append(
+            issue(
+                record,
+                i.field,
+                i.value,
+                f"the approval refuses it: {i.problem}",
+                i.accepted,
+                "warning",
+            )
+        )
+    return out
+
+
+def enter_activity(
+    ws: Workspace, user: User, form: Mapping[str, str], *, commit: bool = True
+) -> dict[str, Any]:
+    """Check a new activity with the importer's rules; record it as a draft if it has no error."""
+    check_user(user, "activities")
+    props, geometry, before = activity_record(ws, user, form)
+    result = run_package(ws, user, ACTIVITIES, props, geometry, before=before, commit=commit)
+    if result["ok"]:
+        result["issues"] += _release_warnings(ws, props, geometry)
+    result["activity_id"] = props.get("activity_id")
+    result["organisation"] = props.get("organisation")
+    return result
+
+
+# -- QA visits -----------------------------------------------------------------------------
+
+
+def qa_plans(ws: Workspace) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Inspection plans awaiting their result, and those recorded (newest first)."""
+    plans = read_plans(ws)
+    if not len(plans):
+        return [], []
+    cols = [
+        "plan_id",
+        "activity_id",
+        "sample_cells",
+        "sample_area_m2",
+        "lot_area_m2",
+        "acceptance_number",
+        "confidence",
+        "limiting_density_per_ha",
+        "decision",
+        "devices_found",
+        "decided_at",
+        "statement",
+    ]
+    rows = pd.DataFrame(plans[cols]).astype(object).where(pd.notna(plans[cols]), None)
+    records = [{str(k): v for k, v in r.items()} for r in rows.to_dict("records")]
+    waiting = [r for r in records if not r["decision"]]
+    done = sorted(
+        (r for r in records if r["decision"]), key=lambda r: str(r["decided_at"]), reverse=True
+    )
+    return waiting, done
+
+
+def inspectable_activities(ws: Workspace) -> list[str]:
+    """Activities whose released land is in the ledger: the lots an inspection can sample."""
+    with ws.engine.connect() as conn:
+        ledger = read_ledger(conn)
+    return sorted({str(a) for a in ledger["activity_id"]}) if len(ledger) else []
+
+
+def _samples(text: str, issues: list[dict[str, str]], record: str) -> dict[int, int] | None:
+    """``12=1, 14=0``: devices found per sample cell, as ``qa record --sample`` takes them."""
+    out: dict[int, int] = {}
+    for item in (p.strip() for p in text.replace(";", ",").replace("\n", ",").split(",")):
+        if not item:
+            continue
+        no, _, n = item.partition("=")
+        if not (no.strip().isdigit() and n.strip().isdigit()):
+            issues.append(
+                issue(
+                    record,
+                    "samples",
+                    repr(item),
+                    "not a sample and a count",
+                    "NO=N per sample cell, separated by commas, e.g. 12=1, 14=0",
+                )
+            )
+            return None
+        out[int(no)] = int(n)
+    return out or None
+
+
+def qa_record(
+    ws: Workspace, form: Mapping[str, str], before: list[dict[str, str]]
+) -> tuple[dict[str, Any], pd.Series | None]:
+    """The QA visit the result would be recorded as (for the importer's check), and its plan."""
+    plan_id = text_of(form, "plan_id")
+    record = f"QA-{plan_id}" if plan_id else "#1"
+    row = None
+    if not plan_id:
+        before.append(
+            issue(
+                record, "plan_id", "", "missing: choose the inspection plan", "a plan from the list"
+            )
+        )
+    else:
+        try:
+            row, _ = read_plan(ws, plan_id)
+        except UsageError as exc:
+            before.append(issue(record, "plan_id", repr(plan_id), str(exc), "a plan from the list"))
+        if row is not None and row["decision"]:
+            before.append(
+                issue(
+                    record,
+                    "plan_id",
+                    repr(plan_id),
+                    f"recorded already ({row['decision']} on {row['decided_at']})",
+                    "a plan awaiting its result",
+                )
+            )
+    entered = ("date", "organisation", "devices_found", "area_inspected_m2")
+    props = layer_properties(QA_VISITS, {k: form.get(k, "") for k in entered})
+    props.update(visit_id=record, kind="post_clearance_inspection")
+    if row is not None:
+        props["activity_id"] = str(row["activity_id"])
+        props.setdefault("area_inspected_m2", float(row["sample_area_m2"]))
+    found_by_sample = _samples(text_of(form, "samples"), before, record)
+    if "devices_found" not in props and found_by_sample:
+        props["devices_found"] = sum(found_by_sample.values())
+    if "devices_found" not in props and found_by_sample is None and not text_of(form, "samples"):
+        before.append(
+            issue(
+                record,
+                "devices_found",
+                "",
+                "missing: give the devices found in all, or per sample cell",
+                "a whole number ≥ 0 [devices]",
+            )
+        )
+    return props, row
+
+
+def check_qa(ws: Workspace, user: User, form: Mapping[str, str]) -> dict[str, Any]:
+    """The QA result's values checked with the importer's rules for ``qa_visits``; nothing written."""
+    check_user(user, "qa_visits")
+    form, before = clean(form)
+    props, row = qa_record(ws, form, before)
+    geometry = dict(shapely.geometry.mapping(row["geometry"])) if row is not None else None
+    return run_package(ws, user, QA_VISITS, props, geometry, before=before, commit=False)
+
+
+def record_qa(ws: Workspace, user: User, form: Mapping[str, str]) -> dict[str, Any]:
+    """Check the values, then record the inspection with :func:`record_inspection` (audited)."""
+    result = check_qa(ws, user, form)
+    result["committed"] = False
+    if not result["ok"]:
+        return result
+    record = f"QA-{text_of(form, 'plan_id')}"
+    issues: list[dict[str, str]] = []
+    found_by_sample = _samples(text_of(form, "samples"), issues, record)
+    found = text_of(form, "devices_found")
+    area = text_of(form, "area_inspected_m2")
+    try:
+        r = record_inspection(
+            ws,
+            plan_id=text_of(form, "plan_id"),
+            actor=user.username,
+            date=text_of(form, "date"),
+            devices_found=int(found) if found else None,
+            area_inspected_m2=float(area) if area else None,
+            found_by_sample=found_by_sample,
+            organisation=text_of(form, "organisation") or None,
+        )
+    except UsageError as exc:
+        result["issues"] = [issue(record, "", "", str(exc))]
+        result["ok"], result["errors"] = False, 1
+        return result
+    except DataError as exc:
+        result["issues"] = [
+            issue(record, i.field, i.value, i.problem, i.accepted, str(i.severity))
+            for i in exc.log.issues()
+        ] or [issue(record, "", "", str(exc))]
+        result["ok"], result["errors"] = False, max(exc.log.errors, 1)
+        return result
+    result["committed"] = True
+    result["inspection"] = {
+        "plan_id": r.plan_id,
+        "activity_id": r.activity_id,
+        "decision": r.decision,
+        "devices_found": r.devices_found,
+        "area_inspected_m2": r.area_inspected_m2,
+        "density_bound_per_ha": None
+        if not math.isfinite(r.density_bound_per_ha)
+        else r.density_bound_per_ha,
+        "statement": r.statement,
+        "visit_id": r.visit_id,
+        "nc_id": r.nc_id,
+    }
+    return result
+
+
+def plan_qa(ws: Workspace, user: User, activity_id: str) -> dict[str, Any]:
+    """Plan a post-clearance inspection with the settings' defaults (``qa plan``'s function)."""
+    check_user(user, "qa_visits")
+    try:
+        p = plan_inspection(ws, activity_id=activity_id.strip(), actor=user.username)
+    except UsageError as exc:
+        return {"ok": False, "detail": str(exc)}
+    return {
+        "ok": True,
+        "plan_id": p.plan_id,
+        "detail": f"{p.describe()} {p.cost_line()}",
+        "settings": {
+            k: settings.get(k)
+            for k in ("qa_limiting_density_per_ha", "qa_confidence", "qa_acceptance_number")
+        },
+    }
+
+
+# -- checking while the user types -----------------------------------------------------------
+
+
+def validate(ws: Workspace, user: User, layer: str, values: Mapping[str, str]) -> dict[str, Any]:
+    """The issues of one record entered in a form, found by the importer's rules; nothing written."""
+    if layer not in VALIDATE_LAYERS:
+        raise NotFound(f"no form checks {layer!r}; checked: {', '.join(VALIDATE_LAYERS)}")
+    check_user(user, layer)
+    if layer == "activities":
+        result = enter_activity(ws, user, values, commit=False)
+    elif layer == "qa_visits":
+        result = check_qa(ws, user, values)
+    else:
+        result = enter_record(ws, user, layer, values, commit=False)
+    issues = result["issues"]
+    return {
+        "layer": layer,
+        "ok": result["ok"],
+        "errors": result["errors"],
+        "warnings": sum(1 for i in issues if i["severity"] != "error"),
+        "issues": issues,
+    }

@@ -1,0 +1,178 @@
+"""The activity workflow in a real browser (Debian's chromium, headless).
+
+An operator enters a new activity, sees the importer's message for a bad date
+while typing, corrects it, records the draft and submits it; an information
+manager approves it on /activities; the hazard's status and the dashboard's
+area released change. The page's script is polled from Python (the CSP
+forbids ``wait_for_function``'s inline evaluation).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from landrelease.web import create_app
+from landrelease.web.server import running
+from tests.web.conftest import PASSWORD
+
+CHROMIUM = "/usr/bin/chromium"
+IN_CI = os.environ.get("CI", "").lower() == "true"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+MONTH = re.compile(r"\b\d{4}-\d{2}\b")
+NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
+
+
+@pytest.fixture
+def base_url(web_target: str) -> Iterator[str]:
+    if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
+        if IN_CI:
+            pytest.fail(
+                "chromium missing: under CI=true the browser test must run (apt-get install chromium)"
+            )
+        pytest.skip("chromium missing (apt-get install chromium)")
+    app = create_app(web_target)
+    with running(app) as url:
+        yield url
+    app.state.workspace.close()
+
+
+def _get_json(url: str) -> Any:
+    with urllib.request.urlopen(url, timeout=10) as r:  # the test's own server
+        return json.loads(r.read())
+
+
+def _poll(read: Callable[[], str], want: Callable[[str], bool], what: str, page: Any) -> str:
+    """Read the page until ``want`` holds (5 s at most); the last text read."""
+    deadline = time.monotonic() + 5
+    text = read()
+    while not want(text):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: still {text!r}")
+        page.wait_for_timeout(100)
+        text = read()
+    return text
+
+
+def _released(page: Any, base_url: str) -> tuple[float, str]:
+    """The dashboard's area-released table: the sum of its figures and its text."""
+    page.goto(f"{base_url}/dashboard")
+    section = page.locator("section#released_by_month")
+    if not section.count():
+        section = page.locator("section.chart").filter(has_text=re.compile("released", re.I))
+    table = section.first.locator("table")
+    text = table.first.inner_text() if table.count() else section.first.inner_text()
+    figures = [float(n.replace(",", "")) for n in NUMBER.findall(MONTH.sub(" ", text))]
+    return sum(figures), text
+
+
+def _watch(page: Any, base_url: str, outside: list[str], errors: list[str]) -> None:
+    page.on("request", lambda r: None if r.url.startswith(base_url) else outside.append(r.url))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+
+
+def _login(page: Any, base_url: str, username: str, then: str) -> None:
+    page.goto(f"{base_url}/login?next={then}")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base_url}{then}")
+
+
+@pytest.mark.parametrize("ws_target", ["gpkg"], indirect=True)
+def test_an_activity_entered_submitted_and_approved_in_the_browser(
+    base_url: str, tmp_path: Path
+) -> None:
+    from playwright.sync_api import sync_playwright
+
+    hazard_before = _get_json(f"{base_url}/collections/hazards/items/HZ-2")["properties"]
+    assert hazard_before["status"] == "active"
+    outside: list[str] = []
+    errors: list[str] = []
+    shot = tmp_path / "activity_form.png"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        try:
+            # -- the operator ------------------------------------------------------------
+            page = browser.new_context(viewport={"width": 1200, "height": 1000}).new_page()
+            _watch(page, base_url, outside, errors)
+            released_before, table_before = _released(page, base_url)
+            _login(page, base_url, "opa", "/activities/new")
+            page.wait_for_selector("form[data-live=ready]", timeout=10_000)
+            assert page.inner_text("#f-organisation") == "OrgA"
+            page.fill("input[name=activity_id]", "CL-WEB")
+            page.select_option("select[name=type]", "clearance")
+            page.select_option("select[name=hazard_id]", "HZ-2")
+            page.fill("input[name=start]", "2024-03-01")
+            page.select_option("select[name=outcome]", "cleared")
+            page.fill("input[name=area_cleared_m2]", "50000")
+            page.fill("input[name=end]", "2024-13-01")
+            end_msg = page.locator('.field-msg[data-msg-for="end"]')
+            text = _poll(end_msg.inner_text, lambda t: "not a valid date" in t, "end", page)
+            assert "'2024-13-01'" in text and "YYYY-MM-DD" in text
+            assert page.get_attribute("input[name=end]", "aria-invalid") == "true"
+            summary = page.locator("#activity-form .live-summary")
+            assert "1 error" in summary.inner_text()
+            # a required field left blank is not shown as missing until touched
+            assert page.locator('.field-msg[data-msg-for="depth_cm"]').inner_text() == ""
+            page.screenshot(path=str(shot), full_page=True)
+            page.fill("input[name=end]", "2024-04-15")
+            _poll(end_msg.inner_text, lambda t: t == "", "end corrected", page)
+            text = _poll(summary.inner_text, lambda t: "No error" in t, "summary", page)
+            assert "OrgA is not in the register" in text  # a warning: the approval's override
+            assert page.get_attribute("input[name=end]", "aria-invalid") is None
+            page.click("#activity-form button[type=submit]")
+            page.wait_for_url(re.compile(r".*/activities\?done=.*"))
+            assert "CL-WEB recorded as a draft" in page.inner_text("p.done")
+            row = page.locator("#act-CL-WEB")
+            assert row.get_attribute("data-status") == "draft"
+            assert "50,000 m² cleared" in row.inner_text()
+            row.locator("button", has_text="Submit").click()
+            page.wait_for_url(re.compile(r".*/activities\?done=.*"))
+            assert "CL-WEB submitted" in page.inner_text("p.done")
+            assert page.locator("#act-CL-WEB").get_attribute("data-status") == "submitted"
+            assert not page.locator("#act-CL-WEB button", has_text="Approve").count()
+
+            # -- the information manager -------------------------------------------------
+            page = browser.new_context(viewport={"width": 1200, "height": 1000}).new_page()
+            _watch(page, base_url, outside, errors)
+            _login(page, base_url, "im", "/activities")
+            row = page.locator("#act-CL-WEB")
+            assert "OrgA is not in the register" in row.inner_text()
+            page.screenshot(path=str(tmp_path / "activities.png"), full_page=True)
+            row.locator("input[name=accept_flags]").check()
+            row.locator("button", has_text="Approve").click()
+            page.wait_for_url(re.compile(r".*/activities\?done=.*"))
+            done = page.inner_text("p.done")
+            assert "CL-WEB approved: 5.00 ha released; hazard HZ-2 is now worked_on" in done
+            assert page.locator("#act-CL-WEB").get_attribute("data-status") == "approved"
+            released_after, table_after = _released(page, base_url)
+        finally:
+            browser.close()
+    hazard_after = _get_json(f"{base_url}/collections/hazards/items/HZ-2")["properties"]
+    assert hazard_after["status"] == "worked_on"
+    assert "2024-04" not in table_before and "2024-04" in table_after
+    assert released_after > released_before
+    assert not outside, f"requests left the site: {outside}"
+    assert not errors, errors
+    keep = os.environ.get("LANDRELEASE_SCREENSHOTS")
+    if keep:
+        shutil.copy(shot, Path(keep) / "activity_form.png")
+        shutil.copy(tmp_path / "activities.png", Path(keep) / "activities.png")
