@@ -1,8 +1,8 @@
 """Each layer read once per change: a per-app cache of GeoDataFrames keyed by a change stamp.
 
-The stamp is one cheap query: the last fid of ``audit_log``, ``imports`` and
-``survey_runs`` (every write through :mod:`landrelease.records` and every
-import leave one) and, for the layer itself, its row count and its latest
+The stamp is one cheap query: the last fid of ``audit_log``, ``imports``,
+``survey_runs``, ``risk_runs`` and ``planning_runs`` (every write through
+:mod:`landrelease.records`, every import and every model run leave one) and, for the layer itself, its row count and its latest
 ``updated_at``/``retired_at``. A write from another process (the CLI) changes
 the stamp, so it is seen within :data:`STAMP_TTL_S`; a write through the app
 clears the cache at once (:meth:`LayerCache.clear`).
@@ -32,6 +32,8 @@ _GLOBAL = (
     "(SELECT max(fid) FROM audit_log)",
     "(SELECT max(fid) FROM imports)",
     "(SELECT max(fid) FROM survey_runs)",
+    "(SELECT max(fid) FROM risk_runs)",
+    "(SELECT max(fid) FROM planning_runs)",
 )
 
 
@@ -44,6 +46,8 @@ class LayerCache:
         self._frames: dict[tuple[str, str], tuple[tuple[Any, ...], Any]] = {}
         self._responses: OrderedDict[tuple[Any, ...], tuple[tuple[Any, ...], bytes]] = OrderedDict()
         self._stamps: dict[str | None, tuple[float, tuple[Any, ...]]] = {}
+        self._building: dict[tuple[str, str], threading.Lock] = {}
+        """One lock per cached value: a value missing under load is built once, not per request."""
         self.stamp_ttl_s = STAMP_TTL_S
         self.hits = 0
         self.misses = 0
@@ -87,10 +91,17 @@ class LayerCache:
             if hit is not None and hit[0] == stamp:
                 self.hits += 1
                 return cast(T, hit[1])
-        frame = load()
-        with self._lock:
-            self.misses += 1
-            self._frames[key] = (stamp, frame)
+            building = self._building.setdefault(key, threading.Lock())
+        with building:  # one thread builds; the others wait for it instead of building too
+            with self._lock:
+                hit = self._frames.get(key)
+                if hit is not None and hit[0] == stamp:
+                    self.hits += 1
+                    return cast(T, hit[1])
+            frame = load()
+            with self._lock:
+                self.misses += 1
+                self._frames[key] = (stamp, frame)
         return frame
 
     def response(self, table: str | None, key: tuple[Any, ...], load: Callable[[], bytes]) -> bytes:

@@ -85,14 +85,19 @@ class Web:
             raise Forbidden("missing or wrong CSRF token: reload the page")
 
 
-def web_of(request: Request) -> Web:
+def _web(request: Request) -> Web:
     web: Web = request.app.state.web
     return web
 
 
-def current_user(request: Request) -> User:
+async def web_of(request: Request) -> Web:
+    """The app's shared state (``async``: FastAPI then calls it without a thread hop)."""
+    return _web(request)
+
+
+async def current_user(request: Request) -> User:
     """The user of a bearer token or session cookie; anonymous without either."""
-    web = web_of(request)
+    web = _web(request)
     auth = request.headers.get("authorization", "")
     via = None
     token = None
@@ -115,13 +120,13 @@ def current_user(request: Request) -> User:
 UserDep = Annotated[User, Depends(current_user)]
 
 
-def api_writer(request: Request, user: UserDep) -> User:
+async def api_writer(request: Request, user: UserDep) -> User:
     """A logged-in user; a write authenticated by the cookie also needs the CSRF header."""
     if not user.authenticated:
         raise Unauthorized("log in first (POST /api/token or /login)")
     if getattr(request.state, "auth_via", None) == "cookie":
         token_sent = request.headers.get("x-csrf-token")
-        if not web_of(request).signer.check_csrf(request.cookies.get(CSRF_COOKIE), token_sent):
+        if not _web(request).signer.check_csrf(request.cookies.get(CSRF_COOKIE), token_sent):
             raise Forbidden("missing or wrong CSRF token (send the X-CSRF-Token header)")
     return user
 

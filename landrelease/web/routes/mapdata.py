@@ -24,15 +24,19 @@ POINT_LAYERS = ("findings", "incidents")
     "/api/hazards/{hazard_id}",
     summary="One hazard's history, evidence and recommended next step",
 )
-def hazard(hazard_id: str, user: UserDep, web: WebDep) -> dict[str, Any]:
-    return hazard_view(web.ws, hazard_id, user, web.cache).as_json()
+async def hazard(hazard_id: str, user: UserDep, web: WebDep) -> dict[str, Any]:
+    seen = (user.authenticated, user.sees_details, user.sees_all_drafts, user.organisation)
+    key = f"story:{hazard_id}:{seen}"
+    return web.cache.get(
+        "hazards", key, lambda: hazard_view(web.ws, hazard_id, user, web.cache).as_json()
+    )
 
 
 @router.get(
     "/api/plan/quarters",
     summary="The latest plan by quarter: when each hazard's work starts and ends, running totals",
 )
-def quarters(web: WebDep) -> dict[str, Any]:
+async def quarters(web: WebDep) -> dict[str, Any]:
     key = f"plan_quarters:{latest_run(web.ws, 'plan')}"
     return web.cache.get(None, key, lambda: plan_quarters(web.ws))
 
@@ -42,7 +46,7 @@ def quarters(web: WebDep) -> dict[str, Any]:
     summary="A point layer within a bbox: the points when few enough, else counts on a grid",
     response_class=JSONResponse,
 )
-def points(
+async def points(
     collection_id: str,
     user: UserDep,
     web: WebDep,

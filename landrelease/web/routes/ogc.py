@@ -146,7 +146,7 @@ def feature_index(web: Web, c: ft.Collection, user: User) -> ft.FeatureIndex:
     tags=[TAG],
     response_class=JSONResponse,
 )
-def items(
+async def items(
     request: Request,
     collection_id: str,
     user: UserDep,
@@ -194,7 +194,7 @@ def items(
 @router.get(
     "/collections/{collection_id}/items/{feature_id}", summary="One feature by its id", tags=[TAG]
 )
-def item(
+async def item(
     request: Request, collection_id: str, feature_id: str, user: UserDep, web: WebDep
 ) -> JSONResponse:
     c = ft.collection(collection_id, user)
@@ -213,5 +213,5 @@ def item(
 @router.get(
     "/api/summary", summary="Aggregated figures, for everyone (no personal data)", tags=["figures"]
 )
-def summary(web: WebDep) -> dict[str, Any]:
+async def summary(web: WebDep) -> dict[str, Any]:
     return web.cache.get(None, "summary", lambda: public_summary(web.ws))
