@@ -152,7 +152,7 @@ def _books_land(activity: Any) -> bool:
     return bool(methods) and (claims is not None or activity.get("outcome") in RELEASE_METHODS)
 
 
-def _check(
+def release_check(
     ws: Workspace,
     conn: sa.Connection,
     act: pd.Series,
@@ -160,6 +160,9 @@ def _check(
     *,
     strict: bool,
 ) -> ReleaseCheck:
+    """The release rules an approval applies to activity ``act`` on ``hazard`` (area outside
+    the hazard, overlap with land released, more claimed than the polygon, a method its type
+    cannot use); the web forms show them as warnings before a draft is saved."""
     crs = _metric_crs(ws, conn, act.geometry)
     ledger = read_ledger(conn)
     ledger = ledger[ledger["activity_id"] != act["activity_id"]]
@@ -288,7 +291,7 @@ def submit_activity(
         flags = accreditation_flags(act, _organisations(ws, conn))
         if _books_land(act):
             hazard = _hazard_or_none(ws, conn, str(act["hazard_id"]))
-            flags += _problem_lines(_check(ws, conn, act, hazard, strict=True).errors)
+            flags += _problem_lines(release_check(ws, conn, act, hazard, strict=True).errors)
         now = now_iso()
         _set_status(ws, conn, act, "submitted", actor=actor, now=now, note="submitted", extra=extra)
         _review(
@@ -356,7 +359,7 @@ def approve_activity(
         hazard_id = str(act["hazard_id"])
         hazard = _hazard_or_none(ws, conn, hazard_id)
         books = _books_land(act)
-        check = _check(ws, conn, act, hazard, strict=True) if books else None
+        check = release_check(ws, conn, act, hazard, strict=True) if books else None
         if books and hazard is not None and hazard["status"] == "closed":
             assert check is not None
             check.issues.append(

@@ -44,7 +44,7 @@ from landrelease.quality import plan_inspection, read_plan, read_plans, record_i
 from landrelease.records import RELEASE_METHODS, accreditation_flags
 from landrelease.records.ledger import read_ledger
 from landrelease.records.rules import CLAIM_KEYS, METHODS_BY_TYPE
-from landrelease.records.workflow import _check as approval_release_check
+from landrelease.records.workflow import release_check as approval_release_check
 from landrelease.store import Workspace
 from landrelease.store.workspace import utm_crs_for
 from landrelease.web.auth import User

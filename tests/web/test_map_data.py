@@ -116,7 +116,9 @@ def test_point_layers_keep_the_roles(client: TestClient) -> None:
     assert len(im["features"][0]["properties"]["victims"]) == 3
     r = client.get("/api/points/hazards", headers=token(client, "im"))
     assert r.status_code == 400 and "findings, incidents" in r.json()["detail"]
-    assert client.get("/api/points/findings?bbox=1,2", headers=token(client, "im")).status_code == 400
+    assert (
+        client.get("/api/points/findings?bbox=1,2", headers=token(client, "im")).status_code == 400
+    )
 
 
 @given(st.integers(2000, 2100), st.integers(1, 12))
