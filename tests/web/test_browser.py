@@ -16,19 +16,9 @@ from PIL import Image
 from landrelease.store import Workspace
 from landrelease.web import create_app
 from landrelease.web.server import running
-from tests.web.conftest import PASSWORD
+from tests.web.browser import ARGS, CHROMIUM, login, need_chromium, watch
 from tests.web.plans import add_plan
 
-CHROMIUM = "/usr/bin/chromium"
-IN_CI = os.environ.get("CI", "").lower() == "true"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 BACKGROUND = np.array([244, 241, 234])
 ACTIVE_FILL = np.array([215, 48, 31]) * 0.6 + BACKGROUND * 0.4
 """An active hazard's fill (#d7301f, opacity 0.6) over the map's background (#f4f1ea)."""
@@ -38,12 +28,7 @@ DONE_FILL = np.array([26, 152, 80]) * 0.6 + BACKGROUND * 0.4
 
 @pytest.fixture
 def base_url(web_target: str, workspace: Workspace) -> Iterator[str]:
-    if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
-        if IN_CI:
-            pytest.fail(
-                "chromium missing: under CI=true the browser test must run (apt-get install chromium)"
-            )
-        pytest.skip("chromium missing (apt-get install chromium)")
+    need_chromium()
     add_plan(workspace)
     app = create_app(web_target)
     with running(app) as url:
@@ -76,21 +61,9 @@ def test_map_shows_the_hazards_after_login(base_url: str, tmp_path: Path) -> Non
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
         try:
             page = browser.new_page(viewport={"width": 1000, "height": 700})
-            page.on(
-                "request", lambda r: None if r.url.startswith(base_url) else outside.append(r.url)
-            )
             errors: list[str] = []
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.on(
-                "response",
-                lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None,
-            )
-            page.goto(f"{base_url}/login?next=/map")
-            page.fill("input[name=username]", "ana")
-            page.fill("input[name=password]", PASSWORD)
-            page.click("button[type=submit]")
-            page.wait_for_url(f"{base_url}/map")
+            watch(page, base_url, outside, errors)
+            login(page, base_url, "ana", "/map")
             page.wait_for_selector("body[data-layers-loaded=true]", timeout=15_000)
             status = page.inner_text("#map-status")
             assert "3 hazards" in status and "3 survey parts" in status, status

@@ -17,7 +17,7 @@ from PIL import Image
 from landrelease.store import Workspace
 from landrelease.web import create_app
 from landrelease.web.server import running
-from tests.web.test_browser import ARGS, CHROMIUM, IN_CI
+from tests.web.browser import ARGS, CHROMIUM, need_chromium, watch
 from tests.web.test_dashboard import (
     ALL_CHARTS,
     add_incidents,
@@ -34,12 +34,7 @@ to 12.9 M, is a few pixels high)."""
 
 @pytest.fixture
 def base_url(web_target: str, workspace: Workspace, tmp_path: Path) -> Iterator[str]:
-    if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
-        if IN_CI:
-            pytest.fail(
-                "chromium missing: under CI=true the browser test must run (apt-get install chromium)"
-            )
-        pytest.skip("chromium missing (apt-get install chromium)")
+    need_chromium()
     add_ledger(workspace)
     add_spending(workspace)
     add_incidents(workspace, tmp_path / "more")
@@ -69,15 +64,7 @@ def test_dashboard_charts_are_drawn(base_url: str, tmp_path: Path) -> None:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
         try:
             page = browser.new_page(viewport={"width": 1100, "height": 900})
-            page.on(
-                "request", lambda r: None if r.url.startswith(base_url) else outside.append(r.url)
-            )
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.on(
-                "response",
-                lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None,
-            )
+            watch(page, base_url, outside, errors)
             page.goto(f"{base_url}/dashboard")
             page.wait_for_selector(f"body[data-charts-drawn='{len(ALL_CHARTS)}']", timeout=15_000)
             shots = {}

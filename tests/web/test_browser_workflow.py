@@ -23,30 +23,15 @@ import pytest
 
 from landrelease.web import create_app
 from landrelease.web.server import running
-from tests.web.conftest import PASSWORD
+from tests.web.browser import ARGS, CHROMIUM, login, need_chromium, watch
 
-CHROMIUM = "/usr/bin/chromium"
-IN_CI = os.environ.get("CI", "").lower() == "true"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 MONTH = re.compile(r"\b\d{4}-\d{2}\b")
 NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
 
 
 @pytest.fixture
 def base_url(web_target: str) -> Iterator[str]:
-    if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
-        if IN_CI:
-            pytest.fail(
-                "chromium missing: under CI=true the browser test must run (apt-get install chromium)"
-            )
-        pytest.skip("chromium missing (apt-get install chromium)")
+    need_chromium()
     app = create_app(web_target)
     with running(app) as url:
         yield url
@@ -82,20 +67,6 @@ def _released(page: Any, base_url: str) -> tuple[float, str]:
     return sum(figures), text
 
 
-def _watch(page: Any, base_url: str, outside: list[str], errors: list[str]) -> None:
-    page.on("request", lambda r: None if r.url.startswith(base_url) else outside.append(r.url))
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-
-
-def _login(page: Any, base_url: str, username: str, then: str) -> None:
-    page.goto(f"{base_url}/login?next={then}")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base_url}{then}")
-
-
 @pytest.mark.parametrize("ws_target", ["gpkg"], indirect=True)
 def test_an_activity_entered_submitted_and_approved_in_the_browser(
     base_url: str, tmp_path: Path
@@ -112,9 +83,9 @@ def test_an_activity_entered_submitted_and_approved_in_the_browser(
         try:
             # -- the operator ------------------------------------------------------------
             page = browser.new_context(viewport={"width": 1200, "height": 1000}).new_page()
-            _watch(page, base_url, outside, errors)
+            watch(page, base_url, outside, errors)
             released_before, table_before = _released(page, base_url)
-            _login(page, base_url, "opa", "/activities/new")
+            login(page, base_url, "opa", "/activities/new")
             page.wait_for_selector("form[data-live=ready]", timeout=10_000)
             assert page.inner_text("#f-organisation") == "OrgA"
             page.fill("input[name=activity_id]", "CL-WEB")
@@ -152,8 +123,8 @@ def test_an_activity_entered_submitted_and_approved_in_the_browser(
 
             # -- the information manager -------------------------------------------------
             page = browser.new_context(viewport={"width": 1200, "height": 1000}).new_page()
-            _watch(page, base_url, outside, errors)
-            _login(page, base_url, "im", "/activities")
+            watch(page, base_url, outside, errors)
+            login(page, base_url, "im", "/activities")
             row = page.locator("#act-CL-WEB")
             assert "OrgA is not in the register" in row.inner_text()
             page.screenshot(path=str(tmp_path / "activities.png"), full_page=True)

@@ -81,3 +81,29 @@ def test_every_write_by_cookie_needs_the_csrf_header(client: TestClient) -> None
     for op in _writes(client):
         _refused(op, 403, "forbidden", headers={}, cookies=session)
     assert client.get("/api/me").json()["username"] == "im"  # the session itself is valid
+
+
+@pytest.mark.parametrize("ws_target", ["gpkg"], indirect=True)
+def test_every_browser_form_refuses_a_post_without_its_token(client: TestClient) -> None:
+    """The HTML forms (not in the spec) refuse a post without the CSRF token of their page,
+    anonymous or logged in, and nothing is written."""
+    from fastapi.routing import APIRoute
+
+    from landrelease.web.routes import ROUTERS
+
+    forms = [
+        r
+        for router in ROUTERS
+        for r in router.routes
+        if isinstance(r, APIRoute) and r.path.startswith("/forms/") and "POST" in r.methods
+    ]
+    assert len(forms) >= 5, [r.path for r in forms]
+    ws = client.app.state.workspace  # type: ignore[attr-defined]
+    before = ws.query("SELECT count(*) FROM audit_log")[0][0]
+    im = token(client, "im")
+    for route in forms:
+        path = re.sub(r"\{[^}]+\}", "ACT-2", route.path).replace("ACT-2/ACT-2", "ACT-2/approve")
+        for headers in ({}, im):
+            r = client.post(path, data={"reason": "x"}, headers=headers, follow_redirects=False)
+            assert r.status_code in (400, 401, 403), (path, headers, r.status_code, r.text[:200])
+    assert ws.query("SELECT count(*) FROM audit_log")[0][0] == before
