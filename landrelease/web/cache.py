@@ -24,7 +24,7 @@ from landrelease.store.sql import quote
 
 T = TypeVar("T")
 MAX_RESPONSES = 512
-STAMP_TTL_S = 0.25
+STAMP_TTL_S = 1.0
 """A stamp read this recently is reused: writes from other processes show within this time
 (writes through the app clear the cache at once). Saves a query per request under load."""
 

@@ -392,7 +392,7 @@ def test_settlement_with_a_plan_and_a_forecast(client: TestClient) -> None:
     assert "2024-07-31 · 2024-09-30 · 2025-01-31" in listing
 
     # a hazard closed leaves what blocks it, and is listed as released (a write from another
-    # process: seen through the change stamp, here without its 0.25 s reuse)
+    # process: seen through the change stamp, here without its 1 s reuse)
     client.app.state.web.cache.stamp_ttl_s = 0  # type: ignore[attr-defined]
     close_hazards(ws)
     body = client.get("/api/settlements/ST-2").json()
