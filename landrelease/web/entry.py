@@ -15,6 +15,14 @@ the record, the approval's own release check and the accreditation check run
 on it too and their findings are shown as warnings (they do not stop a draft;
 the approval refuses them).
 
+An activity sent back (``rejected``) or still a ``draft`` is **corrected** in
+the same form (:func:`editable_activity` says who may, :func:`activity_values`
+fills the form): the corrected record goes through the importer again, which
+updates the stored one by its id (audited with before and after), as a
+``draft`` dated now so that the date-of-information rule lets it replace the
+stored one; a post that changes nothing writes nothing. The operator then
+submits it again.
+
 A **QA visit** is the result of a post-clearance inspection, recorded with
 :func:`landrelease.quality.record_inspection` (the function behind
 ``landrelease qa record``); while typing, its values are checked with the
@@ -44,11 +52,14 @@ from landrelease.quality import plan_inspection, read_plan, read_plans, record_i
 from landrelease.records import RELEASE_METHODS, accreditation_flags
 from landrelease.records.ledger import read_ledger
 from landrelease.records.rules import CLAIM_KEYS, METHODS_BY_TYPE
+from landrelease.records.workflow import activity_history
 from landrelease.records.workflow import release_check as approval_release_check
 from landrelease.store import Workspace
+from landrelease.store.sql import now_iso
 from landrelease.store.workspace import utm_crs_for
 from landrelease.web.auth import User
-from landrelease.web.errors import NotFound
+from landrelease.web.errors import Conflict, Forbidden, NotFound
+from landrelease.web.features import DRAFT_STATUSES
 from landrelease.web.records_form import (
     FORM_LAYERS,
     check_user,
@@ -74,6 +85,9 @@ CLAIM_FIELDS = tuple(
 )
 DEVICES_FOUND = Field("devices_found", FieldKind.INT, minimum=0, unit="devices")
 RADIUS = Field("radius_m", FieldKind.FLOAT, minimum=1, maximum=2000, unit="m")
+KEEP = "keep"
+"""The geometry source of a correction that keeps the activity's stored polygon."""
+KEPT_GEOMETRY = "the activity's polygon as recorded"
 GEOMETRY_SOURCES = {
     "hazard": "the hazard's polygon",
     "geojson": "a GeoJSON polygon",
@@ -85,9 +99,11 @@ GEOJSON_ACCEPTED = "a GeoJSON Polygon or MultiPolygon (geometry or one Feature),
 # -- activities ----------------------------------------------------------------------------
 
 
-def activity_fields() -> list[dict[str, Any]]:
-    """The activity's fields the form shows as plain inputs (hazard, organisation, asset apart)."""
-    return form_fields(ACTIVITIES, leave_out=("status", "hazard_id", "organisation", "asset"))
+def activity_fields(*, editing: bool = False) -> list[dict[str, Any]]:
+    """The activity's fields the form shows as plain inputs (hazard, organisation, asset apart;
+    the id too when a record is corrected: it names the record, it is not changed)."""
+    leave_out = ("status", "hazard_id", "organisation", "asset")
+    return form_fields(ACTIVITIES, leave_out=(*leave_out, "activity_id") if editing else leave_out)
 
 
 def extra_fields() -> list[dict[str, Any]]:
@@ -98,21 +114,109 @@ def extra_fields() -> list[dict[str, Any]]:
     ]
 
 
+def hazard_choice(r: pd.Series) -> dict[str, Any]:
+    """A hazard as the form's list shows it."""
+    return {
+        "hazard_id": str(r["hazard_id"]),
+        "status": str(r["status"]),
+        "classification": str(r["classification"]),
+        "area_ha": round(float(r["area_m2"]) / 10_000, 2) if pd.notna(r["area_m2"]) else None,
+        "district": r["district"] if isinstance(r["district"], str) else "",
+    }
+
+
 def hazard_choices(hazards: pd.DataFrame) -> list[dict[str, Any]]:
     """Hazards an activity can still release land of (not closed), by id."""
     if not len(hazards):
         return []
     open_ = hazards[hazards["status"].astype(object) != "closed"].sort_values("hazard_id")
-    return [
-        {
-            "hazard_id": str(r["hazard_id"]),
-            "status": str(r["status"]),
-            "classification": str(r["classification"]),
-            "area_ha": round(float(r["area_m2"]) / 10_000, 2) if pd.notna(r["area_m2"]) else None,
-            "district": r["district"] if isinstance(r["district"], str) else "",
-        }
-        for _, r in open_.iterrows()
+    return [hazard_choice(r) for _, r in open_.iterrows()]
+
+
+# -- correcting a draft or a rejected activity ----------------------------------------------
+
+EDITABLE = ("draft", "rejected")
+
+
+def _locked(activity_id: str, status: str) -> str:
+    if status == "submitted":
+        why = "submitted activities are locked until reviewed (approved, or rejected with a reason)"
+    elif status == "approved":
+        why = "an approved activity's release is booked; it is no longer corrected in a form"
+    else:
+        why = f"a {status} activity is not corrected in a form"
+    return f"activity {activity_id} is {status}: {why}; only a draft or a rejected activity can be corrected"
+
+
+def editable_activity(ws: Workspace, user: User, activity_id: str) -> pd.Series:
+    """The activity ``user`` may correct, as stored; refused otherwise.
+
+    401/403 for roles that do not enter activities; 404 when there is no such
+    activity, or when it is another organisation's draft (submitted, rejected)
+    that an operator must not learn of; 403 for an operator and another
+    organisation's activity it may see; 409 when it is neither a draft nor rejected.
+    """
+    check_user(user, "activities")
+    frame = ws.read_layer("activities", ids=[activity_id])
+    if not len(frame):
+        raise NotFound(f"no activity {activity_id!r}")
+    row = frame.iloc[0]
+    status = row["status"] if isinstance(row["status"], str) else "draft"
+    org = row["organisation"]
+    own = isinstance(org, str) and org.strip().casefold() == (
+        (user.organisation or "").strip().casefold()
+    )
+    if not user.may_approve and not own:
+        if not user.sees_all_drafts and status in DRAFT_STATUSES:
+            raise NotFound(f"no activity {activity_id!r}")
+        raise Forbidden(f"activity {activity_id} belongs to another organisation")
+    if status not in EDITABLE:
+        raise Conflict(_locked(activity_id, status))
+    return row
+
+
+def _text(v: Any) -> str:
+    """A stored value as the form's text (a list comma-separated, a whole number without .0)."""
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return ""
+    if isinstance(v, list | tuple):
+        return ",".join(str(x) for x in v)
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def _extra(row: pd.Series) -> dict[str, Any]:
+    extra = row.get("extra")
+    return extra if isinstance(extra, dict) else {}
+
+
+def activity_values(row: pd.Series) -> dict[str, str]:
+    """A stored activity as the form's values: its fields, its reported areas and devices found
+    (extra properties), and its polygon kept as recorded."""
+    values = {
+        f.name: _text(row.get(f.name))
+        for f in ACTIVITIES.fields
+        if f.name not in ("status", "date_of_information")
+    }
+    extra = _extra(row)
+    for f in (*CLAIM_FIELDS, DEVICES_FOUND):
+        values[f.name] = _text(extra.get(f.name))
+    values["geometry_source"] = KEEP
+    return values
+
+
+def rejections(ws: Workspace, activity_id: str) -> list[dict[str, str]]:
+    """Why the activity was sent back: every rejection, newest first (when, by whom, why)."""
+    steps = activity_history(ws, activity_id)
+    if not len(steps):
+        return []
+    sent_back = steps[steps["step"].astype(object) == "rejected"]
+    out = [
+        {"at": _text(r["at"]), "actor": _text(r["actor"]), "reason": _text(r["reason"])}
+        for _, r in sent_back.iterrows()
     ]
+    return sorted(out, key=lambda r: r["at"], reverse=True)
 
 
 def _geojson(text: str, record: str, issues: list[dict[str, str]]) -> dict[str, Any] | None:
@@ -171,18 +275,25 @@ def _stack(xy: tuple[Any, Any]) -> np.ndarray:
 
 
 def _activity_geometry(
-    ws: Workspace, form: Mapping[str, str], record: str, issues: list[dict[str, str]]
+    ws: Workspace,
+    form: Mapping[str, str],
+    record: str,
+    issues: list[dict[str, str]],
+    current: pd.Series | None = None,
 ) -> dict[str, Any] | None:
-    source = text_of(form, "geometry_source") or "hazard"
+    source = text_of(form, "geometry_source") or (KEEP if current is not None else "hazard")
+    if source == KEEP and current is not None:
+        geom = current.geometry
+        return None if geom is None else dict(shapely.geometry.mapping(geom))
     if source not in GEOMETRY_SOURCES:
+        accepted = [*GEOMETRY_SOURCES, KEEP] if current is not None else list(GEOMETRY_SOURCES)
+        why = (
+            "keeps the recorded polygon only when an activity is corrected"
+            if source == KEEP
+            else "not an accepted value"
+        )
         issues.append(
-            issue(
-                record,
-                "geometry_source",
-                repr(source),
-                "not an accepted value",
-                "one of " + ", ".join(GEOMETRY_SOURCES),
-            )
+            issue(record, "geometry_source", repr(source), why, "one of " + ", ".join(accepted))
         )
         return None
     if source == "geojson":
@@ -208,22 +319,32 @@ def _activity_geometry(
 
 
 def activity_record(
-    ws: Workspace, user: User, form: Mapping[str, str]
+    ws: Workspace, user: User, form: Mapping[str, str], current: pd.Series | None = None
 ) -> tuple[dict[str, Any], dict[str, Any] | None, list[dict[str, str]]]:
     """The draft's properties and geometry as a package carries them, and the form's own problems.
 
     The status is always ``draft``; an operator's organisation is the one of
-    the account, never the form's.
+    the account, never the form's. ``current`` is the stored activity a
+    correction replaces: its id is the record's whatever the form says, its
+    other extra properties are kept, and its polygon when the form keeps it.
     """
     form, before = clean(form)
+    if current is not None:
+        form = {**form, "activity_id": str(current["activity_id"])}
     props = layer_properties(ACTIVITIES, form)
     props["status"] = "draft"
+    props.pop("date_of_information", None)
     org = text_of(form, "organisation") if user.may_approve else (user.organisation or "")
     props.pop("organisation", None)
     if org:
         props["organisation"] = org
     record = str(props.get("activity_id") or "#1")
-    existing_id(ws, ACTIVITIES, props.get("activity_id"), before)
+    if current is None:
+        existing_id(ws, ACTIVITIES, props.get("activity_id"), before)
+    else:
+        extra = _extra(current)
+        entered = {f.name for f in (*CLAIM_FIELDS, DEVICES_FOUND)}
+        props.update({k: v for k, v in extra.items() if k not in entered and k not in props})
     for f in CLAIM_FIELDS:
         v = number(form, f, record, before)
         if v is not None:
@@ -243,7 +364,7 @@ def activity_record(
                 "warning",
             )
         )
-    geometry = _activity_geometry(ws, form, record, before)
+    geometry = _activity_geometry(ws, form, record, before, current)
     return props, geometry, before
 
 
@@ -313,17 +434,77 @@ def _release_warnings(
     return out
 
 
+def _unchanged(
+    ws: Workspace,
+    user: User,
+    props: Mapping[str, Any],
+    geometry: Mapping[str, Any] | None,
+    current: pd.Series,
+) -> bool:
+    """Whether the corrected record is the stored one: with the stored status and date of
+    information, a dry run of the importer finds it unchanged (its fingerprint is the same)."""
+    same = {
+        **props,
+        "status": current["status"],
+        "date_of_information": current["date_of_information"],
+    }
+    probe = run_package(ws, user, ACTIVITIES, same, geometry, commit=False)
+    return bool(probe["ok"]) and probe["totals"].get("unchanged") == 1
+
+
+def _date_of_information(current: pd.Series, record: str, issues: list[dict[str, str]]) -> str:
+    """Now, the correction's date of information: later than the stored one, or a problem."""
+    now = now_iso()
+    stored = current["date_of_information"]
+    if isinstance(stored, str) and stored:
+        then = pd.to_datetime(stored.replace(" ", "T"), format="ISO8601", utc=True)
+        if then >= pd.Timestamp(now):
+            issues.append(
+                issue(
+                    record,
+                    "date_of_information",
+                    repr(stored),
+                    "the stored record's date of information is not before now, so a "
+                    "correction made now would not replace it (the date-of-information rule)",
+                    f"a stored date before {now}; import a later record instead",
+                )
+            )
+    return now
+
+
 def enter_activity(
-    ws: Workspace, user: User, form: Mapping[str, str], *, commit: bool = True
+    ws: Workspace,
+    user: User,
+    form: Mapping[str, str],
+    *,
+    commit: bool = True,
+    editing: str | None = None,
 ) -> dict[str, Any]:
-    """Check a new activity with the importer's rules; record it as a draft if it has no error."""
+    """Check an activity with the importer's rules; record it as a draft if it has no error.
+
+    ``editing`` names the draft or rejected activity this one corrects
+    (:func:`editable_activity` refuses the others): the importer updates it
+    by its id, as a draft dated now, audited with before and after; when the
+    values are the stored ones nothing is written (``unchanged``).
+    """
     check_user(user, "activities")
-    props, geometry, before = activity_record(ws, user, form)
-    result = run_package(ws, user, ACTIVITIES, props, geometry, before=before, commit=commit)
+    current = editable_activity(ws, user, editing) if editing else None
+    props, geometry, before = activity_record(ws, user, form, current)
+    unchanged = False
+    if current is not None:
+        record = str(props["activity_id"])
+        props["date_of_information"] = _date_of_information(current, record, before)
+        if commit and not any(i["severity"] == "error" for i in before):
+            unchanged = _unchanged(ws, user, props, geometry, current)
+    result = run_package(
+        ws, user, ACTIVITIES, props, geometry, before=before, commit=commit and not unchanged
+    )
     if result["ok"]:
         result["issues"] += _release_warnings(ws, props, geometry)
     result["activity_id"] = props.get("activity_id")
     result["organisation"] = props.get("organisation")
+    result["unchanged"] = unchanged
+    result["editing"] = editing
     return result
 
 
@@ -523,7 +704,8 @@ def validate(ws: Workspace, user: User, layer: str, values: Mapping[str, str]) -
         raise NotFound(f"no form checks {layer!r}; checked: {', '.join(VALIDATE_LAYERS)}")
     check_user(user, layer)
     if layer == "activities":
-        result = enter_activity(ws, user, values, commit=False)
+        editing = (values.get("editing") or "").strip() or None
+        result = enter_activity(ws, user, values, commit=False, editing=editing)
     elif layer == "qa_visits":
         result = check_qa(ws, user, values)
     else:

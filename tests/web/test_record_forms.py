@@ -373,3 +373,192 @@ def test_approving_a_flagged_activity_on_the_page_needs_the_override(client: Tes
     assert r.status_code == 303, r.text
     done = r.headers["location"].replace("+", " ")
     assert "ACT-2 approved" in done and "hazard HZ-1 is now" in done
+
+
+# -- correcting a draft or a rejected activity ---------------------------------------------
+
+
+def _audit(client: TestClient, aid: str) -> list[tuple[Any, ...]]:
+    rows = _ws(client).query(
+        "SELECT actor, action, before, after FROM audit_log "
+        f"WHERE layer = 'activities' AND record_id = '{aid}' ORDER BY fid"
+    )
+    return [tuple(r) for r in rows]
+
+
+def _form_value(page: str, name: str) -> str:
+    return page.split(f'name="{name}" value="')[1].split('"')[0]
+
+
+def test_an_operator_corrects_its_rejected_activity_and_submits_it_again(
+    client: TestClient,
+) -> None:
+    import json
+
+    opa = token(client, "opa")
+    im = token(client, "im")
+    claims = {"claims": {"reduced": 20000}}
+    assert client.post("/api/activities/ACT-A/submit", json=claims, headers=opa).status_code == 200
+    reason = "the end date is the report's, not the task's; 20,000 m² is not what was measured"
+    r = client.post("/api/activities/ACT-A/reject", json={"reason": reason}, headers=im)
+    assert r.status_code == 200, r.text
+    csrf = _login(client, "opa")
+    listing = client.get("/activities").text
+    assert '<a href="/activities/ACT-A/edit" class="correct">correct</a>' in listing
+    assert "/activities/ACT-2/edit" not in listing  # submitted: no link
+    page = client.get("/activities/ACT-A/edit")
+    assert page.status_code == 200, page.text
+    assert "Correct activity ACT-A" in page.text and "rejected" in page.text
+    assert reason.replace("'", "&#39;") in page.text and "rejected by im" in page.text
+    assert 'action="/forms/activities/ACT-A/edit"' in page.text
+    assert _form_value(page.text, "start") == "2024-01-01"
+    assert _form_value(page.text, "end") == "2024-01-20"
+    assert _form_value(page.text, "area_reduced_m2") == "20000"
+    assert _form_value(page.text, "editing") == "ACT-A"
+    assert 'value="keep" checked' in page.text and 'value="reduced" selected' in page.text
+    assert 'name="activity_id"' not in page.text and 'name="organisation"' not in page.text
+    geometry_before = _activity(client, "ACT-A").json()["geometry"]
+    audit_before = _audit(client, "ACT-A")
+    form = {
+        "csrf_token": csrf,
+        "editing": "ACT-A",
+        "type": "TS",
+        "hazard_id": "HZ-2",
+        "start": "2024-01-03",
+        "end": "2024-01-18",
+        "outcome": "reduced",
+        "area_reduced_m2": "15000",
+        "area_cancelled_m2": "30000",
+        "devices_found": "1",
+        "geometry_source": "keep",
+        "organisation": "OrgB",  # ignored: an operator's organisation is the account's
+    }
+    # an error: refused whole, nothing written
+    r = client.post("/forms/activities/ACT-A/edit", data={**form, "end": "2024-02-30"})
+    assert r.status_code == 422 and "not a valid date" in r.text and "Correct activity" in r.text
+    assert _audit(client, "ACT-A") == audit_before
+    r = client.post("/forms/activities/ACT-A/edit", data=form, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    assert "ACT-A corrected" in r.headers["location"].replace("+", " ")
+    feat = _activity(client, "ACT-A").json()
+    props = feat["properties"]
+    assert (props["start"], props["end"], props["status"]) == ("2024-01-03", "2024-01-18", "draft")
+    assert props["area_reduced_m2"] == 15000 and props["area_cancelled_m2"] == 30000
+    assert props["devices_found"] == 1 and props["organisation"] == "OrgA"
+    assert feat["geometry"] == geometry_before  # kept as recorded
+    rows = _audit(client, "ACT-A")
+    assert rows[: len(audit_before)] == audit_before and len(rows) == len(audit_before) + 1
+    actor, action, before, after = rows[-1]
+    assert (actor, action) == ("opa", "update")
+    # JSON text in a GeoPackage, JSONB (read as a dict) in PostGIS
+    before, after = (v if isinstance(v, dict) else json.loads(v) for v in (before, after))
+    assert (before["status"], after["status"]) == ("rejected", "draft")
+    assert (before["end"], after["end"]) == ("2024-01-20", "2024-01-18")
+    assert before["extra"] == {"area_reduced_m2": 20000.0}
+    assert after["extra"] == {
+        "area_reduced_m2": 15000.0,
+        "area_cancelled_m2": 30000.0,
+        "devices_found": 1,
+    }
+    assert after["date_of_information"] > before["date_of_information"]
+    # the form again, unchanged: nothing written (no audit row, no import)
+    imports = _count(client, "imports")
+    page = client.get("/activities/ACT-A/edit")
+    assert page.status_code == 200 and "Sent back" not in page.text  # a draft now
+    r = client.post("/forms/activities/ACT-A/edit", data=form, follow_redirects=False)
+    assert r.status_code == 303 and "unchanged" in r.headers["location"]
+    assert len(_audit(client, "ACT-A")) == len(rows) and _count(client, "imports") == imports
+    # submitted again; then locked
+    r = client.post(
+        "/forms/activities/ACT-A/submit", data={"csrf_token": csrf}, follow_redirects=False
+    )
+    assert r.status_code == 303 and "ACT-A submitted" in r.headers["location"].replace("+", " ")
+    r = client.get("/activities/ACT-A/edit")
+    assert r.status_code == 409 and "locked until reviewed" in r.text and 'role="alert"' in r.text
+    r = client.post("/forms/activities/ACT-A/edit", data=form)
+    assert r.status_code == 409 and "locked until reviewed" in r.text
+    assert _activity(client, "ACT-A").json()["properties"]["status"] == "submitted"
+
+
+def test_who_may_correct_which_activity(client: TestClient) -> None:
+    form = {**GOOD_ACTIVITY, "activity_id": "ACT-B", "type": "TS", "outcome": "reduced"}
+    assert client.get("/activities/ACT-B/edit").status_code == 401
+    for who in ("ana", "donor"):
+        _login(client, who)
+        assert client.get("/activities/ACT-B/edit").status_code == 403, who
+    csrf = _login(client, "opa")
+    audit_before = _count(client, "audit_log")
+    # another organisation's draft: as if it did not exist
+    r = client.get("/activities/ACT-B/edit")
+    assert r.status_code == 404 and "no activity &#39;ACT-B&#39;" in r.text
+    assert client.get("/activities/NOPE/edit").status_code == 404
+    r = client.post("/forms/activities/ACT-B/edit", data={**form, "csrf_token": csrf})
+    assert r.status_code == 404 and "no activity &#39;ACT-B&#39;" in r.text
+    assert client.post("/forms/activities/ACT-B/edit", data=form).status_code == 403  # no CSRF
+    # another organisation's approved activity (visible): not its own
+    r = client.get("/activities/ACT-1/edit")
+    assert r.status_code == 403 and "another organisation" in r.text
+    # live validation refuses the same way
+    opa = token(client, "opa")
+    url = "/api/validate/activities"
+    r = client.post(url, json={**form, "editing": "ACT-B"}, headers=opa)
+    assert r.status_code == 404 and r.json()["code"] == "not_found"
+    assert _activity(client, "ACT-B", token(client, "im")).json()["properties"]["end"] == (
+        "2024-01-20"
+    )
+    # an information manager corrects any draft, and names the organisation
+    csrf = _login(client, "im")
+    for aid, status in (("ACT-2", "submitted"), ("ACT-1", "approved")):
+        r = client.get(f"/activities/{aid}/edit")
+        assert r.status_code == 409 and f"activity {aid} is {status}" in r.text, aid
+    r = client.post(
+        "/forms/activities/ACT-2/edit",
+        data={**form, "activity_id": "ACT-2", "csrf_token": csrf},
+    )
+    assert r.status_code == 409 and "locked until reviewed" in r.text
+    assert _count(client, "audit_log") == audit_before
+    page = client.get("/activities/ACT-B/edit")
+    assert page.status_code == 200 and _form_value(page.text, "organisation") == "OrgB"
+    r = client.post(
+        "/forms/activities/ACT-B/edit",
+        data={**form, "csrf_token": csrf, "organisation": "OrgB", "end": "2024-01-25"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    ((actor, action, _, _),) = _audit(client, "ACT-B")[-1:]
+    assert (actor, action) == ("im", "update")
+    props = _activity(client, "ACT-B").json()["properties"]
+    assert (props["end"], props["organisation"], props["status"]) == ("2024-01-25", "OrgB", "draft")
+
+
+def test_validation_does_not_flag_the_edited_activitys_id_as_in_use(client: TestClient) -> None:
+    opa = token(client, "opa")
+    url = "/api/validate/activities"
+    values = {
+        "activity_id": "ACT-A",
+        "type": "TS",
+        "hazard_id": "HZ-2",
+        "start": "2024-01-01",
+        "end": "2024-01-22",
+        "outcome": "reduced",
+        "geometry_source": "keep",
+    }
+    # as a new record the id is in use, and a kept polygon means nothing
+    r = client.post(url, json=values, headers=opa)
+    problems = {i["field"]: i["problem"] for i in r.json()["issues"]}
+    assert "exists already" in problems["activity_id"]
+    assert "only when an activity is corrected" in problems["geometry_source"]
+    # while correcting it: neither
+    r = client.post(url, json={**values, "editing": "ACT-A"}, headers=opa)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["ok"] is True and body["errors"] == 0
+    assert not [i for i in body["issues"] if i["field"] in ("activity_id", "geometry_source")]
+    # a form that names another id is still about the record edited
+    r = client.post(url, json={**values, "activity_id": "ACT-B", "editing": "ACT-A"}, headers=opa)
+    assert r.json()["ok"] is True
+    r = client.post(url, json={**values, "end": "2024-13-45", "editing": "ACT-A"}, headers=opa)
+    assert [i["field"] for i in r.json()["issues"] if i["severity"] == "error"] == ["end"]
+    r = client.post(url, json={**values, "editing": "ACT-2"}, headers=token(client, "im"))
+    assert r.status_code == 409 and "locked until reviewed" in r.json()["detail"]
+    assert _activity(client, "ACT-A", opa).json()["properties"]["end"] == "2024-01-20"

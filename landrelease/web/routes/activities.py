@@ -1,4 +1,5 @@
-"""The activity workflow: new drafts entered in a form, submit, approve, reject (audited)."""
+"""The activity workflow: new drafts entered in a form, drafts and rejected activities corrected
+in it, submit, approve, reject (audited)."""
 
 from __future__ import annotations
 
@@ -172,6 +173,39 @@ def _done(result: dict[str, Any]) -> str:
     return text
 
 
+@router.post(FORMS + "activities/{activity_id}/edit", include_in_schema=False)
+async def edit_activity_form(
+    request: Request, activity_id: str, user: UserDep, web: WebDep
+) -> Response:
+    """A corrected draft or rejected activity: the importer updates the record (audited)."""
+    values = form_values(await request.form())
+    web.check_form(request, values.pop("csrf_token", ""))
+    _entry_user(user)
+    try:
+        row = await run_in_threadpool(entry.editable_activity, web.ws, user, activity_id)
+        result = await run_in_threadpool(
+            entry.enter_activity, web.ws, user, values, editing=activity_id
+        )
+    except (Conflict, Forbidden, NotFound) as exc:
+        return activities_view(
+            request, user, web, error=f"{activity_id}: {exc.detail}", status=exc.status
+        )
+    finally:
+        web.cache.clear()
+    if result["unchanged"]:
+        done = f"{activity_id} unchanged: the form holds the values recorded, nothing was written"
+        return RedirectResponse(f"/activities?{urlencode({'done': done})}", status_code=303)
+    if result["committed"]:
+        done = (
+            f"{activity_id} corrected (import {result['import_id']}), now a draft; "
+            "submit it below when it is complete"
+        )
+        return RedirectResponse(f"/activities?{urlencode({'done': done})}", status_code=303)
+    return _entry_page(
+        request, user, web, values=values, result=result, status=422, editing=_editing(web, row)
+    )
+
+
 @router.post(FORMS + "activities/{activity_id}/{step}", include_in_schema=False)
 def activity_form(
     request: Request,
@@ -214,22 +248,51 @@ def _entry_page(
     values: dict[str, str],
     result: dict[str, Any] | None,
     status: int = 200,
+    editing: dict[str, Any] | None = None,
 ) -> HTMLResponse:
-    hazards = ft.visible_frame(web.ws, "hazards", user, web.cache)
+    frame = ft.visible_frame(web.ws, "hazards", user, web.cache)
+    hazards = entry.hazard_choices(frame)
+    sources = entry.GEOMETRY_SOURCES
+    if editing is not None:
+        sources = {entry.KEEP: entry.KEPT_GEOMETRY, **sources}
+        kept = editing["hazard"]
+        if kept and kept["hazard_id"] not in {h["hazard_id"] for h in hazards}:
+            hazards.insert(0, kept)  # its hazard, closed since: still the record's
     return web.page(
         request,
         "activity_form.html",
         user,
         status=status,
-        fields=entry.activity_fields(),
+        fields=entry.activity_fields(editing=editing is not None),
         extras=entry.extra_fields(),
-        hazards=entry.hazard_choices(hazards),
+        hazards=hazards,
         assets=ASSETS,
-        sources=entry.GEOMETRY_SOURCES,
+        sources=sources,
         values=values,
         result=result,
         issues=result["issues"] if result else [],
+        editing=editing,
     )
+
+
+def _editing(web: Web, row: Any) -> dict[str, Any]:
+    """What the correction form shows of the stored activity: id, status, why it was sent back."""
+    aid = str(row["activity_id"])
+    hid = row["hazard_id"] if isinstance(row["hazard_id"], str) else ""
+    hazard = web.ws.read_layer("hazards", ids=[hid]) if hid else None
+    if hazard is not None and len(hazard):
+        choice: dict[str, Any] | None = entry.hazard_choice(hazard.iloc[0])
+    elif hid:  # retired since: the record still names it
+        choice = {"hazard_id": hid, "status": "not in the register", "classification": ""}
+        choice |= {"area_ha": None, "district": ""}
+    else:
+        choice = None
+    return {
+        "activity_id": aid,
+        "status": row["status"] or "draft",
+        "hazard": choice,
+        "rejections": entry.rejections(web.ws, aid) if row["status"] == "rejected" else [],
+    }
 
 
 def _entry_user(user: User) -> User:
@@ -247,6 +310,28 @@ def new_activity_page(
     _entry_user(user)
     values = {"geometry_source": "hazard", "hazard_id": hazard_id}
     return _entry_page(request, user, web, values=values, result=None)
+
+
+@router.get("/activities/{activity_id}/edit", response_class=HTMLResponse, include_in_schema=False)
+def edit_activity_page(
+    request: Request, activity_id: str, user: UserDep, web: WebDep
+) -> HTMLResponse:
+    """The form filled with a draft or rejected activity's values, and why it was sent back."""
+    _entry_user(user)
+    try:
+        row = entry.editable_activity(web.ws, user, activity_id)
+    except (Conflict, Forbidden, NotFound) as exc:
+        return activities_view(
+            request, user, web, error=f"{activity_id}: {exc.detail}", status=exc.status
+        )
+    return _entry_page(
+        request,
+        user,
+        web,
+        values=entry.activity_values(row),
+        result=None,
+        editing=_editing(web, row),
+    )
 
 
 @router.post(FORMS + "activities/new", include_in_schema=False)
