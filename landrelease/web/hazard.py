@@ -242,10 +242,12 @@ def _next_step(
         }
         for _, t in mine.sort_values("sequence").iterrows()
     ]
-    if plan:
-        ends = [p["end_month"] for p in plan if p["end_month"]]
-        first = plan[0]
-        text += f"; planned from {first['start_month']}" + (
+    starts = [p["start_month"] for p in plan if p["start_month"]]
+    ends = [p["end_month"] for p in plan if p["end_month"]]
+    if plan and not starts:
+        text += "; in the latest plan, but no team reaches it by the plan's horizon"
+    elif plan:
+        text += f"; planned from {min(starts)}" + (
             f", done by {max(ends)}" if len(ends) == len(plan) else ", not done by the horizon"
         )
     elif run is not None:

@@ -90,6 +90,14 @@ def test_the_plan_by_quarter_for_the_time_slider(client: TestClient) -> None:
     assert step["text"].endswith("; planned from 2027-01, done by 2027-04")
     late = client.get("/api/hazards/HZ-2").json()["next_step"]
     assert late["text"].endswith("planned from 2027-11, not done by the horizon")
+    ws = client.app.state.workspace  # type: ignore[attr-defined]
+    with ws.begin() as conn:  # a task the teams never reach
+        conn.exec_driver_sql("UPDATE plan_tasks SET start_month = NULL WHERE task_id = 'T4'")
+    client.app.state.cache.clear()  # type: ignore[attr-defined]
+    never = client.get("/api/hazards/HZ-2").json()["next_step"]
+    assert never["text"].endswith(
+        "in the latest plan, but no team reaches it by the plan's horizon"
+    )
 
 
 def test_point_layers_come_as_points_or_as_counts(client: TestClient) -> None:

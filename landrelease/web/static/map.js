@@ -88,7 +88,8 @@
         e.incidents.injured + " injured), last " + esc(e.incidents.dates[e.incidents.dates.length - 1]) + "</li>");
     }
     const plan = (n.plan || []).map((t) => "<li>" + esc(t.method) + " " + ha(t.area_ha) + " ha, " +
-      esc(t.start_month) + " → " + esc(t.end_month || "after the horizon") + "</li>");
+      (t.start_month ? esc(t.start_month) + " → " + esc(t.end_month || "after the horizon")
+        : "not scheduled by the horizon") + "</li>");
     const history = v.history.slice(-12).map((ev) => "<li>" + esc(ev.date || "?") + " · " + esc(ev.text) +
       (ev.actor ? " <span class='who'>(" + esc(ev.actor) + ")</span>" : "") + "</li>");
     return "<div class='hazard-popup'><b>" + esc(h.hazard_id) + "</b> · " + esc(h.classification) +
