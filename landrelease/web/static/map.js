@@ -127,7 +127,8 @@
           if (data.mode === "clusters") {
             const n = f.properties.count;
             return L.circleMarker(ll, { radius: Math.min(12, 3 + 2.5 * Math.log10(n)), color: "#555", weight: 0.5,
-              fillColor: colour, fillOpacity: 0.7 }).bindTooltip(n + " " + collection);
+              fillColor: colour, fillOpacity: 0.7 }).bindTooltip(n + " " + collection + " (click to zoom in)")
+              .on("click", () => map.setView(ll, Math.min(map.getZoom() + 2, 18)));
           }
           return L.circleMarker(ll, { radius: 4, color: "#000", weight: 1, fillColor: colour, fillOpacity: 0.9 })
             .bindPopup(describe(f.properties));
@@ -270,6 +271,7 @@
     drawLegend();
     map.on("moveend", () => { findings.refresh(); incidents.refresh(); });
     map.on("overlayadd", (ev) => { if (ev.layer.refresh) { ev.layer.refresh(); } });
+    map.on("overlayremove", (ev) => { if (ev.layer.refresh) { ev.layer.total = null; showStatus(); } });
     await Promise.all([findings.refresh(), incidents.refresh()]);
     showStatus();
     document.body.dataset.layersLoaded = "true";
