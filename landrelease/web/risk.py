@@ -39,6 +39,10 @@ def latest_raster(ws: Workspace) -> tuple[int, Path] | None:
     return None
 
 
+RISK_SCALE_MIN = 1e-4
+"""The risk image's colours run on a log scale from this probability (palest) to 1 (darkest)."""
+
+
 def render(ws: Workspace) -> RiskImage | None:
     """The latest risk surface as a PNG with its EPSG:4326 bounds; ``None`` without a risk run."""
     import rasterio
@@ -76,7 +80,10 @@ def render(ws: Workspace) -> RiskImage | None:
         if geoms
         else np.zeros(out.shape, dtype=bool)
     )
-    rgba = (colormaps["YlOrRd"](np.clip(np.nan_to_num(out), 0.0, 1.0)) * 255).astype("uint8")
+    # a log scale: per-cell probabilities span 0.0001 to 1, and most cells are small
+    lowest = np.log10(RISK_SCALE_MIN)
+    shade = (np.log10(np.clip(np.nan_to_num(out), RISK_SCALE_MIN, 1.0)) - lowest) / -lowest
+    rgba = (colormaps["YlOrRd"](shade) * 255).astype("uint8")
     rgba[..., 3] = np.where(np.isfinite(out) & inside, 200, 0)
     buf = io.BytesIO()
     Image.fromarray(rgba, mode="RGBA").save(buf, format="PNG", optimize=True)

@@ -45,7 +45,7 @@
   function fc(features) { return { type: "FeatureCollection", features: features }; }
 
   // -- hazards: colour modes -------------------------------------------------------------
-  const state = { mode: "status", quarter: 0, plan: null, mainDecision: {} };
+  const state = { mode: "status", quarter: 0, plan: null, mainDecision: {}, riskShown: false };
 
   function planClass(p) {
     if (p.status === "closed" || p.status === "released") { return "already released"; }
@@ -64,7 +64,9 @@
   }
 
   function hazardStyle(f) {
-    return { color: "#333", weight: 1, fillColor: hazardFill(f.properties), fillOpacity: 0.6 };
+    // with the risk surface shown, hazards are outlines over a faint fill, so the surface shows
+    const fillOpacity = state.riskShown ? 0.12 : 0.6;
+    return { color: "#333", weight: 1, fillColor: hazardFill(f.properties), fillOpacity: fillOpacity };
   }
 
   // -- a hazard's story, asked for on click ------------------------------------------------
@@ -225,8 +227,10 @@
     counts.settlements = settlements ? settlements.length : 0;
     const overlays = {};
     if (risk && risk.bounds) {
-      overlays["Risk surface (P of a device)"] = L.imageOverlay(risk.image + "?run=" + risk.run_id, risk.bounds,
-        { opacity: 0.75, interactive: false, alt: "risk surface" }).addTo(map);
+      const surface = L.imageOverlay(risk.image + "?run=" + risk.run_id, risk.bounds,
+        { opacity: 0.85, interactive: false, alt: "risk surface" });
+      surface.isRisk = true;  // off at first: switched on, the hazards fade to outlines over it
+      overlays["Risk surface (P of a device per cell, 0.0001–1, log scale)"] = surface;
     }
     const largest = {};
     (parts || []).forEach((p) => {
@@ -270,8 +274,14 @@
     legend.addTo(map);
     drawLegend();
     map.on("moveend", () => { findings.refresh(); incidents.refresh(); });
-    map.on("overlayadd", (ev) => { if (ev.layer.refresh) { ev.layer.refresh(); } });
-    map.on("overlayremove", (ev) => { if (ev.layer.refresh) { ev.layer.total = null; showStatus(); } });
+    map.on("overlayadd", (ev) => {
+      if (ev.layer.refresh) { ev.layer.refresh(); }
+      if (ev.layer.isRisk) { state.riskShown = true; ev.layer.bringToFront(); restyle(); }
+    });
+    map.on("overlayremove", (ev) => {
+      if (ev.layer.refresh) { ev.layer.total = null; showStatus(); }
+      if (ev.layer.isRisk) { state.riskShown = false; restyle(); }
+    });
     await Promise.all([findings.refresh(), incidents.refresh()]);
     showStatus();
     document.body.dataset.layersLoaded = "true";
