@@ -31,6 +31,7 @@ import argon2
 
 from landrelease import settings
 from landrelease.errors import UsageError
+from landrelease.records.changes import audit
 from landrelease.store import Workspace, migrations
 from landrelease.store.sql import insert_rows, now_iso, placeholder
 from landrelease.web.errors import TooManyRequests
@@ -145,6 +146,15 @@ def add_user(
                 "disabled",
             ),
             [(username, _HASHER.hash(password), r.value, organisation, now_iso(), actor, False)],
+        )
+        audit(
+            conn,
+            actor=actor,
+            action="insert",
+            table="web_users",
+            record_id=username,
+            after={"username": username, "role": r.value, "organisation": organisation},
+            note="web user added (the password is never recorded)",
         )
     return User(username, r, organisation)
 

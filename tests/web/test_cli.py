@@ -40,6 +40,12 @@ def test_user_add_hashes_the_password_read_from_stdin(tmp_path: Path) -> None:
         user = authenticate(ws, "opa", "a long enough secret")
         assert user is not None and user.organisation == "OrgA"
         assert authenticate(ws, "opa", "wrong") is None
+        # the audit trail records who added whom, with the role, never the password or its hash
+        (row,) = ws.query(
+            "SELECT action, actor, after FROM audit_log WHERE layer = 'web_users' AND record_id = 'opa'"
+        )
+        assert row[0] == "insert" and row[1]
+        assert '"role": "operator"' in row[2] and "argon2" not in row[2] and "secret" not in row[2]
     # refused: short password, unknown role, operator without organisation, duplicate
     for args, stdin in (
         (["user", "add", "x", "--role", "donor", "--password-stdin"], "short\n"),
