@@ -3,6 +3,7 @@
 from landrelease.web.routes import (
     activities,
     downloads,
+    entry_api,
     figures,
     login,
     mapdata,
@@ -22,4 +23,5 @@ ROUTERS = [
     activities.router,
     downloads.router,
     records.router,
+    entry_api.router,
 ]
