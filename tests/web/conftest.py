@@ -112,3 +112,14 @@ def fast_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(
         auth, "_HASHER", argon2.PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     )
+
+
+def app_workspace(client: TestClient) -> Workspace:
+    """The workspace the test client's app serves."""
+    ws: Workspace = client.app.state.workspace  # type: ignore[attr-defined]
+    return ws
+
+
+def row_count(client: TestClient, table: str) -> int:
+    """Rows in ``table`` of the app's workspace (to show that nothing was written)."""
+    return int(app_workspace(client).query(f"SELECT count(*) FROM {table}")[0][0])

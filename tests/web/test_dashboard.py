@@ -29,6 +29,7 @@ from landrelease.store.sql import now_iso
 from landrelease.web.dashboard import CHARTS
 from landrelease.web.settlement import NO_FORECAST, NO_PLAN, settlement_view
 from tests.helpers import LAT0, LON0, feature, point, write_fc
+from tests.web.conftest import app_workspace as _ws
 from tests.web.conftest import token
 
 ALL_CHARTS = (
@@ -38,11 +39,6 @@ ALL_CHARTS = (
     "funding_by_source",
     "returns_against_plan",
 )
-
-
-def _ws(client: TestClient) -> Workspace:
-    ws: Workspace = client.app.state.workspace  # type: ignore[attr-defined]
-    return ws
 
 
 def _series(body: dict[str, Any]) -> dict[str, list[float]]:

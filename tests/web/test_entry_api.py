@@ -4,17 +4,10 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from landrelease.store import Workspace
 from tests.helpers import LAT0, LON0
+from tests.web.conftest import app_workspace as _ws
+from tests.web.conftest import row_count as _count
 from tests.web.conftest import token
-
-
-def _ws(client: TestClient) -> Workspace:
-    return client.app.state.workspace  # type: ignore[attr-defined, no-any-return]
-
-
-def _count(client: TestClient, table: str) -> int:
-    return int(_ws(client).query(f"SELECT count(*) FROM {table}")[0][0])
 
 
 def test_a_finding_entered_by_script_is_checked_imported_and_audited(client: TestClient) -> None:

@@ -9,6 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.helpers import LAT0, LON0
+from tests.web.conftest import app_workspace as _ws
+from tests.web.conftest import row_count as _count
 from tests.web.conftest import token
 from tests.web.test_upload import _login
 
@@ -55,14 +57,6 @@ def test_record_forms_only_for_entitled_roles(client: TestClient) -> None:
 
 
 # -- activities entered as drafts --------------------------------------------------------
-
-
-def _ws(client: TestClient) -> Any:
-    return client.app.state.workspace  # type: ignore[attr-defined]
-
-
-def _count(client: TestClient, table: str) -> int:
-    return int(_ws(client).query(f"SELECT count(*) FROM {table}")[0][0])
 
 
 def _activity(client: TestClient, aid: str, headers: dict[str, str] | None = None) -> Any:
