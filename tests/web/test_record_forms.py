@@ -556,3 +556,18 @@ def test_validation_does_not_flag_the_edited_activitys_id_as_in_use(client: Test
     r = client.post(url, json={**values, "editing": "ACT-2"}, headers=token(client, "im"))
     assert r.status_code == 409 and "locked until reviewed" in r.json()["detail"]
     assert _activity(client, "ACT-A", opa).json()["properties"]["end"] == "2024-01-20"
+
+
+def test_the_activities_page_says_why_an_activity_was_sent_back(client: TestClient) -> None:
+    opa, im = token(client, "opa"), token(client, "im")
+    assert client.post("/api/activities/ACT-A/submit", headers=opa).status_code == 200
+    r = client.post(
+        "/api/activities/ACT-A/reject", json={"reason": "the sketch map is missing"}, headers=im
+    )
+    assert r.status_code == 200, r.text
+    _login(client, "opa")
+    page = client.get("/activities").text
+    row = page[page.index('id="act-ACT-A"') :]
+    row = row[: row.index("</tr>")]
+    assert "sent back by im on " in row and "the sketch map is missing" in row
+    assert 'class="correct"' in row  # and the way to correct it

@@ -144,6 +144,9 @@ def activities_view(
         )
         row["flags"] = list(dict.fromkeys([*raised.get(str(r["activity_id"]), []), *now]))
         row["needs_override"] = bool(now)
+        if row.get("status") == "rejected":  # why it was sent back, for whoever corrects it
+            latest = entry.rejections(web.ws, str(r["activity_id"]))[:1]
+            row["sent_back"] = latest[0] if latest else None
         rows.append(row)
     rows.sort(
         key=lambda a: (a["status"] != "draft", a["status"] != "submitted", str(a["activity_id"]))
