@@ -46,6 +46,7 @@ from landrelease.reports.data import (
 )
 from landrelease.store import Workspace
 from landrelease.web.errors import NotFound
+from landrelease.web.mapdata import quarter
 from landrelease.web.settlement import PlanRun, latest_run, readiness_rows
 
 M2_PER_HA = 10_000
@@ -195,13 +196,6 @@ def _periods(values: Sequence[str], freq: str) -> list[str]:
     if freq == "Q":
         return [f"{p.year} Q{p.quarter}" for p in rng]
     return [str(p) for p in rng]
-
-
-def _quarter(date: Any) -> str | None:
-    text = str(date)[:10] if date is not None else ""
-    if len(text) < 7 or not text[:4].isdigit() or text.startswith("0000"):
-        return None
-    return f"{int(text[:4])} Q{(int(text[5:7]) - 1) // 3 + 1}"
 
 
 def _round(values: Any, digits: int) -> list[float]:
@@ -418,7 +412,7 @@ def returns_enabled_by_quarter(rec: Records) -> tuple[dict[str, int], list[str]]
     out: dict[str, int] = {}
     unknown = 0
     for sid, last in done.items():
-        q = _quarter(last)
+        q = quarter(last, sep=" ")
         if q is None:
             unknown += int(people.get(sid, 0))
             continue
@@ -442,10 +436,10 @@ def returns_against_plan(inp: Inputs) -> ChartData:
             if status == "ready now":
                 ready_now += int(n)
                 continue
-            q = _quarter(pdate) if inp.plan is not None and pdate is not None else None
+            q = quarter(pdate, sep=" ") if inp.plan is not None and pdate is not None else None
             if q is not None:
                 planned[q] = planned.get(q, 0) + int(n)
-            q = _quarter(p) if inp.forecast is not None and p is not None else None
+            q = quarter(p, sep=" ") if inp.forecast is not None and p is not None else None
             if q is not None:
                 p50[q] = p50.get(q, 0) + int(n)
     labels = _periods(sorted(set(planned) | set(p50) | set(enabled)), "Q")

@@ -138,12 +138,7 @@ def layer_file(ws: Workspace, cache: LayerCache, user: User, cid: str, fmt: str)
     if layer is None or layer.spatial:
         frame = ft.visible_frame(ws, cid, user, cache)
     else:
-        personal = user.sees_personal_data
-        frame = cache.get(
-            cid,
-            "personal" if personal else "public",
-            lambda: ws.read_layer(cid, include_personal=personal),
-        )
+        frame = ft.layer_frame(ws, cid, personal=user.sees_personal_data, cache=cache)
     if layer is not None and "extra" not in frame.columns:
         frame = frame.assign(extra=None)  # left out with personal data: written empty
 

@@ -89,6 +89,24 @@ def readable_collections(user: User) -> list[Collection]:
     return [c for c in COLLECTIONS.values() if user.sees_details or c.id in PUBLIC_COLLECTIONS]
 
 
+def layer_frame(
+    ws: Workspace, cid: str, *, personal: bool, cache: LayerCache | None = None
+) -> gpd.GeoDataFrame:
+    """Every record of layer ``cid``, with or without personal fields (cached when ``cache``)."""
+    if cache is None:
+        return ws.read_layer(cid, include_personal=personal)
+    return cache.get(
+        cid,
+        "personal" if personal else "public",
+        lambda: ws.read_layer(cid, include_personal=personal),
+    )
+
+
+def visibility(user: User) -> tuple[bool, bool, str | None]:
+    """What decides which records and fields ``user`` sees: a cache key part for derived values."""
+    return (user.sees_personal_data, user.sees_all_drafts, user.organisation)
+
+
 def visible_frame(
     ws: Workspace, cid: str, user: User, cache: LayerCache | None = None
 ) -> gpd.GeoDataFrame:
@@ -98,15 +116,7 @@ def visible_frame(
             return read_parts(ws)
         return cache.get(None, SURVEY_PARTS, lambda: read_parts(ws))
     layer = layer_by_name(cid)
-    personal = user.sees_personal_data
-    if cache is None:
-        frame = ws.read_layer(cid, include_personal=personal)
-    else:
-        frame = cache.get(
-            cid,
-            "personal" if personal else "public",
-            lambda: ws.read_layer(cid, include_personal=personal),
-        )
+    frame = layer_frame(ws, cid, personal=user.sees_personal_data, cache=cache)
     if layer.personal_fields and not user.sees_personal_data:
         # unknown properties of a layer holding personal data may hold more of it
         frame = frame.drop(columns=["extra"])
@@ -225,6 +235,16 @@ class FeatureIndex:
 
     def page(self, rows: np.ndarray) -> bytes:
         return b",".join(self.encoded[int(i)] for i in rows)
+
+
+def feature_index(ws: Workspace, cache: LayerCache, c: Collection, user: User) -> FeatureIndex:
+    """The collection's features as ``user`` may see them, encoded and indexed (cached)."""
+    table = None if c.id == SURVEY_PARTS else c.id
+    return cache.get(
+        table,
+        f"index:{c.id}:{visibility(user)}",
+        lambda: FeatureIndex(visible_frame(ws, c.id, user, cache), c),
+    )
 
 
 def _date_key(v: Any, width: int | None) -> str | None:

@@ -276,11 +276,7 @@ def hazard_view(
         acts = ft.visible_frame(ws, "activities", user, cache)
         acts = acts[acts["hazard_id"].astype(object) == hazard_id]
     else:  # the public sees approved work only, without who did it
-        acts = (
-            cache.get("activities", "public", lambda: ws.read_layer("activities"))
-            if cache is not None
-            else ws.read_layer("activities")
-        )
+        acts = ft.layer_frame(ws, "activities", personal=False, cache=cache)
         acts = acts[
             (acts["hazard_id"].astype(object) == hazard_id)
             & ~acts["status"].astype(object).isin(ft.DRAFT_STATUSES)

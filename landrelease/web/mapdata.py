@@ -26,13 +26,14 @@ from landrelease.web import features as ft
 M2_PER_HA = 10_000
 
 
-def quarter(month: Any) -> str | None:
-    """``YYYY-MM`` (or a date) → ``YYYY-Qn``; ``None`` for empty values."""
-    text = ft.plain(month)
-    if not text:
+def quarter(value: Any, *, sep: str = "-") -> str | None:
+    """``YYYY-MM`` or a date → ``YYYY-Qn`` (``sep`` between year and quarter); ``None`` for
+    an empty or unreadable value. The one quarter label of the map, dashboard and settlements."""
+    text = ft.plain(value)
+    text = str(text)[:10] if text else ""
+    if len(text) < 7 or not text[:4].isdigit() or not text[5:7].isdigit() or text[:4] == "0000":
         return None
-    text = str(text)
-    return f"{text[:4]}-Q{(int(text[5:7]) - 1) // 3 + 1}"
+    return f"{text[:4]}{sep}Q{(int(text[5:7]) - 1) // 3 + 1}"
 
 
 def _quarters(values: pd.Series) -> pd.Series:

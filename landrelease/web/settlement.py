@@ -34,6 +34,7 @@ from landrelease.store.workspace import utm_crs_for
 from landrelease.survey.store import read_parts
 from landrelease.web.errors import NotFound
 from landrelease.web.features import plain
+from landrelease.web.mapdata import quarter
 
 M2_PER_HA = 10_000.0
 NO_PLAN = "No plan yet: run `landrelease plan` for the planned tasks and the date the plan makes it ready."
@@ -77,15 +78,6 @@ def latest_run(ws: Workspace, kind: str) -> PlanRun | None:
     made, params = (list(rows[0]) if rows else [None, None])[:2]
     parsed = json.loads(params) if isinstance(params, str) else dict(params or {})
     return PlanRun(run_id, kind, None if made is None else str(made)[:10], parsed)
-
-
-def quarter(month: Any) -> str | None:
-    """``2024-05`` (or a date) → ``2024 Q2``; ``None`` for a missing value."""
-    text = plain(month)
-    if not text or not isinstance(text, str) or len(text) < 7:
-        return None
-    y, m = int(text[:4]), int(text[5:7])
-    return f"{y} Q{(m - 1) // 3 + 1}"
 
 
 def readiness_rows(ws: Workspace) -> pd.DataFrame:
@@ -213,7 +205,7 @@ def _planned(
         if mine["start_month"].notna().any()
         else None,
         "end_month": last if done else None,
-        "quarter": quarter(last) if done else None,
+        "quarter": quarter(last, sep=" ") if done else None,
         "teams": kinds,
         "team_days": round(float(days.sum()), 1) if days.notna().any() else None,
         "cost_usd": round(float(cost.sum()), 2) if cost.notna().any() else None,
@@ -238,7 +230,7 @@ def _task_rows(
                 "area_ha": _ha(rec["area_m2"]),
                 "start_month": plain(rec["start_month"]),
                 "end_month": plain(rec["end_month"]),
-                "quarter": quarter(rec["end_month"]),
+                "quarter": quarter(rec["end_month"], sep=" "),
                 "team_days": None
                 if plain(rec["team_days"]) is None
                 else round(float(rec["team_days"]), 1),

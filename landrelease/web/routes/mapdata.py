@@ -14,7 +14,6 @@ from landrelease.web.context import GEOJSON, UserDep, WebDep
 from landrelease.web.errors import BadRequest
 from landrelease.web.hazard import hazard_view
 from landrelease.web.mapdata import plan_quarters, points_or_clusters
-from landrelease.web.routes.ogc import feature_index
 
 router = APIRouter(tags=["map"])
 POINT_LAYERS = ("findings", "incidents")
@@ -25,8 +24,7 @@ POINT_LAYERS = ("findings", "incidents")
     summary="One hazard's history, evidence and recommended next step",
 )
 async def hazard(hazard_id: str, user: UserDep, web: WebDep) -> dict[str, Any]:
-    seen = (user.authenticated, user.sees_details, user.sees_all_drafts, user.organisation)
-    key = f"story:{hazard_id}:{seen}"
+    key = f"story:{hazard_id}:{user.authenticated}:{user.sees_details}:{ft.visibility(user)}"
     return web.cache.get(
         "hazards", key, lambda: hazard_view(web.ws, hazard_id, user, web.cache).as_json()
     )
@@ -63,11 +61,10 @@ async def points(
     box = ft.parse_bbox(bbox)
     limit = max_points or int(settings.get("web_map_max_points"))
     cells = int(settings.get("web_map_cluster_cells"))
-    seen = (user.sees_personal_data, user.sees_all_drafts, user.organisation)
-    key = ("points", c.id, seen, box, limit, cells)
+    key = ("points", c.id, ft.visibility(user), box, limit, cells)
 
     def build() -> bytes:
-        index = feature_index(web, c, user)
+        index = ft.feature_index(web.ws, web.cache, c, user)
         return points_or_clusters(index, box, max_points=limit, cells=cells)
 
     return Response(web.cache.response(c.id, key, build), media_type=GEOJSON)

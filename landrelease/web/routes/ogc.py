@@ -13,8 +13,7 @@ from fastapi.responses import JSONResponse, Response
 
 from landrelease import settings
 from landrelease.web import features as ft
-from landrelease.web.auth import User
-from landrelease.web.context import GEOJSON, UserDep, Web, WebDep, base_url, wants_html
+from landrelease.web.context import GEOJSON, UserDep, WebDep, base_url, wants_html
 from landrelease.web.errors import NotFound
 from landrelease.web.summary import public_summary
 
@@ -129,17 +128,6 @@ def _page_links(
     return links
 
 
-def feature_index(web: Web, c: ft.Collection, user: User) -> ft.FeatureIndex:
-    """The collection's features as ``user`` may see them, encoded and indexed (cached)."""
-    seen = (user.sees_personal_data, user.sees_all_drafts, user.organisation)
-    table = None if c.id == ft.SURVEY_PARTS else c.id
-    return web.cache.get(
-        table,
-        f"index:{c.id}:{seen}",
-        lambda: ft.FeatureIndex(ft.visible_frame(web.ws, c.id, user, web.cache), c),
-    )
-
-
 @router.get(
     "/collections/{collection_id}/items",
     summary="Features of a collection (GeoJSON), filtered and paged",
@@ -165,13 +153,12 @@ async def items(
     box, interval = ft.parse_bbox(bbox), ft.parse_datetime(datetime)
     b = base_url(request)
     query = tuple(sorted(request.query_params.multi_items()))
-    seen = (user.sees_personal_data, user.sees_all_drafts, user.organisation)
-    key = ("items", c.id, seen, b, query, limit, offset)
+    key = ("items", c.id, ft.visibility(user), b, query, limit, offset)
 
     table = None if c.id == ft.SURVEY_PARTS else c.id
 
     def build() -> bytes:
-        index = feature_index(web, c, user)
+        index = ft.feature_index(web.ws, web.cache, c, user)
         rows = index.select(box, interval)
         chunk = rows[offset : offset + limit]
         params = {k: v for k, v in request.query_params.items() if k != "offset"}
@@ -198,10 +185,10 @@ async def item(
     request: Request, collection_id: str, feature_id: str, user: UserDep, web: WebDep
 ) -> JSONResponse:
     c = ft.collection(collection_id, user)
-    position = feature_index(web, c, user).positions.get(feature_id)
+    position = ft.feature_index(web.ws, web.cache, c, user).positions.get(feature_id)
     if position is None:
         raise NotFound(f"no {c.id} feature {feature_id!r}")
-    feat = json.loads(feature_index(web, c, user).encoded[position])
+    feat = json.loads(ft.feature_index(web.ws, web.cache, c, user).encoded[position])
     b = base_url(request)
     feat["links"] = [
         {"href": f"{b}/collections/{c.id}/items/{feature_id}", "rel": "self", "type": GEOJSON},
