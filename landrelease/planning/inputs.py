@@ -14,7 +14,7 @@ from landrelease.planning.common import to_metric
 from landrelease.planning.criteria import distance_to_nearest
 from landrelease.planning.tasks import Fallback, tasks_from_hazards, tasks_from_parts
 from landrelease.store import Workspace
-from landrelease.store.workspace import utm_crs_for
+from landrelease.store.crs import utm_crs_for
 
 NOT_FOR_CLEARANCE = ("risk education", "victim", "eore", "advocacy")
 """Funding purposes that do not pay for survey or clearance."""

@@ -50,8 +50,8 @@ from landrelease.records.rules import (
     unproject,
 )
 from landrelease.store import Workspace
+from landrelease.store.crs import utm_crs_for
 from landrelease.store.sql import now_iso
-from landrelease.store.workspace import utm_crs_for
 
 
 @dataclass

@@ -1,5 +1,23 @@
-"""The workspace store: one schema on GeoPackage (default) or PostgreSQL/PostGIS."""
+"""The workspace store: one schema on GeoPackage (default) or PostgreSQL/PostGIS.
 
-from landrelease.store.workspace import Workspace, WriteContext, WriteCounts, area_m2, default_actor
+Only this package speaks SQL and knows which backend it talks to. Above it:
 
-__all__ = ["Workspace", "WriteContext", "WriteCounts", "area_m2", "default_actor"]
+* :class:`Workspace` opens, creates and writes the records (imports, audit trail);
+* :class:`WorkspaceView` is the read model: each layer read once per run, the
+  metric CRS, the data date, released land from the ledger, what blocks a settlement;
+* :mod:`landrelease.store.runs` keeps every computation as a run with an id;
+* :mod:`landrelease.store.tables` reads and writes the plain tables by column filters.
+"""
+
+from landrelease.store.crs import area_m2
+from landrelease.store.view import WorkspaceView
+from landrelease.store.workspace import Workspace, WriteContext, WriteCounts, default_actor
+
+__all__ = [
+    "Workspace",
+    "WorkspaceView",
+    "WriteContext",
+    "WriteCounts",
+    "area_m2",
+    "default_actor",
+]

@@ -79,3 +79,27 @@ def select_in(
             tuple(r) for r in conn.exec_driver_sql(f"{sql_prefix} IN ({marks})", tuple(part))
         )
     return out
+
+
+def insert_returning(
+    conn: sa.Connection,
+    table: str,
+    values: dict[str, Any],
+    *,
+    value_sql: dict[str, str] | None = None,
+    key: str = "fid",
+) -> int:
+    """Insert one row and return its ``key`` as the database gave it (``INSERT … RETURNING``).
+
+    Safe with several writers on one PostGIS database, unlike reading ``max(fid)`` afterwards.
+    """
+    ph = placeholder(conn)
+    wrap = value_sql or {}
+    cols = ", ".join(quote(conn, c) for c in values)
+    vals = ", ".join(wrap.get(c, "{}").format(ph) for c in values)
+    row = conn.exec_driver_sql(
+        f"INSERT INTO {quote(conn, table)} ({cols}) VALUES ({vals}) RETURNING {quote(conn, key)}",
+        tuple(values.values()),
+    ).fetchone()
+    assert row is not None
+    return int(row[0])

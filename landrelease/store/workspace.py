@@ -25,7 +25,6 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyproj
 import shapely
 import sqlalchemy as sa
 
@@ -34,7 +33,16 @@ from landrelease.domain.records import RecordBatch
 from landrelease.errors import UsageError
 from landrelease.store import geometry as geo
 from landrelease.store import migrations, schema
-from landrelease.store.sql import insert_rows, now_iso, placeholder, quote, select_in, update_rows
+from landrelease.store.crs import area_m2, check_metric_crs, metric_crs_rule
+from landrelease.store.sql import (
+    insert_returning,
+    insert_rows,
+    now_iso,
+    placeholder,
+    quote,
+    select_in,
+    update_rows,
+)
 
 PG_SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://")
 
@@ -45,12 +53,6 @@ def default_actor() -> str:
         return os.environ.get("LANDRELEASE_USER") or getpass.getuser()
     except Exception:  # no user database entry (containers)
         return "unknown"
-
-
-def utm_crs_for(lon: float, lat: float) -> str:
-    """The UTM zone's EPSG code for a point (EPSG:326zz north, 327zz south)."""
-    zone = int((lon + 180) // 6) % 60 + 1
-    return f"EPSG:{(32600 if lat >= 0 else 32700) + zone}"
 
 
 @dataclass
@@ -85,6 +87,8 @@ class WriteContext:
     actor: str
     import_id: int | None
     now: str
+    note: str | None = None
+    """Written on every audit entry of the change (e.g. why a record was corrected)."""
 
 
 _WRITE = "landrelease_write"
@@ -146,7 +150,7 @@ class Workspace:
                 raise UsageError(f"folder {path.parent} does not exist")
         engine = cls._engine(target)
         if metric_crs:
-            _check_metric_crs(metric_crs)
+            check_metric_crs(metric_crs)
         try:
             with _writing(engine) as conn:
                 if cls.is_database_url(target) and migrations.current_version(conn) > 0:
@@ -240,13 +244,11 @@ class Workspace:
 
     # -- writing --------------------------------------------------------------
     def start_import(self, conn: sa.Connection, *, actor: str, source: str, mode: str) -> int:
-        insert_rows(
+        return insert_returning(
             conn,
             "imports",
-            ("started_at", "actor", "source", "mode"),
-            [(now_iso(), actor, source, mode)],
+            {"started_at": now_iso(), "actor": actor, "source": source, "mode": mode},
         )
-        return int(conn.exec_driver_sql("SELECT max(fid) FROM imports").scalar() or 0)
 
     def finish_import(self, conn: sa.Connection, import_id: int, summary: dict[str, Any]) -> None:
         update_rows(
@@ -262,8 +264,9 @@ class Workspace:
         crs = self.metric_crs(conn)
         if crs:
             return crs
-        b = shapely.total_bounds(geoms)
-        crs = utm_crs_for((b[0] + b[2]) / 2, (b[1] + b[3]) / 2)
+        crs = metric_crs_rule(None, shapely.total_bounds(geoms))
+        if crs is None:
+            raise UsageError("no geometry to choose a metric CRS from")
         self.set_meta(conn, "metric_crs", crs)
         return crs
 
@@ -300,7 +303,17 @@ class Workspace:
                     (*rows[i], hashes[i], ctx.now, ctx.actor, ctx.now, ctx.actor, ctx.import_id)
                 )
                 audit.append(
-                    (ctx.now, ctx.actor, "insert", layer.name, rid, ctx.import_id, None, None, None)
+                    (
+                        ctx.now,
+                        ctx.actor,
+                        "insert",
+                        layer.name,
+                        rid,
+                        ctx.import_id,
+                        None,
+                        None,
+                        ctx.note,
+                    )
                 )
             elif old[0] == hashes[i]:
                 counts.unchanged += 1
@@ -347,7 +360,7 @@ class Workspace:
                         ctx.import_id,
                         before.get(rid),
                         after.get(rid),
-                        None,
+                        ctx.note,
                     )
                 )
             counts.updated = len(upd_rows)
@@ -483,26 +496,6 @@ class Workspace:
         """Run a read-only SQL query written for both backends."""
         with self.engine.connect() as c:
             return list(c.exec_driver_sql(sql, params).fetchall())
-
-
-def area_m2(geoms: np.ndarray, metric_crs: str) -> np.ndarray:
-    """Areas in m², computed in the given metric CRS."""
-    tr = pyproj.Transformer.from_crs("EPSG:4326", metric_crs, always_xy=True)
-    projected = shapely.transform(
-        geoms, lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1]))
-    )
-    return np.asarray(shapely.area(projected), dtype=float)
-
-
-def _check_metric_crs(crs: str) -> None:
-    try:
-        parsed = pyproj.CRS.from_user_input(crs)
-    except pyproj.exceptions.CRSError:
-        raise UsageError(f"unknown CRS {crs!r}; give an EPSG code such as EPSG:32638") from None
-    if not parsed.is_projected:
-        raise UsageError(
-            f"{crs} is not a metric (projected) CRS; give one such as EPSG:32638 (UTM 38N)"
-        )
 
 
 def _hash_rows(rows: list[tuple[Any, ...]]) -> list[str]:

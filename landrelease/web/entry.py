@@ -55,8 +55,8 @@ from landrelease.records.rules import CLAIM_KEYS, METHODS_BY_TYPE
 from landrelease.records.workflow import activity_history
 from landrelease.records.workflow import release_check as approval_release_check
 from landrelease.store import Workspace
+from landrelease.store.crs import utm_crs_for
 from landrelease.store.sql import now_iso
-from landrelease.store.workspace import utm_crs_for
 from landrelease.web.auth import User
 from landrelease.web.errors import Conflict, Forbidden, NotFound
 from landrelease.web.features import DRAFT_STATUSES

@@ -30,7 +30,7 @@ import pandas as pd
 from landrelease import settings
 from landrelease.records.ledger import hazard_balance
 from landrelease.store import Workspace
-from landrelease.store.workspace import utm_crs_for
+from landrelease.store.crs import utm_crs_for
 from landrelease.survey.store import read_parts
 from landrelease.web.errors import NotFound
 from landrelease.web.features import plain
