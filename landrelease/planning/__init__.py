@@ -14,9 +14,9 @@ The modules follow the work of a planner:
 * ``pace`` — the pace so far, from the workspace's history;
 * ``forecast`` — Monte Carlo over productivity, contamination, funding and
   assets, per scenario (``scenarios.toml``);
-* ``store``, ``charts``, ``console`` — the workspace tables, PNG charts and
-  terminal view; ``pipeline`` wires them into :func:`prioritise`,
-  :func:`plan` and :func:`forecast`.
+* ``store``, ``charts`` — the workspace tables and PNG charts; ``pipeline``
+  wires them into :func:`prioritise`, :func:`plan` and :func:`forecast`
+  (the command line shows their results).
 """
 
 from landrelease.planning.common import InfeasiblePlanError, PlanningWarning

@@ -1,9 +1,9 @@
 """The three planning jobs, wired from the pure functions: prioritise, plan, forecast.
 
 Each reads the workspace, computes, writes one run of results back (unless
-``write=False``) and returns a result object that the terminal view
-(:mod:`landrelease.planning.console`) and the demo print. Warnings raised on
-the way (fallbacks, defaults) are collected in the result's ``notes``.
+``write=False``) and returns a result object that the command line and the
+demo print. Warnings raised on the way (fallbacks, defaults) are collected in
+the result's ``notes``.
 """
 
 from __future__ import annotations

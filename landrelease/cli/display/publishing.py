@@ -1,11 +1,11 @@
-"""How a written report is announced in a terminal."""
+"""How a written report is announced in a terminal: its headline and the files written."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from landrelease.console import console
-from landrelease.reports.model import Report
+from landrelease.cli.display.terminal import console
+from landrelease.reports import Report
 
 
 def show_report(report: Report, written: dict[str, Path]) -> None:

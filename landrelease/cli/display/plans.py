@@ -1,4 +1,4 @@
-"""How planning results look in a terminal (Rich tables)."""
+"""How planning results look in a terminal: priorities, the operations plan, the forecast."""
 
 from __future__ import annotations
 
@@ -7,14 +7,14 @@ import datetime as dt
 import numpy as np
 from rich.table import Table
 
-from landrelease.console import console
-from landrelease.planning.pipeline import ForecastResult, PlanResult, PriorityResult
+from landrelease.cli.display.terminal import console, escape
+from landrelease.planning import ForecastResult, PlanResult, PriorityResult
 from landrelease.planning.priorities import CRITERIA, LABEL
 
 
 def show_notes(notes: list[str]) -> None:
     for note in notes:
-        console.print(f"[yellow]![/] {_escape(note)}")
+        console.print(f"[yellow]![/] {escape(note)}")
 
 
 def show_priorities(result: PriorityResult, *, top: int | None = None) -> None:
@@ -90,6 +90,24 @@ def show_plan(result: PlanResult) -> None:
             f"{b.value:.3f} (HiGHS, {b.status}, {b.rows:,} rows, {b.periods} periods, {b.seconds:.1f} s); "
             f"order: {result.strategy}."
         )
+    console.print(_comparison(result))
+    console.print(_cost_by_year(result))
+    console.print(_readiness(result))
+    if len(result.unworkable):
+        console.print(
+            f"[yellow]{len(result.unworkable):,} task(s) no available asset can work[/], e.g.:"
+        )
+        for r in result.unworkable.head(5).itertuples(index=False):
+            console.print(f"  {r.task_id}: {r.reason}")
+    for label, path in result.charts.items():
+        console.print(f"Chart ({label}): {path}")
+    if result.run_id:
+        console.print(
+            f"Written to the workspace (tables plan_tasks, plan_schedule, plan_readiness; run {result.run_id})."
+        )
+
+
+def _comparison(result: PlanResult) -> Table:
     comp = Table(title="Beside the rules a planner might use", title_justify="left")
     for col in (
         "strategy",
@@ -109,9 +127,12 @@ def show_plan(result: PlanResult) -> None:
             str(r.half_home),
             f"{r.settlements_ready:,}",
         )
-    console.print(comp)
+    return comp
+
+
+def _cost_by_year(result: PlanResult) -> Table:
     cost = Table(title="Cost by year (million USD) and area released", title_justify="left")
-    kinds = list(p.kinds)
+    kinds = list(result.problem.kinds)
     for col in ("year", "budget", "spent", *kinds, "released (ha)"):
         cost.add_column(col, justify="right")
     for y in result.cost_by_year.to_dict("records"):
@@ -122,7 +143,11 @@ def show_plan(result: PlanResult) -> None:
             *(f"{y[f'{k}_usd'] / 1e6:,.2f}" for k in kinds),
             f"{y['released_ha']:,.1f}",
         )
-    console.print(cost)
+    return cost
+
+
+def _readiness(result: PlanResult) -> Table:
+    """Settlements not ready now, most people planned first."""
     ready = result.readiness[result.readiness["status"] != "ready now"].copy()
     ready = ready.sort_values("population_planned", ascending=False).head(15)
     rt = Table(title="When settlements are ready (most people planned first)", title_justify="left")
@@ -135,19 +160,7 @@ def show_plan(result: PlanResult) -> None:
             str(r.blocking_hazards),
             _date(r.plan_date, f"after {result.horizon}"),
         )
-    console.print(rt)
-    if len(result.unworkable):
-        console.print(
-            f"[yellow]{len(result.unworkable):,} task(s) no available asset can work[/], e.g.:"
-        )
-        for r in result.unworkable.head(5).itertuples(index=False):
-            console.print(f"  {r.task_id}: {r.reason}")
-    for label, path in result.charts.items():
-        console.print(f"Chart ({label}): {path}")
-    if result.run_id:
-        console.print(
-            f"Written to the workspace (tables plan_tasks, plan_schedule, plan_readiness; run {result.run_id})."
-        )
+    return rt
 
 
 def show_forecast(result: ForecastResult) -> None:
@@ -177,7 +190,7 @@ def show_forecast(result: ForecastResult) -> None:
         )
     console.print(table)
     for name, title in zip(result.table["scenario"], result.table["title"], strict=True):
-        console.print(f"  [dim]{name}: {_escape(str(title))}[/]")
+        console.print(f"  [dim]{name}: {escape(str(title))}[/]")
     pace = result.pace
     remaining = sum(result.remaining_m2.values()) / 1e4
     if pace.total_m2_per_month > 0:
@@ -215,7 +228,3 @@ def _date(v: object, never: str, *, month: bool = False) -> str:
     if isinstance(v, dt.date):
         return v.strftime("%Y-%m") if month else v.isoformat()
     return never
-
-
-def _escape(text: str) -> str:
-    return text.replace("[", r"\[")

@@ -1,13 +1,15 @@
-"""How workflow results look in a terminal."""
+"""How operations records look in a terminal: the activity workflow, single records, and
+quality management's inspection plans and results."""
 
 from __future__ import annotations
 
 import pandas as pd
 from rich.table import Table
 
-from landrelease.console import console
+from landrelease.cli.display.terminal import console
 from landrelease.errors import Severity
-from landrelease.records.workflow import ApprovalResult, BackfillResult, ReviewResult
+from landrelease.quality import InspectionPlan, InspectionResult
+from landrelease.records import ApprovalResult, BackfillResult, ReviewResult
 
 M2_PER_HA = 10_000.0
 
@@ -87,3 +89,50 @@ def show_frame(frame: pd.DataFrame, title: str) -> None:
     for row in frame.itertuples(index=False):
         t.add_row(*["—" if v is None or (isinstance(v, float) and v != v) else str(v) for v in row])
     console.print(t)
+
+
+def show_history(history: pd.DataFrame, activity_id: str) -> None:
+    """Every workflow step of an activity: who, when, why."""
+    show_frame(
+        history[["step", "status_before", "at", "actor", "reason", "flags"]],
+        f"Workflow of {activity_id}",
+    )
+
+
+def show_inspection_plans(plans: pd.DataFrame) -> None:
+    """Inspection plans and their decisions."""
+    cols = [
+        "plan_id",
+        "activity_id",
+        "method",
+        "sample_cells",
+        "lot_cells",
+        "decision",
+        "devices_found",
+    ]
+    show_frame(plans[cols] if len(plans) else plans, "Inspection plans")
+
+
+def show_inspection_plan(p: InspectionPlan, *, geojson: str | None = None) -> None:
+    console.print(
+        f"Inspection plan [bold]{p.plan_id}[/] for activity {p.activity_id} (seed {p.seed}):"
+    )
+    console.print(f"  {p.describe()}")
+    console.print(f"  {p.cost_line()}")
+    console.print(
+        f"  The {len(p.samples):,} sample cells are in the workspace layer qa_samples (plan_id = {p.plan_id})"
+        + (f" and in {geojson}." if geojson else ".")
+    )
+    console.print(
+        f"  Record the result with: landrelease qa record {p.plan_id} --found N --date YYYY-MM-DD"
+    )
+
+
+def show_inspection_result(r: InspectionResult) -> None:
+    colour = {"accepted": "green", "rejected": "red", "incomplete": "yellow"}[r.decision]
+    console.print(f"Plan {r.plan_id}: [{colour}]{r.decision}[/]")
+    console.print(f"  {r.statement}")
+    console.print(
+        f"  Recorded as QA visit {r.visit_id}"
+        + (f"; non-conformity {r.nc_id} raised." if r.nc_id else ".")
+    )

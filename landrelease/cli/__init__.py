@@ -1,0 +1,58 @@
+"""The ``landrelease`` command line: parses arguments and calls the package. No logic lives here.
+
+Exit codes: 0 done, 1 the data broke rules, 2 the command was used wrongly.
+
+The commands live in modules by what the user does: ``workspace_cmds`` (init, import,
+validate, export, status, settings, scenario), ``demo``, ``land_release`` (risk, survey,
+evaluate), ``plans`` (prioritise, plan, forecast), ``serving`` (serve, user), ``operations``
+(activity, record, qa) and ``publishing`` (report); ``common`` holds the shared options and
+error handling, ``display`` how results look in a terminal. Jobs of several steps come from
+:mod:`landrelease.pipeline`. The list below is the order ``landrelease --help`` shows.
+"""
+
+from __future__ import annotations
+
+from landrelease.cli import (
+    demo,
+    land_release,
+    operations,
+    plans,
+    publishing,
+    serving,
+    workspace_cmds,
+)
+from landrelease.cli.common import app
+
+for command, name in (
+    (workspace_cmds.init, "init"),
+    (workspace_cmds.import_, "import"),
+    (workspace_cmds.validate, "validate"),
+    (workspace_cmds.export, "export"),
+    (workspace_cmds.status, "status"),
+    (workspace_cmds.list_settings, "settings"),
+    (workspace_cmds.scenario, "scenario"),
+    (demo.demo, "demo"),
+    (land_release.risk, "risk"),
+    (land_release.survey, "survey"),
+    (land_release.evaluate, "evaluate"),
+    (plans.prioritise, "prioritise"),
+    (plans.plan, "plan"),
+    (plans.forecast, "forecast"),
+    (serving.serve, "serve"),
+):
+    app.command(name)(command)
+for group, name in (
+    (operations.activity_app, "activity"),
+    (operations.record_app, "record"),
+    (operations.qa_app, "qa"),
+    (publishing.report_app, "report"),
+    (serving.user_app, "user"),
+):
+    app.add_typer(group, name=name)
+
+
+def main() -> None:
+    app()
+
+
+__all__ = ["app", "main"]

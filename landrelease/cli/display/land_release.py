@@ -1,0 +1,120 @@
+"""How land release looks in a terminal: the risk map's scores, the survey's recommendation,
+and both scored against a scenario's ground truth."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from rich.table import Table
+
+from landrelease.cli.display.terminal import console, escape, pct
+
+
+def show_risk(run: Any, raster: Path, run_id: int) -> None:
+    """Scores of the risk map beside the baseline, what it learned from, and where it went."""
+    for w in run.warnings:
+        console.print(f"[yellow]warning:[/] {escape(w)}")
+    g = run.grid
+    console.print(
+        f"Risk map ({run.model} model) of {g.nx:,} × {g.ny:,} cells of {g.cell_m:g} m in {g.crs}, "
+        f"computed in {run.seconds.get('total', 0):.1f} s → [bold]{raster}[/] (run {run_id})"
+    )
+    t = run.training
+    console.print(
+        f"Learned from {t['searched_cells']:,} searched cells, {t['positive_cells']:,} of them with a finding."
+    )
+    if run.scores:
+        table = Table(title="Spatial block cross-validation on searched land", title_justify="left")
+        for col in ("model", "ROC-AUC", "PR-AUC", "Brier", "area released at 99 % recall"):
+            table.add_column(col, justify="left" if col == "model" else "right")
+        for name, sc in run.scores.items():
+            label = f"{name} (baseline)" if name == "distance" and run.model != "distance" else name
+            table.add_row(
+                label,
+                f"{sc.roc_auc:.3f}",
+                f"{sc.pr_auc:.3f}",
+                f"{sc.brier:.4f}",
+                f"{sc.released_at_99:.1%}",
+            )
+        console.print(table)
+    rel = run.reliability
+    if len(rel):
+        table = Table(
+            title="Minefield records: reliability measured on searched land", title_justify="left"
+        )
+        for col in (
+            "source",
+            "records",
+            "tested",
+            "accuracy",
+            "coverage",
+            "offset (m)",
+            "reliability",
+        ):
+            table.add_column(col, justify="left" if col == "source" else "right")
+        for r in rel.itertuples():
+            table.add_row(
+                escape(str(r.source)),
+                f"{r.records:,}",
+                f"{r.tested:,}",
+                pct(r.accuracy),
+                pct(r.coverage),
+                "—" if r.offset_m != r.offset_m else f"{r.offset_m:,.0f}",
+                f"{r.reliability:.2f}",
+            )
+        console.print(table)
+    hs = run.hazard_stats
+    console.print(
+        f"Expected devices in the {len(hs):,} active hazards: {hs['expected_devices'].sum():,.0f} "
+        f"over {hs['area_m2'].sum() / 1e4:,.0f} ha."
+    )
+
+
+def show_survey(result: Any, out: Path, survey_id: int) -> None:
+    s = result.summary
+    table = Table(title=f"Recommendation ({s['rule']})", title_justify="left")
+    for col in ("decision", "parts", "area (ha)", "share of area", "expected devices"):
+        table.add_column(col, justify="left" if col == "decision" else "right")
+    total = max(s["hazard_area_ha"], 1e-9)
+    for name, row in s["by_decision"].items():
+        table.add_row(
+            name.replace("_", " "),
+            f"{row['parts']:,}",
+            f"{row['area_ha']:,.1f}",
+            f"{row['area_ha'] / total:.1%}",
+            f"{row['expected_devices']:,.1f}",
+        )
+    console.print(table)
+    console.print(
+        f"{s['share_cancelled']:.1%} of the hazard area can be cancelled while {s['expected_recall']:.1%} of the "
+        f"expected devices stay in land that will be surveyed or cleared. Parts with evidence and confidence: "
+        f"[bold]{out}[/] (survey {survey_id})."
+    )
+    top = result.parts.sort_values("expected_devices", ascending=False).head(3)
+    for row in top.itertuples():
+        console.print(
+            f"  {row.part_id} ({row.decision.replace('_', ' ')}): {escape(row.evidence)}. {escape(row.confidence)}"
+        )
+
+
+def show_evaluation(run: Any) -> None:
+    ev = run.evaluation
+    m, d = ev.map, ev.decisions
+    table = Table(title=f"Against ground truth ({run.model} model)", title_justify="left")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    table.add_row("ROC-AUC over hazard cells", f"{m.roc_auc:.3f}")
+    table.add_row("PR-AUC", f"{m.pr_auc:.3f}")
+    table.add_row("Brier score", f"{m.brier:.4f}")
+    table.add_row("hazard area releasable at 99 % device recall", f"{m.released_at_99:.1%}")
+    table.add_row("hazard area cancelled by the decisions", f"{d['share_area_cancelled']:.1%}")
+    table.add_row("true devices in surveyed or cleared parts", f"{d['true_recall']:.2%}")
+    table.add_row("devices left in cancelled land", f"{d['devices_in_cancelled_land']:,.0f}")
+    table.add_row("clean land worked per device (m²)", f"{d['clean_m2_worked_per_device']:,.0f}")
+    table.add_row(
+        "devices in hazards / outside any hazard",
+        f"{ev.devices_in_hazards:,} / {ev.devices_outside_hazards:,}",
+    )
+    console.print(table)
+    console.print(f"Area–recall chart: [bold]{run.chart}[/]; table: [bold]{run.table}[/]")

@@ -1,0 +1,181 @@
+"""How the workspace's data looks in a terminal: imports and their problems, exports, status,
+settings and generated scenarios."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+from rich.table import Table
+
+from landrelease import settings
+from landrelease.cli.display.terminal import console, escape
+from landrelease.errors import IssueLog, Severity
+from landrelease.io.package import ExportReport, ImportReport
+from landrelease.store.summary import WorkspaceStatus
+
+
+def show_import(report: ImportReport, *, listed_per_file: int, verb: str = "import") -> None:
+    table = Table(title=f"{verb.capitalize()} of {report.package}", title_justify="left")
+    for col in ("file", "records", "valid", "new", "updated", "unchanged", "not applied*"):
+        table.add_column(col, justify="left" if col == "file" else "right")
+    for r in report.layers:
+        w = r.written
+        table.add_row(
+            r.file,
+            f"{r.records:,}",
+            f"{r.valid:,}",
+            f"{w.inserted:,}",
+            f"{w.updated:,}",
+            f"{w.unchanged:,}",
+            f"{w.stale:,}",
+        )
+    if report.layers:
+        console.print(table)
+        if report.totals().stale:
+            console.print(
+                "* not applied: the record differs from the stored one but its date of information is not later "
+                f"(e.g. {', '.join(report.totals().stale_ids[:5])})"
+            )
+    show_issues(report.log, listed_per_file=listed_per_file)
+
+
+def show_issues(log: IssueLog, *, listed_per_file: int) -> None:
+    for fi in log.files.values():
+        if not fi.total:
+            continue
+        parts = [f"{fi.counts[s]:,} {s.value}" for s in Severity if fi.counts[s]]
+        colour = "red" if fi.errors else "yellow"
+        console.print(f"\n[bold {colour}]{fi.file}[/]: {', '.join(parts)}")
+        for issue in fi.kept[:listed_per_file]:
+            mark = {"error": "[red]✗[/]", "repaired": "[cyan]~[/]", "warning": "[yellow]![/]"}[
+                issue.severity.value
+            ]
+            console.print(f"  {mark} {escape(str(issue).removeprefix(fi.file + ': '))}")
+        hidden = fi.total - min(len(fi.kept), listed_per_file)
+        if hidden > 0:
+            common = ", ".join(f"{p} ({n:,})" for (_, p), n in fi.by_problem.most_common(3))
+            console.print(
+                f"  … and {hidden:,} more (most common: {escape(common)}); --issues-csv FILE lists them"
+            )
+
+
+def write_issues_csv(log: IssueLog, path: Path) -> None:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["severity", "file", "record", "field", "value", "problem", "accepted"])
+        for i in log:
+            w.writerow(
+                [i.severity.value, i.file, i.record, i.field, i.value, i.problem, i.accepted]
+            )
+
+
+def conclude_import(
+    report: ImportReport, *, issues_csv: Path | None, verb: str, listed_per_file: int
+) -> bool:
+    """Show an import (or its dry run) and what came of it; ``False`` when a rule was broken."""
+    show_import(report, listed_per_file=listed_per_file, verb=verb)
+    if issues_csv:
+        write_issues_csv(report.log, issues_csv)
+        console.print(f"Problems listed in {issues_csv}")
+    errors = report.log.errors
+    valid = sum(r.valid for r in report.layers)
+    if report.dry_run:
+        if errors:
+            console.print(
+                f"\n[red]{errors:,} problem(s)[/]: an import would write nothing (or, with --keep-valid, the {valid:,} valid records)."
+            )
+            return False
+        console.print(
+            f"\n[green]Valid[/]: {report.records:,} records checked in {report.seconds:.1f} s; nothing was written."
+        )
+        return True
+    if report.committed and errors:
+        console.print(
+            f"\n[yellow]Imported the {valid:,} valid records[/] (--keep-valid); {errors:,} problem(s) left out, listed above."
+        )
+        return False
+    if errors:
+        console.print(
+            f"\n[red]Nothing was written[/]: {errors:,} problem(s). Fix them and import again, "
+            f"or add --keep-valid to import the {valid:,} valid records."
+        )
+        return False
+    t = report.totals()
+    console.print(
+        f"\n[green]Imported[/] {report.records:,} records in {report.seconds:.1f} s: "
+        f"{t.inserted:,} new, {t.updated:,} updated, {t.unchanged:,} unchanged, {t.stale:,} not applied."
+    )
+    return True
+
+
+def show_status(st: WorkspaceStatus) -> None:
+    console.print(
+        f"[bold]Workspace[/] {st.workspace} ({st.backend}; areas computed in {st.metric_crs or 'not set yet'})"
+    )
+    counts = Table(title="Records", title_justify="left")
+    counts.add_column("layer")
+    counts.add_column("records", justify="right")
+    for name, n in st.counts.items():
+        counts.add_row(name, f"{n:,}")
+    console.print(counts)
+    area = Table(title="Hazard area", title_justify="left")
+    for col in ("status", "classification", "hazards", "area (ha)"):
+        area.add_column(col, justify="right" if col in ("hazards", "area (ha)") else "left")
+    for r in st.hazard_area:
+        area.add_row(r.status, r.classification, f"{r.hazards:,}", f"{r.area_ha:,.1f}")
+    area.add_row(
+        "[bold]all",
+        "",
+        f"[bold]{sum(r.hazards for r in st.hazard_area):,}",
+        f"[bold]{st.total_hazard_area_ha:,.1f}",
+    )
+    console.print(area)
+    latest = Table(title="Latest dates", title_justify="left")
+    latest.add_column("what")
+    latest.add_column("date")
+    for k, v in st.latest.items():
+        latest.add_row(k, v or "—")
+    if st.last_import:
+        latest.add_row(
+            f"import ({st.imports} in all)", f"{st.last_import['at']} by {st.last_import['by']}"
+        )
+    console.print(latest)
+
+
+def show_export(report: ExportReport) -> None:
+    total = sum(report.files.values())
+    console.print(f"Wrote {total:,} records to [bold]{report.out}[/]:")
+    for name, n in report.files.items():
+        console.print(f"  {name}: {n:,}")
+
+
+def show_settings() -> None:
+    """Every setting with its value, unit, environment variable and help."""
+    for s in settings.SETTINGS:
+        console.print(f"[bold]{s.name}[/] = {s.value()} [dim]({s.unit}; {s.env})[/]")
+        console.print(f"    {s.help}")
+
+
+def show_scenario(result: Any) -> None:
+    """The generated package's size and its calibration against the real figures."""
+    counts = ", ".join(f"{k} {v:,}" for k, v in result.counts.items() if v)
+    console.print(
+        f"Wrote the {result.scale} scenario (seed {result.seed}) to [bold]{result.out}[/] in {result.seconds:.1f} s: "
+        f"{result.n_devices:,} devices in the ground (truth/), {counts}"
+    )
+    table = Table(
+        title="Calibration: generated beside the real figure it imitates", title_justify="left"
+    )
+    for col in ("figure", "generated", "real reference", "accepted range", "ok"):
+        table.add_column(col, justify="right" if col == "generated" else "left")
+    for row in result.calibration:
+        table.add_row(
+            row.name,
+            f"{row.generated:,.3g} {row.unit}",
+            row.reference,
+            f"{row.low:,.3g} – {row.high:,.3g}",
+            "[green]yes[/]" if row.ok else "[red]no[/]",
+        )
+    console.print(table)

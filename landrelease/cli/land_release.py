@@ -1,0 +1,151 @@
+"""Land release commands: map the risk, recommend what to cancel, survey or clear, and score
+both against a scenario's ground truth."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from landrelease.cli.common import (
+    CellOpt,
+    DbOpt,
+    ModelOpt,
+    UserOpt,
+    WorkspaceOpt,
+    handles_errors,
+    open_workspace,
+)
+from landrelease.cli.display.terminal import step_progress
+
+
+@handles_errors
+def risk(
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+    cell: CellOpt = None,
+    model: ModelOpt = None,
+    out: Annotated[
+        Path,
+        typer.Option(
+            help="GeoTIFF to write (cloud-optimised; band 1 probability, band 2 expected devices)."
+        ),
+    ] = Path("risk.tif"),
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            help="Dask scheduler address (tcp://host:8786) to compute tiles on a cluster.",
+            show_default=False,
+        ),
+    ] = None,
+    user: UserOpt = None,
+) -> None:
+    """Map the probability that each cell of the hazards holds a device, learned from searched land.
+
+    Cross-validates over spatial blocks beside the distance-only baseline, calibrates,
+    writes the map and keeps per-hazard figures in the workspace.
+    """
+    from landrelease.cli.display.land_release import show_risk
+    from landrelease.pipeline import map_risk
+
+    with open_workspace(workspace, db) as ws, step_progress("risk map") as progress:
+        run, run_id = map_risk(
+            ws,
+            raster=out,
+            cell_m=cell,
+            model=model,
+            scheduler=scheduler,
+            actor=user,
+            progress=progress,
+        )
+    show_risk(run, out, run_id)
+
+
+@handles_errors
+def survey(
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+    target_recall: Annotated[
+        float | None,
+        typer.Option(
+            help="Share of expected devices to keep in surveyed/cleared parts (default: setting survey_target_recall, 0.99).",
+            show_default=False,
+        ),
+    ] = None,
+    max_residual: Annotated[
+        float | None,
+        typer.Option(
+            help="Instead: per hazard, the largest probability that any device remains in cancelled land, e.g. 0.05.",
+            show_default=False,
+        ),
+    ] = None,
+    clearance_density: Annotated[
+        float | None,
+        typer.Option(
+            "--clearance-density",
+            help="Expected devices per ha from which land goes to full clearance (default: setting).",
+            show_default=False,
+        ),
+    ] = None,
+    cell: CellOpt = None,
+    model: ModelOpt = None,
+    out: Annotated[Path, typer.Option(help="GeoPackage of the recommended parts.")] = Path(
+        "decisions.gpkg"
+    ),
+    risk_out: Annotated[
+        Path | None,
+        typer.Option(
+            help="Also keep the risk map here (default: beside OUT, .tif).", show_default=False
+        ),
+    ] = None,
+    user: UserOpt = None,
+) -> None:
+    """Recommend, for every active hazard, which parts to cancel, survey technically or clear fully.
+
+    Each part comes with expected devices, the probability that any device lies in it,
+    the evidence that drove it in words, and a statement of confidence.
+    """
+    from landrelease.cli.display.land_release import show_risk, show_survey
+    from landrelease.pipeline import map_and_survey
+    from landrelease.survey import SurveyRule
+
+    rule = SurveyRule.from_settings(
+        target_recall=target_recall,
+        max_residual=max_residual,
+        clearance_devices_per_ha=clearance_density,
+    )
+    raster = risk_out or out.with_suffix(".tif")
+    with open_workspace(workspace, db) as ws, step_progress("survey") as progress:
+        done = map_and_survey(
+            ws,
+            rule,
+            decisions_path=out,
+            raster=raster,
+            cell_m=cell,
+            model=model,
+            actor=user,
+            progress=progress,
+        )
+    show_risk(done.run, raster, done.run_id)
+    show_survey(done.result, out, done.survey_id)
+
+
+@handles_errors
+def evaluate(
+    truth: Annotated[
+        Path, typer.Option(help="The scenario's truth/ folder (items.parquet or items.geojson).")
+    ],
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+    out: Annotated[
+        Path, typer.Option(help="Folder for the area–recall chart (PNG) and the table (CSV).")
+    ] = Path("evaluation"),
+) -> None:
+    """Score the latest risk map and survey decisions against a scenario's ground truth."""
+    from landrelease.cli.display.land_release import show_evaluation
+    from landrelease.survey.evaluate import evaluate_latest
+
+    with open_workspace(workspace, db) as ws:
+        result = evaluate_latest(ws, truth, out)
+    show_evaluation(result)

@@ -1,0 +1,257 @@
+"""Commands on the workspace's data: create it, import and check evidence packages, export,
+status, settings, and generate a synthetic scenario."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from landrelease import settings
+from landrelease.cli.common import DbOpt, UserOpt, WorkspaceOpt, handles_errors, open_workspace
+from landrelease.cli.common import target as workspace_target
+from landrelease.cli.display.terminal import console, record_progress, step_progress
+
+if TYPE_CHECKING:
+    from landrelease.io.package import ImportReport
+
+IssuesCsvOpt = Annotated[
+    Path | None,
+    typer.Option("--issues-csv", help="Also write every problem found to this CSV file."),
+]
+
+
+@handles_errors
+def init(
+    workspace: Annotated[
+        str | None, typer.Argument(help="The workspace file to create (.gpkg).", show_default=False)
+    ] = None,
+    db: DbOpt = None,
+    crs: Annotated[
+        str | None,
+        typer.Option(
+            help="Metric CRS for areas, e.g. EPSG:32638 (UTM 38N). Default: the UTM zone of the first data imported."
+        ),
+    ] = None,
+    user: UserOpt = None,
+) -> None:
+    """Create an empty workspace: a GeoPackage file (opens in QGIS) or a PostGIS database (--db)."""
+    from landrelease.store import Workspace
+
+    target = workspace_target(workspace, db)
+    Workspace.create(target, metric_crs=crs, actor=user).close()
+    console.print(
+        f"Created workspace [bold]{target if not db else 'in the database'}[/]. Next: landrelease import PACKAGE -w {target}"
+    )
+
+
+def _run_import(
+    package: Path,
+    target: str,
+    *,
+    user: str | None,
+    keep_valid: bool,
+    repair: bool,
+    dry_run: bool,
+    issues_csv: Path | None,
+    create: bool,
+) -> None:
+    from landrelease.io import import_package
+    from landrelease.store import Workspace
+
+    with Workspace.open(target, create=create) as ws, record_progress("reading") as progress:
+        report = import_package(
+            ws,
+            package,
+            actor=user,
+            keep_valid=keep_valid,
+            repair=repair,
+            dry_run=dry_run,
+            progress=progress,
+        )
+    _conclude(report, issues_csv, verb="validation" if dry_run else "import")
+
+
+def _conclude(report: ImportReport, issues_csv: Path | None, *, verb: str) -> None:
+    """Show the outcome; exit 1 if a record broke a rule."""
+    from landrelease.cli.display.workspace_data import conclude_import
+
+    listed = int(settings.get("issues_listed_per_file"))
+    if not conclude_import(report, issues_csv=issues_csv, verb=verb, listed_per_file=listed):
+        raise typer.Exit(1)
+
+
+@handles_errors
+def import_(
+    package: Annotated[
+        Path,
+        typer.Argument(
+            help="Evidence package: a folder, a .zip of one, a .gpkg or an .xlsx.",
+            show_default=False,
+        ),
+    ],
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+    keep_valid: Annotated[
+        bool,
+        typer.Option(
+            "--keep-valid",
+            help="Write the valid records even if others break rules (they are listed).",
+        ),
+    ] = False,
+    repair: Annotated[
+        bool,
+        typer.Option(
+            "--repair",
+            help="Close unclosed rings and fix self-intersecting polygons; every repair is listed.",
+        ),
+    ] = False,
+    issues_csv: IssuesCsvOpt = None,
+    user: UserOpt = None,
+) -> None:
+    """Import an evidence package into the workspace, in one transaction.
+
+    Every record is checked; if any breaks a rule, every problem is listed and
+    nothing is written (unless --keep-valid). Records are matched by id: a
+    re-import changes nothing, and a record updates a stored one only when its
+    date_of_information is later. A missing workspace file is created.
+    """
+    _run_import(
+        package,
+        workspace_target(workspace, db),
+        user=user,
+        keep_valid=keep_valid,
+        repair=repair,
+        dry_run=False,
+        issues_csv=issues_csv,
+        create=True,
+    )
+
+
+@handles_errors
+def validate(
+    package: Annotated[Path, typer.Argument(help="Evidence package to check.", show_default=False)],
+    workspace: Annotated[
+        str | None,
+        typer.Option(
+            "--workspace",
+            "-w",
+            help="Also count what an import into this workspace would change.",
+            show_default=False,
+        ),
+    ] = None,
+    db: DbOpt = None,
+    repair: Annotated[
+        bool, typer.Option("--repair", help="Check as if --repair were given to import.")
+    ] = False,
+    issues_csv: IssuesCsvOpt = None,
+) -> None:
+    """Check a package without writing anything (a dry run of import)."""
+    if workspace or db:
+        _run_import(
+            package,
+            workspace_target(workspace, db),
+            user=None,
+            keep_valid=False,
+            repair=repair,
+            dry_run=True,
+            issues_csv=issues_csv,
+            create=False,
+        )
+        return
+    from landrelease.io import validate_package
+
+    with record_progress("checking") as progress:
+        report = validate_package(package, repair=repair, progress=progress)
+    _conclude(report, issues_csv, verb="validation")
+
+
+@handles_errors
+def export(
+    out: Annotated[
+        Path,
+        typer.Argument(help="Folder to write (geojson) or .gpkg file (gpkg).", show_default=False),
+    ],
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format", "-f", help="geojson: the package folder layout; gpkg: one GeoPackage."
+        ),
+    ] = "geojson",
+    no_personal_data: Annotated[
+        bool,
+        typer.Option("--no-personal-data", help="Leave victims' personal data out (for sharing)."),
+    ] = False,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace OUT if it exists.")
+    ] = False,
+) -> None:
+    """Write the workspace as an evidence package that import reads back unchanged."""
+    from landrelease.cli.display.workspace_data import show_export
+    from landrelease.io import export_package
+
+    with open_workspace(workspace, db) as ws:
+        report = export_package(
+            ws, out, fmt=fmt, include_personal=not no_personal_data, overwrite=overwrite
+        )
+    show_export(report)
+
+
+@handles_errors
+def status(
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+) -> None:
+    """Records per layer, hazard area by status and classification (ha), latest dates."""
+    from landrelease.cli.display.workspace_data import show_status
+    from landrelease.store.summary import workspace_status
+
+    with open_workspace(workspace, db) as ws:
+        st = workspace_status(ws)
+    if as_json:
+        console.print_json(json.dumps(asdict(st)))
+    else:
+        show_status(st)
+
+
+def list_settings() -> None:
+    """List every setting with its value and unit (override one with LANDRELEASE_<NAME>)."""
+    from landrelease.cli.display.workspace_data import show_settings
+
+    show_settings()
+
+
+@handles_errors
+def scenario(
+    region: Annotated[
+        str, typer.Argument(help="The world to generate; built in: karabakh.")
+    ] = "karabakh",
+    seed: Annotated[
+        int, typer.Option(help="Random seed: the same seed and scale give byte-identical files.")
+    ] = 1,
+    scale: Annotated[
+        str,
+        typer.Option(
+            help="small (≈20×20 km, seconds), district (≈60×60 km) or region (all regained districts)."
+        ),
+    ] = "small",
+    out: Annotated[
+        Path, typer.Option(help="Folder to write the evidence package and truth/ to.")
+    ] = Path("scenario"),
+) -> None:
+    """Generate a synthetic region with ground truth: an evidence package plus truth/ (every device in the ground).
+
+    Prints a calibration table: each generated figure beside the real one it imitates.
+    """
+    from landrelease.cli.display.workspace_data import show_scenario
+    from landrelease.scenario import generate
+
+    with step_progress("generating") as progress:
+        result = generate(region=region, seed=seed, scale=scale, out=out, progress=progress)
+    show_scenario(result)

@@ -1,0 +1,191 @@
+"""The jobs that chain several steps, each written once: the command line, the demo and the
+web call these, so a job's steps run in the same order whoever starts it.
+
+Every function takes an open workspace, prints nothing and returns what it made; progress
+goes to an optional ``progress(step, fraction)`` callback. The steps' own packages are
+imported when a job runs, so importing this module costs nothing.
+
+* :func:`map_risk` — compute the risk map, write its GeoTIFF, keep the run in the workspace;
+* :func:`map_and_survey` — the same, plus the survey engine's recommendation for every hazard;
+* :func:`plan_and_forecast` — priorities, the operations plan and the forecast;
+* :func:`report_formats`, :func:`publish_report`, :func:`monthly_report_for` — one report;
+* :func:`write_reports` — the standard set of reports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from landrelease.planning import ForecastResult, PlanResult, PriorityResult
+    from landrelease.reports import Report
+    from landrelease.risk import RiskRun
+    from landrelease.store import Workspace
+    from landrelease.survey import SurveyResult, SurveyRule
+
+Progress = Callable[[str, float], None]
+"""Told the step running and the fraction of the job done."""
+
+
+def _actor(actor: str | None) -> str:
+    from landrelease.store import default_actor
+
+    return actor or default_actor()
+
+
+def map_risk(
+    ws: Workspace,
+    *,
+    raster: Path,
+    cell_m: float | None = None,
+    model: str | None = None,
+    scheduler: str | None = None,
+    actor: str | None = None,
+    progress: Progress | None = None,
+) -> tuple[RiskRun, int]:
+    """Compute the risk map, write it to ``raster`` (GeoTIFF) and keep the run in the workspace.
+
+    Returns the run and its id in the workspace (``risk_runs``).
+    """
+    from landrelease.risk import compute_risk, store_risk, write_geotiff
+
+    run = compute_risk(ws, cell_m=cell_m, model=model, scheduler=scheduler, progress=progress)
+    written = write_geotiff(run, raster)
+    run_id = store_risk(ws, run, actor=_actor(actor), raster=written.resolve())
+    return run, run_id
+
+
+@dataclass
+class MapAndSurvey:
+    """A risk map and the survey recommendation made from it, both kept in the workspace."""
+
+    run: RiskRun
+    run_id: int
+    """The risk run's id in the workspace (``risk_runs``)."""
+    result: SurveyResult
+    survey_id: int
+    """The survey run's id in the workspace."""
+    raster: Path
+    """The risk map's GeoTIFF."""
+    decisions: Path
+    """The GeoPackage of the recommended parts."""
+
+
+def map_and_survey(
+    ws: Workspace,
+    rule: SurveyRule | None = None,
+    *,
+    decisions_path: Path,
+    raster: Path,
+    cell_m: float | None = None,
+    model: str | None = None,
+    scheduler: str | None = None,
+    actor: str | None = None,
+    progress: Progress | None = None,
+) -> MapAndSurvey:
+    """Map the risk and recommend, for every active hazard, what to cancel, survey or clear.
+
+    Both files are written before anything is kept in the workspace: the risk run, then the
+    survey run that points to it. ``rule`` defaults to the settings' survey rule.
+    """
+    from landrelease.risk import compute_risk, store_risk, write_geotiff
+    from landrelease.survey import SurveyRule, decide, store_survey, write_decisions
+
+    run = compute_risk(ws, cell_m=cell_m, model=model, scheduler=scheduler, progress=progress)
+    written = write_geotiff(run, raster)
+    result = decide(run, rule if rule is not None else SurveyRule.from_settings())
+    decisions = write_decisions(result, decisions_path)
+    who = _actor(actor)
+    run_id = store_risk(ws, run, actor=who, raster=written.resolve())
+    survey_id = store_survey(ws, result, risk_run_id=run_id, actor=who)
+    return MapAndSurvey(
+        run=run,
+        run_id=run_id,
+        result=result,
+        survey_id=survey_id,
+        raster=written,
+        decisions=decisions,
+    )
+
+
+@dataclass
+class PlanAndForecast:
+    """Priorities, the operations plan and the forecast, each kept in the workspace as a run."""
+
+    priorities: PriorityResult
+    plan: PlanResult
+    forecast: ForecastResult
+
+
+def plan_and_forecast(
+    ws: Workspace,
+    *,
+    horizon: str,
+    out: Path | None = None,
+    search_seconds: float | None = None,
+    runs: int | None = None,
+    seed: int | None = None,
+) -> PlanAndForecast:
+    """Rank the hazards, plan the assets month by month to ``horizon`` (YYYY-MM), then forecast
+    with uncertainty. Charts go to ``out``; defaults come from the settings and the workspace."""
+    from landrelease.planning import forecast, plan, prioritise
+
+    priorities = prioritise(ws)
+    planned = plan(ws, horizon=horizon, out=out, search_seconds=search_seconds)
+    forecasted = forecast(ws, runs=runs, seed=seed, out=out)
+    return PlanAndForecast(priorities=priorities, plan=planned, forecast=forecasted)
+
+
+def report_formats(text: str) -> list[str]:
+    """The formats named in ``text`` (comma-separated, e.g. ``pdf,html``); a usage error names
+    any unknown one."""
+    from landrelease.errors import UsageError
+    from landrelease.reports import FORMATS
+
+    formats = [f.strip().lower() for f in text.split(",") if f.strip()]
+    unknown = sorted(set(formats) - set(FORMATS)) or ([] if formats else ["(none)"])
+    if unknown:
+        raise UsageError(f"unknown report format(s) {', '.join(unknown)}; use {', '.join(FORMATS)}")
+    return formats
+
+
+def publish_report(
+    ws: Workspace,
+    build: Callable[[Workspace, bool], Report],
+    out: Path,
+    formats: Sequence[str],
+) -> tuple[Report, dict[str, Path]]:
+    """Build a report (with figures when a format shows them) and write it in every format.
+
+    ``build(ws, figures)`` is one of the report builders with its arguments bound. Returns
+    the report and format → file written.
+    """
+    from landrelease.reports import write_report
+
+    report = build(ws, bool({"pdf", "html"} & set(formats)))
+    return report, write_report(report, out, formats)
+
+
+def monthly_report_for(ws: Workspace, month: str | None, *, figures: bool) -> Report:
+    """The monthly report of ``month`` (YYYY-MM), by default the last month with land released."""
+    from landrelease.errors import UsageError
+    from landrelease.reports import last_month, load_records, monthly_report
+
+    rec = load_records(ws)
+    m = month or last_month(rec)
+    if m is None:
+        raise UsageError("the workspace holds no dated records; give --month YYYY-MM")
+    return monthly_report(ws, month=m, records=rec, figures=figures)
+
+
+def write_reports(
+    ws: Workspace, out: Path, *, user: str, formats: Sequence[str] = ("pdf", "html", "xlsx")
+) -> dict[str, Path]:
+    """The standard reports (monthly, donor, settlement, casualty) under ``out``, written as
+    ``user`` (whose entitlements decide what personal data shows). Returns label → file."""
+    from landrelease.reports import standard_reports
+
+    return standard_reports(ws, out, user=user, formats=formats)
