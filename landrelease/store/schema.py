@@ -119,6 +119,18 @@ def build_metadata() -> sa.MetaData:
     md = sa.MetaData()
     for layer in LAYERS:
         layer_table(layer, md)
+    _system_tables(md)
+    _records_tables(md)
+    _assistance_tables(md)
+    _quality_tables(md)
+    _planning_tables(md)
+    _web_tables(md)
+    _risk_tables(md)
+    return md
+
+
+def _system_tables(md: sa.MetaData) -> None:
+    """Workspace settings, schema versions, imports and the audit trail."""
     sa.Table(
         "workspace_meta",
         md,
@@ -163,27 +175,31 @@ def build_metadata() -> sa.MetaData:
         sqlite_autoincrement=True,
         comment="Every change to every record: who, when, before and after.",
     )
-    # --- records, QA (issue 7) ---
-    _records_tables(md)
 
-    # --- planning (issue 5) ---
-    # Results of `landrelease prioritise`, `plan` and `forecast` (landrelease/planning/store.py).
-    # Every row belongs to a run; readers take the latest run of its kind.
-    def planning_table(name: str, comment: str, *cols: sa.Column[Any]) -> sa.Table:
-        run = [] if name == "planning_runs" else [sa.Column("run_id", sa.Integer, nullable=False)]
-        return sa.Table(
-            name,
-            md,
-            sa.Column("fid", sa.Integer, primary_key=True, autoincrement=True),
-            *run,
-            *cols,
-            *([sa.Index(f"ix_{name}_run", "run_id")] if run else []),
-            sqlite_autoincrement=True,
-            comment=comment,
-        )
 
+def _planning_table(md: sa.MetaData, name: str, comment: str, *cols: sa.Column[Any]) -> sa.Table:
+    """A planning table: every row belongs to a run of ``planning_runs``."""
+    run = [] if name == "planning_runs" else [sa.Column("run_id", sa.Integer, nullable=False)]
+    return sa.Table(
+        name,
+        md,
+        sa.Column("fid", sa.Integer, primary_key=True, autoincrement=True),
+        *run,
+        *cols,
+        *([sa.Index(f"ix_{name}_run", "run_id")] if run else []),
+        sqlite_autoincrement=True,
+        comment=comment,
+    )
+
+
+def _planning_tables(md: sa.MetaData) -> None:
+    """Results of `landrelease prioritise`, `plan` and `forecast` (landrelease/planning/store.py).
+
+    Every row belongs to a run; readers take the latest run of its kind.
+    """
     month = "month as YYYY-MM"
-    planning_table(
+    _planning_table(
+        md,
         "planning_runs",
         "Runs of prioritise, plan and forecast: when, by whom, with which settings, what they found.",
         sa.Column("kind", sa.Text, nullable=False, comment="priorities, plan or forecast"),
@@ -192,7 +208,8 @@ def build_metadata() -> sa.MetaData:
         sa.Column("parameters", JSON_TYPE),
         sa.Column("summary", JSON_TYPE),
     )
-    planning_table(
+    _planning_table(
+        md,
         "priorities",
         "Hazards ranked by multi-criteria analysis, with each criterion's contribution to the score.",
         sa.Column("hazard_id", sa.Text, nullable=False),
@@ -214,7 +231,8 @@ def build_metadata() -> sa.MetaData:
         sa.Column("contributions", JSON_TYPE, comment="score contribution of each criterion"),
         sa.Column("settlements", JSON_TYPE, comment="ids of the settlements it blocks"),
     )
-    planning_table(
+    _planning_table(
+        md,
         "plan_tasks",
         "Tasks of the operations plan (NTS, technical survey, clearance) with start and end month.",
         sa.Column("task_id", sa.Text, nullable=False),
@@ -228,7 +246,14 @@ def build_metadata() -> sa.MetaData:
         sa.Column("team_days", DOUBLE),
         sa.Column("cost_usd", DOUBLE),
     )
-    planning_table(
+    _plan_result_tables(md)
+
+
+def _plan_result_tables(md: sa.MetaData) -> None:
+    """The plan's schedule, the settlements' readiness and the forecast's scenarios."""
+    month = "month as YYYY-MM"
+    _planning_table(
+        md,
         "plan_schedule",
         "Team-days by task, asset kind and month: the operations plan.",
         sa.Column("task_id", sa.Text, nullable=False),
@@ -241,7 +266,8 @@ def build_metadata() -> sa.MetaData:
         sa.Column("area_m2", DOUBLE, comment="task area released by this work"),
         sa.Column("cost_usd", DOUBLE),
     )
-    planning_table(
+    _planning_table(
+        md,
         "plan_readiness",
         "When each settlement is ready: every hazard blocking it released (plan and forecast).",
         sa.Column("settlement_id", sa.Text, nullable=False),
@@ -255,7 +281,8 @@ def build_metadata() -> sa.MetaData:
         sa.Column("p50", sa.Date),
         sa.Column("p90", sa.Date),
     )
-    planning_table(
+    _planning_table(
+        md,
         "forecast_scenarios",
         "Forecast per scenario: programme completion and cost (P10/P50/P90) and the pace so far.",
         sa.Column("scenario", sa.Text, nullable=False),
@@ -268,8 +295,10 @@ def build_metadata() -> sa.MetaData:
         sa.Column("cost_usd_p90", DOUBLE),
         sa.Column("figures", JSON_TYPE, comment="further figures: people home by year, area"),
     )
-    # --- end of planning (issue 5) ---
-    # --- web users (issue 6) ---
+
+
+def _web_tables(md: sa.MetaData) -> None:
+    """People who may log in to the web application, and recent failed logins."""
     sa.Table(
         "web_users",
         md,
@@ -302,10 +331,6 @@ def build_metadata() -> sa.MetaData:
         sqlite_autoincrement=True,
         comment="Recent failed web logins, shared by every server process (rate limiting).",
     )
-    # --- end of web users (issue 6) ---
-    # --- risk map and survey decisions (issue 4) ---
-    _risk_tables(md)
-    return md
 
 
 RECORDS_SPATIAL_TABLES: dict[str, str] = {
@@ -329,7 +354,7 @@ def _created() -> list[sa.Column[Any]]:
 
 
 def _records_tables(md: sa.MetaData) -> None:
-    """The land-release ledger, workflow, completion, victim assistance, spending and QA tables."""
+    """The land-release ledger, the activity workflow's reviews, and hazard completions."""
     fid = lambda: sa.Column("fid", sa.Integer, primary_key=True, autoincrement=True)  # noqa: E731
     geom = lambda name: sa.Column(  # noqa: E731
         GEOMETRY_COLUMN, Geometry(RECORDS_SPATIAL_TABLES[name])
@@ -388,6 +413,11 @@ def _records_tables(md: sa.MetaData) -> None:
         sqlite_autoincrement=True,
         comment="Completion and handover of hazards fully released.",
     )
+
+
+def _assistance_tables(md: sa.MetaData) -> None:
+    """Victim assistance and money spent."""
+    fid = lambda: sa.Column("fid", sa.Integer, primary_key=True, autoincrement=True)  # noqa: E731
     sa.Table(
         "victim_assistance",
         md,
@@ -425,6 +455,14 @@ def _records_tables(md: sa.MetaData) -> None:
         *_retired(),
         sqlite_autoincrement=True,
         comment="Money spent, by source of funds.",
+    )
+
+
+def _quality_tables(md: sa.MetaData) -> None:
+    """Non-conformities, post-clearance inspection plans and their samples."""
+    fid = lambda: sa.Column("fid", sa.Integer, primary_key=True, autoincrement=True)  # noqa: E731
+    geom = lambda name: sa.Column(  # noqa: E731
+        GEOMETRY_COLUMN, Geometry(RECORDS_SPATIAL_TABLES[name])
     )
     sa.Table(
         "non_conformities",

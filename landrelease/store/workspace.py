@@ -91,6 +91,17 @@ class WriteContext:
     """Written on every audit entry of the change (e.g. why a record was corrected)."""
 
 
+@dataclass
+class _Merge:
+    """How a batch merges into a layer: row positions to insert and to update."""
+
+    ids: list[Any]
+    hashes: list[str]
+    new: list[int] = field(default_factory=list)
+    updated: list[int] = field(default_factory=list)
+    counts: WriteCounts = field(default_factory=WriteCounts)
+
+
 _WRITE = "landrelease_write"
 
 
@@ -275,10 +286,71 @@ class Workspace:
     ) -> WriteCounts:
         """Merge checked records by id: insert new ones, update changed ones whose date of information is later."""
         layer = batch.layer
-        counts = WriteCounts()
         if not len(batch):
-            return counts
+            return WriteCounts()
         columns, rows = self._db_rows(conn, batch)
+        merge = self._merge(conn, batch, rows)
+        wrap = (
+            {schema.GEOMETRY_COLUMN: "ST_GeomFromWKB({}, 4326)"}
+            if self.dialect == "postgresql"
+            else {}
+        )
+        base = (*columns, "content_hash")
+        insert_rows(
+            conn,
+            layer.name,
+            (*base, "created_at", "created_by", "updated_at", "updated_by", "import_id"),
+            [
+                (*rows[i], merge.hashes[i], ctx.now, ctx.actor, ctx.now, ctx.actor, ctx.import_id)
+                for i in merge.new
+            ],
+            value_sql=wrap,
+        )
+        audit: list[tuple[Any, ...]] = [
+            (ctx.now, ctx.actor, "insert", layer.name, merge.ids[i], ctx.import_id, None, None)
+            for i in merge.new
+        ]
+        if merge.updated:
+            upd_ids = [merge.ids[i] for i in merge.updated]
+            before = self.records_as_json(conn, layer, upd_ids)
+            update_rows(
+                conn,
+                layer.name,
+                (*base, "updated_at", "updated_by", "import_id"),
+                layer.id_field,
+                [
+                    (*rows[i], merge.hashes[i], ctx.now, ctx.actor, ctx.import_id, merge.ids[i])
+                    for i in merge.updated
+                ],
+                value_sql=wrap,
+            )
+            after = self.records_as_json(conn, layer, upd_ids)
+            audit += [
+                (
+                    ctx.now,
+                    ctx.actor,
+                    "update",
+                    layer.name,
+                    rid,
+                    ctx.import_id,
+                    before.get(rid),
+                    after.get(rid),
+                )
+                for rid in upd_ids
+            ]
+        insert_rows(
+            conn,
+            "audit_log",
+            ("at", "actor", "action", "layer", "record_id", "import_id", "before", "after", "note"),
+            [(*a, ctx.note) for a in audit],
+        )
+        return merge.counts
+
+    def _merge(
+        self, conn: sa.Connection, batch: RecordBatch, rows: list[tuple[Any, ...]]
+    ) -> _Merge:
+        """Which records are new, which update a stored one, which are unchanged or stale."""
+        layer = batch.layer
         hashes = _hash_rows(rows)
         ids = batch.values[layer.id_field].tolist()
         t = quote(conn, layer.name)
@@ -292,85 +364,23 @@ class Workspace:
             )
         }
         doi = batch.values["date_of_information"].to_numpy(dtype=object)
-        new_rows: list[tuple[Any, ...]] = []
-        upd_rows: list[tuple[Any, ...]] = []
-        upd_ids: list[str] = []
-        audit: list[tuple[Any, ...]] = []
+        merge = _Merge(ids=ids, hashes=hashes)
+        counts = merge.counts
         for i, rid in enumerate(ids):
             old = existing.get(rid)
             if old is None:
-                new_rows.append(
-                    (*rows[i], hashes[i], ctx.now, ctx.actor, ctx.now, ctx.actor, ctx.import_id)
-                )
-                audit.append(
-                    (
-                        ctx.now,
-                        ctx.actor,
-                        "insert",
-                        layer.name,
-                        rid,
-                        ctx.import_id,
-                        None,
-                        None,
-                        ctx.note,
-                    )
-                )
+                merge.new.append(i)
             elif old[0] == hashes[i]:
                 counts.unchanged += 1
             elif _later(doi[i], old[1]):
-                upd_rows.append((*rows[i], hashes[i], ctx.now, ctx.actor, ctx.import_id, rid))
-                upd_ids.append(rid)
+                merge.updated.append(i)
             else:
                 counts.stale += 1
                 if len(counts.stale_ids) < 20:
                     counts.stale_ids.append(str(rid))
-        wrap = (
-            {schema.GEOMETRY_COLUMN: "ST_GeomFromWKB({}, 4326)"}
-            if self.dialect == "postgresql"
-            else {}
-        )
-        base = (*columns, "content_hash")
-        insert_rows(
-            conn,
-            layer.name,
-            (*base, "created_at", "created_by", "updated_at", "updated_by", "import_id"),
-            new_rows,
-            value_sql=wrap,
-        )
-        counts.inserted = len(new_rows)
-        if upd_rows:
-            before = self.records_as_json(conn, layer, upd_ids)
-            update_rows(
-                conn,
-                layer.name,
-                (*base, "updated_at", "updated_by", "import_id"),
-                layer.id_field,
-                upd_rows,
-                value_sql=wrap,
-            )
-            after = self.records_as_json(conn, layer, upd_ids)
-            for rid in upd_ids:
-                audit.append(
-                    (
-                        ctx.now,
-                        ctx.actor,
-                        "update",
-                        layer.name,
-                        rid,
-                        ctx.import_id,
-                        before.get(rid),
-                        after.get(rid),
-                        ctx.note,
-                    )
-                )
-            counts.updated = len(upd_rows)
-        insert_rows(
-            conn,
-            "audit_log",
-            ("at", "actor", "action", "layer", "record_id", "import_id", "before", "after", "note"),
-            audit,
-        )
-        return counts
+        counts.inserted = len(merge.new)
+        counts.updated = len(merge.updated)
+        return merge
 
     def _db_rows(
         self, conn: sa.Connection, batch: RecordBatch
