@@ -209,7 +209,7 @@ def _stored_columns(
     for i, c in enumerate(columns):
         if kinds.get(c) == "json":
             rows[i] = [
-                None if v is None or isinstance(v, str) else json.dumps(v, ensure_ascii=False)
+                v if v is None or isinstance(v, str) else json.dumps(v, ensure_ascii=False)
                 for v in rows[i]
             ]
         elif kinds.get(c) == "geometry":

@@ -176,3 +176,13 @@ def test_tables_filter_by_value_list_range_and_empty(workspace: Workspace) -> No
         assert n == 333
         with pytest.raises(ValueError, match="retire"):
             tables.delete_where(conn, "land_release", {"hazard_id": "HZ-2"})
+
+
+def test_json_columns_keep_dicts_lists_and_text_alike(workspace: Workspace) -> None:
+    with workspace.begin() as conn:
+        a = runs.add_run(conn, "plan", {"parameters": {"horizon": "2032-12"}, "summary": [1, 2]})
+        b = runs.add_run(conn, "plan", {"parameters": '{"horizon": "2030-12"}', "summary": "[3]"})
+        assert runs.read_run(conn, "plan", a)["parameters"] == {"horizon": "2032-12"}  # type: ignore[index]
+        assert runs.read_run(conn, "plan", a)["summary"] == [1, 2]  # type: ignore[index]
+        assert runs.read_run(conn, "plan", b)["parameters"] == {"horizon": "2030-12"}  # type: ignore[index]
+        assert runs.read_run(conn, "plan", b)["summary"] == [3]  # type: ignore[index]
