@@ -16,9 +16,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+import landrelease.planning.store as pstore
 from landrelease import settings
 from landrelease.errors import UsageError
-from landrelease.planning import store as pstore
 from landrelease.planning.assets import AssetPool, load_assets
 from landrelease.planning.basis import Basis, basis, collect_notes, default_start
 from landrelease.planning.common import (
@@ -114,10 +114,10 @@ def forecast(
         notes=notes,
     )
     if out is not None:
-        from landrelease.planning import charts
+        from landrelease.planning.charts import forecast_chart
 
         out.mkdir(parents=True, exist_ok=True)
-        result.charts["forecast"] = charts.forecast_chart(result, out / "forecast.png")
+        result.charts["forecast"] = forecast_chart(result, out / "forecast.png")
     result.seconds = time.perf_counter() - t0
     if write:
         _write_forecast(view.ws, result)

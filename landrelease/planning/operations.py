@@ -17,9 +17,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+import landrelease.planning.store as pstore
 from landrelease import settings
 from landrelease.errors import UsageError
-from landrelease.planning import store as pstore
 from landrelease.planning.assets import AssetPool, load_assets
 from landrelease.planning.basis import Basis, basis, collect_notes, default_start, weights_from
 from landrelease.planning.bound import Bound, lp_orders, solve_bound
@@ -327,11 +327,11 @@ def _why_unworkable(method: str, available: list[str]) -> str:
 
 
 def _charts(result: PlanResult, inputs: Inputs, out: Path) -> None:
-    from landrelease.planning import charts
+    from landrelease.planning.charts import plan_gantt, plan_map
 
     out.mkdir(parents=True, exist_ok=True)
-    result.charts["gantt"] = charts.plan_gantt(result, out / "plan_gantt.png")
-    result.charts["map"] = charts.plan_map(
+    result.charts["gantt"] = plan_gantt(result, out / "plan_gantt.png")
+    result.charts["map"] = plan_map(
         result, inputs.hazards, inputs.settlements, out / "plan_map.png"
     )
 

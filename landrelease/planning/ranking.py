@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 
+import landrelease.planning.store as pstore
 from landrelease import settings
-from landrelease.planning import store as pstore
 from landrelease.planning.assets import load_assets
 from landrelease.planning.basis import (
     always_available,
