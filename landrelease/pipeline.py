@@ -1,8 +1,10 @@
 """The jobs that chain several steps, each written once: the command line, the demo and the
 web call these, so a job's steps run in the same order whoever starts it.
 
-Every function takes an open workspace, prints nothing and returns what it made; progress
-goes to an optional ``progress(step, fraction)`` callback. The steps' own packages are
+Every function takes an open workspace or one read of it (a
+:class:`~landrelease.store.WorkspaceView`: pass the same view to several jobs and each layer
+is read once), prints nothing and returns what it made; progress goes to an optional
+``progress(step, fraction)`` callback. The steps' own packages are
 imported when a job runs, so importing this module costs nothing.
 
 * :func:`map_risk` — compute the risk map, write its GeoTIFF, keep the run in the workspace;
@@ -23,8 +25,10 @@ if TYPE_CHECKING:
     from landrelease.planning import ForecastResult, PlanResult, PriorityResult
     from landrelease.reports import Report
     from landrelease.risk import RiskRun
-    from landrelease.store import Workspace
+    from landrelease.store import Workspace, WorkspaceView
     from landrelease.survey import SurveyResult, SurveyRule
+
+    Source = Workspace | WorkspaceView
 
 Progress = Callable[[str, float], None]
 """Told the step running and the fraction of the job done."""
@@ -121,7 +125,7 @@ class PlanAndForecast:
 
 
 def plan_and_forecast(
-    ws: Workspace,
+    ws: Source,
     *,
     horizon: str,
     out: Path | None = None,
@@ -130,12 +134,15 @@ def plan_and_forecast(
     seed: int | None = None,
 ) -> PlanAndForecast:
     """Rank the hazards, plan the assets month by month to ``horizon`` (YYYY-MM), then forecast
-    with uncertainty. Charts go to ``out``; defaults come from the settings and the workspace."""
+    with uncertainty. Charts go to ``out``; defaults come from the settings and the workspace.
+    The three jobs share one read of the workspace."""
     from landrelease.planning import forecast, plan, prioritise
+    from landrelease.store import WorkspaceView
 
-    priorities = prioritise(ws)
-    planned = plan(ws, horizon=horizon, out=out, search_seconds=search_seconds)
-    forecasted = forecast(ws, runs=runs, seed=seed, out=out)
+    view = WorkspaceView.of(ws)
+    priorities = prioritise(view)
+    planned = plan(view, horizon=horizon, out=out, search_seconds=search_seconds)
+    forecasted = forecast(view, runs=runs, seed=seed, out=out)
     return PlanAndForecast(priorities=priorities, plan=planned, forecast=forecasted)
 
 

@@ -162,12 +162,14 @@ def _analyse(
     from landrelease import pipeline
     from landrelease.io import export_package
     from landrelease.records import book_approved_activities
+    from landrelease.store import WorkspaceView
     from landrelease.store.summary import workspace_status
     from landrelease.survey import SurveyRule
     from landrelease.survey.evaluate import evaluate_latest
 
     say("Booking the approved activities in the land-release ledger")
     book_approved_activities(ws, actor=ACTOR)
+    view = WorkspaceView(ws)  # one read of the records for every step from here on
 
     say("Mapping the risk and recommending cancel / technical survey / clearance for every hazard")
     with _timed(timings, "risk and survey"):
@@ -188,7 +190,7 @@ def _analyse(
     )
     with _timed(timings, "planning"):
         planned = pipeline.plan_and_forecast(
-            ws,
+            view,
             horizon=HORIZON,
             out=out / "planning",
             search_seconds=PLAN_SEARCH_SECONDS,

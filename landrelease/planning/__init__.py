@@ -14,21 +14,22 @@ The modules follow the work of a planner:
 * ``pace`` — the pace so far, from the workspace's history;
 * ``forecast`` — Monte Carlo over productivity, contamination, funding and
   assets, per scenario (``scenarios.toml``);
-* ``store``, ``charts`` — the workspace tables and PNG charts; ``pipeline``
-  wires them into :func:`prioritise`, :func:`plan` and :func:`forecast`
-  (the command line shows their results).
+* ``inputs``, ``basis`` — what the jobs read through the workspace's read
+  model (one view shared by a pipeline run reads each layer once) and share:
+  tasks, what blocks return, the criteria;
+* ``ranking``, ``operations``, ``forecasting`` — the jobs :func:`prioritise`,
+  :func:`plan` and :func:`forecast`; ``plan_tables`` — the plan as tables;
+  ``results`` — what the jobs return;
+* ``store``, ``charts`` — the workspace tables and PNG charts (the command
+  line shows the results).
 """
 
 from landrelease.planning.common import InfeasiblePlanError, PlanningWarning
-from landrelease.planning.pipeline import (
-    ForecastResult,
-    PlanResult,
-    PriorityResult,
-    forecast,
-    plan,
-    prioritise,
-)
+from landrelease.planning.forecasting import forecast
+from landrelease.planning.operations import plan
 from landrelease.planning.priorities import Weights
+from landrelease.planning.ranking import prioritise
+from landrelease.planning.results import ForecastResult, PlanResult, PriorityResult
 from landrelease.planning.store import read_readiness
 from landrelease.planning.tasks import tasks_from_hazards, tasks_from_parts
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 from landrelease.planning.common import MONTHS_PER_YEAR
 
 if TYPE_CHECKING:
-    from landrelease.planning.pipeline import ForecastResult, PlanResult
+    from landrelease.planning.results import ForecastResult, PlanResult
 
 KIND_COLOURS = {"manual": "#4c72b0", "dog": "#dd8452", "rat": "#55a868", "machine": "#8172b3"}
 GANTT_ROWS = 25
@@ -28,12 +28,25 @@ def _year_ticks(ax: object, first_year: float, n_months: int, *, axis: str = "x"
 
 def plan_gantt(result: PlanResult, path: Path) -> Path:
     """Settlements' work spans and readiness, teams at work by month, cost by year."""
-    p = result.problem
-    b = p.benefits
-    t0 = p.months[0].year + (p.months[0].month - 1) / MONTHS_PER_YEAR
     fig = Figure(figsize=(12, 13), layout="constrained")
     ax1, ax2, ax3 = fig.subplots(3, 1, height_ratios=[3, 1.3, 1.3])
-    # settlements: from the first work on a blocking task to readiness
+    _settlement_spans(ax1, result)
+    _teams_at_work(ax2, result)
+    _cost_by_year(ax3, result)
+    fig.savefig(path, dpi=110)
+    return path
+
+
+def _first_year(result: PlanResult) -> float:
+    m = result.problem.months[0]
+    return m.year + (m.month - 1) / MONTHS_PER_YEAR
+
+
+def _settlement_spans(ax: Any, result: PlanResult) -> None:
+    """Per settlement (most people first): from the first work on a blocking task to readiness."""
+    p = result.problem
+    b = p.benefits
+    t0 = _first_year(result)
     start_h = np.full(len(b.hazard_ids), np.inf)
     st = np.where(result.schedule.start_month >= 0, result.schedule.start_month, np.inf).astype(
         float
@@ -48,27 +61,32 @@ def plan_gantt(result: PlanResult, path: Path) -> Path:
         a = s_start[s] if np.isfinite(s_start[s]) else p.n_months
         e = ready[s] + 1 if np.isfinite(ready[s]) else p.n_months
         colour = "#2a9d8f" if np.isfinite(ready[s]) else "#bbbbbb"
-        ax1.barh(
+        ax.barh(
             row, (e - a) / MONTHS_PER_YEAR, left=t0 + a / MONTHS_PER_YEAR, color=colour, height=0.7
         )
         label = "ready " + (
             str(p.months[0] + int(ready[s])) if np.isfinite(ready[s]) else f"after {p.months[-1]}"
         )
-        ax1.text(t0 + e / MONTHS_PER_YEAR + 0.05, row, label, va="center", fontsize=7)
-    ax1.set_yticks(range(len(rows)))
-    ax1.set_yticklabels(
+        ax.text(t0 + e / MONTHS_PER_YEAR + 0.05, row, label, va="center", fontsize=7)
+    ax.set_yticks(range(len(rows)))
+    ax.set_yticklabels(
         [f"{b.settlement_names[s]} ({int(b.population[s]):,})" for s in rows[::-1]], fontsize=8
     )
-    ax1.set_xlim(t0, t0 + p.n_months / MONTHS_PER_YEAR + 1.2)
-    ax1.set_title(
+    ax.set_xlim(t0, t0 + p.n_months / MONTHS_PER_YEAR + 1.2)
+    ax.set_title(
         f"Settlements with most people planned to return: work on their blocking hazards, and when they are ready "
         f"(plan {p.months[0]}–{p.months[-1]})",
         fontsize=10,
         loc="left",
     )
-    _year_ticks(ax1, t0, p.n_months)
-    ax1.grid(axis="x", alpha=0.3)
-    # teams at work
+    _year_ticks(ax, t0, p.n_months)
+    ax.grid(axis="x", alpha=0.3)
+
+
+def _teams_at_work(ax: Any, result: PlanResult) -> None:
+    """Teams at work by month and asset kind, beside the teams available."""
+    p = result.problem
+    t0 = _first_year(result)
     w = result.schedule.work
     x = t0 + (np.arange(p.n_months) + 0.5) / MONTHS_PER_YEAR
     stack = []
@@ -84,25 +102,28 @@ def plan_gantt(result: PlanResult, path: Path) -> Path:
             else np.zeros(p.n_months)
         )
         stack.append(days / p.params.working_days_per_month)
-    ax2.stackplot(
+    ax.stackplot(
         x,
         stack,
         labels=list(p.kinds),
         colors=[KIND_COLOURS.get(k, "grey") for k in p.kinds],
         alpha=0.85,
     )
-    ax2.plot(x, p.pool.teams.sum(axis=0), color="black", lw=1, label="teams available")
-    ax2.set_ylabel("teams at work")
-    ax2.legend(loc="upper right", fontsize=8, ncols=5)
-    ax2.set_xlim(t0, t0 + p.n_months / MONTHS_PER_YEAR)
-    _year_ticks(ax2, t0, p.n_months)
-    ax2.grid(alpha=0.3)
-    # cost by year
+    ax.plot(x, p.pool.teams.sum(axis=0), color="black", lw=1, label="teams available")
+    ax.set_ylabel("teams at work")
+    ax.legend(loc="upper right", fontsize=8, ncols=5)
+    ax.set_xlim(t0, t0 + p.n_months / MONTHS_PER_YEAR)
+    _year_ticks(ax, t0, p.n_months)
+    ax.grid(alpha=0.3)
+
+
+def _cost_by_year(ax: Any, result: PlanResult) -> None:
+    """Cost by year and asset kind, beside the budget."""
     cy = result.cost_by_year
     bottom = np.zeros(len(cy))
-    for kind in p.kinds:
+    for kind in result.problem.kinds:
         v = cy[f"{kind}_usd"].to_numpy(float) / 1e6
-        ax3.bar(
+        ax.bar(
             cy["year"].to_numpy(),
             v,
             bottom=bottom,
@@ -112,17 +133,15 @@ def plan_gantt(result: PlanResult, path: Path) -> Path:
         bottom += v
     budget = cy["budget_usd"].to_numpy(float)
     if np.isfinite(budget).any():
-        ax3.step(cy["year"], budget / 1e6, where="mid", color="black", lw=1.2, label="budget")
-    ax3.set_ylabel("million USD")
-    ax3.set_title("Cost by year and asset kind", fontsize=10, loc="left")
+        ax.step(cy["year"], budget / 1e6, where="mid", color="black", lw=1.2, label="budget")
+    ax.set_ylabel("million USD")
+    ax.set_title("Cost by year and asset kind", fontsize=10, loc="left")
     top = float(
         np.max(np.concatenate([bottom, np.where(np.isfinite(budget), budget, 0.0) / 1e6, [0.0]]))
     )
-    ax3.set_ylim(0, top * 1.3 + 1e-9)
-    ax3.legend(fontsize=8, ncols=5, loc="upper left")
-    ax3.grid(axis="y", alpha=0.3)
-    fig.savefig(path, dpi=110)
-    return path
+    ax.set_ylim(0, top * 1.3 + 1e-9)
+    ax.legend(fontsize=8, ncols=5, loc="upper left")
+    ax.grid(axis="y", alpha=0.3)
 
 
 def plan_map(

@@ -1,4 +1,4 @@
-"""Small shared pieces of planning: months, the metric projection, warnings, infeasibility."""
+"""Small shared pieces of planning: months, warnings, infeasibility, point coordinates."""
 
 from __future__ import annotations
 
@@ -65,13 +65,6 @@ def month_end_dates(first: pd.Period, index: np.ndarray) -> list[dt.date | None]
         else:
             out.append((first + int(v)).end_time.date())
     return out
-
-
-def to_metric(frame: gpd.GeoDataFrame, crs: str) -> gpd.GeoDataFrame:
-    """The frame projected to the metric CRS (distances and areas in metres)."""
-    if frame.crs is None:
-        frame = frame.set_crs("EPSG:4326")
-    return frame.to_crs(crs)
 
 
 def representative_xy(frame: gpd.GeoDataFrame) -> np.ndarray:

@@ -1,10 +1,17 @@
 """What releasing each hazard gives back: the raw criteria of priorities and of the plan.
 
-All distances are in metres in the workspace's metric CRS. A hazard blocks a
-settlement (:func:`settlement_links`) when
+All distances are in metres in the workspace's metric CRS.
 
-* ``homes``: it lies within ``settlement_radius_m`` of the settlement and its
-  blockages include ``housing`` (or list nothing: then proximity decides);
+**What blocks return** has one definition across the system — the reports, the
+web and the plan: an open hazard within ``settlement_radius_m`` of the
+settlement (:meth:`landrelease.store.WorkspaceView.blocking_pairs`). A
+settlement is ready when every such hazard is released; the plan's readiness
+dates and its ``blocking_hazards`` counts follow these pairs only.
+
+For **priorities**, a hazard also holds up a settlement through access and
+livelihoods. :func:`settlement_links` lists every link (hazard, settlement, via):
+
+* ``homes``: it blocks return (the definition above);
 * ``road``: its blockages include ``road``, it lies within ``plan_road_buffer_m``
   of a road, that road passes within ``settlement_radius_m`` of the settlement,
   and the settlement is within ``plan_access_radius_m`` of the hazard;
@@ -12,13 +19,12 @@ settlement (:func:`settlement_links`) when
   asset that belongs to the settlement (each field and water asset belongs to
   the nearest settlement within ``plan_farmland_radius_m``); with no fields or
   water mapped, a hazard whose blockages include ``agriculture`` or ``water``
-  blocks the nearest settlement within that radius.
+  is linked to the nearest settlement within that radius.
 
-A settlement is ready when every open hazard blocking it is released, so a
-hazard's share of the people able to return is the Shapley value of that
-all-or-nothing game: the settlement's planned population divided by the number
-of hazards blocking it. Infrastructure blocked by several hazards is shared
-the same way.
+A hazard's share of a settlement's people (the ``people`` criterion) is the
+Shapley value of the all-or-nothing game over the hazards linked to it: the
+settlement's planned population divided by the number of those hazards.
+Infrastructure blocked by several hazards is shared the same way.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ import shapely
 
 from landrelease import settings
 from landrelease.planning.common import M2_PER_HA, as_list
+from landrelease.store.view import hazards_near
 
 INFRASTRUCTURE_UNITS: dict[str, tuple[str, float]] = {
     "road": ("km", 1.0),
@@ -78,61 +85,27 @@ def settlement_links(
     infrastructure: gpd.GeoDataFrame,
     *,
     radii: Radii,
+    blocking: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """(hazard_id, settlement_id, via) for every settlement each hazard blocks; frames in metres."""
+    """(hazard_id, settlement_id, via) for every settlement each hazard holds up; frames in metres.
+
+    ``blocking``: the pairs that block return (settlement_id, hazard_id), as
+    :meth:`~landrelease.store.WorkspaceView.blocking_pairs` gives them; when
+    not given, the hazards within ``radii.settlement_m`` of a settlement.
+    """
     if not len(hazards) or not len(settlements):
         return pd.DataFrame(columns=list(LINK_COLUMNS))
-    hg = hazards.geometry.to_numpy()
-    sg = settlements.geometry.to_numpy()
-    blocks = [set(as_list(b)) for b in hazards.get("blockages", pd.Series([None] * len(hazards)))]
-    unknown = np.array([not b for b in blocks])
-    has = {
-        k: np.array([k in b for b in blocks]) for k in ("housing", "road", "agriculture", "water")
-    }
-    tree = shapely.STRtree(sg)
-    parts: list[pd.DataFrame] = []
-
-    def near(mask: np.ndarray, radius: float, via: str) -> None:
-        idx = np.flatnonzero(mask)
-        if not len(idx):
-            return
-        hi, si = tree.query(hg[idx], predicate="dwithin", distance=radius)
-        parts.append(pd.DataFrame({"h": idx[hi], "s": si, "via": via}))
-
-    near(has["housing"] | unknown, radii.settlement_m, "homes")
-    fields = (
-        infrastructure[infrastructure["kind"].isin(["farmland", "water"])]
-        if len(infrastructure)
-        else infrastructure
-    )
-    if len(fields):
-        fg = fields.geometry.to_numpy()
-        owner = _nearest(fg, tree, radii.farmland_m)
-        fi, hi = shapely.STRtree(hg).query(fg, predicate="dwithin", distance=radii.road_buffer_m)
-        own = owner[fi] >= 0
-        parts.append(pd.DataFrame({"h": hi[own], "s": owner[fi][own], "via": "farmland"}))
-    else:
-        idx = np.flatnonzero(has["agriculture"] | has["water"])
-        owner = _nearest(hg[idx], tree, radii.farmland_m)
-        own = owner >= 0
-        parts.append(pd.DataFrame({"h": idx[own], "s": owner[own], "via": "farmland"}))
-    roads = (
-        infrastructure[infrastructure["kind"] == "road"] if len(infrastructure) else infrastructure
-    )
-    road_h = np.flatnonzero(has["road"])
-    if len(roads) and len(road_h):
-        rg = roads.geometry.to_numpy()
-        hi, ri = shapely.STRtree(rg).query(
-            hg[road_h], predicate="dwithin", distance=radii.road_buffer_m
+    if blocking is None:
+        blocking = hazards_near(settlements, hazards, radii.settlement_m)
+    parts = [
+        p
+        for p in (
+            _blocking_links(hazards, settlements, blocking),
+            _farmland_links(hazards, settlements, infrastructure, radii=radii),
+            _road_links(hazards, settlements, infrastructure, radii=radii),
         )
-        served_r, served_s = tree.query(rg, predicate="dwithin", distance=radii.settlement_m)
-        pairs = pd.DataFrame({"h": road_h[hi], "r": ri}).merge(
-            pd.DataFrame({"r": served_r, "s": served_s}), on="r"
-        )
-        if len(pairs):
-            d = shapely.distance(hg[pairs["h"].to_numpy()], sg[pairs["s"].to_numpy()])
-            pairs = pairs[d <= radii.access_m]
-            parts.append(pd.DataFrame({"h": pairs["h"], "s": pairs["s"], "via": "road"}))
+        if len(p)
+    ]
     if not parts:
         return pd.DataFrame(columns=list(LINK_COLUMNS))
     both = pd.concat(parts, ignore_index=True)
@@ -146,6 +119,88 @@ def settlement_links(
             "via": links["via"].to_numpy(),
         }
     )
+
+
+def _blockages(hazards: pd.DataFrame) -> list[set[str]]:
+    return [set(as_list(b)) for b in hazards.get("blockages", pd.Series([None] * len(hazards)))]
+
+
+def _blocking_links(
+    hazards: gpd.GeoDataFrame, settlements: gpd.GeoDataFrame, blocking: pd.DataFrame
+) -> pd.DataFrame:
+    """The pairs that block return, as positions in ``hazards`` and ``settlements``."""
+    h_index = {h: i for i, h in enumerate(hazards["hazard_id"])}
+    s_index = {s: i for i, s in enumerate(settlements["settlement_id"])}
+    pairs = blocking[blocking["hazard_id"].isin(h_index) & blocking["settlement_id"].isin(s_index)]
+    return pd.DataFrame(
+        {
+            "h": pairs["hazard_id"].map(h_index).to_numpy(np.int64),
+            "s": pairs["settlement_id"].map(s_index).to_numpy(np.int64),
+            "via": "homes",
+        }
+    )
+
+
+def _farmland_links(
+    hazards: gpd.GeoDataFrame,
+    settlements: gpd.GeoDataFrame,
+    infrastructure: gpd.GeoDataFrame,
+    *,
+    radii: Radii,
+) -> pd.DataFrame:
+    """Hazards on a settlement's fields or water (or, none mapped, listing agriculture or water)."""
+    hg = hazards.geometry.to_numpy()
+    tree = shapely.STRtree(settlements.geometry.to_numpy())
+    fields = (
+        infrastructure[infrastructure["kind"].isin(["farmland", "water"])]
+        if len(infrastructure)
+        else infrastructure
+    )
+    if len(fields):
+        fg = fields.geometry.to_numpy()
+        owner = _nearest(fg, tree, radii.farmland_m)
+        fi, hi = shapely.STRtree(hg).query(fg, predicate="dwithin", distance=radii.road_buffer_m)
+        own = owner[fi] >= 0
+        return pd.DataFrame({"h": hi[own], "s": owner[fi][own], "via": "farmland"})
+    blocks = _blockages(hazards)
+    idx = np.flatnonzero([("agriculture" in b) or ("water" in b) for b in blocks])
+    owner = _nearest(hg[idx], tree, radii.farmland_m)
+    own = owner >= 0
+    return pd.DataFrame({"h": idx[own], "s": owner[own], "via": "farmland"})
+
+
+def _road_links(
+    hazards: gpd.GeoDataFrame,
+    settlements: gpd.GeoDataFrame,
+    infrastructure: gpd.GeoDataFrame,
+    *,
+    radii: Radii,
+) -> pd.DataFrame:
+    """Hazards listing ``road`` on a road that serves a settlement within the access radius."""
+    empty = pd.DataFrame({"h": [], "s": [], "via": []})
+    roads = (
+        infrastructure[infrastructure["kind"] == "road"] if len(infrastructure) else infrastructure
+    )
+    road_h = np.flatnonzero(["road" in b for b in _blockages(hazards)])
+    if not len(roads) or not len(road_h):
+        return empty
+    hg = hazards.geometry.to_numpy()
+    sg = settlements.geometry.to_numpy()
+    rg = roads.geometry.to_numpy()
+    hi, ri = shapely.STRtree(rg).query(
+        hg[road_h], predicate="dwithin", distance=radii.road_buffer_m
+    )
+    served_r, served_s = shapely.STRtree(sg).query(
+        rg, predicate="dwithin", distance=radii.settlement_m
+    )
+    pairs = pd.DataFrame({"h": road_h[hi], "r": ri}).merge(
+        pd.DataFrame({"r": served_r, "s": served_s}), on="r"
+    )
+    if not len(pairs):
+        return empty
+    d = shapely.distance(hg[pairs["h"].to_numpy()], sg[pairs["s"].to_numpy()])
+    pairs = pairs[d <= radii.access_m]
+    return pd.DataFrame({"h": pairs["h"], "s": pairs["s"], "via": "road"})
 
 
 def _nearest(geoms: np.ndarray, tree: shapely.STRtree, limit_m: float) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""What planning reads from a workspace, projected to its metric CRS, and the tasks to plan."""
+"""What planning reads from a workspace (through its read model), and the tasks to plan."""
 
 from __future__ import annotations
 
@@ -7,14 +7,10 @@ from dataclasses import dataclass
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
-import sqlalchemy as sa
 
-from landrelease.planning.common import to_metric
 from landrelease.planning.criteria import distance_to_nearest
 from landrelease.planning.tasks import Fallback, tasks_from_hazards, tasks_from_parts
-from landrelease.store import Workspace
-from landrelease.store.crs import utm_crs_for
+from landrelease.store import Workspace, WorkspaceView, runs, tables
 
 NOT_FOR_CLEARANCE = ("risk education", "victim", "eore", "advocacy")
 """Funding purposes that do not pay for survey or clearance."""
@@ -22,99 +18,59 @@ NOT_FOR_CLEARANCE = ("risk education", "victim", "eore", "advocacy")
 
 @dataclass(frozen=True)
 class Inputs:
-    """The workspace's layers that planning uses (spatial ones in metres)."""
+    """The workspace's layers that planning uses (spatial ones in metres), from one read model."""
 
+    view: WorkspaceView
     metric_crs: str
     hazards: gpd.GeoDataFrame
     settlements: gpd.GeoDataFrame
     infrastructure: gpd.GeoDataFrame
     incidents: gpd.GeoDataFrame
-    activities: pd.DataFrame
     funding: pd.DataFrame
     assets: pd.DataFrame
     data_month: pd.Period | None
-    """The month of the latest dated record (activities, findings, funding, incidents)."""
+    """The month of the workspace's data date (its latest dated record)."""
 
 
-def load_inputs(ws: Workspace) -> Inputs:
-    """Read and project the layers; the metric CRS is the workspace's (else the data's UTM zone)."""
-    hazards = ws.read_layer("hazards")
-    crs = ws.metric_crs() or _utm(hazards)
-    spatial = {
-        n: to_metric(ws.read_layer(n), crs) for n in ("settlements", "infrastructure", "incidents")
-    }
-    activities = ws.read_layer("activities")
-    funding = ws.read_layer("funding")
-    findings = ws.read_layer("findings")
-    dates = [
-        pd.to_datetime(frame[col], errors="coerce").max()
-        for frame, col in (
-            (activities, "end"),
-            (findings, "date"),
-            (funding, "date"),
-            (spatial["incidents"], "date"),
-        )
-        if len(frame)
-    ]
-    dates = [d for d in dates if pd.notna(d)]
+def load_inputs(source: Workspace | WorkspaceView) -> Inputs:
+    """The layers planning uses, from the read model: each read and projected once per view."""
+    view = WorkspaceView.of(source)
     return Inputs(
-        metric_crs=crs,
-        hazards=to_metric(hazards, crs),
-        settlements=spatial["settlements"],
-        infrastructure=spatial["infrastructure"],
-        incidents=spatial["incidents"],
-        activities=pd.DataFrame(activities.drop(columns="geometry", errors="ignore")),
-        funding=funding,
-        assets=ws.read_layer("assets"),
-        data_month=max(dates).to_period("M") if dates else None,
+        view=view,
+        metric_crs=view.metric_crs,
+        hazards=view.metric("hazards"),
+        settlements=view.metric("settlements"),
+        infrastructure=view.metric("infrastructure"),
+        incidents=view.metric("incidents"),
+        funding=view.layer("funding"),
+        assets=view.layer("assets"),
+        data_month=view.data_month,
     )
 
 
-def _utm(hazards: gpd.GeoDataFrame) -> str:
-    if not len(hazards):
-        return "EPSG:32638"
-    b = shapely.total_bounds(hazards.geometry.to_numpy())
-    return utm_crs_for((b[0] + b[2]) / 2, (b[1] + b[3]) / 2)
-
-
-def survey_parts(ws: Workspace) -> gpd.GeoDataFrame | None:
+def survey_parts(source: Workspace | WorkspaceView) -> gpd.GeoDataFrame | None:
     """The survey engine's decisions (``landrelease.survey.read_parts``), or ``None`` without any."""
     try:
         from landrelease.survey import read_parts
     except ImportError:
         return None
-    with ws.engine.connect() as c:
-        if not sa.inspect(c).has_table("survey_parts"):
+    ws = WorkspaceView.of(source).ws
+    with ws.engine.connect() as conn:
+        if not tables.has_table(conn, "survey_parts") or runs.latest_run(conn, "survey") is None:
             return None
     parts = read_parts(ws)
     return parts if parts is not None and len(parts) else None
 
 
-def released_by_hazard(activities: pd.DataFrame) -> dict[str, float]:
-    """Area (m²) already cancelled, reduced or cleared per hazard by approved activities."""
-    if not len(activities):
-        return {}
-    act = activities
-    if "status" in act.columns:
-        act = act[act["status"].isna() | (act["status"] == "approved")]
-    act = act[act["outcome"].isin(["cancelled", "reduced", "cleared"])]
-    area = (
-        pd.to_numeric(act["area_m2"], errors="coerce").fillna(0.0)
-        if "area_m2" in act
-        else pd.Series(0.0, index=act.index)
-    )
-    return {str(k): float(v) for k, v in area.groupby(act["hazard_id"]).sum().items()}
-
-
-def load_tasks(
-    ws: Workspace, inputs: Inputs, *, fallback: Fallback | None = None
-) -> tuple[gpd.GeoDataFrame, str]:
+def load_tasks(inputs: Inputs, *, fallback: Fallback | None = None) -> tuple[gpd.GeoDataFrame, str]:
     """The tasks to plan and where they came from (``survey`` decisions or the ``fallback``).
 
-    Tasks with no area left are dropped; each task gets its hazard's
-    ``reported`` date and its distance to the nearest settlement (m).
+    Without survey decisions, the land already released (the land-release
+    ledger) is taken off each hazard first. Tasks with no area left are
+    dropped; each task gets its hazard's ``reported`` date and its distance to
+    the nearest settlement (m).
     """
-    parts = survey_parts(ws)
+    parts = survey_parts(inputs.view)
     if parts is not None:
         tasks, source = (
             tasks_from_parts(parts, inputs.hazards, metric_crs=inputs.metric_crs),
@@ -125,7 +81,7 @@ def load_tasks(
             inputs.hazards,
             metric_crs=inputs.metric_crs,
             fallback=fallback,
-            released_m2=released_by_hazard(inputs.activities),
+            released_m2=inputs.view.released_by_hazard(),
         )
         source = "fallback"
     tasks = tasks[tasks["area_m2"].to_numpy(float) > 0.5].reset_index(drop=True)

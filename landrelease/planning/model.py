@@ -70,7 +70,17 @@ class Benefits:
     """(settlements,) value per year of the settlement being ready."""
     pair_settlement: np.ndarray
     pair_hazard: np.ndarray
-    """Settlement and hazard index of each (settlement, blocking hazard) pair."""
+    """Settlement and hazard index of each (settlement, blocking hazard) pair of the plan's hazards."""
+    blocking_count: np.ndarray | None = None
+    """(settlements,) open hazards blocking return to each settlement, as the reports and the web
+    count them (those with no work left included); ``None``: the plan's pairs."""
+
+    @property
+    def blocking_hazards(self) -> np.ndarray:
+        """(settlements,) how many open hazards block return to each settlement."""
+        if self.blocking_count is not None:
+            return np.asarray(self.blocking_count, np.int64)
+        return np.bincount(self.pair_settlement, minlength=len(self.settlement_ids))
 
     @property
     def blocked(self) -> np.ndarray:
@@ -279,16 +289,19 @@ def budget_array(budget: dict[int, float] | float | None, years: tuple[int, ...]
 def benefit_rates(
     *,
     criteria: pd.DataFrame,
-    links: pd.DataFrame,
+    blocking: pd.DataFrame,
     settlements: pd.DataFrame,
     weights: dict[str, float],
 ) -> Benefits:
-    """Value rates from the hazards' criteria and the settlement links, with the benefit weights.
+    """Value rates from the hazards' criteria and what blocks return, with the benefit weights.
 
-    ``weights`` holds the (normalised) weights of people, infrastructure,
-    farmland and casualty_risk; they are renormalised over these four, since
-    cost is a constraint of the plan, not a benefit. Each criterion is divided
-    by its total over the plan's hazards.
+    ``blocking`` holds the (settlement_id, hazard_id) pairs that block return
+    (:meth:`~landrelease.store.WorkspaceView.blocking_pairs`): a settlement is
+    ready when its blocking hazards among the plan's are released, and is
+    counted as blocked by all of them. ``weights`` holds the (normalised)
+    weights of people, infrastructure, farmland and casualty_risk; they are
+    renormalised over these four, since cost is a constraint of the plan, not
+    a benefit. Each criterion is divided by its total over the plan's hazards.
     """
     names = ("people", "infrastructure", "farmland", "casualty_risk")
     w = np.array([max(float(weights.get(n, 0.0)), 0.0) for n in names])
@@ -301,10 +314,12 @@ def benefit_rates(
         if total > 0:
             hv += weight * v / total
     index = {h: i for i, h in enumerate(hazard_ids)}
-    lk = links[links["hazard_id"].isin(index)][["hazard_id", "settlement_id"]].drop_duplicates()
     sid = settlements["settlement_id"].to_numpy()
     s_index = {s: i for i, s in enumerate(sid)}
-    lk = lk[lk["settlement_id"].isin(s_index)]
+    pairs = blocking[["settlement_id", "hazard_id"]].drop_duplicates()
+    pairs = pairs[pairs["settlement_id"].isin(s_index)]
+    count = np.bincount(pairs["settlement_id"].map(s_index).to_numpy(np.int64), minlength=len(sid))
+    lk = pairs[pairs["hazard_id"].isin(index)]
     pop = (
         pd.to_numeric(settlements["population_planned"], errors="coerce").fillna(0).to_numpy(float)
         if "population_planned" in settlements
@@ -326,4 +341,5 @@ def benefit_rates(
         settlement_value=sv,
         pair_settlement=pair_s,
         pair_hazard=pair_h,
+        blocking_count=count,
     )

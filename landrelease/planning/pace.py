@@ -1,9 +1,10 @@
 """The pace so far: what officials "proceed from", measured on the workspace's own history.
 
-Area released per month by method over the last ``window_months`` of approved
-activities (cancelled by NTS, reduced by technical survey, cleared), like the
-national figure of January 2026 (1,738.3 ha in one month). Extrapolated, it
-answers "when, at this pace?" and gives the plan's simplest rival.
+Area released per month by method over the last ``window_months`` of the
+land-release ledger (what approvals booked: cancelled by NTS, reduced by
+technical survey, cleared), like the national figure of January 2026
+(1,738.3 ha in one month). Extrapolated, it answers "when, at this pace?" and
+gives the plan's simplest rival.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ import pandas as pd
 
 from landrelease.planning.common import M2_PER_HA
 
-OUTCOME_METHOD = {"cancelled": "NTS", "reduced": "TS", "cleared": "clearance"}
+RELEASE_METHOD = {"cancelled": "NTS", "reduced": "TS", "cleared": "clearance"}
+"""The ledger's release methods as the pace counts them."""
 METHODS = ("NTS", "TS", "clearance")
 
 
@@ -29,6 +31,7 @@ class Pace:
     months: float
     m2_per_month: dict[str, float] = field(default_factory=dict)
     activities: int = 0
+    """Approved activities whose releases fall in the window."""
 
     @property
     def total_m2_per_month(self) -> float:
@@ -46,27 +49,21 @@ class Pace:
         return float(area_m2 / total) if total > 0 else float("inf")
 
 
-def pace_so_far(activities: pd.DataFrame, *, window_months: int = 12) -> Pace:
-    """The pace over the last ``window_months`` before the latest approved activity's end."""
-    if not len(activities):
+def pace_so_far(ledger: pd.DataFrame, *, window_months: int = 12) -> Pace:
+    """The pace over the last ``window_months`` before the latest release in the land-release
+    ledger (``WorkspaceView.ledger()``: activity_id, method, area_m2, released_on)."""
+    if not len(ledger):
         return Pace(None, None, 0.0, dict.fromkeys(METHODS, 0.0))
-    act = activities
-    if "status" in act.columns:
-        act = act[act["status"].isna() | (act["status"] == "approved")]
-    act = act[act["outcome"].isin(list(OUTCOME_METHOD))]
-    ends = pd.to_datetime(act["end"], errors="coerce")
-    act, ends = act[ends.notna()], ends[ends.notna()]
-    if not len(act):
+    lines = ledger[ledger["method"].isin(list(RELEASE_METHOD))]
+    ends = pd.to_datetime(lines["released_on"].astype(str).str[:10], errors="coerce")
+    lines, ends = lines[ends.notna()], ends[ends.notna()]
+    if not len(lines):
         return Pace(None, None, 0.0, dict.fromkeys(METHODS, 0.0))
     last = ends.max()
     first = last - pd.DateOffset(months=window_months)
     inside = ends > first
-    area = (
-        pd.to_numeric(act["area_m2"], errors="coerce").fillna(0.0)
-        if "area_m2" in act
-        else pd.Series(0.0, index=act.index)
-    )
-    by = area[inside].groupby(act.loc[inside, "outcome"].map(OUTCOME_METHOD)).sum()
+    area = pd.to_numeric(lines["area_m2"], errors="coerce").fillna(0.0)
+    by = area[inside].groupby(lines.loc[inside, "method"].map(RELEASE_METHOD)).sum()
     span = max((ends.max() - max(first, ends.min())).days / 30.4375, 1.0)
     span = min(span, float(window_months))
     return Pace(
@@ -74,7 +71,7 @@ def pace_so_far(activities: pd.DataFrame, *, window_months: int = 12) -> Pace:
         window_end=last.date(),
         months=span,
         m2_per_month={m: float(by.get(m, 0.0)) / span for m in METHODS},
-        activities=int(inside.sum()),
+        activities=int(lines.loc[inside, "activity_id"].nunique()),
     )
 
 

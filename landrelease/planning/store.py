@@ -1,8 +1,9 @@
 """Planning results in the workspace: runs, priorities, the plan, readiness, the forecast.
 
 The tables are declared in :mod:`landrelease.store.schema` (block "planning
-(issue 5)"). Every write is one run (``planning_runs``) in one transaction;
-readers take the latest run of its kind. In a GeoPackage the tables are listed
+(issue 5)"). Every write is one run (``planning_runs``, through the run store
+:mod:`landrelease.store.runs`) in one transaction; readers take the latest run
+of its kind. Rows are read and written through :mod:`landrelease.store.tables`. In a GeoPackage the tables are listed
 as attribute tables, so QGIS shows them and joins them to hazards and
 settlements by id.
 """
@@ -17,8 +18,15 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from landrelease.store import Workspace, default_actor, migrations, schema
-from landrelease.store.sql import insert_rows, now_iso, placeholder, quote
+from landrelease.store import (
+    Workspace,
+    WorkspaceView,
+    default_actor,
+    migrations,
+    runs,
+    schema,
+    tables,
+)
 
 TABLES = (
     "planning_runs",
@@ -55,70 +63,63 @@ def new_run(
     summary: dict[str, Any],
     actor: str | None = None,
 ) -> int:
-    insert_rows(
+    """Write a planning run (``priorities``, ``plan`` or ``forecast``) and return its id."""
+    return runs.add_run(
         conn,
-        "planning_runs",
-        ("kind", "created_at", "created_by", "parameters", "summary"),
-        [(kind, now_iso(), actor or default_actor(), _json(parameters), _json(summary))],
+        kind,
+        {
+            "created_by": actor or default_actor(),
+            "parameters": _plain_json(parameters),
+            "summary": _plain_json(summary),
+        },
     )
-    return int(conn.exec_driver_sql("SELECT max(fid) FROM planning_runs").scalar() or 0)
 
 
 def write_frame(conn: sa.Connection, table: str, run_id: int, frame: pd.DataFrame) -> None:
     """Insert a frame's rows (columns named as in the table) under a run."""
     if not len(frame):
         return
-    cols = ["run_id", *frame.columns]
-    rows = [
-        (run_id, *(_stored(v) for v in rec)) for rec in frame.itertuples(index=False, name=None)
-    ]
-    insert_rows(conn, table, cols, rows)
+    stored = pd.DataFrame(
+        {c: pd.Series([_stored(v) for v in frame[c].tolist()], dtype=object) for c in frame.columns}
+    )
+    tables.insert_frame(conn, table, stored, run_id=run_id)
 
 
-def latest_run(ws: Workspace, kind: str) -> int | None:
-    with ws.engine.connect() as c:
-        if not sa.inspect(c).has_table("planning_runs"):
-            return None
-        v = c.exec_driver_sql(
-            f"SELECT max(fid) FROM planning_runs WHERE kind = {placeholder(c)}", (kind,)
-        ).scalar()
-    return None if v is None else int(v)
+def latest_run(ws: Workspace | WorkspaceView, kind: str) -> int | None:
+    """The id of the latest planning run of ``kind``, ``None`` when there is none."""
+    with WorkspaceView.of(ws).ws.engine.connect() as conn:
+        return runs.latest_run(conn, kind)
 
 
-def read_table(ws: Workspace, table: str, run_id: int | None) -> pd.DataFrame:
-    """The rows of one run (empty frame with the table's columns when there is none)."""
+def read_table(ws: Workspace | WorkspaceView, table: str, run_id: int | None) -> pd.DataFrame:
+    """The rows of one run (empty frame with the table's columns when there is none); dates as
+    :class:`datetime.date`, JSON columns as lists and dicts."""
     cols = [c.name for c in schema.table(table).columns if c.name not in ("fid", "run_id")]
     if run_id is None:
         return pd.DataFrame(columns=cols)
-    with ws.engine.connect() as c:
-        sel = ", ".join(quote(c, x) for x in cols)
-        rows = c.exec_driver_sql(
-            f"SELECT {sel} FROM {quote(c, table)} WHERE run_id = {placeholder(c)} ORDER BY fid",
-            (run_id,),
-        ).fetchall()
-    frame = pd.DataFrame([tuple(r) for r in rows], columns=cols)
+    with WorkspaceView.of(ws).ws.engine.connect() as conn:
+        raw = tables.read_table(conn, table, where={"run_id": run_id})
+    frame = pd.DataFrame(list(raw[cols].itertuples(index=False, name=None)), columns=cols)
     for col in cols:
-        kind = schema.table(table).columns[col].type
-        if isinstance(kind, sa.Date):
+        if isinstance(schema.table(table).columns[col].type, sa.Date):
             frame[col] = frame[col].map(_date)
-        elif table == "priorities" and col in ("contributions", "settlements"):
-            frame[col] = frame[col].map(lambda v: json.loads(v) if isinstance(v, str) else v)
     return frame
 
 
-def run_summary(ws: Workspace, run_id: int) -> dict[str, Any]:
-    with ws.engine.connect() as c:
-        v = c.exec_driver_sql(
-            f"SELECT summary FROM planning_runs WHERE fid = {placeholder(c)}", (run_id,)
-        ).scalar()
+def run_summary(ws: Workspace | WorkspaceView, run_id: int) -> dict[str, Any]:
+    """The summary a planning run recorded (figures, comparison, notes)."""
+    with WorkspaceView.of(ws).ws.engine.connect() as conn:
+        row = tables.read_table(conn, "planning_runs", where={"fid": run_id}, columns=["summary"])
+    v = row["summary"].iloc[0] if len(row) else None
     return json.loads(v) if isinstance(v, str) else dict(v or {})
 
 
-def read_readiness(ws: Workspace) -> pd.DataFrame:
+def read_readiness(ws: Workspace | WorkspaceView) -> pd.DataFrame:
     """When each settlement can be ready: the latest plan's date beside the latest forecast's
     P10/P50/P90 (its baseline scenario). Columns: settlement_id, name, population_planned,
-    blocking_hazards, status, plan_date, scenario, p10, p50, p90 (dates: last day of the month;
-    empty where not by the plan's horizon or the forecast's window)."""
+    blocking_hazards (open hazards within ``settlement_radius_m``, as in the reports and the
+    web), status, plan_date, scenario, p10, p50, p90 (dates: last day of the month; empty where
+    not by the plan's horizon or the forecast's window)."""
     plan = read_table(ws, "plan_readiness", latest_run(ws, "plan"))
     fc = read_table(ws, "plan_readiness", latest_run(ws, "forecast"))
     if not len(fc):
@@ -146,7 +147,7 @@ def _date(v: Any) -> dt.date | None:
 
 def _stored(v: Any) -> Any:
     if isinstance(v, (list, dict)):
-        return _json(v)
+        return _plain_json(v)
     if isinstance(v, np.generic):
         v = v.item()
     if isinstance(v, float) and not np.isfinite(v):
@@ -156,6 +157,15 @@ def _stored(v: Any) -> Any:
     if v is pd.NaT:
         return None
     return v
+
+
+def _plain_json(v: Any) -> Any:
+    """The value as plain JSON values (lists, dicts, numbers, text; non-finite numbers as null).
+
+    Handed to the store as structures, not text: ``tables.insert_frame`` and
+    ``runs.add_run`` serialise JSON columns themselves (and store text given
+    for a JSON column as empty)."""
+    return json.loads(_json(v))
 
 
 def _json(v: Any) -> str:

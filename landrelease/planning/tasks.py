@@ -23,7 +23,8 @@ import pandas as pd
 
 from landrelease import settings
 from landrelease.errors import UsageError
-from landrelease.planning.common import M2_PER_KM2, representative_xy, to_metric, warn
+from landrelease.planning.common import M2_PER_KM2, representative_xy, warn
+from landrelease.store.crs import to_metric
 
 DECISION_METHOD = {"cancel": "NTS", "technical_survey": "TS", "clearance": "clearance"}
 """The work each survey decision leaves: cancellation needs only non-technical survey."""

@@ -112,24 +112,18 @@ def test_the_example_scenarios_and_bad_files(tmp_path: Path) -> None:
         load_scenarios(tmp_path / "missing.toml")
 
 
-def test_pace_so_far_from_approved_activities() -> None:
-    acts = pd.DataFrame(
+def test_pace_so_far_from_the_land_release_ledger() -> None:
+    # the ledger holds only what approvals booked: no status to filter, methods as booked
+    ledger = pd.DataFrame(
         {
-            "type": ["NTS", "TS", "clearance", "clearance", "clearance", "clearance"],
-            "outcome": ["cancelled", "reduced", "cleared", "cleared", "cleared", "none"],
-            "status": ["approved", "approved", "approved", "submitted", "approved", "approved"],
-            "end": [
-                "2025-12-31",
-                "2025-06-30",
-                "2025-03-15",
-                "2025-12-01",
-                "2023-01-01",
-                "2025-12-01",
-            ],
-            "area_m2": [1_200_000.0, 600_000.0, 2_400_000.0, 9e9, 9e9, 9e9],
+            "activity_id": ["A1", "A2", "A3", "A3", "A5"],
+            "hazard_id": ["H1", "H2", "H3", "H3", "H5"],
+            "method": ["cancelled", "reduced", "cleared", "cleared", "cleared"],
+            "released_on": ["2025-12-31", "2025-06-30", "2025-03-15", "2025-03-15", "2023-01-01"],
+            "area_m2": [1_200_000.0, 600_000.0, 2_000_000.0, 400_000.0, 9e9],
         }
     )
-    pace = pace_so_far(acts, window_months=12)
+    pace = pace_so_far(ledger, window_months=12)
     assert pace.window_end is not None and str(pace.window_end) == "2025-12-31"
     assert pace.activities == 3
     months = pace.months

@@ -9,6 +9,7 @@ import pytest
 
 from landrelease.io import import_package
 from landrelease.planning import forecast, plan, prioritise, read_readiness
+from landrelease.records import book_approved_activities
 from landrelease.store import Workspace
 
 
@@ -21,6 +22,8 @@ def region(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
     ws = Workspace.create(str(root / "ws.gpkg"), actor="tester")
     report = import_package(ws, root / "pkg", actor="tester", repair=True)
     assert report.committed
+    # approved activities release land once booked in the ledger (the pace is measured on it)
+    book_approved_activities(ws, actor="tester")
     return ws
 
 

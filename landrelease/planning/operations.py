@@ -1,0 +1,367 @@
+"""The operations plan: which teams work which hazards month by month to a horizon, within budget.
+
+:func:`plan` reads the workspace (through its read model), builds the problem
+(:mod:`~landrelease.planning.model`), tries the greedy order, the orders guided
+by the LP bound and a local search, keeps the best, sets it beside the simple
+rules a planner might use and the pace so far, and writes one run of results
+(``plan_tasks``, ``plan_schedule``, ``plan_readiness``).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+import landrelease.planning.store as pstore
+from landrelease import settings
+from landrelease.errors import UsageError
+from landrelease.planning.assets import AssetPool, load_assets
+from landrelease.planning.basis import Basis, basis, collect_notes, default_start, weights_from
+from landrelease.planning.bound import Bound, lp_orders, solve_bound
+from landrelease.planning.common import (
+    InfeasiblePlanError,
+    month_range,
+    parse_month,
+    warn,
+)
+from landrelease.planning.inputs import Inputs, funding_per_year, load_inputs
+from landrelease.planning.model import PlanProblem, benefit_rates, build_problem
+from landrelease.planning.orders import RULES, greedy_order, improve, register_order
+from landrelease.planning.pace import Pace, pace_end_months, pace_so_far
+from landrelease.planning.plan_tables import (
+    compare,
+    cost_by_year,
+    readiness_table,
+    schedule_rows,
+    task_table,
+)
+from landrelease.planning.priorities import Weights
+from landrelease.planning.results import PlanResult
+from landrelease.planning.schedule import Outcome, evaluate, simulate
+from landrelease.store import Workspace, WorkspaceView
+
+
+@dataclass(frozen=True)
+class Setup:
+    """What a plan is made from: the basis, its months, teams and budget, the problem."""
+
+    basis: Basis
+    first: pd.Period
+    last: pd.Period
+    pool: AssetPool
+    budget_source: str
+    problem: PlanProblem
+    unworkable: pd.DataFrame
+
+
+def plan(
+    source: Workspace | WorkspaceView,
+    *,
+    horizon: str,
+    start: str | None = None,
+    assets_file: Path | None = None,
+    budget: str | float | dict[int, float] | None = None,
+    weights: Weights | None = None,
+    weights_file: Path | None = None,
+    out: Path | None = None,
+    solve_lp: bool = True,
+    search_seconds: float | None = None,
+    write: bool = True,
+) -> PlanResult:
+    """Make the operations plan to ``horizon`` (YYYY-MM): schedule, readiness, cost, comparison."""
+    view = WorkspaceView.of(source)
+    notes: list[str] = []
+    seconds: dict[str, float] = {}
+    t0 = time.perf_counter()
+    w = weights_from(weights, weights_file).normalised()
+    with collect_notes(notes):
+        s = setup(
+            load_inputs(view),
+            horizon=horizon,
+            start=start,
+            assets_file=assets_file,
+            budget=budget,
+            weights=w,
+        )
+    seconds["inputs"] = time.perf_counter() - t0
+    problem = s.problem
+    best, order, bound = best_order(
+        problem, solve_lp=solve_lp, search_seconds=search_seconds, seconds=seconds
+    )
+    schedule = simulate(problem, order)
+    outcome = evaluate(problem, schedule.end_month)
+    pace = pace_so_far(view.ledger())
+    result = PlanResult(
+        problem=problem,
+        schedule=schedule,
+        outcome=outcome,
+        strategy=best,
+        bound=bound,
+        comparison=comparison(problem, best, outcome, bound=bound, pace=pace),
+        readiness=readiness_table(problem, outcome),
+        tasks=task_table(problem, schedule),
+        schedule_table=schedule_rows(problem, schedule),
+        cost_by_year=cost_by_year(problem, schedule),
+        unworkable=s.unworkable,
+        pace=pace,
+        task_source=s.basis.task_source,
+        budget_source=s.budget_source,
+        assets_source=s.pool.source,
+        notes=notes,
+        seconds=seconds,
+    )
+    if out is not None:
+        _charts(result, s.basis.inputs, out)
+    if write:
+        _write_plan(view.ws, result, horizon=str(s.last), start=str(s.first), weights=w)
+    seconds["total"] = time.perf_counter() - t0
+    return result
+
+
+def setup(
+    inputs: Inputs,
+    *,
+    horizon: str,
+    start: str | None,
+    assets_file: Path | None,
+    budget: str | float | dict[int, float] | None,
+    weights: dict[str, float],
+) -> Setup:
+    """The months, teams, budget, tasks and benefits of the plan; infeasible plans are explained."""
+    first = parse_month(start, what="--start") if start else default_start(inputs)
+    last = parse_month(horizon, what="--horizon")
+    if last < first:
+        raise InfeasiblePlanError(
+            [
+                f"the horizon {last} is before the plan's first month {first} (the month after the "
+                "workspace's latest record); give a later --horizon"
+            ]
+        )
+    months = month_range(first, last)
+    pool = load_assets(months, path=assets_file, workspace_rows=inputs.assets)
+    budget_value, budget_source = plan_budget(budget, inputs, pool, months)
+    b = basis(inputs, pool=pool)
+    benefits = benefit_rates(
+        criteria=b.criteria, blocking=b.blocking, settlements=inputs.settlements, weights=weights
+    )
+    problem = build_problem(
+        tasks=b.tasks,
+        months=months,
+        pool=pool,
+        benefits=benefits,
+        budget_usd_per_year=budget_value,
+        params=b.params,
+    )
+    if not problem.n_tasks:
+        raise UsageError("no open hazard has work left: nothing to plan")
+    unworkable = check_feasible(problem)
+    return Setup(b, first, last, pool, budget_source, problem, unworkable)
+
+
+def best_order(
+    problem: PlanProblem,
+    *,
+    solve_lp: bool,
+    search_seconds: float | None,
+    seconds: dict[str, float],
+) -> tuple[str, np.ndarray, Bound | None]:
+    """The best of the greedy order, the LP-guided orders and a local search from the best
+    (its name, the order, the LP bound when solved); ``seconds`` gets each step's time."""
+    t = time.perf_counter()
+    orders = {"greedy": greedy_order(problem)}
+    seconds["greedy"] = time.perf_counter() - t
+    bound = None
+    if solve_lp:
+        t = time.perf_counter()
+        bound = solve_bound(problem, max_cells=int(settings.get("plan_lp_max_cells")))
+        orders.update(lp_orders(problem, bound, orders["greedy"]))
+        seconds["lp_bound"] = time.perf_counter() - t
+    t = time.perf_counter()
+    values = {name: order_value(problem, order) for name, order in orders.items()}
+    best = max(values, key=lambda k: values[k])
+    seconds["schedule"] = time.perf_counter() - t
+    search = float(
+        settings.get("plan_search_seconds") if search_seconds is None else search_seconds
+    )
+    if search > 0:
+        t = time.perf_counter()
+        improved, value, _ = improve(
+            problem, orders[best], lambda o: order_value(problem, o), seconds=search
+        )
+        if value > values[best]:
+            best = f"{best}+search"
+            orders[best], values[best] = improved, value
+        seconds["search"] = time.perf_counter() - t
+    return best, orders[best], bound
+
+
+def order_value(problem: PlanProblem, order: np.ndarray) -> float:
+    """The benefit of scheduling the tasks in ``order``."""
+    return evaluate(problem, simulate(problem, order, record=False).end_month).value
+
+
+def comparison(
+    problem: PlanProblem, best: str, outcome: Outcome, *, bound: Bound | None, pace: Pace
+) -> pd.DataFrame:
+    """The plan beside the simple rules a planner might use and the pace so far."""
+    rows = compare(problem, {best: outcome}, bound=bound, label={best: "optimised plan"})
+    rivals: dict[str, Outcome] = {}
+    labels: dict[str, str] = {}
+    for name, (label, rule) in RULES.items():
+        rivals[name] = evaluate(problem, simulate(problem, rule(problem)).end_month)
+        labels[name] = label
+    if pace.total_m2_per_month > 0:
+        end = pace_end_months(
+            problem.tasks["area_m2"].to_numpy(float),
+            register_order(problem),
+            pace,
+            problem.n_months,
+        )
+        rivals["current_pace"] = evaluate(problem, end)
+        labels["current_pace"] = (
+            f"the pace so far ({pace.total_m2_per_month / 1e4:,.1f} ha/month), register order"
+        )
+    return pd.concat([rows, compare(problem, rivals, bound=bound, label=labels)], ignore_index=True)
+
+
+def parse_budget(text: str | float | None) -> dict[int, float] | float | None:
+    """``--budget``: USD per year (``30e6``), or per year (``2026=30e6,2027=35e6``; later years
+    keep the last figure)."""
+    if text is None or isinstance(text, (int, float)):
+        return None if text is None else float(text)
+    text = str(text).replace("_", "").replace(" ", "")
+    try:
+        if "=" not in text:
+            return float(text)
+        out = {}
+        for part in text.split(","):
+            y, v = part.split("=")
+            out[int(y)] = float(v)
+        return out
+    except ValueError:
+        raise UsageError(
+            f"--budget {text!r}: accepted USD per year (30e6) or per year (2026=30e6,2027=35e6)"
+        ) from None
+
+
+def plan_budget(
+    budget: str | float | dict[int, float] | None,
+    inputs: Inputs,
+    pool: AssetPool,
+    months: pd.PeriodIndex,
+) -> tuple[dict[int, float] | float | None, str]:
+    """The budget per year and where it came from; zero everywhere is infeasible."""
+    value = budget if isinstance(budget, dict) else parse_budget(budget)
+    source = "--budget"
+    if value is None:
+        setting = float(settings.get("plan_budget_usd_per_year"))
+        if setting > 0:
+            value, source = setting, "setting plan_budget_usd_per_year"
+        else:
+            national, donor, window = funding_per_year(inputs.funding)
+            if national + donor > 0:
+                value = national + donor
+                source = f"funding {window} (national {national:,.0f} + donors {donor:,.0f} USD)"
+            else:
+                warn(
+                    "no budget given and no funding in the workspace: the plan spends whatever the teams "
+                    "can use (no budget limit); give --budget USD per year"
+                )
+                value, source = None, "none (no funding recorded)"
+    figures = (
+        list(value.values()) if isinstance(value, dict) else ([] if value is None else [value])
+    )
+    if figures and min(figures) < 0:
+        raise UsageError(f"the budget must be ≥ 0 USD: {min(figures):g}")
+    if figures and max(figures) <= 0:
+        raise InfeasiblePlanError(
+            ["the budget is zero in every year: no team can be paid; give --budget USD per year"]
+        )
+    return value, source
+
+
+def check_feasible(problem: PlanProblem) -> pd.DataFrame:
+    """Tasks no available asset can work, with the reason; infeasible when that is every task."""
+    available = problem.pool.teams.max(axis=1, initial=0.0) > 0
+    if not available.any():
+        raise InfeasiblePlanError(
+            [
+                f"no teams are available between {problem.months[0]} and {problem.months[-1]} (assets from {problem.pool.source})"
+            ]
+        )
+    can = (problem.rate[:, available] > 0).any(axis=1)
+    bad = np.flatnonzero(~can)
+    names = [k for k, a in zip(problem.kinds, available, strict=True) if a]
+    reasons = [_why_unworkable(str(problem.tasks["method"].iloc[j]), names) for j in bad]
+    frame = pd.DataFrame(
+        {
+            "task_id": problem.tasks["task_id"].to_numpy()[bad],
+            "hazard_id": problem.tasks["hazard_id"].to_numpy()[bad],
+            "method": problem.tasks["method"].to_numpy()[bad],
+            "reason": reasons,
+        }
+    )
+    if len(bad) == problem.n_tasks:
+        raise InfeasiblePlanError(
+            [f"no available asset can work any of the {len(bad):,} tasks: {reasons[0]}"]
+        )
+    if len(bad):
+        warn(
+            f"{len(bad):,} task(s) cannot be worked by any available asset and stay open "
+            f"(e.g. {frame['task_id'].iloc[0]}: {reasons[0]}); the settlements they block cannot be ready"
+        )
+    return frame
+
+
+def _why_unworkable(method: str, available: list[str]) -> str:
+    if method == "NTS":
+        return "non-technical survey needs manual (survey) teams; none are available"
+    if set(available) <= {"machine"}:
+        return "only machines are available and they cannot work here (steep or built-up ground)"
+    return f"no available kind ({', '.join(available)}) can do {method} here"
+
+
+def _charts(result: PlanResult, inputs: Inputs, out: Path) -> None:
+    from landrelease.planning.charts import plan_gantt, plan_map
+
+    out.mkdir(parents=True, exist_ok=True)
+    result.charts["gantt"] = plan_gantt(result, out / "plan_gantt.png")
+    result.charts["map"] = plan_map(
+        result, inputs.hazards, inputs.settlements, out / "plan_map.png"
+    )
+
+
+def _write_plan(
+    ws: Workspace, r: PlanResult, *, horizon: str, start: str, weights: dict[str, float]
+) -> None:
+    summary: dict[str, Any] = {
+        "benefit": r.outcome.value,
+        "lp_bound": r.bound.value if r.bound else None,
+        "share_of_bound": r.share_of_bound,
+        "strategy": r.strategy,
+        "people_years": r.outcome.people_years,
+        "cost_by_year": r.cost_by_year.to_dict("records"),
+        "comparison": r.comparison.to_dict("records"),
+        "pace_m2_per_month": r.pace.m2_per_month,
+        "tasks_not_done": int((r.schedule.end_month < 0).sum()),
+        "notes": r.notes,
+    }
+    parameters = {
+        "start": start,
+        "horizon": horizon,
+        "assets": r.assets_source,
+        "budget": r.budget_source,
+        "tasks": r.task_source,
+        "weights": weights,
+    }
+    with ws.begin() as conn:
+        pstore.ensure_tables(conn)
+        r.run_id = pstore.new_run(conn, "plan", parameters=parameters, summary=summary)
+        pstore.write_frame(conn, "plan_tasks", r.run_id, r.tasks)
+        pstore.write_frame(conn, "plan_schedule", r.run_id, r.schedule_table)
+        pstore.write_frame(conn, "plan_readiness", r.run_id, r.readiness)

@@ -1,0 +1,121 @@
+"""What the three planning jobs return: the priorities, the operations plan and the forecast.
+
+The terminal view (:mod:`landrelease.planning.console`), the charts
+(:mod:`landrelease.planning.charts`) and the demo read these objects; the jobs
+that make them live in :mod:`~landrelease.planning.ranking`,
+:mod:`~landrelease.planning.operations` and
+:mod:`~landrelease.planning.forecasting`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from landrelease.planning.bound import Bound
+from landrelease.planning.forecast import (
+    Deterministic,
+    Draws,
+    ForecastConfig,
+    Scenario,
+    percentiles,
+)
+from landrelease.planning.model import PlanProblem
+from landrelease.planning.pace import Pace
+from landrelease.planning.schedule import Outcome, Schedule
+
+
+@dataclass
+class PriorityResult:
+    table: pd.DataFrame
+    """Hazards ranked: rank, hazard_id, score, c_<criterion> contributions, raw criteria."""
+    sensitivity: pd.DataFrame
+    weights: dict[str, float]
+    """Normalised weights used."""
+    task_source: str
+    top_n: int
+    notes: list[str] = field(default_factory=list)
+    run_id: int | None = None
+
+
+@dataclass
+class PlanResult:
+    problem: PlanProblem
+    schedule: Schedule
+    outcome: Outcome
+    strategy: str
+    """The priority order that made the plan (the best of those tried)."""
+    bound: Bound | None
+    comparison: pd.DataFrame
+    """One row per strategy: benefit, people-years by 2030 and by the horizon, when half are home."""
+    readiness: pd.DataFrame
+    tasks: pd.DataFrame
+    schedule_table: pd.DataFrame
+    cost_by_year: pd.DataFrame
+    unworkable: pd.DataFrame
+    pace: Pace
+    task_source: str
+    budget_source: str
+    assets_source: str
+    notes: list[str] = field(default_factory=list)
+    charts: dict[str, Path] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+    run_id: int | None = None
+
+    @property
+    def start(self) -> pd.Period:
+        return self.problem.months[0]
+
+    @property
+    def horizon(self) -> pd.Period:
+        return self.problem.months[-1]
+
+    @property
+    def share_of_bound(self) -> float:
+        if self.bound is None or not np.isfinite(self.bound.value) or self.bound.value <= 0:
+            return float("nan")
+        return self.outcome.value / self.bound.value
+
+
+@dataclass
+class ScenarioResult:
+    scenario: Scenario
+    problem: PlanProblem
+    det: Deterministic
+    draws: Draws
+    budget_usd_per_year: float
+
+    def completion(self) -> np.ndarray:
+        """P10/P50/P90 month index of programme completion (``inf``: after the window)."""
+        return percentiles(self.draws.completion_month)
+
+    def cost(self) -> np.ndarray:
+        return percentiles(self.draws.cost_usd)
+
+
+@dataclass
+class ForecastResult:
+    config: ForecastConfig
+    start: pd.Period
+    window_end: pd.Period
+    runs: int
+    seed: int
+    scenarios: dict[str, ScenarioResult]
+    table: pd.DataFrame
+    """One row per scenario: completion P10/P50/P90, cost P10/P50/P90, people home by 2030 (P50)."""
+    settlements: pd.DataFrame
+    """Per settlement (baseline scenario): P10/P50/P90 ready dates."""
+    pace: Pace
+    pace_completion: pd.Period | None
+    remaining_m2: dict[str, float]
+    saving: dict[str, Any]
+    """The evidence-based survey's saving: P10/P50/P90 USD in the workspace, its share, scaled nationally."""
+    task_source: str
+    notes: list[str] = field(default_factory=list)
+    charts: dict[str, Path] = field(default_factory=dict)
+    seconds: float = 0.0
+    run_id: int | None = None
