@@ -17,6 +17,7 @@ from landrelease.risk.store import (
     StoredRiskRun,
     latest_risk_run,
     load_risk_map,
+    stale_layers,
     store_risk,
 )
 
@@ -38,6 +39,7 @@ __all__ = [
     "make_model",
     "released_at_recall",
     "score",
+    "stale_layers",
     "store_risk",
     "write_geotiff",
 ]
