@@ -22,7 +22,7 @@ import shapely
 from affine import Affine
 from scipy import ndimage
 
-from landrelease.evidence.grid import Grid, Tile
+from landrelease.evidence.grid import Grid, HazardCells, Tile
 from landrelease.evidence.sources import EvidenceSet, Shapes
 
 
@@ -197,8 +197,13 @@ def _burn(
     return out
 
 
-def coarse_layers(evidence: EvidenceSet, grid: Grid, *, near_m: float) -> CoarseLayers:
-    """Coarse rasters for every distance and density feature, with a margin for evidence just outside."""
+def coarse_layers(
+    evidence: EvidenceSet, grid: Grid, *, near_m: float, distances: bool = True
+) -> CoarseLayers:
+    """Coarse rasters for every distance and density feature, with a margin for evidence just outside.
+
+    ``distances=False`` computes the densities only: all that :func:`point_features` needs to
+    explain decisions from a stored map."""
     sigmas = [f.scale_m for f in FEATURES if f.kind == "density"]
     cell = max(grid.cell_m, min(near_m / 4, min(sigmas) / 2))
     margin = max(f.scale_m for f in FEATURES if f.kind == "distance")
@@ -211,7 +216,7 @@ def coarse_layers(evidence: EvidenceSet, grid: Grid, *, near_m: float) -> Coarse
     arrays: dict[str, np.ndarray] = {}
     for f in FEATURES:
         shapes = evidence.group(f.group)
-        if f.kind == "distance":
+        if f.kind == "distance" and distances:
             present = _burn(shapes, (ny, nx), transform) > 0
             arrays[f.name] = (
                 ndimage.distance_transform_edt(~present, sampling=cell).astype(np.float32)
@@ -271,7 +276,8 @@ class TileComputer:
             for name, shapes in evidence.groups.items()
             if len(shapes)
         }
-        self.hazard_tree = shapely.STRtree(evidence.hazards.geometry.values.to_numpy())
+        self.hazard_cells = HazardCells(evidence.hazards.geometry.values.to_numpy(), grid)
+        """Which cells belong to which hazard (the one rule the map and the survey share)."""
         self.processed_tree = shapely.STRtree(evidence.processed.geometry.values.to_numpy())
 
     def _clip(

@@ -37,6 +37,19 @@ def source_family(source: str) -> str:
     return re.sub(r"\s*,\s*", ", ", words).strip(" ,") or str(source)
 
 
+COLUMNS = (
+    "source",
+    "records",
+    "tested",
+    "accurate",
+    "accuracy",
+    "coverage",
+    "offset_m",
+    "reliability",
+)
+"""The columns of the table of source families."""
+
+
 @dataclass
 class Reliability:
     """How far minefield records can be trusted: per source family, and per record."""
@@ -62,18 +75,8 @@ def source_reliability(
     of it lies in processed land; it is *accurate* when a finding lies within
     ``tolerance_m`` of it.
     """
-    columns = [
-        "source",
-        "records",
-        "tested",
-        "accurate",
-        "accuracy",
-        "coverage",
-        "offset_m",
-        "reliability",
-    ]
     if not len(records):
-        return Reliability(pd.DataFrame(columns=columns), np.array([], dtype=float))
+        return Reliability(pd.DataFrame(columns=list(COLUMNS)), np.array([], dtype=float))
     geoms = records.geometry.values.to_numpy()
     area_like = np.where(
         np.isin(shapely.get_type_id(geoms), (1, 5)), shapely.buffer(geoms, 25.0), geoms
@@ -86,55 +89,60 @@ def source_reliability(
     else:
         inside = np.zeros(len(records))
     tested = inside >= 0.5
-    f_geoms = findings.geometry.values.to_numpy() if len(findings) else np.array([], dtype=object)
-    tree = shapely.STRtree(f_geoms) if len(f_geoms) else None
-    near_count = np.zeros(len(records), dtype=int)
-    offsets: list[list[float]] = [[] for _ in range(len(records))]
-    if tree is not None:
-        rec_idx, f_idx = tree.query(area_like, predicate="dwithin", distance=tolerance_m)
-        np.add.at(near_count, rec_idx, 1)
-        d = shapely.distance(area_like[rec_idx], f_geoms[f_idx])
-        for r, dist in zip(rec_idx, d, strict=True):
-            offsets[r].append(float(dist))
-    rows = []
+    near_count, offsets = _findings_near(area_like, findings, tolerance_m)
     processed_findings = (
         findings[findings["activity_id"].isin(processed["activity_id"])]
         if len(findings) and len(processed)
         else findings.iloc[:0]
     )
+    pf_geoms = processed_findings.geometry.values.to_numpy()
     families = records["source"].map(source_family)
+    rows = []
     for source, idx in records.groupby(families).indices.items():
         idx = np.asarray(idx)
         t = idx[tested[idx]]
         accurate = int((near_count[t] > 0).sum())
-        accuracy = accurate / len(t) if len(t) else np.nan
         if len(processed_findings):
             union = shapely.union_all(area_like[idx])
-            cov = float(
-                shapely.dwithin(
-                    processed_findings.geometry.values.to_numpy(), union, tolerance_m
-                ).mean()
-            )
+            cov = float(shapely.dwithin(pf_geoms, union, tolerance_m).mean())
         else:
             cov = np.nan
         offs = [o for i in t for o in offsets[i]]
-        reliability = (prior * prior_weight + accurate) / (prior_weight + len(t))
         rows.append(
             {
                 "source": source,
                 "records": len(idx),
                 "tested": len(t),
                 "accurate": accurate,
-                "accuracy": accuracy,
+                "accuracy": accurate / len(t) if len(t) else np.nan,
                 "coverage": cov,
                 "offset_m": float(np.median(offs)) if offs else np.nan,
-                "reliability": reliability,
+                "reliability": (prior * prior_weight + accurate) / (prior_weight + len(t)),
             }
         )
-    table = pd.DataFrame(rows, columns=columns).sort_values("source").reset_index(drop=True)
+    table = pd.DataFrame(rows, columns=list(COLUMNS)).sort_values("source").reset_index(drop=True)
     family_rel = (
         families.map(table.set_index("source")["reliability"]).fillna(prior).to_numpy(dtype=float)
     )
     # a record searched itself is judged on its own: accurate ones near-certain, the others barely
     own = np.where(near_count > 0, 0.9, 0.05)
     return Reliability(table, np.where(tested, own, family_rel))
+
+
+def _findings_near(
+    area_like: np.ndarray, findings: gpd.GeoDataFrame, tolerance_m: float
+) -> tuple[np.ndarray, list[list[float]]]:
+    """Per record: how many findings lie within ``tolerance_m``, and their distances."""
+    near_count = np.zeros(len(area_like), dtype=int)
+    offsets: list[list[float]] = [[] for _ in range(len(area_like))]
+    if not len(findings):
+        return near_count, offsets
+    f_geoms = findings.geometry.values.to_numpy()
+    rec_idx, f_idx = shapely.STRtree(f_geoms).query(
+        area_like, predicate="dwithin", distance=tolerance_m
+    )
+    np.add.at(near_count, rec_idx, 1)
+    d = shapely.distance(area_like[rec_idx], f_geoms[f_idx])
+    for r, dist in zip(rec_idx, d, strict=True):
+        offsets[r].append(float(dist))
+    return near_count, offsets

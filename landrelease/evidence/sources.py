@@ -17,7 +17,7 @@ import shapely
 
 from landrelease import settings
 from landrelease.evidence.reliability import source_reliability
-from landrelease.store import Workspace
+from landrelease.store import Workspace, WorkspaceView, runs
 
 DEFENSIVE_KINDS = ("trench", "strongpoint", "firing_position")
 PROCESSING_TYPES = ("TS", "clearance")
@@ -58,7 +58,8 @@ class EvidenceSet:
     """Everything the risk model may learn from, in one metric CRS."""
 
     crs: str
-    as_of: dt.date
+    as_of: dt.date | None
+    """The data date incidents are weighed at (``None``: no dated record, none discounted)."""
     groups: dict[str, Shapes]
     hazards: gpd.GeoDataFrame
     """Active hazards in the metric CRS (hazard_id, classification, status, geometry)."""
@@ -71,6 +72,8 @@ class EvidenceSet:
     reliability: pd.DataFrame
     """Reliability of each source family, measured on searched land."""
     notes: list[str] = field(default_factory=list)
+    stamp: dict[str, list[str]] = field(default_factory=dict)
+    """What the records were when they were read (:func:`evidence_stamp`)."""
 
     def group(self, name: str) -> Shapes:
         return self.groups.get(name, Shapes.empty())
@@ -90,10 +93,32 @@ class EvidenceSet:
         )
 
 
-def _metric(frame: gpd.GeoDataFrame, crs: str) -> gpd.GeoDataFrame:
-    if not len(frame):
-        return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([], crs="EPSG:4326")).to_crs(crs)
-    return frame.to_crs(crs)
+EVIDENCE_LAYERS = (
+    "hazards",
+    "activities",
+    "findings",
+    "incidents",
+    "minefield_records",
+    "military_positions",
+    "front_lines",
+    "testimony",
+    "settlements",
+    "infrastructure",
+)
+"""The layers the risk map learns from."""
+
+STAMPED_LAYERS = (*EVIDENCE_LAYERS, "funding")
+"""The layers whose changes change the risk map: the evidence, and funding lines, whose dates
+take part in the data date that incidents are weighed at."""
+
+
+def evidence_stamp(source: Workspace | WorkspaceView) -> dict[str, list[str]]:
+    """What the evidence is at this moment: per layer, its row count, last update and last
+    retirement. A risk map keeps it, so that a survey can tell whether the records changed since."""
+    ws = WorkspaceView.of(source).ws
+    skip = len(runs.CHANGE_TABLES)
+    with ws.engine.connect() as conn:
+        return {name: list(runs.change_stamp(conn, name)[skip:]) for name in STAMPED_LAYERS}
 
 
 def _dates(values: pd.Series) -> pd.Series:
@@ -101,39 +126,57 @@ def _dates(values: pd.Series) -> pd.Series:
 
 
 def evidence_from_workspace(
-    ws: Workspace, *, reliability: pd.DataFrame | None = None
+    source: Workspace | WorkspaceView, *, reliability: pd.DataFrame | None = None
 ) -> EvidenceSet:
-    """Read every evidence layer of ``ws`` into an :class:`EvidenceSet`.
+    """Read every evidence layer through the read model into an :class:`EvidenceSet`.
 
-    ``reliability`` (from :func:`landrelease.evidence.reliability.source_reliability`)
-    weights minefield records; without it every source gets the prior.
+    Layers are projected once by the view to its metric CRS (the view's rule, which also
+    refuses a workspace without spatial records). Incidents are weighed by recency as of the
+    view's data date; in a workspace without any dated record no incident has a date either,
+    so none is discounted (``as_of`` is ``None``) — the map never depends on the day it is run.
+    Minefield records are weighted by the reliability of their source, measured here on
+    searched land (``reliability`` is not used; it stays for the callers that pass it).
     """
-    crs = ws.metric_crs()
-    if not crs:
-        raise ValueError("the workspace has no metric CRS yet: import data first")
-    layers = {
-        name: _metric(ws.read_layer(name), crs)
-        for name in (
-            "hazards",
-            "activities",
-            "findings",
-            "incidents",
-            "minefield_records",
-            "military_positions",
-            "front_lines",
-            "testimony",
-            "settlements",
-            "infrastructure",
-        )
-    }
-    stamp = [
-        _dates(layers["activities"].get("end", pd.Series(dtype=object))).max(),
-        _dates(layers["incidents"].get("date", pd.Series(dtype=object))).max(),
-        _dates(layers["findings"].get("date", pd.Series(dtype=object))).max(),
-    ]
-    known = [d for d in stamp if pd.notna(d)]
-    as_of = max(known).date() if known else dt.date.today()
+    view = WorkspaceView.of(source)
+    stamp = evidence_stamp(view)
+    crs = view.metric_crs
+    layers = {name: view.metric(name) for name in EVIDENCE_LAYERS}
+    as_of = view.data_date
+    hazards, processed, findings = _hazards_processed_findings(layers)
+    rec = layers["minefield_records"].reset_index(drop=True)
+    measured = source_reliability(
+        rec,
+        processed,
+        findings,
+        tolerance_m=float(settings.get("risk_record_tolerance_m")),
+        prior=float(settings.get("risk_record_reliability_prior")),
+        prior_weight=float(settings.get("risk_record_prior_weight")),
+    )
+    groups: dict[str, Shapes] = {}
+    groups.update(_incident_groups(layers["incidents"], as_of))
+    if len(findings):
+        groups["findings"] = Shapes(findings.geometry.values.to_numpy(), np.ones(len(findings)))
+    if len(rec):
+        rec = rec.assign(reliability=np.asarray(measured.per_record, dtype=float))
+        groups["records"] = _record_shapes(rec)
+    groups.update(_context_groups(layers, hazards))
+    return EvidenceSet(
+        crs=crs,
+        as_of=as_of,
+        groups=groups,
+        hazards=hazards,
+        processed=processed,
+        findings=findings,
+        records=rec,
+        reliability=measured.families,
+        stamp=stamp,
+    )
 
+
+def _hazards_processed_findings(
+    layers: dict[str, gpd.GeoDataFrame],
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Active hazards; approved TS and clearance areas; findings (metric CRS)."""
     hz = layers["hazards"]
     hazards = hz[hz["status"] != "closed"][
         ["hazard_id", "classification", "status", "geometry"]
@@ -151,45 +194,44 @@ def evidence_from_workspace(
     findings = layers["findings"][
         ["finding_id", "device", "activity_id", "date", "geometry"]
     ].reset_index(drop=True)
+    return hazards, processed, findings
 
-    groups: dict[str, Shapes] = {}
-    inc = layers["incidents"]
-    if len(inc):
-        half_life = float(settings.get("risk_incident_half_life_years"))
-        age_years = (pd.Timestamp(as_of) - _dates(inc["date"])).dt.days.fillna(0).clip(
-            lower=0
-        ) / 365.25
-        casualties = inc["killed"].fillna(0).astype(float) + inc["injured"].fillna(0).astype(float)
-        weight = (1.0 + casualties) * np.power(0.5, age_years / half_life)
-        groups["incidents"] = Shapes(inc.geometry.values.to_numpy(), weight.to_numpy(dtype=float))
-    if len(findings):
-        groups["findings"] = Shapes(findings.geometry.values.to_numpy(), np.ones(len(findings)))
 
-    rec = layers["minefield_records"].reset_index(drop=True)
-    measured = source_reliability(
-        rec,
-        processed,
-        findings,
-        tolerance_m=float(settings.get("risk_record_tolerance_m")),
-        prior=float(settings.get("risk_record_reliability_prior")),
-        prior_weight=float(settings.get("risk_record_prior_weight")),
+def _incident_groups(inc: gpd.GeoDataFrame, as_of: dt.date | None) -> dict[str, Shapes]:
+    """Incidents weighted by casualties and recency (half-life as a setting) as of ``as_of``."""
+    if not len(inc):
+        return {}
+    half_life = float(settings.get("risk_incident_half_life_years"))
+    days = (
+        (pd.Timestamp(as_of) - _dates(inc["date"])).dt.days
+        if as_of is not None
+        else pd.Series(np.nan, index=inc.index)
     )
-    if len(rec):
-        rel = pd.Series(measured.per_record, index=rec.index)
-        geoms = rec.geometry.values.to_numpy()
-        lines = np.isin(shapely.get_type_id(geoms), (1, 5))
-        geoms = geoms.copy()
-        geoms[lines] = shapely.buffer(geoms[lines], RECORD_LINE_BUFFER_M)
-        rec = rec.assign(reliability=rel.to_numpy(dtype=float))
-        groups["records"] = Shapes(geoms, rel.to_numpy(dtype=float))
+    age_years = days.fillna(0).clip(lower=0) / 365.25
+    casualties = inc["killed"].fillna(0).astype(float) + inc["injured"].fillna(0).astype(float)
+    weight = (1.0 + casualties) * np.power(0.5, age_years / half_life)
+    return {"incidents": Shapes(inc.geometry.values.to_numpy(), weight.to_numpy(dtype=float))}
 
+
+def _record_shapes(rec: gpd.GeoDataFrame) -> Shapes:
+    """Minefield records, a mine row drawn as a line standing for a strip, by reliability."""
+    geoms = rec.geometry.values.to_numpy().copy()
+    lines = np.isin(shapely.get_type_id(geoms), (1, 5))
+    geoms[lines] = shapely.buffer(geoms[lines], RECORD_LINE_BUFFER_M)
+    return Shapes(geoms, rec["reliability"].to_numpy(dtype=float))
+
+
+def _context_groups(
+    layers: dict[str, gpd.GeoDataFrame], hazards: gpd.GeoDataFrame
+) -> dict[str, Shapes]:
+    """Positions, front lines, testimony, roads, settlements and hazard classes."""
+    groups: dict[str, Shapes] = {}
     mp = layers["military_positions"]
     if len(mp):
         defensive = mp["kind"].isin(DEFENSIVE_KINDS).to_numpy()
         geoms = mp.geometry.values.to_numpy()
         groups["positions_defensive"] = Shapes(geoms[defensive], np.ones(defensive.sum()))
         groups["positions_other"] = Shapes(geoms[~defensive], np.ones((~defensive).sum()))
-
     fl = layers["front_lines"]
     if len(fl):
         span_years = (_dates(fl["valid_to"]) - _dates(fl["valid_from"])).dt.days.fillna(0) / 365.25
@@ -197,7 +239,6 @@ def evidence_from_workspace(
         geoms = fl.geometry.values.to_numpy()
         groups["front_long"] = Shapes(geoms[long], np.ones(long.sum()))
         groups["front_recent"] = Shapes(geoms[~long], np.ones((~long).sum()))
-
     tm = layers["testimony"]
     if len(tm):
         conf = tm["confidence"].map(lambda c: CONFIDENCE_WEIGHT.get(c, 1.0)).to_numpy(dtype=float)
@@ -205,7 +246,6 @@ def evidence_from_workspace(
         geoms = tm.geometry.values.to_numpy()
         groups["testimony_suspected"] = Shapes(geoms[suspected], conf[suspected])
         groups["testimony_clear"] = Shapes(geoms[~suspected], conf[~suspected])
-
     infra = layers["infrastructure"]
     if len(infra):
         roads = (infra["kind"] == "road").to_numpy()
@@ -218,14 +258,4 @@ def evidence_from_workspace(
         geoms = hazards.geometry.values.to_numpy()
         groups["cha"] = Shapes(geoms[cha], np.ones(cha.sum()))
         groups["sha"] = Shapes(geoms[~cha], np.ones((~cha).sum()))
-
-    return EvidenceSet(
-        crs=crs,
-        as_of=as_of,
-        groups=groups,
-        hazards=hazards,
-        processed=processed,
-        findings=findings,
-        records=rec,
-        reliability=measured.families,
-    )
+    return groups

@@ -321,6 +321,31 @@ class WeightsOfEvidence:
         self.learned_ = False
         return self
 
+    def state(self) -> dict[str, Any]:
+        """The fitted weights as plain JSON values, kept with a stored risk run."""
+        return {
+            "smoothing": self.smoothing,
+            "prior": self.prior,
+            "support": self.support,
+            "prior_logit": self.prior_logit_,
+            "w_plus": [float(v) for v in self.w_plus_],
+            "w_minus": [float(v) for v in self.w_minus_],
+            "learned": bool(self.learned_),
+            "patterns": [p.name for p in PATTERNS],
+        }
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> WeightsOfEvidence:
+        """The model as :meth:`state` kept it (refused if the evidence patterns changed since)."""
+        if list(state.get("patterns", [])) != [p.name for p in PATTERNS]:
+            raise ValueError("the weights were fitted on other evidence patterns")
+        model = cls(smoothing=state["smoothing"], prior=state["prior"], support=state["support"])
+        model.prior_logit_ = float(state["prior_logit"])
+        model.w_plus_ = np.asarray(state["w_plus"], dtype=float)
+        model.w_minus_ = np.asarray(state["w_minus"], dtype=float)
+        model.learned_ = bool(state["learned"])
+        return model
+
     def pattern_weights(self, X: np.ndarray) -> np.ndarray:
         """(n, n_patterns) log-odds contributions."""
         present = np.column_stack([p.present(X) for p in PATTERNS])

@@ -1,12 +1,13 @@
 """From a workspace to a calibrated risk map: the orchestration of evidence, training and prediction.
 
-:func:`compute_risk` reads the evidence, measures record reliability, builds
-the training cells from searched land, cross-validates the chosen model and
-the distance baseline over spatial blocks, calibrates, and predicts every
-cell of the hazards and the searched land tile by tile — in this process or
-on a Dask cluster (``scheduler``), with identical results. :func:`write_geotiff`
-writes the map as a cloud-optimised GeoTIFF; :func:`store_risk` keeps the run
-and the per-hazard figures in the workspace.
+:func:`compute_risk` reads the evidence through the read model, measures record
+reliability, builds the training cells from searched land, cross-validates the
+chosen model and the distance baseline over spatial blocks, calibrates, and
+predicts every cell of the hazards and the searched land tile by tile — in
+this process or on a Dask cluster (``scheduler``), with identical results.
+:func:`write_geotiff` writes the map as a cloud-optimised GeoTIFF;
+:func:`~landrelease.risk.store.store_risk` keeps the run and the per-hazard
+figures in the workspace.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import json
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,10 +39,11 @@ from landrelease.evidence.grid import Grid, Tile, crop
 from landrelease.evidence.sources import EvidenceSet, evidence_from_workspace
 from landrelease.risk.metrics import Scores
 from landrelease.risk.models import WeightsOfEvidence, make_model
+from landrelease.risk.run import RiskRun
+from landrelease.risk.store import store_risk
 from landrelease.risk.training import TrainingSet, training_set
 from landrelease.risk.validation import calibrator, cross_validate
-from landrelease.store import Workspace
-from landrelease.store.sql import insert_rows, now_iso
+from landrelease.store import Workspace, WorkspaceView
 
 Progress = Callable[[str, float], None]
 MAX_EXPECTED_PER_CELL = 50.0
@@ -58,6 +60,17 @@ class HazardPartials:
     """Σ ln(1 − p): the probability of no device at all is its exponential."""
     max_p: np.ndarray
 
+    @classmethod
+    def zeros(cls, n_hazards: int) -> HazardPartials:
+        return cls(*(np.zeros(n_hazards + 1) for _ in range(5)))
+
+    def add(self, other: HazardPartials) -> None:
+        self.cells += other.cells
+        self.expected += other.expected
+        self.sum_p += other.sum_p
+        self.log_none += other.log_none
+        self.max_p = np.maximum(self.max_p, other.max_p)
+
 
 @dataclass
 class TileResult:
@@ -67,29 +80,37 @@ class TileResult:
     hazards: HazardPartials
 
 
-@dataclass
-class RiskRun:
-    """A computed risk map and what went into it."""
+@dataclass(frozen=True)
+class _Params:
+    """The settings one computation uses, read once."""
 
-    grid: Grid
+    cell_m: float
+    model: str
+    seed: int
+    near_m: float
+    prior: float
+
+    @classmethod
+    def of(cls, cell_m: float | None, model: str | None) -> _Params:
+        name = model or str(settings.get("risk_model"))
+        make_model(name)  # refuses an unknown name before any work
+        return cls(
+            cell_m=float(cell_m or settings.get("risk_cell_m")),
+            model=name,
+            seed=int(settings.get("risk_seed")),
+            near_m=float(settings.get("risk_near_m")),
+            prior=float(settings.get("risk_prior_contamination")),
+        )
+
+
+@dataclass
+class _Fit:
     model: str
     fallback: bool
-    probability: np.ndarray
-    """P(at least one device) per cell; NaN outside the hazards and searched land."""
-    expected: np.ndarray
-    """Expected devices per cell, λ = −ln(1 − p) (Poisson)."""
-    hazard_stats: pd.DataFrame
-    scores: dict[str, Scores]
-    training: dict[str, int]
-    reliability: pd.DataFrame
-    evidence: EvidenceSet
     fitted: Any
-    """The fitted model (its ``contributions`` explain decisions)."""
+    predictor: _Calibrated
     explainer: WeightsOfEvidence
-    """A weights-of-evidence model fitted on the same cells, for explanations in words."""
-    warnings: list[str] = field(default_factory=list)
-    seconds: dict[str, float] = field(default_factory=dict)
-    computer: TileComputer | None = None
+    scores: dict[str, Scores]
 
 
 class _Calibrated:
@@ -113,20 +134,8 @@ def predict_tile(
     transform = g.window_transform(core)
     box = shapely.box(*g.window_bounds(core))
     ev = computer.evidence
-    hz_geoms = ev.hazards.geometry.values.to_numpy()
     shape = (tile.nrows, tile.ncols)
-    hz_idx = computer.hazard_tree.query(box) if len(hz_geoms) else np.array([], dtype=int)
-    hid = (
-        rasterio.features.rasterize(
-            ((hz_geoms[i], int(i) + 1) for i in hz_idx),
-            out_shape=shape,
-            transform=transform,
-            fill=0,
-            dtype="int32",
-        )
-        if len(hz_idx)
-        else np.zeros(shape, np.int32)
-    )
+    hid = computer.hazard_cells.tile(tile)
     mask = hid > 0
     pr_geoms = ev.processed.geometry.values.to_numpy()
     pr_idx = computer.processed_tree.query(box) if len(pr_geoms) else np.array([], dtype=int)
@@ -143,8 +152,7 @@ def predict_tile(
         )
     p = np.full(shape, np.nan, dtype=np.float32)
     lam = np.full(shape, np.nan, dtype=np.float32)
-    zeros = np.zeros(n_hazards + 1)
-    partial = HazardPartials(zeros.copy(), zeros.copy(), zeros.copy(), zeros.copy(), zeros.copy())
+    partial = HazardPartials.zeros(n_hazards)
     cropped = crop(tile, mask)
     if cropped is not None:
         sub, (rs, cs) = cropped
@@ -164,61 +172,38 @@ def predict_tile(
 
 
 def compute_risk(
-    ws: Workspace,
+    source: Workspace | WorkspaceView,
     *,
     cell_m: float | None = None,
     model: str | None = None,
     scheduler: str | None = None,
     progress: Progress | None = None,
 ) -> RiskRun:
-    """Compute the risk map of the workspace's hazards and searched land."""
+    """Compute the risk map of the workspace's hazards and searched land.
+
+    Reads the workspace through the read model (a pipeline passes its view so that each
+    layer is read once); the map is the same whichever day it is computed.
+    """
     say = progress or (lambda _s, _f: None)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    cell_m = float(cell_m or settings.get("risk_cell_m"))
-    name = model or str(settings.get("risk_model"))
-    make_model(name)  # refuses an unknown name before any work
-    seed = int(settings.get("risk_seed"))
-    near_m = float(settings.get("risk_near_m"))
-    prior = float(settings.get("risk_prior_contamination"))
+    params = _Params.of(cell_m, model)
 
     say("reading the evidence", 0.02)
-    try:
-        evidence = evidence_from_workspace(ws)
-    except ValueError as exc:
-        raise DataError(str(exc)) from None
-    warnings: list[str] = []
-    if not len(evidence.hazards):
-        raise DataError("the workspace has no active hazard: there is nothing to map")
-    tiny = evidence.hazards.geometry.area < cell_m * cell_m
-    if tiny.any():
-        warnings.append(
-            f"{int(tiny.sum())} hazard(s) smaller than one {cell_m:g} m cell "
-            f"(e.g. {', '.join(evidence.hazards.loc[tiny, 'hazard_id'].head(3))}): they get the risk of the cell they touch"
-        )
-    invalid = ~evidence.hazards.geometry.is_valid
-    if invalid.any():
-        raise DataError(
-            f"{int(invalid.sum())} hazard(s) have invalid geometry "
-            f"(e.g. {', '.join(evidence.hazards.loc[invalid, 'hazard_id'].head(3))}); re-import them with --repair"
-        )
-    b = evidence.bounds
-    pad = 2 * cell_m
-    grid = Grid.covering(
-        (b[0] - pad, b[1] - pad, b[2] + pad, b[3] + pad),
-        crs=evidence.crs,
-        cell_m=cell_m,
-        max_cells=int(settings.get("risk_max_cells")),
-    )
+    evidence, warnings = _evidence(WorkspaceView.of(source), params.cell_m)
+    grid = _grid(evidence, params.cell_m)
     warnings += _outside(evidence, grid, margin_m=float(settings.get("risk_evidence_margin_m")))
     timings["evidence"] = time.perf_counter() - t0
 
     t = time.perf_counter()
     say("evidence layers", 0.05)
-    coarse = coarse_layers(evidence, grid, near_m=near_m)
-    computer = TileComputer(evidence, grid, coarse, near_m=near_m)
+    coarse = coarse_layers(evidence, grid, near_m=params.near_m)
+    computer = TileComputer(evidence, grid, coarse, near_m=params.near_m)
     tiles = list(
-        grid.tiles(size=int(settings.get("risk_tile_cells")), halo=halo_cells(grid, near_m=near_m))
+        grid.tiles(
+            size=int(settings.get("risk_tile_cells")),
+            halo=halo_cells(grid, near_m=params.near_m),
+        )
     )
     ts = training_set(
         evidence,
@@ -227,12 +212,83 @@ def compute_risk(
         tiles=tiles,
         block_m=float(settings.get("risk_block_m")),
         max_negatives=int(settings.get("risk_max_training_cells")),
-        seed=seed,
+        seed=params.seed,
         progress=lambda f: say("learning from searched land", 0.05 + 0.25 * f),
     )
     timings["training cells"] = time.perf_counter() - t
 
     t = time.perf_counter()
+    fit = _fit(params, ts, warnings, say)
+    timings["model"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    probability, expected, totals = _predict(
+        tiles, computer=computer, predictor=fit.predictor, scheduler=scheduler, say=say
+    )
+    timings["prediction"] = time.perf_counter() - t
+    return RiskRun(
+        grid=grid,
+        model=fit.model,
+        fallback=fit.fallback,
+        probability=probability,
+        expected=expected,
+        hazard_stats=_hazard_stats(evidence, totals),
+        scores=fit.scores,
+        training={
+            "searched_cells": ts.searched_cells,
+            "positive_cells": ts.positive_cells,
+            "training_cells": len(ts),
+        },
+        reliability=evidence.reliability,
+        evidence=evidence,
+        fitted=fit.fitted,
+        explainer=fit.explainer,
+        warnings=warnings,
+        seconds={**timings, "total": time.perf_counter() - t0},
+        computer=computer,
+    )
+
+
+def _evidence(view: WorkspaceView, cell_m: float) -> tuple[EvidenceSet, list[str]]:
+    """The evidence, refused without an active hazard or with an invalid one."""
+    try:
+        evidence = evidence_from_workspace(view)
+    except ValueError as exc:
+        raise DataError(str(exc)) from None
+    warnings: list[str] = []
+    hazards = evidence.hazards
+    if not len(hazards):
+        raise DataError("the workspace has no active hazard: there is nothing to map")
+    tiny = hazards.geometry.area < cell_m * cell_m
+    if tiny.any():
+        warnings.append(
+            f"{int(tiny.sum())} hazard(s) smaller than one {cell_m:g} m cell "
+            f"(e.g. {', '.join(hazards.loc[tiny, 'hazard_id'].head(3))}): they get the risk of the cell they touch"
+        )
+    invalid = ~hazards.geometry.is_valid
+    if invalid.any():
+        raise DataError(
+            f"{int(invalid.sum())} hazard(s) have invalid geometry "
+            f"(e.g. {', '.join(hazards.loc[invalid, 'hazard_id'].head(3))}); re-import them with --repair"
+        )
+    return evidence, warnings
+
+
+def _grid(evidence: EvidenceSet, cell_m: float) -> Grid:
+    """The grid over the hazards and searched land, two cells of margin around them."""
+    b = evidence.bounds
+    pad = 2 * cell_m
+    return Grid.covering(
+        (b[0] - pad, b[1] - pad, b[2] + pad, b[3] + pad),
+        crs=evidence.crs,
+        cell_m=cell_m,
+        max_cells=int(settings.get("risk_max_cells")),
+    )
+
+
+def _fit(params: _Params, ts: TrainingSet, warnings: list[str], say: Progress) -> _Fit:
+    """Fit, cross-validate and calibrate the chosen model (expert weights without searched land)."""
+    name, seed, prior = params.model, params.seed, params.prior
     scores: dict[str, Scores] = {}
     explainer = WeightsOfEvidence(prior=prior)
     fallback = ts.positive_cells == 0 or ts.searched_cells == ts.positive_cells
@@ -241,40 +297,44 @@ def compute_risk(
             "no searched land with and without findings to learn from: using the weights-of-evidence model "
             "with expert weights (uncalibrated); add approved technical survey and clearance results"
         )
-        name = "evidence"
         fitted: Any = explainer.expert()
+        return _Fit("evidence", True, fitted, _Calibrated(fitted, None), explainer, scores)
+    folds = int(settings.get("risk_folds"))
+    if len(np.unique(ts.block)) < 2:
+        warnings.append(
+            "all searched land lies in one spatial block: too little to cross-validate or calibrate; "
+            "the map is fitted but its scores are unknown"
+        )
+        fitted = make_model(name, seed=seed, prior=prior).fit(ts.X, ts.y, sample_weight=ts.weight)
         predictor = _Calibrated(fitted, None)
     else:
-        folds = int(settings.get("risk_folds"))
-        if len(np.unique(ts.block)) < 2:
-            warnings.append(
-                "all searched land lies in one spatial block: too little to cross-validate or calibrate; "
-                "the map is fitted but its scores are unknown"
-            )
-            fitted = make_model(name, seed=seed, prior=prior).fit(
-                ts.X, ts.y, sample_weight=ts.weight
-            )
-            predictor = _Calibrated(fitted, None)
-        else:
-            say(f"cross-validating the {name} model over spatial blocks", 0.32)
-            cv = cross_validate(name, ts, folds=folds, seed=seed, prior=prior)
-            scores[name] = cv.scores
-            if name != "distance":
-                scores["distance"] = cross_validate(
-                    "distance", ts, folds=folds, seed=seed, prior=prior
-                ).scores
-            fitted = make_model(name, seed=seed, prior=prior).fit(
-                ts.X, ts.y, sample_weight=ts.weight
-            )
-            predictor = _Calibrated(fitted, calibrator(cv.oof, ts.y, ts.weight))
-        explainer.fit(ts.X, ts.y, sample_weight=ts.weight)
-    timings["model"] = time.perf_counter() - t
+        say(f"cross-validating the {name} model over spatial blocks", 0.32)
+        cv = cross_validate(name, ts, folds=folds, seed=seed, prior=prior)
+        scores[name] = cv.scores
+        if name != "distance":
+            scores["distance"] = cross_validate(
+                "distance", ts, folds=folds, seed=seed, prior=prior
+            ).scores
+        fitted = make_model(name, seed=seed, prior=prior).fit(ts.X, ts.y, sample_weight=ts.weight)
+        predictor = _Calibrated(fitted, calibrator(cv.oof, ts.y, ts.weight))
+    explainer.fit(ts.X, ts.y, sample_weight=ts.weight)
+    return _Fit(name, False, fitted, predictor, explainer, scores)
 
-    t = time.perf_counter()
-    n_h = len(evidence.hazards)
+
+def _predict(
+    tiles: list[Tile],
+    *,
+    computer: TileComputer,
+    predictor: _Calibrated,
+    scheduler: str | None,
+    say: Progress,
+) -> tuple[np.ndarray, np.ndarray, HazardPartials]:
+    """Predict every tile; the map's two bands and the per-hazard sums."""
+    grid = computer.grid
+    n_h = len(computer.evidence.hazards)
     probability = np.full(grid.shape, np.nan, dtype=np.float32)
     expected = np.full(grid.shape, np.nan, dtype=np.float32)
-    totals = HazardPartials(*(np.zeros(n_h + 1) for _ in range(5)))
+    totals = HazardPartials.zeros(n_h)
     for k, res in enumerate(
         _run_tiles(
             tiles, computer=computer, predictor=predictor, n_hazards=n_h, scheduler=scheduler
@@ -283,15 +343,13 @@ def compute_risk(
         rows, cols = res.tile.window
         probability[rows, cols] = res.probability
         expected[rows, cols] = res.expected
-        totals.cells += res.hazards.cells
-        totals.expected += res.hazards.expected
-        totals.sum_p += res.hazards.sum_p
-        totals.log_none += res.hazards.log_none
-        totals.max_p = np.maximum(totals.max_p, res.hazards.max_p)
+        totals.add(res.hazards)
         say("predicting", 0.4 + 0.6 * (k + 1) / len(tiles))
-    timings["prediction"] = time.perf_counter() - t
+    return probability, expected, totals
 
-    hazard_stats = pd.DataFrame(
+
+def _hazard_stats(evidence: EvidenceSet, totals: HazardPartials) -> pd.DataFrame:
+    return pd.DataFrame(
         {
             "hazard_id": evidence.hazards["hazard_id"].to_numpy(),
             "area_m2": evidence.hazards.geometry.area.to_numpy(),
@@ -301,27 +359,6 @@ def compute_risk(
             "max_probability": totals.max_p[1:],
             "p_any_device": 1 - np.exp(totals.log_none[1:]),
         }
-    )
-    return RiskRun(
-        grid=grid,
-        model=name,
-        fallback=fallback,
-        probability=probability,
-        expected=expected,
-        hazard_stats=hazard_stats,
-        scores=scores,
-        training={
-            "searched_cells": ts.searched_cells,
-            "positive_cells": ts.positive_cells,
-            "training_cells": len(ts),
-        },
-        reliability=evidence.reliability,
-        evidence=evidence,
-        fitted=fitted,
-        explainer=explainer,
-        warnings=warnings,
-        seconds={**timings, "total": time.perf_counter() - t0},
-        computer=computer,
     )
 
 
@@ -371,7 +408,8 @@ def _run_tiles(
 
 
 def write_geotiff(run: RiskRun, path: Path) -> Path:
-    """Write the map as a cloud-optimised GeoTIFF: band 1 probability, band 2 expected devices per cell."""
+    """Write the map as a cloud-optimised GeoTIFF: band 1 probability, band 2 expected devices per
+    cell; its tags name the model, the cell size, the scores and the records it was made from."""
     from rasterio.shutil import copy as rio_copy
 
     path = Path(path)
@@ -403,69 +441,12 @@ def write_geotiff(run: RiskRun, path: Path) -> Path:
                 model=run.model,
                 cell_m=str(g.cell_m),
                 scores=json.dumps({k: v.as_dict() for k, v in run.scores.items()}),
+                records=json.dumps(run.evidence.stamp, sort_keys=True),
             )
         rio_copy(tmp, path, driver="COG", COMPRESS="DEFLATE", PREDICTOR="3", OVERVIEWS="AUTO")
     finally:
         tmp.unlink(missing_ok=True)
     return path
-
-
-def store_risk(ws: Workspace, run: RiskRun, *, actor: str, raster: Path | None) -> int:
-    """Keep the run and its per-hazard figures in the workspace (earlier runs stay)."""
-    summary = {
-        "scores": {k: v.as_dict() for k, v in run.scores.items()},
-        "training": run.training,
-        "reliability": json.loads(run.reliability.to_json(orient="records")),
-        "warnings": run.warnings,
-        "seconds": run.seconds,
-        "features": list(FEATURE_NAMES),
-    }
-    with ws.begin() as conn:
-        insert_rows(
-            conn,
-            "risk_runs",
-            ("run_at", "actor", "model", "fallback", "cell_m", "crs", "raster", "summary"),
-            [
-                (
-                    now_iso(),
-                    actor,
-                    run.model,
-                    run.fallback,
-                    run.grid.cell_m,
-                    run.grid.crs,
-                    str(raster) if raster else None,
-                    json.dumps(summary),
-                )
-            ],
-        )
-        run_id = int(conn.exec_driver_sql("SELECT max(fid) FROM risk_runs").scalar() or 0)
-        hs = run.hazard_stats
-        insert_rows(
-            conn,
-            "hazard_risk",
-            (
-                "run_id",
-                "hazard_id",
-                "area_m2",
-                "expected_devices",
-                "mean_probability",
-                "max_probability",
-                "p_any_device",
-            ),
-            [
-                (run_id, h, float(a), float(e), float(m), float(x), float(p))
-                for h, a, e, m, x, p in zip(
-                    hs["hazard_id"],
-                    hs["area_m2"],
-                    hs["expected_devices"],
-                    hs["mean_probability"],
-                    hs["max_probability"],
-                    hs["p_any_device"],
-                    strict=True,
-                )
-            ],
-        )
-    return run_id
 
 
 __all__ = [

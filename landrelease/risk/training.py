@@ -73,63 +73,79 @@ def training_set(
         return TrainingSet.empty()
     geoms = proc.geometry.values.to_numpy()
     tree = shapely.STRtree(geoms)
-    fx = (
-        shapely.get_x(evidence.findings.geometry.values.to_numpy())
-        if len(evidence.findings)
-        else np.array([])
-    )
-    fy = (
-        shapely.get_y(evidence.findings.geometry.values.to_numpy())
-        if len(evidence.findings)
-        else np.array([])
-    )
-    f_row, f_col = grid.cell_of(fx, fy)
-    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
-    todo = [
-        t
-        for t in tiles
-        if len(
-            tree.query(shapely.box(*grid.window_bounds(Tile(t.row0, t.col0, t.nrows, t.ncols, 0))))
-        )
-    ]
+    found = evidence.findings.geometry.values.to_numpy()
+    fx = shapely.get_x(found) if len(found) else np.array([])
+    fy = shapely.get_y(found) if len(found) else np.array([])
+    f_cells = grid.cell_of(fx, fy)
+    parts: list[tuple[np.ndarray, ...]] = []
+    todo = [t for t in tiles if len(tree.query(shapely.box(*grid.window_bounds(_core(t)))))]
     for k, tile in enumerate(todo):
-        core = Tile(tile.row0, tile.col0, tile.nrows, tile.ncols, 0)
-        idx = tree.query(shapely.box(*grid.window_bounds(core)))
-        act = rasterio.features.rasterize(
-            ((geoms[i], int(i) + 1) for i in idx),
-            out_shape=(tile.nrows, tile.ncols),
-            transform=grid.window_transform(core),
-            fill=0,
-            dtype="int32",
-        )
-        cropped = crop(tile, act > 0)
-        if cropped is not None:
-            # features only for the bounding box of the searched cells: far less than the whole tile
-            sub, (rs, cs) = cropped
-            act_sub = act[rs, cs]
-            r, c = np.nonzero(act_sub)
-            label = np.zeros(act_sub.shape, dtype=np.int8)
-            inside = (
-                (f_row >= sub.row0)
-                & (f_row < sub.row0 + sub.nrows)
-                & (f_col >= sub.col0)
-                & (f_col < sub.col0 + sub.ncols)
-            )
-            label[f_row[inside] - sub.row0, f_col[inside] - sub.col0] = 1
-            feats = computer.compute(sub)
-            parts.append(
-                (feats[:, r, c].T, label[r, c], r + sub.row0, c + sub.col0, act_sub[r, c] - 1)
-            )
+        part = _tile_cells(tile, grid, computer, geoms, tree, f_cells)
+        if part is not None:
+            parts.append(part)
         if progress:
             progress((k + 1) / len(todo))
     if not parts:
         return TrainingSet.empty()
-    X = np.concatenate([p[0] for p in parts]).astype(np.float32)
-    y = np.concatenate([p[1] for p in parts])
-    rows = np.concatenate([p[2] for p in parts])
-    cols = np.concatenate([p[3] for p in parts])
-    activity = np.concatenate([p[4] for p in parts])
+    X, y, rows, cols, activity = (np.concatenate(p) for p in zip(*parts, strict=True))
+    X = X.astype(np.float32)
     searched, positives = len(y), int(y.sum())
+    keep, weight = _subsample(y, max_negatives, seed)
+    X, y, rows, cols = X[keep], y[keep], rows[keep], cols[keep]
+    activity, weight = activity[keep], weight[keep]
+    if len(fx):
+        X[:, FEATURE_NAMES.index("dist_finding")] = _distance_to_other_activities(
+            grid, rows, cols, activity, evidence, fx, fy, cap=feature("dist_finding").scale_m
+        )
+    bcells = max(1, round(block_m / grid.cell_m))
+    block = (rows // bcells) * BLOCK_KEY + cols // bcells
+    return TrainingSet(X, y, weight, block, rows, cols, searched, positives)
+
+
+def _core(tile: Tile) -> Tile:
+    return Tile(tile.row0, tile.col0, tile.nrows, tile.ncols, 0)
+
+
+def _tile_cells(
+    tile: Tile,
+    grid: Grid,
+    computer: TileComputer,
+    geoms: np.ndarray,
+    tree: shapely.STRtree,
+    f_cells: tuple[np.ndarray, np.ndarray],
+) -> tuple[np.ndarray, ...] | None:
+    """The searched cells of one tile: features, labels, rows, columns, activity index."""
+    core = _core(tile)
+    idx = tree.query(shapely.box(*grid.window_bounds(core)))
+    act = rasterio.features.rasterize(
+        ((geoms[i], int(i) + 1) for i in idx),
+        out_shape=(tile.nrows, tile.ncols),
+        transform=grid.window_transform(core),
+        fill=0,
+        dtype="int32",
+    )
+    cropped = crop(tile, act > 0)
+    if cropped is None:
+        return None
+    # features only for the bounding box of the searched cells: far less than the whole tile
+    sub, (rs, cs) = cropped
+    act_sub = act[rs, cs]
+    r, c = np.nonzero(act_sub)
+    label = np.zeros(act_sub.shape, dtype=np.int8)
+    f_row, f_col = f_cells
+    inside = (
+        (f_row >= sub.row0)
+        & (f_row < sub.row0 + sub.nrows)
+        & (f_col >= sub.col0)
+        & (f_col < sub.col0 + sub.ncols)
+    )
+    label[f_row[inside] - sub.row0, f_col[inside] - sub.col0] = 1
+    feats = computer.compute(sub)
+    return feats[:, r, c].T, label[r, c], r + sub.row0, c + sub.col0, act_sub[r, c] - 1
+
+
+def _subsample(y: np.ndarray, max_negatives: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Which cells to keep (every positive, negatives drawn at random) and their weights."""
     rng = np.random.default_rng(seed)
     neg = np.flatnonzero(y == 0)
     keep = np.flatnonzero(y == 1)
@@ -140,15 +156,7 @@ def training_set(
         keep = np.sort(np.concatenate([keep, chosen]))
     else:
         keep = np.sort(np.concatenate([keep, neg]))
-    X, y, rows, cols = X[keep], y[keep], rows[keep], cols[keep]
-    activity, weight = activity[keep], weight[keep]
-    if len(fx):
-        X[:, FEATURE_NAMES.index("dist_finding")] = _distance_to_other_activities(
-            grid, rows, cols, activity, evidence, fx, fy, cap=feature("dist_finding").scale_m
-        )
-    bcells = max(1, round(block_m / grid.cell_m))
-    block = (rows // bcells) * BLOCK_KEY + cols // bcells
-    return TrainingSet(X, y, weight, block, rows, cols, searched, positives)
+    return keep, weight
 
 
 def _distance_to_other_activities(

@@ -32,8 +32,11 @@ from scipy import ndimage
 from landrelease import settings
 from landrelease.errors import UsageError
 from landrelease.evidence.features import point_features
+from landrelease.evidence.grid import HazardCells
 from landrelease.risk.models import PATTERNS
-from landrelease.risk.pipeline import RiskRun
+from landrelease.risk.run import RiskRun
+from landrelease.risk.store import RiskMap, load_risk_map
+from landrelease.store import Workspace, WorkspaceView
 
 DECISIONS = ("cancel", "technical_survey", "clearance")
 CANCEL, SURVEY, CLEAR = 0, 1, 2
@@ -104,6 +107,8 @@ class SurveyResult:
     p_any_device, devices_per_ha, evidence, confidence, geometry."""
     rule: SurveyRule
     summary: dict[str, Any] = field(default_factory=dict)
+    risk_run_id: int | None = None
+    """The stored risk run the decisions were made from (``None``: a map computed in memory)."""
 
 
 def cell_decisions(
@@ -136,29 +141,6 @@ def cell_decisions(
     return code, threshold
 
 
-def hazard_cells(geoms: np.ndarray, g: Any) -> np.ndarray:
-    """Hazard index + 1 per grid cell (by cell centre); a hazard smaller than a cell takes the cells it touches."""
-    hid = rasterio.features.rasterize(
-        ((geom, i + 1) for i, geom in enumerate(geoms)),
-        out_shape=g.shape,
-        transform=g.transform,
-        fill=0,
-        dtype="int32",
-    )
-    missing = np.setdiff1d(np.arange(1, len(geoms) + 1), np.unique(hid))
-    if len(missing):
-        touched = rasterio.features.rasterize(
-            ((geoms[i - 1], int(i)) for i in missing),
-            out_shape=g.shape,
-            transform=g.transform,
-            fill=0,
-            dtype="int32",
-            all_touched=True,
-        )
-        hid = np.where((hid == 0) & (touched > 0), touched, hid)
-    return hid
-
-
 def _clean(code: np.ndarray, inside: np.ndarray, min_cells: int) -> np.ndarray:
     """Islands of a decision smaller than ``min_cells`` take the stricter decision next to them."""
     out = code.copy()
@@ -174,87 +156,24 @@ def _clean(code: np.ndarray, inside: np.ndarray, min_cells: int) -> np.ndarray:
     return out
 
 
-def decide(run: RiskRun, rule: SurveyRule) -> SurveyResult:
-    """Split every active hazard of the risk run into parts with a recommended decision."""
+def decide(run: RiskRun | RiskMap, rule: SurveyRule) -> SurveyResult:
+    """Split every active hazard of the risk map into parts with a recommended decision.
+
+    ``run`` is a map just computed (:func:`~landrelease.risk.pipeline.compute_risk`) or one
+    read back from the workspace (:func:`~landrelease.risk.store.load_risk_map`); both give
+    the same parts. A hazard's cells are those of the rule the map's per-hazard figures use
+    (:class:`~landrelease.evidence.grid.HazardCells`).
+    """
     g = run.grid
-    ev = run.evidence
-    hazards = ev.hazards
-    geoms = hazards.geometry.values.to_numpy()
-    hid = hazard_cells(geoms, g)
-    r, c = np.nonzero(hid)
-    p = np.nan_to_num(run.probability[r, c].astype(np.float64), nan=0.0)
-    lam = np.nan_to_num(run.expected[r, c].astype(np.float64), nan=0.0)
-    code, threshold = cell_decisions(p, lam, hid[r, c], rule=rule, cell_area_m2=g.cell_area_m2)
-    grid_code = np.full(g.shape, -1, dtype=np.int8)
-    grid_code[r, c] = code
-    min_cells = max(1, round(rule.min_part_m2 / g.cell_area_m2))
-    rows: list[dict[str, Any]] = []
-    samples_x: list[np.ndarray] = []
-    samples_y: list[np.ndarray] = []
-    rng = np.random.default_rng(rule.seed)
-    for i, hz in enumerate(geoms):
-        minx, miny, maxx, maxy = hz.bounds
-        r0, c0 = g.cell_of(np.array([minx]), np.array([maxy]))
-        r1, c1 = g.cell_of(np.array([maxx]), np.array([miny]))
-        rs = slice(max(int(r0[0]), 0), min(int(r1[0]) + 1, g.ny))
-        cs = slice(max(int(c0[0]), 0), min(int(c1[0]) + 1, g.nx))
-        inside = hid[rs, cs] == i + 1
-        if not inside.any():
-            continue
-        sub = _clean(grid_code[rs, cs], inside, min_cells)
-        sub_p = np.nan_to_num(run.probability[rs, cs], nan=0.0)
-        sub_lam = np.nan_to_num(run.expected[rs, cs], nan=0.0)
-        transform = g.transform @ g.transform.translation(cs.start, rs.start)
-        for level in (CANCEL, SURVEY, CLEAR):
-            cells = inside & (sub == level)
-            if not cells.any():
-                continue
-            polys = [
-                shapely.geometry.shape(s)
-                for s, v in rasterio.features.shapes(
-                    cells.astype(np.uint8), mask=cells, transform=transform
-                )
-                if v == 1
-            ]
-            part = shapely.intersection(shapely.union_all(polys), hz)
-            if part.is_empty or part.area <= 0:
-                continue
-            part = shapely.multipolygons(
-                shapely.get_parts(part)[np.isin(shapely.get_type_id(shapely.get_parts(part)), (3,))]
-            )
-            expected = float(sub_lam[cells].sum())
-            pr, pc = np.nonzero(cells)
-            pick = rng.choice(len(pr), size=min(SAMPLES_PER_PART, len(pr)), replace=False)
-            sx, sy = g.centres(pr[pick] + rs.start, pc[pick] + cs.start)
-            samples_x.append(sx)
-            samples_y.append(sy)
-            rows.append(
-                {
-                    "hazard_id": hazards["hazard_id"].iloc[i],
-                    "decision": DECISIONS[level],
-                    "area_m2": float(part.area),
-                    "expected_devices": expected,
-                    "p_any_device": float(
-                        1 - np.exp(np.log1p(-np.clip(sub_p[cells], 0, 1 - 1e-12)).sum())
-                    ),
-                    "geometry": part,
-                }
-            )
-    parts = (
-        gpd.GeoDataFrame(rows, geometry="geometry", crs=g.crs)
-        if rows
-        else gpd.GeoDataFrame(
-            {
-                "hazard_id": [],
-                "decision": [],
-                "area_m2": [],
-                "expected_devices": [],
-                "p_any_device": [],
-            },
-            geometry=[],
-            crs=g.crs,
-        )
-    )
+    cells = run.computer.hazard_cells if run.computer is not None else None
+    if cells is None:
+        cells = HazardCells(run.evidence.hazards.geometry.values.to_numpy(), g)
+    rows, cols, ids = cells.cells(tile_cells=int(settings.get("risk_tile_cells")))
+    p = np.nan_to_num(run.probability[rows, cols].astype(np.float64), nan=0.0)
+    lam = np.nan_to_num(run.expected[rows, cols].astype(np.float64), nan=0.0)
+    code, threshold = cell_decisions(p, lam, ids, rule=rule, cell_area_m2=g.cell_area_m2)
+    records, samples_x, samples_y = _parts(run, rule, (rows, cols, ids), code)
+    parts = _parts_frame(records, g.crs)
     if len(parts):
         parts["devices_per_ha"] = parts["expected_devices"] / (parts["area_m2"] / 1e4)
         parts["evidence"] = _explain(run, parts, samples_x, samples_y)
@@ -270,11 +189,116 @@ def decide(run: RiskRun, rule: SurveyRule) -> SurveyResult:
             ],
         )
     summary = _summary(parts, rule, threshold)
-    return SurveyResult(parts.to_crs("EPSG:4326"), rule, summary)
+    run_id = run.run_id if isinstance(run, RiskMap) else None
+    return SurveyResult(parts.to_crs("EPSG:4326"), rule, summary, risk_run_id=run_id)
+
+
+def decide_from_stored(
+    source: Workspace | WorkspaceView, rule: SurveyRule, *, run_id: int | None = None
+) -> SurveyResult:
+    """Decide from the latest risk map kept in the workspace (or run ``run_id``), without
+    computing the map again; the result names the risk run (``risk_run_id``).
+
+    Refused when the map is older than the records (:class:`~landrelease.risk.store.StaleRiskMapError`:
+    "the risk map is older than the records: run `landrelease risk` again"), when there is
+    none, or when its GeoTIFF is missing (:class:`~landrelease.errors.UsageError`).
+    """
+    return decide(load_risk_map(source, run_id=run_id), rule)
+
+
+def _parts(
+    run: RiskRun | RiskMap,
+    rule: SurveyRule,
+    cells: tuple[np.ndarray, np.ndarray, np.ndarray],
+    code: np.ndarray,
+) -> tuple[list[dict[str, Any]], list[np.ndarray], list[np.ndarray]]:
+    """Each hazard's cells cleaned of small islands and drawn as one part per decision, with
+    the sample cells whose evidence explains it."""
+    g = run.grid
+    hazards = run.evidence.hazards
+    geoms = hazards.geometry.values.to_numpy()
+    rows, cols, ids = cells
+    min_cells = max(1, round(rule.min_part_m2 / g.cell_area_m2))
+    order = np.argsort(ids, kind="stable")  # each hazard's cells stay in row-major order
+    bounds = np.searchsorted(ids[order], np.arange(1, len(geoms) + 2))
+    records: list[dict[str, Any]] = []
+    samples_x: list[np.ndarray] = []
+    samples_y: list[np.ndarray] = []
+    rng = np.random.default_rng(rule.seed)
+    for i, hz in enumerate(geoms):
+        sel = order[bounds[i] : bounds[i + 1]]
+        if not len(sel):
+            continue
+        r, c = rows[sel], cols[sel]
+        rs = slice(int(r.min()), int(r.max()) + 1)
+        cs = slice(int(c.min()), int(c.max()) + 1)
+        inside = np.zeros((rs.stop - rs.start, cs.stop - cs.start), dtype=bool)
+        inside[r - rs.start, c - cs.start] = True
+        sub = np.full(inside.shape, -1, dtype=np.int8)
+        sub[r - rs.start, c - cs.start] = code[sel]
+        sub = _clean(sub, inside, min_cells)
+        sub_p = np.nan_to_num(run.probability[rs, cs], nan=0.0)
+        sub_lam = np.nan_to_num(run.expected[rs, cs], nan=0.0)
+        transform = g.transform @ g.transform.translation(cs.start, rs.start)
+        for level in (CANCEL, SURVEY, CLEAR):
+            mask = inside & (sub == level)
+            part = _part_geometry(mask, transform, hz) if mask.any() else None
+            if part is None:
+                continue
+            pr, pc = np.nonzero(mask)
+            pick = rng.choice(len(pr), size=min(SAMPLES_PER_PART, len(pr)), replace=False)
+            sx, sy = g.centres(pr[pick] + rs.start, pc[pick] + cs.start)
+            samples_x.append(sx)
+            samples_y.append(sy)
+            records.append(
+                {
+                    "hazard_id": hazards["hazard_id"].iloc[i],
+                    "decision": DECISIONS[level],
+                    "area_m2": float(part.area),
+                    "expected_devices": float(sub_lam[mask].sum()),
+                    "p_any_device": float(
+                        1 - np.exp(np.log1p(-np.clip(sub_p[mask], 0, 1 - 1e-12)).sum())
+                    ),
+                    "geometry": part,
+                }
+            )
+    return records, samples_x, samples_y
+
+
+def _part_geometry(
+    mask: np.ndarray, transform: Any, hazard: shapely.Geometry
+) -> shapely.Geometry | None:
+    """The cells of ``mask`` as polygons, cut to the hazard (``None`` when nothing is left)."""
+    polys = [
+        shapely.geometry.shape(s)
+        for s, v in rasterio.features.shapes(mask.astype(np.uint8), mask=mask, transform=transform)
+        if v == 1
+    ]
+    part = shapely.intersection(shapely.union_all(polys), hazard)
+    if part.is_empty or part.area <= 0:
+        return None
+    pieces = shapely.get_parts(part)
+    return shapely.multipolygons(pieces[np.isin(shapely.get_type_id(pieces), (3,))])
+
+
+def _parts_frame(records: list[dict[str, Any]], crs: str) -> gpd.GeoDataFrame:
+    if records:
+        return gpd.GeoDataFrame(records, geometry="geometry", crs=crs)
+    return gpd.GeoDataFrame(
+        {
+            "hazard_id": [],
+            "decision": [],
+            "area_m2": [],
+            "expected_devices": [],
+            "p_any_device": [],
+        },
+        geometry=[],
+        crs=crs,
+    )
 
 
 def _explain(
-    run: RiskRun, parts: gpd.GeoDataFrame, xs: list[np.ndarray], ys: list[np.ndarray]
+    run: RiskRun | RiskMap, parts: gpd.GeoDataFrame, xs: list[np.ndarray], ys: list[np.ndarray]
 ) -> list[str]:
     """The three pieces of evidence that pushed each part's risk most towards its decision, in words."""
     assert run.computer is not None

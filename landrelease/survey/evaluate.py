@@ -18,14 +18,16 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import rasterio
 import rasterio.features
 import shapely
 
+from landrelease import settings
 from landrelease.errors import UsageError
-from landrelease.evidence.grid import Grid
+from landrelease.evidence.grid import Grid, HazardCells
 from landrelease.risk.metrics import Scores, area_recall_curve, score
-from landrelease.survey.decisions import DECISIONS, hazard_cells
+from landrelease.risk.store import latest_risk_run, read_geotiff
+from landrelease.store import Workspace, WorkspaceView
+from landrelease.survey.decisions import DECISIONS
 
 
 @dataclass
@@ -64,10 +66,8 @@ def load_truth(folder: Path, crs: str) -> np.ndarray:
 
 
 def read_raster(path: Path) -> tuple[Grid, np.ndarray, np.ndarray]:
-    with rasterio.open(path) as src:
-        t = src.transform
-        grid = Grid(str(src.crs), t.c, t.f, t.a, src.width, src.height)
-        return grid, src.read(1), src.read(2)
+    """A risk map's grid, probability (band 1) and expected devices (band 2)."""
+    return read_geotiff(path)
 
 
 def evaluate(
@@ -80,12 +80,13 @@ def evaluate(
 ) -> Evaluation:
     """Scores of the map and the decisions against true device positions (all in ``grid.crs``)."""
     hz = hazards.to_crs(grid.crs)
-    hid = hazard_cells(hz.geometry.values.to_numpy(), grid)
+    cells = HazardCells(hz.geometry.values.to_numpy(), grid).cells(
+        tile_cells=int(settings.get("risk_tile_cells"))
+    )[:2]
     row, col = grid.cell_of(truth_xy[:, 0], truth_xy[:, 1])
     on_grid = (row >= 0) & (row < grid.ny) & (col >= 0) & (col < grid.nx)
     counts = np.zeros(grid.shape, dtype=np.int64)
     np.add.at(counts, (row[on_grid], col[on_grid]), 1)
-    cells = hid > 0
     in_hz = int(counts[cells].sum())
     p = np.nan_to_num(probability[cells].astype(np.float64), nan=0.0)
     dev = counts[cells].astype(np.float64)
@@ -175,28 +176,27 @@ class EvaluationRun:
     model: str
 
 
-def evaluate_latest(ws: Any, truth: Path, out: Path) -> EvaluationRun:
+def evaluate_latest(source: Workspace | WorkspaceView, truth: Path, out: Path) -> EvaluationRun:
     """Evaluate the workspace's latest risk map and survey decisions against ``truth``; write chart and table."""
     from landrelease.survey.store import read_parts
 
+    view = WorkspaceView.of(source)
     truth = Path(truth)
     if not truth.exists():
         raise UsageError(f"no truth folder at {truth}")
-    row = ws.query(
-        "SELECT raster, model FROM risk_runs WHERE raster IS NOT NULL ORDER BY fid DESC LIMIT 1"
-    )
-    if not row:
+    stored = latest_risk_run(view, with_raster=True)
+    if stored is None or stored.raster is None:
         raise UsageError("the workspace has no risk map yet: run `landrelease survey` first")
-    raster, model = Path(row[0][0]), str(row[0][1])
+    raster, model = stored.raster, stored.model
     if not raster.exists():
         raise UsageError(f"the latest risk map {raster} is missing; run `landrelease survey` again")
-    parts = read_parts(ws)
+    parts = read_parts(view)
     if not len(parts):
         raise UsageError(
             "the workspace has no survey decisions yet: run `landrelease survey` first"
         )
     grid, probability, _ = read_raster(raster)
-    hazards = ws.read_layer("hazards")
+    hazards = view.layer("hazards")
     hazards = hazards[hazards["status"] != "closed"]
     ev = evaluate(
         grid=grid,

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import geopandas as gpd
-import numpy as np
 import pyogrio
-import shapely
 
 from landrelease.errors import UsageError
-from landrelease.store import Workspace
-from landrelease.store import geometry as geo
-from landrelease.store.sql import insert_rows, now_iso
+from landrelease.store import Workspace, WorkspaceView, runs, tables
+from landrelease.store.schema import GEOMETRY_COLUMN
 from landrelease.survey.decisions import SurveyResult
 
 PART_COLUMNS = (
@@ -30,58 +26,49 @@ PART_COLUMNS = (
 
 
 def store_survey(
-    ws: Workspace, result: SurveyResult, *, risk_run_id: int | None, actor: str
+    source: Workspace | WorkspaceView,
+    result: SurveyResult,
+    *,
+    risk_run_id: int | None,
+    actor: str,
 ) -> int:
-    """Keep a survey run and its parts (earlier runs stay; the latest is the current recommendation)."""
+    """Keep a survey run and its parts (earlier runs stay; the latest is the current
+    recommendation); its id."""
+    ws = WorkspaceView.of(source).ws
     rule = "residual" if result.rule.max_residual > 0 else "recall"
+    parts = result.parts
     with ws.begin() as conn:
-        insert_rows(
+        survey_id = runs.add_run(
             conn,
-            "survey_runs",
-            ("run_at", "actor", "risk_run_id", "rule", "summary"),
-            [(now_iso(), actor, risk_run_id, rule, json.dumps(result.summary))],
+            "survey",
+            {"actor": actor, "risk_run_id": risk_run_id, "rule": rule, "summary": result.summary},
         )
-        survey_id = int(conn.exec_driver_sql("SELECT max(fid) FROM survey_runs").scalar() or 0)
-        parts = result.parts
-        geoms = np.asarray(parts.geometry.values, dtype=object)
-        encoded = geo.to_gpkg_blobs(geoms, 4326) if ws.dialect == "sqlite" else geo.to_wkb(geoms)
-        wrap = {"geom": "ST_GeomFromWKB({}, 4326)"} if ws.dialect == "postgresql" else {}
-        rows = [
-            (survey_id, *(_plain(v) for v in rec), g)
-            for rec, g in zip(
-                parts[list(PART_COLUMNS)].itertuples(index=False), encoded, strict=True
-            )
-        ]
-        insert_rows(
-            conn, "survey_parts", ("survey_id", *PART_COLUMNS, "geom"), rows, value_sql=wrap
+        tables.insert_frame(
+            conn,
+            "survey_parts",
+            parts[[*PART_COLUMNS, parts.geometry.name]],
+            survey_id=survey_id,
         )
-        if ws.dialect == "sqlite" and len(parts):
-            b = shapely.total_bounds(geoms)
-            conn.exec_driver_sql(
-                "UPDATE gpkg_contents SET min_x = ?, min_y = ?, max_x = ?, max_y = ?, last_change = ? WHERE table_name = 'survey_parts'",
-                (*map(float, b), now_iso()),
-            )
     return survey_id
 
 
-def read_parts(ws: Workspace, *, survey_id: int | None = None) -> gpd.GeoDataFrame:
+def read_parts(
+    source: Workspace | WorkspaceView, *, survey_id: int | None = None
+) -> gpd.GeoDataFrame:
     """The parts of the latest survey run (or of ``survey_id``), EPSG:4326; empty if none was run."""
-    with ws.engine.connect() as c:
-        sid = survey_id or c.exec_driver_sql("SELECT max(fid) FROM survey_runs").scalar()
+    ws = WorkspaceView.of(source).ws
+    with ws.engine.connect() as conn:
+        sid = survey_id or runs.latest_run(conn, "survey")
         if sid is None:
             return gpd.GeoDataFrame({k: [] for k in PART_COLUMNS}, geometry=[], crs="EPSG:4326")
-        geom_sql = "ST_AsBinary(geom)" if ws.dialect == "postgresql" else "geom"
-        rows = c.exec_driver_sql(
-            f"SELECT {', '.join(PART_COLUMNS)}, {geom_sql} FROM survey_parts WHERE survey_id = {int(sid)} ORDER BY fid"
-        ).fetchall()
-    raw = [r[-1] for r in rows]
-    geoms = (
-        geo.from_gpkg_blobs(raw)
-        if ws.dialect == "sqlite"
-        else shapely.from_wkb([bytes(b) for b in raw])
-    )
-    data = {k: [r[i] for r in rows] for i, k in enumerate(PART_COLUMNS)}
-    return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(geoms, crs="EPSG:4326"))
+        frame = tables.read_table(
+            conn,
+            "survey_parts",
+            where={"survey_id": int(sid)},
+            columns=[*PART_COLUMNS, GEOMETRY_COLUMN],
+        )
+    assert isinstance(frame, gpd.GeoDataFrame)
+    return frame[[*PART_COLUMNS, frame.geometry.name]].reset_index(drop=True)
 
 
 def write_decisions(result: SurveyResult, path: Path) -> Path:
@@ -98,7 +85,3 @@ def write_decisions(result: SurveyResult, path: Path) -> Path:
     )
     tmp.replace(path)
     return path
-
-
-def _plain(v: object) -> object:
-    return v.item() if isinstance(v, np.generic) else v
