@@ -8,7 +8,8 @@ is read once), prints nothing and returns what it made; progress goes to an opti
 imported when a job runs, so importing this module costs nothing.
 
 * :func:`map_risk` — compute the risk map, write its GeoTIFF, keep the run in the workspace;
-* :func:`map_and_survey` — the same, plus the survey engine's recommendation for every hazard;
+* :func:`map_and_survey` — the survey engine's recommendation for every hazard, from the
+  stored risk map when it is current (:func:`current_risk_map`), else from a new one;
 * :func:`plan_and_forecast` — priorities, the operations plan and the forecast;
 * :func:`report_formats`, :func:`publish_report`, :func:`monthly_report_for` — one report;
 * :func:`write_reports` — the standard set of reports.
@@ -17,14 +18,14 @@ imported when a job runs, so importing this module costs nothing.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from landrelease.planning import ForecastResult, PlanResult, PriorityResult
     from landrelease.reports import Report
-    from landrelease.risk import RiskRun
+    from landrelease.risk import RiskRun, StoredRiskRun
     from landrelease.store import Workspace, WorkspaceView
     from landrelease.survey import SurveyResult, SurveyRule
 
@@ -41,7 +42,7 @@ def _actor(actor: str | None) -> str:
 
 
 def map_risk(
-    ws: Workspace,
+    ws: Source,
     *,
     raster: Path,
     cell_m: float | None = None,
@@ -55,10 +56,12 @@ def map_risk(
     Returns the run and its id in the workspace (``risk_runs``).
     """
     from landrelease.risk import compute_risk, store_risk, write_geotiff
+    from landrelease.store import WorkspaceView
 
-    run = compute_risk(ws, cell_m=cell_m, model=model, scheduler=scheduler, progress=progress)
+    view = WorkspaceView.of(ws)
+    run = compute_risk(view, cell_m=cell_m, model=model, scheduler=scheduler, progress=progress)
     written = write_geotiff(run, raster)
-    run_id = store_risk(ws, run, actor=_actor(actor), raster=written.resolve())
+    run_id = store_risk(view, run, actor=_actor(actor), raster=written.resolve())
     return run, run_id
 
 
@@ -66,7 +69,8 @@ def map_risk(
 class MapAndSurvey:
     """A risk map and the survey recommendation made from it, both kept in the workspace."""
 
-    run: RiskRun
+    run: RiskRun | None
+    """The risk map computed for this survey; ``None`` when the survey used the stored one."""
     run_id: int
     """The risk run's id in the workspace (``risk_runs``)."""
     result: SurveyResult
@@ -76,10 +80,34 @@ class MapAndSurvey:
     """The risk map's GeoTIFF."""
     decisions: Path
     """The GeoPackage of the recommended parts."""
+    stored: StoredRiskRun | None = None
+    """The stored risk map the survey decided from, when it did not compute one."""
+    recomputed_because: list[str] = field(default_factory=list)
+    """Why a stored map could not be used (empty when none was kept, or it was used)."""
+
+
+def current_risk_map(
+    ws: Source, *, cell_m: float | None = None, model: str | None = None
+) -> tuple[StoredRiskRun | None, list[str]]:
+    """The latest stored risk map if a survey may decide from it, else ``None`` and why not:
+    the records changed since, its GeoTIFF is gone, or another cell size or model is asked."""
+    from landrelease.risk import latest_risk_run, stale_layers
+
+    stored = latest_risk_run(ws)
+    if stored is None:
+        return None, []
+    why = [f"{name} changed since" for name in stale_layers(ws, stored)]
+    if stored.raster is None or not stored.raster.exists():
+        why.append("its GeoTIFF is missing")
+    if cell_m is not None and float(cell_m) != float(stored.cell_m):
+        why.append(f"cells of {cell_m:g} m asked, the map has {stored.cell_m:g} m")
+    if model is not None and model != stored.model:
+        why.append(f"the {model} model asked, the map used {stored.model}")
+    return (None, why) if why else (stored, [])
 
 
 def map_and_survey(
-    ws: Workspace,
+    ws: Source,
     rule: SurveyRule | None = None,
     *,
     decisions_path: Path,
@@ -89,30 +117,46 @@ def map_and_survey(
     scheduler: str | None = None,
     actor: str | None = None,
     progress: Progress | None = None,
+    reuse: bool = True,
 ) -> MapAndSurvey:
-    """Map the risk and recommend, for every active hazard, what to cancel, survey or clear.
+    """Recommend, for every active hazard, what to cancel, survey or clear.
 
-    Both files are written before anything is kept in the workspace: the risk run, then the
-    survey run that points to it. ``rule`` defaults to the settings' survey rule.
+    The survey decides from the latest risk map kept in the workspace when it is current
+    (:func:`current_risk_map`) and ``reuse`` is true; otherwise it maps the risk first to
+    ``raster`` and decides from that map. Files are written before anything is kept in the
+    workspace: the risk run, then the survey run that points to it. ``rule`` defaults to the
+    settings' survey rule.
     """
     from landrelease.risk import compute_risk, store_risk, write_geotiff
-    from landrelease.survey import SurveyRule, decide, store_survey, write_decisions
-
-    run = compute_risk(ws, cell_m=cell_m, model=model, scheduler=scheduler, progress=progress)
-    written = write_geotiff(run, raster)
-    result = decide(run, rule if rule is not None else SurveyRule.from_settings())
-    decisions = write_decisions(result, decisions_path)
-    who = _actor(actor)
-    run_id = store_risk(ws, run, actor=who, raster=written.resolve())
-    survey_id = store_survey(ws, result, risk_run_id=run_id, actor=who)
-    return MapAndSurvey(
-        run=run,
-        run_id=run_id,
-        result=result,
-        survey_id=survey_id,
-        raster=written,
-        decisions=decisions,
+    from landrelease.store import WorkspaceView
+    from landrelease.survey import (
+        SurveyRule,
+        decide,
+        decide_from_stored,
+        store_survey,
+        write_decisions,
     )
+
+    view = WorkspaceView.of(ws)
+    rule = rule if rule is not None else SurveyRule.from_settings()
+    who = _actor(actor)
+    stored, why = current_risk_map(view, cell_m=cell_m, model=model) if reuse else (None, [])
+    if stored is not None:
+        assert stored.raster is not None
+        result = decide_from_stored(view, rule, run_id=stored.run_id)
+        decisions = write_decisions(result, decisions_path)
+        survey_id = store_survey(view, result, risk_run_id=stored.run_id, actor=who)
+        return MapAndSurvey(
+            None, stored.run_id, result, survey_id, stored.raster, decisions, stored
+        )
+    run = compute_risk(view, cell_m=cell_m, model=model, scheduler=scheduler, progress=progress)
+    written = write_geotiff(run, raster)
+    result = decide(run, rule)
+    decisions = write_decisions(result, decisions_path)
+    run_id = store_risk(view, run, actor=who, raster=written.resolve())
+    result.risk_run_id = run_id
+    survey_id = store_survey(view, result, risk_run_id=run_id, actor=who)
+    return MapAndSurvey(run, run_id, result, survey_id, written, decisions, None, why)
 
 
 @dataclass

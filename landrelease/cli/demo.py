@@ -174,7 +174,7 @@ def _analyse(
     say("Mapping the risk and recommending cancel / technical survey / clearance for every hazard")
     with _timed(timings, "risk and survey"):
         mapped = pipeline.map_and_survey(
-            ws,
+            view,
             SurveyRule.from_settings(),
             decisions_path=out / "decisions.gpkg",
             raster=out / "risk.tif",
@@ -183,7 +183,7 @@ def _analyse(
         )
 
     say("Scoring the map and the decisions against the scenario's ground truth")
-    evaluation = evaluate_latest(ws, package / "truth", out / "evaluation")
+    evaluation = evaluate_latest(view, package / "truth", out / "evaluation")
 
     say(
         f"Prioritising the hazards, planning the assets month by month to {HORIZON}, forecasting with uncertainty"

@@ -96,17 +96,27 @@ def survey(
     risk_out: Annotated[
         Path | None,
         typer.Option(
-            help="Also keep the risk map here (default: beside OUT, .tif).", show_default=False
+            help="Where a new risk map goes when one is made (default: beside OUT, .tif).",
+            show_default=False,
         ),
     ] = None,
+    new_map: Annotated[
+        bool,
+        typer.Option(
+            "--new-map",
+            help="Map the risk again even when the stored risk map is current.",
+        ),
+    ] = False,
     user: UserOpt = None,
 ) -> None:
     """Recommend, for every active hazard, which parts to cancel, survey technically or clear fully.
 
     Each part comes with expected devices, the probability that any device lies in it,
-    the evidence that drove it in words, and a statement of confidence.
+    the evidence that drove it in words, and a statement of confidence. Decides from the
+    latest risk map kept by `landrelease risk` when no record changed since (and no other
+    --cell or --model is asked); otherwise maps the risk first and says why.
     """
-    from landrelease.cli.display.land_release import show_risk, show_survey
+    from landrelease.cli.display.land_release import show_risk, show_stored_map, show_survey
     from landrelease.pipeline import map_and_survey
     from landrelease.survey import SurveyRule
 
@@ -126,8 +136,13 @@ def survey(
             model=model,
             actor=user,
             progress=progress,
+            reuse=not new_map,
         )
-    show_risk(done.run, raster, done.run_id)
+    if done.stored is not None:
+        show_stored_map(done.stored)
+    else:
+        assert done.run is not None
+        show_risk(done.run, raster, done.run_id, recomputed_because=done.recomputed_because)
     show_survey(done.result, out, done.survey_id)
 
 

@@ -11,8 +11,25 @@ from rich.table import Table
 from landrelease.cli.display.terminal import console, escape, pct
 
 
-def show_risk(run: Any, raster: Path, run_id: int) -> None:
+def show_stored_map(stored: Any) -> None:
+    """Which stored risk map a survey decided from."""
+    console.print(
+        f"Deciding from the stored risk map (run {stored.run_id}, {stored.model} model, cells of "
+        f"{stored.cell_m:g} m, made {str(stored.run_at or '')[:16].replace('T', ' ')}): no record "
+        f"changed since → [bold]{stored.raster}[/]"
+    )
+
+
+def show_risk(
+    run: Any, raster: Path, run_id: int, *, recomputed_because: list[str] | None = None
+) -> None:
     """Scores of the risk map beside the baseline, what it learned from, and where it went."""
+    if recomputed_because:
+        console.print(
+            "The stored risk map was not used ("
+            + escape("; ".join(recomputed_because))
+            + "): mapped the risk again."
+        )
     for w in run.warnings:
         console.print(f"[yellow]warning:[/] {escape(w)}")
     g = run.grid
