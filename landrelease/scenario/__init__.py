@@ -15,9 +15,10 @@ Underneath are pure, vectorised functions, one module per step:
 ``geography`` (land, windows, districts), ``terrain``, ``settlements``,
 ``infrastructure``, ``military`` (positions and belt layout),
 ``contamination`` (the five processes), ``evidence`` (maps, imagery,
-testimony, incidents), ``hazards``, ``history`` (land release, returns),
-``resources`` (money, assets, risk education), ``calibration``; ``pipeline``
-wires them and ``package`` writes the result through ``writers``. Constants
+testimony, incidents), ``hazards``, ``history`` (land release, returns) with
+``tasks`` (the survey and clearance of one hazard), ``resources`` (money,
+assets, risk education), ``calibration``; ``pipeline`` wires them into a
+``generated.Scenario`` and ``package`` writes it through ``writers``. Constants
 live in ``parameters``; ``docs/scenario.md`` explains every assumption.
 """
 

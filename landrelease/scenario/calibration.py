@@ -111,7 +111,22 @@ class Figures:
 
 
 def calibrate(f: Figures) -> tuple[CalibrationRow, ...]:
-    """The calibration table of one scenario."""
+    """The calibration table of one scenario: contamination, findings, incidents, maps,
+    land release, returns, the programme's resources, and (whole region only) totals."""
+    return (
+        *_contamination_rows(f),
+        *_finding_rows(f),
+        *_incident_rows(f),
+        *_map_rows(f),
+        *_release_rows(f),
+        *_return_rows(f),
+        *_resource_rows(f),
+        *_region_rows(f),
+    )
+
+
+def _contamination_rows(f: Figures) -> list[CalibrationRow]:
+    """How dense the contamination is, and how much of the suspected area holds any."""
     rows: list[CalibrationRow] = []
     density = f.devices / f.hazard_km2 if f.hazard_km2 else float("nan")
     rows.append(
@@ -137,6 +152,12 @@ def calibrate(f: Figures) -> tuple[CalibrationRow, ...]:
             "DOMAIN (Landmine Monitor, JCWD); truly contaminated = 20 m cells holding a device",
         )
     )
+    return rows
+
+
+def _finding_rows(f: Figures) -> list[CalibrationRow]:
+    """What the findings are: the shares of UXO, AP and AT mines."""
+    rows: list[CalibrationRow] = []
     n_find = sum(f.findings_by_device.values())
     # UXO outnumber mines, up to nearly all of a window's findings; the bounds are
     # widened by the clustering of findings in tasks
@@ -157,6 +178,12 @@ def calibrate(f: Figures) -> tuple[CalibrationRow, ...]:
                 f"seeds (ANAMA, January 2026); findings come in tasks: ± 3 cluster standard errors ({len(totals)} tasks)",
             )
         )
+    return rows
+
+
+def _incident_rows(f: Figures) -> list[CalibrationRow]:
+    """What civilians were doing when a device went off."""
+    rows: list[CalibrationRow] = []
     n_inc = sum(f.incidents_by_activity.values())
     for act, ref in (
         ("unauthorised_travel", 0.38),
@@ -176,6 +203,12 @@ def calibrate(f: Figures) -> tuple[CalibrationRow, ...]:
                 "seeds (civilian incidents Nov 2020 – Apr 2025)",
             )
         )
+    return rows
+
+
+def _map_rows(f: Figures) -> list[CalibrationRow]:
+    """How much land the handed-over mine maps cover, and how many are accurate."""
+    rows: list[CalibrationRow] = []
     sheet = f.sheet_km2 / f.land_km2
     rows.append(
         row(
@@ -200,6 +233,12 @@ def calibrate(f: Figures) -> tuple[CalibrationRow, ...]:
             "seeds; accurate = the record holds 80 % of its minefield's devices",
         )
     )
+    return rows
+
+
+def _release_rows(f: Figures) -> list[CalibrationRow]:
+    """How much of the register is released, by now and by April 2023, and the devices found."""
+    rows: list[CalibrationRow] = []
     rel = f.released_km2 / f.hazard_km2 if f.hazard_km2 else float("nan")
     rows.append(
         row(
@@ -236,6 +275,12 @@ def calibrate(f: Figures) -> tuple[CalibrationRow, ...]:
             f"seeds (232,000 detected; 1–1.5 M remain); lower bound ÷ {f.front_factor:.1f}: belts on the old front are left for last",
         )
     )
+    return rows
+
+
+def _return_rows(f: Figures) -> list[CalibrationRow]:
+    """How many planned returnees are back, and how many are planned."""
+    rows: list[CalibrationRow] = []
     ref_ret = 23000 / 725000
     n_eff = max(f.effective_settlements, 1.0)
     rows.append(
@@ -272,6 +317,12 @@ def calibrate(f: Figures) -> tuple[CalibrationRow, ...]:
             "seeds (Crisis Group; Amirbayov)",
         )
     )
+    return rows
+
+
+def _resource_rows(f: Figures) -> list[CalibrationRow]:
+    """Who pays for the programme, and how many people work in it."""
+    rows: list[CalibrationRow] = []
     total = f.national_usd + f.foreign_usd
     rows.append(
         row(
@@ -296,41 +347,48 @@ def calibrate(f: Figures) -> tuple[CalibrationRow, ...]:
             "seeds (Crisis Group, 2022)",
         )
     )
-    if f.scale == "region":
-        rows.append(
-            row(
-                "devices in the ground (2020)",
-                float(f.devices),
-                "1.0–1.5 M",
-                "devices",
-                0.7e6,
-                1.7e6,
-                "seeds",
-            )
+    return rows
+
+
+def _region_rows(f: Figures) -> list[CalibrationRow]:
+    """For the whole region only: devices in the ground, devices found, civilian victims."""
+    rows: list[CalibrationRow] = []
+    if f.scale != "region":
+        return rows
+    rows.append(
+        row(
+            "devices in the ground (2020)",
+            float(f.devices),
+            "1.0–1.5 M",
+            "devices",
+            0.7e6,
+            1.7e6,
+            "seeds",
         )
-        rows.append(
-            row(
-                "devices found since 2020",
-                float(f.devices_found),
-                "over 232,000",
-                "devices",
-                1.0e5,
-                4.0e5,
-                "seeds (Amirbayov, December 2025)",
-            )
+    )
+    rows.append(
+        row(
+            "devices found since 2020",
+            float(f.devices_found),
+            "over 232,000",
+            "devices",
+            1.0e5,
+            4.0e5,
+            "seeds (Amirbayov, December 2025)",
         )
-        rows.append(
-            row(
-                "civilian victims Nov 2020 – Apr 2025",
-                float(f.civilian_victims_to_2025_04),
-                "388 (70 killed, 318 injured)",
-                "people",
-                250.0,
-                600.0,
-                "seeds",
-            )
+    )
+    rows.append(
+        row(
+            "civilian victims Nov 2020 – Apr 2025",
+            float(f.civilian_victims_to_2025_04),
+            "388 (70 killed, 318 injured)",
+            "people",
+            250.0,
+            600.0,
+            "seeds",
         )
-    return tuple(rows)
+    )
+    return rows
 
 
 def markdown(rows: tuple[CalibrationRow, ...]) -> str:

@@ -255,10 +255,43 @@ def position_clusters(
     )
     draws = rng.random(n)
     year = np.where(old, rng.integers(p.laid_years[0], p.laid_years[1] + 1, n), 2020)
-    parts: list[Devices] = []
-
-    # AP rings around strongpoints and artillery positions, AT on the approaches
+    mined = _MinedPositions(pos, year, group_offset, cat)
     sp = np.flatnonzero(np.isin(pos.kind, ["strongpoint", "firing_position"]) & (draws < p_ring))
+    tr = np.flatnonzero((pos.kind == "trench") & (draws < p.trench_mined))
+    bs = np.flatnonzero((pos.kind == "base") & (draws < p.base_mined))
+    return Devices.concat(
+        [
+            *_rings(rng, mined, sp, p),
+            _trench_fronts(rng, mined, tr, p),
+            _base_perimeters(rng, mined, bs, p),
+            _at_checkpoints(rng, mined, np.flatnonzero(pos.kind == "checkpoint"), p),
+        ]
+    )
+
+
+@dataclass(frozen=True)
+class _MinedPositions:
+    """The positions being mined, the year each was mined and how devices are drawn."""
+
+    pos: Positions
+    year: I64
+    group_offset: int
+    cat: Catalogue
+
+    def devices(
+        self, rng: np.random.Generator, x: F64, y: F64, kind: NDArray[np.str_] | str, gi: I64
+    ) -> Devices:
+        """Devices at (x, y) belonging to positions ``gi``."""
+        return _devices(
+            rng, self.cat, x, y, kind, "position", self.group_offset + gi, self.year[gi]
+        )
+
+
+def _rings(
+    rng: np.random.Generator, mined: _MinedPositions, sp: I64, p: PositionParams
+) -> tuple[Devices, Devices]:
+    """AP rings around strongpoints and artillery positions ``sp``, AT on the approaches."""
+    pos = mined.pos
     ring = pos.radius_m[sp] + rng.uniform(*p.ring_extra_m, len(sp))
     cnt = np.maximum(
         (2 * np.pi * ring / rng.uniform(*p.ring_ap_spacing_m, len(sp))).astype(np.int64),
@@ -271,18 +304,7 @@ def position_clusters(
     theta += rng.uniform(0, 2 * np.pi, len(sp))[owner]
     r = ring[owner] + rng.normal(0, p.ring_jitter_m, m)
     gi = sp[owner]
-    parts.append(
-        _devices(
-            rng,
-            cat,
-            pos.x[gi] + r * np.cos(theta),
-            pos.y[gi] + r * np.sin(theta),
-            "AP",
-            "position",
-            group_offset + gi,
-            year[gi],
-        )
-    )
+    ap = mined.devices(rng, pos.x[gi] + r * np.cos(theta), pos.y[gi] + r * np.sin(theta), "AP", gi)
     owner = np.repeat(
         np.arange(len(sp)), rng.integers(p.ring_at_count[0], p.ring_at_count[1] + 1, len(sp))
     )
@@ -290,21 +312,15 @@ def position_clusters(
     theta = rng.uniform(0, 2 * np.pi, m)
     r = ring[owner] + rng.uniform(*p.ring_at_extra_m, m)
     gi = sp[owner]
-    parts.append(
-        _devices(
-            rng,
-            cat,
-            pos.x[gi] + r * np.cos(theta),
-            pos.y[gi] + r * np.sin(theta),
-            "AT",
-            "position",
-            group_offset + gi,
-            year[gi],
-        )
-    )
+    at = mined.devices(rng, pos.x[gi] + r * np.cos(theta), pos.y[gi] + r * np.sin(theta), "AT", gi)
+    return ap, at
 
-    # a line of AP mines in front of trenches, along part of their length
-    tr = np.flatnonzero((pos.kind == "trench") & (draws < p.trench_mined))
+
+def _trench_fronts(
+    rng: np.random.Generator, mined: _MinedPositions, tr: I64, p: PositionParams
+) -> Devices:
+    """A line of AP mines in front of trenches ``tr``, along part of their length."""
+    pos = mined.pos
     front = np.asarray(
         shapely.offset_curve(
             pos.geoms[tr], pos.facing[tr] * rng.uniform(*p.trench_front_m, len(tr))
@@ -317,11 +333,14 @@ def position_clusters(
     cnt = np.maximum((p.trench_coverage * length / spacing).astype(np.int64), 1)
     x, y, owner = _along(rng, front, start, spacing, cnt, p.along_jitter)
     jx, jy = rng.normal(0, p.trench_jitter_m, (2, len(owner)))
-    gi = tr[owner]
-    parts.append(_devices(rng, cat, x + jx, y + jy, "AP", "position", group_offset + gi, year[gi]))
+    return mined.devices(rng, x + jx, y + jy, "AP", tr[owner])
 
-    # the perimeter of garrison bases
-    bs = np.flatnonzero((pos.kind == "base") & (draws < p.base_mined))
+
+def _base_perimeters(
+    rng: np.random.Generator, mined: _MinedPositions, bs: I64, p: PositionParams
+) -> Devices:
+    """AP mines along the perimeter of garrison bases ``bs``."""
+    pos = mined.pos
     perimeter = np.asarray(
         shapely.get_exterior_ring(
             shapely.buffer(pos.geoms[bs], p.base_ring_offset_m, join_style="mitre")
@@ -333,29 +352,20 @@ def position_clusters(
     cnt = np.maximum((length / spacing).astype(np.int64), 1)
     x, y, owner = _along(rng, perimeter, spacing / 2, spacing, cnt, 0.0)
     jx, jy = rng.normal(0, p.base_jitter_m, (2, len(owner)))
-    gi = bs[owner]
-    parts.append(_devices(rng, cat, x + jx, y + jy, "AP", "position", group_offset + gi, year[gi]))
+    return mined.devices(rng, x + jx, y + jy, "AP", bs[owner])
 
-    # a few devices at checkpoints
-    ck = np.flatnonzero(pos.kind == "checkpoint")
+
+def _at_checkpoints(
+    rng: np.random.Generator, mined: _MinedPositions, ck: I64, p: PositionParams
+) -> Devices:
+    """A few AP or AT devices at each checkpoint ``ck``."""
+    pos = mined.pos
     owner = np.repeat(
         ck, rng.integers(p.checkpoint_devices[0], p.checkpoint_devices[1] + 1, len(ck))
     )
     dx, dy = _in_discs(rng, p.checkpoint_radius_m, len(owner))
     kind = np.where(rng.random(len(owner)) < p.checkpoint_at_share, "AT", "AP")
-    parts.append(
-        _devices(
-            rng,
-            cat,
-            pos.x[owner] + dx,
-            pos.y[owner] + dy,
-            kind,
-            "position",
-            group_offset + owner,
-            year[owner],
-        )
-    )
-    return Devices.concat(parts)
+    return mined.devices(rng, pos.x[owner] + dx, pos.y[owner] + dy, kind, owner)
 
 
 # --- 3. nuisance mining during the withdrawal --------------------------------------

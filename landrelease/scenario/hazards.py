@@ -229,18 +229,50 @@ def build_hazards(
     order = np.lexsort((c[:, 0], -c[:, 1])) if n else np.empty(0, np.int64)
     polys, cha, c = polys[order], cha[order], c[order]
     dist = districts.of(c[:, 0], c[:, 1]) if n else np.empty(0, np.int64)
-    counters: dict[int, int] = {}
-    ids = np.empty(n, dtype=object)
-    for i, d in enumerate(dist):
-        counters[int(d)] = counters.get(int(d), 0) + 1
-        ids[i] = f"HZ-{districts.codes[int(d)]}-{counters[int(d)]:04d}"
     g = z.grid
     hraster = g.rasterize(polys, np.arange(1, n + 1), all_touched=False, dtype="int32").ravel()
     evidence = {
         k: np.bincount(hraster[zone.ravel()], minlength=n + 1)[1:] > 0
         for k, zone in z.zones.items()
     }
-    # when each hazard was recorded
+    return Hazards(
+        ids=_hazard_ids(dist, districts),
+        geoms=polys,
+        classification=np.where(cha, "CHA", "SHA").astype(object),
+        reported=_reported(g, hraster, n, evidence, records, said, incidents, p, rng),
+        district=np.array(districts.names, dtype=object)[dist],
+        blockages=blockages(polys, infra, settlements),
+        device_types=_device_types(evidence, n),
+        evidence=evidence,
+        area_m2=shapely.area(polys) if n else np.empty(0),
+    )
+
+
+def _hazard_ids(dist: I64, districts: Districts) -> NDArray[np.object_]:
+    """``HZ-<district code>-<number>``, numbered per district in register order."""
+    counters: dict[int, int] = {}
+    ids = np.empty(len(dist), dtype=object)
+    for i, d in enumerate(dist):
+        counters[int(d)] = counters.get(int(d), 0) + 1
+        ids[i] = f"HZ-{districts.codes[int(d)]}-{counters[int(d)]:04d}"
+    return ids
+
+
+def _reported(
+    g: Grid,
+    hraster: NDArray[np.generic],
+    n: int,
+    evidence: dict[str, Bool],
+    records: MapRecords,
+    said: Statements,
+    incidents: Incidents,
+    p: HazardParams,
+    rng: np.random.Generator,
+) -> Days:
+    """When each of the ``n`` hazards (numbered 1…n in ``hraster``) was recorded: during
+    the initial survey where desk evidence (fronts, towns, villages, positions, the
+    withdrawal) drew it; otherwise with the first map record (handed over, then a delay),
+    statement or incident (a week later) that lies in it."""
     start, end = p.initial_survey
     reported = uniform_days(rng, start, end, n)
     desk = np.zeros(n, bool)
@@ -269,7 +301,11 @@ def build_hazards(
     from_said = earliest(said.x, said.y, said.date)
     from_inc = earliest(incidents.x, incidents.y, incidents.date + np.timedelta64(7, "D"))
     other = np.minimum(np.minimum(from_rec, from_said), from_inc)
-    reported = np.where(desk | (other == late), reported, other)
+    return np.where(desk | (other == late), reported, other)
+
+
+def _device_types(evidence: dict[str, Bool], n: int) -> list[list[str]]:
+    """The device types each hazard is suspected to hold, from the evidence it rests on."""
     types = []
     for i in range(n):
         t: set[str] = set()
@@ -282,17 +318,7 @@ def build_hazards(
         if evidence["withdrawal"][i]:
             t.add("IED")
         types.append([d for d in vocab.DEVICES if d in t])
-    return Hazards(
-        ids=ids,
-        geoms=polys,
-        classification=np.where(cha, "CHA", "SHA").astype(object),
-        reported=reported,
-        district=np.array(districts.names, dtype=object)[dist],
-        blockages=blockages(polys, infra, settlements),
-        device_types=types,
-        evidence=evidence,
-        area_m2=shapely.area(polys) if n else np.empty(0),
-    )
+    return types
 
 
 def truly_contaminated_share(

@@ -9,11 +9,15 @@ that grows with the workforce. Each hazard goes through non-technical survey
 isolated items) and clearance of what the survey confirmed, to the national
 depth. Findings lie exactly where the true devices were. UXO reported by
 people are removed by EOD spot tasks; a few finds end in a deminer accident.
+
+The work on one hazard is in :mod:`.tasks`; this module decides which hazards
+are worked and when, adds the spot tasks, dates the findings, and counts the
+people back home.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import shapely
@@ -24,8 +28,8 @@ from landrelease.domain import vocab
 from landrelease.scenario.contamination import DEVICE, Devices
 from landrelease.scenario.evidence import Incidents, victims
 from landrelease.scenario.geography import Districts
-from landrelease.scenario.geometry import F64, I64, Bool, Frame, choice_index, polygonal
-from landrelease.scenario.hazards import MINE_EVIDENCE, Hazards
+from landrelease.scenario.geometry import F64, I64, Bool, Frame, choice_index
+from landrelease.scenario.hazards import Hazards
 from landrelease.scenario.parameters import (
     END_DATE,
     START_DATE,
@@ -35,45 +39,9 @@ from landrelease.scenario.parameters import (
     ReturnParams,
 )
 from landrelease.scenario.settlements import Settlements
+from landrelease.scenario.tasks import Activities, Ledger, work_hazard
 from landrelease.scenario.terrain import Relief
-from landrelease.scenario.timeline import Days, day, uniform_days, years_between
-
-RELEASING = ("cancelled", "reduced", "cleared")
-NAT = np.datetime64("NaT", "D")
-
-
-def _days(n: int | np.integer) -> np.timedelta64:
-    return np.timedelta64(int(n), "D")
-
-
-@dataclass
-class Activities:
-    """Rows of the activities layer, appended task by task (thousands, not millions)."""
-
-    ids: list[str] = field(default_factory=list)
-    geoms: list[shapely.Geometry] = field(default_factory=list)
-    type: list[str] = field(default_factory=list)
-    hazard_id: list[str] = field(default_factory=list)
-    start: list[np.datetime64] = field(default_factory=list)
-    end: list[np.datetime64] = field(default_factory=list)
-    outcome: list[str] = field(default_factory=list)
-    organisation: list[str] = field(default_factory=list)
-    asset: list[str | list[str] | None] = field(default_factory=list)
-    depth_cm: list[float | None] = field(default_factory=list)
-    status: list[str] = field(default_factory=list)
-
-    def __len__(self) -> int:
-        return len(self.ids)
-
-    def released_m2(self, until: str | None = None) -> float:
-        """Area released (cancelled, reduced or cleared), optionally by a date."""
-        if not self.ids:
-            return 0.0
-        area = shapely.area(np.asarray(self.geoms, dtype=object))
-        keep = np.isin(np.asarray(self.outcome, dtype=object), RELEASING)
-        if until is not None:
-            keep &= np.asarray(self.end, dtype="datetime64[D]") <= day(until)
-        return float(area[keep].sum())
+from landrelease.scenario.timeline import NAT, Days, day, duration, uniform_days, years_between
 
 
 @dataclass(frozen=True)
@@ -141,8 +109,8 @@ def priorities(
 def schedule(area_m2: F64, p: HistoryParams, *, end_margin_days: int = 120) -> Days:
     """Start day of each task when the ordered tasks share the capacity curve."""
     t0 = day(p.capacity_steps[0][0])
-    t1 = day(END_DATE) - _days(end_margin_days)
-    days = np.arange(t0, t1 + _days(1))
+    t1 = day(END_DATE) - duration(end_margin_days)
+    days = np.arange(t0, t1 + duration(1))
     cap = np.zeros(len(days))
     for when, c in p.capacity_steps:
         cap[days >= day(when)] = c
@@ -153,202 +121,7 @@ def schedule(area_m2: F64, p: HistoryParams, *, end_margin_days: int = 120) -> D
     return days[np.clip(idx, 0, len(days) - 1)]
 
 
-def lanes(
-    x_m: F64, y_m: F64, along: tuple[float, float], p: HistoryParams, offset_m: float
-) -> Bool:
-    """Whether points fall in the technical survey's lanes: strips ``lane_width_m`` wide every
-    ``lane_period_m`` across the direction ``along`` (the old front's, so lanes cross belts)."""
-    u = x_m * along[0] + y_m * along[1] + offset_m
-    return np.asarray(np.mod(u, p.lane_period_m) < p.lane_width_m)
-
-
-# --- the work, hazard by hazard -------------------------------------------------------
-
-
-class Ledger:
-    """What the programme did: activities, devices removed, hazards' state."""
-
-    def __init__(
-        self, h: Hazards, dev: Devices, exploded: Bool, p: HistoryParams, rng: np.random.Generator
-    ) -> None:
-        self.h, self.dev, self.p, self.rng = h, dev, p, rng
-        self.acts = Activities()
-        self.removed = np.where(exploded, "incident", "").astype(object)
-        self.found_dev: list[I64] = []
-        self.found_act: list[I64] = []
-        n = len(h)
-        self.status = np.full(n, "active", dtype=object)
-        self.classification = h.classification.copy()
-        self.updated = h.reported.copy()
-        self.released_on = np.full(n, NAT)
-        self.closed_on = np.full(n, NAT)
-        self.counter: dict[str, int] = {}
-
-    def next_id(self, prefix: str) -> str:
-        self.counter[prefix] = self.counter.get(prefix, 0) + 1
-        return f"{prefix}-{self.counter[prefix]:05d}"
-
-    def add(
-        self,
-        aid: str,
-        geom: shapely.Geometry,
-        kind: str,
-        hazard: int,
-        start: np.datetime64,
-        end: np.datetime64,
-        outcome: str,
-        org: str,
-        asset: str | list[str] | None = None,
-    ) -> int:
-        a, p = self.acts, self.p
-        a.ids.append(aid)
-        a.geoms.append(geom)
-        a.type.append(kind)
-        a.hazard_id.append(str(self.h.ids[hazard]) if hazard >= 0 else "")
-        a.start.append(start)
-        a.end.append(end)
-        a.outcome.append(outcome)
-        a.organisation.append(org)
-        a.asset.append(asset)
-        a.depth_cm.append(None if kind == "NTS" or kind == "EOD_spot" else p.depth_cm)
-        status = [k for k, _ in p.status_mix]
-        a.status.append(status[int(choice_index(self.rng, [w for _, w in p.status_mix], 1)[0])])
-        return len(a) - 1
-
-    def find(self, devices: I64, activity: int, detection: tuple[float, ...]) -> I64:
-        """Devices the activity detects (to the clearance depth), now removed."""
-        dev = self.dev
-        shallow = dev.depth_cm[devices] <= self.p.depth_cm
-        hit = self.rng.random(len(devices)) < np.asarray(detection)[dev.device[devices]]
-        found = devices[shallow & hit]
-        self.removed[found] = "finding"
-        self.found_dev.append(found)
-        self.found_act.append(np.full(len(found), activity, np.int64))
-        return found
-
-    def close(self, hi: int, when: np.datetime64) -> None:
-        self.status[hi], self.updated[hi], self.closed_on[hi] = "closed", when, when
-
-
-def _asset(
-    slope_deg: float,
-    area_m2: float,
-    kind: str,
-    max_slope: float,
-    p: HistoryParams,
-    rng: np.random.Generator,
-) -> str | list[str]:
-    """The assets a task used: machines where the ground allows, dogs for survey, hands."""
-    flat = slope_deg < max_slope
-    if kind == "TS":
-        if flat and area_m2 > p.machine_min_area_m2:
-            return ["machine", "dog"]
-        kinds = [k for k, _ in p.ts_assets]
-        return kinds[int(choice_index(rng, [w for _, w in p.ts_assets], 1)[0])]
-    if flat:
-        return ["machine", "manual"] if rng.random() < p.machine_share else ["manual", "dog"]
-    return "manual" if rng.random() < p.machine_share else ["manual", "dog"]
-
-
-def work_hazard(
-    led: Ledger,
-    hi: int,
-    start: np.datetime64,
-    alive: I64,
-    org: str,
-    slope_deg: float,
-    along: tuple[float, float],
-    max_slope_deg: float,
-) -> None:
-    """Survey and clear one hazard from ``start``; stop where a task would end after the
-    scenario's end date."""
-    h, dev, p, rng = led.h, led.dev, led.p, led.rng
-    end = day(END_DATE)
-    poly, area = h.geoms[hi], float(h.area_m2[hi])
-    nts_end = start + _days(rng.integers(*p.nts_days))
-    if nts_end > end:
-        return
-    is_cha = led.classification[hi] == "CHA"
-    density = len(alive) / (area / 1e6)
-    p_cancel = (
-        0.0 if is_cha else p.nts_cancel_clean * float(np.exp(-density / p.nts_tolerance_per_km2))
-    )
-    if rng.random() < p_cancel:
-        led.add(led.next_id("NTS"), poly, "NTS", hi, start, nts_end, "cancelled", org)
-        led.released_on[hi] = start
-        led.close(hi, nts_end)
-        return
-    led.add(
-        led.next_id("NTS"), poly, "NTS", hi, start, nts_end, "confirmed" if is_cha else "none", org
-    )
-    led.status[hi], led.updated[hi] = "worked_on", nts_end
-
-    if not any(h.evidence[k][hi] for k in MINE_EVIDENCE):
-        # only UXO suspected: battle area clearance of the whole hazard, no lanes
-        cl_start = nts_end + _days(rng.integers(*p.clearance_gap_days))
-        cl_end = cl_start + _days(np.clip(area / p.bac_m2_per_day, 5, p.max_task_days))
-        if cl_end > end:
-            return
-        asset = _asset(slope_deg, area, "clearance", max_slope_deg, p, rng)
-        ki = led.add(
-            led.next_id("CL"), poly, "clearance", hi, cl_start, cl_end, "cleared", org, asset
-        )
-        led.find(alive, ki, p.clearance_detection)
-        led.released_on[hi] = cl_start
-        led.close(hi, cl_end)
-        return
-
-    ts_start = nts_end + _days(rng.integers(*p.ts_gap_days))
-    ts_end = ts_start + _days(np.clip(area / p.ts_m2_per_day, 3, p.max_task_days))
-    if ts_end > end:
-        return
-    tid = led.next_id("TS")
-    asset_ts = _asset(slope_deg, area, "TS", max_slope_deg, p, rng)
-    led.released_on[hi] = ts_start
-    in_lane = alive[lanes(dev.x[alive], dev.y[alive], along, p, rng.uniform(0, p.lane_period_m))]
-    shallow = dev.depth_cm[in_lane] <= p.depth_cm
-    seen = in_lane[
-        shallow & (rng.random(len(in_lane)) < np.asarray(p.ts_detection)[dev.device[in_lane]])
-    ]
-    if not len(seen):
-        led.add(tid, poly, "TS", hi, ts_start, ts_end, "reduced", org, asset_ts)
-        led.close(hi, ts_end)
-        return
-    confirmed = confirmed_area(dev.x[seen], dev.y[seen], poly, p)
-    reduced = polygonal(shapely.difference(poly, confirmed))
-    led.classification[hi] = "CHA"
-    if reduced.area >= p.min_reduced_m2:
-        led.add(tid + "-R", reduced, "TS", hi, ts_start, ts_end, "reduced", org, asset_ts)
-        tid += "-C"
-    ci = led.add(tid, confirmed, "TS", hi, ts_start, ts_end, "confirmed", org, asset_ts)
-    led.find(seen, ci, (1.0,) * len(vocab.DEVICES))
-    led.updated[hi] = ts_end
-
-    cl_start = ts_end + _days(rng.integers(*p.clearance_gap_days))
-    cl_end = cl_start + _days(np.clip(confirmed.area / p.clearance_m2_per_day, 5, p.max_task_days))
-    if cl_end > end:
-        return
-    left = alive[led.removed[alive] == ""]
-    inside = left[shapely.contains_xy(confirmed, dev.x[left], dev.y[left])]
-    asset = _asset(slope_deg, float(confirmed.area), "clearance", max_slope_deg, p, rng)
-    ki = led.add(
-        led.next_id("CL"), confirmed, "clearance", hi, cl_start, cl_end, "cleared", org, asset
-    )
-    led.find(inside, ki, p.clearance_detection)
-    led.close(hi, cl_end)
-
-
-def confirmed_area(
-    x_m: F64, y_m: F64, hazard: shapely.Geometry, p: HistoryParams
-) -> shapely.Geometry:
-    """The area technical survey confirms: ``fadeout_m`` around each device found, gaps
-    closed, cut to the hazard."""
-    cell = p.confirm_cell_m
-    key = np.unique(np.column_stack([np.floor(x_m / cell), np.floor(y_m / cell)]), axis=0)
-    pts = shapely.multipoints((key + 0.5) * cell)
-    zone = shapely.buffer(shapely.buffer(pts, p.fadeout_m, quad_segs=4), p.confirm_closing_m)
-    zone = shapely.simplify(shapely.buffer(zone, -p.confirm_closing_m), p.confirm_simplify_m)
-    return polygonal(shapely.intersection(zone, hazard))
+# --- the programme's work, in order --------------------------------------------------
 
 
 def spot_tasks(
@@ -402,7 +175,7 @@ def spot_tasks(
             "EOD_spot",
             -1,
             when[k],
-            when[k] + _days(1),
+            when[k] + duration(1),
             "cleared",
             "ANAMA",
             "manual",
@@ -440,11 +213,49 @@ def release_history(
     order = np.argsort(-priorities(h, s, programme, on_trunk, p, rng), kind="stable")
     cum = np.cumsum(h.area_m2[order])
     work = order[: int(np.searchsorted(cum, p.released_share * h.area_m2.sum())) + 1]
+    _work_in_order(led, work, in_hazard, relief, frame, max_slope_deg, rp)
+
+    worked = np.zeros(n_h + 1, bool)
+    worked[work] = True
+    outside = ~worked[np.where(in_hazard >= 0, in_hazard, n_h)]
+    near_people = (d_settlement <= p.spot_distance_m) | (d_road <= p.spot_road_m)
+    uxo = np.isin(dev.device, [DEVICE["UXO"], DEVICE["AXO"]])
+    spot_h = spot_tasks(
+        led, np.flatnonzero((led.removed == "") & outside & near_people & uxo), districts
+    )
+    findings, deminer = _findings_and_accidents(led, ip)
+    return History(
+        activities=led.acts,
+        findings=findings,
+        hazard_status=led.status,
+        hazard_classification=led.classification,
+        hazard_updated=led.updated,
+        spot_hazards=spot_h,
+        removed_by=led.removed,
+        released_on=led.released_on,
+        closed_on=led.closed_on,
+        deminer_incidents=deminer,
+    )
+
+
+def _work_in_order(
+    led: Ledger,
+    work: I64,
+    in_hazard: I64,
+    relief: Relief,
+    frame: Frame,
+    max_slope_deg: float,
+    rp: ResourceParams,
+) -> None:
+    """Work the hazards ``work`` in that order, each started on the capacity schedule (not
+    before its report), by an organisation drawn by its share, with lanes across the old
+    front nearest to it."""
+    h, p, rng = led.h, led.p, led.rng
     starts = schedule(h.area_m2[work], p)
     org_names = [o[1] for o in rp.organisations]
     org_w = [o[3] for o in rp.organisations]
     by_hazard = np.argsort(in_hazard, kind="stable")
-    bounds = np.searchsorted(in_hazard[by_hazard], np.arange(n_h + 1))
+    bounds = np.searchsorted(in_hazard[by_hazard], np.arange(len(h) + 1))
     c = (
         shapely.get_coordinates(shapely.point_on_surface(h.geoms[work]))
         if len(work)
@@ -457,7 +268,7 @@ def release_history(
         else np.zeros(0, np.int64)
     )
     for j, hi in enumerate(work):
-        start = max(starts[j], h.reported[hi] + _days(p.delay_after_report_days))
+        start = max(starts[j], h.reported[hi] + duration(p.delay_after_report_days))
         org = org_names[int(choice_index(rng, org_w, 1)[0])]
         inside = by_hazard[bounds[hi] : bounds[hi + 1]]
         along = (float(frame.ny[near[j]]), float(-frame.nx[near[j]]))
@@ -472,21 +283,16 @@ def release_history(
             max_slope_deg,
         )
 
-    worked = np.zeros(n_h + 1, bool)
-    worked[work] = True
-    outside = ~worked[np.where(in_hazard >= 0, in_hazard, n_h)]
-    near_people = (d_settlement <= p.spot_distance_m) | (d_road <= p.spot_road_m)
-    uxo = np.isin(dev.device, [DEVICE["UXO"], DEVICE["AXO"]])
-    spot_h = spot_tasks(
-        led, np.flatnonzero((led.removed == "") & outside & near_people & uxo), districts
-    )
 
+def _findings_and_accidents(led: Ledger, ip: IncidentParams) -> tuple[Findings, Incidents]:
+    """Every finding dated within its task, with its condition; a few of those met in
+    clearance went off instead of being found (deminer incidents)."""
+    dev, p, rng = led.dev, led.p, led.rng
     fd = np.concatenate(led.found_dev)
     fa = np.concatenate(led.found_act)
     a_start = np.asarray(led.acts.start, dtype="datetime64[D]")
     span = (np.asarray(led.acts.end, dtype="datetime64[D]") - a_start)[fa].astype(np.int64) + 1
     fdate = a_start[fa] + (rng.random(len(fa)) * span).astype(np.int64).astype("timedelta64[D]")
-    # accidents among deminers: a device met in clearance went off instead of being found
     in_clearance = np.asarray(led.acts.type, dtype=object)[fa] == "clearance"
     acc = in_clearance & (rng.random(len(fa)) < ip.deminer_accident_per_find)
     di = fd[acc]
@@ -506,24 +312,14 @@ def release_history(
     cond = np.array([k for k, _ in p.conditions], dtype=object)[
         choice_index(rng, [w for _, w in p.conditions], int(keep.sum()))
     ]
-    return History(
-        activities=led.acts,
-        findings=Findings(
-            fd[keep],
-            fa[keep],
-            fdate[keep],
-            cond,
-            rng.random(int(keep.sum())) < p.destroyed_probability,
-        ),
-        hazard_status=led.status,
-        hazard_classification=led.classification,
-        hazard_updated=led.updated,
-        spot_hazards=spot_h,
-        removed_by=led.removed,
-        released_on=led.released_on,
-        closed_on=led.closed_on,
-        deminer_incidents=deminer,
+    findings = Findings(
+        fd[keep],
+        fa[keep],
+        fdate[keep],
+        cond,
+        rng.random(int(keep.sum())) < p.destroyed_probability,
     )
+    return findings, deminer
 
 
 def redate_incidents(
@@ -580,7 +376,7 @@ def returns_so_far(
         discs = shapely.buffer(shapely.points(s.x, s.y), p.ready_radius_m)
         si, hi = shapely.STRtree(h.geoms).query(discs, predicate="intersects")
         area = shapely.area(shapely.intersection(h.geoms[hi], discs[si]))
-        cutoff = day(END_DATE) - _days(round(p.build_years * 365.25))
+        cutoff = day(END_DATE) - duration(round(p.build_years * 365.25))
         done = ~np.isnat(closed_on[hi]) & (closed_on[hi] <= cutoff)
         total = np.bincount(si, weights=area, minlength=n)
         freed = np.bincount(si, weights=area * done, minlength=n)

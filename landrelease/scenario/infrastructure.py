@@ -122,25 +122,74 @@ def build_infrastructure(
 ) -> Infrastructure:
     """The world's infrastructure, clipped to its land."""
     rng = rng_for(seed, "infrastructure")
+    assets = _Assets()
+    trunk_lines = _roads(assets, rng, s, relief, geo, params)
+    _power_lines(assets, rng, trunk_lines, params)
+    assets.add(shapely.LineString(metric_coords(geo.araz)), "water", "Araz river")
+    for name, coords in geo.rivers:
+        assets.add(shapely.LineString(metric_coords(coords)), "water", f"{name} river")
+    _fields(assets, rng, s, params)
+    _public_buildings(assets, rng, s, params)
+    return assets.on(land)
+
+
+class _Assets:
+    """Infrastructure assets collected kind by kind, in the order they are made."""
+
+    def __init__(self) -> None:
+        self.geoms: list[BaseGeometry] = []
+        self.kinds: list[str] = []
+        self.names: list[str] = []
+        self.years: list[int] = []
+        self.trunk: list[bool] = []
+
+    def add(
+        self, g: BaseGeometry, kind: str, name: str, year: int = 0, is_trunk: bool = False
+    ) -> None:
+        """Add one asset; ``year`` is its planned reconstruction year (0: none)."""
+        self.geoms.append(g)
+        self.kinds.append(kind)
+        self.names.append(name)
+        self.years.append(year)
+        self.trunk.append(is_trunk)
+
+    def on(self, land: BaseGeometry) -> Infrastructure:
+        """The assets cut to ``land``, numbered per kind in the order made (those left
+        outside keep their number)."""
+        g = np.asarray(shapely.intersection(np.array(self.geoms, dtype=object), land), dtype=object)
+        keep = ~shapely.is_empty(g)
+        kind = np.array(self.kinds, dtype=object)
+        ids = np.empty(len(kind), dtype=object)
+        counters: dict[str, int] = {}
+        for i, k in enumerate(kind):
+            counters[k] = counters.get(k, 0) + 1
+            ids[i] = f"INF-{k.upper().replace('_', '')[:5]}-{counters[k]:04d}"
+        return Infrastructure(
+            ids=ids[keep],
+            geoms=keep_types(g[keep], SHAPES),
+            kind=kind[keep],
+            names=np.array(self.names, dtype=object)[keep],
+            planned_year=np.array(self.years, dtype=np.int64)[keep],
+            trunk=np.array(self.trunk)[keep],
+        )
+
+
+def _roads(
+    assets: _Assets,
+    rng: np.random.Generator,
+    s: Settlements,
+    relief: Relief,
+    geo: Geography,
+    params: InfrastructureParams,
+) -> list[tuple[str, shapely.LineString]]:
+    """Trunk roads along the real links between towns, then local roads between
+    settlements; returns the trunk roads by name."""
     y0, y1 = params.planned_year_range
-    geoms: list[BaseGeometry] = []
-    kinds: list[str] = []
-    names: list[str] = []
-    years: list[int] = []
-    trunk: list[bool] = []
-
-    def add(g: BaseGeometry, kind: str, name: str, year: int = 0, is_trunk: bool = False) -> None:
-        geoms.append(g)
-        kinds.append(kind)
-        names.append(name)
-        years.append(year)
-        trunk.append(is_trunk)
-
     trunk_lines = []
     for name, waypoints in geo.main_roads:
         line = shapely.LineString(_wiggle(metric_coords(waypoints), params.road_wiggle_m, rng, 3))
         trunk_lines.append((name, line))
-        add(line, "road", name, int(rng.integers(y0, y1 + 1)), True)
+        assets.add(line, "road", name, int(rng.integers(y0, y1 + 1)), True)
     for a, b in local_road_edges(s, relief, params, rng):
         line = shapely.LineString(
             _wiggle(
@@ -148,16 +197,28 @@ def build_infrastructure(
             )
         )
         year = int(rng.integers(y0, y1 + 1)) if rng.random() < params.local_planned_share else 0
-        add(line, "road", f"{s.names[a]}–{s.names[b]} road", year)
+        assets.add(line, "road", f"{s.names[a]}–{s.names[b]} road", year)
+    return trunk_lines
+
+
+def _power_lines(
+    assets: _Assets,
+    rng: np.random.Generator,
+    trunk_lines: list[tuple[str, shapely.LineString]],
+    params: InfrastructureParams,
+) -> None:
+    """A power line along each trunk road, on a random side."""
+    y0, y1 = params.planned_year_range
     for name, line in trunk_lines:
         side = 1.0 if rng.random() < 0.5 else -1.0
         power = shapely.offset_curve(line, side * params.power_offset_m)
-        add(power, "power_line", f"Power line along {name}", int(rng.integers(y0, y1 + 1)))
-    add(shapely.LineString(metric_coords(geo.araz)), "water", "Araz river")
-    for name, coords in geo.rivers:
-        add(shapely.LineString(metric_coords(coords)), "water", f"{name} river")
+        assets.add(power, "power_line", f"Power line along {name}", int(rng.integers(y0, y1 + 1)))
 
-    # fields around settlements, bigger on the plain
+
+def _fields(
+    assets: _Assets, rng: np.random.Generator, s: Settlements, params: InfrastructureParams
+) -> None:
+    """Fields beside each settlement, bigger for bigger places and on the plain."""
     radius = np.maximum(
         params.farmland_min_radius_m,
         params.farmland_radius_per_sqrt_person_m * np.sqrt(s.population_before),
@@ -169,8 +230,14 @@ def build_infrastructure(
         s.x + off * np.cos(ang), s.y + off * np.sin(ang), radius, rng, vertices=18, wobble=0.3
     )
     for i, g in enumerate(fields):
-        add(g, "farmland", f"Fields of {s.names[i]}")
-    # schools, hospitals, cemeteries
+        assets.add(g, "farmland", f"Fields of {s.names[i]}")
+
+
+def _public_buildings(
+    assets: _Assets, rng: np.random.Generator, s: Settlements, params: InfrastructureParams
+) -> None:
+    """Schools in settlements big enough, hospitals in towns, cemeteries outside some."""
+    y0, y1 = params.planned_year_range
     n = len(s)
     a1, r1 = rng.uniform(0, 2 * np.pi, n), rng.uniform(0.1, 0.5, n) * s.builtup_m
     schools = rectangles(
@@ -187,27 +254,12 @@ def build_infrastructure(
     has_cemetery = rng.random(n) < params.cemetery_probability
     for i in range(n):
         if s.population_before[i] >= params.school_min_population:
-            add(schools[i], "school", f"School of {s.names[i]}", int(rng.integers(y0, y1 + 1)))
+            assets.add(
+                schools[i], "school", f"School of {s.names[i]}", int(rng.integers(y0, y1 + 1))
+            )
         if s.town[i]:
-            add(
+            assets.add(
                 hospitals[i], "hospital", f"Hospital of {s.names[i]}", int(rng.integers(y0, y1 + 1))
             )
         if has_cemetery[i]:
-            add(cemeteries[i], "cemetery", f"Cemetery of {s.names[i]}")
-
-    g = np.asarray(shapely.intersection(np.array(geoms, dtype=object), land), dtype=object)
-    keep = ~shapely.is_empty(g)
-    kind = np.array(kinds, dtype=object)
-    ids = np.empty(len(kind), dtype=object)
-    counters: dict[str, int] = {}
-    for i, k in enumerate(kind):
-        counters[k] = counters.get(k, 0) + 1
-        ids[i] = f"INF-{k.upper().replace('_', '')[:5]}-{counters[k]:04d}"
-    return Infrastructure(
-        ids=ids[keep],
-        geoms=keep_types(g[keep], SHAPES),
-        kind=kind[keep],
-        names=np.array(names, dtype=object)[keep],
-        planned_year=np.array(years, dtype=np.int64)[keep],
-        trunk=np.array(trunk)[keep],
-    )
+            assets.add(cemeteries[i], "cemetery", f"Cemetery of {s.names[i]}")

@@ -76,6 +76,48 @@ def _runs(
     return start[keep], np.minimum(end[keep], total_m)
 
 
+class _Works:
+    """Positions collected kind by kind, in the order they are laid out."""
+
+    def __init__(self) -> None:
+        self.kinds: list[NDArray[np.object_]] = []
+        self.sides: list[I64] = []
+        self.periods: list[NDArray[np.object_]] = []
+        self.geoms: list[Geoms] = []
+        self.radii: list[F64] = []
+        self.facing: list[I64] = []
+
+    def put(
+        self, g: Geoms, kind: str, side: int | I64, period: str, radius: F64, face: int | I64 = 0
+    ) -> None:
+        """Add positions of one kind; ``side``, ``radius`` and ``face`` per position or shared."""
+        n = len(g)
+        self.facing.append(np.broadcast_to(np.asarray(face, np.int64), (n,)).copy())
+        self.geoms.append(np.asarray(g, dtype=object))
+        self.kinds.append(np.full(n, kind, dtype=object))
+        self.sides.append(np.broadcast_to(np.asarray(side, np.int64), (n,)).copy())
+        self.periods.append(np.full(n, period, dtype=object))
+        self.radii.append(np.broadcast_to(np.asarray(radius, float), (n,)).copy())
+
+    def on(self, land: BaseGeometry) -> Positions:
+        """The positions whose centre lies on ``land``, numbered in the order laid out."""
+        g = np.concatenate(self.geoms)
+        centre = shapely.get_coordinates(shapely.point_on_surface(g))
+        on_land = shapely.contains_xy(land, centre[:, 0], centre[:, 1])
+        n = int(on_land.sum())
+        return Positions(
+            ids=np.array([f"POS-{i + 1:05d}" for i in range(n)], dtype=object),
+            kind=np.concatenate(self.kinds)[on_land],
+            side=np.concatenate(self.sides)[on_land],
+            period=np.concatenate(self.periods)[on_land],
+            geoms=g[on_land],
+            x=centre[on_land, 0],
+            y=centre[on_land, 1],
+            radius_m=np.concatenate(self.radii)[on_land],
+            facing=np.concatenate(self.facing)[on_land],
+        )
+
+
 def layout_positions(
     seed: int,
     frame: Frame,
@@ -89,66 +131,76 @@ def layout_positions(
 ) -> Positions:
     """Where the positions were: along the line of contact, behind it, near towns, on the 2020 fronts."""
     rng = rng_for(seed, "positions")
-    length_m = frame.length_m
-    kinds: list[NDArray[np.object_]] = []
-    sides: list[I64] = []
-    periods: list[NDArray[np.object_]] = []
-    geoms: list[Geoms] = []
-    radii: list[F64] = []
-    facing: list[I64] = []
-
-    def put(
-        g: Geoms, kind: str, side: int | I64, period: str, radius: F64, face: int | I64 = 0
-    ) -> None:
-        n = len(g)
-        facing.append(np.broadcast_to(np.asarray(face, np.int64), (n,)).copy())
-        geoms.append(np.asarray(g, dtype=object))
-        kinds.append(np.full(n, kind, dtype=object))
-        sides.append(np.broadcast_to(np.asarray(side, np.int64), (n,)).copy())
-        periods.append(np.full(n, period, dtype=object))
-        radii.append(np.broadcast_to(np.asarray(radius, float), (n,)).copy())
-
+    works = _Works()
     for side in (ARMENIAN, AZERBAIJANI):
-        sgn = side * sign
-        gaps = rng.uniform(*p.strongpoint_spacing_m, int(length_m / p.strongpoint_spacing_m[0]) + 2)
-        s = np.cumsum(gaps)
-        s = s[s < length_m]
-        off = rng.uniform(*p.strongpoint_offset_m, len(s))
-        x, y = frame.at(s, sgn * off)
-        r = rng.uniform(*p.strongpoint_radius_m, len(s))
-        put(shapely.points(x, y), "strongpoint", side, "1994-2020", r)
-        # trenches: runs parallel to the line, meandering a little
-        a, b = _runs(rng, length_m, p.trench_length_m, p.trench_gap_m)
-        lines = []
-        for s0, s1 in zip(a, b, strict=True):
-            ss = np.arange(s0, s1 + 1e-9, p.trench_vertex_m)
-            if len(ss) < 2:
-                ss = np.array([s0, s1])
-            base = rng.uniform(*p.trench_offset_m)
-            wave = rng.uniform(*p.trench_meander_wavelength_m)
-            wob = base + p.trench_meander_m * np.sin(ss / wave + rng.uniform(0, 2 * np.pi))
-            tx, ty = frame.at(ss, sgn * wob)
-            lines.append(shapely.LineString(np.column_stack([tx, ty])))
-        put(
-            np.array(lines, dtype=object),
-            "trench",
-            side,
-            "1994-2020",
-            np.full(len(lines), p.trench_radius_m),
-            -sgn,
-        )
-    # artillery behind the line, on the regained side
+        _line_of_contact(works, rng, frame, side, side * sign, p)
+    _artillery(works, rng, frame, sign, p)
+    _garrisons(works, rng, towns_xy, p)
+    for coords in war_lines:
+        _war_front(works, rng, coords, p)
+    _checkpoints(works, rng, trunk_roads, p)
+    return works.on(land)
+
+
+def _line_of_contact(
+    works: _Works,
+    rng: np.random.Generator,
+    frame: Frame,
+    side: int,
+    sgn: int,
+    p: PositionParams,
+) -> None:
+    """One side's strongpoints and trenches along the 1994–2020 line of contact;
+    ``sgn`` is the direction of that side's ground from the line."""
+    length_m = frame.length_m
+    gaps = rng.uniform(*p.strongpoint_spacing_m, int(length_m / p.strongpoint_spacing_m[0]) + 2)
+    s = np.cumsum(gaps)
+    s = s[s < length_m]
+    off = rng.uniform(*p.strongpoint_offset_m, len(s))
+    x, y = frame.at(s, sgn * off)
+    r = rng.uniform(*p.strongpoint_radius_m, len(s))
+    works.put(shapely.points(x, y), "strongpoint", side, "1994-2020", r)
+    # trenches: runs parallel to the line, meandering a little
+    a, b = _runs(rng, length_m, p.trench_length_m, p.trench_gap_m)
+    lines = []
+    for s0, s1 in zip(a, b, strict=True):
+        ss = np.arange(s0, s1 + 1e-9, p.trench_vertex_m)
+        if len(ss) < 2:
+            ss = np.array([s0, s1])
+        base = rng.uniform(*p.trench_offset_m)
+        wave = rng.uniform(*p.trench_meander_wavelength_m)
+        wob = base + p.trench_meander_m * np.sin(ss / wave + rng.uniform(0, 2 * np.pi))
+        tx, ty = frame.at(ss, sgn * wob)
+        lines.append(shapely.LineString(np.column_stack([tx, ty])))
+    works.put(
+        np.array(lines, dtype=object),
+        "trench",
+        side,
+        "1994-2020",
+        np.full(len(lines), p.trench_radius_m),
+        -sgn,
+    )
+
+
+def _artillery(
+    works: _Works, rng: np.random.Generator, frame: Frame, sign: int, p: PositionParams
+) -> None:
+    """Firing positions behind the line, on the regained side."""
+    length_m = frame.length_m
     s = np.arange(rng.uniform(0, p.firing_spacing_m), length_m, p.firing_spacing_m)
     s = s + rng.uniform(-p.firing_jitter_m, p.firing_jitter_m, len(s))
     x, y = frame.at(np.clip(s, 0, length_m), sign * rng.uniform(*p.firing_depth_m, len(s)))
-    put(
+    works.put(
         shapely.points(x, y),
         "firing_position",
         ARMENIAN,
         "1994-2020",
         np.full(len(s), p.firing_radius_m),
     )
-    # garrisons near the towns
+
+
+def _garrisons(works: _Works, rng: np.random.Generator, towns_xy: F64, p: PositionParams) -> None:
+    """A rectangular base near each town."""
     n = len(towns_xy)
     ang = rng.uniform(0, 2 * np.pi, n)
     dist = rng.uniform(*p.base_distance_m, n)
@@ -160,78 +212,70 @@ def layout_positions(
         size[:, 1],
         rng.uniform(0, np.pi, n),
     )
-    put(bases, "base", ARMENIAN, "1994-2020", size.max(axis=1))
-    # the 2020 fronts: both sides dug in along each line
-    for coords in war_lines:
-        fr = resample(coords, step_m=10.0, smooth_m=500.0)
-        s = np.arange(
-            rng.uniform(0, p.war_position_spacing_m), fr.length_m, p.war_position_spacing_m / 2
-        )
-        wside = np.where(np.arange(len(s)) % 2 == 0, 1, -1)
-        off = wside * rng.uniform(*p.war_position_offset_m, len(s))
-        x, y = fr.at(s, off)
-        kinds_here = np.array([k for k, _ in p.war_position_mix], dtype=object)
-        k = kinds_here[choice_index(rng, [w for _, w in p.war_position_mix], len(s))]
-        fp = k == "firing_position"
-        put(
-            shapely.points(x[fp], y[fp]),
-            "firing_position",
-            wside[fp],
-            "2020",
-            np.full(fp.sum(), p.firing_radius_m),
-        )
-        sp = k == "strongpoint"
-        put(
-            shapely.points(x[sp], y[sp]),
-            "strongpoint",
-            wside[sp],
-            "2020",
-            rng.uniform(*p.war_strongpoint_radius_m, sp.sum()),
-        )
-        tr = k == "trench"
-        lines = []
-        for si, oi in zip(s[tr], off[tr], strict=True):
-            half = rng.uniform(*p.war_trench_half_length_m, 2)
-            ss = np.linspace(si - half[0], si + half[1], 8)
-            tx, ty = fr.at(ss, oi)
-            lines.append(shapely.LineString(np.column_stack([tx, ty])))
-        put(
-            np.array(lines, dtype=object),
-            "trench",
-            wside[tr],
-            "2020",
-            np.full(len(lines), p.trench_radius_m),
-            -np.sign(off[tr]).astype(np.int64),
-        )
-    # checkpoints on the trunk roads
+    works.put(bases, "base", ARMENIAN, "1994-2020", size.max(axis=1))
+
+
+def _war_front(works: _Works, rng: np.random.Generator, coords: F64, p: PositionParams) -> None:
+    """One 2020 front: both sides dug in along it, alternately, with firing positions,
+    strongpoints and short trenches."""
+    fr = resample(coords, step_m=10.0, smooth_m=500.0)
+    s = np.arange(
+        rng.uniform(0, p.war_position_spacing_m), fr.length_m, p.war_position_spacing_m / 2
+    )
+    wside = np.where(np.arange(len(s)) % 2 == 0, 1, -1)
+    off = wside * rng.uniform(*p.war_position_offset_m, len(s))
+    x, y = fr.at(s, off)
+    kinds_here = np.array([k for k, _ in p.war_position_mix], dtype=object)
+    k = kinds_here[choice_index(rng, [w for _, w in p.war_position_mix], len(s))]
+    fp = k == "firing_position"
+    works.put(
+        shapely.points(x[fp], y[fp]),
+        "firing_position",
+        wside[fp],
+        "2020",
+        np.full(fp.sum(), p.firing_radius_m),
+    )
+    sp = k == "strongpoint"
+    works.put(
+        shapely.points(x[sp], y[sp]),
+        "strongpoint",
+        wside[sp],
+        "2020",
+        rng.uniform(*p.war_strongpoint_radius_m, sp.sum()),
+    )
+    tr = k == "trench"
+    lines = []
+    for si, oi in zip(s[tr], off[tr], strict=True):
+        half = rng.uniform(*p.war_trench_half_length_m, 2)
+        ss = np.linspace(si - half[0], si + half[1], 8)
+        tx, ty = fr.at(ss, oi)
+        lines.append(shapely.LineString(np.column_stack([tx, ty])))
+    works.put(
+        np.array(lines, dtype=object),
+        "trench",
+        wside[tr],
+        "2020",
+        np.full(len(lines), p.trench_radius_m),
+        -np.sign(off[tr]).astype(np.int64),
+    )
+
+
+def _checkpoints(
+    works: _Works, rng: np.random.Generator, trunk_roads: Geoms, p: PositionParams
+) -> None:
+    """Checkpoints on the trunk roads, a Poisson number per road by its length."""
     length = shapely.length(trunk_roads)
     nck = rng.poisson(length / 1000.0 * p.checkpoint_per_road_km)
     idx = np.repeat(np.arange(len(trunk_roads)), nck)
     pts = shapely.line_interpolate_point(
         trunk_roads[idx], rng.uniform(0, 1, len(idx)) * length[idx]
     )
-    put(
+    works.put(
         np.asarray(pts, dtype=object),
         "checkpoint",
         ARMENIAN,
         "1994-2020",
         np.full(len(idx), p.checkpoint_size_m),
-    )
-
-    g = np.concatenate(geoms)
-    centre = shapely.get_coordinates(shapely.point_on_surface(g))
-    on_land = shapely.contains_xy(land, centre[:, 0], centre[:, 1])
-    n = int(on_land.sum())
-    return Positions(
-        ids=np.array([f"POS-{i + 1:05d}" for i in range(n)], dtype=object),
-        kind=np.concatenate(kinds)[on_land],
-        side=np.concatenate(sides)[on_land],
-        period=np.concatenate(periods)[on_land],
-        geoms=g[on_land],
-        x=centre[on_land, 0],
-        y=centre[on_land, 1],
-        radius_m=np.concatenate(radii)[on_land],
-        facing=np.concatenate(facing)[on_land],
     )
 
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import shapely
 
 from landrelease.domain import vocab
 from landrelease.scenario import writers as wr
+from landrelease.scenario.generated import Scenario
 from landrelease.scenario.geography import SCALES
 from landrelease.scenario.geometry import (
     F64,
@@ -37,9 +38,6 @@ from landrelease.scenario.parameters import (
     Parameters,
 )
 from landrelease.scenario.timeline import iso
-
-if TYPE_CHECKING:
-    from landrelease.scenario.pipeline import Scenario
 
 
 def _points(x: F64, y: F64) -> tuple[F64, F64]:

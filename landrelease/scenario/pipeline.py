@@ -22,6 +22,7 @@ from landrelease.domain import vocab
 from landrelease.scenario import evidence as ev
 from landrelease.scenario.calibration import CalibrationRow, Figures, calibrate, markdown
 from landrelease.scenario.contamination import Devices, Minefields, minefields
+from landrelease.scenario.generated import Scenario
 from landrelease.scenario.geography import SCALES, Window, window_for
 from landrelease.scenario.geometry import Grid, polyline_distance, rng_for
 from landrelease.scenario.hazards import (
@@ -43,8 +44,6 @@ from landrelease.scenario.military import ARMENIAN, Positions
 from landrelease.scenario.package import write_package
 from landrelease.scenario.parameters import DEFAULT, Parameters
 from landrelease.scenario.resources import (
-    Sessions,
-    Table,
     assets,
     eore_sessions,
     funding,
@@ -77,33 +76,6 @@ class ScenarioResult:
     def calibration_markdown(self) -> str:
         """The calibration table as Markdown: figure | generated | real reference | range | ok."""
         return markdown(self.calibration)
-
-
-@dataclass(frozen=True)
-class Scenario:
-    """Everything generated for one window, before writing."""
-
-    world: World
-    window: Window
-    devices: Devices
-    settlements: Settlements
-    infrastructure: Infrastructure
-    positions: Positions
-    minefields: Minefields
-    records: ev.MapRecords
-    seen: ev.SeenPositions
-    incidents: ev.Incidents
-    statements: ev.Statements
-    hazards: Hazards
-    history: History
-    programme: np.ndarray
-    returned: np.ndarray
-    funding: Table
-    organisations: Table
-    assets: Table
-    people: float
-    sessions: Sessions
-    calibration: tuple[CalibrationRow, ...]
 
 
 def generate(
@@ -165,23 +137,86 @@ def _swap_into_place(tmp: Path, out: Path) -> None:
 def build(
     *, seed: int, scale: str, params: Parameters = DEFAULT, progress: Progress | None = None
 ) -> Scenario:
-    """Generate one window of the world in memory (no files)."""
+    """Generate one window of the world in memory (no files).
+
+    The phases follow the world's history: the world and its war, the window's
+    truth, the evidence a programme gathers, its hazard register, six years of
+    land release, then the programme's money, assets and risk education. Each
+    phase draws from its own named random streams (``rng_for(seed, name, scale)``).
+    """
 
     def step(name: str) -> None:
         if progress:
             progress(name, STEPS.index(name) / len(STEPS))
 
-    p, geo = params, params.geography
     step("world")
-    world = build_world(seed, p)
-    window = window_for(SCALES[scale], world.land, geo)
+    world = build_world(seed, params)
+    window = window_for(SCALES[scale], world.land, params.geography)
     step("truth")
-    dev = world_devices(world, window.land)
-    sw = world.settlements.take(window.contains(world.settlements.x, world.settlements.y))
-    iw = world.infrastructure.within(window.land)
-    pw = world.positions.take(window.contains(world.positions.x, world.positions.y))
-
+    truth = _window_truth(world, window)
     step("evidence")
+    found = _gather_evidence(world, window, truth, params, seed, scale)
+    step("hazards")
+    hazards = _hazard_register(world, truth, found, params, seed, scale)
+    step("history")
+    released = _land_release(world, truth, found, hazards, params, seed, scale)
+    step("programme")
+    return _programme(world, window, truth, found, hazards, released, params, seed, scale)
+
+
+@dataclass(frozen=True)
+class _Truth:
+    """What really lies in the window: devices, settlements, infrastructure, positions."""
+
+    devices: Devices
+    settlements: Settlements
+    infrastructure: Infrastructure
+    positions: Positions
+
+
+@dataclass(frozen=True)
+class _Evidence:
+    """What the programme comes to know, and the grid and exposure it was drawn on."""
+
+    grid: Grid
+    land: np.ndarray
+    """Cells of the grid on the window's land."""
+    exposure: ev.Exposure
+    minefields: Minefields
+    records: ev.MapRecords
+    seen: ev.SeenPositions
+    incidents: ev.Incidents
+    statements: ev.Statements
+
+
+@dataclass(frozen=True)
+class _Release:
+    """Six years of land release, with the incidents and testimony redated to fit it."""
+
+    history: History
+    programme: np.ndarray
+    """Settlements in the return programme."""
+    incidents: ev.Incidents
+    statements: ev.Statements
+
+
+def _window_truth(world: World, window: Window) -> _Truth:
+    """The world's devices, settlements, infrastructure and positions inside the window."""
+    sw = world.settlements
+    pw = world.positions
+    return _Truth(
+        devices=world_devices(world, window.land),
+        settlements=sw.take(window.contains(sw.x, sw.y)),
+        infrastructure=world.infrastructure.within(window.land),
+        positions=pw.take(window.contains(pw.x, pw.y)),
+    )
+
+
+def _gather_evidence(
+    world: World, window: Window, truth: _Truth, p: Parameters, seed: int, scale: str
+) -> _Evidence:
+    """Handed-over maps, positions seen on imagery, civilian incidents and testimony."""
+    dev, sw, iw, pw = truth.devices, truth.settlements, truth.infrastructure, truth.positions
     grid = Grid.over(window.bounds, p.hazards.raster_m)
     land = grid.rasterize(np.array([window.land], dtype=object), all_touched=False).astype(bool)
     expo = ev.exposure(grid, land, sw, iw)
@@ -196,7 +231,7 @@ def build(
         world.frame,
         world.sign,
         world.districts,
-        geo,
+        p.geography,
         p.maps,
         rng_for(seed, "maps", scale),
     )
@@ -216,33 +251,40 @@ def build(
         p.testimony,
         rng_for(seed, "testimony", scale),
     )
+    return _Evidence(grid, land, expo, mf, records, seen, incidents, said)
 
-    step("hazards")
-    wd = np.array([world.districts.index(d) for d in geo.withdrawal_districts])
+
+def _hazard_register(
+    world: World, truth: _Truth, found: _Evidence, p: Parameters, seed: int, scale: str
+) -> Hazards:
+    """The register drawn around the evidence: fronts, towns fought over, the withdrawal's
+    villages and roads, positions seen, maps, witnesses and incidents."""
+    sw, iw = truth.settlements, truth.infrastructure
+    wd = np.array([world.districts.index(d) for d in p.geography.withdrawal_districts])
     roads = iw.of_kind("road")
     road_mid = shapely.get_coordinates(shapely.point_on_surface(roads.geoms)).reshape(-1, 2)
     road_wd = np.isin(world.districts.of(road_mid[:, 0], road_mid[:, 1]), wd)
     towns, villages, wd_s = sw.battle_2020 | sw.town, ~sw.town, np.isin(sw.district, wd)
     zones = evidence_zones(
-        grid,
-        land,
+        found.grid,
+        found.land,
         world.loc,
         list(world.war_lines),
         np.column_stack([sw.x[towns], sw.y[towns]]),
-        seen,
-        records,
-        said,
-        incidents,
+        found.seen,
+        found.records,
+        found.statements,
+        found.incidents,
         np.column_stack([sw.x[villages], sw.y[villages]]),
         np.column_stack([sw.x[wd_s], sw.y[wd_s]]),
         roads.geoms[road_wd],
         p.hazards,
     )
-    hazards = build_hazards(
+    return build_hazards(
         zones,
-        records,
-        said,
-        incidents,
+        found.records,
+        found.statements,
+        found.incidents,
         world.districts,
         iw,
         sw,
@@ -250,7 +292,20 @@ def build(
         rng_for(seed, "hazards", scale),
     )
 
-    step("history")
+
+def _land_release(
+    world: World,
+    truth: _Truth,
+    found: _Evidence,
+    hazards: Hazards,
+    p: Parameters,
+    seed: int,
+    scale: str,
+) -> _Release:
+    """The return programme and the release of the register; incidents on land released
+    before them are moved earlier, and their witnesses keep their delay."""
+    dev, sw, iw, grid = truth.devices, truth.settlements, truth.infrastructure, found.grid
+    incidents, said = found.incidents, found.statements
     in_hazard = hazard_of(dev.x, dev.y, hazards, grid)
     exploded = np.zeros(len(dev), bool)
     exploded[incidents.device_index] = True
@@ -270,15 +325,14 @@ def build(
         world.relief,
         world.frame,
         world.districts,
-        grid.lookup(expo.d_settlement, dev.x, dev.y, np.inf),
-        grid.lookup(expo.d_road, dev.x, dev.y, np.inf),
+        grid.lookup(found.exposure.d_settlement, dev.x, dev.y, np.inf),
+        grid.lookup(found.exposure.d_road, dev.x, dev.y, np.inf),
         p.terrain.machine_max_slope_deg,
         p.history,
         p.incidents,
         p.resources,
         rng_for(seed, "history", scale),
     )
-    # incidents on land released before them happened earlier; witnesses keep their delay
     told = said.incident >= 0
     delay = said.date[told] - incidents.date[said.incident[told]]
     incidents = redate_incidents(
@@ -286,24 +340,37 @@ def build(
     )
     dates = said.date.copy()
     dates[told] = incidents.date[said.incident[told]] + delay
-    said = replace(said, date=dates)
+    return _Release(hist, programme, incidents, replace(said, date=dates))
 
-    step("programme")
+
+def _programme(
+    world: World,
+    window: Window,
+    truth: _Truth,
+    found: _Evidence,
+    hazards: Hazards,
+    released: _Release,
+    p: Parameters,
+    seed: int,
+    scale: str,
+) -> Scenario:
+    """Returns so far, money, assets and risk education; then the calibration table."""
+    sw, hist, programme = truth.settlements, released.history, released.programme
     ret = returns_so_far(sw, hazards, hist.closed_on, programme, p.returns)
     fund = funding(window.land_share, p.resources, p.history, rng_for(seed, "funding", scale))
     ast, people = assets(window.land_share, p.resources)
     sc = Scenario(
         world=world,
         window=window,
-        devices=dev,
+        devices=truth.devices,
         settlements=sw,
-        infrastructure=iw,
-        positions=pw,
-        minefields=mf,
-        records=records,
-        seen=seen,
-        incidents=incidents,
-        statements=said,
+        infrastructure=truth.infrastructure,
+        positions=truth.positions,
+        minefields=found.minefields,
+        records=found.records,
+        seen=found.seen,
+        incidents=released.incidents,
+        statements=released.statements,
         hazards=hazards,
         history=hist,
         programme=programme,

@@ -6,11 +6,18 @@ import numpy as np
 from numpy.typing import NDArray
 
 Days = NDArray[np.datetime64]
+NAT = np.datetime64("NaT", "D")
+"""No day (a date not reached)."""
 
 
 def day(when: str | np.datetime64) -> np.datetime64:
     """A calendar day from ``YYYY-MM-DD`` text or a datetime64."""
     return np.datetime64(str(when)[:10], "D")
+
+
+def duration(n: int | np.integer) -> np.timedelta64:
+    """A span of ``n`` whole days, to add to a day."""
+    return np.timedelta64(int(n), "D")
 
 
 def uniform_days(

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from landrelease.scenario import ScenarioResult, generate
-from landrelease.scenario.pipeline import Scenario, build
+from landrelease.scenario.generated import Scenario
+from landrelease.scenario.pipeline import build
 
 SmallFactory = Callable[[int], ScenarioResult]
 

@@ -12,10 +12,10 @@ from scipy.spatial import cKDTree
 
 from landrelease.scenario import evidence as ev
 from landrelease.scenario.contamination import Devices, minefields
+from landrelease.scenario.generated import Scenario
 from landrelease.scenario.geography import SCALES, window_for
 from landrelease.scenario.geometry import rng_for
 from landrelease.scenario.parameters import DEFAULT
-from landrelease.scenario.pipeline import Scenario
 from landrelease.scenario.world import World, build_world, world_devices
 
 

@@ -12,9 +12,9 @@ from scipy.spatial import cKDTree
 
 from landrelease.domain import vocab
 from landrelease.scenario import ScenarioResult
+from landrelease.scenario.generated import Scenario
 from landrelease.scenario.geometry import to_metric
 from landrelease.scenario.parameters import PROCESSES
-from landrelease.scenario.pipeline import Scenario
 
 
 @pytest.fixture(scope="module")
