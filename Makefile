@@ -5,12 +5,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck sysdeps bench clean help
+.PHONY: demo test lint typecheck contracts sysdeps bench architecture clean help
 
 help:
 	@echo "make demo   set up everything and run the main job on the built-in scenario"
 	@echo "make test   run the whole test suite (lint, types, tests; starts a throwaway PostGIS)"
 	@echo "make bench  print the benchmarks (import, scenario, risk, plan, API; tens of minutes)"
+	@echo "make architecture  print the structure's figures (layer reads in the demo, SQL outside the store, cycles, long functions)"
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,13 +27,16 @@ demo: $(STAMP) sysdeps
 	$(BIN)/landrelease demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check landrelease tests benchmarks
-	$(BIN)/ruff format --check landrelease tests benchmarks
+	$(BIN)/ruff check landrelease tests benchmarks scripts
+	$(BIN)/ruff format --check landrelease tests benchmarks scripts
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-test: $(STAMP) sysdeps lint typecheck
+contracts: $(STAMP)
+	$(BIN)/lint-imports --no-cache
+
+test: $(STAMP) sysdeps lint typecheck contracts
 	bash scripts/run-tests.sh
 
 bench: $(STAMP) sysdeps
@@ -41,6 +45,9 @@ bench: $(STAMP) sysdeps
 	$(BIN)/python benchmarks/risk_bench.py --scale district --seeds 101
 	$(BIN)/python benchmarks/plan_bench.py
 	$(BIN)/python benchmarks/api_bench.py --seconds 20
+
+architecture: $(STAMP)
+	$(BIN)/python scripts/architecture.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache demo-output

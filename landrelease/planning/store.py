@@ -16,9 +16,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import sqlalchemy as sa
 
 from landrelease.store import (
+    Connection,
     Workspace,
     WorkspaceView,
     default_actor,
@@ -50,13 +50,13 @@ READINESS_COLUMNS = (
 )
 
 
-def ensure_tables(conn: sa.Connection) -> None:
+def ensure_tables(conn: Connection) -> None:
     """Create the planning tables if this workspace predates them (listed for QGIS like every table)."""
     migrations.add_missing_tables(conn)
 
 
 def new_run(
-    conn: sa.Connection,
+    conn: Connection,
     kind: str,
     *,
     parameters: dict[str, Any],
@@ -75,7 +75,7 @@ def new_run(
     )
 
 
-def write_frame(conn: sa.Connection, table: str, run_id: int, frame: pd.DataFrame) -> None:
+def write_frame(conn: Connection, table: str, run_id: int, frame: pd.DataFrame) -> None:
     """Insert a frame's rows (columns named as in the table) under a run."""
     if not len(frame):
         return
@@ -101,7 +101,7 @@ def read_table(ws: Workspace | WorkspaceView, table: str, run_id: int | None) ->
         raw = tables.read_table(conn, table, where={"run_id": run_id})
     frame = pd.DataFrame(list(raw[cols].itertuples(index=False, name=None)), columns=cols)
     for col in cols:
-        if isinstance(schema.table(table).columns[col].type, sa.Date):
+        if tables.column_kind(schema.table(table).columns[col]) == "date":
             frame[col] = frame[col].map(_date)
     return frame
 
