@@ -7,7 +7,8 @@ from fastapi.testclient import TestClient
 from hypothesis import given
 from hypothesis import strategies as st
 
-from landrelease.web.mapdata import _quarter_range, quarter
+from landrelease.web.api.plan_quarters import _quarter_range
+from landrelease.web.labels import quarter
 from tests.helpers import LAT0, LON0
 from tests.web.conftest import token
 from tests.web.plans import add_plan

@@ -89,7 +89,7 @@ def test_every_browser_form_refuses_a_post_without_its_token(client: TestClient)
     anonymous or logged in, and nothing is written."""
     from fastapi.routing import APIRoute
 
-    from landrelease.web.routes import ROUTERS
+    from landrelease.web.pages import ROUTERS
 
     forms = [
         r
