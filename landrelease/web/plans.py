@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from landrelease.planning import read_readiness
+from landrelease import planning
 from landrelease.store import Workspace, WorkspaceView, runs, tables
 
 
@@ -64,7 +64,7 @@ def plan_rows(source: Workspace | WorkspaceView, table: str, run_id: int | None)
 
 def readiness_rows(source: Workspace | WorkspaceView) -> pd.DataFrame:
     """The latest plan's and forecast's readiness per settlement (empty without either)."""
-    return read_readiness(WorkspaceView.of(source).ws)
+    return planning.read_readiness(WorkspaceView.of(source).ws)
 
 
 def readiness_dates(source: Workspace | WorkspaceView) -> dict[str, dict[str, str | None]]:
