@@ -216,8 +216,8 @@ def _messages(view: SettlementView) -> list[str]:
             "Ready now: no open hazard blocks it."
             if not k
             else f"The latest plan found it ready now, but {k} hazard{'s' if k != 1 else ''} "
-            f"block{'s' if k == 1 else ''} it today ({within}, listed below): the records changed "
-            "since; run `landrelease plan` again."
+            f"block{'s' if k == 1 else ''} it today ({within}, listed below): the plan was made "
+            "from other records or settings; run `landrelease plan` again."
         )
     elif view.plan is not None and r["status"] == "after the horizon":
         out.append(
@@ -229,8 +229,8 @@ def _messages(view: SettlementView) -> list[str]:
             text += f" ({within}), listed below."
         else:
             text += (
-                f"; {k} block{'s' if k == 1 else ''} it today ({within}, listed below): the "
-                "records changed since it was made; run `landrelease plan` again."
+                f"; {k} block{'s' if k == 1 else ''} it today ({within}, listed below): the plan "
+                "was made from other records or settings; run `landrelease plan` again."
             )
         out.append(text)
     return out
