@@ -476,7 +476,7 @@ def returns_against_plan(inp: Inputs) -> ChartData:
     )
     notes.append(
         "People = the settlements' people planned to return. The plan counts a settlement ready "
-        "when every open hazard its rules link to it (homes, roads, fields) is released; "
+        f"when every open hazard within {radius_m():g} m of it (what blocks it) is released; "
         f"'enabled' counts those whose every hazard within {radius_m():g} m has closed (ledger and "
         "hazard status), in the quarter the last one closed."
     )
