@@ -26,7 +26,7 @@ import pandas as pd
 
 from landrelease import settings
 from landrelease.store import Workspace, WorkspaceView
-from landrelease.store.view import hazards_near
+from landrelease.store.view import OPEN_STATUSES, hazards_near
 from landrelease.survey.store import read_parts
 from landrelease.web.cache import LayerCache
 from landrelease.web.errors import NotFound
@@ -239,14 +239,15 @@ def _messages(view: SettlementView) -> list[str]:
 def _hazards_around(
     view: WorkspaceView, settlement_id: str, radius: float
 ) -> tuple[pd.DataFrame, set[str]]:
-    """The hazards within ``radius`` of the settlement (id, distance_m), nearest first, and
-    which of them block it: the open ones (:meth:`WorkspaceView.blocking_pairs`)."""
-    blocking = view.blocking_pairs(radius_m=radius)
+    """The hazards within ``radius`` (``settlement_radius_m``) of the settlement (id,
+    distance_m), nearest first, and which of them block it: the open ones
+    (:meth:`WorkspaceView.blocking_pairs`); the closed ones are released around it."""
+    blocking = view.blocking_pairs()  # the one definition: open, within settlement_radius_m
     blocking = blocking[(blocking["settlement_id"].astype(object) == settlement_id).to_numpy()]
     places = view.metric("settlements")
     place = places[(places["settlement_id"].astype(object) == settlement_id).to_numpy()]
     hazards = view.metric("hazards")
-    closed = (view.layer("hazards")["status"].astype(object) == "closed").to_numpy(dtype=bool)
+    closed = ~view.layer("hazards")["status"].isin(OPEN_STATUSES).to_numpy(dtype=bool)
     released = hazards_near(place, hazards[closed], radius)
     near = pd.concat([blocking, released], ignore_index=True).sort_values(
         "distance_m", kind="stable"

@@ -31,8 +31,7 @@ from landrelease.web import visible as vis
 from landrelease.web.auth import User
 from landrelease.web.cache import LayerCache
 from landrelease.web.errors import NotFound
-from landrelease.web.labels import day as _day
-from landrelease.web.labels import plain
+from landrelease.web.labels import day, plain
 from landrelease.web.plans import plan_rows
 
 M2_PER_HA = 10_000
@@ -97,7 +96,7 @@ def _history(
     events: list[dict[str, Any]] = []
 
     def add(date: Any, kind: str, text: str, actor: Any = None) -> None:
-        ev = {"date": _day(date), "kind": kind, "text": text}
+        ev = {"date": day(date), "kind": kind, "text": text}
         if user.authenticated and actor:
             ev["actor"] = str(actor)
         events.append(ev)
@@ -118,7 +117,7 @@ def _history(
     ids = [str(x) for x in activities["activity_id"]]
     for _, a in activities.iterrows():
         org = f" by {a['organisation']}" if plain(a.get("organisation")) else ""
-        end = f" to {_day(a['end'])}" if plain(a.get("end")) else ""
+        end = f" to {day(a['end'])}" if plain(a.get("end")) else ""
         add(
             a.get("start"),
             "activity",
@@ -174,14 +173,14 @@ def _evidence(
             "by_device": {
                 str(k): int(v) for k, v in found["device"].astype(object).value_counts().items()
             },
-            "latest": _day(found["date"].astype(object).max()) if len(found) else None,
+            "latest": day(found["date"].astype(object).max()) if len(found) else None,
         }
         hits = _inside(vis.visible_frame(ws, "incidents", user, cache), polygon)
         out["incidents"] = {
             "total": len(hits),
             "killed": int(pd.to_numeric(hits["killed"]).fillna(0).sum()) if len(hits) else 0,
             "injured": int(pd.to_numeric(hits["injured"]).fillna(0).sum()) if len(hits) else 0,
-            "dates": sorted(d for d in (_day(x) for x in hits["date"]) if d),
+            "dates": sorted(d for d in (day(x) for x in hits["date"]) if d),
         }
     out["survey"] = [
         {
