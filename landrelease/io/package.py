@@ -33,7 +33,14 @@ from landrelease.io.sources import (
     read_batches,
 )
 from landrelease.io.validate import LayerChecker
-from landrelease.store import Workspace, WorkspaceView, WriteContext, WriteCounts, default_actor
+from landrelease.store import (
+    Connection,
+    Workspace,
+    WorkspaceView,
+    WriteContext,
+    WriteCounts,
+    default_actor,
+)
 from landrelease.store.references import dangling_references
 from landrelease.store.runs import now
 
@@ -161,7 +168,7 @@ def import_package(
 
 def _import_file(
     workspace: Workspace,
-    conn: Any,
+    conn: Connection,
     src: LayerSource,
     lr: LayerReport,
     log: IssueLog,
@@ -222,7 +229,9 @@ def validate_package(
             ws.close()
 
 
-def _check_references(conn: Any, import_id: int, log: IssueLog, files: dict[str, str]) -> None:
+def _check_references(
+    conn: Connection, import_id: int, log: IssueLog, files: dict[str, str]
+) -> None:
     """A warning for each imported record that refers to no record of its target layer."""
     for layer, col, target, target_col in REFERENCES:
         if layer not in files:

@@ -24,9 +24,8 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import sqlalchemy as sa
 
-from landrelease.store import Workspace, runs, tables
+from landrelease.store import Connection, Workspace, runs, tables
 from landrelease.web import visible as vis
 from landrelease.web.auth import User
 from landrelease.web.cache import LayerCache
@@ -60,7 +59,7 @@ class HazardStory:
 
 
 def _rows(
-    c: sa.Connection, table: str, column: str, values: list[str], *, layer: str | None = None
+    c: Connection, table: str, column: str, values: list[str], *, layer: str | None = None
 ) -> list[dict[str, Any]]:
     """Rows of ``table`` whose ``column`` is one of ``values`` (retired ones too: the story)."""
     if not values:
@@ -90,7 +89,7 @@ def _changed(before: Any, after: Any) -> list[str]:
 
 
 def _history(
-    c: sa.Connection, hazard: pd.Series, activities: pd.DataFrame, user: User
+    c: Connection, hazard: pd.Series, activities: pd.DataFrame, user: User
 ) -> list[dict[str, Any]]:
     hid = str(hazard["hazard_id"])
     events: list[dict[str, Any]] = []
@@ -147,7 +146,7 @@ def _inside(frame: gpd.GeoDataFrame, polygon: Any) -> pd.DataFrame:
 RISK_FIGURES = ("run_id", "expected_devices", "mean_probability", "max_probability", "p_any_device")
 
 
-def _risk(c: sa.Connection, hid: str) -> dict[str, Any] | None:
+def _risk(c: Connection, hid: str) -> dict[str, Any] | None:
     """The hazard's figures in the latest risk map that holds it."""
     rows = tables.read_table(c, "hazard_risk", where={"hazard_id": hid}, columns=RISK_FIGURES)
     if not len(rows):
@@ -157,7 +156,7 @@ def _risk(c: sa.Connection, hid: str) -> dict[str, Any] | None:
 
 
 def _evidence(
-    c: sa.Connection,
+    c: Connection,
     ws: Workspace,
     cache: LayerCache | None,
     user: User,
