@@ -226,7 +226,7 @@ def _messages(view: SettlementView) -> list[str]:
     if n is not None and r["status"] != "ready now":
         text = f"The plan counts {n} open hazard{'s' if n != 1 else ''} as blocking it"
         if n == k:
-            text += f" ({within}), listed below."
+            text += f" (within {view.radius_m / 1000:g} km), listed below."
         else:
             text += (
                 f"; {k} block{'s' if k == 1 else ''} it today ({within}, listed below): the plan "
