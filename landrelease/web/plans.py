@@ -64,7 +64,7 @@ def plan_rows(source: Workspace | WorkspaceView, table: str, run_id: int | None)
 
 def readiness_rows(source: Workspace | WorkspaceView) -> pd.DataFrame:
     """The latest plan's and forecast's readiness per settlement (empty without either)."""
-    return planning.read_readiness(WorkspaceView.of(source).ws)
+    return planning.read_readiness(source)
 
 
 def readiness_dates(source: Workspace | WorkspaceView) -> dict[str, dict[str, str | None]]:
