@@ -275,12 +275,6 @@ SETTINGS: tuple[Setting, ...] = (
         "1: mark session cookies Secure (sent over HTTPS only); turn on behind TLS.",
     ),
     Setting(
-        "web_settlement_radius_m",
-        5000.0,
-        "m",
-        "Hazards within this distance of a settlement are listed on its page.",
-    ),
-    Setting(
         "web_map_max_points",
         2000,
         "points",

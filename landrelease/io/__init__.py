@@ -1,4 +1,10 @@
-"""Import, validation and export of the evidence package (see docs/data-contract.md)."""
+"""Import, validation and export of the evidence package (see docs/data-contract.md).
+
+Besides whole packages, one layer can be written in the contract's layout
+(:func:`layer_table`, :func:`write_geojson_layer`, :func:`write_gpkg_layer`,
+:func:`write_csv_table`): the web's downloads use them so that a downloaded
+file imports again.
+"""
 
 from landrelease.errors import DataError, Issue, IssueLog, Severity, UsageError
 from landrelease.io.package import (
@@ -7,7 +13,11 @@ from landrelease.io.package import (
     ImportReport,
     export_package,
     import_package,
+    layer_table,
     validate_package,
+    write_csv_table,
+    write_geojson_layer,
+    write_gpkg_layer,
 )
 
 __all__ = [
@@ -21,5 +31,9 @@ __all__ = [
     "UsageError",
     "export_package",
     "import_package",
+    "layer_table",
     "validate_package",
+    "write_csv_table",
+    "write_geojson_layer",
+    "write_gpkg_layer",
 ]

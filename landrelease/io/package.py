@@ -25,10 +25,24 @@ import shapely
 
 from landrelease.domain import LAYERS, FieldKind, Layer
 from landrelease.errors import DataError, Issue, IssueLog, Severity, UsageError
-from landrelease.io.sources import check_file, discover, explain_unreadable, read_batches
+from landrelease.io.sources import (
+    LayerSource,
+    check_file,
+    discover,
+    explain_unreadable,
+    read_batches,
+)
 from landrelease.io.validate import LayerChecker
-from landrelease.store import Workspace, WriteContext, WriteCounts, default_actor
-from landrelease.store.sql import now_iso, quote
+from landrelease.store import (
+    Connection,
+    Workspace,
+    WorkspaceView,
+    WriteContext,
+    WriteCounts,
+    default_actor,
+)
+from landrelease.store.references import dangling_references
+from landrelease.store.runs import now
 
 Progress = Callable[[str, int], None]
 """Called with (file shown to the user, records read so far in that file)."""
@@ -129,52 +143,13 @@ def import_package(
             import_id = workspace.start_import(
                 conn, actor=who, source=str(package.resolve()), mode=mode
             )
-            ctx = WriteContext(who, import_id, now_iso())
+            ctx = WriteContext(who, import_id, now())
             for src in sources:
                 lr = LayerReport(src.layer.name, src.display)
                 report.layers.append(lr)
-                file_log = report.log.for_file(src.display)
-                problems = check_file(src)
-                if problems:
-                    for p in problems:
-                        file_log.add(p)
-                    continue
-                checker = LayerChecker(src.layer, src.display, file_log, repair=repair)
-                try:
-                    for raw in read_batches(src):
-                        checked = checker.check(raw)
-                        lr.records += len(raw.properties)
-                        lr.valid += len(checked)
-                        lr.written.add(workspace.write_batch(conn, checked, ctx))
-                        if progress:
-                            progress(src.display, lr.records)
-                except (
-                    pyogrio.errors.DataSourceError,
-                    pyogrio.errors.DataLayerError,
-                    OSError,
-                ) as exc:
-                    # GDAL's message is terse: for JSON, say where the syntax breaks
-                    explained = explain_unreadable(src)
-                    for problem in explained or [
-                        Issue(src.display, "", "", "", f"cannot be read: {_first_line(exc)}")
-                    ]:
-                        file_log.add(problem)
-                except UnicodeDecodeError as exc:
-                    file_log.add(
-                        Issue(
-                            src.display,
-                            "",
-                            "",
-                            "",
-                            f"not UTF-8 text ({exc.reason} at byte {exc.start})",
-                            "UTF-8 text",
-                        )
-                    )
-                if file_log.errors and lr.records and len(file_log.bad_records) == 0:
-                    # a file-level problem (e.g. a required column absent) spoils every record
-                    file_log.bad_records.update(range(1, lr.records + 1))
+                _import_file(workspace, conn, src, lr, report.log, ctx, repair, progress)
             _check_references(
-                workspace, conn, import_id, report.log, {s.layer.name: s.display for s in sources}
+                conn, import_id, report.log, {s.layer.name: s.display for s in sources}
             )
             summary = {
                 r.layer: {"file": r.file, "records": r.records, **r.written.as_dict()}
@@ -189,6 +164,55 @@ def import_package(
         report.committed = False
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _import_file(
+    workspace: Workspace,
+    conn: Connection,
+    src: LayerSource,
+    lr: LayerReport,
+    log: IssueLog,
+    ctx: WriteContext,
+    repair: bool,
+    progress: Progress | None,
+) -> None:
+    """Check and write one file of the package in batches, its problems in ``log``."""
+    file_log = log.for_file(src.display)
+    problems = check_file(src)
+    if problems:
+        for p in problems:
+            file_log.add(p)
+        return
+    checker = LayerChecker(src.layer, src.display, file_log, repair=repair)
+    try:
+        for raw in read_batches(src):
+            checked = checker.check(raw)
+            lr.records += len(raw.properties)
+            lr.valid += len(checked)
+            lr.written.add(workspace.write_batch(conn, checked, ctx))
+            if progress:
+                progress(src.display, lr.records)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError) as exc:
+        # GDAL's message is terse: for JSON, say where the syntax breaks
+        explained = explain_unreadable(src)
+        for problem in explained or [
+            Issue(src.display, "", "", "", f"cannot be read: {_first_line(exc)}")
+        ]:
+            file_log.add(problem)
+    except UnicodeDecodeError as exc:
+        file_log.add(
+            Issue(
+                src.display,
+                "",
+                "",
+                "",
+                f"not UTF-8 text ({exc.reason} at byte {exc.start})",
+                "UTF-8 text",
+            )
+        )
+    if file_log.errors and lr.records and len(file_log.bad_records) == 0:
+        # a file-level problem (e.g. a required column absent) spoils every record
+        file_log.bad_records.update(range(1, lr.records + 1))
 
 
 def validate_package(
@@ -206,34 +230,25 @@ def validate_package(
 
 
 def _check_references(
-    workspace: Workspace, conn: Any, import_id: int, log: IssueLog, files: dict[str, str]
+    conn: Connection, import_id: int, log: IssueLog, files: dict[str, str]
 ) -> None:
+    """A warning for each imported record that refers to no record of its target layer."""
     for layer, col, target, target_col in REFERENCES:
         if layer not in files:
             continue
-        t, c = quote(conn, layer), quote(conn, col)
-        tt, tc = quote(conn, target), quote(conn, target_col)
-        idc = quote(conn, LAYER_IDS[layer])
-        ph = "?" if workspace.dialect == "sqlite" else "%s"
-        rows = conn.exec_driver_sql(
-            f"SELECT {idc}, {c} FROM {t} WHERE import_id = {ph} AND {c} IS NOT NULL "
-            f"AND {c} NOT IN (SELECT {tc} FROM {tt} WHERE {tc} IS NOT NULL) LIMIT 200",
-            (import_id,),
-        ).fetchall()
-        for rid, ref in rows:
+        for rid, ref in dangling_references(
+            conn, layer, col, target, target_col, import_id=import_id
+        ):
             log.add(
                 Issue(
                     files[layer],
-                    str(rid),
+                    rid,
                     col,
                     repr(ref),
                     f"refers to no record of {target} in the package or the workspace",
                     severity=Severity.WARNING,
                 )
             )
-
-
-LAYER_IDS = {layer.name: layer.id_field for layer in LAYERS}
 
 
 def _first_line(exc: BaseException) -> str:
@@ -255,7 +270,7 @@ EXPORT_FORMATS = ("geojson", "gpkg")
 
 
 def export_package(
-    workspace: Workspace,
+    source: Workspace | WorkspaceView,
     out: Path | str,
     *,
     fmt: str = "geojson",
@@ -267,9 +282,11 @@ def export_package(
 
     ``geojson`` writes the folder layout of the data contract (GeoJSON layers,
     CSV tables); ``gpkg`` writes one GeoPackage with a layer per name.
-    ``include_personal=False`` leaves victims' personal data out.
+    ``include_personal=False`` leaves victims' personal data out. Layers are read
+    through ``source``'s read model (a view shared with other readers reads each once).
     """
     out = Path(out)
+    view = WorkspaceView.of(source)
     if fmt not in EXPORT_FORMATS:
         raise UsageError(
             f"unknown export format {fmt!r}; choose one of {', '.join(EXPORT_FORMATS)}"
@@ -285,17 +302,17 @@ def export_package(
     try:
         target = tmp / out.name if fmt == "gpkg" else tmp
         for layer in LAYERS:
-            frame = workspace.read_layer(layer.name, include_personal=include_personal)
+            frame = _exported(view, layer, include_personal)
             if not len(frame) and not layer.contract:
                 continue
             if fmt == "gpkg":
-                _write_gpkg_layer(layer, frame, target)
+                write_gpkg_layer(layer, frame, target)
                 report.files[f"{out.name}:{layer.name}"] = len(frame)
             elif layer.spatial:
-                _write_geojson(layer, frame, target / layer.filename)
+                write_geojson_layer(layer, frame, target / layer.filename)
                 report.files[layer.filename] = len(frame)
             else:
-                _write_csv(layer, frame, target / layer.filename)
+                write_csv_table(layer, frame, target / layer.filename)
                 report.files[layer.filename] = len(frame)
             if progress:
                 progress(layer.filename, len(frame))
@@ -305,6 +322,14 @@ def export_package(
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return report
+
+
+def _exported(view: WorkspaceView, layer: Layer, include_personal: bool) -> pd.DataFrame:
+    """A layer's current records as exported: personal fields left out unless asked for."""
+    frame = view.layer(layer.name)
+    if include_personal:
+        return frame
+    return frame.drop(columns=[f.name for f in layer.fields if f.personal], errors="ignore")
 
 
 def _properties(layer: Layer, frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -329,7 +354,9 @@ def _plain(v: Any) -> Any:
     return v
 
 
-def _write_geojson(layer: Layer, frame: pd.DataFrame, path: Path) -> None:
+def write_geojson_layer(layer: Layer, frame: pd.DataFrame, path: Path) -> None:
+    """A spatial layer's records as a GeoJSON file of the data contract (``path`` is overwritten):
+    properties in the layer's order, unknown ones after, empty ones left out."""
     geoms = (
         shapely.to_geojson(np.asarray(frame.geometry.values, dtype=object)) if len(frame) else []
     )
@@ -344,8 +371,10 @@ def _write_geojson(layer: Layer, frame: pd.DataFrame, path: Path) -> None:
         fh.write("\n]}\n")
 
 
-def _flat(layer: Layer, frame: pd.DataFrame) -> pd.DataFrame:
-    """One column per property; lists and objects as JSON text (for CSV and GeoPackage)."""
+def layer_table(layer: Layer, frame: pd.DataFrame) -> pd.DataFrame:
+    """A layer's records as a flat table in the data contract's layout: one column per property
+    (the layer's fields, then unknown ones), lists and objects as JSON text; no geometry.
+    What a CSV table or a GeoPackage layer of a package holds."""
     props = _properties(layer, frame)
     if not props:
         return pd.DataFrame(columns=list(layer.field_names))
@@ -365,14 +394,17 @@ def _flat(layer: Layer, frame: pd.DataFrame) -> pd.DataFrame:
     return flat
 
 
-def _write_csv(layer: Layer, frame: pd.DataFrame, path: Path) -> None:
-    _flat(layer, frame).to_csv(path, index=False)
+def write_csv_table(layer: Layer, frame: pd.DataFrame, path: Path) -> None:
+    """A layer's records as a CSV table of the data contract (:func:`layer_table`)."""
+    layer_table(layer, frame).to_csv(path, index=False)
 
 
-def _write_gpkg_layer(layer: Layer, frame: pd.DataFrame, path: Path) -> None:
+def write_gpkg_layer(layer: Layer, frame: pd.DataFrame, path: Path) -> None:
+    """A layer's records as the layer ``layer.name`` of the GeoPackage at ``path`` (created as
+    GeoPackage 1.3 when missing, else added to), in the data contract's layout."""
     import geopandas as gpd
 
-    flat = _flat(layer, frame)
+    flat = layer_table(layer, frame)
     # GeoPackage 1.3 is read without warnings by the GDAL and QGIS versions in the field.
     options = {} if path.exists() else {"dataset_options": {"VERSION": "1.3"}}
     data: pd.DataFrame = flat

@@ -8,10 +8,8 @@ Ids are remembered across batches so duplicates are found in files of any size.
 
 from __future__ import annotations
 
-import datetime as dt
 import difflib
 import json
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -20,237 +18,13 @@ import pandas as pd
 import pyproj
 import shapely
 
-from landrelease.domain import Field, FieldKind, Layer, vocab
+from landrelease.domain import Field, FieldKind, Layer
 from landrelease.domain.records import RecordBatch
 from landrelease.errors import MAX_KEPT_PER_FILE, FileIssues, Issue, Severity, show_value
 from landrelease.io.sources import RawBatch
+from landrelease.io.values import CONVERTERS, is_blank, is_str, plain_value, suggest, text_values
 
 WGS84 = "EPSG:4326"
-_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_DATETIME_RE = re.compile(
-    r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$"
-)
-_TRUE = {"true", "t", "yes", "y", "1"}
-_FALSE = {"false", "f", "no", "n", "0"}
-_LIST_KINDS = (FieldKind.ENUM_LIST, FieldKind.TEXT_LIST, FieldKind.ENUM_OR_LIST)
-
-
-# --- value converters: (series, field) -> (clean values, bad mask) ----------
-
-
-def _is_str(s: pd.Series) -> bool:
-    """Whether every value is text already (pandas' string dtype): vectorised paths apply."""
-    return s.dtype != object and pd.api.types.is_string_dtype(s)
-
-
-def _is_blank(s: pd.Series) -> np.ndarray:
-    null = s.isna().to_numpy()
-    if _is_str(s):
-        return null | s.str.strip().eq("").fillna(False).to_numpy(dtype=bool)
-    if s.dtype == object:
-        blank = s.map(lambda v: isinstance(v, str) and not v.strip()).to_numpy(dtype=bool)
-        return null | blank
-    return null
-
-
-def _scalar_text(v: Any) -> str:
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    if isinstance(v, (np.integer, np.floating)):
-        return _scalar_text(v.item())
-    if isinstance(v, (dt.date, pd.Timestamp)):
-        return v.isoformat()
-    return str(v).strip()
-
-
-def _text(s: pd.Series, f: Field) -> tuple[np.ndarray, np.ndarray]:
-    text = s.str.strip() if _is_str(s) else s.map(_scalar_text, na_action="ignore")
-    out = text.to_numpy(dtype=object)
-    return out, np.zeros(len(s), bool)
-
-
-def _number(s: pd.Series, f: Field) -> tuple[np.ndarray, np.ndarray]:
-    # true/false is not a count: JSON booleans in a number field are mistakes, not 1 and 0
-    if s.dtype == bool:
-        booleans = s.to_numpy(dtype=bool) | True
-    elif s.dtype == object:
-        booleans = s.map(lambda v: isinstance(v, bool | np.bool_)).to_numpy(dtype=bool)
-    else:
-        booleans = np.zeros(len(s), bool)
-    if booleans.any():
-        s = s.astype(object).where(~booleans, None)
-    if _is_str(s):
-        s = s.str.strip()
-    elif s.dtype == object:
-        s = s.map(lambda v: v.strip() if isinstance(v, str) else v)
-    nums = pd.to_numeric(s, errors="coerce")
-    values = nums.to_numpy(dtype=float)
-    bad = ~np.isfinite(values) | booleans
-    if f.kind is FieldKind.INT:
-        bad |= ~bad & (np.mod(np.where(bad, 0, values), 1) != 0)
-    if f.minimum is not None:
-        bad |= values < f.minimum
-    if f.maximum is not None:
-        bad |= values > f.maximum
-    out = np.empty(len(s), dtype=object)
-    if f.kind is FieldKind.INT:
-        out[:] = [int(v) if np.isfinite(v) else None for v in values]
-    else:
-        out[:] = [float(v) if np.isfinite(v) else None for v in values]
-    return out, bad
-
-
-def _bool(s: pd.Series, f: Field) -> tuple[np.ndarray, np.ndarray]:
-    def conv(v: Any) -> bool | None:
-        if isinstance(v, (bool, np.bool_)):
-            return bool(v)
-        if isinstance(v, (int, np.integer)) and v in (0, 1):
-            return bool(v)
-        text = str(v).strip().lower()
-        return True if text in _TRUE else False if text in _FALSE else None
-
-    out = s.map(conv, na_action="ignore").to_numpy(dtype=object)
-    bad = pd.isna(out) & s.notna().to_numpy()
-    return out, bad
-
-
-def _date(s: pd.Series, f: Field) -> tuple[np.ndarray, np.ndarray]:
-    text = s.str.strip() if _is_str(s) else s.map(_date_text, na_action="ignore")
-    ok_shape = text.astype(object).str.match(_DATE_RE.pattern, na=False)
-    parsed = pd.to_datetime(text.where(ok_shape.astype(bool)), format="%Y-%m-%d", errors="coerce")
-    bad = (parsed.isna() & text.notna()).to_numpy()
-    return text.to_numpy(dtype=object), bad
-
-
-def _date_text(v: Any) -> str:
-    if isinstance(v, pd.Timestamp | dt.datetime) and v.hour == v.minute == v.second == 0:
-        return v.date().isoformat()
-    if isinstance(v, dt.date) and not isinstance(v, dt.datetime):
-        return v.isoformat()
-    return _scalar_text(v)
-
-
-def _datetime(s: pd.Series, f: Field) -> tuple[np.ndarray, np.ndarray]:
-    text = s.str.strip() if _is_str(s) else s.map(_date_text, na_action="ignore")
-    shaped = text.astype(object).str.match(_DATETIME_RE.pattern, na=False)
-    bad = text.notna().to_numpy() & ~shaped.astype(bool).to_numpy()
-    good = ~bad & text.notna().to_numpy()
-    if good.any():
-        parsed = pd.to_datetime(
-            text[good].str.replace(" ", "T", regex=False),
-            format="ISO8601",
-            errors="coerce",
-            utc=True,
-        )
-        bad[np.flatnonzero(good)[parsed.isna().to_numpy()]] = True
-    return text.to_numpy(dtype=object), bad
-
-
-def _enum(s: pd.Series, f: Field) -> tuple[np.ndarray, np.ndarray]:
-    text = s.str.strip() if _is_str(s) else s.map(_scalar_text, na_action="ignore")
-    bad = (~text.isin(f.choices) & text.notna()).to_numpy()
-    return text.to_numpy(dtype=object), bad
-
-
-def _as_list(v: Any) -> list[Any] | None:
-    """A list from a JSON array, a comma-separated text or an array read by GDAL."""
-    if isinstance(v, np.ndarray | list | tuple):
-        return [_scalar_text(x) for x in v]
-    text = str(v).strip()
-    if text.startswith("["):
-        try:
-            parsed = json.loads(text)
-        except json.JSONDecodeError:
-            return None
-        return [_scalar_text(x) for x in parsed] if isinstance(parsed, list) else None
-    return [part.strip() for part in text.split(",") if part.strip()]
-
-
-def _list(s: pd.Series, f: Field) -> tuple[np.ndarray, np.ndarray]:
-    out = np.empty(len(s), dtype=object)
-    bad = np.zeros(len(s), bool)
-    single = f.kind is FieldKind.ENUM_OR_LIST
-    for i, v in enumerate(s.to_numpy(dtype=object)):
-        if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
-            continue
-        items = _as_list(v)
-        if items is None or (f.choices and any(x not in f.choices for x in items)):
-            bad[i] = True
-            continue
-        # one asset is the same whether written "dog" or ["dog"]; GDAL may hand over either
-        out[i] = items[0] if single and len(items) == 1 else items
-    return out, bad
-
-
-def _victims(s: pd.Series, f: Field) -> tuple[np.ndarray, np.ndarray]:
-    out = np.empty(len(s), dtype=object)
-    bad = np.zeros(len(s), bool)
-    for i, v in enumerate(s.to_numpy(dtype=object)):
-        if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
-            continue
-        try:
-            items = json.loads(v) if isinstance(v, str) else list(v)
-        except (json.JSONDecodeError, TypeError):
-            bad[i] = True
-            continue
-        if not isinstance(items, list) or not all(_victim_ok(x) for x in items):
-            bad[i] = True
-            continue
-        out[i] = [_plain(x) for x in items]
-    return out, bad
-
-
-def _victim_ok(v: Any) -> bool:
-    if not isinstance(v, dict):
-        return False
-    age = v.get("age")
-    if age is not None and not (
-        isinstance(age, int) and not isinstance(age, bool) and 0 <= age <= 120
-    ):
-        return False
-    if v.get("gender") is not None and v["gender"] not in vocab.GENDERS:
-        return False
-    return v.get("outcome") is None or v["outcome"] in vocab.VICTIM_OUTCOMES
-
-
-_CONVERTERS: dict[FieldKind, Callable[[pd.Series, Field], tuple[np.ndarray, np.ndarray]]] = {
-    FieldKind.TEXT: _text,
-    FieldKind.INT: _number,
-    FieldKind.FLOAT: _number,
-    FieldKind.BOOL: _bool,
-    FieldKind.DATE: _date,
-    FieldKind.DATETIME: _datetime,
-    FieldKind.ENUM: _enum,
-    FieldKind.ENUM_LIST: _list,
-    FieldKind.TEXT_LIST: _list,
-    FieldKind.ENUM_OR_LIST: _list,
-    FieldKind.VICTIMS: _victims,
-}
-
-
-def _plain(v: Any) -> Any:
-    """A JSON-ready Python value from what GDAL, pandas or numpy handed over."""
-    if isinstance(v, np.ndarray | list | tuple):
-        return [_plain(x) for x in v]
-    if isinstance(v, dict):
-        return {str(k): _plain(x) for k, x in v.items()}
-    if isinstance(v, np.generic):
-        return v.item()
-    if isinstance(v, pd.Timestamp | dt.date):
-        return _date_text(v)
-    if isinstance(v, float) and not np.isfinite(v):
-        return None
-    return v
-
-
-def _suggest(value: str, choices: tuple[str, ...]) -> str:
-    lower = {c.lower(): c for c in choices}
-    if value.lower() in lower:
-        return f"did you mean {lower[value.lower()]!r}? values are case-sensitive"
-    close = difflib.get_close_matches(value, choices, n=1, cutoff=0.6)
-    return f"did you mean {close[0]!r}?" if close else ""
-
-
 # --- the checker --------------------------------------------------------------
 
 
@@ -347,8 +121,8 @@ class LayerChecker:
         layer, name = self.layer, self.layer.id_field
         n = len(props)
         if name in props.columns:
-            ids = np.array(_text(props[name], layer.id)[0], dtype=object)
-            blank = _is_blank(props[name])
+            ids = np.array(text_values(props[name], layer.id)[0], dtype=object)
+            blank = is_blank(props[name])
         else:
             ids, blank = np.full(n, None, dtype=object), np.ones(n, bool)
         if layer.derived_id and blank.any():
@@ -430,10 +204,10 @@ class LayerChecker:
                 bad[:] = True
             return np.full(n, None, dtype=object)
         s = props[f.name]
-        blank = _is_blank(s)
+        blank = is_blank(s)
         s = s.where(~blank, None) if s.dtype == object else s
-        converted, flagged = _CONVERTERS[f.kind](
-            s if _is_str(s) or s.dtype == object else s.astype(object), f
+        converted, flagged = CONVERTERS[f.kind](
+            s if is_str(s) or s.dtype == object else s.astype(object), f
         )
         out, wrong = np.array(converted, dtype=object), np.array(flagged, dtype=bool)
         out[blank] = None
@@ -447,7 +221,7 @@ class LayerChecker:
                 f.name,
                 raw,
                 lambda v: " ".join(
-                    filter(None, ["not an accepted value;", _suggest(str(v), f.choices)])
+                    filter(None, ["not an accepted value;", suggest(str(v), f.choices)])
                 ).rstrip(";"),
                 f.accepted(),
                 group="not an accepted value",
@@ -478,7 +252,7 @@ class LayerChecker:
         records = props[cols].to_dict("records")
         for i, rec in enumerate(records):
             out[i] = {
-                k: _json_or_text(v) if k in json_columns else _plain(v)
+                k: _json_or_text(v) if k in json_columns else plain_value(v)
                 for k, v in rec.items()
                 if not _is_null(v)
             }
@@ -488,8 +262,25 @@ class LayerChecker:
     def _check_geometry(
         self, raw: RawBatch, rows: np.ndarray, labels: np.ndarray, bad: np.ndarray
     ) -> np.ndarray:
-        layer = self.layer
-        accepted = " or ".join(layer.geometry)
+        """The batch's geometries, 2-D in EPSG:4326; each refusal flagged and marked in ``bad``."""
+        geoms = self._read_geometries(raw, rows, labels, bad)
+        has = ~pd.isna(geoms)
+        geoms[has] = shapely.force_2d(geoms[has])
+        ok = self._check_types(geoms, has, rows, labels, bad)
+        geoms[ok] = self._to_wgs84(
+            raw.crs, geoms[ok], rows[ok], labels[ok], bad, np.flatnonzero(ok)
+        )
+        ok &= ~bad
+        ok &= ~self._check_range(geoms, ok, rows, labels, bad)
+        if any(t in ("Polygon", "MultiPolygon") for t in self.layer.geometry) and ok.any():
+            self._check_polygons(geoms, ok, rows, labels, bad)
+        return geoms
+
+    def _read_geometries(
+        self, raw: RawBatch, rows: np.ndarray, labels: np.ndarray, bad: np.ndarray
+    ) -> np.ndarray:
+        """The geometries as read (``None`` where missing or unreadable, both flagged)."""
+        accepted = " or ".join(self.layer.geometry)
         if raw.wkb is not None:
             wkb = raw.wkb
             present = np.array([w is not None for w in wkb], dtype=bool)
@@ -526,15 +317,24 @@ class LayerChecker:
         missing = ~present
         self._flag(missing, labels, rows, "geometry", None, "missing geometry", f"a {accepted}")
         bad |= missing | unreadable
-        has = ~pd.isna(geoms)
-        geoms[has] = shapely.force_2d(geoms[has])
+        return geoms
 
+    def _check_types(
+        self,
+        geoms: np.ndarray,
+        has: np.ndarray,
+        rows: np.ndarray,
+        labels: np.ndarray,
+        bad: np.ndarray,
+    ) -> np.ndarray:
+        """Which geometries are of a type the layer takes and not empty (the others flagged)."""
+        accepted = " or ".join(self.layer.geometry)
         types = np.array([None] * len(geoms), dtype=object)
         types[has] = shapely.get_type_id(geoms[has])
         type_names = np.array(
             [_TYPE_NAMES.get(t) if t is not None else None for t in types], dtype=object
         )
-        wrong_type = has & ~np.isin(type_names.astype(str), layer.geometry)
+        wrong_type = has & ~np.isin(type_names.astype(str), self.layer.geometry)
         self._flag(
             wrong_type,
             labels,
@@ -557,12 +357,17 @@ class LayerChecker:
             f"a {accepted} with coordinates",
         )
         bad |= empty
-        ok = has & ~wrong_type & ~empty
+        return np.asarray(has & ~wrong_type & ~empty, dtype=bool)
 
-        geoms[ok] = self._to_wgs84(
-            raw.crs, geoms[ok], rows[ok], labels[ok], bad, np.flatnonzero(ok)
-        )
-        ok &= ~bad
+    def _check_range(
+        self,
+        geoms: np.ndarray,
+        ok: np.ndarray,
+        rows: np.ndarray,
+        labels: np.ndarray,
+        bad: np.ndarray,
+    ) -> np.ndarray:
+        """Which geometries lie outside longitude −180…180, latitude −90…90 (flagged)."""
         bounds = np.full((len(geoms), 4), np.nan)
         if ok.any():
             bounds[ok] = shapely.bounds(geoms[ok])
@@ -586,50 +391,55 @@ class LayerChecker:
             "longitude −180…180, latitude −90…90",
         )
         bad |= out
-        ok &= ~out
+        return np.asarray(out, dtype=bool)
 
-        if any(t in ("Polygon", "MultiPolygon") for t in layer.geometry) and ok.any():
-            idx = np.flatnonzero(ok)
-            valid = shapely.is_valid(geoms[idx])
-            invalid = idx[~valid]
-            if len(invalid):
-                reasons = np.full(len(geoms), None, dtype=object)
-                reasons[invalid] = shapely.is_valid_reason(geoms[invalid])
-                mask = np.zeros(len(geoms), bool)
-                mask[invalid] = True
-                if self.repair:
-                    fixed = shapely.make_valid(
-                        geoms[invalid], method="structure", keep_collapsed=False
-                    )
-                    fixed_types = np.array([_TYPE_NAMES.get(t) for t in shapely.get_type_id(fixed)])
-                    good = np.isin(fixed_types, layer.geometry) & ~shapely.is_empty(fixed)
-                    geoms[invalid[good]] = fixed[good]
-                    done = np.zeros(len(geoms), bool)
-                    done[invalid[good]] = True
-                    self._flag(
-                        done,
-                        labels,
-                        rows,
-                        "geometry",
-                        reasons,
-                        lambda r: f"repaired: {r}",
-                        severity=Severity.REPAIRED,
-                        group="repaired",
-                    )
-                    mask[invalid[good]] = False
-                hint = "" if self.repair else " (--repair fixes it)"
-                self._flag(
-                    mask,
-                    labels,
-                    rows,
-                    "geometry",
-                    reasons,
-                    lambda r: f"invalid geometry: {r}{hint}",
-                    "a valid (OGC simple features) polygon",
-                    group="invalid geometry",
-                )
-                bad |= mask
-        return geoms
+    def _check_polygons(
+        self,
+        geoms: np.ndarray,
+        ok: np.ndarray,
+        rows: np.ndarray,
+        labels: np.ndarray,
+        bad: np.ndarray,
+    ) -> None:
+        """Invalid polygons flagged (or, with ``repair``, made valid and listed as repaired)."""
+        idx = np.flatnonzero(ok)
+        invalid = idx[~shapely.is_valid(geoms[idx])]
+        if not len(invalid):
+            return
+        reasons = np.full(len(geoms), None, dtype=object)
+        reasons[invalid] = shapely.is_valid_reason(geoms[invalid])
+        mask = np.zeros(len(geoms), bool)
+        mask[invalid] = True
+        if self.repair:
+            fixed = shapely.make_valid(geoms[invalid], method="structure", keep_collapsed=False)
+            fixed_types = np.array([_TYPE_NAMES.get(t) for t in shapely.get_type_id(fixed)])
+            good = np.isin(fixed_types, self.layer.geometry) & ~shapely.is_empty(fixed)
+            geoms[invalid[good]] = fixed[good]
+            done = np.zeros(len(geoms), bool)
+            done[invalid[good]] = True
+            self._flag(
+                done,
+                labels,
+                rows,
+                "geometry",
+                reasons,
+                lambda r: f"repaired: {r}",
+                severity=Severity.REPAIRED,
+                group="repaired",
+            )
+            mask[invalid[good]] = False
+        hint = "" if self.repair else " (--repair fixes it)"
+        self._flag(
+            mask,
+            labels,
+            rows,
+            "geometry",
+            reasons,
+            lambda r: f"invalid geometry: {r}{hint}",
+            "a valid (OGC simple features) polygon",
+            group="invalid geometry",
+        )
+        bad |= mask
 
     def _to_wgs84(
         self,
@@ -704,7 +514,7 @@ def _json_or_text(v: Any) -> Any:
             return json.loads(v)
         except json.JSONDecodeError:
             return v
-    return _plain(v)
+    return plain_value(v)
 
 
 def _is_null(v: Any) -> bool:

@@ -2,7 +2,8 @@
 
 ``create_app(target)`` opens the workspace (a ``.gpkg`` path or a PostgreSQL
 URL) and returns a FastAPI application whose routes live in
-:mod:`landrelease.web.routes`, one module per concept. Every error leaves as
+:mod:`landrelease.web.api` (JSON) and :mod:`landrelease.web.pages` (HTML), one
+module per concept. Every error leaves as
 one JSON shape (:mod:`landrelease.web.errors`); every response carries the
 security headers; every write goes through :mod:`landrelease.records` or the
 importer, which keep the audit trail.
@@ -20,11 +21,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from landrelease import settings
 from landrelease.store import Workspace
+from landrelease.web.api import ROUTERS as API_ROUTERS
 from landrelease.web.auth import LoginLimiter, Signer, ensure_users_table, secret_key
 from landrelease.web.cache import LayerCache
 from landrelease.web.context import HERE, Web
 from landrelease.web.errors import ApiError, BadRequest, Forbidden, NotFound, Unauthorized
-from landrelease.web.routes import ROUTERS
+from landrelease.web.pages import ROUTERS as PAGE_ROUTERS
 
 
 def _csp(basemap: str) -> str:
@@ -104,7 +106,7 @@ def create_app(target: str) -> FastAPI:
         (b"referrer-policy", b"same-origin"),
     ]
     app.add_middleware(SecurityHeaders, headers=security)
-    for router in ROUTERS:
+    for router in (*API_ROUTERS, *PAGE_ROUTERS):
         app.include_router(router)
     return app
 

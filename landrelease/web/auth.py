@@ -32,8 +32,7 @@ import argon2
 from landrelease import settings
 from landrelease.errors import UsageError
 from landrelease.records.changes import audit
-from landrelease.store import Workspace, migrations
-from landrelease.store.sql import insert_rows, now_iso, placeholder
+from landrelease.store import Workspace, accounts, migrations
 from landrelease.web.errors import TooManyRequests
 
 MIN_PASSWORD_LENGTH = 10
@@ -128,24 +127,15 @@ def add_user(
     check_password(password)
     ensure_users_table(ws)
     with ws.begin() as conn:
-        ph = placeholder(conn)
-        if conn.exec_driver_sql(
-            f"SELECT 1 FROM web_users WHERE username = {ph}", (username,)
-        ).first():
+        if accounts.find_account(conn, username) is not None:
             raise UsageError(f"user {username!r} exists already")
-        insert_rows(
+        accounts.add_account(
             conn,
-            "web_users",
-            (
-                "username",
-                "password_hash",
-                "role",
-                "organisation",
-                "created_at",
-                "created_by",
-                "disabled",
-            ),
-            [(username, _HASHER.hash(password), r.value, organisation, now_iso(), actor, False)],
+            username,
+            password_hash=_HASHER.hash(password),
+            role=r.value,
+            organisation=organisation,
+            created_by=actor,
         )
         audit(
             conn,
@@ -160,37 +150,35 @@ def add_user(
 
 
 def list_users(ws: Workspace) -> list[User]:
+    """Every account (disabled ones too), by user name."""
     ensure_users_table(ws)
-    rows = ws.query("SELECT username, role, organisation FROM web_users ORDER BY username")
-    return [User(str(u), Role(str(r)), o) for u, r, o in (tuple(row) for row in rows)]
+    with ws.engine.connect() as conn:
+        return [
+            User(a.username, Role(a.role), a.organisation) for a in accounts.list_accounts(conn)
+        ]
 
 
 def authenticate(ws: Workspace, username: str, password: str) -> User | None:
     """The user when the password is right (and the account enabled), else ``None``."""
     with ws.engine.connect() as conn:
-        row = conn.exec_driver_sql(
-            f"SELECT password_hash, role, organisation, disabled FROM web_users WHERE username = {placeholder(conn)}",
-            (username,),
-        ).first()
-    stored = str(row[0]) if row else _DUMMY_HASH
+        account = accounts.find_account(conn, username)
+    stored = account.password_hash if account is not None else _DUMMY_HASH
     try:
         _HASHER.verify(stored, password)
     except (argon2.exceptions.VerificationError, argon2.exceptions.InvalidHashError):
         return None
-    if row is None or row[3]:
+    if account is None or account.disabled:
         return None
-    return User(username, Role(str(row[1])), row[2])
+    return User(username, Role(account.role), account.organisation)
 
 
 def find_user(ws: Workspace, username: str) -> User | None:
+    """The enabled account ``username``, ``None`` if unknown or disabled."""
     with ws.engine.connect() as conn:
-        row = conn.exec_driver_sql(
-            f"SELECT role, organisation, disabled FROM web_users WHERE username = {placeholder(conn)}",
-            (username,),
-        ).first()
-    if row is None or row[2]:
+        account = accounts.find_account(conn, username)
+    if account is None or account.disabled:
         return None
-    return User(username, Role(str(row[0])), row[1])
+    return User(username, Role(account.role), account.organisation)
 
 
 # -- signed tokens -------------------------------------------------------------------------
@@ -270,16 +258,12 @@ class LoginLimiter:
         self.window_s = window_s
 
     def check(self, username: str, address: str) -> None:
+        """Refuse (HTTP 429, with Retry-After) while too many recent logins failed."""
         now = time.time()
         with self.ws.engine.connect() as conn:
-            p = placeholder(conn)
-            n, first = conn.exec_driver_sql(
-                "SELECT count(*), min(at) FROM web_login_failures "
-                f"WHERE username = {p} AND address = {p} AND at > {p}",
-                (username, address, now - self.window_s),
-            ).one()
+            n, first = accounts.recent_failures(conn, username, address, now - self.window_s)
         if n >= self.attempts:
-            wait = int(first + self.window_s - now) + 1
+            wait = int((first if first is not None else now) + self.window_s - now) + 1
             raise TooManyRequests(
                 f"too many failed logins for {username!r}; try again in {wait} s",
                 headers={"Retry-After": str(wait)},
@@ -288,21 +272,8 @@ class LoginLimiter:
     def failed(self, username: str, address: str) -> None:
         now = time.time()
         with self.ws.begin() as conn:
-            p = placeholder(conn)
-            conn.exec_driver_sql(
-                f"DELETE FROM web_login_failures WHERE at <= {p}", (now - self.window_s,)
-            )
-            insert_rows(
-                conn,
-                "web_login_failures",
-                ("username", "address", "at"),
-                [(username, address, now)],
-            )
+            accounts.add_failure(conn, username, address, now, forget_before=now - self.window_s)
 
     def succeeded(self, username: str, address: str) -> None:
         with self.ws.begin() as conn:
-            p = placeholder(conn)
-            conn.exec_driver_sql(
-                f"DELETE FROM web_login_failures WHERE username = {p} AND address = {p}",
-                (username, address),
-            )
+            accounts.clear_failures(conn, username, address)

@@ -1,11 +1,12 @@
 """Each layer read once per change: a per-app cache of GeoDataFrames keyed by a change stamp.
 
-The stamp is one cheap query: the last fid of ``audit_log``, ``imports``,
-``survey_runs``, ``risk_runs`` and ``planning_runs`` (every write through
-:mod:`landrelease.records`, every import and every model run leave one) and, for the layer itself, its row count and its latest
-``updated_at``/``retired_at``. A write from another process (the CLI) changes
-the stamp, so it is seen within :data:`STAMP_TTL_S`; a write through the app
-clears the cache at once (:meth:`LayerCache.clear`).
+The stamp is one cheap query (:func:`landrelease.store.runs.change_stamp`): the
+last id of the audit trail and of every run table (every write through
+:mod:`landrelease.records`, every import and every model run leave one) and, for
+the layer itself, its row count and its latest ``updated_at``/``retired_at``. A
+write from another process (the CLI) changes the stamp, so it is seen within
+:data:`STAMP_TTL_S`; a write through the app clears the cache at once
+(:meth:`LayerCache.clear`).
 
 Cached frames are shared between requests: callers must not modify them in
 place (selections, ``drop`` and ``iloc`` return new frames).
@@ -19,22 +20,13 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
-from landrelease.store import Workspace
-from landrelease.store.sql import quote
+from landrelease.store import Workspace, runs
 
 T = TypeVar("T")
 MAX_RESPONSES = 512
 STAMP_TTL_S = 1.0
 """A stamp read this recently is reused: writes from other processes show within this time
 (writes through the app clear the cache at once). Saves a query per request under load."""
-
-_GLOBAL = (
-    "(SELECT max(fid) FROM audit_log)",
-    "(SELECT max(fid) FROM imports)",
-    "(SELECT max(fid) FROM survey_runs)",
-    "(SELECT max(fid) FROM risk_runs)",
-    "(SELECT max(fid) FROM planning_runs)",
-)
 
 
 class LayerCache:
@@ -54,17 +46,15 @@ class LayerCache:
 
     def stamp(self, table: str | None) -> tuple[Any, ...]:
         """The change stamp of ``table`` (``None``: the global part only)."""
-        with self.ws.engine.connect() as c:
-            parts = list(_GLOBAL)
-            if table is not None:
-                t = quote(c, table)
-                parts += [
-                    f"(SELECT count(*) FROM {t})",
-                    f"(SELECT max(updated_at) FROM {t})",
-                    f"(SELECT max(retired_at) FROM {t})",
-                ]
-            row = c.exec_driver_sql("SELECT " + ", ".join(parts)).fetchone()
-        return tuple(str(v) for v in row) if row is not None else ()
+        with self.ws.engine.connect() as conn:
+            return runs.change_stamp(conn, table)
+
+    def planning_stamp(self) -> str:
+        """The latest prioritisation, plan and forecast: what the readiness dates, the
+        settlement pages and the dashboard's plan figures are made of."""
+        with self.ws.engine.connect() as conn:
+            ids = [runs.latest_run(conn, kind) for kind in ("priorities", "plan", "forecast")]
+        return ":".join("none" if i is None else str(i) for i in ids)
 
     def _recent_stamp(self, table: str | None) -> tuple[Any, ...]:
         now = time.monotonic()

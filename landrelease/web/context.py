@@ -1,15 +1,18 @@
 """What every route needs: the workspace, the caches, the signer, pages, who is asking.
 
 ``create_app`` builds one :class:`Web` and keeps it in ``app.state.web``; the
-route modules (:mod:`landrelease.web.routes`) reach it through the request, so
-each concept's routes live in a module of their own and share one way of
-rendering pages, checking CSRF and telling who is logged in.
+route modules — the JSON API in :mod:`landrelease.web.api`, the HTML pages in
+:mod:`landrelease.web.pages` — reach it through the request, so each concept's
+routes live in a module of their own and share one way of rendering pages,
+checking CSRF, logging in, writing and telling who is logged in.
 """
 
 from __future__ import annotations
 
 import secrets
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
@@ -19,7 +22,7 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from landrelease.store import Workspace
-from landrelease.web.auth import ANONYMOUS, LoginLimiter, Signer, User, find_user
+from landrelease.web.auth import ANONYMOUS, LoginLimiter, Signer, User, authenticate, find_user
 from landrelease.web.cache import LayerCache
 from landrelease.web.errors import Forbidden, Unauthorized
 
@@ -59,6 +62,25 @@ class Web:
             self._users.clear()
         self._users[username] = (now, found)
         return found
+
+    def login(self, request: Request, username: str, password: str) -> User:
+        """The user whose password this is; 401 when wrong, 429 after too many failures."""
+        address = request.client.host if request.client else "?"
+        self.limiter.check(username, address)
+        user = authenticate(self.ws, username, password)
+        if user is None:
+            self.limiter.failed(username, address)
+            raise Unauthorized("wrong user name or password")
+        self.limiter.succeeded(username, address)
+        return user
+
+    @contextmanager
+    def writing(self) -> Iterator[Workspace]:
+        """The workspace to write to; the cache is cleared after, whatever the outcome."""
+        try:
+            yield self.ws
+        finally:
+            self.cache.clear()
 
     def page(
         self, request: Request, name: str, user: User, status: int = 200, **ctx: Any

@@ -5,8 +5,8 @@ so its figures reconcile with the reports) and the latest plan, as a
 :class:`ChartData`: category labels (months, years, quarters, device types),
 series of values with their colours, and notes that say what the figures
 leave out. The page draws it with Chart.js (``static/dashboard.js``) from
-``/api/dashboard/{chart}``; :func:`chart_png` draws the same data with
-matplotlib for reports.
+``/api/dashboard/{chart}``; :func:`landrelease.web.api.chart_images.chart_png`
+draws the same data with matplotlib for reports.
 
 * ``released_by_month`` — area released [ha] per month by method, from the
   land-release ledger (approved activities only);
@@ -23,15 +23,11 @@ matplotlib for reports.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from landrelease.analytics.casualties import ACTIVITY_LABELS
 from landrelease.domain import vocab
@@ -44,10 +40,11 @@ from landrelease.reports.data import (
     settlement_hazards,
     sources_order,
 )
-from landrelease.store import Workspace
+from landrelease.store import Workspace, WorkspaceView
+from landrelease.web.cache import LayerCache
 from landrelease.web.errors import NotFound
-from landrelease.web.mapdata import quarter
-from landrelease.web.settlement import PlanRun, latest_run, readiness_rows
+from landrelease.web.labels import quarter
+from landrelease.web.plans import PlanRun, latest_plan_run, readiness_rows
 
 M2_PER_HA = 10_000
 NOT_RECORDED = "not recorded"
@@ -163,12 +160,14 @@ class Inputs:
     readiness: pd.DataFrame
 
 
-def load_inputs(ws: Workspace) -> Inputs:
+def load_inputs(source: Workspace | WorkspaceView) -> Inputs:
+    """The records, the latest plan and forecast and their readiness, from one read model."""
+    view = WorkspaceView.of(source)
     return Inputs(
-        records=load_records(ws),
-        plan=latest_run(ws, "plan"),
-        forecast=latest_run(ws, "forecast"),
-        readiness=readiness_rows(ws),
+        records=load_records(view.ws),
+        plan=latest_plan_run(view, "plan"),
+        forecast=latest_plan_run(view, "forecast"),
+        readiness=readiness_rows(view),
     )
 
 
@@ -477,7 +476,7 @@ def returns_against_plan(inp: Inputs) -> ChartData:
     )
     notes.append(
         "People = the settlements' people planned to return. The plan counts a settlement ready "
-        "when every open hazard its rules link to it (homes, roads, fields) is released; "
+        f"when every open hazard within {radius_m():g} m of it (what blocks it) is released; "
         f"'enabled' counts those whose every hazard within {radius_m():g} m has closed (ledger and "
         "hazard status), in the quarter the last one closed."
     )
@@ -528,53 +527,18 @@ def chart_of(name: str) -> Chart:
     return chart
 
 
-def chart_data(ws: Workspace, name: str) -> ChartData:
-    """One chart's data, read from the workspace (the routes cache it)."""
-    return chart_of(name).build(load_inputs(ws))
+def chart_data(source: Workspace | WorkspaceView, name: str) -> ChartData:
+    """One chart's data, read from the workspace."""
+    return chart_of(name).build(load_inputs(source))
 
 
-# -- PNG ----------------------------------------------------------------------------------------
+def cached_chart(ws: Workspace, cache: LayerCache, name: str) -> ChartData:
+    """One chart's data, once per change of the workspace and of the latest plan."""
+    chart = chart_of(name)
+    stamp = cache.planning_stamp()
 
+    def build() -> ChartData:
+        inputs = cache.get(None, f"dashboard:inputs:{stamp}", lambda: load_inputs(ws))
+        return chart.build(inputs)
 
-def chart_png(data: ChartData) -> bytes:
-    """The chart as a PNG (a Figure of its own: thread-safe, no pyplot): bars stacked by their
-    series' stack, side by side across stacks; lines over them."""
-    fig = Figure(figsize=(6, 3.2), dpi=100, layout="constrained")
-    ax = fig.subplots()
-    is_ha = data.unit == "ha"
-    if data.empty:
-        ax.text(0.5, 0.5, "no records yet", ha="center", va="center", transform=ax.transAxes)
-    else:
-        x = np.arange(len(data.labels))
-        bars = [s for s in data.series if s.kind == "bar"]
-        groups = list(dict.fromkeys(s.stack or s.key for s in bars))
-        width = 0.8 / max(len(groups), 1)
-        bottoms = {g: np.zeros(len(x)) for g in groups}
-        for s in bars:
-            g = s.stack or s.key
-            k = groups.index(g)
-            offset = (k - (len(groups) - 1) / 2) * width
-            values = np.asarray(s.values, dtype=float)
-            ax.bar(x + offset, values, width, bottom=bottoms[g], color=s.colour, label=s.label)
-            bottoms[g] = bottoms[g] + values
-        for s in data.series:
-            if s.kind == "line":
-                ax.plot(x, s.values, color=s.colour, marker="o", label=s.label)
-        step = max(1, len(x) // 12)
-        ax.set_xticks(x[::step], [data.labels[i] for i in range(0, len(x), step)], fontsize=7)
-        ax.yaxis.set_major_formatter(
-            FuncFormatter(
-                lambda v, _: f"{v:,.2f}".rstrip("0").rstrip(".") if is_ha else f"{v:,.0f}"
-            )
-        )
-        ax.yaxis.set_major_locator(MaxNLocator(integer=not is_ha))
-        long = max(len(s.label) for s in data.series) > 35
-        fig.legend(
-            loc="outside lower center", ncols=1 if long else min(3, len(data.series)), fontsize=6
-        )
-    ax.set_title(f"{data.title} [{data.unit}]", fontsize=9)
-    ax.set_ylabel(data.unit, fontsize=8)
-    ax.tick_params(axis="y", labelsize=7)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    return buf.getvalue()
+    return cache.get(None, f"dashboard:{name}:{stamp}", build)

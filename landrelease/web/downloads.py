@@ -1,8 +1,8 @@
 """Downloads: every layer as GeoJSON, GeoPackage or CSV, the whole package, every report.
 
-Layer files are written from what the user may see (:func:`features.visible_frame`:
-drafts of other organisations and personal data left out for those not
-entitled) in the layout of the data contract (:mod:`landrelease.io` writers),
+Layer files are written from what the user may see
+(:func:`landrelease.web.visible.visible_frame`: drafts of other organisations
+and personal data left out for those not entitled) in the layout of the data contract (:mod:`landrelease.io` writers),
 so a downloaded file imports again. A CSV carries the geometry as WKT in a
 ``wkt`` column (the contract's table layout); tables without geometry
 (funding, assets, organisations) come as CSV or GeoPackage. The whole package
@@ -37,12 +37,11 @@ import shapely
 
 from landrelease.domain import LAYERS, Layer, layer_by_name
 from landrelease.errors import UsageError
-from landrelease.io import export_package
-from landrelease.io.package import _flat, _write_geojson, _write_gpkg_layer
+from landrelease.io import export_package, layer_table, write_geojson_layer, write_gpkg_layer
 from landrelease.reports.data import Records, load_records, month_period, months_back
 from landrelease.reports.model import Report
 from landrelease.store import Workspace
-from landrelease.web import features as ft
+from landrelease.web import visible as vis
 from landrelease.web.auth import User
 from landrelease.web.cache import LayerCache
 from landrelease.web.errors import BadRequest, Forbidden, NotFound, Unauthorized, Unprocessable
@@ -92,7 +91,7 @@ class Download:
 
 def downloadable_layers(user: User) -> list[Download]:
     """Every layer this user may read: the spatial collections, then (logged in) the tables."""
-    out = [Download(c.id, c.title, SPATIAL_FORMATS) for c in ft.readable_collections(user)]
+    out = [Download(c.id, c.title, SPATIAL_FORMATS) for c in vis.readable_collections(user)]
     if user.sees_details:
         out += [Download(lyr.name, lyr.title, TABLE_FORMATS) for lyr in LAYERS if not lyr.spatial]
     return out
@@ -100,8 +99,8 @@ def downloadable_layers(user: User) -> list[Download]:
 
 def _layer_formats(cid: str, user: User) -> tuple[str, ...]:
     """The formats of layer ``cid``, if it exists and the user may read it."""
-    if cid in ft.COLLECTIONS:
-        ft.collection(cid, user)  # raises for a layer this user may not read
+    if cid in vis.COLLECTIONS:
+        vis.collection(cid, user)  # raises for a layer this user may not read
         return SPATIAL_FORMATS
     tables = [lyr.name for lyr in LAYERS if not lyr.spatial]
     if cid in tables:
@@ -115,7 +114,11 @@ def _layer_formats(cid: str, user: User) -> tuple[str, ...]:
 def layer_csv(layer: Layer | None, frame: pd.DataFrame) -> bytes:
     """The layer as CSV in the data contract's layout: its fields (lists and objects as JSON
     text, unknown properties after them) and, for a spatial layer, the geometry as WKT."""
-    flat = frame.drop(columns="geometry", errors="ignore") if layer is None else _flat(layer, frame)
+    flat = (
+        frame.drop(columns="geometry", errors="ignore")
+        if layer is None
+        else layer_table(layer, frame)
+    )
     if layer is None or layer.spatial:
         geoms = np.asarray(frame.geometry.values, dtype=object)
         flat = flat.reset_index(drop=True).assign(
@@ -133,12 +136,12 @@ def layer_file(ws: Workspace, cache: LayerCache, user: User, cid: str, fmt: str)
     formats = _layer_formats(cid, user)
     if fmt not in formats:
         raise BadRequest(f"{cid} has no geometry: choose {_choose(formats)}, not {fmt!r}")
-    layer = None if cid == ft.SURVEY_PARTS else layer_by_name(cid)
+    layer = None if cid == vis.SURVEY_PARTS else layer_by_name(cid)
     frame: pd.DataFrame
     if layer is None or layer.spatial:
-        frame = ft.visible_frame(ws, cid, user, cache)
+        frame = vis.visible_frame(ws, cid, user, cache)
     else:
-        frame = ft.layer_frame(ws, cid, personal=user.sees_personal_data, cache=cache)
+        frame = vis.layer_frame(ws, cid, personal=user.sees_personal_data, cache=cache)
     if layer is not None and "extra" not in frame.columns:
         frame = frame.assign(extra=None)  # left out with personal data: written empty
 
@@ -151,9 +154,9 @@ def layer_file(ws: Workspace, cache: LayerCache, user: User, cid: str, fmt: str)
                 driver = "GPKG" if fmt == "gpkg" else "GeoJSON"
                 pyogrio.write_dataframe(frame, path, layer=cid, driver=driver)
             elif fmt == "gpkg":
-                _write_gpkg_layer(layer, frame, path)
+                write_gpkg_layer(layer, frame, path)
             else:
-                _write_geojson(layer, frame, path)
+                write_geojson_layer(layer, frame, path)
             return path.read_bytes()
 
     variant = f"file:{fmt}:{user.role}:{user.organisation or ''}"

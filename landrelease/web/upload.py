@@ -14,11 +14,10 @@ import tempfile
 from pathlib import Path
 from typing import IO, Any
 
-from landrelease.io import import_package
-from landrelease.io.package import ImportReport
+from landrelease.io import ImportReport, import_package
 from landrelease.store import Workspace
 from landrelease.web.auth import User
-from landrelease.web.errors import BadRequest, Forbidden
+from landrelease.web.errors import BadRequest, Forbidden, Unauthorized
 
 SUFFIXES = (".zip", ".gpkg")
 MAX_BYTES = 200 * 1024 * 1024
@@ -26,6 +25,16 @@ MAX_BYTES = 200 * 1024 * 1024
 
 def may_import(user: User) -> bool:
     return user.may_approve  # administrators and information managers
+
+
+def importing_user(user: User) -> User:
+    """The user, when allowed to import packages and enter findings, incidents and QA results;
+    401 when not logged in, 403 for other roles."""
+    if not user.authenticated:
+        raise Unauthorized("log in to import a package")
+    if not may_import(user):
+        raise Forbidden("only information managers and administrators import packages")
+    return user
 
 
 def _safe_name(filename: str | None) -> str:

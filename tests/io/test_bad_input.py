@@ -9,7 +9,7 @@ import pytest
 
 from landrelease.errors import Issue, Severity
 from landrelease.io import import_package, validate_package
-from landrelease.store import Workspace
+from landrelease.store import Workspace, tables
 from tests.helpers import LAT0, LON0, feature, point, square, write_fc, write_package
 
 HAZ = {"hazard_id": "H-1", "classification": "SHA", "status": "active"}
@@ -282,8 +282,9 @@ def test_nothing_is_written_when_any_file_has_errors(tmp_path: Path) -> None:
     report = import_package(ws, folder)
     assert not report.committed and report.log.errors == 1
     assert all(n == 0 for n in ws.counts().values())
-    assert ws.query("SELECT count(*) FROM imports")[0][0] == 0
-    assert ws.query("SELECT count(*) FROM audit_log")[0][0] == 0
+    with ws.engine.connect() as conn:
+        assert tables.count_where(conn, "imports") == 0
+        assert tables.count_where(conn, "audit_log") == 0
 
 
 def test_keep_valid_writes_the_valid_records_only(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from landrelease.domain import layer_by_name
 from landrelease.io import export_package, import_package
-from landrelease.io.validate import _CONVERTERS
+from landrelease.io.values import CONVERTERS
 from landrelease.store import Workspace
 from tests.helpers import LAT0, LON0, feature, square, write_fc
 
@@ -25,7 +25,7 @@ assert DATE and KILLED and CLASS
 
 
 def convert(field, values):  # type: ignore[no-untyped-def]
-    out, bad = _CONVERTERS[field.kind](pd.Series(values, dtype=object), field)
+    out, bad = CONVERTERS[field.kind](pd.Series(values, dtype=object), field)
     return list(out), list(bad)
 
 

@@ -13,18 +13,23 @@ from pathlib import Path
 import pytest
 
 from landrelease.io import import_package
-from landrelease.store import Workspace
+from landrelease.store import Workspace, tables
 from tests.helpers import write_package
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 from import_bench import make_package
 
 
+def _rows(ws: Workspace, table: str) -> int:
+    with ws.engine.connect() as conn:
+        return tables.count_where(conn, table)
+
+
 def _snapshot(ws: Workspace) -> tuple[dict[str, int], int, int]:
     return (
         ws.counts(),
-        ws.query("SELECT count(*) FROM imports")[0][0],
-        ws.query("SELECT count(*) FROM audit_log")[0][0],
+        _rows(ws, "imports"),
+        _rows(ws, "audit_log"),
     )
 
 

@@ -13,7 +13,7 @@ import shapely
 from fastapi.testclient import TestClient
 
 from landrelease.io import import_package
-from landrelease.store import Workspace
+from landrelease.store import Workspace, tables
 from landrelease.survey.store import store_survey
 from landrelease.web import create_app
 from landrelease.web.auth import add_user
@@ -122,4 +122,5 @@ def app_workspace(client: TestClient) -> Workspace:
 
 def row_count(client: TestClient, table: str) -> int:
     """Rows in ``table`` of the app's workspace (to show that nothing was written)."""
-    return int(app_workspace(client).query(f"SELECT count(*) FROM {table}")[0][0])
+    with app_workspace(client).engine.connect() as conn:
+        return tables.count_where(conn, table)

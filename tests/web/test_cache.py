@@ -42,3 +42,15 @@ def test_a_write_from_outside_the_app_changes_the_stamp(client: TestClient) -> N
     assert _status(client, im, "ACT-B") == "submitted"
     reject_activity(ws, "ACT-B", reason="incomplete", actor="cli")
     assert _status(client, im, "ACT-B") == "rejected"
+
+
+def test_the_planning_stamp_moves_with_each_plan(client: TestClient) -> None:
+    """A plan made elsewhere (the command line) shows on the settlement pages at once."""
+    from tests.web.plans import add_plan
+
+    cache = client.app.state.cache  # type: ignore[attr-defined]
+    assert cache.planning_stamp() == "none:none:none"
+    assert client.get("/api/settlements/ST-1").json()["plan"] is None
+    run = add_plan(client.app.state.workspace)  # type: ignore[attr-defined]
+    assert cache.planning_stamp() == f"none:{run}:none"
+    assert client.get("/api/settlements/ST-1").json()["plan"]["run_id"] == run

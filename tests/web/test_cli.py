@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from landrelease.cli import app
-from landrelease.store import Workspace
+from landrelease.store import Workspace, accounts, tables
 from landrelease.web.auth import authenticate
 from tests.web.conftest import PASSWORD
 
@@ -35,17 +35,22 @@ def test_user_add_hashes_the_password_read_from_stdin(tmp_path: Path) -> None:
     )
     assert r.exit_code == 0, r.output
     with Workspace.open(target) as ws:
-        (stored,) = ws.query("SELECT password_hash FROM web_users WHERE username = 'opa'")
-        assert stored[0].startswith("$argon2id$") and "secret" not in stored[0]
+        with ws.engine.connect() as conn:
+            stored = accounts.find_account(conn, "opa")
+            (row,) = tables.read_table(
+                conn, "audit_log", where={"layer": "web_users", "record_id": "opa"}
+            ).to_dict("records")
+        assert stored is not None
+        assert (
+            stored.password_hash.startswith("$argon2id$") and "secret" not in stored.password_hash
+        )
         user = authenticate(ws, "opa", "a long enough secret")
         assert user is not None and user.organisation == "OrgA"
         assert authenticate(ws, "opa", "wrong") is None
         # the audit trail records who added whom, with the role, never the password or its hash
-        (row,) = ws.query(
-            "SELECT action, actor, after FROM audit_log WHERE layer = 'web_users' AND record_id = 'opa'"
-        )
-        assert row[0] == "insert" and row[1]
-        assert '"role": "operator"' in row[2] and "argon2" not in row[2] and "secret" not in row[2]
+        assert row["action"] == "insert" and row["actor"]
+        after = str(row["after"])
+        assert '"role": "operator"' in after and "argon2" not in after and "secret" not in after
     # refused: short password, unknown role, operator without organisation, duplicate
     for args, stdin in (
         (["user", "add", "x", "--role", "donor", "--password-stdin"], "short\n"),

@@ -24,10 +24,11 @@ from landrelease.planning import plan
 from landrelease.planning import store as pstore
 from landrelease.records import tables
 from landrelease.records.money import record_spending
-from landrelease.store import Workspace
-from landrelease.store.sql import now_iso
+from landrelease.store import Workspace, WorkspaceView
+from landrelease.store import tables as store_tables
+from landrelease.store.runs import now as now_iso
 from landrelease.web.dashboard import CHARTS
-from landrelease.web.settlement import NO_FORECAST, NO_PLAN, settlement_view
+from landrelease.web.settlement_view import NO_FORECAST, NO_PLAN, settlement_view
 from tests.helpers import LAT0, LON0, feature, point, write_fc
 from tests.web.conftest import app_workspace as _ws
 from tests.web.conftest import token
@@ -123,16 +124,18 @@ def close_hazards(ws: Workspace) -> None:
                 {"hazard_id": "HZ-2", "completed_on": "2024-09-30", "created_by": "tester"},
             ],
         )
-        p = tables.ph(conn)
-        conn.exec_driver_sql(  # updated_at as every write sets it: the app's cache sees it
-            f"UPDATE hazards SET status = 'closed', updated_at = {p} WHERE hazard_id IN ({p}, {p})",
-            (now_iso(), "HZ-1", "HZ-2"),
+        store_tables.update_where(  # updated_at as every write sets it: the app's cache sees it
+            conn,
+            "hazards",
+            {"status": "closed", "updated_at": now_iso()},
+            {"hazard_id": ["HZ-1", "HZ-2"]},
         )
 
 
 def add_plan(ws: Workspace) -> None:
-    """A plan (HZ-1 by technical survey in 2024 Q2 with dogs, HZ-0 cleared after the horizon)
-    that makes ST-2 ready by 30 June 2024, and a forecast (P50 30 September 2024)."""
+    """A plan (HZ-1 by technical survey in 2024 Q2 with dogs, HZ-2 cleared after the horizon)
+    that counts HZ-1 and HZ-2 as blocking ST-2 and makes it ready by 30 June 2024, and a
+    forecast (P50 30 September 2024)."""
     readiness = pd.DataFrame(
         {
             "settlement_id": ["ST-1", "ST-2"],
@@ -149,9 +152,9 @@ def add_plan(ws: Workspace) -> None:
     )
     tasks = pd.DataFrame(
         {
-            "task_id": ["HZ-1/1", "HZ-0/1", "HZ-0/2"],
-            "hazard_id": ["HZ-1", "HZ-0", "HZ-0"],
-            "part_id": ["HZ-1/1", "HZ-0/1", "HZ-0/2"],
+            "task_id": ["HZ-1/1", "HZ-2/1", "HZ-2/2"],
+            "hazard_id": ["HZ-1", "HZ-2", "HZ-2"],
+            "part_id": ["HZ-1/1", "HZ-2/1", "HZ-2/2"],
             "method": ["TS", "clearance", "NTS"],
             "area_m2": [1_000_000.0, 400_000.0, 600_000.0],
             "sequence": [1, 3, 2],
@@ -163,8 +166,8 @@ def add_plan(ws: Workspace) -> None:
     )
     schedule = pd.DataFrame(
         {
-            "task_id": ["HZ-1/1", "HZ-1/1", "HZ-0/1", "HZ-0/2"],
-            "hazard_id": ["HZ-1", "HZ-1", "HZ-0", "HZ-0"],
+            "task_id": ["HZ-1/1", "HZ-1/1", "HZ-2/1", "HZ-2/2"],
+            "hazard_id": ["HZ-1", "HZ-1", "HZ-2", "HZ-2"],
             "method": ["TS", "TS", "clearance", "NTS"],
             "asset": ["dog", "dog", "machine", "manual"],
             "month": ["2024-04", "2024-05", "2024-06", "2024-04"],
@@ -322,30 +325,63 @@ def test_empty_charts_say_so(client: TestClient) -> None:
 
 
 def test_settlement_without_a_plan(client: TestClient) -> None:
-    view = settlement_view(_ws(client), "ST-1")
-    ids = [h["hazard_id"] for h in view.hazards]
-    assert sorted(ids) == ["HZ-0", "HZ-1", "HZ-2"]
+    """Kahrizli (ST-2): HZ-1 (1.1 km) and HZ-2 (1.4 km) block it; HZ-0 (1.7 km) does not."""
+    view = settlement_view(_ws(client), "ST-2")
+    assert [h["hazard_id"] for h in view.hazards] == ["HZ-1", "HZ-2"]  # nearest first
     assert [h["distance_m"] for h in view.hazards] == sorted(h["distance_m"] for h in view.hazards)
-    hz0 = next(h for h in view.hazards if h["hazard_id"] == "HZ-0")
-    assert {d["decision"] for d in hz0["decisions"]} == {"clearance", "cancel"}
+    assert all(h["distance_m"] <= 1500 for h in view.hazards) and view.radius_m == 1500.0
+    hz1 = view.hazards[0]
+    assert [d["decision"] for d in hz1["decisions"]] == ["technical_survey"]
     assert all(h["blocking"] and h["planned"] is None for h in view.hazards)
     assert view.plan is None and view.readiness is None and view.tasks == []
     assert view.messages == [NO_PLAN, NO_FORECAST]
 
-    body = client.get("/api/settlements/ST-1").json()
-    assert body["people_planned"] == 66000 and body["readiness"] is None
-    assert body["blocking"]["hazards"] == 3
+    body = client.get("/api/settlements/ST-2").json()
+    assert body["people_planned"] == 800 and body["readiness"] is None
+    assert body["blocking"]["hazards"] == 2
     assert body["blocking"]["remaining_ha"] == pytest.approx(
         sum(h["area_ha"] for h in body["hazards"]), abs=0.02
     )
     assert any("run `landrelease plan`" in m for m in body["messages"])
 
-    assert "/settlements/ST-1" in client.get("/settlements").text
-    page = client.get("/settlements/ST-1")
-    assert page.status_code == 200 and "HZ-0" in page.text
-    assert "no evidence within 1 km" in page.text
+    assert "/settlements/ST-2" in client.get("/settlements").text
+    page = client.get("/settlements/ST-2")
+    assert page.status_code == 200 and "HZ-1" in page.text and "HZ-0" not in page.text
+    assert "2 hazards not yet closed within 1.5 km" in page.text
+    assert "testimony" in page.text
     assert "No plan yet: run <code>landrelease plan</code>" in page.text
-    assert "66,000" in page.text
+
+    # Aghdam (ST-1) lies 3.4 km from the nearest hazard: nothing blocks it
+    page = client.get("/settlements/ST-1")
+    assert "66,000" in page.text and "0 hazards not yet closed within 1.5 km" in page.text
+    assert client.get("/api/settlements/ST-1").json()["hazards"] == []
+
+
+def test_what_blocks_a_settlement_is_the_one_definition(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page and its JSON twin list as blocking exactly the read model's pairs: the open
+    hazards within ``settlement_radius_m``, which the plan counts too. (They used to list every
+    hazard within 5 km: Aghdam read 3 hazards blocking it where the plan counted none.)"""
+    ws = _ws(client)
+    add_plan(ws)  # the plan counts 0 hazards blocking ST-1, 2 blocking ST-2
+    pairs = WorkspaceView(ws).blocking_pairs()
+    for sid, counted in (("ST-1", 0), ("ST-2", 2)):
+        body = client.get(f"/api/settlements/{sid}").json()
+        mine = sorted(pairs["hazard_id"][pairs["settlement_id"] == sid])
+        assert sorted(h["hazard_id"] for h in body["hazards"] if h["blocking"]) == mine
+        assert body["blocking"]["hazards"] == len(mine) == counted
+        assert body["readiness"]["blocking_hazards"] == counted
+        assert body["radius_m"] == 1500.0
+    assert client.get("/api/settlements/ST-1").json()["messages"][-1] == (
+        "Ready now: no open hazard blocks it."
+    )
+    # the one setting moves the page as it moves the plan and the reports
+    monkeypatch.setenv("LANDRELEASE_SETTLEMENT_RADIUS_M", "4000")
+    view = settlement_view(ws, "ST-1")
+    assert [h["hazard_id"] for h in view.blocking] == ["HZ-1", "HZ-2", "HZ-0"]
+    assert view.radius_m == 4000.0
+    assert any("but 3 hazards block it today" in m for m in view.messages)
 
 
 def test_settlement_with_a_plan_and_a_forecast(client: TestClient) -> None:
@@ -364,18 +400,17 @@ def test_settlement_with_a_plan_and_a_forecast(client: TestClient) -> None:
         "blocking_hazards": 2,
     }
     hz = {h["hazard_id"]: h for h in body["hazards"]}
-    assert hz["HZ-1"]["released_ha"] == 4.0
+    assert sorted(hz) == ["HZ-1", "HZ-2"]
+    assert hz["HZ-1"]["released_ha"] == 4.0 and hz["HZ-2"]["released_ha"] == 0.0
     assert hz["HZ-1"]["remaining_ha"] == pytest.approx(hz["HZ-1"]["area_ha"] - 4.0, abs=0.01)
-    assert hz["HZ-0"]["released_ha"] == 3.75
     assert hz["HZ-1"]["planned"]["quarter"] == "2024 Q2"
     assert hz["HZ-1"]["planned"]["teams"] == ["dog"]
     assert hz["HZ-1"]["planned"]["cost_usd"] == 75_000.0
-    assert hz["HZ-0"]["planned"]["status"] == "after the horizon"
-    assert hz["HZ-0"]["planned"]["quarter"] is None
-    assert hz["HZ-0"]["planned"]["teams"] == ["machine", "manual"]
-    assert hz["HZ-2"]["planned"]["status"] == "not in the plan"
+    assert hz["HZ-2"]["planned"]["status"] == "after the horizon"
+    assert hz["HZ-2"]["planned"]["quarter"] is None
+    assert hz["HZ-2"]["planned"]["teams"] == ["machine", "manual"]
     # the plan's tasks on the blocking hazards, in the plan's order
-    assert [t["task_id"] for t in body["tasks"]] == ["HZ-1/1", "HZ-0/2", "HZ-0/1"]
+    assert [t["task_id"] for t in body["tasks"]] == ["HZ-1/1", "HZ-2/2", "HZ-2/1"]
     assert body["tasks"][0]["area_ha"] == 100.0 and body["tasks"][0]["quarter"] == "2024 Q2"
     assert body["planned_cost_usd"] == 300_540.0
     assert not any("No plan yet" in m for m in body["messages"])
@@ -394,8 +429,11 @@ def test_settlement_with_a_plan_and_a_forecast(client: TestClient) -> None:
     body = client.get("/api/settlements/ST-2").json()
     hz = {h["hazard_id"]: h for h in body["hazards"]}
     assert not hz["HZ-1"]["blocking"] and hz["HZ-1"]["closed_on"] == "2024-08-15"
-    assert hz["HZ-1"]["planned"] is None and body["blocking"]["hazards"] == 1
-    assert [t["hazard_id"] for t in body["tasks"]] == ["HZ-0", "HZ-0"]
+    assert hz["HZ-1"]["planned"] is None and body["blocking"]["hazards"] == 0
+    assert body["tasks"] == []
+    assert any(
+        "counts 2 open hazards as blocking it; 0 block it today" in m for m in body["messages"]
+    )
     assert "Released around it" in client.get("/settlements/ST-2").text
 
 

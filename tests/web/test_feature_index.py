@@ -10,7 +10,8 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from landrelease.web import features as ft
+from landrelease.web import visible
+from landrelease.web.api import geojson as ft
 
 RNG = np.random.default_rng(7)
 N = 300
@@ -26,7 +27,7 @@ POINTS = gpd.GeoDataFrame(
     geometry=shapely.points(RNG.uniform(46, 47, N), RNG.uniform(39, 40, N)),
     crs="EPSG:4326",
 )
-FINDINGS = ft._collections()["findings"]
+FINDINGS = visible.COLLECTIONS["findings"]
 INDEX = ft.FeatureIndex(POINTS, FINDINGS)
 
 coord = st.floats(45.9, 47.1, allow_nan=False)

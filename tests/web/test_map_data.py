@@ -7,7 +7,9 @@ from fastapi.testclient import TestClient
 from hypothesis import given
 from hypothesis import strategies as st
 
-from landrelease.web.mapdata import _quarter_range, quarter
+from landrelease.store import tables
+from landrelease.web.api.plan_quarters import _quarter_range
+from landrelease.web.labels import quarter
 from tests.helpers import LAT0, LON0
 from tests.web.conftest import token
 from tests.web.plans import add_plan
@@ -92,7 +94,7 @@ def test_the_plan_by_quarter_for_the_time_slider(client: TestClient) -> None:
     assert late["text"].endswith("planned from 2027-11, not done by the horizon")
     ws = client.app.state.workspace  # type: ignore[attr-defined]
     with ws.begin() as conn:  # a task the teams never reach
-        conn.exec_driver_sql("UPDATE plan_tasks SET start_month = NULL WHERE task_id = 'T4'")
+        tables.update_where(conn, "plan_tasks", {"start_month": None}, {"task_id": "T4"})
     client.app.state.cache.clear()  # type: ignore[attr-defined]
     never = client.get("/api/hazards/HZ-2").json()["next_step"]
     assert never["text"].endswith(

@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
+from landrelease.store import runs
 from tests.helpers import LAT0, LON0
 
 
@@ -46,9 +47,7 @@ def test_risk_overlay_skips_gracefully_then_serves_the_latest_run(
     ws = client.app.state.workspace  # type: ignore[attr-defined]
     tif = _risk_tif(tmp_path / "risk.tif")
     with ws.begin() as conn:
-        conn.exec_driver_sql(
-            "INSERT INTO risk_runs (model, raster) VALUES ('evidence', '" + str(tif) + "')"
-        )
+        runs.add_run(conn, "risk", {"model": "evidence", "raster": str(tif)})
     r = client.get("/api/risk.json")
     assert r.status_code == 200, r.text
     (s, w), (n, e) = r.json()["bounds"]

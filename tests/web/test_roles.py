@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from landrelease.records import activity_history
+from landrelease.store import tables
 from tests.web.conftest import PASSWORD, token
 
 
@@ -97,10 +98,11 @@ def test_workflow_writes_go_through_the_records_audit(client: TestClient, web_ta
     assert r.status_code == 200, r.text
     history = activity_history(client.app.state.workspace, "ACT-A")  # type: ignore[attr-defined]
     assert list(history["actor"]) == ["opa", "im"]
-    audit = client.app.state.workspace.query(  # type: ignore[attr-defined]
-        "SELECT actor FROM audit_log WHERE layer = 'activities' AND record_id = 'ACT-A'"
-    )
-    assert {"opa", "im"} <= {row[0] for row in audit}  # "tester" imported it
+    with client.app.state.workspace.engine.connect() as conn:  # type: ignore[attr-defined]
+        audit = tables.read_table(
+            conn, "audit_log", where={"layer": "activities", "record_id": "ACT-A"}
+        )
+    assert {"opa", "im"} <= set(audit["actor"])  # "tester" imported it
 
 
 def test_login_cookie_csrf_and_rate_limit(client: TestClient) -> None:

@@ -16,7 +16,7 @@ import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 
-from tests.web.conftest import PASSWORD, token
+from tests.web.conftest import PASSWORD, row_count, token
 
 WRITE_METHODS = ("post", "put", "patch", "delete")
 PUBLIC_WRITES = {
@@ -89,7 +89,7 @@ def test_every_browser_form_refuses_a_post_without_its_token(client: TestClient)
     anonymous or logged in, and nothing is written."""
     from fastapi.routing import APIRoute
 
-    from landrelease.web.routes import ROUTERS
+    from landrelease.web.pages import ROUTERS
 
     forms = [
         r
@@ -98,12 +98,11 @@ def test_every_browser_form_refuses_a_post_without_its_token(client: TestClient)
         if isinstance(r, APIRoute) and r.path.startswith("/forms/") and "POST" in r.methods
     ]
     assert len(forms) >= 5, [r.path for r in forms]
-    ws = client.app.state.workspace  # type: ignore[attr-defined]
-    before = ws.query("SELECT count(*) FROM audit_log")[0][0]
+    before = row_count(client, "audit_log")
     im = token(client, "im")
     for route in forms:
         path = re.sub(r"\{[^}]+\}", "ACT-2", route.path).replace("ACT-2/ACT-2", "ACT-2/approve")
         for headers in ({}, im):
             r = client.post(path, data={"reason": "x"}, headers=headers, follow_redirects=False)
             assert r.status_code in (400, 401, 403), (path, headers, r.status_code, r.text[:200])
-    assert ws.query("SELECT count(*) FROM audit_log")[0][0] == before
+    assert row_count(client, "audit_log") == before

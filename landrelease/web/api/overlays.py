@@ -7,20 +7,22 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from landrelease.web import risk
+from landrelease.web.api import risk_image
 from landrelease.web.context import Web, WebDep
 from landrelease.web.errors import NotFound
+from landrelease.web.plans import readiness_dates
 
 router = APIRouter()
 
 
-def risk_image(web: Web) -> risk.RiskImage | None:
-    found = risk.latest_raster(web.ws)
+def cached_risk_image(web: Web) -> risk_image.RiskImage | None:
+    """The latest risk surface, drawn once per risk run (and per change of its GeoTIFF)."""
+    found = risk_image.latest_raster(web.ws)
     if found is None:
         return None
     run_id, path = found
     key = f"risk:{run_id}:{path.stat().st_mtime_ns}"
-    return web.cache.get(None, key, lambda: risk.render(web.ws))
+    return web.cache.get(None, key, lambda: risk_image.render(web.ws))
 
 
 @router.get(
@@ -29,7 +31,7 @@ def risk_image(web: Web) -> risk.RiskImage | None:
     tags=["figures"],
 )
 def risk_json(web: WebDep) -> dict[str, Any]:
-    img = risk_image(web)
+    img = cached_risk_image(web)
     if img is None:  # no risk run yet: the map leaves the overlay out
         return {"run_id": None, "bounds": None, "image": None}
     (s, w), (n, e) = img.bounds
@@ -44,7 +46,7 @@ def risk_json(web: WebDep) -> dict[str, Any]:
     responses={200: {"content": {"image/png": {}}}},
 )
 def risk_png(web: WebDep) -> Response:
-    img = risk_image(web)
+    img = cached_risk_image(web)
     if img is None:
         raise NotFound("no risk run with a GeoTIFF yet")
     return Response(img.png, media_type="image/png")
@@ -56,5 +58,5 @@ def risk_png(web: WebDep) -> Response:
     tags=["figures"],
 )
 def readiness(web: WebDep) -> dict[str, dict[str, str | None]]:
-    key = f"readiness:{risk.planning_stamp(web.ws)}"
-    return web.cache.get(None, key, lambda: risk.readiness(web.ws))
+    key = f"readiness:{web.cache.planning_stamp()}"
+    return web.cache.get(None, key, lambda: readiness_dates(web.ws))

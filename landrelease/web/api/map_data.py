@@ -8,12 +8,13 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response
 
 from landrelease import settings
-from landrelease.planning.store import latest_run
-from landrelease.web import features as ft
+from landrelease.web import visible as vis
+from landrelease.web.api.geojson import feature_index, parse_bbox
+from landrelease.web.api.hazard_story import hazard_story
+from landrelease.web.api.plan_quarters import plan_quarters
+from landrelease.web.api.point_clusters import points_or_clusters
 from landrelease.web.context import GEOJSON, UserDep, WebDep
 from landrelease.web.errors import BadRequest
-from landrelease.web.hazard import hazard_view
-from landrelease.web.mapdata import plan_quarters, points_or_clusters
 
 router = APIRouter(tags=["map"])
 POINT_LAYERS = ("findings", "incidents")
@@ -24,9 +25,9 @@ POINT_LAYERS = ("findings", "incidents")
     summary="One hazard's history, evidence and recommended next step",
 )
 async def hazard(hazard_id: str, user: UserDep, web: WebDep) -> dict[str, Any]:
-    key = f"story:{hazard_id}:{user.authenticated}:{user.sees_details}:{ft.visibility(user)}"
+    key = f"story:{hazard_id}:{user.authenticated}:{user.sees_details}:{vis.visibility(user)}"
     return web.cache.get(
-        "hazards", key, lambda: hazard_view(web.ws, hazard_id, user, web.cache).as_json()
+        "hazards", key, lambda: hazard_story(web.ws, hazard_id, user, web.cache).as_json()
     )
 
 
@@ -35,7 +36,7 @@ async def hazard(hazard_id: str, user: UserDep, web: WebDep) -> dict[str, Any]:
     summary="The latest plan by quarter: when each hazard's work starts and ends, running totals",
 )
 async def quarters(web: WebDep) -> dict[str, Any]:
-    key = f"plan_quarters:{latest_run(web.ws, 'plan')}"
+    key = f"plan_quarters:{web.cache.planning_stamp()}"
     return web.cache.get(None, key, lambda: plan_quarters(web.ws))
 
 
@@ -57,14 +58,14 @@ async def points(
         raise BadRequest(
             f"{collection_id!r} is not a point layer; choose one of {', '.join(POINT_LAYERS)}"
         )
-    c = ft.collection(collection_id, user)
-    box = ft.parse_bbox(bbox)
+    c = vis.collection(collection_id, user)
+    box = parse_bbox(bbox)
     limit = max_points or int(settings.get("web_map_max_points"))
     cells = int(settings.get("web_map_cluster_cells"))
-    key = ("points", c.id, ft.visibility(user), box, limit, cells)
+    key = ("points", c.id, vis.visibility(user), box, limit, cells)
 
     def build() -> bytes:
-        index = ft.feature_index(web.ws, web.cache, c, user)
+        index = feature_index(web.ws, web.cache, c, user)
         return points_or_clusters(index, box, max_points=limit, cells=cells)
 
     return Response(web.cache.response(c.id, key, build), media_type=GEOJSON)

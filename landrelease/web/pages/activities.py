@@ -1,23 +1,22 @@
-"""The activity workflow: new drafts entered in a form, drafts and rejected activities corrected
-in it, submit, approve, reject (audited)."""
+"""The activities pages: the list with its submit, approve and reject buttons, new drafts
+entered in a form, drafts and rejected activities corrected in it (audited). The same steps
+as a JSON API: :mod:`landrelease.web.api.review`."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Body, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from landrelease.domain.vocab import ASSETS
 from landrelease.records import accreditation_flags, review_queue
 from landrelease.records.rules import CLAIM_KEYS
 from landrelease.web import entry
-from landrelease.web import features as ft
 from landrelease.web.auth import User
-from landrelease.web.context import FORMS, UserDep, Web, WebDep, Writer
+from landrelease.web.context import FORMS, UserDep, Web, WebDep
 from landrelease.web.errors import (
     BadRequest,
     Conflict,
@@ -26,75 +25,12 @@ from landrelease.web.errors import (
     Unauthorized,
     Unprocessable,
 )
+from landrelease.web.labels import plain
 from landrelease.web.records_form import form_values
+from landrelease.web.visible import layer_frame, visible_frame
 from landrelease.web.workflow import run_step
 
 router = APIRouter()
-
-
-class RejectRequest(BaseModel):
-    reason: str = Field(min_length=1, description="why the activity goes back to its operator")
-
-
-class SubmitRequest(BaseModel):
-    claims: dict[str, float] | None = Field(
-        default=None, description="area in m² reported per method (cancelled, reduced, cleared)"
-    )
-
-
-class ApproveRequest(BaseModel):
-    accept_flags: bool = Field(
-        default=False, description="approve although the organisation is not accredited (recorded)"
-    )
-
-
-def take_step(web: Web, user: User, name: str, activity_id: str, **kw: Any) -> dict[str, Any]:
-    """One workflow step; the layer cache is cleared after it, whatever the outcome."""
-    try:
-        return run_step(web.ws, user, name, activity_id, **kw)
-    finally:
-        web.cache.clear()
-
-
-@router.post(
-    "/api/activities/{activity_id}/submit",
-    summary="Submit an activity for approval (operators: their organisation's only)",
-    tags=["workflow"],
-)
-def submit(
-    activity_id: str,
-    user: Writer,
-    web: WebDep,
-    body: Annotated[SubmitRequest | None, Body()] = None,
-) -> dict[str, Any]:
-    claims = body.claims if body else None
-    return take_step(web, user, "submit", activity_id, claims=claims)
-
-
-@router.post(
-    "/api/activities/{activity_id}/approve",
-    summary="Approve a submitted activity (books its release)",
-    tags=["workflow"],
-)
-def approve(
-    activity_id: str,
-    user: Writer,
-    web: WebDep,
-    body: Annotated[ApproveRequest | None, Body()] = None,
-) -> dict[str, Any]:
-    flags = bool(body and body.accept_flags)
-    return take_step(web, user, "approve", activity_id, accept_flags=flags)
-
-
-@router.post(
-    "/api/activities/{activity_id}/reject",
-    summary="Send a submitted activity back",
-    tags=["workflow"],
-)
-def reject(
-    activity_id: str, user: Writer, web: WebDep, body: Annotated[RejectRequest, Body()]
-) -> dict[str, Any]:
-    return take_step(web, user, "reject", activity_id, reason=body.reason)
 
 
 def _claims(extra: Any) -> str:
@@ -122,7 +58,7 @@ def activities_view(
     and those its approval checks now (accreditation), which need the reviewer's override."""
     if not user.authenticated:
         raise Unauthorized("log in to see activities")
-    frame = ft.visible_frame(web.ws, "activities", user, web.cache)
+    frame = visible_frame(web.ws, "activities", user, web.cache)
     submitted = frame["status"].astype(object) == "submitted"
     raised: dict[str, list[str]] = {}
     organisations = None
@@ -132,10 +68,10 @@ def activities_view(
             str(a): list(f) if isinstance(f, list | tuple) else []
             for a, f in zip(queue["activity_id"], queue["flags"], strict=True)
         }
-        organisations = web.ws.read_layer("organisations")
+        organisations = layer_frame(web.ws, "organisations", personal=True, cache=web.cache)
     rows = []
     for (_, r), is_submitted in zip(frame.iterrows(), submitted, strict=True):
-        row = {k: ft.plain(v) for k, v in r.items() if k not in ("extra", "geometry")}
+        row = {k: plain(v) for k, v in r.items() if k not in ("extra", "geometry")}
         row["claims"] = _claims(r.get("extra"))
         now = (
             accreditation_flags(r, organisations)
@@ -224,14 +160,15 @@ def activity_form(
     if not user.authenticated:
         raise Unauthorized("log in first")
     try:
-        result = take_step(
-            web,
-            user,
-            step,
-            activity_id,
-            reason=reason or None,
-            accept_flags=accept_flags in ("1", "true", "on", "yes"),
-        )
+        with web.writing() as ws:
+            result = run_step(
+                ws,
+                user,
+                step,
+                activity_id,
+                reason=reason or None,
+                accept_flags=accept_flags in ("1", "true", "on", "yes"),
+            )
     except (BadRequest, Conflict, Forbidden, NotFound, Unprocessable) as exc:
         # the page again, with the refusal next to the table (the same status as the API's)
         return activities_view(
@@ -253,7 +190,7 @@ def _entry_page(
     status: int = 200,
     editing: dict[str, Any] | None = None,
 ) -> HTMLResponse:
-    frame = ft.visible_frame(web.ws, "hazards", user, web.cache)
+    frame = visible_frame(web.ws, "hazards", user, web.cache)
     hazards = entry.hazard_choices(frame)
     sources = entry.GEOMETRY_SOURCES
     if editing is not None:
@@ -342,10 +279,8 @@ async def new_activity_form(request: Request, user: UserDep, web: WebDep) -> Res
     values = form_values(await request.form())
     web.check_form(request, values.pop("csrf_token", ""))
     _entry_user(user)
-    try:
-        result = await run_in_threadpool(entry.enter_activity, web.ws, user, values)
-    finally:
-        web.cache.clear()
+    with web.writing() as ws:
+        result = await run_in_threadpool(entry.enter_activity, ws, user, values)
     if result["committed"]:
         done = (
             f"{result['activity_id']} recorded as a draft (import {result['import_id']}); "

@@ -1,6 +1,6 @@
 """One hazard as the map's click shows it: its history, its evidence, the next step.
 
-:func:`hazard_view` gathers what the workspace knows of one hazard, as this
+:func:`hazard_story` gathers what the workspace knows of one hazard, as this
 user may see it:
 
 * **history**, oldest first: when it was reported, each import or edit of the
@@ -24,15 +24,14 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import sqlalchemy as sa
 
-from landrelease.planning.store import latest_run, read_table
-from landrelease.store import Workspace
-from landrelease.store.sql import placeholder, quote
-from landrelease.web import features as ft
+from landrelease.store import Connection, Workspace, runs, tables
+from landrelease.web import visible as vis
 from landrelease.web.auth import User
 from landrelease.web.cache import LayerCache
 from landrelease.web.errors import NotFound
+from landrelease.web.labels import day, plain
+from landrelease.web.plans import plan_rows
 
 M2_PER_HA = 10_000
 DECISION_WORDS = {
@@ -43,7 +42,7 @@ DECISION_WORDS = {
 
 
 @dataclass
-class HazardView:
+class HazardStory:
     hazard: dict[str, Any]
     history: list[dict[str, Any]] = field(default_factory=list)
     """Events oldest first: date, kind, text (and actor for logged-in users)."""
@@ -60,25 +59,16 @@ class HazardView:
 
 
 def _rows(
-    c: sa.Connection, table: str, column: str, values: list[str], *, layer: str | None = None
+    c: Connection, table: str, column: str, values: list[str], *, layer: str | None = None
 ) -> list[dict[str, Any]]:
-    """Rows of ``table`` whose ``column`` is one of ``values`` (the app creates every table)."""
+    """Rows of ``table`` whose ``column`` is one of ``values`` (retired ones too: the story)."""
     if not values:
         return []
-    marks = ", ".join(placeholder(c) for _ in values)
-    where = f"{quote(c, column)} IN ({marks})"
-    params: tuple[str, ...] = tuple(values)
+    where: dict[str, Any] = {column: values}
     if layer is not None:  # the audit trail's index is (layer, record_id)
-        where = f"layer = {placeholder(c)} AND {where}"
-        params = (layer, *params)
-    res = c.exec_driver_sql(f"SELECT * FROM {quote(c, table)} WHERE {where}", params)
-    keys = list(res.keys())
-    return [dict(zip(keys, r, strict=True)) for r in res.fetchall()]
-
-
-def _day(v: Any) -> str | None:
-    v = ft.plain(v)
-    return None if v is None else str(v)[:10]
+        where = {"layer": layer, **where}
+    frame = tables.read_table(c, table, where=where, include_retired=True)
+    return [{str(k): v for k, v in r.items()} for r in frame.to_dict("records")]
 
 
 def _json(v: Any) -> Any:
@@ -99,18 +89,18 @@ def _changed(before: Any, after: Any) -> list[str]:
 
 
 def _history(
-    c: sa.Connection, hazard: pd.Series, activities: pd.DataFrame, user: User
+    c: Connection, hazard: pd.Series, activities: pd.DataFrame, user: User
 ) -> list[dict[str, Any]]:
     hid = str(hazard["hazard_id"])
     events: list[dict[str, Any]] = []
 
     def add(date: Any, kind: str, text: str, actor: Any = None) -> None:
-        ev = {"date": _day(date), "kind": kind, "text": text}
+        ev = {"date": day(date), "kind": kind, "text": text}
         if user.authenticated and actor:
             ev["actor"] = str(actor)
         events.append(ev)
 
-    if ft.plain(hazard.get("reported")):
+    if plain(hazard.get("reported")):
         add(hazard["reported"], "reported", f"reported as {hazard.get('classification') or '?'}")
     for r in _rows(c, "audit_log", "record_id", [hid], layer="hazards"):
         what = {
@@ -125,8 +115,8 @@ def _history(
         add(r["at"], "record", text, r["actor"])
     ids = [str(x) for x in activities["activity_id"]]
     for _, a in activities.iterrows():
-        org = f" by {a['organisation']}" if ft.plain(a.get("organisation")) else ""
-        end = f" to {_day(a['end'])}" if ft.plain(a.get("end")) else ""
+        org = f" by {a['organisation']}" if plain(a.get("organisation")) else ""
+        end = f" to {day(a['end'])}" if plain(a.get("end")) else ""
         add(
             a.get("start"),
             "activity",
@@ -136,7 +126,7 @@ def _history(
         reason = f": {r['reason']}" if r.get("reason") else ""
         add(r["at"], "workflow", f"{r['activity_id']} {r['step']}{reason}", r["actor"])
     for r in _rows(c, "land_release", "activity_id", ids):
-        ha = float(r["area_m2"] or 0) / M2_PER_HA
+        ha = float(plain(r["area_m2"]) or 0) / M2_PER_HA
         add(r["released_on"], "released", f"{ha:.2f} ha {r['method']} by {r['activity_id']}")
     for r in _rows(c, "hazard_completions", "hazard_id", [hid]):
         add(r["completed_on"], "completed", "every part released: hazard completed")
@@ -153,21 +143,20 @@ def _inside(frame: gpd.GeoDataFrame, polygon: Any) -> pd.DataFrame:
     return frame.iloc[np.sort(frame.sindex.query(polygon, predicate="intersects"))]
 
 
-def _risk(c: sa.Connection, hid: str) -> dict[str, Any] | None:
-    p = placeholder(c)
-    row = c.exec_driver_sql(
-        "SELECT run_id, expected_devices, mean_probability, max_probability, p_any_device "
-        f"FROM hazard_risk WHERE hazard_id = {p} ORDER BY run_id DESC LIMIT 1",
-        (hid,),
-    ).fetchone()
-    if row is None:
+RISK_FIGURES = ("run_id", "expected_devices", "mean_probability", "max_probability", "p_any_device")
+
+
+def _risk(c: Connection, hid: str) -> dict[str, Any] | None:
+    """The hazard's figures in the latest risk map that holds it."""
+    rows = tables.read_table(c, "hazard_risk", where={"hazard_id": hid}, columns=RISK_FIGURES)
+    if not len(rows):
         return None
-    keys = ("run_id", "expected_devices", "mean_probability", "max_probability", "p_any_device")
-    return {k: ft.plain(v) for k, v in zip(keys, row, strict=True)}
+    latest = rows.iloc[int(np.argmax(pd.to_numeric(rows["run_id"]).to_numpy()))]
+    return {k: plain(latest[k]) for k in RISK_FIGURES}
 
 
 def _evidence(
-    c: sa.Connection,
+    c: Connection,
     ws: Workspace,
     cache: LayerCache | None,
     user: User,
@@ -177,27 +166,27 @@ def _evidence(
     polygon = hazard.geometry
     out: dict[str, Any] = {"risk": _risk(c, str(hazard["hazard_id"]))}
     if user.sees_details:
-        found = _inside(ft.visible_frame(ws, "findings", user, cache), polygon)
+        found = _inside(vis.visible_frame(ws, "findings", user, cache), polygon)
         out["findings"] = {
             "total": len(found),
             "by_device": {
                 str(k): int(v) for k, v in found["device"].astype(object).value_counts().items()
             },
-            "latest": _day(found["date"].astype(object).max()) if len(found) else None,
+            "latest": day(found["date"].astype(object).max()) if len(found) else None,
         }
-        hits = _inside(ft.visible_frame(ws, "incidents", user, cache), polygon)
+        hits = _inside(vis.visible_frame(ws, "incidents", user, cache), polygon)
         out["incidents"] = {
             "total": len(hits),
             "killed": int(pd.to_numeric(hits["killed"]).fillna(0).sum()) if len(hits) else 0,
             "injured": int(pd.to_numeric(hits["injured"]).fillna(0).sum()) if len(hits) else 0,
-            "dates": sorted(d for d in (_day(x) for x in hits["date"]) if d),
+            "dates": sorted(d for d in (day(x) for x in hits["date"]) if d),
         }
     out["survey"] = [
         {
             "part_id": str(p["part_id"]),
             "decision": str(p["decision"]),
             "area_ha": round(float(p["area_m2"] or 0) / M2_PER_HA, 2),
-            "expected_devices": ft.plain(p.get("expected_devices")),
+            "expected_devices": plain(p.get("expected_devices")),
             "evidence": str(p.get("evidence") or ""),
             "confidence": str(p.get("confidence") or ""),
         }
@@ -223,22 +212,23 @@ def _next_step(
         text = "; ".join(f"{DECISION_WORDS[d]} of {ha[d]:.2f} ha" for d in order)
     else:
         text = "no survey recommendation yet (run `landrelease survey`)"
-    run = latest_run(ws, "plan")
+    with ws.engine.connect() as conn:
+        run = runs.latest_run(conn, "plan")
     tasks = (
-        cache.get(None, f"plan_tasks:{run}", lambda: read_table(ws, "plan_tasks", run))
+        cache.get(None, f"plan_tasks:{run}", lambda: plan_rows(ws, "plan_tasks", run))
         if cache is not None
-        else read_table(ws, "plan_tasks", run)
+        else plan_rows(ws, "plan_tasks", run)
     )
     mine = tasks[tasks["hazard_id"].astype(object) == hid] if len(tasks) else tasks
     plan = [
         {
             "task_id": str(t["task_id"]),
             "method": str(t["method"]),
-            "area_ha": round(float(t["area_m2"] or 0) / M2_PER_HA, 2),
-            "start_month": ft.plain(t["start_month"]),
-            "end_month": ft.plain(t["end_month"]),
-            "team_days": ft.plain(t["team_days"]),
-            "cost_usd": ft.plain(t["cost_usd"]),
+            "area_ha": round(float(plain(t["area_m2"]) or 0) / M2_PER_HA, 2),
+            "start_month": plain(t["start_month"]),
+            "end_month": plain(t["end_month"]),
+            "team_days": plain(t["team_days"]),
+            "cost_usd": plain(t["cost_usd"]),
         }
         for _, t in mine.sort_values("sequence").iterrows()
     ]
@@ -255,35 +245,35 @@ def _next_step(
     return {"text": text, "decisions": ha, "plan": plan, "plan_run": run}
 
 
-def hazard_view(
+def hazard_story(
     ws: Workspace, hazard_id: str, user: User, cache: LayerCache | None = None
-) -> HazardView:
+) -> HazardStory:
     """Everything the map shows when ``hazard_id`` is clicked, as ``user`` may see it."""
-    hazards = ft.visible_frame(ws, "hazards", user, cache)
+    hazards = vis.visible_frame(ws, "hazards", user, cache)
     hit = hazards[hazards["hazard_id"].astype(object) == hazard_id]
     if not len(hit):
         raise NotFound(f"no hazard {hazard_id!r}")
     h = hit.iloc[0]
-    area = ft.plain(h.get("area_m2"))
+    area = plain(h.get("area_m2"))
     record = {
-        k: ft.plain(h.get(k))
+        k: plain(h.get(k))
         for k in ("hazard_id", "classification", "status", "district", "reported", "blockages")
     }
     record["area_ha"] = None if area is None else round(float(area) / M2_PER_HA, 2)
-    all_parts = ft.visible_frame(ws, ft.SURVEY_PARTS, user, cache)
+    all_parts = vis.visible_frame(ws, vis.SURVEY_PARTS, user, cache)
     parts = all_parts[all_parts["hazard_id"].astype(object) == hazard_id]
     if user.sees_details:
-        acts = ft.visible_frame(ws, "activities", user, cache)
+        acts = vis.visible_frame(ws, "activities", user, cache)
         acts = acts[acts["hazard_id"].astype(object) == hazard_id]
     else:  # the public sees approved work only, without who did it
-        acts = ft.layer_frame(ws, "activities", personal=False, cache=cache)
+        acts = vis.layer_frame(ws, "activities", personal=False, cache=cache)
         acts = acts[
             (acts["hazard_id"].astype(object) == hazard_id)
-            & ~acts["status"].astype(object).isin(ft.DRAFT_STATUSES)
+            & ~acts["status"].astype(object).isin(vis.DRAFT_STATUSES)
         ]
         acts = acts.assign(organisation=None)
     with ws.engine.connect() as c:  # one connection for the story's queries
-        return HazardView(
+        return HazardStory(
             hazard=record,
             history=_history(c, h, acts, user),
             evidence=_evidence(c, ws, cache, user, h, parts),

@@ -1,4 +1,4 @@
-"""Figures for everyone: the dashboard's charts (JSON and PNG) and a settlement's view as JSON.
+"""Figures for everyone: the dashboard's charts (JSON and PNG) and a settlement's page as JSON.
 
 Aggregates only: no record-level detail of incidents or victims, so every
 role, anonymous included, gets the same answer. Each answer is cached per
@@ -13,10 +13,10 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from landrelease.web import risk
-from landrelease.web.context import Web, WebDep
-from landrelease.web.dashboard import CHARTS, ChartData, Inputs, chart_of, chart_png, load_inputs
-from landrelease.web.settlement import SettlementView, settlement_view
+from landrelease.web.api.chart_images import chart_png
+from landrelease.web.context import WebDep
+from landrelease.web.dashboard import CHARTS, cached_chart
+from landrelease.web.settlement_view import cached_settlement
 
 router = APIRouter()
 
@@ -97,7 +97,10 @@ class HazardOut(BaseModel):
     remaining_ha: float | None
     closed_on: str | None
     distance_m: int
-    blocking: bool = Field(description="not closed: it still stands between people and home")
+    blocking: bool = Field(
+        description="open and within radius_m: it stands between people and home "
+        "(false: closed, listed as released around it)"
+    )
     decisions: list[DecisionOut] = Field(description="the latest survey run's decisions")
     planned: PlannedOut | None = Field(description="the latest plan's work on it (null: no plan)")
 
@@ -124,33 +127,19 @@ class SettlementOut(BaseModel):
     settlement: dict[str, Any]
     people_planned: int | None = Field(description="people planned to return")
     radius_m: float = Field(
-        description="hazards within this distance are listed (web_settlement_radius_m)"
+        description="open hazards within this distance block it (settlement_radius_m, the "
+        "distance the plan and the reports use); closed ones within it are listed as released"
     )
     blocking: BlockingOut
-    hazards: list[HazardOut] = Field(description="within radius_m, nearest first")
+    hazards: list[HazardOut] = Field(
+        description="within radius_m, nearest first: the blocking ones and those released"
+    )
     plan: PlanOut | None = Field(description="the latest plan (null: none yet)")
     forecast: PlanOut | None = Field(description="the latest forecast (null: none yet)")
     readiness: ReadinessOut | None
     tasks: list[TaskOut] = Field(description="the latest plan's tasks on the blocking hazards")
     planned_cost_usd: float | None
     messages: list[str] = Field(description="what is missing and how to get it, in words")
-
-
-def dashboard_inputs(web: Web) -> Inputs:
-    key = f"dashboard:inputs:{risk.planning_stamp(web.ws)}"
-    return web.cache.get(None, key, lambda: load_inputs(web.ws))
-
-
-def dashboard_chart(web: Web, name: str) -> ChartData:
-    """One chart's data, cached per change stamp and planning run."""
-    chart = chart_of(name)
-    key = f"dashboard:{name}:{risk.planning_stamp(web.ws)}"
-    return web.cache.get(None, key, lambda: chart.build(dashboard_inputs(web)))
-
-
-def cached_settlement(web: Web, settlement_id: str) -> SettlementView:
-    key = f"settlement:{settlement_id}:{risk.planning_stamp(web.ws)}"
-    return web.cache.get("hazards", key, lambda: settlement_view(web.ws, settlement_id))
 
 
 @router.get(
@@ -183,7 +172,7 @@ def dashboard_list() -> list[dict[str, str]]:
     response_model=ChartOut,
 )
 def dashboard_json(chart: str, web: WebDep) -> dict[str, Any]:
-    return dashboard_chart(web, chart).as_json()
+    return cached_chart(web.ws, web.cache, chart).as_json()
 
 
 @router.get(
@@ -194,19 +183,21 @@ def dashboard_json(chart: str, web: WebDep) -> dict[str, Any]:
     responses={200: {"content": {"image/png": {}}}},
 )
 def dashboard_png(chart: str, web: WebDep) -> Response:
-    data = dashboard_chart(web, chart)
-    key = f"dashboard-png:{chart}:{risk.planning_stamp(web.ws)}"
+    data = cached_chart(web.ws, web.cache, chart)
+    key = f"dashboard-png:{chart}:{web.cache.planning_stamp()}"
     return Response(web.cache.get(None, key, lambda: chart_png(data)), media_type="image/png")
 
 
 @router.get(
     "/api/settlements/{settlement_id}",
     summary="A settlement: what blocks its return, when it can be ready (P10/P50/P90), what is planned",
-    description="Hazards within `web_settlement_radius_m` (nearest first) with what blocks it, the "
-    "latest plan's date and tasks for them and the latest forecast's P10/P50/P90; `messages` say "
-    "what is missing (no plan yet: run `landrelease plan`). The same for every role: no personal data.",
+    description="What blocks it: the open hazards within `settlement_radius_m` (nearest first; "
+    "the one definition the plan and the reports use), with the latest plan's date and tasks "
+    "for them, and the closed hazards within that distance as released; the latest "
+    "forecast's P10/P50/P90; `messages` say what is missing (no plan yet: run "
+    "`landrelease plan`). The same for every role: no personal data.",
     tags=["figures"],
     response_model=SettlementOut,
 )
 def settlement_json(settlement_id: str, web: WebDep) -> dict[str, Any]:
-    return cached_settlement(web, settlement_id).as_json()
+    return cached_settlement(web.ws, web.cache, settlement_id).as_json()

@@ -1,34 +1,20 @@
-"""Downloads: layers as this user sees them, the whole package, every report."""
+"""Downloads of data: layers as this user sees them, the whole package, every report.
+
+The page listing them is :mod:`landrelease.web.pages.downloads`."""
 
 from __future__ import annotations
 
 from typing import Annotated
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import APIRouter, Query
+from fastapi.responses import RedirectResponse, Response
 
 from landrelease.web import downloads as dl
-from landrelease.web import risk
 from landrelease.web.context import UserDep, Web, WebDep, attachment
 from landrelease.web.errors import NotFound
 
 router = APIRouter()
-
-
-@router.get("/downloads", response_class=HTMLResponse, include_in_schema=False)
-def downloads_page(request: Request, user: UserDep, web: WebDep) -> HTMLResponse:
-    choices = dl.report_choices(web.ws, web.cache) if user.authenticated else None
-    return web.page(
-        request,
-        "downloads.html",
-        user,
-        layers=dl.downloadable_layers(user),
-        whole=dl.may_export_all(user),
-        reports=choices,
-        listed=dl.LISTED,
-        report_formats=list(dl.REPORT_FORMATS),
-    )
 
 
 @router.get(
@@ -128,7 +114,7 @@ def donor_form(
     response_class=Response,
 )
 def download_settlement(settlement_id: str, fmt: str, user: UserDep, web: WebDep) -> Response:
-    stamp = risk.planning_stamp(web.ws)  # the report reads the latest plan's readiness
+    stamp = web.cache.planning_stamp()  # the report reads the latest plan's readiness
     return _report(web, user, "settlement", settlement_id, fmt, stamp=stamp)
 
 

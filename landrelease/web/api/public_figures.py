@@ -4,17 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from landrelease.store import Workspace
+from landrelease.store import Workspace, WorkspaceView
 from landrelease.store.summary import workspace_status
 from landrelease.survey.store import read_parts
 
 
-def public_summary(ws: Workspace) -> dict[str, Any]:
+def public_summary(source: Workspace | WorkspaceView) -> dict[str, Any]:
     """Hazards and area by status, survey decisions, devices found by type, casualties by year."""
-    status = workspace_status(ws)
-    parts = read_parts(ws)
-    findings = ws.read_layer("findings")
-    incidents = ws.read_layer("incidents", include_personal=False)
+    view = (
+        source
+        if isinstance(source, WorkspaceView)
+        else WorkspaceView(source, include_personal=False)
+    )
+    status = workspace_status(view.ws)
+    parts = read_parts(view.ws)
+    findings = view.layer("findings")
+    incidents = view.layer("incidents")
     by_year: dict[str, dict[str, int]] = {}
     for date, killed, injured in zip(
         incidents["date"], incidents["killed"], incidents["injured"], strict=True

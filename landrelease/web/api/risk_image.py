@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from landrelease.store import Workspace
+from landrelease.store import Workspace, WorkspaceView, runs
 
 MAX_PIXELS = 1024
 CLOSED_STATUSES = ("closed",)
@@ -28,14 +28,13 @@ class RiskImage:
     """((south, west), (north, east)), as Leaflet's imageOverlay takes them."""
 
 
-def latest_raster(ws: Workspace) -> tuple[int, Path] | None:
+def latest_raster(source: Workspace | WorkspaceView) -> tuple[int, Path] | None:
     """The latest risk run with a GeoTIFF that still exists, if any."""
-    rows = ws.query("SELECT fid, raster FROM risk_runs WHERE raster IS NOT NULL ORDER BY fid DESC")
-    for row in rows:
-        fid, raster = list(row)
-        path = Path(str(raster))
-        if path.is_file():
-            return int(fid), path
+    with WorkspaceView.of(source).ws.engine.connect() as conn:
+        found = runs.list_runs(conn, "risk")  # newest first
+    for run in found:
+        if run.get("raster") and Path(str(run["raster"])).is_file():
+            return int(run["fid"]), Path(str(run["raster"]))
     return None
 
 
@@ -43,7 +42,7 @@ RISK_SCALE_MIN = 1e-4
 """The risk image's colours run on a log scale from this probability (palest) to 1 (darkest)."""
 
 
-def render(ws: Workspace) -> RiskImage | None:
+def render(source: Workspace | WorkspaceView) -> RiskImage | None:
     """The latest risk surface as a PNG with its EPSG:4326 bounds; ``None`` without a risk run."""
     import rasterio
     from matplotlib import colormaps
@@ -51,7 +50,8 @@ def render(ws: Workspace) -> RiskImage | None:
     from rasterio.features import geometry_mask
     from rasterio.warp import Resampling, calculate_default_transform, reproject
 
-    found = latest_raster(ws)
+    view = WorkspaceView.of(source)
+    found = latest_raster(view)
     if found is None:
         return None
     run_id, path = found
@@ -72,7 +72,7 @@ def render(ws: Workspace) -> RiskImage | None:
             dst_nodata=np.nan,
             resampling=Resampling.bilinear,
         )
-    hazards = ws.read_layer("hazards")
+    hazards = view.layer("hazards")
     hazards = hazards[~hazards["status"].isin(CLOSED_STATUSES)]
     geoms = [g for g in hazards.geometry if g is not None and not g.is_empty]
     inside = (
@@ -90,28 +90,3 @@ def render(ws: Workspace) -> RiskImage | None:
     west, north = transform @ (0, 0)
     east, south = transform @ (width, height)
     return RiskImage(run_id, buf.getvalue(), ((south, west), (north, east)))
-
-
-def readiness(ws: Workspace) -> dict[str, dict[str, str | None]]:
-    """Settlement id → plan date and P10/P50/P90 of when it can be ready (empty without a plan)."""
-    from landrelease.planning import read_readiness
-
-    try:
-        frame = read_readiness(ws)
-    except Exception:
-        return {}
-    out: dict[str, dict[str, str | None]] = {}
-    for row in frame.to_dict("records"):
-        out[str(row["settlement_id"])] = {
-            k: (None if v is None or v != v else str(v)[:10])
-            for k, v in ((k, row.get(k)) for k in ("plan_date", "p10", "p50", "p90"))
-        }
-    return out
-
-
-def planning_stamp(ws: Workspace) -> str:
-    try:
-        rows = ws.query("SELECT max(fid) FROM planning_runs")
-    except Exception:
-        return "none"
-    return str(rows[0][0]) if rows else "none"

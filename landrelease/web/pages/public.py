@@ -1,15 +1,16 @@
-"""Pages for people: the map, the dashboard, settlements."""
+"""Pages for everyone: the map, the dashboard, the settlements and each settlement's page."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from landrelease.web import features as ft
-from landrelease.web import risk
 from landrelease.web.context import UserDep, WebDep
-from landrelease.web.dashboard import CHARTS
-from landrelease.web.routes.figures import cached_settlement, dashboard_chart
+from landrelease.web.dashboard import CHARTS, cached_chart
+from landrelease.web.labels import plain
+from landrelease.web.plans import readiness_dates
+from landrelease.web.settlement_view import cached_settlement
+from landrelease.web.visible import layer_frame
 
 router = APIRouter()
 
@@ -27,19 +28,19 @@ def map_page(request: Request, user: UserDep, web: WebDep) -> HTMLResponse:
 @router.get("/dashboard", response_class=HTMLResponse, include_in_schema=False)
 def dashboard_page(request: Request, user: UserDep, web: WebDep) -> HTMLResponse:
     """Each chart drawn by static/dashboard.js from /api/dashboard/{chart}, its table below."""
-    charts = [dashboard_chart(web, name) for name in CHARTS]
+    charts = [cached_chart(web.ws, web.cache, name) for name in CHARTS]
     return web.page(request, "dashboard.html", user, charts=charts)
 
 
 @router.get("/settlements", response_class=HTMLResponse, include_in_schema=False)
 def settlements_page(request: Request, user: UserDep, web: WebDep) -> HTMLResponse:
-    frame = web.ws.read_layer("settlements")
+    frame = layer_frame(web.ws, "settlements", personal=False, cache=web.cache)
     places = [
-        {k: ft.plain(frame.iloc[i][k]) for k in ("settlement_id", "name", "population_planned")}
+        {k: plain(frame.iloc[i][k]) for k in ("settlement_id", "name", "population_planned")}
         for i in range(len(frame))
     ]
-    stamp = risk.planning_stamp(web.ws)
-    ready = web.cache.get(None, f"readiness:{stamp}", lambda: risk.readiness(web.ws))
+    key = f"readiness:{web.cache.planning_stamp()}"
+    ready = web.cache.get(None, key, lambda: readiness_dates(web.ws))
     return web.page(request, "settlements.html", user, places=places, ready=ready)
 
 
@@ -47,5 +48,5 @@ def settlements_page(request: Request, user: UserDep, web: WebDep) -> HTMLRespon
 def settlement_page(
     request: Request, settlement_id: str, user: UserDep, web: WebDep
 ) -> HTMLResponse:
-    view = cached_settlement(web, settlement_id)
+    view = cached_settlement(web.ws, web.cache, settlement_id)
     return web.page(request, "settlement.html", user, view=view)

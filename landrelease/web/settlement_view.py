@@ -1,16 +1,15 @@
 """A settlement's page: what blocks its return, when it can be ready, what is planned.
 
-* **What blocks it**: every hazard within ``web_settlement_radius_m`` of the
-  settlement that is not closed (status ``closed`` or a completion record),
-  nearest first, with its area, what the land-release ledger has released of
-  it, its survey decisions and, when a plan exists, the quarter the latest plan
-  releases it in and the teams (asset kinds) it schedules there. Hazards within
-  the radius that are closed are listed too, as released.
+* **What blocks it**: the open hazards within ``settlement_radius_m`` of the
+  settlement — the one definition the plan and the reports use too
+  (:meth:`landrelease.store.WorkspaceView.blocking_pairs`) — nearest first, with
+  their area, what the land-release ledger has released of them, their survey
+  decisions and, when a plan exists, the quarter the latest plan releases each in
+  and the teams (asset kinds) it schedules there.
+* **Released around it**: the closed hazards within the same distance.
 * **When it can be ready**: the latest plan's date and the latest forecast's
-  P10/P50/P90 (:func:`landrelease.planning.read_readiness`). The plan counts
-  as blocking only the open hazards its rules link to the settlement (homes,
-  roads, fields: ``settlement_radius_m`` and the ``plan_*_radius_m`` settings),
-  which is why its count can be smaller than the list within the page's radius.
+  P10/P50/P90 (:func:`landrelease.planning.read_readiness`), and how many
+  hazards the plan counted as blocking it.
 * **What is planned**: the latest plan's tasks on the blocking hazards (method,
   area, months, team-days, cost, asset kinds).
 
@@ -20,80 +19,29 @@ carry no personal data), so every role sees the same view.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
-import geopandas as gpd
 import pandas as pd
 
 from landrelease import settings
-from landrelease.records.ledger import hazard_balance
-from landrelease.store import Workspace
-from landrelease.store.crs import utm_crs_for
+from landrelease.store import Workspace, WorkspaceView
+from landrelease.store.view import OPEN_STATUSES, hazards_near
 from landrelease.survey.store import read_parts
+from landrelease.web.cache import LayerCache
 from landrelease.web.errors import NotFound
-from landrelease.web.features import plain
-from landrelease.web.mapdata import quarter
+from landrelease.web.labels import M2_PER_HA, day, hectares, plain, quarter
+from landrelease.web.plans import PlanRun, latest_plan_run, plan_rows, readiness_rows
 
-M2_PER_HA = 10_000.0
 NO_PLAN = "No plan yet: run `landrelease plan` for the planned tasks and the date the plan makes it ready."
 NO_FORECAST = "No forecast yet: run `landrelease forecast` for when it can be ready (P10/P50/P90)."
-
-
-@dataclass(frozen=True)
-class PlanRun:
-    """The latest planning run of a kind (``plan`` or ``forecast``)."""
-
-    run_id: int
-    kind: str
-    made_on: str | None
-    """The day the run was made (YYYY-MM-DD)."""
-    parameters: dict[str, Any]
-
-    def as_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"run_id": self.run_id, "made_on": self.made_on}
-        if self.kind == "plan":
-            out["start"] = self.parameters.get("start")
-            out["horizon"] = self.parameters.get("horizon")
-        else:
-            out["scenario"] = self.parameters.get("baseline")
-            out["runs"] = self.parameters.get("runs")
-        return out
-
-
-def latest_run(ws: Workspace, kind: str) -> PlanRun | None:
-    """The latest ``plan`` or ``forecast`` run, ``None`` when there is none (or no planning tables)."""
-    from landrelease.planning import store as pstore
-
-    try:
-        run_id = pstore.latest_run(ws, kind)
-        if run_id is None:
-            return None
-        rows = ws.query(
-            f"SELECT created_at, parameters FROM planning_runs WHERE fid = {int(run_id)}"
-        )
-    except Exception:  # a workspace without the planning tables: no plan
-        return None
-    made, params = (list(rows[0]) if rows else [None, None])[:2]
-    parsed = json.loads(params) if isinstance(params, str) else dict(params or {})
-    return PlanRun(run_id, kind, None if made is None else str(made)[:10], parsed)
-
-
-def readiness_rows(ws: Workspace) -> pd.DataFrame:
-    """The latest plan's and forecast's readiness per settlement (empty without either)."""
-    from landrelease.planning import read_readiness
-
-    try:
-        return read_readiness(ws)
-    except Exception:  # no planning tables in this workspace
-        return pd.DataFrame()
 
 
 @dataclass
 class SettlementView:
     settlement: dict[str, Any]
     radius_m: float
+    """``settlement_radius_m``: open hazards this close block the settlement."""
     hazards: list[dict[str, Any]] = field(default_factory=list)
     """Hazards within the radius, nearest first: id, status, area_ha, released_ha, remaining_ha,
     distance_m, blocking, decisions, planned (the latest plan's quarter and teams, or ``None``)."""
@@ -163,22 +111,6 @@ def _decisions(parts: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
     return out
 
 
-def _ha(v: Any) -> float | None:
-    v = plain(v)
-    return None if v is None else round(float(v) / M2_PER_HA, 2)
-
-
-def _plan_tables(ws: Workspace, run: PlanRun | None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    from landrelease.planning import store as pstore
-
-    if run is None:
-        return pd.DataFrame(), pd.DataFrame()
-    return (
-        pstore.read_table(ws, "plan_tasks", run.run_id),
-        pstore.read_table(ws, "plan_schedule", run.run_id),
-    )
-
-
 def _teams(schedule: pd.DataFrame) -> dict[str, list[str]]:
     """Task id → the asset kinds the plan puts on it (sorted)."""
     if not len(schedule):
@@ -227,7 +159,7 @@ def _task_rows(
                 "task_id": str(rec["task_id"]),
                 "hazard_id": str(rec["hazard_id"]),
                 "method": rec["method"],
-                "area_ha": _ha(rec["area_m2"]),
+                "area_ha": hectares(rec["area_m2"]),
                 "start_month": plain(rec["start_month"]),
                 "end_month": plain(rec["end_month"]),
                 "quarter": quarter(rec["end_month"], sep=" "),
@@ -250,10 +182,6 @@ def _readiness(frame: pd.DataFrame, settlement_id: str) -> dict[str, Any] | None
     if not len(rows):
         return None
     r = rows.iloc[0]
-
-    def day(v: Any) -> str | None:
-        v = plain(v)
-        return None if v is None else str(v)[:10]
 
     blocking = plain(r["blocking_hazards"])
     return {
@@ -279,78 +207,127 @@ def _messages(view: SettlementView) -> list[str]:
             "This settlement is not in the latest plan or forecast (recorded after they were made?): "
             "run `landrelease plan` and `landrelease forecast` again."
         )
-    if r is not None:
-        n = r["blocking_hazards"]
-        if r["status"] == "ready now":
-            out.append(
-                "Ready now by the planning rules: no open hazard blocks its homes, roads or fields "
-                f"(hazards listed below lie within {view.radius_m / 1000:g} km but are not linked to it)."
-                if view.blocking
-                else "Ready now: no open hazard blocks it."
+    if r is None:
+        return out
+    n, k = r["blocking_hazards"], len(view.blocking)
+    within = f"open, within {view.radius_m / 1000:g} km"
+    if r["status"] == "ready now":
+        out.append(
+            "Ready now: no open hazard blocks it."
+            if not k
+            else f"The latest plan found it ready now, but {k} hazard{'s' if k != 1 else ''} "
+            f"block{'s' if k == 1 else ''} it today ({within}, listed below): the plan was made "
+            "from other records or settings; run `landrelease plan` again."
+        )
+    elif view.plan is not None and r["status"] == "after the horizon":
+        out.append(
+            f"The plan does not make it ready by its horizon ({view.plan.parameters.get('horizon')})."
+        )
+    if n is not None and r["status"] != "ready now":
+        text = f"The plan counts {n} open hazard{'s' if n != 1 else ''} as blocking it"
+        if n == k:
+            text += f" (within {view.radius_m / 1000:g} km), listed below."
+        else:
+            text += (
+                f"; {k} block{'s' if k == 1 else ''} it today ({within}, listed below): the plan "
+                "was made from other records or settings; run `landrelease plan` again."
             )
-        elif view.plan is not None and r["status"] == "after the horizon":
-            out.append(
-                f"The plan does not make it ready by its horizon ({view.plan.parameters.get('horizon')})."
-            )
-        if n is not None and r["status"] != "ready now":
-            k = len(view.blocking)
-            out.append(
-                f"The plan counts {n} open hazard{'s' if n != 1 else ''} as blocking it (near its "
-                f"homes, roads or fields); {k} not closed within {view.radius_m / 1000:g} km "
-                f"{'is' if k == 1 else 'are'} listed below."
-            )
+        out.append(text)
     return out
 
 
-def settlement_view(ws: Workspace, settlement_id: str) -> SettlementView:
+def _hazards_around(
+    view: WorkspaceView, settlement_id: str, radius: float
+) -> tuple[pd.DataFrame, set[str]]:
+    """The hazards within ``radius`` (``settlement_radius_m``) of the settlement (id,
+    distance_m), nearest first, and which of them block it: the open ones
+    (:meth:`WorkspaceView.blocking_pairs`); the closed ones are released around it."""
+    blocking = view.blocking_pairs()  # the one definition: open, within settlement_radius_m
+    blocking = blocking[(blocking["settlement_id"].astype(object) == settlement_id).to_numpy()]
+    places = view.metric("settlements")
+    place = places[(places["settlement_id"].astype(object) == settlement_id).to_numpy()]
+    hazards = view.metric("hazards")
+    closed = ~view.layer("hazards")["status"].isin(OPEN_STATUSES).to_numpy(dtype=bool)
+    released = hazards_near(place, hazards[closed], radius)
+    near = pd.concat([blocking, released], ignore_index=True).sort_values(
+        "distance_m", kind="stable"
+    )
+    return near.reset_index(drop=True), {str(h) for h in blocking["hazard_id"]}
+
+
+def _hazard_rows(
+    view: WorkspaceView,
+    near: pd.DataFrame,
+    blocking: set[str],
+    planned: dict[str, dict[str, Any] | None],
+) -> list[dict[str, Any]]:
+    """One row per hazard around the settlement, as the page and its JSON twin list them."""
+    if not len(near):
+        return []
+    hazards = view.layer("hazards").set_index("hazard_id", drop=False)
+    released = view.released_by_hazard()
+    completions = view.table("hazard_completions")
+    completed = (
+        completions.groupby("hazard_id")["completed_on"].max() if len(completions) else pd.Series()
+    )
+    decisions = _decisions(read_parts(view.ws))
+    rows = []
+    for hid, distance in zip(near["hazard_id"].astype(str), near["distance_m"], strict=True):
+        h = hazards.loc[hid]
+        area = plain(h.get("area_m2"))
+        done = float(released.get(hid, 0.0))
+        is_blocking = hid in blocking
+        rows.append(
+            {
+                "hazard_id": hid,
+                "status": h["status"],
+                "classification": h["classification"],
+                "area_ha": hectares(area),
+                "released_ha": hectares(done),
+                "remaining_ha": hectares(max((area or 0.0) - done, 0.0)) if is_blocking else 0.0,
+                "closed_on": day(completed.get(hid)),
+                "distance_m": round(float(distance)),
+                "blocking": is_blocking,
+                "decisions": decisions.get(hid, []),
+                "planned": planned.get(hid) if is_blocking else None,
+            }
+        )
+    return rows
+
+
+def settlement_view(source: Workspace | WorkspaceView, settlement_id: str) -> SettlementView:
     """The settlement, what blocks it, when it can be ready and what the latest plan does for it."""
-    radius = float(settings.get("web_settlement_radius_m"))
-    places = ws.read_layer("settlements", ids=[settlement_id])
-    if not len(places):
+    view = WorkspaceView.of(source)
+    radius = float(settings.get("settlement_radius_m"))
+    places = view.layer("settlements")
+    found = places[(places["settlement_id"].astype(object) == settlement_id).to_numpy()]
+    if not len(found):
         raise NotFound(f"no settlement {settlement_id!r} (the list: /settlements)")
-    place = places.iloc[0]
-    point = place.geometry
-    view = SettlementView(
+    place = found.iloc[0]
+    out = SettlementView(
         {str(k): plain(v) for k, v in place.items() if k not in ("geometry", "extra")}, radius
     )
-    view.plan = latest_run(ws, "plan")
-    view.forecast = latest_run(ws, "forecast")
-    view.readiness = _readiness(readiness_rows(ws), settlement_id)
-    tasks, schedule = _plan_tables(ws, view.plan)
-    teams = _teams(schedule)
-    hazards = cast(gpd.GeoDataFrame, ws.read_layer("hazards"))
-    if len(hazards) and point is not None and not point.is_empty:
-        crs = ws.metric_crs() or utm_crs_for(point.x, point.y)
-        metric = hazards.to_crs(crs)
-        here = gpd.GeoSeries([point], crs="EPSG:4326").to_crs(crs).iloc[0]
-        dist = metric.geometry.distance(here)
-        near = hazards.assign(distance_m=dist)[dist <= radius].sort_values("distance_m")
-        decisions = _decisions(read_parts(ws)) if len(near) else {}
-        balance = hazard_balance(ws).set_index("hazard_id") if len(near) else pd.DataFrame()
-        for _, h in near.iterrows():
-            hid = str(h["hazard_id"])
-            b = balance.loc[hid] if hid in balance.index else None
-            completed = None if b is None else plain(b["completed_on"])
-            blocking = h["status"] != "closed" and completed is None
-            view.hazards.append(
-                {
-                    "hazard_id": hid,
-                    "status": h["status"],
-                    "classification": h["classification"],
-                    "area_ha": _ha(h.get("area_m2")),
-                    "released_ha": None if b is None else _ha(b["released_m2"]),
-                    "remaining_ha": (None if b is None else _ha(b["remaining_m2"]))
-                    if blocking
-                    else 0.0,
-                    "closed_on": None if completed is None else str(completed)[:10],
-                    "distance_m": round(float(h["distance_m"])),
-                    "blocking": bool(blocking),
-                    "decisions": decisions.get(hid, []),
-                    "planned": _planned(tasks, teams, hid)
-                    if view.plan is not None and blocking
-                    else None,
-                }
-            )
-    view.tasks = _task_rows(tasks, teams, [h["hazard_id"] for h in view.blocking])
-    view.messages = _messages(view)
-    return view
+    out.plan = latest_plan_run(view, "plan")
+    out.forecast = latest_plan_run(view, "forecast")
+    out.readiness = _readiness(readiness_rows(view), settlement_id)
+    run = None if out.plan is None else out.plan.run_id
+    tasks = plan_rows(view, "plan_tasks", run)
+    teams = _teams(plan_rows(view, "plan_schedule", run))
+    near, blocking = _hazards_around(view, settlement_id, radius)
+    planned = {h: _planned(tasks, teams, h) for h in blocking} if out.plan is not None else {}
+    out.hazards = _hazard_rows(view, near, blocking, planned)
+    out.tasks = _task_rows(tasks, teams, [h["hazard_id"] for h in out.blocking])
+    out.messages = _messages(out)
+    return out
+
+
+def shared_view(ws: Workspace, cache: LayerCache) -> WorkspaceView:
+    """One read model for every settlement page until the hazards or the records change: the
+    layers are read, and projected to the metric CRS, once for all of them."""
+    return cache.get("hazards", "read-model", lambda: WorkspaceView(ws))
+
+
+def cached_settlement(ws: Workspace, cache: LayerCache, settlement_id: str) -> SettlementView:
+    """:func:`settlement_view`, once per change of the hazards, the records or the latest plan."""
+    key = f"settlement:{settlement_id}:{cache.planning_stamp()}"
+    return cache.get("hazards", key, lambda: settlement_view(shared_view(ws, cache), settlement_id))

@@ -12,10 +12,11 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from landrelease import settings
-from landrelease.web import features as ft
+from landrelease.web import visible as vis
+from landrelease.web.api import geojson as gj
+from landrelease.web.api.public_figures import public_summary
 from landrelease.web.context import GEOJSON, UserDep, WebDep, base_url, wants_html
 from landrelease.web.errors import NotFound
-from landrelease.web.summary import public_summary
 
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
@@ -55,7 +56,7 @@ def landing(request: Request, user: UserDep, web: WebDep, f: str | None = None) 
             "landing.html",
             user,
             summary=web.cache.get(None, "summary", lambda: public_summary(web.ws)),
-            collections=ft.readable_collections(user),
+            collections=vis.readable_collections(user),
         )
     return JSONResponse(doc)
 
@@ -65,7 +66,7 @@ def conformance() -> dict[str, list[str]]:
     return {"conformsTo": CONFORMANCE}
 
 
-def collection_doc(b: str, c: ft.Collection, frame: Any | None = None) -> dict[str, Any]:
+def collection_doc(b: str, c: vis.Collection, frame: Any | None = None) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "id": c.id,
         "title": c.title,
@@ -82,7 +83,7 @@ def collection_doc(b: str, c: ft.Collection, frame: Any | None = None) -> dict[s
             },
         ],
     }
-    if frame is not None and (box := ft.extent(frame)) is not None:
+    if frame is not None and (box := gj.extent(frame)) is not None:
         doc["extent"] = {
             "spatial": {"bbox": [box], "crs": "http://www.opengis.net/def/crs/OGC/1.3/CRS84"}
         }
@@ -94,7 +95,7 @@ def collections(request: Request, user: UserDep) -> dict[str, Any]:
     b = base_url(request)
     return {
         "links": [{"href": f"{b}/collections", "rel": "self", "type": "application/json"}],
-        "collections": [collection_doc(b, c) for c in ft.readable_collections(user)],
+        "collections": [collection_doc(b, c) for c in vis.readable_collections(user)],
     }
 
 
@@ -102,8 +103,8 @@ def collections(request: Request, user: UserDep) -> dict[str, Any]:
 def one_collection(
     request: Request, collection_id: str, user: UserDep, web: WebDep
 ) -> dict[str, Any]:
-    c = ft.collection(collection_id, user)
-    return collection_doc(base_url(request), c, ft.visible_frame(web.ws, c.id, user, web.cache))
+    c = vis.collection(collection_id, user)
+    return collection_doc(base_url(request), c, vis.visible_frame(web.ws, c.id, user, web.cache))
 
 
 def _page_links(
@@ -149,16 +150,16 @@ async def items(
         Query(description="instant or interval start/end (`..` open) on the layer's main date"),
     ] = None,
 ) -> Response:
-    c = ft.collection(collection_id, user)
-    box, interval = ft.parse_bbox(bbox), ft.parse_datetime(datetime)
+    c = vis.collection(collection_id, user)
+    box, interval = gj.parse_bbox(bbox), gj.parse_datetime(datetime)
     b = base_url(request)
     query = tuple(sorted(request.query_params.multi_items()))
-    key = ("items", c.id, ft.visibility(user), b, query, limit, offset)
+    key = ("items", c.id, vis.visibility(user), b, query, limit, offset)
 
-    table = None if c.id == ft.SURVEY_PARTS else c.id
+    table = None if c.id == vis.SURVEY_PARTS else c.id
 
     def build() -> bytes:
-        index = ft.feature_index(web.ws, web.cache, c, user)
+        index = gj.feature_index(web.ws, web.cache, c, user)
         rows = index.select(box, interval)
         chunk = rows[offset : offset + limit]
         params = {k: v for k, v in request.query_params.items() if k != "offset"}
@@ -184,11 +185,11 @@ async def items(
 async def item(
     request: Request, collection_id: str, feature_id: str, user: UserDep, web: WebDep
 ) -> JSONResponse:
-    c = ft.collection(collection_id, user)
-    position = ft.feature_index(web.ws, web.cache, c, user).positions.get(feature_id)
+    c = vis.collection(collection_id, user)
+    position = gj.feature_index(web.ws, web.cache, c, user).positions.get(feature_id)
     if position is None:
         raise NotFound(f"no {c.id} feature {feature_id!r}")
-    feat = json.loads(ft.feature_index(web.ws, web.cache, c, user).encoded[position])
+    feat = json.loads(gj.feature_index(web.ws, web.cache, c, user).encoded[position])
     b = base_url(request)
     feat["links"] = [
         {"href": f"{b}/collections/{c.id}/items/{feature_id}", "rel": "self", "type": GEOJSON},

@@ -1,0 +1,245 @@
+"""Field values as an imported file holds them, converted to their domain form.
+
+One converter per kind of field (:data:`CONVERTERS`): each takes a column of
+raw values and the field and returns the clean values and a mask of those it
+refuses, vectorised where the column is text already. The importer's
+:class:`~landrelease.io.validate.LayerChecker` words the refusals.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from landrelease.domain import Field, FieldKind, vocab
+
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATETIME_RE = re.compile(
+    r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$"
+)
+_TRUE = {"true", "t", "yes", "y", "1"}
+_FALSE = {"false", "f", "no", "n", "0"}
+_LIST_KINDS = (FieldKind.ENUM_LIST, FieldKind.TEXT_LIST, FieldKind.ENUM_OR_LIST)
+
+
+# --- value converters: (series, field) -> (clean values, bad mask) ----------
+
+
+def is_str(s: pd.Series) -> bool:
+    """Whether every value is text already (pandas' string dtype): vectorised paths apply."""
+    return s.dtype != object and pd.api.types.is_string_dtype(s)
+
+
+def is_blank(s: pd.Series) -> np.ndarray:
+    null = s.isna().to_numpy()
+    if is_str(s):
+        return null | s.str.strip().eq("").fillna(False).to_numpy(dtype=bool)
+    if s.dtype == object:
+        blank = s.map(lambda v: isinstance(v, str) and not v.strip()).to_numpy(dtype=bool)
+        return null | blank
+    return null
+
+
+def _scalar_text(v: Any) -> str:
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    if isinstance(v, (np.integer, np.floating)):
+        return _scalar_text(v.item())
+    if isinstance(v, (dt.date, pd.Timestamp)):
+        return v.isoformat()
+    return str(v).strip()
+
+
+def text_values(s: pd.Series, f: Field) -> tuple[np.ndarray, np.ndarray]:
+    text = s.str.strip() if is_str(s) else s.map(_scalar_text, na_action="ignore")
+    out = text.to_numpy(dtype=object)
+    return out, np.zeros(len(s), bool)
+
+
+def _number(s: pd.Series, f: Field) -> tuple[np.ndarray, np.ndarray]:
+    # true/false is not a count: JSON booleans in a number field are mistakes, not 1 and 0
+    if s.dtype == bool:
+        booleans = s.to_numpy(dtype=bool) | True
+    elif s.dtype == object:
+        booleans = s.map(lambda v: isinstance(v, bool | np.bool_)).to_numpy(dtype=bool)
+    else:
+        booleans = np.zeros(len(s), bool)
+    if booleans.any():
+        s = s.astype(object).where(~booleans, None)
+    if is_str(s):
+        s = s.str.strip()
+    elif s.dtype == object:
+        s = s.map(lambda v: v.strip() if isinstance(v, str) else v)
+    nums = pd.to_numeric(s, errors="coerce")
+    values = nums.to_numpy(dtype=float)
+    bad = ~np.isfinite(values) | booleans
+    if f.kind is FieldKind.INT:
+        bad |= ~bad & (np.mod(np.where(bad, 0, values), 1) != 0)
+    if f.minimum is not None:
+        bad |= values < f.minimum
+    if f.maximum is not None:
+        bad |= values > f.maximum
+    out = np.empty(len(s), dtype=object)
+    if f.kind is FieldKind.INT:
+        out[:] = [int(v) if np.isfinite(v) else None for v in values]
+    else:
+        out[:] = [float(v) if np.isfinite(v) else None for v in values]
+    return out, bad
+
+
+def _bool(s: pd.Series, f: Field) -> tuple[np.ndarray, np.ndarray]:
+    def conv(v: Any) -> bool | None:
+        if isinstance(v, (bool, np.bool_)):
+            return bool(v)
+        if isinstance(v, (int, np.integer)) and v in (0, 1):
+            return bool(v)
+        text = str(v).strip().lower()
+        return True if text in _TRUE else False if text in _FALSE else None
+
+    out = s.map(conv, na_action="ignore").to_numpy(dtype=object)
+    bad = pd.isna(out) & s.notna().to_numpy()
+    return out, bad
+
+
+def _date(s: pd.Series, f: Field) -> tuple[np.ndarray, np.ndarray]:
+    text = s.str.strip() if is_str(s) else s.map(_date_text, na_action="ignore")
+    ok_shape = text.astype(object).str.match(_DATE_RE.pattern, na=False)
+    parsed = pd.to_datetime(text.where(ok_shape.astype(bool)), format="%Y-%m-%d", errors="coerce")
+    bad = (parsed.isna() & text.notna()).to_numpy()
+    return text.to_numpy(dtype=object), bad
+
+
+def _date_text(v: Any) -> str:
+    if isinstance(v, pd.Timestamp | dt.datetime) and v.hour == v.minute == v.second == 0:
+        return v.date().isoformat()
+    if isinstance(v, dt.date) and not isinstance(v, dt.datetime):
+        return v.isoformat()
+    return _scalar_text(v)
+
+
+def _datetime(s: pd.Series, f: Field) -> tuple[np.ndarray, np.ndarray]:
+    text = s.str.strip() if is_str(s) else s.map(_date_text, na_action="ignore")
+    shaped = text.astype(object).str.match(_DATETIME_RE.pattern, na=False)
+    bad = text.notna().to_numpy() & ~shaped.astype(bool).to_numpy()
+    good = ~bad & text.notna().to_numpy()
+    if good.any():
+        parsed = pd.to_datetime(
+            text[good].str.replace(" ", "T", regex=False),
+            format="ISO8601",
+            errors="coerce",
+            utc=True,
+        )
+        bad[np.flatnonzero(good)[parsed.isna().to_numpy()]] = True
+    return text.to_numpy(dtype=object), bad
+
+
+def _enum(s: pd.Series, f: Field) -> tuple[np.ndarray, np.ndarray]:
+    text = s.str.strip() if is_str(s) else s.map(_scalar_text, na_action="ignore")
+    bad = (~text.isin(f.choices) & text.notna()).to_numpy()
+    return text.to_numpy(dtype=object), bad
+
+
+def _as_list(v: Any) -> list[Any] | None:
+    """A list from a JSON array, a comma-separated text or an array read by GDAL."""
+    if isinstance(v, np.ndarray | list | tuple):
+        return [_scalar_text(x) for x in v]
+    text = str(v).strip()
+    if text.startswith("["):
+        try:
+            parsed = json.loads(text)
+        except json.JSONDecodeError:
+            return None
+        return [_scalar_text(x) for x in parsed] if isinstance(parsed, list) else None
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _list(s: pd.Series, f: Field) -> tuple[np.ndarray, np.ndarray]:
+    out = np.empty(len(s), dtype=object)
+    bad = np.zeros(len(s), bool)
+    single = f.kind is FieldKind.ENUM_OR_LIST
+    for i, v in enumerate(s.to_numpy(dtype=object)):
+        if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
+            continue
+        items = _as_list(v)
+        if items is None or (f.choices and any(x not in f.choices for x in items)):
+            bad[i] = True
+            continue
+        # one asset is the same whether written "dog" or ["dog"]; GDAL may hand over either
+        out[i] = items[0] if single and len(items) == 1 else items
+    return out, bad
+
+
+def _victims(s: pd.Series, f: Field) -> tuple[np.ndarray, np.ndarray]:
+    out = np.empty(len(s), dtype=object)
+    bad = np.zeros(len(s), bool)
+    for i, v in enumerate(s.to_numpy(dtype=object)):
+        if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
+            continue
+        try:
+            items = json.loads(v) if isinstance(v, str) else list(v)
+        except (json.JSONDecodeError, TypeError):
+            bad[i] = True
+            continue
+        if not isinstance(items, list) or not all(_victim_ok(x) for x in items):
+            bad[i] = True
+            continue
+        out[i] = [plain_value(x) for x in items]
+    return out, bad
+
+
+def _victim_ok(v: Any) -> bool:
+    if not isinstance(v, dict):
+        return False
+    age = v.get("age")
+    if age is not None and not (
+        isinstance(age, int) and not isinstance(age, bool) and 0 <= age <= 120
+    ):
+        return False
+    if v.get("gender") is not None and v["gender"] not in vocab.GENDERS:
+        return False
+    return v.get("outcome") is None or v["outcome"] in vocab.VICTIM_OUTCOMES
+
+
+CONVERTERS: dict[FieldKind, Callable[[pd.Series, Field], tuple[np.ndarray, np.ndarray]]] = {
+    FieldKind.TEXT: text_values,
+    FieldKind.INT: _number,
+    FieldKind.FLOAT: _number,
+    FieldKind.BOOL: _bool,
+    FieldKind.DATE: _date,
+    FieldKind.DATETIME: _datetime,
+    FieldKind.ENUM: _enum,
+    FieldKind.ENUM_LIST: _list,
+    FieldKind.TEXT_LIST: _list,
+    FieldKind.ENUM_OR_LIST: _list,
+    FieldKind.VICTIMS: _victims,
+}
+
+
+def plain_value(v: Any) -> Any:
+    """A JSON-ready Python value from what GDAL, pandas or numpy handed over."""
+    if isinstance(v, np.ndarray | list | tuple):
+        return [plain_value(x) for x in v]
+    if isinstance(v, dict):
+        return {str(k): plain_value(x) for k, x in v.items()}
+    if isinstance(v, np.generic):
+        return v.item()
+    if isinstance(v, pd.Timestamp | dt.date):
+        return _date_text(v)
+    if isinstance(v, float) and not np.isfinite(v):
+        return None
+    return v
+
+
+def suggest(value: str, choices: tuple[str, ...]) -> str:
+    lower = {c.lower(): c for c in choices}
+    if value.lower() in lower:
+        return f"did you mean {lower[value.lower()]!r}? values are case-sensitive"
+    close = difflib.get_close_matches(value, choices, n=1, cutoff=0.6)
+    return f"did you mean {close[0]!r}?" if close else ""

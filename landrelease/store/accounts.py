@@ -1,0 +1,109 @@
+"""The web application's accounts and recent failed logins, kept in the workspace.
+
+``web_users`` holds who may log in (a user name, an argon2id hash, a role, an
+operator's organisation, whether the account is disabled); ``web_login_failures``
+holds recent failed logins so that every server process of ``landrelease serve
+--workers N`` counts the same attempts. Both are private tables: not records,
+not audited here (adding a user is audited by the caller), never exported.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from landrelease.store.sql import insert_rows, now_iso, placeholder
+
+
+@dataclass(frozen=True)
+class Account:
+    """One row of ``web_users`` (the password hash, never the password)."""
+
+    username: str
+    password_hash: str
+    role: str
+    organisation: str | None
+    disabled: bool
+
+
+def find_account(conn: sa.Connection, username: str) -> Account | None:
+    """The account named ``username`` (disabled ones too), ``None`` when there is none."""
+    row = conn.exec_driver_sql(
+        "SELECT username, password_hash, role, organisation, disabled FROM web_users "
+        f"WHERE username = {placeholder(conn)}",
+        (username,),
+    ).first()
+    if row is None:
+        return None
+    return Account(str(row[0]), str(row[1]), str(row[2]), row[3], bool(row[4]))
+
+
+def list_accounts(conn: sa.Connection) -> list[Account]:
+    """Every account, by user name."""
+    rows = conn.exec_driver_sql(
+        "SELECT username, password_hash, role, organisation, disabled FROM web_users "
+        "ORDER BY username"
+    ).fetchall()
+    return [Account(str(u), str(h), str(r), o, bool(d)) for u, h, r, o, d in rows]
+
+
+def add_account(
+    conn: sa.Connection,
+    username: str,
+    *,
+    password_hash: str,
+    role: str,
+    organisation: str | None,
+    created_by: str,
+) -> None:
+    """Write a new, enabled account (the caller checks the name is free and audits it)."""
+    insert_rows(
+        conn,
+        "web_users",
+        (
+            "username",
+            "password_hash",
+            "role",
+            "organisation",
+            "created_at",
+            "created_by",
+            "disabled",
+        ),
+        [(username, password_hash, role, organisation, now_iso(), created_by, False)],
+    )
+
+
+def recent_failures(
+    conn: sa.Connection, username: str, address: str, since: float
+) -> tuple[int, float | None]:
+    """Failed logins for ``username`` from ``address`` after ``since`` (seconds since 1970):
+    how many, and when the first of them was."""
+    p = placeholder(conn)
+    n, first = conn.exec_driver_sql(
+        "SELECT count(*), min(at) FROM web_login_failures "
+        f"WHERE username = {p} AND address = {p} AND at > {p}",
+        (username, address, since),
+    ).one()
+    return int(n or 0), None if first is None else float(first)
+
+
+def add_failure(
+    conn: sa.Connection, username: str, address: str, at: float, *, forget_before: float
+) -> None:
+    """Record a failed login at ``at``, forgetting every failure at or before ``forget_before``."""
+    conn.exec_driver_sql(
+        f"DELETE FROM web_login_failures WHERE at <= {placeholder(conn)}", (forget_before,)
+    )
+    insert_rows(
+        conn, "web_login_failures", ("username", "address", "at"), [(username, address, at)]
+    )
+
+
+def clear_failures(conn: sa.Connection, username: str, address: str) -> None:
+    """Forget the failed logins of ``username`` from ``address`` (after a successful login)."""
+    p = placeholder(conn)
+    conn.exec_driver_sql(
+        f"DELETE FROM web_login_failures WHERE username = {p} AND address = {p}",
+        (username, address),
+    )

@@ -1,0 +1,15 @@
+"""The HTML pages: logging in, the map, the dashboard, the settlements, the activities and
+their forms, data entry and the downloads page (none of them in ``/openapi.json``).
+
+Each module exposes ``router``; :data:`ROUTERS` lists them.
+"""
+
+from landrelease.web.pages import activities, data_entry, downloads, login, public
+
+ROUTERS = [
+    login.router,
+    public.router,
+    activities.router,
+    downloads.router,
+    data_entry.router,
+]

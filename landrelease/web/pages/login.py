@@ -1,0 +1,55 @@
+"""Logging in from a browser: the login page, a session cookie, logging out (rate-limited)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from landrelease.web.auth import ANONYMOUS
+from landrelease.web.context import SESSION_COOKIE, UserDep, WebDep, local_path
+from landrelease.web.errors import Unauthorized
+
+router = APIRouter()
+
+
+@router.get("/login", response_class=HTMLResponse, include_in_schema=False)
+def login_page(request: Request, user: UserDep, web: WebDep, next: str = "/map") -> HTMLResponse:
+    return web.page(request, "login.html", user, next=local_path(next), error=None)
+
+
+@router.post("/login", include_in_schema=False)
+def login_form(
+    request: Request,
+    web: WebDep,
+    username: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    csrf_token: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/map",
+) -> Response:
+    web.check_form(request, csrf_token)
+    try:
+        user = web.login(request, username, password)
+    except Unauthorized as exc:
+        return web.page(
+            request, "login.html", ANONYMOUS, status=401, next=local_path(next), error=exc.detail
+        )
+    response = RedirectResponse(local_path(next), status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        web.signer.sign({"u": user.username}, lifetime_s=web.session_s),
+        max_age=int(web.session_s),
+        httponly=True,
+        samesite="lax",
+        secure=web.secure,
+    )
+    return response
+
+
+@router.post("/logout", include_in_schema=False)
+def logout(request: Request, web: WebDep, csrf_token: Annotated[str, Form()] = "") -> Response:
+    web.check_form(request, csrf_token)
+    response = RedirectResponse("/", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
