@@ -17,7 +17,7 @@ import shapely
 
 from landrelease import settings
 from landrelease.evidence.reliability import source_reliability
-from landrelease.store import Workspace, WorkspaceView, runs
+from landrelease.store import Workspace, WorkspaceView
 
 DEFENSIVE_KINDS = ("trench", "strongpoint", "firing_position")
 PROCESSING_TYPES = ("TS", "clearance")
@@ -115,10 +115,8 @@ take part in the data date that incidents are weighed at."""
 def evidence_stamp(source: Workspace | WorkspaceView) -> dict[str, list[str]]:
     """What the evidence is at this moment: per layer, its row count, last update and last
     retirement. A risk map keeps it, so that a survey can tell whether the records changed since."""
-    ws = WorkspaceView.of(source).ws
-    skip = len(runs.CHANGE_TABLES)
-    with ws.engine.connect() as conn:
-        return {name: list(runs.change_stamp(conn, name)[skip:]) for name in STAMPED_LAYERS}
+    view = WorkspaceView.of(source)
+    return {name: list(view.stamp(name)) for name in STAMPED_LAYERS}
 
 
 def _dates(values: pd.Series) -> pd.Series:

@@ -109,6 +109,16 @@ def list_runs(conn: sa.Connection, kind: str) -> list[dict[str, Any]]:
     return list(reversed(frame.to_dict("records")))
 
 
+def layer_stamp(conn: sa.Connection, table: str) -> tuple[str, ...]:
+    """What changes whenever ``table``'s records change: its row count, last update and last
+    retirement (three aggregates in one statement; no record is read)."""
+    t = quote(conn, table)
+    row = conn.exec_driver_sql(
+        f"SELECT count(*), max(updated_at), max(retired_at) FROM {t}"
+    ).fetchone()
+    return tuple(str(v) for v in row) if row is not None else ()
+
+
 def change_stamp(conn: sa.Connection, table: str | None = None) -> tuple[str, ...]:
     """What changes whenever the workspace changes: the newest id of the audit trail and of every
     run table, and for ``table`` its row count and last update and retirement."""

@@ -54,6 +54,7 @@ class WorkspaceView:
         self._metric: dict[str, gpd.GeoDataFrame] = {}
         self._tables: dict[str, pd.DataFrame] = {}
         self._crs: str | None = None
+        self._stamps: dict[str, tuple[str, ...]] = {}
         self.reads: Counter[str] = Counter()
         """How often each layer or table was read from the database (each at most once)."""
 
@@ -91,6 +92,15 @@ class WorkspaceView:
                 self._tables[name] = tables.read_table(conn, name)
             self.reads[name] += 1
         return self._tables[name].copy(deep=False)
+
+    def stamp(self, name: str) -> tuple[str, ...]:
+        """What ``name``'s records were when this view first asked (row count, last update,
+        last retirement): a result made from the view keeps it, so that a later reader can
+        tell whether the records changed since."""
+        if name not in self._stamps:
+            with self.ws.engine.connect() as conn:
+                self._stamps[name] = runs.layer_stamp(conn, name)
+        return self._stamps[name]
 
     def latest_run(self, kind: str) -> int | None:
         """The id of the latest run of ``kind`` (risk, survey, priorities, plan, forecast)."""
