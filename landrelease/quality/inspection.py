@@ -35,11 +35,9 @@ from landrelease.quality.sampling import (
     lot_cells,
     make_plan,
 )
-from landrelease.records import tables
 from landrelease.records.changes import audit, row_json, save_records
-from landrelease.records.ledger import read_ledger
-from landrelease.records.rules import project, unproject
-from landrelease.store import Workspace
+from landrelease.store import Workspace, WorkspaceView, tables
+from landrelease.store.crs import project, unproject
 from landrelease.store.sql import now_iso
 
 
@@ -133,9 +131,9 @@ def statement(
     )
 
 
-def _lot(ws: Workspace, conn: sa.Connection, activity_id: str) -> tuple[shapely.Geometry, str]:
-    ledger = read_ledger(conn)
-    mine = ledger[ledger["activity_id"] == activity_id]
+def _lot(ws: Workspace, conn: sa.Connection, activity_id: str) -> shapely.Geometry:
+    """The land the activity released, as its ledger lines hold it (EPSG:4326)."""
+    mine = tables.read_table(conn, "land_release", where={"activity_id": activity_id})
     if not len(mine):
         acts = ws.read_layer("activities", ids=[activity_id], conn=conn)
         if not len(acts):
@@ -144,13 +142,11 @@ def _lot(ws: Workspace, conn: sa.Connection, activity_id: str) -> tuple[shapely.
             f"activity {activity_id} ({acts.iloc[0]['status'] or 'draft'}) has released no land in the "
             "ledger; only land released by an approved activity is inspected"
         )
-    lot = shapely.union_all(np.asarray(mine.geometry.values, dtype=object))
-    crs = ws.metric_crs(conn) or "EPSG:32638"
-    return lot, crs
+    return shapely.union_all(np.asarray(mine.geometry.values, dtype=object))
 
 
 def plan_inspection(
-    ws: Workspace,
+    source: Workspace | WorkspaceView,
     *,
     activity_id: str,
     actor: str,
@@ -179,8 +175,11 @@ def plan_inspection(
     usd = float(settings.get("qa_usd_per_m2"))
     if method not in METHODS:
         raise UsageError(f"unknown sampling method {method!r}; use {' or '.join(METHODS)}")
+    view = WorkspaceView.of(source)
+    ws = view.ws
     with ws.begin() as conn:
-        lot, crs = _lot(ws, conn, activity_id)
+        lot = _lot(ws, conn, activity_id)
+        crs = view.metric_crs
         lot_m = project([lot], crs)[0]
         cx, cy = lot_cells(lot_m, cell)
         if not len(cx):
@@ -202,13 +201,7 @@ def plan_inspection(
             raise UsageError(f"no sampling plan for {activity_id}: {exc}") from None
         chosen = draw_sample(len(cx), plan.sample_cells, seed=seed)
         picked = unproject(cell_squares(cx[chosen], cy[chosen], cell), crs)
-        p = tables.ph(conn)
-        n_before = int(
-            conn.exec_driver_sql(
-                f"SELECT count(*) FROM qa_sampling_plans WHERE activity_id = {p}", (activity_id,)
-            ).scalar()
-            or 0
-        )
+        n_before = tables.count_where(conn, "qa_sampling_plans", {"activity_id": activity_id})
         plan_id = f"PCI-{activity_id}-{n_before + 1}"
         now = now_iso()
         row = {
@@ -265,22 +258,21 @@ def plan_inspection(
     return InspectionPlan(plan_id, activity_id, plan, seed, usd, samples)
 
 
-def read_plan(ws: Workspace, plan_id: str) -> tuple[pd.Series, gpd.GeoDataFrame]:
+def read_plan(
+    source: Workspace | WorkspaceView, plan_id: str
+) -> tuple[pd.Series, gpd.GeoDataFrame]:
     """A stored plan (its row) and its sample cells."""
-    with ws.engine.connect() as conn:
-        p = tables.ph(conn)
-        plans = tables.read_table(
-            conn, "qa_sampling_plans", where=f"plan_id = {p}", params=(plan_id,)
-        )
+    with WorkspaceView.of(source).ws.engine.connect() as conn:
+        plans = tables.read_table(conn, "qa_sampling_plans", where={"plan_id": plan_id})
         if not len(plans):
             raise UsageError(f"no inspection plan {plan_id!r}; `landrelease qa plan` makes one")
-        samples = tables.read_table(conn, "qa_samples", where=f"plan_id = {p}", params=(plan_id,))
+        samples = tables.read_table(conn, "qa_samples", where={"plan_id": plan_id})
     assert isinstance(samples, gpd.GeoDataFrame)
     return plans.iloc[0], samples
 
 
 def record_inspection(
-    ws: Workspace,
+    source: Workspace | WorkspaceView,
     *,
     plan_id: str,
     actor: str,
@@ -296,6 +288,7 @@ def record_inspection(
     (``found_by_sample``: sample number → devices). ``area_inspected_m2``
     defaults to the planned sample area.
     """
+    ws = WorkspaceView.of(source).ws
     row, samples = read_plan(ws, plan_id)
     if row["decision"]:
         raise UsageError(
@@ -380,7 +373,6 @@ def record_inspection(
             note=f"post-clearance inspection {plan_id}",
             conn=conn,
         )
-        p = tables.ph(conn)
         before = row_json(row.drop(labels=["geometry"], errors="ignore"))
         now = now_iso()
         values = {
@@ -392,20 +384,17 @@ def record_inspection(
             "decided_at": now,
             "decided_by": actor,
         }
-        tables.update_where(conn, "qa_sampling_plans", values, f"plan_id = {p}", (plan_id,))
+        tables.update_where(conn, "qa_sampling_plans", values, {"plan_id": plan_id})
         if found_by_sample:
             for no, n in found_by_sample.items():
                 tables.update_where(
                     conn,
                     "qa_samples",
                     {"inspected": True, "devices_found": int(n)},
-                    f"plan_id = {p} AND sample_no = {p}",
-                    (plan_id, int(no)),
+                    {"plan_id": plan_id, "sample_no": int(no)},
                 )
         elif decision != "incomplete":
-            tables.update_where(
-                conn, "qa_samples", {"inspected": True}, f"plan_id = {p}", (plan_id,)
-            )
+            tables.update_where(conn, "qa_samples", {"inspected": True}, {"plan_id": plan_id})
         audit(
             conn,
             actor=actor,
@@ -446,7 +435,6 @@ def record_inspection(
     )
 
 
-def read_plans(ws: Workspace) -> pd.DataFrame:
+def read_plans(source: Workspace | WorkspaceView) -> pd.DataFrame:
     """Every current inspection plan with its decision (if recorded)."""
-    with ws.engine.connect() as conn:
-        return tables.read_table(conn, "qa_sampling_plans")
+    return WorkspaceView.of(source).table("qa_sampling_plans")

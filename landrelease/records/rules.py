@@ -20,10 +20,25 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyproj
 import shapely
 
 from landrelease.errors import Issue, Severity
+from landrelease.store.crs import project, unproject
+
+__all__ = [
+    "CLAIM_KEYS",
+    "METHODS_BY_TYPE",
+    "RELEASE_METHODS",
+    "Booking",
+    "HazardState",
+    "ReleaseCheck",
+    "accreditation_flags",
+    "check_release",
+    "hazard_after",
+    "project",
+    "release_claims",
+    "unproject",
+]
 
 RELEASE_METHODS = ("cancelled", "reduced", "cleared")
 """How land is released (IMAS 07.11): cancellation by NTS, reduction by TS, clearance."""
@@ -45,26 +60,6 @@ MIN_TOLERANCE_M2 = 1.0
 """Slivers below this are rounding, whatever the tolerance share."""
 
 FILE = "activities"
-
-
-def project(geoms: Any, crs: str) -> np.ndarray:
-    """Geometries from EPSG:4326 to a metric CRS."""
-    tr = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
-    arr = np.asarray(geoms, dtype=object)
-    return np.asarray(
-        shapely.transform(arr, lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1]))),
-        dtype=object,
-    )
-
-
-def unproject(geoms: Any, crs: str) -> np.ndarray:
-    """Geometries from a metric CRS back to EPSG:4326."""
-    tr = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
-    arr = np.asarray(geoms, dtype=object)
-    return np.asarray(
-        shapely.transform(arr, lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1]))),
-        dtype=object,
-    )
 
 
 def release_claims(extra: Mapping[str, Any] | None) -> dict[str, float] | None:

@@ -16,9 +16,8 @@ from typing import Any
 import pandas as pd
 
 from landrelease.errors import UsageError
-from landrelease.records import tables
 from landrelease.records.changes import audit, row_json
-from landrelease.store import Workspace
+from landrelease.store import Workspace, tables
 from landrelease.store.sql import now_iso
 
 NEEDS = (
@@ -121,10 +120,7 @@ def record_assistance(
                 raise UsageError(
                     f"incident {incident_id} has {n} casualties; victim_no must be 1–{n}"
                 )
-        p = tables.ph(conn)
-        found = tables.read_table(
-            conn, "victim_assistance", where=f"assistance_id = {p}", params=(assistance_id,)
-        )
+        found = tables.read_table(conn, "victim_assistance", where={"assistance_id": assistance_id})
         now = now_iso()
         if not len(found):
             tables.insert_records(
@@ -150,9 +146,7 @@ def record_assistance(
             "updated_at": now,
             "updated_by": actor,
         }
-        tables.update_where(
-            conn, "victim_assistance", values, f"assistance_id = {p}", (assistance_id,)
-        )
+        tables.update_where(conn, "victim_assistance", values, {"assistance_id": assistance_id})
         audit(
             conn,
             actor=actor,

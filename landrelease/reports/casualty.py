@@ -24,13 +24,13 @@ from landrelease.analytics.casualties import (
     kernel_density,
     victims_frame,
 )
-from landrelease.records.rules import project
 from landrelease.records.victims import assistance_summary, require_entitlement
 from landrelease.reports import charts
 from landrelease.reports.data import Period, Records, coverage, load_records, radius_m
 from landrelease.reports.model import Column, Figure, Report, Section, Table, items, tuples
 from landrelease.reports.sections import ACTIVITY_REFERENCE_PCT, join_words, plural
-from landrelease.store import Workspace
+from landrelease.store import Workspace, WorkspaceView
+from landrelease.store.crs import project
 from landrelease.store.sql import now_iso
 
 TOP_SETTLEMENTS = 15
@@ -42,7 +42,7 @@ _PLURAL = {
 
 
 def casualty_report(
-    ws: Workspace,
+    source: Workspace | WorkspaceView,
     *,
     year: int,
     user: str,
@@ -53,8 +53,8 @@ def casualty_report(
     """Incidents and casualties of ``year`` by month, device, activity, age group, gender,
     civilian or deminer; hotspots; risk-education priorities."""
     if include_personal_data:
-        require_entitlement(ws, user)
-    rec = records or load_records(ws, include_personal=include_personal_data)
+        require_entitlement(WorkspaceView.of(source).ws, user)
+    rec = records or load_records(source, include_personal=include_personal_data)
     return build_casualties(rec, year, include_personal_data=include_personal_data, figures=figures)
 
 

@@ -49,12 +49,10 @@ from landrelease import settings
 from landrelease.domain import Field, FieldKind, layer_by_name
 from landrelease.errors import DataError, UsageError
 from landrelease.quality import plan_inspection, read_plan, read_plans, record_inspection
-from landrelease.records import RELEASE_METHODS, accreditation_flags
-from landrelease.records.ledger import read_ledger
-from landrelease.records.rules import CLAIM_KEYS, METHODS_BY_TYPE
+from landrelease.records import RELEASE_METHODS, preview_approval
+from landrelease.records.rules import CLAIM_KEYS
 from landrelease.records.workflow import activity_history
-from landrelease.records.workflow import release_check as approval_release_check
-from landrelease.store import Workspace
+from landrelease.store import Workspace, WorkspaceView
 from landrelease.store.crs import utm_crs_for
 from landrelease.store.sql import now_iso
 from landrelease.web.auth import User
@@ -371,66 +369,44 @@ def activity_record(
 def _release_warnings(
     ws: Workspace, props: Mapping[str, Any], geometry: Mapping[str, Any] | None
 ) -> list[dict[str, str]]:
-    """What the approval would refuse or flag, found now (warnings: a draft may still be saved)."""
+    """What the approval would refuse or flag (:func:`landrelease.records.preview_approval`),
+    found now: warnings, a draft may still be saved."""
     record = str(props.get("activity_id", "#1"))
-    out: list[dict[str, str]] = []
-    act = pd.Series(
-        {
-            "activity_id": record,
-            "type": props.get("type"),
-            "hazard_id": props.get("hazard_id"),
-            "outcome": props.get("outcome"),
-            "organisation": props.get("organisation"),
-            "asset": props.get("asset"),
-            "start": props.get("start"),
-            "end": props.get("end"),
-            "extra": {k: props[k] for k in CLAIM_KEYS.values() if k in props},
-            "geometry": shapely.geometry.shape(geometry) if geometry else None,
-        },
-        dtype=object,
-    )
-    for flag in accreditation_flags(act, ws.read_layer("organisations")):
-        out.append(
-            issue(
-                record,
-                "organisation",
-                repr(props.get("organisation", "")),
-                f"flagged at submission (the approval needs the reviewer's override): {flag}",
-                "an organisation accredited for this work",
-                "warning",
-            )
+    act = {
+        "activity_id": record,
+        "type": props.get("type"),
+        "hazard_id": props.get("hazard_id"),
+        "outcome": props.get("outcome"),
+        "organisation": props.get("organisation"),
+        "asset": props.get("asset"),
+        "start": props.get("start"),
+        "end": props.get("end"),
+        "extra": {k: props[k] for k in CLAIM_KEYS.values() if k in props},
+        "geometry": shapely.geometry.shape(geometry) if geometry else None,
+    }
+    preview = preview_approval(ws, act)
+    out = [
+        issue(
+            record,
+            "organisation",
+            repr(props.get("organisation", "")),
+            f"flagged at submission (the approval needs the reviewer's override): {flag}",
+            "an organisation accredited for this work",
+            "warning",
         )
-    methods = METHODS_BY_TYPE.get(str(act["type"]), ())
-    claims = act["extra"]
-    if not methods or not (claims or act["outcome"] in RELEASE_METHODS) or not geometry:
-        return out
-    hazard = ws.read_layer("hazards", ids=[str(act["hazard_id"])])
-    if len(hazard) and hazard.iloc[0]["status"] == "closed":
-        out.append(
-            issue(
-                record,
-                "hazard_id",
-                repr(act["hazard_id"]),
-                f"the approval refuses it: hazard {act['hazard_id']} is closed already",
-                "a hazard that is not closed",
-                "warning",
-            )
+        for flag in preview.flags
+    ]
+    out += [
+        issue(
+            record,
+            i.field,
+            i.value,
+            f"the approval refuses it: {i.problem}",
+            i.accepted,
+            "warning",
         )
-    with ws.engine.connect() as conn:
-        check = approval_release_check(
-            ws, conn, act, hazard.iloc[0] if len(hazard) else None, strict=True
-        )
-    for i in check.errors:
-        out.append(
-            issue(
-                record,
-                i.field,
-                i.value,
-                f"the approval refuses it: {i.problem}",
-                i.accepted,
-                "warning",
-            )
-        )
+        for i in preview.refusals
+    ]
     return out
 
 
@@ -541,8 +517,7 @@ def qa_plans(ws: Workspace) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]
 
 def inspectable_activities(ws: Workspace) -> list[str]:
     """Activities whose released land is in the ledger: the lots an inspection can sample."""
-    with ws.engine.connect() as conn:
-        ledger = read_ledger(conn)
+    ledger = WorkspaceView(ws).ledger()
     return sorted({str(a) for a in ledger["activity_id"]}) if len(ledger) else []
 
 

@@ -22,9 +22,8 @@ from PIL import Image
 from landrelease.io import import_package
 from landrelease.planning import plan
 from landrelease.planning import store as pstore
-from landrelease.records import tables
 from landrelease.records.money import record_spending
-from landrelease.store import Workspace
+from landrelease.store import Workspace, tables
 from landrelease.store.sql import now_iso
 from landrelease.web.dashboard import CHARTS
 from landrelease.web.settlement import NO_FORECAST, NO_PLAN, settlement_view
@@ -123,10 +122,11 @@ def close_hazards(ws: Workspace) -> None:
                 {"hazard_id": "HZ-2", "completed_on": "2024-09-30", "created_by": "tester"},
             ],
         )
-        p = tables.ph(conn)
-        conn.exec_driver_sql(  # updated_at as every write sets it: the app's cache sees it
-            f"UPDATE hazards SET status = 'closed', updated_at = {p} WHERE hazard_id IN ({p}, {p})",
-            (now_iso(), "HZ-1", "HZ-2"),
+        tables.update_where(  # updated_at as every write sets it: the app's cache sees it
+            conn,
+            "hazards",
+            {"status": "closed", "updated_at": now_iso()},
+            {"hazard_id": ["HZ-1", "HZ-2"]},
         )
 
 
