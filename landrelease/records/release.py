@@ -53,6 +53,9 @@ from landrelease.store.sql import now_iso
 
 RELEASED_COLUMNS = ["activity_id", "method", "released_on", "geometry"]
 
+Row = Mapping[Any, Any] | pd.Series
+"""An activity or a hazard as a record: a mapping of its values, or a row of a frame."""
+
 
 @dataclass(frozen=True)
 class HazardMove:
@@ -96,7 +99,7 @@ class Release:
         return sum(b.area_m2 for b in self.bookings)
 
 
-def books_land(activity: Mapping[str, Any]) -> bool:
+def books_land(activity: Row) -> bool:
     """Whether an activity releases land: its type has a release method and it reports an area
     per method or an outcome that is a method."""
     methods = METHODS_BY_TYPE.get(str(activity.get("type")), ())
@@ -126,9 +129,7 @@ class ReleaseBook:
         self.crs = crs
         self.closure_share = float(settings.get("closure_remaining_share"))
         self.tolerance_share = float(settings.get("approval_tolerance_share"))
-        self.hazards: dict[str, dict[str, Any]] = {
-            str(r["hazard_id"]): r for r in hazards.to_dict("records")
-        }
+        self.hazards: dict[str, Row] = {str(r["hazard_id"]): r for r in hazards.to_dict("records")}
         self.state = {
             h: (str(r["status"]), str(r["classification"])) for h, r in self.hazards.items()
         }
@@ -198,7 +199,7 @@ class ReleaseBook:
         return out[out["activity_id"] != activity_id].reset_index(drop=True)
 
     # -- the one path -------------------------------------------------------------------------
-    def release(self, act: Mapping[str, Any], *, strict: bool) -> Release:
+    def release(self, act: Row, *, strict: bool) -> Release:
         """Check an activity's release, and where its hazard would go; nothing is kept yet.
 
         Strict (an approval): every problem refuses it, a closed hazard too. Lenient
@@ -231,7 +232,7 @@ class ReleaseBook:
             )
         return rel
 
-    def _check(self, act: Mapping[str, Any], aid: str, hid: str, *, strict: bool) -> ReleaseCheck:
+    def _check(self, act: Row, aid: str, hid: str, *, strict: bool) -> ReleaseCheck:
         geom = act.get("geometry")
         a_geom = None if geom is None else project([geom], self.crs)[0]
         h_geom = self.hazard_metric(hid)
@@ -278,7 +279,7 @@ class ReleaseBook:
         return max(area - self.totals.get(hazard_id, 0.0), 0.0)
 
 
-def assess(book: ReleaseBook, act: Mapping[str, Any], organisations: pd.DataFrame) -> Release:
+def assess(book: ReleaseBook, act: Row, organisations: pd.DataFrame) -> Release:
     """What approving ``act`` would do and refuse: its release (strict) and its accreditation flags."""
     rel = book.release(act, strict=True)
     rel.flags = accreditation_flags(act, organisations)
