@@ -125,7 +125,14 @@ class ReleaseBook:
     its hazard moves on from where the previous one left it.
     """
 
-    def __init__(self, crs: str, hazards: pd.DataFrame, ledger: pd.DataFrame) -> None:
+    def __init__(
+        self,
+        crs: str,
+        hazards: pd.DataFrame,
+        ledger: pd.DataFrame,
+        *,
+        hazards_metric: gpd.GeoDataFrame | None = None,
+    ) -> None:
         self.crs = crs
         self.closure_share = float(settings.get("closure_remaining_share"))
         self.tolerance_share = float(settings.get("approval_tolerance_share"))
@@ -143,7 +150,12 @@ class ReleaseBook:
         )
         self._ledger = ledger
         self._old: tuple[pd.DataFrame, np.ndarray, shapely.STRtree] | None = None
-        self._metric: dict[str, Any] = {}
+        self._frame = hazards
+        self._metric: dict[str, Any] | None = (
+            None
+            if hazards_metric is None
+            else dict(zip(self.hazards, hazards_metric.geometry.values, strict=True))
+        )
         self._new: dict[str, list[dict[str, Any]]] = {}
         self._tree: tuple[np.ndarray, shapely.STRtree] | None = None
 
@@ -164,49 +176,63 @@ class ReleaseBook:
 
     @classmethod
     def of_view(cls, view: WorkspaceView) -> ReleaseBook:
-        """The book of a read-model snapshot (for a preview)."""
-        return cls(view.metric_crs, view.layer("hazards"), view.ledger())
+        """The book of a read-model snapshot (for a preview), its hazards projected once."""
+        return cls(
+            view.metric_crs,
+            view.layer("hazards"),
+            view.ledger(),
+            hazards_metric=view.metric("hazards"),
+        )
 
     # -- geometry -----------------------------------------------------------------------------
     def hazard_metric(self, hazard_id: str) -> Any:
-        if hazard_id not in self._metric:
-            hz = self.hazards.get(hazard_id)
-            g = None if hz is None else hz.get("geometry")
-            self._metric[hazard_id] = None if g is None else project([g], self.crs)[0]
-        return self._metric[hazard_id]
+        """A hazard's polygon in the metric CRS (all hazards projected at once, on first use)."""
+        if self._metric is None:
+            geoms = project(np.asarray(self._frame.geometry.values, dtype=object), self.crs)
+            self._metric = dict(zip(self.hazards, geoms, strict=True))
+        return self._metric.get(hazard_id)
 
     def _released_near(self, activity_id: str, geom: Any) -> pd.DataFrame:
         """Ledger lines (metric) that may touch ``geom``: those stored, and those booked since."""
         if self._old is None:
             led = self._ledger
-            frame = pd.DataFrame({c: led[c].to_numpy() for c in RELEASED_COLUMNS[:3]})
+            frame = pd.DataFrame({c: led[c].to_numpy(dtype=object) for c in RELEASED_COLUMNS[:3]})
             geoms = project(np.asarray(led.geometry.values, dtype=object), self.crs)
             self._old = (frame, geoms, shapely.STRtree(geoms))
         frame, geoms, tree = self._old
         hit = tree.query(geom, predicate="intersects")
-        old = frame.iloc[hit].assign(geometry=geoms[hit]) if len(hit) else None
-        new: list[dict[str, Any]] = []
+        cols: dict[str, list[Any]] = {
+            c: list(frame[c].to_numpy()[hit]) for c in RELEASED_COLUMNS[:3]
+        }
+        cols["geometry"] = list(geoms[hit])
         if self._new:
             if self._tree is None:
                 ids = np.array(list(self.hazards), dtype=object)
                 self._tree = (ids, shapely.STRtree([self.hazard_metric(h) for h in ids]))
             ids, htree = self._tree
             for hid in ids[htree.query(geom, predicate="intersects")]:
-                new.extend(self._new.get(str(hid), []))
-        parts = [p for p in (old, pd.DataFrame(new, columns=RELEASED_COLUMNS)) if p is not None]
-        parts = [p for p in parts if len(p)] or [pd.DataFrame(columns=RELEASED_COLUMNS)]
-        out = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
-        return out[out["activity_id"] != activity_id].reset_index(drop=True)
+                for line in self._new.get(str(hid), []):
+                    for c in RELEASED_COLUMNS:
+                        cols[c].append(line[c])
+        keep = [i for i, a in enumerate(cols["activity_id"]) if a != activity_id]
+        return pd.DataFrame(
+            {c: [v[i] for i in keep] for c, v in cols.items()}, columns=RELEASED_COLUMNS
+        )
 
     # -- the one path -------------------------------------------------------------------------
-    def release(self, act: Row, *, strict: bool) -> Release:
+    def release(self, act: Row, *, strict: bool, metric_geometry: Any = None) -> Release:
         """Check an activity's release, and where its hazard would go; nothing is kept yet.
 
         Strict (an approval): every problem refuses it, a closed hazard too. Lenient
         (activities approved elsewhere): the area is trimmed, each trim a warning.
+        ``metric_geometry``: the activity's polygon already projected (else it is projected).
         """
         aid, hid = str(act["activity_id"]), str(act["hazard_id"])
-        check = self._check(act, aid, hid, strict=strict) if books_land(act) else None
+        check = (
+            self._check(act, aid, hid, strict=strict, geom=metric_geometry)
+            if books_land(act)
+            else None
+        )
         rel = Release(aid, hid, act.get("end"), check, None)
         hz = self.hazards.get(hid)
         if hz is not None:
@@ -232,9 +258,10 @@ class ReleaseBook:
             )
         return rel
 
-    def _check(self, act: Row, aid: str, hid: str, *, strict: bool) -> ReleaseCheck:
-        geom = act.get("geometry")
-        a_geom = None if geom is None else project([geom], self.crs)[0]
+    def _check(self, act: Row, aid: str, hid: str, *, strict: bool, geom: Any) -> ReleaseCheck:
+        a_geom = geom
+        if a_geom is None and act.get("geometry") is not None:
+            a_geom = project([act.get("geometry")], self.crs)[0]
         h_geom = self.hazard_metric(hid)
         released = (
             self._released_near(aid, a_geom)
@@ -286,7 +313,7 @@ def assess(book: ReleaseBook, act: Row, organisations: pd.DataFrame) -> Release:
     return rel
 
 
-def preview_approval(source: Workspace | WorkspaceView, activity: Mapping[str, Any]) -> Release:
+def preview_approval(source: Workspace | WorkspaceView, activity: Row) -> Release:
     """What an approval of ``activity`` (a record: activity_id, type, hazard_id, outcome,
     organisation, asset, start, end, extra, geometry in EPSG:4326) would book and refuse,
     against the workspace as it is now. Nothing is written."""
@@ -395,24 +422,35 @@ def complete_hazards(
     if not closed:
         return 0
     done = set(read_completions(conn)["hazard_id"])
-    ledger = tables.read_table(conn, "land_release", where={"hazard_id": closed})
-    rows = []
-    for hid in closed:
-        mine = ledger[ledger["hazard_id"] == hid]
-        if hid in done or not len(mine):
-            continue
-        sums = mine.groupby("method")["area_m2"].sum()
-        rows.append(
-            {
-                "hazard_id": hid,
-                "completed_on": str(mine["released_on"].max()),
-                "hazard_area_m2": float(book.hazards[hid]["area_m2"]),
-                **{f"{m}_m2": float(sums.get(m, 0.0)) for m in RELEASE_METHODS},
-                "activities": sorted(set(mine["activity_id"])),
-                "created_at": now,
-                "created_by": actor,
-            }
-        )
+    todo = [h for h in closed if h not in done]
+    lines = tables.read_table(
+        conn,
+        "land_release",
+        where={"hazard_id": todo},
+        columns=["activity_id", "hazard_id", "method", "area_m2", "released_on"],
+    )
+    if not len(lines):
+        return 0
+    by_hazard = lines.groupby("hazard_id")
+    area = pd.to_numeric(lines["area_m2"], errors="coerce").fillna(0.0).to_numpy(dtype=float)
+    sums: dict[tuple[str, str], float] = {}
+    for h, m, a in zip(lines["hazard_id"], lines["method"], area, strict=True):
+        sums[(str(h), str(m))] = sums.get((str(h), str(m)), 0.0) + float(a)
+    last = by_hazard["released_on"].max()
+    acts = by_hazard["activity_id"].agg(lambda a: sorted(set(a)))
+    rows = [
+        {
+            "hazard_id": hid,
+            "completed_on": str(last[hid]),
+            "hazard_area_m2": float(book.hazards[hid]["area_m2"]),
+            **{f"{m}_m2": sums.get((hid, m), 0.0) for m in RELEASE_METHODS},
+            "activities": acts[hid],
+            "created_at": now,
+            "created_by": actor,
+        }
+        for hid in todo
+        if hid in last.index
+    ]
     tables.insert_records(conn, "hazard_completions", rows)
     for r in rows:
         audit(
@@ -478,8 +516,9 @@ def book_approved_activities(source: Workspace | WorkspaceView, *, actor: str) -
         book = ReleaseBook(view.metric_crs, ws.read_layer("hazards", conn=conn), ledger)
         booked: list[Release] = []
         last_end: dict[str, str] = {}
-        for rec in todo.to_dict("records"):
-            rel = book.release(rec, strict=False)
+        geoms = project(np.asarray(todo.geometry.values, dtype=object), book.crs)
+        for rec, geom in zip(todo.to_dict("records"), geoms, strict=True):
+            rel = book.release(rec, strict=False, metric_geometry=geom)
             assert rel.check is not None
             log.extend(rel.check.issues)
             if rel.refusals or not rel.bookings:
