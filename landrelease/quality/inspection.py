@@ -35,11 +35,9 @@ from landrelease.quality.sampling import (
     lot_cells,
     make_plan,
 )
-from landrelease.records import tables
 from landrelease.records.changes import audit, row_json, save_records
-from landrelease.records.ledger import read_ledger
-from landrelease.records.rules import project, unproject
-from landrelease.store import Workspace
+from landrelease.store import Workspace, WorkspaceView, tables
+from landrelease.store.crs import project, unproject
 from landrelease.store.sql import now_iso
 
 
@@ -133,9 +131,9 @@ def statement(
     )
 
 
-def _lot(ws: Workspace, conn: sa.Connection, activity_id: str) -> tuple[shapely.Geometry, str]:
-    ledger = read_ledger(conn)
-    mine = ledger[ledger["activity_id"] == activity_id]
+def _lot(ws: Workspace, conn: sa.Connection, activity_id: str) -> shapely.Geometry:
+    """The land the activity released, as its ledger lines hold it (EPSG:4326)."""
+    mine = tables.read_table(conn, "land_release", where={"activity_id": activity_id})
     if not len(mine):
         acts = ws.read_layer("activities", ids=[activity_id], conn=conn)
         if not len(acts):
@@ -144,13 +142,11 @@ def _lot(ws: Workspace, conn: sa.Connection, activity_id: str) -> tuple[shapely.
             f"activity {activity_id} ({acts.iloc[0]['status'] or 'draft'}) has released no land in the "
             "ledger; only land released by an approved activity is inspected"
         )
-    lot = shapely.union_all(np.asarray(mine.geometry.values, dtype=object))
-    crs = ws.metric_crs(conn) or "EPSG:32638"
-    return lot, crs
+    return shapely.union_all(np.asarray(mine.geometry.values, dtype=object))
 
 
 def plan_inspection(
-    ws: Workspace,
+    source: Workspace | WorkspaceView,
     *,
     activity_id: str,
     actor: str,
@@ -164,23 +160,17 @@ def plan_inspection(
     """Plan the post-clearance inspection of the land an approved activity released; store it.
 
     Unset parameters come from the settings (``qa_*``). The sample cells are
-    drawn at random with ``seed``: the same seed gives the same cells.
+    drawn at random with ``seed``: the same seed gives the same cells; the
+    cells are cut in the workspace's metric CRS.
     """
-    d = float(
-        limiting_density_per_ha
-        if limiting_density_per_ha is not None
-        else settings.get("qa_limiting_density_per_ha")
-    )
-    conf = float(confidence if confidence is not None else settings.get("qa_confidence"))
-    c = int(
-        acceptance_number if acceptance_number is not None else settings.get("qa_acceptance_number")
-    )
     cell = float(cell_m2 if cell_m2 is not None else settings.get("qa_cell_m2"))
-    usd = float(settings.get("qa_usd_per_m2"))
     if method not in METHODS:
         raise UsageError(f"unknown sampling method {method!r}; use {' or '.join(METHODS)}")
+    view = WorkspaceView.of(source)
+    ws = view.ws
     with ws.begin() as conn:
-        lot, crs = _lot(ws, conn, activity_id)
+        lot = _lot(ws, conn, activity_id)
+        crs = view.metric_crs
         lot_m = project([lot], crs)[0]
         cx, cy = lot_cells(lot_m, cell)
         if not len(cx):
@@ -192,9 +182,11 @@ def plan_inspection(
             plan = make_plan(
                 lot_cells=len(cx),
                 cell_m2=cell,
-                limiting_density_per_ha=d,
-                confidence=conf,
-                acceptance_number=c,
+                limiting_density_per_ha=float(
+                    _setting(limiting_density_per_ha, "qa_limiting_density_per_ha")
+                ),
+                confidence=float(_setting(confidence, "qa_confidence")),
+                acceptance_number=int(_setting(acceptance_number, "qa_acceptance_number")),
                 method=method,
                 lot_area_m2=float(lot_m.area),
             )
@@ -202,85 +194,94 @@ def plan_inspection(
             raise UsageError(f"no sampling plan for {activity_id}: {exc}") from None
         chosen = draw_sample(len(cx), plan.sample_cells, seed=seed)
         picked = unproject(cell_squares(cx[chosen], cy[chosen], cell), crs)
-        p = tables.ph(conn)
-        n_before = int(
-            conn.exec_driver_sql(
-                f"SELECT count(*) FROM qa_sampling_plans WHERE activity_id = {p}", (activity_id,)
-            ).scalar()
-            or 0
+        done = InspectionPlan(
+            "",
+            activity_id,
+            plan,
+            seed,
+            float(settings.get("qa_usd_per_m2")),
+            gpd.GeoDataFrame(
+                {"sample_no": np.arange(1, len(picked) + 1), "area_m2": cell},
+                geometry=gpd.GeoSeries(picked, crs="EPSG:4326"),
+            ),
         )
-        plan_id = f"PCI-{activity_id}-{n_before + 1}"
-        now = now_iso()
-        row = {
-            "plan_id": plan_id,
-            "activity_id": activity_id,
-            "method": plan.method,
-            "confidence": plan.confidence,
-            "limiting_density_per_ha": plan.limiting_density_per_ha,
-            "acceptance_number": plan.acceptance_number,
-            "cell_m2": plan.cell_m2,
-            "lot_area_m2": round(plan.lot_area_m2, 3),
-            "lot_cells": plan.lot_cells,
-            "sample_cells": plan.sample_cells,
-            "sample_area_m2": plan.sample_area_m2,
-            "usd_per_m2": usd,
-            "seed": seed,
-            "created_at": now,
-            "created_by": actor,
-            "geom": tables.as_multipolygon(lot),
-        }
-        tables.insert_records(conn, "qa_sampling_plans", [row])
-        tables.insert_records(
-            conn,
-            "qa_samples",
-            [
-                {
-                    "plan_id": plan_id,
-                    "sample_no": i + 1,
-                    "area_m2": cell,
-                    "inspected": False,
-                    "geom": tables.as_multipolygon(g),
-                }
-                for i, g in enumerate(picked)
-            ],
-        )
-        audit(
-            conn,
-            actor=actor,
-            action="insert",
-            table="qa_sampling_plans",
-            record_id=plan_id,
-            after={k: v for k, v in row.items() if k != "geom"},
-            at=now,
-            note=f"post-clearance inspection planned (seed {seed})",
-        )
-    samples = gpd.GeoDataFrame(
-        {
-            "plan_id": plan_id,
-            "sample_no": np.arange(1, len(picked) + 1),
-            "area_m2": cell,
-        },
-        geometry=gpd.GeoSeries(picked, crs="EPSG:4326"),
+        _store_plan(conn, done, lot, actor=actor)
+    return done
+
+
+def _setting(given: float | None, name: str) -> float:
+    return float(given) if given is not None else float(settings.get(name))
+
+
+def _store_plan(
+    conn: sa.Connection, done: InspectionPlan, lot: shapely.Geometry, *, actor: str
+) -> None:
+    """Number the plan (``PCI-<activity>-<n>``), write it, its sample cells and the audit entry."""
+    plan, activity_id = done.plan, done.activity_id
+    n_before = tables.count_where(conn, "qa_sampling_plans", {"activity_id": activity_id})
+    done.plan_id = f"PCI-{activity_id}-{n_before + 1}"
+    done.samples.insert(0, "plan_id", done.plan_id)
+    now = now_iso()
+    row = {
+        "plan_id": done.plan_id,
+        "activity_id": activity_id,
+        "method": plan.method,
+        "confidence": plan.confidence,
+        "limiting_density_per_ha": plan.limiting_density_per_ha,
+        "acceptance_number": plan.acceptance_number,
+        "cell_m2": plan.cell_m2,
+        "lot_area_m2": round(plan.lot_area_m2, 3),
+        "lot_cells": plan.lot_cells,
+        "sample_cells": plan.sample_cells,
+        "sample_area_m2": plan.sample_area_m2,
+        "usd_per_m2": done.usd_per_m2,
+        "seed": done.seed,
+        "created_at": now,
+        "created_by": actor,
+        "geom": tables.as_multipolygon(lot),
+    }
+    tables.insert_records(conn, "qa_sampling_plans", [row])
+    tables.insert_records(
+        conn,
+        "qa_samples",
+        [
+            {
+                "plan_id": done.plan_id,
+                "sample_no": int(no),
+                "area_m2": plan.cell_m2,
+                "inspected": False,
+                "geom": tables.as_multipolygon(g),
+            }
+            for no, g in zip(done.samples["sample_no"], done.samples.geometry, strict=True)
+        ],
     )
-    return InspectionPlan(plan_id, activity_id, plan, seed, usd, samples)
+    audit(
+        conn,
+        actor=actor,
+        action="insert",
+        table="qa_sampling_plans",
+        record_id=done.plan_id,
+        after={k: v for k, v in row.items() if k != "geom"},
+        at=now,
+        note=f"post-clearance inspection planned (seed {done.seed})",
+    )
 
 
-def read_plan(ws: Workspace, plan_id: str) -> tuple[pd.Series, gpd.GeoDataFrame]:
+def read_plan(
+    source: Workspace | WorkspaceView, plan_id: str
+) -> tuple[pd.Series, gpd.GeoDataFrame]:
     """A stored plan (its row) and its sample cells."""
-    with ws.engine.connect() as conn:
-        p = tables.ph(conn)
-        plans = tables.read_table(
-            conn, "qa_sampling_plans", where=f"plan_id = {p}", params=(plan_id,)
-        )
+    with WorkspaceView.of(source).ws.engine.connect() as conn:
+        plans = tables.read_table(conn, "qa_sampling_plans", where={"plan_id": plan_id})
         if not len(plans):
             raise UsageError(f"no inspection plan {plan_id!r}; `landrelease qa plan` makes one")
-        samples = tables.read_table(conn, "qa_samples", where=f"plan_id = {p}", params=(plan_id,))
+        samples = tables.read_table(conn, "qa_samples", where={"plan_id": plan_id})
     assert isinstance(samples, gpd.GeoDataFrame)
     return plans.iloc[0], samples
 
 
 def record_inspection(
-    ws: Workspace,
+    source: Workspace | WorkspaceView,
     *,
     plan_id: str,
     actor: str,
@@ -296,11 +297,60 @@ def record_inspection(
     (``found_by_sample``: sample number → devices). ``area_inspected_m2``
     defaults to the planned sample area.
     """
+    ws = WorkspaceView.of(source).ws
     row, samples = read_plan(ws, plan_id)
     if row["decision"]:
         raise UsageError(
             f"plan {plan_id} was recorded already ({row['decision']} on {row['decided_at']})"
         )
+    found = _devices_found(plan_id, samples, devices_found, found_by_sample)
+    planned = float(row["sample_area_m2"])
+    area = float(area_inspected_m2 if area_inspected_m2 is not None else planned)
+    if area <= 0:
+        raise UsageError("the area inspected must be above 0 m²")
+    if area > float(row["lot_area_m2"]) * 1.001 + float(row["cell_m2"]):
+        raise UsageError(
+            f"{area:,.0f} m² inspected is more than the lot's {float(row['lot_area_m2']):,.0f} m²"
+        )
+    bound = density_upper_bound(
+        found=found,
+        inspected_cells=math.floor(area / float(row["cell_m2"]) + 1e-9),
+        cell_m2=float(row["cell_m2"]),
+        confidence=float(row["confidence"]),
+        method=str(row["method"]),
+        lot_cells=int(row["lot_cells"]),
+    )
+    if found > int(row["acceptance_number"]):
+        decision = "rejected"
+    elif area + 1e-6 < planned:
+        decision = "incomplete"
+    else:
+        decision = "accepted"
+    text = statement(
+        confidence=float(row["confidence"]),
+        density_bound_per_ha=bound,
+        lot_area_m2=float(row["lot_area_m2"]),
+        activity_id=str(row["activity_id"]),
+        decision=decision,
+        devices_found=found,
+    )
+    result = InspectionResult(
+        plan_id, str(row["activity_id"]), decision, found, area, bound, text, f"QA-{plan_id}", None
+    )
+    with ws.begin() as conn:
+        _store_result(
+            ws, conn, row, result, found_by_sample, actor=actor, date=date, org=organisation
+        )
+    return result
+
+
+def _devices_found(
+    plan_id: str,
+    samples: pd.DataFrame,
+    devices_found: int | None,
+    found_by_sample: Mapping[int, int] | None,
+) -> int:
+    """The devices found in all, checked against the per-sample counts when given."""
     if found_by_sample:
         unknown = sorted(set(found_by_sample) - set(samples["sample_no"].astype(int)))
         if unknown:
@@ -317,136 +367,94 @@ def record_inspection(
         raise UsageError("give the devices found (--found N or --sample NO=N)")
     if devices_found < 0:
         raise UsageError("devices found cannot be negative")
-    planned = float(row["sample_area_m2"])
-    area = float(area_inspected_m2 if area_inspected_m2 is not None else planned)
-    if area <= 0:
-        raise UsageError("the area inspected must be above 0 m²")
-    if area > float(row["lot_area_m2"]) * 1.001 + float(row["cell_m2"]):
-        raise UsageError(
-            f"{area:,.0f} m² inspected is more than the lot's {float(row['lot_area_m2']):,.0f} m²"
-        )
-    cell = float(row["cell_m2"])
-    inspected_cells = math.floor(area / cell + 1e-9)
-    conf = float(row["confidence"])
-    bound = density_upper_bound(
-        found=devices_found,
-        inspected_cells=inspected_cells,
-        cell_m2=cell,
-        confidence=conf,
-        method=str(row["method"]),
-        lot_cells=int(row["lot_cells"]),
-    )
-    if devices_found > int(row["acceptance_number"]):
-        decision = "rejected"
-    elif area + 1e-6 < planned:
-        decision = "incomplete"
-    else:
-        decision = "accepted"
-    text = statement(
-        confidence=conf,
-        density_bound_per_ha=bound,
-        lot_area_m2=float(row["lot_area_m2"]),
-        activity_id=str(row["activity_id"]),
-        decision=decision,
-        devices_found=devices_found,
-    )
-    visit_id = f"QA-{plan_id}"
-    lot = row["geometry"]
-    with ws.begin() as conn:
-        save_records(
-            ws,
-            "qa_visits",
-            [
-                {
-                    "visit_id": visit_id,
-                    "date": date,
-                    "kind": "post_clearance_inspection",
-                    "activity_id": row["activity_id"],
-                    "organisation": organisation,
-                    "result": "conforming"
-                    if decision == "accepted"
-                    else (
-                        "critical_nonconformity"
-                        if decision == "rejected"
-                        else "minor_nonconformity"
-                    ),
-                    "devices_found": devices_found,
-                    "area_inspected_m2": round(area, 3),
-                    "notes": text,
-                    "geometry": lot,
-                }
-            ],
-            actor=actor,
-            note=f"post-clearance inspection {plan_id}",
-            conn=conn,
-        )
-        p = tables.ph(conn)
-        before = row_json(row.drop(labels=["geometry"], errors="ignore"))
-        now = now_iso()
-        values = {
-            "decision": decision,
-            "devices_found": devices_found,
-            "area_inspected_m2": round(area, 3),
-            "statement": text,
-            "visit_id": visit_id,
-            "decided_at": now,
-            "decided_by": actor,
-        }
-        tables.update_where(conn, "qa_sampling_plans", values, f"plan_id = {p}", (plan_id,))
-        if found_by_sample:
-            for no, n in found_by_sample.items():
-                tables.update_where(
-                    conn,
-                    "qa_samples",
-                    {"inspected": True, "devices_found": int(n)},
-                    f"plan_id = {p} AND sample_no = {p}",
-                    (plan_id, int(no)),
-                )
-        elif decision != "incomplete":
+    return devices_found
+
+
+VISIT_RESULT = {
+    "accepted": "conforming",
+    "rejected": "critical_nonconformity",
+    "incomplete": "minor_nonconformity",
+}
+"""The QA visit's result for each decision on the lot."""
+
+
+def _store_result(
+    ws: Workspace,
+    conn: sa.Connection,
+    row: pd.Series,
+    r: InspectionResult,
+    found_by_sample: Mapping[int, int] | None,
+    *,
+    actor: str,
+    date: str,
+    org: str | None,
+) -> None:
+    """The QA visit, the plan's decision, the samples inspected, the audit entry and, when the
+    lot is rejected, a critical non-conformity (its id kept in ``r``)."""
+    visit = {
+        "visit_id": r.visit_id,
+        "date": date,
+        "kind": "post_clearance_inspection",
+        "activity_id": row["activity_id"],
+        "organisation": org,
+        "result": VISIT_RESULT[r.decision],
+        "devices_found": r.devices_found,
+        "area_inspected_m2": round(r.area_inspected_m2, 3),
+        "notes": r.statement,
+        "geometry": row["geometry"],
+    }
+    note = f"post-clearance inspection {r.plan_id}"
+    save_records(ws, "qa_visits", [visit], actor=actor, note=note, conn=conn)
+    before = row_json(row.drop(labels=["geometry"], errors="ignore"))
+    now = now_iso()
+    values = {
+        "decision": r.decision,
+        "devices_found": r.devices_found,
+        "area_inspected_m2": round(r.area_inspected_m2, 3),
+        "statement": r.statement,
+        "visit_id": r.visit_id,
+        "decided_at": now,
+        "decided_by": actor,
+    }
+    tables.update_where(conn, "qa_sampling_plans", values, {"plan_id": r.plan_id})
+    if found_by_sample:
+        for no, n in found_by_sample.items():
             tables.update_where(
-                conn, "qa_samples", {"inspected": True}, f"plan_id = {p}", (plan_id,)
+                conn,
+                "qa_samples",
+                {"inspected": True, "devices_found": int(n)},
+                {"plan_id": r.plan_id, "sample_no": int(no)},
             )
-        audit(
-            conn,
-            actor=actor,
-            action="update",
-            table="qa_sampling_plans",
-            record_id=plan_id,
-            before=before,
-            after={**before, **values},
-            at=now,
-            note=f"inspection recorded: {decision}",
-        )
-        nc_id = None
-        if decision == "rejected":
-            nc_id = raise_non_conformity(
-                ws,
-                conn=conn,
-                actor=actor,
-                severity="critical",
-                description=(
-                    f"{devices_found} device(s) found by post-clearance inspection {plan_id} in land "
-                    f"released by activity {row['activity_id']}"
-                ),
-                raised_on=date,
-                visit_id=visit_id,
-                activity_id=str(row["activity_id"]),
-                organisation=organisation,
-            )
-    return InspectionResult(
-        plan_id,
-        str(row["activity_id"]),
-        decision,
-        devices_found,
-        area,
-        bound,
-        text,
-        visit_id,
-        nc_id,
+    elif r.decision != "incomplete":
+        tables.update_where(conn, "qa_samples", {"inspected": True}, {"plan_id": r.plan_id})
+    audit(
+        conn,
+        actor=actor,
+        action="update",
+        table="qa_sampling_plans",
+        record_id=r.plan_id,
+        before=before,
+        after={**before, **values},
+        at=now,
+        note=f"inspection recorded: {r.decision}",
     )
+    if r.decision == "rejected":
+        r.nc_id = raise_non_conformity(
+            ws,
+            conn=conn,
+            actor=actor,
+            severity="critical",
+            description=(
+                f"{r.devices_found} device(s) found by post-clearance inspection {r.plan_id} in "
+                f"land released by activity {row['activity_id']}"
+            ),
+            raised_on=date,
+            visit_id=r.visit_id,
+            activity_id=str(row["activity_id"]),
+            organisation=org,
+        )
 
 
-def read_plans(ws: Workspace) -> pd.DataFrame:
+def read_plans(source: Workspace | WorkspaceView) -> pd.DataFrame:
     """Every current inspection plan with its decision (if recorded)."""
-    with ws.engine.connect() as conn:
-        return tables.read_table(conn, "qa_sampling_plans")
+    return WorkspaceView.of(source).table("qa_sampling_plans")

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pandas as pd
 import sqlalchemy as sa
 
 from landrelease.errors import UsageError
-from landrelease.records import tables
 from landrelease.records.changes import audit, row_json
-from landrelease.store import Workspace
+from landrelease.store import Workspace, WorkspaceView, tables
 from landrelease.store.sql import now_iso
 
 SEVERITIES = ("minor", "major", "critical")
 
 
 def raise_non_conformity(
-    ws: Workspace,
+    source: Workspace | WorkspaceView,
     *,
     actor: str,
     severity: str,
@@ -28,19 +29,17 @@ def raise_non_conformity(
     nc_id: str | None = None,
     conn: sa.Connection | None = None,
 ) -> str:
-    """Record a non-conformity; return its id (``NC-<n>`` unless given)."""
+    """Record a non-conformity; return its id: ``nc_id`` when given, else ``NC-`` and the number
+    the database gave its row (unique however many people record at once, retired ones kept)."""
     if severity not in SEVERITIES:
         raise UsageError(f"severity {severity!r}: use one of {', '.join(SEVERITIES)}")
     if not description.strip():
         raise UsageError("describe the non-conformity")
 
     def _write(c: sa.Connection) -> str:
-        new_id = nc_id or (
-            f"NC-{int(c.exec_driver_sql('SELECT count(*) FROM non_conformities').scalar() or 0) + 1:05d}"
-        )
         now = now_iso()
         row = {
-            "nc_id": new_id,
+            "nc_id": nc_id or f"NC-pending-{uuid.uuid4().hex}",
             "visit_id": visit_id,
             "activity_id": activity_id,
             "organisation": organisation,
@@ -51,7 +50,11 @@ def raise_non_conformity(
             "created_at": now,
             "created_by": actor,
         }
-        tables.insert_records(c, "non_conformities", [row])
+        fid = tables.insert_record(c, "non_conformities", row)
+        if not nc_id:
+            row["nc_id"] = _numbered(c, fid)
+            tables.update_where(c, "non_conformities", {"nc_id": row["nc_id"]}, {"fid": fid})
+        new_id = str(row["nc_id"])
         audit(
             c,
             actor=actor,
@@ -65,19 +68,33 @@ def raise_non_conformity(
 
     if conn is not None:
         return _write(conn)
-    with ws.begin() as c:
+    with WorkspaceView.of(source).ws.begin() as c:
         return _write(c)
 
 
+def _numbered(conn: sa.Connection, fid: int) -> str:
+    """``NC-`` and the row's number; a suffix if someone gave that id by hand already."""
+    base = f"NC-{fid:05d}"
+    candidate, n = base, 1
+    while tables.count_where(conn, "non_conformities", {"nc_id": candidate}):
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
+
+
 def close_non_conformity(
-    ws: Workspace, nc_id: str, *, actor: str, closed_on: str, corrective_action: str
+    source: Workspace | WorkspaceView,
+    nc_id: str,
+    *,
+    actor: str,
+    closed_on: str,
+    corrective_action: str,
 ) -> None:
     """Close a non-conformity with the corrective action taken."""
     if not corrective_action.strip():
         raise UsageError("say what corrective action closed it")
-    with ws.begin() as conn:
-        p = tables.ph(conn)
-        found = tables.read_table(conn, "non_conformities", where=f"nc_id = {p}", params=(nc_id,))
+    with WorkspaceView.of(source).ws.begin() as conn:
+        found = tables.read_table(conn, "non_conformities", where={"nc_id": nc_id})
         if not len(found):
             raise UsageError(f"no current non-conformity {nc_id!r}")
         before = row_json(found.iloc[0])
@@ -88,7 +105,7 @@ def close_non_conformity(
                 f"{nc_id} cannot close ({closed_on}) before it was raised ({before['raised_on']})"
             )
         values = {"closed_on": closed_on, "corrective_action": corrective_action}
-        tables.update_where(conn, "non_conformities", values, f"nc_id = {p}", (nc_id,))
+        tables.update_where(conn, "non_conformities", values, {"nc_id": nc_id})
         audit(
             conn,
             actor=actor,
@@ -101,9 +118,10 @@ def close_non_conformity(
         )
 
 
-def read_non_conformities(ws: Workspace, *, conn: sa.Connection | None = None) -> pd.DataFrame:
-    """Every current non-conformity, open or closed."""
+def read_non_conformities(
+    source: Workspace | WorkspaceView, *, conn: sa.Connection | None = None
+) -> pd.DataFrame:
+    """Every current non-conformity, open or closed (with ``conn``: as that transaction sees them)."""
     if conn is None:
-        with ws.engine.connect() as c:
-            return tables.read_table(c, "non_conformities")
+        return WorkspaceView.of(source).table("non_conformities")
     return tables.read_table(conn, "non_conformities")

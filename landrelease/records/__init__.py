@@ -1,8 +1,10 @@
-"""Operations records: the activity workflow, the land-release ledger, completion and handover,
-victim assistance, spending, and changes to single records with their audit trail."""
+"""Operations records: the activity workflow, the release service (what an approval books in the
+land-release ledger and how the hazard follows), completion and handover, victim assistance,
+spending, and changes to single records with their audit trail."""
 
 from landrelease.records.changes import retire_record, save_records
 from landrelease.records.ledger import area_by_method, hazard_balance, read_ledger
+from landrelease.records.release import Release, preview_approval
 from landrelease.records.rules import RELEASE_METHODS, accreditation_flags, check_release
 from landrelease.records.workflow import (
     ApprovalResult,
@@ -21,6 +23,7 @@ __all__ = [
     "RELEASE_METHODS",
     "ApprovalResult",
     "BackfillResult",
+    "Release",
     "ReviewResult",
     "accreditation_flags",
     "activity_history",
@@ -30,6 +33,7 @@ __all__ = [
     "check_release",
     "hand_over",
     "hazard_balance",
+    "preview_approval",
     "read_ledger",
     "reject_activity",
     "retire_record",

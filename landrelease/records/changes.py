@@ -27,9 +27,8 @@ from landrelease.domain.records import RecordBatch
 from landrelease.errors import DataError, IssueLog, UsageError
 from landrelease.io.sources import RawBatch
 from landrelease.io.validate import LayerChecker
-from landrelease.records import tables
-from landrelease.store import Workspace, WriteContext, WriteCounts
-from landrelease.store.sql import insert_rows, now_iso, quote
+from landrelease.store import Workspace, WriteContext, WriteCounts, tables
+from landrelease.store.sql import now_iso
 
 RETIRABLE_TABLES: dict[str, str] = {
     "victim_assistance": "assistance_id",
@@ -59,22 +58,21 @@ def audit(
             return v
         return json.dumps(_finite(v), ensure_ascii=False, default=str)
 
-    insert_rows(
+    tables.insert_records(
         conn,
         "audit_log",
-        ("at", "actor", "action", "layer", "record_id", "import_id", "before", "after", "note"),
         [
-            (
-                at or now_iso(),
-                actor,
-                action,
-                table,
-                record_id,
-                None,
-                _text(before),
-                _text(after),
-                note,
-            )
+            {
+                "at": at or now_iso(),
+                "actor": actor,
+                "action": action,
+                "layer": table,
+                "record_id": record_id,
+                "import_id": None,
+                "before": _text(before),
+                "after": _text(after),
+                "note": note,
+            }
         ],
     )
 
@@ -125,17 +123,8 @@ def write_records(
     layer = layer_by_name(layer_name)
     if not len(frame):
         return WriteCounts()
-    last = int(conn.exec_driver_sql("SELECT coalesce(max(fid), 0) FROM audit_log").scalar() or 0)
-    counts = ws.write_batch(
-        conn, _batch(layer, frame, file), WriteContext(actor=actor, import_id=None, now=now_iso())
-    )
-    if note:
-        p = tables.ph(conn)
-        conn.exec_driver_sql(
-            f"UPDATE audit_log SET note = {p} WHERE fid > {p} AND layer = {p}",
-            (note, last, layer_name),
-        )
-    return counts
+    ctx = WriteContext(actor=actor, import_id=None, now=now_iso(), note=note)
+    return ws.write_batch(conn, _batch(layer, frame, file), ctx)
 
 
 def save_records(
@@ -185,12 +174,7 @@ def save_records(
         )
 
     def _write(c: sa.Connection) -> WriteCounts:
-        last = int(c.exec_driver_sql("SELECT coalesce(max(fid), 0) FROM audit_log").scalar() or 0)
-        counts = ws.write_batch(c, checked, WriteContext(actor, None, now_iso()))
-        if note:
-            p = tables.ph(c)
-            c.exec_driver_sql(f"UPDATE audit_log SET note = {p} WHERE fid > {p}", (note, last))
-        return counts
+        return ws.write_batch(c, checked, WriteContext(actor, None, now_iso(), note))
 
     if conn is not None:
         return _write(conn)
@@ -203,13 +187,10 @@ def retire_record(ws: Workspace, table: str, record_id: str, *, actor: str, reas
     if not reason.strip():
         raise UsageError("give the reason for retiring the record")
     with ws.begin() as conn:
-        p = tables.ph(conn)
         before: Any
         if table in RETIRABLE_TABLES:
             key = RETIRABLE_TABLES[table]
-            found = tables.read_table(
-                conn, table, where=f"{quote(conn, key)} = {p}", params=(record_id,)
-            )
+            found = tables.read_table(conn, table, where={key: record_id})
             if not len(found):
                 raise UsageError(f"no current record {record_id!r} in {table}")
             before = row_json(found.iloc[0])
@@ -226,10 +207,11 @@ def retire_record(ws: Workspace, table: str, record_id: str, *, actor: str, reas
                 raise UsageError(f"no current record {record_id!r} in {table}")
             before = before_map.get(record_id)
         now = now_iso()
-        conn.exec_driver_sql(
-            f"UPDATE {quote(conn, table)} SET retired_at = {p}, retired_by = {p}, retired_reason = {p} "
-            f"WHERE {quote(conn, key)} = {p} AND retired_at IS NULL",
-            (now, actor, reason, record_id),
+        tables.update_where(
+            conn,
+            table,
+            {"retired_at": now, "retired_by": actor, "retired_reason": reason},
+            {key: record_id, "retired_at": None},
         )
         audit(
             conn,

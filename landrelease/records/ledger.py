@@ -1,6 +1,6 @@
 """The land-release ledger: what was cancelled, reduced and cleared, by which activity, when.
 
-Only an approved activity writes to the ledger (:mod:`landrelease.records.workflow`).
+Only an approved activity writes to the ledger (:mod:`landrelease.records.release`).
 Everything a report says about released land is summed from here, and a
 hazard's remaining area is its area less what the ledger holds for it.
 """
@@ -14,9 +14,8 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from landrelease.records import tables
 from landrelease.records.rules import RELEASE_METHODS
-from landrelease.store import Workspace
+from landrelease.store import Workspace, WorkspaceView, tables
 
 M2_PER_HA = 10_000.0
 
@@ -28,15 +27,12 @@ def read_ledger(
     end: dt.date | str | None = None,
 ) -> gpd.GeoDataFrame:
     """Current ledger lines (EPSG:4326), optionally those released from ``start`` to ``end`` inclusive."""
-    p = tables.ph(conn)
-    where, params = [], []
-    if start is not None:
-        where.append(f"released_on >= {p}")
-        params.append(str(start))
-    if end is not None:
-        where.append(f"released_on <= {p}")
-        params.append(str(end))
-    frame = tables.read_table(conn, "land_release", where=" AND ".join(where), params=params)
+    where = (
+        {"released_on": tables.Between(start, end)}
+        if start is not None or end is not None
+        else None
+    )
+    frame = tables.read_table(conn, "land_release", where=where)
     assert isinstance(frame, gpd.GeoDataFrame)
     return frame
 
@@ -52,16 +48,22 @@ def area_by_method(ledger: pd.DataFrame) -> dict[str, float]:
     return {m: float(sums.get(m, 0.0)) for m in RELEASE_METHODS}
 
 
-def hazard_balance(ws: Workspace, *, conn: sa.Connection | None = None) -> pd.DataFrame:
+def hazard_balance(
+    source: Workspace | WorkspaceView, *, conn: sa.Connection | None = None
+) -> pd.DataFrame:
     """Per current hazard: its area, what the ledger released by method, what remains (m²).
 
     Columns: hazard_id, classification, status, area_m2, cancelled_m2,
     reduced_m2, cleared_m2, released_m2, remaining_m2, completed_on.
+    With ``conn`` (a write transaction), what that transaction sees.
     """
-    if conn is None:
-        with ws.engine.connect() as c:
-            return hazard_balance(ws, conn=c)
-    return balance(ws.read_layer("hazards", conn=conn), read_ledger(conn), read_completions(conn))
+    if conn is not None:
+        ws = source.ws if isinstance(source, WorkspaceView) else source
+        return balance(
+            ws.read_layer("hazards", conn=conn), read_ledger(conn), read_completions(conn)
+        )
+    view = WorkspaceView.of(source)
+    return balance(view.layer("hazards"), view.ledger(), view.table("hazard_completions"))
 
 
 def balance(hazards: pd.DataFrame, ledger: pd.DataFrame, completions: pd.DataFrame) -> pd.DataFrame:

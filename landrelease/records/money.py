@@ -5,9 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from landrelease.errors import UsageError
-from landrelease.records import tables
 from landrelease.records.changes import audit
-from landrelease.store import Workspace
+from landrelease.store import Workspace, tables
 from landrelease.store.sql import now_iso
 
 
@@ -42,11 +41,7 @@ def record_spending(
         "organisation": organisation,
     }
     with ws.begin() as conn:
-        p = tables.ph(conn)
-        exists = conn.exec_driver_sql(
-            f"SELECT count(*) FROM expenditures WHERE expenditure_id = {p}", (expenditure_id,)
-        ).scalar()
-        if exists:
+        if tables.count_where(conn, "expenditures", {"expenditure_id": expenditure_id}):
             raise UsageError(
                 f"expenditure {expenditure_id} exists; retire it with a reason and record a new one"
             )

@@ -14,16 +14,31 @@ Geometries here are in the workspace's metric CRS (metres); areas in m².
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyproj
 import shapely
 
 from landrelease.errors import Issue, Severity
+from landrelease.store.crs import project, unproject
+
+__all__ = [
+    "CLAIM_KEYS",
+    "METHODS_BY_TYPE",
+    "RELEASE_METHODS",
+    "Booking",
+    "HazardState",
+    "ReleaseCheck",
+    "accreditation_flags",
+    "check_release",
+    "hazard_after",
+    "project",
+    "release_claims",
+    "unproject",
+]
 
 RELEASE_METHODS = ("cancelled", "reduced", "cleared")
 """How land is released (IMAS 07.11): cancellation by NTS, reduction by TS, clearance."""
@@ -45,26 +60,6 @@ MIN_TOLERANCE_M2 = 1.0
 """Slivers below this are rounding, whatever the tolerance share."""
 
 FILE = "activities"
-
-
-def project(geoms: Any, crs: str) -> np.ndarray:
-    """Geometries from EPSG:4326 to a metric CRS."""
-    tr = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
-    arr = np.asarray(geoms, dtype=object)
-    return np.asarray(
-        shapely.transform(arr, lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1]))),
-        dtype=object,
-    )
-
-
-def unproject(geoms: Any, crs: str) -> np.ndarray:
-    """Geometries from a metric CRS back to EPSG:4326."""
-    tr = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
-    arr = np.asarray(geoms, dtype=object)
-    return np.asarray(
-        shapely.transform(arr, lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1]))),
-        dtype=object,
-    )
 
 
 def release_claims(extra: Mapping[str, Any] | None) -> dict[str, float] | None:
@@ -125,6 +120,10 @@ def _pct(part: float, whole: float) -> str:
     return f"{100 * part / whole:.1f} %" if whole > 0 else "—"
 
 
+Flag = Callable[..., None]
+"""Records one problem: ``flag(field, value, problem, accepted="", severity=<the check's>)``."""
+
+
 def check_release(
     *,
     activity_id: str,
@@ -152,7 +151,6 @@ def check_release(
     def flag(fld: str, value: str, problem: str, accepted: str = "", sev: Severity = bad) -> None:
         issues.append(Issue(FILE, activity_id, fld, value, problem, accepted, sev))
 
-    methods = METHODS_BY_TYPE.get(activity_type, ())
     if activity_geom is None or shapely.is_empty(activity_geom):
         flag(
             "geometry", "", "the activity has no area", "a Polygon or MultiPolygon", Severity.ERROR
@@ -174,81 +172,11 @@ def check_release(
             f"{hazard_id} ({_m2(float(hazard_geom.area))})",
             f"at most {_m2(tol)} outside (setting approval_tolerance_share = {tolerance_share:g})",
         )
-
-    overlap_total = 0.0
-    free = inside
-    if len(released):
-        geoms = np.asarray(released.geometry.values, dtype=object)
-        hits = shapely.intersects(geoms, activity_geom)
-        if hits.any():
-            sub = released[hits].copy()
-            sub["overlap_m2"] = shapely.area(shapely.intersection(geoms[hits], activity_geom))
-            sub = sub[sub["overlap_m2"] > 0]
-            grouped = (
-                sub.groupby(["activity_id", "method"], sort=True)
-                .agg(overlap_m2=("overlap_m2", "sum"), released_on=("released_on", "max"))
-                .reset_index()
-            )
-            overlap_total = float(
-                shapely.intersection(shapely.union_all(geoms[hits]), activity_geom).area
-            )
-            if overlap_total > tol:
-                parts = "; ".join(
-                    f"{_m2(r.overlap_m2)} {r.method} by {r.activity_id} (ended {r.released_on})"
-                    for r in grouped.itertuples()
-                )
-                flag(
-                    "geometry",
-                    f"{_m2(area)} processed",
-                    f"{_m2(overlap_total)} ({_pct(overlap_total, area)}) overlap land already released: {parts}",
-                    f"at most {_m2(tol)} of overlap",
-                )
-            free = shapely.difference(inside, shapely.union_all(geoms[hits]))
-    free_m2 = float(free.area)
-
-    claimed_m2 = 0.0
-    bookings: list[Booking] = []
-    if claims is not None:
-        for method, value in claims.items():
-            if not np.isfinite(value) or value < 0:
-                flag(
-                    f"area_{method}_m2",
-                    repr(value),
-                    "not an area",
-                    "a number of m² ≥ 0",
-                    Severity.ERROR,
-                )
-            elif method not in methods and value > 0:
-                flag(
-                    f"area_{method}_m2",
-                    _m2(value),
-                    f"a {activity_type} cannot release land by {method}",
-                    "methods for " + activity_type + ": " + (", ".join(methods) or "none"),
-                    Severity.ERROR,
-                )
-        valid = {m: v for m, v in claims.items() if np.isfinite(v) and v > 0 and m in methods}
-        claimed_m2 = sum(valid.values())
-        if claimed_m2 > area + tol:
-            detail = ", ".join(f"{_m2(v)} {m}" for m, v in valid.items())
-            flag(
-                "area_claimed",
-                _m2(claimed_m2),
-                f"claims {_m2(claimed_m2)} released ({detail}) but its polygon is {_m2(area)}: "
-                f"{_m2(claimed_m2 - area)} more than it holds",
-                f"at most the polygon's {_m2(area)}",
-            )
-        scale = min(1.0, free_m2 / claimed_m2) if claimed_m2 > 0 else 1.0
-        bookings = [Booking(m, v * scale) for m, v in valid.items()]
-    elif outcome in methods:
-        bookings = [Booking(str(outcome), free_m2)]
-    elif outcome in RELEASE_METHODS:
-        flag(
-            "outcome",
-            repr(outcome),
-            f"a {activity_type} cannot release land by {outcome}",
-            "outcomes for " + activity_type + ": " + (", ".join(methods) or "none releasing land"),
-            Severity.ERROR,
-        )
+    overlap_total, free = _less_released(released, activity_geom, inside, tol, flag)
+    methods = METHODS_BY_TYPE.get(activity_type, ())
+    claimed_m2, bookings = _bookings(
+        claims, outcome, activity_type, methods, area, tol, float(free.area), flag
+    )
     return ReleaseCheck(
         activity_area_m2=area,
         outside_m2=outside_m2,
@@ -258,6 +186,104 @@ def check_release(
         geometry=free,
         issues=issues,
     )
+
+
+def _less_released(
+    released: pd.DataFrame,
+    activity_geom: shapely.Geometry,
+    inside: shapely.Geometry,
+    tol: float,
+    flag: Flag,
+) -> tuple[float, shapely.Geometry]:
+    """The area of the activity over land already released (flagged above ``tol``), and its area
+    inside the hazard less that land."""
+    if not len(released):
+        return 0.0, inside
+    geoms = np.asarray(released.geometry.values, dtype=object)
+    hits = shapely.intersects(geoms, activity_geom)
+    if not hits.any():
+        return 0.0, inside
+    area = float(activity_geom.area)
+    sub = released[hits].copy()
+    sub["overlap_m2"] = shapely.area(shapely.intersection(geoms[hits], activity_geom))
+    sub = sub[sub["overlap_m2"] > 0]
+    grouped = (
+        sub.groupby(["activity_id", "method"], sort=True)
+        .agg(overlap_m2=("overlap_m2", "sum"), released_on=("released_on", "max"))
+        .reset_index()
+    )
+    overlap_total = float(shapely.intersection(shapely.union_all(geoms[hits]), activity_geom).area)
+    if overlap_total > tol:
+        parts = "; ".join(
+            f"{_m2(r.overlap_m2)} {r.method} by {r.activity_id} (ended {r.released_on})"
+            for r in grouped.itertuples()
+        )
+        flag(
+            "geometry",
+            f"{_m2(area)} processed",
+            f"{_m2(overlap_total)} ({_pct(overlap_total, area)}) overlap land already released: {parts}",
+            f"at most {_m2(tol)} of overlap",
+        )
+    return overlap_total, shapely.difference(inside, shapely.union_all(geoms[hits]))
+
+
+def _bookings(
+    claims: Mapping[str, float] | None,
+    outcome: str | None,
+    activity_type: str,
+    methods: tuple[str, ...],
+    area: float,
+    tol: float,
+    free_m2: float,
+    flag: Flag,
+) -> tuple[float, list[Booking]]:
+    """The area claimed, and what is booked by method: the claims scaled to the free area, else
+    the free area under the outcome's method."""
+    if claims is None:
+        if outcome in methods:
+            return 0.0, [Booking(str(outcome), free_m2)]
+        if outcome in RELEASE_METHODS:
+            flag(
+                "outcome",
+                repr(outcome),
+                f"a {activity_type} cannot release land by {outcome}",
+                "outcomes for "
+                + activity_type
+                + ": "
+                + (", ".join(methods) or "none releasing land"),
+                Severity.ERROR,
+            )
+        return 0.0, []
+    for method, value in claims.items():
+        if not np.isfinite(value) or value < 0:
+            flag(
+                f"area_{method}_m2",
+                repr(value),
+                "not an area",
+                "a number of m² ≥ 0",
+                Severity.ERROR,
+            )
+        elif method not in methods and value > 0:
+            flag(
+                f"area_{method}_m2",
+                _m2(value),
+                f"a {activity_type} cannot release land by {method}",
+                "methods for " + activity_type + ": " + (", ".join(methods) or "none"),
+                Severity.ERROR,
+            )
+    valid = {m: v for m, v in claims.items() if np.isfinite(v) and v > 0 and m in methods}
+    claimed_m2 = sum(valid.values())
+    if claimed_m2 > area + tol:
+        detail = ", ".join(f"{_m2(v)} {m}" for m, v in valid.items())
+        flag(
+            "area_claimed",
+            _m2(claimed_m2),
+            f"claims {_m2(claimed_m2)} released ({detail}) but its polygon is {_m2(area)}: "
+            f"{_m2(claimed_m2 - area)} more than it holds",
+            f"at most the polygon's {_m2(area)}",
+        )
+    scale = min(1.0, free_m2 / claimed_m2) if claimed_m2 > 0 else 1.0
+    return claimed_m2, [Booking(m, v * scale) for m, v in valid.items()]
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,11 @@ from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
+import sqlalchemy as sa
 
 from landrelease.errors import UsageError
-from landrelease.records import tables
 from landrelease.records.changes import audit, row_json
-from landrelease.store import Workspace
+from landrelease.store import Workspace, WorkspaceView, tables
 from landrelease.store.sql import now_iso
 
 NEEDS = (
@@ -77,7 +77,7 @@ def grant_personal_data(ws: Workspace, user: str, *, actor: str, revoke: bool = 
 
 
 def record_assistance(
-    ws: Workspace,
+    source: Workspace | WorkspaceView,
     *,
     assistance_id: str,
     incident_id: str,
@@ -111,59 +111,65 @@ def record_assistance(
         "follow_up_notes": follow_up_notes,
         "date_of_information": date_of_information,
     }
+    ws = WorkspaceView.of(source).ws
     with ws.begin() as conn:
-        incident = ws.read_layer("incidents", ids=[incident_id], conn=conn)
-        if not len(incident):
-            raise UsageError(f"no incident {incident_id!r} in this workspace")
-        if victim_no is not None:
-            n = int(incident.iloc[0]["killed"] or 0) + int(incident.iloc[0]["injured"] or 0)
-            if not 1 <= victim_no <= n:
-                raise UsageError(
-                    f"incident {incident_id} has {n} casualties; victim_no must be 1–{n}"
-                )
-        p = tables.ph(conn)
-        found = tables.read_table(
-            conn, "victim_assistance", where=f"assistance_id = {p}", params=(assistance_id,)
-        )
-        now = now_iso()
-        if not len(found):
-            tables.insert_records(
-                conn, "victim_assistance", [{**row, "created_at": now, "created_by": actor}]
-            )
-            audit(
-                conn,
-                actor=actor,
-                action="insert",
-                table="victim_assistance",
-                record_id=assistance_id,
-                after=row,
-                at=now,
-                note="victim assistance recorded",
-            )
-            return "inserted"
-        before = row_json(found.iloc[0])
-        old, new = before.get("date_of_information"), date_of_information
-        if old is not None and (new is None or str(new) <= str(old)):
-            return "not applied"
-        values = {
-            **{k: v for k, v in row.items() if k != "assistance_id"},
-            "updated_at": now,
-            "updated_by": actor,
-        }
-        tables.update_where(
-            conn, "victim_assistance", values, f"assistance_id = {p}", (assistance_id,)
+        _check_victim(ws, conn, incident_id, victim_no)
+        return _merge_assistance(conn, row, actor=actor)
+
+
+def _check_victim(
+    ws: Workspace, conn: sa.Connection, incident_id: str, victim_no: int | None
+) -> None:
+    incident = ws.read_layer("incidents", ids=[incident_id], conn=conn)
+    if not len(incident):
+        raise UsageError(f"no incident {incident_id!r} in this workspace")
+    if victim_no is not None:
+        n = int(incident.iloc[0]["killed"] or 0) + int(incident.iloc[0]["injured"] or 0)
+        if not 1 <= victim_no <= n:
+            raise UsageError(f"incident {incident_id} has {n} casualties; victim_no must be 1–{n}")
+
+
+def _merge_assistance(conn: sa.Connection, row: dict[str, Any], *, actor: str) -> str:
+    """Insert the record, or update it when its date of information is later than the stored one."""
+    assistance_id = str(row["assistance_id"])
+    found = tables.read_table(conn, "victim_assistance", where={"assistance_id": assistance_id})
+    now = now_iso()
+    if not len(found):
+        tables.insert_records(
+            conn, "victim_assistance", [{**row, "created_at": now, "created_by": actor}]
         )
         audit(
             conn,
             actor=actor,
-            action="update",
+            action="insert",
             table="victim_assistance",
             record_id=assistance_id,
-            before=before,
-            after={**before, **values},
+            after=row,
             at=now,
+            note="victim assistance recorded",
         )
-        return "updated"
+        return "inserted"
+    before = row_json(found.iloc[0])
+    old, new = before.get("date_of_information"), row["date_of_information"]
+    if old is not None and (new is None or str(new) <= str(old)):
+        return "not applied"
+    values = {
+        **{k: v for k, v in row.items() if k != "assistance_id"},
+        "updated_at": now,
+        "updated_by": actor,
+    }
+    tables.update_where(conn, "victim_assistance", values, {"assistance_id": assistance_id})
+    audit(
+        conn,
+        actor=actor,
+        action="update",
+        table="victim_assistance",
+        record_id=assistance_id,
+        before=before,
+        after={**before, **values},
+        at=now,
+    )
+    return "updated"
 
 
 def assistance_summary(assistance: pd.DataFrame, *, as_of: str) -> pd.DataFrame:

@@ -1,4 +1,4 @@
-"""The activity workflow: draft → submitted → approved or rejected, and what an approval books.
+"""The activity workflow: draft → submitted → approved or rejected, and the land handed over.
 
 * :func:`submit_activity` — an operator hands in an activity; accreditation
   and the release rules are checked and any problem is flagged at once;
@@ -6,10 +6,9 @@
 * :func:`approve_activity` — the centre accepts it: its release is booked
   in the land-release ledger by method and date, the hazard's status follows
   (a fully released hazard closes and gets a completion record), all in one
-  transaction, all in the audit trail;
-* :func:`book_approved_activities` — activities that arrived already approved
-  (imported from another system) are booked the same way, trimmed where
-  they break a rule, each trim listed;
+  transaction, all in the audit trail — through the release service
+  (:mod:`landrelease.records.release`), the one path that also books
+  activities imported as approved (:func:`book_approved_activities`);
 * :func:`hand_over` — the closed hazard's land is handed over.
 
 Status changes are written through :meth:`Workspace.write_batch` with the
@@ -26,32 +25,37 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
-import shapely
 import sqlalchemy as sa
 
-from landrelease import settings
-from landrelease.errors import DataError, Issue, IssueLog, Severity, UsageError
-from landrelease.records import tables
+from landrelease.errors import DataError, Issue, IssueLog, UsageError
 from landrelease.records.changes import audit, row_json, write_records
-from landrelease.records.ledger import read_completions, read_ledger
-from landrelease.records.rules import (
-    CLAIM_KEYS,
-    METHODS_BY_TYPE,
-    RELEASE_METHODS,
-    Booking,
-    ReleaseCheck,
-    accreditation_flags,
-    check_release,
-    hazard_after,
-    project,
-    release_claims,
-    unproject,
+from landrelease.records.release import (
+    BackfillResult,
+    Release,
+    ReleaseBook,
+    assess,
+    book_approved_activities,
+    complete_hazards,
+    write_hazards,
+    write_ledger,
 )
-from landrelease.store import Workspace
-from landrelease.store.crs import utm_crs_for
+from landrelease.records.rules import CLAIM_KEYS, RELEASE_METHODS, Booking
+from landrelease.store import Workspace, WorkspaceView, tables
 from landrelease.store.sql import now_iso
+
+__all__ = [
+    "ApprovalResult",
+    "BackfillResult",
+    "ReviewResult",
+    "activity_history",
+    "approve_activity",
+    "book_approved_activities",
+    "hand_over",
+    "reject_activity",
+    "review_queue",
+    "submit_activity",
+]
 
 
 @dataclass
@@ -93,19 +97,6 @@ class ApprovalResult:
         return sum(b.area_m2 for b in self.bookings)
 
 
-@dataclass
-class BackfillResult:
-    """What booking the already-approved activities did."""
-
-    activities: int
-    bookings: int
-    area_by_method_m2: dict[str, float]
-    hazards_updated: int
-    hazards_not_updated: int
-    completions: int
-    log: IssueLog
-
-
 # -- reading -------------------------------------------------------------------------------
 
 
@@ -122,76 +113,14 @@ def _one(ws: Workspace, conn: sa.Connection, layer: str, record_id: str) -> pd.S
     return frame.iloc[0]
 
 
-def _metric_crs(ws: Workspace, conn: sa.Connection, geom: shapely.Geometry | None) -> str:
-    crs = ws.metric_crs(conn)
-    if crs:
-        return crs
-    if geom is None or shapely.is_empty(geom):
-        return "EPSG:32638"
-    c = shapely.centroid(geom)
-    return utm_crs_for(c.x, c.y)
-
-
-def _organisations(ws: Workspace, conn: sa.Connection) -> pd.DataFrame:
-    return ws.read_layer("organisations", conn=conn)
-
-
 def _devices(ws: Workspace, conn: sa.Connection, activity_id: str) -> dict[str, int]:
-    p = tables.ph(conn)
-    rows = conn.exec_driver_sql(
-        f"SELECT device, count(*) FROM findings WHERE activity_id = {p} AND retired_at IS NULL "
-        f"AND (destroyed IS NULL OR destroyed = {p}) GROUP BY device ORDER BY device",
-        (activity_id, True),
-    ).fetchall()
-    return {str(d): int(n) for d, n in rows}
-
-
-def _books_land(activity: Any) -> bool:
-    methods = METHODS_BY_TYPE.get(str(activity.get("type")), ())
-    claims = release_claims(activity.get("extra"))
-    return bool(methods) and (claims is not None or activity.get("outcome") in RELEASE_METHODS)
-
-
-def release_check(
-    ws: Workspace,
-    conn: sa.Connection,
-    act: pd.Series,
-    hazard: pd.Series | None,
-    *,
-    strict: bool,
-) -> ReleaseCheck:
-    """The release rules an approval applies to activity ``act`` on ``hazard`` (area outside
-    the hazard, overlap with land released, more claimed than the polygon, a method its type
-    cannot use); the web forms show them as warnings before a draft is saved."""
-    crs = _metric_crs(ws, conn, act.geometry)
-    ledger = read_ledger(conn)
-    ledger = ledger[ledger["activity_id"] != act["activity_id"]]
-    released = pd.DataFrame(
-        {
-            "activity_id": ledger["activity_id"].to_numpy(),
-            "method": ledger["method"].to_numpy(),
-            "released_on": ledger["released_on"].to_numpy(),
-        }
+    """Devices destroyed by type in the activity's current findings (destroyed unless said not)."""
+    found = tables.read_table(
+        conn, "findings", where={"activity_id": activity_id}, columns=["device", "destroyed"]
     )
-    released = released.assign(geometry=project(ledger.geometry.values, crs))
-    a_geom, h_geom = project([act.geometry, None if hazard is None else hazard.geometry], crs)
-    return check_release(
-        activity_id=str(act["activity_id"]),
-        activity_type=str(act["type"]),
-        outcome=act.get("outcome"),
-        claims=release_claims(act.get("extra")),
-        activity_geom=a_geom,
-        hazard_id=str(act["hazard_id"]),
-        hazard_geom=h_geom,
-        released=released,
-        tolerance_share=float(settings.get("approval_tolerance_share")),
-        strict=strict,
-    )
-
-
-def _hazard_or_none(ws: Workspace, conn: sa.Connection, hazard_id: str) -> pd.Series | None:
-    frame = ws.read_layer("hazards", ids=[hazard_id], conn=conn)
-    return None if not len(frame) else frame.iloc[0]
+    kept = found[found["destroyed"].map(lambda v: v is None or v is True).to_numpy(dtype=bool)]
+    counts = kept["device"].value_counts()
+    return {str(d): int(counts[d]) for d in sorted(counts.index)}
 
 
 def _set_status(
@@ -257,7 +186,7 @@ def _problem_lines(issues: list[Issue]) -> list[str]:
 
 
 def submit_activity(
-    ws: Workspace,
+    source: Workspace | WorkspaceView,
     activity_id: str,
     *,
     actor: str,
@@ -271,6 +200,8 @@ def submit_activity(
     are checked now and every problem is flagged; the approval will refuse
     the release problems.
     """
+    view = WorkspaceView.of(source)
+    ws = view.ws
     with ws.begin() as conn:
         act = _one(ws, conn, "activities", activity_id)
         before = act.get("status")
@@ -288,10 +219,8 @@ def submit_activity(
             extra = {CLAIM_KEYS[m]: float(v) for m, v in claims.items()}
             act = act.copy()
             act["extra"] = {**(act["extra"] or {}), **extra}
-        flags = accreditation_flags(act, _organisations(ws, conn))
-        if _books_land(act):
-            hazard = _hazard_or_none(ws, conn, str(act["hazard_id"]))
-            flags += _problem_lines(release_check(ws, conn, act, hazard, strict=True).errors)
+        _, rel = _assess(view, conn, act)
+        flags = rel.flags + _problem_lines(rel.refusals)
         now = now_iso()
         _set_status(ws, conn, act, "submitted", actor=actor, now=now, note="submitted", extra=extra)
         _review(
@@ -306,10 +235,13 @@ def submit_activity(
     return ReviewResult(activity_id, "submitted", before, flags)
 
 
-def reject_activity(ws: Workspace, activity_id: str, *, actor: str, reason: str) -> ReviewResult:
+def reject_activity(
+    source: Workspace | WorkspaceView, activity_id: str, *, actor: str, reason: str
+) -> ReviewResult:
     """Send a submitted activity back to its operator with a reason."""
     if not reason or not reason.strip():
         raise UsageError("a rejection needs a reason (--reason)")
+    ws = WorkspaceView.of(source).ws
     with ws.begin() as conn:
         act = _one(ws, conn, "activities", activity_id)
         before = act.get("status")
@@ -331,16 +263,38 @@ def reject_activity(ws: Workspace, activity_id: str, *, actor: str, reason: str)
     return ReviewResult(activity_id, "rejected", before, [], reason)
 
 
+def _assess(
+    view: WorkspaceView, conn: sa.Connection, act: pd.Series
+) -> tuple[ReleaseBook, Release]:
+    """What approving ``act`` would do and refuse, as this transaction sees the workspace."""
+    book = ReleaseBook.read(view.ws, conn, view.metric_crs, hazard_ids=[str(act["hazard_id"])])
+    return book, assess(book, act, view.ws.read_layer("organisations", conn=conn))
+
+
+def _refuse(activity_id: str, issues: list[Issue]) -> DataError:
+    log = IssueLog()
+    log.extend(issues)
+    return DataError(
+        f"cannot approve activity {activity_id}:\n"
+        + "\n".join(f"  ✗ {line}" for line in _problem_lines(issues))
+        + "\nNothing was changed; correct the activity, or reject it with a reason.",
+        log,
+    )
+
+
 def approve_activity(
-    ws: Workspace, activity_id: str, *, actor: str, accept_flags: bool = False
+    source: Workspace | WorkspaceView, activity_id: str, *, actor: str, accept_flags: bool = False
 ) -> ApprovalResult:
     """Approve a submitted activity: book its release, move its hazard on, all or nothing.
 
     Refused (:class:`DataError`, with the numbers) when its area lies outside
-    its hazard, overlaps land already released, or when it claims more area
-    than its polygon holds. An organisation not accredited for the work is
-    refused unless ``accept_flags`` (the override is recorded).
+    its hazard, overlaps land already released, claims more area than its
+    polygon holds, or when its hazard is closed already. An organisation not
+    accredited for the work is refused unless ``accept_flags`` (the override
+    is recorded).
     """
+    view = WorkspaceView.of(source)
+    ws = view.ws
     with ws.begin() as conn:
         act = _one(ws, conn, "activities", activity_id)
         before = act.get("status")
@@ -349,102 +303,30 @@ def approve_activity(
             raise UsageError(
                 f"activity {activity_id} is {before or 'a draft'}; only a submitted activity can be approved{hint}"
             )
-        flags = accreditation_flags(act, _organisations(ws, conn))
-        if flags and not accept_flags:
+        book, rel = _assess(view, conn, act)
+        if rel.flags and not accept_flags:
             raise UsageError(
                 f"activity {activity_id} is flagged: "
-                + "; ".join(flags)
+                + "; ".join(rel.flags)
                 + ". Approve with --accept-flags to override (recorded in the audit trail)."
             )
-        hazard_id = str(act["hazard_id"])
-        hazard = _hazard_or_none(ws, conn, hazard_id)
-        books = _books_land(act)
-        check = release_check(ws, conn, act, hazard, strict=True) if books else None
-        if books and hazard is not None and hazard["status"] == "closed":
-            assert check is not None
-            check.issues.append(
-                Issue(
-                    "activities",
-                    activity_id,
-                    "hazard_id",
-                    repr(hazard_id),
-                    f"hazard {hazard_id} is closed already; no more of it can be released",
-                )
-            )
-        if check is not None and check.errors:
-            log = IssueLog()
-            log.extend(check.errors)
-            raise DataError(
-                f"cannot approve activity {activity_id}:\n"
-                + "\n".join(f"  ✗ {line}" for line in _problem_lines(check.errors))
-                + "\nNothing was changed; correct the activity, or reject it with a reason.",
-                log,
-            )
+        if rel.refusals:
+            raise _refuse(activity_id, rel.refusals)
         now = now_iso()
-        bookings = check.bookings if check is not None else []
-        ledger_now = read_ledger(conn)
-        released_before = float(
-            ledger_now.loc[ledger_now["hazard_id"] == hazard_id, "area_m2"].sum()
-        )
-        if bookings:
-            assert check is not None and check.geometry is not None
-            crs = _metric_crs(ws, conn, act.geometry)
-            geom = tables.as_multipolygon(unproject([check.geometry], crs)[0])
-            lines = [
-                {
-                    "activity_id": activity_id,
-                    "hazard_id": hazard_id,
-                    "method": b.method,
-                    "area_m2": round(b.area_m2, 3),
-                    "released_on": act["end"],
-                    "source": "approval",
-                    "booked_at": now,
-                    "booked_by": actor,
-                    "geom": geom,
-                }
-                for b in bookings
-            ]
-            tables.insert_records(conn, "land_release", lines)
-            for line in lines:
-                audit(
-                    conn,
-                    actor=actor,
-                    action="insert",
-                    table="land_release",
-                    record_id=activity_id,
-                    after={k: v for k, v in line.items() if k != "geom"},
-                    at=now,
-                    note="release booked on approval",
-                )
-        _set_status(
-            ws,
+        write_ledger(
             conn,
-            act,
-            "approved",
+            [rel],
+            crs=book.crs,
+            source="approval",
             actor=actor,
             now=now,
-            note="approved" + (" with flags accepted: " + "; ".join(flags) if flags else ""),
+            note="release booked on approval",
         )
-        result = ApprovalResult(
-            activity_id=activity_id,
-            hazard_id=hazard_id,
-            status_before=before,
-            bookings=bookings,
-            hazard_area_m2=float(hazard["area_m2"]) if hazard is not None else 0.0,
-            released_before_m2=released_before,
-            remaining_m2=0.0,
-            hazard_status_before=None if hazard is None else hazard["status"],
-            hazard_status_after=None if hazard is None else hazard["status"],
-            classification_before=None if hazard is None else hazard["classification"],
-            classification_after=None if hazard is None else hazard["classification"],
-            hazard_updated=False,
-            hazard_note=None if hazard is not None else f"no current hazard {hazard_id}",
-            hazard_closed=False,
-            devices=_devices(ws, conn, activity_id),
-            flags=flags,
-        )
-        if hazard is not None:
-            _follow_hazard(ws, conn, act, hazard, result, actor=actor, now=now)
+        note = "approved" + (" with flags accepted: " + "; ".join(rel.flags) if rel.flags else "")
+        _set_status(ws, conn, act, "approved", actor=actor, now=now, note=note)
+        book.commit(rel)
+        result = _follow(ws, conn, book, rel, before, actor=actor, now=now)
+        result.devices = _devices(ws, conn, activity_id)
         _review(
             conn,
             activity_id=activity_id,
@@ -452,10 +334,10 @@ def approve_activity(
             before=before,
             actor=actor,
             now=now,
-            flags=flags,
+            flags=rel.flags,
             figures={
-                "booked_m2": {b.method: round(b.area_m2, 3) for b in bookings},
-                "hazard_id": hazard_id,
+                "booked_m2": {b.method: round(b.area_m2, 3) for b in rel.bookings},
+                "hazard_id": rel.hazard_id,
                 "hazard_status": [result.hazard_status_before, result.hazard_status_after],
                 "remaining_m2": round(result.remaining_m2, 3),
                 "devices_destroyed": result.devices,
@@ -464,119 +346,62 @@ def approve_activity(
     return result
 
 
-def _follow_hazard(
+def _follow(
     ws: Workspace,
     conn: sa.Connection,
-    act: pd.Series,
-    hazard: pd.Series,
-    result: ApprovalResult,
+    book: ReleaseBook,
+    rel: Release,
+    before: str | None,
     *,
     actor: str,
     now: str,
-) -> None:
-    """Move the hazard on after an approval and write its completion record if it closed."""
-    state = hazard_after(
-        status=str(hazard["status"]),
-        classification=str(hazard["classification"]),
-        area_m2=float(hazard["area_m2"]),
-        released_m2=result.released_before_m2 + result.released_m2,
-        outcome=act.get("outcome"),
-        closure_share=float(settings.get("closure_remaining_share")),
+) -> ApprovalResult:
+    """Move the approved activity's hazard on (dated now) and complete it if it closed."""
+    move = rel.hazard
+    result = ApprovalResult(
+        activity_id=rel.activity_id,
+        hazard_id=rel.hazard_id,
+        status_before=before,
+        bookings=rel.bookings,
+        hazard_area_m2=0.0 if move is None else move.area_m2,
+        released_before_m2=0.0 if move is None else move.released_before_m2,
+        remaining_m2=0.0 if move is None else move.remaining_m2,
+        hazard_status_before=None if move is None else move.status_before,
+        hazard_status_after=None if move is None else move.status_after,
+        classification_before=None if move is None else move.classification_before,
+        classification_after=None if move is None else move.classification_after,
+        hazard_updated=False,
+        hazard_note=None if move is not None else f"no current hazard {rel.hazard_id}",
+        hazard_closed=False,
+        devices={},
+        flags=rel.flags,
     )
-    result.remaining_m2 = state.remaining_m2
-    result.hazard_status_after = state.status
-    result.classification_after = state.classification
-    changed = (state.status, state.classification) != (hazard["status"], hazard["classification"])
-    if changed:
-        row = hazard.copy()
-        row["status"], row["classification"], row["date_of_information"] = (
-            state.status,
-            state.classification,
-            now,
+    if move is None:
+        return result
+    note = f"follows the approval of activity {rel.activity_id}"
+    counts = write_hazards(ws, conn, book, {move.hazard_id: now}, actor=actor, note=note)
+    result.hazard_updated = counts.updated == 1
+    if counts.stale:
+        result.hazard_status_after = move.status_before
+        result.classification_after = move.classification_before
+        result.hazard_note = (
+            f"hazard {move.hazard_id} left as reported: its date of information "
+            f"({book.hazards[move.hazard_id]['date_of_information']}) is later than this approval"
         )
-        counts = write_records(
-            ws,
-            conn,
-            "hazards",
-            gpd.GeoDataFrame([row], geometry="geometry", crs="EPSG:4326"),
-            actor=actor,
-            note=f"follows the approval of activity {act['activity_id']}",
-        )
-        result.hazard_updated = counts.updated == 1
-        if not result.hazard_updated:
-            result.hazard_status_after = str(hazard["status"])
-            result.classification_after = str(hazard["classification"])
-            result.hazard_note = (
-                f"hazard {hazard['hazard_id']} left as reported: its date of information "
-                f"({hazard['date_of_information']}) is later than this approval"
-            )
-    if result.hazard_status_after == "closed":
-        made = _complete(
-            conn,
-            hazard_ids=[str(hazard["hazard_id"])],
-            areas={str(hazard["hazard_id"]): float(hazard["area_m2"])},
-            actor=actor,
-            now=now,
-        )
-        result.hazard_closed = made > 0
+    made = complete_hazards(ws, conn, book, [move.hazard_id], actor=actor, now=now)
+    result.hazard_closed = made > 0
+    return result
 
 
-def _complete(
-    conn: sa.Connection,
-    *,
-    hazard_ids: list[str],
-    areas: Mapping[str, float],
-    actor: str,
-    now: str,
-) -> int:
-    """Write completion records for closed hazards that have none; return how many."""
-    if not hazard_ids:
-        return 0
-    done = set(read_completions(conn)["hazard_id"])
-    ledger = read_ledger(conn)
-    rows = []
-    for hid in hazard_ids:
-        if hid in done:
-            continue
-        mine = ledger[ledger["hazard_id"] == hid]
-        if not len(mine):
-            continue
-        sums = mine.groupby("method")["area_m2"].sum()
-        rows.append(
-            {
-                "hazard_id": hid,
-                "completed_on": str(mine["released_on"].max()),
-                "hazard_area_m2": areas[hid],
-                **{f"{m}_m2": float(sums.get(m, 0.0)) for m in RELEASE_METHODS},
-                "activities": sorted(set(mine["activity_id"])),
-                "created_at": now,
-                "created_by": actor,
-            }
-        )
-    tables.insert_records(conn, "hazard_completions", rows)
-    for r in rows:
-        audit(
-            conn,
-            actor=actor,
-            action="insert",
-            table="hazard_completions",
-            record_id=str(r["hazard_id"]),
-            after=r,
-            at=now,
-            note="hazard fully released",
-        )
-    return len(rows)
-
-
-def hand_over(ws: Workspace, hazard_id: str, *, to: str, on: str, actor: str) -> dict[str, Any]:
+def hand_over(
+    source: Workspace | WorkspaceView, hazard_id: str, *, to: str, on: str, actor: str
+) -> dict[str, Any]:
     """Record the handover of a completed hazard's land (to whom, on which date)."""
     if not to.strip():
         raise UsageError("say to whom the land is handed over")
+    ws = WorkspaceView.of(source).ws
     with ws.begin() as conn:
-        p = tables.ph(conn)
-        found = tables.read_table(
-            conn, "hazard_completions", where=f"hazard_id = {p}", params=(hazard_id,)
-        )
+        found = tables.read_table(conn, "hazard_completions", where={"hazard_id": hazard_id})
         if not len(found):
             raise UsageError(
                 f"hazard {hazard_id} has no completion record; only a fully released, closed hazard is handed over"
@@ -590,8 +415,7 @@ def hand_over(ws: Workspace, hazard_id: str, *, to: str, on: str, actor: str) ->
             conn,
             "hazard_completions",
             {"handed_over_to": to, "handed_over_on": on},
-            f"fid = {p}",
-            (int(before["fid"]),),
+            {"fid": int(before["fid"])},
         )
         after = {**before, "handed_over_to": to, "handed_over_on": on}
         audit(
@@ -607,198 +431,19 @@ def hand_over(ws: Workspace, hazard_id: str, *, to: str, on: str, actor: str) ->
     return after
 
 
-def activity_history(ws: Workspace, activity_id: str) -> pd.DataFrame:
+def activity_history(source: Workspace | WorkspaceView, activity_id: str) -> pd.DataFrame:
     """Every workflow step of an activity: who, when, from which status, why, flags."""
-    with ws.engine.connect() as conn:
-        p = tables.ph(conn)
-        return tables.read_table(
-            conn, "activity_reviews", where=f"activity_id = {p}", params=(activity_id,)
-        )
+    with WorkspaceView.of(source).ws.engine.connect() as conn:
+        return tables.read_table(conn, "activity_reviews", where={"activity_id": activity_id})
 
 
-# -- activities approved elsewhere ---------------------------------------------------------
-
-
-def book_approved_activities(ws: Workspace, *, actor: str) -> BackfillResult:
-    """Book in the ledger the approved activities that are not in it yet (imported approvals).
-
-    Activities are booked in the order they ended. Where one breaks a rule
-    (outside its hazard, over land already released, more claimed than its
-    polygon), its release is trimmed to what the rules allow and each trim is
-    listed as a warning. Hazards follow as for an approval (statuses only move
-    forward; a hazard's date of information is the activity's end date, so a
-    later report about the hazard is never overridden).
-    """
-    log = IssueLog()
-    with ws.begin() as conn:
-        acts = ws.read_layer("activities", conn=conn)
-        ledger = read_ledger(conn)
-        booked = set(ledger["activity_id"])
-        mask = np.array(
-            [
-                s == "approved" and aid not in booked and _books_land(r)
-                for s, aid, r in zip(
-                    acts["status"], acts["activity_id"], acts.to_dict("records"), strict=True
-                )
-            ],
-            dtype=np.bool_,
-        )
-        todo = acts[mask].sort_values(["end", "activity_id"], kind="stable")
-        if not len(todo):
-            return BackfillResult(0, 0, dict.fromkeys(RELEASE_METHODS, 0.0), 0, 0, 0, log)
-        hazards = ws.read_layer("hazards", conn=conn).set_index("hazard_id", drop=False)
-        crs = _metric_crs(ws, conn, shapely.union_all(todo.geometry.values[:50]))
-        a_geoms = project(todo.geometry.values, crs)
-        h_geoms = dict(zip(hazards.index, project(hazards.geometry.values, crs), strict=True))
-        released: dict[str, list[dict[str, Any]]] = {}
-        for rec, g in zip(
-            ledger.to_dict("records"), project(ledger.geometry.values, crs), strict=True
-        ):
-            released.setdefault(rec["hazard_id"], []).append({**rec, "geometry": g})
-        tol = float(settings.get("approval_tolerance_share"))
-        now = now_iso()
-        rows: list[dict[str, Any]] = []
-        last_end: dict[str, str] = {}
-        for rec, geom in zip(todo.to_dict("records"), a_geoms, strict=True):
-            hid = str(rec["hazard_id"])
-            prior = pd.DataFrame(
-                released.get(hid, []), columns=["activity_id", "method", "released_on", "geometry"]
-            )
-            check = check_release(
-                activity_id=str(rec["activity_id"]),
-                activity_type=str(rec["type"]),
-                outcome=rec.get("outcome"),
-                claims=release_claims(rec.get("extra")),
-                activity_geom=geom,
-                hazard_id=hid,
-                hazard_geom=h_geoms.get(hid),
-                released=prior,
-                tolerance_share=tol,
-                strict=False,
-            )
-            log.extend(check.issues)
-            if any(i.severity is Severity.ERROR for i in check.issues) or not check.bookings:
-                continue
-            assert check.geometry is not None
-            for b in check.bookings:
-                rows.append(
-                    {
-                        "activity_id": rec["activity_id"],
-                        "hazard_id": hid,
-                        "method": b.method,
-                        "area_m2": round(b.area_m2, 3),
-                        "released_on": rec["end"],
-                        "source": "imported",
-                        "booked_at": now,
-                        "booked_by": actor,
-                        "geom": check.geometry,
-                    }
-                )
-                released.setdefault(hid, []).append(
-                    {
-                        "activity_id": rec["activity_id"],
-                        "method": b.method,
-                        "released_on": rec["end"],
-                        "geometry": check.geometry,
-                    }
-                )
-            last_end[hid] = max(last_end.get(hid, ""), str(rec["end"]))
-        back = unproject([r["geom"] for r in rows], crs)
-        for r, g in zip(rows, back, strict=True):
-            r["geom"] = tables.as_multipolygon(g)
-        tables.insert_records(conn, "land_release", rows)
-        for r in rows:
-            audit(
-                conn,
-                actor=actor,
-                action="insert",
-                table="land_release",
-                record_id=str(r["activity_id"]),
-                after={k: v for k, v in r.items() if k != "geom"},
-                at=now,
-                note="approved activity booked",
-            )
-        updated, not_updated, closed = _follow_hazards(
-            ws, conn, hazards, last_end, actor=actor, now=now
-        )
-        sums = pd.DataFrame(rows).groupby("method")["area_m2"].sum() if rows else pd.Series()
-        return BackfillResult(
-            activities=len({r["activity_id"] for r in rows}),
-            bookings=len(rows),
-            area_by_method_m2={m: float(sums.get(m, 0.0)) for m in RELEASE_METHODS},
-            hazards_updated=updated,
-            hazards_not_updated=not_updated,
-            completions=closed,
-            log=log,
-        )
-
-
-def _follow_hazards(
-    ws: Workspace,
-    conn: sa.Connection,
-    hazards: pd.DataFrame,
-    last_end: Mapping[str, str],
-    *,
-    actor: str,
-    now: str,
-) -> tuple[int, int, int]:
-    """Move the hazards touched by a backfill on; return (updated, not updated, completions)."""
-    if not last_end:
-        return 0, 0, 0
-    totals = read_ledger(conn).groupby("hazard_id")["area_m2"].sum()
-    share = float(settings.get("closure_remaining_share"))
-    changed = []
-    closed_ids = []
-    for hid, end in last_end.items():
-        hz: Any = hazards.loc[hid]
-        state = hazard_after(
-            status=str(hz["status"]),
-            classification=str(hz["classification"]),
-            area_m2=float(hz["area_m2"]),
-            released_m2=float(totals.get(hid, 0.0)),
-            outcome=None,
-            closure_share=share,
-        )
-        if state.status != hz["status"]:
-            row = hz.copy()
-            row["status"], row["date_of_information"] = state.status, end
-            changed.append(row)
-        if state.status == "closed" and state.remaining_m2 <= share * float(hz["area_m2"]):
-            closed_ids.append(hid)
-    counts = write_records(
-        ws,
-        conn,
-        "hazards",
-        gpd.GeoDataFrame(changed, geometry="geometry", crs="EPSG:4326")
-        if changed
-        else pd.DataFrame(),
-        actor=actor,
-        note="follows approved activities booked in the ledger",
-    )
-    current = ws.read_layer("hazards", ids=closed_ids, conn=conn) if closed_ids else None
-    still_closed = (
-        [h for h, s in zip(current["hazard_id"], current["status"], strict=True) if s == "closed"]
-        if current is not None
-        else []
-    )
-    made = _complete(
-        conn,
-        hazard_ids=still_closed,
-        areas={h: float(hazards.loc[h, "area_m2"]) for h in still_closed},
-        actor=actor,
-        now=now,
-    )
-    return counts.updated, counts.stale, made
-
-
-def review_queue(ws: Workspace) -> pd.DataFrame:
+def review_queue(source: Workspace | WorkspaceView) -> pd.DataFrame:
     """Submitted activities awaiting a decision, oldest first, with the flags raised at submission."""
-    with ws.engine.connect() as conn:
-        acts = ws.read_layer("activities", conn=conn)
-        acts = acts[acts["status"] == "submitted"]
-        reviews = tables.read_table(
-            conn, "activity_reviews", where=f"step = {tables.ph(conn)}", params=("submitted",)
-        )
+    view = WorkspaceView.of(source)
+    acts = view.layer("activities")
+    acts = acts[acts["status"] == "submitted"]
+    with view.ws.engine.connect() as conn:
+        reviews = tables.read_table(conn, "activity_reviews", where={"step": "submitted"})
     last = reviews.groupby("activity_id").tail(1).set_index("activity_id")
     out = pd.DataFrame(
         {

@@ -24,13 +24,13 @@ from landrelease.analytics.casualties import (
     kernel_density,
     victims_frame,
 )
-from landrelease.records.rules import project
 from landrelease.records.victims import assistance_summary, require_entitlement
 from landrelease.reports import charts
 from landrelease.reports.data import Period, Records, coverage, load_records, radius_m
 from landrelease.reports.model import Column, Figure, Report, Section, Table, items, tuples
 from landrelease.reports.sections import ACTIVITY_REFERENCE_PCT, join_words, plural
-from landrelease.store import Workspace
+from landrelease.store import Workspace, WorkspaceView
+from landrelease.store.crs import project
 from landrelease.store.sql import now_iso
 
 TOP_SETTLEMENTS = 15
@@ -42,7 +42,7 @@ _PLURAL = {
 
 
 def casualty_report(
-    ws: Workspace,
+    source: Workspace | WorkspaceView,
     *,
     year: int,
     user: str,
@@ -53,8 +53,8 @@ def casualty_report(
     """Incidents and casualties of ``year`` by month, device, activity, age group, gender,
     civilian or deminer; hotspots; risk-education priorities."""
     if include_personal_data:
-        require_entitlement(ws, user)
-    rec = records or load_records(ws, include_personal=include_personal_data)
+        require_entitlement(WorkspaceView.of(source).ws, user)
+    rec = records or load_records(source, include_personal=include_personal_data)
     return build_casualties(rec, year, include_personal_data=include_personal_data, figures=figures)
 
 
@@ -82,31 +82,8 @@ def build_casualties(
     period = Period(f"{year:04d}-01-01", f"{year:04d}-12-31", str(year))
     inc = rec.incidents[period.contains(rec.incidents["date"])]
     name = f"casualties-{year}" + ("-personal" if include_personal_data else "")
-    title = "Casualty report"
     if not len(inc):
-        first, last = coverage(rec)
-        n_all = len(rec.incidents)
-        span = (
-            f"the {n_all} incidents recorded run from {rec.incidents['date'].min()} to {rec.incidents['date'].max()}"
-            if n_all
-            else f"no incident is recorded at all (records run from {first} to {last})"
-            if first
-            else "the workspace holds no records"
-        )
-        return Report(
-            kind="casualties",
-            title=title,
-            subtitle=str(year),
-            name=name,
-            headline=[
-                f"No incident is recorded in {year}: {span}.",
-                "Nothing is reported for the year: no figure here would be a fact, so none is shown as zero.",
-            ],
-            sections=[],
-            generated_at=now_iso(),
-            workspace=rec.workspace,
-            has_data=False,
-        )
+        return _no_incidents(rec, year, name)
     v = victims_frame(inc)
     killed, injured = int(inc["killed"].sum()), int(inc["injured"].sum())
     groups = v["group"].value_counts()
@@ -119,9 +96,71 @@ def build_casualties(
         )
         + (f"; {plural(children, 'child', 'children')} among them." if children else ".")
     ]
+    sections = [
+        _when(inc, year, figures=figures),
+        _who(v),
+        _where(rec, inc, year, figures=figures),
+        _eore(rec, inc, year),
+    ]
+    assist = _assistance(rec, inc, period)
+    if assist is not None:
+        sections.append(assist)
+    if include_personal_data:
+        sections.append(_personal(rec, v))
+    return Report(
+        kind="casualties",
+        title="Casualty report",
+        subtitle=str(year),
+        name=name,
+        headline=headline,
+        sections=sections,
+        generated_at=now_iso(),
+        workspace=rec.workspace,
+        personal_data=include_personal_data,
+        footnotes=[
+            "Counts follow each incident's killed and injured figures; victims' details (age, gender) fill in what is known, the rest is 'not recorded'.",
+            "Age groups: child 0–17, adult 18–59, older 60+.",
+            f"Hotspots: Gaussian kernel density of casualties (bandwidth {float(settings.get('casualty_kde_bandwidth_m')):,.0f} m); "
+            "a hotspot is a connected area of the densest cells that together hold half the density.",
+        ]
+        + (
+            []
+            if include_personal_data
+            else ["No victim's personal data is shown (names, exact ages, addresses)."]
+        ),
+    )
 
+
+def _no_incidents(rec: Records, year: int, name: str) -> Report:
+    first, last = coverage(rec)
+    n_all = len(rec.incidents)
+    span = (
+        f"the {n_all} incidents recorded run from {rec.incidents['date'].min()} to {rec.incidents['date'].max()}"
+        if n_all
+        else f"no incident is recorded at all (records run from {first} to {last})"
+        if first
+        else "the workspace holds no records"
+    )
+    return Report(
+        kind="casualties",
+        title="Casualty report",
+        subtitle=str(year),
+        name=name,
+        headline=[
+            f"No incident is recorded in {year}: {span}.",
+            "Nothing is reported for the year: no figure here would be a fact, so none is shown as zero.",
+        ],
+        sections=[],
+        generated_at=now_iso(),
+        workspace=rec.workspace,
+        has_data=False,
+    )
+
+
+def _when(inc: pd.DataFrame, year: int, *, figures: bool) -> Section:
     months = [f"{year:04d}-{m:02d}" for m in range(1, 13)]
     bm = by_month(inc, months)
+    killed, injured = int(inc["killed"].sum()), int(inc["injured"].sum())
     when = Section("When")
     if figures:
         when.figures.append(
@@ -153,32 +192,30 @@ def build_casualties(
             total=["year", len(inc), killed, injured, killed + injured],
         )
     )
+    return when
 
+
+def _who(v: pd.DataFrame) -> Section:
     who = Section("Who and doing what")
-    who.tables.append(
+    ages = (*[a[0] for a in AGE_GROUPS], UNKNOWN)
+    who.tables += [
         _counts_table(
             "by_group",
             "Civilians and deminers",
             "group",
             breakdown(v, "group", order=GROUPS),
             "group",
-        )
-    )
-    who.tables.append(
+        ),
         _counts_table(
             "by_age_group",
             "By age group",
             "age_group",
-            breakdown(v, "age_group", order=(*[a[0] for a in AGE_GROUPS], UNKNOWN)),
+            breakdown(v, "age_group", order=ages),
             "age group",
-        )
-    )
-    who.tables.append(
-        _counts_table("by_gender", "By gender", "gender", breakdown(v, "gender"), "gender")
-    )
-    who.tables.append(
-        _counts_table("by_device", "By device", "device", breakdown(v, "device"), "device")
-    )
+        ),
+        _counts_table("by_gender", "By gender", "gender", breakdown(v, "gender"), "gender"),
+        _counts_table("by_device", "By device", "device", breakdown(v, "device"), "device"),
+    ]
     civ = v[v["group"] == "civilian"]
     act = breakdown(civ, "activity", order=tuple(ACTIVITY_REFERENCE_PCT))
     who.tables.append(
@@ -208,38 +245,7 @@ def build_casualties(
             "(38 % unauthorised travel, 22 % agriculture, 20 % infrastructure work, 20 % official duty).",
         )
     )
-
-    where = _where(rec, inc, year, figures=figures)
-    eore = _eore(rec, inc, year)
-
-    sections = [when, who, where, eore]
-    assist = _assistance(rec, inc, period)
-    if assist is not None:
-        sections.append(assist)
-    if include_personal_data:
-        sections.append(_personal(rec, v))
-    return Report(
-        kind="casualties",
-        title=title,
-        subtitle=str(year),
-        name=name,
-        headline=headline,
-        sections=sections,
-        generated_at=now_iso(),
-        workspace=rec.workspace,
-        personal_data=include_personal_data,
-        footnotes=[
-            "Counts follow each incident's killed and injured figures; victims' details (age, gender) fill in what is known, the rest is 'not recorded'.",
-            "Age groups: child 0–17, adult 18–59, older 60+.",
-            f"Hotspots: Gaussian kernel density of casualties (bandwidth {float(settings.get('casualty_kde_bandwidth_m')):,.0f} m); "
-            "a hotspot is a connected area of the densest cells that together hold half the density.",
-        ]
-        + (
-            []
-            if include_personal_data
-            else ["No victim's personal data is shown (names, exact ages, addresses)."]
-        ),
-    )
+    return who
 
 
 def _where(rec: Records, inc: pd.DataFrame, year: int, *, figures: bool) -> Section:

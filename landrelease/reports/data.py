@@ -1,9 +1,11 @@
 """The records a report is made from, read once, and the figures for a period as pure functions.
 
-:func:`load_records` reads the workspace into a :class:`Records` bundle;
-everything else here works on that bundle (DataFrames) and is tested
-without a database. Every area comes from the land-release ledger, so a
-report's figures reconcile with it by construction.
+:func:`load_records` takes the read model (:class:`~landrelease.store.WorkspaceView`) into a
+:class:`Records` bundle, so a pipeline's reports reuse the layers its earlier steps read;
+everything else here works on that bundle (DataFrames) and is tested without a database.
+Every area comes from the land-release ledger, so a report's figures reconcile with it by
+construction; what blocks a settlement is the shared rule (open hazards within the setting
+``settlement_radius_m``, :func:`~landrelease.store.view.hazards_near`).
 """
 
 from __future__ import annotations
@@ -11,21 +13,19 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
 from landrelease import settings
 from landrelease.domain import vocab
 from landrelease.errors import UsageError
-from landrelease.quality.nonconformities import read_non_conformities
-from landrelease.records import tables
-from landrelease.records.ledger import area_by_method, read_completions, read_ledger
-from landrelease.records.rules import RELEASE_METHODS, project
-from landrelease.store import Workspace
+from landrelease.records.ledger import area_by_method
+from landrelease.records.rules import RELEASE_METHODS
+from landrelease.store import Workspace, WorkspaceView
+from landrelease.store.view import hazards_near
 
 M2_PER_HA = 10_000.0
 
@@ -35,7 +35,8 @@ class Records:
     """Everything reports read, current records only (retired ones left out)."""
 
     workspace: str
-    crs: str
+    view: WorkspaceView = field(repr=False)
+    """The read model the records come from (its metric CRS, its layers projected once)."""
     hazards: gpd.GeoDataFrame
     activities: gpd.GeoDataFrame
     findings: gpd.GeoDataFrame
@@ -52,40 +53,46 @@ class Records:
     expenditures: pd.DataFrame
     victim_assistance: pd.DataFrame
 
+    @property
+    def crs(self) -> str:
+        """The metric CRS maps and distances use (the read model's one rule)."""
+        return self.view.metric_crs
 
-def load_records(ws: Workspace, *, include_personal: bool = False) -> Records:
-    """Read what the reports need, in one connection.
+
+def load_records(source: Workspace | WorkspaceView, *, include_personal: bool = False) -> Records:
+    """What the reports need, from the read model (each layer read once per view).
 
     Incidents keep their victims' details (age, gender) so that reports can
     count by age group; only aggregates reach a report unless personal data is
-    asked for. Names and addresses from victim assistance are read only with
-    ``include_personal``.
+    asked for (a view made without personal fields is not used for that reason:
+    the workspace is read again with them). Names and addresses from victim
+    assistance are kept only with ``include_personal``.
     """
-    with ws.engine.connect() as conn:
-        read = lambda name, **kw: ws.read_layer(name, conn=conn, **kw)  # noqa: E731
-        crs = ws.metric_crs(conn) or "EPSG:32638"
-        va = tables.read_table(conn, "victim_assistance")
-        if not include_personal:
-            va = va.drop(columns=["name", "address"])
-        return Records(
-            workspace=ws.display,
-            crs=crs,
-            hazards=read("hazards"),
-            activities=read("activities"),
-            findings=read("findings"),
-            incidents=read("incidents"),
-            settlements=read("settlements"),
-            eore=read("eore_sessions"),
-            qa_visits=read("qa_visits"),
-            funding=read("funding"),
-            organisations=read("organisations"),
-            ledger=read_ledger(conn),
-            completions=read_completions(conn),
-            plans=tables.read_table(conn, "qa_sampling_plans"),
-            non_conformities=read_non_conformities(ws, conn=conn),
-            expenditures=tables.read_table(conn, "expenditures"),
-            victim_assistance=va,
-        )
+    view = WorkspaceView.of(source)
+    if not view.include_personal:
+        view = WorkspaceView(view.ws)
+    va = view.table("victim_assistance")
+    if not include_personal:
+        va = va.drop(columns=["name", "address"])
+    return Records(
+        workspace=view.display,
+        view=view,
+        hazards=view.layer("hazards"),
+        activities=view.layer("activities"),
+        findings=view.layer("findings"),
+        incidents=view.layer("incidents"),
+        settlements=view.layer("settlements"),
+        eore=view.layer("eore_sessions"),
+        qa_visits=view.layer("qa_visits"),
+        funding=view.layer("funding"),
+        organisations=view.layer("organisations"),
+        ledger=view.ledger(),
+        completions=view.table("hazard_completions"),
+        plans=view.table("qa_sampling_plans"),
+        non_conformities=view.table("non_conformities"),
+        expenditures=view.table("expenditures"),
+        victim_assistance=va,
+    )
 
 
 # -- periods -----------------------------------------------------------------------------------
@@ -223,22 +230,11 @@ def hazard_closed_on(rec: Records) -> pd.Series:
 
 
 def settlement_hazards(rec: Records, radius_m: float) -> pd.DataFrame:
-    """Pairs (settlement, hazard) within ``radius_m``, with the distance in m."""
-    s = rec.settlements
-    h = rec.hazards
-    if not len(s) or not len(h):
+    """Pairs (settlement, hazard) within ``radius_m``, open or closed, nearest first per
+    settlement, with the distance in m (:func:`~landrelease.store.view.hazards_near`)."""
+    if not len(rec.settlements) or not len(rec.hazards):
         return pd.DataFrame(columns=["settlement_id", "hazard_id", "distance_m"])
-    sp = project(s.geometry.values, rec.crs)
-    hp = project(h.geometry.values, rec.crs)
-    tree = shapely.STRtree(hp)
-    si, hi = tree.query(sp, predicate="dwithin", distance=radius_m)
-    return pd.DataFrame(
-        {
-            "settlement_id": s["settlement_id"].to_numpy()[si],
-            "hazard_id": h["hazard_id"].to_numpy()[hi],
-            "distance_m": shapely.distance(sp[si], hp[hi]),
-        }
-    )
+    return hazards_near(rec.view.metric("settlements"), rec.view.metric("hazards"), radius_m)
 
 
 def returns_enabled(rec: Records, period: Period, radius_m: float) -> pd.DataFrame:

@@ -20,7 +20,7 @@ from landrelease.reports.data import (
     trend,
 )
 from landrelease.reports.model import Report, Section
-from landrelease.store import Workspace
+from landrelease.store import Workspace, WorkspaceView
 from landrelease.store.sql import now_iso
 
 
@@ -63,12 +63,16 @@ def _empty(rec: Records, period: Period, kind: str, title: str, name: str) -> Re
 
 
 def monthly_report(
-    ws: Workspace, *, month: str, records: Records | None = None, figures: bool = True
+    source: Workspace | WorkspaceView,
+    *,
+    month: str,
+    records: Records | None = None,
+    figures: bool = True,
 ) -> Report:
     """The monthly report (``YYYY-MM``): area released by method, devices destroyed by type,
     hazards closed, returns enabled, casualties, quality management, money by source."""
     period = month_period(month)
-    rec = records or load_records(ws)
+    rec = records or load_records(source)
     return build_monthly(rec, period, figures=figures)
 
 
@@ -138,7 +142,7 @@ def build_monthly(rec: Records, period: Period, *, figures: bool = True) -> Repo
 
 
 def donor_report(
-    ws: Workspace,
+    source: Workspace | WorkspaceView,
     *,
     start: str,
     end: str,
@@ -148,7 +152,7 @@ def donor_report(
 ) -> Report:
     """What the programme achieved in a period and the money behind it, aggregated (no personal data)."""
     period = date_period(start, end)
-    rec = records or load_records(ws)
+    rec = records or load_records(source)
     name = f"donor-{start}-{end}" + (f"-{_slug(donor)}" if donor else "")
     title = "Donor report" + (f" for {donor}" if donor else "")
     if not _has_data(rec, period):

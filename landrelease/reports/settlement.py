@@ -1,6 +1,7 @@
 """The settlement report: what still blocks a town or village, and when its land may be ready.
 
-Open hazards within ``settlement_radius_m`` block a settlement's return.
+Open hazards within ``settlement_radius_m`` block a settlement's return (the one rule of
+:meth:`~landrelease.store.WorkspaceView.blocking_pairs`).
 The readiness date and its uncertainty come from the operations plan when
 one exists (``landrelease.planning.settlement_readiness``); otherwise the
 report says that no plan exists rather than guessing.
@@ -20,13 +21,14 @@ import shapely
 
 from landrelease.errors import UsageError
 from landrelease.records.ledger import balance
-from landrelease.records.rules import project
 from landrelease.reports import charts
 from landrelease.reports.data import Records, load_records, radius_m, settlement_hazards
 from landrelease.reports.model import Column, Figure, Report, Section, Table, items, tuples
 from landrelease.reports.sections import M2_PER_HA, plural
-from landrelease.store import Workspace
+from landrelease.store import Workspace, WorkspaceView
+from landrelease.store.crs import project, unproject
 from landrelease.store.sql import now_iso
+from landrelease.store.view import OPEN_STATUSES
 
 Readiness = Mapping[str, Any]
 """What the planning step says of a settlement: ``date`` (the plan's readiness date), ``low`` and
@@ -35,7 +37,7 @@ Readiness = Mapping[str, Any]
 horizon)."""
 
 
-def planned_readiness(ws: Workspace, settlement_id: str) -> Readiness | None:
+def planned_readiness(source: Workspace | WorkspaceView, settlement_id: str) -> Readiness | None:
     """The operations plan's readiness for a settlement, or ``None`` when no plan exists.
 
     Reads ``landrelease.planning.read_readiness`` (the latest plan beside the
@@ -48,7 +50,7 @@ def planned_readiness(ws: Workspace, settlement_id: str) -> Readiness | None:
     read = getattr(planning, "read_readiness", None)
     if read is None:
         return None
-    table = read(ws)
+    table = read(WorkspaceView.of(source).ws)
     row = table[table["settlement_id"].astype(str) == settlement_id] if len(table) else table
     if not len(row):
         return None
@@ -88,7 +90,7 @@ def find_settlement(settlements: pd.DataFrame, name: str) -> pd.Series:
 
 
 def settlement_report(
-    ws: Workspace,
+    source: Workspace | WorkspaceView,
     *,
     name: str,
     records: Records | None = None,
@@ -97,10 +99,10 @@ def settlement_report(
 ) -> Report:
     """What blocks the settlement (hazards within the radius, what remains of them), its
     released surroundings, incidents and risk education there, and the plan's readiness date."""
-    rec = records or load_records(ws)
+    rec = records or load_records(source)
     s = find_settlement(rec.settlements, name)
     sid = str(s["settlement_id"])
-    ready = readiness if readiness is not None else planned_readiness(ws, sid)
+    ready = readiness if readiness is not None else planned_readiness(source, sid)
     return build_settlement(rec, s, ready, figures=figures)
 
 
@@ -110,159 +112,31 @@ def build_settlement(
     sid, label = str(s["settlement_id"]), str(s["name"])
     r = radius_m()
     radius = f"{r:,.0f} m"
-    people = s.get("population_planned")
-    pairs = settlement_hazards(rec, r)
-    pairs = pairs[pairs["settlement_id"] == sid]
-    bal = balance(rec.hazards, rec.ledger, rec.completions).set_index("hazard_id")
-    near = bal.loc[pairs["hazard_id"]].assign(distance_m=pairs["distance_m"].to_numpy())
-    h = rec.hazards.set_index("hazard_id")
-    near["blockages"] = h.loc[near.index, "blockages"].to_numpy()
-    last_act = _last_activity(rec)
-    open_h = near[near["status"] != "closed"].sort_values("distance_m")
-    closed_h = near[near["status"] == "closed"].sort_values("distance_m")
-    remaining = float(open_h["remaining_m2"].sum())
-    head = f"{label}" + (f" ({int(people):,} people planned to return)" if people else "")
-    if len(open_h):
-        status_words = ", ".join(
-            f"{hid} {st.replace('_', ' ')}"
-            for hid, st in zip(open_h.index, open_h["status"], strict=True)
-        )
-        headline = [
-            f"{head}: {plural(len(open_h), 'open hazard', 'open hazards')} within {radius} still "
-            f"{'blocks' if len(open_h) == 1 else 'block'} its return, with {remaining / M2_PER_HA:,.1f} ha left to release ({status_words})."
-        ]
-    elif len(closed_h):
-        last = closed_h["completed_on"].dropna()
-        when = f" (the last completed on {last.max()})" if len(last) else ""
-        headline = [
-            f"{head}: no open hazard lies within {radius}; "
-            f"{plural(len(closed_h), 'hazard nearby is', 'hazards nearby are')} closed{when}."
-        ]
-    else:
-        headline = [f"{head}: no hazard is recorded within {radius}."]
-    headline.append(_readiness_sentence(ready, blocked=bool(len(open_h))))
-
+    near = _hazards_around(rec, sid, r)
+    is_open = near["status"].isin(OPEN_STATUSES)
+    open_h = near[is_open].sort_values("distance_m", kind="stable")
+    closed_h = near[~is_open].sort_values("distance_m", kind="stable")
+    headline = [
+        _headline(s, open_h, closed_h, radius),
+        _readiness_sentence(ready, blocked=bool(len(open_h))),
+    ]
     blocking = Section("What still blocks it")
     if len(open_h):
         blocking.paragraphs.append(
             f"Hazards not yet closed within {radius} of {label}, nearest first. Remaining area is the "
             "hazard's area less the land released by approved activities (land-release ledger)."
         )
-        blocking.tables.append(
-            Table(
-                "blocking_hazards",
-                f"Open hazards within {radius}",
-                [
-                    Column("hazard"),
-                    Column("class"),
-                    Column("status"),
-                    Column("distance (m)", ",.0f"),
-                    Column("area (ha)", ",.2f"),
-                    Column("released (ha)", ",.2f"),
-                    Column("remaining (ha)", ",.2f"),
-                    Column("blocks"),
-                    Column("last approved activity"),
-                ],
-                [
-                    [
-                        hid,
-                        x["classification"],
-                        x["status"],
-                        x["distance_m"],
-                        x["area_m2"] / M2_PER_HA,
-                        x["released_m2"] / M2_PER_HA,
-                        x["remaining_m2"] / M2_PER_HA,
-                        ", ".join(x["blockages"] or []) or "—",
-                        last_act.get(hid, "none"),
-                    ]
-                    for hid, x in items(open_h)
-                ],
-                total=[
-                    "all",
-                    "",
-                    "",
-                    None,
-                    open_h["area_m2"].sum() / M2_PER_HA,
-                    open_h["released_m2"].sum() / M2_PER_HA,
-                    remaining / M2_PER_HA,
-                    "",
-                    "",
-                ],
-            )
-        )
+        blocking.tables.append(_blocking_table(open_h, _last_activity(rec), radius))
     else:
         blocking.paragraphs.append(f"Nothing: no open hazard lies within {radius}.")
-
     released = Section("Released around it")
     if len(closed_h):
-        released.tables.append(
-            Table(
-                "released_hazards",
-                f"Closed hazards within {radius}",
-                [
-                    Column("hazard"),
-                    Column("distance (m)", ",.0f"),
-                    Column("cancelled (ha)", ",.2f"),
-                    Column("reduced (ha)", ",.2f"),
-                    Column("cleared (ha)", ",.2f"),
-                    Column("completed"),
-                ],
-                [
-                    [
-                        hid,
-                        x["distance_m"],
-                        x["cancelled_m2"] / M2_PER_HA,
-                        x["reduced_m2"] / M2_PER_HA,
-                        x["cleared_m2"] / M2_PER_HA,
-                        x["completed_on"]
-                        if isinstance(x["completed_on"], str)
-                        else "no completion record",
-                    ]
-                    for hid, x in items(closed_h)
-                ],
-            )
-        )
+        released.tables.append(_released_table(closed_h, radius))
     else:
         released.paragraphs.append(f"No hazard within {radius} has been closed yet.")
-
     plan = Section("Readiness")
     plan.paragraphs.append(headline[-1])
-
-    people_sec = Section("Incidents and risk education")
-    sp = project([s.geometry], rec.crs)[0]
-    inc = rec.incidents
-    if len(inc):
-        d = shapely.distance(project(inc.geometry.values, rec.crs), sp)
-        inc = inc[d <= r]
-    if len(inc):
-        people_sec.paragraphs.append(
-            f"{plural(len(inc), 'incident', 'incidents')} within {radius} since {inc['date'].min()}: "
-            f"{int(inc['killed'].sum())} killed, {int(inc['injured'].sum())} injured "
-            f"(latest {inc['date'].max()})."
-        )
-    else:
-        people_sec.paragraphs.append(f"No incident is recorded within {radius}.")
-    e = rec.eore[rec.eore["settlement_id"].astype(str) == sid]
-    if len(e):
-        sums = {
-            c: int(pd.to_numeric(e[c], errors="coerce").fillna(0).sum())
-            for c in ("women", "men", "girls", "boys")
-        }
-        people_sec.tables.append(
-            Table(
-                "eore_delivered",
-                "Risk education delivered here",
-                [
-                    Column("sessions", ",d"),
-                    *(Column(k, ",d") for k in sums),
-                    Column("last session"),
-                ],
-                [[len(e), *sums.values(), e["date"].max()]],
-            )
-        )
-    else:
-        people_sec.paragraphs.append("No risk education session is recorded here.")
-
+    people_sec, inc = _people(rec, s, r)
     if figures:
         blocking.figures.append(_map(rec, s, near, inc))
     return Report(
@@ -279,6 +153,150 @@ def build_settlement(
             "Areas in hectares (1 ha = 10,000 m²).",
         ],
     )
+
+
+def _hazards_around(rec: Records, sid: str, r: float) -> pd.DataFrame:
+    """The hazards within ``r`` of the settlement (open or closed), with their ledger balance,
+    distance and blockages, indexed by hazard id."""
+    pairs = settlement_hazards(rec, r)
+    pairs = pairs[pairs["settlement_id"] == sid]
+    bal = balance(rec.hazards, rec.ledger, rec.completions).set_index("hazard_id")
+    near = bal.loc[pairs["hazard_id"]].assign(distance_m=pairs["distance_m"].to_numpy())
+    h = rec.hazards.set_index("hazard_id")
+    near["blockages"] = h.loc[near.index, "blockages"].to_numpy()
+    return near
+
+
+def _headline(s: pd.Series, open_h: pd.DataFrame, closed_h: pd.DataFrame, radius: str) -> str:
+    people = s.get("population_planned")
+    head = f"{s['name']}" + (f" ({int(people):,} people planned to return)" if people else "")
+    if len(open_h):
+        remaining = float(open_h["remaining_m2"].sum())
+        status_words = ", ".join(
+            f"{hid} {st.replace('_', ' ')}"
+            for hid, st in zip(open_h.index, open_h["status"], strict=True)
+        )
+        return (
+            f"{head}: {plural(len(open_h), 'open hazard', 'open hazards')} within {radius} still "
+            f"{'blocks' if len(open_h) == 1 else 'block'} its return, with {remaining / M2_PER_HA:,.1f} ha left to release ({status_words})."
+        )
+    if len(closed_h):
+        last = closed_h["completed_on"].dropna()
+        when = f" (the last completed on {last.max()})" if len(last) else ""
+        return (
+            f"{head}: no open hazard lies within {radius}; "
+            f"{plural(len(closed_h), 'hazard nearby is', 'hazards nearby are')} closed{when}."
+        )
+    return f"{head}: no hazard is recorded within {radius}."
+
+
+def _blocking_table(open_h: pd.DataFrame, last_act: Mapping[str, str], radius: str) -> Table:
+    return Table(
+        "blocking_hazards",
+        f"Open hazards within {radius}",
+        [
+            Column("hazard"),
+            Column("class"),
+            Column("status"),
+            Column("distance (m)", ",.0f"),
+            Column("area (ha)", ",.2f"),
+            Column("released (ha)", ",.2f"),
+            Column("remaining (ha)", ",.2f"),
+            Column("blocks"),
+            Column("last approved activity"),
+        ],
+        [
+            [
+                hid,
+                x["classification"],
+                x["status"],
+                x["distance_m"],
+                x["area_m2"] / M2_PER_HA,
+                x["released_m2"] / M2_PER_HA,
+                x["remaining_m2"] / M2_PER_HA,
+                ", ".join(x["blockages"] or []) or "—",
+                last_act.get(hid, "none"),
+            ]
+            for hid, x in items(open_h)
+        ],
+        total=[
+            "all",
+            "",
+            "",
+            None,
+            open_h["area_m2"].sum() / M2_PER_HA,
+            open_h["released_m2"].sum() / M2_PER_HA,
+            float(open_h["remaining_m2"].sum()) / M2_PER_HA,
+            "",
+            "",
+        ],
+    )
+
+
+def _released_table(closed_h: pd.DataFrame, radius: str) -> Table:
+    return Table(
+        "released_hazards",
+        f"Closed hazards within {radius}",
+        [
+            Column("hazard"),
+            Column("distance (m)", ",.0f"),
+            Column("cancelled (ha)", ",.2f"),
+            Column("reduced (ha)", ",.2f"),
+            Column("cleared (ha)", ",.2f"),
+            Column("completed"),
+        ],
+        [
+            [
+                hid,
+                x["distance_m"],
+                x["cancelled_m2"] / M2_PER_HA,
+                x["reduced_m2"] / M2_PER_HA,
+                x["cleared_m2"] / M2_PER_HA,
+                x["completed_on"] if isinstance(x["completed_on"], str) else "no completion record",
+            ]
+            for hid, x in items(closed_h)
+        ],
+    )
+
+
+def _people(rec: Records, s: pd.Series, r: float) -> tuple[Section, pd.DataFrame]:
+    """Incidents within ``r`` of the settlement and the risk education delivered there."""
+    radius = f"{r:,.0f} m"
+    sec = Section("Incidents and risk education")
+    sp = project([s.geometry], rec.crs)[0]
+    inc = rec.incidents
+    if len(inc):
+        d = shapely.distance(np.asarray(rec.view.metric("incidents").geometry.values), sp)
+        inc = inc[d <= r]
+    if len(inc):
+        sec.paragraphs.append(
+            f"{plural(len(inc), 'incident', 'incidents')} within {radius} since {inc['date'].min()}: "
+            f"{int(inc['killed'].sum())} killed, {int(inc['injured'].sum())} injured "
+            f"(latest {inc['date'].max()})."
+        )
+    else:
+        sec.paragraphs.append(f"No incident is recorded within {radius}.")
+    e = rec.eore[rec.eore["settlement_id"].astype(str) == str(s["settlement_id"])]
+    if len(e):
+        sums = {
+            c: int(pd.to_numeric(e[c], errors="coerce").fillna(0).sum())
+            for c in ("women", "men", "girls", "boys")
+        }
+        sec.tables.append(
+            Table(
+                "eore_delivered",
+                "Risk education delivered here",
+                [
+                    Column("sessions", ",d"),
+                    *(Column(k, ",d") for k in sums),
+                    Column("last session"),
+                ],
+                [[len(e), *sums.values(), e["date"].max()]],
+            )
+        )
+    else:
+        sec.paragraphs.append("No risk education session is recorded here.")
+    return sec, inc
 
 
 def _readiness_sentence(ready: Readiness | None, *, blocked: bool) -> str:
@@ -322,15 +340,12 @@ def _last_activity(rec: Records) -> dict[str, str]:
 def _map(rec: Records, s: pd.Series, near: pd.DataFrame, inc: pd.DataFrame) -> Figure:
     r = radius_m()
     sp = project([s.geometry], rec.crs)[0]
-    from landrelease.records.rules import unproject
-
     disc = unproject([shapely.buffer(sp, r)], rec.crs)[0]
-    h = rec.hazards.set_index("hazard_id")
     window = shapely.buffer(sp, 2 * r)
-    hp = project(rec.hazards.geometry.values, rec.crs)
+    hp = np.asarray(rec.view.metric("hazards").geometry.values, dtype=object)
     around = rec.hazards[np.asarray(shapely.intersects(hp, window), dtype=bool)]
-    open_ids = set(near.index[near["status"] != "closed"])
-    is_open = around["hazard_id"].isin(open_ids) | (around["status"] != "closed")
+    open_ids = set(near.index[near["status"].isin(OPEN_STATUSES)])
+    is_open = around["hazard_id"].isin(open_ids) | around["status"].isin(OPEN_STATUSES)
     layers = [
         charts.MapLayer(
             gpd.GeoDataFrame({"geometry": [disc]}, crs="EPSG:4326"),
@@ -369,7 +384,6 @@ def _map(rec: Records, s: pd.Series, near: pd.DataFrame, inc: pd.DataFrame) -> F
             kind="point",
         ),
     ]
-    del h
     focus = gpd.GeoSeries([disc], crs="EPSG:4326")
     png = charts.map_figure(layers, crs=rec.crs, focus=focus, pad_m=r * 0.4)
     return Figure(

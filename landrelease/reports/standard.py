@@ -13,11 +13,11 @@ from landrelease.reports.data import load_records, month_period, months_back
 from landrelease.reports.periodic import donor_report, monthly_report
 from landrelease.reports.render import write_report
 from landrelease.reports.settlement import settlement_report
-from landrelease.store import Workspace
+from landrelease.store import Workspace, WorkspaceView
 
 
 def standard_reports(
-    ws: Workspace,
+    source: Workspace | WorkspaceView,
     out: Path,
     *,
     user: str,
@@ -26,8 +26,10 @@ def standard_reports(
     """Write the monthly report of the last month with land released, the donor report of the
     twelve months to its end, the settlement report of the settlement most people plan to
     return to, and the casualty report of the last year with incidents. Returns label → file
-    (the PDF when written, else the first format)."""
-    rec = load_records(ws)
+    (the PDF when written, else the first format). Give the pipeline's read model
+    (:class:`~landrelease.store.WorkspaceView`) to reuse the layers it read already."""
+    view = WorkspaceView.of(source)
+    rec = load_records(view)
     figures = bool({"pdf", "html"} & set(formats))
     written: dict[str, Path] = {}
 
@@ -39,7 +41,7 @@ def standard_reports(
         keep(
             f"monthly report {month}",
             write_report(
-                monthly_report(ws, month=month, records=rec, figures=figures), out, formats
+                monthly_report(view, month=month, records=rec, figures=figures), out, formats
             ),
         )
         first = months_back(f"{month}-01", 12)[0]
@@ -47,7 +49,7 @@ def standard_reports(
         keep(
             f"donor report {first} to {month}",
             write_report(
-                donor_report(ws, start=f"{first}-01", end=end, records=rec, figures=figures),
+                donor_report(view, start=f"{first}-01", end=end, records=rec, figures=figures),
                 out,
                 formats,
             ),
@@ -58,7 +60,9 @@ def standard_reports(
         keep(
             f"settlement report {top['name']}",
             write_report(
-                settlement_report(ws, name=str(top["settlement_id"]), records=rec, figures=figures),
+                settlement_report(
+                    view, name=str(top["settlement_id"]), records=rec, figures=figures
+                ),
                 out,
                 formats,
             ),
@@ -68,7 +72,7 @@ def standard_reports(
         keep(
             f"casualty report {year}",
             write_report(
-                casualty_report(ws, year=year, user=user, records=rec, figures=figures),
+                casualty_report(view, year=year, user=user, records=rec, figures=figures),
                 out,
                 formats,
             ),

@@ -39,27 +39,20 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-import numpy as np
 import pandas as pd
-import pyproj
 import shapely
 import shapely.geometry
 
-from landrelease import settings
 from landrelease.domain import Field, FieldKind, layer_by_name
-from landrelease.errors import DataError, UsageError
-from landrelease.quality import plan_inspection, read_plan, read_plans, record_inspection
-from landrelease.records import RELEASE_METHODS, accreditation_flags
-from landrelease.records.ledger import read_ledger
-from landrelease.records.rules import CLAIM_KEYS, METHODS_BY_TYPE
+from landrelease.records import RELEASE_METHODS, preview_approval
+from landrelease.records.rules import CLAIM_KEYS
 from landrelease.records.workflow import activity_history
-from landrelease.records.workflow import release_check as approval_release_check
-from landrelease.store import Workspace
-from landrelease.store.crs import utm_crs_for
+from landrelease.store import Workspace, WorkspaceView
+from landrelease.store.crs import project, unproject
 from landrelease.store.sql import now_iso
 from landrelease.web.auth import User
 from landrelease.web.errors import Conflict, Forbidden, NotFound
-from landrelease.web.features import DRAFT_STATUSES
+from landrelease.web.qa_form import check_qa
 from landrelease.web.records_form import (
     FORM_LAYERS,
     check_user,
@@ -74,9 +67,9 @@ from landrelease.web.records_form import (
     run_package,
     text_of,
 )
+from landrelease.web.visible import DRAFT_STATUSES
 
 ACTIVITIES = layer_by_name("activities")
-QA_VISITS = layer_by_name("qa_visits")
 VALIDATE_LAYERS = ("activities", *FORM_LAYERS, "qa_visits")
 
 CLAIM_FIELDS = tuple(
@@ -247,9 +240,10 @@ def _geojson(text: str, record: str, issues: list[dict[str, str]]) -> dict[str, 
 
 
 def _circle(
-    form: Mapping[str, str], record: str, issues: list[dict[str, str]]
+    form: Mapping[str, str], record: str, issues: list[dict[str, str]], *, crs: str
 ) -> dict[str, Any] | None:
-    """A polygon of ``radius_m`` round the form's point, drawn in the point's UTM zone."""
+    """A polygon of ``radius_m`` round the form's point, drawn in the workspace's metric CRS
+    (``crs``), where its area is measured."""
     point = point_geometry(form, record, issues)
     radius = number(form, RADIUS, record, issues)
     if radius is None and not text_of(form, RADIUS.name):
@@ -261,17 +255,9 @@ def _circle(
     lon, lat = point["coordinates"]
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
         return point  # the importer says what is wrong with it
-    crs = utm_crs_for(lon, lat)
-    to_m = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
-    to_deg = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
-    x, y = to_m.transform(lon, lat)
-    circle = shapely.Point(x, y).buffer(radius, quad_segs=16)
-    back = shapely.transform(circle, lambda xy: _stack(to_deg.transform(xy[:, 0], xy[:, 1])))
+    centre = project([shapely.Point(lon, lat)], crs)[0]
+    back = unproject([shapely.buffer(centre, radius, quad_segs=16)], crs)[0]
     return dict(shapely.geometry.mapping(back))
-
-
-def _stack(xy: tuple[Any, Any]) -> np.ndarray:
-    return np.column_stack(xy)
 
 
 def _activity_geometry(
@@ -299,7 +285,7 @@ def _activity_geometry(
     if source == "geojson":
         return _geojson(text_of(form, "geojson"), record, issues)
     if source == "point":
-        return _circle(form, record, issues)
+        return _circle(form, record, issues, crs=WorkspaceView.of(ws).metric_crs)
     hid = text_of(form, "hazard_id")
     if not hid:
         return None  # the importer says hazard_id is missing
@@ -371,66 +357,44 @@ def activity_record(
 def _release_warnings(
     ws: Workspace, props: Mapping[str, Any], geometry: Mapping[str, Any] | None
 ) -> list[dict[str, str]]:
-    """What the approval would refuse or flag, found now (warnings: a draft may still be saved)."""
+    """What the approval would refuse or flag (:func:`landrelease.records.preview_approval`),
+    found now: warnings, a draft may still be saved."""
     record = str(props.get("activity_id", "#1"))
-    out: list[dict[str, str]] = []
-    act = pd.Series(
-        {
-            "activity_id": record,
-            "type": props.get("type"),
-            "hazard_id": props.get("hazard_id"),
-            "outcome": props.get("outcome"),
-            "organisation": props.get("organisation"),
-            "asset": props.get("asset"),
-            "start": props.get("start"),
-            "end": props.get("end"),
-            "extra": {k: props[k] for k in CLAIM_KEYS.values() if k in props},
-            "geometry": shapely.geometry.shape(geometry) if geometry else None,
-        },
-        dtype=object,
-    )
-    for flag in accreditation_flags(act, ws.read_layer("organisations")):
-        out.append(
-            issue(
-                record,
-                "organisation",
-                repr(props.get("organisation", "")),
-                f"flagged at submission (the approval needs the reviewer's override): {flag}",
-                "an organisation accredited for this work",
-                "warning",
-            )
+    act = {
+        "activity_id": record,
+        "type": props.get("type"),
+        "hazard_id": props.get("hazard_id"),
+        "outcome": props.get("outcome"),
+        "organisation": props.get("organisation"),
+        "asset": props.get("asset"),
+        "start": props.get("start"),
+        "end": props.get("end"),
+        "extra": {k: props[k] for k in CLAIM_KEYS.values() if k in props},
+        "geometry": shapely.geometry.shape(geometry) if geometry else None,
+    }
+    preview = preview_approval(ws, act)
+    out = [
+        issue(
+            record,
+            "organisation",
+            repr(props.get("organisation", "")),
+            f"flagged at submission (the approval needs the reviewer's override): {flag}",
+            "an organisation accredited for this work",
+            "warning",
         )
-    methods = METHODS_BY_TYPE.get(str(act["type"]), ())
-    claims = act["extra"]
-    if not methods or not (claims or act["outcome"] in RELEASE_METHODS) or not geometry:
-        return out
-    hazard = ws.read_layer("hazards", ids=[str(act["hazard_id"])])
-    if len(hazard) and hazard.iloc[0]["status"] == "closed":
-        out.append(
-            issue(
-                record,
-                "hazard_id",
-                repr(act["hazard_id"]),
-                f"the approval refuses it: hazard {act['hazard_id']} is closed already",
-                "a hazard that is not closed",
-                "warning",
-            )
+        for flag in preview.flags
+    ]
+    out += [
+        issue(
+            record,
+            i.field,
+            i.value,
+            f"the approval refuses it: {i.problem}",
+            i.accepted,
+            "warning",
         )
-    with ws.engine.connect() as conn:
-        check = approval_release_check(
-            ws, conn, act, hazard.iloc[0] if len(hazard) else None, strict=True
-        )
-    for i in check.errors:
-        out.append(
-            issue(
-                record,
-                i.field,
-                i.value,
-                f"the approval refuses it: {i.problem}",
-                i.accepted,
-                "warning",
-            )
-        )
+        for i in preview.refusals
+    ]
     return out
 
 
@@ -506,193 +470,6 @@ def enter_activity(
     result["unchanged"] = unchanged
     result["editing"] = editing
     return result
-
-
-# -- QA visits -----------------------------------------------------------------------------
-
-
-def qa_plans(ws: Workspace) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Inspection plans awaiting their result, and those recorded (newest first)."""
-    plans = read_plans(ws)
-    if not len(plans):
-        return [], []
-    cols = [
-        "plan_id",
-        "activity_id",
-        "sample_cells",
-        "sample_area_m2",
-        "lot_area_m2",
-        "acceptance_number",
-        "confidence",
-        "limiting_density_per_ha",
-        "decision",
-        "devices_found",
-        "decided_at",
-        "statement",
-    ]
-    rows = pd.DataFrame(plans[cols]).astype(object).where(pd.notna(plans[cols]), None)
-    records = [{str(k): v for k, v in r.items()} for r in rows.to_dict("records")]
-    waiting = [r for r in records if not r["decision"]]
-    done = sorted(
-        (r for r in records if r["decision"]), key=lambda r: str(r["decided_at"]), reverse=True
-    )
-    return waiting, done
-
-
-def inspectable_activities(ws: Workspace) -> list[str]:
-    """Activities whose released land is in the ledger: the lots an inspection can sample."""
-    with ws.engine.connect() as conn:
-        ledger = read_ledger(conn)
-    return sorted({str(a) for a in ledger["activity_id"]}) if len(ledger) else []
-
-
-def _samples(text: str, issues: list[dict[str, str]], record: str) -> dict[int, int] | None:
-    """``12=1, 14=0``: devices found per sample cell, as ``qa record --sample`` takes them."""
-    out: dict[int, int] = {}
-    for item in (p.strip() for p in text.replace(";", ",").replace("\n", ",").split(",")):
-        if not item:
-            continue
-        no, _, n = item.partition("=")
-        if not (no.strip().isdigit() and n.strip().isdigit()):
-            issues.append(
-                issue(
-                    record,
-                    "samples",
-                    repr(item),
-                    "not a sample and a count",
-                    "NO=N per sample cell, separated by commas, e.g. 12=1, 14=0",
-                )
-            )
-            return None
-        out[int(no)] = int(n)
-    return out or None
-
-
-def qa_record(
-    ws: Workspace, form: Mapping[str, str], before: list[dict[str, str]]
-) -> tuple[dict[str, Any], pd.Series | None]:
-    """The QA visit the result would be recorded as (for the importer's check), and its plan."""
-    plan_id = text_of(form, "plan_id")
-    record = f"QA-{plan_id}" if plan_id else "#1"
-    row = None
-    if not plan_id:
-        before.append(
-            issue(
-                record, "plan_id", "", "missing: choose the inspection plan", "a plan from the list"
-            )
-        )
-    else:
-        try:
-            row, _ = read_plan(ws, plan_id)
-        except UsageError as exc:
-            before.append(issue(record, "plan_id", repr(plan_id), str(exc), "a plan from the list"))
-        if row is not None and row["decision"]:
-            before.append(
-                issue(
-                    record,
-                    "plan_id",
-                    repr(plan_id),
-                    f"recorded already ({row['decision']} on {row['decided_at']})",
-                    "a plan awaiting its result",
-                )
-            )
-    entered = ("date", "organisation", "devices_found", "area_inspected_m2")
-    props = layer_properties(QA_VISITS, {k: form.get(k, "") for k in entered})
-    props.update(visit_id=record, kind="post_clearance_inspection")
-    if row is not None:
-        props["activity_id"] = str(row["activity_id"])
-        props.setdefault("area_inspected_m2", float(row["sample_area_m2"]))
-    found_by_sample = _samples(text_of(form, "samples"), before, record)
-    if "devices_found" not in props and found_by_sample:
-        props["devices_found"] = sum(found_by_sample.values())
-    if "devices_found" not in props and found_by_sample is None and not text_of(form, "samples"):
-        before.append(
-            issue(
-                record,
-                "devices_found",
-                "",
-                "missing: give the devices found in all, or per sample cell",
-                "a whole number ≥ 0 [devices]",
-            )
-        )
-    return props, row
-
-
-def check_qa(ws: Workspace, user: User, form: Mapping[str, str]) -> dict[str, Any]:
-    """The QA result's values checked with the importer's rules for ``qa_visits``; nothing written."""
-    check_user(user, "qa_visits")
-    form, before = clean(form)
-    props, row = qa_record(ws, form, before)
-    geometry = dict(shapely.geometry.mapping(row["geometry"])) if row is not None else None
-    return run_package(ws, user, QA_VISITS, props, geometry, before=before, commit=False)
-
-
-def record_qa(ws: Workspace, user: User, form: Mapping[str, str]) -> dict[str, Any]:
-    """Check the values, then record the inspection with :func:`record_inspection` (audited)."""
-    result = check_qa(ws, user, form)
-    result["committed"] = False
-    if not result["ok"]:
-        return result
-    record = f"QA-{text_of(form, 'plan_id')}"
-    issues: list[dict[str, str]] = []
-    found_by_sample = _samples(text_of(form, "samples"), issues, record)
-    found = text_of(form, "devices_found")
-    area = text_of(form, "area_inspected_m2")
-    try:
-        r = record_inspection(
-            ws,
-            plan_id=text_of(form, "plan_id"),
-            actor=user.username,
-            date=text_of(form, "date"),
-            devices_found=int(found) if found else None,
-            area_inspected_m2=float(area) if area else None,
-            found_by_sample=found_by_sample,
-            organisation=text_of(form, "organisation") or None,
-        )
-    except UsageError as exc:
-        result["issues"] = [issue(record, "", "", str(exc))]
-        result["ok"], result["errors"] = False, 1
-        return result
-    except DataError as exc:
-        result["issues"] = [
-            issue(record, i.field, i.value, i.problem, i.accepted, str(i.severity))
-            for i in exc.log.issues()
-        ] or [issue(record, "", "", str(exc))]
-        result["ok"], result["errors"] = False, max(exc.log.errors, 1)
-        return result
-    result["committed"] = True
-    result["inspection"] = {
-        "plan_id": r.plan_id,
-        "activity_id": r.activity_id,
-        "decision": r.decision,
-        "devices_found": r.devices_found,
-        "area_inspected_m2": r.area_inspected_m2,
-        "density_bound_per_ha": None
-        if not math.isfinite(r.density_bound_per_ha)
-        else r.density_bound_per_ha,
-        "statement": r.statement,
-        "visit_id": r.visit_id,
-        "nc_id": r.nc_id,
-    }
-    return result
-
-
-def plan_qa(ws: Workspace, user: User, activity_id: str) -> dict[str, Any]:
-    """Plan a post-clearance inspection with the settings' defaults (``qa plan``'s function)."""
-    check_user(user, "qa_visits")
-    try:
-        p = plan_inspection(ws, activity_id=activity_id.strip(), actor=user.username)
-    except UsageError as exc:
-        return {"ok": False, "detail": str(exc)}
-    return {
-        "ok": True,
-        "plan_id": p.plan_id,
-        "detail": f"{p.describe()} {p.cost_line()}",
-        "settings": {
-            k: settings.get(k)
-            for k in ("qa_limiting_density_per_ha", "qa_confidence", "qa_acceptance_number")
-        },
-    }
 
 
 # -- checking while the user types -----------------------------------------------------------

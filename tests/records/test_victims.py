@@ -15,7 +15,7 @@ from landrelease.records.victims import (
     require_entitlement,
 )
 from landrelease.reports import load_records
-from landrelease.store import Workspace
+from landrelease.store import Workspace, tables
 from tests.helpers import write_package
 
 
@@ -84,8 +84,7 @@ def test_assistance_and_entitlement(workspace: Workspace, tmp_path: Path) -> Non
     shown = load_records(workspace, include_personal=True).victim_assistance
     assert shown.iloc[0]["name"] == "A. Person"
     # the audit trail keeps before → after of the assistance record; its notes never hold the name
-    rows = workspace.query(
-        "SELECT action, note FROM audit_log WHERE layer = 'victim_assistance' ORDER BY fid"
-    )
-    assert [r[0] for r in rows] == ["insert", "update"]
-    assert all("A. Person" not in (r[1] or "") for r in rows)
+    with workspace.engine.connect() as conn:
+        trail = tables.read_table(conn, "audit_log", where={"layer": "victim_assistance"})
+    assert list(trail["action"]) == ["insert", "update"]
+    assert all("A. Person" not in (note or "") for note in trail["note"])

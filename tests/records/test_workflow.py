@@ -23,7 +23,7 @@ from landrelease.records import (
 )
 from landrelease.records.ledger import read_ledger
 from landrelease.records.workflow import activity_history, review_queue
-from landrelease.store import Workspace
+from landrelease.store import Workspace, tables
 from tests.helpers import LAT0, LON0, feature, square, write_fc, write_package
 
 HZ2 = (LON0 + 0.04, LAT0)  # hazard HZ-2: a 0.01° square, active, CHA
@@ -51,14 +51,15 @@ def add_activity(ws: Workspace, aid: str, geometry: dict[str, Any], **props: Any
 
 
 def audit_rows(ws: Workspace, layer: str, record_id: str) -> list[Any]:
-    return ws.query(
-        "SELECT action, actor, before, after, note FROM audit_log WHERE layer = "
-        + ("?" if ws.dialect == "sqlite" else "%s")
-        + " AND record_id = "
-        + ("?" if ws.dialect == "sqlite" else "%s")
-        + " ORDER BY fid",
-        (layer, record_id),
-    )
+    with ws.engine.connect() as conn:
+        trail = tables.read_table(conn, "audit_log", where={"layer": layer, "record_id": record_id})
+    cols = ["action", "actor", "before", "after", "note"]
+    return [tuple(r) for r in trail[cols].itertuples(index=False)]
+
+
+def count(ws: Workspace, table: str) -> int:
+    with ws.engine.connect() as conn:
+        return tables.count_where(conn, table)
 
 
 def as_dict(v: Any) -> dict[str, Any]:
@@ -145,7 +146,7 @@ def test_bad_releases_are_refused_with_the_numbers_and_change_nothing(
     add_activity(workspace, "OUT", square(x + 0.008, y, 0.004))  # half of it east of the hazard
     flags = submit_activity(workspace, "OUT", actor="op").flags
     assert any("lie outside hazard HZ-2" in f for f in flags)  # flagged at submission already
-    audit_before = len(workspace.query("SELECT fid FROM audit_log"))
+    audit_before = count(workspace, "audit_log")
     with pytest.raises(DataError) as err:
         approve_activity(workspace, "OUT", actor="boss")
     text = str(err.value)
@@ -154,8 +155,8 @@ def test_bad_releases_are_refused_with_the_numbers_and_change_nothing(
         and "(50.0 %) of the activity's area lie outside hazard HZ-2" in text
     )
     assert workspace.read_layer("activities", ids=["OUT"]).iloc[0]["status"] == "submitted"
-    assert len(workspace.query("SELECT fid FROM audit_log")) == audit_before
-    assert workspace.query("SELECT count(*) FROM land_release")[0][0] == 0
+    assert count(workspace, "audit_log") == audit_before
+    assert count(workspace, "land_release") == 0
 
     add_activity(workspace, "FIRST", square(x, y, 0.004))
     submit_activity(workspace, "FIRST", actor="op")

@@ -55,7 +55,7 @@ def add_ledger(ws: Workspace) -> None:
         ("ACT-2", "HZ-1", "cleared", 40_000.0, "2024-03-05"),
     ]
     with ws.begin() as conn:
-        tables.insert_records(
+        store_tables.insert_records(
             conn,
             "land_release",
             [
@@ -116,7 +116,7 @@ def add_incidents(ws: Workspace, folder: Path) -> None:
 def close_hazards(ws: Workspace) -> None:
     """HZ-1 and HZ-2 (the hazards within 1500 m of ST-2, 800 people) closed in 2024 Q3."""
     with ws.begin() as conn:
-        tables.insert_records(
+        store_tables.insert_records(
             conn,
             "hazard_completions",
             [

@@ -18,7 +18,7 @@ from fastapi import APIRouter, Body, File, Path, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from landrelease.web import entry
+from landrelease.web import entry, qa_form
 from landrelease.web import records_form as rf
 from landrelease.web.context import Web, WebDep, Writer
 from landrelease.web.errors import NotFound, Unprocessable
@@ -160,7 +160,7 @@ def correct_activity(
     tags=["data entry"],
 )
 def qa_plan(user: Writer, web: WebDep, body: Annotated[QaPlanRequest, Body()]) -> JSONResponse:
-    planned = entry.plan_qa(web.ws, user, body.activity_id)
+    planned = qa_form.plan_qa(web.ws, user, body.activity_id)
     web.cache.clear()
     if not planned["ok"]:
         raise Unprocessable(planned["detail"])
@@ -184,4 +184,4 @@ def qa_inspection(
         ),
     ],
 ) -> JSONResponse:
-    return _answer(web, entry.record_qa(web.ws, user, values))
+    return _answer(web, qa_form.record_qa(web.ws, user, values))

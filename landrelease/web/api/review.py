@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from landrelease.web.auth import User
 from landrelease.web.context import Web, WebDep, Writer
-from landrelease.web.workflow import run_step
+from landrelease.web.activity_steps import run_step
 
 router = APIRouter()
 

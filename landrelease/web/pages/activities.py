@@ -28,7 +28,7 @@ from landrelease.web.errors import (
 from landrelease.web.labels import plain
 from landrelease.web.records_form import form_values
 from landrelease.web.visible import layer_frame, visible_frame
-from landrelease.web.workflow import run_step
+from landrelease.web.activity_steps import run_step
 
 router = APIRouter()
 

@@ -10,7 +10,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from landrelease.web import entry
+from landrelease.web import qa_form
 from landrelease.web import records_form as rf
 from landrelease.web.auth import User
 from landrelease.web.context import FORMS, UserDep, Web, WebDep
@@ -90,7 +90,7 @@ def _qa_page(
     done: str | None = None,
     status: int = 200,
 ) -> HTMLResponse:
-    waiting, recorded = entry.qa_plans(web.ws)
+    waiting, recorded = qa_form.qa_plans(web.ws)
     return web.page(
         request,
         "qa_form.html",
@@ -98,7 +98,7 @@ def _qa_page(
         status=status,
         waiting=waiting,
         recorded=recorded[:20],
-        activities=entry.inspectable_activities(web.ws),
+        activities=qa_form.inspectable_activities(web.ws),
         values=values or {},
         result=result,
         issues=result["issues"] if result else [],
@@ -119,7 +119,7 @@ async def qa_record_form(request: Request, user: UserDep, web: WebDep) -> Respon
     web.check_form(request, values.pop("csrf_token", ""))
     importing_user(user)
     with web.writing() as ws:
-        result = await run_in_threadpool(entry.record_qa, ws, user, values)
+        result = await run_in_threadpool(qa_form.record_qa, ws, user, values)
     if result["committed"]:
         r = result["inspection"]
         done = f"{r['plan_id']}: {r['statement']} Recorded as QA visit {r['visit_id']}" + (
@@ -140,7 +140,7 @@ def qa_plan_form(
     web.check_form(request, csrf_token)
     importing_user(user)
     with web.writing() as ws:
-        planned = entry.plan_qa(ws, user, activity_id)
+        planned = qa_form.plan_qa(ws, user, activity_id)
     if planned["ok"]:
         done = f"Plan {planned['plan_id']}: {planned['detail']}"
         return RedirectResponse(f"/qa?{urlencode({'done': done})}", status_code=303)
