@@ -20,7 +20,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-import sqlalchemy as sa
 
 from landrelease import settings
 from landrelease.errors import UsageError
@@ -36,7 +35,7 @@ from landrelease.quality.sampling import (
     make_plan,
 )
 from landrelease.records.changes import audit, row_json, save_records
-from landrelease.store import Workspace, WorkspaceView, tables
+from landrelease.store import Connection, Workspace, WorkspaceView, tables
 from landrelease.store.crs import project, unproject
 from landrelease.store.sql import now_iso
 
@@ -131,7 +130,7 @@ def statement(
     )
 
 
-def _lot(ws: Workspace, conn: sa.Connection, activity_id: str) -> shapely.Geometry:
+def _lot(ws: Workspace, conn: Connection, activity_id: str) -> shapely.Geometry:
     """The land the activity released, as its ledger lines hold it (EPSG:4326)."""
     mine = tables.read_table(conn, "land_release", where={"activity_id": activity_id})
     if not len(mine):
@@ -214,7 +213,7 @@ def _setting(given: float | None, name: str) -> float:
 
 
 def _store_plan(
-    conn: sa.Connection, done: InspectionPlan, lot: shapely.Geometry, *, actor: str
+    conn: Connection, done: InspectionPlan, lot: shapely.Geometry, *, actor: str
 ) -> None:
     """Number the plan (``PCI-<activity>-<n>``), write it, its sample cells and the audit entry."""
     plan, activity_id = done.plan, done.activity_id
@@ -380,7 +379,7 @@ VISIT_RESULT = {
 
 def _store_result(
     ws: Workspace,
-    conn: sa.Connection,
+    conn: Connection,
     row: pd.Series,
     r: InspectionResult,
     found_by_sample: Mapping[int, int] | None,

@@ -5,11 +5,10 @@ from __future__ import annotations
 import uuid
 
 import pandas as pd
-import sqlalchemy as sa
 
 from landrelease.errors import UsageError
 from landrelease.records.changes import audit, row_json
-from landrelease.store import Workspace, WorkspaceView, tables
+from landrelease.store import Connection, Workspace, WorkspaceView, tables
 from landrelease.store.sql import now_iso
 
 SEVERITIES = ("minor", "major", "critical")
@@ -27,7 +26,7 @@ def raise_non_conformity(
     organisation: str | None = None,
     due_on: str | None = None,
     nc_id: str | None = None,
-    conn: sa.Connection | None = None,
+    conn: Connection | None = None,
 ) -> str:
     """Record a non-conformity; return its id: ``nc_id`` when given, else ``NC-`` and the number
     the database gave its row (unique however many people record at once, retired ones kept)."""
@@ -36,7 +35,7 @@ def raise_non_conformity(
     if not description.strip():
         raise UsageError("describe the non-conformity")
 
-    def _write(c: sa.Connection) -> str:
+    def _write(c: Connection) -> str:
         now = now_iso()
         row = {
             "nc_id": nc_id or f"NC-pending-{uuid.uuid4().hex}",
@@ -72,7 +71,7 @@ def raise_non_conformity(
         return _write(c)
 
 
-def _numbered(conn: sa.Connection, fid: int) -> str:
+def _numbered(conn: Connection, fid: int) -> str:
     """``NC-`` and the row's number; a suffix if someone gave that id by hand already."""
     base = f"NC-{fid:05d}"
     candidate, n = base, 1
@@ -119,7 +118,7 @@ def close_non_conformity(
 
 
 def read_non_conformities(
-    source: Workspace | WorkspaceView, *, conn: sa.Connection | None = None
+    source: Workspace | WorkspaceView, *, conn: Connection | None = None
 ) -> pd.DataFrame:
     """Every current non-conformity, open or closed (with ``conn``: as that transaction sees them)."""
     if conn is None:

@@ -20,14 +20,13 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-import sqlalchemy as sa
 
 from landrelease.domain import Layer, layer_by_name
 from landrelease.domain.records import RecordBatch
 from landrelease.errors import DataError, IssueLog, UsageError
 from landrelease.io.sources import RawBatch
 from landrelease.io.validate import LayerChecker
-from landrelease.store import Workspace, WriteContext, WriteCounts, tables
+from landrelease.store import Connection, Workspace, WriteContext, WriteCounts, tables
 from landrelease.store.sql import now_iso
 
 RETIRABLE_TABLES: dict[str, str] = {
@@ -40,7 +39,7 @@ RETIRABLE_TABLES: dict[str, str] = {
 
 
 def audit(
-    conn: sa.Connection,
+    conn: Connection,
     *,
     actor: str,
     action: str,
@@ -107,7 +106,7 @@ def _batch(layer: Layer, frame: pd.DataFrame, file: str) -> RecordBatch:
 
 def write_records(
     ws: Workspace,
-    conn: sa.Connection,
+    conn: Connection,
     layer_name: str,
     frame: pd.DataFrame,
     *,
@@ -134,7 +133,7 @@ def save_records(
     *,
     actor: str,
     note: str | None = None,
-    conn: sa.Connection | None = None,
+    conn: Connection | None = None,
 ) -> WriteCounts:
     """Check records of a layer with the importer's rules and merge them into the workspace.
 
@@ -173,7 +172,7 @@ def save_records(
             log,
         )
 
-    def _write(c: sa.Connection) -> WriteCounts:
+    def _write(c: Connection) -> WriteCounts:
         return ws.write_batch(c, checked, WriteContext(actor, None, now_iso(), note))
 
     if conn is not None:

@@ -12,16 +12,15 @@ import datetime as dt
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import sqlalchemy as sa
 
 from landrelease.records.rules import RELEASE_METHODS
-from landrelease.store import Workspace, WorkspaceView, tables
+from landrelease.store import Connection, Workspace, WorkspaceView, tables
 
 M2_PER_HA = 10_000.0
 
 
 def read_ledger(
-    conn: sa.Connection,
+    conn: Connection,
     *,
     start: dt.date | str | None = None,
     end: dt.date | str | None = None,
@@ -37,7 +36,7 @@ def read_ledger(
     return frame
 
 
-def read_completions(conn: sa.Connection) -> pd.DataFrame:
+def read_completions(conn: Connection) -> pd.DataFrame:
     """Completion and handover records of closed hazards."""
     return tables.read_table(conn, "hazard_completions")
 
@@ -49,7 +48,7 @@ def area_by_method(ledger: pd.DataFrame) -> dict[str, float]:
 
 
 def hazard_balance(
-    source: Workspace | WorkspaceView, *, conn: sa.Connection | None = None
+    source: Workspace | WorkspaceView, *, conn: Connection | None = None
 ) -> pd.DataFrame:
     """Per current hazard: its area, what the ledger released by method, what remains (m²).
 

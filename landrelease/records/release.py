@@ -30,7 +30,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-import sqlalchemy as sa
 
 from landrelease import settings
 from landrelease.errors import Issue, IssueLog
@@ -47,7 +46,7 @@ from landrelease.records.rules import (
     hazard_after,
     release_claims,
 )
-from landrelease.store import Workspace, WorkspaceView, WriteCounts, tables
+from landrelease.store import Connection, Workspace, WorkspaceView, WriteCounts, tables
 from landrelease.store.crs import project, unproject
 from landrelease.store.sql import now_iso
 
@@ -163,7 +162,7 @@ class ReleaseBook:
     def read(
         cls,
         ws: Workspace,
-        conn: sa.Connection,
+        conn: Connection,
         crs: str,
         *,
         hazard_ids: Sequence[str] | None = None,
@@ -325,7 +324,7 @@ def preview_approval(source: Workspace | WorkspaceView, activity: Row) -> Releas
 
 
 def write_ledger(
-    conn: sa.Connection,
+    conn: Connection,
     releases: Sequence[Release],
     *,
     crs: str,
@@ -371,7 +370,7 @@ def write_ledger(
 
 def write_hazards(
     ws: Workspace,
-    conn: sa.Connection,
+    conn: Connection,
     book: ReleaseBook,
     dated: Mapping[str, str],
     *,
@@ -401,7 +400,7 @@ def write_hazards(
 
 def complete_hazards(
     ws: Workspace,
-    conn: sa.Connection,
+    conn: Connection,
     book: ReleaseBook,
     hazard_ids: Sequence[str],
     *,

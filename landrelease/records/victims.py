@@ -14,11 +14,10 @@ from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
-import sqlalchemy as sa
 
 from landrelease.errors import UsageError
 from landrelease.records.changes import audit, row_json
-from landrelease.store import Workspace, WorkspaceView, tables
+from landrelease.store import Connection, Workspace, WorkspaceView, tables
 from landrelease.store.sql import now_iso
 
 NEEDS = (
@@ -117,9 +116,7 @@ def record_assistance(
         return _merge_assistance(conn, row, actor=actor)
 
 
-def _check_victim(
-    ws: Workspace, conn: sa.Connection, incident_id: str, victim_no: int | None
-) -> None:
+def _check_victim(ws: Workspace, conn: Connection, incident_id: str, victim_no: int | None) -> None:
     incident = ws.read_layer("incidents", ids=[incident_id], conn=conn)
     if not len(incident):
         raise UsageError(f"no incident {incident_id!r} in this workspace")
@@ -129,7 +126,7 @@ def _check_victim(
             raise UsageError(f"incident {incident_id} has {n} casualties; victim_no must be 1–{n}")
 
 
-def _merge_assistance(conn: sa.Connection, row: dict[str, Any], *, actor: str) -> str:
+def _merge_assistance(conn: Connection, row: dict[str, Any], *, actor: str) -> str:
     """Insert the record, or update it when its date of information is later than the stored one."""
     assistance_id = str(row["assistance_id"])
     found = tables.read_table(conn, "victim_assistance", where={"assistance_id": assistance_id})

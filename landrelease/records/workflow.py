@@ -26,7 +26,6 @@ from typing import Any
 
 import geopandas as gpd
 import pandas as pd
-import sqlalchemy as sa
 
 from landrelease.errors import DataError, Issue, IssueLog, UsageError
 from landrelease.records.changes import audit, row_json, write_records
@@ -41,7 +40,7 @@ from landrelease.records.release import (
     write_ledger,
 )
 from landrelease.records.rules import CLAIM_KEYS, RELEASE_METHODS, Booking
-from landrelease.store import Workspace, WorkspaceView, tables
+from landrelease.store import Connection, Workspace, WorkspaceView, tables
 from landrelease.store.sql import now_iso
 
 __all__ = [
@@ -100,7 +99,7 @@ class ApprovalResult:
 # -- reading -------------------------------------------------------------------------------
 
 
-def _one(ws: Workspace, conn: sa.Connection, layer: str, record_id: str) -> pd.Series:
+def _one(ws: Workspace, conn: Connection, layer: str, record_id: str) -> pd.Series:
     frame = ws.read_layer(layer, ids=[record_id], conn=conn)
     if not len(frame):
         retired = ws.read_layer(layer, ids=[record_id], conn=conn, include_retired=True)
@@ -113,7 +112,7 @@ def _one(ws: Workspace, conn: sa.Connection, layer: str, record_id: str) -> pd.S
     return frame.iloc[0]
 
 
-def _devices(ws: Workspace, conn: sa.Connection, activity_id: str) -> dict[str, int]:
+def _devices(ws: Workspace, conn: Connection, activity_id: str) -> dict[str, int]:
     """Devices destroyed by type in the activity's current findings (destroyed unless said not)."""
     found = tables.read_table(
         conn, "findings", where={"activity_id": activity_id}, columns=["device", "destroyed"]
@@ -125,7 +124,7 @@ def _devices(ws: Workspace, conn: sa.Connection, activity_id: str) -> dict[str, 
 
 def _set_status(
     ws: Workspace,
-    conn: sa.Connection,
+    conn: Connection,
     act: pd.Series,
     status: str,
     *,
@@ -149,7 +148,7 @@ def _set_status(
 
 
 def _review(
-    conn: sa.Connection,
+    conn: Connection,
     *,
     activity_id: str,
     step: str,
@@ -263,9 +262,7 @@ def reject_activity(
     return ReviewResult(activity_id, "rejected", before, [], reason)
 
 
-def _assess(
-    view: WorkspaceView, conn: sa.Connection, act: pd.Series
-) -> tuple[ReleaseBook, Release]:
+def _assess(view: WorkspaceView, conn: Connection, act: pd.Series) -> tuple[ReleaseBook, Release]:
     """What approving ``act`` would do and refuse, as this transaction sees the workspace."""
     book = ReleaseBook.read(view.ws, conn, view.metric_crs, hazard_ids=[str(act["hazard_id"])])
     return book, assess(book, act, view.ws.read_layer("organisations", conn=conn))
@@ -348,7 +345,7 @@ def approve_activity(
 
 def _follow(
     ws: Workspace,
-    conn: sa.Connection,
+    conn: Connection,
     book: ReleaseBook,
     rel: Release,
     before: str | None,

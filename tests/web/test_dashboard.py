@@ -22,7 +22,6 @@ from PIL import Image
 from landrelease.io import import_package
 from landrelease.planning import plan
 from landrelease.planning import store as pstore
-from landrelease.records import tables
 from landrelease.records.money import record_spending
 from landrelease.store import Workspace, WorkspaceView
 from landrelease.store import tables as store_tables

@@ -7,9 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body
 from pydantic import BaseModel, Field
 
+from landrelease.web.activity_steps import run_step
 from landrelease.web.auth import User
 from landrelease.web.context import Web, WebDep, Writer
-from landrelease.web.activity_steps import run_step
 
 router = APIRouter()
 

@@ -15,6 +15,7 @@ from landrelease.domain.vocab import ASSETS
 from landrelease.records import accreditation_flags, review_queue
 from landrelease.records.rules import CLAIM_KEYS
 from landrelease.web import entry
+from landrelease.web.activity_steps import run_step
 from landrelease.web.auth import User
 from landrelease.web.context import FORMS, UserDep, Web, WebDep
 from landrelease.web.errors import (
@@ -28,7 +29,6 @@ from landrelease.web.errors import (
 from landrelease.web.labels import plain
 from landrelease.web.records_form import form_values
 from landrelease.web.visible import layer_frame, visible_frame
-from landrelease.web.activity_steps import run_step
 
 router = APIRouter()
 
