@@ -233,7 +233,7 @@ def monthly_report_for(ws: Workspace, month: str | None, *, figures: bool) -> Re
 
 
 def write_reports(
-    ws: Workspace, out: Path, *, user: str, formats: Sequence[str] = ("pdf", "html", "xlsx")
+    ws: Source, out: Path, *, user: str, formats: Sequence[str] = ("pdf", "html", "xlsx")
 ) -> dict[str, Path]:
     """The standard reports (monthly, donor, settlement, casualty) under ``out``, written as
     ``user`` (whose entitlements decide what personal data shows). Returns label → file."""

@@ -11,12 +11,15 @@ a. **Whole-table reads of each layer during the demo.** The script runs the same
    SQLAlchemy listener on every statement sent to the database. A SELECT counts as a
    whole-table read of a table when it names the table after FROM or JOIN and does
    not pick rows by key: the layer's id column (``hazard_id IN (...)``,
-   ``hazard_id = ?``), ``fid``, or for the other tables their primary key or an
-   indexed column such as ``run_id``. Aggregates (``count(*)``, ``max(date)``) scan
-   the table too and are counted; the table shows them apart. Every such read
-   decodes or scans the whole layer again, so a job that reads hazards eight times
-   pays eight times for it: the goal is at most 2 per layer (one read model shared
-   by the steps of a job). Reads made outside SQLAlchemy (GDAL, files) are not seen.
+   ``hazard_id = ?``), ``fid``, the import that wrote them (``import_id = ?``), or for the other tables their primary key or an
+   indexed column such as ``run_id``; a membership check against a table's key
+   (``… NOT IN (SELECT hazard_id FROM hazards)``, the import's check that references
+   point at records) is a key lookup too. A read of **records** loads the rows and
+   decodes them: a job that reads hazards eight times pays eight times for it, so
+   the goal is at most 2 record reads per layer (one read model shared by the steps
+   of a job). Aggregates (``count(*)``, ``max(date)``: the status summary and the
+   change stamps a risk map keeps) scan without loading records; they are counted
+   and shown apart, for information. Reads outside SQLAlchemy (GDAL, files) are not seen.
 
 b. **SQL written or run outside ``landrelease/store/``.** Found in the source (AST),
    not at run time: string literals and f-strings whose text starts with a SQL
@@ -152,7 +155,9 @@ def load_schema() -> Schema:
     """Layer names and id columns from the domain; other tables and their keys from the store."""
     from landrelease.domain import LAYERS
 
-    keys: dict[str, set[str]] = {layer.name: {"fid", layer.id_field} for layer in LAYERS}
+    keys: dict[str, set[str]] = {
+        layer.name: {"fid", layer.id_field, "import_id"} for layer in LAYERS
+    }  # import_id: the rows of one import, checked as it is written
     try:
         from landrelease.store.schema import METADATA
     except ImportError:  # the store was reorganised: fall back to every name seen after FROM
@@ -202,9 +207,20 @@ def is_aggregate(sql: str) -> bool:
     return bool(m and AGGREGATE.search(m.group(1)))
 
 
+def checks_membership(sql: str, table: str, keys: Iterable[str]) -> bool:
+    """True if ``table`` is read only by a ``[NOT] IN (SELECT key FROM table …)`` subquery."""
+    sub = re.search(
+        rf'\bIN\s*\(\s*SELECT\s+"?(\w+)"?\s+FROM\s+"?{re.escape(table)}"?[\s)]', sql, re.I
+    )
+    outer = re.sub(r"\(\s*SELECT\b.*?\)", "", sql, flags=re.I | re.S)
+    named_outside = re.search(rf'\b(?:FROM|JOIN)\s+"?{re.escape(table)}"?\b', outer, re.I)
+    return bool(sub and sub.group(1) in set(keys) and not named_outside)
+
+
 def classify(sql: str, table: str, schema: Schema) -> str:
     """``keyed``, ``aggregates`` or ``rows``: how ``sql`` reads ``table``."""
-    if picks_by_key(sql, schema.keys.get(table, frozenset({"fid"}))):
+    keys = schema.keys.get(table, frozenset({"fid"}))
+    if picks_by_key(sql, keys) or checks_membership(sql, table, keys):
         return "keyed"
     return "aggregates" if is_aggregate(sql) else "rows"
 
@@ -276,28 +292,30 @@ def read_rows(names: Iterable[str], reads: Mapping[str, TableReads], goal: bool)
     rows = []
     for name in names:
         r = reads.get(name, TableReads())
-        extra = [str(READ_GOAL), verdict(r.full, READ_GOAL)] if goal else []
-        rows.append([name, str(r.full), str(r.rows), str(r.aggregates), str(r.keyed), *extra])
+        extra = [str(READ_GOAL), verdict(r.rows, READ_GOAL)] if goal else []
+        rows.append([name, str(r.rows), str(r.aggregates), str(r.keyed), *extra])
     return rows
 
 
 def report_reads(counter: ReadCounter, scale: str, seconds: float) -> str:
     layers = counter.schema.layers
     others = sorted(t for t, r in counter.reads.items() if t not in layers and r.full + r.keyed)
-    cols = ["full reads", "rows", "aggregates", "key lookups"]
+    cols = ["record reads", "aggregates", "key lookups"]
     parts = [
         heading(f"a. Whole-table reads of each layer during the demo (scale {scale})"),
-        f"(demo ran in {seconds:.0f} s; 'full reads' = rows + aggregates; key lookups not counted)",
+        f"(demo ran in {seconds:.0f} s; the goal is on reads of records; aggregates and key "
+        "lookups for information)",
         "",
         render(["layer", *cols, "goal ≤", "ok/over"], read_rows(layers, counter.reads, True)),
         "",
         "Other tables (information):",
         render(["table", *cols], read_rows(others, counter.reads, False)),
         "",
-        "Where the whole-table reads of layers over the goal come from (first caller outside the store):",
+        "Where the whole-table reads of layers over the goal come from (first caller outside "
+        "the store; aggregates included):",
     ]
     for name in layers:
-        if counter.reads.get(name, TableReads()).full > READ_GOAL:
+        if counter.reads.get(name, TableReads()).rows > READ_GOAL:
             parts.append(f"  {name}:")
             parts += [f"    {n:3d}  {site}" for site, n in counter.callers[name].most_common()]
     return "\n".join(parts)
@@ -757,13 +775,16 @@ def summarise(
     """One entry per figure: its value and its goal (``None`` for information only)."""
     out: dict[str, dict[str, Any]] = {}
     if counter is not None:
-        full = {n: counter.reads.get(n, TableReads()).full for n in counter.schema.layers}
-        over = sorted(n for n, v in full.items() if v > READ_GOAL)
-        out["layers read in full more than twice"] = {"value": len(over), "goal": 0}
-        out["most full reads of one layer"] = {"value": max(full.values()), "goal": READ_GOAL}
-        out["full reads of layers, total"] = {"value": sum(full.values()), "goal": None}
-        out["of which reads of rows (no aggregates)"] = {
-            "value": sum(counter.reads.get(n, TableReads()).rows for n in counter.schema.layers),
+        got = [counter.reads.get(n, TableReads()) for n in counter.schema.layers]
+        rows = [r.rows for r in got]
+        out["layers whose records are read more than twice"] = {
+            "value": sum(v > READ_GOAL for v in rows),
+            "goal": 0,
+        }
+        out["most record reads of one layer"] = {"value": max(rows), "goal": READ_GOAL}
+        out["record reads of layers, total"] = {"value": sum(rows), "goal": None}
+        out["aggregate scans of layers, total"] = {
+            "value": sum(r.aggregates for r in got),
             "goal": None,
         }
     out["SQL sites outside the store"] = {"value": len(sql.sites), "goal": SQL_GOAL}

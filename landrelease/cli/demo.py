@@ -199,11 +199,11 @@ def _analyse(
 
     say("Writing the monthly, donor, settlement and casualty reports (PDF, HTML, XLSX)")
     with _timed(timings, "reports"):
-        reports = pipeline.write_reports(ws, out / "reports", user=ACTOR, formats=REPORT_FORMATS)
+        reports = pipeline.write_reports(view, out / "reports", user=ACTOR, formats=REPORT_FORMATS)
 
     say("Exporting the workspace as an evidence package")
     with _timed(timings, "export"):
-        export_package(ws, out / "export")
+        export_package(view, out / "export")
 
     say("Creating a demo user for the web application")
     login = _web_user(ws)
