@@ -112,7 +112,8 @@ class WorkspaceView:
     def metric_crs(self) -> str:
         """The CRS in metres every measure uses: the workspace's, else its data's UTM zone."""
         if self._crs is None:
-            crs = metric_crs_rule(self.ws.metric_crs(), self._data_bounds())
+            stored = self.ws.metric_crs()
+            crs = stored or metric_crs_rule(None, self._data_bounds())
             if crs is None:
                 raise UsageError(
                     f"{self.display} holds no spatial records yet, so there is nothing to measure; "

@@ -186,3 +186,12 @@ def test_json_columns_keep_dicts_lists_and_text_alike(workspace: Workspace) -> N
         assert runs.read_run(conn, "plan", a)["summary"] == [1, 2]  # type: ignore[index]
         assert runs.read_run(conn, "plan", b)["parameters"] == {"horizon": "2030-12"}  # type: ignore[index]
         assert runs.read_run(conn, "plan", b)["summary"] == [3]  # type: ignore[index]
+
+
+def test_the_stored_metric_crs_is_read_without_reading_any_layer(
+    workspace: Workspace, package: Path
+) -> None:
+    import_package(workspace, package, actor="im")
+    view = WorkspaceView(workspace)
+    assert view.metric_crs == workspace.metric_crs()
+    assert not view.reads
