@@ -423,7 +423,7 @@ def report_file(
     ``param``: the month (monthly), ``YYYY`` or ``FROM_TO`` (donor), the settlement id
     (settlement), the year (casualties). ``stamp`` joins the cache key (e.g. the
     planning runs', which the settlement report reads)."""
-    from landrelease.reports import write_report
+    from landrelease.pipeline import publish_report
 
     if not user.authenticated:
         raise Unauthorized("log in to download reports")
@@ -434,15 +434,17 @@ def report_file(
 
     def build() -> ReportFile:
         rec = report_records(ws, cache)
-        try:
-            report = build_report(rec, fmt in ("pdf", "html"))
-        except UsageError as exc:
-            raise NotFound(str(exc)) from exc
-        except (TypeError, ValueError, KeyError) as exc:
-            # a builder failing on some data must not be a server error without a reason
-            raise Unprocessable(f"the {kind} report {param} could not be built: {exc}") from exc
         with tempfile.TemporaryDirectory(prefix="lr_rep_") as tmp:
-            path = write_report(report, Path(tmp), [fmt])[fmt]
+            try:
+                _, written = publish_report(
+                    ws, lambda _ws, figures: build_report(rec, figures), Path(tmp), [fmt]
+                )
+            except UsageError as exc:
+                raise NotFound(str(exc)) from exc
+            except (TypeError, ValueError, KeyError) as exc:
+                # a builder failing on some data must not be a server error without a reason
+                raise Unprocessable(f"the {kind} report {param} could not be built: {exc}") from exc
+            path = written[fmt]
             if fmt == "csv":
                 return ReportFile(
                     _zip_folder(path, path.name), f"{path.name}.zip", REPORT_FORMATS[fmt]
