@@ -116,7 +116,7 @@ def survey(
     latest risk map kept by `landrelease risk` when no record changed since (and no other
     --cell or --model is asked); otherwise maps the risk first and says why.
     """
-    from landrelease.cli.display.land_release import show_risk, show_stored_map, show_survey
+    from landrelease.cli.display.land_release import show_map_and_survey
     from landrelease.pipeline import map_and_survey
     from landrelease.survey import SurveyRule
 
@@ -138,12 +138,7 @@ def survey(
             progress=progress,
             reuse=not new_map,
         )
-    if done.stored is not None:
-        show_stored_map(done.stored)
-    else:
-        assert done.run is not None
-        show_risk(done.run, raster, done.run_id, recomputed_because=done.recomputed_because)
-    show_survey(done.result, out, done.survey_id)
+    show_map_and_survey(done, raster, out)
 
 
 @handles_errors

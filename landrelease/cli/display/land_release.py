@@ -11,6 +11,15 @@ from rich.table import Table
 from landrelease.cli.display.terminal import console, escape, pct
 
 
+def show_map_and_survey(done: Any, raster: Path, out: Path) -> None:
+    """The map a survey decided from (stored, or made for it and why), then its recommendation."""
+    if done.stored is not None:
+        show_stored_map(done.stored)
+    else:
+        show_risk(done.run, raster, done.run_id, recomputed_because=done.recomputed_because)
+    show_survey(done.result, out, done.survey_id)
+
+
 def show_stored_map(stored: Any) -> None:
     """Which stored risk map a survey decided from."""
     console.print(
