@@ -169,6 +169,18 @@ SETTINGS: tuple[Setting, ...] = (
         "m²",
         "Parts smaller than this are merged into the stricter neighbouring decision.",
     ),
+    Setting(
+        "survey_min_searched_cells",
+        500,
+        "cells",
+        "Land is recommended for cancellation only when the risk map learned from at least this many searched cells (technical survey and clearance) and could measure its errors on land it did not learn from; otherwise survey is recommended instead.",
+    ),
+    Setting(
+        "survey_min_found_cells",
+        20,
+        "cells",
+        "…and when at least this many of those searched cells held a device (too few finds and the map's errors cannot be measured).",
+    ),
     # --- records, QA, reports (issue 7) ---
     Setting(
         "approval_tolerance_share",

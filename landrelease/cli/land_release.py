@@ -107,6 +107,14 @@ def survey(
             help="Map the risk again even when the stored risk map is current.",
         ),
     ] = False,
+    allow_expert_cancellation: Annotated[
+        bool,
+        typer.Option(
+            "--allow-expert-cancellation",
+            help="Recommend cancellation even where the map could not measure its errors "
+            "(no or too little searched land): recorded with the run and said on every part.",
+        ),
+    ] = False,
     user: UserOpt = None,
 ) -> None:
     """Recommend, for every active hazard, which parts to cancel, survey technically or clear fully.
@@ -124,6 +132,7 @@ def survey(
         target_recall=target_recall,
         max_residual=max_residual,
         clearance_devices_per_ha=clearance_density,
+        allow_expert_cancellation=allow_expert_cancellation,
     )
     raster = risk_out or out.with_suffix(".tif")
     with open_workspace(workspace, db) as ws, step_progress("survey") as progress:

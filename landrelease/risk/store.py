@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -207,6 +207,10 @@ class RiskMap:
     explainer: WeightsOfEvidence
     computer: TileComputer
     """Features at points and the hazards' cells (densities only: it predicts no tile)."""
+    training: dict[str, int] = field(default_factory=dict)
+    """Searched cells, those with a finding, and training cells, as the run learned from them."""
+    cross_validated: bool = False
+    """Whether the run measured its errors on spatial blocks it did not learn from."""
 
 
 def load_risk_map(source: Workspace | WorkspaceView, *, run_id: int | None = None) -> RiskMap:
@@ -259,4 +263,6 @@ def load_risk_map(source: Workspace | WorkspaceView, *, run_id: int | None = Non
         evidence=evidence,
         explainer=explainer,
         computer=TileComputer(evidence, grid, coarse, near_m=near_m),
+        training={k: int(v) for k, v in (stored.summary.get("training") or {}).items()},
+        cross_validated=bool(stored.summary.get("scores")),
     )

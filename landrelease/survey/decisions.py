@@ -51,6 +51,9 @@ class SurveyRule:
     clearance_devices_per_ha: float = 2.0
     min_part_m2: float = 2500.0
     seed: int = 0
+    allow_expert_cancellation: bool = False
+    """Cancel even where the map could not measure its errors on land it did not learn from
+    (expert weights, too little searched land); recorded with the run and shown on every part."""
 
     def __post_init__(self) -> None:
         problems = []
@@ -78,6 +81,7 @@ class SurveyRule:
         target_recall: float | None = None,
         max_residual: float | None = None,
         clearance_devices_per_ha: float | None = None,
+        allow_expert_cancellation: bool = False,
     ) -> SurveyRule:
         """The rule of the settings registry, with any value given here instead."""
 
@@ -92,12 +96,54 @@ class SurveyRule:
             ),
             min_part_m2=float(settings.get("survey_min_part_m2")),
             seed=int(settings.get("risk_seed")),
+            allow_expert_cancellation=allow_expert_cancellation,
         )
 
     def describe(self) -> str:
         if self.max_residual > 0:
-            return f"cancel per hazard while the chance of any device left stays below {self.max_residual:.1%}"
-        return f"keep {self.target_recall:.1%} of the expected devices in surveyed or cleared land"
+            text = f"cancel per hazard while the chance of any device left stays below {self.max_residual:.1%}"
+        else:
+            text = (
+                f"keep {self.target_recall:.1%} of the expected devices in surveyed or cleared land"
+            )
+        if self.allow_expert_cancellation:
+            text += "; cancellation allowed without measured errors (expert weights)"
+        return text
+
+
+def cancellation_support(
+    *, fallback: bool, training: dict[str, int], cross_validated: bool
+) -> str | None:
+    """Why land may not be cancelled on this map (``None``: it may).
+
+    Cancelling is a promise about land nobody searched; it holds only where the map learned
+    from enough searched land, with and without finds, and measured its errors on spatial
+    blocks it did not learn from (settings ``survey_min_searched_cells``,
+    ``survey_min_found_cells``).
+    """
+    searched = int(training.get("searched_cells", 0))
+    found = int(training.get("positive_cells", 0))
+    if fallback or searched == 0:
+        return (
+            "no searched land with and without finds to learn from: the map rests on expert "
+            "weights whose errors are unknown"
+        )
+    if searched < int(settings.get("survey_min_searched_cells")):
+        return (
+            f"the map learned from only {searched:,} searched cells (fewer than "
+            f"survey_min_searched_cells, {int(settings.get('survey_min_searched_cells')):,})"
+        )
+    if found < int(settings.get("survey_min_found_cells")):
+        return (
+            f"only {found:,} searched cells held a device (fewer than survey_min_found_cells, "
+            f"{int(settings.get('survey_min_found_cells')):,}): too few to measure the map's errors"
+        )
+    if not cross_validated:
+        return (
+            "the map could not be cross-validated (its searched land lies in one spatial block), "
+            "so its errors on land it did not learn from are unknown"
+        )
+    return None
 
 
 @dataclass
@@ -172,13 +218,16 @@ def decide(run: RiskRun | RiskMap, rule: SurveyRule) -> SurveyResult:
     p = np.nan_to_num(run.probability[rows, cols].astype(np.float64), nan=0.0)
     lam = np.nan_to_num(run.expected[rows, cols].astype(np.float64), nan=0.0)
     code, threshold = cell_decisions(p, lam, ids, rule=rule, cell_area_m2=g.cell_area_m2)
+    withheld = _withheld(run, rule)
+    if withheld is not None:
+        code[code == CANCEL] = SURVEY
     records, samples_x, samples_y = _parts(run, rule, (rows, cols, ids), code)
     parts = _parts_frame(records, g.crs)
     if len(parts):
         parts["devices_per_ha"] = parts["expected_devices"] / (parts["area_m2"] / 1e4)
         parts["evidence"] = _explain(run, parts, samples_x, samples_y)
         parts["confidence"] = [
-            _confidence(row, fallback=run.fallback) for row in parts.itertuples()
+            _confidence(row, caveat=_caveat(run, rule, withheld)) for row in parts.itertuples()
         ]
         parts.insert(
             0,
@@ -189,6 +238,7 @@ def decide(run: RiskRun | RiskMap, rule: SurveyRule) -> SurveyResult:
             ],
         )
     summary = _summary(parts, rule, threshold)
+    summary["cancellation_withheld"] = withheld
     run_id = run.run_id if isinstance(run, RiskMap) else None
     return SurveyResult(parts.to_crs("EPSG:4326"), rule, summary, risk_run_id=run_id)
 
@@ -328,13 +378,39 @@ def _explain(
     return out
 
 
-def _confidence(row: Any, *, fallback: bool) -> str:
-    ha = row.area_m2 / 1e4
-    caveat = (
-        " Expert weights only (no searched land to learn from): confirm by survey."
-        if fallback
-        else ""
+def _withheld(run: RiskRun | RiskMap, rule: SurveyRule) -> str | None:
+    """Why this run's map may not cancel land under ``rule`` (``None``: it may)."""
+    if rule.allow_expert_cancellation:
+        return None
+    return cancellation_support(
+        fallback=run.fallback, training=run.training, cross_validated=_cross_validated(run)
     )
+
+
+def _cross_validated(run: RiskRun | RiskMap) -> bool:
+    return bool(run.scores) if isinstance(run, RiskRun) else run.cross_validated
+
+
+def _caveat(run: RiskRun | RiskMap, rule: SurveyRule, withheld: str | None) -> str:
+    """What every part of the run must say about the ground its figures stand on."""
+    if withheld is not None:
+        return (
+            f" No land is recommended for cancellation: {withheld}. Non-technical and "
+            "technical survey first."
+        )
+    unsupported = cancellation_support(
+        fallback=run.fallback, training=run.training, cross_validated=_cross_validated(run)
+    )
+    if unsupported is not None:
+        return (
+            f" Cancellation allowed on expert weights by option, although {unsupported}: "
+            "confirm by survey."
+        )
+    return ""
+
+
+def _confidence(row: Any, *, caveat: str) -> str:
+    ha = row.area_m2 / 1e4
     if row.decision == "cancel":
         return (
             f"{(1 - row.p_any_device):.1%} confident that no device remains in these {ha:,.1f} ha "

@@ -112,6 +112,13 @@ def show_survey(result: Any, out: Path, survey_id: int) -> None:
             f"{row['expected_devices']:,.1f}",
         )
     console.print(table)
+    if s.get("cancellation_withheld"):
+        console.print(
+            "[yellow]No land is recommended for cancellation:[/] "
+            + escape(str(s["cancellation_withheld"]))
+            + ". Non-technical and technical survey first; add searched land (approved technical "
+            "survey and clearance), or decide with --allow-expert-cancellation (recorded)."
+        )
     console.print(
         f"{s['share_cancelled']:.1%} of the hazard area can be cancelled while {s['expected_recall']:.1%} of the "
         f"expected devices stay in land that will be surveyed or cleared. Parts with evidence and confidence: "
