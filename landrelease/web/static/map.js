@@ -75,7 +75,8 @@
   function hazardHtml(v) {
     const h = v.hazard, e = v.evidence, n = v.next_step;
     const parts = (e.survey || []).map((d) =>
-      "<li><b>" + esc(d.decision) + "</b> (" + ha(d.area_ha) + " ha): " + esc(d.evidence) + "</li>");
+      "<li><b>" + esc(d.decision) + "</b> (" + ha(d.area_ha) + " ha): " + esc(d.evidence) +
+      (d.confidence ? ". <i>" + esc(d.confidence) + "</i>" : "") + "</li>");
     const facts = [];
     if (e.risk) {
       facts.push("<li>risk map: " + Number(e.risk.expected_devices || 0).toFixed(1) + " devices expected, P(any) " +
