@@ -55,7 +55,7 @@ def test_no_command_line_module_is_named_like_a_domain_package() -> None:
 def test_help_lists_every_command_in_order() -> None:
     out = CliRunner().invoke(app, ["--help"], terminal_width=200).output
     order = ["init", "import", "validate", "export", "status", "settings", "scenario", "demo"]
-    order += ["risk", "survey", "evaluate", "prioritise", "plan", "forecast", "serve"]
+    order += ["risk", "survey", "evaluate", "backtest", "prioritise", "plan", "forecast", "serve"]
     order += ["activity", "record", "qa", "report", "user"]
     positions = [out.find(f"│ {name} ") for name in order]
     assert -1 not in positions and positions == sorted(positions), out

@@ -35,6 +35,7 @@ for command, name in (
     (land_release.risk, "risk"),
     (land_release.survey, "survey"),
     (land_release.evaluate, "evaluate"),
+    (land_release.backtest, "backtest"),
     (plans.prioritise, "prioritise"),
     (plans.plan, "plan"),
     (plans.forecast, "forecast"),

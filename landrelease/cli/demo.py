@@ -47,6 +47,8 @@ class DemoResult:
     risk: Any = None
     survey: Any = None
     evaluation: Any = None
+    backtest: Any = None
+    """The engine fitted a year before the latest record, checked on what came after."""
     priorities: Any = None
     plan: Any = None
     forecast: Any = None
@@ -106,12 +108,14 @@ def run_demo(
         risk=done.mapped.run,
         survey=done.mapped.result,
         evaluation=done.evaluation,
+        backtest=done.backtest,
         outputs={
             "scenario package (with truth/)": package,
             "workspace (open in QGIS)": ws_path,
             "risk map (GeoTIFF)": done.mapped.raster,
             "survey decisions (GeoPackage)": done.mapped.decisions,
             "area–recall chart": done.evaluation.chart,
+            **{f"backtest {label}": path for label, path in done.backtest.outputs.items()},
             **{
                 f"planning chart: {name}": path
                 for name, path in {
@@ -143,6 +147,7 @@ def _import(ws: Workspace, package: Path, timings: dict[str, float]) -> ImportRe
 class _Analysed:
     mapped: MapAndSurvey
     evaluation: Any
+    backtest: Any
     planned: PlanAndForecast
     reports: dict[str, Path]
     web_login: tuple[str, str]
@@ -165,6 +170,7 @@ def _analyse(
     from landrelease.store import WorkspaceView
     from landrelease.store.summary import workspace_status
     from landrelease.survey import SurveyRule
+    from landrelease.survey.backtest import backtest, default_as_of
     from landrelease.survey.evaluate import evaluate_latest
 
     say("Booking the approved activities in the land-release ledger")
@@ -184,6 +190,10 @@ def _analyse(
 
     say("Scoring the map and the decisions against the scenario's ground truth")
     evaluation = evaluate_latest(view, package / "truth", out / "evaluation")
+
+    say("Backtesting: the engine fitted on what was known a year before the latest record")
+    with _timed(timings, "backtest"):
+        checked = backtest(view, default_as_of(view), out=out / "backtest", progress=progress)
 
     say(
         f"Prioritising the hazards, planning the assets month by month to {HORIZON}, forecasting with uncertainty"
@@ -207,7 +217,7 @@ def _analyse(
 
     say("Creating a demo user for the web application")
     login = _web_user(ws)
-    return _Analysed(mapped, evaluation, planned, reports, login, workspace_status(ws))
+    return _Analysed(mapped, evaluation, checked, planned, reports, login, workspace_status(ws))
 
 
 def _web_user(ws: Workspace) -> tuple[str, str]:

@@ -168,3 +168,45 @@ def evaluate(
     with open_workspace(workspace, db) as ws:
         result = evaluate_latest(ws, truth, out)
     show_evaluation(result)
+
+
+@handles_errors
+def backtest(
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="The day to fit on, YYYY-MM-DD (default: 12 months before the latest dated record).",
+            show_default=False,
+        ),
+    ] = None,
+    out: Annotated[Path, typer.Option(help="Folder for backtest.csv and calibration.png.")] = Path(
+        "backtest"
+    ),
+    cell: CellOpt = None,
+    model: ModelOpt = None,
+) -> None:
+    """Check the engine on the programme's own history: fit on what was known on --as-of,
+    predict the technical surveys and clearances that ended after it.
+
+    Activity by activity: the devices the map expected in its area beside the devices found;
+    and the land the decisions would have cancelled, with what was found there later.
+    """
+    import datetime as dt
+
+    from landrelease.cli.display.land_release import show_backtest
+    from landrelease.errors import UsageError
+    from landrelease.survey.backtest import backtest as run_backtest
+    from landrelease.survey.backtest import default_as_of
+
+    with open_workspace(workspace, db) as ws, step_progress("backtest") as progress:
+        try:
+            day = dt.date.fromisoformat(as_of) if as_of else default_as_of(ws)
+        except ValueError:
+            raise UsageError(
+                f"--as-of {as_of!r}: give a day as YYYY-MM-DD, e.g. 2025-06-30"
+            ) from None
+        result = run_backtest(ws, day, out=out, cell_m=cell, model=model, progress=progress)
+    show_backtest(result)

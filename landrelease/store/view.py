@@ -17,6 +17,13 @@ answers the questions every part of the system must answer the same way:
 A view is a snapshot: make a new one after writing records (an import, an
 approval). Frames it returns are shared copies — add columns freely, but do
 not change values in place.
+
+A view **as of a date** (``WorkspaceView(ws, as_of=date)``) shows what was known
+then: records dated later are left out (activities that ended later, findings,
+incidents, testimony, funding, sessions and visits after it, hazards reported
+after it, ledger lines and completions after it), and a hazard closed later is
+open again. It is how a backtest fits the engine on the past and checks it on
+what came after.
 """
 
 from __future__ import annotations
@@ -43,13 +50,33 @@ DATED = (("activities", "end"), ("findings", "date"), ("incidents", "date"), ("f
 OPEN_STATUSES = tuple(s for s in vocab.HAZARD_STATUSES if s != "closed")
 """Hazard statuses that still hold land to release."""
 
+KNOWN_FROM: dict[str, str] = {
+    "hazards": "reported",
+    "activities": "end",
+    "findings": "date",
+    "incidents": "date",
+    "testimony": "date",
+    "front_lines": "valid_from",
+    "funding": "date",
+    "eore_sessions": "date",
+    "qa_visits": "date",
+    "land_release": "released_on",
+    "hazard_completions": "completed_on",
+}
+"""The date from which each layer's or table's record was known (records without it are kept)."""
+
 
 class WorkspaceView:
     """One consistent read of a workspace (see the module's description)."""
 
-    def __init__(self, ws: Workspace, *, include_personal: bool = True) -> None:
+    def __init__(
+        self, ws: Workspace, *, include_personal: bool = True, as_of: dt.date | None = None
+    ) -> None:
         self.ws = ws
         self.include_personal = include_personal
+        self.as_of = as_of
+        """Show only what was known on this day (``None``: everything)."""
+        self._parent: WorkspaceView | None = None
         self._layers: dict[str, pd.DataFrame] = {}
         self._metric: dict[str, gpd.GeoDataFrame] = {}
         self._tables: dict[str, pd.DataFrame] = {}
@@ -57,6 +84,13 @@ class WorkspaceView:
         self._stamps: dict[str, tuple[str, ...]] = {}
         self.reads: Counter[str] = Counter()
         """How often each layer or table was read from the database (each at most once)."""
+
+    def known_on(self, day: dt.date) -> WorkspaceView:
+        """This view as of ``day``: what was known then, from the records this view reads
+        (nothing is read from the database twice)."""
+        past = WorkspaceView(self.ws, include_personal=self.include_personal, as_of=day)
+        past._parent = self
+        return past
 
     @classmethod
     def of(cls, source: Workspace | WorkspaceView) -> WorkspaceView:
@@ -71,8 +105,12 @@ class WorkspaceView:
     def layer(self, name: str) -> pd.DataFrame:
         """A layer's current records (EPSG:4326, retired ones left out), read once."""
         if name not in self._layers:
-            self._layers[name] = self.ws.read_layer(name, include_personal=self.include_personal)
-            self.reads[name] += 1
+            if self._parent is not None:
+                frame = self._parent.layer(name)
+            else:
+                frame = self.ws.read_layer(name, include_personal=self.include_personal)
+                self.reads[name] += 1
+            self._layers[name] = self._known(name, frame)
         return self._layers[name].copy(deep=False)
 
     def metric(self, name: str) -> gpd.GeoDataFrame:
@@ -88,15 +126,52 @@ class WorkspaceView:
     def table(self, name: str) -> pd.DataFrame:
         """A plain table's current rows (the ledger, completions, QA, expenditures…), read once."""
         if name not in self._tables:
-            with self.ws.engine.connect() as conn:
-                self._tables[name] = tables.read_table(conn, name)
-            self.reads[name] += 1
+            if self._parent is not None:
+                frame = self._parent.table(name)
+            else:
+                with self.ws.engine.connect() as conn:
+                    frame = tables.read_table(conn, name)
+                self.reads[name] += 1
+            self._tables[name] = self._known(name, frame)
         return self._tables[name].copy(deep=False)
+
+    def _known(self, name: str, frame: pd.DataFrame) -> pd.DataFrame:
+        """The records known on :attr:`as_of` (all of them without a date)."""
+        if self.as_of is None:
+            return frame
+        col = KNOWN_FROM.get(name)
+        if col is not None and col in frame and len(frame):
+            day = frame[col].astype(str).str[:10].where(frame[col].notna())
+            frame = frame[(day.isna() | (day <= self.as_of.isoformat())).to_numpy(dtype=bool)]
+            frame = frame.reset_index(drop=True)
+        if name == "hazards" and len(frame):
+            frame = self._reopened(frame)
+        return frame
+
+    def _reopened(self, hazards: pd.DataFrame) -> pd.DataFrame:
+        """Hazards closed after :attr:`as_of` were open on that day (``active``, or
+        ``worked_on`` when land of theirs had been released by then)."""
+        assert self.as_of is not None
+        done = self.table("hazard_completions")
+        closed_by_then = set(done["hazard_id"]) if len(done) else set()
+        released = set(self.ledger()["hazard_id"]) if len(self.ledger()) else set()
+        doi = hazards["date_of_information"].astype(str).str[:10]
+        later = (hazards["status"] == "closed") & ~hazards["hazard_id"].isin(closed_by_then)
+        later &= ~(hazards["date_of_information"].notna() & (doi <= self.as_of.isoformat()))
+        if not later.any():
+            return hazards
+        out = hazards.copy()
+        worked = out["hazard_id"].isin(released)
+        out.loc[later & worked, "status"] = "worked_on"
+        out.loc[later & ~worked, "status"] = "active"
+        return out
 
     def stamp(self, name: str) -> tuple[str, ...]:
         """What ``name``'s records were when this view first asked (row count, last update,
         last retirement): a result made from the view keeps it, so that a later reader can
         tell whether the records changed since."""
+        if self._parent is not None:
+            return self._parent.stamp(name)
         if name not in self._stamps:
             with self.ws.engine.connect() as conn:
                 self._stamps[name] = runs.layer_stamp(conn, name)

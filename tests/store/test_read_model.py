@@ -195,3 +195,18 @@ def test_the_stored_metric_crs_is_read_without_reading_any_layer(
     view = WorkspaceView(workspace)
     assert view.metric_crs == workspace.metric_crs()
     assert not view.reads
+
+
+def test_a_view_as_of_a_day_reads_nothing_again(workspace: Workspace, package: Path) -> None:
+    import datetime as dt
+
+    import_package(workspace, package, actor="im")
+    view = WorkspaceView(workspace)
+    everything = view.layer("findings")
+    past = view.known_on(dt.date(2022, 5, 2))
+    then = past.layer("findings")
+    assert sorted(then["date"]) == ["2022-05-01", "2022-05-02"] and len(everything) == 3
+    past.layer("hazards")
+    view.layer("hazards")
+    assert view.reads["findings"] == 1 and view.reads["hazards"] == 1 and not past.reads
+    assert WorkspaceView(workspace, as_of=dt.date(2022, 5, 2)).layer("findings").equals(then)

@@ -5,7 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Protocol
 
-from landrelease.cli.display.land_release import show_evaluation, show_risk, show_survey
+from landrelease.cli.display.land_release import (
+    show_backtest,
+    show_evaluation,
+    show_risk,
+    show_survey,
+)
 from landrelease.cli.display.terminal import console
 from landrelease.cli.display.workspace_data import show_scenario, show_status
 from landrelease.store.summary import WorkspaceStatus
@@ -21,6 +26,7 @@ class DemoFigures(Protocol):
     risk: Any
     survey: Any
     evaluation: Any
+    backtest: Any
     priorities: Any
     plan: Any
     forecast: Any
@@ -38,6 +44,8 @@ def show_demo(result: DemoFigures) -> None:
         show_risk(result.risk, result.outputs["risk map (GeoTIFF)"], 1)
         show_survey(result.survey, result.outputs["survey decisions (GeoPackage)"], 1)
         show_evaluation(result.evaluation)
+    if result.backtest is not None:
+        show_backtest(result.backtest)
     if result.plan is not None:
         from landrelease.cli.display.plans import show_forecast, show_plan, show_priorities
 

@@ -151,3 +151,52 @@ def show_evaluation(run: Any) -> None:
     )
     console.print(table)
     console.print(f"Area–recall chart: [bold]{run.chart}[/]; table: [bold]{run.table}[/]")
+
+
+def show_backtest(result: Any) -> None:
+    """What the map fitted on one day expected beside what teams found after it."""
+    t = result.totals
+    ratio = t["expected_per_found"]
+    console.print(
+        f"Backtest as of {result.as_of}: the map learned from {t['searched_cells']:,} searched cells "
+        f"known then, and is checked on {t['activities']:,} technical surveys and clearances ended "
+        f"after it ({t['area_ha']:,.1f} ha)."
+    )
+    console.print(
+        f"  Devices expected in their areas: {t['expected_devices']:,.0f}; found: "
+        f"{t['found_devices']:,}"
+        + (f" (expected ÷ found = {ratio:.2f})." if ratio is not None else ".")
+    )
+    if t["found_outside_the_map"]:
+        console.print(
+            f"  {t['found_outside_the_map']:,} devices were found in activities outside any hazard "
+            "known then (not counted above)."
+        )
+    if t["cancellation_withheld"]:
+        console.print(f"  No land would have been cancelled: {escape(t['cancellation_withheld'])}.")
+    else:
+        console.print(
+            f"  Land the decisions would have cancelled and teams worked later: "
+            f"{t['cancelled_ha_worked_later']:,.1f} ha, where they found "
+            f"[bold]{t['found_in_cancelled']:,}[/] devices."
+        )
+    worst = result.activities.assign(
+        gap=result.activities["found_devices"] - result.activities["expected_devices"]
+    ).sort_values("gap", ascending=False)
+    table = Table(title="Most devices found beyond what was expected", title_justify="left")
+    for col in ("activity", "type", "hazard", "ended", "ha", "expected", "found", "in cancelled"):
+        table.add_column(col, justify="left" if col in ("activity", "type", "hazard") else "right")
+    for r in worst.head(5).itertuples():
+        table.add_row(
+            r.activity_id,
+            r.type,
+            str(r.hazard_id),
+            r.end,
+            f"{r.area_ha:,.1f}",
+            f"{r.expected_devices:,.1f}",
+            f"{r.found_devices:,}",
+            f"{r.found_in_cancelled:,}",
+        )
+    console.print(table)
+    for label, path in result.outputs.items():
+        console.print(f"  {label}: {path}")
