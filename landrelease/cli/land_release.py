@@ -19,6 +19,12 @@ from landrelease.cli.common import (
 )
 from landrelease.cli.display.terminal import step_progress
 
+NEW_MAP = "Map the risk again even when the stored risk map is current."
+EXPERT_CANCELLATION = (
+    "Recommend cancellation even where the map could not measure its errors (no or too little "
+    "searched land): recorded with the run and said on every part."
+)
+
 
 @handles_errors
 def risk(
@@ -100,20 +106,9 @@ def survey(
             show_default=False,
         ),
     ] = None,
-    new_map: Annotated[
-        bool,
-        typer.Option(
-            "--new-map",
-            help="Map the risk again even when the stored risk map is current.",
-        ),
-    ] = False,
+    new_map: Annotated[bool, typer.Option("--new-map", help=NEW_MAP)] = False,
     allow_expert_cancellation: Annotated[
-        bool,
-        typer.Option(
-            "--allow-expert-cancellation",
-            help="Recommend cancellation even where the map could not measure its errors "
-            "(no or too little searched land): recorded with the run and said on every part.",
-        ),
+        bool, typer.Option("--allow-expert-cancellation", help=EXPERT_CANCELLATION)
     ] = False,
     user: UserOpt = None,
 ) -> None:
