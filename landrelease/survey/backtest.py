@@ -223,9 +223,13 @@ def plot_calibration(table: pd.DataFrame, path: Path, *, groups: int = 8) -> Pat
         bins = np.array_split(np.arange(len(covered)), min(groups, len(covered)))
         e = np.array([covered["expected_devices"].iloc[b].mean() for b in bins])
         f = np.array([covered["found_devices"].iloc[b].mean() for b in bins])
-        ax.scatter(e + 0.01, f + 0.01, color="tab:blue", zorder=3, label="groups of activities")
+        size = len(bins[0])
+        ax.scatter(
+            e + 0.01, f + 0.01, color="tab:blue", zorder=3, label=f"groups of ~{size} activities"
+        )
+        low = max(float(min(e.min(), f.min())) / 2, 0.01)
         top = float(max(e.max(), f.max(), 1.0)) * 1.5
-        ax.plot([0.01, top], [0.01, top], color="grey", ls="--", label="expected = found")
+        ax.plot([low, top], [low, top], color="grey", ls="--", label="expected = found")
         ax.set_xscale("log")
         ax.set_yscale("log")
     ax.set_xlabel("devices expected per activity (mean of the group)")

@@ -184,12 +184,11 @@ def show_backtest(result: Any) -> None:
         gap=result.activities["found_devices"] - result.activities["expected_devices"]
     ).sort_values("gap", ascending=False)
     table = Table(title="Most devices found beyond what was expected", title_justify="left")
-    for col in ("activity", "type", "hazard", "ended", "ha", "expected", "found", "in cancelled"):
-        table.add_column(col, justify="left" if col in ("activity", "type", "hazard") else "right")
+    for col in ("activity", "hazard", "ended", "ha", "expected", "found", "in cancelled"):
+        table.add_column(col, justify="left" if col in ("activity", "hazard") else "right")
     for r in worst.head(5).itertuples():
         table.add_row(
             r.activity_id,
-            r.type,
             str(r.hazard_id),
             r.end,
             f"{r.area_ha:,.1f}",
