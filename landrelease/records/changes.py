@@ -76,6 +76,32 @@ def audit(
     )
 
 
+def insert_audited(
+    conn: Connection,
+    table: str,
+    rows: list[dict[str, Any]],
+    *,
+    key: str,
+    actor: str,
+    at: str,
+    note: str,
+) -> None:
+    """Insert records into ``table`` and write an audit entry for each (its ``key`` as the
+    record id; geometry left out of the entry)."""
+    tables.insert_records(conn, table, rows)
+    for r in rows:
+        audit(
+            conn,
+            actor=actor,
+            action="insert",
+            table=table,
+            record_id=str(r[key]),
+            after={k: v for k, v in r.items() if k != "geom"},
+            at=at,
+            note=note,
+        )
+
+
 def _finite(v: Any) -> Any:
     """JSON has no NaN: null instead, everywhere in the value."""
     if isinstance(v, dict):

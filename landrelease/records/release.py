@@ -33,7 +33,7 @@ import shapely
 
 from landrelease import settings
 from landrelease.errors import Issue, IssueLog
-from landrelease.records.changes import audit, write_records
+from landrelease.records.changes import insert_audited, write_records
 from landrelease.records.ledger import read_completions, read_ledger
 from landrelease.records.rules import (
     FILE,
@@ -353,18 +353,7 @@ def write_ledger(
             }
             for b in rel.bookings
         ]
-    tables.insert_records(conn, "land_release", rows)
-    for r in rows:
-        audit(
-            conn,
-            actor=actor,
-            action="insert",
-            table="land_release",
-            record_id=str(r["activity_id"]),
-            after={k: v for k, v in r.items() if k != "geom"},
-            at=now,
-            note=note,
-        )
+    insert_audited(conn, "land_release", rows, key="activity_id", actor=actor, at=now, note=note)
     return rows
 
 
@@ -450,18 +439,15 @@ def complete_hazards(
         for hid in todo
         if hid in last.index
     ]
-    tables.insert_records(conn, "hazard_completions", rows)
-    for r in rows:
-        audit(
-            conn,
-            actor=actor,
-            action="insert",
-            table="hazard_completions",
-            record_id=str(r["hazard_id"]),
-            after=r,
-            at=now,
-            note="hazard fully released",
-        )
+    insert_audited(
+        conn,
+        "hazard_completions",
+        rows,
+        key="hazard_id",
+        actor=actor,
+        at=now,
+        note="hazard fully released",
+    )
     return len(rows)
 
 
