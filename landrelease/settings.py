@@ -146,6 +146,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Share of suspected cells thought to hold a device when there is no searched land to learn from (Bosnia ~2 %, Croatia ~10 %).",
     ),
     Setting(
+        "risk_bound_level",
+        0.9,
+        "probability",
+        "Confidence of the upper bound on devices left in cancelled land, taken from errors on held-out spatial blocks.",
+    ),
+    Setting(
         "survey_target_recall",
         0.99,
         "share",

@@ -69,6 +69,15 @@ FEATURES: tuple[Feature, ...] = (
         "m",
     ),
     Feature(
+        "dist_clean",
+        "distance",
+        "searched_clean",
+        5000,
+        +1,
+        "distance to land searched by technical survey or clearance that found nothing",
+        "m",
+    ),
+    Feature(
         "cover_record",
         "cover",
         "records",

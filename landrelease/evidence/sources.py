@@ -154,6 +154,11 @@ def evidence_from_workspace(
     groups.update(_incident_groups(layers["incidents"], as_of))
     if len(findings):
         groups["findings"] = Shapes(findings.geometry.values.to_numpy(), np.ones(len(findings)))
+    clean = searched_clean(processed, findings)
+    if clean.any():
+        groups["searched_clean"] = Shapes(
+            processed.geometry.values.to_numpy()[clean], np.ones(int(clean.sum()))
+        )
     if len(rec):
         rec = rec.assign(reliability=np.asarray(measured.per_record, dtype=float))
         groups["records"] = _record_shapes(rec)
@@ -169,6 +174,17 @@ def evidence_from_workspace(
         reliability=measured.families,
         stamp=stamp,
     )
+
+
+def searched_clean(processed: gpd.GeoDataFrame, findings: gpd.GeoDataFrame) -> np.ndarray:
+    """Which processed areas (technical survey or clearance) found nothing: negative evidence.
+
+    Land searched to standard without a single find is the evidence that releases the land
+    around it; a boolean per row of ``processed``."""
+    if not len(processed):
+        return np.zeros(0, dtype=bool)
+    with_finds = set(findings["activity_id"].dropna()) if len(findings) else set()
+    return ~processed["activity_id"].isin(with_finds).to_numpy()
 
 
 def _hazards_processed_findings(

@@ -81,9 +81,13 @@ class Pattern:
     expert_w_plus: float
     """Log-odds weight when present, used without searched land to learn from."""
     expert_w_minus: float
+    versus: str | None = None
+    """Read the feature's excess over this one (e.g. how much nearer clean land is than a find)."""
 
     def present(self, X: np.ndarray) -> np.ndarray:
         v = X[:, _IDX[self.feature]]
+        if self.versus is not None:
+            v = v - X[:, _IDX[self.versus]]
         return v > self.threshold if self.above else v <= self.threshold
 
 
@@ -138,6 +142,40 @@ PATTERNS: tuple[Pattern, ...] = (
         "no device found within 1 km",
         0.8,
         -0.8,
+    ),
+    Pattern(
+        "finding_3km",
+        "dist_finding",
+        False,
+        3000,
+        "devices were found within 3 km",
+        "no device found within 3 km",
+        0.5,
+        -0.7,
+    ),
+    # negative evidence: which is nearer, land searched without a find or a find (the
+    # nearest-outcome rule), so that clean land speaks only where it outweighs the finds
+    Pattern(
+        "clean_nearer",
+        "dist_clean",
+        False,
+        0,
+        "land searched clean lies nearer than any find",
+        "finds lie nearer than any land searched clean",
+        -0.7,
+        0.3,
+        versus="dist_finding",
+    ),
+    Pattern(
+        "clean_much_nearer",
+        "dist_clean",
+        False,
+        -1000,
+        "land searched clean lies at least 1 km nearer than any find",
+        "no land searched clean 1 km nearer than the finds",
+        -0.5,
+        0.1,
+        versus="dist_finding",
     ),
     Pattern(
         "in_reliable_record",

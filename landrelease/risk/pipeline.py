@@ -37,12 +37,13 @@ from landrelease.evidence.features import (
 )
 from landrelease.evidence.grid import Grid, Tile, crop
 from landrelease.evidence.sources import EvidenceSet, evidence_from_workspace
+from landrelease.risk.errors import ResidualErrors, residual_errors
 from landrelease.risk.metrics import Scores
 from landrelease.risk.models import WeightsOfEvidence, make_model
 from landrelease.risk.run import RiskRun
 from landrelease.risk.store import store_risk
 from landrelease.risk.training import TrainingSet, training_set
-from landrelease.risk.validation import calibrator, cross_validate
+from landrelease.risk.validation import calibrator, cross_validate, crossfit_calibrated
 from landrelease.store import Workspace, WorkspaceView
 
 Progress = Callable[[str, float], None]
@@ -111,14 +112,21 @@ class _Fit:
     predictor: _Calibrated
     explainer: WeightsOfEvidence
     scores: dict[str, Scores]
+    errors: ResidualErrors | None = None
 
 
 class _Calibrated:
-    """A fitted model followed by its isotonic calibration."""
+    """A fitted model followed by its calibration: probabilities, and devices per cell scaled by
+    how many devices held-out cells held per device expected (``count_scale``)."""
 
-    def __init__(self, model: Any, iso: Any | None) -> None:
+    def __init__(self, model: Any, iso: Any | None, count_scale: float = 1.0) -> None:
         self.model = model
         self.iso = iso
+        self.count_scale = count_scale
+
+    def expected(self, p: np.ndarray) -> np.ndarray:
+        """Expected devices per cell: λ = −ln(1 − p), times ``count_scale``, capped."""
+        return np.asarray(np.minimum(-np.log1p(-p) * self.count_scale, MAX_EXPECTED_PER_CELL))
 
     def probability(self, X: np.ndarray) -> np.ndarray:
         p = self.model.predict_proba(X)[:, 1]
@@ -160,7 +168,7 @@ def predict_tile(
         feats[:, rs, cs] = computer.compute(sub)  # only the box around the cells to predict
         r, c = np.nonzero(mask)
         prob = np.clip(predictor.probability(feats[:, r, c].T), 0.0, 1 - 1e-9)
-        expected = np.minimum(-np.log1p(-prob), MAX_EXPECTED_PER_CELL)
+        expected = predictor.expected(prob)
         p[r, c], lam[r, c] = prob, expected
         h = hid[r, c]
         partial.cells = np.bincount(h, minlength=n_hazards + 1).astype(float)
@@ -243,6 +251,7 @@ def compute_risk(
         evidence=evidence,
         fitted=fit.fitted,
         explainer=fit.explainer,
+        errors=fit.errors,
         warnings=warnings,
         seconds={**timings, "total": time.perf_counter() - t0},
         computer=computer,
@@ -300,6 +309,7 @@ def _fit(params: _Params, ts: TrainingSet, warnings: list[str], say: Progress) -
         fitted: Any = explainer.expert()
         return _Fit("evidence", True, fitted, _Calibrated(fitted, None), explainer, scores)
     folds = int(settings.get("risk_folds"))
+    errors: ResidualErrors | None = None
     if len(np.unique(ts.block)) < 2:
         warnings.append(
             "all searched land lies in one spatial block: too little to cross-validate or calibrate; "
@@ -317,8 +327,18 @@ def _fit(params: _Params, ts: TrainingSet, warnings: list[str], say: Progress) -
             ).scores
         fitted = make_model(name, seed=seed, prior=prior).fit(ts.X, ts.y, sample_weight=ts.weight)
         predictor = _Calibrated(fitted, calibrator(cv.oof, ts.y, ts.weight))
+        errors = residual_errors(
+            crossfit_calibrated(cv.oof, ts.y, ts.weight, cv.fold),
+            ts.found if ts.found is not None else ts.y,
+            ts.weight,
+            ts.block,
+            level=float(settings.get("risk_bound_level")),
+            seed=seed,
+        )
+        if errors is not None:
+            predictor.count_scale = errors.count_scale
     explainer.fit(ts.X, ts.y, sample_weight=ts.weight)
-    return _Fit(name, False, fitted, predictor, explainer, scores)
+    return _Fit(name, False, fitted, predictor, explainer, scores, errors)
 
 
 def _predict(

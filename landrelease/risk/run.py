@@ -11,6 +11,7 @@ import pandas as pd
 from landrelease.evidence.features import TileComputer
 from landrelease.evidence.grid import Grid
 from landrelease.evidence.sources import EvidenceSet
+from landrelease.risk.errors import ResidualErrors
 from landrelease.risk.metrics import Scores
 from landrelease.risk.models import WeightsOfEvidence
 
@@ -25,7 +26,8 @@ class RiskRun:
     probability: np.ndarray
     """P(at least one device) per cell; NaN outside the hazards and searched land."""
     expected: np.ndarray
-    """Expected devices per cell, λ = −ln(1 − p) (Poisson)."""
+    """Expected devices per cell, λ = −ln(1 − p) (Poisson) times the count scale measured on
+    held-out blocks (devices found per device expected: clusters hold several)."""
     hazard_stats: pd.DataFrame
     """Per active hazard: hazard_id, area_m2, cells, expected_devices, mean_probability,
     max_probability, p_any_device — over the hazard's cells
@@ -38,6 +40,8 @@ class RiskRun:
     """The fitted model (its ``contributions`` explain decisions)."""
     explainer: WeightsOfEvidence
     """A weights-of-evidence model fitted on the same cells, for explanations in words."""
+    errors: ResidualErrors | None = None
+    """Out-of-sample errors on held-out spatial blocks (``None``: not measured), behind every bound."""
     warnings: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
     computer: TileComputer | None = None

@@ -29,6 +29,7 @@ from landrelease.errors import UsageError
 from landrelease.evidence.features import FEATURE_NAMES, TileComputer, coarse_layers
 from landrelease.evidence.grid import Grid
 from landrelease.evidence.sources import EvidenceSet, evidence_from_workspace, evidence_stamp
+from landrelease.risk.errors import ResidualErrors
 from landrelease.risk.models import WeightsOfEvidence
 from landrelease.risk.run import RiskRun
 from landrelease.store import Workspace, WorkspaceView, runs, tables
@@ -64,6 +65,7 @@ def store_risk(
         "seconds": run.seconds,
         "features": list(FEATURE_NAMES),
         "explainer": run.explainer.state(),
+        "residual_errors": run.errors.state() if run.errors is not None else None,
         "near_m": float(near_m),
         "records": run.evidence.stamp,
     }
@@ -211,6 +213,8 @@ class RiskMap:
     """Searched cells, those with a finding, and training cells, as the run learned from them."""
     cross_validated: bool = False
     """Whether the run measured its errors on spatial blocks it did not learn from."""
+    errors: ResidualErrors | None = None
+    """Those errors, behind every bound (``None``: not measured, or a run kept before bounds)."""
 
 
 def load_risk_map(source: Workspace | WorkspaceView, *, run_id: int | None = None) -> RiskMap:
@@ -265,4 +269,12 @@ def load_risk_map(source: Workspace | WorkspaceView, *, run_id: int | None = Non
         computer=TileComputer(evidence, grid, coarse, near_m=near_m),
         training={k: int(v) for k, v in (stored.summary.get("training") or {}).items()},
         cross_validated=bool(stored.summary.get("scores")),
+        errors=_errors(stored.summary.get("residual_errors")),
     )
+
+
+def _errors(state: Any) -> ResidualErrors | None:
+    try:
+        return ResidualErrors.from_state(state) if state else None
+    except (KeyError, TypeError, ValueError):
+        return None

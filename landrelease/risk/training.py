@@ -3,10 +3,13 @@
 Every cell inside an approved technical-survey or clearance area is a training
 cell; it is positive when a device was found in it. Never reads ground truth.
 
-One feature needs care: the distance to earlier findings. For a searched cell,
-its own findings are the answer, so its distance is measured to findings of
-*other* activities only — the same situation as an unsearched cell, whose own
-devices are unknown.
+Two features need care, for the same reason. For a searched cell, its own
+activity's result is the answer: its distance to earlier findings is measured
+to findings of *other* activities only, and its distance to land searched
+without a find to the clean land of *other* activities only — the situation of
+an unsearched cell, whose own devices are unknown. Otherwise every cell of a
+clean activity would sit at 0 m from clean land and the map would learn that
+"searched clean" means "clean", which says nothing about the land next to it.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from scipy.spatial import cKDTree
 
 from landrelease.evidence.features import FEATURE_NAMES, TileComputer, feature
 from landrelease.evidence.grid import Grid, Tile, crop
-from landrelease.evidence.sources import EvidenceSet
+from landrelease.evidence.sources import EvidenceSet, searched_clean
 
 BLOCK_KEY = 1_000_003
 
@@ -37,6 +40,8 @@ class TrainingSet:
     cols: np.ndarray
     searched_cells: int
     positive_cells: int
+    found: np.ndarray | None = None
+    """Devices found in each cell (``y`` says only whether any was)."""
 
     def __len__(self) -> int:
         return len(self.y)
@@ -87,19 +92,25 @@ def training_set(
             progress((k + 1) / len(todo))
     if not parts:
         return TrainingSet.empty()
-    X, y, rows, cols, activity = (np.concatenate(p) for p in zip(*parts, strict=True))
+    X, y, found, rows, cols, activity = (np.concatenate(p) for p in zip(*parts, strict=True))
     X = X.astype(np.float32)
     searched, positives = len(y), int(y.sum())
     keep, weight = _subsample(y, max_negatives, seed)
-    X, y, rows, cols = X[keep], y[keep], rows[keep], cols[keep]
+    X, y, found, rows, cols = X[keep], y[keep], found[keep], rows[keep], cols[keep]
     activity, weight = activity[keep], weight[keep]
     if len(fx):
         X[:, FEATURE_NAMES.index("dist_finding")] = _distance_to_other_activities(
             grid, rows, cols, activity, evidence, fx, fy, cap=feature("dist_finding").scale_m
         )
+    clean = searched_clean(proc, evidence.findings)
+    if clean.any():
+        col = FEATURE_NAMES.index("dist_clean")
+        X[:, col] = _distance_to_other_clean(
+            grid, rows, cols, activity, geoms, clean, X[:, col], cap=feature("dist_clean").scale_m
+        )
     bcells = max(1, round(block_m / grid.cell_m))
     block = (rows // bcells) * BLOCK_KEY + cols // bcells
-    return TrainingSet(X, y, weight, block, rows, cols, searched, positives)
+    return TrainingSet(X, y, weight, block, rows, cols, searched, positives, found)
 
 
 def _core(tile: Tile) -> Tile:
@@ -114,7 +125,7 @@ def _tile_cells(
     tree: shapely.STRtree,
     f_cells: tuple[np.ndarray, np.ndarray],
 ) -> tuple[np.ndarray, ...] | None:
-    """The searched cells of one tile: features, labels, rows, columns, activity index."""
+    """The searched cells of one tile: features, labels, devices found, rows, columns, activity index."""
     core = _core(tile)
     idx = tree.query(shapely.box(*grid.window_bounds(core)))
     act = rasterio.features.rasterize(
@@ -131,7 +142,7 @@ def _tile_cells(
     sub, (rs, cs) = cropped
     act_sub = act[rs, cs]
     r, c = np.nonzero(act_sub)
-    label = np.zeros(act_sub.shape, dtype=np.int8)
+    count = np.zeros(act_sub.shape, dtype=np.int32)
     f_row, f_col = f_cells
     inside = (
         (f_row >= sub.row0)
@@ -139,9 +150,17 @@ def _tile_cells(
         & (f_col >= sub.col0)
         & (f_col < sub.col0 + sub.ncols)
     )
-    label[f_row[inside] - sub.row0, f_col[inside] - sub.col0] = 1
+    np.add.at(count, (f_row[inside] - sub.row0, f_col[inside] - sub.col0), 1)
     feats = computer.compute(sub)
-    return feats[:, r, c].T, label[r, c], r + sub.row0, c + sub.col0, act_sub[r, c] - 1
+    n = count[r, c]
+    return (
+        feats[:, r, c].T,
+        (n > 0).astype(np.int8),
+        n,
+        r + sub.row0,
+        c + sub.col0,
+        act_sub[r, c] - 1,
+    )
 
 
 def _subsample(y: np.ndarray, max_negatives: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -189,4 +208,49 @@ def _distance_to_other_activities(
         first = np.where(other.any(axis=1), other.argmax(axis=1), -1)
         has = np.flatnonzero(first >= 0)
         out[start + has] = np.minimum(dist[has, first[has]], cap)
+    return out
+
+
+def _distance_to_other_clean(
+    grid: Grid,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    activity: np.ndarray,
+    geoms: np.ndarray,
+    clean: np.ndarray,
+    current: np.ndarray,
+    *,
+    cap: float,
+) -> np.ndarray:
+    """Distance (m) from each cell of a clean activity to the clean land of the *other* activities.
+
+    Cells of activities with finds keep ``current`` (their own land is not clean land). Per
+    clean activity, the boundaries of the clean areas within ``cap`` of it, densified to the
+    grid's cell, go into one k-d tree that its cells query: bounded work per activity, no
+    per-cell loop. A cell inside an overlapping clean area gets the distance to its edge.
+    """
+    out = current.astype(np.float32).copy()
+    own_clean = clean[activity]
+    if not own_clean.any():
+        return out
+    clean_idx = np.flatnonzero(clean)
+    tree = shapely.STRtree(geoms[clean_idx])
+    rings = shapely.segmentize(shapely.boundary(geoms[clean_idx]), grid.cell_m)
+    coords, owner = shapely.get_coordinates(rings, return_index=True)
+    starts = np.searchsorted(owner, np.arange(len(clean_idx) + 1))
+    x, y = grid.centres(rows, cols)
+    order = np.flatnonzero(own_clean)
+    order = order[np.argsort(activity[order], kind="stable")]
+    acts, first = np.unique(activity[order], return_index=True)
+    bounds = np.r_[first, len(order)]
+    for k, a in enumerate(acts):
+        cells = order[bounds[k] : bounds[k + 1]]
+        near = tree.query(geoms[a], predicate="dwithin", distance=cap)
+        near = near[clean_idx[near] != a]
+        if not len(near):
+            out[cells] = cap
+            continue
+        pts = np.concatenate([coords[starts[j] : starts[j + 1]] for j in near])
+        d, _ = cKDTree(pts).query(np.column_stack([x[cells], y[cells]]), k=1)
+        out[cells] = np.minimum(d, cap)
     return out

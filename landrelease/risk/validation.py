@@ -26,6 +26,8 @@ class CrossValidation:
     """Out-of-fold probabilities, one per training cell."""
     scores: Scores
     folds: int
+    fold: np.ndarray
+    """The fold each training cell was held out in."""
 
 
 def cross_validate(
@@ -35,7 +37,9 @@ def cross_validate(
     n_groups = len(np.unique(ts.block))
     k = max(2, min(folds, n_groups))
     oof = np.zeros(len(ts), dtype=np.float64)
-    for train, test in GroupKFold(n_splits=k).split(ts.X, ts.y, ts.block):
+    fold = np.zeros(len(ts), dtype=np.int64)
+    for i, (train, test) in enumerate(GroupKFold(n_splits=k).split(ts.X, ts.y, ts.block)):
+        fold[test] = i
         if len(np.unique(ts.y[train])) < 2:
             oof[test] = ts.y[train].mean() if len(train) else prior
             continue
@@ -43,7 +47,7 @@ def cross_validate(
             ts.X[train], ts.y[train], sample_weight=ts.weight[train]
         )
         oof[test] = model.predict_proba(ts.X[test])[:, 1]
-    return CrossValidation(name, oof, score(oof, ts.y, ts.weight), k)
+    return CrossValidation(name, oof, score(oof, ts.y, ts.weight), k, fold)
 
 
 class PlattCalibration:
@@ -70,3 +74,17 @@ def calibrator(oof: np.ndarray, y: np.ndarray, weight: np.ndarray) -> Any:
     if len(np.unique(y)) < 2:
         return None
     return PlattCalibration(oof, y, weight)
+
+
+def crossfit_calibrated(
+    oof: np.ndarray, y: np.ndarray, weight: np.ndarray, fold: np.ndarray
+) -> np.ndarray:
+    """Calibrated out-of-fold probabilities, each fold calibrated on the *other* folds only:
+    probabilities whose errors can be measured honestly (the map itself is calibrated on all)."""
+    out = np.asarray(oof, dtype=np.float64).copy()
+    for k in np.unique(fold):
+        rest = fold != k
+        cal = calibrator(oof[rest], y[rest], weight[rest])
+        if cal is not None:
+            out[fold == k] = cal.predict(oof[fold == k])
+    return out

@@ -128,6 +128,7 @@ def _compare(
     per_activity = found.groupby("activity_id").size()
     cancelled = decisions.parts[decisions.parts["decision"] == "cancel"].to_crs(view.metric_crs)
     cancel_geom = shapely.union_all(np.asarray(cancelled.geometry.values, dtype=object))
+    decisions.summary["bound_in_worked_later"] = _bound_in(cancelled, shapely.union_all(geoms))
     cancelled_ha = shapely.area(shapely.intersection(geoms, cancel_geom)) / M2_PER_HA
     inside = found[shapely.contains(cancel_geom, np.asarray(found.geometry.values, dtype=object))]
     in_cancelled = inside.groupby("activity_id").size()
@@ -147,6 +148,19 @@ def _compare(
         },
         columns=list(COLUMNS),
     )
+
+
+def _bound_in(cancelled: gpd.GeoDataFrame, worked: shapely.Geometry) -> float | None:
+    """The stated bound on devices left in the cancelled land that teams worked later (each
+    part's bound shared by area); ``None`` without bounds."""
+    if not len(cancelled) or "devices_bound" not in cancelled:
+        return None
+    parts = np.asarray(cancelled.geometry.values, dtype=object)
+    share = shapely.area(shapely.intersection(parts, worked)) / np.maximum(
+        shapely.area(parts), 1e-9
+    )
+    bound = cancelled["devices_bound"].to_numpy(dtype=float)
+    return float(np.nansum(bound * share)) if np.isfinite(bound).any() else None
 
 
 def _expected_in(
@@ -203,6 +217,7 @@ def _totals(table: pd.DataFrame, run: RiskRun, decisions: SurveyResult) -> dict[
         "expected_per_found": expected / found if found else None,
         "cancelled_ha_worked_later": float(table["cancelled_ha"].sum()),
         "found_in_cancelled": int(table["found_in_cancelled"].sum()),
+        "bound_in_cancelled": decisions.summary.get("bound_in_worked_later"),
         "share_cancelled": float(decisions.summary.get("share_cancelled", 0.0)),
         "cancellation_withheld": decisions.summary.get("cancellation_withheld"),
         "searched_cells": int(run.training.get("searched_cells", 0)),

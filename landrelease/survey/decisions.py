@@ -6,7 +6,11 @@ The rule, with thresholds as settings:
   ``survey_clearance_devices_per_ha``;
 * **cancel** the least risky land, as much as the target allows: either
   (default) across all hazards so that the land kept for technical survey and
-  clearance holds ``survey_target_recall`` of the expected devices, or, when
+  clearance holds ``survey_target_recall`` of the devices — counting the
+  devices left in cancelled land at their *upper bound* (setting
+  ``risk_bound_level``, 90 %), the map's expectation multiplied by how far it
+  erred on held-out spatial blocks at that level of risk
+  (:mod:`landrelease.risk.errors`) — or, when
   ``survey_max_residual`` is set, per hazard while the probability that any
   device remains in the cancelled land stays below it;
 * **technical survey** for the rest.
@@ -14,7 +18,9 @@ The rule, with thresholds as settings:
 Islands smaller than ``survey_min_part_m2`` take the stricter neighbouring
 decision (a cancelled sliver inside surveyed land is surveyed). Each part
 carries its expected devices, the probability that any device lies in it, the
-evidence that drove it in words, and a statement of confidence.
+evidence that drove it in words, and a statement of confidence; a cancelled
+part also carries its bound (``devices_bound``). Without out-of-sample errors
+to bound from, no land is cancelled (:func:`cancellation_support`).
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ from landrelease import settings
 from landrelease.errors import UsageError
 from landrelease.evidence.features import point_features
 from landrelease.evidence.grid import HazardCells
+from landrelease.risk.errors import ResidualErrors
 from landrelease.risk.models import PATTERNS
 from landrelease.risk.run import RiskRun
 from landrelease.risk.store import RiskMap, load_risk_map
@@ -112,7 +119,11 @@ class SurveyRule:
 
 
 def cancellation_support(
-    *, fallback: bool, training: dict[str, int], cross_validated: bool
+    *,
+    fallback: bool,
+    training: dict[str, int],
+    cross_validated: bool,
+    errors: ResidualErrors | None = None,
 ) -> str | None:
     """Why land may not be cancelled on this map (``None``: it may).
 
@@ -143,6 +154,11 @@ def cancellation_support(
             "the map could not be cross-validated (its searched land lies in one spatial block), "
             "so its errors on land it did not learn from are unknown"
         )
+    if errors is None or not len(errors.expected) or errors.expected[-1] <= 0:
+        return (
+            "the map kept no errors measured on held-out land, so the devices left in "
+            "cancelled land cannot be bounded (run `landrelease risk` again)"
+        )
     return None
 
 
@@ -150,7 +166,8 @@ def cancellation_support(
 class SurveyResult:
     parts: gpd.GeoDataFrame
     """One row per part (EPSG:4326): part_id, hazard_id, decision, area_m2, expected_devices,
-    p_any_device, devices_per_ha, evidence, confidence, geometry."""
+    devices_bound (cancelled parts; NaN for the others), p_any_device, devices_per_ha,
+    evidence, confidence, geometry."""
     rule: SurveyRule
     summary: dict[str, Any] = field(default_factory=dict)
     risk_run_id: int | None = None
@@ -158,11 +175,20 @@ class SurveyResult:
 
 
 def cell_decisions(
-    p: np.ndarray, lam: np.ndarray, hazard: np.ndarray, *, rule: SurveyRule, cell_area_m2: float
+    p: np.ndarray,
+    lam: np.ndarray,
+    hazard: np.ndarray,
+    *,
+    rule: SurveyRule,
+    cell_area_m2: float,
+    errors: ResidualErrors | None = None,
 ) -> tuple[np.ndarray, float]:
     """Decision code per hazard cell, and the probability threshold used for cancelling (recall rule).
 
-    ``p``, ``lam`` and ``hazard`` are aligned 1-D arrays over the cells inside hazards.
+    ``p``, ``lam`` and ``hazard`` are aligned 1-D arrays over the cells inside hazards. With
+    ``errors``, the recall rule cancels the least risky cells only while the *bound* on the
+    devices left (expected × the held-out error factor at that risk) stays within the share
+    the target allows of the total (itself taken at its lower bound).
     """
     code = np.full(len(p), SURVEY, dtype=np.int8)
     code[lam * (1e4 / cell_area_m2) >= rule.clearance_devices_per_ha] = CLEAR
@@ -180,7 +206,12 @@ def cell_decisions(
         order = np.argsort(p, kind="stable")
         cum = np.cumsum(lam[order])
         allowed = (1 - rule.target_recall) * lam.sum()
-        n = int(np.searchsorted(cum, allowed, side="right"))
+        if errors is None:
+            n = int(np.searchsorted(cum, allowed, side="right"))
+        else:
+            allowed *= min(1.0, errors.total_ratio_low)
+            ok = errors.factor(p[order]) * cum <= allowed
+            n = len(ok) if ok.all() else int(np.argmin(ok))
         chosen = order[:n]
         code[chosen[code[chosen] != CLEAR]] = CANCEL
         threshold = float(p[order[n - 1]]) if n else 0.0
@@ -217,7 +248,9 @@ def decide(run: RiskRun | RiskMap, rule: SurveyRule) -> SurveyResult:
     rows, cols, ids = cells.cells(tile_cells=int(settings.get("risk_tile_cells")))
     p = np.nan_to_num(run.probability[rows, cols].astype(np.float64), nan=0.0)
     lam = np.nan_to_num(run.expected[rows, cols].astype(np.float64), nan=0.0)
-    code, threshold = cell_decisions(p, lam, ids, rule=rule, cell_area_m2=g.cell_area_m2)
+    code, threshold = cell_decisions(
+        p, lam, ids, rule=rule, cell_area_m2=g.cell_area_m2, errors=run.errors
+    )
     withheld = _withheld(run, rule)
     if withheld is not None:
         code[code == CANCEL] = SURVEY
@@ -225,9 +258,15 @@ def decide(run: RiskRun | RiskMap, rule: SurveyRule) -> SurveyResult:
     parts = _parts_frame(records, g.crs)
     if len(parts):
         parts["devices_per_ha"] = parts["expected_devices"] / (parts["area_m2"] / 1e4)
+        parts["devices_bound"] = _bounds(parts, run.errors)
         parts["evidence"] = _explain(run, parts, samples_x, samples_y)
         parts["confidence"] = [
-            _confidence(row, caveat=_caveat(run, rule, withheld)) for row in parts.itertuples()
+            _confidence(
+                row,
+                caveat=_caveat(run, rule, withheld),
+                level=run.errors.level if run.errors is not None else 0.9,
+            )
+            for row in parts.itertuples()
         ]
         parts.insert(
             0,
@@ -239,6 +278,8 @@ def decide(run: RiskRun | RiskMap, rule: SurveyRule) -> SurveyResult:
         )
     summary = _summary(parts, rule, threshold)
     summary["cancellation_withheld"] = withheld
+    summary["bound_level"] = run.errors.level if run.errors is not None else None
+    parts = parts.drop(columns="max_probability", errors="ignore")
     run_id = run.run_id if isinstance(run, RiskMap) else None
     return SurveyResult(parts.to_crs("EPSG:4326"), rule, summary, risk_run_id=run_id)
 
@@ -306,6 +347,7 @@ def _parts(
                     "decision": DECISIONS[level],
                     "area_m2": float(part.area),
                     "expected_devices": float(sub_lam[mask].sum()),
+                    "max_probability": float(sub_p[mask].max()),
                     "p_any_device": float(
                         1 - np.exp(np.log1p(-np.clip(sub_p[mask], 0, 1 - 1e-12)).sum())
                     ),
@@ -340,6 +382,7 @@ def _parts_frame(records: list[dict[str, Any]], crs: str) -> gpd.GeoDataFrame:
             "decision": [],
             "area_m2": [],
             "expected_devices": [],
+            "devices_bound": [],
             "p_any_device": [],
         },
         geometry=[],
@@ -383,8 +426,22 @@ def _withheld(run: RiskRun | RiskMap, rule: SurveyRule) -> str | None:
     if rule.allow_expert_cancellation:
         return None
     return cancellation_support(
-        fallback=run.fallback, training=run.training, cross_validated=_cross_validated(run)
+        fallback=run.fallback,
+        training=run.training,
+        cross_validated=_cross_validated(run),
+        errors=run.errors,
     )
+
+
+def _bounds(parts: pd.DataFrame, errors: ResidualErrors | None) -> np.ndarray:
+    """Upper bound of the devices left in each cancelled part: its expectation times the held-out
+    error factor at the part's highest cell risk (NaN for other parts, and without errors)."""
+    out = np.full(len(parts), np.nan)
+    cancel = (parts["decision"] == "cancel").to_numpy()
+    if errors is not None and cancel.any():
+        factor = errors.factor(parts["max_probability"].to_numpy()[cancel])
+        out[cancel] = parts["expected_devices"].to_numpy()[cancel] * factor
+    return out
 
 
 def _cross_validated(run: RiskRun | RiskMap) -> bool:
@@ -399,7 +456,10 @@ def _caveat(run: RiskRun | RiskMap, rule: SurveyRule, withheld: str | None) -> s
             "technical survey first."
         )
     unsupported = cancellation_support(
-        fallback=run.fallback, training=run.training, cross_validated=_cross_validated(run)
+        fallback=run.fallback,
+        training=run.training,
+        cross_validated=_cross_validated(run),
+        errors=run.errors,
     )
     if unsupported is not None:
         return (
@@ -409,12 +469,18 @@ def _caveat(run: RiskRun | RiskMap, rule: SurveyRule, withheld: str | None) -> s
     return ""
 
 
-def _confidence(row: Any, *, caveat: str) -> str:
+def _confidence(row: Any, *, caveat: str, level: float) -> str:
     ha = row.area_m2 / 1e4
     if row.decision == "cancel":
+        bound = (
+            f", at most {row.devices_bound:,.2f} at {level:.0%} confidence from the map's errors "
+            "on held-out land"
+            if np.isfinite(row.devices_bound)
+            else ", no bound: the map's errors on held-out land were not measured"
+        )
         return (
             f"{(1 - row.p_any_device):.1%} confident that no device remains in these {ha:,.1f} ha "
-            f"({row.expected_devices:.2f} devices expected).{caveat}"
+            f"({row.expected_devices:.2f} devices expected{bound}).{caveat}"
         )
     if row.decision == "technical_survey":
         return (
@@ -427,7 +493,7 @@ def _confidence(row: Any, *, caveat: str) -> str:
 def _summary(parts: pd.DataFrame, rule: SurveyRule, threshold: float) -> dict[str, Any]:
     total_area = float(parts["area_m2"].sum()) if len(parts) else 0.0
     total_dev = float(parts["expected_devices"].sum()) if len(parts) else 0.0
-    by = {}
+    by: dict[str, dict[str, Any]] = {}
     for d in DECISIONS:
         sel = parts[parts["decision"] == d] if len(parts) else parts
         by[d] = {
@@ -436,6 +502,10 @@ def _summary(parts: pd.DataFrame, rule: SurveyRule, threshold: float) -> dict[st
             "expected_devices": float(sel["expected_devices"].sum()) if len(sel) else 0.0,
         }
     cancelled = by["cancel"]
+    sel = parts[parts["decision"] == "cancel"] if len(parts) else parts
+    bounds = np.asarray(sel["devices_bound"] if "devices_bound" in sel else [], dtype=float)
+    # nothing cancelled: nothing left; cancelled land without a bound: none to state
+    cancelled["devices_bound"] = float(bounds.sum()) if np.isfinite(bounds).all() else None
     return {
         "rule": rule.describe(),
         "cancel_threshold_probability": threshold,

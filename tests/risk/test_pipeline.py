@@ -45,7 +45,13 @@ def test_risk_map_is_calibrated_probabilities_inside_hazards(run_and_result: tup
     p = run.probability[np.isfinite(run.probability)]
     assert len(p) > 1000
     assert ((p >= 0) & (p < 1)).all()
-    np.testing.assert_allclose(run.expected[np.isfinite(run.expected)], -np.log1p(-p), rtol=1e-4)
+    # λ = −ln(1 − p) times the devices found per device expected on held-out blocks
+    assert run.errors is not None and run.errors.count_scale > 1
+    np.testing.assert_allclose(
+        run.expected[np.isfinite(run.expected)],
+        np.minimum(-np.log1p(-p) * run.errors.count_scale, 50.0),
+        rtol=1e-4,
+    )
     assert run.scores["distance"].roc_auc > 0.8  # spatial-block cross-validation on searched land
     assert run.scores["evidence"].roc_auc > 0.6
     assert run.training["positive_cells"] > 0
@@ -86,10 +92,10 @@ def test_map_beats_the_distance_baseline_on_ground_truth(
     assert ours.map.roc_auc > baseline.map.roc_auc
     assert ours.map.roc_auc > 0.68
     # the decisions keep (almost) the promised share of the true devices in worked land
-    assert (
-        ours.decisions["true_recall"] > 0.95
-    )  # 99 % of *expected* devices; truth differs by the calibration error
-    assert ours.decisions["share_area_cancelled"] > 0.02
+    # the promise holds on the ground truth: 99 % of the true devices stay in worked land, the
+    # devices left in cancelled land counted at their bound from held-out errors
+    assert ours.decisions["true_recall"] >= 0.99
+    assert ours.decisions["share_area_cancelled"] > 0.003
 
 
 def test_decisions_cover_every_active_hazard_exactly(run_and_result: tuple) -> None:  # type: ignore[type-arg]

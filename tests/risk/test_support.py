@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from landrelease.io import import_package
 from landrelease.risk import compute_risk, store_risk, write_geotiff
+from landrelease.risk.errors import ResidualErrors, residual_errors
 from landrelease.store import Workspace, runs
 from landrelease.survey import SurveyRule, decide, store_survey
 from landrelease.survey.decisions import cancellation_support, decide_from_stored
@@ -16,8 +18,25 @@ from tests.helpers import write_package
 ENOUGH = {"searched_cells": 5000, "positive_cells": 300, "training_cells": 5000}
 
 
+def _measured() -> ResidualErrors:
+    rng = np.random.default_rng(0)
+    p = rng.uniform(0.001, 0.2, 4000)
+    errors = residual_errors(p, rng.poisson(-np.log1p(-p)), np.ones(4000), np.arange(4000) // 100)
+    assert errors is not None
+    return errors
+
+
 def test_the_support_rule_names_what_is_missing() -> None:
-    assert cancellation_support(fallback=False, training=ENOUGH, cross_validated=True) is None
+    assert (
+        cancellation_support(
+            fallback=False, training=ENOUGH, cross_validated=True, errors=_measured()
+        )
+        is None
+    )
+    # in-sample figures only (no errors measured on held-out blocks): refused, with the reason
+    assert "cannot be bounded" in str(
+        cancellation_support(fallback=False, training=ENOUGH, cross_validated=True, errors=None)
+    )
     assert "expert weights" in str(
         cancellation_support(fallback=True, training={}, cross_validated=False)
     )

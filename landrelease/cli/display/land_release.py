@@ -124,6 +124,14 @@ def show_survey(result: Any, out: Path, survey_id: int) -> None:
         f"expected devices stay in land that will be surveyed or cleared. Parts with evidence and confidence: "
         f"[bold]{out}[/] (survey {survey_id})."
     )
+    cancel = s["by_decision"]["cancel"]
+    bound = cancel.get("devices_bound")
+    if cancel["area_ha"] > 0 and bound is not None and bound == bound:
+        console.print(
+            f"Devices left in the cancelled land: {cancel['expected_devices']:,.1f} expected, at most "
+            f"{bound:,.1f} at {s['bound_level']:.0%} confidence (the map's errors on held-out "
+            "spatial blocks of searched land; land unlike any searched land can hold more)."
+        )
     top = result.parts.sort_values("expected_devices", ascending=False).head(3)
     for row in top.itertuples():
         console.print(
@@ -178,7 +186,13 @@ def show_backtest(result: Any) -> None:
         console.print(
             f"  Land the decisions would have cancelled and teams worked later: "
             f"{t['cancelled_ha_worked_later']:,.1f} ha, where they found "
-            f"[bold]{t['found_in_cancelled']:,}[/] devices."
+            f"[bold]{t['found_in_cancelled']:,}[/] devices"
+            + (
+                f" (the bound stated for it then: at most {t['bound_in_cancelled']:,.1f}; "
+                + ("held)." if t["found_in_cancelled"] <= t["bound_in_cancelled"] else "broken).")
+                if t.get("bound_in_cancelled") is not None
+                else "."
+            )
         )
     worst = result.activities.assign(
         gap=result.activities["found_devices"] - result.activities["expected_devices"]

@@ -1,0 +1,136 @@
+"""How wrong the map is on land it did not learn from: the out-of-sample errors behind every bound.
+
+Cross-validation over spatial blocks gives each searched cell a probability
+from a model that never saw its block; the calibration is cross-fitted too
+(each fold's probabilities calibrated on the other folds). For a ladder of
+probability thresholds this module sums, over the held-out cells at or below
+each threshold, the devices the map expected there (λ = −ln(1 − p) per cell)
+and the devices found there, and bounds their ratio from above at ``level`` (default 90 %):
+the larger of a block bootstrap (whole blocks resampled, as they were held
+out) and the Poisson (Garwood) upper limit of the count found. Nothing here
+ever uses a prediction for a cell from a model that learned from it.
+
+The survey rule multiplies the devices the map expects in land it would
+cancel by that factor: the bound that must still keep the target recall.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+LADDER = 40
+"""Thresholds in the ladder (quantiles of the held-out probabilities)."""
+
+
+@dataclass(frozen=True)
+class ResidualErrors:
+    """Out-of-sample errors of a map at a ladder of probability thresholds (ascending)."""
+
+    thresholds: np.ndarray
+    expected: np.ndarray
+    """Devices expected in held-out cells at or below each threshold (Σ λ, weighted)."""
+    found: np.ndarray
+    """Devices found in held-out cells at or below each threshold (weighted)."""
+    upper_ratio: np.ndarray
+    """Upper bound (at ``level``) of found/expected at or below each threshold."""
+    total_ratio_low: float
+    """Lower bound (at ``level``) of found/expected over all held-out cells: how far the map's
+    total may overstate the devices (below 1) — the target is kept against the lower total."""
+    level: float
+    blocks: int
+    count_scale: float = 1.0
+    """Devices found per device expected over all held-out cells, λ = −ln(1 − p) counting one
+    device per cell at most where clusters hold several: the map's expected devices are
+    multiplied by it, and the ladder is relative to the scaled expectation."""
+
+    def factor(self, p: np.ndarray | float) -> np.ndarray:
+        """The bound's multiplier for land cancelled up to probability ``p``: the ratio at the
+        smallest ladder threshold at or above ``p`` (beyond the ladder: the last one)."""
+        k = np.searchsorted(self.thresholds, np.asarray(p, dtype=float), side="left")
+        return np.asarray(self.upper_ratio[np.minimum(k, len(self.thresholds) - 1)])
+
+    def state(self) -> dict[str, Any]:
+        """Plain JSON values, kept with a stored risk run."""
+        return {
+            "thresholds": [float(v) for v in self.thresholds],
+            "expected": [float(v) for v in self.expected],
+            "found": [float(v) for v in self.found],
+            "upper_ratio": [float(v) for v in self.upper_ratio],
+            "total_ratio_low": float(self.total_ratio_low),
+            "level": float(self.level),
+            "blocks": int(self.blocks),
+            "count_scale": float(self.count_scale),
+        }
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> ResidualErrors:
+        return cls(
+            thresholds=np.asarray(state["thresholds"], dtype=float),
+            expected=np.asarray(state["expected"], dtype=float),
+            found=np.asarray(state["found"], dtype=float),
+            upper_ratio=np.asarray(state["upper_ratio"], dtype=float),
+            total_ratio_low=float(state["total_ratio_low"]),
+            level=float(state["level"]),
+            blocks=int(state["blocks"]),
+            count_scale=float(state.get("count_scale", 1.0)),
+        )
+
+
+def garwood_upper(found: np.ndarray | float, level: float) -> np.ndarray:
+    """One-sided upper limit of a Poisson mean after observing ``found`` events (2.30 for none at 90 %)."""
+    k = np.asarray(found, dtype=float)
+    return np.asarray(stats.chi2.ppf(level, 2 * (np.floor(k) + 1)) / 2)
+
+
+def residual_errors(
+    p: np.ndarray,
+    y: np.ndarray,
+    weight: np.ndarray,
+    block: np.ndarray,
+    *,
+    level: float = 0.9,
+    boot: int = 400,
+    seed: int = 0,
+) -> ResidualErrors | None:
+    """The out-of-sample error ladder from held-out probabilities ``p`` (``None`` without any).
+
+    ``p`` must come from models that did not see each cell's block (cross-validation); ``y``
+    is the number of devices found in each cell, ``weight`` restores subsampled negatives, ``block`` names
+    each cell's spatial block (resampled whole by the bootstrap).
+    """
+    if not len(p):
+        return None
+    p = np.clip(np.asarray(p, dtype=float), 0.0, 1 - 1e-12)
+    thresholds = np.unique(np.quantile(p, np.linspace(0, 1, LADDER + 1)[1:]))
+    step = np.searchsorted(thresholds, p, side="left")  # the first threshold at or above p
+    _, b = np.unique(block, return_inverse=True)
+    nb, nk = int(b.max()) + 1, len(thresholds)
+    exp_bk = np.zeros((nb, nk))
+    fnd_bk = np.zeros((nb, nk))
+    np.add.at(exp_bk, (b, step), weight * -np.log1p(-p))
+    np.add.at(fnd_bk, (b, step), weight * y)
+    exp_bk, fnd_bk = exp_bk.cumsum(axis=1), fnd_bk.cumsum(axis=1)
+    expected, found = exp_bk.sum(axis=0), fnd_bk.sum(axis=0)
+    rng = np.random.default_rng(seed)
+    draws = rng.multinomial(nb, np.full(nb, 1 / nb), size=boot).astype(float)
+    e_star, f_star = draws @ exp_bk, draws @ fnd_bk
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio_star = np.where(e_star > 0, f_star / e_star, np.inf)
+        poisson = np.where(expected > 0, garwood_upper(found, level) / expected, np.inf)
+    upper = np.maximum(np.quantile(ratio_star, level, axis=0), poisson)
+    total_low = float(np.quantile(ratio_star[:, -1], 1 - level)) if expected[-1] > 0 else 1.0
+    scale = float(found[-1] / expected[-1]) if expected[-1] > 0 and found[-1] > 0 else 1.0
+    return ResidualErrors(
+        thresholds=thresholds,
+        expected=expected * scale,
+        found=found,
+        upper_ratio=upper / scale,
+        total_ratio_low=total_low / scale,
+        level=level,
+        blocks=nb,
+        count_scale=scale,
+    )

@@ -1,0 +1,99 @@
+"""Residual risk that holds: bounds from held-out errors, and a rule that keeps the target against them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from landrelease.evidence.features import FEATURE_NAMES
+from landrelease.evidence.grid import Grid
+from landrelease.risk.errors import garwood_upper, residual_errors
+from landrelease.risk.training import _distance_to_other_clean
+from landrelease.survey.decisions import CANCEL, SurveyRule, cell_decisions
+
+
+def test_garwood_limits_match_the_tables() -> None:
+    # one-sided 90 % upper limits of a Poisson mean: 2.303 after none, 3.890 after one
+    assert garwood_upper(0, 0.9) == pytest.approx(2.3026, abs=1e-3)
+    assert garwood_upper(1, 0.9) == pytest.approx(3.8897, abs=1e-3)
+
+
+def test_a_calibrated_map_gets_a_factor_near_one_and_a_bound_that_holds() -> None:
+    rng = np.random.default_rng(7)
+    n = 60_000
+    p = rng.uniform(0.001, 0.3, n)
+    block = np.arange(n) // 300
+    errors = residual_errors(p, rng.poisson(-np.log1p(-p)), np.ones(n), block, seed=1)
+    assert errors is not None
+    assert errors.count_scale == pytest.approx(1.0, abs=0.03)
+    assert 1.0 <= errors.upper_ratio[-1] < 1.1
+    # a fresh world from the same map: the devices below each threshold stay under the bound
+    # in at least 90 % of such worlds (the level)
+    held = 0
+    for k in range(50):
+        fresh = np.random.default_rng(100 + k).poisson(-np.log1p(-p))
+        cut = p <= errors.thresholds[5]
+        held += fresh[cut].sum() <= errors.factor(errors.thresholds[5]) * errors.expected[5]
+    assert held >= 45
+
+
+def test_a_map_that_understates_gets_a_factor_that_says_so() -> None:
+    rng = np.random.default_rng(3)
+    n = 40_000
+    p = rng.uniform(0.001, 0.1, n)
+    # the low-risk land holds three times what the map says; the rest as said
+    lam = -np.log1p(-p) * np.where(p < 0.03, 3.0, 1.0)
+    errors = residual_errors(p, rng.poisson(lam), np.ones(n), np.arange(n) // 200, seed=0)
+    assert errors is not None
+    low = errors.factor(0.02) * errors.count_scale
+    assert low > 2.5  # the held-out land below 2 % showed ~3× the expected devices
+
+
+def test_no_held_out_cells_no_errors() -> None:
+    empty = np.array([])
+    assert residual_errors(empty, empty, empty, empty) is None
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.floats(1.0, 8.0), st.integers(0, 10_000))
+def test_the_rule_keeps_the_target_against_the_bound(factor: float, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = 5000
+    p = rng.uniform(0.0, 0.3, n)
+    lam = -np.log1p(-p)
+    hazard = rng.integers(1, 20, n)
+    e = residual_errors(p, rng.poisson(lam), np.ones(n), np.arange(n) // 50, seed=seed)
+    assert e is not None
+    e = type(e)(**{**e.__dict__, "upper_ratio": np.full_like(e.upper_ratio, factor)})
+    rule = SurveyRule(target_recall=0.95, clearance_devices_per_ha=1e9)
+    plain, _ = cell_decisions(p, lam, hazard, rule=rule, cell_area_m2=400.0)
+    bounded, _ = cell_decisions(p, lam, hazard, rule=rule, cell_area_m2=400.0, errors=e)
+    left = lam[bounded == CANCEL].sum()
+    assert factor * left <= 0.05 * lam.sum() * min(1.0, e.total_ratio_low) + 1e-9
+    # the bound can only make the rule more careful, never bolder
+    assert (bounded == CANCEL).sum() <= (plain == CANCEL).sum()
+
+
+def test_clean_land_is_measured_to_other_activities_only() -> None:
+    """A cell of an activity that found nothing is not 0 m from clean land: its own result is
+    the answer, so its distance goes to the clean land of the other activities."""
+    grid = Grid.covering((0, 0, 2000, 1000), crs="EPSG:32638", cell_m=10.0, max_cells=10**7)
+    geoms = np.array([shapely.box(0, 0, 500, 500), shapely.box(800, 0, 1300, 500)])
+    clean = np.array([True, True])
+    rows, cols = grid.cell_of(np.array([250.0, 1050.0]), np.array([250.0, 250.0]))
+    current = np.zeros(2, dtype=np.float32)
+    d = _distance_to_other_clean(
+        grid, rows, cols, np.array([0, 1]), geoms, clean, current, cap=5000.0
+    )
+    # cell centres (255, 255) and (1055, 255): 545 m and 555 m to the other box's edge
+    assert d[0] == pytest.approx(545, abs=6)
+    assert d[1] == pytest.approx(555, abs=6)
+    alone = _distance_to_other_clean(
+        grid, rows, cols, np.array([0, 1]), geoms, np.array([True, False]), current, cap=5000.0
+    )
+    assert alone[0] == 5000.0  # no other clean land: at the cap
+    assert alone[1] == 0.0  # an activity with finds keeps the distance the tiles computed
+    assert "dist_clean" in FEATURE_NAMES
