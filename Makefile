@@ -5,12 +5,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck contracts sysdeps bench architecture clean help
+.PHONY: demo test lint typecheck contracts sysdeps bench bench-decisions architecture clean help
 
 help:
 	@echo "make demo   set up everything and run the main job on the built-in scenario"
 	@echo "make test   run the whole test suite (lint, types, tests; starts a throwaway PostGIS)"
-	@echo "make bench  print the benchmarks (import, scenario, risk, plan, API; tens of minutes)"
+	@echo "make bench  print the benchmarks (import, scenario, risk, decisions, plan, API; tens of minutes)"
+	@echo "make bench-decisions  the decisions against the truth: 10 generated worlds and Antioquia's real outcomes (minutes)"
 	@echo "make architecture  print the structure's figures (layer reads in the demo, SQL outside the store, cycles, long functions)"
 
 $(STAMP): requirements.lock pyproject.toml
@@ -43,8 +44,12 @@ bench: $(STAMP) sysdeps
 	$(BIN)/python benchmarks/import_bench.py
 	$(BIN)/python benchmarks/scenario_bench.py
 	$(BIN)/python benchmarks/risk_bench.py --scale district --seeds 101
+	$(BIN)/python benchmarks/decisions_bench.py
 	$(BIN)/python benchmarks/plan_bench.py
 	$(BIN)/python benchmarks/api_bench.py --seconds 20
+
+bench-decisions: $(STAMP)
+	$(BIN)/python benchmarks/decisions_bench.py
 
 architecture: $(STAMP)
 	$(BIN)/python scripts/architecture.py
