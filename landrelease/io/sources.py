@@ -32,6 +32,7 @@ import shapely
 from landrelease import settings
 from landrelease.domain import LAYERS, Layer
 from landrelease.errors import Issue, IssueLog, Severity
+from landrelease.io.cells import unprotect_table
 
 VECTOR_EXTENSIONS = (".geojson", ".json", ".gpkg", ".shp", ".zip", ".kml")
 TABLE_EXTENSIONS = (".csv", ".xlsx")
@@ -467,7 +468,7 @@ def _read_table(src: LayerSource, batch_rows: int) -> Iterator[RawBatch]:
             )
         offset = 0
         for chunk in chunks:
-            frame = chunk.reset_index(drop=True)
+            frame = unprotect_table(chunk.reset_index(drop=True))
             frame.columns = [str(c).strip() for c in frame.columns]
             batch = RawBatch(
                 frame, offset=offset, crs="EPSG:4326", json_columns=frozenset(frame.columns)
