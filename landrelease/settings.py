@@ -299,6 +299,13 @@ SETTINGS: tuple[Setting, ...] = (
         "cells",
         "Cells across the map's view when a point layer is drawn as counts.",
     ),
+    Setting(
+        "web_upload_max_mb",
+        200,
+        "MiB",
+        "Largest evidence package a web upload may send; a larger one is refused (HTTP 413) "
+        "from its Content-Length, or as soon as it has sent more, never stored whole.",
+    ),
     # --- end of web (issue 6) ---
     # --- planning (issue 5) ---
     # Priorities: multi-criteria weights (normalised to sum 1; see docs/planning.md).
