@@ -193,6 +193,9 @@ def _import_file(
             lr.written.add(workspace.write_batch(conn, checked, ctx))
             if progress:
                 progress(src.display, lr.records)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        # the table was streamed through once before (check_file); pandas may still disagree
+        file_log.add(Issue(src.display, "", "", "", f"not a readable CSV: {_first_line(exc)}"))
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError) as exc:
         # GDAL's message is terse: for JSON, say where the syntax breaks
         explained = explain_unreadable(src)
