@@ -54,6 +54,41 @@ SETTINGS: tuple[Setting, ...] = (
         "Problems printed per file; all are counted, and --issues-csv lists up to 1,000 per file.",
     ),
     Setting(
+        "import_max_file_mb",
+        2048,
+        "MiB",
+        "Largest file of a package an import reads (a zip's members by their declared size); "
+        "a larger one is refused before it is read.",
+    ),
+    Setting(
+        "import_max_field_kb",
+        1024,
+        "KiB",
+        "Largest single value of a CSV table (one cell); a larger one is refused while the file "
+        "is streamed, before it is loaded.",
+    ),
+    Setting(
+        "import_max_record_kb",
+        4096,
+        "KiB",
+        "Longest line of a CSV table (one record, unless a quoted value spans lines); a longer "
+        "one is refused while the file is streamed.",
+    ),
+    Setting(
+        "import_max_unzipped_mb",
+        4096,
+        "MiB",
+        "Largest total a zipped package (or zipped Shapefile, or XLSX workbook) may expand to, "
+        "by the sizes its zip declares; checked before anything is extracted.",
+    ),
+    Setting(
+        "import_max_zip_ratio",
+        200,
+        "×",
+        "Largest ratio of a zip member's size to its compressed size (a zip bomb expands "
+        "thousands of times; text compresses up to some tens).",
+    ),
+    Setting(
         "json_precheck_max_mb",
         64,
         "MB",
@@ -304,6 +339,13 @@ SETTINGS: tuple[Setting, ...] = (
         40,
         "cells",
         "Cells across the map's view when a point layer is drawn as counts.",
+    ),
+    Setting(
+        "web_upload_max_mb",
+        200,
+        "MiB",
+        "Largest evidence package a web upload may send; a larger one is refused (HTTP 413) "
+        "from its Content-Length, or as soon as it has sent more, never stored whole.",
     ),
     # --- end of web (issue 6) ---
     # --- planning (issue 5) ---

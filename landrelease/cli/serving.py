@@ -57,6 +57,21 @@ def user_add(
     console.print(f"user {added.username} added ({added.role})")
 
 
+@user_app.command("sign-out")
+@handles_errors
+def user_sign_out(
+    name: Annotated[str, typer.Argument(help="User name.")],
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """End every web session of a user (a lost laptop, a leaked token): they log in again."""
+    from landrelease.web.auth import end_sessions
+
+    with open_workspace(workspace, db) as ws:
+        n = end_sessions(ws, name)
+    console.print(f"{n} session(s) of {name} ended")
+
+
 @user_app.command("list")
 @handles_errors
 def user_list(workspace: WorkspaceOpt = None, db: DbOpt = None) -> None:

@@ -3,10 +3,12 @@
 Besides whole packages, one layer can be written in the contract's layout
 (:func:`layer_table`, :func:`write_geojson_layer`, :func:`write_gpkg_layer`,
 :func:`write_csv_table`): the web's downloads use them so that a downloaded
-file imports again.
+file imports again. Every CSV and XLSX cell written goes through :func:`spreadsheet_safe`,
+so no text becomes a live formula in a spreadsheet.
 """
 
 from landrelease.errors import DataError, Issue, IssueLog, Severity, UsageError
+from landrelease.io.cells import spreadsheet_safe, spreadsheet_safe_table
 from landrelease.io.package import (
     EXPORT_FORMATS,
     ExportReport,
@@ -32,6 +34,8 @@ __all__ = [
     "export_package",
     "import_package",
     "layer_table",
+    "spreadsheet_safe",
+    "spreadsheet_safe_table",
     "validate_package",
     "write_csv_table",
     "write_geojson_layer",

@@ -25,6 +25,7 @@ import shapely
 
 from landrelease.domain import LAYERS, FieldKind, Layer
 from landrelease.errors import DataError, Issue, IssueLog, Severity, UsageError
+from landrelease.io.cells import spreadsheet_safe_table
 from landrelease.io.sources import (
     LayerSource,
     check_file,
@@ -192,6 +193,9 @@ def _import_file(
             lr.written.add(workspace.write_batch(conn, checked, ctx))
             if progress:
                 progress(src.display, lr.records)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        # the table was streamed through once before (check_file); pandas may still disagree
+        file_log.add(Issue(src.display, "", "", "", f"not a readable CSV: {_first_line(exc)}"))
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError) as exc:
         # GDAL's message is terse: for JSON, say where the syntax breaks
         explained = explain_unreadable(src)
@@ -395,8 +399,9 @@ def layer_table(layer: Layer, frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_csv_table(layer: Layer, frame: pd.DataFrame, path: Path) -> None:
-    """A layer's records as a CSV table of the data contract (:func:`layer_table`)."""
-    layer_table(layer, frame).to_csv(path, index=False)
+    """A layer's records as a CSV table of the data contract (:func:`layer_table`), with no cell
+    a spreadsheet would run (:func:`~landrelease.io.cells.spreadsheet_safe`)."""
+    spreadsheet_safe_table(layer_table(layer, frame)).to_csv(path, index=False)
 
 
 def write_gpkg_layer(layer: Layer, frame: pd.DataFrame, path: Path) -> None:

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import csv
+import io
 import json
 import re
 import warnings
@@ -22,7 +24,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 import pandas as pd
@@ -32,6 +34,7 @@ import shapely
 from landrelease import settings
 from landrelease.domain import LAYERS, Layer
 from landrelease.errors import Issue, IssueLog, Severity
+from landrelease.io.cells import unprotect_table
 
 VECTOR_EXTENSIONS = (".geojson", ".json", ".gpkg", ".shp", ".zip", ".kml")
 TABLE_EXTENSIONS = (".csv", ".xlsx")
@@ -174,8 +177,12 @@ def _discover_zip(archive: Path, log: IssueLog) -> list[LayerSource]:
     try:
         with zipfile.ZipFile(archive) as z:
             members = [m for m in z.namelist() if not m.endswith("/") and "truth/" not in m]
+            too_big = zip_problem(z, archive.name)
     except zipfile.BadZipFile:
         log.add(Issue(archive.name, "", "", "", "not a readable zip archive"))
+        return []
+    if too_big is not None:
+        log.add(too_big)
         return []
     # The package may sit at the root of the zip or in one folder inside it.
     tops = {m.split("/")[0] for m in members if "/" in m}
@@ -244,12 +251,85 @@ def _gdal_message(exc: Exception) -> str:
 # --- file-level checks ------------------------------------------------------
 
 
+MIB = 1024 * 1024
+
+
+def zip_problem(z: zipfile.ZipFile, display: str) -> Issue | None:
+    """Why a zip may not be extracted, from the sizes it declares (nothing is extracted):
+    a member larger than ``import_max_file_mb``, more than ``import_max_unzipped_mb`` in
+    all, or a member that expands more than ``import_max_zip_ratio`` times (a zip bomb)."""
+    file_limit = float(settings.get("import_max_file_mb")) * MIB
+    total_limit = float(settings.get("import_max_unzipped_mb")) * MIB
+    ratio_limit = float(settings.get("import_max_zip_ratio"))
+    total = 0
+    for info in z.infolist():
+        total += info.file_size
+        ratio = info.file_size / max(info.compress_size, 1)
+        where = f"{display}/{info.filename}"
+        if info.file_size > file_limit:
+            return Issue(
+                where,
+                "",
+                "",
+                f"{info.file_size / MIB:,.0f} MiB",
+                f"larger than {file_limit / MIB:,.0f} MiB (setting import_max_file_mb)",
+                "smaller files; split the layer",
+            )
+        if info.file_size > MIB and ratio > ratio_limit:
+            return Issue(
+                where,
+                "",
+                "",
+                f"{info.compress_size:,} bytes expanding to {info.file_size:,}",
+                f"expands {ratio:,.0f} times, more than {ratio_limit:g} (setting "
+                "import_max_zip_ratio): refused as a zip bomb",
+                "a zip of ordinary files",
+            )
+    if total > total_limit:
+        return Issue(
+            display,
+            "",
+            "",
+            f"{total / MIB:,.0f} MiB",
+            f"expands to more than {total_limit / MIB:,.0f} MiB (setting import_max_unzipped_mb)",
+            "a smaller package",
+        )
+    return None
+
+
 def check_file(src: LayerSource) -> list[Issue]:
-    """Checks that need the whole file before any record is read: empty, encoding, JSON syntax."""
-    if src.path.startswith("/vsizip/") or "::" in src.path or src.sublayer:
+    """Checks before any record is read: size (a zip's by what it declares), empty, encoding,
+    a zipped Shapefile's parts, and a CSV table streamed through once (header, fields per
+    record, the size of each value), so that a malformed file is refused with bounded memory."""
+    if src.sublayer:
         return []
+    if "::" in src.path:  # a CSV or XLSX inside a zipped package, sizes checked on discovery
+        if src.fmt != "csv":
+            return []
+        archive, member = src.path.split("::", 1)
+        with zipfile.ZipFile(archive) as z, z.open(member) as fh:
+            return _check_csv(src, fh)
+    if src.path.startswith("/vsizip/"):
+        zipped = Path(src.path[len("/vsizip/") :])
+        return _check_zipped_shapefile(src, zipped) if zipped.is_file() else []
     path = Path(src.path)
     size = path.stat().st_size
+    limit = float(settings.get("import_max_file_mb")) * MIB
+    if size > limit:
+        return [
+            Issue(
+                src.display,
+                "",
+                "",
+                f"{size / MIB:,.0f} MiB",
+                f"larger than {limit / MIB:,.0f} MiB (setting import_max_file_mb)",
+                "smaller files; split the layer",
+            )
+        ]
+    if src.fmt == "xlsx":
+        with zipfile.ZipFile(path) as z:
+            bomb = zip_problem(z, src.display)
+        return [bomb] if bomb else []
     if size == 0:
         return [
             Issue(
@@ -265,7 +345,146 @@ def check_file(src: LayerSource) -> list[Issue]:
         problem = _check_utf8(path)
         if problem:
             return [Issue(src.display, "", "", "", problem, "UTF-8 text without NUL characters")]
+    if src.fmt == "csv":
+        with path.open("rb") as fh:
+            return _check_csv(src, fh)
     return []
+
+
+def _check_zipped_shapefile(src: LayerSource, zipped: Path) -> list[Issue]:
+    try:
+        with zipfile.ZipFile(zipped) as z:
+            problem = zip_problem(z, src.display)
+            suffixes = {Path(n).suffix.lower() for n in z.namelist()}
+    except zipfile.BadZipFile:
+        return [Issue(src.display, "", "", "", "not a readable zip archive")]
+    if problem:
+        return [problem]
+    missing = [s for s in (".shp", ".shx", ".dbf") if s not in suffixes]
+    if missing:
+        return [
+            Issue(
+                src.display,
+                "",
+                "",
+                "",
+                f"the zipped Shapefile has no {', '.join(missing)} file",
+                "a zip holding the layer's .shp, .shx and .dbf (and its .prj)",
+            )
+        ]
+    return []
+
+
+class _TooLongError(Exception):
+    """A table file longer than ``import_max_file_mb`` (no message), or a line longer than
+    ``import_max_record_kb`` (the message says so)."""
+
+
+class _Counted(io.RawIOBase):
+    """A binary stream that refuses to give more than ``limit`` bytes."""
+
+    def __init__(self, raw: IO[bytes], limit: float) -> None:
+        self.raw, self.limit, self.read_bytes = raw, limit, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.raw.read(len(buffer))
+        self.read_bytes += len(data)
+        if self.read_bytes > self.limit:
+            raise _TooLongError
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _check_csv(src: LayerSource, raw: IO[bytes]) -> list[Issue]:
+    """Stream a CSV table once: a header row, no record with more fields than the header, no
+    value longer than ``import_max_field_kb``, no line longer than ``import_max_record_kb``,
+    no more than ``import_max_file_mb``; memory stays within those limits."""
+    field_limit = int(float(settings.get("import_max_field_kb")) * 1024)
+    file_limit = float(settings.get("import_max_file_mb")) * MIB
+    csv.field_size_limit(field_limit)
+    text = io.TextIOWrapper(
+        io.BufferedReader(_Counted(raw, file_limit)), encoding="utf-8", newline=""
+    )
+    line_limit = int(float(settings.get("import_max_record_kb")) * 1024)
+
+    def lines() -> Iterator[str]:
+        while line := text.readline(line_limit + 1):
+            if len(line) > line_limit:
+                raise _TooLongError(
+                    f"a line longer than {line_limit // 1024:,} KiB (setting import_max_record_kb)"
+                )
+            yield line
+
+    issues: list[Issue] = []
+    header: list[str] | None = None
+    record = 0
+    reader = csv.reader(lines())
+    try:
+        for row in reader:
+            if not row:
+                continue  # a blank line, as pandas skips it
+            if header is None:
+                header = row
+                continue
+            record += 1
+            if len(row) > len(header) and len(issues) < MAX_LISTED_RECORDS:
+                issues.append(
+                    Issue(
+                        src.display,
+                        f"#{record}",
+                        "",
+                        f"{len(row):,} fields",
+                        f"more fields than the header's {len(header)} (line {reader.line_num})",
+                        "one value per column of the header; quote a value that holds a comma",
+                    )
+                )
+    except csv.Error as exc:
+        where = f"#{record + 1}" if header is not None else "header"
+        if "field limit" in str(exc):
+            problem = (
+                f"a value longer than {field_limit // 1024:,} KiB near line {reader.line_num} "
+                "(setting import_max_field_kb)"
+            )
+        else:
+            problem = f"not a readable CSV near line {reader.line_num}: {exc}"
+        issues.append(Issue(src.display, where, "", "", problem, "a CSV table of the contract"))
+    except _TooLongError as exc:
+        where = f"#{record + 1}" if header is not None else "header"
+        issues.append(
+            Issue(
+                src.display,
+                where if exc.args else "",
+                "",
+                "",
+                f"{exc.args[0]} near line {reader.line_num + 1}"
+                if exc.args
+                else f"longer than {file_limit / MIB:,.0f} MiB (setting import_max_file_mb)",
+                "smaller files; split the layer" if not exc.args else "a CSV table of the contract",
+            )
+        )
+    except UnicodeDecodeError as exc:
+        issues.append(
+            Issue(src.display, "", "", "", f"not UTF-8 text ({exc.reason})", "UTF-8 text")
+        )
+    if header is None and not issues:
+        issues.append(
+            Issue(
+                src.display,
+                "",
+                "",
+                "",
+                "the file has no header row",
+                "a header row naming the columns, then one record per line",
+            )
+        )
+    return issues
+
+
+MAX_LISTED_RECORDS = 1000
+"""Records with too many fields listed per file (all of them refuse the file)."""
 
 
 def explain_unreadable(src: LayerSource) -> list[Issue]:
@@ -314,6 +533,18 @@ def _check_utf8(path: Path) -> str | None:
 def _check_geojson_syntax(display: str, path: Path) -> list[Issue]:
     try:
         doc = json.loads(path.read_bytes())
+    except RecursionError:
+        return [
+            Issue(
+                display,
+                "",
+                "",
+                "",
+                "nested too deeply to read (arrays or objects within each other hundreds of "
+                "levels deep, e.g. a GeometryCollection inside a GeometryCollection…)",
+                "a GeoJSON FeatureCollection with plain geometries",
+            )
+        ]
     except json.JSONDecodeError as exc:
         return [
             Issue(
@@ -366,8 +597,12 @@ def _open_options(src: LayerSource) -> dict[str, str]:
 def _read_vector(src: LayerSource, batch_rows: int) -> Iterator[RawBatch]:
     offset = 0
     sublayers: list[str | None] = [src.sublayer]
-    if src.fmt == "kml":
-        sublayers = [str(row[0]) for row in pyogrio.list_layers(src.path)]
+    if src.fmt == "kml" or src.sublayer is None:
+        listed = [str(row[0]) for row in pyogrio.list_layers(src.path)]
+        if not listed:
+            raise pyogrio.errors.DataSourceError("no layer GDAL can read in the file")
+        if src.fmt == "kml":
+            sublayers = list(listed)
     for sub in sublayers:
         with (
             warnings.catch_warnings(),
@@ -467,7 +702,7 @@ def _read_table(src: LayerSource, batch_rows: int) -> Iterator[RawBatch]:
             )
         offset = 0
         for chunk in chunks:
-            frame = chunk.reset_index(drop=True)
+            frame = unprotect_table(chunk.reset_index(drop=True))
             frame.columns = [str(c).strip() for c in frame.columns]
             batch = RawBatch(
                 frame, offset=offset, crs="EPSG:4326", json_columns=frozenset(frame.columns)

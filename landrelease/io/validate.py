@@ -38,7 +38,7 @@ class LayerChecker:
         self.repair = repair
         self.seen: dict[str, int] = {}
         self.derived_seen: dict[str, int] = {}
-        self._transformers: dict[str, pyproj.Transformer | None] = {}
+        self._transformers: dict[str, pyproj.Transformer | object | None] = {}
         self._missing_reported: set[str] = set()
         self._not_degrees = False
 
@@ -454,9 +454,26 @@ class LayerChecker:
             return geoms
         key = crs or ""
         if key not in self._transformers:
-            self._transformers[key] = _transformer_to_wgs84(crs)
+            try:
+                self._transformers[key] = _transformer_to_wgs84(crs)
+            except (pyproj.exceptions.CRSError, pyproj.exceptions.ProjError) as exc:
+                self.log.add(
+                    Issue(
+                        self.file,
+                        "",
+                        "crs",
+                        show_value(crs),
+                        f"the declared CRS cannot be used ({str(exc).splitlines()[0][:120]})",
+                        "a coordinate reference system, e.g. EPSG:32638 (not a coordinate operation)",
+                    )
+                )
+                self._transformers[key] = _UNUSABLE
         tr = self._transformers[key]
-        if tr is not None:
+        if tr is _UNUSABLE:
+            self.log.bad_records.update(rows.tolist())
+            bad[where] = True
+            return geoms
+        if isinstance(tr, pyproj.Transformer):
             return shapely.transform(
                 geoms, lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1]))
             )
@@ -482,6 +499,10 @@ class LayerChecker:
             self.log.bad_records.update(rows.tolist())
             bad[where] = True
         return geoms
+
+
+_UNUSABLE = object()
+"""A declared CRS that cannot be read: every record of the file is refused, the CRS named once."""
 
 
 def _transformer_to_wgs84(crs: str | None) -> pyproj.Transformer | None:

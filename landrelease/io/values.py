@@ -27,6 +27,9 @@ _DATETIME_RE = re.compile(
 _TRUE = {"true", "t", "yes", "y", "1"}
 _FALSE = {"false", "f", "no", "n", "0"}
 _LIST_KINDS = (FieldKind.ENUM_LIST, FieldKind.TEXT_LIST, FieldKind.ENUM_OR_LIST)
+LARGEST_INT = 2**53 - 1
+"""Largest whole number accepted: exact as a float, storable in every backend (1e308 or
+12345678901234567890 are refused, not overflowed)."""
 
 
 # --- value converters: (series, field) -> (clean values, bad mask) ----------
@@ -82,6 +85,7 @@ def _number(s: pd.Series, f: Field) -> tuple[np.ndarray, np.ndarray]:
     bad = ~np.isfinite(values) | booleans
     if f.kind is FieldKind.INT:
         bad |= ~bad & (np.mod(np.where(bad, 0, values), 1) != 0)
+        bad |= np.abs(np.where(bad, 0, values)) > LARGEST_INT
     if f.minimum is not None:
         bad |= values < f.minimum
     if f.maximum is not None:

@@ -15,6 +15,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from landrelease.errors import UsageError
+from landrelease.io.cells import spreadsheet_safe
 from landrelease.reports.model import Report
 
 HERE = Path(__file__).resolve().parent
@@ -81,7 +82,8 @@ def write_pdf(report: Report, path: Path) -> Path:
 
 
 def write_xlsx(report: Report, path: Path) -> Path:
-    """One sheet per table (numbers as numbers), plus a summary sheet with the report's sentences."""
+    """One sheet per table (numbers as numbers), plus a summary sheet with the report's sentences;
+    no cell is a formula (:func:`_cell`)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
@@ -90,26 +92,26 @@ def write_xlsx(report: Report, path: Path) -> Path:
     summary = wb.active
     assert summary is not None
     summary.title = "summary"
-    summary.append([report.title])
+    summary.append([_cell(report.title)])
     summary["A1"].font = Font(bold=True, size=14)
-    summary.append([report.subtitle])
+    summary.append([_cell(report.subtitle)])
     summary.append([])
     for line in report.headline:
-        summary.append([line])
+        summary.append([_cell(line)])
     for s in report.sections:
         summary.append([])
-        summary.append([s.heading])
+        summary.append([_cell(s.heading)])
         summary.cell(row=summary.max_row, column=1).font = Font(bold=True)
         for p in s.paragraphs:
-            summary.append([p])
+            summary.append([_cell(p)])
     for note in report.footnotes:
-        summary.append([note])
+        summary.append([_cell(note)])
     summary.column_dimensions["A"].width = 120
     for t in report.tables():
         ws = wb.create_sheet(t.key)
-        ws.append([t.title])
+        ws.append([_cell(t.title)])
         ws["A1"].font = Font(bold=True)
-        ws.append([c.label for c in t.columns])
+        ws.append([_cell(c.label) for c in t.columns])
         for cell in ws[2]:
             cell.font = Font(bold=True)
         for r in t.rows:
@@ -120,7 +122,7 @@ def write_xlsx(report: Report, path: Path) -> Path:
                 cell.font = Font(bold=True)
         if t.note:
             ws.append([])
-            ws.append([t.note])
+            ws.append([_cell(t.note)])
         for i, c in enumerate(t.columns, start=1):
             ws.column_dimensions[get_column_letter(i)].width = max(12, min(40, len(c.label) + 4))
     wb.save(str(path))
@@ -128,11 +130,13 @@ def write_xlsx(report: Report, path: Path) -> Path:
 
 
 def _cell(v: object) -> object:
+    """A table's value as a spreadsheet cell: lists joined, numpy numbers as numbers, and text
+    that a spreadsheet would run as a formula made inert (:func:`spreadsheet_safe`)."""
     if isinstance(v, (list, tuple, set)):
-        return ", ".join(str(x) for x in v)
-    if hasattr(v, "item"):
-        return v.item()
-    return v
+        v = ", ".join(str(x) for x in v)
+    elif hasattr(v, "item"):
+        v = v.item()
+    return spreadsheet_safe(v)
 
 
 def write_csv(report: Report, folder: Path) -> Path:
@@ -141,7 +145,7 @@ def write_csv(report: Report, folder: Path) -> Path:
     for t in report.tables():
         with (folder / f"{t.key}.csv").open("w", newline="", encoding="utf-8") as fh:
             w = csv.writer(fh)
-            w.writerow([c.label for c in t.columns])
+            w.writerow([_cell(c.label) for c in t.columns])
             for r in t.rows:
                 w.writerow([_cell(v) for v in r])
             if t.total is not None:

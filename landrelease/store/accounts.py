@@ -3,8 +3,10 @@
 ``web_users`` holds who may log in (a user name, an argon2id hash, a role, an
 operator's organisation, whether the account is disabled); ``web_login_failures``
 holds recent failed logins so that every server process of ``landrelease serve
---workers N`` counts the same attempts. Both are private tables: not records,
-not audited here (adding a user is audited by the caller), never exported.
+--workers N`` counts the same attempts; ``web_sessions`` holds the logins that
+have not ended (by a hash of their id), so that logging out in one process
+ends the session in all of them. All are private tables: not records, not
+audited here (adding a user is audited by the caller), never exported.
 """
 
 from __future__ import annotations
@@ -107,3 +109,47 @@ def clear_failures(conn: sa.Connection, username: str, address: str) -> None:
         f"DELETE FROM web_login_failures WHERE username = {p} AND address = {p}",
         (username, address),
     )
+
+
+_ACCOUNT = "u.username, u.password_hash, u.role, u.organisation, u.disabled"
+
+
+def add_session(
+    conn: sa.Connection, session_hash: str, username: str, *, at: float, expires_at: float
+) -> None:
+    """Record a new session of ``username``, forgetting every session expired at ``at``."""
+    conn.exec_driver_sql(f"DELETE FROM web_sessions WHERE expires_at <= {placeholder(conn)}", (at,))
+    insert_rows(
+        conn,
+        "web_sessions",
+        ("session_hash", "username", "created_at", "expires_at"),
+        [(session_hash, username, at, expires_at)],
+    )
+
+
+def session_account(conn: sa.Connection, session_hash: str, at: float) -> Account | None:
+    """The account of the session, ``None`` when it ended, expired by ``at`` or never existed."""
+    p = placeholder(conn)
+    row = conn.exec_driver_sql(
+        f"SELECT {_ACCOUNT} FROM web_sessions s JOIN web_users u ON u.username = s.username "
+        f"WHERE s.session_hash = {p} AND s.expires_at > {p}",
+        (session_hash, at),
+    ).first()
+    if row is None:
+        return None
+    return Account(str(row[0]), str(row[1]), str(row[2]), row[3], bool(row[4]))
+
+
+def end_session(conn: sa.Connection, session_hash: str) -> None:
+    """End one session (logging out)."""
+    conn.exec_driver_sql(
+        f"DELETE FROM web_sessions WHERE session_hash = {placeholder(conn)}", (session_hash,)
+    )
+
+
+def end_sessions(conn: sa.Connection, username: str) -> int:
+    """End every session of ``username`` (a new password, a lost laptop); how many there were."""
+    result = conn.exec_driver_sql(
+        f"DELETE FROM web_sessions WHERE username = {placeholder(conn)}", (username,)
+    )
+    return int(result.rowcount or 0)

@@ -298,7 +298,7 @@ def _plan_result_tables(md: sa.MetaData) -> None:
 
 
 def _web_tables(md: sa.MetaData) -> None:
-    """People who may log in to the web application, and recent failed logins."""
+    """People who may log in to the web application, recent failed logins, open sessions."""
     sa.Table(
         "web_users",
         md,
@@ -330,6 +330,25 @@ def _web_tables(md: sa.MetaData) -> None:
         sa.Index("ix_web_login_failures_who", "username", "address"),
         sqlite_autoincrement=True,
         comment="Recent failed web logins, shared by every server process (rate limiting).",
+    )
+    sa.Table(
+        "web_sessions",
+        md,
+        sa.Column("fid", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column(
+            "session_hash",
+            sa.Text,
+            nullable=False,
+            unique=True,
+            comment="SHA-256 of the session id the signed cookie or token carries; never the id",
+        ),
+        sa.Column("username", sa.Text, nullable=False),
+        sa.Column("created_at", DOUBLE, nullable=False, comment="seconds since 1970 (UTC)"),
+        sa.Column("expires_at", DOUBLE, nullable=False, comment="seconds since 1970 (UTC)"),
+        sa.Index("ix_web_sessions_username", "username"),
+        sqlite_autoincrement=True,
+        comment="Web logins not yet ended: logging out deletes the row, so a copied cookie "
+        "or token stops working.",
     )
 
 

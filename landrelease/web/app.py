@@ -22,7 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from landrelease import settings
 from landrelease.store import Workspace
 from landrelease.web.api import ROUTERS as API_ROUTERS
-from landrelease.web.auth import LoginLimiter, Signer, ensure_users_table, secret_key
+from landrelease.web.auth import LoginLimiter, Sessions, Signer, ensure_users_table, secret_key
 from landrelease.web.cache import LayerCache
 from landrelease.web.context import HERE, Web
 from landrelease.web.errors import ApiError, BadRequest, Forbidden, NotFound, Unauthorized
@@ -46,15 +46,18 @@ def create_app(target: str) -> FastAPI:
     ws = Workspace.open(target)
     ensure_users_table(ws)
     basemap = str(settings.get("web_basemap_url"))
+    signer = Signer(secret_key(ws))
+    session_s = float(settings.get("web_session_hours")) * 3600
     web = Web(
         ws=ws,
         cache=LayerCache(ws),
-        signer=Signer(secret_key(ws)),
+        signer=signer,
+        sessions=Sessions(ws, signer, session_s),
         limiter=LoginLimiter(
             ws, int(settings.get("web_login_attempts")), float(settings.get("web_login_window_s"))
         ),
         templates=Jinja2Templates(directory=str(HERE / "templates")),
-        session_s=float(settings.get("web_session_hours")) * 3600,
+        session_s=session_s,
         secure=bool(int(settings.get("web_secure_cookies"))),
         basemap=basemap,
     )

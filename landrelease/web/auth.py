@@ -10,9 +10,11 @@ Roles (see ``docs/web.md``):
 * ``donor`` — aggregated figures and maps; never victims' personal data;
 * anonymous — public, read-only: aggregated figures and the public layers.
 
-Passwords are stored as argon2id hashes only. A login is a signed,
-expiring token (HMAC-SHA256): in an HttpOnly, SameSite=Lax cookie for the
-browser, or as ``Authorization: Bearer`` for scripts.
+Passwords are stored as argon2id hashes only. A login is a session kept in the
+workspace (:class:`Sessions`), named by a signed, expiring token
+(HMAC-SHA256): in an HttpOnly, SameSite=Lax cookie for the browser, or as
+``Authorization: Bearer`` for scripts. Logging out ends the session on the
+server, so a copy of the cookie no longer works.
 """
 
 from __future__ import annotations
@@ -240,6 +242,96 @@ class Signer:
         return bool(nonce and token) and hmac.compare_digest(
             self.csrf_token(str(nonce)), str(token)
         )
+
+
+# -- sessions ------------------------------------------------------------------------------
+
+
+def _session_hash(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode()).hexdigest()
+
+
+def end_sessions(ws: Workspace, username: str) -> int:
+    """End every web session of ``username`` in every server process (within
+    :attr:`Sessions.ttl_s`); how many there were."""
+    ensure_users_table(ws)
+    with ws.begin() as conn:
+        return accounts.end_sessions(conn, username)
+
+
+class Sessions:
+    """Logins kept in the workspace (``web_sessions``): a token is valid while its session is.
+
+    A token carries a random session id, signed; the workspace keeps a hash of
+    the id with the user and the expiry. Logging out deletes the row, so the
+    token — the cookie, or a copy of it — stops working in every server process.
+    A session found valid is trusted for ``ttl_s`` seconds per process (one
+    query per request would cost more than the request): another process of
+    ``serve --workers N`` refuses an ended session or a disabled user within that time.
+    """
+
+    def __init__(self, ws: Workspace, signer: Signer, lifetime_s: float, ttl_s: float = 5.0):
+        self.ws = ws
+        self.signer = signer
+        self.lifetime_s = lifetime_s
+        self.ttl_s = ttl_s
+        self._seen: dict[str, tuple[float, User | None]] = {}
+
+    def start(self, user: User) -> str:
+        """A new session of ``user``: the signed token naming it."""
+        session_id = secrets.token_urlsafe(32)
+        now = time.time()
+        with self.ws.begin() as conn:
+            accounts.add_session(
+                conn,
+                _session_hash(session_id),
+                user.username,
+                at=now,
+                expires_at=now + self.lifetime_s,
+            )
+        return self.signer.sign({"s": session_id}, lifetime_s=self.lifetime_s)
+
+    def user(self, token: str) -> User | None:
+        """The user of a token whose session is open (and account enabled), else ``None``."""
+        payload = self.signer.unsign(token)
+        session_id = payload.get("s") if payload else None
+        if not isinstance(session_id, str):
+            return None
+        key = _session_hash(session_id)
+        now = time.monotonic()
+        hit = self._seen.get(key)
+        if hit is not None and now - hit[0] < self.ttl_s:
+            return hit[1]
+        with self.ws.engine.connect() as conn:
+            account = accounts.session_account(conn, key, time.time())
+        found = (
+            None
+            if account is None or account.disabled
+            else User(account.username, Role(account.role), account.organisation)
+        )
+        if len(self._seen) > 10_000:
+            self._seen.clear()
+        self._seen[key] = (now, found)
+        return found
+
+    def end(self, token: str | None) -> None:
+        """End the session of ``token`` (logging out); nothing when it names none."""
+        payload = self.signer.unsign(token) if token else None
+        session_id = payload.get("s") if payload else None
+        if not isinstance(session_id, str):
+            return
+        key = _session_hash(session_id)
+        with self.ws.begin() as conn:
+            accounts.end_session(conn, key)
+        self._seen.pop(key, None)
+
+    def end_all(self, username: str) -> int:
+        """End every session of ``username`` (new password, lost device); how many there were."""
+        n = end_sessions(self.ws, username)
+        self._seen = {
+            k: v for k, v in self._seen.items() if v[1] is None or v[1].username != username
+        }
+        return n
 
 
 # -- login rate limiting -------------------------------------------------------------------

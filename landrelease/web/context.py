@@ -10,10 +10,9 @@ checking CSRF, logging in, writing and telling who is logged in.
 from __future__ import annotations
 
 import secrets
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -22,7 +21,7 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from landrelease.store import Workspace
-from landrelease.web.auth import ANONYMOUS, LoginLimiter, Signer, User, authenticate, find_user
+from landrelease.web.auth import ANONYMOUS, LoginLimiter, Sessions, Signer, User, authenticate
 from landrelease.web.cache import LayerCache
 from landrelease.web.errors import Forbidden, Unauthorized
 
@@ -41,27 +40,12 @@ class Web:
     ws: Workspace
     cache: LayerCache
     signer: Signer
+    sessions: Sessions
     limiter: LoginLimiter
     templates: Jinja2Templates
     session_s: float
     secure: bool
     basemap: str
-    user_ttl_s: float = 5.0
-    """How long a looked-up account is reused: a disabled user is refused within this time."""
-    _users: dict[str, tuple[float, User | None]] = field(default_factory=dict)
-
-    def user(self, username: str) -> User | None:
-        """The account ``username`` (``None`` if unknown or disabled), looked up at most every
-        :attr:`user_ttl_s` seconds: one query per request would cost more than the request."""
-        now = time.monotonic()
-        hit = self._users.get(username)
-        if hit is not None and now - hit[0] < self.user_ttl_s:
-            return hit[1]
-        found = find_user(self.ws, username)
-        if len(self._users) > 10_000:
-            self._users.clear()
-        self._users[username] = (now, found)
-        return found
 
     def login(self, request: Request, username: str, password: str) -> User:
         """The user whose password this is; 401 when wrong, 429 after too many failures."""
@@ -129,12 +113,11 @@ async def current_user(request: Request) -> User:
         token, via = request.cookies[SESSION_COOKIE], "cookie"
     if token is None:
         return ANONYMOUS
-    payload = web.signer.unsign(token)
-    user = web.user(str(payload.get("u"))) if payload else None
+    user = web.sessions.user(token)
     if user is None:
         if via == "bearer":
             raise Unauthorized("the bearer token is invalid or expired; ask for a new one")
-        return ANONYMOUS  # an expired cookie: a public visitor until logged in again
+        return ANONYMOUS  # an expired or ended session: a public visitor until logged in again
     request.state.auth_via = via
     return user
 

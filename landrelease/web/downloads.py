@@ -37,7 +37,13 @@ import shapely
 
 from landrelease.domain import LAYERS, Layer, layer_by_name
 from landrelease.errors import UsageError
-from landrelease.io import export_package, layer_table, write_geojson_layer, write_gpkg_layer
+from landrelease.io import (
+    export_package,
+    layer_table,
+    spreadsheet_safe_table,
+    write_geojson_layer,
+    write_gpkg_layer,
+)
 from landrelease.reports.data import Records, load_records, month_period, months_back
 from landrelease.reports.model import Report
 from landrelease.store import Workspace
@@ -113,7 +119,8 @@ def _layer_formats(cid: str, user: User) -> tuple[str, ...]:
 
 def layer_csv(layer: Layer | None, frame: pd.DataFrame) -> bytes:
     """The layer as CSV in the data contract's layout: its fields (lists and objects as JSON
-    text, unknown properties after them) and, for a spatial layer, the geometry as WKT."""
+    text, unknown properties after them) and, for a spatial layer, the geometry as WKT; text
+    a spreadsheet would run as a formula starts with ``'`` (it imports back without it)."""
     flat = (
         frame.drop(columns="geometry", errors="ignore")
         if layer is None
@@ -126,7 +133,7 @@ def layer_csv(layer: Layer | None, frame: pd.DataFrame) -> bytes:
             if len(frame)
             else []
         )
-    return flat.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    return spreadsheet_safe_table(flat).to_csv(index=False, lineterminator="\n").encode("utf-8")
 
 
 def layer_file(ws: Workspace, cache: LayerCache, user: User, cid: str, fmt: str) -> bytes:

@@ -55,6 +55,13 @@ class Conflict(ApiError):  # noqa: N818 (HTTP names, as datasette)
     code = "conflict"
 
 
+class ContentTooLarge(ApiError):  # noqa: N818 (HTTP names, as datasette)
+    """The request's body is larger than a setting allows (refused before it is stored)."""
+
+    status = 413
+    code = "content_too_large"
+
+
 class Unprocessable(ApiError):  # noqa: N818 (HTTP names, as datasette)
     """The data broke a rule (an approval refused by the release rules)."""
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import zipfile
+from collections.abc import Iterator
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
+from landrelease.web import upload
 from tests.helpers import LAT0, LON0, feature, square
 from tests.web.conftest import PASSWORD, token
 
@@ -95,3 +99,146 @@ def test_only_information_managers_and_administrators_upload(client: TestClient)
     r = client.post("/api/packages", files=files, headers=token(client, "admin"))
     assert r.status_code == 200, r.text
     assert r.json()["committed"] and r.json()["totals"]["inserted"] == 1
+
+
+class CountingApp:
+    """The app, counting the bytes of request bodies it reads."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.read = 0
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        async def counted() -> Any:
+            message = await receive()
+            self.read += len(message.get("body", b""))
+            return message
+
+        await self.app(scope, counted, send)
+
+
+BOUNDARY = "lrboundary"
+CHUNK = 64 * 1024
+
+
+def _multipart(size: int) -> Iterator[bytes]:
+    """A multipart body with one ``size``-byte package, streamed (no Content-Length)."""
+    yield (
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="package"; filename="big.zip"\r\n'
+        "Content-Type: application/zip\r\n\r\n"
+    ).encode()
+    for _ in range(size // CHUNK):
+        yield b"\0" * CHUNK
+    yield f"\r\n--{BOUNDARY}--\r\n".encode()
+
+
+@pytest.fixture
+def counting(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> CountingApp:
+    """The app behind a byte counter, uploads limited to 1 MiB, the file sizes written kept."""
+    monkeypatch.setenv("LANDRELEASE_WEB_UPLOAD_MAX_MB", "1")
+    app = CountingApp(client.app)
+    app.written = []  # type: ignore[attr-defined]
+    close = upload.Upload.close
+
+    def spy(self: upload.Upload) -> None:
+        app.written.append(self.size)  # type: ignore[attr-defined]
+        close(self)
+
+    monkeypatch.setattr(upload.Upload, "close", spy)
+    return app
+
+
+def test_an_upload_without_the_right_is_refused_before_its_body_is_read(
+    client: TestClient, counting: CountingApp
+) -> None:
+    body = b"\0" * (8 * 1024 * 1024)
+    files = {"package": ("big.zip", body, "application/zip")}
+    with TestClient(counting) as c:
+        r = c.post("/api/packages", files=files)
+        assert r.status_code == 401 and r.json()["code"] == "unauthorized"
+        r = c.post("/api/packages", files=files, headers=token(client, "ana"))
+        assert r.status_code == 403
+        c.cookies.clear()
+        r = c.post("/forms/upload", files=files)
+        assert r.status_code == 401
+    assert counting.read == 0
+    assert counting.written == []  # type: ignore[attr-defined]
+
+
+def test_an_oversize_upload_is_refused_from_its_length_or_as_soon_as_it_passes_the_limit(
+    client: TestClient, counting: CountingApp
+) -> None:
+    limit = 1024 * 1024
+    admin = token(client, "admin")
+    with TestClient(counting) as c:
+        # Content-Length says so: refused before the body is read
+        files = {"package": ("big.zip", b"\0" * (3 * limit), "application/zip")}
+        r = c.post("/api/packages", files=files, headers=admin)
+        assert r.status_code == 413, r.text
+        assert r.json()["code"] == "content_too_large"
+        assert (
+            "larger than 1 MiB" in r.json()["detail"] and "web_upload_max_mb" in r.json()["detail"]
+        )
+        assert counting.read == 0
+    # streamed without a length, as a server receives it: reading stops once past the limit
+    headers = {**admin, "Content-Type": f"multipart/form-data; boundary={BOUNDARY}"}
+    status, read = asyncio.run(_stream(client.app, "/api/packages", headers, _multipart(4 * limit)))
+    assert status == 413
+    assert read <= limit + upload.ENVELOPE_BYTES + CHUNK
+    assert counting.written and max(counting.written) <= limit  # type: ignore[attr-defined]
+
+
+async def _stream(
+    app: Any, path: str, headers: dict[str, str], chunks: Iterator[bytes]
+) -> tuple[int, int]:
+    """POST ``chunks`` to ``app`` one ASGI message each, as a server would; the status and
+    the bytes the app read."""
+    read = 0
+    status = 0
+
+    async def receive() -> dict[str, Any]:
+        nonlocal read
+        chunk = next(chunks, None)
+        if chunk is None:
+            return {"type": "http.request", "body": b"", "more_body": False}
+        read += len(chunk)
+        return {"type": "http.request", "body": chunk, "more_body": True}
+
+    async def send(message: dict[str, Any]) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+        "client": ("127.0.0.1", 50000),
+        "server": ("testserver", 80),
+        "state": {},
+    }
+    await app(scope, receive, send)
+    return status, read
+
+
+def test_a_package_within_the_limit_is_streamed_and_imported(
+    client: TestClient, counting: CountingApp
+) -> None:
+    with TestClient(counting) as c:
+        body = b"".join(_multipart(0)).replace(
+            b"\r\n\r\n\r\n", b"\r\n\r\n" + _zip(_hazard("HZ-7", "SHA")) + b"\r\n"
+        )
+        headers = {
+            **token(client, "im"),
+            "Content-Type": f"multipart/form-data; boundary={BOUNDARY}",
+        }
+        r = c.post("/api/packages", content=body, headers=headers)
+    assert r.status_code == 200, r.text
+    assert r.json()["totals"]["inserted"] == 1 and counting.read == len(body)

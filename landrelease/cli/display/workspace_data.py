@@ -12,6 +12,7 @@ from rich.table import Table
 from landrelease import settings
 from landrelease.cli.display.terminal import console, escape
 from landrelease.errors import IssueLog, Severity
+from landrelease.io.cells import spreadsheet_safe
 from landrelease.io.package import ExportReport, ImportReport
 from landrelease.store.summary import WorkspaceStatus
 
@@ -66,9 +67,8 @@ def write_issues_csv(log: IssueLog, path: Path) -> None:
         w = csv.writer(fh)
         w.writerow(["severity", "file", "record", "field", "value", "problem", "accepted"])
         for i in log:
-            w.writerow(
-                [i.severity.value, i.file, i.record, i.field, i.value, i.problem, i.accepted]
-            )
+            row = [i.severity.value, i.file, i.record, i.field, i.value, i.problem, i.accepted]
+            w.writerow([spreadsheet_safe(v) for v in row])
 
 
 def conclude_import(

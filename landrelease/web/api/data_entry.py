@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, File, Path, UploadFile
+from fastapi import APIRouter, Body, Path, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
@@ -22,7 +22,7 @@ from landrelease.web import entry, qa_form
 from landrelease.web import records_form as rf
 from landrelease.web.context import Web, WebDep, Writer
 from landrelease.web.errors import NotFound, Unprocessable
-from landrelease.web.upload import import_upload, importing_user
+from landrelease.web.upload import REQUEST_BODY, import_request
 
 router = APIRouter()
 
@@ -58,11 +58,15 @@ def _answer(web: Web, result: dict[str, Any]) -> JSONResponse:
 @router.post(
     "/api/packages",
     summary="Import an evidence package (.zip or .gpkg); refused whole when it has errors",
+    description="Information managers and administrators only (checked before the body is "
+    "read). A package larger than the setting `web_upload_max_mb` is refused with 413, "
+    "from its Content-Length or as soon as more has arrived.",
     tags=["workflow"],
+    openapi_extra={"requestBody": REQUEST_BODY},
 )
-def upload_api(user: Writer, web: WebDep, package: Annotated[UploadFile, File()]) -> JSONResponse:
+async def upload_api(request: Request, user: Writer, web: WebDep) -> JSONResponse:
     with web.writing() as ws:
-        result = import_upload(ws, importing_user(user), package.filename, package.file)
+        result = await import_request(request, ws, user)
     return JSONResponse(result, status_code=200 if result["committed"] else 422)
 
 

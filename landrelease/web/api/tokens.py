@@ -27,7 +27,7 @@ class TokenResponse(BaseModel):
 def token(request: Request, web: WebDep, body: Annotated[TokenRequest, Body()]) -> TokenResponse:
     user = web.login(request, body.username, body.password)
     return TokenResponse(
-        access_token=web.signer.sign({"u": user.username}, lifetime_s=web.session_s),
+        access_token=web.sessions.start(user),
         expires_in=int(web.session_s),
     )
 

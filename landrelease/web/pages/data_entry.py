@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -14,7 +14,7 @@ from landrelease.web import qa_form
 from landrelease.web import records_form as rf
 from landrelease.web.auth import User
 from landrelease.web.context import FORMS, UserDep, Web, WebDep
-from landrelease.web.upload import import_upload, importing_user
+from landrelease.web.upload import import_request, importing_user
 
 router = APIRouter()
 
@@ -25,16 +25,12 @@ def upload_page(request: Request, user: UserDep, web: WebDep) -> HTMLResponse:
 
 
 @router.post(FORMS + "upload", include_in_schema=False)
-def upload_form(
-    request: Request,
-    user: UserDep,
-    web: WebDep,
-    package: Annotated[UploadFile, File()],
-    csrf_token: Annotated[str, Form()] = "",
-) -> HTMLResponse:
-    web.check_form(request, csrf_token)
+async def upload_form(request: Request, user: UserDep, web: WebDep) -> HTMLResponse:
+    def check_csrf(fields: dict[str, str]) -> None:
+        web.check_form(request, fields.get("csrf_token", ""))
+
     with web.writing() as ws:
-        result = import_upload(ws, importing_user(user), package.filename, package.file)
+        result = await import_request(request, ws, user, csrf=check_csrf)
     status = 200 if result["committed"] else 422
     return web.page(request, "upload.html", user, status=status, result=result)
 

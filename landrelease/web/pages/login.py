@@ -1,4 +1,5 @@
-"""Logging in from a browser: the login page, a session cookie, logging out (rate-limited)."""
+"""Logging in from a browser: the login page, a session cookie, logging out (which ends the
+session on the server: a copy of the cookie stops working); logins are rate-limited."""
 
 from __future__ import annotations
 
@@ -38,7 +39,7 @@ def login_form(
     response = RedirectResponse(local_path(next), status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
-        web.signer.sign({"u": user.username}, lifetime_s=web.session_s),
+        web.sessions.start(user),
         max_age=int(web.session_s),
         httponly=True,
         samesite="lax",
@@ -50,6 +51,7 @@ def login_form(
 @router.post("/logout", include_in_schema=False)
 def logout(request: Request, web: WebDep, csrf_token: Annotated[str, Form()] = "") -> Response:
     web.check_form(request, csrf_token)
+    web.sessions.end(request.cookies.get(SESSION_COOKIE))
     response = RedirectResponse("/", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response
