@@ -42,10 +42,26 @@ class ResidualErrors:
     total may overstate the devices (below 1) — the target is kept against the lower total."""
     level: float
     blocks: int
-    count_scale: float = 1.0
-    """Devices found per device expected over all held-out cells, λ = −ln(1 − p) counting one
-    device per cell at most where clusters hold several: the map's expected devices are
-    multiplied by it, and the ladder is relative to the scaled expectation."""
+    scale: np.ndarray | None = None
+    """Devices found per device expected in the held-out cells of each rung (λ = −ln(1 − p)
+    counts as if devices fell one by one, where minefield belts put several in a cell):
+    non-decreasing with risk and never below 1; the map's expected devices are multiplied by
+    it, and the ladder is relative to the scaled expectation."""
+
+    def scale_at(self, p: np.ndarray) -> np.ndarray:
+        """The count scale of each probability's rung (1 without one)."""
+        if self.scale is None:
+            return np.ones(np.shape(p))
+        k = np.searchsorted(self.thresholds, np.asarray(p, dtype=float), side="left")
+        return np.asarray(self.scale[np.minimum(k, len(self.thresholds) - 1)])
+
+    @property
+    def count_scale(self) -> float:
+        """Devices found per device λ expected, over all held-out cells."""
+        return float(self.found[-1] / self.expected_raw) if self.expected_raw > 0 else 1.0
+
+    expected_raw: float = 0.0
+    """Σ λ over all held-out cells, before the count scale."""
 
     def factor(self, p: np.ndarray | float) -> np.ndarray:
         """The bound's multiplier for land cancelled up to probability ``p``: the ratio at the
@@ -63,7 +79,8 @@ class ResidualErrors:
             "total_ratio_low": float(self.total_ratio_low),
             "level": float(self.level),
             "blocks": int(self.blocks),
-            "count_scale": float(self.count_scale),
+            "scale": None if self.scale is None else [float(v) for v in self.scale],
+            "expected_raw": float(self.expected_raw),
         }
 
     @classmethod
@@ -76,7 +93,8 @@ class ResidualErrors:
             total_ratio_low=float(state["total_ratio_low"]),
             level=float(state["level"]),
             blocks=int(state["blocks"]),
-            count_scale=float(state.get("count_scale", 1.0)),
+            scale=None if state.get("scale") is None else np.asarray(state["scale"], dtype=float),
+            expected_raw=float(state.get("expected_raw", 0.0)),
         )
 
 
@@ -109,9 +127,11 @@ def residual_errors(
     step = np.searchsorted(thresholds, p, side="left")  # the first threshold at or above p
     _, b = np.unique(block, return_inverse=True)
     nb, nk = int(b.max()) + 1, len(thresholds)
+    lam = -np.log1p(-p)
+    scale = count_scale(lam, y, weight, step, nk)
     exp_bk = np.zeros((nb, nk))
     fnd_bk = np.zeros((nb, nk))
-    np.add.at(exp_bk, (b, step), weight * -np.log1p(-p))
+    np.add.at(exp_bk, (b, step), weight * lam * scale[step])
     np.add.at(fnd_bk, (b, step), weight * y)
     exp_bk, fnd_bk = exp_bk.cumsum(axis=1), fnd_bk.cumsum(axis=1)
     expected, found = exp_bk.sum(axis=0), fnd_bk.sum(axis=0)
@@ -121,16 +141,37 @@ def residual_errors(
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio_star = np.where(e_star > 0, f_star / e_star, np.inf)
         poisson = np.where(expected > 0, garwood_upper(found, level) / expected, np.inf)
-    upper = np.maximum(np.quantile(ratio_star, level, axis=0), poisson)
+    # never below 1: held-out land that held fewer devices than expected does not make the
+    # rule bolder than the map's own expectation — unsearched land is not searched land
+    upper = np.maximum(np.maximum(np.quantile(ratio_star, level, axis=0), poisson), 1.0)
     total_low = float(np.quantile(ratio_star[:, -1], 1 - level)) if expected[-1] > 0 else 1.0
-    scale = float(found[-1] / expected[-1]) if expected[-1] > 0 and found[-1] > 0 else 1.0
     return ResidualErrors(
         thresholds=thresholds,
-        expected=expected * scale,
+        expected=expected,
         found=found,
-        upper_ratio=upper / scale,
-        total_ratio_low=total_low / scale,
+        upper_ratio=upper,
+        total_ratio_low=total_low,
         level=level,
         blocks=nb,
-        count_scale=scale,
+        scale=scale,
+        expected_raw=float((weight * lam).sum()),
     )
+
+
+def count_scale(
+    lam: np.ndarray, found: np.ndarray, weight: np.ndarray, step: np.ndarray, rungs: int
+) -> np.ndarray:
+    """Devices found per device expected in each rung, non-decreasing with risk (isotonic,
+    weighted by the devices expected) and never below 1."""
+    from sklearn.isotonic import IsotonicRegression
+
+    e = np.bincount(step, weights=weight * lam, minlength=rungs)
+    f = np.bincount(step, weights=weight * found, minlength=rungs)
+    ok = e > 0
+    out = np.ones(rungs)
+    if ok.sum() >= 2:
+        fit = IsotonicRegression(increasing=True).fit(
+            np.flatnonzero(ok), f[ok] / e[ok], sample_weight=e[ok]
+        )
+        out = fit.predict(np.arange(rungs))
+    return np.maximum(out, 1.0)

@@ -117,16 +117,19 @@ class _Fit:
 
 class _Calibrated:
     """A fitted model followed by its calibration: probabilities, and devices per cell scaled by
-    how many devices held-out cells held per device expected (``count_scale``)."""
+    how many devices held-out cells of the same risk held per device expected (``errors``)."""
 
-    def __init__(self, model: Any, iso: Any | None, count_scale: float = 1.0) -> None:
+    def __init__(self, model: Any, iso: Any | None, errors: ResidualErrors | None = None) -> None:
         self.model = model
         self.iso = iso
-        self.count_scale = count_scale
+        self.errors = errors
 
     def expected(self, p: np.ndarray) -> np.ndarray:
-        """Expected devices per cell: λ = −ln(1 − p), times ``count_scale``, capped."""
-        return np.asarray(np.minimum(-np.log1p(-p) * self.count_scale, MAX_EXPECTED_PER_CELL))
+        """Expected devices per cell: λ = −ln(1 − p), times the count scale at p, capped."""
+        lam = -np.log1p(-p)
+        if self.errors is not None:
+            lam = lam * self.errors.scale_at(p)
+        return np.asarray(np.minimum(lam, MAX_EXPECTED_PER_CELL))
 
     def probability(self, X: np.ndarray) -> np.ndarray:
         p = self.model.predict_proba(X)[:, 1]
@@ -336,7 +339,7 @@ def _fit(params: _Params, ts: TrainingSet, warnings: list[str], say: Progress) -
             seed=seed,
         )
         if errors is not None:
-            predictor.count_scale = errors.count_scale
+            predictor.errors = errors
     explainer.fit(ts.X, ts.y, sample_weight=ts.weight)
     return _Fit(name, False, fitted, predictor, explainer, scores, errors)
 

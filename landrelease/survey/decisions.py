@@ -503,7 +503,7 @@ def _summary(parts: pd.DataFrame, rule: SurveyRule, threshold: float) -> dict[st
         }
     cancelled = by["cancel"]
     sel = parts[parts["decision"] == "cancel"] if len(parts) else parts
-    bounds = np.asarray(sel["devices_bound"] if "devices_bound" in sel else [], dtype=float)
+    bounds = np.asarray(sel.get("devices_bound", []), dtype=float)
     # nothing cancelled: nothing left; cancelled land without a bound: none to state
     cancelled["devices_bound"] = float(bounds.sum()) if np.isfinite(bounds).all() else None
     return {

@@ -29,6 +29,7 @@ def test_a_calibrated_map_gets_a_factor_near_one_and_a_bound_that_holds() -> Non
     errors = residual_errors(p, rng.poisson(-np.log1p(-p)), np.ones(n), block, seed=1)
     assert errors is not None
     assert errors.count_scale == pytest.approx(1.0, abs=0.03)
+    assert errors.scale is not None and (errors.scale >= 1).all() and errors.scale.max() < 1.15
     assert 1.0 <= errors.upper_ratio[-1] < 1.1
     # a fresh world from the same map: the devices below each threshold stay under the bound
     # in at least 90 % of such worlds (the level)
@@ -48,8 +49,18 @@ def test_a_map_that_understates_gets_a_factor_that_says_so() -> None:
     lam = -np.log1p(-p) * np.where(p < 0.03, 3.0, 1.0)
     errors = residual_errors(p, rng.poisson(lam), np.ones(n), np.arange(n) // 200, seed=0)
     assert errors is not None
-    low = errors.factor(0.02) * errors.count_scale
+    low = errors.factor(0.02) * errors.scale_at(np.array([0.02]))[0]
     assert low > 2.5  # the held-out land below 2 % showed ~3× the expected devices
+
+
+def test_land_that_held_fewer_devices_never_makes_the_rule_bolder() -> None:
+    rng = np.random.default_rng(5)
+    n = 40_000
+    p = rng.uniform(0.001, 0.1, n)
+    errors = residual_errors(p, rng.poisson(-np.log1p(-p) * 0.2), np.ones(n), np.arange(n) // 200)
+    assert errors is not None
+    assert (errors.upper_ratio >= 1).all()
+    assert errors.scale is not None and (errors.scale == 1).all()
 
 
 def test_no_held_out_cells_no_errors() -> None:

@@ -47,9 +47,11 @@ def test_risk_map_is_calibrated_probabilities_inside_hazards(run_and_result: tup
     assert ((p >= 0) & (p < 1)).all()
     # λ = −ln(1 − p) times the devices found per device expected on held-out blocks
     assert run.errors is not None and run.errors.count_scale > 1
+    scale = run.errors.scale_at(p)
+    assert (scale >= 1).all() and (np.diff(run.errors.scale) >= 0).all()
     np.testing.assert_allclose(
         run.expected[np.isfinite(run.expected)],
-        np.minimum(-np.log1p(-p) * run.errors.count_scale, 50.0),
+        np.minimum(-np.log1p(-p) * scale, 50.0),
         rtol=1e-4,
     )
     assert run.scores["distance"].roc_auc > 0.8  # spatial-block cross-validation on searched land
