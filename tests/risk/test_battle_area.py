@@ -3,6 +3,8 @@ evidence around it says unexploded ordnance, and nothing laid to kill, is what l
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -20,16 +22,16 @@ RULE = BattleAreaRule(radius_m=1000, min_finds=5, uxo_share=0.95, defensive_m=30
 
 
 def _evidence(
-    devices: list[str],
+    devices: Sequence[str | None],
     *,
-    records: list[shapely.Geometry] = (),  # type: ignore[assignment]
-    defensive: list[shapely.Geometry] = (),  # type: ignore[assignment]
+    records: tuple[shapely.Geometry, ...] = (),
+    defensive: tuple[shapely.Geometry, ...] = (),
 ) -> EvidenceSet:
     """Finds in a row 500–600 m east of the origin, of the devices given."""
     finds = gpd.GeoDataFrame(
         {
             "finding_id": [f"F{i}" for i in range(len(devices))],
-            "device": devices,
+            "device": list(devices),
             "activity_id": "CL-1",
             "date": None,
         },
@@ -96,7 +98,7 @@ def test_a_mine_among_the_finds_keeps_mine_clearance() -> None:
     assert not _eligible(_evidence(["UXO"] * 6 + ["AP"]))
     assert not _eligible(_evidence(["UXO"] * 6 + ["IED"]))
     # a finding of no known type is not taken for ordnance
-    assert not _eligible(_evidence(["UXO"] * 6 + [None]))  # type: ignore[list-item]
+    assert not _eligible(_evidence([*["UXO"] * 6, None]))
 
 
 def test_too_few_finds_say_too_little() -> None:
@@ -107,10 +109,10 @@ def test_too_few_finds_say_too_little() -> None:
 
 def test_a_minefield_record_or_a_defensive_position_keeps_mine_clearance() -> None:
     uxo = ["UXO"] * 6
-    assert not _eligible(_evidence(uxo, records=[shapely.box(90, 90, 200, 200)]))
-    assert _eligible(_evidence(uxo, records=[shapely.box(150, 150, 200, 200)]))
-    assert not _eligible(_evidence(uxo, defensive=[shapely.Point(350, 50)]))
-    assert _eligible(_evidence(uxo, defensive=[shapely.Point(450, 50)]))
+    assert not _eligible(_evidence(uxo, records=(shapely.box(90, 90, 200, 200),)))
+    assert _eligible(_evidence(uxo, records=(shapely.box(150, 150, 200, 200),)))
+    assert not _eligible(_evidence(uxo, defensive=(shapely.Point(350, 50),)))
+    assert _eligible(_evidence(uxo, defensive=(shapely.Point(450, 50),)))
 
 
 def test_cancelled_land_stays_cancelled_and_one_part_per_decision() -> None:
