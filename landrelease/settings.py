@@ -222,6 +222,30 @@ SETTINGS: tuple[Setting, ...] = (
         "cells",
         "…and when at least this many of those searched cells held a device (too few finds and the map's errors cannot be measured).",
     ),
+    Setting(
+        "survey_bac_radius_m",
+        1000.0,
+        "m",
+        "Battle-area clearance: the findings within this distance of a part are the evidence of what it holds.",
+    ),
+    Setting(
+        "survey_bac_min_finds",
+        5,
+        "findings",
+        "…a part sent to technical survey or clearance becomes battle-area clearance only with at least this many findings within the radius (fewer say too little about what is there)…",
+    ),
+    Setting(
+        "survey_bac_uxo_share",
+        0.95,
+        "share",
+        "…of which at least this share are unexploded or abandoned ordnance (UXO, AXO), not mines or IEDs (AP, AT, IED); 1 demands that none is a mine…",
+    ),
+    Setting(
+        "survey_bac_defensive_m",
+        300.0,
+        "m",
+        "…with no minefield record touching the part and no former defensive position (trench, strongpoint, firing position) this close: where mines were laid, full mine clearance stays.",
+    ),
     # --- records, QA, reports (issue 7) ---
     Setting(
         "approval_tolerance_share",
@@ -458,6 +482,12 @@ SETTINGS: tuple[Setting, ...] = (
         0.2,
         "fraction",
         "Share of a technical-survey area that teams physically process.",
+    ),
+    Setting(
+        "plan_bac_effort_share",
+        0.35,
+        "fraction",
+        "Effort of battle-area clearance per m² as a share of full clearance: a detector sweep for unexploded ordnance to a shallow depth, without the drills of mine clearance (about a third by default; set the programme's own figure).",
     ),
     Setting(
         "plan_lp_max_cells",

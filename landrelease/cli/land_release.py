@@ -112,7 +112,8 @@ def survey(
     ] = False,
     user: UserOpt = None,
 ) -> None:
-    """Recommend, for every active hazard, which parts to cancel, survey technically or clear fully.
+    """Recommend, for every active hazard, which parts to cancel, survey technically, clear fully
+    or sweep for unexploded ordnance (battle-area clearance).
 
     Each part comes with expected devices, the probability that any device lies in it,
     the evidence that drove it in words, and a statement of confidence. Decides from the

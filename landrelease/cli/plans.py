@@ -79,7 +79,8 @@ def plan(
         bool, typer.Option("--no-bound", help="Skip the LP bound (faster; no optimality check).")
     ] = False,
 ) -> None:
-    """Plan every task (NTS, technical survey, clearance) onto the teams, month by month, to the horizon.
+    """Plan every task (NTS, technical survey, battle-area clearance, clearance) onto the teams,
+    month by month, to the horizon.
 
     Maximises people home × years before the horizon plus the other benefits, within the
     budget of each year; checks the plan against an LP bound (HiGHS); compares it with

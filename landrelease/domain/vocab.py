@@ -26,6 +26,11 @@ DEVICES = ("AP", "AT", "UXO", "AXO", "IED")
 """Explosive ordnance categories: anti-personnel mine, anti-tank mine, unexploded
 ordnance, abandoned explosive ordnance, improvised explosive device."""
 
+VICTIM_OPERATED_DEVICES = ("AP", "AT", "IED")
+"""Mines and IEDs: laid to be set off by their victim; where they are found, mine clearance stays."""
+ORDNANCE_DEVICES = ("UXO", "AXO")
+"""Unexploded and abandoned ordnance (incl. cluster submunitions): what battle-area clearance searches for."""
+
 MINEFIELD_DEVICES = ("AP", "AT", "mixed")
 
 INCIDENT_ACTIVITIES = (

@@ -9,8 +9,16 @@ cost are the team-weighted means.
 Which kind can do what (:data:`METHOD_KINDS`): non-technical survey is desk
 and field interview work done by survey staff, counted here as manual teams at
 ``plan_nts_m2_per_team_day``; technical survey and clearance by any kind, a
-technical survey processing ``plan_ts_sampled_share`` of its area. Machines do
-not work on steep ground or next to houses (:func:`machine_allowed`).
+technical survey processing ``plan_ts_sampled_share`` of its area. Battle-area
+clearance (BAC), a detector sweep for unexploded ordnance, is done mostly by manual
+teams with detectors and machines that cut the vegetation for them, but is planned
+here on any kind, like clearance, at ``plan_bac_effort_share`` of a clearance's effort
+per m²: a kind's ``m2_per_day`` is what its teams (with the deminers who work beside a
+dog or a rat) clear in a day, and a sweep is never dearer than clearing the same land.
+Leaving dogs out would make BAC cost more than full clearance wherever dog teams clear
+cheaply (with the defaults a dog team clears at USD 0.35/m², a manual team would sweep
+at 0.35 × 5.00 = 1.75).
+Machines do not work on steep ground or next to houses (:func:`machine_allowed`).
 """
 
 from __future__ import annotations
@@ -27,7 +35,12 @@ from landrelease.errors import UsageError
 from landrelease.planning.common import warn
 
 KINDS: tuple[str, ...] = vocab.ASSETS
-METHOD_KINDS: dict[str, tuple[str, ...]] = {"NTS": ("manual",), "TS": KINDS, "clearance": KINDS}
+METHOD_KINDS: dict[str, tuple[str, ...]] = {
+    "NTS": ("manual",),
+    "TS": KINDS,
+    "BAC": KINDS,
+    "clearance": KINDS,
+}
 ASSET_COLUMNS = ("organisation", "asset", "count", "m2_per_day", "usd_per_day")
 
 

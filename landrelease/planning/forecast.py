@@ -11,8 +11,8 @@ Python loop over tasks):
 * the true contamination (log-normal level, ``forecast_contamination_cv``):
   a technical survey finds devices with its part's ``p_any_device`` and then
   ``forecast_ts_confirmed_share`` of its area is cleared; devices found in
-  clearance are Poisson around ``expected_devices``, each costing
-  ``forecast_team_days_per_device``;
+  clearance and battle-area clearance are Poisson around ``expected_devices``,
+  each costing ``forecast_team_days_per_device``;
 * each year's funding (log-normal, ``forecast_funding_cv``);
 * the growth of asset kinds the scenario adds (reached 50–150 % of plan).
 
@@ -265,7 +265,7 @@ def monte_carlo(
     days = (cost_k / np.where(usd > 0, usd, 1.0)[None, :]).sum(axis=1)
     day_usd = np.where(days > 0, planned / np.maximum(days, 1e-12), usd.max(initial=0.0))
     is_ts = method == "TS"
-    is_cl = method == "clearance"
+    is_cl = np.isin(method, ("clearance", "BAC"))  # every device found is removed
     survey = problem.params.ts_sampled_share
     follow = problem.params.ts_followup_share
     wd = problem.params.working_days_per_month

@@ -38,6 +38,8 @@ class PlanParams:
     ts_sampled_share: float
     ts_followup_share: float
     """Share of a technical-survey area cleared when the survey finds devices."""
+    bac_effort_share: float
+    """Effort of battle-area clearance per m² as a share of full clearance."""
 
     @classmethod
     def from_settings(cls) -> PlanParams:
@@ -52,6 +54,7 @@ class PlanParams:
             nts_m2_per_team_day=float(g("plan_nts_m2_per_team_day")),
             ts_sampled_share=float(g("plan_ts_sampled_share")),
             ts_followup_share=float(g("forecast_ts_confirmed_share")),
+            bac_effort_share=float(g("plan_bac_effort_share")),
         )
 
 
@@ -145,9 +148,9 @@ class PlanProblem:
 def task_rates(tasks: pd.DataFrame, pool: AssetPool, params: PlanParams) -> np.ndarray:
     """(tasks, kinds) m² of task area released per team-day (0 where the kind cannot work the task).
 
-    NTS: manual (survey) teams at ``nts_m2_per_team_day``; technical survey
-    and clearance: the kind's m²/day over the share of the area processed
-    (:func:`processed_share`). Machines only where ``machine_ok``.
+    NTS: manual (survey) teams at ``nts_m2_per_team_day``; technical survey,
+    battle-area clearance and clearance: the kind's m²/day over the share of
+    the area processed (:func:`processed_share`). Machines only where ``machine_ok``.
     """
     n, kinds = len(tasks), pool.kinds
     rate = np.zeros((n, len(kinds)))
@@ -172,13 +175,16 @@ def task_rates(tasks: pd.DataFrame, pool: AssetPool, params: PlanParams) -> np.n
 def processed_share(tasks: pd.DataFrame, params: PlanParams) -> np.ndarray:
     """(tasks,) share of a field task's area that teams process: all of it for clearance; for a
     technical survey the sampled share plus the clearance it is expected to trigger
-    (``p_any_device`` × ``ts_followup_share``). 1 for NTS (counted at its own rate)."""
+    (``p_any_device`` × ``ts_followup_share``); for battle-area clearance its effort as a share
+    of clearance (``bac_effort_share``: a detector sweep to a shallow depth). 1 for NTS (counted
+    at its own rate)."""
     method = tasks["method"].to_numpy()
     p_any = (
         tasks["p_any_device"].to_numpy(float) if "p_any_device" in tasks else np.zeros(len(tasks))
     )
     ts = params.ts_sampled_share + np.clip(p_any, 0.0, 1.0) * params.ts_followup_share
-    return np.where(method == "TS", np.maximum(ts, 1e-9), 1.0)
+    share = np.where(method == "BAC", params.bac_effort_share, 1.0)
+    return np.maximum(np.where(method == "TS", ts, share), 1e-9)
 
 
 def cheapest_kind(

@@ -346,6 +346,7 @@ def _write_plan(
         "strategy": r.strategy,
         "people_years": r.outcome.people_years,
         "cost_by_year": r.cost_by_year.to_dict("records"),
+        "cost_by_method": r.cost_by_method.to_dict("records"),
         "comparison": r.comparison.to_dict("records"),
         "pace_m2_per_month": r.pace.m2_per_month,
         "tasks_not_done": int((r.schedule.end_month < 0).sum()),

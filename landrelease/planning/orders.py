@@ -14,8 +14,10 @@ from collections.abc import Callable
 import numpy as np
 
 from landrelease.planning.model import PlanProblem
+from landrelease.planning.tasks import METHODS
 
-METHOD_RANK = {"NTS": 0, "TS": 1, "clearance": 2}
+METHOD_RANK = {m: i for i, m in enumerate(METHODS)}
+"""A hazard's tasks in order of the work they need: NTS, TS, BAC, then clearance."""
 
 
 def resource_months(problem: PlanProblem) -> np.ndarray:
@@ -32,7 +34,7 @@ def resource_months(problem: PlanProblem) -> np.ndarray:
 
 
 def tasks_of_hazards(problem: PlanProblem, hazard_sequence: np.ndarray) -> np.ndarray:
-    """Task order from a hazard order: a hazard's tasks together, NTS then TS then clearance."""
+    """Task order from a hazard order: a hazard's tasks together, NTS, TS, BAC, then clearance."""
     rank = np.empty(len(hazard_sequence), np.int64)
     rank[hazard_sequence] = np.arange(len(hazard_sequence))
     method = problem.tasks["method"].map(METHOD_RANK).to_numpy(np.int64)

@@ -18,7 +18,9 @@ import pandas as pd
 from landrelease.planning.common import M2_PER_HA
 
 RELEASE_METHOD = {"cancelled": "NTS", "reduced": "TS", "cleared": "clearance"}
-"""The ledger's release methods as the pace counts them."""
+"""The ledger's release methods as the pace counts them. Land released by battle-area
+clearance is booked as ``cleared`` (every item found removed), so the pace has no BAC of its
+own: it is counted with clearance."""
 METHODS = ("NTS", "TS", "clearance")
 
 

@@ -1,4 +1,5 @@
-"""The operations plan as tables: readiness, tasks, schedule, cost by year, the rivals compared.
+"""The operations plan as tables: readiness, tasks, schedule, cost by year and by method, the
+rivals compared.
 
 Each function turns the plan's arrays (:class:`~landrelease.planning.model.PlanProblem`,
 :class:`~landrelease.planning.schedule.Schedule`) into the rows a planner reads
@@ -15,6 +16,7 @@ from landrelease.planning.bound import Bound
 from landrelease.planning.common import month_end_dates, month_label
 from landrelease.planning.model import PlanProblem
 from landrelease.planning.schedule import Outcome, Schedule
+from landrelease.planning.tasks import METHODS
 
 
 def month_index(problem: PlanProblem, period: pd.Period) -> int:
@@ -158,3 +160,24 @@ def cost_by_year(problem: PlanProblem, schedule: Schedule) -> pd.DataFrame:
         frame[f"{kind}_usd"] = by_year(w["cost_usd"].to_numpy(float), sel)
     frame["released_ha"] = by_year(w["area_m2"].to_numpy(float), everything) / 1e4
     return frame
+
+
+def cost_by_method(tasks: pd.DataFrame) -> pd.DataFrame:
+    """Work and money by method of work (NTS, TS, BAC, clearance) from :func:`task_table`: tasks,
+    their area, the area done by the horizon, team-days and cost in the plan (a method without
+    tasks is left out)."""
+    done = tasks["end_month"].notna()
+    area = tasks["area_m2"].astype(float)
+    frame = pd.DataFrame(
+        {
+            "method": tasks["method"],
+            "tasks": 1,
+            "area_ha": area / 1e4,
+            "done_ha": area.where(done, 0.0) / 1e4,
+            "team_days": tasks["team_days"].astype(float),
+            "cost_usd": tasks["cost_usd"].astype(float),
+        }
+    )
+    out = frame.groupby("method", sort=False).sum()
+    order = [m for m in METHODS if m in out.index] + [m for m in out.index if m not in METHODS]
+    return out.loc[order].reset_index()

@@ -26,6 +26,7 @@ from landrelease.planning.forecast import (
 )
 from landrelease.planning.model import PlanProblem
 from landrelease.planning.pace import Pace
+from landrelease.planning.plan_tables import cost_by_method
 from landrelease.planning.schedule import Outcome, Schedule
 
 
@@ -73,6 +74,11 @@ class PlanResult:
     @property
     def horizon(self) -> pd.Period:
         return self.problem.months[-1]
+
+    @property
+    def cost_by_method(self) -> pd.DataFrame:
+        """Tasks, area, team-days and cost by method of work (NTS, TS, BAC, clearance)."""
+        return cost_by_method(self.tasks)
 
     @property
     def share_of_bound(self) -> float:

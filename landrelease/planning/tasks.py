@@ -2,8 +2,9 @@
 
 The survey engine (``landrelease.survey``) splits every open hazard into parts
 and decides, for each part, ``cancel`` (non-technical survey finds no evidence),
-``technical_survey`` or ``clearance``. :func:`tasks_from_parts` turns those
-decisions into tasks. Without decisions, :func:`tasks_from_hazards` makes a
+``technical_survey``, ``clearance`` or ``battle_area_clearance`` (only unexploded
+ordnance expected: a detector sweep, method ``BAC``). :func:`tasks_from_parts` turns
+those decisions into tasks. Without decisions, :func:`tasks_from_hazards` makes a
 documented first guess from the hazard register and says so with a
 :class:`~landrelease.planning.common.PlanningWarning`.
 
@@ -26,9 +27,15 @@ from landrelease.errors import UsageError
 from landrelease.planning.common import M2_PER_KM2, representative_xy, warn
 from landrelease.store.crs import to_metric
 
-DECISION_METHOD = {"cancel": "NTS", "technical_survey": "TS", "clearance": "clearance"}
+DECISION_METHOD = {
+    "cancel": "NTS",
+    "technical_survey": "TS",
+    "clearance": "clearance",
+    "battle_area_clearance": "BAC",
+}
 """The work each survey decision leaves: cancellation needs only non-technical survey."""
-METHODS = ("NTS", "TS", "clearance")
+METHODS = ("NTS", "TS", "BAC", "clearance")
+"""Methods of work, least effort per m² first."""
 OPEN_STATUSES = ("active", "worked_on")
 PART_COLUMNS = ("part_id", "hazard_id", "decision", "area_m2", "expected_devices", "p_any_device")
 TASK_COLUMNS = (
@@ -94,7 +101,8 @@ def open_hazards(hazards: pd.DataFrame) -> pd.DataFrame:
 def tasks_from_parts(
     parts: gpd.GeoDataFrame, hazards: gpd.GeoDataFrame, *, metric_crs: str
 ) -> gpd.GeoDataFrame:
-    """Tasks from the survey engine's decisions: cancel → NTS, technical survey → TS, clearance.
+    """Tasks from the survey engine's decisions: cancel → NTS, technical survey → TS, battle-area
+    clearance → BAC, clearance.
 
     Parts of hazards that are closed are left out. A part's ``slope_deg``, when
     the survey engine gives it (else the hazard's ``extra.slope_deg``), decides

@@ -613,7 +613,10 @@ def _risk_tables(md: sa.MetaData) -> None:
         sa.Column("part_id", sa.Text, nullable=False),
         sa.Column("hazard_id", sa.Text, nullable=False),
         sa.Column(
-            "decision", sa.Text, nullable=False, comment="cancel, technical_survey or clearance"
+            "decision",
+            sa.Text,
+            nullable=False,
+            comment="cancel, technical_survey, clearance or battle_area_clearance",
         ),
         sa.Column("area_m2", DOUBLE),
         sa.Column("expected_devices", DOUBLE),

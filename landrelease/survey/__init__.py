@@ -1,6 +1,8 @@
 """The non-technical survey engine: land-release recommendations from the risk map."""
 
+from landrelease.survey.battle_area import BattleAreaRule
 from landrelease.survey.decisions import (
+    DECISION_LABELS,
     DECISIONS,
     SurveyResult,
     SurveyRule,
@@ -11,6 +13,8 @@ from landrelease.survey.store import read_parts, store_survey, write_decisions
 
 __all__ = [
     "DECISIONS",
+    "DECISION_LABELS",
+    "BattleAreaRule",
     "SurveyResult",
     "SurveyRule",
     "decide",

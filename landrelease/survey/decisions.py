@@ -13,7 +13,12 @@ The rule, with thresholds as settings:
   (:mod:`landrelease.risk.errors`) — or, when
   ``survey_max_residual`` is set, per hazard while the probability that any
   device remains in the cancelled land stays below it;
-* **technical survey** for the rest.
+* **technical survey** for the rest;
+* then, part by part, **battle-area clearance** for a technical-survey or clearance part
+  whose surroundings say only unexploded ordnance is expected (many finds nearby, all
+  or nearly all UXO; no minefield record, no defensive position:
+  :mod:`landrelease.survey.battle_area`). It is a refinement of drawn parts, not a
+  decision of cells; a hazard keeps one part per decision.
 
 Islands smaller than ``survey_min_part_m2`` take the stricter neighbouring
 decision (a cancelled sliver inside surveyed land is surveyed). Each part
@@ -39,13 +44,23 @@ from landrelease import settings
 from landrelease.errors import UsageError
 from landrelease.evidence.features import point_features
 from landrelease.evidence.grid import HazardCells
+from landrelease.evidence.sources import EvidenceSet
 from landrelease.risk.errors import ResidualErrors
 from landrelease.risk.models import PATTERNS
 from landrelease.risk.run import RiskRun
 from landrelease.risk.store import RiskMap, load_risk_map
 from landrelease.store import Workspace, WorkspaceView
+from landrelease.survey.battle_area import DECISION as BAC
+from landrelease.survey.battle_area import BattleAreaRule, battle_area_evidence
 
-DECISIONS = ("cancel", "technical_survey", "clearance")
+DECISIONS = ("cancel", "technical_survey", "clearance", BAC)
+"""Every decision a part may carry; the first three are also decisions of cells (codes below)."""
+DECISION_LABELS = {
+    "cancel": "cancel",
+    "technical_survey": "technical survey",
+    "clearance": "clearance",
+    BAC: "battle-area clearance",
+}
 CANCEL, SURVEY, CLEAR = 0, 1, 2
 SAMPLES_PER_PART = 24
 
@@ -61,6 +76,8 @@ class SurveyRule:
     allow_expert_cancellation: bool = False
     """Cancel even where the map could not measure its errors on land it did not learn from
     (expert weights, too little searched land); recorded with the run and shown on every part."""
+    battle_area: BattleAreaRule = field(default_factory=BattleAreaRule)
+    """When a surveyed or cleared part is searched as a battle area instead."""
 
     def __post_init__(self) -> None:
         problems = []
@@ -104,6 +121,7 @@ class SurveyRule:
             min_part_m2=float(settings.get("survey_min_part_m2")),
             seed=int(settings.get("risk_seed")),
             allow_expert_cancellation=allow_expert_cancellation,
+            battle_area=BattleAreaRule.from_settings(),
         )
 
     def describe(self) -> str:
@@ -115,7 +133,7 @@ class SurveyRule:
             )
         if self.allow_expert_cancellation:
             text += "; cancellation allowed without measured errors (expert weights)"
-        return text
+        return f"{text}; {self.battle_area.describe()}"
 
 
 def cancellation_support(
@@ -257,9 +275,10 @@ def decide(run: RiskRun | RiskMap, rule: SurveyRule) -> SurveyResult:
     records, samples_x, samples_y = _parts(run, rule, (rows, cols, ids), code)
     parts = _parts_frame(records, g.crs)
     if len(parts):
+        parts["evidence"] = _explain(run, parts, samples_x, samples_y)
+        parts = battle_area_parts(parts, run.evidence, rule.battle_area)
         parts["devices_per_ha"] = parts["expected_devices"] / (parts["area_m2"] / 1e4)
         parts["devices_bound"] = _bounds(parts, run.errors)
-        parts["evidence"] = _explain(run, parts, samples_x, samples_y)
         parts["confidence"] = [
             _confidence(
                 row,
@@ -355,6 +374,53 @@ def _parts(
                 }
             )
     return records, samples_x, samples_y
+
+
+def battle_area_parts(
+    parts: gpd.GeoDataFrame, evidence: EvidenceSet, rule: BattleAreaRule
+) -> gpd.GeoDataFrame:
+    """Technical-survey and clearance parts (in the metric CRS of ``evidence``) where only
+    unexploded ordnance is expected become battle-area clearance, with that evidence in words;
+    a hazard's two such parts become one. Other parts are returned as they are."""
+    worked = parts["decision"].isin(DECISIONS[SURVEY : CLEAR + 1]).to_numpy()
+    bac = worked & battle_area_evidence(parts.geometry.values.to_numpy(), evidence, rule).eligible
+    if not bac.any():
+        return parts
+    parts = parts.copy()
+    parts.loc[bac, "decision"] = BAC
+    if parts.duplicated(["hazard_id", "decision"]).any():
+        parts = _one_part_per_decision(parts)
+    bac = (parts["decision"] == BAC).to_numpy()
+    words = battle_area_evidence(parts.geometry.values.to_numpy()[bac], evidence, rule).words()
+    parts.loc[bac, "evidence"] = words
+    return parts
+
+
+def _one_part_per_decision(parts: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Parts of one hazard with the same decision merged (areas and devices added up; the
+    chance of any device from the chances that each holds none)."""
+    none = np.log1p(-np.clip(parts["p_any_device"].to_numpy(float), 0, 1 - 1e-12))
+    merged = (
+        parts.assign(_none=none)
+        .dissolve(
+            by=["hazard_id", "decision"],
+            sort=False,
+            aggfunc={
+                "area_m2": "sum",
+                "expected_devices": "sum",
+                "max_probability": "max",
+                "_none": "sum",
+                "evidence": "first",
+            },
+        )
+        .reset_index()
+    )
+    merged["p_any_device"] = 1 - np.exp(merged.pop("_none"))
+    pieces = [shapely.get_parts(g) for g in merged.geometry.values.to_numpy()]
+    merged[merged.geometry.name] = [
+        shapely.multipolygons(p[shapely.get_type_id(p) == 3]) for p in pieces
+    ]
+    return merged[list(parts.columns)]
 
 
 def _part_geometry(
@@ -486,6 +552,12 @@ def _confidence(row: Any, *, caveat: str, level: float) -> str:
         return (
             f"{row.expected_devices:,.1f} devices expected over {ha:,.1f} ha ({row.devices_per_ha:.2f}/ha); "
             f"{row.p_any_device:.0%} chance of at least one: survey to confirm or reduce.{caveat}"
+        )
+    if row.decision == BAC:
+        return (
+            f"{row.expected_devices:,.1f} devices expected over {ha:,.1f} ha ({row.devices_per_ha:.2f}/ha), "
+            "unexploded ordnance by the finds around it rather than mines: battle-area clearance "
+            f"(detector sweep to the UXO depth).{caveat}"
         )
     return f"{row.expected_devices:,.0f} devices expected over {ha:,.1f} ha ({row.devices_per_ha:.1f}/ha): clear fully.{caveat}"
 

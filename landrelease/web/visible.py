@@ -67,7 +67,8 @@ def _collections() -> dict[str, Collection]:
     out[SURVEY_PARTS] = Collection(
         SURVEY_PARTS,
         "Survey decisions",
-        "Recommended land-release decision (cancel, technical_survey, clearance) for each part "
+        "Recommended land-release decision (cancel, technical_survey, clearance, "
+        "battle_area_clearance) for each part "
         "of each active hazard, with the evidence that drove it (latest survey run).",
         "part_id",
         None,

@@ -20,6 +20,7 @@ PARAMS = PlanParams(
     nts_m2_per_team_day=250_000.0,
     ts_sampled_share=0.2,
     ts_followup_share=0.3,
+    bac_effort_share=0.35,
 )
 RATES = {
     "manual": (300.0, 1500.0),

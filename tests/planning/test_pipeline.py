@@ -138,34 +138,40 @@ def test_plan_uses_the_survey_engines_decisions(filled: Workspace) -> None:
     cell = 0.004
     parts = gpd.GeoDataFrame(
         {
-            "part_id": ["HZ-0/CA", "HZ-0/TE", "HZ-1/CL"],
-            "hazard_id": ["HZ-0", "HZ-0", "HZ-1"],
-            "decision": ["cancel", "technical_survey", "clearance"],
-            "area_m2": [400_000.0, 300_000.0, 200_000.0],
-            "expected_devices": [0.2, 3.0, 40.0],
-            "p_any_device": [0.1, 0.7, 1.0],
-            "devices_per_ha": [0.0, 0.1, 2.0],
-            "evidence": ["", "", ""],
-            "confidence": ["", "", ""],
+            "part_id": ["HZ-0/CA", "HZ-0/TE", "HZ-1/CL", "HZ-1/BA"],
+            "hazard_id": ["HZ-0", "HZ-0", "HZ-1", "HZ-1"],
+            "decision": ["cancel", "technical_survey", "clearance", "battle_area_clearance"],
+            "area_m2": [400_000.0, 300_000.0, 200_000.0, 200_000.0],
+            "expected_devices": [0.2, 3.0, 40.0, 10.0],
+            "p_any_device": [0.1, 0.7, 1.0, 1.0],
+            "devices_per_ha": [0.0, 0.1, 2.0, 0.5],
+            "evidence": ["", "", "", ""],
+            "confidence": ["", "", "", ""],
         },
         geometry=[
             shapely.multipolygons(
                 [shapely.box(LON0 + i * 0.02, LAT0, LON0 + i * 0.02 + cell, LAT0 + cell)]
             )
-            for i in (0, 0, 1)
+            for i in (0, 0, 1, 1)
         ],
         crs="EPSG:4326",
     )
     store_survey(filled, SurveyResult(parts, SurveyRule()), risk_run_id=None, actor="tester")
     r = plan(filled, horizon=HORIZON, start=START, write=False, solve_lp=False, search_seconds=0)
     assert r.task_source == "survey" and not any("no survey decisions" in n for n in r.notes)
-    assert sorted(r.problem.tasks["task_id"]) == ["HZ-0/CA", "HZ-0/TE", "HZ-1/CL"]
+    assert sorted(r.problem.tasks["task_id"]) == ["HZ-0/CA", "HZ-0/TE", "HZ-1/BA", "HZ-1/CL"]
     assert dict(zip(r.problem.tasks["task_id"], r.problem.tasks["method"], strict=True)) == {
         "HZ-0/CA": "NTS",
         "HZ-0/TE": "TS",
         "HZ-1/CL": "clearance",
+        "HZ-1/BA": "BAC",
     }
     assert np.isfinite(r.outcome.value)
+    # battle-area clearance is planned and costed as its own method
+    by = r.cost_by_method.set_index("method")
+    assert by.index.tolist() == ["NTS", "TS", "BAC", "clearance"]
+    assert by.loc["BAC", "area_ha"] == pytest.approx(20.0)
+    assert 0 < by.loc["BAC", "cost_usd"] < by.loc["clearance", "cost_usd"]
 
 
 runner = CliRunner()

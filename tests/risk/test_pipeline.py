@@ -108,7 +108,16 @@ def test_decisions_cover_every_active_hazard_exactly(run_and_result: tuple) -> N
     assert set(per_hazard.index) <= set(hazards.index)
     covered = per_hazard / hazards.loc[per_hazard.index].geometry.area
     assert covered.between(0.97, 1.0001).mean() > 0.95
-    assert set(parts["decision"]) <= {"cancel", "technical_survey", "clearance"}
+    assert set(parts["decision"]) <= {
+        "cancel",
+        "technical_survey",
+        "clearance",
+        "battle_area_clearance",
+    }
+    assert parts["part_id"].is_unique
+    bac = parts[parts["decision"] == "battle_area_clearance"]
+    assert bac["part_id"].str.endswith("/BA").all()
+    assert bac["confidence"].str.contains("battle-area clearance").all()
     assert parts["evidence"].str.len().min() > 10
     cancel = parts[parts["decision"] == "cancel"]
     assert cancel["confidence"].str.contains("confident that no device remains").all()

@@ -86,6 +86,10 @@ def test_map_shows_the_hazards_after_login(base_url: str, tmp_path: Path) -> Non
             assert "next step" in text and "history" in text and "reported as" in text, text
             # the plan by quarter: at the last quarter HZ-0 and HZ-1 are done (green)
             page.keyboard.press("Escape")
+            # the legend of survey decisions names each in words, battle-area clearance included
+            page.select_option("#colour-mode", "decision")
+            legend = page.inner_text(".legend")
+            assert "battle-area clearance" in legend and "technical survey" in legend, legend
             page.select_option("#colour-mode", "plan")
             page.locator("#plan-quarter").fill("3")
             label = page.inner_text("#plan-quarter-label")

@@ -9,6 +9,7 @@ from typing import Any
 from rich.table import Table
 
 from landrelease.cli.display.terminal import console, escape, pct
+from landrelease.survey import DECISION_LABELS
 
 
 def show_map_and_survey(done: Any, raster: Path, out: Path) -> None:
@@ -105,7 +106,7 @@ def show_survey(result: Any, out: Path, survey_id: int) -> None:
     total = max(s["hazard_area_ha"], 1e-9)
     for name, row in s["by_decision"].items():
         table.add_row(
-            name.replace("_", " "),
+            DECISION_LABELS.get(name, name.replace("_", " ")),
             f"{row['parts']:,}",
             f"{row['area_ha']:,.1f}",
             f"{row['area_ha'] / total:.1%}",
@@ -135,7 +136,7 @@ def show_survey(result: Any, out: Path, survey_id: int) -> None:
     top = result.parts.sort_values("expected_devices", ascending=False).head(3)
     for row in top.itertuples():
         console.print(
-            f"  {row.part_id} ({row.decision.replace('_', ' ')}): {escape(row.evidence)}. {escape(row.confidence)}"
+            f"  {row.part_id} ({DECISION_LABELS.get(row.decision, row.decision)}): {escape(row.evidence)}. {escape(row.confidence)}"
         )
 
 

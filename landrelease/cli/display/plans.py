@@ -92,6 +92,7 @@ def show_plan(result: PlanResult) -> None:
         )
     console.print(_comparison(result))
     console.print(_cost_by_year(result))
+    console.print(_cost_by_method(result))
     console.print(_readiness(result))
     if len(result.unworkable):
         console.print(
@@ -144,6 +145,29 @@ def _cost_by_year(result: PlanResult) -> Table:
             f"{y['released_ha']:,.1f}",
         )
     return cost
+
+
+def _cost_by_method(result: PlanResult) -> Table:
+    table = Table(title="Work by method (BAC: battle-area clearance)", title_justify="left")
+    for col in (
+        "method",
+        "tasks",
+        "area (ha)",
+        "done by horizon (ha)",
+        "team-days",
+        "cost (million USD)",
+    ):
+        table.add_column(col, justify="left" if col == "method" else "right")
+    for r in result.cost_by_method.to_dict("records"):
+        table.add_row(
+            str(r["method"]),
+            f"{r['tasks']:,}",
+            f"{r['area_ha']:,.1f}",
+            f"{r['done_ha']:,.1f}",
+            f"{r['team_days']:,.0f}",
+            f"{r['cost_usd'] / 1e6:,.2f}",
+        )
+    return table
 
 
 def _readiness(result: PlanResult) -> Table:

@@ -108,7 +108,7 @@ class HazardOut(BaseModel):
 class TaskOut(BaseModel):
     task_id: str
     hazard_id: str
-    method: str = Field(description="NTS, TS or clearance")
+    method: str = Field(description="NTS, TS, BAC (battle-area clearance) or clearance")
     area_ha: float | None
     start_month: str | None
     end_month: str | None = Field(description="null: not done by the plan's horizon")

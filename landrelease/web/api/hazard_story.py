@@ -35,10 +35,12 @@ from landrelease.web.plans import plan_rows
 
 M2_PER_HA = 10_000
 DECISION_WORDS = {
-    "cancel": "cancel by non-technical survey",
-    "technical_survey": "technical survey",
     "clearance": "full clearance",
+    "battle_area_clearance": "battle-area clearance (detector sweep for unexploded ordnance)",
+    "technical_survey": "technical survey",
+    "cancel": "cancel by non-technical survey",
 }
+"""The survey's decisions in words, most work first (the order the next step lists them)."""
 
 
 @dataclass
@@ -208,7 +210,7 @@ def _next_step(
         else {}
     )
     if ha:
-        order = [d for d in ("clearance", "technical_survey", "cancel") if d in ha]
+        order = [d for d in DECISION_WORDS if d in ha]
         text = "; ".join(f"{DECISION_WORDS[d]} of {ha[d]:.2f} ha" for d in order)
     else:
         text = "no survey recommendation yet (run `landrelease survey`)"

@@ -5,7 +5,10 @@
 "use strict";
 (function () {
   const STATUS_COLOURS = { active: "#d7301f", worked_on: "#fc8d59", closed: "#1a9850", released: "#1a9850" };
-  const DECISION_COLOURS = { clearance: "#7b3294", technical_survey: "#fdb863", cancel: "#5e9ed6" };
+  const DECISION_COLOURS = {
+    clearance: "#7b3294", battle_area_clearance: "#d95f02", technical_survey: "#fdb863", cancel: "#5e9ed6",
+  };
+  const LABELS = { battle_area_clearance: "battle-area clearance" };
   const PLAN_COLOURS = {
     "done by then": "#1a9850", "in work": "#fdae61", "planned later": "#fee08b",
     "not in the plan": "#bdbdbd", "already released": "#006837",
@@ -160,7 +163,7 @@
       const row = L.DomUtil.create("div", "", legend.div);
       const swatch = L.DomUtil.create("i", "", row);
       swatch.style.background = colour;
-      row.appendChild(document.createTextNode(name.replace("_", " ")));
+      row.appendChild(document.createTextNode(LABELS[name] || name.replace(/_/g, " ")));
     });
   }
 
