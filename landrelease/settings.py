@@ -230,13 +230,13 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "survey_bac_min_finds",
-        5,
+        10,
         "findings",
         "…a part sent to technical survey or clearance becomes battle-area clearance only with at least this many findings within the radius (fewer say too little about what is there)…",
     ),
     Setting(
         "survey_bac_uxo_share",
-        0.95,
+        1.0,
         "share",
         "…of which at least this share are unexploded or abandoned ordnance (UXO, AXO), not mines or IEDs (AP, AT, IED); 1 demands that none is a mine…",
     ),
@@ -245,6 +245,12 @@ SETTINGS: tuple[Setting, ...] = (
         300.0,
         "m",
         "…with no minefield record touching the part and no former defensive position (trench, strongpoint, firing position) this close: where mines were laid, full mine clearance stays.",
+    ),
+    Setting(
+        "survey_bac_front_m",
+        3000.0,
+        "m",
+        "…and no line of contact held for years this close (belt minefields lie along it).",
     ),
     # --- records, QA, reports (issue 7) ---
     Setting(

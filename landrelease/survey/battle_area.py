@@ -13,7 +13,14 @@ is recommended for battle-area clearance when (settings ``survey_bac_*``):
   type counts against);
 * no minefield record touches it;
 * no former defensive position (trench, strongpoint, firing position) lies within
-  ``survey_bac_defensive_m``: where a line was held, mines were laid.
+  ``survey_bac_defensive_m``, and no long-held line of contact within
+  ``survey_bac_front_m``: where a line was held, mines were laid.
+
+Measured on the small scenario (seed 1) against its ground truth: with 95 % UXO and 5
+finds, 10 of 33 parts sent to BAC still held mines or IEDs (170); with the defaults
+(every find UXO, at least 10, 3 km from the long-held front) 1 of 9 parts did (17 of
+646 items). The evidence of finds cannot rule mines out: every BAC part says that
+teams stop and switch to mine clearance at the first mine.
 
 Everything is counted for all parts at once with spatial-index queries.
 """
@@ -38,9 +45,10 @@ class BattleAreaRule:
     """When a part's surroundings say only unexploded ordnance is expected (settings ``survey_bac_*``)."""
 
     radius_m: float = 1000.0
-    min_finds: int = 5
-    uxo_share: float = 0.95
+    min_finds: int = 10
+    uxo_share: float = 1.0
     defensive_m: float = 300.0
+    front_m: float = 3000.0
 
     def __post_init__(self) -> None:
         problems = []
@@ -50,6 +58,10 @@ class BattleAreaRule:
             problems.append(f"battle-area minimum of finds {self.min_finds} must be at least 1")
         if not 0 < self.uxo_share <= 1:
             problems.append(f"battle-area UXO share {self.uxo_share} must be above 0 and at most 1")
+        if self.front_m < 0:
+            problems.append(
+                f"battle-area distance to the long-held front {self.front_m} m must not be negative"
+            )
         if self.defensive_m < 0:
             problems.append(
                 f"battle-area distance to defensive positions {self.defensive_m} m must not be negative"
@@ -64,6 +76,7 @@ class BattleAreaRule:
             min_finds=int(settings.get("survey_bac_min_finds")),
             uxo_share=float(settings.get("survey_bac_uxo_share")),
             defensive_m=float(settings.get("survey_bac_defensive_m")),
+            front_m=float(settings.get("survey_bac_front_m")),
         )
 
     def describe(self) -> str:
@@ -85,6 +98,8 @@ class BattleAreaEvidence:
     """A minefield record touches the part."""
     defensive: np.ndarray
     """A former defensive position lies within ``defensive_m``."""
+    front: np.ndarray
+    """A long-held line of contact lies within ``front_m``."""
     rule: BattleAreaRule
 
     @property
@@ -96,6 +111,7 @@ class BattleAreaEvidence:
             & (self.ordnance >= r.uxo_share * self.finds)
             & ~self.on_record
             & ~self.defensive
+            & ~self.front
         )
 
     def words(self) -> list[str]:
@@ -112,7 +128,7 @@ class BattleAreaEvidence:
                 what = f"{mines:,} a mine, an IED or of no known type ({uxo / n:.0%} UXO)"
             out.append(
                 f"{head} found nearby: {n:,} finds within {radius}, {what}; "
-                "no minefield record, no defensive position"
+                "no minefield record, no defensive position, far from the long-held front"
             )
         return out
 
@@ -138,6 +154,7 @@ def battle_area_evidence(
         ordnance=ordnance,
         on_record=_near(geoms, evidence.group("records").geoms, 0.0),
         defensive=_near(geoms, evidence.group("positions_defensive").geoms, rule.defensive_m),
+        front=_near(geoms, evidence.group("front_long").geoms, rule.front_m),
         rule=rule,
     )
 

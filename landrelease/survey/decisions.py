@@ -557,7 +557,8 @@ def _confidence(row: Any, *, caveat: str, level: float) -> str:
         return (
             f"{row.expected_devices:,.1f} devices expected over {ha:,.1f} ha ({row.devices_per_ha:.2f}/ha), "
             "unexploded ordnance by the finds around it rather than mines: battle-area clearance "
-            f"(detector sweep to the UXO depth).{caveat}"
+            "(detector sweep to the UXO depth); the finds cannot rule mines out: at the first "
+            f"mine, stop and switch to mine clearance.{caveat}"
         )
     return f"{row.expected_devices:,.0f} devices expected over {ha:,.1f} ha ({row.devices_per_ha:.1f}/ha): clear fully.{caveat}"
 

@@ -26,6 +26,7 @@ def _evidence(
     *,
     records: tuple[shapely.Geometry, ...] = (),
     defensive: tuple[shapely.Geometry, ...] = (),
+    front: tuple[shapely.Geometry, ...] = (),
 ) -> EvidenceSet:
     """Finds in a row 500–600 m east of the origin, of the devices given."""
     finds = gpd.GeoDataFrame(
@@ -45,6 +46,8 @@ def _evidence(
         groups["positions_defensive"] = Shapes(
             np.array(defensive, dtype=object), np.ones(len(defensive))
         )
+    if front:
+        groups["front_long"] = Shapes(np.array(front, dtype=object), np.ones(len(front)))
     empty = gpd.GeoDataFrame(geometry=[], crs=CRS)
     return EvidenceSet(
         crs=CRS,
@@ -89,7 +92,7 @@ def test_only_uxo_around_a_part_makes_it_battle_area_clearance() -> None:
     assert parts["decision"].tolist() == ["battle_area_clearance"]
     assert parts["evidence"].iloc[0] == (
         "only UXO found nearby: 6 finds within 1 km, none a mine; no minefield record, "
-        "no defensive position"
+        "no defensive position, far from the long-held front"
     )
 
 
@@ -113,6 +116,18 @@ def test_a_minefield_record_or_a_defensive_position_keeps_mine_clearance() -> No
     assert _eligible(_evidence(uxo, records=(shapely.box(150, 150, 200, 200),)))
     assert not _eligible(_evidence(uxo, defensive=(shapely.Point(350, 50),)))
     assert _eligible(_evidence(uxo, defensive=(shapely.Point(450, 50),)))
+    # belt minefields lie along a line of contact held for years
+    line = shapely.LineString([(0, 2500), (2000, 2500)])
+    assert not _eligible(_evidence(uxo, front=(line,)))
+    assert _eligible(_evidence(uxo, front=(line,)), BattleAreaRule(min_finds=5, front_m=2000))
+
+
+def test_the_default_demands_every_find_uxo_and_ten_of_them() -> None:
+    rule = BattleAreaRule()
+    assert (rule.min_finds, rule.uxo_share, rule.front_m) == (10, 1.0, 3000.0)
+    assert not _eligible(_evidence(["UXO"] * 9), rule)
+    assert _eligible(_evidence(["UXO"] * 10), rule)
+    assert not _eligible(_evidence(["UXO"] * 19 + ["AP"]), rule)
 
 
 def test_cancelled_land_stays_cancelled_and_one_part_per_decision() -> None:
