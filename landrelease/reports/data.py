@@ -14,6 +14,7 @@ import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -24,7 +25,7 @@ from landrelease.domain import vocab
 from landrelease.errors import UsageError
 from landrelease.records.ledger import area_by_method
 from landrelease.records.rules import RELEASE_METHODS
-from landrelease.store import Workspace, WorkspaceView
+from landrelease.store import Workspace, WorkspaceView, runs
 from landrelease.store.view import hazards_near
 
 M2_PER_HA = 10_000.0
@@ -52,6 +53,8 @@ class Records:
     non_conformities: pd.DataFrame
     expenditures: pd.DataFrame
     victim_assistance: pd.DataFrame
+    survey: dict[str, Any] | None = None
+    """The latest survey run (its id, time, rule and summary), ``None`` without one."""
 
     @property
     def crs(self) -> str:
@@ -92,7 +95,14 @@ def load_records(source: Workspace | WorkspaceView, *, include_personal: bool = 
         non_conformities=view.table("non_conformities"),
         expenditures=view.table("expenditures"),
         victim_assistance=va,
+        survey=_latest_survey(view),
     )
+
+
+def _latest_survey(view: WorkspaceView) -> dict[str, Any] | None:
+    with view.ws.begin() as conn:
+        row = runs.read_run(conn, "survey")
+    return row if row and isinstance(row.get("summary"), dict) else None
 
 
 # -- periods -----------------------------------------------------------------------------------

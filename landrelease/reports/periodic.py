@@ -89,6 +89,7 @@ def build_monthly(rec: Records, period: Period, *, figures: bool = True) -> Repo
     qa, qa_line = sec.qa_section(rec, period)
     money, money_line = sec.money_section(rec, period)
     eore, eore_line = sec.eore_section(rec, period)
+    advice, _ = sec.recommendations_section(rec)
     months = months_back(period.start, int(settings.get("report_trend_months")))
     area, devs = trend(rec, months)
     trends = Section(
@@ -129,6 +130,7 @@ def build_monthly(rec: Records, period: Period, *, figures: bool = True) -> Repo
             qa,
             money,
             eore,
+            advice,
             *([trends] if trends.figures else []),
         ],
         generated_at=now_iso(),

@@ -440,6 +440,82 @@ def money_section(
     return sec, sentence
 
 
+# -- land-release recommendations ------------------------------------------------------------------
+
+
+DECISION_WORDS = {
+    "cancel": "cancel (non-technical survey)",
+    "technical_survey": "technical survey",
+    "battle_area_clearance": "battle-area clearance",
+    "clearance": "full clearance",
+}
+
+
+def recommendations_section(rec: Records) -> tuple[Section, str | None]:
+    """What the latest survey run recommends, with the devices left in cancelled land and their
+    bound, or why no land is recommended for cancellation."""
+    sec = Section("Land-release recommendations")
+    run = rec.survey
+    if run is None:
+        sec.paragraphs.append(
+            "No survey recommendation yet: run `landrelease risk` and `landrelease survey`."
+        )
+        return sec, None
+    s = run["summary"]
+    by = s.get("by_decision", {})
+    total = max(float(s.get("hazard_area_ha", 0.0)), 1e-9)
+    rows = [
+        [
+            DECISION_WORDS.get(d, d.replace("_", " ")),
+            int(v.get("parts", 0)),
+            float(v.get("area_ha", 0.0)),
+            float(v.get("area_ha", 0.0)) / total,
+            float(v.get("expected_devices", 0.0)),
+        ]
+        for d, v in by.items()
+    ]
+    sec.tables.append(
+        Table(
+            "recommendations",
+            f"Recommendation of survey run {run.get('fid', '')} ({str(run.get('run_at', ''))[:10]})",
+            [
+                Column("decision"),
+                Column("parts", ",d"),
+                Column("area (ha)", ",.1f"),
+                Column("share of area", ".1%"),
+                Column("expected devices", ",.1f"),
+            ],
+            rows,
+        )
+    )
+    cancel = by.get("cancel", {})
+    withheld = s.get("cancellation_withheld")
+    if withheld:
+        sentence = (
+            f"No land is recommended for cancellation: {withheld}. Non-technical and technical "
+            "survey first."
+        )
+    elif float(cancel.get("area_ha", 0.0)) > 0:
+        bound = cancel.get("devices_bound")
+        level = s.get("bound_level") or 0.9
+        sentence = (
+            f"{ha_text(float(cancel['area_ha']) * M2_PER_HA)} ({s.get('share_cancelled', 0.0):.1%} "
+            f"of the hazard area) can be cancelled; {float(cancel.get('expected_devices', 0.0)):,.1f} "
+            "devices are expected to remain there"
+            + (
+                f", at most {float(bound):,.1f} at {float(level):.0%} confidence from the map's "
+                "errors on searched land it did not learn from"
+                if bound is not None
+                else ""
+            )
+            + "."
+        )
+    else:
+        sentence = "No land can be cancelled while the target recall is kept."
+    sec.paragraphs.append(f"{sentence} Rule: {s.get('rule', '')}.")
+    return sec, sentence
+
+
 # -- risk education ------------------------------------------------------------------------------------
 
 

@@ -1,0 +1,68 @@
+"""The monthly report states the latest recommendation: the bound on cancelled land, or why none."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+from landrelease.reports.sections import recommendations_section
+
+
+def _run(**summary: Any) -> SimpleNamespace:
+    base = {
+        "rule": "keep 99.0% of the expected devices in surveyed or cleared land",
+        "hazard_area_ha": 1000.0,
+        "share_cancelled": 0.12,
+        "bound_level": 0.9,
+        "cancellation_withheld": None,
+        "by_decision": {
+            "cancel": {"parts": 3, "area_ha": 120.0, "expected_devices": 1.5, "devices_bound": 6.2},
+            "technical_survey": {"parts": 5, "area_ha": 800.0, "expected_devices": 90.0},
+            "clearance": {"parts": 2, "area_ha": 80.0, "expected_devices": 400.0},
+        },
+    }
+    return SimpleNamespace(
+        survey={"fid": 7, "run_at": "2026-11-30T10:00:00", "summary": {**base, **summary}}
+    )
+
+
+def test_cancelled_land_is_stated_with_its_bound() -> None:
+    sec, line = recommendations_section(_run())  # type: ignore[arg-type]
+    assert line == (
+        "120.0 ha (12.0% of the hazard area) can be cancelled; 1.5 devices are expected to remain "
+        "there, at most 6.2 at 90% confidence from the map's errors on searched land it did not "
+        "learn from."
+    )
+    table = sec.tables[0]
+    assert table.key == "recommendations"
+    assert [r[0] for r in table.rows] == [
+        "cancel (non-technical survey)",
+        "technical survey",
+        "full clearance",
+    ]
+    assert table.rows[0][2] == 120.0 and table.rows[0][3] == 0.12
+    assert "survey run 7 (2026-11-30)" in table.title
+
+
+def test_withheld_cancellation_says_why() -> None:
+    run = _run(
+        cancellation_withheld="no searched land with and without finds to learn from",
+        share_cancelled=0.0,
+    )
+    run.survey["summary"]["by_decision"]["cancel"] = {
+        "parts": 0,
+        "area_ha": 0.0,
+        "expected_devices": 0.0,
+        "devices_bound": 0.0,
+    }
+    sec, line = recommendations_section(run)  # type: ignore[arg-type]
+    assert line is not None and line.startswith(
+        "No land is recommended for cancellation: no searched land"
+    )
+    assert "Non-technical and technical survey first." in sec.paragraphs[0]
+
+
+def test_no_survey_yet() -> None:
+    sec, line = recommendations_section(SimpleNamespace(survey=None))  # type: ignore[arg-type]
+    assert line is None
+    assert "No survey recommendation yet" in sec.paragraphs[0]
