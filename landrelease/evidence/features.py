@@ -30,7 +30,8 @@ from landrelease.evidence.sources import EvidenceSet, Shapes
 class Feature:
     name: str
     kind: str
-    """``distance`` (m, capped), ``density`` (weight per km²) or ``cover`` (0–1 inside polygons)."""
+    """``distance`` (m, capped), ``density`` (weight per km²), ``cover`` (0–1 inside polygons) or
+    ``rate`` (devices found per hectare searched nearby, against the programme's average)."""
     group: str
     scale_m: float
     """The cap of a distance, or the σ of a density kernel (m)."""
@@ -76,6 +77,15 @@ FEATURES: tuple[Feature, ...] = (
         +1,
         "distance to land searched by technical survey or clearance that found nothing",
         "m",
+    ),
+    Feature(
+        "rate_found",
+        "rate",
+        "searched",
+        1500,
+        +1,
+        "devices found per hectare searched nearby, against the programme's average",
+        "log₂ of the ratio",
     ),
     Feature(
         "cover_record",
@@ -164,17 +174,41 @@ def feature(name: str) -> Feature:
     return FEATURES[_INDEX[name]]
 
 
+RATE_SHRINK_HA = 25.0
+"""Searched hectares of pseudo-evidence at the programme's average: where little land was searched
+nearby, the local finding rate stays near the average."""
+
+
 @dataclass
 class CoarseLayers:
-    """Whole-region rasters at coarse resolution: far distances and kernel densities."""
+    """Whole-region rasters at coarse resolution: far distances, kernel densities and the local
+    finding rate (with the kernel-weighted searched hectares and finds it is made of)."""
 
     transform: Affine
     cell_m: float
     arrays: dict[str, np.ndarray]
+    rate_parts: tuple[np.ndarray, np.ndarray, float] | None = None
+    """(searched ha, finds) kernel-weighted per coarse cell, and the programme's finds per ha."""
+
+
+def local_rate(searched_ha: np.ndarray, finds: np.ndarray, average: float) -> np.ndarray:
+    """log₂ of the local finds per searched hectare against ``average``, shrunk towards it by
+    :data:`RATE_SHRINK_HA` hectares of pseudo-evidence."""
+    if average <= 0:
+        return np.zeros(np.shape(searched_ha), dtype=np.float32)
+    rate = (np.maximum(finds, 0) + RATE_SHRINK_HA * average) / (
+        np.maximum(searched_ha, 0) + RATE_SHRINK_HA
+    )
+    return np.log2(rate / average).astype(np.float32)
 
 
 def _burn(
-    shapes: Shapes, shape: tuple[int, int], transform: Affine, *, values: bool = False
+    shapes: Shapes,
+    shape: tuple[int, int],
+    transform: Affine,
+    *,
+    values: bool = False,
+    touched: bool = True,
 ) -> np.ndarray:
     """Rasterise geometries: points into their cell, lines and polygons into every touched cell."""
     out = np.zeros(shape, dtype=np.float32)
@@ -199,7 +233,7 @@ def _burn(
             out_shape=shape,
             transform=transform,
             fill=0.0,
-            all_touched=not values,
+            all_touched=touched and not values,
             dtype="float32",
         )
         out = np.maximum(out, burnt)
@@ -246,7 +280,30 @@ def coarse_layers(
                 * 1e6
             )
             arrays[f.name] = per_km2.astype(np.float32)
-    return CoarseLayers(transform, cell, arrays)
+    rate_parts = None
+    rate = [f for f in FEATURES if f.kind == "rate"]
+    if rate:
+        f = rate[0]
+        searched = _burn(evidence.group(f.group), (ny, nx), transform, values=True, touched=False)
+        finds = np.zeros((ny, nx), dtype=np.float64)
+        found = evidence.group("findings")
+        if len(found):
+            x, y = found.points
+            col, row = ~transform @ (x, y)
+            col, row = np.floor(col).astype(np.int64), np.floor(row).astype(np.int64)
+            ok = (row >= 0) & (row < ny) & (col >= 0) & (col < nx)
+            np.add.at(finds, (row[ok], col[ok]), 1.0)
+        ha = searched.astype(np.float64) * cell * cell / 1e4
+        total_ha = float(ha.sum())
+        average = float(finds.sum()) / total_ha if total_ha > 0 else 0.0
+        sigma = f.scale_m / cell
+        # kernel sums (a mass at distance d counts exp(−d²/2σ²)), not kernel averages
+        mass = 2 * np.pi * sigma * sigma
+        k_ha = ndimage.gaussian_filter(ha, sigma, mode="constant") * mass
+        k_finds = ndimage.gaussian_filter(finds, sigma, mode="constant") * mass
+        arrays[f.name] = local_rate(k_ha, k_finds, average)
+        rate_parts = (k_ha.astype(np.float32), k_finds.astype(np.float32), average)
+    return CoarseLayers(transform, cell, arrays, rate_parts)
 
 
 def halo_cells(grid: Grid, *, near_m: float) -> int:
@@ -311,7 +368,7 @@ class TileComputer:
         core_tile = Tile(tile.row0, tile.col0, tile.nrows, tile.ncols, 0)
         core_t = g.window_transform(core_tile)
         for i, f in enumerate(FEATURES):
-            if f.kind == "density":
+            if f.kind in ("density", "rate"):
                 out[i] = _sample(self.coarse, f.name, g, tile)
             elif f.kind == "cover":
                 shapes = self._clip(f.group, g.window_bounds(core_tile))
@@ -350,7 +407,7 @@ def point_features(computer: TileComputer, x: np.ndarray, y: np.ndarray) -> np.n
     for i, f in enumerate(FEATURES):
         shapes = computer.evidence.group(f.group)
         tree = computer.trees.get(f.group)
-        if f.kind == "density":
+        if f.kind in ("density", "rate"):
             out[:, i] = ndimage.map_coordinates(
                 coarse.arrays[f.name], [rr, cc], order=1, mode="nearest"
             )

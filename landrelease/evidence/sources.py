@@ -154,6 +154,8 @@ def evidence_from_workspace(
     groups.update(_incident_groups(layers["incidents"], as_of))
     if len(findings):
         groups["findings"] = Shapes(findings.geometry.values.to_numpy(), np.ones(len(findings)))
+    if len(processed):
+        groups["searched"] = Shapes(processed.geometry.values.to_numpy(), np.ones(len(processed)))
     clean = searched_clean(processed, findings)
     if clean.any():
         groups["searched_clean"] = Shapes(

@@ -177,6 +177,27 @@ PATTERNS: tuple[Pattern, ...] = (
         0.1,
         versus="dist_finding",
     ),
+    # the local finding rate: finds per hectare searched within ~1.5 km, against the average
+    Pattern(
+        "high_find_rate",
+        "rate_found",
+        True,
+        1.0,
+        "land searched nearby held more than twice the programme's average of finds per hectare",
+        "land searched nearby did not hold twice the average of finds",
+        0.8,
+        -0.2,
+    ),
+    Pattern(
+        "low_find_rate",
+        "rate_found",
+        False,
+        -1.5,
+        "land searched nearby held under a third of the programme's average of finds per hectare",
+        "land searched nearby held a third of the average of finds or more",
+        -0.6,
+        0.1,
+    ),
     Pattern(
         "in_reliable_record",
         "cover_record",

@@ -20,9 +20,11 @@ from dataclasses import dataclass
 import numpy as np
 import rasterio.features
 import shapely
+from affine import Affine
+from scipy import ndimage
 from scipy.spatial import cKDTree
 
-from landrelease.evidence.features import FEATURE_NAMES, TileComputer, feature
+from landrelease.evidence.features import FEATURE_NAMES, TileComputer, feature, local_rate
 from landrelease.evidence.grid import Grid, Tile, crop
 from landrelease.evidence.sources import EvidenceSet, searched_clean
 
@@ -107,6 +109,10 @@ def training_set(
         col = FEATURE_NAMES.index("dist_clean")
         X[:, col] = _distance_to_other_clean(
             grid, rows, cols, activity, geoms, clean, X[:, col], cap=feature("dist_clean").scale_m
+        )
+    if computer.coarse.rate_parts is not None:
+        X[:, FEATURE_NAMES.index("rate_found")] = _rate_without_own(
+            computer, rows, cols, activity, evidence
         )
     bcells = max(1, round(block_m / grid.cell_m))
     block = (rows // bcells) * BLOCK_KEY + cols // bcells
@@ -254,3 +260,70 @@ def _distance_to_other_clean(
         d, _ = cKDTree(pts).query(np.column_stack([x[cells], y[cells]]), k=1)
         out[cells] = np.minimum(d, cap)
     return out
+
+
+def _rate_without_own(
+    computer: TileComputer,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    activity: np.ndarray,
+    evidence: EvidenceSet,
+) -> np.ndarray:
+    """The local finding rate at each training cell with its own activity's hectares and finds
+    taken out, through the same Gaussian kernel as the rate raster: the activity's area as the
+    centres of the coarse cells it covers (its centroid when it covers none), its finds as
+    points. Work per activity, vectorised over its cells."""
+    coarse = computer.coarse
+    assert coarse.rate_parts is not None
+    k_ha, k_finds, average = coarse.rate_parts
+    x, y = computer.grid.centres(rows, cols)
+    cc = (x - coarse.transform.c) / coarse.cell_m - 0.5
+    rr = (coarse.transform.f - y) / coarse.cell_m - 0.5
+    ha = ndimage.map_coordinates(k_ha, [rr, cc], order=1, mode="nearest").astype(np.float64)
+    finds = ndimage.map_coordinates(k_finds, [rr, cc], order=1, mode="nearest").astype(np.float64)
+    geoms = evidence.processed.geometry.values.to_numpy()
+    f_act = evidence.findings["activity_id"].to_numpy()
+    f_geoms = evidence.findings.geometry.values.to_numpy()
+    f_xy = np.column_stack([shapely.get_x(f_geoms), shapely.get_y(f_geoms)]).reshape(-1, 2)
+    ids = evidence.processed["activity_id"].to_numpy()
+    two_s2 = 2 * feature("rate_found").scale_m ** 2
+    cell, cell_ha = coarse.cell_m, coarse.cell_m**2 / 1e4
+    order = np.argsort(activity, kind="stable")
+    acts, first = np.unique(activity[order], return_index=True)
+    bounds = np.r_[first, len(order)]
+    for k, a in enumerate(acts):
+        idx = order[bounds[k] : bounds[k + 1]]
+        mass_xy, mass = _coverage_points(geoms[a], coarse.transform, cell, cell_ha)
+        own_f = f_xy[f_act == ids[a]]
+        for part in np.array_split(idx, max(1, len(idx) // 20_000)):
+            px, py = x[part, None], y[part, None]
+            if len(mass):
+                d2 = (px - mass_xy[:, 0]) ** 2 + (py - mass_xy[:, 1]) ** 2
+                ha[part] -= (np.exp(-d2 / two_s2) * mass).sum(axis=1)
+            if len(own_f):
+                d2 = (px - own_f[:, 0]) ** 2 + (py - own_f[:, 1]) ** 2
+                finds[part] -= np.exp(-d2 / two_s2).sum(axis=1)
+    return local_rate(ha, finds, average)
+
+
+def _coverage_points(
+    geom: shapely.Geometry, transform: Affine, cell: float, cell_ha: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """The centres of the coarse cells whose centre ``geom`` covers, each a cell's hectares (the
+    centroid with the whole area when it covers no centre)."""
+    minx, miny, maxx, maxy = shapely.bounds(geom)
+    c0 = np.floor((minx - transform.c) / cell)
+    c1 = np.ceil((maxx - transform.c) / cell)
+    r0 = np.floor((transform.f - maxy) / cell)
+    r1 = np.ceil((transform.f - miny) / cell)
+    cx = transform.c + (np.arange(c0, c1 + 1) + 0.5) * cell
+    cy = transform.f - (np.arange(r0, r1 + 1) + 0.5) * cell
+    gx, gy = np.meshgrid(cx, cy)
+    inside = shapely.contains_xy(geom, gx.ravel(), gy.ravel())
+    if not inside.any():
+        c = shapely.centroid(geom)
+        return np.array([[shapely.get_x(c), shapely.get_y(c)]]), np.array(
+            [shapely.area(geom) / 1e4]
+        )
+    pts = np.column_stack([gx.ravel()[inside], gy.ravel()[inside]])
+    return pts, np.full(len(pts), cell_ha)

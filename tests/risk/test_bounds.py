@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from hypothesis import given, settings
@@ -108,3 +112,77 @@ def test_clean_land_is_measured_to_other_activities_only() -> None:
     assert alone[0] == 5000.0  # no other clean land: at the cap
     assert alone[1] == 0.0  # an activity with finds keeps the distance the tiles computed
     assert "dist_clean" in FEATURE_NAMES
+
+
+def test_the_local_rate_is_shrunk_towards_the_average() -> None:
+    from landrelease.evidence.features import RATE_SHRINK_HA, local_rate
+
+    assert local_rate(np.array([0.0]), np.array([0.0]), 2.0)[0] == pytest.approx(0.0)
+    # 1,000 ha searched nearby with four times the average's finds: close to log2(4)
+    assert local_rate(np.array([1000.0]), np.array([8000.0]), 2.0)[0] == pytest.approx(
+        np.log2((8000 + RATE_SHRINK_HA * 2) / (1000 + RATE_SHRINK_HA) / 2), rel=1e-5
+    )
+    assert local_rate(np.array([5.0]), np.array([0.0]), 0.0)[0] == 0.0
+
+
+def test_a_cells_own_activity_is_taken_out_of_its_local_rate(tmp_path: Path) -> None:
+    """Finds of the cell's own activity are its answer: an activity with finds and nothing
+    searched near it sits at the programme's average once its own finds are taken out."""
+    from landrelease.evidence.features import FEATURE_NAMES, TileComputer, coarse_layers
+    from landrelease.evidence.sources import EvidenceSet, Shapes
+    from landrelease.risk.training import training_set
+
+    crs = "EPSG:32638"
+    boxes = [shapely.box(0, 0, 500, 500), shapely.box(20_000, 0, 20_500, 500)]
+    processed = gpd.GeoDataFrame(
+        {"activity_id": ["A", "B"], "type": "clearance", "hazard_id": None, "end": None},
+        geometry=boxes,
+        crs=crs,
+    )
+    pts = [shapely.Point(100 + 30 * i, 250) for i in range(10)]
+    findings = gpd.GeoDataFrame(
+        {
+            "finding_id": [f"F{i}" for i in range(10)],
+            "device": "AP",
+            "activity_id": "A",
+            "date": None,
+        },
+        geometry=pts,
+        crs=crs,
+    )
+    groups = {
+        "findings": Shapes(np.array(pts, dtype=object), np.ones(10)),
+        "searched": Shapes(np.array(boxes, dtype=object), np.ones(2)),
+    }
+    hazards = gpd.GeoDataFrame(
+        {"hazard_id": ["H"], "classification": "SHA", "status": "active"},
+        geometry=[shapely.box(0, 0, 20_500, 500)],
+        crs=crs,
+    )
+    ev = EvidenceSet(
+        crs=crs,
+        as_of=None,
+        groups=groups,
+        hazards=hazards,
+        processed=processed,
+        findings=findings,
+        records=gpd.GeoDataFrame(geometry=[], crs=crs),
+        reliability=pd.DataFrame(),
+    )
+    grid = Grid.covering((-100, -100, 20_600, 600), crs=crs, cell_m=50.0, max_cells=10**7)
+    coarse = coarse_layers(ev, grid, near_m=500)
+    computer = TileComputer(ev, grid, coarse, near_m=500)
+    ts = training_set(
+        ev,
+        grid,
+        computer,
+        tiles=list(grid.tiles(size=1024, halo=10)),
+        block_m=2000,
+        max_negatives=10**6,
+        seed=0,
+    )
+    col = FEATURE_NAMES.index("rate_found")
+    in_a = ts.cols < 20_000 / 50
+    raster = computer.compute(next(iter(grid.tiles(size=1024, halo=10))))[col]
+    assert raster.max() > 0.5  # the map itself sees A's finds: 1.5 × the average after shrinkage
+    assert np.abs(ts.X[in_a, col]).max() < 0.05  # its own cells do not
