@@ -193,7 +193,7 @@ def _backup_pg(ws: Workspace, part: Path, actor: str, tell: Progress) -> Manifes
                 created_at=now_iso(),
                 created_by=actor,
                 source=ws.display,
-                counts=_sa_counts(conn),
+                counts=ws.table_counts(conn),
             )
             with tempfile.TemporaryDirectory(dir=part.parent, prefix=".landrelease-") as tmp:
                 dump = Path(tmp) / PG_DUMP
@@ -332,7 +332,7 @@ def _restore_pg(
             )
         with Workspace.open(target) as ws:
             with ws.engine.connect() as conn:
-                _check_counts(_sa_counts(conn), manifest, source)
+                _check_counts(ws.table_counts(conn), manifest, source)
             with ws.begin() as conn:
                 _audit(conn, who, "restore", source.name, note)
     except BaseException:
@@ -396,14 +396,6 @@ def _sqlite_counts(conn: sqlite3.Connection) -> dict[str, int]:
     present = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     return {
         name: int(conn.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0])
-        for name in _known_tables(present)
-    }
-
-
-def _sa_counts(conn: sa.Connection) -> dict[str, int]:
-    present = set(sa.inspect(conn).get_table_names())
-    return {
-        name: int(conn.exec_driver_sql(f"SELECT count(*) FROM {quote(conn, name)}").scalar() or 0)
         for name in _known_tables(present)
     }
 
