@@ -5,13 +5,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck contracts sysdeps bench bench-decisions architecture clean help
+.PHONY: demo test lint typecheck contracts sysdeps bench bench-decisions bench-fuzz architecture clean help
 
 help:
 	@echo "make demo   set up everything and run the main job on the built-in scenario"
 	@echo "make test   run the whole test suite (lint, types, tests; starts a throwaway PostGIS)"
 	@echo "make bench  print the benchmarks (import, scenario, risk, decisions, plan, API; tens of minutes)"
 	@echo "make bench-decisions  the decisions against the truth: 10 generated worlds and Antioquia's real outcomes (minutes)"
+	@echo "make bench-fuzz  10,000 mutated packages per format through the importer: crashes, partial writes, hangs, peak memory (minutes)"
 	@echo "make architecture  print the structure's figures (layer reads in the demo, SQL outside the store, cycles, long functions)"
 
 $(STAMP): requirements.lock pyproject.toml
@@ -50,6 +51,9 @@ bench: $(STAMP) sysdeps
 
 bench-decisions: $(STAMP)
 	$(BIN)/python benchmarks/decisions_bench.py
+
+bench-fuzz: $(STAMP)
+	$(BIN)/python benchmarks/fuzz_bench.py
 
 architecture: $(STAMP)
 	$(BIN)/python scripts/architecture.py

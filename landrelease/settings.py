@@ -45,6 +45,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Workspace used when --workspace/--db is not given.",
     ),
     Setting(
+        "postgres_bin_dir",
+        "",
+        "folder",
+        "Where `landrelease backup` and `restore` find pg_dump and pg_restore for a PostGIS "
+        "workspace; empty: the PATH, then the newest /usr/lib/postgresql/*/bin.",
+    ),
+    Setting(
         "import_batch_rows", 50_000, "records", "Records read and checked at a time; bounds memory."
     ),
     Setting(

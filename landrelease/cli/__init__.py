@@ -3,7 +3,7 @@
 Exit codes: 0 done, 1 the data broke rules, 2 the command was used wrongly.
 
 The commands live in modules by what the user does: ``workspace_cmds`` (init, import,
-validate, export, status, settings, scenario), ``demo``, ``land_release`` (risk, survey,
+validate, export, status, backup, restore, settings, scenario), ``demo``, ``land_release`` (risk, survey,
 evaluate), ``plans`` (prioritise, plan, forecast), ``serving`` (serve, user), ``operations``
 (activity, record, qa) and ``publishing`` (report); ``common`` holds the shared options and
 error handling, ``display`` how results look in a terminal. Jobs of several steps come from
@@ -29,6 +29,8 @@ for command, name in (
     (workspace_cmds.validate, "validate"),
     (workspace_cmds.export, "export"),
     (workspace_cmds.status, "status"),
+    (workspace_cmds.backup, "backup"),
+    (workspace_cmds.restore, "restore"),
     (workspace_cmds.list_settings, "settings"),
     (workspace_cmds.scenario, "scenario"),
     (demo.demo, "demo"),

@@ -28,6 +28,7 @@ from landrelease.errors import DataError, Issue, IssueLog, Severity, UsageError
 from landrelease.io.cells import spreadsheet_safe_table
 from landrelease.io.sources import (
     LayerSource,
+    UnreadableError,
     check_file,
     discover,
     explain_unreadable,
@@ -203,6 +204,8 @@ def _import_file(
             Issue(src.display, "", "", "", f"cannot be read: {_first_line(exc)}")
         ]:
             file_log.add(problem)
+    except UnreadableError as exc:
+        file_log.add(Issue(src.display, "", "", "", str(exc)))
     except UnicodeDecodeError as exc:
         file_log.add(
             Issue(

@@ -21,6 +21,7 @@ import json
 import re
 import warnings
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -354,7 +355,7 @@ def check_file(src: LayerSource) -> list[Issue]:
 def _check_zipped_shapefile(src: LayerSource, zipped: Path) -> list[Issue]:
     try:
         with zipfile.ZipFile(zipped) as z:
-            problem = zip_problem(z, src.display)
+            problem = zip_problem(z, src.display) or _prj_problem(z, src.display)
             suffixes = {Path(n).suffix.lower() for n in z.namelist()}
     except zipfile.BadZipFile:
         return [Issue(src.display, "", "", "", "not a readable zip archive")]
@@ -373,6 +374,35 @@ def _check_zipped_shapefile(src: LayerSource, zipped: Path) -> list[Issue]:
             )
         ]
     return []
+
+
+def _prj_problem(z: zipfile.ZipFile, display: str) -> Issue | None:
+    """A .prj must be text: GDAL's reader fails without a message on other bytes."""
+    for name in z.namelist():
+        if name.lower().endswith(".prj"):
+            try:
+                data = z.read(name)
+            except (
+                zipfile.BadZipFile,
+                OSError,
+                EOFError,
+                NotImplementedError,
+                RuntimeError,
+                zlib.error,
+            ) as exc:  # a damaged member: a bad CRC, an unknown compression, a cut stream
+                return Issue(display, "", Path(name).name, "", f"cannot be unzipped ({exc})")
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                return Issue(
+                    display,
+                    "",
+                    Path(name).name,
+                    "",
+                    f"the coordinate system is not text (byte {exc.start} is 0x{exc.object[exc.start]:02x})",
+                    "a .prj holding a WKT coordinate system",
+                )
+    return None
 
 
 class _TooLongError(Exception):
@@ -626,6 +656,7 @@ def _read_vector(src: LayerSource, batch_rows: int) -> Iterator[RawBatch]:
             )
             geom_col = meta.get("geometry_name") or "wkb_geometry"
             for batch in reader:
+                _check_text(batch)
                 frame = batch.to_pandas()
                 wkb = None
                 if geom_col in frame.columns:
@@ -636,6 +667,25 @@ def _read_vector(src: LayerSource, batch_rows: int) -> Iterator[RawBatch]:
                     json_columns = frozenset(frame.columns)
                 yield RawBatch(frame, wkb=wkb, crs=crs, offset=offset, json_columns=json_columns)
                 offset += len(frame)
+
+
+class UnreadableError(Exception):
+    """A file its reading library fails on part-way; the message says why, as a problem of the file."""
+
+
+def _check_text(batch: Any) -> None:
+    """Text columns must hold UTF-8: GDAL passes a Shapefile's bytes on as they are."""
+    import pyarrow as pa
+
+    for name, column in zip(batch.schema.names, batch.columns, strict=True):
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            try:
+                column.validate(full=True)
+            except pa.ArrowInvalid:
+                raise UnreadableError(
+                    f"field {name} holds text that is not UTF-8 (a Shapefile needs a .cpg "
+                    "file naming its encoding, e.g. UTF-8)"
+                ) from None
 
 
 _SHP_MAX = 10
@@ -681,9 +731,17 @@ def _read_table(src: LayerSource, batch_rows: int) -> Iterator[RawBatch]:
     with contextlib.ExitStack() as stack:
         chunks: Iterator[pd.DataFrame]
         if src.fmt == "xlsx":
-            whole = pd.read_excel(
-                src.path, sheet_name=src.sublayer or 0, dtype=object, engine="openpyxl"
-            )
+            try:
+                _check_sheet_rows(src.path, src.sublayer or 0)
+                whole = pd.read_excel(
+                    src.path, sheet_name=src.sublayer or 0, dtype=object, engine="openpyxl"
+                )
+            except UnreadableError:
+                raise
+            except Exception as exc:  # openpyxl fails on a damaged workbook in many ways
+                raise UnreadableError(
+                    f"not a readable XLSX sheet ({type(exc).__name__}: {str(exc)[:200]})"
+                ) from None
             chunks = (
                 whole.iloc[i : i + batch_rows] for i in range(0, max(len(whole), 1), batch_rows)
             )
@@ -714,6 +772,32 @@ def _read_table(src: LayerSource, batch_rows: int) -> Iterator[RawBatch]:
                 )
             yield batch
             offset += len(frame)
+
+
+MAX_EMPTY_ROWS = 10_000
+"""Empty rows in a row that a sheet may hold; more means damaged or padded row numbers."""
+
+
+def _check_sheet_rows(path: str, sheet: str | int) -> None:
+    """Refuse a sheet whose row numbers jump far ahead (``<row r="99999999">``): its reader
+    fills every row in between, and memory would grow with the number, not the file."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(path, read_only=True, data_only=True)
+    try:
+        ws = book[sheet] if isinstance(sheet, str) else book.worksheets[sheet]
+        ws.reset_dimensions()  # as pandas reads it: every row the file numbers, not the stated size
+        rows = ws.iter_rows(values_only=True)
+        empty = 0
+        for number, row in enumerate(rows, 1):
+            empty = 0 if any(v is not None for v in row) else empty + 1
+            if empty > MAX_EMPTY_ROWS:
+                raise UnreadableError(
+                    f"more than {MAX_EMPTY_ROWS:,} empty rows in a row before row {number:,}: "
+                    "the sheet's row numbers are damaged"
+                )
+    finally:
+        book.close()
 
 
 def _table_geometry(src: LayerSource, batch: RawBatch) -> np.ndarray:

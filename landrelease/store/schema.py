@@ -164,7 +164,12 @@ def _system_tables(md: sa.MetaData) -> None:
         sa.Column("fid", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column("at", TIMESTAMP, nullable=False),
         sa.Column("actor", sa.Text, nullable=False),
-        sa.Column("action", sa.Text, nullable=False, comment="insert, update, retire"),
+        sa.Column(
+            "action",
+            sa.Text,
+            nullable=False,
+            comment="insert, update, retire; backup, restore (layer workspace)",
+        ),
         sa.Column("layer", sa.Text, nullable=False),
         sa.Column("record_id", sa.Text, nullable=False),
         sa.Column("import_id", sa.Integer),

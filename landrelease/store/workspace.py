@@ -502,6 +502,16 @@ class Workspace:
                 for layer in LAYERS
             }
 
+    def table_counts(self, conn: sa.Connection | None = None) -> dict[str, int]:
+        """Rows of every table of the schema, retired records and bookkeeping included."""
+        with self._conn(conn) as c:
+            present = set(sa.inspect(c).get_table_names())
+            return {
+                name: int(c.exec_driver_sql(f"SELECT count(*) FROM {quote(c, name)}").scalar() or 0)
+                for name in schema.METADATA.tables
+                if name in present
+            }
+
     def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[sa.Row[Any]]:
         """Run a read-only SQL query written for both backends."""
         with self.engine.connect() as c:

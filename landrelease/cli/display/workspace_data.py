@@ -1,5 +1,5 @@
 """How the workspace's data looks in a terminal: imports and their problems, exports, status,
-settings and generated scenarios."""
+backups and restores, settings and generated scenarios."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from landrelease.cli.display.terminal import console, escape
 from landrelease.errors import IssueLog, Severity
 from landrelease.io.cells import spreadsheet_safe
 from landrelease.io.package import ExportReport, ImportReport
+from landrelease.store.backup import BackupReport, RestoreReport
 from landrelease.store.summary import WorkspaceStatus
 
 
@@ -149,6 +150,26 @@ def show_export(report: ExportReport) -> None:
     console.print(f"Wrote {total:,} records to [bold]{report.out}[/]:")
     for name, n in report.files.items():
         console.print(f"  {name}: {n:,}")
+
+
+def show_backup(report: BackupReport) -> None:
+    m = report.manifest
+    console.print(
+        f"Wrote the backup [bold]{escape(str(report.path))}[/] ({report.size_bytes / 2**20:,.1f} MiB, "
+        f"{m.records:,} records in {len(m.counts)} tables, schema {m.schema_version}) "
+        f"in {report.seconds:.1f} s. Restore it with: landrelease restore {escape(str(report.path))} "
+        + ("-w NEW.gpkg" if m.backend == "geopackage" else "--db postgresql://…/NEW_DB")
+    )
+
+
+def show_restore(report: RestoreReport) -> None:
+    m = report.manifest
+    made = " (a new database)" if report.created_database else ""
+    console.print(
+        f"Restored [bold]{escape(str(report.source))}[/] into [bold]{escape(report.target)}[/]{made} "
+        f"in {report.seconds:.1f} s: {m.records:,} records in {len(m.counts)} tables, as the "
+        f"manifest lists (a backup of {escape(m.source)} taken {m.created_at} by {escape(m.created_by)})."
+    )
 
 
 def show_settings() -> None:
