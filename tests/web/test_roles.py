@@ -128,10 +128,17 @@ def test_login_cookie_csrf_and_rate_limit(client: TestClient) -> None:
     assert client.get("/api/me").json()["role"] == "information_manager"
     # with the cookie, a write needs the CSRF header
     assert client.post("/api/activities/ACT-2/reject", json={"reason": "x"}).status_code == 403
-    ok = client.post(
+    # the token of the page before login was rotated away; a page after login gives the new one
+    old = client.post(
         "/api/activities/ACT-2/reject",
         json={"reason": "no photos"},
         headers={"X-CSRF-Token": csrf.group(1)},
+    )
+    assert old.status_code == 403
+    ok = client.post(
+        "/api/activities/ACT-2/reject",
+        json={"reason": "no photos"},
+        headers={"X-CSRF-Token": _page_token(client)},
     )
     assert ok.status_code == 200, ok.text
     # five wrong passwords, then even the right one is refused for a while
@@ -170,6 +177,13 @@ def _login(client: TestClient, username: str) -> str:
         follow_redirects=False,
     )
     assert r.status_code == 303
+    return _page_token(client)
+
+
+def _page_token(client: TestClient) -> str:
+    """The CSRF token of a page shown now (the nonce is rotated at login)."""
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)
+    assert csrf is not None
     return csrf.group(1)
 
 

@@ -24,7 +24,8 @@ def _login(client: TestClient, username: str) -> str:
         follow_redirects=False,
     )
     assert r.status_code == 303, r.text
-    return csrf
+    # the nonce is rotated at login: the token of a page shown after it
+    return client.get("/login").text.split('name="csrf_token" value="')[1].split('"')[0]
 
 
 def test_a_cookie_copied_before_logout_is_refused_after_it(client: TestClient) -> None:
@@ -92,3 +93,23 @@ def test_a_signed_token_without_a_session_is_refused(client: TestClient) -> None
     forged = signer.sign({"u": "admin"}, lifetime_s=3600)
     r = client.get(PRIVATE, headers={"Authorization": f"Bearer {forged}"})
     assert r.status_code == 401
+
+
+def test_a_csrf_token_from_before_login_is_refused_after_it(client: TestClient) -> None:
+    """The CSRF nonce is rotated at login and at logout: a token another site planted, or a
+    page left open from before, cannot post in the new session's name."""
+    before = client.get("/login").text.split('name="csrf_token" value="')[1].split('"')[0]
+    after = _login(client, "im")
+    assert after != before
+    r = client.post("/logout", data={"csrf_token": before}, follow_redirects=False)
+    assert r.status_code == 403
+    assert client.get("/api/me").json()["username"] == "im"  # still logged in
+    r = client.post("/logout", data={"csrf_token": after}, follow_redirects=False)
+    assert r.status_code == 303
+    # after logout, the token of the session that ended is refused too
+    r = client.post(
+        "/login",
+        data={"username": "im", "password": PASSWORD, "csrf_token": after},
+        follow_redirects=False,
+    )
+    assert r.status_code == 403

@@ -48,7 +48,8 @@ def _login(client: TestClient, username: str) -> str:
         follow_redirects=False,
     )
     assert r.status_code == 303, r.text
-    return csrf
+    # the nonce is rotated at login: the token of a page shown after it
+    return client.get("/login").text.split('name="csrf_token" value="')[1].split('"')[0]
 
 
 def _hazard_ids(client: TestClient) -> set[str]:

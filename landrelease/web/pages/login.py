@@ -1,15 +1,17 @@
 """Logging in from a browser: the login page, a session cookie, logging out (which ends the
-session on the server: a copy of the cookie stops working); logins are rate-limited."""
+session on the server: a copy of the cookie stops working); logins are rate-limited. The CSRF
+nonce is rotated at login and at logout: a token from before either is refused after it."""
 
 from __future__ import annotations
 
+import secrets
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from landrelease.web.auth import ANONYMOUS
-from landrelease.web.context import SESSION_COOKIE, UserDep, WebDep, local_path
+from landrelease.web.context import CSRF_COOKIE, SESSION_COOKIE, UserDep, WebDep, local_path
 from landrelease.web.errors import Unauthorized
 
 router = APIRouter()
@@ -45,7 +47,15 @@ def login_form(
         samesite="lax",
         secure=web.secure,
     )
+    _rotate_csrf(response, web.secure)
     return response
+
+
+def _rotate_csrf(response: Response, secure: bool) -> None:
+    """A fresh CSRF nonce: tokens of pages shown before are refused from now on."""
+    response.set_cookie(
+        CSRF_COOKIE, secrets.token_urlsafe(16), httponly=True, samesite="lax", secure=secure
+    )
 
 
 @router.post("/logout", include_in_schema=False)
@@ -54,4 +64,5 @@ def logout(request: Request, web: WebDep, csrf_token: Annotated[str, Form()] = "
     web.sessions.end(request.cookies.get(SESSION_COOKIE))
     response = RedirectResponse("/", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
+    _rotate_csrf(response, web.secure)
     return response
