@@ -8,8 +8,10 @@ import geopandas as gpd
 import pyogrio
 
 from landrelease.errors import UsageError
+from landrelease.io.qgis_styles import DECISION_STYLE, categorized_fill_qml
 from landrelease.store import Workspace, WorkspaceView, runs, tables
 from landrelease.store.schema import GEOMETRY_COLUMN
+from landrelease.store.styles import add_layer_style
 from landrelease.survey.decisions import SurveyResult
 
 PART_COLUMNS = (
@@ -82,6 +84,13 @@ def write_decisions(result: SurveyResult, path: Path) -> Path:
     tmp.unlink(missing_ok=True)
     pyogrio.write_dataframe(
         result.parts, tmp, layer="survey_parts", driver="GPKG", dataset_options={"VERSION": "1.3"}
+    )
+    add_layer_style(
+        tmp,
+        "survey_parts",
+        categorized_fill_qml("decision", DECISION_STYLE),
+        name="decisions",
+        description="survey decisions, coloured as on the web map",
     )
     tmp.replace(path)
     return path
