@@ -84,6 +84,9 @@ def test_map_shows_the_hazards_after_login(base_url: str, tmp_path: Path) -> Non
             text = page.inner_text(".hazard-popup")
             assert "status: active" in text and " ha" in text and "HZ-" in text, text
             assert "next step" in text and "history" in text and "reported as" in text, text
+            # field words, not stored codes
+            assert "P(any)" not in text and "technical_survey" not in text, text
+            assert "hazardous area (" in text, text  # SHA/CHA spelled out
             # the plan by quarter: at the last quarter HZ-0 and HZ-1 are done (green)
             page.keyboard.press("Escape")
             # the legend of survey decisions names each in words, battle-area clearance included

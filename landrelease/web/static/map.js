@@ -9,6 +9,15 @@
     clearance: "#7b3294", battle_area_clearance: "#d95f02", technical_survey: "#fdb863", cancel: "#5e9ed6",
   };
   const LABELS = { battle_area_clearance: "battle-area clearance" };
+  // what a field officer reads instead of the stored codes
+  const WORDS = {
+    cancel: "cancel (non-technical survey)", technical_survey: "technical survey",
+    battle_area_clearance: "battle-area clearance", clearance: "full clearance",
+    NTS: "non-technical survey", TS: "technical survey", BAC: "battle-area clearance",
+    active: "active", worked_on: "being worked on", closed: "closed", released: "released",
+    SHA: "suspected hazardous area (SHA)", CHA: "confirmed hazardous area (CHA)",
+  };
+  const word = (code) => WORDS[code] || String(code || "").replace(/_/g, " ");
   const PLAN_COLOURS = {
     "done by then": "#1a9850", "in work": "#fdae61", "planned later": "#fee08b",
     "not in the plan": "#bdbdbd", "already released": "#006837",
@@ -78,12 +87,13 @@
   function hazardHtml(v) {
     const h = v.hazard, e = v.evidence, n = v.next_step;
     const parts = (e.survey || []).map((d) =>
-      "<li><b>" + esc(d.decision) + "</b> (" + ha(d.area_ha) + " ha): " + esc(d.evidence) +
+      "<li><b>" + esc(word(d.decision)) + "</b> (" + ha(d.area_ha) + " ha): " + esc(d.evidence) +
       (d.confidence ? ". <i>" + esc(d.confidence) + "</i>" : "") + "</li>");
     const facts = [];
     if (e.risk) {
-      facts.push("<li>risk map: " + Number(e.risk.expected_devices || 0).toFixed(1) + " devices expected, P(any) " +
-        Number(e.risk.p_any_device || 0).toFixed(2) + "</li>");
+      facts.push("<li>risk map: " + Number(e.risk.expected_devices || 0).toFixed(1) +
+        " devices expected; chance of at least one: " +
+        Math.round(100 * Number(e.risk.p_any_device || 0)) + " %</li>");
     }
     if (e.findings) {
       const kinds = Object.entries(e.findings.by_device).map(([k, c]) => c + " " + esc(k)).join(", ");
@@ -93,13 +103,13 @@
       facts.push("<li>incidents inside: " + e.incidents.total + " (" + e.incidents.killed + " killed, " +
         e.incidents.injured + " injured), last " + esc(e.incidents.dates[e.incidents.dates.length - 1]) + "</li>");
     }
-    const plan = (n.plan || []).map((t) => "<li>" + esc(t.method) + " " + ha(t.area_ha) + " ha, " +
+    const plan = (n.plan || []).map((t) => "<li>" + esc(word(t.method)) + " " + ha(t.area_ha) + " ha, " +
       (t.start_month ? esc(t.start_month) + " → " + esc(t.end_month || "after the horizon")
         : "not scheduled by the horizon") + "</li>");
     const history = v.history.slice(-12).map((ev) => "<li>" + esc(ev.date || "?") + " · " + esc(ev.text) +
       (ev.actor ? " <span class='who'>(" + esc(ev.actor) + ")</span>" : "") + "</li>");
-    return "<div class='hazard-popup'><b>" + esc(h.hazard_id) + "</b> · " + esc(h.classification) +
-      "<br>status: " + esc(h.status) + " · area: " + ha(h.area_ha) + " ha" +
+    return "<div class='hazard-popup'><b>" + esc(h.hazard_id) + "</b> · " + esc(word(h.classification)) +
+      "<br>status: " + esc(word(h.status)) + " · area: " + ha(h.area_ha) + " ha" +
       "<h4>next step</h4>" + esc(n.text) + list(plan) +
       "<h4>evidence</h4>" + (list(facts) || "") + (parts.length ? "decision:" + list(parts) : "decision: none yet") +
       "<h4>history</h4>" + (list(history) || "nothing recorded") + "</div>";
