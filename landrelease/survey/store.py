@@ -7,8 +7,8 @@ from pathlib import Path
 import geopandas as gpd
 import pyogrio
 
+from landrelease.domain.styles import DECISION_STYLE, categorized_fill_qml
 from landrelease.errors import UsageError
-from landrelease.io.qgis_styles import DECISION_STYLE, categorized_fill_qml
 from landrelease.store import Workspace, WorkspaceView, runs, tables
 from landrelease.store.schema import GEOMETRY_COLUMN
 from landrelease.store.styles import add_layer_style

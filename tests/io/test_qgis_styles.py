@@ -13,7 +13,7 @@ import geopandas as gpd
 import pytest
 import shapely
 
-from landrelease.io.qgis_styles import DECISION_STYLE, categorized_fill_qml
+from landrelease.domain.styles import DECISION_STYLE, categorized_fill_qml
 from landrelease.survey.decisions import SurveyResult, SurveyRule
 from landrelease.survey.store import write_decisions
 
@@ -61,3 +61,22 @@ def test_the_decisions_file_carries_its_style_and_gdal_reads_it(tmp_path: Path) 
         [_ogrinfo(), "-q", str(gpkg)], capture_output=True, text=True, check=True
     ).stdout
     assert "survey_parts" in out and "layer_styles" in out
+
+
+def test_a_new_workspace_opens_its_hazards_and_decisions_styled(tmp_path: Path) -> None:
+    from landrelease.store import Workspace
+
+    ws = Workspace.create(str(tmp_path / "w.gpkg"))
+    ws.close()
+    with sqlite3.connect(tmp_path / "w.gpkg") as con:
+        styles = dict(
+            con.execute(
+                "SELECT f_table_name, styleQML FROM layer_styles WHERE useAsDefault"
+            ).fetchall()
+        )
+    assert set(styles) == {"hazards", "survey_parts"}
+    assert 'attr="status"' in styles["hazards"] and 'value="worked_on"' in styles["hazards"]
+    out = subprocess.run(
+        [_ogrinfo(), "-ro", "-q", str(tmp_path / "w.gpkg")], capture_output=True, text=True
+    )
+    assert out.returncode == 0 and "ERROR" not in out.stderr, out.stderr

@@ -1,4 +1,5 @@
-"""QGIS styles kept inside a GeoPackage (the ``layer_styles`` table QGIS reads on opening a layer).
+"""How each layer is drawn, as QGIS styles kept inside a GeoPackage (the ``layer_styles`` table
+QGIS reads on opening a layer).
 
 QGIS looks for a table ``layer_styles`` in a GeoPackage and applies the style marked
 ``useAsDefault`` to the layer it names, so a file opens drawn as the web map draws it.
@@ -18,6 +19,19 @@ DECISION_STYLE: tuple[tuple[str, str, str], ...] = (
     ("clearance", "full clearance", "#7b3294"),
 )
 """Value, label and colour of each survey decision: the web map's legend."""
+
+STATUS_STYLE: tuple[tuple[str, str, str], ...] = (
+    ("active", "active", "#d7301f"),
+    ("worked_on", "being worked on", "#fc8d59"),
+    ("closed", "closed", "#1a9850"),
+)
+"""Value, label and colour of each hazard status: the web map's legend."""
+
+LAYER_STYLES: dict[str, tuple[str, tuple[tuple[str, str, str], ...], str]] = {
+    "hazards": ("status", STATUS_STYLE, "hazards by status, coloured as on the web map"),
+    "survey_parts": ("decision", DECISION_STYLE, "survey decisions, coloured as on the web map"),
+}
+"""The layers a workspace GeoPackage opens styled: field drawn by, categories, description."""
 
 
 def _rgba(colour: str, alpha: int = 255) -> str:
