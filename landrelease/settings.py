@@ -227,7 +227,13 @@ SETTINGS: tuple[Setting, ...] = (
         "survey_min_found_cells",
         20,
         "cells",
-        "…and when at least this many of those searched cells held a device (too few finds and the map's errors cannot be measured).",
+        "…and when at least this many of those searched cells held a device (too few finds and the map's errors cannot be measured)…",
+    ),
+    Setting(
+        "survey_min_activities",
+        10,
+        "activities",
+        "…and when they come from at least this many approved technical surveys and clearances (one big clearance says little about land elsewhere).",
     ),
     Setting(
         "survey_bac_radius_m",

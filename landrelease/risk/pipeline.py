@@ -249,6 +249,7 @@ def compute_risk(
             "searched_cells": ts.searched_cells,
             "positive_cells": ts.positive_cells,
             "training_cells": len(ts),
+            "activities": ts.activities,
         },
         reliability=evidence.reliability,
         evidence=evidence,

@@ -44,6 +44,8 @@ class TrainingSet:
     positive_cells: int
     found: np.ndarray | None = None
     """Devices found in each cell (``y`` says only whether any was)."""
+    activities: int = 0
+    """Approved technical surveys and clearances the searched cells come from."""
 
     def __len__(self) -> int:
         return len(self.y)
@@ -95,6 +97,7 @@ def training_set(
     if not parts:
         return TrainingSet.empty()
     X, y, found, rows, cols, activity = (np.concatenate(p) for p in zip(*parts, strict=True))
+    n_activities = len(np.unique(activity))
     X = X.astype(np.float32)
     searched, positives = len(y), int(y.sum())
     keep, weight = _subsample(y, max_negatives, seed)
@@ -116,7 +119,9 @@ def training_set(
         )
     bcells = max(1, round(block_m / grid.cell_m))
     block = (rows // bcells) * BLOCK_KEY + cols // bcells
-    return TrainingSet(X, y, weight, block, rows, cols, searched, positives, found)
+    return TrainingSet(
+        X, y, weight, block, rows, cols, searched, positives, found, activities=n_activities
+    )
 
 
 def _core(tile: Tile) -> Tile:

@@ -148,7 +148,7 @@ def cancellation_support(
     Cancelling is a promise about land nobody searched; it holds only where the map learned
     from enough searched land, with and without finds, and measured its errors on spatial
     blocks it did not learn from (settings ``survey_min_searched_cells``,
-    ``survey_min_found_cells``).
+    ``survey_min_activities``, ``survey_min_found_cells``).
     """
     searched = int(training.get("searched_cells", 0))
     found = int(training.get("positive_cells", 0))
@@ -161,6 +161,13 @@ def cancellation_support(
         return (
             f"the map learned from only {searched:,} searched cells (fewer than "
             f"survey_min_searched_cells, {int(settings.get('survey_min_searched_cells')):,})"
+        )
+    activities = training.get("activities")
+    if activities is not None and int(activities) < int(settings.get("survey_min_activities")):
+        return (
+            f"the searched land comes from only {int(activities):,} technical surveys and "
+            f"clearances (fewer than survey_min_activities, "
+            f"{int(settings.get('survey_min_activities')):,}): too few to measure the map's errors"
         )
     if found < int(settings.get("survey_min_found_cells")):
         return (

@@ -44,6 +44,12 @@ def test_the_support_rule_names_what_is_missing() -> None:
     assert "only 120 searched cells" in str(
         cancellation_support(fallback=False, training=few, cross_validated=True)
     )
+    one_site = {**ENOUGH, "activities": 3}
+    assert "only 3 technical surveys and clearances" in str(
+        cancellation_support(
+            fallback=False, training=one_site, cross_validated=True, errors=_measured()
+        )
+    )
     rare = {**ENOUGH, "positive_cells": 4}
     assert "only 4 searched cells held a device" in str(
         cancellation_support(fallback=False, training=rare, cross_validated=True)
