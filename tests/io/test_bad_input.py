@@ -83,10 +83,10 @@ def test_required_property_missing_from_the_whole_file_is_said_once(tmp_path: Pa
 def test_unknown_enum_value_suggests_the_right_one(tmp_path: Path) -> None:
     issue = only_error(
         validate_package(
-            hazards(tmp_path, feature(HAZ | {"classification": "sha"}, square(LON0, LAT0)))
+            hazards(tmp_path, feature(HAZ | {"classification": "SHAA"}, square(LON0, LAT0)))
         )
     )
-    assert (issue.record, issue.field, issue.value) == ("H-1", "classification", "'sha'")
+    assert (issue.record, issue.field, issue.value) == ("H-1", "classification", "'SHAA'")
     assert "did you mean 'SHA'" in issue.problem
     assert issue.accepted == "one of SHA, CHA"
 

@@ -25,8 +25,8 @@ assert DATE and KILLED and CLASS
 
 
 def convert(field, values):  # type: ignore[no-untyped-def]
-    out, bad = CONVERTERS[field.kind](pd.Series(values, dtype=object), field)
-    return list(out), list(bad)
+    converted = CONVERTERS[field.kind](pd.Series(values, dtype=object), field)
+    return list(converted.values), list(converted.bad)
 
 
 @given(st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2100, 12, 31)))
