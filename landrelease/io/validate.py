@@ -24,6 +24,7 @@ from landrelease.errors import MAX_KEPT_PER_FILE, FileIssues, Issue, Severity, s
 from landrelease.io.sources import RawBatch
 from landrelease.io.values import (
     CONVERTERS,
+    date_hint,
     is_blank,
     is_str,
     plain_value,
@@ -250,6 +251,17 @@ class LayerChecker:
                 ).rstrip(";"),
                 f.accepted(),
                 group="not an accepted value",
+            )
+        elif f.kind is FieldKind.DATE:
+            self._flag(
+                wrong,
+                labels,
+                rows,
+                f.name,
+                raw,
+                lambda v: "; ".join(filter(None, [_problem_for(f), date_hint(v)])),
+                f.accepted(),
+                group=_problem_for(f),
             )
         else:
             self._flag(wrong, labels, rows, f.name, raw, _problem_for(f), f.accepted())

@@ -6,8 +6,10 @@ refuses, vectorised where the column is text already. The importer's
 :class:`~landrelease.io.validate.LayerChecker` words the refusals.
 
 The importer is forgiving where the meaning is certain and says so: vocabulary is
-matched ignoring case and surrounding spaces, with a note of each value so read
-(:attr:`Converted.notes`), never silently.
+matched ignoring case and surrounding spaces, a date-time in a date field keeps its
+date, ``2024/06/11`` is read as ``2024-06-11`` — each such value is accepted with a
+note (:attr:`Converted.notes`), never silently. Where the meaning is not certain
+(``12/06/2024``: day-first or month-first?) the value is refused with the choices.
 """
 
 from __future__ import annotations
@@ -29,6 +31,10 @@ _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATETIME_RE = re.compile(
     r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$"
 )
+_SLASHED_DATE_RE = re.compile(r"^(\d{4})([/.])(\d{2})\2(\d{2})$")
+"""Year first, with slashes or dots: ``2024/06/11``, ``2024.06.11``."""
+_YEAR_LAST_RE = re.compile(r"^(\d{1,2})([/.])(\d{1,2})\2(\d{4})$")
+"""Year last: ``25/06/2024`` (day-first) or ``06/25/2024`` (month-first)."""
 _TRUE = {"true", "t", "yes", "y", "1"}
 _FALSE = {"false", "f", "no", "n", "0"}
 _LIST_KINDS = (FieldKind.ENUM_LIST, FieldKind.TEXT_LIST, FieldKind.ENUM_OR_LIST)
@@ -131,8 +137,59 @@ def _date(s: pd.Series, f: Field) -> Converted:
     text = s.str.strip() if is_str(s) else s.map(_date_text, na_action="ignore")
     ok_shape = text.astype(object).str.match(_DATE_RE.pattern, na=False)
     parsed = pd.to_datetime(text.where(ok_shape.astype(bool)), format="%Y-%m-%d", errors="coerce")
-    bad = (parsed.isna() & text.notna()).to_numpy()
-    return Converted(text.to_numpy(dtype=object), bad)
+    bad = (parsed.isna() & text.notna()).to_numpy(dtype=bool, copy=True)
+    out = text.to_numpy(dtype=object, copy=True)
+    notes = np.full(len(s), None, dtype=object)
+    raw = s.to_numpy(dtype=object)
+    for i in np.flatnonzero(bad):  # not YYYY-MM-DD: the few other ways of writing one date
+        out[i], notes[i] = _other_date(raw[i])
+        bad[i] = out[i] is None
+    return Converted(out, bad, notes)
+
+
+def _other_date(v: Any) -> tuple[str | None, str | None]:
+    """A value that is not ``YYYY-MM-DD`` read as a date when it means one date only,
+    with the note saying how it was read; ``(None, None)`` otherwise."""
+    day: str | None
+    if isinstance(v, pd.Timestamp | dt.datetime):
+        day = v.date().isoformat()
+        return day, f"read as the date {day}: the time {v.time().isoformat()} is not kept"
+    text = str(v).strip()
+    if _DATETIME_RE.match(text) and (day := _real_date(text[:4], text[5:7], text[8:10])):
+        return day, f"read as the date {day}: the time {text[10:].strip(' T')} is not kept"
+    if m := _SLASHED_DATE_RE.match(text):
+        day = _real_date(m[1], m[3], m[4])
+        return day, None if day is None else f"read as {day}"
+    if m := _YEAR_LAST_RE.match(text):
+        first, second, year = m[1], m[3], m[4]
+        day_first, month_first = _real_date(year, second, first), _real_date(year, first, second)
+        if day_first and month_first and day_first != month_first:
+            return None, None  # ambiguous: :func:`date_hint` words it
+        day = day_first or month_first
+        if day is None:
+            return None, None
+        order = "month-first" if not day_first else "day-first" if not month_first else ""
+        return day, f"read {order} as {day}" if order else f"read as {day}"
+    return None, None
+
+
+def _real_date(year: str, month: str, day: str) -> str | None:
+    try:
+        return dt.date(int(year), int(month), int(day)).isoformat()
+    except ValueError:
+        return None
+
+
+def date_hint(value: Any) -> str:
+    """For a refused date, how to write it: both readings of a day-first or month-first date."""
+    m = _YEAR_LAST_RE.match(str(value).strip())
+    if not m:
+        return ""
+    first, second, year = m[1], m[3], m[4]
+    day_first, month_first = _real_date(year, second, first), _real_date(year, first, second)
+    if day_first and month_first:
+        return f"write {day_first} or {month_first}: day-first or month-first is ambiguous"
+    return ""
 
 
 def _date_text(v: Any) -> str:

@@ -222,7 +222,9 @@ def test_non_utf8_text_names_the_byte(tmp_path: Path) -> None:
     )
 
 
-@pytest.mark.parametrize("bad", ["2024-02-30", "2024-13-01", "24-01-01", "yesterday", "2024/01/05"])
+@pytest.mark.parametrize(
+    "bad", ["2024-02-30", "2024-13-01", "24-01-01", "yesterday", "2024/02/30", "05/01/2024"]
+)
 def test_bad_dates(tmp_path: Path, bad: str) -> None:
     issue = only_error(
         validate_package(hazards(tmp_path, feature(HAZ | {"reported": bad}, square(LON0, LAT0))))

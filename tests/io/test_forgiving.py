@@ -3,7 +3,10 @@ where it could mean two things it refuses, naming both."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
+
+import pandas as pd
 
 from landrelease.errors import Issue, Severity
 from landrelease.io import import_package, validate_package
@@ -70,3 +73,44 @@ def test_a_value_matching_nothing_is_still_refused_with_the_accepted_list(tmp_pa
     assert "did you mean 'active'" in err.problem
     assert err.accepted == "one of active, worked_on, closed"
     assert not issues(report, Severity.WARNING)
+
+
+def test_an_excel_date_time_is_read_as_its_date_with_a_note(tmp_path: Path) -> None:
+    book = tmp_path / "package.xlsx"
+    rows = [
+        {"funding_id": "F-1", "date": dt.datetime(2024, 6, 11, 9, 30), "source": "EU"},
+        {"funding_id": "F-2", "date": dt.datetime(2024, 6, 12), "source": "EU"},
+    ]
+    pd.DataFrame(rows).assign(amount_usd=1000.0).to_excel(book, sheet_name="funding", index=False)
+    ws = Workspace.create(str(tmp_path / "ws.gpkg"))
+    report = import_package(ws, book)
+    assert report.committed, [str(i) for i in report.issues]
+    [note] = issues(report, Severity.WARNING)
+    assert (note.record, note.field) == ("F-1", "date")
+    assert note.problem == "read as the date 2024-06-11: the time 09:30:00 is not kept"
+    dates = ws.read_layer("funding").sort_values("funding_id")["date"]
+    assert [str(d)[:10] for d in dates] == ["2024-06-11", "2024-06-12"]
+
+
+def test_common_unambiguous_dates_are_read_with_a_note(tmp_path: Path) -> None:
+    written = ["2024/06/11", "2024.06.11", "25/06/2024", "06/25/2024", "2024-06-11 09:30"]
+    report = validate_package(hazards(tmp_path, *[{"reported": d} for d in written]))
+    assert report.ok, [str(i) for i in report.issues]
+    notes = {n.value: n.problem for n in issues(report, Severity.WARNING)}
+    assert notes == {
+        "'2024/06/11'": "read as 2024-06-11",
+        "'2024.06.11'": "read as 2024-06-11",
+        "'25/06/2024'": "read day-first as 2024-06-25",
+        "'06/25/2024'": "read month-first as 2024-06-25",
+        "'2024-06-11 09:30'": "read as the date 2024-06-11: the time 09:30 is not kept",
+    }
+
+
+def test_a_day_first_or_month_first_date_is_refused_with_both_readings(tmp_path: Path) -> None:
+    report = validate_package(hazards(tmp_path, {"reported": "12/06/2024"}))
+    [err] = issues(report, Severity.ERROR)
+    assert (err.record, err.field, err.value) == ("H-1", "reported", "'12/06/2024'")
+    assert err.problem == (
+        "not a valid date; write 2024-06-12 or 2024-12-06: day-first or month-first is ambiguous"
+    )
+    assert err.accepted == "a date as YYYY-MM-DD"
