@@ -239,17 +239,24 @@ def _read_as(stored: Any) -> str:
     return f"read as {stored!r}: values are matched ignoring case and surrounding spaces"
 
 
-def _as_list(v: Any) -> list[Any] | None:
-    """A list from a JSON array, a comma-separated text or an array read by GDAL."""
+def _as_list(v: Any, *, split_items: bool = False) -> list[Any] | None:
+    """A list from a JSON array, a comma-separated text or an array read by GDAL.
+
+    ``split_items``: an item of an array holding commas is a comma list too (GDAL reads a
+    GeoJSON column of arrays and texts as arrays: ``"road, water"`` arrives as one item).
+    """
     if isinstance(v, np.ndarray | list | tuple):
-        return [_scalar_text(x) for x in v]
+        items = [_scalar_text(x) for x in v]
+        if split_items:
+            items = [part.strip() for x in items for part in x.split(",") if part.strip()]
+        return items
     text = str(v).strip()
     if text.startswith("["):
         try:
             parsed = json.loads(text)
         except json.JSONDecodeError:
             return None
-        return [_scalar_text(x) for x in parsed] if isinstance(parsed, list) else None
+        return _as_list(parsed, split_items=split_items) if isinstance(parsed, list) else None
     return [part.strip() for part in text.split(",") if part.strip()]
 
 
@@ -262,7 +269,8 @@ def _list(s: pd.Series, f: Field) -> Converted:
     for i, v in enumerate(s.to_numpy(dtype=object)):
         if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
             continue
-        items = _as_list(v)
+        # no accepted value holds a comma, so in vocabulary lists a comma always separates
+        items = _as_list(v, split_items=bool(f.choices))
         if items is not None and f.choices:
             given, items = items, [lower.get(x.lower(), x) for x in items]
             if items != given:

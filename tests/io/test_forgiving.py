@@ -114,3 +114,14 @@ def test_a_day_first_or_month_first_date_is_refused_with_both_readings(tmp_path:
         "not a valid date; write 2024-06-12 or 2024-12-06: day-first or month-first is ambiguous"
     )
     assert err.accepted == "a date as YYYY-MM-DD"
+
+
+def test_comma_lists_in_geojson_are_read_like_in_csv(tmp_path: Path) -> None:
+    # GDAL reads a column of arrays and texts as arrays: the text arrives as one item
+    ws = Workspace.create(str(tmp_path / "ws.gpkg"))
+    report = import_package(
+        ws, hazards(tmp_path, {"blockages": ["housing"]}, {"blockages": "road, agriculture"})
+    )
+    assert report.committed, [str(i) for i in report.issues]
+    assert not report.issues
+    assert [list(b) for b in stored(ws, "blockages")] == [["housing"], ["road", "agriculture"]]
