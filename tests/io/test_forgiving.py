@@ -125,3 +125,18 @@ def test_comma_lists_in_geojson_are_read_like_in_csv(tmp_path: Path) -> None:
     assert report.committed, [str(i) for i in report.issues]
     assert not report.issues
     assert [list(b) for b in stored(ws, "blockages")] == [["housing"], ["road", "agriculture"]]
+
+
+def test_a_refused_import_shows_no_written_counts(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from landrelease.cli import app
+
+    ws = str(tmp_path / "ws.gpkg")
+    Workspace.create(ws)
+    # one good record, one bad: the good one was counted as new inside the rolled-back transaction
+    package = hazards(tmp_path, {}, {"status": "bogus"})
+    result = CliRunner().invoke(app, ["import", str(package), "-w", ws], catch_exceptions=False)
+    assert result.exit_code == 1
+    assert "0 written: the import was refused, nothing changed" in result.output
+    assert "new" not in result.output.split("hazards.geojson:")[0]
