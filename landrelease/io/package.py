@@ -84,6 +84,13 @@ class ImportReport:
         return self.log.errors == 0
 
     @property
+    def refused(self) -> bool:
+        """Errors and nothing written: the layers' write counts were rolled back with the rest."""
+        return bool(self.log.errors) and not self.committed
+
+    REFUSED_NOTE = "0 written: the import was refused, nothing changed"
+
+    @property
     def issues(self) -> list[Issue]:
         return self.log.issues()
 

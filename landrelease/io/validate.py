@@ -22,7 +22,15 @@ from landrelease.domain import Field, FieldKind, Layer
 from landrelease.domain.records import RecordBatch
 from landrelease.errors import MAX_KEPT_PER_FILE, FileIssues, Issue, Severity, show_value
 from landrelease.io.sources import RawBatch
-from landrelease.io.values import CONVERTERS, is_blank, is_str, plain_value, suggest, text_values
+from landrelease.io.values import (
+    CONVERTERS,
+    date_hint,
+    is_blank,
+    is_str,
+    plain_value,
+    suggest,
+    text_values,
+)
 
 WGS84 = "EPSG:4326"
 # --- the checker --------------------------------------------------------------
@@ -54,7 +62,11 @@ class LayerChecker:
         accepted: str = "",
         severity: Severity = Severity.ERROR,
         group: str | None = None,
+        *,
+        problem_by_index: bool = False,
     ) -> None:
+        """Record each flagged record; ``problem`` words it from its value (or, with
+        ``problem_by_index``, from its position in the batch)."""
         idx = np.flatnonzero(mask)
         group = group or (problem if isinstance(problem, str) else "invalid value")
         if not len(idx):
@@ -62,7 +74,8 @@ class LayerChecker:
         room = max(MAX_KEPT_PER_FILE - len(self.log.kept), 0)
         for i in idx[:room]:
             value = values[i] if values is not None else None
-            text = problem(value) if callable(problem) else problem
+            key = i if problem_by_index else value
+            text = problem(key) if callable(problem) else problem
             shown = "" if value is None else show_value(value)
             self.log.add(
                 Issue(self.file, str(labels[i]), field, shown, text, accepted, severity),
@@ -206,13 +219,26 @@ class LayerChecker:
         s = props[f.name]
         blank = is_blank(s)
         s = s.where(~blank, None) if s.dtype == object else s
-        converted, flagged = CONVERTERS[f.kind](
-            s if is_str(s) or s.dtype == object else s.astype(object), f
-        )
-        out, wrong = np.array(converted, dtype=object), np.array(flagged, dtype=bool)
+        converted = CONVERTERS[f.kind](s if is_str(s) or s.dtype == object else s.astype(object), f)
+        out = np.array(converted.values, dtype=object)
+        wrong = np.array(converted.bad, dtype=bool)
         out[blank] = None
         wrong &= ~blank
         raw = s.to_numpy(dtype=object)
+        if converted.notes is not None:
+            notes = converted.notes
+            noted = ~wrong & ~blank & np.array([n is not None for n in notes], dtype=bool)
+            self._flag(
+                noted,
+                labels,
+                rows,
+                f.name,
+                raw,
+                lambda i: str(notes[i]),
+                severity=Severity.WARNING,
+                group="accepted as read",
+                problem_by_index=True,
+            )
         if f.kind is FieldKind.ENUM:
             self._flag(
                 wrong,
@@ -225,6 +251,17 @@ class LayerChecker:
                 ).rstrip(";"),
                 f.accepted(),
                 group="not an accepted value",
+            )
+        elif f.kind is FieldKind.DATE:
+            self._flag(
+                wrong,
+                labels,
+                rows,
+                f.name,
+                raw,
+                lambda v: "; ".join(filter(None, [_problem_for(f), date_hint(v)])),
+                f.accepted(),
+                group=_problem_for(f),
             )
         else:
             self._flag(wrong, labels, rows, f.name, raw, _problem_for(f), f.accepted())

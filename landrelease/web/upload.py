@@ -31,7 +31,7 @@ from starlette.concurrency import run_in_threadpool
 
 from landrelease import settings
 from landrelease.io import ImportReport, import_package
-from landrelease.store import Workspace
+from landrelease.store import Workspace, WriteCounts
 from landrelease.web.auth import User
 from landrelease.web.errors import BadRequest, ContentTooLarge, Forbidden, Unauthorized
 
@@ -233,9 +233,12 @@ def import_file(ws: Workspace, user: User, path: Path) -> dict[str, Any]:
 
 
 def outcome(name: str, report: ImportReport) -> dict[str, Any]:
+    """The import as the upload page and the API show it; a refused one shows nothing written."""
+    nothing = WriteCounts()
     return {
         "package": name,
         "committed": report.committed,
+        "refused_note": report.REFUSED_NOTE if report.refused else "",
         "import_id": report.import_id,
         "errors": report.log.errors,
         "issues": [
@@ -256,9 +259,9 @@ def outcome(name: str, report: ImportReport) -> dict[str, Any]:
                 "file": r.file,
                 "records": r.records,
                 "valid": r.valid,
-                "written": r.written.as_dict(),
+                "written": (nothing if report.refused else r.written).as_dict(),
             }
             for r in report.layers
         ],
-        "totals": report.totals().as_dict(),
+        "totals": (nothing if report.refused else report.totals()).as_dict(),
     }

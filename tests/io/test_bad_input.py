@@ -83,10 +83,10 @@ def test_required_property_missing_from_the_whole_file_is_said_once(tmp_path: Pa
 def test_unknown_enum_value_suggests_the_right_one(tmp_path: Path) -> None:
     issue = only_error(
         validate_package(
-            hazards(tmp_path, feature(HAZ | {"classification": "sha"}, square(LON0, LAT0)))
+            hazards(tmp_path, feature(HAZ | {"classification": "SHAA"}, square(LON0, LAT0)))
         )
     )
-    assert (issue.record, issue.field, issue.value) == ("H-1", "classification", "'sha'")
+    assert (issue.record, issue.field, issue.value) == ("H-1", "classification", "'SHAA'")
     assert "did you mean 'SHA'" in issue.problem
     assert issue.accepted == "one of SHA, CHA"
 
@@ -222,7 +222,9 @@ def test_non_utf8_text_names_the_byte(tmp_path: Path) -> None:
     )
 
 
-@pytest.mark.parametrize("bad", ["2024-02-30", "2024-13-01", "24-01-01", "yesterday", "2024/01/05"])
+@pytest.mark.parametrize(
+    "bad", ["2024-02-30", "2024-13-01", "24-01-01", "yesterday", "2024/02/30", "05/01/2024"]
+)
 def test_bad_dates(tmp_path: Path, bad: str) -> None:
     issue = only_error(
         validate_package(hazards(tmp_path, feature(HAZ | {"reported": bad}, square(LON0, LAT0))))

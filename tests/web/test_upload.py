@@ -70,7 +70,8 @@ def test_a_package_with_one_bad_record_shows_its_error_and_writes_nothing(
     assert client.post("/forms/upload", files=files).status_code == 403
     r = client.post("/forms/upload", files=files, data={"csrf_token": csrf})
     assert r.status_code == 422, r.text
-    assert "refused" in r.text and "nothing was written" in r.text
+    assert "refused" in r.text and "0 written: the import was refused, nothing changed" in r.text
+    assert "Inserted" not in r.text  # HZ-8 was good, but nothing was written
     assert "HZ-9" in r.text and "classification" in r.text and "bogus" in r.text
     assert "CHA" in r.text  # what is accepted
     assert _hazard_ids(client) == before
@@ -100,6 +101,12 @@ def test_only_information_managers_and_administrators_upload(client: TestClient)
     r = client.post("/api/packages", files=files, headers=token(client, "admin"))
     assert r.status_code == 200, r.text
     assert r.json()["committed"] and r.json()["totals"]["inserted"] == 1
+    refused = {"package": ("p.zip", _zip(_hazard("HZ-7", "SHA"), _hazard("HZ-6", "bogus")))}
+    r = client.post("/api/packages", files=refused, headers=token(client, "admin"))
+    assert not r.json()["committed"]
+    assert r.json()["refused_note"] == "0 written: the import was refused, nothing changed"
+    assert r.json()["totals"]["inserted"] == 0
+    assert all(layer["written"]["inserted"] == 0 for layer in r.json()["layers"])
 
 
 class CountingApp:

@@ -20,22 +20,18 @@ from landrelease.store.summary import WorkspaceStatus
 
 def show_import(report: ImportReport, *, listed_per_file: int, verb: str = "import") -> None:
     table = Table(title=f"{verb.capitalize()} of {report.package}", title_justify="left")
-    for col in ("file", "records", "valid", "new", "updated", "unchanged", "not applied*"):
+    written = ("new", "updated", "unchanged", "not applied*")
+    for col in ("file", "records", "valid", *(() if report.refused else written)):
         table.add_column(col, justify="left" if col == "file" else "right")
     for r in report.layers:
         w = r.written
-        table.add_row(
-            r.file,
-            f"{r.records:,}",
-            f"{r.valid:,}",
-            f"{w.inserted:,}",
-            f"{w.updated:,}",
-            f"{w.unchanged:,}",
-            f"{w.stale:,}",
-        )
+        counts = [f"{n:,}" for n in (w.inserted, w.updated, w.unchanged, w.stale)]
+        table.add_row(r.file, f"{r.records:,}", f"{r.valid:,}", *([] if report.refused else counts))
     if report.layers:
         console.print(table)
-        if report.totals().stale:
+        if report.refused:
+            console.print(report.REFUSED_NOTE)
+        elif report.totals().stale:
             console.print(
                 "* not applied: the record differs from the stored one but its date of information is not later "
                 f"(e.g. {', '.join(report.totals().stale_ids[:5])})"
