@@ -26,7 +26,14 @@ from landrelease.web.api import ROUTERS as API_ROUTERS
 from landrelease.web.auth import LoginLimiter, Sessions, Signer, ensure_users_table, secret_key
 from landrelease.web.cache import LayerCache
 from landrelease.web.context import HERE, Web
-from landrelease.web.errors import ApiError, BadRequest, Forbidden, NotFound, Unauthorized
+from landrelease.web.errors import (
+    COMMON_ERRORS,
+    ApiError,
+    BadRequest,
+    Forbidden,
+    NotFound,
+    Unauthorized,
+)
 from landrelease.web.pages import ROUTERS as PAGE_ROUTERS
 
 
@@ -98,7 +105,7 @@ def create_app(target: str) -> FastAPI:
     @app.exception_handler(StarletteHTTPException)
     def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         kinds: dict[int, type[ApiError]] = {404: NotFound, 401: Unauthorized, 403: Forbidden}
-        err = kinds.get(exc.status_code, ApiError)(str(exc.detail))
+        err = kinds.get(exc.status_code, ApiError)(str(exc.detail), headers=dict(exc.headers or {}))
         if err.__class__ is ApiError:
             err.status = exc.status_code
         return render_error(err)
@@ -113,7 +120,9 @@ def create_app(target: str) -> FastAPI:
     # every JSON, page and static response over 1 kB compressed for the clients that accept it:
     # GeoJSON shrinks five- to ten-fold, which is what a provincial link notices
     app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=6)
-    for router in (*API_ROUTERS, *PAGE_ROUTERS):
+    for router in API_ROUTERS:
+        app.include_router(router, responses=COMMON_ERRORS)
+    for router in PAGE_ROUTERS:
         app.include_router(router)
     return app
 

@@ -8,6 +8,10 @@ Every error leaves the application as the same JSON object (one handler,
 
 from __future__ import annotations
 
+from typing import Any
+
+from pydantic import BaseModel
+
 
 class ApiError(Exception):
     """An error with its HTTP status and a short machine-readable code."""
@@ -25,6 +29,8 @@ class ApiError(Exception):
 
 
 class BadRequest(ApiError):  # noqa: N818 (HTTP names, as datasette)
+    """The request is malformed: a parameter or body the spec refuses."""
+
     status = 400
     code = "bad_request"
 
@@ -44,6 +50,8 @@ class Forbidden(ApiError):  # noqa: N818 (HTTP names, as datasette)
 
 
 class NotFound(ApiError):  # noqa: N818 (HTTP names, as datasette)
+    """No such record, collection or report."""
+
     status = 404
     code = "not_found"
 
@@ -70,5 +78,28 @@ class Unprocessable(ApiError):  # noqa: N818 (HTTP names, as datasette)
 
 
 class TooManyRequests(ApiError):  # noqa: N818 (HTTP names, as datasette)
+    """Too many failed logins: try again later."""
+
     status = 429
     code = "too_many_requests"
+
+
+class ErrorBody(BaseModel):
+    """The JSON of every error response (documented in ``/openapi.json``)."""
+
+    code: str
+    status: int
+    detail: str
+
+
+def error_responses(*errors: type[ApiError]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` of ``errors``, each with the error shape and its class's doc."""
+    return {
+        e.status: {"model": ErrorBody, "description": (e.__doc__ or e.code).split("\n")[0]}
+        for e in errors
+    }
+
+
+COMMON_ERRORS = error_responses(BadRequest, Unauthorized, Forbidden, NotFound, Unprocessable)
+"""The errors any operation of the JSON API may answer with (a request the spec refuses is a
+400, not FastAPI's 422: one error shape for all)."""

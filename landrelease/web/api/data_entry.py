@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field
 from landrelease.web import entry, qa_form
 from landrelease.web import records_form as rf
 from landrelease.web.context import Web, WebDep, Writer
-from landrelease.web.errors import NotFound, Unprocessable
+from landrelease.web.errors import ContentTooLarge, NotFound, Unprocessable, error_responses
 from landrelease.web.upload import REQUEST_BODY, import_request
 
 router = APIRouter()
@@ -49,27 +49,6 @@ class QaPlanRequest(BaseModel):
     activity_id: str = Field(min_length=1, description="an approved activity that released land")
 
 
-def _answer(web: Web, result: dict[str, Any]) -> JSONResponse:
-    web.cache.clear()
-    status = 201 if result.get("committed") else 200 if result.get("unchanged") else 422
-    return JSONResponse(result, status_code=status)
-
-
-@router.post(
-    "/api/packages",
-    summary="Import an evidence package (.zip or .gpkg); refused whole when it has errors",
-    description="Information managers and administrators only (checked before the body is "
-    "read). A package larger than the setting `web_upload_max_mb` is refused with 413, "
-    "from its Content-Length or as soon as more has arrived.",
-    tags=["workflow"],
-    openapi_extra={"requestBody": REQUEST_BODY},
-)
-async def upload_api(request: Request, user: Writer, web: WebDep) -> JSONResponse:
-    with web.writing() as ws:
-        result = await import_request(request, ws, user)
-    return JSONResponse(result, status_code=200 if result["committed"] else 422)
-
-
 class FormIssue(BaseModel):
     file: str = Field(description="the package file the record would be, or '(entered in a form)'")
     record: str = Field(description="the record's id, or #1")
@@ -86,6 +65,41 @@ class Validation(BaseModel):
     errors: int
     warnings: int
     issues: list[FormIssue]
+
+
+class Outcome(BaseModel):
+    """A record or package run through the importer: committed, or refused with every problem."""
+
+    committed: bool
+    errors: int
+    issues: list[FormIssue]
+
+
+REFUSED: dict[int | str, dict[str, Any]] = {
+    422: {"model": Outcome, "description": "refused whole: every problem listed"}
+}
+
+
+def _answer(web: Web, result: dict[str, Any]) -> JSONResponse:
+    web.cache.clear()
+    status = 201 if result.get("committed") else 200 if result.get("unchanged") else 422
+    return JSONResponse(result, status_code=status)
+
+
+@router.post(
+    "/api/packages",
+    summary="Import an evidence package (.zip or .gpkg); refused whole when it has errors",
+    description="Information managers and administrators only (checked before the body is "
+    "read). A package larger than the setting `web_upload_max_mb` is refused with 413, "
+    "from its Content-Length or as soon as more has arrived.",
+    tags=["workflow"],
+    openapi_extra={"requestBody": REQUEST_BODY},
+    responses={**REFUSED, **error_responses(ContentTooLarge)},
+)
+async def upload_api(request: Request, user: Writer, web: WebDep) -> JSONResponse:
+    with web.writing() as ws:
+        result = await import_request(request, ws, user)
+    return JSONResponse(result, status_code=200 if result["committed"] else 422)
 
 
 @router.post(
@@ -133,6 +147,8 @@ def validate_api(
     "/api/records/{layer}",
     summary="Enter one activity (as a draft), finding or incident; refused whole on any error",
     tags=["data entry"],
+    status_code=201,
+    responses=REFUSED,
 )
 def create_record(
     user: Writer,
@@ -151,6 +167,8 @@ def create_record(
     "/api/activities/{activity_id}",
     summary="Correct a draft or rejected activity (back to draft; 200 when nothing changed)",
     tags=["data entry"],
+    status_code=201,
+    responses={200: {"model": Outcome, "description": "nothing changed"}, **REFUSED},
 )
 def correct_activity(
     activity_id: str, user: Writer, web: WebDep, values: Annotated[dict[str, str], VALUES]
@@ -162,6 +180,7 @@ def correct_activity(
     "/api/qa/plans",
     summary="Plan a post-clearance inspection of an approved activity (the settings' defaults)",
     tags=["data entry"],
+    status_code=201,
 )
 def qa_plan(user: Writer, web: WebDep, body: Annotated[QaPlanRequest, Body()]) -> JSONResponse:
     planned = qa_form.plan_qa(web.ws, user, body.activity_id)
@@ -175,6 +194,8 @@ def qa_plan(user: Writer, web: WebDep, body: Annotated[QaPlanRequest, Body()]) -
     "/api/qa/inspections",
     summary="Record an inspection's result (the decision and its confidence; audited)",
     tags=["data entry"],
+    status_code=201,
+    responses=REFUSED,
 )
 def qa_inspection(
     user: Writer,

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import RedirectResponse, Response
 
 from landrelease.web import downloads as dl
@@ -15,6 +15,10 @@ from landrelease.web.context import UserDep, Web, WebDep, attachment
 from landrelease.web.errors import NotFound
 
 router = APIRouter()
+
+LayerFormat = Annotated[str, Path(json_schema_extra={"enum": list(dl.LAYER_FORMATS)})]
+ReportFormat = Annotated[str, Path(json_schema_extra={"enum": list(dl.REPORT_FORMATS)})]
+"""The formats in the spec; the handlers check them (a 400 naming the choices)."""
 
 
 @router.get(
@@ -24,7 +28,7 @@ router = APIRouter()
     tags=["downloads"],
     response_class=Response,
 )
-def download_layer(collection_id: str, fmt: str, user: UserDep, web: WebDep) -> Response:
+def download_layer(collection_id: str, fmt: LayerFormat, user: UserDep, web: WebDep) -> Response:
     data = dl.layer_file(web.ws, web.cache, user, collection_id, fmt)
     return attachment(data, dl.LAYER_FORMATS[fmt], f"{collection_id}.{fmt}")
 
@@ -67,7 +71,7 @@ FORMAT_HELP = "pdf, html, xlsx or csv (a zip of one CSV per table)"
     tags=["downloads"],
     response_class=Response,
 )
-def download_monthly(month: str, fmt: str, user: UserDep, web: WebDep) -> Response:
+def download_monthly(month: str, fmt: ReportFormat, user: UserDep, web: WebDep) -> Response:
     return _report(web, user, "monthly", month, fmt)
 
 
@@ -80,7 +84,7 @@ def download_monthly(month: str, fmt: str, user: UserDep, web: WebDep) -> Respon
 )
 def download_donor(
     period: str,
-    fmt: str,
+    fmt: ReportFormat,
     user: UserDep,
     web: WebDep,
     donor: Annotated[str | None, Query(description="a funding source to state apart")] = None,
@@ -113,7 +117,9 @@ def donor_form(
     tags=["downloads"],
     response_class=Response,
 )
-def download_settlement(settlement_id: str, fmt: str, user: UserDep, web: WebDep) -> Response:
+def download_settlement(
+    settlement_id: str, fmt: ReportFormat, user: UserDep, web: WebDep
+) -> Response:
     stamp = web.cache.planning_stamp()  # the report reads the latest plan's readiness
     return _report(web, user, "settlement", settlement_id, fmt, stamp=stamp)
 
@@ -125,5 +131,5 @@ def download_settlement(settlement_id: str, fmt: str, user: UserDep, web: WebDep
     tags=["downloads"],
     response_class=Response,
 )
-def download_casualties(year: str, fmt: str, user: UserDep, web: WebDep) -> Response:
+def download_casualties(year: str, fmt: ReportFormat, user: UserDep, web: WebDep) -> Response:
     return _report(web, user, "casualties", year, fmt)

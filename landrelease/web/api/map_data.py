@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse, Response
 
 from landrelease import settings
@@ -44,9 +44,10 @@ async def quarters(web: WebDep) -> dict[str, Any]:
     "/api/points/{collection_id}",
     summary="A point layer within a bbox: the points when few enough, else counts on a grid",
     response_class=JSONResponse,
+    responses={200: {"content": {GEOJSON: {}}}},
 )
 async def points(
-    collection_id: str,
+    collection_id: Annotated[str, Path(json_schema_extra={"enum": list(POINT_LAYERS)})],
     user: UserDep,
     web: WebDep,
     bbox: Annotated[str | None, Query(description="minx,miny,maxx,maxy in WGS84 degrees")] = None,

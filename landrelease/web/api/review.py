@@ -10,8 +10,9 @@ from pydantic import BaseModel, Field
 from landrelease.web.activity_steps import run_step
 from landrelease.web.auth import User
 from landrelease.web.context import Web, WebDep, Writer
+from landrelease.web.errors import Conflict, error_responses
 
-router = APIRouter()
+router = APIRouter(responses=error_responses(Conflict))
 
 
 class RejectRequest(BaseModel):

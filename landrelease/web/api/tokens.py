@@ -8,8 +8,9 @@ from fastapi import APIRouter, Body, Request
 from pydantic import BaseModel, Field
 
 from landrelease.web.context import UserDep, WebDep
+from landrelease.web.errors import TooManyRequests, error_responses
 
-router = APIRouter()
+router = APIRouter(responses=error_responses(TooManyRequests))
 
 
 class TokenRequest(BaseModel):
