@@ -104,14 +104,22 @@ class _Merge:
 
 
 _WRITE = "landrelease_write"
+_WRITE_LOCK = 0x4C52_5752  # "LRWR": the PostgreSQL advisory lock every write transaction holds
 
 
 @contextmanager
 def _writing(engine: sa.Engine) -> Iterator[sa.Connection]:
-    """A write transaction (``BEGIN IMMEDIATE`` on SQLite; reads begin deferred)."""
+    """A write transaction, one at a time per workspace; reads never wait.
+
+    SQLite takes its write lock at ``BEGIN IMMEDIATE``; on PostgreSQL a transaction-scoped
+    advisory lock does the same, so two server processes and the CLI never both read
+    "submitted" and book one approval twice, or move one hazard on from the same state.
+    """
     with engine.connect() as conn:
         conn.info[_WRITE] = True
         with conn.begin():
+            if conn.dialect.name == "postgresql":
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_WRITE_LOCK})")
             yield conn
 
 

@@ -3,6 +3,9 @@ whoever records one at the same time, whatever was retired or numbered by hand b
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from landrelease.quality import raise_non_conformity, read_non_conformities
@@ -10,10 +13,10 @@ from landrelease.records import retire_record
 from landrelease.store import Workspace
 
 
-def nc(ws: Workspace, **kw: object) -> str:
+def nc(ws: Workspace, actor: str = "qa", **kw: object) -> str:
     return raise_non_conformity(
         ws,
-        actor="qa",
+        actor=actor,
         severity="minor",
         description="marking of the cleared lane missing",
         raised_on="2025-03-01",
@@ -35,22 +38,22 @@ def test_numbers_stay_unique_after_a_retirement_and_beside_numbers_given_by_hand
 
 @pytest.mark.postgis
 def test_two_writers_at_once_get_different_numbers(pg_url: str) -> None:
-    """Two transactions open together on one PostGIS database (counting rows gave both NC-00001)."""
+    """Two writers at once on one PostGIS database (counting rows gave both NC-00001).
+
+    Write transactions take turns (one advisory lock), so the writers run in two threads:
+    two transactions of one thread would wait for each other for ever.
+    """
     ws = Workspace.create(pg_url, actor="tester")
     try:
-        with ws.begin() as first, ws.begin() as second:
-            a = raise_non_conformity(
-                ws, actor="a", severity="major", description="x", raised_on="2025-03-01", conn=first
-            )
-            b = raise_non_conformity(
-                ws,
-                actor="b",
-                severity="major",
-                description="y",
-                raised_on="2025-03-01",
-                conn=second,
-            )
-        assert {a, b} == {"NC-00001", "NC-00002"}
+        start = threading.Barrier(2)
+
+        def raise_one(actor: str) -> str:
+            start.wait()
+            return nc(ws, actor=actor)
+
+        with ThreadPoolExecutor(2) as pool:
+            got = set(pool.map(raise_one, ["a", "b"]))
+        assert got == {"NC-00001", "NC-00002"}
         assert sorted(read_non_conformities(ws)["nc_id"]) == ["NC-00001", "NC-00002"]
     finally:
         ws.close()
