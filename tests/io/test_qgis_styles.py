@@ -2,29 +2,18 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import sqlite3
 import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import geopandas as gpd
-import pytest
 import shapely
 
 from landrelease.domain.styles import DECISION_STYLE, categorized_fill_qml
 from landrelease.survey.decisions import SurveyResult, SurveyRule
 from landrelease.survey.store import write_decisions
-
-
-def _ogrinfo() -> str:
-    path = shutil.which("ogrinfo")
-    if path:
-        return path
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail("Debian's gdal-bin (ogrinfo) is missing: scripts/system-deps.sh installs it")
-    pytest.skip("Debian's gdal-bin (ogrinfo) not installed")
+from tests.store.test_workspace import _ogrinfo
 
 
 def test_the_qml_names_every_decision_with_the_web_colours() -> None:
