@@ -111,6 +111,12 @@ SETTINGS: tuple[Setting, ...] = (
     # --- risk map and survey engine (issue 4) ---
     Setting("risk_cell_m", 20.0, "m", "Cell size of the risk map."),
     Setting(
+        "risk_ts_searched_share",
+        0.15,
+        "share",
+        "Share of a technical survey's area physically searched (lanes, sampling) when the activity does not record its own `searched_share`: land surveyed clean counts as this much of land cleared clean. Set it from the national standard; smaller is more cautious.",
+    ),
+    Setting(
         "risk_near_m",
         500.0,
         "m",
