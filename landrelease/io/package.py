@@ -28,12 +28,15 @@ from landrelease.errors import DataError, Issue, IssueLog, Severity, UsageError
 from landrelease.io.cells import spreadsheet_safe_table
 from landrelease.io.sources import (
     LayerSource,
+    RawBatch,
+    ReadLayer,
     UnreadableError,
     check_file,
     discover,
     explain_unreadable,
     read_batches,
 )
+from landrelease.io.submissions import is_submission_export, read_submissions
 from landrelease.io.validate import LayerChecker
 from landrelease.store import (
     Connection,
@@ -130,7 +133,11 @@ def import_package(
     started = time.perf_counter()
     package = Path(package)
     report = ImportReport(str(package), dry_run=dry_run)
-    sources = discover(package, report.log)
+    sources: list[LayerSource | ReadLayer]
+    if is_submission_export(package):
+        sources = list(read_submissions(package, report.log))
+    else:
+        sources = list(discover(package, report.log))
     if not sources and not report.log.errors:
         report.log.add(
             Issue(
@@ -178,7 +185,7 @@ def import_package(
 def _import_file(
     workspace: Workspace,
     conn: Connection,
-    src: LayerSource,
+    src: LayerSource | ReadLayer,
     lr: LayerReport,
     log: IssueLog,
     ctx: WriteContext,
@@ -187,6 +194,13 @@ def _import_file(
 ) -> None:
     """Check and write one file of the package in batches, its problems in ``log``."""
     file_log = log.for_file(src.display)
+    if isinstance(src, ReadLayer):
+        checker = LayerChecker(src.layer, src.display, file_log, repair=repair)
+        for raw in src.batches:
+            _write_checked(workspace, conn, checker, raw, lr, ctx)
+            if progress:
+                progress(src.display, lr.records)
+        return
     problems = check_file(src)
     if problems:
         for p in problems:
@@ -195,10 +209,7 @@ def _import_file(
     checker = LayerChecker(src.layer, src.display, file_log, repair=repair)
     try:
         for raw in read_batches(src):
-            checked = checker.check(raw)
-            lr.records += len(raw.properties)
-            lr.valid += len(checked)
-            lr.written.add(workspace.write_batch(conn, checked, ctx))
+            _write_checked(workspace, conn, checker, raw, lr, ctx)
             if progress:
                 progress(src.display, lr.records)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
@@ -227,6 +238,20 @@ def _import_file(
     if file_log.errors and lr.records and len(file_log.bad_records) == 0:
         # a file-level problem (e.g. a required column absent) spoils every record
         file_log.bad_records.update(range(1, lr.records + 1))
+
+
+def _write_checked(
+    workspace: Workspace,
+    conn: Connection,
+    checker: LayerChecker,
+    raw: RawBatch,
+    lr: LayerReport,
+    ctx: WriteContext,
+) -> None:
+    checked = checker.check(raw)
+    lr.records += len(raw.properties)
+    lr.valid += len(checked)
+    lr.written.add(workspace.write_batch(conn, checked, ctx))
 
 
 def validate_package(

@@ -61,6 +61,17 @@ class LayerSource:
     """``geojson``, ``gpkg``, ``shp``, ``kml``, ``csv`` or ``xlsx``."""
 
 
+@dataclass(frozen=True, eq=False)
+class ReadLayer:
+    """A layer whose records were read already (form submissions converted to the contract's
+    fields, :mod:`landrelease.io.submissions`): imported like a file, without file checks."""
+
+    layer: Layer
+    display: str
+    """The file (and sheet) the records came from, as shown to the user."""
+    batches: tuple[RawBatch, ...]
+
+
 @dataclass
 class RawBatch:
     """Records as found in a file: properties not yet checked, geometry parsed or not."""

@@ -1,0 +1,24 @@
+"""How written field forms and blank templates look in a terminal."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.table import Table
+
+from landrelease.cli.display.terminal import console, escape
+from landrelease.io.forms import WrittenForm
+
+
+def show_forms(written: list[WrittenForm], outdir: Path) -> None:
+    table = Table(title=f"Field forms in {escape(str(outdir))}", title_justify="left")
+    for col in ("file", "form", "version", "questions"):
+        table.add_column(col, justify="right" if col == "questions" else "left")
+    for w in written:
+        table.add_row(w.path.name, escape(w.title), w.version, str(w.questions))
+    console.print(table)
+    console.print(
+        "Each form converts to an XForm (checked with pyxform). Upload them to ODK Central or "
+        "KoboToolbox; export the submissions as CSV or XLSX and run "
+        "[bold]landrelease import EXPORT[/]."
+    )

@@ -1,0 +1,35 @@
+"""Commands that prepare data collection: field forms for ODK Collect and KoboCollect, and a
+blank evidence package to fill in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from landrelease.cli.common import handles_errors
+
+OverwriteOpt = Annotated[
+    bool, typer.Option("--overwrite", help="Replace files of the same name in OUTDIR.")
+]
+
+
+@handles_errors
+def forms(
+    outdir: Annotated[
+        Path, typer.Argument(help="Folder to write the forms in (created).", show_default=False)
+    ],
+    overwrite: OverwriteOpt = False,
+) -> None:
+    """Write the field forms (XLSForm .xlsx) for ODK Central or KoboToolbox.
+
+    One form per kind of field report: hazard report (non-technical survey), technical
+    survey and clearance completion, finding / EOD spot task, accident with victims, risk
+    education session, QA visit. Upload them to the server; then import the server's
+    export of the submissions (CSV or XLSX) with `landrelease import EXPORT`.
+    """
+    from landrelease.cli.display.field_data import show_forms
+    from landrelease.io.forms import write_forms
+
+    show_forms(write_forms(outdir, overwrite=overwrite), outdir)
