@@ -164,8 +164,8 @@ def is_submission_export(path: Path | str) -> bool:
                         first = fh.readline(1 << 16).decode("utf-8-sig", "replace")
                     if _export_header(next(iter(_csv_rows(first)), [])):
                         return True
-    except (OSError, zipfile.BadZipFile, ValueError, KeyError):
-        return False  # the package reader names what is wrong with it
+    except Exception:  # a damaged file fails in many ways: the package reader names what is wrong
+        return False
     return False
 
 
@@ -223,7 +223,8 @@ def _file_tables(path: Path, display: str, group: str, limit: float, log: IssueL
         )
         return []
     if path.suffix.lower() == ".csv":
-        return [_Table(display, path.stem, group, _read_csv(path))]
+        frame = _read_csv(path, display, log)
+        return [] if frame is None else [_Table(display, path.stem, group, frame)]
     with zipfile.ZipFile(path) as z:
         bomb = zip_problem(z, display)
     if bomb:
@@ -252,17 +253,23 @@ def _zip_tables(path: Path, log: IssueLog) -> list[_Table]:
                 if not m.lower().endswith(".csv") or "__MACOSX" in m:
                     continue
                 with z.open(m) as fh:
-                    out.append(_Table(f"{path.name}/{m}", Path(m).stem, str(path), _read_csv(fh)))
+                    frame = _read_csv(fh, f"{path.name}/{m}", log)
+                if frame is not None:
+                    out.append(_Table(f"{path.name}/{m}", Path(m).stem, str(path), frame))
             return out
     except zipfile.BadZipFile:
         log.add(Issue(path.name, "", "", "", "not a readable zip archive"))
         return []
 
 
-def _read_csv(source: Any) -> pd.DataFrame:
-    frame = pd.read_csv(
-        source, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig"
-    )
+def _read_csv(source: Any, display: str, log: IssueLog) -> pd.DataFrame | None:
+    try:
+        frame = pd.read_csv(
+            source, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig"
+        )
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        log.add(Issue(display, "", "", "", f"not a readable CSV ({exc})", "UTF-8 CSV text"))
+        return None
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame.astype(object)
 

@@ -33,6 +33,8 @@ from landrelease.io.values import (
 )
 
 WGS84 = "EPSG:4326"
+GEOMETRY_FIELDS = frozenset({"geometry", "lon", "lat", "wkt"})
+"""Where a reader reports a geometry it could not read."""
 # --- the checker --------------------------------------------------------------
 
 
@@ -49,6 +51,7 @@ class LayerChecker:
         self._transformers: dict[str, pyproj.Transformer | object | None] = {}
         self._missing_reported: set[str] = set()
         self._not_degrees = False
+        self._geometry_reported = np.zeros(0, bool)
 
     # -- reporting --
     def _flag(
@@ -97,6 +100,9 @@ class LayerChecker:
         bad = np.zeros(n, bool)
         labels = np.array([f"#{r}" for r in rows], dtype=object)
 
+        ids = self._check_ids(props, rows, labels, bad)
+        # the reader's own problems, named by the record's id where it has one
+        self._geometry_reported = np.zeros(n, bool)
         for i, issue in raw.issues:
             self.log.add(
                 Issue(
@@ -110,8 +116,7 @@ class LayerChecker:
                 int(rows[i]),
             )
             bad[i] = True
-
-        ids = self._check_ids(props, rows, labels, bad)
+            self._geometry_reported[i] |= issue.field in GEOMETRY_FIELDS
         values: dict[str, np.ndarray] = {layer.id_field: ids}
         for f in layer.fields:
             if f.name == layer.id_field:
@@ -351,7 +356,8 @@ class LayerChecker:
             )
             present = ~pd.isna(geoms)
             unreadable = np.zeros(len(rows), bool)
-        missing = ~present
+        # a geometry the reader could not read is named once, by the reader
+        missing = ~present & ~self._geometry_reported
         self._flag(missing, labels, rows, "geometry", None, "missing geometry", f"a {accepted}")
         bad |= missing | unreadable
         return geoms
