@@ -36,6 +36,7 @@ for command, name in (
     (workspace_cmds.list_settings, "settings"),
     (workspace_cmds.scenario, "scenario"),
     (field_data.forms, "forms"),
+    (field_data.template, "template"),
     (demo.demo, "demo"),
     (land_release.risk, "risk"),
     (land_release.survey, "survey"),

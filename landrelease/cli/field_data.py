@@ -33,3 +33,24 @@ def forms(
     from landrelease.io.forms import write_forms
 
     show_forms(write_forms(outdir, overwrite=overwrite), outdir)
+
+
+@handles_errors
+def template(
+    outdir: Annotated[
+        Path,
+        typer.Argument(help="Folder to write the blank package in (created).", show_default=False),
+    ],
+    overwrite: OverwriteOpt = False,
+) -> None:
+    """Write a blank evidence package to fill in: an XLSX workbook and CSV files.
+
+    The workbook has an instructions sheet with an example record per layer, then one
+    sheet per layer whose headers explain each column (meaning, unit, accepted values)
+    with drop-downs for every vocabulary. Fill it in, then `landrelease validate` and
+    `landrelease import` it.
+    """
+    from landrelease.cli.display.field_data import show_template
+    from landrelease.io.templates import write_template
+
+    show_template(write_template(outdir, overwrite=overwrite))

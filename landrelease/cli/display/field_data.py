@@ -8,6 +8,7 @@ from rich.table import Table
 
 from landrelease.cli.display.terminal import console, escape
 from landrelease.io.forms import WrittenForm
+from landrelease.io.templates import TemplateReport
 
 
 def show_forms(written: list[WrittenForm], outdir: Path) -> None:
@@ -21,4 +22,17 @@ def show_forms(written: list[WrittenForm], outdir: Path) -> None:
         "Each form converts to an XForm (checked with pyxform). Upload them to ODK Central or "
         "KoboToolbox; export the submissions as CSV or XLSX and run "
         "[bold]landrelease import EXPORT[/]."
+    )
+
+
+def show_template(report: TemplateReport) -> None:
+    console.print(
+        f"Wrote [bold]{escape(str(report.workbook))}[/] (an instructions sheet, then one sheet "
+        f"per layer: {len(report.layers)} layers, {report.drop_downs} drop-down columns) and "
+        f"[bold]{escape(str(report.csv_folder))}/[/] (the same columns as CSV files)."
+    )
+    console.print(
+        "Fill in the sheets you have records for, then: "
+        f"[bold]landrelease validate {escape(str(report.workbook))}[/] and "
+        f"[bold]landrelease import {escape(str(report.workbook))} -w WORKSPACE.gpkg[/]."
     )
