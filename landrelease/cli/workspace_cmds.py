@@ -59,13 +59,13 @@ def _run_import(
     issues_csv: Path | None,
     create: bool,
 ) -> None:
-    from landrelease.io import import_package
-    from landrelease.store import Workspace
+    from landrelease.io.package import import_into
 
-    with Workspace.open(target, create=create) as ws, record_progress("reading") as progress:
-        report = import_package(
-            ws,
+    with record_progress("reading") as progress:
+        report = import_into(
+            target,
             package,
+            create=create,
             actor=user,
             keep_valid=keep_valid,
             repair=repair,
@@ -117,7 +117,11 @@ def import_(
     Every record is checked; if any breaks a rule, every problem is listed and
     nothing is written (unless --keep-valid). Records are matched by id: a
     re-import changes nothing, and a record updates a stored one only when its
-    date_of_information is later. A missing workspace file is created.
+    date_of_information is later. A missing workspace file is created (and not left
+    behind if the import is refused).
+
+    PACKAGE may also be a KoboToolbox or ODK Central export of the submissions of the
+    forms `landrelease forms` writes (CSV, XLSX or ODK's zip).
     """
     _run_import(
         package,

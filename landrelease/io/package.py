@@ -182,6 +182,44 @@ def import_package(
     return report
 
 
+def import_into(
+    target: str,
+    package: Path | str,
+    *,
+    create: bool = False,
+    actor: str | None = None,
+    keep_valid: bool = False,
+    repair: bool = False,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """:func:`import_package` into the workspace at ``target`` (a ``.gpkg`` path or a PostGIS URL).
+
+    With ``create``, a missing workspace file is created first — and removed again when the
+    import wrote nothing (refused, a dry run, or interrupted): a refused import leaves no
+    new file behind.
+    """
+    created = create and not Workspace.is_database_url(target) and not Path(target).exists()
+    report: ImportReport | None = None
+    try:
+        with Workspace.open(target, create=create) as ws:
+            report = import_package(
+                ws,
+                package,
+                actor=actor,
+                keep_valid=keep_valid,
+                repair=repair,
+                dry_run=dry_run,
+                progress=progress,
+            )
+    finally:
+        if created and (report is None or not report.committed):
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(target + suffix).unlink(missing_ok=True)
+    assert report is not None  # import_package returned, or its exception went on above
+    return report
+
+
 def _import_file(
     workspace: Workspace,
     conn: Connection,

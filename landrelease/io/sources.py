@@ -88,6 +88,9 @@ class RawBatch:
     """Problems the reader found itself, with the record's position in the batch."""
     json_columns: frozenset[str] = frozenset()
     """Columns whose text is JSON (nested objects and arrays in GeoJSON), to be parsed back."""
+    crs_declared: bool = True
+    """Whether the file itself names ``crs``: GDAL gives GeoJSON without a ``crs`` member, and
+    the importer gives tables, WGS84 by convention (a message must not say it was declared)."""
 
 
 def _fmt_of(name: str) -> str:
@@ -360,7 +363,62 @@ def check_file(src: LayerSource) -> list[Issue]:
     if src.fmt == "csv":
         with path.open("rb") as fh:
             return _check_csv(src, fh)
+    if src.fmt == "geojson":
+        unknown = _unknown_crs(src.display, geojson_crs_member(path))
+        return [unknown] if unknown else []
     return []
+
+
+CRS_SNIFF_BYTES = 1 << 20
+"""How far into a GeoJSON file its ``crs`` member is looked for (it comes before the features)."""
+_CRS_MEMBER = re.compile(rb'"crs"\s*:\s*\{')
+
+
+def geojson_crs_member(path: Path) -> str | None:
+    """The CRS a GeoJSON file's (legacy) ``crs`` member names, or ``None`` if it has none.
+
+    GDAL reads a file whose ``crs`` names no CRS it knows (``EPSG:999999``, ``garbage``) as
+    WGS84 without a word, and reports WGS84 for a file with no ``crs`` at all: the member
+    is read here so that both cases can be told apart.
+    """
+    with path.open("rb") as fh:
+        head = fh.read(CRS_SNIFF_BYTES)
+    m = _CRS_MEMBER.search(head)
+    if m is None:
+        return None
+    text = head[m.end() - 1 :].decode("utf-8", "replace")
+    try:
+        member, _ = json.JSONDecoder().raw_decode(text)
+    except json.JSONDecodeError:
+        return text[:60]
+    props = member.get("properties") if isinstance(member, dict) else None
+    if isinstance(props, dict):
+        if isinstance(props.get("name"), str):
+            return str(props["name"])
+        if props.get("code") is not None:  # the 2008 GeoJSON "EPSG" type
+            return f"EPSG:{props['code']}"
+    return json.dumps(member)[:60]
+
+
+def _unknown_crs(display: str, name: str | None) -> Issue | None:
+    if name is None:
+        return None
+    import pyproj
+
+    try:
+        pyproj.CRS.from_user_input(name)
+    except pyproj.exceptions.CRSError:
+        return Issue(
+            display,
+            "",
+            "crs",
+            repr(name),
+            "the declared CRS cannot be used: no coordinate reference system PROJ knows "
+            "has this name (the file is not read as WGS84 in its place)",
+            "a known CRS, e.g. EPSG:32638 or urn:ogc:def:crs:EPSG::32638; "
+            "no crs member for WGS84 longitude/latitude",
+        )
+    return None
 
 
 def _check_zipped_shapefile(src: LayerSource, zipped: Path) -> list[Issue]:
@@ -637,6 +695,9 @@ def _open_options(src: LayerSource) -> dict[str, str]:
 
 def _read_vector(src: LayerSource, batch_rows: int) -> Iterator[RawBatch]:
     offset = 0
+    declared = True
+    if src.fmt == "geojson" and not src.path.startswith("/vsi"):
+        declared = geojson_crs_member(Path(src.path)) is not None
     sublayers: list[str | None] = [src.sublayer]
     if src.fmt == "kml" or src.sublayer is None:
         listed = [str(row[0]) for row in pyogrio.list_layers(src.path)]
@@ -676,7 +737,14 @@ def _read_vector(src: LayerSource, batch_rows: int) -> Iterator[RawBatch]:
                 if src.fmt != "geojson":
                     # flat formats carry nested values as JSON text, as the exporter writes them
                     json_columns = frozenset(frame.columns)
-                yield RawBatch(frame, wkb=wkb, crs=crs, offset=offset, json_columns=json_columns)
+                yield RawBatch(
+                    frame,
+                    wkb=wkb,
+                    crs=crs,
+                    offset=offset,
+                    json_columns=json_columns,
+                    crs_declared=declared,
+                )
                 offset += len(frame)
 
 
@@ -774,7 +842,11 @@ def _read_table(src: LayerSource, batch_rows: int) -> Iterator[RawBatch]:
             frame = unprotect_table(chunk.reset_index(drop=True))
             frame.columns = [str(c).strip() for c in frame.columns]
             batch = RawBatch(
-                frame, offset=offset, crs="EPSG:4326", json_columns=frozenset(frame.columns)
+                frame,
+                offset=offset,
+                crs="EPSG:4326",
+                json_columns=frozenset(frame.columns),
+                crs_declared=False,
             )
             if src.layer.spatial:
                 batch.geometry = _table_geometry(src, batch)
