@@ -18,6 +18,14 @@ from landrelease.cli.display.terminal import console, record_progress, step_prog
 if TYPE_CHECKING:
     from landrelease.io.package import ImportReport
 
+ProfileOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--profile",
+        help="Read another system's export through a crosswalk profile: imsma_core, or a .toml file.",
+        show_default=False,
+    ),
+]
 IssuesCsvOpt = Annotated[
     Path | None,
     typer.Option("--issues-csv", help="Also write every problem found to this CSV file."),
@@ -58,7 +66,9 @@ def _run_import(
     dry_run: bool,
     issues_csv: Path | None,
     create: bool,
+    profile: str | None = None,
 ) -> None:
+    from landrelease.io.crosswalk import load_profile
     from landrelease.io.package import import_into
 
     with record_progress("reading") as progress:
@@ -71,6 +81,7 @@ def _run_import(
             repair=repair,
             dry_run=dry_run,
             progress=progress,
+            profile=load_profile(profile) if profile else None,
         )
     _conclude(report, issues_csv, verb="validation" if dry_run else "import")
 
@@ -110,6 +121,7 @@ def import_(
         ),
     ] = False,
     issues_csv: IssuesCsvOpt = None,
+    profile: ProfileOpt = None,
     user: UserOpt = None,
 ) -> None:
     """Import an evidence package into the workspace, in one transaction.
@@ -132,6 +144,7 @@ def import_(
         dry_run=False,
         issues_csv=issues_csv,
         create=True,
+        profile=profile,
     )
 
 
@@ -152,6 +165,7 @@ def validate(
         bool, typer.Option("--repair", help="Check as if --repair were given to import.")
     ] = False,
     issues_csv: IssuesCsvOpt = None,
+    profile: ProfileOpt = None,
 ) -> None:
     """Check a package without writing anything (a dry run of import)."""
     if workspace or db:
@@ -164,12 +178,19 @@ def validate(
             dry_run=True,
             issues_csv=issues_csv,
             create=False,
+            profile=profile,
         )
         return
     from landrelease.io import validate_package
+    from landrelease.io.crosswalk import load_profile
 
     with record_progress("checking") as progress:
-        report = validate_package(package, repair=repair, progress=progress)
+        report = validate_package(
+            package,
+            repair=repair,
+            progress=progress,
+            profile=load_profile(profile) if profile else None,
+        )
     _conclude(report, issues_csv, verb="validation")
 
 

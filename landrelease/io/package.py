@@ -10,6 +10,7 @@ and the counts are exactly those a real import would give.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import tempfile
@@ -26,6 +27,7 @@ import shapely
 from landrelease.domain import LAYERS, FieldKind, Layer
 from landrelease.errors import DataError, Issue, IssueLog, Severity, UsageError
 from landrelease.io.cells import spreadsheet_safe_table
+from landrelease.io.crosswalk import Profile
 from landrelease.io.sources import (
     LayerSource,
     RawBatch,
@@ -121,12 +123,15 @@ def import_package(
     repair: bool = False,
     dry_run: bool = False,
     progress: Progress | None = None,
+    profile: Profile | None = None,
 ) -> ImportReport:
     """Import an evidence package into ``workspace`` in one transaction.
 
     Every problem of every file is collected. With errors, nothing is written
     unless ``keep_valid``; ``repair`` fixes unclosed rings and self-intersections
     (each repair listed); ``dry_run`` checks and counts, then rolls back.
+    ``profile`` reads another system's export (its object, field and value names) through
+    a crosswalk profile (:mod:`landrelease.io.crosswalk`).
     """
     import time
 
@@ -136,6 +141,18 @@ def import_package(
     sources: list[LayerSource | ReadLayer]
     if is_submission_export(package):
         sources = list(read_submissions(package, report.log))
+    elif profile is not None:
+        sources = [
+            dataclasses.replace(
+                src,
+                transform=profile.transformer(
+                    src.sublayer or Path(src.display).name,
+                    src.layer,
+                    report.log.for_file(src.display),
+                ),
+            )
+            for src in discover(package, report.log, aliases=profile.aliases)
+        ]
     else:
         sources = list(discover(package, report.log))
     if not sources and not report.log.errors:
@@ -192,6 +209,7 @@ def import_into(
     repair: bool = False,
     dry_run: bool = False,
     progress: Progress | None = None,
+    profile: Profile | None = None,
 ) -> ImportReport:
     """:func:`import_package` into the workspace at ``target`` (a ``.gpkg`` path or a PostGIS URL).
 
@@ -211,6 +229,7 @@ def import_into(
                 repair=repair,
                 dry_run=dry_run,
                 progress=progress,
+                profile=profile,
             )
     finally:
         if created and (report is None or not report.committed):
@@ -247,6 +266,8 @@ def _import_file(
     checker = LayerChecker(src.layer, src.display, file_log, repair=repair)
     try:
         for raw in read_batches(src):
+            if src.transform is not None:
+                raw = src.transform(raw)
             _write_checked(workspace, conn, checker, raw, lr, ctx)
             if progress:
                 progress(src.display, lr.records)
@@ -293,14 +314,24 @@ def _write_checked(
 
 
 def validate_package(
-    package: Path | str, *, repair: bool = False, progress: Progress | None = None
+    package: Path | str,
+    *,
+    repair: bool = False,
+    progress: Progress | None = None,
+    profile: Profile | None = None,
 ) -> ImportReport:
     """Check a package against every rule without a workspace: a dry-run import into a scratch one."""
     with tempfile.TemporaryDirectory(prefix="landrelease-validate-") as tmp:
         ws = Workspace.create(str(Path(tmp) / "scratch.gpkg"), actor="validate")
         try:
             return import_package(
-                ws, package, actor="validate", repair=repair, dry_run=True, progress=progress
+                ws,
+                package,
+                actor="validate",
+                repair=repair,
+                dry_run=True,
+                progress=progress,
+                profile=profile,
             )
         finally:
             ws.close()

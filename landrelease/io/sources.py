@@ -22,7 +22,7 @@ import re
 import warnings
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -59,6 +59,8 @@ class LayerSource:
     """Layer inside a GeoPackage, or sheet inside a workbook."""
     fmt: str = ""
     """``geojson``, ``gpkg``, ``shp``, ``kml``, ``csv`` or ``xlsx``."""
+    transform: Callable[[RawBatch], RawBatch] | None = None
+    """Applied to each batch as read (a crosswalk profile's renaming), before it is checked."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -98,21 +100,27 @@ def _fmt_of(name: str) -> str:
     return {".json": "geojson", ".geojson": "geojson", ".zip": "shp"}.get(suffix, suffix[1:])
 
 
-def discover(package: Path, log: IssueLog) -> list[LayerSource]:
-    """Return the layers present in ``package``; problems go to ``log``."""
+Aliases = Mapping[str, str]
+"""Other names of layers (lower case → layer name), e.g. a crosswalk profile's ``hazard``."""
+
+
+def discover(package: Path, log: IssueLog, *, aliases: Aliases | None = None) -> list[LayerSource]:
+    """Return the layers present in ``package``; problems go to ``log``. A file, sheet or
+    GeoPackage layer named by one of ``aliases`` is read as the layer it names."""
     package = Path(package)
+    aliases = aliases or {}
     if not package.exists():
         log.add(Issue(str(package), "", "", "", "no such file or folder"))
         return []
     if package.is_dir():
-        return _discover_folder(package, str(package), log)
+        return _discover_folder(package, str(package), log, aliases)
     suffix = package.suffix.lower()
     if suffix == ".gpkg":
-        return _discover_gpkg(package, log)
+        return _discover_gpkg(package, log, aliases)
     if suffix == ".xlsx":
-        return _discover_xlsx(package, log)
+        return _discover_xlsx(package, log, aliases)
     if suffix == ".zip":
-        return _discover_zip(package, log)
+        return _discover_zip(package, log, aliases)
     log.add(
         Issue(
             package.name,
@@ -143,7 +151,9 @@ def _pick(layer: Layer, candidates: dict[str, list[str]], root: str, log: IssueL
     return found[0] if found else None
 
 
-def _candidates(names: list[str], root: str, log: IssueLog) -> dict[str, list[str]]:
+def _candidates(
+    names: list[str], root: str, log: IssueLog, aliases: Aliases
+) -> dict[str, list[str]]:
     known = {layer.name for layer in LAYERS}
     found: dict[str, list[str]] = {}
     for name in names:
@@ -153,6 +163,7 @@ def _candidates(names: list[str], root: str, log: IssueLog) -> dict[str, list[st
         stem, suffix = Path(base).stem, Path(base).suffix.lower()
         if suffix not in VECTOR_EXTENSIONS + TABLE_EXTENSIONS:
             continue
+        stem = aliases.get(stem.lower(), stem)
         if stem in known:
             found.setdefault(stem, []).append(name)
         else:
@@ -170,10 +181,10 @@ def _candidates(names: list[str], root: str, log: IssueLog) -> dict[str, list[st
     return found
 
 
-def _discover_folder(folder: Path, root: str, log: IssueLog) -> list[LayerSource]:
+def _discover_folder(folder: Path, root: str, log: IssueLog, aliases: Aliases) -> list[LayerSource]:
     names = [p.name for p in sorted(folder.iterdir()) if p.is_file()]
     # Shapefile sidecars (.dbf, .prj, ...) are not layers of their own.
-    cands = _candidates(names, root, log)
+    cands = _candidates(names, root, log, aliases)
     out = []
     for layer in LAYERS:
         name = _pick(layer, cands, root, log)
@@ -188,7 +199,7 @@ def _discover_folder(folder: Path, root: str, log: IssueLog) -> list[LayerSource
     return out
 
 
-def _discover_zip(archive: Path, log: IssueLog) -> list[LayerSource]:
+def _discover_zip(archive: Path, log: IssueLog, aliases: Aliases) -> list[LayerSource]:
     try:
         with zipfile.ZipFile(archive) as z:
             members = [m for m in z.namelist() if not m.endswith("/") and "truth/" not in m]
@@ -205,7 +216,7 @@ def _discover_zip(archive: Path, log: IssueLog) -> list[LayerSource]:
     names = [
         m[len(prefix) :] for m in members if m.startswith(prefix) and "/" not in m[len(prefix) :]
     ]
-    cands = _candidates(names, archive.name, log)
+    cands = _candidates(names, archive.name, log, aliases)
     out = []
     for layer in LAYERS:
         name = _pick(layer, cands, archive.name, log)
@@ -232,29 +243,53 @@ def _discover_zip(archive: Path, log: IssueLog) -> list[LayerSource]:
     return out
 
 
-def _discover_gpkg(path: Path, log: IssueLog) -> list[LayerSource]:
+def _discover_gpkg(path: Path, log: IssueLog, aliases: Aliases) -> list[LayerSource]:
     try:
         present = {str(row[0]) for row in pyogrio.list_layers(path)}
     except Exception as exc:  # GDAL's own message is the most precise one
         log.add(Issue(path.name, "", "", "", f"not a readable GeoPackage ({_gdal_message(exc)})"))
         return []
+    named = _named(present, aliases)
     return [
-        LayerSource(layer, f"{path.name}:{layer.name}", str(path), "vector", layer.name, "gpkg")
+        LayerSource(
+            layer,
+            f"{path.name}:{named[layer.name]}",
+            str(path),
+            "vector",
+            named[layer.name],
+            "gpkg",
+        )
         for layer in LAYERS
-        if layer.name in present
+        if layer.name in named
     ]
 
 
-def _discover_xlsx(path: Path, log: IssueLog) -> list[LayerSource]:
+def _named(present: Iterable[str], aliases: Aliases) -> dict[str, str]:
+    """Layer name → the GeoPackage layer or sheet that holds it (its own name, else an alias)."""
+    out: dict[str, str] = {}
+    for name in sorted(present):
+        target = name if name in _LAYER_NAMES else aliases.get(name.lower())
+        if target in _LAYER_NAMES and (target not in out or name == target):
+            out[target] = name
+    return out
+
+
+_LAYER_NAMES = frozenset(layer.name for layer in LAYERS)
+
+
+def _discover_xlsx(path: Path, log: IssueLog, aliases: Aliases) -> list[LayerSource]:
     try:
         sheets = pd.ExcelFile(path, engine="openpyxl").sheet_names
     except Exception as exc:
         log.add(Issue(path.name, "", "", "", f"not a readable XLSX workbook ({exc})"))
         return []
+    named = _named([str(s) for s in sheets], aliases)
     return [
-        LayerSource(layer, f"{path.name}:{layer.name}", str(path), "table", layer.name, "xlsx")
+        LayerSource(
+            layer, f"{path.name}:{named[layer.name]}", str(path), "table", named[layer.name], "xlsx"
+        )
         for layer in LAYERS
-        if layer.name in sheets
+        if layer.name in named
     ]
 
 
