@@ -43,11 +43,12 @@ def template(
     ],
     overwrite: OverwriteOpt = False,
 ) -> None:
-    """Write a blank evidence package to fill in: an XLSX workbook and CSV files.
+    """Write a blank evidence package to fill in: an XLSX workbook, CSV files and a GeoPackage.
 
     The workbook has an instructions sheet with an example record per layer, then one
     sheet per layer whose headers explain each column (meaning, unit, accepted values)
-    with drop-downs for every vocabulary. Fill it in, then `landrelease validate` and
+    with drop-downs for every vocabulary. The GeoPackage's empty layers open in QGIS with
+    the same drop-downs when digitising. Fill either in, then `landrelease validate` and
     `landrelease import` it.
     """
     from landrelease.cli.display.field_data import show_template

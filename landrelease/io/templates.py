@@ -8,7 +8,11 @@
   unit and accepted values, required columns shaded, drop-downs for every vocabulary and
   for true/false, whole-number and number checks with the field's range; the vocabularies
   sit on a hidden ``lists`` sheet. Sheets whose name is no layer are not read on import.
-- ``csv/LAYER.csv``: the same columns as header-only CSV files, for those who prefer them.
+- ``csv/LAYER.csv``: the same columns as header-only CSV files, for those who prefer them;
+- ``evidence-package.gpkg``: an empty GeoPackage layer per layer, for digitising in QGIS,
+  each with a default QGIS style (``layer_styles``) whose value maps show every vocabulary
+  as a drop-down of readable labels, with aliases and not-null constraints on required
+  fields.
 
 Filled in, either imports with ``landrelease import`` (the workbook, or the ``csv`` folder).
 :func:`example_row` gives the example the instructions show; the tests fill the template
@@ -27,6 +31,7 @@ from landrelease.errors import UsageError
 from landrelease.io.forms import choice_label
 
 WORKBOOK = "evidence-package.xlsx"
+GEOPACKAGE = "evidence-package.gpkg"
 CSV_FOLDER = "csv"
 INSTRUCTIONS_SHEET = "instructions"
 LISTS_SHEET = "lists"
@@ -150,6 +155,7 @@ class TemplateReport:
     out: Path
     workbook: Path
     csv_folder: Path
+    geopackage: Path
     layers: list[str] = field(default_factory=list)
     drop_downs: int = 0
 
@@ -159,15 +165,17 @@ def write_template(out: Path | str, *, overwrite: bool = False) -> TemplateRepor
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise UsageError(f"{out} is a file; give a folder to write the template in")
-    book_path, csv_dir = out / WORKBOOK, out / CSV_FOLDER
-    if not overwrite and (book_path.exists() or csv_dir.exists()):
+    book_path, csv_dir, gpkg = out / WORKBOOK, out / CSV_FOLDER, out / GEOPACKAGE
+    if not overwrite and (book_path.exists() or csv_dir.exists() or gpkg.exists()):
         raise UsageError(
             f"{out} holds a template already; choose another folder or pass --overwrite"
         )
-    report = TemplateReport(out, book_path, csv_dir, [layer.name for layer in LAYERS])
+    report = TemplateReport(out, book_path, csv_dir, gpkg, [layer.name for layer in LAYERS])
     out.mkdir(parents=True, exist_ok=True)
     csv_dir.mkdir(exist_ok=True)
     report.drop_downs = _write_workbook(book_path)
+    gpkg.unlink(missing_ok=True)
+    _write_geopackage(gpkg)
     import csv
 
     for layer in LAYERS:
@@ -292,3 +300,113 @@ def _write_instructions(ws: Any, bold: Any, alignment: Any) -> None:
         ws.append(["" if v is None else v for v in row.values()])
     ws.column_dimensions["A"].width = 40
     ws.cell(row=1, column=1).alignment = alignment(wrap_text=False)
+
+
+# --- the GeoPackage, for QGIS ---------------------------------------------------------
+
+
+def _geometry_type(layer: Layer) -> str:
+    kinds = {g.removeprefix("Multi") for g in layer.geometry}
+    if len(kinds) > 1:
+        return "Unknown"
+    kind = kinds.pop()
+    return kind if kind == "Point" else f"Multi{kind}"
+
+
+def _empty_frame(layer: Layer) -> Any:
+    import pandas as pd
+
+    dtypes = {FieldKind.INT: "Int64", FieldKind.FLOAT: "float64"}
+    return pd.DataFrame(
+        {f.name: pd.Series(dtype=dtypes.get(f.kind, "object")) for f in layer.fields}
+    )
+
+
+def _write_geopackage(path: Path) -> None:
+    import geopandas as gpd
+    import pyogrio
+
+    from landrelease.store.styles import add_layer_style
+
+    for i, layer in enumerate(LAYERS):
+        frame = _empty_frame(layer)
+        options: dict[str, Any] = {"dataset_options": {"VERSION": "1.3"}} if i == 0 else {}
+        if layer.spatial:
+            data = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([], crs="EPSG:4326"))
+            pyogrio.write_dataframe(
+                data,
+                path,
+                layer=layer.name,
+                driver="GPKG",
+                geometry_type=_geometry_type(layer),
+                **options,
+            )
+        else:
+            pyogrio.write_dataframe(frame, path, layer=layer.name, driver="GPKG", **options)
+        add_layer_style(
+            path,
+            layer.name,
+            fields_qml(layer),
+            name=f"{layer.name} form",
+            description="drop-downs for the vocabulary, labels and required fields",
+        )
+
+
+def fields_qml(layer: Layer) -> str:
+    """A QGIS style of the attribute form: a value map (drop-down of readable labels storing
+    the vocabulary's codes) for every vocabulary and true/false field, an alias per field,
+    and a not-null constraint on each required field."""
+    from xml.sax.saxutils import quoteattr
+
+    from landrelease.io.forms import question_label
+
+    fields = []
+    for f in layer.fields:
+        values: tuple[str, ...] = ()
+        if f.kind is FieldKind.ENUM:
+            values = f.choices
+        elif f.kind is FieldKind.BOOL:
+            values = ("true", "false")
+        if values:
+            labels = {"true": "Yes", "false": "No"} if f.kind is FieldKind.BOOL else {}
+            items = "\n".join(
+                f'        <Option type="Map"><Option type="QString" '
+                f"name={quoteattr(labels.get(v) or choice_label(v))} value={quoteattr(v)}/></Option>"
+                for v in values
+            )
+            widget = (
+                '   <editWidget type="ValueMap">\n    <config>\n     <Option type="Map">\n'
+                f'      <Option type="List" name="map">\n{items}\n      </Option>\n'
+                "     </Option>\n    </config>\n   </editWidget>"
+            )
+        else:
+            widget = (
+                '   <editWidget type="TextEdit">\n    <config><Option/></config>\n   </editWidget>'
+            )
+        fields.append(
+            f'  <field name={quoteattr(f.name)} configurationFlags="None">\n{widget}\n  </field>'
+        )
+    aliases = "\n".join(
+        f'  <alias field={quoteattr(f.name)} index="{i}" name={quoteattr(question_label(f))}/>'
+        for i, f in enumerate(layer.fields)
+    )
+    constraints = "\n".join(
+        f'  <constraint field={quoteattr(f.name)} constraints="1" notnull_strength="1" '
+        'unique_strength="0" exp_strength="0"/>'
+        for f in layer.fields
+        if f.required
+    )
+    body = "\n".join(fields)
+    return f"""<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>
+<qgis version="3.28.0" styleCategories="Fields|Forms">
+ <fieldConfiguration>
+{body}
+ </fieldConfiguration>
+ <aliases>
+{aliases}
+ </aliases>
+ <constraints>
+{constraints}
+ </constraints>
+</qgis>
+"""

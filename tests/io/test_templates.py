@@ -117,3 +117,76 @@ def test_template_command_writes_and_refuses_to_overwrite(tmp_path: Path) -> Non
     assert runner.invoke(app, ["template", str(out), "--overwrite"]).exit_code == 0
     with pytest.raises(UsageError, match="is a file"):
         write_template(out / "evidence-package.xlsx")
+
+
+def test_the_geopackage_has_every_layer_with_qgis_value_maps(tmp_path: Path) -> None:
+    import sqlite3
+    import xml.etree.ElementTree as ET
+
+    gpkg = write_template(tmp_path / "tpl").geopackage
+    with sqlite3.connect(gpkg) as con:
+        styles = dict(
+            con.execute("SELECT f_table_name, styleQML FROM layer_styles WHERE useAsDefault")
+        )
+    assert set(styles) == {layer.name for layer in LAYERS}
+    for layer in LAYERS:
+        root = ET.fromstring(styles[layer.name].split("\n", 1)[1])
+        maps = {
+            field.attrib["name"]: [
+                (o.attrib["name"], o.attrib["value"])
+                for o in field.iter("Option")
+                if o.attrib.get("type") == "QString"
+            ]
+            for field in root.iter("field")
+            if field.find("editWidget").attrib["type"] == "ValueMap"  # type: ignore[union-attr]
+        }
+        enums = {f.name: f for f in layer.fields if f.kind in (FieldKind.ENUM, FieldKind.BOOL)}
+        assert set(maps) == set(enums), layer.name
+        for name, items in maps.items():
+            f = enums[name]
+            values = f.choices if f.kind is FieldKind.ENUM else ("true", "false")
+            assert [v for _, v in items] == list(values)
+        required = {c.attrib["field"] for c in root.iter("constraint")}
+        assert required == {f.name for f in layer.fields if f.required}
+    hazards = ET.fromstring(styles["hazards"].split("\n", 1)[1])
+    status = next(f for f in hazards.iter("field") if f.attrib["name"] == "status")
+    assert ("Worked on", "worked_on") in [
+        (o.attrib["name"], o.attrib["value"]) for o in status.iter("Option") if "value" in o.attrib
+    ]
+
+
+def test_the_geopackage_digitised_with_the_examples_imports(tmp_path: Path) -> None:
+    import geopandas as gpd
+    import pandas as pd
+    import pyogrio
+    import shapely
+
+    gpkg = write_template(tmp_path / "tpl").geopackage
+    for layer in LAYERS:
+        row = example_row(layer)
+        geometry = None
+        if "lon" in row:
+            geometry = shapely.Point(row.pop("lon"), row.pop("lat"))
+            row.pop("wkt", None)
+        elif "wkt" in row:
+            geometry = shapely.from_wkt(row.pop("wkt"))
+            if (
+                "Point" not in layer.geometry
+                and len({g.removeprefix("Multi") for g in layer.geometry}) == 1
+            ):
+                # QGIS digitises a multi-part layer's features as multi-part geometries
+                geometry = (
+                    shapely.multipolygons([geometry])
+                    if geometry.geom_type == "Polygon"
+                    else shapely.multilinestrings([geometry])
+                )
+        frame = pd.DataFrame([row])
+        data = (
+            gpd.GeoDataFrame(frame, geometry=[geometry], crs="EPSG:4326")
+            if layer.spatial
+            else frame
+        )
+        pyogrio.write_dataframe(data, gpkg, layer=layer.name, driver="GPKG", append=True)
+    report = validate_package(gpkg)
+    assert report.ok, [str(i) for i in report.issues]
+    assert report.records == len(LAYERS)

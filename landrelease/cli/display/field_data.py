@@ -29,7 +29,9 @@ def show_template(report: TemplateReport) -> None:
     console.print(
         f"Wrote [bold]{escape(str(report.workbook))}[/] (an instructions sheet, then one sheet "
         f"per layer: {len(report.layers)} layers, {report.drop_downs} drop-down columns) and "
-        f"[bold]{escape(str(report.csv_folder))}/[/] (the same columns as CSV files)."
+        f"[bold]{escape(str(report.csv_folder))}/[/] (the same columns as CSV files) and "
+        f"[bold]{escape(str(report.geopackage))}[/] (empty layers to digitise in QGIS, with "
+        "drop-downs for the vocabulary)."
     )
     console.print(
         "Fill in the sheets you have records for, then: "
