@@ -215,14 +215,25 @@ def export(
     overwrite: Annotated[
         bool, typer.Option("--overwrite", help="Replace OUT if it exists.")
     ] = False,
+    profile: ProfileOpt = None,
 ) -> None:
-    """Write the workspace as an evidence package that import reads back unchanged."""
+    """Write the workspace as an evidence package that import reads back unchanged.
+
+    With --profile, CSV tables in another system's names (e.g. imsma_core), which import
+    back through the same profile.
+    """
     from landrelease.cli.display.workspace_data import show_export
     from landrelease.io import export_package
+    from landrelease.io.crosswalk import load_profile
 
     with open_workspace(workspace, db) as ws:
         report = export_package(
-            ws, out, fmt=fmt, include_personal=not no_personal_data, overwrite=overwrite
+            ws,
+            out,
+            fmt=fmt,
+            include_personal=not no_personal_data,
+            overwrite=overwrite,
+            profile=load_profile(profile) if profile else None,
         )
     show_export(report)
 

@@ -36,6 +36,28 @@ class LayerMap:
     """Their field (lower case) → our field."""
     values: dict[str, dict[str, str]] = field(default_factory=dict)
     """Our field → their value (lower case) → our value."""
+    export_fields: dict[str, str] = field(default_factory=dict)
+    """Our field → their field, as the profile first writes it (for exports)."""
+    export_values: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Our field → our value → their value, as the profile first writes it (for exports)."""
+
+    def exported(self, table: pd.DataFrame, layer: Layer) -> tuple[pd.DataFrame, list[str]]:
+        """A table of ``layer`` in their names and values; the fields it cannot name stay ours
+        and are returned (listed, never dropped)."""
+        out = table.copy()
+        for ours, theirs in self.export_values.items():
+            f = layer.field(ours)
+            if ours in out.columns and f is not None:
+                lists = f.kind in (FieldKind.ENUM_LIST, FieldKind.ENUM_OR_LIST)
+                out[ours] = out[ours].map(
+                    lambda v, t=theirs, lists=lists: _value(v, t, lists=lists, exact=True)
+                )
+        unmapped = [
+            str(c)
+            for c in out.columns
+            if str(c) not in self.export_fields and str(c) not in GEOMETRY_COLUMNS
+        ]
+        return out.rename(columns=self.export_fields), unmapped
 
 
 @dataclass(frozen=True)
@@ -54,6 +76,10 @@ class Profile:
     def aliases(self) -> dict[str, str]:
         """Their object names (lower case) → our layer names: the files the importer reads."""
         return {m.source.lower(): m.layer for m in self.layers}
+
+    def map_of_layer(self, layer: str) -> LayerMap | None:
+        """The first object of theirs that fills our ``layer`` (what an export writes it as)."""
+        return next((m for m in self.layers if m.layer == layer), None)
 
     def map_for(self, name: str) -> LayerMap | None:
         key = Path(name).stem.lower()
@@ -113,13 +139,20 @@ def _translate(props: pd.DataFrame, mapping: LayerMap, layer: Layer) -> pd.DataF
     return props
 
 
-def _value(v: Any, values: dict[str, str], *, lists: bool) -> Any:
-    """Their value translated (ignoring case and spaces); a value it does not know stays as it
-    is, for the checks to refuse it with the accepted list."""
+def _value(v: Any, values: dict[str, str], *, lists: bool, exact: bool = False) -> Any:
+    """A value translated (theirs ignoring case and spaces; ours, ``exact``, as stored); a value
+    the table does not know stays as it is, for the checks to refuse it with the accepted list."""
+    if isinstance(v, list) and lists:
+        return ", ".join(str(_value(x, values, lists=False, exact=exact)) for x in v)
     if not isinstance(v, str):
         return v
-    if lists and "," in v:
-        return ", ".join(values.get(p.strip().lower(), p.strip()) for p in v.split(","))
+    if lists and ("," in v or v.startswith("[")):
+        import json
+
+        items = json.loads(v) if v.startswith("[") else [p.strip() for p in v.split(",")]
+        return ", ".join(str(_value(x, values, lists=False, exact=exact)) for x in items)
+    if exact:
+        return values.get(v, v)
     return values.get(v.strip().lower(), v)
 
 
@@ -162,13 +195,18 @@ def _parse(doc: dict[str, Any], where: str) -> Profile:
         except KeyError as exc:
             problems.append(f"layers #{i} ({source}): {exc.args[0]}")
             continue
-        fields = {str(k).lower(): str(v) for k, v in entry.get("fields", {}).items()}
+        given = {str(k): str(v) for k, v in entry.get("fields", {}).items()}
+        fields = {k.lower(): v for k, v in given.items()}
+        export_fields: dict[str, str] = {}
+        for theirs, ours in given.items():
+            export_fields.setdefault(ours, theirs)
         for theirs, ours in fields.items():
             if layer.field(ours) is None:
                 problems.append(
                     f"layers #{i} ({source}): {theirs} = {ours!r}: {layer.name} has no field {ours!r}"
                 )
         values = {}
+        export_values: dict[str, dict[str, str]] = {}
         for ours, table in entry.get("values", {}).items():
             f = layer.field(ours)
             if f is None or not f.choices:
@@ -181,7 +219,12 @@ def _parse(doc: dict[str, Any], where: str) -> Profile:
                     f"{', '.join(f.choices)}"
                 )
             values[ours] = {str(k).strip().lower(): str(v) for k, v in table.items()}
-        layers.append(LayerMap(str(source), layer.name, fields, values))
+            export_values[ours] = {}
+            for theirs, our_value in table.items():
+                export_values[ours].setdefault(str(our_value), str(theirs))
+        layers.append(
+            LayerMap(str(source), layer.name, fields, values, export_fields, export_values)
+        )
     if not doc.get("name") or not doc.get("version"):
         problems.append("a profile needs a name and a version")
     if problems:

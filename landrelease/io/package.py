@@ -372,6 +372,9 @@ class ExportReport:
     out: Path
     files: dict[str, int] = field(default_factory=dict)
     """File name → records written."""
+    unmapped: dict[str, list[str]] = field(default_factory=dict)
+    """With a crosswalk profile: file name → our fields the profile does not name (written
+    under our names)."""
 
 
 EXPORT_FORMATS = ("geojson", "gpkg")
@@ -385,6 +388,7 @@ def export_package(
     include_personal: bool = True,
     overwrite: bool = False,
     progress: Progress | None = None,
+    profile: Profile | None = None,
 ) -> ExportReport:
     """Write the workspace as an evidence package (the layout it imports), atomically.
 
@@ -392,6 +396,9 @@ def export_package(
     CSV tables); ``gpkg`` writes one GeoPackage with a layer per name.
     ``include_personal=False`` leaves victims' personal data out. Layers are read
     through ``source``'s read model (a view shared with other readers reads each once).
+    With a crosswalk ``profile``, the folder holds CSV tables in the other system's names
+    (``hazard.csv``: ``hazard_localid``, ``Worked On``…; lon/lat or wkt for the geometry),
+    which import back through the same profile; fields it cannot name keep ours.
     """
     out = Path(out)
     view = WorkspaceView.of(source)
@@ -413,6 +420,11 @@ def export_package(
             frame = _exported(view, layer, include_personal)
             if not len(frame) and not layer.contract:
                 continue
+            if profile is not None and fmt == "geojson":
+                name = _write_through(profile, layer, frame, target, report)
+                if progress:
+                    progress(name, len(frame))
+                continue
             if fmt == "gpkg":
                 write_gpkg_layer(layer, frame, target)
                 report.files[f"{out.name}:{layer.name}"] = len(frame)
@@ -430,6 +442,29 @@ def export_package(
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return report
+
+
+def _write_through(
+    profile: Profile, layer: Layer, frame: pd.DataFrame, folder: Path, report: ExportReport
+) -> str:
+    """One layer as a CSV table in a crosswalk profile's names; returns the file name."""
+    table = layer_table(layer, frame)
+    if layer.spatial:
+        geoms = np.asarray(frame.geometry.values, dtype=object)
+        if layer.geometry == ("Point",):
+            table.insert(1, "lon", shapely.get_x(geoms) if len(geoms) else [])
+            table.insert(2, "lat", shapely.get_y(geoms) if len(geoms) else [])
+        else:
+            table.insert(1, "wkt", shapely.to_wkt(geoms) if len(geoms) else [])
+    mapping = profile.map_of_layer(layer.name)
+    name = f"{mapping.source if mapping else layer.name}.csv"
+    if mapping is not None:
+        table, unmapped = mapping.exported(table, layer)
+        if unmapped and len(frame):
+            report.unmapped[name] = unmapped
+    spreadsheet_safe_table(table).to_csv(folder / name, index=False)
+    report.files[name] = len(frame)
+    return name
 
 
 def _exported(view: WorkspaceView, layer: Layer, include_personal: bool) -> pd.DataFrame:

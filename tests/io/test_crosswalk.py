@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from landrelease.cli import app
 from landrelease.errors import Severity, UsageError
-from landrelease.io import import_package, validate_package
+from landrelease.io import export_package, import_package, validate_package
 from landrelease.io.crosswalk import built_in_profiles, load_profile
 from landrelease.store import Workspace
 from tests.helpers import LAT0, LON0
@@ -174,3 +174,40 @@ def test_import_command_takes_a_profile(tmp_path: Path) -> None:
         app, ["validate", str(export), "--profile", "imsma_core"], terminal_width=200
     )
     assert checked.exit_code == 0, checked.output
+
+
+def test_export_through_the_profile_writes_their_names_and_imports_back_unchanged(
+    tmp_path: Path,
+) -> None:
+    profile = load_profile("imsma_core")
+    ws = Workspace.create(str(tmp_path / "ws.gpkg"))
+    assert import_package(ws, imsma_export(tmp_path), profile=profile).committed
+    out = tmp_path / "to-imsma"
+    result = CliRunner().invoke(
+        app,
+        ["export", str(out), "-w", str(tmp_path / "ws.gpkg"), "--profile", "imsma_core"],
+        terminal_width=200,
+    )
+    assert result.exit_code == 0, result.output
+    with (out / "hazard.csv").open(encoding="utf-8") as fh:
+        [row] = list(csv.DictReader(fh))
+    assert row["hazard_localid"] == "HAZ-AGD-0001"
+    assert (row["hazardtype"], row["status"]) == ("CHA", "Worked On")
+    assert row["LandUse"] == "pasture" and row["wkt"].startswith("POLYGON")
+    with (out / "hazreduc.csv").open(encoding="utf-8") as fh:
+        [act] = list(csv.DictReader(fh))
+    assert (act["hazreductype"], act["outcome"]) == ("Technical Survey", "Reduced")
+    # what came from IMSMA unmapped goes back under its own name, and is listed
+    assert "hazard.csv: not named by the profile" in result.output
+    listed = export_package(ws, tmp_path / "again", profile=profile).unmapped
+    assert listed == {"hazard.csv": ["LandUse", "hazard_guid"]}
+    back = Workspace.create(str(tmp_path / "back.gpkg"))
+    report = import_package(back, out, profile=profile)
+    assert report.committed, [str(i) for i in report.issues]
+    for layer, key in (("hazards", "hazard_id"), ("activities", "activity_id")):
+        a = ws.read_layer(layer).drop(columns=["extra", "area_m2"]).set_index(key)
+        b = back.read_layer(layer).drop(columns=["extra", "area_m2"]).set_index(key)
+        assert a.drop(columns="geometry").equals(b.drop(columns="geometry")), layer
+        assert a.geometry.iloc[0].equals_exact(b.geometry.iloc[0], 1e-9)
+    again = import_package(ws, out, profile=profile)
+    assert again.totals().unchanged == 2 and again.totals().inserted == 0
