@@ -32,6 +32,7 @@ each named in a warning.
 
 from __future__ import annotations
 
+import io
 import re
 import zipfile
 from dataclasses import dataclass
@@ -172,7 +173,14 @@ def is_submission_export(path: Path | str) -> bool:
 def _csv_rows(text: str) -> list[list[str]]:
     import csv
 
-    return list(csv.reader([text.strip("\r\n")]))
+    line = text.strip("\r\n")
+    return list(csv.reader([line], delimiter=_separator(line)))
+
+
+def _separator(header: str) -> str:
+    """KoboToolbox writes its CSV exports with ``;`` by default, ODK Central with ``,``: told
+    by the header row, which holds question names only."""
+    return ";" if header.count(";") > header.count(",") else ","
 
 
 def _header(path: Path) -> list[str]:
@@ -264,8 +272,15 @@ def _zip_tables(path: Path, log: IssueLog) -> list[_Table]:
 
 def _read_csv(source: Any, display: str, log: IssueLog) -> pd.DataFrame | None:
     try:
+        data = source.read() if hasattr(source, "read") else Path(source).read_bytes()
+        header = data[: data.find(b"\n") if b"\n" in data else len(data)]
         frame = pd.read_csv(
-            source, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig"
+            io.BytesIO(data),
+            dtype=str,
+            keep_default_na=False,
+            na_values=[""],
+            encoding="utf-8-sig",
+            sep=_separator(header.decode("utf-8", "replace")),
         )
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         log.add(Issue(display, "", "", "", f"not a readable CSV ({exc})", "UTF-8 CSV text"))

@@ -269,3 +269,29 @@ def test_a_corrected_submission_with_a_later_date_of_information_updates_the_rec
     assert (report.totals().updated, report.totals().unchanged) == (1, 1)
     stored = ws.read_layer("hazards").set_index("hazard_id")
     assert stored.loc["HZ-b7c2e1d45f6a", "status"] == "worked_on"
+
+
+def test_a_kobo_csv_export_separated_by_semicolons_is_read(tmp_path: Path) -> None:
+    header = [
+        "hazard_id", "geometry", "classification", "status", "blockages", "blockages/road",
+        "blockages/water", "lr_form", "lr_form_version", "_id", "_uuid", "_submission_time",
+        "_validation_status", "__version__", "_index",
+    ]  # fmt: skip
+    row = [
+        "", SHAPE, "SHA", "active", "road water", "1", "1", "hazard_report", V_HAZ, "7", U1,
+        "2024-06-04T07:12:33", "", "vQzJ8", "1",
+    ]  # fmt: skip
+    path = tmp_path / "Hazard_report_(non-technical_survey)_-_latest_version.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh, delimiter=";")
+        w.writerow(header)
+        w.writerow(row)
+    assert is_submission_export(path)
+    ws = Workspace.create(str(tmp_path / "ws.gpkg"))
+    report = import_package(ws, path)
+    assert report.committed, [str(i) for i in report.issues]
+    rec = ws.read_layer("hazards").iloc[0]
+    assert rec["hazard_id"] == "HZ-b7c2e1d45f6a" and rec["blockages"] == ["road", "water"]
+    assert rec.geometry.bounds == pytest.approx((46.9, 39.95, 46.91, 39.96))
+    # Kobo's 0/1 column per choice is not kept as an extra property
+    assert set(rec["extra"]) == {"submission_id", "submission_time", "form_id", "form_version"}
