@@ -119,7 +119,7 @@ META_QUESTIONS = frozenset(
 """Metadata questions a server's form builder adds: not kept, unless the layer has such a field."""
 
 
-@dataclass
+@dataclass(eq=False)
 class _Table:
     display: str
     name: str
@@ -345,9 +345,10 @@ def _form_of(table: _Table) -> FormSpec | None:
             values = table.frame[col].dropna().astype(str).str.strip()
             if len(values) and values.iloc[0] in by_id:
                 return by_id[values.iloc[0]]
-    lowered = table.name.lower()
+    # ODK Central names the file after the form id, Kobo after the title (spaces as "_")
+    lowered = table.name.lower().replace("_", " ")
     for spec in FORMS:
-        if lowered.startswith((spec.form_id, spec.title.lower()[:25])):
+        if lowered.startswith((spec.form_id.replace("_", " "), spec.title.lower()[:25])):
             return spec
     return None
 

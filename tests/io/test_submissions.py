@@ -295,3 +295,16 @@ def test_a_kobo_csv_export_separated_by_semicolons_is_read(tmp_path: Path) -> No
     assert rec.geometry.bounds == pytest.approx((46.9, 39.95, 46.91, 39.96))
     # Kobo's 0/1 column per choice is not kept as an extra property
     assert set(rec["extra"]) == {"submission_id", "submission_time", "form_id", "form_version"}
+
+
+def test_an_export_without_the_hidden_form_column_is_told_by_its_file_name(tmp_path: Path) -> None:
+    folder = tmp_path / "export"
+    odk_hazards(folder)
+    frame = (folder / "hazard_report.csv").read_text(encoding="utf-8").splitlines()
+    rows = list(csv.reader(frame))
+    keep = [i for i, name in enumerate(rows[0]) if name not in ("lr_form", "lr_form_version")]
+    kobo_named = tmp_path / "Hazard_report_(non-technical_survey)_-_latest_version.csv"
+    write_csv(kobo_named, [rows[0][i] for i in keep], [[r[i] for i in keep] for r in rows[1:]])
+    report = validate_package(kobo_named)
+    assert report.ok and report.records == 2, [str(i) for i in report.issues]
+    assert report.layers[0].layer == "hazards"
