@@ -99,7 +99,10 @@ def _example_value(layer: Layer, f: Field) -> Any:
     if k in (FieldKind.INT, FieldKind.FLOAT):
         if f.unit == "year":
             return 2026
-        return 2 if k is FieldKind.INT else 1500.5
+        value = 2 if k is FieldKind.INT else 1500.5
+        if f.maximum is not None and value > f.maximum:  # a share: within its range
+            return (f.maximum + (f.minimum or 0)) / 2
+        return value
     if k is FieldKind.VICTIMS:
         return json.dumps([{"age": 34, "gender": "male", "outcome": "injured"}])
     return _EXAMPLE_TEXT.get(f.name, f"example {f.name.replace('_', ' ')}")
