@@ -384,6 +384,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Cells across the map's view when a point layer is drawn as counts.",
     ),
     Setting(
+        "web_tiles_detail_zoom",
+        12,
+        "zoom level",
+        "From this zoom the map's tiles carry findings and incidents one by one; below it, "
+        "counts per cell (32 cells across a tile).",
+    ),
+    Setting(
         "web_upload_max_mb",
         200,
         "MiB",
