@@ -39,6 +39,7 @@ EXCLUDED: dict[str, dict[Any, str]] = {
     "GET /api/points/{collection_id}": {positive_data_acceptance: PARSED_BY_HANDLER},
     "GET /collections/{collection_id}/items": {positive_data_acceptance: PARSED_BY_HANDLER},
     "GET /tiles/{layer}/{z}/{x}/{y}.mvt": {positive_data_acceptance: PARSED_BY_HANDLER},
+    "GET /fonts/{fontstack}/{glyphs}.pbf": {positive_data_acceptance: PARSED_BY_HANDLER},
     "POST /api/packages": {
         positive_data_acceptance: "any bytes fit the spec's file; only a package archive is "
         "imported (400 naming the file, or 422 with every problem)"

@@ -11,6 +11,7 @@ browser's copy is answered with 304 until the records change.
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
@@ -24,6 +25,7 @@ from landrelease.web import visible as vis
 from landrelease.web.auth import ANONYMOUS
 from landrelease.web.context import UserDep, Web, WebDep
 from landrelease.web.errors import BadRequest, NotFound
+from landrelease.web.glyphs import FONT_STACKS, font_path, glyph_range
 from landrelease.web.tiles import (
     BUFFER,
     CLUSTER_CELLS,
@@ -138,3 +140,28 @@ def tile(
 def hazard_decisions(user: UserDep, web: WebDep) -> dict[str, str]:
     vis.collection(vis.SURVEY_PARTS, user)
     return decisions(web)
+
+
+@router.get(
+    "/fonts/{fontstack}/{glyphs}.pbf",
+    summary="Glyphs of 256 characters for the map's labels (signed distance fields)",
+    response_class=Response,
+    responses={200: {"content": {"application/x-protobuf": {}}}},
+)
+def glyphs(
+    fontstack: Annotated[str, Path(description=f"one of {', '.join(FONT_STACKS)}")],
+    glyphs: Annotated[str, Path(description="the range, e.g. 0-255 or 256-511")],
+) -> Response:
+    m = re.fullmatch(r"(\d{1,5})-(\d{1,5})", glyphs)
+    start = int(m.group(1)) if m else -1
+    if m is None or start % 256 or int(m.group(2)) != start + 255 or start > 65280:
+        raise BadRequest(
+            f"glyph range {glyphs!r}: expected START-END, 256 characters from a multiple of 256 (e.g. 0-255)"
+        )
+    if font_path(fontstack) is None:
+        raise NotFound(f"no font {fontstack!r}; the map's fonts are {', '.join(FONT_STACKS)}")
+    return Response(
+        glyph_range(fontstack, start),
+        media_type="application/x-protobuf",
+        headers={"Cache-Control": "public, max-age=604800"},
+    )
