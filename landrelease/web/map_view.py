@@ -32,7 +32,7 @@ PLAN_STYLE: tuple[tuple[str, str, str], ...] = (
 """Value, label and colour of each class of the plan-by-quarter view."""
 
 BASE_STYLE: tuple[tuple[str, str, str], ...] = (
-    ("road", "road", "#8c8070"),
+    ("road", "road", "#6f6354"),
     ("water", "river, canal", "#5b9bd5"),
     ("power_line", "power line", "#9e9e9e"),
     ("farmland", "farmland", "#dfe8c8"),

@@ -67,18 +67,6 @@ function style() {
       { id: "base-buildings", type: "fill", source: "infrastructure", "source-layer": "infrastructure",
         filter: ["in", ["get", "kind"], ["literal", ["school", "hospital", "cemetery"]]],
         paint: { "fill-color": BASE.building, "fill-outline-color": "#a89f92" } },
-      { id: "base-water", type: "line", source: "infrastructure", "source-layer": "infrastructure",
-        filter: kind("water"), paint: { "line-color": BASE.water,
-          "line-width": ["interpolate", ["linear"], ["zoom"], 8, 1.2, 14, 4] } },
-      { id: "base-power", type: "line", source: "infrastructure", "source-layer": "infrastructure",
-        filter: kind("power_line"), minzoom: 11,
-        paint: { "line-color": BASE.power_line, "line-width": 1, "line-dasharray": [4, 2] } },
-      { id: "base-roads-casing", type: "line", source: "infrastructure", "source-layer": "infrastructure",
-        filter: kind("road"), layout: { "line-cap": "round", "line-join": "round" },
-        paint: { "line-color": BASE.road, "line-width": ["interpolate", ["linear"], ["zoom"], 8, 1.4, 14, 6] } },
-      { id: "base-roads", type: "line", source: "infrastructure", "source-layer": "infrastructure",
-        filter: kind("road"), minzoom: 10, layout: { "line-cap": "round", "line-join": "round" },
-        paint: { "line-color": "#ffffff", "line-width": ["interpolate", ["linear"], ["zoom"], 10, 0.6, 14, 4] } },
     );
   }
   if (readable("hazards")) {
@@ -88,6 +76,25 @@ function style() {
         paint: { "fill-color": statusColour(), "fill-opacity": 0.6 } },
       { id: "hazards-line", type: "line", source: "hazards", "source-layer": "hazards",
         paint: { "line-color": "#333333", "line-width": ["interpolate", ["linear"], ["zoom"], 9, 0.3, 14, 1.2] } },
+    );
+  }
+  if (readable("infrastructure")) {
+    // roads, rivers and power lines over the hazards: where a hazard lies is read from the
+    // roads and rivers that cross it
+    const kind = (k) => ["==", ["get", "kind"], k];
+    layers.push(
+      { id: "base-water", type: "line", source: "infrastructure", "source-layer": "infrastructure",
+        filter: kind("water"), paint: { "line-color": BASE.water,
+          "line-width": ["interpolate", ["linear"], ["zoom"], 8, 1.2, 14, 4] } },
+      { id: "base-power", type: "line", source: "infrastructure", "source-layer": "infrastructure",
+        filter: kind("power_line"), minzoom: 11,
+        paint: { "line-color": BASE.power_line, "line-width": 1, "line-dasharray": [4, 2] } },
+      { id: "base-roads-casing", type: "line", source: "infrastructure", "source-layer": "infrastructure",
+        filter: kind("road"), layout: { "line-cap": "round", "line-join": "round" },
+        paint: { "line-color": BASE.road, "line-width": ["interpolate", ["linear"], ["zoom"], 8, 2, 14, 7] } },
+      { id: "base-roads", type: "line", source: "infrastructure", "source-layer": "infrastructure",
+        filter: kind("road"), minzoom: 9, layout: { "line-cap": "round", "line-join": "round" },
+        paint: { "line-color": "#fff7e0", "line-width": ["interpolate", ["linear"], ["zoom"], 9, 0.7, 14, 4.5] } },
     );
   }
   if (readable("survey_parts")) {
@@ -145,6 +152,7 @@ const map = new maplibregl.Map({
   center: b ? undefined : [46.8, 39.8],
   zoom: b ? undefined : 8,
   attributionControl: false,
+  fadeDuration: 0,  // labels appear at once: the map is "drawn" as soon as its tiles are
   dragRotate: false,
   pitchWithRotate: false,
 });
