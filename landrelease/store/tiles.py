@@ -64,7 +64,7 @@ def mvt_tile(
         sql = f"""
             WITH b AS ({bounds}),
             p AS (
-                SELECT ST_Transform(t.{geom}, 3857) AS g, b.env
+                SELECT ST_Centroid(ST_Transform(t.{geom}, 3857)) AS g, b.env
                 FROM {quote(conn, table)} t, b
                 WHERE t.{geom} && b.box AND ST_Intersects(t.{geom}, b.box){filters}
             ),

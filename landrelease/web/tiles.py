@@ -120,8 +120,9 @@ class TileSource:
         if not len(rows):
             return b""
         scale = EXTENT * (1 << z)
-        gx = (shapely.get_x(self.geoms[rows]) * scale - x * EXTENT).astype(float)
-        gy = (shapely.get_y(self.geoms[rows]) * scale - y * EXTENT).astype(float)
+        centres = shapely.centroid(self.geoms[rows])  # a point itself; a multipoint's mean
+        gx = (shapely.get_x(centres) * scale - x * EXTENT).astype(float)
+        gy = (shapely.get_y(centres) * scale - y * EXTENT).astype(float)
         inside = (gx >= 0) & (gx <= EXTENT) & (gy >= 0) & (gy <= EXTENT)
         cx, cy, counts = cluster_points(gx[inside], gy[inside])
         points = list(shapely.points(np.round(cx), np.round(cy)))
