@@ -365,6 +365,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Base-map tile URL ({z}/{x}/{y}) for the map page; empty: no base map (the programme's own layers only).",
     ),
     Setting(
+        "web_basemap_mbtiles",
+        "",
+        "file path",
+        "A local MBTiles file of raster tiles (PNG, JPEG or WebP) drawn under the map's layers, "
+        "served by the site at /basemap/{z}/{x}/{y}; empty: none.",
+    ),
+    Setting(
         "web_secure_cookies",
         0,
         "0 or 1",

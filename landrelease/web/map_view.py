@@ -18,6 +18,7 @@ from landrelease.domain.styles import DECISION_STYLE, STATUS_STYLE
 from landrelease.store import Workspace
 from landrelease.web import visible as vis
 from landrelease.web.api.risk_image import RISK_SCALE_MIN, latest_raster
+from landrelease.web.api.tiles import local_basemap
 from landrelease.web.auth import User
 from landrelease.web.cache import LayerCache
 from landrelease.web.tiles import TILE_LAYERS
@@ -54,6 +55,13 @@ def risk_ramp(steps: int = 5) -> list[dict[str, Any]]:
     ]
 
 
+def _local_basemap() -> dict[str, Any] | None:
+    base = local_basemap()
+    if base is None:
+        return None
+    return {"tiles": "/basemap/{z}/{x}/{y}", "minzoom": base.minzoom, "maxzoom": base.maxzoom}
+
+
 def _style(rows: tuple[tuple[str, str, str], ...]) -> list[dict[str, str]]:
     return [{"value": v, "label": label, "colour": colour} for v, label, colour in rows]
 
@@ -80,6 +88,7 @@ def map_config(ws: Workspace, cache: LayerCache, user: User) -> dict[str, Any]:
         "bounds": bounds,
         "detail_zoom": int(settings.get("web_tiles_detail_zoom")),
         "basemap_url": str(settings.get("web_basemap_url")),
+        "basemap_local": _local_basemap(),
         "status": _style(STATUS_STYLE),
         "decision": _style(DECISION_STYLE),
         "plan": _style(PLAN_STYLE),

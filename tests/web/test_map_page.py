@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -131,3 +132,64 @@ def test_glyph_requests_are_checked(client: TestClient) -> None:
         assert r.status_code == 400 and "256 characters" in r.json()["detail"], bad
     r = client.get("/fonts/Comic Sans/0-255.pbf")
     assert r.status_code == 404 and "DejaVu Sans" in r.json()["detail"]
+
+
+def _mbtiles(path: Path, fmt: str = "png") -> Path:
+    """A one-tile MBTiles file: tile 3/4/2 (row 5 counted from the south), a red square."""
+    import io
+    import sqlite3
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (256, 256), (200, 30, 30)).save(buf, format="PNG")
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE metadata (name text, value text)")
+        conn.execute(
+            "CREATE TABLE tiles (zoom_level integer, tile_column integer, tile_row integer, "
+            "tile_data blob)"
+        )
+        conn.executemany("INSERT INTO metadata VALUES (?, ?)", [("format", fmt), ("name", "t")])
+        conn.execute("INSERT INTO tiles VALUES (3, 4, 5, ?)", (buf.getvalue(),))
+    return path
+
+
+@pytest.mark.parametrize("ws_target", ["gpkg"], indirect=True)
+def test_a_local_mbtiles_file_is_the_base_map(
+    web_target: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from landrelease.web import create_app
+
+    monkeypatch.setenv("LANDRELEASE_WEB_BASEMAP_MBTILES", str(_mbtiles(tmp_path / "base.mbtiles")))
+    app = create_app(web_target)
+    try:
+        with TestClient(app) as client:
+            config = _config(client)
+            assert config["basemap_local"] == {
+                "tiles": "/basemap/{z}/{x}/{y}",
+                "minzoom": 3,
+                "maxzoom": 3,
+            }
+            r = client.get("/basemap/3/4/2")
+            assert r.status_code == 200 and r.headers["content-type"] == "image/png"
+            assert r.content.startswith(b"\x89PNG")
+            assert client.get("/basemap/3/4/5").status_code == 404  # rows are flipped
+            assert client.get("/basemap/3/9/2").status_code == 400
+    finally:
+        app.state.workspace.close()
+
+
+@pytest.mark.parametrize("ws_target", ["gpkg"], indirect=True)
+def test_a_base_map_file_that_cannot_be_drawn_stops_the_start(
+    web_target: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from landrelease.errors import UsageError
+    from landrelease.web import create_app
+
+    vector = _mbtiles(tmp_path / "vector.mbtiles", fmt="pbf")
+    monkeypatch.setenv("LANDRELEASE_WEB_BASEMAP_MBTILES", str(vector))
+    with pytest.raises(UsageError, match=r"vector.mbtiles: format 'pbf': the map draws raster"):
+        create_app(web_target)
+    monkeypatch.setenv("LANDRELEASE_WEB_BASEMAP_MBTILES", str(tmp_path / "missing.mbtiles"))
+    with pytest.raises(UsageError, match=r"missing\.mbtiles: no such file"):
+        create_app(web_target)

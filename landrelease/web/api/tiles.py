@@ -10,6 +10,7 @@ browser's copy is answered with 304 until the records change.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from typing import Annotated, Any
@@ -20,6 +21,7 @@ from fastapi.responses import Response
 from landrelease import settings
 from landrelease.store import runs
 from landrelease.store import tiles as store_tiles
+from landrelease.store.mbtiles import MBTiles, open_mbtiles
 from landrelease.survey.store import read_parts
 from landrelease.web import visible as vis
 from landrelease.web.auth import ANONYMOUS
@@ -164,4 +166,40 @@ def glyphs(
         glyph_range(fontstack, start),
         media_type="application/x-protobuf",
         headers={"Cache-Control": "public, max-age=604800"},
+    )
+
+
+@functools.lru_cache(maxsize=4)
+def _mbtiles(path: str) -> MBTiles:
+    return open_mbtiles(path)
+
+
+def local_basemap() -> MBTiles | None:
+    """The base map file of the setting ``web_basemap_mbtiles``, checked once; ``None`` if unset."""
+    path = str(settings.get("web_basemap_mbtiles"))
+    return _mbtiles(path) if path else None
+
+
+@router.get(
+    "/basemap/{z}/{x}/{y}",
+    summary="A tile of the local base map (the MBTiles file of web_basemap_mbtiles)",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}, "image/jpeg": {}, "image/webp": {}}}},
+)
+def basemap_tile(
+    z: Annotated[int, Path(ge=0, le=MAX_ZOOM)],
+    x: Annotated[int, Path(ge=0)],
+    y: Annotated[int, Path(ge=0)],
+) -> Response:
+    base = local_basemap()
+    if base is None:
+        raise NotFound("no local base map (setting web_basemap_mbtiles)")
+    problem = check_zxy(z, x, y)
+    if problem:
+        raise BadRequest(problem)
+    data = base.tile(z, x, y)
+    if data is None:
+        raise NotFound(f"the base map has no tile {z}/{x}/{y}")
+    return Response(
+        data, media_type=base.media_type, headers={"Cache-Control": "public, max-age=86400"}
     )

@@ -54,7 +54,11 @@ const tiles = (name) => ({
 function style() {
   const sources = {};
   const layers = [{ id: "background", type: "background", paint: { "background-color": "#f4f1ea" } }];
-  if (config.basemap_url) {
+  if (config.basemap_local) {  // a local MBTiles file the site serves
+    const b = config.basemap_local;
+    sources.basemap = { type: "raster", tiles: [ORIGIN + b.tiles], tileSize: 256, minzoom: b.minzoom, maxzoom: b.maxzoom };
+    layers.push({ id: "basemap", type: "raster", source: "basemap" });
+  } else if (config.basemap_url) {
     sources.basemap = { type: "raster", tiles: [config.basemap_url.replace("{s}", "a")], tileSize: 256 };
     layers.push({ id: "basemap", type: "raster", source: "basemap" });
   }
@@ -417,7 +421,7 @@ async function start() {
   entry("findings", "Findings (devices found)", ["findings-counts", "findings-count-labels", "findings-points"], false,
     () => swatches([{ label: "device found; larger: several in one place (click to zoom in)", colour: "#ffd700" }], "dot"));
   entry("base", "Base map (the workspace's own layers)",
-    ["base-farmland", "base-buildings", "base-water", "base-power", "base-roads-casing", "base-roads"], true,
+    ["basemap", "base-farmland", "base-buildings", "base-water", "base-power", "base-roads-casing", "base-roads"], true,
     () => swatches(config.base.filter((r) => r.value !== "building" && r.value !== "farmland"), "line") +
       swatches(config.base.filter((r) => r.value === "building" || r.value === "farmland"), "box"));
   wireClicks();
