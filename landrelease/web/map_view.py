@@ -9,6 +9,7 @@ surface's ramp sampled from the same colour map and log scale as its image.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import numpy as np
@@ -21,6 +22,7 @@ from landrelease.web.api.risk_image import RISK_SCALE_MIN, latest_raster
 from landrelease.web.api.tiles import local_basemap
 from landrelease.web.auth import User
 from landrelease.web.cache import LayerCache
+from landrelease.web.glyphs import glyph_range
 from landrelease.web.tiles import TILE_LAYERS
 
 PLAN_STYLE: tuple[tuple[str, str, str], ...] = (
@@ -40,6 +42,15 @@ BASE_STYLE: tuple[tuple[str, str, str], ...] = (
     ("building", "school, hospital, cemetery", "#c8c0b4"),
 )
 """The base map drawn from the workspace's infrastructure layer: kind, label, colour."""
+
+LABEL_FONT = "DejaVu Sans"
+"""The font stack of the map's labels (map.js's FONT)."""
+
+
+def warm_glyphs() -> None:
+    """Make the glyphs of the labels' first characters in the background (once per process)."""
+    if glyph_range.cache_info().currsize == 0:
+        threading.Thread(target=glyph_range, args=(LABEL_FONT, 0), daemon=True).start()
 
 
 def risk_ramp(steps: int = 5) -> list[dict[str, Any]]:
@@ -95,4 +106,5 @@ def map_config(ws: Workspace, cache: LayerCache, user: User) -> dict[str, Any]:
         "base": _style(BASE_STYLE),
         "risk_ramp": risk_ramp(),
         "risk": latest_raster(ws) is not None,
+        "font": LABEL_FONT,
     }

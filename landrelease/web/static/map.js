@@ -29,7 +29,7 @@ const DECISION = colours(config.decision);
 const PLAN = colours(config.plan);
 const BASE = colours(config.base);
 const NO_CLASS = PLAN.not_planned;
-const FONT = ["DejaVu Sans"];
+const FONT = [config.font];
 
 function esc(v) {
   return String(v === null || v === undefined ? "" : v)
