@@ -395,7 +395,7 @@ SETTINGS: tuple[Setting, ...] = (
         12,
         "zoom level",
         "From this zoom the map's tiles carry findings and incidents one by one; below it, "
-        "counts per cell (32 cells across a tile).",
+        "counts per cell (16 cells across a tile).",
     ),
     Setting(
         "web_upload_max_mb",

@@ -31,8 +31,9 @@ EXTENT = 4096
 """Tile grid units per tile side (MVT's usual extent)."""
 BUFFER = 64
 """Grid units kept beyond each tile side, so lines and outlines join across tiles."""
-CLUSTER_CELLS = 32
-"""Cells per tile side in which points are counted below the detail zoom (128 grid units)."""
+CLUSTER_CELLS = 16
+"""Cells per tile side in which points are counted below the detail zoom (256 grid units,
+32 px on the screen: a count's circle stays within its cell)."""
 MAX_ZOOM = 22
 MAX_LAT = 85.0511287798066
 """Web Mercator's latitude limit (the square's edge)."""

@@ -118,7 +118,7 @@ function style() {
           "circle-radius": ["interpolate", ["linear"], ["ln", ["get", "count"]], 0, 3, 7, 16] } },
       { id: name + "-count-labels", type: "symbol", source: name, "source-layer": name,
         filter: [">", ["get", "count"], 9], layout: { visibility: "none", "text-field": ["to-string", ["get", "count"]],
-          "text-font": FONT, "text-size": 10, "text-allow-overlap": true },
+          "text-font": FONT, "text-size": 10 },
         paint: { "text-color": name === "incidents" ? "#ffffff" : "#222222" } },
       { id: name + "-points", type: "circle", source: name, "source-layer": name, layout: { visibility: "none" },
         filter: ["!", ["has", "count"]],
@@ -302,12 +302,15 @@ function showStatus() {
   if (readable("hazards")) { parts.push(n("hazards") + "hazards"); }
   if (readable("survey_parts")) { parts.push(n("survey_parts") + "survey parts"); }
   if (readable("settlements")) { parts.push(n("settlements") + "settlements"); }
+  let counted = false;
   ["incidents", "findings"].forEach((k) => {
     if (!readable(k)) { return; }
     const on = ENTRIES.find((e) => e.id === k);
-    parts.push(n(k) + k + (on && on.on ? (map.getZoom() < config.detail_zoom ? " (counts per cell: zoom in to see each)" : "") : " (off)"));
+    counted = counted || Boolean(on && on.on);
+    parts.push(n(k) + k + (on && on.on ? "" : " (off)"));
   });
-  statusBox.textContent = parts.join(", ");
+  statusBox.textContent = parts.join(", ") + (counted && map.getZoom() < config.detail_zoom
+    ? "; points counted per cell: zoom in to see each" : "");
 }
 
 // -- popups ------------------------------------------------------------------------------------
