@@ -212,7 +212,8 @@ function swatches(rows, shape) {
 function hazardLegend() {
   if (state.mode === "decision") { return swatches(config.decision, "box") + swatches([{ label: "no decision yet", colour: NO_CLASS }], "box"); }
   if (state.mode === "plan") { return swatches(config.plan, "box"); }
-  return swatches(config.status, "box");
+  return swatches(config.status, "box") +
+    (state.riskShown ? "<div class='note'>faded over the risk surface</div>" : "");
 }
 
 function riskLegend() {
