@@ -17,7 +17,7 @@ from landrelease.store import Workspace
 from landrelease.web import create_app
 from landrelease.web.server import running
 from tests.helpers import LAT0, LON0
-from tests.web.browser import CHROMIUM, WEBGL_ARGS, login, need_chromium, watch
+from tests.web.browser import ARGS, CHROMIUM, WEBGL_ARGS, login, need_chromium, watch
 from tests.web.plans import add_plan
 
 BACKGROUND = np.array([244, 241, 234])
@@ -174,3 +174,23 @@ def test_map_shows_the_hazards_after_login(base_url: str, tmp_path: Path) -> Non
         shutil.copy(planned, Path(keep) / "map-plan.png")
     done = _near(_pixels(planned), DONE_FILL).sum()
     assert done > 500, f"hazards done by the last quarter cover only {done} pixels"
+
+
+@pytest.mark.parametrize("ws_target", ["gpkg"], indirect=True)
+def test_without_webgl_the_map_says_why(base_url: str) -> None:
+    """Graphics switched off (no software fallback either): a sentence, not a blank page."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=[*ARGS, "--disable-webgl"]
+        )
+        try:
+            page = browser.new_page()
+            page.goto(f"{base_url}/map")
+            page.wait_for_selector(
+                "body[data-layers-loaded=error]", timeout=30_000, state="attached"
+            )
+            assert "This map needs WebGL" in page.inner_text("#map-status")
+        finally:
+            browser.close()

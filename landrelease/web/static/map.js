@@ -147,19 +147,29 @@ function statusColour() {
 
 // -- the map ----------------------------------------------------------------------------------
 const b = config.bounds;
-const map = new maplibregl.Map({
-  container: "map",
-  style: style(),
-  bounds: b ? [[b[0], b[1]], [b[2], b[3]]] : undefined,
-  // the panel covers the right of the map: keep the hazards clear of it
-  fitBoundsOptions: { padding: { top: 20, bottom: 30, left: 50, right: Math.min(300, window.innerWidth / 3) } },
-  center: b ? undefined : [46.8, 39.8],
-  zoom: b ? undefined : 8,
-  attributionControl: false,
-  fadeDuration: 0,  // labels appear at once: the map is "drawn" as soon as its tiles are
-  dragRotate: false,
-  pitchWithRotate: false,
-});
+function createMap() {
+  try {
+    return new maplibregl.Map({
+      container: "map",
+      style: style(),
+      bounds: b ? [[b[0], b[1]], [b[2], b[3]]] : undefined,
+      // the panel covers the right of the map: keep the hazards clear of it
+      fitBoundsOptions: { padding: { top: 20, bottom: 30, left: 50, right: Math.min(300, window.innerWidth / 3) } },
+      center: b ? undefined : [46.8, 39.8],
+      zoom: b ? undefined : 8,
+      attributionControl: false,
+      fadeDuration: 0,  // labels appear at once: the map is "drawn" as soon as its tiles are
+      dragRotate: false,
+      pitchWithRotate: false,
+    });
+  } catch (e) {  // no WebGL (an old browser, or graphics switched off): say so instead of a blank page
+    statusBox.textContent = "This map needs WebGL, which this browser does not offer (" + e.message +
+      "). The layers can be downloaded from the Downloads page.";
+    document.body.dataset.layersLoaded = "error";
+    throw e;
+  }
+}
+const map = createMap();
 map.touchZoomRotate.disableRotation();
 performance.mark("map-created");
 window.landreleaseMap = map;  // for scripts and the browser tests
