@@ -371,6 +371,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Base-map tile URL ({z}/{x}/{y}) for the map page; empty: no base map (the programme's own layers only).",
     ),
     Setting(
+        "web_basemap_mbtiles",
+        "",
+        "file path",
+        "A local MBTiles file of raster tiles (PNG, JPEG or WebP) drawn under the map's layers, "
+        "served by the site at /basemap/{z}/{x}/{y}; empty: none.",
+    ),
+    Setting(
         "web_secure_cookies",
         0,
         "0 or 1",
@@ -388,6 +395,13 @@ SETTINGS: tuple[Setting, ...] = (
         40,
         "cells",
         "Cells across the map's view when a point layer is drawn as counts.",
+    ),
+    Setting(
+        "web_tiles_detail_zoom",
+        12,
+        "zoom level",
+        "From this zoom the map's tiles carry findings and incidents one by one; below it, "
+        "counts per cell (16 cells across a tile).",
     ),
     Setting(
         "web_upload_max_mb",

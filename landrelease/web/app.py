@@ -23,6 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from landrelease import settings
 from landrelease.store import Workspace
 from landrelease.web.api import ROUTERS as API_ROUTERS
+from landrelease.web.api.tiles import local_basemap
 from landrelease.web.auth import LoginLimiter, Sessions, Signer, ensure_users_table, secret_key
 from landrelease.web.cache import LayerCache
 from landrelease.web.context import HERE, Web
@@ -51,6 +52,7 @@ def _csp(basemap: str) -> str:
 
 def create_app(target: str) -> FastAPI:
     """The web application over the workspace at ``target`` (``.gpkg`` path or PostgreSQL URL)."""
+    local_basemap()  # a base-map file that cannot be drawn stops the start, naming the problem
     ws = Workspace.open(target)
     ensure_users_table(ws)
     basemap = str(settings.get("web_basemap_url"))
