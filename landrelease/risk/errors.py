@@ -113,12 +113,15 @@ def residual_errors(
     level: float = 0.9,
     boot: int = 400,
     seed: int = 0,
+    per_find: np.ndarray | None = None,
 ) -> ResidualErrors | None:
     """The out-of-sample error ladder from held-out probabilities ``p`` (``None`` without any).
 
     ``p`` must come from models that did not see each cell's block (cross-validation); ``y``
     is the number of devices found in each cell, ``weight`` restores subsampled negatives, ``block`` names
-    each cell's spatial block (resampled whole by the bootstrap).
+    each cell's spatial block (resampled whole by the bootstrap). ``per_find``: each cell's
+    devices per cell with a find, from a count model that did not see its block (the map then
+    expects ``p × per_find`` devices; without it ``−ln(1 − p)``).
     """
     if not len(p):
         return None
@@ -127,7 +130,7 @@ def residual_errors(
     step = np.searchsorted(thresholds, p, side="left")  # the first threshold at or above p
     _, b = np.unique(block, return_inverse=True)
     nb, nk = int(b.max()) + 1, len(thresholds)
-    lam = -np.log1p(-p)
+    lam = -np.log1p(-p) if per_find is None else p * np.asarray(per_find, dtype=float)
     scale = count_scale(lam, y, weight, step, nk)
     exp_bk = np.zeros((nb, nk))
     fnd_bk = np.zeros((nb, nk))

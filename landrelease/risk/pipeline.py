@@ -37,6 +37,7 @@ from landrelease.evidence.features import (
 )
 from landrelease.evidence.grid import Grid, Tile, crop
 from landrelease.evidence.sources import EvidenceSet, evidence_from_workspace
+from landrelease.risk.counts import DevicesPerFind, crossfit_counts, fit_counts
 from landrelease.risk.errors import ResidualErrors, residual_errors
 from landrelease.risk.metrics import Scores
 from landrelease.risk.models import WeightsOfEvidence, make_model
@@ -122,14 +123,26 @@ class _Calibrated:
     """A fitted model followed by its calibration: probabilities, and devices per cell scaled by
     how many devices held-out cells of the same risk held per device expected (``errors``)."""
 
-    def __init__(self, model: Any, iso: Any | None, errors: ResidualErrors | None = None) -> None:
+    def __init__(
+        self,
+        model: Any,
+        iso: Any | None,
+        errors: ResidualErrors | None = None,
+        counts: DevicesPerFind | None = None,
+    ) -> None:
         self.model = model
         self.iso = iso
         self.errors = errors
+        self.counts = counts
 
-    def expected(self, p: np.ndarray) -> np.ndarray:
-        """Expected devices per cell: λ = −ln(1 − p), times the count scale at p, capped."""
-        lam = -np.log1p(-p)
+    def expected(self, p: np.ndarray, X: np.ndarray | None = None) -> np.ndarray:
+        """Expected devices per cell: p × the devices per cell with a find that its evidence
+        says (``counts``; λ = −ln(1 − p) without a count model), times the count scale at p,
+        capped."""
+        if self.counts is not None and X is not None:
+            lam = p * self.counts.predict(X)
+        else:
+            lam = -np.log1p(-p)
         if self.errors is not None:
             lam = lam * self.errors.scale_at(p)
         return np.asarray(np.minimum(lam, MAX_EXPECTED_PER_CELL))
@@ -173,8 +186,9 @@ def predict_tile(
         feats = np.zeros((len(FEATURE_NAMES), tile.nrows, tile.ncols), dtype=np.float32)
         feats[:, rs, cs] = computer.compute(sub)  # only the box around the cells to predict
         r, c = np.nonzero(mask)
-        prob = np.clip(predictor.probability(feats[:, r, c].T), 0.0, 1 - 1e-9)
-        expected = predictor.expected(prob)
+        X = feats[:, r, c].T
+        prob = np.clip(predictor.probability(X), 0.0, 1 - 1e-9)
+        expected = predictor.expected(prob, X)
         p[r, c], lam[r, c] = prob, expected
         h = hid[r, c]
         partial.cells = np.bincount(h, minlength=n_hazards + 1).astype(float)
@@ -341,7 +355,12 @@ def _fit(params: _Params, ts: TrainingSet, warnings: list[str], say: Progress) -
                 "distance", ts, folds=folds, seed=seed, prior=prior
             ).scores
         fitted = make_model(name, seed=seed, prior=prior).fit(ts.X, ts.y, sample_weight=ts.weight)
-        predictor = _Calibrated(fitted, calibrator(cv.oof, ts.y, ts.weight))
+        found = ts.found if ts.found is not None else ts.y.astype(float)
+        per_find = crossfit_counts(ts.X, ts.y, found, ts.share, cv.fold, seed=seed)
+        counts = (
+            fit_counts(ts.X, ts.y, found, ts.share, seed=seed) if per_find is not None else None
+        )
+        predictor = _Calibrated(fitted, calibrator(cv.oof, ts.y, ts.weight), counts=counts)
         errors = residual_errors(
             crossfit_calibrated(cv.oof, ts.y, ts.weight, cv.fold),
             ts.devices,
@@ -349,6 +368,7 @@ def _fit(params: _Params, ts: TrainingSet, warnings: list[str], say: Progress) -
             ts.block,
             level=float(settings.get("risk_bound_level")),
             seed=seed,
+            per_find=per_find,
         )
         if errors is not None:
             predictor.errors = errors
