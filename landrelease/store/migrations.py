@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from landrelease.domain import LAYERS
 from landrelease.errors import UsageError
-from landrelease.store import schema
+from landrelease.store import indexes, schema
 from landrelease.store.sql import insert_rows, now_iso
 
 WGS84_WKT = (
@@ -69,6 +69,7 @@ def create_latest(conn: sa.Connection) -> None:
     else:
         conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS postgis")
     schema.METADATA.create_all(conn)
+    indexes.create_spatial(conn)
     if conn.dialect.name == "sqlite":
         register_gpkg_tables(conn)
     now = now_iso()
@@ -81,7 +82,7 @@ def create_latest(conn: sa.Connection) -> None:
 
 
 def _create_gpkg_core(conn: sa.Connection) -> None:
-    for ddl in _GPKG_CORE:
+    for ddl in (*_GPKG_CORE, indexes.GPKG_EXTENSIONS_DDL):
         conn.exec_driver_sql(ddl)
     rows = [
         (
@@ -147,7 +148,16 @@ def register_gpkg_tables(conn: sa.Connection) -> None:
             )
 
 
-MIGRATIONS: tuple[Migration, ...] = (Migration(1, "initial schema", create_latest),)
+def _add_indexes(conn: sa.Connection) -> None:
+    indexes.create_missing(conn)
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "initial schema", create_latest),
+    Migration(
+        2, "spatial indexes on every geometry; indexes on foreign keys and dates", _add_indexes
+    ),
+)
 """Every schema version; a new one appends a Migration whose upgrade alters version N-1 into N."""
 
 LATEST = MIGRATIONS[-1].version
@@ -162,6 +172,7 @@ def add_missing_tables(conn: sa.Connection) -> list[str]:
     missing = [t for name, t in schema.METADATA.tables.items() if name not in present]
     if missing:
         schema.METADATA.create_all(conn, tables=missing)
+        indexes.create_spatial(conn)
         if conn.dialect.name == "sqlite":
             register_gpkg_tables(conn)
     return [t.name for t in missing]

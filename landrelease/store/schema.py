@@ -73,6 +73,22 @@ _COLUMN_TYPES: dict[FieldKind, Any] = {
 JSON_KINDS = frozenset({FieldKind.ENUM_LIST, FieldKind.TEXT_LIST, FieldKind.VICTIMS})
 
 
+LAYER_INDEXES: dict[str, tuple[str, ...]] = {
+    "hazards": ("status", "reported"),
+    "activities": ("hazard_id", "end"),
+    "findings": ("activity_id", "date"),
+    "incidents": ("date",),
+    "testimony": ("date",),
+    "eore_sessions": ("settlement_id", "date"),
+    "qa_visits": ("activity_id", "date"),
+    "funding": ("date",),
+}
+"""Columns of the layers that reads join or filter on (the hazard of an activity, dates): b-tree indexed.
+
+Every layer's id is indexed by its unique constraint, every geometry by the spatial
+index (:mod:`landrelease.store.indexes`)."""
+
+
 def geometry_type_name(layer: Layer) -> str:
     """The declared geometry type: the single accepted type, else GEOMETRY."""
     return layer.geometry[0].upper() if len(layer.geometry) == 1 else "GEOMETRY"
@@ -111,7 +127,10 @@ def layer_table(layer: Layer, metadata: sa.MetaData) -> sa.Table:
     ]
     if layer.spatial:
         cols.append(sa.Column(GEOMETRY_COLUMN, Geometry(geometry_type_name(layer))))
-    return sa.Table(layer.name, metadata, *cols, sqlite_autoincrement=True, comment=layer.help)
+    indexes = [sa.Index(f"ix_{layer.name}_{c}", c) for c in LAYER_INDEXES.get(layer.name, ())]
+    return sa.Table(
+        layer.name, metadata, *cols, *indexes, sqlite_autoincrement=True, comment=layer.help
+    )
 
 
 def build_metadata() -> sa.MetaData:
@@ -399,6 +418,7 @@ def _records_tables(md: sa.MetaData) -> None:
         geom("land_release"),
         sa.Index("ix_land_release_activity", "activity_id"),
         sa.Index("ix_land_release_hazard", "hazard_id"),
+        sa.Index("ix_land_release_released_on", "released_on"),
         sqlite_autoincrement=True,
         comment="Land-release ledger: area cancelled, reduced and cleared by approved activities.",
     )
