@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from landrelease.domain import LAYERS
 from landrelease.errors import UsageError
-from landrelease.store import indexes, schema
+from landrelease.store import gis_views, indexes, schema
 from landrelease.store.sql import insert_rows, now_iso
 
 WGS84_WKT = (
@@ -48,7 +48,13 @@ _GPKG_CORE = (
 )
 
 PRIVATE_TABLES = frozenset(
-    {"web_users", "web_login_failures", "web_sessions", "workspace_meta", "schema_migrations"}
+    {
+        "web_users",
+        "web_login_failures",
+        "web_sessions",
+        "workspace_meta",
+        "schema_migrations",
+    }
 )
 """Tables not listed as layers in GIS software (credentials, settings, bookkeeping)."""
 
@@ -72,6 +78,7 @@ def create_latest(conn: sa.Connection) -> None:
     indexes.create_spatial(conn)
     if conn.dialect.name == "sqlite":
         register_gpkg_tables(conn)
+    gis_views.create_views(conn)
     now = now_iso()
     insert_rows(
         conn,
@@ -157,8 +164,13 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         2, "spatial indexes on every geometry; indexes on foreign keys and dates", _add_indexes
     ),
+    Migration(
+        3, "area in hectares; clean views of every layer for GIS users", gis_views.add_area_ha
+    ),
 )
-"""Every schema version; a new one appends a Migration whose upgrade alters version N-1 into N."""
+"""Every schema version; a new one appends a Migration whose upgrade alters version N-1 into N.
+
+The GIS views are derived from the schema: they are made again after any migration."""
 
 LATEST = MIGRATIONS[-1].version
 
@@ -205,4 +217,6 @@ def upgrade(conn: sa.Connection) -> list[Migration]:
                 [(m.version, m.description, now_iso())],
             )
             applied.append(m)
+    if applied:
+        gis_views.create_views(conn)  # the views show the fields of the schema now in place
     return applied

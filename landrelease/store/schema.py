@@ -114,6 +114,13 @@ def layer_table(layer: Layer, metadata: sa.MetaData) -> sa.Table:
                 "area_m2", sa.Float, comment="area in m² computed in the workspace's metric CRS"
             )
         )
+        cols.append(
+            sa.Column(
+                "area_ha",
+                DOUBLE,
+                comment="area_m2 in hectares, kept by the database (shown in the GIS views)",
+            )
+        )
     cols += [
         sa.Column("content_hash", sa.Text),
         sa.Column("created_at", TIMESTAMP),
