@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from landrelease.domain import LAYERS
 from landrelease.errors import UsageError
-from landrelease.store import gis_views, indexes, schema
+from landrelease.store import db_roles, gis_views, indexes, schema
 from landrelease.store.sql import insert_rows, now_iso
 
 WGS84_WKT = (
@@ -52,6 +52,7 @@ PRIVATE_TABLES = frozenset(
         "web_users",
         "web_login_failures",
         "web_sessions",
+        "db_logins",
         "workspace_meta",
         "schema_migrations",
     }
@@ -219,4 +220,6 @@ def upgrade(conn: sa.Connection) -> list[Migration]:
             applied.append(m)
     if applied:
         gis_views.create_views(conn)  # the views show the fields of the schema now in place
+        if db_roles.has_logins(conn):
+            db_roles.apply(conn)  # database logins read the new tables and views as before
     return applied

@@ -381,6 +381,23 @@ def _web_tables(md: sa.MetaData) -> None:
         comment="Web logins not yet ended: logging out deletes the row, so a copied cookie "
         "or token stops working.",
     )
+    sa.Table(
+        "db_logins",
+        md,
+        sa.Column("fid", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("login", sa.Text, nullable=False, unique=True, comment="the PostgreSQL login"),
+        sa.Column(
+            "role",
+            sa.Text,
+            nullable=False,
+            comment="administrator, information_manager, analyst, operator or donor",
+        ),
+        sa.Column("organisation", sa.Text, comment="an operator's organisation (its drafts only)"),
+        sa.Column("created_at", TIMESTAMP),
+        sa.Column("created_by", sa.Text),
+        sqlite_autoincrement=True,
+        comment="Direct database logins (PostGIS) and the role whose rights they have.",
+    )
 
 
 RECORDS_SPATIAL_TABLES: dict[str, str] = {
