@@ -32,8 +32,9 @@ restricted: the application connects as it.
 from __future__ import annotations
 
 import re
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import sqlalchemy as sa
 
@@ -42,8 +43,14 @@ from landrelease.errors import UsageError
 from landrelease.store import gis_views, schema
 from landrelease.store.sql import insert_rows, now_iso, quote
 
-if TYPE_CHECKING:
-    from landrelease.store.workspace import Workspace
+
+class Workspace(Protocol):
+    """What this module needs of a :class:`landrelease.store.Workspace` (no import: no cycle)."""
+
+    engine: sa.Engine
+
+    def begin(self) -> AbstractContextManager[sa.Connection]: ...
+
 
 ROLES = ("administrator", "information_manager", "analyst", "operator", "donor")
 """The application's roles (``landrelease.web.auth.Role``), each a group role in the database."""
