@@ -18,18 +18,16 @@ declared in :mod:`landrelease.store.schema` and added the same way.
 from __future__ import annotations
 
 import sqlite3
-import struct
 from typing import Any
 
 import sqlalchemy as sa
 
 from landrelease.store import schema
+from landrelease.store.geometry import gpkg_envelope
 from landrelease.store.sql import quote
 
 RTREE_EXTENSION = "gpkg_rtree_index"
 RTREE_DEFINITION = "http://www.geopackage.org/spec120/#extension_rtree"
-_ENVELOPE_BYTES = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
-_EMPTY_FLAG = 0b0001_0000
 
 
 def spatial_tables() -> list[tuple[str, str]]:
@@ -47,34 +45,9 @@ def rtree_name(table: str, column: str) -> str:
 
 
 # -- the ST_ functions the GeoPackage R-tree triggers call -----------------------------
-def _envelope(blob: bytes | None) -> tuple[float, float, float, float] | None:
-    """(minx, maxx, miny, maxy) of a GeoPackage geometry blob; ``None`` when missing or empty.
-
-    Read from the blob's header envelope when it has one; else (GDAL writes points
-    without) from the WKB, through shapely.
-    """
-    if blob is None or len(blob) < 8 or blob[:2] != b"GP":
-        return None
-    flags = blob[3]
-    if flags & _EMPTY_FLAG:
-        return None
-    env = (flags >> 1) & 0b111
-    order = "<" if flags & 1 else ">"
-    if env:
-        minx, maxx, miny, maxy = struct.unpack_from(f"{order}4d", blob, 8)
-        return (minx, maxx, miny, maxy)
-    import shapely
-
-    geom = shapely.from_wkb(bytes(blob[8 + _ENVELOPE_BYTES.get(env, 0) :]))
-    if geom is None or geom.is_empty:
-        return None
-    x0, y0, x1, y1 = geom.bounds
-    return (x0, x1, y0, y1)
-
-
 def _bound(k: int) -> Any:
     def fn(blob: bytes | None) -> float | None:
-        env = _envelope(blob)
+        env = gpkg_envelope(blob)
         return None if env is None else env[k]
 
     return fn
@@ -83,7 +56,7 @@ def _bound(k: int) -> Any:
 def _is_empty(blob: bytes | None) -> int | None:
     if blob is None:
         return None
-    return int(_envelope(blob) is None)
+    return int(gpkg_envelope(blob) is None)
 
 
 def register_gpkg_functions(dbapi_conn: sqlite3.Connection) -> None:

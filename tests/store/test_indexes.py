@@ -229,3 +229,18 @@ def test_postgis_answers_bbox_queries_from_the_gist_index(pg_url: str, tmp_path:
         )
     assert "gix_findings_geom" in plan, plan
     ws.close()
+
+
+def test_envelopes_of_blobs_written_by_landrelease_and_by_gdal() -> None:
+    """The R-tree triggers' functions read the header envelope, or the WKB where GDAL writes none."""
+    import struct
+
+    poly = shapely.box(1.0, 2.0, 3.0, 5.0)
+    ours = geo.to_gpkg_blobs(np.array([poly, shapely.Polygon()], dtype=object), 4326)
+    assert geo.gpkg_envelope(ours[0]) == (1.0, 3.0, 2.0, 5.0)
+    assert geo.gpkg_envelope(ours[1]) is None  # empty: not indexed
+    gdal_point = b"GP\x00\x01" + struct.pack("<i", 4326) + shapely.to_wkb(shapely.Point(7, 8))
+    assert geo.gpkg_envelope(gdal_point) == (7.0, 7.0, 8.0, 8.0)
+    big_endian = b"GP\x00\x02" + struct.pack(">i4d", 4326, 1, 3, 2, 5) + shapely.to_wkb(poly)
+    assert geo.gpkg_envelope(big_endian) == (1.0, 3.0, 2.0, 5.0)
+    assert geo.gpkg_envelope(None) is None and geo.gpkg_envelope(b"not a geometry") is None
