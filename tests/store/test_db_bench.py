@@ -24,7 +24,8 @@ def test_the_benchmark_prints_every_figure() -> None:
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     ).stdout  # fmt: skip
     assert "22 hazards + 1,000 findings" in out
-    assert "same rows from every variant over 40 views: True" in out
+    assert "same rows with and without the R-tree over 40 views: True" in out
+    assert "SQL candidates cover them: True" in out
     lines = [line.split() for line in out.splitlines()]
     table = [x for x in lines if x and x[0] in ("GeoPackage", "PostGIS") and x[-1].isdigit()]
     variants = {" ".join(x[1:-6]) for x in table}
