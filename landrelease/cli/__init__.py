@@ -3,7 +3,7 @@
 Exit codes: 0 done, 1 the data broke rules, 2 the command was used wrongly.
 
 The commands live in modules by what the user does: ``workspace_cmds`` (init, import,
-validate, export, status, backup, restore, settings, scenario), ``field_data`` (forms,
+validate, export, status, backup, restore, settings, scenario, db), ``field_data`` (forms,
 template), ``demo``, ``land_release`` (risk, survey,
 evaluate), ``plans`` (prioritise, plan, forecast), ``serving`` (serve, user), ``operations``
 (activity, record, qa) and ``publishing`` (report); ``common`` holds the shared options and
@@ -54,6 +54,7 @@ for group, name in (
     (operations.qa_app, "qa"),
     (publishing.report_app, "report"),
     (serving.user_app, "user"),
+    (workspace_cmds.db_app, "db"),
 ):
     app.add_typer(group, name=name)
 

@@ -1,5 +1,5 @@
 """Commands on the workspace's data: create it, import and check evidence packages, export,
-status, settings, and generate a synthetic scenario."""
+status, settings, generate a synthetic scenario, and database logins (``db role``)."""
 
 from __future__ import annotations
 
@@ -388,3 +388,90 @@ def restore(
             progress=progress,
         )
     show_restore(report)
+
+
+db_app = typer.Typer(help="The PostGIS workspace as a database: logins for direct access.")
+role_app = typer.Typer(
+    help="Database logins with the rights of a web role (row-level security, column privileges).",
+    no_args_is_help=True,
+)
+db_app.add_typer(role_app, name="role")
+
+
+@role_app.command("create")
+@handles_errors
+def db_role_create(
+    login: Annotated[str, typer.Argument(help="The login to create (lower-case, one word).")],
+    role: Annotated[
+        str,
+        typer.Option(help="administrator, information_manager, analyst, operator or donor."),
+    ],
+    organisation: Annotated[
+        str | None,
+        typer.Option(help="The operator's organisation (operators read its drafts only)."),
+    ] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+    db: DbOpt = None,
+    user: UserOpt = None,
+) -> None:
+    """Create a PostgreSQL login that reads what the web shows ROLE, and no more."""
+    import sys
+
+    from landrelease.cli.common import actor
+    from landrelease.store import db_roles
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with open_workspace(None, _database(db)) as ws:
+        made = db_roles.create_login(
+            ws, login, role=role, password=password, organisation=organisation, actor=actor(user)
+        )
+    org = f", organisation {made.organisation}" if made.organisation else ""
+    console.print(f"login {made.login} created with the rights of {made.role}{org}")
+
+
+@role_app.command("list")
+@handles_errors
+def db_role_list(db: DbOpt = None) -> None:
+    """List the database logins of the workspace, their role and organisation."""
+    from landrelease.store import db_roles
+
+    with open_workspace(None, _database(db)) as ws:
+        for x in db_roles.list_logins(ws):
+            console.print(f"{x.login}\t{x.role}\t{x.organisation or ''}", highlight=False)
+
+
+@role_app.command("drop")
+@handles_errors
+def db_role_drop(
+    login: Annotated[str, typer.Argument(help="The login to remove.")], db: DbOpt = None
+) -> None:
+    """Remove a database login made by `landrelease db role create`."""
+    from landrelease.store import db_roles
+
+    with open_workspace(None, _database(db)) as ws:
+        db_roles.drop_login(ws, login)
+    console.print(f"login {login} removed")
+
+
+@role_app.command("grant")
+@handles_errors
+def db_role_grant(db: DbOpt = None) -> None:
+    """Apply the roles' grants and row-level security again (after a manual schema change)."""
+    from landrelease.store import db_roles
+
+    with open_workspace(None, _database(db)) as ws:
+        groups = db_roles.grant(ws)
+    console.print("grants applied to " + ", ".join(groups))
+
+
+def _database(db: str | None) -> str:
+    from landrelease.errors import UsageError
+
+    if not db:
+        raise UsageError("database logins exist on PostGIS workspaces only: give --db URL")
+    return db

@@ -7,6 +7,8 @@ envelope) followed by standard WKB; PostGIS takes WKB through
 
 from __future__ import annotations
 
+import struct
+
 import numpy as np
 import shapely
 
@@ -14,6 +16,7 @@ _HEADER = np.dtype(
     [("magic", "S2"), ("version", "u1"), ("flags", "u1"), ("srs_id", "<i4"), ("env", "<f8", (4,))]
 )
 _ENVELOPE_BYTES = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
+_EMPTY_FLAG = 0b0001_0000
 
 
 def to_gpkg_blobs(geoms: np.ndarray, srs_id: int) -> list[bytes | None]:
@@ -56,3 +59,26 @@ def to_wkb(geoms: np.ndarray) -> list[bytes | None]:
     """ISO WKB for each geometry, ``None`` where missing."""
     out = shapely.to_wkb(geoms, byte_order=1, flavor="iso")
     return [None if w is None else bytes(w) for w in out]
+
+
+def gpkg_envelope(blob: bytes | None) -> tuple[float, float, float, float] | None:
+    """(minx, maxx, miny, maxy) of a GeoPackage geometry blob; ``None`` when missing or empty.
+
+    Read from the blob's header envelope when it has one; else (GDAL writes points
+    without) from the WKB, through shapely.
+    """
+    if blob is None or len(blob) < 8 or blob[:2] != b"GP":
+        return None
+    flags = blob[3]
+    if flags & _EMPTY_FLAG:
+        return None
+    env = (flags >> 1) & 0b111
+    order = "<" if flags & 1 else ">"
+    if env:
+        minx, maxx, miny, maxy = struct.unpack_from(f"{order}4d", blob, 8)
+        return (minx, maxx, miny, maxy)
+    geom = shapely.from_wkb(bytes(blob[8:]))  # no envelope: the WKB follows the 8 bytes
+    if geom is None or geom.is_empty:
+        return None
+    x0, y0, x1, y1 = geom.bounds
+    return (x0, x1, y0, y1)

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from landrelease.domain import LAYERS
 from landrelease.errors import UsageError
-from landrelease.store import schema
+from landrelease.store import db_roles, gis_views, indexes, schema
 from landrelease.store.sql import insert_rows, now_iso
 
 WGS84_WKT = (
@@ -48,7 +48,14 @@ _GPKG_CORE = (
 )
 
 PRIVATE_TABLES = frozenset(
-    {"web_users", "web_login_failures", "web_sessions", "workspace_meta", "schema_migrations"}
+    {
+        "web_users",
+        "web_login_failures",
+        "web_sessions",
+        "db_logins",
+        "workspace_meta",
+        "schema_migrations",
+    }
 )
 """Tables not listed as layers in GIS software (credentials, settings, bookkeeping)."""
 
@@ -69,8 +76,10 @@ def create_latest(conn: sa.Connection) -> None:
     else:
         conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS postgis")
     schema.METADATA.create_all(conn)
+    indexes.create_spatial(conn)
     if conn.dialect.name == "sqlite":
         register_gpkg_tables(conn)
+    gis_views.create_views(conn)
     now = now_iso()
     insert_rows(
         conn,
@@ -81,7 +90,7 @@ def create_latest(conn: sa.Connection) -> None:
 
 
 def _create_gpkg_core(conn: sa.Connection) -> None:
-    for ddl in _GPKG_CORE:
+    for ddl in (*_GPKG_CORE, indexes.GPKG_EXTENSIONS_DDL):
         conn.exec_driver_sql(ddl)
     rows = [
         (
@@ -147,8 +156,22 @@ def register_gpkg_tables(conn: sa.Connection) -> None:
             )
 
 
-MIGRATIONS: tuple[Migration, ...] = (Migration(1, "initial schema", create_latest),)
-"""Every schema version; a new one appends a Migration whose upgrade alters version N-1 into N."""
+def _add_indexes(conn: sa.Connection) -> None:
+    indexes.create_missing(conn)
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "initial schema", create_latest),
+    Migration(
+        2, "spatial indexes on every geometry; indexes on foreign keys and dates", _add_indexes
+    ),
+    Migration(
+        3, "area in hectares; clean views of every layer for GIS users", gis_views.add_area_ha
+    ),
+)
+"""Every schema version; a new one appends a Migration whose upgrade alters version N-1 into N.
+
+The GIS views are derived from the schema: they are made again after any migration."""
 
 LATEST = MIGRATIONS[-1].version
 
@@ -163,6 +186,7 @@ def add_missing_tables(conn: sa.Connection) -> list[str]:
     missing = [t for name, t in schema.METADATA.tables.items() if name not in present]
     if missing:
         schema.METADATA.create_all(conn, tables=missing)
+        indexes.create_spatial(conn)
         if conn.dialect.name == "sqlite":
             register_gpkg_tables(conn)
     return [t.name for t in missing]
@@ -215,4 +239,8 @@ def upgrade(conn: sa.Connection) -> list[Migration]:
                 [(m.version, m.description, now_iso())],
             )
             applied.append(m)
+    if applied:
+        gis_views.create_views(conn)  # the views show the fields of the schema now in place
+        if db_roles.has_logins(conn):
+            db_roles.apply(conn)  # database logins read the new tables and views as before
     return applied

@@ -73,6 +73,22 @@ _COLUMN_TYPES: dict[FieldKind, Any] = {
 JSON_KINDS = frozenset({FieldKind.ENUM_LIST, FieldKind.TEXT_LIST, FieldKind.VICTIMS})
 
 
+LAYER_INDEXES: dict[str, tuple[str, ...]] = {
+    "hazards": ("status", "reported"),
+    "activities": ("hazard_id", "end"),
+    "findings": ("activity_id", "date"),
+    "incidents": ("date",),
+    "testimony": ("date",),
+    "eore_sessions": ("settlement_id", "date"),
+    "qa_visits": ("activity_id", "date"),
+    "funding": ("date",),
+}
+"""Columns of the layers that reads join or filter on (the hazard of an activity, dates): b-tree indexed.
+
+Every layer's id is indexed by its unique constraint, every geometry by the spatial
+index (:mod:`landrelease.store.indexes`)."""
+
+
 def geometry_type_name(layer: Layer) -> str:
     """The declared geometry type: the single accepted type, else GEOMETRY."""
     return layer.geometry[0].upper() if len(layer.geometry) == 1 else "GEOMETRY"
@@ -98,6 +114,13 @@ def layer_table(layer: Layer, metadata: sa.MetaData) -> sa.Table:
                 "area_m2", sa.Float, comment="area in m² computed in the workspace's metric CRS"
             )
         )
+        cols.append(
+            sa.Column(
+                "area_ha",
+                DOUBLE,
+                comment="area_m2 in hectares, kept by the database (shown in the GIS views)",
+            )
+        )
     cols += [
         sa.Column("content_hash", sa.Text),
         sa.Column("created_at", TIMESTAMP),
@@ -111,7 +134,10 @@ def layer_table(layer: Layer, metadata: sa.MetaData) -> sa.Table:
     ]
     if layer.spatial:
         cols.append(sa.Column(GEOMETRY_COLUMN, Geometry(geometry_type_name(layer))))
-    return sa.Table(layer.name, metadata, *cols, sqlite_autoincrement=True, comment=layer.help)
+    indexes = [sa.Index(f"ix_{layer.name}_{c}", c) for c in LAYER_INDEXES.get(layer.name, ())]
+    return sa.Table(
+        layer.name, metadata, *cols, *indexes, sqlite_autoincrement=True, comment=layer.help
+    )
 
 
 def build_metadata() -> sa.MetaData:
@@ -355,6 +381,23 @@ def _web_tables(md: sa.MetaData) -> None:
         comment="Web logins not yet ended: logging out deletes the row, so a copied cookie "
         "or token stops working.",
     )
+    sa.Table(
+        "db_logins",
+        md,
+        sa.Column("fid", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("login", sa.Text, nullable=False, unique=True, comment="the PostgreSQL login"),
+        sa.Column(
+            "role",
+            sa.Text,
+            nullable=False,
+            comment="administrator, information_manager, analyst, operator or donor",
+        ),
+        sa.Column("organisation", sa.Text, comment="an operator's organisation (its drafts only)"),
+        sa.Column("created_at", TIMESTAMP),
+        sa.Column("created_by", sa.Text),
+        sqlite_autoincrement=True,
+        comment="Direct database logins (PostGIS) and the role whose rights they have.",
+    )
 
 
 RECORDS_SPATIAL_TABLES: dict[str, str] = {
@@ -399,6 +442,7 @@ def _records_tables(md: sa.MetaData) -> None:
         geom("land_release"),
         sa.Index("ix_land_release_activity", "activity_id"),
         sa.Index("ix_land_release_hazard", "hazard_id"),
+        sa.Index("ix_land_release_released_on", "released_on"),
         sqlite_autoincrement=True,
         comment="Land-release ledger: area cancelled, reduced and cleared by approved activities.",
     )

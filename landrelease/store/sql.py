@@ -67,16 +67,23 @@ def update_rows(
 
 
 def select_in(
-    conn: sa.Connection, sql_prefix: str, values: Sequence[Any], chunk: int = 900
+    conn: sa.Connection,
+    sql_prefix: str,
+    values: Sequence[Any],
+    params: tuple[Any, ...] = (),
+    chunk: int = 900,
 ) -> list[tuple[Any, ...]]:
-    """Run ``sql_prefix IN (...)`` over ``values`` in chunks (SQLite limits bound parameters)."""
+    """Run ``sql_prefix IN (...)`` over ``values`` in chunks (SQLite limits bound parameters).
+
+    ``params`` are the values of placeholders in ``sql_prefix`` itself, bound before ``values``.
+    """
     ph = placeholder(conn)
     out: list[tuple[Any, ...]] = []
     for i in range(0, len(values), chunk):
         part = list(values[i : i + chunk])
         marks = ", ".join([ph] * len(part))
         out.extend(
-            tuple(r) for r in conn.exec_driver_sql(f"{sql_prefix} IN ({marks})", tuple(part))
+            tuple(r) for r in conn.exec_driver_sql(f"{sql_prefix} IN ({marks})", (*params, *part))
         )
     return out
 

@@ -32,7 +32,7 @@ from landrelease.domain import LAYERS, FieldKind, Layer, layer_by_name
 from landrelease.domain.records import RecordBatch
 from landrelease.errors import UsageError
 from landrelease.store import geometry as geo
-from landrelease.store import migrations, schema
+from landrelease.store import indexes, migrations, schema
 from landrelease.store.crs import area_m2, check_metric_crs, metric_crs_rule
 from landrelease.store.sql import (
     insert_returning,
@@ -142,6 +142,7 @@ class Workspace:
         def _connect(dbapi_conn: Any, _: Any) -> None:
             dbapi_conn.isolation_level = None  # we issue BEGIN ourselves: DDL stays transactional
             dbapi_conn.execute("PRAGMA synchronous = NORMAL")
+            indexes.register_gpkg_functions(dbapi_conn)  # called by the R-tree triggers
 
         @sa.event.listens_for(engine, "begin")
         def _begin(conn: sa.Connection) -> None:
@@ -456,10 +457,17 @@ class Workspace:
         include_retired: bool = False,
         include_personal: bool = True,
         system_columns: bool = False,
+        bbox: tuple[float, float, float, float] | None = None,
         conn: sa.Connection | None = None,
     ) -> pd.DataFrame:
-        """A layer as a (Geo)DataFrame with values in their domain form (lists, dicts, ISO dates)."""
+        """A layer as a (Geo)DataFrame with values in their domain form (lists, dicts, ISO dates).
+
+        ``bbox`` (minx, miny, maxx, maxy in WGS84 degrees) keeps the records whose bounding
+        box meets it, found through the spatial index.
+        """
         layer = layer_by_name(name)
+        if bbox is not None and not layer.spatial:
+            raise UsageError(f"{name} has no geometry: it cannot be filtered by a bounding box")
         with self._conn(conn) as c:
             cols = [f.name for f in layer.fields if include_personal or not f.personal] + ["extra"]
             if layer.area:
@@ -474,13 +482,19 @@ class Workspace:
                     else schema.GEOMETRY_COLUMN
                 )
             t = quote(c, layer.name)
-            where = "" if include_retired else " WHERE retired_at IS NULL"
+            conds = [] if include_retired else ["retired_at IS NULL"]
+            params: tuple[Any, ...] = ()
+            if bbox is not None:
+                cond, params = indexes.bbox_condition(c, layer.name, bbox)
+                conds.append(cond)
+            where = f" WHERE {' AND '.join(conds)}" if conds else ""
             sql = f"SELECT {', '.join(sel)} FROM {t}{where}"
             if ids is not None:
                 joiner = " AND " if where else " WHERE "
-                rows = select_in(c, f"{sql}{joiner}{quote(c, layer.id_field)}", ids)
+                rows = select_in(c, f"{sql}{joiner}{quote(c, layer.id_field)}", ids, params)
             else:
-                rows = list(c.exec_driver_sql(sql + f" ORDER BY {quote(c, 'fid')}").fetchall())
+                order = f" ORDER BY {quote(c, 'fid')}"
+                rows = list(c.exec_driver_sql(sql + order, params).fetchall())
         data: list[Any] = list(zip(*rows, strict=True)) if rows else [() for _ in range(len(sel))]
         frame = pd.DataFrame(
             {

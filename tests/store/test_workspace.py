@@ -14,7 +14,7 @@ import shapely
 from landrelease.domain import LAYERS
 from landrelease.errors import UsageError
 from landrelease.io import export_package, import_package
-from landrelease.store import Workspace, area_m2, migrations
+from landrelease.store import Workspace, area_m2, gis_views, migrations
 from tests.helpers import (
     LAT0,
     LON0,
@@ -343,6 +343,7 @@ def test_every_table_but_the_private_ones_is_a_layer_in_gdal(tmp_path: Path) -> 
         for line in out.splitlines()
         if ": " in line and line.split(":")[0].strip().isdigit()
     }
-    # and QGIS's own table of layer styles, so that the layers open styled
-    assert listed == (set(METADATA.tables) - migrations.PRIVATE_TABLES) | {"layer_styles"}
+    # and QGIS's own table of layer styles, so that the layers open styled, and the clean views
+    views = {gis_views.view_name("sqlite", v) for v in gis_views.layer_views()}
+    assert listed == (set(METADATA.tables) - migrations.PRIVATE_TABLES) | {"layer_styles"} | views
     assert "web_users" not in listed
