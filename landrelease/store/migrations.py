@@ -8,6 +8,7 @@ landrelease is refused rather than damaged.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -201,7 +202,9 @@ def add_missing_columns(conn: sa.Connection) -> list[str]:
     for name, table in schema.METADATA.tables.items():
         if name not in present:
             continue
-        have = {c["name"] for c in inspector.get_columns(name)}
+        with warnings.catch_warnings():  # PostGIS's geometry type is unknown to SQLAlchemy
+            warnings.simplefilter("ignore", sa.exc.SAWarning)
+            have = {c["name"] for c in inspector.get_columns(name)}
         for col in table.columns:
             if col.name in have or not col.nullable:
                 continue
@@ -228,7 +231,7 @@ def upgrade(conn: sa.Connection) -> list[Migration]:
         )
     applied = []
     add_missing_tables(conn)
-    add_missing_columns(conn)
+    added = add_missing_columns(conn)
     for m in MIGRATIONS:
         if m.version > have:
             m.upgrade(conn)
@@ -239,7 +242,7 @@ def upgrade(conn: sa.Connection) -> list[Migration]:
                 [(m.version, m.description, now_iso())],
             )
             applied.append(m)
-    if applied:
+    if applied or added:
         gis_views.create_views(conn)  # the views show the fields of the schema now in place
         if db_roles.has_logins(conn):
             db_roles.apply(conn)  # database logins read the new tables and views as before

@@ -316,14 +316,22 @@ def test_optional_fields_added_to_the_contract_appear_in_older_workspaces(
 ) -> None:
     """A workspace made before an optional field existed gets its column when opened, keeps
     its records, and imports the field."""
+    from landrelease.store import gis_views
+
     ws = Workspace.create(ws_target)
+    view = next(v for v in gis_views.layer_views() if v.layer.name == "activities")
+    name = gis_views.view_name(ws.engine.dialect.name, view)
     with ws.begin() as conn:
+        conn.exec_driver_sql(f"DROP VIEW {name}")  # as it was before the field existed
         conn.exec_driver_sql('ALTER TABLE activities DROP COLUMN "searched_share"')
+        conn.exec_driver_sql(f"CREATE VIEW {name} AS SELECT activity_id FROM activities")
     ws.close()
     ws = Workspace.open(ws_target)
     assert import_package(ws, package).committed
     rows = ws.query("SELECT count(*), count(searched_share) FROM activities")[0]
     assert rows[0] > 0
+    # the clean GIS view shows the new field too
+    assert ws.query(f"SELECT count(searched_share) FROM {name}")[0][0] == rows[1]
     ws.close()
 
 
