@@ -463,6 +463,9 @@ def _check_zipped_shapefile(src: LayerSource, zipped: Path) -> list[Issue]:
             suffixes = {Path(n).suffix.lower() for n in z.namelist()}
     except zipfile.BadZipFile:
         return [Issue(src.display, "", "", "", "not a readable zip archive")]
+    except (NotImplementedError, OSError, EOFError, RuntimeError, zlib.error) as exc:
+        # a member made by a newer zip tool, an unknown compression, a cut stream
+        return [Issue(src.display, "", "", "", f"cannot be unzipped ({exc})")]
     if problem:
         return [problem]
     missing = [s for s in (".shp", ".shx", ".dbf") if s not in suffixes]

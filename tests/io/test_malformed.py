@@ -80,6 +80,20 @@ def _shapefile(folder: Path, *, leave_out: str = "", flip_dbf: bool = False) -> 
     return folder
 
 
+def _newer_zip(folder: Path) -> Path:
+    """A zipped Shapefile whose members say a newer zip tool (version 14.8) is needed to unzip
+    them (found by the long fuzz run: a flipped byte)."""
+    _shapefile(folder)
+    data = bytearray((folder / "hazards.zip").read_bytes())
+    for sig, at in ((b"PK\x03\x04", 4), (b"PK\x01\x02", 6)):  # local and central headers
+        i = data.find(sig)
+        while i >= 0:
+            data[i + at] = 148
+            i = data.find(sig, i + 4)
+    (folder / "hazards.zip").write_bytes(bytes(data))
+    return folder
+
+
 def _pipeline_crs(folder: Path) -> Path:
     hazards = layer_features()["hazards"]
     crs = {"type": "name", "properties": {"name": "+proj=pipeline +step +proj=axisswap +order=2,1"}}
@@ -143,6 +157,7 @@ CASES: dict[str, tuple[Make, str, str]] = {
         "hazards.zip",
         "no .shx",
     ),
+    "zip of a newer tool (NotImplementedError)": (_newer_zip, "hazards.zip", "cannot be unzipped"),
     "bit-flipped .dbf (ArrowInvalid)": (lambda f: _shapefile(f, flip_dbf=True), "hazards.zip", ""),
     "+proj=pipeline (CRSError)": (_pipeline_crs, "hazards.geojson", "CRS cannot be used"),
     "a 3 MiB line": (_blob, "funding.csv", "setting import_max_record_kb"),
