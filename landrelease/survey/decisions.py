@@ -220,8 +220,9 @@ def cell_decisions(
     threshold = float("nan")
     if rule.max_residual > 0:
         order = np.lexsort((p, hazard))
-        h, lam_sorted = hazard[order], lam[order]
-        cum = np.cumsum(lam_sorted)
+        # the chance that any device remains: 1 − Π(1 − p) (whatever the devices per cell)
+        h, none_sorted = hazard[order], -np.log1p(-np.clip(p[order], 0.0, 1 - 1e-12))
+        cum = np.cumsum(none_sorted)
         starts = np.flatnonzero(np.r_[True, h[1:] != h[:-1]])
         base = np.repeat(np.r_[0.0, cum[starts[1:] - 1]], np.diff(np.r_[starts, len(h)]))
         within = cum - base
@@ -235,8 +236,11 @@ def cell_decisions(
             n = int(np.searchsorted(cum, allowed, side="right"))
         else:
             allowed *= min(1.0, errors.total_ratio_low)
+            # the bound for the land at or below each threshold: its expected devices times
+            # how far held-out land at or below that risk erred; the most land whose bound keeps
+            # the target (a wider rung of held-out land can bound more tightly than a narrow one)
             ok = errors.factor(p[order]) * cum <= allowed
-            n = len(ok) if ok.all() else int(np.argmin(ok))
+            n = int(np.flatnonzero(ok)[-1]) + 1 if ok.any() else 0
         chosen = order[:n]
         code[chosen[code[chosen] != CLEAR]] = CANCEL
         threshold = float(p[order[n - 1]]) if n else 0.0
