@@ -235,12 +235,14 @@ class Signer:
             return None
         return payload
 
-    def csrf_token(self, nonce: str) -> str:
-        return self._mac("csrf:" + nonce)
+    def csrf_token(self, subject: str) -> str:
+        """The CSRF token of ``subject`` (what a form's token is bound to: see
+        :meth:`landrelease.web.context.Web.csrf_subject`)."""
+        return self._mac("csrf:" + subject)
 
-    def check_csrf(self, nonce: str | None, token: str | None) -> bool:
-        return bool(nonce and token) and hmac.compare_digest(
-            self.csrf_token(str(nonce)), str(token)
+    def check_csrf(self, subject: str | None, token: str | None) -> bool:
+        return bool(subject and token) and hmac.compare_digest(
+            self.csrf_token(str(subject)), str(token)
         )
 
 
@@ -291,11 +293,22 @@ class Sessions:
             )
         return self.signer.sign({"s": session_id}, lifetime_s=self.lifetime_s)
 
+    def _session_id(self, token: str | None) -> str | None:
+        """The session id a validly signed, unexpired token names, else ``None``."""
+        payload = self.signer.unsign(token) if token else None
+        session_id = payload.get("s") if payload else None
+        return session_id if isinstance(session_id, str) else None
+
+    def open_id(self, token: str | None) -> str | None:
+        """The id of the session ``token`` names while it is open (its user enabled), else
+        ``None``: what a logged-in user's CSRF tokens are bound to."""
+        session_id = self._session_id(token)
+        return session_id if session_id is not None and self.user(token or "") else None
+
     def user(self, token: str) -> User | None:
         """The user of a token whose session is open (and account enabled), else ``None``."""
-        payload = self.signer.unsign(token)
-        session_id = payload.get("s") if payload else None
-        if not isinstance(session_id, str):
+        session_id = self._session_id(token)
+        if session_id is None:
             return None
         key = _session_hash(session_id)
         now = time.monotonic()
@@ -316,9 +329,8 @@ class Sessions:
 
     def end(self, token: str | None) -> None:
         """End the session of ``token`` (logging out); nothing when it names none."""
-        payload = self.signer.unsign(token) if token else None
-        session_id = payload.get("s") if payload else None
-        if not isinstance(session_id, str):
+        session_id = self._session_id(token)
+        if session_id is None:
             return
         key = _session_hash(session_id)
         with self.ws.begin() as conn:

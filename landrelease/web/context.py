@@ -71,12 +71,13 @@ class Web:
     ) -> HTMLResponse:
         """An HTML page from ``templates/name`` with the user, a CSRF token and the base map."""
         nonce = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(16)
+        subject = self._session_subject(request) or _visitor(nonce)
         response = self.templates.TemplateResponse(
             request,
             name,
             {
                 "user": user,
-                "csrf_token": self.signer.csrf_token(nonce),
+                "csrf_token": self.signer.csrf_token(subject),
                 "basemap": self.basemap,
                 **ctx,
             },
@@ -85,10 +86,29 @@ class Web:
         response.set_cookie(CSRF_COOKIE, nonce, httponly=True, samesite="lax", secure=self.secure)
         return response
 
+    def _session_subject(self, request: Request) -> str | None:
+        session_id = self.sessions.open_id(request.cookies.get(SESSION_COOKIE))
+        return None if session_id is None else "session:" + session_id
+
+    def csrf_subject(self, request: Request) -> str | None:
+        """What the CSRF token of this browser is bound to: its open session when logged in
+        (so a token is refused in any other session, and ends with its own), else the
+        visitor's nonce cookie (the login form); ``None`` with neither."""
+        nonce = request.cookies.get(CSRF_COOKIE)
+        return self._session_subject(request) or (_visitor(nonce) if nonce else None)
+
+    def check_csrf(self, request: Request, token: str | None) -> bool:
+        """Whether ``token`` is this browser's CSRF token now."""
+        return self.signer.check_csrf(self.csrf_subject(request), token)
+
     def check_form(self, request: Request, token: str) -> None:
         """A form post must carry the token of the page it came from."""
-        if not self.signer.check_csrf(request.cookies.get(CSRF_COOKIE), token):
+        if not self.check_csrf(request, token):
             raise Forbidden("missing or wrong CSRF token: reload the page")
+
+
+def _visitor(nonce: str) -> str:
+    return "visitor:" + nonce
 
 
 def _web(request: Request) -> Web:
@@ -129,10 +149,9 @@ async def api_writer(request: Request, user: UserDep) -> User:
     """A logged-in user; a write authenticated by the cookie also needs the CSRF header."""
     if not user.authenticated:
         raise Unauthorized("log in first (POST /api/token or /login)")
-    if getattr(request.state, "auth_via", None) == "cookie":
-        token_sent = request.headers.get("x-csrf-token")
-        if not _web(request).signer.check_csrf(request.cookies.get(CSRF_COOKIE), token_sent):
-            raise Forbidden("missing or wrong CSRF token (send the X-CSRF-Token header)")
+    by_cookie = getattr(request.state, "auth_via", None) == "cookie"
+    if by_cookie and not _web(request).check_csrf(request, request.headers.get("x-csrf-token")):
+        raise Forbidden("missing or wrong CSRF token (send the X-CSRF-Token header)")
     return user
 
 

@@ -1,6 +1,7 @@
 """Logging in from a browser: the login page, a session cookie, logging out (which ends the
-session on the server: a copy of the cookie stops working); logins are rate-limited. The CSRF
-nonce is rotated at login and at logout: a token from before either is refused after it."""
+session on the server: a copy of the cookie stops working); logins are rate-limited. A logged-in
+user's CSRF token is bound to the session, a visitor's to a nonce cookie rotated at login and at
+logout: a token from before either is refused after it."""
 
 from __future__ import annotations
 
