@@ -76,6 +76,16 @@ def add_account(
     )
 
 
+def set_password_hash(conn: sa.Connection, username: str, password_hash: str) -> bool:
+    """Replace the password hash of ``username``; whether there is such an account."""
+    result = conn.exec_driver_sql(
+        f"UPDATE web_users SET password_hash = {placeholder(conn)} "
+        f"WHERE username = {placeholder(conn)}",
+        (password_hash, username),
+    )
+    return bool(result.rowcount)
+
+
 def recent_failures(
     conn: sa.Connection, username: str, address: str, since: float
 ) -> tuple[int, float | None]:

@@ -151,6 +151,32 @@ def add_user(
     return User(username, r, organisation)
 
 
+def set_password(ws: Workspace, username: str, *, password: str, actor: str) -> int:
+    """Give ``username`` a new password and end every session of theirs (in the same
+    transaction): a password change by the user, or a reset by an administrator (``actor``).
+    How many sessions were ended; audited, the password never recorded."""
+    check_password(password)
+    ensure_users_table(ws)
+    with ws.begin() as conn:
+        if not accounts.set_password_hash(conn, username, _HASHER.hash(password)):
+            raise UsageError(f"no user {username!r} (landrelease user list shows them)")
+        ended = accounts.end_sessions(conn, username)
+        audit(
+            conn,
+            actor=actor,
+            action="update",
+            table="web_users",
+            record_id=username,
+            note=(
+                "password changed by the user"
+                if actor == username
+                else f"password reset by {actor}"
+            )
+            + f"; {ended} session(s) ended (the password is never recorded)",
+        )
+    return ended
+
+
 def list_users(ws: Workspace) -> list[User]:
     """Every account (disabled ones too), by user name."""
     ensure_users_table(ws)
@@ -340,10 +366,14 @@ class Sessions:
     def end_all(self, username: str) -> int:
         """End every session of ``username`` (new password, lost device); how many there were."""
         n = end_sessions(self.ws, username)
+        self.forget(username)
+        return n
+
+    def forget(self, username: str) -> None:
+        """Drop what this process remembers of ``username``'s sessions (ended elsewhere)."""
         self._seen = {
             k: v for k, v in self._seen.items() if v[1] is None or v[1].username != username
         }
-        return n
 
 
 # -- login rate limiting -------------------------------------------------------------------

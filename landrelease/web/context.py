@@ -20,8 +20,17 @@ from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from landrelease.errors import UsageError
 from landrelease.store import Workspace
-from landrelease.web.auth import ANONYMOUS, LoginLimiter, Sessions, Signer, User, authenticate
+from landrelease.web.auth import (
+    ANONYMOUS,
+    LoginLimiter,
+    Sessions,
+    Signer,
+    User,
+    authenticate,
+    set_password,
+)
 from landrelease.web.cache import LayerCache
 from landrelease.web.errors import Forbidden, Unauthorized
 
@@ -57,6 +66,38 @@ class Web:
             raise Unauthorized("wrong user name or password")
         self.limiter.succeeded(username, address)
         return user
+
+    def change_password(self, request: Request, user: User, *, current: str, new: str) -> int:
+        """Give ``user`` the password ``new`` once ``current`` is right (a wrong one counts as a
+        failed login) and end every session of theirs; how many sessions were ended."""
+        self.login(request, user.username, current)
+        if new == current:
+            raise UsageError("the new password is the one you have now: choose another")
+        ended = set_password(self.ws, user.username, password=new, actor=user.username)
+        self.sessions.forget(user.username)
+        return ended
+
+    def sign_in(self, response: Response, user: User) -> None:
+        """Start a session of ``user`` in this browser: its cookie, and a fresh CSRF nonce."""
+        response.set_cookie(
+            SESSION_COOKIE,
+            self.sessions.start(user),
+            max_age=int(self.session_s),
+            httponly=True,
+            samesite="lax",
+            secure=self.secure,
+        )
+        self.rotate_csrf(response)
+
+    def rotate_csrf(self, response: Response) -> None:
+        """A fresh CSRF nonce: a visitor's tokens of pages shown before are refused from now on."""
+        response.set_cookie(
+            CSRF_COOKIE,
+            secrets.token_urlsafe(16),
+            httponly=True,
+            samesite="lax",
+            secure=self.secure,
+        )
 
     @contextmanager
     def writing(self) -> Iterator[Workspace]:
