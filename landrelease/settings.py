@@ -365,6 +365,14 @@ SETTINGS: tuple[Setting, ...] = (
         "Base-map tile URL ({z}/{x}/{y}) for the map page; empty: no base map (the programme's own layers only).",
     ),
     Setting(
+        "web_trusted_proxies",
+        "",
+        "IP addresses or networks, comma-separated",
+        "Reverse proxies whose X-Forwarded-For and X-Forwarded-Proto headers are believed "
+        "(e.g. 127.0.0.1 for nginx on the same machine, 10.0.0.0/24); empty: none, the "
+        "connecting address is the client's.",
+    ),
+    Setting(
         "web_secure_cookies",
         0,
         "0 or 1",

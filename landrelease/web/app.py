@@ -9,6 +9,7 @@ security headers; every write goes through :mod:`landrelease.records` or the
 importer, which keep the audit trail.
 """
 
+import ipaddress
 from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
@@ -19,8 +20,10 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from landrelease import settings
+from landrelease.errors import UsageError
 from landrelease.store import Workspace
 from landrelease.web.api import ROUTERS as API_ROUTERS
 from landrelease.web.auth import LoginLimiter, Sessions, Signer, ensure_users_table, secret_key
@@ -49,8 +52,32 @@ def _csp(basemap: str) -> str:
     )
 
 
+def trusted_proxies(value: str) -> list[str]:
+    """The addresses and networks of ``web_trusted_proxies`` (``"10.0.0.1, 10.1.0.0/16"``);
+    a value that is neither is refused, and so is ``*`` (anyone could then forge the client's
+    address)."""
+    names, wrong = [], []
+    for name in (v.strip() for v in value.split(",") if v.strip()):
+        try:
+            names.append(
+                str(ipaddress.ip_network(name, strict=False))
+                if "/" in name
+                else str(ipaddress.ip_address(name))
+            )
+        except ValueError:
+            wrong.append(name)
+    if wrong:
+        raise UsageError(
+            f"web_trusted_proxies: {', '.join(map(repr, wrong))} is not an IP address or network "
+            "(accepted: addresses such as 127.0.0.1 or ::1 and networks such as 10.0.0.0/24, "
+            "comma-separated; name the reverse proxy, never '*')"
+        )
+    return names
+
+
 def create_app(target: str) -> FastAPI:
     """The web application over the workspace at ``target`` (``.gpkg`` path or PostgreSQL URL)."""
+    proxies = trusted_proxies(str(settings.get("web_trusted_proxies")))
     ws = Workspace.open(target)
     ensure_users_table(ws)
     basemap = str(settings.get("web_basemap_url"))
@@ -120,6 +147,10 @@ def create_app(target: str) -> FastAPI:
     # every JSON, page and static response over 1 kB compressed for the clients that accept it:
     # GeoJSON shrinks five- to ten-fold, which is what a provincial link notices
     app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=6)
+    if proxies:
+        # outermost: the client's address (login limits) and scheme (links) from a named proxy
+        # only — the server itself never believes X-Forwarded-* (server.UVICORN_OPTIONS)
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=proxies)
     for router in API_ROUTERS:
         app.include_router(router, responses=COMMON_ERRORS)
     for router in PAGE_ROUTERS:
