@@ -48,7 +48,14 @@ _GPKG_CORE = (
 )
 
 PRIVATE_TABLES = frozenset(
-    {"web_users", "web_login_failures", "web_sessions", "workspace_meta", "schema_migrations"}
+    {
+        "web_users",
+        "web_login_failures",
+        "web_login_addresses",
+        "web_sessions",
+        "workspace_meta",
+        "schema_migrations",
+    }
 )
 """Tables not listed as layers in GIS software (credentials, settings, bookkeeping)."""
 

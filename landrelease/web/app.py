@@ -26,7 +26,14 @@ from landrelease import settings
 from landrelease.errors import UsageError
 from landrelease.store import Workspace
 from landrelease.web.api import ROUTERS as API_ROUTERS
-from landrelease.web.auth import LoginLimiter, Sessions, Signer, ensure_users_table, secret_key
+from landrelease.web.auth import (
+    LoginLimiter,
+    LoginLimits,
+    Sessions,
+    Signer,
+    ensure_users_table,
+    secret_key,
+)
 from landrelease.web.cache import LayerCache
 from landrelease.web.context import HERE, Web
 from landrelease.web.errors import (
@@ -88,9 +95,7 @@ def create_app(target: str) -> FastAPI:
         cache=LayerCache(ws),
         signer=signer,
         sessions=Sessions(ws, signer, session_s),
-        limiter=LoginLimiter(
-            ws, int(settings.get("web_login_attempts")), float(settings.get("web_login_window_s"))
-        ),
+        limiter=LoginLimiter(ws, LoginLimits.from_settings()),
         templates=Jinja2Templates(directory=str(HERE / "templates")),
         session_s=session_s,
         secure=bool(int(settings.get("web_secure_cookies"))),

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from landrelease.web.auth import ANONYMOUS
 from landrelease.web.context import SESSION_COOKIE, UserDep, WebDep, local_path
-from landrelease.web.errors import Unauthorized
+from landrelease.web.errors import TooManyRequests, Unauthorized
 
 router = APIRouter()
 
@@ -34,10 +34,17 @@ def login_form(
     web.check_form(request, csrf_token)
     try:
         user = web.login(request, username, password)
-    except Unauthorized as exc:
-        return web.page(
-            request, "login.html", ANONYMOUS, status=401, next=local_path(next), error=exc.detail
+    except (Unauthorized, TooManyRequests) as exc:
+        page = web.page(
+            request,
+            "login.html",
+            ANONYMOUS,
+            status=exc.status,
+            next=local_path(next),
+            error=exc.detail,
         )
+        page.headers.update(exc.headers)  # Retry-After of a lock
+        return page
     response = RedirectResponse(local_path(next), status_code=303)
     web.sign_in(response, user)
     return response
