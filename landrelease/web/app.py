@@ -10,6 +10,7 @@ importer, which keep the audit trail.
 """
 
 import ipaddress
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
@@ -41,6 +42,7 @@ from landrelease.web.errors import (
     ApiError,
     BadRequest,
     Forbidden,
+    InternalError,
     NotFound,
     Unauthorized,
 )
@@ -180,7 +182,9 @@ def cache_control(path: str) -> bytes:
 
 
 class SecurityHeaders:
-    """The security headers on every response (a plain ASGI middleware: cheaper per request)."""
+    """The security headers on every response (a plain ASGI middleware: cheaper per request),
+    and the JSON error shape for a fault no handler caught (500) — which Starlette would answer
+    in plain text, outside every middleware. The fault is raised on, so the server logs it."""
 
     def __init__(self, app: ASGIApp, headers: list[tuple[bytes, bytes]]) -> None:
         self.app = app
@@ -192,12 +196,26 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
 
+        started = False
+
         async def send_with_headers(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 raw = [(k, v) for k, v in message.get("headers", []) if k.lower() not in self.names]
                 if not any(k.lower() == b"cache-control" for k, _ in raw):
                     raw.append((b"cache-control", cache_control(scope.get("path", ""))))
                 message = {**message, "headers": raw + self.headers}
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception:
+            if not started:
+                error = InternalError(
+                    "the server failed to answer this request; it has logged the fault "
+                    f"(at {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC) for its administrator"
+                )
+                response = JSONResponse(error.as_json(), status_code=error.status)
+                await response(scope, receive, send_with_headers)
+            raise

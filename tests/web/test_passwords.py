@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import httpx
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -27,7 +28,9 @@ def _form_token(client: TestClient) -> str:
     return found.group(1)
 
 
-def _change(client: TestClient, csrf: str, current: str, new: str, confirm: str | None = None):  # type: ignore[no-untyped-def]
+def _change(
+    client: TestClient, csrf: str, current: str, new: str, confirm: str | None = None
+) -> httpx.Response:
     return client.post(
         "/forms/password",
         data={
