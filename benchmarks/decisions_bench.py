@@ -683,6 +683,8 @@ def _write_package(cells: Cells, train: np.ndarray, folder: Path) -> None:
             "start": day,
             "end": day,
             "outcome": np.where(mine, "confirmed", "reduced"),
+            # the study's label is the cell's outcome: searched in full, not sampled in lanes
+            "searched_share": 1.0,
             "status": "approved",
         },
         geometry=unproject(squares, cells.crs),

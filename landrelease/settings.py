@@ -111,6 +111,12 @@ SETTINGS: tuple[Setting, ...] = (
     # --- risk map and survey engine (issue 4) ---
     Setting("risk_cell_m", 20.0, "m", "Cell size of the risk map."),
     Setting(
+        "risk_ts_searched_share",
+        0.15,
+        "share",
+        "Share of a technical survey's area physically searched (lanes, sampling) when the activity does not record its own `searched_share`: land surveyed clean counts as this much of land cleared clean. Set it from the national standard; smaller is more cautious.",
+    ),
+    Setting(
         "risk_near_m",
         500.0,
         "m",
@@ -407,6 +413,13 @@ SETTINGS: tuple[Setting, ...] = (
         "connecting address is the client's.",
     ),
     Setting(
+        "web_basemap_mbtiles",
+        "",
+        "file path",
+        "A local MBTiles file of raster tiles (PNG, JPEG or WebP) drawn under the map's layers, "
+        "served by the site at /basemap/{z}/{x}/{y}; empty: none.",
+    ),
+    Setting(
         "web_secure_cookies",
         0,
         "0 or 1",
@@ -424,6 +437,13 @@ SETTINGS: tuple[Setting, ...] = (
         40,
         "cells",
         "Cells across the map's view when a point layer is drawn as counts.",
+    ),
+    Setting(
+        "web_tiles_detail_zoom",
+        12,
+        "zoom level",
+        "From this zoom the map's tiles carry findings and incidents one by one; below it, "
+        "counts per cell (16 cells across a tile).",
     ),
     Setting(
         "web_upload_max_mb",

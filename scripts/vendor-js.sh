@@ -24,6 +24,7 @@ CHECK=0
 # name  version  integrity (from `npm view NAME@VERSION dist.integrity`)
 PACKAGES=(
   "leaflet 1.9.4 sha512-nxS1ynzJOmOlHp+iL3FyWqK89GtNL8U8rvlMOsQdTTssxZwCXh8N2NB3GDQOL+YR3XnWyZAxwQixURb+FA74PA=="
+  "maplibre-gl 6.20.0 sha512-7manvqXeNoN0mKRzenYDopkb3VW9j7iag45RvopkOVFZ7c+La7CBWtK8eBS5bKrI6NyxqAIxPxIG1PMcotcY1w=="
   "chart.js 4.6.1 sha512-hJyniucsFmq//EvXYvJ6c6mahPoI3kaxdjVH8awTaJ/fDNWeSqqqArixMJWkWNN6fcYvPU3HneSANFNYtRi61g=="
 )
 
@@ -39,6 +40,12 @@ files_of() {
       echo "package/dist/images/marker-icon-2x.png leaflet/images/marker-icon-2x.png"
       echo "package/dist/images/marker-shadow.png leaflet/images/marker-shadow.png"
       echo "package/LICENSE leaflet/LICENSE"
+      ;;
+    maplibre-gl)
+      echo "package/dist/maplibre-gl.mjs maplibre/maplibre-gl.mjs"
+      echo "package/dist/maplibre-gl-worker.mjs maplibre/maplibre-gl-worker.mjs"
+      echo "package/dist/maplibre-gl.css maplibre/maplibre-gl.css"
+      echo "package/LICENSE.txt maplibre/LICENSE.txt"
       ;;
     chart.js)
       echo "package/dist/chart.umd.min.js chartjs/chart.umd.min.js"

@@ -3,7 +3,8 @@
 Exit codes: 0 done, 1 the data broke rules, 2 the command was used wrongly.
 
 The commands live in modules by what the user does: ``workspace_cmds`` (init, import,
-validate, export, status, backup, restore, settings, scenario), ``demo``, ``land_release`` (risk, survey,
+validate, export, status, backup, restore, settings, scenario), ``field_data`` (forms,
+template), ``demo``, ``land_release`` (risk, survey,
 evaluate), ``plans`` (prioritise, plan, forecast), ``serving`` (serve, user), ``operations``
 (activity, record, qa) and ``publishing`` (report); ``common`` holds the shared options and
 error handling, ``display`` how results look in a terminal. Jobs of several steps come from
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 from landrelease.cli import (
     demo,
+    field_data,
     land_release,
     operations,
     plans,
@@ -33,6 +35,8 @@ for command, name in (
     (workspace_cmds.restore, "restore"),
     (workspace_cmds.list_settings, "settings"),
     (workspace_cmds.scenario, "scenario"),
+    (field_data.forms, "forms"),
+    (field_data.template, "template"),
     (demo.demo, "demo"),
     (land_release.risk, "risk"),
     (land_release.survey, "survey"),

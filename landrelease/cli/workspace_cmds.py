@@ -18,6 +18,14 @@ from landrelease.cli.display.terminal import console, record_progress, step_prog
 if TYPE_CHECKING:
     from landrelease.io.package import ImportReport
 
+ProfileOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--profile",
+        help="Read another system's export through a crosswalk profile: imsma_core, or a .toml file.",
+        show_default=False,
+    ),
+]
 IssuesCsvOpt = Annotated[
     Path | None,
     typer.Option("--issues-csv", help="Also write every problem found to this CSV file."),
@@ -58,19 +66,22 @@ def _run_import(
     dry_run: bool,
     issues_csv: Path | None,
     create: bool,
+    profile: str | None = None,
 ) -> None:
-    from landrelease.io import import_package
-    from landrelease.store import Workspace
+    from landrelease.io.crosswalk import load_profile
+    from landrelease.io.package import import_into
 
-    with Workspace.open(target, create=create) as ws, record_progress("reading") as progress:
-        report = import_package(
-            ws,
+    with record_progress("reading") as progress:
+        report = import_into(
+            target,
             package,
+            create=create,
             actor=user,
             keep_valid=keep_valid,
             repair=repair,
             dry_run=dry_run,
             progress=progress,
+            profile=load_profile(profile) if profile else None,
         )
     _conclude(report, issues_csv, verb="validation" if dry_run else "import")
 
@@ -110,6 +121,7 @@ def import_(
         ),
     ] = False,
     issues_csv: IssuesCsvOpt = None,
+    profile: ProfileOpt = None,
     user: UserOpt = None,
 ) -> None:
     """Import an evidence package into the workspace, in one transaction.
@@ -117,7 +129,11 @@ def import_(
     Every record is checked; if any breaks a rule, every problem is listed and
     nothing is written (unless --keep-valid). Records are matched by id: a
     re-import changes nothing, and a record updates a stored one only when its
-    date_of_information is later. A missing workspace file is created.
+    date_of_information is later. A missing workspace file is created (and not left
+    behind if the import is refused).
+
+    PACKAGE may also be a KoboToolbox or ODK Central export of the submissions of the
+    forms `landrelease forms` writes (CSV, XLSX or ODK's zip).
     """
     _run_import(
         package,
@@ -128,6 +144,7 @@ def import_(
         dry_run=False,
         issues_csv=issues_csv,
         create=True,
+        profile=profile,
     )
 
 
@@ -148,6 +165,7 @@ def validate(
         bool, typer.Option("--repair", help="Check as if --repair were given to import.")
     ] = False,
     issues_csv: IssuesCsvOpt = None,
+    profile: ProfileOpt = None,
 ) -> None:
     """Check a package without writing anything (a dry run of import)."""
     if workspace or db:
@@ -160,12 +178,19 @@ def validate(
             dry_run=True,
             issues_csv=issues_csv,
             create=False,
+            profile=profile,
         )
         return
     from landrelease.io import validate_package
+    from landrelease.io.crosswalk import load_profile
 
     with record_progress("checking") as progress:
-        report = validate_package(package, repair=repair, progress=progress)
+        report = validate_package(
+            package,
+            repair=repair,
+            progress=progress,
+            profile=load_profile(profile) if profile else None,
+        )
     _conclude(report, issues_csv, verb="validation")
 
 
@@ -190,14 +215,25 @@ def export(
     overwrite: Annotated[
         bool, typer.Option("--overwrite", help="Replace OUT if it exists.")
     ] = False,
+    profile: ProfileOpt = None,
 ) -> None:
-    """Write the workspace as an evidence package that import reads back unchanged."""
+    """Write the workspace as an evidence package that import reads back unchanged.
+
+    With --profile, CSV tables in another system's names (e.g. imsma_core), which import
+    back through the same profile.
+    """
     from landrelease.cli.display.workspace_data import show_export
     from landrelease.io import export_package
+    from landrelease.io.crosswalk import load_profile
 
     with open_workspace(workspace, db) as ws:
         report = export_package(
-            ws, out, fmt=fmt, include_personal=not no_personal_data, overwrite=overwrite
+            ws,
+            out,
+            fmt=fmt,
+            include_personal=not no_personal_data,
+            overwrite=overwrite,
+            profile=load_profile(profile) if profile else None,
         )
     show_export(report)
 

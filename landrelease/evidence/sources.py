@@ -189,6 +189,23 @@ def searched_clean(processed: gpd.GeoDataFrame, findings: gpd.GeoDataFrame) -> n
     return ~processed["activity_id"].isin(with_finds).to_numpy()
 
 
+def searched_share(processed: gpd.GeoDataFrame) -> np.ndarray:
+    """The share of each processed area that was physically searched, in (0, 1].
+
+    The activity's own ``searched_share`` where recorded; otherwise clearance searched all of
+    its land and technical survey the share its standard operating procedure samples
+    (``risk_ts_searched_share``, lanes)."""
+    if not len(processed):
+        return np.zeros(0)
+    default = np.where(
+        processed["type"].to_numpy() == "TS", float(settings.get("risk_ts_searched_share")), 1.0
+    )
+    if "searched_share" in processed.columns:
+        given = pd.to_numeric(processed["searched_share"], errors="coerce").to_numpy(dtype=float)
+        default = np.where(np.isfinite(given) & (given > 0), np.minimum(given, 1.0), default)
+    return np.asarray(default, dtype=float)
+
+
 def _hazards_processed_findings(
     layers: dict[str, gpd.GeoDataFrame],
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame]:
@@ -204,9 +221,8 @@ def _hazards_processed_findings(
         else pd.Series(dtype=bool)
     )
     processed = act[act["type"].isin(PROCESSING_TYPES) & approved] if len(act) else act
-    processed = processed[["activity_id", "type", "hazard_id", "end", "geometry"]].reset_index(
-        drop=True
-    )
+    keep = ["activity_id", "type", "hazard_id", "end", "searched_share", "geometry"]
+    processed = processed[[c for c in keep if c in processed.columns]].reset_index(drop=True)
     findings = layers["findings"][
         ["finding_id", "device", "activity_id", "date", "geometry"]
     ].reset_index(drop=True)

@@ -10,6 +10,7 @@ and the counts are exactly those a real import would give.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import tempfile
@@ -26,14 +27,18 @@ import shapely
 from landrelease.domain import LAYERS, FieldKind, Layer
 from landrelease.errors import DataError, Issue, IssueLog, Severity, UsageError
 from landrelease.io.cells import spreadsheet_safe_table
+from landrelease.io.crosswalk import Profile
 from landrelease.io.sources import (
     LayerSource,
+    RawBatch,
+    ReadLayer,
     UnreadableError,
     check_file,
     discover,
     explain_unreadable,
     read_batches,
 )
+from landrelease.io.submissions import is_submission_export, read_submissions
 from landrelease.io.validate import LayerChecker
 from landrelease.store import (
     Connection,
@@ -118,19 +123,38 @@ def import_package(
     repair: bool = False,
     dry_run: bool = False,
     progress: Progress | None = None,
+    profile: Profile | None = None,
 ) -> ImportReport:
     """Import an evidence package into ``workspace`` in one transaction.
 
     Every problem of every file is collected. With errors, nothing is written
     unless ``keep_valid``; ``repair`` fixes unclosed rings and self-intersections
     (each repair listed); ``dry_run`` checks and counts, then rolls back.
+    ``profile`` reads another system's export (its object, field and value names) through
+    a crosswalk profile (:mod:`landrelease.io.crosswalk`).
     """
     import time
 
     started = time.perf_counter()
     package = Path(package)
     report = ImportReport(str(package), dry_run=dry_run)
-    sources = discover(package, report.log)
+    sources: list[LayerSource | ReadLayer]
+    if is_submission_export(package):
+        sources = list(read_submissions(package, report.log))
+    elif profile is not None:
+        sources = [
+            dataclasses.replace(
+                src,
+                transform=profile.transformer(
+                    src.sublayer or Path(src.display).name,
+                    src.layer,
+                    report.log.for_file(src.display),
+                ),
+            )
+            for src in discover(package, report.log, aliases=profile.aliases)
+        ]
+    else:
+        sources = list(discover(package, report.log))
     if not sources and not report.log.errors:
         report.log.add(
             Issue(
@@ -175,10 +199,50 @@ def import_package(
     return report
 
 
+def import_into(
+    target: str,
+    package: Path | str,
+    *,
+    create: bool = False,
+    actor: str | None = None,
+    keep_valid: bool = False,
+    repair: bool = False,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    profile: Profile | None = None,
+) -> ImportReport:
+    """:func:`import_package` into the workspace at ``target`` (a ``.gpkg`` path or a PostGIS URL).
+
+    With ``create``, a missing workspace file is created first — and removed again when the
+    import wrote nothing (refused, a dry run, or interrupted): a refused import leaves no
+    new file behind.
+    """
+    created = create and not Workspace.is_database_url(target) and not Path(target).exists()
+    report: ImportReport | None = None
+    try:
+        with Workspace.open(target, create=create) as ws:
+            report = import_package(
+                ws,
+                package,
+                actor=actor,
+                keep_valid=keep_valid,
+                repair=repair,
+                dry_run=dry_run,
+                progress=progress,
+                profile=profile,
+            )
+    finally:
+        if created and (report is None or not report.committed):
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(target + suffix).unlink(missing_ok=True)
+    assert report is not None  # import_package returned, or its exception went on above
+    return report
+
+
 def _import_file(
     workspace: Workspace,
     conn: Connection,
-    src: LayerSource,
+    src: LayerSource | ReadLayer,
     lr: LayerReport,
     log: IssueLog,
     ctx: WriteContext,
@@ -187,6 +251,13 @@ def _import_file(
 ) -> None:
     """Check and write one file of the package in batches, its problems in ``log``."""
     file_log = log.for_file(src.display)
+    if isinstance(src, ReadLayer):
+        checker = LayerChecker(src.layer, src.display, file_log, repair=repair)
+        for raw in src.batches:
+            _write_checked(workspace, conn, checker, raw, lr, ctx)
+            if progress:
+                progress(src.display, lr.records)
+        return
     problems = check_file(src)
     if problems:
         for p in problems:
@@ -195,10 +266,9 @@ def _import_file(
     checker = LayerChecker(src.layer, src.display, file_log, repair=repair)
     try:
         for raw in read_batches(src):
-            checked = checker.check(raw)
-            lr.records += len(raw.properties)
-            lr.valid += len(checked)
-            lr.written.add(workspace.write_batch(conn, checked, ctx))
+            if src.transform is not None:
+                raw = src.transform(raw)
+            _write_checked(workspace, conn, checker, raw, lr, ctx)
             if progress:
                 progress(src.display, lr.records)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
@@ -229,15 +299,39 @@ def _import_file(
         file_log.bad_records.update(range(1, lr.records + 1))
 
 
+def _write_checked(
+    workspace: Workspace,
+    conn: Connection,
+    checker: LayerChecker,
+    raw: RawBatch,
+    lr: LayerReport,
+    ctx: WriteContext,
+) -> None:
+    checked = checker.check(raw)
+    lr.records += len(raw.properties)
+    lr.valid += len(checked)
+    lr.written.add(workspace.write_batch(conn, checked, ctx))
+
+
 def validate_package(
-    package: Path | str, *, repair: bool = False, progress: Progress | None = None
+    package: Path | str,
+    *,
+    repair: bool = False,
+    progress: Progress | None = None,
+    profile: Profile | None = None,
 ) -> ImportReport:
     """Check a package against every rule without a workspace: a dry-run import into a scratch one."""
     with tempfile.TemporaryDirectory(prefix="landrelease-validate-") as tmp:
         ws = Workspace.create(str(Path(tmp) / "scratch.gpkg"), actor="validate")
         try:
             return import_package(
-                ws, package, actor="validate", repair=repair, dry_run=True, progress=progress
+                ws,
+                package,
+                actor="validate",
+                repair=repair,
+                dry_run=True,
+                progress=progress,
+                profile=profile,
             )
         finally:
             ws.close()
@@ -278,6 +372,9 @@ class ExportReport:
     out: Path
     files: dict[str, int] = field(default_factory=dict)
     """File name → records written."""
+    unmapped: dict[str, list[str]] = field(default_factory=dict)
+    """With a crosswalk profile: file name → our fields the profile does not name (written
+    under our names)."""
 
 
 EXPORT_FORMATS = ("geojson", "gpkg")
@@ -291,6 +388,7 @@ def export_package(
     include_personal: bool = True,
     overwrite: bool = False,
     progress: Progress | None = None,
+    profile: Profile | None = None,
 ) -> ExportReport:
     """Write the workspace as an evidence package (the layout it imports), atomically.
 
@@ -298,6 +396,9 @@ def export_package(
     CSV tables); ``gpkg`` writes one GeoPackage with a layer per name.
     ``include_personal=False`` leaves victims' personal data out. Layers are read
     through ``source``'s read model (a view shared with other readers reads each once).
+    With a crosswalk ``profile``, the folder holds CSV tables in the other system's names
+    (``hazard.csv``: ``hazard_localid``, ``Worked On``…; lon/lat or wkt for the geometry),
+    which import back through the same profile; fields it cannot name keep ours.
     """
     out = Path(out)
     view = WorkspaceView.of(source)
@@ -319,6 +420,11 @@ def export_package(
             frame = _exported(view, layer, include_personal)
             if not len(frame) and not layer.contract:
                 continue
+            if profile is not None and fmt == "geojson":
+                name = _write_through(profile, layer, frame, target, report)
+                if progress:
+                    progress(name, len(frame))
+                continue
             if fmt == "gpkg":
                 write_gpkg_layer(layer, frame, target)
                 report.files[f"{out.name}:{layer.name}"] = len(frame)
@@ -336,6 +442,29 @@ def export_package(
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return report
+
+
+def _write_through(
+    profile: Profile, layer: Layer, frame: pd.DataFrame, folder: Path, report: ExportReport
+) -> str:
+    """One layer as a CSV table in a crosswalk profile's names; returns the file name."""
+    table = layer_table(layer, frame)
+    if layer.spatial:
+        geoms = np.asarray(frame.geometry.values, dtype=object)
+        if layer.geometry == ("Point",):
+            table.insert(1, "lon", shapely.get_x(geoms) if len(geoms) else [])
+            table.insert(2, "lat", shapely.get_y(geoms) if len(geoms) else [])
+        else:
+            table.insert(1, "wkt", shapely.to_wkt(geoms) if len(geoms) else [])
+    mapping = profile.map_of_layer(layer.name)
+    name = f"{mapping.source if mapping else layer.name}.csv"
+    if mapping is not None:
+        table, unmapped = mapping.exported(table, layer)
+        if unmapped and len(frame):
+            report.unmapped[name] = unmapped
+    spreadsheet_safe_table(table).to_csv(folder / name, index=False)
+    report.files[name] = len(frame)
+    return name
 
 
 def _exported(view: WorkspaceView, layer: Layer, include_personal: bool) -> pd.DataFrame:

@@ -22,7 +22,7 @@ import re
 import warnings
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -59,6 +59,19 @@ class LayerSource:
     """Layer inside a GeoPackage, or sheet inside a workbook."""
     fmt: str = ""
     """``geojson``, ``gpkg``, ``shp``, ``kml``, ``csv`` or ``xlsx``."""
+    transform: Callable[[RawBatch], RawBatch] | None = None
+    """Applied to each batch as read (a crosswalk profile's renaming), before it is checked."""
+
+
+@dataclass(frozen=True, eq=False)
+class ReadLayer:
+    """A layer whose records were read already (form submissions converted to the contract's
+    fields, :mod:`landrelease.io.submissions`): imported like a file, without file checks."""
+
+    layer: Layer
+    display: str
+    """The file (and sheet) the records came from, as shown to the user."""
+    batches: tuple[RawBatch, ...]
 
 
 @dataclass
@@ -77,6 +90,9 @@ class RawBatch:
     """Problems the reader found itself, with the record's position in the batch."""
     json_columns: frozenset[str] = frozenset()
     """Columns whose text is JSON (nested objects and arrays in GeoJSON), to be parsed back."""
+    crs_declared: bool = True
+    """Whether the file itself names ``crs``: GDAL gives GeoJSON without a ``crs`` member, and
+    the importer gives tables, WGS84 by convention (a message must not say it was declared)."""
 
 
 def _fmt_of(name: str) -> str:
@@ -84,21 +100,27 @@ def _fmt_of(name: str) -> str:
     return {".json": "geojson", ".geojson": "geojson", ".zip": "shp"}.get(suffix, suffix[1:])
 
 
-def discover(package: Path, log: IssueLog) -> list[LayerSource]:
-    """Return the layers present in ``package``; problems go to ``log``."""
+Aliases = Mapping[str, str]
+"""Other names of layers (lower case → layer name), e.g. a crosswalk profile's ``hazard``."""
+
+
+def discover(package: Path, log: IssueLog, *, aliases: Aliases | None = None) -> list[LayerSource]:
+    """Return the layers present in ``package``; problems go to ``log``. A file, sheet or
+    GeoPackage layer named by one of ``aliases`` is read as the layer it names."""
     package = Path(package)
+    aliases = aliases or {}
     if not package.exists():
         log.add(Issue(str(package), "", "", "", "no such file or folder"))
         return []
     if package.is_dir():
-        return _discover_folder(package, str(package), log)
+        return _discover_folder(package, str(package), log, aliases)
     suffix = package.suffix.lower()
     if suffix == ".gpkg":
-        return _discover_gpkg(package, log)
+        return _discover_gpkg(package, log, aliases)
     if suffix == ".xlsx":
-        return _discover_xlsx(package, log)
+        return _discover_xlsx(package, log, aliases)
     if suffix == ".zip":
-        return _discover_zip(package, log)
+        return _discover_zip(package, log, aliases)
     log.add(
         Issue(
             package.name,
@@ -129,7 +151,9 @@ def _pick(layer: Layer, candidates: dict[str, list[str]], root: str, log: IssueL
     return found[0] if found else None
 
 
-def _candidates(names: list[str], root: str, log: IssueLog) -> dict[str, list[str]]:
+def _candidates(
+    names: list[str], root: str, log: IssueLog, aliases: Aliases
+) -> dict[str, list[str]]:
     known = {layer.name for layer in LAYERS}
     found: dict[str, list[str]] = {}
     for name in names:
@@ -139,6 +163,7 @@ def _candidates(names: list[str], root: str, log: IssueLog) -> dict[str, list[st
         stem, suffix = Path(base).stem, Path(base).suffix.lower()
         if suffix not in VECTOR_EXTENSIONS + TABLE_EXTENSIONS:
             continue
+        stem = aliases.get(stem.lower(), stem)
         if stem in known:
             found.setdefault(stem, []).append(name)
         else:
@@ -156,10 +181,10 @@ def _candidates(names: list[str], root: str, log: IssueLog) -> dict[str, list[st
     return found
 
 
-def _discover_folder(folder: Path, root: str, log: IssueLog) -> list[LayerSource]:
+def _discover_folder(folder: Path, root: str, log: IssueLog, aliases: Aliases) -> list[LayerSource]:
     names = [p.name for p in sorted(folder.iterdir()) if p.is_file()]
     # Shapefile sidecars (.dbf, .prj, ...) are not layers of their own.
-    cands = _candidates(names, root, log)
+    cands = _candidates(names, root, log, aliases)
     out = []
     for layer in LAYERS:
         name = _pick(layer, cands, root, log)
@@ -174,7 +199,7 @@ def _discover_folder(folder: Path, root: str, log: IssueLog) -> list[LayerSource
     return out
 
 
-def _discover_zip(archive: Path, log: IssueLog) -> list[LayerSource]:
+def _discover_zip(archive: Path, log: IssueLog, aliases: Aliases) -> list[LayerSource]:
     try:
         with zipfile.ZipFile(archive) as z:
             members = [m for m in z.namelist() if not m.endswith("/") and "truth/" not in m]
@@ -191,7 +216,7 @@ def _discover_zip(archive: Path, log: IssueLog) -> list[LayerSource]:
     names = [
         m[len(prefix) :] for m in members if m.startswith(prefix) and "/" not in m[len(prefix) :]
     ]
-    cands = _candidates(names, archive.name, log)
+    cands = _candidates(names, archive.name, log, aliases)
     out = []
     for layer in LAYERS:
         name = _pick(layer, cands, archive.name, log)
@@ -218,29 +243,53 @@ def _discover_zip(archive: Path, log: IssueLog) -> list[LayerSource]:
     return out
 
 
-def _discover_gpkg(path: Path, log: IssueLog) -> list[LayerSource]:
+def _discover_gpkg(path: Path, log: IssueLog, aliases: Aliases) -> list[LayerSource]:
     try:
         present = {str(row[0]) for row in pyogrio.list_layers(path)}
     except Exception as exc:  # GDAL's own message is the most precise one
         log.add(Issue(path.name, "", "", "", f"not a readable GeoPackage ({_gdal_message(exc)})"))
         return []
+    named = _named(present, aliases)
     return [
-        LayerSource(layer, f"{path.name}:{layer.name}", str(path), "vector", layer.name, "gpkg")
+        LayerSource(
+            layer,
+            f"{path.name}:{named[layer.name]}",
+            str(path),
+            "vector",
+            named[layer.name],
+            "gpkg",
+        )
         for layer in LAYERS
-        if layer.name in present
+        if layer.name in named
     ]
 
 
-def _discover_xlsx(path: Path, log: IssueLog) -> list[LayerSource]:
+def _named(present: Iterable[str], aliases: Aliases) -> dict[str, str]:
+    """Layer name → the GeoPackage layer or sheet that holds it (its own name, else an alias)."""
+    out: dict[str, str] = {}
+    for name in sorted(present):
+        target = name if name in _LAYER_NAMES else aliases.get(name.lower())
+        if target in _LAYER_NAMES and (target not in out or name == target):
+            out[target] = name
+    return out
+
+
+_LAYER_NAMES = frozenset(layer.name for layer in LAYERS)
+
+
+def _discover_xlsx(path: Path, log: IssueLog, aliases: Aliases) -> list[LayerSource]:
     try:
         sheets = pd.ExcelFile(path, engine="openpyxl").sheet_names
     except Exception as exc:
         log.add(Issue(path.name, "", "", "", f"not a readable XLSX workbook ({exc})"))
         return []
+    named = _named([str(s) for s in sheets], aliases)
     return [
-        LayerSource(layer, f"{path.name}:{layer.name}", str(path), "table", layer.name, "xlsx")
+        LayerSource(
+            layer, f"{path.name}:{named[layer.name]}", str(path), "table", named[layer.name], "xlsx"
+        )
         for layer in LAYERS
-        if layer.name in sheets
+        if layer.name in named
     ]
 
 
@@ -349,7 +398,62 @@ def check_file(src: LayerSource) -> list[Issue]:
     if src.fmt == "csv":
         with path.open("rb") as fh:
             return _check_csv(src, fh)
+    if src.fmt == "geojson":
+        unknown = _unknown_crs(src.display, geojson_crs_member(path))
+        return [unknown] if unknown else []
     return []
+
+
+CRS_SNIFF_BYTES = 1 << 20
+"""How far into a GeoJSON file its ``crs`` member is looked for (it comes before the features)."""
+_CRS_MEMBER = re.compile(rb'"crs"\s*:\s*\{')
+
+
+def geojson_crs_member(path: Path) -> str | None:
+    """The CRS a GeoJSON file's (legacy) ``crs`` member names, or ``None`` if it has none.
+
+    GDAL reads a file whose ``crs`` names no CRS it knows (``EPSG:999999``, ``garbage``) as
+    WGS84 without a word, and reports WGS84 for a file with no ``crs`` at all: the member
+    is read here so that both cases can be told apart.
+    """
+    with path.open("rb") as fh:
+        head = fh.read(CRS_SNIFF_BYTES)
+    m = _CRS_MEMBER.search(head)
+    if m is None:
+        return None
+    text = head[m.end() - 1 :].decode("utf-8", "replace")
+    try:
+        member, _ = json.JSONDecoder().raw_decode(text)
+    except json.JSONDecodeError:
+        return text[:60]
+    props = member.get("properties") if isinstance(member, dict) else None
+    if isinstance(props, dict):
+        if isinstance(props.get("name"), str):
+            return str(props["name"])
+        if props.get("code") is not None:  # the 2008 GeoJSON "EPSG" type
+            return f"EPSG:{props['code']}"
+    return json.dumps(member)[:60]
+
+
+def _unknown_crs(display: str, name: str | None) -> Issue | None:
+    if name is None:
+        return None
+    import pyproj
+
+    try:
+        pyproj.CRS.from_user_input(name)
+    except pyproj.exceptions.CRSError:
+        return Issue(
+            display,
+            "",
+            "crs",
+            repr(name),
+            "the declared CRS cannot be used: no coordinate reference system PROJ knows "
+            "has this name (the file is not read as WGS84 in its place)",
+            "a known CRS, e.g. EPSG:32638 or urn:ogc:def:crs:EPSG::32638; "
+            "no crs member for WGS84 longitude/latitude",
+        )
+    return None
 
 
 def _check_zipped_shapefile(src: LayerSource, zipped: Path) -> list[Issue]:
@@ -626,6 +730,9 @@ def _open_options(src: LayerSource) -> dict[str, str]:
 
 def _read_vector(src: LayerSource, batch_rows: int) -> Iterator[RawBatch]:
     offset = 0
+    declared = True
+    if src.fmt == "geojson" and not src.path.startswith("/vsi"):
+        declared = geojson_crs_member(Path(src.path)) is not None
     sublayers: list[str | None] = [src.sublayer]
     if src.fmt == "kml" or src.sublayer is None:
         listed = [str(row[0]) for row in pyogrio.list_layers(src.path)]
@@ -665,7 +772,14 @@ def _read_vector(src: LayerSource, batch_rows: int) -> Iterator[RawBatch]:
                 if src.fmt != "geojson":
                     # flat formats carry nested values as JSON text, as the exporter writes them
                     json_columns = frozenset(frame.columns)
-                yield RawBatch(frame, wkb=wkb, crs=crs, offset=offset, json_columns=json_columns)
+                yield RawBatch(
+                    frame,
+                    wkb=wkb,
+                    crs=crs,
+                    offset=offset,
+                    json_columns=json_columns,
+                    crs_declared=declared,
+                )
                 offset += len(frame)
 
 
@@ -763,7 +877,11 @@ def _read_table(src: LayerSource, batch_rows: int) -> Iterator[RawBatch]:
             frame = unprotect_table(chunk.reset_index(drop=True))
             frame.columns = [str(c).strip() for c in frame.columns]
             batch = RawBatch(
-                frame, offset=offset, crs="EPSG:4326", json_columns=frozenset(frame.columns)
+                frame,
+                offset=offset,
+                crs="EPSG:4326",
+                json_columns=frozenset(frame.columns),
+                crs_declared=False,
             )
             if src.layer.spatial:
                 batch.geometry = _table_geometry(src, batch)

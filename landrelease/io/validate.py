@@ -33,6 +33,8 @@ from landrelease.io.values import (
 )
 
 WGS84 = "EPSG:4326"
+GEOMETRY_FIELDS = frozenset({"geometry", "lon", "lat", "wkt"})
+"""Where a reader reports a geometry it could not read."""
 # --- the checker --------------------------------------------------------------
 
 
@@ -49,6 +51,8 @@ class LayerChecker:
         self._transformers: dict[str, pyproj.Transformer | object | None] = {}
         self._missing_reported: set[str] = set()
         self._not_degrees = False
+        self._degrees_declared_projected = False
+        self._geometry_reported = np.zeros(0, bool)
 
     # -- reporting --
     def _flag(
@@ -97,6 +101,9 @@ class LayerChecker:
         bad = np.zeros(n, bool)
         labels = np.array([f"#{r}" for r in rows], dtype=object)
 
+        ids = self._check_ids(props, rows, labels, bad)
+        # the reader's own problems, named by the record's id where it has one
+        self._geometry_reported = np.zeros(n, bool)
         for i, issue in raw.issues:
             self.log.add(
                 Issue(
@@ -110,8 +117,7 @@ class LayerChecker:
                 int(rows[i]),
             )
             bad[i] = True
-
-        ids = self._check_ids(props, rows, labels, bad)
+            self._geometry_reported[i] |= issue.field in GEOMETRY_FIELDS
         values: dict[str, np.ndarray] = {layer.id_field: ids}
         for f in layer.fields:
             if f.name == layer.id_field:
@@ -305,7 +311,12 @@ class LayerChecker:
         geoms[has] = shapely.force_2d(geoms[has])
         ok = self._check_types(geoms, has, rows, labels, bad)
         geoms[ok] = self._to_wgs84(
-            raw.crs, geoms[ok], rows[ok], labels[ok], bad, np.flatnonzero(ok)
+            raw.crs if raw.crs_declared else None,
+            geoms[ok],
+            rows[ok],
+            labels[ok],
+            bad,
+            np.flatnonzero(ok),
         )
         ok &= ~bad
         ok &= ~self._check_range(geoms, ok, rows, labels, bad)
@@ -351,7 +362,8 @@ class LayerChecker:
             )
             present = ~pd.isna(geoms)
             unreadable = np.zeros(len(rows), bool)
-        missing = ~present
+        # a geometry the reader could not read is named once, by the reader
+        missing = ~present & ~self._geometry_reported
         self._flag(missing, labels, rows, "geometry", None, "missing geometry", f"a {accepted}")
         bad |= missing | unreadable
         return geoms
@@ -511,6 +523,8 @@ class LayerChecker:
             bad[where] = True
             return geoms
         if isinstance(tr, pyproj.Transformer):
+            if self._degrees_under_projected(crs, geoms, rows, bad, where):
+                return geoms
             return shapely.transform(
                 geoms, lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1]))
             )
@@ -521,7 +535,11 @@ class LayerChecker:
         )
         if self._not_degrees or degrees.mean() < 0.5:
             if not self._not_degrees:
-                declared = f"the file declares {crs}" if crs else "the file declares no CRS"
+                declared = (
+                    f"the file declares {crs}"
+                    if crs
+                    else "the file declares no CRS (read as WGS84 longitude/latitude)"
+                )
                 self.log.add(
                     Issue(
                         self.file,
@@ -536,6 +554,45 @@ class LayerChecker:
             self.log.bad_records.update(rows.tolist())
             bad[where] = True
         return geoms
+
+    def _degrees_under_projected(
+        self,
+        crs: str | None,
+        geoms: np.ndarray,
+        rows: np.ndarray,
+        bad: np.ndarray,
+        where: np.ndarray,
+    ) -> bool:
+        """Refuse, once per file, coordinates that look like degrees under a declared projected
+        CRS (EPSG:3857 holding 46.9, 39.95): read so they would lie metres from 0°, 0°."""
+        if not self._degrees_declared_projected:
+            src = pyproj.CRS.from_user_input(crs) if crs else None
+            if src is None or not src.is_projected:
+                return False
+            b = shapely.bounds(geoms)
+            degrees = (np.abs(b[:, [0, 2]]) <= 180).all(axis=1) & (np.abs(b[:, [1, 3]]) <= 90).all(
+                axis=1
+            )
+            if degrees.mean() < 0.5:
+                return False
+            unit = src.axis_info[0].unit_name if src.axis_info else "metre"
+            self.log.add(
+                Issue(
+                    self.file,
+                    "",
+                    "geometry",
+                    f"x={b[0, 0]:.6g}, y={b[0, 1]:.6g}",
+                    f"coordinates look like degrees but the file declares {crs}, a projected "
+                    f"CRS in {unit}s: read so, they would lie within {180:g} {unit}s of its "
+                    "origin",
+                    "coordinates in the declared CRS, or a file declaring EPSG:4326 (or no CRS) "
+                    "for longitude/latitude",
+                )
+            )
+            self._degrees_declared_projected = True
+        self.log.bad_records.update(rows.tolist())
+        bad[where] = True
+        return True
 
 
 _UNUSABLE = object()

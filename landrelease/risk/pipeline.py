@@ -41,6 +41,7 @@ from landrelease.risk.errors import ResidualErrors, residual_errors
 from landrelease.risk.metrics import Scores
 from landrelease.risk.models import WeightsOfEvidence, make_model
 from landrelease.risk.run import RiskRun
+from landrelease.risk.shift import evidence_pieces, representativeness, sampled
 from landrelease.risk.store import store_risk
 from landrelease.risk.training import TrainingSet, training_set
 from landrelease.risk.validation import calibrator, cross_validate, crossfit_calibrated
@@ -79,6 +80,8 @@ class TileResult:
     probability: np.ndarray
     expected: np.ndarray
     hazards: HazardPartials
+    pieces: np.ndarray | None = None
+    """Evidence pieces of a fixed sample of the tile's active-hazard cells (:mod:`.shift`)."""
 
 
 @dataclass(frozen=True)
@@ -179,6 +182,8 @@ def predict_tile(
         partial.sum_p = np.bincount(h, weights=prob, minlength=n_hazards + 1)
         partial.log_none = np.bincount(h, weights=np.log1p(-prob), minlength=n_hazards + 1)
         np.maximum.at(partial.max_p, h, prob)
+        keep = (h > 0) & sampled(r + tile.row0, c + tile.col0)
+        return TileResult(tile, p, lam, partial, evidence_pieces(feats[:, r[keep], c[keep]].T))
     return TileResult(tile, p, lam, partial)
 
 
@@ -233,10 +238,15 @@ def compute_risk(
     timings["model"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    probability, expected, totals = _predict(
+    probability, expected, totals, active = _predict(
         tiles, computer=computer, predictor=fit.predictor, scheduler=scheduler, say=say
     )
     timings["prediction"] = time.perf_counter() - t
+    alike = None
+    if not fit.fallback:
+        alike = representativeness(evidence_pieces(ts.X), ts.cell_weight, active, seed=params.seed)
+        if alike is not None and alike.unlike:
+            warnings.append(alike.statement())
     return RiskRun(
         grid=grid,
         model=fit.model,
@@ -256,6 +266,7 @@ def compute_risk(
         fitted=fit.fitted,
         explainer=fit.explainer,
         errors=fit.errors,
+        representativeness=alike,
         warnings=warnings,
         seconds={**timings, "total": time.perf_counter() - t0},
         computer=computer,
@@ -333,8 +344,8 @@ def _fit(params: _Params, ts: TrainingSet, warnings: list[str], say: Progress) -
         predictor = _Calibrated(fitted, calibrator(cv.oof, ts.y, ts.weight))
         errors = residual_errors(
             crossfit_calibrated(cv.oof, ts.y, ts.weight, cv.fold),
-            ts.found if ts.found is not None else ts.y,
-            ts.weight,
+            ts.devices,
+            ts.cell_weight,
             ts.block,
             level=float(settings.get("risk_bound_level")),
             seed=seed,
@@ -352,13 +363,15 @@ def _predict(
     predictor: _Calibrated,
     scheduler: str | None,
     say: Progress,
-) -> tuple[np.ndarray, np.ndarray, HazardPartials]:
-    """Predict every tile; the map's two bands and the per-hazard sums."""
+) -> tuple[np.ndarray, np.ndarray, HazardPartials, np.ndarray]:
+    """Predict every tile; the map's two bands, the per-hazard sums and the evidence pieces of a
+    sample of the active-hazard cells."""
     grid = computer.grid
     n_h = len(computer.evidence.hazards)
     probability = np.full(grid.shape, np.nan, dtype=np.float32)
     expected = np.full(grid.shape, np.nan, dtype=np.float32)
     totals = HazardPartials.zeros(n_h)
+    pieces: list[np.ndarray] = []
     for k, res in enumerate(
         _run_tiles(
             tiles, computer=computer, predictor=predictor, n_hazards=n_h, scheduler=scheduler
@@ -368,8 +381,11 @@ def _predict(
         probability[rows, cols] = res.probability
         expected[rows, cols] = res.expected
         totals.add(res.hazards)
+        if res.pieces is not None:
+            pieces.append(res.pieces)
         say("predicting", 0.4 + 0.6 * (k + 1) / len(tiles))
-    return probability, expected, totals
+    sample = np.concatenate(pieces) if pieces else np.zeros((0, 0), dtype=bool)
+    return probability, expected, totals, sample
 
 
 def _hazard_stats(evidence: EvidenceSet, totals: HazardPartials) -> pd.DataFrame:

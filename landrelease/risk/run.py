@@ -14,6 +14,7 @@ from landrelease.evidence.sources import EvidenceSet
 from landrelease.risk.errors import ResidualErrors
 from landrelease.risk.metrics import Scores
 from landrelease.risk.models import WeightsOfEvidence
+from landrelease.risk.shift import Representativeness
 
 
 @dataclass
@@ -42,6 +43,8 @@ class RiskRun:
     """A weights-of-evidence model fitted on the same cells, for explanations in words."""
     errors: ResidualErrors | None = None
     """Out-of-sample errors on held-out spatial blocks (``None``: not measured), behind every bound."""
+    representativeness: Representativeness | None = None
+    """How unlike the searched land the active hazards are (``None``: not measured)."""
     warnings: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
     computer: TileComputer | None = None

@@ -32,6 +32,7 @@ from landrelease.evidence.sources import EvidenceSet, evidence_from_workspace, e
 from landrelease.risk.errors import ResidualErrors
 from landrelease.risk.models import WeightsOfEvidence
 from landrelease.risk.run import RiskRun
+from landrelease.risk.shift import Representativeness
 from landrelease.store import Workspace, WorkspaceView, runs, tables
 
 HAZARD_COLUMNS = (
@@ -66,6 +67,9 @@ def store_risk(
         "features": list(FEATURE_NAMES),
         "explainer": run.explainer.state(),
         "residual_errors": run.errors.state() if run.errors is not None else None,
+        "representativeness": (
+            run.representativeness.state() if run.representativeness is not None else None
+        ),
         "near_m": float(near_m),
         "records": run.evidence.stamp,
     }
@@ -215,6 +219,8 @@ class RiskMap:
     """Whether the run measured its errors on spatial blocks it did not learn from."""
     errors: ResidualErrors | None = None
     """Those errors, behind every bound (``None``: not measured, or a run kept before bounds)."""
+    representativeness: Representativeness | None = None
+    """How unlike the searched land the active hazards were (``None``: not measured)."""
 
 
 def load_risk_map(source: Workspace | WorkspaceView, *, run_id: int | None = None) -> RiskMap:
@@ -270,7 +276,15 @@ def load_risk_map(source: Workspace | WorkspaceView, *, run_id: int | None = Non
         training={k: int(v) for k, v in (stored.summary.get("training") or {}).items()},
         cross_validated=bool(stored.summary.get("scores")),
         errors=_errors(stored.summary.get("residual_errors")),
+        representativeness=_alike(stored.summary.get("representativeness")),
     )
+
+
+def _alike(state: Any) -> Representativeness | None:
+    try:
+        return Representativeness.from_state(state)
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def _errors(state: Any) -> ResidualErrors | None:

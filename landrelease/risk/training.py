@@ -26,7 +26,7 @@ from scipy.spatial import cKDTree
 
 from landrelease.evidence.features import FEATURE_NAMES, TileComputer, feature, local_rate
 from landrelease.evidence.grid import Grid, Tile, crop
-from landrelease.evidence.sources import EvidenceSet, searched_clean
+from landrelease.evidence.sources import EvidenceSet, searched_clean, searched_share
 
 BLOCK_KEY = 1_000_003
 
@@ -46,6 +46,23 @@ class TrainingSet:
     """Devices found in each cell (``y`` says only whether any was)."""
     activities: int = 0
     """Approved technical surveys and clearances the searched cells come from."""
+    share: np.ndarray | None = None
+    """Share of each cell's land that was searched (``searched_share`` of its activity)."""
+
+    @property
+    def devices(self) -> np.ndarray:
+        """Devices in each cell, estimated from those found: found ÷ the share searched (a lane
+        across 15 % of a cell finds about 15 % of its devices)."""
+        found = self.found if self.found is not None else self.y.astype(float)
+        return found / self.share if self.share is not None else found.astype(float)
+
+    @property
+    def cell_weight(self) -> np.ndarray:
+        """Each cell's weight as a cell, whatever was found in it (the sampling weight alone):
+        the weight against which :attr:`devices` are counted."""
+        if self.share is None:
+            return self.weight
+        return np.where(self.y == 0, self.weight / self.share, self.weight)
 
     def __len__(self) -> int:
         return len(self.y)
@@ -87,9 +104,10 @@ def training_set(
     fy = shapely.get_y(found) if len(found) else np.array([])
     f_cells = grid.cell_of(fx, fy)
     parts: list[tuple[np.ndarray, ...]] = []
+    share = searched_share(proc)
     todo = [t for t in tiles if len(tree.query(shapely.box(*grid.window_bounds(_core(t)))))]
     for k, tile in enumerate(todo):
-        part = _tile_cells(tile, grid, computer, geoms, tree, f_cells)
+        part = _tile_cells(tile, grid, computer, geoms, tree, f_cells, share)
         if part is not None:
             parts.append(part)
         if progress:
@@ -101,8 +119,13 @@ def training_set(
     X = X.astype(np.float32)
     searched, positives = len(y), int(y.sum())
     keep, weight = _subsample(y, max_negatives, seed)
+    # a cell searched over a share s of its land (technical survey in lanes) and found clean is
+    # a weak negative: a device there would have been found with chance about s, so the cell
+    # counts s of a cell searched in full (positives count whole: what was found is there)
+    cell_share = share[activity]
+    weight = np.where(y == 0, weight * cell_share, weight)
     X, y, found, rows, cols = X[keep], y[keep], found[keep], rows[keep], cols[keep]
-    activity, weight = activity[keep], weight[keep]
+    activity, weight, cell_share = activity[keep], weight[keep], cell_share[keep]
     if len(fx):
         X[:, FEATURE_NAMES.index("dist_finding")] = _distance_to_other_activities(
             grid, rows, cols, activity, evidence, fx, fy, cap=feature("dist_finding").scale_m
@@ -120,7 +143,17 @@ def training_set(
     bcells = max(1, round(block_m / grid.cell_m))
     block = (rows // bcells) * BLOCK_KEY + cols // bcells
     return TrainingSet(
-        X, y, weight, block, rows, cols, searched, positives, found, activities=n_activities
+        X,
+        y,
+        weight,
+        block,
+        rows,
+        cols,
+        searched,
+        positives,
+        found,
+        activities=n_activities,
+        share=cell_share,
     )
 
 
@@ -135,10 +168,14 @@ def _tile_cells(
     geoms: np.ndarray,
     tree: shapely.STRtree,
     f_cells: tuple[np.ndarray, np.ndarray],
+    share: np.ndarray,
 ) -> tuple[np.ndarray, ...] | None:
-    """The searched cells of one tile: features, labels, devices found, rows, columns, activity index."""
+    """The searched cells of one tile: features, labels, devices found, rows, columns, activity
+    index (where activities overlap, the one that searched the largest share of its land: a
+    clearance after a technical survey)."""
     core = _core(tile)
     idx = tree.query(shapely.box(*grid.window_bounds(core)))
+    idx = idx[np.argsort(share[idx], kind="stable")]  # drawn last wins
     act = rasterio.features.rasterize(
         ((geoms[i], int(i) + 1) for i in idx),
         out_shape=(tile.nrows, tile.ncols),

@@ -115,6 +115,7 @@ def _activities(sc: Scenario, folder: Path) -> int:
             "organisation": a.organisation,
             "asset": a.asset,
             "depth_cm": a.depth_cm,
+            "searched_share": a.searched_share,
             "status": a.status,
             "date_of_information": iso(end),
         },

@@ -40,6 +40,8 @@ class Activities:
     organisation: list[str] = field(default_factory=list)
     asset: list[str | list[str] | None] = field(default_factory=list)
     depth_cm: list[float | None] = field(default_factory=list)
+    searched_share: list[float | None] = field(default_factory=list)
+    """Share of the area physically searched: technical survey's lanes, all of a clearance."""
     status: list[str] = field(default_factory=list)
 
     def __len__(self) -> int:
@@ -111,6 +113,13 @@ class Ledger:
         a.organisation.append(org)
         a.asset.append(asset)
         a.depth_cm.append(None if kind == "NTS" or kind == "EOD_spot" else p.depth_cm)
+        a.searched_share.append(
+            p.lane_width_m / p.lane_period_m
+            if kind == "TS"
+            else 1.0
+            if kind == "clearance"
+            else None
+        )
         status = [k for k, _ in p.status_mix]
         a.status.append(status[int(choice_index(self.rng, [w for _, w in p.status_mix], 1)[0])])
         return len(a) - 1

@@ -163,7 +163,8 @@ LATEST = MIGRATIONS[-1].version
 def add_missing_tables(conn: sa.Connection) -> list[str]:
     """Create the tables of the current schema that an older workspace lacks (additive, idempotent).
 
-    New tables need no versioned migration; changes to existing tables do.
+    New tables and new nullable columns need no versioned migration; other changes to existing
+    tables do.
     """
     present = set(sa.inspect(conn).get_table_names())
     missing = [t for name, t in schema.METADATA.tables.items() if name not in present]
@@ -172,6 +173,25 @@ def add_missing_tables(conn: sa.Connection) -> list[str]:
         if conn.dialect.name == "sqlite":
             register_gpkg_tables(conn)
     return [t.name for t in missing]
+
+
+def add_missing_columns(conn: sa.Connection) -> list[str]:
+    """Add the nullable columns of the current schema that an older workspace's tables lack
+    (additive, idempotent: a new optional field of the data contract); ``table.column`` added."""
+    inspector = sa.inspect(conn)
+    present = set(inspector.get_table_names())
+    added = []
+    for name, table in schema.METADATA.tables.items():
+        if name not in present:
+            continue
+        have = {c["name"] for c in inspector.get_columns(name)}
+        for col in table.columns:
+            if col.name in have or not col.nullable:
+                continue
+            kind = col.type.compile(dialect=conn.dialect)
+            conn.exec_driver_sql(f'ALTER TABLE "{name}" ADD COLUMN "{col.name}" {kind}')
+            added.append(f"{name}.{col.name}")
+    return added
 
 
 def current_version(conn: sa.Connection) -> int:
@@ -191,6 +211,7 @@ def upgrade(conn: sa.Connection) -> list[Migration]:
         )
     applied = []
     add_missing_tables(conn)
+    add_missing_columns(conn)
     for m in MIGRATIONS:
         if m.version > have:
             m.upgrade(conn)

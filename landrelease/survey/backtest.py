@@ -3,8 +3,10 @@
 ``backtest(ws, as_of=DATE)`` maps the risk and decides from the records known on
 ``DATE`` only (a :class:`~landrelease.store.WorkspaceView` as of that day), then
 takes every approved technical survey and clearance that ended after it and
-compares, activity by activity, the devices the map expected in its area with
-the devices its teams found; and the land the decisions would have cancelled
+compares, activity by activity, the devices the map expected its teams to find
+(the devices expected in its area times the share of the area they searched: a
+technical survey searches lanes, a clearance all of it) with the devices they
+found; and the land the decisions would have cancelled
 with what was found there later. This is how an information manager checks the
 engine on the programme's own history, with no ground truth but the finds.
 
@@ -28,7 +30,7 @@ import shapely
 
 from landrelease.errors import UsageError
 from landrelease.evidence.grid import Grid
-from landrelease.evidence.sources import PROCESSING_TYPES
+from landrelease.evidence.sources import PROCESSING_TYPES, searched_share
 from landrelease.risk.pipeline import compute_risk
 from landrelease.risk.run import RiskRun
 from landrelease.store import Workspace, WorkspaceView
@@ -42,7 +44,9 @@ COLUMNS = (
     "end",
     "area_ha",
     "covered_share",
+    "searched_share",
     "expected_devices",
+    "expected_found",
     "found_devices",
     "cancelled_ha",
     "found_in_cancelled",
@@ -133,6 +137,7 @@ def _compare(
     inside = found[shapely.contains(cancel_geom, np.asarray(found.geometry.values, dtype=object))]
     in_cancelled = inside.groupby("activity_id").size()
     ids = later["activity_id"]
+    share = searched_share(later)
     return pd.DataFrame(
         {
             "activity_id": ids.to_numpy(),
@@ -141,7 +146,9 @@ def _compare(
             "end": later["end"].astype(str).str[:10].to_numpy(),
             "area_ha": shapely.area(geoms) / M2_PER_HA,
             "covered_share": covered,
+            "searched_share": share,
             "expected_devices": expected,
+            "expected_found": expected * share,
             "found_devices": ids.map(per_activity).fillna(0).astype(int).to_numpy(),
             "cancelled_ha": cancelled_ha,
             "found_in_cancelled": ids.map(in_cancelled).fillna(0).astype(int).to_numpy(),
@@ -205,13 +212,14 @@ def _window(g: shapely.Geometry, grid: Grid) -> tuple[int, int, int, int]:
 
 def _totals(table: pd.DataFrame, run: RiskRun, decisions: SurveyResult) -> dict[str, Any]:
     covered = table[table["covered_share"] > 0]
-    expected = float(covered["expected_devices"].sum())
+    expected = float(covered["expected_found"].sum())
     found = int(covered["found_devices"].sum())
     return {
         "activities": len(table),
         "activities_covered": len(covered),
         "area_ha": float(table["area_ha"].sum()),
-        "expected_devices": expected,
+        "expected_devices": float(covered["expected_devices"].sum()),
+        "expected_found": expected,
         "found_devices": found,
         "found_outside_the_map": int(table.loc[table["covered_share"] == 0, "found_devices"].sum()),
         "expected_per_found": expected / found if found else None,
@@ -232,11 +240,11 @@ def plot_calibration(table: pd.DataFrame, path: Path, *, groups: int = 8) -> Pat
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    covered = table[table["covered_share"] > 0].sort_values("expected_devices")
+    covered = table[table["covered_share"] > 0].sort_values("expected_found")
     fig, ax = plt.subplots(figsize=(6.5, 5), dpi=110)
     if len(covered):
         bins = np.array_split(np.arange(len(covered)), min(groups, len(covered)))
-        e = np.array([covered["expected_devices"].iloc[b].mean() for b in bins])
+        e = np.array([covered["expected_found"].iloc[b].mean() for b in bins])
         f = np.array([covered["found_devices"].iloc[b].mean() for b in bins])
         size = len(bins[0])
         ax.scatter(
@@ -247,7 +255,7 @@ def plot_calibration(table: pd.DataFrame, path: Path, *, groups: int = 8) -> Pat
         ax.plot([low, top], [low, top], color="grey", ls="--", label="expected = found")
         ax.set_xscale("log")
         ax.set_yscale("log")
-    ax.set_xlabel("devices expected per activity (mean of the group)")
+    ax.set_xlabel("devices expected to be found per activity (mean of the group)")
     ax.set_ylabel("devices found per activity (mean of the group)")
     ax.set_title("Backtest: what the map expected against what teams found")
     ax.legend(loc="upper left")

@@ -305,6 +305,9 @@ def decide(run: RiskRun | RiskMap, rule: SurveyRule) -> SurveyResult:
     summary = _summary(parts, rule, threshold)
     summary["cancellation_withheld"] = withheld
     summary["bound_level"] = run.errors.level if run.errors is not None else None
+    alike = run.representativeness
+    summary["representativeness"] = alike.state() if alike is not None else None
+    summary["extrapolated"] = alike.statement() if alike is not None and alike.unlike else None
     parts = parts.drop(columns="max_probability", errors="ignore")
     run_id = run.run_id if isinstance(run, RiskMap) else None
     return SurveyResult(parts.to_crs("EPSG:4326"), rule, summary, risk_run_id=run_id)
@@ -523,10 +526,12 @@ def _cross_validated(run: RiskRun | RiskMap) -> bool:
 
 def _caveat(run: RiskRun | RiskMap, rule: SurveyRule, withheld: str | None) -> str:
     """What every part of the run must say about the ground its figures stand on."""
+    alike = run.representativeness
+    extrapolated = alike.caveat() if alike is not None else ""
     if withheld is not None:
         return (
             f" No land is recommended for cancellation: {withheld}. Non-technical and "
-            "technical survey first."
+            "technical survey first." + extrapolated
         )
     unsupported = cancellation_support(
         fallback=run.fallback,
@@ -537,9 +542,9 @@ def _caveat(run: RiskRun | RiskMap, rule: SurveyRule, withheld: str | None) -> s
     if unsupported is not None:
         return (
             f" Cancellation allowed on expert weights by option, although {unsupported}: "
-            "confirm by survey."
+            "confirm by survey." + extrapolated
         )
-    return ""
+    return extrapolated
 
 
 def _confidence(row: Any, *, caveat: str, level: float) -> str:

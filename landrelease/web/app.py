@@ -27,6 +27,7 @@ from landrelease import settings
 from landrelease.errors import UsageError
 from landrelease.store import Workspace
 from landrelease.web.api import ROUTERS as API_ROUTERS
+from landrelease.web.api.tiles import local_basemap
 from landrelease.web.auth import (
     LoginLimiter,
     LoginLimits,
@@ -87,6 +88,7 @@ def trusted_proxies(value: str) -> list[str]:
 def create_app(target: str) -> FastAPI:
     """The web application over the workspace at ``target`` (``.gpkg`` path or PostgreSQL URL)."""
     proxies = trusted_proxies(str(settings.get("web_trusted_proxies")))
+    local_basemap()  # a base-map file that cannot be drawn stops the start, naming the problem
     ws = Workspace.open(target)
     ensure_users_table(ws)
     basemap = str(settings.get("web_basemap_url"))

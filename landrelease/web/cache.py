@@ -56,7 +56,7 @@ class LayerCache:
             ids = [runs.latest_run(conn, kind) for kind in ("priorities", "plan", "forecast")]
         return ":".join("none" if i is None else str(i) for i in ids)
 
-    def _recent_stamp(self, table: str | None) -> tuple[Any, ...]:
+    def recent_stamp(self, table: str | None) -> tuple[Any, ...]:
         now = time.monotonic()
         with self._lock:
             memo = self._stamps.get(table)
@@ -75,7 +75,7 @@ class LayerCache:
     ) -> T:
         """The cached value of ``(table, variant)``, or ``load()`` when the stamp has moved."""
         key = (table or "", variant)
-        stamp = self._recent_stamp(table)
+        stamp = self.recent_stamp(table)
         with self._lock:
             hit = self._frames.get(key)
             if hit is not None and hit[0] == stamp:
@@ -97,7 +97,7 @@ class LayerCache:
     def response(self, table: str | None, key: tuple[Any, ...], load: Callable[[], bytes]) -> bytes:
         """A response body per request ``key`` under ``table``'s stamp, the last
         :data:`MAX_RESPONSES` kept (least recently used dropped: bbox values are unbounded)."""
-        stamp = self._recent_stamp(table)
+        stamp = self.recent_stamp(table)
         with self._lock:
             hit = self._responses.get(key)
             if hit is not None and hit[0] == stamp:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from PIL import Image
@@ -50,6 +51,12 @@ def test_the_backtest_counts_what_teams_found_after_the_day(
     covered = table[table["covered_share"] > 0]
     assert t["found_devices"] == int(covered["found_devices"].sum())
     assert t["expected_devices"] == pytest.approx(float(covered["expected_devices"].sum()))
+    # technical survey searches lanes: its teams are expected to find that share of the devices
+    assert t["expected_found"] == pytest.approx(float(covered["expected_found"].sum()))
+    ts = table["type"] == "TS"
+    assert ts.any() and (table.loc[ts, "searched_share"] < 1).all()
+    assert (table.loc[~ts, "searched_share"] == 1).all()
+    assert np.allclose(table["expected_found"], table["expected_devices"] * table["searched_share"])
     assert (table["expected_devices"] >= 0).all() and (table["cancelled_ha"] >= 0).all()
     assert (table["found_in_cancelled"] <= table["found_devices"]).all()
     assert (table["cancelled_ha"] <= table["area_ha"] + 1e-6).all()
@@ -73,4 +80,7 @@ def test_the_command_says_what_it_needs(scenario_ws: Workspace, tmp_path: Path) 
     ok = runner.invoke(app, ["backtest", "-w", scenario_ws.target, "--out", str(tmp_path)])
     assert ok.exit_code == 0, ok.output
     said = " ".join(ok.output.split())
-    assert "Backtest as of" in said and "Devices expected in their areas" in said
+    assert (
+        "Backtest as of" in said
+        and "Devices expected to be found in the land they searched" in said
+    )

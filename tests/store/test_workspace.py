@@ -311,6 +311,22 @@ def test_tables_added_to_the_schema_appear_in_older_workspaces(ws_target: str) -
     ws.close()
 
 
+def test_optional_fields_added_to_the_contract_appear_in_older_workspaces(
+    ws_target: str, package: Path
+) -> None:
+    """A workspace made before an optional field existed gets its column when opened, keeps
+    its records, and imports the field."""
+    ws = Workspace.create(ws_target)
+    with ws.begin() as conn:
+        conn.exec_driver_sql('ALTER TABLE activities DROP COLUMN "searched_share"')
+    ws.close()
+    ws = Workspace.open(ws_target)
+    assert import_package(ws, package).committed
+    rows = ws.query("SELECT count(*), count(searched_share) FROM activities")[0]
+    assert rows[0] > 0
+    ws.close()
+
+
 @pytest.mark.gdal
 def test_every_table_but_the_private_ones_is_a_layer_in_gdal(tmp_path: Path) -> None:
     from landrelease.store.schema import METADATA

@@ -23,6 +23,12 @@ ARGS = [
     "--no-first-run",
 ]
 
+WEBGL_ARGS = [a for a in ARGS if a != "--disable-gpu"] + [
+    "--use-angle=swiftshader",
+    "--enable-unsafe-swiftshader",
+]
+"""For the map (WebGL): Chromium's software renderer, as there is no GPU on a server."""
+
 
 def need_chromium() -> None:
     """Skip without chromium; under CI=true its absence is a failure."""

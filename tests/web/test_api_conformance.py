@@ -38,6 +38,12 @@ EXCLUDED: dict[str, dict[Any, str]] = {
     "GET /downloads/reports/donor": {positive_data_acceptance: PARSED_BY_HANDLER},
     "GET /api/points/{collection_id}": {positive_data_acceptance: PARSED_BY_HANDLER},
     "GET /collections/{collection_id}/items": {positive_data_acceptance: PARSED_BY_HANDLER},
+    "GET /tiles/{layer}/{z}/{x}/{y}.mvt": {positive_data_acceptance: PARSED_BY_HANDLER},
+    "GET /fonts/{fontstack}/{glyphs}.pbf": {positive_data_acceptance: PARSED_BY_HANDLER},
+    "GET /basemap/{z}/{x}/{y}": {
+        positive_data_acceptance: "no base-map file in the test workspace: every tile is a 404 "
+        "naming the setting web_basemap_mbtiles"
+    },
     "POST /api/packages": {
         positive_data_acceptance: "any bytes fit the spec's file; only a package archive is "
         "imported (400 naming the file, or 422 with every problem)"

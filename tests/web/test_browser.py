@@ -16,7 +16,8 @@ from PIL import Image
 from landrelease.store import Workspace
 from landrelease.web import create_app
 from landrelease.web.server import running
-from tests.web.browser import ARGS, CHROMIUM, login, need_chromium, watch
+from tests.helpers import LAT0, LON0
+from tests.web.browser import ARGS, CHROMIUM, WEBGL_ARGS, login, need_chromium, watch
 from tests.web.plans import add_plan
 
 BACKGROUND = np.array([244, 241, 234])
@@ -52,23 +53,62 @@ def _poll(page: Any, selector: str, attribute: str, want: str, timeout_s: float 
         page.wait_for_timeout(100)
 
 
-@pytest.mark.parametrize("ws_target", ["gpkg"], indirect=True)
+def _idle(page: Any) -> None:
+    """Wait until MapLibre has drawn everything asked for (its ``idle`` after a repaint)."""
+    page.evaluate(
+        "() => new Promise((done) => { const m = window.landreleaseMap;"
+        " m.once('idle', done); m.triggerRepaint(); })"
+    )
+
+
+def _rendered(page: Any, layer: str, prop: str) -> list[Any]:
+    """A property of each feature MapLibre drew in ``layer`` in the current view."""
+    return list(
+        page.evaluate(
+            "([layer, prop]) => window.landreleaseMap.queryRenderedFeatures({ layers: [layer] })"
+            ".map((f) => f.properties[prop])",
+            [layer, prop],
+        )
+    )
+
+
+@pytest.mark.parametrize("ws_target", ["gpkg", "postgis"], indirect=True)
 def test_map_shows_the_hazards_after_login(base_url: str, tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 
     outside: list[str] = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=WEBGL_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1000, "height": 700})
             errors: list[str] = []
             watch(page, base_url, outside, errors)
             login(page, base_url, "ana", "/map")
-            page.wait_for_selector("body[data-layers-loaded=true]", timeout=15_000)
+            page.wait_for_selector(
+                "body[data-layers-loaded=true]", timeout=30_000, state="attached"
+            )
             status = page.inner_text("#map-status")
-            assert "3 hazards" in status and "3 survey parts" in status, status
-            assert "1 incidents in view" in status and "3 findings in view" in status, status
-            assert page.locator("#map canvas").count() >= 1  # drawn on a canvas: fast when large
+            assert "3 hazards, 3 survey parts, 2 settlements" in status, status
+            assert "1 incidents (off)" in status and "3 findings (off)" in status, status
+            # drawn from the vector tiles: every hazard, the settlements with their names
+            assert sorted(set(_rendered(page, "hazards-fill", "hazard_id"))) == [
+                "HZ-0",
+                "HZ-1",
+                "HZ-2",
+            ]
+            assert set(_rendered(page, "base-roads-casing", "name")) == {"M-7"}
+            assert _rendered(page, "findings-points", "finding_id") == []  # off at first
+            assert page.locator(".maplibregl-ctrl-scale").inner_text().strip().endswith("m")
+            legend = page.inner_text("#map-panel")
+            for words in (
+                "Hazards",
+                "active",
+                "being worked on",
+                "Settlements",
+                "road",
+                "farmland",
+            ):
+                assert words in legend, legend
             shot = tmp_path / "map.png"
             page.screenshot(path=str(shot))
             pixels = _pixels(shot)
@@ -79,7 +119,7 @@ def test_map_shows_the_hazards_after_login(base_url: str, tmp_path: Path) -> Non
             ys, xs = np.nonzero(active)
             i = len(xs) // 2
             page.mouse.click(float(xs[i]), float(ys[i]))
-            popup = page.wait_for_selector(".hazard-popup h4", timeout=5_000)
+            popup = page.wait_for_selector(".hazard-popup h4", timeout=10_000)
             assert popup is not None
             text = page.inner_text(".hazard-popup")
             assert "status: active" in text and " ha" in text and "HZ-" in text, text
@@ -87,17 +127,41 @@ def test_map_shows_the_hazards_after_login(base_url: str, tmp_path: Path) -> Non
             # field words, not stored codes
             assert "P(any)" not in text and "technical_survey" not in text, text
             assert "hazardous area (" in text, text  # SHA/CHA spelled out
-            # the plan by quarter: at the last quarter HZ-0 and HZ-1 are done (green)
             page.keyboard.press("Escape")
+            # findings switched on: each one drawn once zoomed in, with its legend entry
+            page.check("input[data-layer=findings]")
+            assert "device found" in page.inner_text("#map-panel")
+            page.evaluate(
+                "([lon, lat]) => window.landreleaseMap.jumpTo({ center: [lon, lat], zoom: 15 })",
+                [LON0 + 0.002, LAT0 + 0.001],
+            )
+            _idle(page)
+            assert sorted(_rendered(page, "findings-points", "finding_id")) == [
+                "FD-0",
+                "FD-1",
+                "FD-2",
+            ]
+            # settlements with their names, drawn with the glyphs the site makes from its font
+            page.evaluate(
+                "() => window.landreleaseMap.jumpTo({ center: [46.93, 39.975], zoom: 12 })"
+            )
+            _idle(page)
+            assert sorted(_rendered(page, "settlement-labels", "name")) == ["Aghdam", "Kahrizli"]
+            page.evaluate(
+                "() => window.landreleaseMap.jumpTo({ center: [46.92, 39.955], zoom: 12 })"
+            )
+            _idle(page)
             # the legend of survey decisions names each in words, battle-area clearance included
             page.select_option("#colour-mode", "decision")
-            legend = page.inner_text(".legend")
+            legend = page.inner_text("#map-panel")
             assert "battle-area clearance" in legend and "technical survey" in legend, legend
+            # the plan by quarter: at the last quarter HZ-0 and HZ-1 are done (green)
             page.select_option("#colour-mode", "plan")
             page.locator("#plan-quarter").fill("3")
             label = page.inner_text("#plan-quarter-label")
             assert label.startswith("2027-Q4: 2 hazards done, 200 ha released"), label
             assert "1,200 people can return" in label, label
+            _idle(page)
             planned = tmp_path / "plan.png"
             page.screenshot(path=str(planned))
         finally:
@@ -110,3 +174,23 @@ def test_map_shows_the_hazards_after_login(base_url: str, tmp_path: Path) -> Non
         shutil.copy(planned, Path(keep) / "map-plan.png")
     done = _near(_pixels(planned), DONE_FILL).sum()
     assert done > 500, f"hazards done by the last quarter cover only {done} pixels"
+
+
+@pytest.mark.parametrize("ws_target", ["gpkg"], indirect=True)
+def test_without_webgl_the_map_says_why(base_url: str) -> None:
+    """Graphics switched off (no software fallback either): a sentence, not a blank page."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=[*ARGS, "--disable-webgl"]
+        )
+        try:
+            page = browser.new_page()
+            page.goto(f"{base_url}/map")
+            page.wait_for_selector(
+                "body[data-layers-loaded=error]", timeout=30_000, state="attached"
+            )
+            assert "This map needs WebGL" in page.inner_text("#map-status")
+        finally:
+            browser.close()

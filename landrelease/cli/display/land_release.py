@@ -172,8 +172,9 @@ def show_backtest(result: Any) -> None:
         f"after it ({t['area_ha']:,.1f} ha)."
     )
     console.print(
-        f"  Devices expected in their areas: {t['expected_devices']:,.0f}; found: "
-        f"{t['found_devices']:,}"
+        f"  Devices expected to be found in the land they searched: {t['expected_found']:,.0f} "
+        f"(in their whole areas: {t['expected_devices']:,.0f}; technical survey searches lanes); "
+        f"found: {t['found_devices']:,}"
         + (f" (expected ÷ found = {ratio:.2f})." if ratio is not None else ".")
     )
     if t["found_outside_the_map"]:
@@ -196,10 +197,10 @@ def show_backtest(result: Any) -> None:
             )
         )
     worst = result.activities.assign(
-        gap=result.activities["found_devices"] - result.activities["expected_devices"]
+        gap=result.activities["found_devices"] - result.activities["expected_found"]
     ).sort_values("gap", ascending=False)
     table = Table(title="Most devices found beyond what was expected", title_justify="left")
-    for col in ("activity", "hazard", "ended", "ha", "expected", "found", "in cancelled"):
+    for col in ("activity", "hazard", "ended", "ha", "expected to find", "found", "in cancelled"):
         table.add_column(col, justify="left" if col in ("activity", "hazard") else "right")
     for r in worst.head(5).itertuples():
         table.add_row(
@@ -207,7 +208,7 @@ def show_backtest(result: Any) -> None:
             str(r.hazard_id),
             r.end,
             f"{r.area_ha:,.1f}",
-            f"{r.expected_devices:,.1f}",
+            f"{r.expected_found:,.1f}",
             f"{r.found_devices:,}",
             f"{r.found_in_cancelled:,}",
         )

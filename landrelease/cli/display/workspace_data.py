@@ -146,6 +146,10 @@ def show_export(report: ExportReport) -> None:
     console.print(f"Wrote {total:,} records to [bold]{report.out}[/]:")
     for name, n in report.files.items():
         console.print(f"  {name}: {n:,}")
+    for name, fields in report.unmapped.items():
+        console.print(
+            f"  {name}: not named by the profile, written under our names: {', '.join(fields)}"
+        )
 
 
 def show_backup(report: BackupReport) -> None:

@@ -13,6 +13,7 @@ from landrelease.web.api import (
     ogc,
     overlays,
     review,
+    tiles,
     tokens,
 )
 
@@ -22,6 +23,7 @@ ROUTERS = [
     figures.router,
     overlays.router,
     map_data.router,
+    tiles.router,
     review.router,
     downloads.router,
     data_entry.router,

@@ -8,6 +8,7 @@ from fastapi.responses import HTMLResponse, Response
 from landrelease.web.context import UserDep, WebDep
 from landrelease.web.dashboard import CHARTS, cached_chart
 from landrelease.web.labels import plain
+from landrelease.web.map_view import map_config, warm_glyphs
 from landrelease.web.plans import readiness_dates
 from landrelease.web.settlement_view import cached_settlement
 from landrelease.web.visible import layer_frame
@@ -22,7 +23,8 @@ def favicon() -> Response:
 
 @router.get("/map", response_class=HTMLResponse, include_in_schema=False)
 def map_page(request: Request, user: UserDep, web: WebDep) -> HTMLResponse:
-    return web.page(request, "map.html", user)
+    warm_glyphs()  # the labels' glyphs made while the browser loads the scripts
+    return web.page(request, "map.html", user, config=map_config(web.ws, web.cache, user))
 
 
 @router.get("/dashboard", response_class=HTMLResponse, include_in_schema=False)

@@ -1,304 +1,449 @@
-// The map: the programme's own layers from this site's API (no CDN, no base map by default).
-// Hazards are coloured by status, by survey decision or by the plan at a quarter chosen on a
-// slider; a click on a hazard asks the server for its history, evidence and next step. Point
-// layers (findings, incidents) are fetched for the view only, as counts when too many.
-"use strict";
-(function () {
-  const STATUS_COLOURS = { active: "#d7301f", worked_on: "#fc8d59", closed: "#1a9850", released: "#1a9850" };
-  const DECISION_COLOURS = {
-    clearance: "#7b3294", battle_area_clearance: "#d95f02", technical_survey: "#fdb863", cancel: "#5e9ed6",
-  };
-  const LABELS = { battle_area_clearance: "battle-area clearance" };
-  // what a field officer reads instead of the stored codes
-  const WORDS = {
-    cancel: "cancel (non-technical survey)", technical_survey: "technical survey",
-    battle_area_clearance: "battle-area clearance", clearance: "full clearance",
-    NTS: "non-technical survey", TS: "technical survey", BAC: "battle-area clearance",
-    active: "active", worked_on: "being worked on", closed: "closed", released: "released",
-    SHA: "suspected hazardous area (SHA)", CHA: "confirmed hazardous area (CHA)",
-  };
-  const word = (code) => WORDS[code] || String(code || "").replace(/_/g, " ");
-  const PLAN_COLOURS = {
-    "done by then": "#1a9850", "in work": "#fdae61", "planned later": "#fee08b",
-    "not in the plan": "#bdbdbd", "already released": "#006837",
-  };
-  const el = document.getElementById("map");
-  const statusBox = document.getElementById("map-status");
-  const map = L.map(el, { preferCanvas: true, zoomControl: true }).setView([39.8, 46.8], 9);
-  const basemap = el.dataset.basemap;
-  if (basemap) { L.tileLayer(basemap, { maxZoom: 19 }).addTo(map); }
+// The map: MapLibre GL JS (vendored, no CDN) drawing the programme's own layers from vector
+// tiles this site serves (/tiles/{layer}/{z}/{x}/{y}.mvt), over a base map made of the
+// workspace's roads, rivers, farmland and settlements. Hazards are coloured by status, by
+// survey decision or by the plan at a quarter chosen on a slider; a click on a hazard asks
+// the server for its history, evidence and next step. Findings and incidents come as counts
+// per cell until zoomed in; they, the survey decisions and the risk surface are off at first.
+// The page gives the layers this user may read, the colours and the legend (#map-config).
+import * as maplibregl from "/static/vendor/maplibre/maplibre-gl.mjs";
 
-  function esc(v) {
-    return String(v === null || v === undefined ? "" : v)
-      .replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+const config = JSON.parse(document.getElementById("map-config").textContent);
+const statusBox = document.getElementById("map-status");
+const panel = document.getElementById("map-panel");
+const ORIGIN = window.location.origin;
+
+// what a field officer reads instead of the stored codes
+const WORDS = {
+  cancel: "cancel (non-technical survey)", technical_survey: "technical survey",
+  battle_area_clearance: "battle-area clearance", clearance: "full clearance",
+  NTS: "non-technical survey", TS: "technical survey", BAC: "battle-area clearance",
+  active: "active", worked_on: "being worked on", closed: "closed", released: "released",
+  SHA: "suspected hazardous area (SHA)", CHA: "confirmed hazardous area (CHA)",
+  AP: "anti-personnel mine", AT: "anti-tank mine", UXO: "unexploded ordnance",
+  AXO: "abandoned explosive ordnance", IED: "improvised explosive device",
+};
+const word = (code) => WORDS[code] || String(code === null || code === undefined ? "" : code).replace(/_/g, " ");
+const colours = (rows) => Object.fromEntries(rows.map((r) => [r.value, r.colour]));
+const STATUS = colours(config.status);
+const DECISION = colours(config.decision);
+const PLAN = colours(config.plan);
+const BASE = colours(config.base);
+const NO_CLASS = PLAN.not_planned;
+const FONT = [config.font];
+
+function esc(v) {
+  return String(v === null || v === undefined ? "" : v)
+    .replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+}
+function ha(v) { return v === null || v === undefined ? "?" : Number(v).toFixed(2); }
+function people(n) { return Number(n || 0).toLocaleString("en"); }
+
+async function fetchJson(url) {
+  try {
+    const r = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
+    return r.ok ? await r.json() : null;
+  } catch (e) { return null; }
+}
+
+const readable = (name) => Object.prototype.hasOwnProperty.call(config.layers, name);
+const tiles = (name) => ({
+  type: "vector", tiles: [ORIGIN + "/tiles/" + name + "/{z}/{x}/{y}.mvt"], minzoom: 0, maxzoom: 16,
+});
+
+// -- the style: base map first, then the programme's layers ---------------------------------
+function style() {
+  const sources = {};
+  const layers = [{ id: "background", type: "background", paint: { "background-color": "#f4f1ea" } }];
+  if (config.basemap_local) {  // a local MBTiles file the site serves
+    const b = config.basemap_local;
+    sources.basemap = { type: "raster", tiles: [ORIGIN + b.tiles], tileSize: 256, minzoom: b.minzoom, maxzoom: b.maxzoom };
+    layers.push({ id: "basemap", type: "raster", source: "basemap" });
+  } else if (config.basemap_url) {
+    sources.basemap = { type: "raster", tiles: [config.basemap_url.replace("{s}", "a")], tileSize: 256 };
+    layers.push({ id: "basemap", type: "raster", source: "basemap" });
   }
-  function ha(v) { return v === null || v === undefined ? "?" : Number(v).toFixed(2); }
-
-  async function fetchJson(url) {
-    try {
-      const r = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
-      return r.ok ? await r.json() : null;
-    } catch (e) { return null; }
+  if (readable("infrastructure")) {
+    sources.infrastructure = tiles("infrastructure");
+    const kind = (k) => ["==", ["get", "kind"], k];
+    layers.push(
+      { id: "base-farmland", type: "fill", source: "infrastructure", "source-layer": "infrastructure",
+        filter: kind("farmland"), paint: { "fill-color": BASE.farmland, "fill-opacity": 0.8 } },
+      { id: "base-buildings", type: "fill", source: "infrastructure", "source-layer": "infrastructure",
+        filter: ["in", ["get", "kind"], ["literal", ["school", "hospital", "cemetery"]]],
+        paint: { "fill-color": BASE.building, "fill-outline-color": "#a89f92" } },
+    );
   }
-
-  async function fetchAll(collection) {
-    const features = [];
-    let url = "/collections/" + collection + "/items?limit=5000";
-    while (url) {
-      const page = await fetchJson(url);
-      if (!page) { return null; }  // not readable by this user: the layer is left out
-      features.push(...page.features);
-      const next = (page.links || []).find((l) => l.rel === "next");
-      url = next ? next.href : null;
-    }
-    return features;
+  if (readable("hazards")) {
+    sources.hazards = { ...tiles("hazards"), promoteId: "hazard_id" };
+    layers.push(
+      { id: "hazards-fill", type: "fill", source: "hazards", "source-layer": "hazards",
+        paint: { "fill-color": statusColour(), "fill-opacity": 0.6 } },
+      { id: "hazards-line", type: "line", source: "hazards", "source-layer": "hazards",
+        paint: { "line-color": "#333333", "line-width": ["interpolate", ["linear"], ["zoom"], 9, 0.3, 14, 1.2] } },
+    );
   }
-
-  function fc(features) { return { type: "FeatureCollection", features: features }; }
-
-  // -- hazards: colour modes -------------------------------------------------------------
-  const state = { mode: "status", quarter: 0, plan: null, mainDecision: {}, riskShown: false };
-
-  function planClass(p) {
-    if (p.status === "closed" || p.status === "released") { return "already released"; }
-    const h = state.plan && state.plan.hazards[p.hazard_id];
-    if (!h) { return "not in the plan"; }
-    const [start, done] = h;
-    if (done >= 0 && done <= state.quarter) { return "done by then"; }
-    if (start >= 0 && start <= state.quarter) { return "in work"; }
-    return "planned later";
+  if (readable("infrastructure")) {
+    // roads, rivers and power lines over the hazards: where a hazard lies is read from the
+    // roads and rivers that cross it
+    const kind = (k) => ["==", ["get", "kind"], k];
+    layers.push(
+      { id: "base-water", type: "line", source: "infrastructure", "source-layer": "infrastructure",
+        filter: kind("water"), paint: { "line-color": BASE.water,
+          "line-width": ["interpolate", ["linear"], ["zoom"], 8, 1.2, 14, 4] } },
+      { id: "base-power", type: "line", source: "infrastructure", "source-layer": "infrastructure",
+        filter: kind("power_line"), minzoom: 11,
+        paint: { "line-color": BASE.power_line, "line-width": 1, "line-dasharray": [4, 2] } },
+      { id: "base-roads-casing", type: "line", source: "infrastructure", "source-layer": "infrastructure",
+        filter: kind("road"), layout: { "line-cap": "round", "line-join": "round" },
+        paint: { "line-color": BASE.road, "line-width": ["interpolate", ["linear"], ["zoom"], 8, 2, 14, 7] } },
+      { id: "base-roads", type: "line", source: "infrastructure", "source-layer": "infrastructure",
+        filter: kind("road"), minzoom: 9, layout: { "line-cap": "round", "line-join": "round" },
+        paint: { "line-color": "#fff7e0", "line-width": ["interpolate", ["linear"], ["zoom"], 9, 0.7, 14, 4.5] } },
+    );
   }
-
-  function hazardFill(p) {
-    if (state.mode === "decision") { return DECISION_COLOURS[state.mainDecision[p.hazard_id]] || "#bdbdbd"; }
-    if (state.mode === "plan") { return PLAN_COLOURS[planClass(p)]; }
-    return STATUS_COLOURS[p.status] || "#999";
+  if (readable("survey_parts")) {
+    sources.survey_parts = tiles("survey_parts");
+    layers.push({ id: "survey-parts", type: "line", source: "survey_parts", "source-layer": "survey_parts",
+      layout: { visibility: "none" },
+      paint: { "line-color": ["match", ["get", "decision"], ...Object.entries(DECISION).flat(), "#555555"],
+        "line-width": 2, "line-dasharray": [2, 1.5] } });
   }
-
-  function hazardStyle(f) {
-    // with the risk surface shown, hazards are outlines over a faint fill, so the surface shows
-    const fillOpacity = state.riskShown ? 0.12 : 0.6;
-    return { color: "#333", weight: 1, fillColor: hazardFill(f.properties), fillOpacity: fillOpacity };
+  for (const [name, colour, stroke] of [["findings", "#ffd700", "#6b5a00"], ["incidents", "#111111", "#ffffff"]]) {
+    if (!readable(name)) { continue; }
+    sources[name] = tiles(name);
+    layers.push(
+      { id: name + "-counts", type: "circle", source: name, "source-layer": name, layout: { visibility: "none" },
+        filter: ["has", "count"],
+        paint: { "circle-color": colour, "circle-opacity": 0.75, "circle-stroke-color": stroke, "circle-stroke-width": 0.8,
+          "circle-radius": ["interpolate", ["linear"], ["ln", ["get", "count"]], 0, 3, 7, 16] } },
+      { id: name + "-count-labels", type: "symbol", source: name, "source-layer": name,
+        filter: [">", ["get", "count"], 9], layout: { visibility: "none", "text-field": ["to-string", ["get", "count"]],
+          "text-font": FONT, "text-size": 10 },
+        paint: { "text-color": name === "incidents" ? "#ffffff" : "#222222" } },
+      { id: name + "-points", type: "circle", source: name, "source-layer": name, layout: { visibility: "none" },
+        filter: ["!", ["has", "count"]],
+        paint: { "circle-color": colour, "circle-radius": 4, "circle-stroke-color": stroke, "circle-stroke-width": 1 } },
+    );
   }
-
-  // -- a hazard's story, asked for on click ------------------------------------------------
-  function list(items) { return items.length ? "<ul>" + items.join("") + "</ul>" : ""; }
-
-  function hazardHtml(v) {
-    const h = v.hazard, e = v.evidence, n = v.next_step;
-    const parts = (e.survey || []).map((d) =>
-      "<li><b>" + esc(word(d.decision)) + "</b> (" + ha(d.area_ha) + " ha): " + esc(d.evidence) +
-      (d.confidence ? ". <i>" + esc(d.confidence) + "</i>" : "") + "</li>");
-    const facts = [];
-    if (e.risk) {
-      facts.push("<li>risk map: " + Number(e.risk.expected_devices || 0).toFixed(1) +
-        " devices expected; chance of at least one: " +
-        Math.round(100 * Number(e.risk.p_any_device || 0)) + " %</li>");
-    }
-    if (e.findings) {
-      const kinds = Object.entries(e.findings.by_device).map(([k, c]) => c + " " + esc(k)).join(", ");
-      facts.push("<li>found inside: " + (e.findings.total ? kinds : "nothing yet") + "</li>");
-    }
-    if (e.incidents && e.incidents.total) {
-      facts.push("<li>incidents inside: " + e.incidents.total + " (" + e.incidents.killed + " killed, " +
-        e.incidents.injured + " injured), last " + esc(e.incidents.dates[e.incidents.dates.length - 1]) + "</li>");
-    }
-    const plan = (n.plan || []).map((t) => "<li>" + esc(word(t.method)) + " " + ha(t.area_ha) + " ha, " +
-      (t.start_month ? esc(t.start_month) + " → " + esc(t.end_month || "after the horizon")
-        : "not scheduled by the horizon") + "</li>");
-    const history = v.history.slice(-12).map((ev) => "<li>" + esc(ev.date || "?") + " · " + esc(ev.text) +
-      (ev.actor ? " <span class='who'>(" + esc(ev.actor) + ")</span>" : "") + "</li>");
-    return "<div class='hazard-popup'><b>" + esc(h.hazard_id) + "</b> · " + esc(word(h.classification)) +
-      "<br>status: " + esc(word(h.status)) + " · area: " + ha(h.area_ha) + " ha" +
-      "<h4>next step</h4>" + esc(n.text) + list(plan) +
-      "<h4>evidence</h4>" + (list(facts) || "") + (parts.length ? "decision:" + list(parts) : "decision: none yet") +
-      "<h4>history</h4>" + (list(history) || "nothing recorded") + "</div>";
+  if (readable("settlements")) {
+    sources.settlements = tiles("settlements");
+    layers.push(
+      { id: "settlements", type: "circle", source: "settlements", "source-layer": "settlements",
+        paint: { "circle-color": "#2166ac", "circle-radius": ["interpolate", ["linear"], ["zoom"], 8, 3, 13, 6],
+          "circle-stroke-color": "#ffffff", "circle-stroke-width": 1.2 } },
+      { id: "settlement-labels", type: "symbol", source: "settlements", "source-layer": "settlements",
+        layout: { "text-field": ["get", "name"], "text-font": FONT,
+          "text-size": ["interpolate", ["linear"], ["zoom"], 8, 10, 13, 14],
+          "text-offset": [0, 0.9], "text-anchor": "top", "text-optional": true },
+        paint: { "text-color": "#1b2a38", "text-halo-color": "#ffffff", "text-halo-width": 1.5 } },
+    );
   }
+  return { version: 8, glyphs: ORIGIN + "/fonts/{fontstack}/{range}.pbf", sources, layers };
+}
 
-  async function openHazard(layer) {
-    const id = layer.feature.properties.hazard_id;
-    layer.bindPopup("<div class='hazard-popup'>" + esc(id) + ": loading…</div>", { maxWidth: 380 }).openPopup();
-    const v = await fetchJson("/api/hazards/" + encodeURIComponent(id));
-    layer.setPopupContent(v ? hazardHtml(v) : "<div class='hazard-popup'>could not load " + esc(id) + "</div>");
-  }
+function statusColour() {
+  return ["match", ["get", "status"], ...Object.entries(STATUS).flat(), "released", STATUS.closed, "#999999"];
+}
 
-  // -- point layers: only the view, counts when too many -----------------------------------
-  function pointLayer(collection, colour, describe) {
-    const group = L.layerGroup();
-    let seq = 0;
-    group.total = null;
-    group.refresh = async function () {
-      if (!map.hasLayer(group)) { return; }
-      const mine = ++seq;
-      const b = map.getBounds();
-      const box = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((x) => x.toFixed(5)).join(",");
-      const data = await fetchJson("/api/points/" + collection + "?bbox=" + box);
-      if (mine !== seq) { return; }  // the view moved on
-      group.clearLayers();
-      if (!data) { group.total = null; return; }
-      group.total = data.numberMatched;
-      group.mode = data.mode;
-      L.geoJSON(data, {
-        pointToLayer: (f, ll) => {
-          if (data.mode === "clusters") {
-            const n = f.properties.count;
-            return L.circleMarker(ll, { radius: Math.min(12, 3 + 2.5 * Math.log10(n)), color: "#555", weight: 0.5,
-              fillColor: colour, fillOpacity: 0.7 }).bindTooltip(n + " " + collection + " (click to zoom in)")
-              .on("click", () => map.setView(ll, Math.min(map.getZoom() + 2, 18)));
-          }
-          return L.circleMarker(ll, { radius: 4, color: "#000", weight: 1, fillColor: colour, fillOpacity: 0.9 })
-            .bindPopup(describe(f.properties));
-        },
-      }).addTo(group);
-      showStatus();
-    };
-    return group;
-  }
-
-  const findings = pointLayer("findings", "#ffd700", (p) =>
-    "<b>" + esc(p.finding_id) + "</b><br>" + esc(p.device) + " " + esc(p.model || "") + "<br>" + esc(p.date));
-  const incidents = pointLayer("incidents", "#000000", (p) =>
-    "<b>" + esc(p.incident_id) + "</b><br>" + esc(p.date) + ": " + esc(p.killed) + " killed, " + esc(p.injured) + " injured");
-
-  // -- controls: colour mode and the plan's quarter slider ---------------------------------
-  let hazardLayer = null;
-  const legend = L.control({ position: "bottomright" });
-  legend.onAdd = function () { this.div = L.DomUtil.create("div", "legend"); return this.div; };
-
-  function drawLegend() {
-    const colours = state.mode === "decision" ? DECISION_COLOURS : state.mode === "plan" ? PLAN_COLOURS
-      : { active: STATUS_COLOURS.active, worked_on: STATUS_COLOURS.worked_on, closed: STATUS_COLOURS.closed };
-    legend.div.textContent = "";
-    Object.entries(colours).forEach(([name, colour]) => {
-      const row = L.DomUtil.create("div", "", legend.div);
-      const swatch = L.DomUtil.create("i", "", row);
-      swatch.style.background = colour;
-      row.appendChild(document.createTextNode(LABELS[name] || name.replace(/_/g, " ")));
+// -- the map ----------------------------------------------------------------------------------
+const b = config.bounds;
+function createMap() {
+  try {
+    return new maplibregl.Map({
+      container: "map",
+      style: style(),
+      bounds: b ? [[b[0], b[1]], [b[2], b[3]]] : undefined,
+      // the panel covers the right of the map: keep the hazards clear of it
+      fitBoundsOptions: { padding: { top: 20, bottom: 30, left: 50, right: Math.min(300, window.innerWidth / 3) } },
+      center: b ? undefined : [46.8, 39.8],
+      zoom: b ? undefined : 8,
+      attributionControl: false,
+      fadeDuration: 0,  // labels appear at once: the map is "drawn" as soon as its tiles are
+      dragRotate: false,
+      pitchWithRotate: false,
     });
+  } catch (e) {  // no WebGL (an old browser, or graphics switched off): say so instead of a blank page
+    statusBox.textContent = "This map needs WebGL, which this browser does not offer (" + e.message +
+      "). The layers can be downloaded from the Downloads page.";
+    document.body.dataset.layersLoaded = "error";
+    throw e;
   }
+}
+const map = createMap();
+map.touchZoomRotate.disableRotation();
+performance.mark("map-created");
+window.landreleaseMap = map;  // for scripts and the browser tests
+map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-left");
+map.addControl(new maplibregl.ScaleControl({ unit: "metric", maxWidth: 140 }), "bottom-left");
 
-  function restyle() {
-    if (hazardLayer) { hazardLayer.setStyle(hazardStyle); }
-    drawLegend();
-    showStatus();
-  }
+// -- colour modes: status, survey decision, plan by quarter -------------------------------------
+const state = { mode: "status", quarter: 0, plan: null, decisions: null, riskShown: false };
 
-  function modeControl() {
-    const ctl = L.control({ position: "topright" });
-    ctl.onAdd = function () {
-      const div = L.DomUtil.create("div", "map-mode");
-      L.DomEvent.disableClickPropagation(div);
-      const label = L.DomUtil.create("label", "", div);
-      label.textContent = "Colour hazards by ";
-      const select = L.DomUtil.create("select", "", label);
-      select.id = "colour-mode";
-      [["status", "status"], ["decision", "survey decision"], ["plan", "plan by quarter"]].forEach(([v, t]) => {
-        if (v === "plan" && !(state.plan && state.plan.quarters.length)) { return; }
-        const o = L.DomUtil.create("option", "", select); o.value = v; o.textContent = t;
-      });
-      const slider = L.DomUtil.create("div", "quarter hidden", div);
-      const range = L.DomUtil.create("input", "", slider);
-      range.type = "range"; range.id = "plan-quarter"; range.min = "0";
-      range.max = String(state.plan ? Math.max(0, state.plan.quarters.length - 1) : 0); range.value = "0";
-      const out = L.DomUtil.create("output", "", slider);
-      out.id = "plan-quarter-label";
-      function showQuarter() {
-        state.quarter = Number(range.value);
-        const t = state.plan.totals, i = state.quarter;
-        out.textContent = state.plan.quarters[i] + ": " + t.hazards_done[i] + " hazards done, " +
-          t.released_ha[i] + " ha released, " + t.people[i].toLocaleString() + " people can return";
-        restyle();
-      }
-      select.addEventListener("change", () => {
-        state.mode = select.value;
-        slider.classList.toggle("hidden", state.mode !== "plan");
-        if (state.mode === "plan") { showQuarter(); } else { restyle(); }
-      });
-      range.addEventListener("input", showQuarter);
-      return div;
-    };
-    return ctl;
+function setHazardColours() {
+  if (!map.getLayer("hazards-fill")) { return; }
+  let fill = statusColour();
+  if (state.mode === "decision") {
+    fill = ["coalesce", ["feature-state", "decision"], NO_CLASS];
+  } else if (state.mode === "plan") {
+    fill = ["case", ["in", ["get", "status"], ["literal", ["closed", "released"]]], PLAN.released,
+      ["coalesce", ["feature-state", "plan"], PLAN.not_planned]];
   }
+  map.setPaintProperty("hazards-fill", "fill-color", fill);
+  map.setPaintProperty("hazards-fill", "fill-opacity", state.riskShown ? 0.12 : 0.6);
+}
 
-  // -- status line ---------------------------------------------------------------------------
-  const counts = {};
-  function showStatus() {
-    const n = (k) => (counts[k] === null || counts[k] === undefined ? 0 : counts[k]);
-    const pts = (g, name) => (g.total === null ? "" : ", " + g.total + " " + name +
-      (g.mode === "clusters" ? " in view (zoom in to see each)" : " in view"));
-    statusBox.textContent = n("hazards") + " hazards, " + n("parts") + " survey parts, " + n("settlements") +
-      " settlements" + pts(incidents, "incidents") + pts(findings, "findings");
-  }
+function setFeatureStates(key, colourOf) {
+  Object.keys(state.decisions || {}).concat(Object.keys((state.plan || {}).hazards || {})).forEach((id) => {
+    map.setFeatureState({ source: "hazards", sourceLayer: "hazards", id }, { [key]: colourOf(id) });
+  });
+}
 
-  async function load() {
-    const [hazards, parts, settlements, readiness, risk, plan] = await Promise.all([
-      fetchAll("hazards"), fetchAll("survey_parts"), fetchAll("settlements"),
-      fetchJson("/api/readiness"), fetchJson("/api/risk.json"), fetchJson("/api/plan/quarters"),
-    ]);
-    state.plan = plan;
-    counts.hazards = hazards ? hazards.length : 0;
-    counts.parts = parts ? parts.length : 0;
-    counts.settlements = settlements ? settlements.length : 0;
-    const overlays = {};
-    if (risk && risk.bounds) {
-      const surface = L.imageOverlay(risk.image + "?run=" + risk.run_id, risk.bounds,
-        { opacity: 0.85, interactive: false, alt: "risk surface" });
-      surface.isRisk = true;  // off at first: switched on, the hazards fade to outlines over it
-      overlays["Risk surface (P of a device per cell, 0.0001–1, log scale)"] = surface;
-    }
-    const largest = {};
-    (parts || []).forEach((p) => {
-      const q = p.properties, best = largest[q.hazard_id];
-      if (!best || q.area_m2 > best.area_m2) { largest[q.hazard_id] = q; }
-    });
-    Object.entries(largest).forEach(([h, q]) => { state.mainDecision[h] = q.decision; });
-    if (hazards) {
-      hazardLayer = L.geoJSON(fc(hazards), { style: hazardStyle }).on("click", (ev) => openHazard(ev.layer)).addTo(map);
-      overlays.Hazards = hazardLayer;
-      if (hazardLayer.getBounds().isValid()) { map.fitBounds(hazardLayer.getBounds(), { padding: [20, 20] }); }
-    }
-    if (parts && parts.length) {
-      overlays["Survey decisions"] = L.geoJSON(fc(parts), {
-        style: (f) => ({ color: DECISION_COLOURS[f.properties.decision] || "#555", weight: 2, fill: false, dashArray: "4 3" }),
-        interactive: false,
-      }).addTo(map);
-    }
-    const readable = await fetchJson("/collections");
-    const ids = new Set(((readable || {}).collections || []).map((c) => c.id));
-    if (ids.has("incidents")) { overlays.Incidents = incidents.addTo(map); }
-    if (ids.has("findings")) { overlays.Findings = findings.addTo(map); }
-    if (settlements) {
-      overlays.Settlements = L.geoJSON(fc(settlements), {
-        pointToLayer: (f, ll) => L.circleMarker(ll, { radius: 6, color: "#000", weight: 1, fillColor: "#2166ac", fillOpacity: 0.9 }),
-        onEachFeature: (f, lyr) => {
-          const p = f.properties;
-          const r = (readiness || {})[p.settlement_id];
-          const when = r && (r.p50 || r.plan_date)
-            ? "<br>ready (P10 / P50 / P90): " + esc(r.p10 || "?") + " / " + esc(r.p50 || "?") + " / " + esc(r.p90 || "?") +
-              (r.plan_date ? "<br>plan: " + esc(r.plan_date) : "")
-            : "<br>no readiness plan yet";
-          lyr.bindPopup("<div class='settlement-popup'><b>" + esc(p.name) + "</b> (" + esc(p.settlement_id) + ")" +
-            "<br>people planned: " + esc(p.population_planned) + when +
-            "<br><a href='/settlements/" + encodeURIComponent(p.settlement_id) + "'>what blocks it, what is planned</a></div>");
-        },
-      }).addTo(map);
-    }
-    L.control.layers(null, overlays, { collapsed: false }).addTo(map);
-    modeControl().addTo(map);
-    legend.addTo(map);
-    drawLegend();
-    map.on("moveend", () => { findings.refresh(); incidents.refresh(); });
-    map.on("overlayadd", (ev) => {
-      if (ev.layer.refresh) { ev.layer.refresh(); }
-      if (ev.layer.isRisk) { state.riskShown = true; ev.layer.bringToFront(); restyle(); }
-    });
-    map.on("overlayremove", (ev) => {
-      if (ev.layer.refresh) { ev.layer.total = null; showStatus(); }
-      if (ev.layer.isRisk) { state.riskShown = false; restyle(); }
-    });
-    await Promise.all([findings.refresh(), incidents.refresh()]);
-    showStatus();
-    document.body.dataset.layersLoaded = "true";
+function planColour(id) {
+  const h = state.plan && state.plan.hazards[id];
+  if (!h) { return PLAN.not_planned; }
+  const [start, done] = h;
+  if (done >= 0 && done <= state.quarter) { return PLAN.done; }
+  if (start >= 0 && start <= state.quarter) { return PLAN.in_work; }
+  return PLAN.later;
+}
+
+// -- the panel: layers on and off, each visible layer's legend ------------------------------------
+const ENTRIES = [];
+function entry(id, title, layers, on, legend) {
+  if (!layers.some((l) => map.getLayer(l))) { return; }
+  ENTRIES.push({ id, title, layers, on, legend });
+}
+
+function swatches(rows, shape) {
+  return rows.map((r) => "<div class='row'><i class='" + shape + "' data-colour='" + esc(r.colour) + "'></i>" +
+    esc(r.label) + "</div>").join("");
+}
+
+function hazardLegend() {
+  if (state.mode === "decision") { return swatches(config.decision, "box") + swatches([{ label: "no decision yet", colour: NO_CLASS }], "box"); }
+  if (state.mode === "plan") { return swatches(config.plan, "box"); }
+  return swatches(config.status, "box") +
+    (state.riskShown ? "<div class='note'>faded over the risk surface</div>" : "");
+}
+
+function riskLegend() {
+  const ramp = config.risk_ramp;
+  const stops = ramp.map((r, i) => r.colour + " " + Math.round((100 * i) / (ramp.length - 1)) + "%").join(", ");
+  const labels = ramp.map((r) => "<span>" + (r.p >= 0.01 ? r.p.toFixed(2) : r.p.toExponential(0)) + "</span>").join("");
+  return "<div class='ramp' data-stops='" + esc(stops) + "'></div><div class='ramp-labels'>" + labels + "</div>" +
+    "<div class='note'>chance of a device per cell (log scale); hazards fade to outlines</div>";
+}
+
+function drawPanel() {
+  panel.textContent = "";
+  const mode = document.createElement("div");
+  mode.className = "map-mode";
+  mode.innerHTML = "<label>Colour hazards by <select id='colour-mode'><option value='status'>status</option>" +
+    "<option value='decision'>survey decision</option>" +
+    (state.plan && state.plan.quarters.length ? "<option value='plan'>plan by quarter</option>" : "") +
+    "</select></label><div class='quarter" + (state.mode === "plan" ? "" : " hidden") + "'>" +
+    "<input type='range' id='plan-quarter' min='0' max='" + (state.plan ? Math.max(0, state.plan.quarters.length - 1) : 0) +
+    "' value='" + state.quarter + "' aria-label='quarter of the plan'><output id='plan-quarter-label'></output></div>";
+  panel.appendChild(mode);
+  const select = mode.querySelector("select");
+  select.value = state.mode;
+  select.addEventListener("change", () => { setMode(select.value); });
+  const range = mode.querySelector("input");
+  range.addEventListener("input", () => { state.quarter = Number(range.value); showQuarter(); });
+  if (state.mode === "plan") { showQuarter(); }
+  const list = document.createElement("div");
+  list.className = "legend";
+  ENTRIES.forEach((e) => {
+    const box = document.createElement("section");
+    box.className = "layer";
+    box.innerHTML = "<label><input type='checkbox' data-layer='" + e.id + "'" + (e.on ? " checked" : "") + "> " +
+      esc(e.title) + "</label>" + (e.on ? "<div class='items'>" + e.legend() + "</div>" : "");
+    box.querySelector("input").addEventListener("change", (ev) => { toggle(e, ev.target.checked); });
+    list.appendChild(box);
+  });
+  panel.appendChild(list);
+  panel.querySelectorAll(".ramp").forEach((r) => { r.style.background = "linear-gradient(to right, " + r.dataset.stops + ")"; });
+  // colours set through the DOM: the Content-Security-Policy refuses style attributes in markup
+  panel.querySelectorAll("i[data-colour]").forEach((i) => { i.style.setProperty("--c", i.dataset.colour); });
+}
+
+// the risk surface is an image of a few hundred kB, drawn by the server: asked for when switched on
+async function addRisk() {
+  if (map.getLayer("risk")) { return true; }
+  const risk = await fetchJson("/api/risk.json");
+  if (!risk || !risk.bounds) { return false; }
+  const [[s, w], [n, e]] = risk.bounds;
+  map.addSource("risk", { type: "image", url: risk.image + "?run=" + risk.run_id,
+    coordinates: [[w, n], [e, n], [e, s], [w, s]] });
+  map.addLayer({ id: "risk", type: "raster", source: "risk", layout: { visibility: "none" },
+    paint: { "raster-opacity": 0.85, "raster-fade-duration": 0 } }, map.getLayer("hazards-fill") ? "hazards-fill" : undefined);
+  return true;
+}
+
+async function toggle(e, on) {
+  if (e.id === "risk" && on && !(await addRisk())) { return; }
+  e.on = on;
+  e.layers.forEach((l) => { if (map.getLayer(l)) { map.setLayoutProperty(l, "visibility", on ? "visible" : "none"); } });
+  if (e.id === "risk") { state.riskShown = on; setHazardColours(); }
+  drawPanel();
+  showStatus();
+}
+
+function setMode(mode) {
+  state.mode = mode;
+  if (mode === "decision") { setFeatureStates("decision", (id) => DECISION[(state.decisions || {})[id]] || NO_CLASS); }
+  if (mode === "plan") { setFeatureStates("plan", planColour); }
+  setHazardColours();
+  drawPanel();
+}
+
+function showQuarter() {
+  const t = state.plan.totals, i = state.quarter;
+  setFeatureStates("plan", planColour);
+  const out = document.getElementById("plan-quarter-label");
+  if (out) {
+    out.textContent = state.plan.quarters[i] + ": " + t.hazards_done[i] + " hazards done, " +
+      t.released_ha[i] + " ha released, " + people(t.people[i]) + " people can return";
   }
-  load().catch((e) => { statusBox.textContent = "could not load the layers: " + e; document.body.dataset.layersLoaded = "error"; });
-})();
+}
+
+function showStatus() {
+  const n = (k) => (readable(k) ? people(config.layers[k]) + " " : "");
+  const parts = [];
+  if (readable("hazards")) { parts.push(n("hazards") + "hazards"); }
+  if (readable("survey_parts")) { parts.push(n("survey_parts") + "survey parts"); }
+  if (readable("settlements")) { parts.push(n("settlements") + "settlements"); }
+  let counted = false;
+  ["incidents", "findings"].forEach((k) => {
+    if (!readable(k)) { return; }
+    const on = ENTRIES.find((e) => e.id === k);
+    counted = counted || Boolean(on && on.on);
+    parts.push(n(k) + k + (on && on.on ? "" : " (off)"));
+  });
+  statusBox.textContent = parts.join(", ") + (counted && map.getZoom() < config.detail_zoom
+    ? "; points counted per cell: zoom in to see each" : "");
+}
+
+// -- popups ------------------------------------------------------------------------------------
+function list(items) { return items.length ? "<ul>" + items.join("") + "</ul>" : ""; }
+
+function hazardHtml(v) {
+  const h = v.hazard, e = v.evidence, n = v.next_step;
+  const parts = (e.survey || []).map((d) =>
+    "<li><b>" + esc(word(d.decision)) + "</b> (" + ha(d.area_ha) + " ha): " + esc(d.evidence) +
+    (d.confidence ? ". <i>" + esc(d.confidence) + " confidence</i>" : "") + "</li>");
+  const facts = [];
+  if (e.risk) {
+    const p = Math.round(100 * Number(e.risk.p_any_device || 0));
+    facts.push("<li>risk map: about " + Number(e.risk.expected_devices || 0).toFixed(1) +
+      " devices expected; " + (p >= 99 ? "almost certainly at least one" : "a " + p + " % chance of at least one") + "</li>");
+  }
+  if (e.findings) {
+    const kinds = Object.entries(e.findings.by_device).map(([k, c]) => c + " × " + esc(word(k))).join(", ");
+    facts.push("<li>found inside: " + (e.findings.total ? kinds : "nothing yet") + "</li>");
+  }
+  if (e.incidents && e.incidents.total) {
+    facts.push("<li>incidents inside: " + e.incidents.total + " (" + e.incidents.killed + " killed, " +
+      e.incidents.injured + " injured), the last on " + esc(e.incidents.dates[e.incidents.dates.length - 1]) + "</li>");
+  }
+  const plan = (n.plan || []).map((t) => "<li>" + esc(word(t.method)) + " " + ha(t.area_ha) + " ha, " +
+    (t.start_month ? esc(t.start_month) + " → " + esc(t.end_month || "after the horizon")
+      : "not scheduled by the horizon") + "</li>");
+  const history = v.history.slice(-12).map((ev) => "<li>" + esc(ev.date || "?") + " · " + esc(ev.text) +
+    (ev.actor ? " <span class='who'>(" + esc(ev.actor) + ")</span>" : "") + "</li>");
+  return "<div class='hazard-popup'><b>" + esc(h.hazard_id) + "</b> · " + esc(word(h.classification)) +
+    "<br>status: " + esc(word(h.status)) + " · area: " + ha(h.area_ha) + " ha" +
+    "<h4>next step</h4>" + esc(n.text) + list(plan) +
+    "<h4>evidence</h4>" + (list(facts) || "") + (parts.length ? "decision:" + list(parts) : "decision: none yet") +
+    "<h4>history</h4>" + (list(history) || "nothing recorded") + "</div>";
+}
+
+let popup = null;
+function openPopup(lngLat, html) {
+  if (popup) { popup.remove(); }
+  popup = new maplibregl.Popup({ maxWidth: "380px" }).setLngLat(lngLat).setHTML(html).addTo(map);
+  return popup;
+}
+
+async function openHazard(ev, id) {
+  const p = openPopup(ev.lngLat, "<div class='hazard-popup'>" + esc(id) + ": loading…</div>");
+  const v = await fetchJson("/api/hazards/" + encodeURIComponent(id));
+  if (popup === p) { p.setHTML(v ? hazardHtml(v) : "<div class='hazard-popup'>could not load " + esc(id) + "</div>"); }
+}
+
+async function openSettlement(ev, f) {
+  const q = f.properties;
+  const readiness = (await fetchJson("/api/readiness")) || {};
+  const r = readiness[q.settlement_id];
+  const when = r && (r.p50 || r.plan_date)
+    ? "<br>ready (P10 / P50 / P90): " + esc(r.p10 || "?") + " / " + esc(r.p50 || "?") + " / " + esc(r.p90 || "?") +
+      (r.plan_date ? "<br>plan: " + esc(r.plan_date) : "")
+    : "<br>no readiness plan yet";
+  openPopup(ev.lngLat, "<div class='settlement-popup'><b>" + esc(q.name) + "</b> (" + esc(q.settlement_id) + ")" +
+    "<br>people planned to return: " + people(q.population_planned) + when +
+    "<br><a href='/settlements/" + encodeURIComponent(q.settlement_id) + "'>what blocks it, what is planned</a></div>");
+}
+
+document.addEventListener("keydown", (ev) => { if (ev.key === "Escape" && popup) { popup.remove(); popup = null; } });
+
+function pointHtml(name, p) {
+  if (name === "findings") {
+    return "<b>" + esc(p.finding_id) + "</b><br>" + esc(word(p.device)) + "<br>found " + esc(p.date);
+  }
+  return "<b>" + esc(p.incident_id) + "</b><br>" + esc(p.date) + ": " + esc(p.killed) + " killed, " + esc(p.injured) + " injured";
+}
+
+function wireClicks() {
+  const clickable = ["settlements", "findings-points", "incidents-points", "findings-counts", "incidents-counts", "hazards-fill"]
+    .filter((l) => map.getLayer(l));
+  map.on("click", (ev) => {
+    const hits = map.queryRenderedFeatures(ev.point, { layers: clickable });
+    if (!hits.length) { return; }
+    const f = hits[0], layer = f.layer.id;
+    if (layer === "hazards-fill") { openHazard(ev, f.properties.hazard_id); return; }
+    if (layer === "settlements") { openSettlement(ev, f); return; }
+    if (layer.endsWith("-counts")) {
+      map.easeTo({ center: ev.lngLat, zoom: Math.min(map.getZoom() + 2, config.detail_zoom + 1) });
+      return;
+    }
+    openPopup(ev.lngLat, pointHtml(layer.split("-")[0], f.properties));
+  });
+  map.on("mousemove", (ev) => {
+    const hit = map.queryRenderedFeatures(ev.point, { layers: clickable }).length > 0;
+    map.getCanvas().style.cursor = hit ? "pointer" : "";
+  });
+}
+
+// -- start ---------------------------------------------------------------------------------------
+async function start() {
+  const [plan, decisions] = await Promise.all([
+    fetchJson("/api/plan/quarters"),
+    readable("survey_parts") ? fetchJson("/api/map/decisions") : null,
+  ]);
+  state.plan = plan;
+  state.decisions = decisions || {};
+  performance.mark("map-data");
+  await new Promise((resolve) => { if (map.isStyleLoaded()) { resolve(); } else { map.once("load", resolve); } });
+  performance.mark("map-style-loaded");
+  entry("hazards", "Hazards", ["hazards-fill", "hazards-line"], true, hazardLegend);
+  entry("survey_parts", "Survey decisions (dashed outlines)", ["survey-parts"], false, () => swatches(config.decision, "dash"));
+  if (config.risk) { ENTRIES.push({ id: "risk", title: "Risk surface", layers: ["risk"], on: false, legend: riskLegend }); }
+  entry("settlements", "Settlements", ["settlements", "settlement-labels"], true,
+    () => swatches([{ label: "settlement (click: when it can be ready)", colour: "#2166ac" }], "dot"));
+  entry("incidents", "Incidents", ["incidents-counts", "incidents-count-labels", "incidents-points"], false,
+    () => swatches([{ label: "incident; larger: several in one place (click to zoom in)", colour: "#111111" }], "dot"));
+  entry("findings", "Findings (devices found)", ["findings-counts", "findings-count-labels", "findings-points"], false,
+    () => swatches([{ label: "device found; larger: several in one place (click to zoom in)", colour: "#ffd700" }], "dot"));
+  entry("base", "Base map (the workspace's own layers)",
+    ["basemap", "base-farmland", "base-buildings", "base-water", "base-power", "base-roads-casing", "base-roads"], true,
+    () => swatches(config.base.filter((r) => r.value !== "building" && r.value !== "farmland"), "line") +
+      swatches(config.base.filter((r) => r.value === "building" || r.value === "farmland"), "box"));
+  wireClicks();
+  drawPanel();
+  showStatus();
+  map.on("zoomend", showStatus);
+  map.once("idle", () => { performance.mark("map-drawn"); document.body.dataset.layersLoaded = "true"; });
+  map.triggerRepaint();
+}
+
+start().catch((e) => { statusBox.textContent = "could not load the layers: " + e; document.body.dataset.layersLoaded = "error"; });

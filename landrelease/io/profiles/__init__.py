@@ -1,0 +1,1 @@
+"""Built-in crosswalk profiles (TOML), read by :mod:`landrelease.io.crosswalk`."""

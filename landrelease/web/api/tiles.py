@@ -1,0 +1,205 @@
+"""The map's vector tiles: ``/tiles/{layer}/{z}/{x}/{y}.mvt`` from either backend.
+
+PostGIS cuts a tile itself (``ST_AsMVT`` in :mod:`landrelease.store.tiles`); a GeoPackage's
+tiles are encoded in Python (:mod:`landrelease.web.tiles`). Who may read a layer is the
+OGC API's rule (:func:`landrelease.web.visible.collection`); a tile carries only the few
+fields of :data:`~landrelease.web.tiles.TILE_LAYERS`, never personal data. Each tile is kept
+per change of its layer and sent with an ETag made from the layer's change stamp, so a
+browser's copy is answered with 304 until the records change.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import re
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import Response
+
+from landrelease import settings
+from landrelease.store import runs
+from landrelease.store import tiles as store_tiles
+from landrelease.store.mbtiles import MBTiles, open_mbtiles
+from landrelease.survey.store import read_parts
+from landrelease.web import visible as vis
+from landrelease.web.auth import ANONYMOUS
+from landrelease.web.context import UserDep, Web, WebDep
+from landrelease.web.errors import BadRequest, NotFound
+from landrelease.web.glyphs import FONT_STACKS, font_path, glyph_range
+from landrelease.web.tiles import (
+    BUFFER,
+    CLUSTER_CELLS,
+    EXTENT,
+    MAX_ZOOM,
+    TILE_LAYERS,
+    TileLayer,
+    TileSource,
+    check_zxy,
+)
+
+MVT = "application/vnd.mapbox-vector-tile"
+router = APIRouter(tags=["map"])
+
+
+def _stamp_table(t: TileLayer) -> str | None:
+    """The table whose change stamp a tile follows (survey parts: the runs, i.e. the global part)."""
+    return None if t.table == vis.SURVEY_PARTS else t.table
+
+
+def decisions(web: Web) -> dict[str, str]:
+    """Each hazard's main decision: that of its largest part in the latest survey run."""
+
+    def build() -> dict[str, str]:
+        parts = read_parts(web.ws)
+        if not len(parts):
+            return {}
+        largest = parts.sort_values("area_m2", kind="stable").drop_duplicates(
+            "hazard_id", keep="last"
+        )
+        return {
+            str(h): str(d) for h, d in zip(largest["hazard_id"], largest["decision"], strict=True)
+        }
+
+    return web.cache.get(None, "map_decisions", build)
+
+
+def _build(web: Web, t: TileLayer, z: int, x: int, y: int, detail_zoom: int) -> bytes:
+    with web.ws.engine.connect() as conn:
+        if store_tiles.supports_mvt(conn):
+            where: dict[str, Any] = {}
+            if t.table == vis.SURVEY_PARTS:
+                sid = runs.latest_run(conn, "survey")
+                if sid is None:
+                    return b""
+                where["survey_id"] = int(sid)
+            clustered = t.clustered and z < detail_zoom
+            return store_tiles.mvt_tile(
+                conn,
+                t.table,
+                z,
+                x,
+                y,
+                layer=t.name,
+                properties=t.properties,
+                where=where,
+                cluster_cells=CLUSTER_CELLS if clustered else None,
+                extent=EXTENT,
+                buffer=BUFFER,
+            )
+    source = web.cache.get(
+        _stamp_table(t),
+        f"tiles:{t.name}",
+        lambda: TileSource(vis.visible_frame(web.ws, t.table, ANONYMOUS, web.cache), t),
+    )
+    return source.tile(z, x, y, detail_zoom=detail_zoom)
+
+
+@router.get(
+    "/tiles/{layer}/{z}/{x}/{y}.mvt",
+    summary="A vector tile (Mapbox Vector Tile 2.1) of one of the map's layers",
+    response_class=Response,
+    responses={
+        200: {"content": {MVT: {}}, "description": "the tile (empty: nothing in it)"},
+        304: {"description": "unchanged since the copy named by If-None-Match"},
+    },
+)
+def tile(
+    request: Request,
+    layer: Annotated[str, Path(json_schema_extra={"enum": list(TILE_LAYERS)})],
+    z: Annotated[int, Path(ge=0, le=MAX_ZOOM)],
+    x: Annotated[int, Path(ge=0)],
+    y: Annotated[int, Path(ge=0)],
+    user: UserDep,
+    web: WebDep,
+) -> Response:
+    t = TILE_LAYERS.get(layer)
+    if t is None:
+        raise NotFound(f"no tile layer {layer!r}; the map's layers are {', '.join(TILE_LAYERS)}")
+    vis.collection(t.table, user)  # who may read the layer: the OGC API's rule
+    problem = check_zxy(z, x, y)
+    if problem:
+        raise BadRequest(problem)
+    detail_zoom = int(settings.get("web_tiles_detail_zoom"))
+    stamp = web.cache.recent_stamp(_stamp_table(t))
+    tag = hashlib.sha256(repr((layer, z, x, y, detail_zoom, stamp)).encode()).hexdigest()[:24]
+    headers = {"ETag": f'"{tag}"', "Cache-Control": "private, no-cache"}
+    if request.headers.get("if-none-match") == headers["ETag"]:
+        return Response(status_code=304, headers=headers)
+    body = web.cache.response(
+        _stamp_table(t),
+        ("tile", layer, z, x, y, detail_zoom),
+        lambda: _build(web, t, z, x, y, detail_zoom),
+    )
+    return Response(body, media_type=MVT, headers=headers)
+
+
+@router.get(
+    "/api/map/decisions",
+    summary="Each hazard's main survey decision (its largest part's, latest survey run)",
+)
+def hazard_decisions(user: UserDep, web: WebDep) -> dict[str, str]:
+    vis.collection(vis.SURVEY_PARTS, user)
+    return decisions(web)
+
+
+@router.get(
+    "/fonts/{fontstack}/{glyphs}.pbf",
+    summary="Glyphs of 256 characters for the map's labels (signed distance fields)",
+    response_class=Response,
+    responses={200: {"content": {"application/x-protobuf": {}}}},
+)
+def glyphs(
+    fontstack: Annotated[str, Path(description=f"one of {', '.join(FONT_STACKS)}")],
+    glyphs: Annotated[str, Path(description="the range, e.g. 0-255 or 256-511")],
+) -> Response:
+    m = re.fullmatch(r"(\d{1,5})-(\d{1,5})", glyphs)
+    start = int(m.group(1)) if m else -1
+    if m is None or start % 256 or int(m.group(2)) != start + 255 or start > 65280:
+        raise BadRequest(
+            f"glyph range {glyphs!r}: expected START-END, 256 characters from a multiple of 256 (e.g. 0-255)"
+        )
+    if font_path(fontstack) is None:
+        raise NotFound(f"no font {fontstack!r}; the map's fonts are {', '.join(FONT_STACKS)}")
+    return Response(
+        glyph_range(fontstack, start),
+        media_type="application/x-protobuf",
+        headers={"Cache-Control": "public, max-age=604800"},
+    )
+
+
+@functools.lru_cache(maxsize=4)
+def _mbtiles(path: str) -> MBTiles:
+    return open_mbtiles(path)
+
+
+def local_basemap() -> MBTiles | None:
+    """The base map file of the setting ``web_basemap_mbtiles``, checked once; ``None`` if unset."""
+    path = str(settings.get("web_basemap_mbtiles"))
+    return _mbtiles(path) if path else None
+
+
+@router.get(
+    "/basemap/{z}/{x}/{y}",
+    summary="A tile of the local base map (the MBTiles file of web_basemap_mbtiles)",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}, "image/jpeg": {}, "image/webp": {}}}},
+)
+def basemap_tile(
+    z: Annotated[int, Path(ge=0, le=MAX_ZOOM)],
+    x: Annotated[int, Path(ge=0)],
+    y: Annotated[int, Path(ge=0)],
+) -> Response:
+    base = local_basemap()
+    if base is None:
+        raise NotFound("no local base map (setting web_basemap_mbtiles)")
+    problem = check_zxy(z, x, y)
+    if problem:
+        raise BadRequest(problem)
+    data = base.tile(z, x, y)
+    if data is None:
+        raise NotFound(f"the base map has no tile {z}/{x}/{y}")
+    return Response(
+        data, media_type=base.media_type, headers={"Cache-Control": "public, max-age=86400"}
+    )

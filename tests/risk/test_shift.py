@@ -1,0 +1,39 @@
+"""How unlike the searched land the active hazards are, on the evidence a field officer reads."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from landrelease.risk.shift import Representativeness, representativeness, sampled
+
+
+def _pieces(rng: np.random.Generator, n: int, p: np.ndarray) -> np.ndarray:
+    return rng.random((n, len(p))) < p
+
+
+def test_land_like_the_searched_land_is_alike() -> None:
+    rng = np.random.default_rng(1)
+    p = np.linspace(0.1, 0.6, 12)
+    r = representativeness(_pieces(rng, 6000, p), np.ones(6000), _pieces(rng, 6000, p), seed=0)
+    assert r is not None and 0.45 < r.auc < 0.56 and r.unseen_share < 0.05 and not r.unlike
+    assert "rest on land like" in r.statement() and r.caveat() == ""
+
+
+def test_land_with_evidence_never_searched_is_unlike_and_says_so() -> None:
+    rng = np.random.default_rng(2)
+    searched = _pieces(rng, 6000, np.full(12, 0.2))
+    active = _pieces(rng, 6000, np.full(12, 0.2))
+    active[:, 0] = True  # e.g. on the old front line: never searched
+    searched[:, 0] = False
+    r = representativeness(searched, np.ones(6000), active, seed=0)
+    assert r is not None and r.auc > 0.95 and r.unseen_share > 0.9 and r.unlike
+    assert "extrapolated" in r.caveat() and "extrapolates" in r.statement()
+    assert Representativeness.from_state(r.state()) == r
+
+
+def test_the_sample_of_cells_does_not_depend_on_tiling() -> None:
+    rows, cols = np.divmod(np.arange(200 * 300), 300)
+    whole = sampled(rows, cols)
+    assert 0.03 < whole.mean() < 0.05
+    top = sampled(rows[: 100 * 300], cols[: 100 * 300])
+    np.testing.assert_array_equal(top, whole[: 100 * 300])

@@ -1,0 +1,195 @@
+"""The map page's own parts: its configuration per role, MapLibre served from the site, the
+glyphs of its labels."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from landrelease.domain.styles import DECISION_STYLE, STATUS_STYLE
+from landrelease.web.glyphs import BUFFER, glyph_range
+from landrelease.web.map_view import risk_ramp
+from tests.web.conftest import token
+
+
+def _config(client: TestClient, headers: dict[str, str] | None = None) -> dict[str, Any]:
+    r = client.get("/map", headers=headers or {})
+    assert r.status_code == 200
+    m = re.search(r'<script type="application/json" id="map-config">(.*?)</script>', r.text, re.S)
+    assert m is not None, r.text
+    config: dict[str, Any] = json.loads(m.group(1))
+    return config
+
+
+@pytest.mark.parametrize("ws_target", ["gpkg"], indirect=True)
+def test_the_page_names_the_layers_each_role_may_read(client: TestClient) -> None:
+    public = _config(client)
+    assert public["layers"] == {"hazards": 3, "survey_parts": 3, "settlements": 2}
+    analyst = _config(client, token(client, "ana"))
+    assert analyst["layers"] == {
+        "hazards": 3,
+        "survey_parts": 3,
+        "settlements": 2,
+        "infrastructure": 2,
+        "findings": 3,
+        "incidents": 1,
+    }
+    west, south, east, north = analyst["bounds"]
+    assert 46.89 < west < east < 47.0 and 39.9 < south < north < 40.0
+    # the legend's colours and words are the domain's, the ones QGIS styles use too
+    assert [(r["value"], r["label"], r["colour"]) for r in analyst["status"]] == list(STATUS_STYLE)
+    assert [(r["value"], r["label"], r["colour"]) for r in analyst["decision"]] == list(
+        DECISION_STYLE
+    )
+    assert analyst["risk"] is False  # no risk run in this workspace: no risk entry
+    assert analyst["detail_zoom"] == 12
+
+
+def test_the_risk_ramp_runs_from_the_palest_to_certain() -> None:
+    ramp = risk_ramp()
+    assert [round(r["p"], 6) for r in ramp] == [0.0001, 0.001, 0.01, 0.1, 1.0]
+    assert ramp[0]["colour"] == "#ffffcc" and ramp[-1]["colour"] == "#800026"  # YlOrRd's ends
+
+
+@pytest.mark.parametrize("ws_target", ["gpkg"], indirect=True)
+def test_maplibre_is_served_by_the_site(client: TestClient) -> None:
+    page = client.get("/map").text
+    assert 'src="/static/map.js"' in page and "/static/vendor/maplibre/maplibre-gl.css" in page
+    assert "https://" not in page  # nothing from a CDN
+    for path in ("maplibre-gl.mjs", "maplibre-gl-worker.mjs"):
+        r = client.get(f"/static/vendor/maplibre/{path}", headers={"Accept-Encoding": "gzip"})
+        assert r.status_code == 200
+        assert r.headers["content-type"].startswith("text/javascript")  # module scripts need it
+        assert r.headers["content-encoding"] == "gzip"
+        assert "immutable" in r.headers["cache-control"]
+    assert "BSD" in client.get("/static/vendor/maplibre/LICENSE.txt").text
+    # the workers come from the site too: the policy needs no blob: or unsafe-eval
+    csp = client.get("/map").headers["content-security-policy"]
+    assert "script-src 'self';" in csp and "blob:" not in csp and "unsafe" not in csp
+
+
+def _fields(data: bytes) -> list[tuple[int, int | bytes]]:
+    """The top-level fields of a protocol-buffer message (varints and length-delimited)."""
+    out: list[tuple[int, int | bytes]] = []
+    i = 0
+
+    def varint() -> int:
+        nonlocal i
+        shift = value = 0
+        while True:
+            b = data[i]
+            i += 1
+            value |= (b & 0x7F) << shift
+            shift += 7
+            if b < 0x80:
+                return value
+
+    while i < len(data):
+        key = varint()
+        if key & 7 == 0:
+            out.append((key >> 3, varint()))
+        else:
+            n = varint()
+            out.append((key >> 3, data[i : i + n]))
+            i += n
+    return out
+
+
+def test_glyphs_are_distance_fields_of_the_bundled_font() -> None:
+    (stacks,) = _fields(glyph_range("DejaVu Sans", 0))
+    assert stacks[0] == 1 and isinstance(stacks[1], bytes)
+    fields = _fields(stacks[1])
+    assert fields[0] == (1, b"DejaVu Sans") and fields[1] == (2, b"0-255")
+    glyphs = {}
+    for key, value in fields[2:]:
+        assert key == 3 and isinstance(value, bytes)
+        g = dict(_fields(value))
+        glyphs[g[1]] = g
+    assert 32 in glyphs and ord("A") in glyphs and ord("é") in glyphs and 31 not in glyphs
+    a = glyphs[ord("A")]
+    width, height = a[3], a[4]
+    assert isinstance(width, int) and isinstance(height, int)
+    assert 14 <= width <= 18 and 16 <= height <= 19  # DejaVu Sans' capital A at 24 px
+    bitmap = a[2]
+    assert isinstance(bitmap, bytes) and len(bitmap) == (width + 2 * BUFFER) * (height + 2 * BUFFER)
+    assert a[7] == 16  # its advance: 0.684 em
+    assert max(bitmap) > 191 > min(bitmap)  # inside and outside the outline's edge (191)
+    assert 2 not in glyphs[32]  # a space has no bitmap, only an advance
+
+
+@pytest.mark.parametrize("ws_target", ["gpkg"], indirect=True)
+def test_glyph_requests_are_checked(client: TestClient) -> None:
+    r = client.get("/fonts/DejaVu Sans/0-255.pbf")
+    assert r.status_code == 200 and r.headers["content-type"] == "application/x-protobuf"
+    assert client.get("/fonts/DejaVu Sans/256-511.pbf").status_code == 200
+    for bad in ("0-256", "1-256", "abc", "65536-65791"):
+        r = client.get(f"/fonts/DejaVu Sans/{bad}.pbf")
+        assert r.status_code == 400 and "256 characters" in r.json()["detail"], bad
+    r = client.get("/fonts/Comic Sans/0-255.pbf")
+    assert r.status_code == 404 and "DejaVu Sans" in r.json()["detail"]
+
+
+def _mbtiles(path: Path, fmt: str = "png") -> Path:
+    """A one-tile MBTiles file: tile 3/4/2 (row 5 counted from the south), a red square."""
+    import io
+    import sqlite3
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (256, 256), (200, 30, 30)).save(buf, format="PNG")
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE metadata (name text, value text)")
+        conn.execute(
+            "CREATE TABLE tiles (zoom_level integer, tile_column integer, tile_row integer, "
+            "tile_data blob)"
+        )
+        conn.executemany("INSERT INTO metadata VALUES (?, ?)", [("format", fmt), ("name", "t")])
+        conn.execute("INSERT INTO tiles VALUES (3, 4, 5, ?)", (buf.getvalue(),))
+    return path
+
+
+@pytest.mark.parametrize("ws_target", ["gpkg"], indirect=True)
+def test_a_local_mbtiles_file_is_the_base_map(
+    web_target: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from landrelease.web import create_app
+
+    monkeypatch.setenv("LANDRELEASE_WEB_BASEMAP_MBTILES", str(_mbtiles(tmp_path / "base.mbtiles")))
+    app = create_app(web_target)
+    try:
+        with TestClient(app) as client:
+            config = _config(client)
+            assert config["basemap_local"] == {
+                "tiles": "/basemap/{z}/{x}/{y}",
+                "minzoom": 3,
+                "maxzoom": 3,
+            }
+            r = client.get("/basemap/3/4/2")
+            assert r.status_code == 200 and r.headers["content-type"] == "image/png"
+            assert r.content.startswith(b"\x89PNG")
+            assert client.get("/basemap/3/4/5").status_code == 404  # rows are flipped
+            assert client.get("/basemap/3/9/2").status_code == 400
+    finally:
+        app.state.workspace.close()
+
+
+@pytest.mark.parametrize("ws_target", ["gpkg"], indirect=True)
+def test_a_base_map_file_that_cannot_be_drawn_stops_the_start(
+    web_target: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from landrelease.errors import UsageError
+    from landrelease.web import create_app
+
+    vector = _mbtiles(tmp_path / "vector.mbtiles", fmt="pbf")
+    monkeypatch.setenv("LANDRELEASE_WEB_BASEMAP_MBTILES", str(vector))
+    with pytest.raises(UsageError, match=r"vector.mbtiles: format 'pbf': the map draws raster"):
+        create_app(web_target)
+    monkeypatch.setenv("LANDRELEASE_WEB_BASEMAP_MBTILES", str(tmp_path / "missing.mbtiles"))
+    with pytest.raises(UsageError, match=r"missing\.mbtiles: no such file"):
+        create_app(web_target)

@@ -1,0 +1,225 @@
+"""The map's vector tiles on both backends: decoded by GDAL to the stored features, counts
+below the detail zoom, the role rules of the OGC API, ETags that follow the records."""
+
+from __future__ import annotations
+
+import gzip
+import math
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pyogrio
+import pytest
+import shapely
+from fastapi.testclient import TestClient
+
+from landrelease import settings
+from landrelease.web.tiles import (
+    EXTENT,
+    TILE_LAYERS,
+    TileLayer,
+    TileSource,
+    cluster_points,
+    encode_tile,
+    varints,
+)
+from tests.helpers import LAT0, LON0
+from tests.web.conftest import token
+
+
+def _tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
+    n = 1 << z
+    r = math.radians(lat)
+    return int((lon + 180) / 360 * n), int(
+        (1 - math.log(math.tan(r) + 1 / math.cos(r)) / math.pi) / 2 * n
+    )
+
+
+def _decode(data: bytes, z: int, x: int, y: int, tmp: Path, layer: str) -> gpd.GeoDataFrame:
+    """The tile read by GDAL's MVT driver (an independent decoder), in WGS84."""
+    path = tmp / f"{z}/{x}/{y}.pbf"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    frame = pyogrio.read_dataframe(path, layer=layer)
+    return frame.drop(columns=["mvt_id"], errors="ignore").to_crs("EPSG:4326")
+
+
+def _get(client: TestClient, url: str, headers: dict[str, str] | None = None) -> bytes:
+    r = client.get(url, headers=headers or {})
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"] == "application/vnd.mapbox-vector-tile"
+    return r.content
+
+
+@pytest.mark.parametrize("ws_target", ["gpkg", "postgis"], indirect=True)
+def test_tiles_decode_to_the_stored_features(client: TestClient, tmp_path: Path) -> None:
+    ana = token(client, "ana")
+    z = 13
+    x, y = _tile_of(LON0 + 0.005, LAT0 + 0.005, z)
+    hazards = _decode(
+        _get(client, f"/tiles/hazards/{z}/{x}/{y}.mvt", ana), z, x, y, tmp_path, "hazards"
+    )
+    stored = client.get("/collections/hazards/items/HZ-0", headers=ana).json()
+    want = shapely.geometry.shape(stored["geometry"])
+    assert "HZ-0" in set(hazards["hazard_id"])
+    got = shapely.union_all(hazards.loc[hazards["hazard_id"] == "HZ-0"].geometry.to_numpy())
+    # the tile's grid at zoom 13 is 1.2 m: the square of ~850 m × 1,110 m comes back to within it
+    iou = shapely.intersection(got, want).area / shapely.union(got, want).area
+    assert iou > 0.995, iou
+    assert set(hazards.columns) >= {"hazard_id", "status", "classification"}
+    assert set(hazards.loc[hazards["hazard_id"] == "HZ-0", "status"]) == {"active"}
+
+    parts = _decode(
+        _get(client, f"/tiles/survey_parts/{z}/{x}/{y}.mvt"),
+        z,
+        x,
+        y,
+        tmp_path / "p",
+        "survey_parts",
+    )
+    assert {"HZ-0/1": "clearance", "HZ-0/2": "cancel"}.items() <= dict(
+        zip(parts["part_id"], parts["decision"], strict=True)
+    ).items()
+
+    # findings: each one from the detail zoom, with its fields; counted per cell below it
+    detail = int(settings.get("web_tiles_detail_zoom"))
+    fz = detail + 1
+    fx, fy = _tile_of(LON0 + 0.002, LAT0 + 0.001, fz)
+    found = _decode(
+        _get(client, f"/tiles/findings/{fz}/{fx}/{fy}.mvt", ana),
+        fz,
+        fx,
+        fy,
+        tmp_path / "f",
+        "findings",
+    )
+    assert sorted(found["finding_id"]) == ["FD-0", "FD-1", "FD-2"]
+    assert dict(zip(found["finding_id"], found["device"], strict=True))["FD-1"] == "AT"
+    for fid, lon in (("FD-0", LON0 + 0.001), ("FD-2", LON0 + 0.003)):
+        pt = found.loc[found["finding_id"] == fid].geometry.iloc[0]
+        assert abs(pt.x - lon) < 1e-4 and abs(pt.y - (LAT0 + 0.001)) < 1e-4
+    cz = detail - 3
+    cx, cy = _tile_of(LON0 + 0.002, LAT0 + 0.001, cz)
+    counted = _decode(
+        _get(client, f"/tiles/findings/{cz}/{cx}/{cy}.mvt", ana),
+        cz,
+        cx,
+        cy,
+        tmp_path / "c",
+        "findings",
+    )
+    assert list(counted.columns) == ["count", "geometry"] and counted["count"].sum() == 3
+    assert len(counted) == 1  # 300 m apart, in one cell of ~4 km at that zoom
+    c = counted.geometry.iloc[0]
+    assert abs(c.x - (LON0 + 0.002)) < 2e-3 and abs(c.y - (LAT0 + 0.001)) < 2e-3
+
+
+@pytest.mark.parametrize("ws_target", ["gpkg", "postgis"], indirect=True)
+def test_tiles_follow_the_role_rules(client: TestClient, tmp_path: Path) -> None:
+    z = 14
+    x, y = _tile_of(LON0 + 0.021, LAT0 + 0.002, z)
+    # anonymous visitors: the public layers only, as in the OGC API
+    assert client.get(f"/tiles/hazards/{z}/{x}/{y}.mvt").status_code == 200
+    for layer in ("findings", "incidents", "infrastructure"):
+        r = client.get(f"/tiles/{layer}/{z}/{x}/{y}.mvt")
+        assert r.status_code == 401, (layer, r.status_code)
+        assert client.get(f"/collections/{layer}/items").status_code == 401
+    # no role gets victims' details in a tile, not even one that may read them in the API
+    admin = token(client, "admin")
+    assert "victims" in client.get("/collections/incidents/items", headers=admin).text
+    found = False
+    for who in ("admin", "donor"):
+        for zz in range(8, 16):
+            ix, iy = _tile_of(LON0 + 0.03, LAT0 + 0.005, zz)
+            body = _get(client, f"/tiles/incidents/{zz}/{ix}/{iy}.mvt", token(client, who))
+            assert b"victims" not in body and b"female" not in body
+            if body:
+                frame = _decode(body, zz, ix, iy, tmp_path / f"{who}{zz}", "incidents")
+                assert "victims" not in frame.columns
+                found = True
+    assert found, "no tile held the incident"
+    assert client.get(f"/tiles/activities/{z}/{x}/{y}.mvt", headers=admin).status_code == 404
+    assert client.get("/tiles/hazards/3/8/0.mvt").status_code == 400
+
+
+@pytest.mark.parametrize("ws_target", ["gpkg"], indirect=True)
+def test_tiles_are_compressed_and_revalidated_by_etag(client: TestClient) -> None:
+    from landrelease.records import submit_activity
+
+    client.app.state.cache.stamp_ttl_s = 0  # type: ignore[attr-defined]
+    x, y = _tile_of(LON0 + 0.02, LAT0 + 0.005, 11)
+    url = f"/tiles/hazards/11/{x}/{y}.mvt"
+    r = client.get(url, headers={"Accept-Encoding": "gzip"})
+    assert r.status_code == 200 and r.headers["cache-control"] == "private, no-cache"
+    etag = r.headers["etag"]
+    again = client.get(url, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b""
+    # a write from anywhere (here: as the command line does) gives the tile a new tag
+    submit_activity(client.app.state.workspace, "ACT-B", actor="cli")  # type: ignore[attr-defined]
+    changed = client.get(url, headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["etag"] != etag
+    # gzip on the wire for a tile big enough (hazards of a whole region at low zoom)
+    raw = client.get("/tiles/hazards/0/0/0.mvt", headers={"Accept-Encoding": "gzip"})
+    assert raw.status_code == 200
+    if len(raw.content) >= 1000:
+        assert raw.headers.get("content-encoding") == "gzip"
+
+
+def test_the_encoder_writes_what_the_format_says(tmp_path: Path) -> None:
+    # varints as in the protocol-buffer documentation
+    assert varints(np.array([1, 150, 300, 2**32])) == bytes(
+        [1, 0x96, 0x01, 0xAC, 0x02, 0x80, 0x80, 0x80, 0x80, 0x10]
+    )
+    long = np.arange(0, 100_000, 997)
+    assert varints(long) == b"".join(varints(np.array([v])) for v in long)
+    # the MVT specification's example: a point at (25, 17) is MoveTo(1) 50 34
+    body = encode_tile([("p", [shapely.Point(25, 17)], [{"n": 1}])])
+    assert bytes([0x09, 0x32, 0x22]) in body
+    # a square's exterior ring comes with a positive area in tile coordinates (clockwise
+    # on screen), its hole negative; GDAL reads back the same polygon
+    sq = shapely.Polygon(
+        [(0, 0), (0, 1000), (1000, 1000), (1000, 0)],
+        [[(200, 200), (400, 200), (400, 400), (200, 400)]],
+    )
+    for ring_order in (sq, sq.reverse()):  # whatever way the rings turn when stored
+        path = tmp_path / f"{len(list(tmp_path.iterdir()))}" / "0/0/0.pbf"
+        path.parent.mkdir(parents=True)
+        path.write_bytes(encode_tile([("sq", [ring_order], [{}])]))
+        got = pyogrio.read_dataframe(path, layer="sq").geometry.iloc[0]
+        assert len(shapely.get_parts(got)) == 1  # one polygon with a hole, not two polygons
+        assert shapely.get_num_interior_rings(shapely.get_parts(got)[0]) == 1
+        world = 2 * 20037508.342789244 / EXTENT  # metres per grid unit at zoom 0
+        assert got.area == pytest.approx((1000**2 - 200**2) * world**2, rel=1e-9)
+
+
+def test_clusters_are_means_per_cell() -> None:
+    gx = np.array([10.0, 20.0, 130.0, 4000.0])
+    gy = np.array([10.0, 30.0, 10.0, 4095.0])
+    cx, cy, n = cluster_points(gx, gy, cells=32)
+    assert n.tolist() == [2, 1, 1]
+    assert cx.tolist() == [15.0, 130.0, 4000.0] and cy.tolist() == [20.0, 10.0, 4095.0]
+
+
+def test_a_source_keeps_only_the_declared_fields(tmp_path: Path) -> None:
+    frame = gpd.GeoDataFrame(
+        {
+            "incident_id": ["I-1"],
+            "date": ["2021-07-12"],
+            "killed": [1.0],
+            "injured": [2],
+            "victims": [[{"age": 3}]],
+        },
+        geometry=[shapely.Point(LON0, LAT0)],
+        crs="EPSG:4326",
+    )
+    src = TileSource(frame, TILE_LAYERS["incidents"])
+    x, y = _tile_of(LON0, LAT0, 15)
+    data = src.tile(15, x, y, detail_zoom=12)
+    got = _decode(data, 15, x, y, tmp_path, "incidents")
+    assert list(got.columns) == ["incident_id", "date", "killed", "injured", "geometry"]
+    assert got["killed"].tolist() == [1] and got["injured"].tolist() == [2]
+    assert abs(got.geometry.iloc[0].x - LON0) < 1e-5
+    empty = TileSource(frame.iloc[:0], TileLayer("e", "incidents", (("incident_id", "text"),)))
+    assert empty.tile(15, x, y, detail_zoom=12) == b""
+    assert gzip.compress(data)  # bytes, ready to send
