@@ -346,9 +346,43 @@ SETTINGS: tuple[Setting, ...] = (
         "web_login_attempts",
         5,
         "failures",
-        "Failed logins allowed per user and address within web_login_window_s; more are refused (HTTP 429).",
+        "Failed logins allowed per user name, from any addresses, within web_login_window_s; "
+        "then its logins are locked (HTTP 429) for web_login_lock_s, doubling with each further "
+        "failure up to web_login_lock_max_s — except from an address the user logged in from "
+        "within web_login_known_days.",
     ),
-    Setting("web_login_window_s", 60.0, "s", "Window over which failed web logins are counted."),
+    Setting(
+        "web_login_address_attempts",
+        20,
+        "failures",
+        "Failed logins allowed per client address, for any user names, within "
+        "web_login_window_s; then logins from it are locked like a user name's.",
+    ),
+    Setting(
+        "web_login_window_s",
+        3600.0,
+        "s",
+        "How long a failed web login is remembered (counted towards the limits).",
+    ),
+    Setting(
+        "web_login_lock_s",
+        60.0,
+        "s",
+        "The first lock after too many failed logins; each further failure doubles it.",
+    ),
+    Setting(
+        "web_login_lock_max_s",
+        900.0,
+        "s",
+        "The longest lock after failed logins, however many (a lock always ends).",
+    ),
+    Setting(
+        "web_login_known_days",
+        30.0,
+        "days",
+        "An address a user logged in from is theirs this long: from it, the user's name is not "
+        "locked by failures from elsewhere (the address's own limit still holds).",
+    ),
     Setting(
         "web_page_limit",
         100,
@@ -369,6 +403,14 @@ SETTINGS: tuple[Setting, ...] = (
         "",
         "URL template",
         "Base-map tile URL ({z}/{x}/{y}) for the map page; empty: no base map (the programme's own layers only).",
+    ),
+    Setting(
+        "web_trusted_proxies",
+        "",
+        "IP addresses or networks, comma-separated",
+        "Reverse proxies whose X-Forwarded-For and X-Forwarded-Proto headers are believed "
+        "(e.g. 127.0.0.1 for nginx on the same machine, 10.0.0.0/24); empty: none, the "
+        "connecting address is the client's.",
     ),
     Setting(
         "web_basemap_mbtiles",

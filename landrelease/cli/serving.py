@@ -57,6 +57,31 @@ def user_add(
     console.print(f"user {added.username} added ({added.role})")
 
 
+@user_app.command("set-password")
+@handles_errors
+def user_set_password(
+    name: Annotated[str, typer.Argument(help="User name.")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+    user: UserOpt = None,
+) -> None:
+    """Give a user a new password (a forgotten one, a reset): every session of theirs ends."""
+    import sys
+
+    from landrelease.web.auth import set_password
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
+    with open_workspace(workspace, db) as ws:
+        n = set_password(ws, name, password=password, actor=actor(user))
+    console.print(f"password of {name} set; {n} session(s) of {name} ended")
+
+
 @user_app.command("sign-out")
 @handles_errors
 def user_sign_out(

@@ -3,7 +3,9 @@
 ``web_users`` holds who may log in (a user name, an argon2id hash, a role, an
 operator's organisation, whether the account is disabled); ``web_login_failures``
 holds recent failed logins so that every server process of ``landrelease serve
---workers N`` counts the same attempts; ``web_sessions`` holds the logins that
+--workers N`` counts the same attempts; ``web_login_addresses`` where each user
+last logged in (from there, a name locked by failures elsewhere still logs in);
+``web_sessions`` holds the logins that
 have not ended (by a hash of their id), so that logging out in one process
 ends the session in all of them. All are private tables: not records, not
 audited here (adding a user is audited by the caller), never exported.
@@ -76,18 +78,33 @@ def add_account(
     )
 
 
+def set_password_hash(conn: sa.Connection, username: str, password_hash: str) -> bool:
+    """Replace the password hash of ``username``; whether there is such an account."""
+    result = conn.exec_driver_sql(
+        f"UPDATE web_users SET password_hash = {placeholder(conn)} "
+        f"WHERE username = {placeholder(conn)}",
+        (password_hash, username),
+    )
+    return bool(result.rowcount)
+
+
 def recent_failures(
-    conn: sa.Connection, username: str, address: str, since: float
+    conn: sa.Connection,
+    *,
+    since: float,
+    username: str | None = None,
+    address: str | None = None,
 ) -> tuple[int, float | None]:
-    """Failed logins for ``username`` from ``address`` after ``since`` (seconds since 1970):
-    how many, and when the first of them was."""
+    """Failed logins after ``since`` (seconds since 1970) for ``username`` (from any address),
+    from ``address`` (for any user name), or both: how many, and when the last of them was."""
     p = placeholder(conn)
-    n, first = conn.exec_driver_sql(
-        "SELECT count(*), min(at) FROM web_login_failures "
-        f"WHERE username = {p} AND address = {p} AND at > {p}",
-        (username, address, since),
+    where = {"username": username, "address": address}
+    sql = " ".join(f"AND {k} = {p}" for k, v in where.items() if v is not None)
+    n, last = conn.exec_driver_sql(
+        f"SELECT count(*), max(at) FROM web_login_failures WHERE at > {p} {sql}",
+        (since, *(v for v in where.values() if v is not None)),
     ).one()
-    return int(n or 0), None if first is None else float(first)
+    return int(n or 0), None if last is None else float(last)
 
 
 def add_failure(
@@ -109,6 +126,31 @@ def clear_failures(conn: sa.Connection, username: str, address: str) -> None:
         f"DELETE FROM web_login_failures WHERE username = {p} AND address = {p}",
         (username, address),
     )
+
+
+def remember_address(
+    conn: sa.Connection, username: str, address: str, at: float, *, forget_before: float
+) -> None:
+    """Record that ``username`` logged in from ``address`` at ``at``, forgetting every such
+    record at or before ``forget_before``."""
+    p = placeholder(conn)
+    conn.exec_driver_sql(
+        f"DELETE FROM web_login_addresses WHERE at <= {p} OR (username = {p} AND address = {p})",
+        (forget_before, username, address),
+    )
+    insert_rows(
+        conn, "web_login_addresses", ("username", "address", "at"), [(username, address, at)]
+    )
+
+
+def known_address(conn: sa.Connection, username: str, address: str, *, since: float) -> bool:
+    """Whether ``username`` logged in from ``address`` after ``since``."""
+    p = placeholder(conn)
+    row = conn.exec_driver_sql(
+        f"SELECT 1 FROM web_login_addresses WHERE username = {p} AND address = {p} AND at > {p}",
+        (username, address, since),
+    ).first()
+    return row is not None
 
 
 _ACCOUNT = "u.username, u.password_hash, u.role, u.organisation, u.disabled"

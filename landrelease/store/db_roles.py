@@ -57,7 +57,9 @@ ROLES = ("administrator", "information_manager", "analyst", "operator", "donor")
 PERSONAL_DATA_ROLES = frozenset({"administrator", "information_manager", "analyst"})
 """Roles that read victims' personal data and every organisation's drafts."""
 DRAFT_STATUSES = ("draft", "submitted", "rejected")
-ADMIN_ONLY_TABLES = frozenset({"web_users", "web_login_failures", "web_sessions", "db_logins"})
+ADMIN_ONLY_TABLES = frozenset(
+    {"web_users", "web_login_failures", "web_login_addresses", "web_sessions", "db_logins"}
+)
 PERSONAL_TABLES = frozenset({"victim_assistance", "audit_log"})
 """Tables whose every row holds personal data (or whole records with it)."""
 _LOGIN = re.compile(r"^[a-z_][a-z0-9_]{0,47}$")

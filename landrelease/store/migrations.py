@@ -52,6 +52,7 @@ PRIVATE_TABLES = frozenset(
     {
         "web_users",
         "web_login_failures",
+        "web_login_addresses",
         "web_sessions",
         "db_logins",
         "workspace_meta",

@@ -329,7 +329,8 @@ def _plan_result_tables(md: sa.MetaData) -> None:
 
 
 def _web_tables(md: sa.MetaData) -> None:
-    """People who may log in to the web application, recent failed logins, open sessions."""
+    """People who may log in to the web application, recent failed logins, the addresses they
+    logged in from, open sessions."""
     sa.Table(
         "web_users",
         md,
@@ -361,6 +362,18 @@ def _web_tables(md: sa.MetaData) -> None:
         sa.Index("ix_web_login_failures_who", "username", "address"),
         sqlite_autoincrement=True,
         comment="Recent failed web logins, shared by every server process (rate limiting).",
+    )
+    sa.Table(
+        "web_login_addresses",
+        md,
+        sa.Column("fid", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("username", sa.Text, nullable=False),
+        sa.Column("address", sa.Text, nullable=False, comment="the client's IP address"),
+        sa.Column("at", DOUBLE, nullable=False, comment="last login, seconds since 1970 (UTC)"),
+        sa.Index("ix_web_login_addresses_who", "username", "address"),
+        sqlite_autoincrement=True,
+        comment="Where each user last logged in: from there a user whose name is locked by "
+        "failures elsewhere still logs in.",
     )
     sa.Table(
         "web_sessions",

@@ -9,6 +9,8 @@ security headers; every write goes through :mod:`landrelease.records` or the
 importer, which keep the audit trail.
 """
 
+import ipaddress
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
@@ -19,12 +21,21 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from landrelease import settings
+from landrelease.errors import UsageError
 from landrelease.store import Workspace
 from landrelease.web.api import ROUTERS as API_ROUTERS
 from landrelease.web.api.tiles import local_basemap
-from landrelease.web.auth import LoginLimiter, Sessions, Signer, ensure_users_table, secret_key
+from landrelease.web.auth import (
+    LoginLimiter,
+    LoginLimits,
+    Sessions,
+    Signer,
+    ensure_users_table,
+    secret_key,
+)
 from landrelease.web.cache import LayerCache
 from landrelease.web.context import HERE, Web
 from landrelease.web.errors import (
@@ -32,6 +43,7 @@ from landrelease.web.errors import (
     ApiError,
     BadRequest,
     Forbidden,
+    InternalError,
     NotFound,
     Unauthorized,
 )
@@ -50,8 +62,32 @@ def _csp(basemap: str) -> str:
     )
 
 
+def trusted_proxies(value: str) -> list[str]:
+    """The addresses and networks of ``web_trusted_proxies`` (``"10.0.0.1, 10.1.0.0/16"``);
+    a value that is neither is refused, and so is ``*`` (anyone could then forge the client's
+    address)."""
+    names, wrong = [], []
+    for name in (v.strip() for v in value.split(",") if v.strip()):
+        try:
+            names.append(
+                str(ipaddress.ip_network(name, strict=False))
+                if "/" in name
+                else str(ipaddress.ip_address(name))
+            )
+        except ValueError:
+            wrong.append(name)
+    if wrong:
+        raise UsageError(
+            f"web_trusted_proxies: {', '.join(map(repr, wrong))} is not an IP address or network "
+            "(accepted: addresses such as 127.0.0.1 or ::1 and networks such as 10.0.0.0/24, "
+            "comma-separated; name the reverse proxy, never '*')"
+        )
+    return names
+
+
 def create_app(target: str) -> FastAPI:
     """The web application over the workspace at ``target`` (``.gpkg`` path or PostgreSQL URL)."""
+    proxies = trusted_proxies(str(settings.get("web_trusted_proxies")))
     local_basemap()  # a base-map file that cannot be drawn stops the start, naming the problem
     ws = Workspace.open(target)
     ensure_users_table(ws)
@@ -63,9 +99,7 @@ def create_app(target: str) -> FastAPI:
         cache=LayerCache(ws),
         signer=signer,
         sessions=Sessions(ws, signer, session_s),
-        limiter=LoginLimiter(
-            ws, int(settings.get("web_login_attempts")), float(settings.get("web_login_window_s"))
-        ),
+        limiter=LoginLimiter(ws, LoginLimits.from_settings()),
         templates=Jinja2Templates(directory=str(HERE / "templates")),
         session_s=session_s,
         secure=bool(int(settings.get("web_secure_cookies"))),
@@ -122,6 +156,10 @@ def create_app(target: str) -> FastAPI:
     # every JSON, page and static response over 1 kB compressed for the clients that accept it:
     # GeoJSON shrinks five- to ten-fold, which is what a provincial link notices
     app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=6)
+    if proxies:
+        # outermost: the client's address (login limits) and scheme (links) from a named proxy
+        # only — the server itself never believes X-Forwarded-* (server.UVICORN_OPTIONS)
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=proxies)
     for router in API_ROUTERS:
         app.include_router(router, responses=COMMON_ERRORS)
     for router in PAGE_ROUTERS:
@@ -146,7 +184,9 @@ def cache_control(path: str) -> bytes:
 
 
 class SecurityHeaders:
-    """The security headers on every response (a plain ASGI middleware: cheaper per request)."""
+    """The security headers on every response (a plain ASGI middleware: cheaper per request),
+    and the JSON error shape for a fault no handler caught (500) — which Starlette would answer
+    in plain text, outside every middleware. The fault is raised on, so the server logs it."""
 
     def __init__(self, app: ASGIApp, headers: list[tuple[bytes, bytes]]) -> None:
         self.app = app
@@ -158,12 +198,26 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
 
+        started = False
+
         async def send_with_headers(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 raw = [(k, v) for k, v in message.get("headers", []) if k.lower() not in self.names]
                 if not any(k.lower() == b"cache-control" for k, _ in raw):
                     raw.append((b"cache-control", cache_control(scope.get("path", ""))))
                 message = {**message, "headers": raw + self.headers}
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception:
+            if not started:
+                error = InternalError(
+                    "the server failed to answer this request; it has logged the fault "
+                    f"(at {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC) for its administrator"
+                )
+                response = JSONResponse(error.as_json(), status_code=error.status)
+                await response(scope, receive, send_with_headers)
+            raise

@@ -23,9 +23,11 @@ import base64
 import hashlib
 import hmac
 import json
+import math
 import secrets
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -151,6 +153,32 @@ def add_user(
     return User(username, r, organisation)
 
 
+def set_password(ws: Workspace, username: str, *, password: str, actor: str) -> int:
+    """Give ``username`` a new password and end every session of theirs (in the same
+    transaction): a password change by the user, or a reset by an administrator (``actor``).
+    How many sessions were ended; audited, the password never recorded."""
+    check_password(password)
+    ensure_users_table(ws)
+    with ws.begin() as conn:
+        if not accounts.set_password_hash(conn, username, _HASHER.hash(password)):
+            raise UsageError(f"no user {username!r} (landrelease user list shows them)")
+        ended = accounts.end_sessions(conn, username)
+        audit(
+            conn,
+            actor=actor,
+            action="update",
+            table="web_users",
+            record_id=username,
+            note=(
+                "password changed by the user"
+                if actor == username
+                else f"password reset by {actor}"
+            )
+            + f"; {ended} session(s) ended (the password is never recorded)",
+        )
+    return ended
+
+
 def list_users(ws: Workspace) -> list[User]:
     """Every account (disabled ones too), by user name."""
     ensure_users_table(ws)
@@ -235,12 +263,14 @@ class Signer:
             return None
         return payload
 
-    def csrf_token(self, nonce: str) -> str:
-        return self._mac("csrf:" + nonce)
+    def csrf_token(self, subject: str) -> str:
+        """The CSRF token of ``subject`` (what a form's token is bound to: see
+        :meth:`landrelease.web.context.Web.csrf_subject`)."""
+        return self._mac("csrf:" + subject)
 
-    def check_csrf(self, nonce: str | None, token: str | None) -> bool:
-        return bool(nonce and token) and hmac.compare_digest(
-            self.csrf_token(str(nonce)), str(token)
+    def check_csrf(self, subject: str | None, token: str | None) -> bool:
+        return bool(subject and token) and hmac.compare_digest(
+            self.csrf_token(str(subject)), str(token)
         )
 
 
@@ -291,11 +321,22 @@ class Sessions:
             )
         return self.signer.sign({"s": session_id}, lifetime_s=self.lifetime_s)
 
+    def _session_id(self, token: str | None) -> str | None:
+        """The session id a validly signed, unexpired token names, else ``None``."""
+        payload = self.signer.unsign(token) if token else None
+        session_id = payload.get("s") if payload else None
+        return session_id if isinstance(session_id, str) else None
+
+    def open_id(self, token: str | None) -> str | None:
+        """The id of the session ``token`` names while it is open (its user enabled), else
+        ``None``: what a logged-in user's CSRF tokens are bound to."""
+        session_id = self._session_id(token)
+        return session_id if session_id is not None and self.user(token or "") else None
+
     def user(self, token: str) -> User | None:
         """The user of a token whose session is open (and account enabled), else ``None``."""
-        payload = self.signer.unsign(token)
-        session_id = payload.get("s") if payload else None
-        if not isinstance(session_id, str):
+        session_id = self._session_id(token)
+        if session_id is None:
             return None
         key = _session_hash(session_id)
         now = time.monotonic()
@@ -316,9 +357,8 @@ class Sessions:
 
     def end(self, token: str | None) -> None:
         """End the session of ``token`` (logging out); nothing when it names none."""
-        payload = self.signer.unsign(token) if token else None
-        session_id = payload.get("s") if payload else None
-        if not isinstance(session_id, str):
+        session_id = self._session_id(token)
+        if session_id is None:
             return
         key = _session_hash(session_id)
         with self.ws.begin() as conn:
@@ -328,44 +368,106 @@ class Sessions:
     def end_all(self, username: str) -> int:
         """End every session of ``username`` (new password, lost device); how many there were."""
         n = end_sessions(self.ws, username)
+        self.forget(username)
+        return n
+
+    def forget(self, username: str) -> None:
+        """Drop what this process remembers of ``username``'s sessions (ended elsewhere)."""
         self._seen = {
             k: v for k, v in self._seen.items() if v[1] is None or v[1].username != username
         }
-        return n
 
 
 # -- login rate limiting -------------------------------------------------------------------
 
 
-class LoginLimiter:
-    """Refuses logins (HTTP 429) after too many failures for one user name from one address.
+@dataclass(frozen=True)
+class LoginLimits:
+    """How many failed logins are allowed, and how long a lock lasts (the ``web_login_*``
+    settings)."""
 
-    Failures are kept in the workspace (``web_login_failures``), so every server process
-    of ``landrelease serve --workers N`` counts the same attempts.
+    per_user: int = 5
+    per_address: int = 20
+    window_s: float = 3600.0
+    lock_s: float = 60.0
+    lock_max_s: float = 900.0
+    known_s: float = 30 * 86400.0
+
+    @classmethod
+    def from_settings(cls) -> LoginLimits:
+        return cls(
+            per_user=int(settings.get("web_login_attempts")),
+            per_address=int(settings.get("web_login_address_attempts")),
+            window_s=float(settings.get("web_login_window_s")),
+            lock_s=float(settings.get("web_login_lock_s")),
+            lock_max_s=float(settings.get("web_login_lock_max_s")),
+            known_s=float(settings.get("web_login_known_days")) * 86400,
+        )
+
+    def lock_s_after(self, failures: int, allowed: int) -> float:
+        """Seconds locked after the last of ``failures`` when ``allowed`` are allowed: none
+        below the limit, then :attr:`lock_s` doubling with each further failure, at most
+        :attr:`lock_max_s`."""
+        if failures < allowed:
+            return 0.0
+        return min(self.lock_s * 2.0 ** min(failures - allowed, 60), self.lock_max_s)
+
+
+class LoginLimiter:
+    """Refuses logins (HTTP 429) for a while after too many failures — per user name from any
+    address, and per address for any user names — with locks that grow with each further
+    failure and always end (:class:`LoginLimits`).
+
+    A user is never locked out by someone else's guesses: from an address where they logged
+    in within :attr:`LoginLimits.known_s`, only that address's failures for their name count.
+    Failures are kept in the workspace (``web_login_failures``, ``web_login_addresses``), so
+    every server process of ``landrelease serve --workers N`` counts the same attempts.
     """
 
-    def __init__(self, ws: Workspace, attempts: int, window_s: float) -> None:
+    def __init__(self, ws: Workspace, limits: LoginLimits) -> None:
         self.ws = ws
-        self.attempts = attempts
-        self.window_s = window_s
+        self.limits = limits
 
     def check(self, username: str, address: str) -> None:
-        """Refuse (HTTP 429, with Retry-After) while too many recent logins failed."""
+        """Refuse (HTTP 429, with Retry-After) while a lock holds for the name or the address."""
+        lim = self.limits
         now = time.time()
+        since = now - lim.window_s
         with self.ws.engine.connect() as conn:
-            n, first = accounts.recent_failures(conn, username, address, now - self.window_s)
-        if n >= self.attempts:
-            wait = int((first if first is not None else now) + self.window_s - now) + 1
+            known = accounts.known_address(conn, username, address, since=now - lim.known_s)
+            by_user = accounts.recent_failures(
+                conn, since=since, username=username, address=address if known else None
+            )
+            by_address = accounts.recent_failures(conn, since=since, address=address)
+        locks = [
+            (last + lim.lock_s_after(n, allowed), why)
+            for (n, last), allowed, why in (
+                (by_user, lim.per_user, f"for {username!r}"),
+                (by_address, lim.per_address, f"from your address ({address})"),
+            )
+            if last is not None
+        ]
+        until, why = max(locks, default=(now, ""))
+        if until > now:
+            wait = math.ceil(until - now)
+            at = datetime.fromtimestamp(until, UTC).strftime("%H:%M:%S UTC")
             raise TooManyRequests(
-                f"too many failed logins for {username!r}; try again in {wait} s",
+                f"too many failed logins {why}: try again in {wait} s (after {at})",
                 headers={"Retry-After": str(wait)},
             )
 
     def failed(self, username: str, address: str) -> None:
         now = time.time()
         with self.ws.begin() as conn:
-            accounts.add_failure(conn, username, address, now, forget_before=now - self.window_s)
+            accounts.add_failure(
+                conn, username, address, now, forget_before=now - self.limits.window_s
+            )
 
     def succeeded(self, username: str, address: str) -> None:
+        """Forget the user's failures from this address; remember the address as theirs."""
+        now = time.time()
         with self.ws.begin() as conn:
             accounts.clear_failures(conn, username, address)
+            accounts.remember_address(
+                conn, username, address, now, forget_before=now - self.limits.known_s
+            )

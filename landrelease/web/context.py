@@ -20,8 +20,17 @@ from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from landrelease.errors import UsageError
 from landrelease.store import Workspace
-from landrelease.web.auth import ANONYMOUS, LoginLimiter, Sessions, Signer, User, authenticate
+from landrelease.web.auth import (
+    ANONYMOUS,
+    LoginLimiter,
+    Sessions,
+    Signer,
+    User,
+    authenticate,
+    set_password,
+)
 from landrelease.web.cache import LayerCache
 from landrelease.web.errors import Forbidden, Unauthorized
 
@@ -58,6 +67,38 @@ class Web:
         self.limiter.succeeded(username, address)
         return user
 
+    def change_password(self, request: Request, user: User, *, current: str, new: str) -> int:
+        """Give ``user`` the password ``new`` once ``current`` is right (a wrong one counts as a
+        failed login) and end every session of theirs; how many sessions were ended."""
+        self.login(request, user.username, current)
+        if new == current:
+            raise UsageError("the new password is the one you have now: choose another")
+        ended = set_password(self.ws, user.username, password=new, actor=user.username)
+        self.sessions.forget(user.username)
+        return ended
+
+    def sign_in(self, response: Response, user: User) -> None:
+        """Start a session of ``user`` in this browser: its cookie, and a fresh CSRF nonce."""
+        response.set_cookie(
+            SESSION_COOKIE,
+            self.sessions.start(user),
+            max_age=int(self.session_s),
+            httponly=True,
+            samesite="lax",
+            secure=self.secure,
+        )
+        self.rotate_csrf(response)
+
+    def rotate_csrf(self, response: Response) -> None:
+        """A fresh CSRF nonce: a visitor's tokens of pages shown before are refused from now on."""
+        response.set_cookie(
+            CSRF_COOKIE,
+            secrets.token_urlsafe(16),
+            httponly=True,
+            samesite="lax",
+            secure=self.secure,
+        )
+
     @contextmanager
     def writing(self) -> Iterator[Workspace]:
         """The workspace to write to; the cache is cleared after, whatever the outcome."""
@@ -71,12 +112,13 @@ class Web:
     ) -> HTMLResponse:
         """An HTML page from ``templates/name`` with the user, a CSRF token and the base map."""
         nonce = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(16)
+        subject = self._session_subject(request) or _visitor(nonce)
         response = self.templates.TemplateResponse(
             request,
             name,
             {
                 "user": user,
-                "csrf_token": self.signer.csrf_token(nonce),
+                "csrf_token": self.signer.csrf_token(subject),
                 "basemap": self.basemap,
                 **ctx,
             },
@@ -85,10 +127,29 @@ class Web:
         response.set_cookie(CSRF_COOKIE, nonce, httponly=True, samesite="lax", secure=self.secure)
         return response
 
+    def _session_subject(self, request: Request) -> str | None:
+        session_id = self.sessions.open_id(request.cookies.get(SESSION_COOKIE))
+        return None if session_id is None else "session:" + session_id
+
+    def csrf_subject(self, request: Request) -> str | None:
+        """What the CSRF token of this browser is bound to: its open session when logged in
+        (so a token is refused in any other session, and ends with its own), else the
+        visitor's nonce cookie (the login form); ``None`` with neither."""
+        nonce = request.cookies.get(CSRF_COOKIE)
+        return self._session_subject(request) or (_visitor(nonce) if nonce else None)
+
+    def check_csrf(self, request: Request, token: str | None) -> bool:
+        """Whether ``token`` is this browser's CSRF token now."""
+        return self.signer.check_csrf(self.csrf_subject(request), token)
+
     def check_form(self, request: Request, token: str) -> None:
         """A form post must carry the token of the page it came from."""
-        if not self.signer.check_csrf(request.cookies.get(CSRF_COOKIE), token):
+        if not self.check_csrf(request, token):
             raise Forbidden("missing or wrong CSRF token: reload the page")
+
+
+def _visitor(nonce: str) -> str:
+    return "visitor:" + nonce
 
 
 def _web(request: Request) -> Web:
@@ -129,10 +190,9 @@ async def api_writer(request: Request, user: UserDep) -> User:
     """A logged-in user; a write authenticated by the cookie also needs the CSRF header."""
     if not user.authenticated:
         raise Unauthorized("log in first (POST /api/token or /login)")
-    if getattr(request.state, "auth_via", None) == "cookie":
-        token_sent = request.headers.get("x-csrf-token")
-        if not _web(request).signer.check_csrf(request.cookies.get(CSRF_COOKIE), token_sent):
-            raise Forbidden("missing or wrong CSRF token (send the X-CSRF-Token header)")
+    by_cookie = getattr(request.state, "auth_via", None) == "cookie"
+    if by_cookie and not _web(request).check_csrf(request, request.headers.get("x-csrf-token")):
+        raise Forbidden("missing or wrong CSRF token (send the X-CSRF-Token header)")
     return user
 
 

@@ -84,6 +84,13 @@ class TooManyRequests(ApiError):  # noqa: N818 (HTTP names, as datasette)
     code = "too_many_requests"
 
 
+class InternalError(ApiError):
+    """A fault of the server (a bug, a database gone): logged with its traceback, never shown."""
+
+    status = 500
+    code = "internal_error"
+
+
 class ErrorBody(BaseModel):
     """The JSON of every error response (documented in ``/openapi.json``)."""
 

@@ -8,12 +8,18 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
 
 from landrelease.errors import UsageError
 from landrelease.web.app import create_app
+
+UVICORN_OPTIONS: dict[str, Any] = {"server_header": False, "proxy_headers": False}
+"""How every server of the app runs: no ``Server`` header, and X-Forwarded-* never believed by
+uvicorn itself (it trusts them from 127.0.0.1 by default, so anyone on the machine could pose as
+any client): the app believes them from the proxies ``web_trusted_proxies`` names only."""
 
 TARGET_ENV = "LANDRELEASE_SERVE_TARGET"
 """How ``serve --workers N`` tells each worker process which workspace to open."""
@@ -33,7 +39,7 @@ def serve(target: str, *, host: str = "127.0.0.1", port: int = 8000, workers: in
     app = create_app(target)  # opens (and upgrades) the workspace once, before any worker
     if workers == 1:
         try:
-            uvicorn.run(app, host=host, port=port, log_level="info", server_header=False)
+            uvicorn.run(app, host=host, port=port, log_level="info", **UVICORN_OPTIONS)
         finally:
             app.state.workspace.close()
         return
@@ -46,7 +52,7 @@ def serve(target: str, *, host: str = "127.0.0.1", port: int = 8000, workers: in
         port=port,
         workers=workers,
         log_level="info",
-        server_header=False,
+        **UVICORN_OPTIONS,
     )
 
 
@@ -61,7 +67,7 @@ def running(app: FastAPI, *, host: str = "127.0.0.1", port: int | None = None) -
     """Serve ``app`` on a loopback port in a thread; yields its base URL and stops it after."""
     port = port or free_port(host)
     server = uvicorn.Server(
-        uvicorn.Config(app, host=host, port=port, log_level="warning", server_header=False)
+        uvicorn.Config(app, host=host, port=port, log_level="warning", **UVICORN_OPTIONS)
     )
     thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
     thread.start()

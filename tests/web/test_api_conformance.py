@@ -3,8 +3,8 @@
 Every operation (reads and writes), as each role and anonymously, with requests the spec
 allows and requests it refuses: status codes, content types, headers and bodies as the spec
 declares them, valid requests accepted and invalid ones refused, ``Allow`` on a 405, no 5xx.
-Each role runs on its own throw-away workspace (the writes change it). Seeded and bounded so
-it runs in ``make test``.
+Each role runs on its own throw-away workspace (the writes change it), a GeoPackage and a
+PostGIS database (the ``postgis`` mark). Seeded and bounded so it runs in ``make test``.
 """
 
 from __future__ import annotations
@@ -98,7 +98,6 @@ def _failures(op: Any, headers: dict[str, str], checks: list[Any]) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("ws_target", ["gpkg"], indirect=True)
 @pytest.mark.parametrize("user", ROLES)
 def test_every_operation_passes_every_check(client: TestClient, user: str | None) -> None:
     load_all_checks()

@@ -7,7 +7,7 @@ from typer.testing import CliRunner
 
 from landrelease.cli import app
 from landrelease.web import create_app
-from landrelease.web.context import SESSION_COOKIE
+from landrelease.web.context import CSRF_COOKIE, SESSION_COOKIE
 from tests.web.conftest import PASSWORD, app_workspace, token
 
 PRIVATE = "/downloads/layers/funding.csv"
@@ -113,3 +113,71 @@ def test_a_csrf_token_from_before_login_is_refused_after_it(client: TestClient) 
         follow_redirects=False,
     )
     assert r.status_code == 403
+
+
+def _page_token(client: TestClient) -> str:
+    return client.get("/login").text.split('name="csrf_token" value="')[1].split('"')[0]
+
+
+def _reject(client: TestClient, csrf: str) -> int:
+    """Reject ACT-2 through the JSON API with the session cookie and ``csrf`` as the header."""
+    r = client.post(
+        "/api/activities/ACT-2/reject", json={"reason": "no photos"}, headers={"X-CSRF-Token": csrf}
+    )
+    return r.status_code
+
+
+def test_a_csrf_token_is_refused_in_another_session(client: TestClient) -> None:
+    """Another user's token pair (their nonce cookie and the token of their page) is refused:
+    a logged-in user's token is bound to their session, not to a cookie another site could
+    plant."""
+    other = TestClient(client.app, base_url="http://testserver")
+    theirs = _login(other, "admin")
+    their_nonce = other.cookies[CSRF_COOKIE]
+    mine = _login(client, "im")
+    assert mine != theirs
+
+    client.cookies.set(CSRF_COOKIE, their_nonce)  # the whole pair of the other session
+    assert _reject(client, theirs) == 403
+    r = client.post("/logout", data={"csrf_token": theirs}, follow_redirects=False)
+    assert r.status_code == 403 and client.get("/api/me").json()["username"] == "im"
+    # the same user in another session (a second browser) has a token of its own too
+    second = TestClient(client.app, base_url="http://testserver")
+    assert _login(second, "im") != mine
+    assert _reject(client, _page_token(second)) == 403
+    assert _workflow_status(client) == "submitted"  # nothing was written
+
+    # the session's own token works whatever nonce cookie the browser holds
+    assert _page_token(client) == mine
+    assert _reject(client, mine) == 200
+    assert _workflow_status(client) == "rejected"
+
+
+def _workflow_status(client: TestClient) -> str:
+    r = client.get("/collections/activities/items/ACT-2", headers=token(client, "ana"))
+    status: str = r.json()["properties"]["status"]
+    return status
+
+
+def test_a_csrf_token_ends_with_its_session(client: TestClient) -> None:
+    mine = _login(client, "im")
+    client.app.state.web.sessions.end_all("im")  # type: ignore[attr-defined]
+    assert client.get("/api/me").json()["username"] is None
+    # the session's token is no longer a token of this browser, even for the login form
+    r = client.post(
+        "/login",
+        data={"username": "im", "password": PASSWORD, "csrf_token": mine},
+        follow_redirects=False,
+    )
+    assert r.status_code == 403
+    visitor = _page_token(client)
+    assert visitor != mine
+    # logging in again starts a new session with a new token: the old one stays refused
+    r = client.post(
+        "/login",
+        data={"username": "im", "password": PASSWORD, "csrf_token": visitor},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    assert _page_token(client) not in (mine, visitor)
+    assert _reject(client, mine) == 403

@@ -1,18 +1,18 @@
 """Logging in from a browser: the login page, a session cookie, logging out (which ends the
-session on the server: a copy of the cookie stops working); logins are rate-limited. The CSRF
-nonce is rotated at login and at logout: a token from before either is refused after it."""
+session on the server: a copy of the cookie stops working); logins are rate-limited. A logged-in
+user's CSRF token is bound to the session, a visitor's to a nonce cookie rotated at login and at
+logout: a token from before either is refused after it."""
 
 from __future__ import annotations
 
-import secrets
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from landrelease.web.auth import ANONYMOUS
-from landrelease.web.context import CSRF_COOKIE, SESSION_COOKIE, UserDep, WebDep, local_path
-from landrelease.web.errors import Unauthorized
+from landrelease.web.context import SESSION_COOKIE, UserDep, WebDep, local_path
+from landrelease.web.errors import TooManyRequests, Unauthorized
 
 router = APIRouter()
 
@@ -34,28 +34,20 @@ def login_form(
     web.check_form(request, csrf_token)
     try:
         user = web.login(request, username, password)
-    except Unauthorized as exc:
-        return web.page(
-            request, "login.html", ANONYMOUS, status=401, next=local_path(next), error=exc.detail
+    except (Unauthorized, TooManyRequests) as exc:
+        page = web.page(
+            request,
+            "login.html",
+            ANONYMOUS,
+            status=exc.status,
+            next=local_path(next),
+            error=exc.detail,
         )
+        page.headers.update(exc.headers)  # Retry-After of a lock
+        return page
     response = RedirectResponse(local_path(next), status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE,
-        web.sessions.start(user),
-        max_age=int(web.session_s),
-        httponly=True,
-        samesite="lax",
-        secure=web.secure,
-    )
-    _rotate_csrf(response, web.secure)
+    web.sign_in(response, user)
     return response
-
-
-def _rotate_csrf(response: Response, secure: bool) -> None:
-    """A fresh CSRF nonce: tokens of pages shown before are refused from now on."""
-    response.set_cookie(
-        CSRF_COOKIE, secrets.token_urlsafe(16), httponly=True, samesite="lax", secure=secure
-    )
 
 
 @router.post("/logout", include_in_schema=False)
@@ -64,5 +56,5 @@ def logout(request: Request, web: WebDep, csrf_token: Annotated[str, Form()] = "
     web.sessions.end(request.cookies.get(SESSION_COOKIE))
     response = RedirectResponse("/", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
-    _rotate_csrf(response, web.secure)
+    web.rotate_csrf(response)
     return response

@@ -1,0 +1,84 @@
+"""A fault of the server (500) is answered like every other error: the JSON shape, the security
+headers, nothing of the fault shown — and raised on, so the server logs it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from fastapi.responses import StreamingResponse
+from fastapi.testclient import TestClient
+
+from landrelease.web.auth import Sessions
+from tests.web.conftest import token
+
+SECRET_DETAIL = "database password is hunter2"
+
+
+def _assert_500(r: httpx.Response) -> None:
+    assert r.status_code == 500
+    assert r.headers["content-type"] == "application/json"
+    body = r.json()
+    assert set(body) == {"code", "status", "detail"}
+    assert body["code"] == "internal_error" and body["status"] == 500
+    assert "logged the fault" in body["detail"]
+    assert SECRET_DETAIL not in r.text and "Traceback" not in r.text
+    h = r.headers
+    assert "default-src 'self'" in h["content-security-policy"]
+    assert h["x-content-type-options"] == "nosniff"
+    assert h["x-frame-options"] == "DENY"
+    assert h["referrer-policy"] == "same-origin"
+    assert h["cache-control"] == "no-store"
+
+
+@pytest.mark.parametrize("ws_target", ["gpkg"], indirect=True)
+def test_a_route_that_raises_answers_500_as_json_with_the_headers(client: TestClient) -> None:
+    app = client.app
+    assert isinstance(app, FastAPI)
+
+    def boom() -> None:
+        raise RuntimeError(SECRET_DETAIL)
+
+    app.add_api_route("/api/boom", boom)
+    app.add_api_route("/boom-page", boom, include_in_schema=False)
+    with TestClient(app, raise_server_exceptions=False) as c:
+        _assert_500(c.get("/api/boom"))
+        _assert_500(c.get("/boom-page", headers={"Accept": "text/html"}))
+        _assert_500(c.get("/api/boom", headers={"Accept-Encoding": "gzip"}))
+        assert c.get("/api/me").status_code == 200  # the server goes on
+    with pytest.raises(RuntimeError, match="hunter2"):  # raised on, for the server's log
+        client.get("/api/boom")
+
+
+@pytest.mark.parametrize("ws_target", ["gpkg"], indirect=True)
+def test_a_fault_in_login_answers_500_as_json(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A real route whose store fails (the sessions table gone, say)."""
+    im = token(client, "im")
+
+    def broken(self: Sessions, token: str) -> None:
+        raise OSError(SECRET_DETAIL)
+
+    monkeypatch.setattr(Sessions, "user", broken)
+    with TestClient(client.app, raise_server_exceptions=False) as c:
+        _assert_500(c.get("/api/me", headers=im))
+        _assert_500(c.get("/collections/hazards/items", headers=im))
+
+
+@pytest.mark.parametrize("ws_target", ["gpkg"], indirect=True)
+def test_a_fault_after_the_answer_started_is_not_answered_twice(client: TestClient) -> None:
+    app = client.app
+    assert isinstance(app, FastAPI)
+
+    def chunks() -> Iterator[bytes]:
+        yield b"first part"
+        raise RuntimeError(SECRET_DETAIL)
+
+    app.add_api_route("/api/half", lambda: StreamingResponse(chunks()))
+    with TestClient(app, raise_server_exceptions=False) as c:
+        r = c.get("/api/half")
+    assert r.status_code == 200 and r.content.startswith(b"first part")
+    assert r.headers["x-frame-options"] == "DENY"
