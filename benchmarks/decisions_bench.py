@@ -248,6 +248,8 @@ def run_world(job: WorldJob) -> dict[str, Any]:
         "stated_total": float(parts["expected_devices"].sum()) if len(parts) else 0.0,
         "true_total": ev.devices_in_hazards,
         "withheld": result.summary.get("cancellation_withheld"),
+        "alike_auc": (result.summary.get("representativeness") or {}).get("auc"),
+        "extrapolated": bool(result.summary.get("extrapolated")),
         "warnings": " | ".join(run.warnings),
     }
 
@@ -402,6 +404,18 @@ WORLD_COLUMNS = (
         "expected ÷ true devices in the active hazards (goal 0.67–1.5)",
     ),
     Column(
+        "alike_auc",
+        "unlike",
+        _num(".2f"),
+        "ROC-AUC telling the active hazards from searched land by their evidence (0.5 alike)",
+    ),
+    Column(
+        "extrapolated_short",
+        "says extrap.",
+        _text,
+        "the run warns that its figures for the active hazards are extrapolated",
+    ),
+    Column(
         "withheld_short", "withheld", _text, "cancellation withheld by the engine (reason below)"
     ),
 )
@@ -413,6 +427,7 @@ def report_worlds(rows: list[dict[str, Any]], out: Path | None) -> None:
         r["ratio"] = r["cancelled"] / r["allowed"] if r["allowed"] else float("nan")
         r["total_ratio"] = r["stated_total"] / r["true_total"] if r["true_total"] else float("nan")
         r["withheld_short"] = "yes" if r["withheld"] else "no"
+        r["extrapolated_short"] = "yes" if r.get("extrapolated") else "no"
     searched = [r for r in ok if r["searched"]]
     print_table(
         "Part 1a — the worlds: doctrine and noise drawn from each seed", DOCTRINE_COLUMNS, searched
