@@ -335,6 +335,19 @@ def _writers(
     return threads, started
 
 
+def _wait_acknowledged(
+    findings: Outcomes, approvals: Outcomes, *, need_both: bool, timeout_s: float = 60.0
+) -> None:
+    """Until one more write (of each kind with ``need_both``) was acknowledged."""
+    f0, a0 = len(findings.accepted), len(approvals.accepted)
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        grew_f, grew_a = len(findings.accepted) > f0, len(approvals.accepted) > a0
+        if (grew_f and grew_a) if need_both else (grew_f or grew_a):
+            return
+        time.sleep(0.02)
+
+
 @pytest.mark.parametrize("backend", ["gpkg", pytest.param("postgis", marks=pytest.mark.postgis)])
 def test_a_server_killed_during_writes_leaves_no_state_in_between(
     backend: str, tmp_path: Path, request: pytest.FixtureRequest
@@ -357,7 +370,10 @@ def test_a_server_killed_during_writes_leaves_no_state_in_between(
         _wait_up(base, proc.is_alive)
         threads, started = _writers(base, rnd, pending, findings, approvals)
         started.wait(timeout=30)
-        time.sleep(rng.uniform(0.2, 1.2))
+        # kill while writes go on: once this round's first write was acknowledged (however
+        # loaded the machine), then after a random moment more
+        _wait_acknowledged(findings, approvals, need_both=rnd == 0)
+        time.sleep(rng.uniform(0.0, 0.8))
         assert proc.pid is not None
         os.kill(proc.pid, signal.SIGKILL)
         proc.join(timeout=10)
