@@ -509,6 +509,18 @@ SETTINGS: tuple[Setting, ...] = (
         "Effort of battle-area clearance per m² as a share of full clearance: a detector sweep for unexploded ordnance to a shallow depth, without the drills of mine clearance (about a third by default; set the programme's own figure).",
     ),
     Setting(
+        "plan_min_join_days",
+        18.0,
+        "team-days",
+        "A team joins a task that other teams already work only if each would still have this much work there (fewer set-ups; a task nobody works on is always taken).",
+    ),
+    Setting(
+        "plan_lookahead_tasks",
+        4,
+        "tasks",
+        "A team free for work takes the nearest of the next this-many-plus-one tasks in the plan's order (less travel).",
+    ),
+    Setting(
         "plan_lp_max_cells",
         300000,
         "rows",

@@ -90,3 +90,20 @@ def pace_end_months(
     month = np.maximum(np.ceil(cum - 1e-9).astype(np.int64) - 1, 0)
     end[order] = np.where(month < n_months, month, -1)
     return end
+
+
+def pace_versus_forecast(
+    pace: Pace, remaining_m2: dict[str, float], forecast_p50: str | None
+) -> str:
+    """One sentence on why the pace-so-far date and the forecast's P50 differ."""
+    total = float(sum(remaining_m2.values()))
+    slow = total - float(remaining_m2.get("NTS", 0.0))
+    cancelled = pace.m2_per_month.get("NTS", 0.0) / max(pace.total_m2_per_month, 1e-12)
+    p50 = f"P50 {forecast_p50}" if forecast_p50 else "P50 after its window"
+    return (
+        f"The pace date carries the hectares released a month so far ({cancelled:.0%} of them by "
+        "cancellation) over the hectares left, as if each went as fast as the average one so far; "
+        f"the forecast ({p50}) instead costs each task by its method — {slow / max(total, 1e-12):.0%} "
+        "of the area left needs technical survey or clearance, far slower per hectare than "
+        "cancellation — within the money a year, and draws productivity, funding and contamination."
+    )
