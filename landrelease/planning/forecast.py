@@ -271,9 +271,9 @@ def monte_carlo(
     ``base_teams`` (kinds, months) are the teams before the scenario's growth; the scenario's
     plan (``problem``, ``det``) has the growth at its expected value.
     """
-    revert = reversion_cost(problem)[det.order]
     if runs < 1:
         raise UsageError(f"runs = {runs}: accepted a whole number ≥ 1")
+    revert = reversion_cost(problem)[det.order]
     rng = np.random.default_rng(seed)
     n, n_k, n_months = problem.n_tasks, len(problem.kinds), problem.n_months
     order = det.order

@@ -185,7 +185,10 @@ def best_order(
     t = time.perf_counter()
     values = {name: order_value(problem, order) for name, order in orders.items()}
     best = max(values, key=lambda k: values[k])
-    problem, values[best] = cost_rule(problem, orders[best], values[best])
+    problem, value = cost_rule(problem, orders[best], values[best])
+    if value > values[best]:
+        named = f"{best}+cost rule {problem.params.max_cost_ratio:g}×"
+        orders[named], values[named], best = orders[best], value, named
     seconds["schedule"] = time.perf_counter() - t
     search = float(
         settings.get("plan_search_seconds") if search_seconds is None else search_seconds
