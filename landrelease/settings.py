@@ -615,6 +615,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Share of a technical-survey area cleared when the survey finds devices (the plan counts it × the part's p_any_device).",
     ),
     Setting(
+        "forecast_cancelled_found_share",
+        0.3,
+        "fraction",
+        "Chance that a device left in land the survey cancels comes to light during the programme (a find, an incident, a report), so that the part is surveyed technically after all (set the programme's own share of cancelled land reopened).",
+    ),
+    Setting(
         "forecast_max_years", 60, "years", "The forecast stops here; later dates read 'after'."
     ),
     # --- end of planning (issue 5) ---

@@ -17,9 +17,10 @@ Python loop over tasks):
   stated uncertainty: the part's chance of any device (``p_any_device``, as a Poisson mean)
   scaled by the contamination level and the map's error
   (log-normal with median 1 whose P90 is the survey run's ``devices_bound`` over its expected
-  devices in cancelled land, ``Spread.survey_bound_factor``); a cancelled part found to hold any
-  device is not released by the survey but surveyed technically (its cost added), so the share
-  of land that survey releases varies from run to run;
+  devices in cancelled land, ``Spread.survey_bound_factor``); each of those devices comes to
+  light during the programme with chance ``forecast_cancelled_found_share`` (a find, an
+  incident, a report), and a cancelled part where one does is surveyed technically after all
+  (its cost added), so the share of land that survey releases varies from run to run;
 * each year's funding (log-normal, ``forecast_funding_cv``);
 * the growth of asset kinds the scenario adds (reached 50–150 % of plan).
 
@@ -83,6 +84,8 @@ class Spread:
     contamination_cv: float
     team_days_per_device: float
     ts_confirmed_share: float
+    cancelled_found_share: float = 0.0
+    """Chance that a device left in cancelled land comes to light during the programme."""
     survey_bound_factor: float = 1.0
     """The survey engine's bound on the devices left in cancelled land (at ``risk_bound_level``)
     over its expectation; 1: no stated uncertainty beyond the contamination level."""
@@ -96,6 +99,7 @@ class Spread:
             contamination_cv=float(g("forecast_contamination_cv")),
             team_days_per_device=float(g("forecast_team_days_per_device")),
             ts_confirmed_share=float(g("forecast_ts_confirmed_share")),
+            cancelled_found_share=float(g("forecast_cancelled_found_share")),
             survey_bound_factor=1.0 if survey_bound_factor is None else float(survey_bound_factor),
         )
 
@@ -357,10 +361,10 @@ def monte_carlo(
             * day_usd
         )
         work = np.maximum(work + surprise, 0.1 * work)
-        # cancelled land that holds devices after all: surveyed technically instead
+        # cancelled land where a device comes to light: surveyed technically after all
         error = _lognormal_median(rng, spread.survey_sigma, (r, 1))
         lam_c = np.where(is_nts, -np.log1p(-np.minimum(p_any, 1 - 1e-12)), 0.0)[None, :]
-        lam_c = lam_c * level * error
+        lam_c = lam_c * level * error * spread.cancelled_found_share
         held = (rng.random((r, n))[:, order] < -np.expm1(-lam_c)) & is_nts[None, :]
         work = work + held * revert[None, :]
         out["kept"].append(

@@ -38,6 +38,7 @@ SPREAD = Spread(
     contamination_cv=0.5,
     team_days_per_device=0.1,
     ts_confirmed_share=0.3,
+    cancelled_found_share=0.3,
 )
 NO_SPREAD = Spread(
     productivity_cv=0.0,
@@ -165,6 +166,23 @@ def test_asset_growth_spends_faster_when_money_allows() -> None:
 
 
 SURVEY = dataclasses.replace(SPREAD, survey_bound_factor=3.0)
+
+
+def test_cancelled_land_is_reopened_only_where_a_device_comes_to_light() -> None:
+    p = long_problem()
+    det = deterministic(p, greedy_order(p))
+    never = monte_carlo(
+        p, det, spread=dataclasses.replace(SURVEY, cancelled_found_share=0.0), runs=100, seed=2
+    )
+    some = monte_carlo(p, det, spread=SURVEY, runs=100, seed=2)
+    always = monte_carlo(
+        p, det, spread=dataclasses.replace(SURVEY, cancelled_found_share=1.0), runs=100, seed=2
+    )
+    assert np.all(never.cancel_kept_share == 1.0)
+    assert always.cancel_kept_share.mean() < some.cancel_kept_share.mean() < 1.0
+    # paired draws: reopening only adds work
+    assert np.all(always.cost_usd >= some.cost_usd - 1e-6)
+    assert np.all(some.cost_usd >= never.cost_usd - 1e-6)
 
 
 def _scenario_pair(budget: float, runs: int, months: int = 240) -> dict[str, ScenarioResult]:
