@@ -262,7 +262,7 @@ def show_forecast(result: ForecastResult) -> None:
             f"'up to USD {s['experts_usd'] / 1e9:,.0f} bn'{years}. The survey's cancellations "
             f"hold on {s.get('cancel_kept_p50', 1.0):.0%} of the area it cancels (P10–P90 "
             f"{s.get('cancel_kept_p10', 1.0):.0%}–{s.get('cancel_kept_p90', 1.0):.0%}; the rest is "
-            "found to hold devices and surveyed technically)."
+            "reopened where a device left there comes to light, and surveyed technically)."
         )
     for label, path in result.charts.items():
         console.print(f"Chart ({label}): {path}")
