@@ -96,14 +96,16 @@ def pace_versus_forecast(
     pace: Pace, remaining_m2: dict[str, float], forecast_p50: str | None
 ) -> str:
     """One sentence on why the pace-so-far date and the forecast's P50 differ."""
-    total = float(sum(remaining_m2.values()))
-    slow = total - float(remaining_m2.get("NTS", 0.0))
-    cancelled = pace.m2_per_month.get("NTS", 0.0) / max(pace.total_m2_per_month, 1e-12)
+    total = max(float(sum(remaining_m2.values())), 1e-12)
+    done = max(pace.total_m2_per_month, 1e-12)
+    so_far = ", ".join(f"{pace.m2_per_month.get(m, 0.0) / done:.0%} {m}" for m in METHODS)
+    left = ", ".join(
+        f"{float(v) / total:.0%} {k}" for k, v in sorted(remaining_m2.items()) if v > 0
+    )
     p50 = f"P50 {forecast_p50}" if forecast_p50 else "P50 after its window"
     return (
-        f"The pace date carries the hectares released a month so far ({cancelled:.0%} of them by "
-        "cancellation) over the hectares left, as if each went as fast as the average one so far; "
-        f"the forecast ({p50}) instead costs each task by its method — {slow / max(total, 1e-12):.0%} "
-        "of the area left needs technical survey or clearance, far slower per hectare than "
-        "cancellation — within the money a year, and draws productivity, funding and contamination."
+        f"The pace date divides the hectares left by those released a month so far ({so_far}), "
+        f"as if the land left went as fast as the land released so far; the forecast ({p50}) "
+        f"instead costs each task by its method ({left} of the area left) within the money a "
+        "year, and draws productivity, funding and contamination."
     )

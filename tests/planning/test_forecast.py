@@ -276,6 +276,6 @@ def test_the_pace_date_is_explained_beside_the_forecast() -> None:
 
     pace = Pace(None, None, 12.0, {"NTS": 3e6, "TS": 0.5e6, "clearance": 0.5e6})
     text = pace_versus_forecast(pace, {"NTS": 1e6, "TS": 1e6, "clearance": 2e6}, "2063-05")
-    assert "75% of them by cancellation" in text
+    assert "75% NTS, 12% TS, 12% clearance" in text
     assert "P50 2063-05" in text
-    assert "75% of the area left needs technical survey or clearance" in text
+    assert "25% NTS, 25% TS, 50% clearance of the area left" in text
