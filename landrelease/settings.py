@@ -571,6 +571,18 @@ SETTINGS: tuple[Setting, ...] = (
         "Effort of battle-area clearance per m² as a share of full clearance: a detector sweep for unexploded ordnance to a shallow depth, without the drills of mine clearance (about a third by default; set the programme's own figure).",
     ),
     Setting(
+        "plan_min_join_days",
+        18.0,
+        "team-days",
+        "A team joins a task that other teams already work only if each would still have this much work there (fewer set-ups; a task nobody works on is always taken).",
+    ),
+    Setting(
+        "plan_lookahead_tasks",
+        4,
+        "tasks",
+        "A team free for work takes the nearest of the next this-many-plus-one tasks in the plan's order (less travel).",
+    ),
+    Setting(
         "plan_lp_max_cells",
         300000,
         "rows",
@@ -663,6 +675,12 @@ SETTINGS: tuple[Setting, ...] = (
         0.3,
         "fraction",
         "Share of a technical-survey area cleared when the survey finds devices (the plan counts it × the part's p_any_device).",
+    ),
+    Setting(
+        "forecast_cancelled_found_share",
+        0.3,
+        "fraction",
+        "Chance that a device left in land the survey cancels comes to light during the programme (a find, an incident, a report), so that the part is surveyed technically after all (set the programme's own share of cancelled land reopened).",
     ),
     Setting(
         "forecast_max_years", 60, "years", "The forecast stops here; later dates read 'after'."

@@ -114,8 +114,14 @@ def periods(
     return out
 
 
-def solve_bound(problem: PlanProblem, *, max_cells: int, time_limit_s: float = 300.0) -> Bound:
-    """Build and solve the LP relaxation (see the module's text)."""
+def solve_bound(
+    problem: PlanProblem, *, max_cells: int, time_limit_s: float = 300.0, integer: bool = False
+) -> Bound:
+    """Build and solve the LP relaxation (see the module's text).
+
+    ``integer``: hazards and settlements are done or not (0/1 shares): the same model as a MIP,
+    a tighter bound that is still above every real schedule (small problems only; for tests
+    and the benchmark's check of the relaxation)."""
     t0 = time.perf_counter()
     b = problem.benefits
     n_h, n_k, n_months = len(b.hazard_ids), len(problem.kinds), problem.n_months
@@ -314,6 +320,10 @@ def solve_bound(problem: PlanProblem, *, max_cells: int, time_limit_s: float = 3
     lp.a_matrix_.index_ = matrix.indices.astype(np.int32)
     lp.a_matrix_.value_ = matrix.data.astype(float)
     lp.sense_ = highspy.ObjSense.kMaximize
+    if integer:
+        kinds = np.full(n_cols, highspy.HighsVarType.kContinuous)
+        kinds[y0:w0] = highspy.HighsVarType.kInteger
+        lp.integrality_ = kinds.tolist()
     highs = highspy.Highs()
     highs.setOptionValue("output_flag", False)
     highs.setOptionValue("time_limit", float(time_limit_s))

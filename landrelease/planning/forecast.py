@@ -13,6 +13,14 @@ Python loop over tasks):
   ``forecast_ts_confirmed_share`` of its area is cleared; devices found in
   clearance and battle-area clearance are Poisson around ``expected_devices``,
   each costing ``forecast_team_days_per_device``;
+* the devices left in land that non-technical survey cancels, from the survey engine's own
+  stated uncertainty: the part's chance of any device (``p_any_device``, as a Poisson mean)
+  scaled by the contamination level and the map's error
+  (log-normal with median 1 whose P90 is the survey run's ``devices_bound`` over its expected
+  devices in cancelled land, ``Spread.survey_bound_factor``); each of those devices comes to
+  light during the programme with chance ``forecast_cancelled_found_share`` (a find, an
+  incident, a report), and a cancelled part where one does is surveyed technically after all
+  (its cost added), so the share of land that survey releases varies from run to run;
 * each year's funding (log-normal, ``forecast_funding_cv``);
 * the growth of asset kinds the scenario adds (reached 50–150 % of plan).
 
@@ -33,11 +41,13 @@ import numpy as np
 
 from landrelease import settings
 from landrelease.errors import UsageError
-from landrelease.planning.model import PlanProblem
+from landrelease.planning.model import PlanProblem, cheapest_kind, task_rates
 from landrelease.planning.schedule import Schedule, simulate
 
 SURVEY_MODES = ("evidence", "no_cancellation")
 CHUNK_RUNS = 250
+Z90 = 1.2815515655446004
+"""The standard normal's 90th percentile."""
 
 
 @dataclass(frozen=True)
@@ -74,9 +84,14 @@ class Spread:
     contamination_cv: float
     team_days_per_device: float
     ts_confirmed_share: float
+    cancelled_found_share: float = 0.0
+    """Chance that a device left in cancelled land comes to light during the programme."""
+    survey_bound_factor: float = 1.0
+    """The survey engine's bound on the devices left in cancelled land (at ``risk_bound_level``)
+    over its expectation; 1: no stated uncertainty beyond the contamination level."""
 
     @classmethod
-    def from_settings(cls) -> Spread:
+    def from_settings(cls, *, survey_bound_factor: float | None = None) -> Spread:
         g = settings.get
         return cls(
             productivity_cv=float(g("forecast_productivity_cv")),
@@ -84,7 +99,15 @@ class Spread:
             contamination_cv=float(g("forecast_contamination_cv")),
             team_days_per_device=float(g("forecast_team_days_per_device")),
             ts_confirmed_share=float(g("forecast_ts_confirmed_share")),
+            cancelled_found_share=float(g("forecast_cancelled_found_share")),
+            survey_bound_factor=1.0 if survey_bound_factor is None else float(survey_bound_factor),
         )
+
+    @property
+    def survey_sigma(self) -> float:
+        """Log-normal sigma (median 1) of the map's error on cancelled land: its P90 is
+        ``survey_bound_factor`` (the survey engine's bound is at the 90 % level)."""
+        return float(np.log(max(self.survey_bound_factor, 1.0)) / Z90)
 
 
 def load_scenarios(path: Path | None = None) -> ForecastConfig:
@@ -232,6 +255,8 @@ class Draws:
     """(runs, years) spending per calendar year of the window."""
     complete: np.ndarray
     """(runs,) whether everything was done within the window."""
+    cancel_kept_share: np.ndarray
+    """(runs,) share of the area the survey cancels that stays cancelled (1 with nothing to cancel)."""
 
 
 def monte_carlo(
@@ -252,6 +277,7 @@ def monte_carlo(
     """
     if runs < 1:
         raise UsageError(f"runs = {runs}: accepted a whole number ≥ 1")
+    revert = reversion_cost(problem)[det.order]
     rng = np.random.default_rng(seed)
     n, n_k, n_months = problem.n_tasks, len(problem.kinds), problem.n_months
     order = det.order
@@ -266,6 +292,8 @@ def monte_carlo(
     day_usd = np.where(days > 0, planned / np.maximum(days, 1e-12), usd.max(initial=0.0))
     is_ts = method == "TS"
     is_cl = np.isin(method, ("clearance", "BAC"))  # every device found is removed
+    is_nts = method == "NTS"
+    nts_area = np.where(is_nts, tasks["area_m2"].to_numpy(float)[order], 0.0)
     survey = problem.params.ts_sampled_share
     follow = problem.params.ts_followup_share
     wd = problem.params.working_days_per_month
@@ -312,7 +340,7 @@ def monte_carlo(
     seg_s, seg_start = np.unique(ps, return_index=True)
 
     out: dict[str, list[np.ndarray]] = {
-        k: [] for k in ("done", "settle", "cost", "year", "complete")
+        k: [] for k in ("done", "settle", "cost", "year", "complete", "kept")
     }
     for start in range(0, runs, CHUNK_RUNS):
         r = min(CHUNK_RUNS, runs - start)
@@ -333,6 +361,17 @@ def monte_carlo(
             * day_usd
         )
         work = np.maximum(work + surprise, 0.1 * work)
+        # cancelled land where a device comes to light: surveyed technically after all
+        error = _lognormal_median(rng, spread.survey_sigma, (r, 1))
+        lam_c = np.where(is_nts, -np.log1p(-np.minimum(p_any, 1 - 1e-12)), 0.0)[None, :]
+        lam_c = lam_c * level * error * spread.cancelled_found_share
+        held = (rng.random((r, n))[:, order] < -np.expm1(-lam_c)) & is_nts[None, :]
+        work = work + held * revert[None, :]
+        out["kept"].append(
+            1.0 - (held * nts_area[None, :]).sum(axis=1) / nts_area.sum()
+            if nts_area.sum() > 0
+            else np.ones(r)
+        )
         budget = problem.budget_usd[None, :] * _lognormal(rng, spread.funding_cv, (r, years))
         g = 1 + (growth[None, :, :] - 1) * ramp[None, None, :] * rng.uniform(0.5, 1.5, (r, n_k, 1))
         cap = np.einsum("kt,rkt,k->rt", teams0, g, usd) * wd * det.utilisation
@@ -371,7 +410,25 @@ def monte_carlo(
         cost_usd=np.concatenate(out["cost"]),
         cost_by_year=np.concatenate(out["year"]),
         complete=np.concatenate(out["complete"]),
+        cancel_kept_share=np.concatenate(out["kept"]),
     )
+
+
+def reversion_cost(problem: PlanProblem) -> np.ndarray:
+    """(tasks,) USD to survey a cancelled part technically if it turns out to hold a device (at
+    the cheapest kind that can; 0 for other tasks and where none can)."""
+    tasks = problem.tasks
+    nts = tasks["method"].to_numpy() == "NTS"
+    out = np.zeros(len(tasks))
+    if not nts.any():
+        return out
+    as_ts = tasks[nts].assign(method="TS", decision="technical_survey")
+    rate = task_rates(as_ts, problem.pool, problem.params)
+    _, _, cost = cheapest_kind(
+        as_ts["area_m2"].to_numpy(float), rate, problem.pool, problem.params.setup_days
+    )
+    out[nts] = np.where(np.isfinite(cost), cost, 0.0)
+    return out
 
 
 def _cumulative_spend(cap: np.ndarray, budget: np.ndarray, month_year: np.ndarray) -> np.ndarray:
@@ -394,6 +451,22 @@ def _lognormal(rng: np.random.Generator, sigma: float, size: tuple[int, ...]) ->
     return rng.lognormal(-0.5 * sigma**2, sigma, size)
 
 
+def _lognormal_median(rng: np.random.Generator, sigma: float, size: tuple[int, ...]) -> np.ndarray:
+    """Log-normal draws with median 1 (the normal draws are taken whatever ``sigma``, so runs with
+    different spreads stay paired draw by draw)."""
+    return np.exp(max(sigma, 0.0) * rng.standard_normal(size))
+
+
+QUANTILES = (0.1, 0.5, 0.9)
+
+
 def percentiles(values: np.ndarray, axis: int = 0) -> np.ndarray:
-    """P10, P50, P90 along ``axis`` (``inf`` stays ``inf``: 'after the window')."""
-    return np.percentile(values, [10, 50, 90], axis=axis, method="inverted_cdf")
+    """P10, P50, P90 along ``axis``: the smallest value with at least that share of runs at or
+    below it (``inf`` stays ``inf``: 'after the window'; no arithmetic on the values, so runs
+    that never finish count as such, without warnings)."""
+    values = np.sort(np.asarray(values, dtype=float), axis=axis)
+    n = values.shape[axis]
+    if n == 0:
+        return np.full((3, *np.delete(values.shape, axis)), np.nan)
+    idx = [max(int(np.ceil(q * n - 1e-9)) - 1, 0) for q in QUANTILES]
+    return np.take(values, idx, axis=axis)

@@ -37,7 +37,12 @@ from landrelease.planning.forecast import (
     monte_carlo,
     percentiles,
 )
-from landrelease.planning.inputs import Inputs, funding_per_year, load_inputs
+from landrelease.planning.inputs import (
+    Inputs,
+    funding_per_year,
+    load_inputs,
+    survey_bound_factor,
+)
 from landrelease.planning.model import Benefits, PlanProblem, benefit_rates, build_problem
 from landrelease.planning.orders import greedy_order
 from landrelease.planning.pace import pace_so_far
@@ -87,7 +92,7 @@ def forecast(
         s = setup(load_inputs(view), start=start, assets_file=assets_file)
     plan_tasks = pstore.read_table(view.ws, "plan_tasks", pstore.latest_run(view.ws, "plan"))
     sequence = dict(zip(plan_tasks["task_id"], plan_tasks["sequence"], strict=True))
-    spread = Spread.from_settings()
+    spread = Spread.from_settings(survey_bound_factor=survey_bound_factor(view))
     results = {
         sc.name: run_scenario(s, sc, sequence, spread=spread, runs=n_runs, seed=base_seed)
         for sc in config.scenarios
@@ -289,7 +294,9 @@ def evidence_saving(results: dict[str, ScenarioResult], config: ForecastConfig) 
     diff = wo.draws.cost_usd - wi.draws.cost_usd
     d = percentiles(diff)
     s = percentiles(diff / np.maximum(wo.draws.cost_usd, 1e-9))
-    y = _years_saved(wo.draws.completion_month, wi.draws.completion_month)
+    window = wi.problem.n_months
+    y = _years_saved(wo.draws.completion_month, wi.draws.completion_month, window)
+    kept = percentiles(wi.draws.cancel_kept_share)
     return {
         "with": wi.scenario.name,
         "without": wo.scenario.name,
@@ -307,15 +314,26 @@ def evidence_saving(results: dict[str, ScenarioResult], config: ForecastConfig) 
         "years_saved_p10": float(y[0]),
         "years_saved_p50": float(y[1]),
         "years_saved_p90": float(y[2]),
+        "runs": len(diff),
+        "runs_unfinished_with": int((~np.isfinite(wi.draws.completion_month)).sum()),
+        "runs_unfinished_without": int((~np.isfinite(wo.draws.completion_month)).sum()),
+        "years_saved_at_least": bool((~np.isfinite(wo.draws.completion_month)).any()),
+        "cancel_kept_p10": float(kept[0]),
+        "cancel_kept_p50": float(kept[1]),
+        "cancel_kept_p90": float(kept[2]),
     }
 
 
-def _years_saved(without: np.ndarray, with_: np.ndarray) -> np.ndarray:
-    """P10/P50/P90 of the years by which completion comes earlier, over runs where both complete."""
-    both = np.isfinite(without) & np.isfinite(with_)
-    if not both.any():
+def _years_saved(without: np.ndarray, with_: np.ndarray, window_months: int) -> np.ndarray:
+    """P10/P50/P90 of the years by which completion comes earlier, over every run: a run that does
+    not finish within the window counts as finishing at its end, so where the scenario without
+    cancellation does not finish the figure is a floor ('at least'), never a dropped run."""
+    if not len(without):
         return np.full(3, np.nan)
-    return percentiles((without[both] - with_[both]) / MONTHS_PER_YEAR)
+    end = float(window_months)
+    a = np.where(np.isfinite(without), np.minimum(without, end), end)
+    b = np.where(np.isfinite(with_), np.minimum(with_, end), end)
+    return percentiles((a - b) / MONTHS_PER_YEAR)
 
 
 def _write_forecast(ws: Workspace, r: ForecastResult) -> None:

@@ -62,6 +62,25 @@ def survey_parts(source: Workspace | WorkspaceView) -> gpd.GeoDataFrame | None:
     return parts if parts is not None and len(parts) else None
 
 
+def survey_bound_factor(source: Workspace | WorkspaceView) -> float | None:
+    """The latest survey run's stated uncertainty on cancelled land: its bound on the devices
+    left there (``devices_bound``, at ``risk_bound_level``) over the devices it expects there;
+    ``None`` without a survey run, cancelled land or a bound."""
+    ws = WorkspaceView.of(source).ws
+    with ws.engine.connect() as conn:
+        if runs.latest_run(conn, "survey") is None:
+            return None
+        row = runs.read_run(conn, "survey")
+    summary = (row or {}).get("summary") or {}
+    cancel = (summary.get("by_decision") or {}).get("cancel") or {}
+    expected, bound = cancel.get("expected_devices"), cancel.get("devices_bound")
+    if not isinstance(expected, (int, float)) or not isinstance(bound, (int, float)):
+        return None
+    if expected <= 0 or not np.isfinite(bound):
+        return None
+    return float(max(bound / expected, 1.0))
+
+
 def load_tasks(inputs: Inputs, *, fallback: Fallback | None = None) -> tuple[gpd.GeoDataFrame, str]:
     """The tasks to plan and where they came from (``survey`` decisions or the ``fallback``).
 

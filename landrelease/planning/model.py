@@ -40,6 +40,12 @@ class PlanParams:
     """Share of a technical-survey area cleared when the survey finds devices."""
     bac_effort_share: float
     """Effort of battle-area clearance per m² as a share of full clearance."""
+    min_join_days: float = 0.0
+    """A team joins a task others already work only if each would still have this many days of work."""
+    lookahead_tasks: int = 0
+    """A team free for work takes the nearest of the next this-many-plus-one tasks it may join."""
+    max_cost_ratio: float = float("inf")
+    """A kind works a task only if its cost per m² there is at most this times the cheapest kind's."""
 
     @classmethod
     def from_settings(cls) -> PlanParams:
@@ -55,6 +61,8 @@ class PlanParams:
             ts_sampled_share=float(g("plan_ts_sampled_share")),
             ts_followup_share=float(g("forecast_ts_confirmed_share")),
             bac_effort_share=float(g("plan_bac_effort_share")),
+            min_join_days=float(g("plan_min_join_days")),
+            lookahead_tasks=int(g("plan_lookahead_tasks")),
         )
 
 

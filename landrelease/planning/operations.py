@@ -9,6 +9,7 @@ rules a planner might use and the pace so far, and writes one run of results
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,9 +90,8 @@ def plan(
             weights=w,
         )
     seconds["inputs"] = time.perf_counter() - t0
-    problem = s.problem
-    best, order, bound = best_order(
-        problem, solve_lp=solve_lp, search_seconds=search_seconds, seconds=seconds
+    best, order, bound, problem = best_order(
+        s.problem, solve_lp=solve_lp, search_seconds=search_seconds, seconds=seconds
     )
     schedule = simulate(problem, order)
     outcome = evaluate(problem, schedule.end_month)
@@ -169,9 +169,10 @@ def best_order(
     solve_lp: bool,
     search_seconds: float | None,
     seconds: dict[str, float],
-) -> tuple[str, np.ndarray, Bound | None]:
+) -> tuple[str, np.ndarray, Bound | None, PlanProblem]:
     """The best of the greedy order, the LP-guided orders and a local search from the best
-    (its name, the order, the LP bound when solved); ``seconds`` gets each step's time."""
+    (its name, the order, the LP bound when solved, and the problem with the dispatch rule that
+    made it: :data:`COST_RATIOS`); ``seconds`` gets each step's time."""
     t = time.perf_counter()
     orders = {"greedy": greedy_order(problem)}
     seconds["greedy"] = time.perf_counter() - t
@@ -184,6 +185,10 @@ def best_order(
     t = time.perf_counter()
     values = {name: order_value(problem, order) for name, order in orders.items()}
     best = max(values, key=lambda k: values[k])
+    problem, value = cost_rule(problem, orders[best], values[best])
+    if value > values[best]:
+        named = f"{best}+cost rule {problem.params.max_cost_ratio:g}×"
+        orders[named], values[named], best = orders[best], value, named
     seconds["schedule"] = time.perf_counter() - t
     search = float(
         settings.get("plan_search_seconds") if search_seconds is None else search_seconds
@@ -197,7 +202,30 @@ def best_order(
             best = f"{best}+search"
             orders[best], values[best] = improved, value
         seconds["search"] = time.perf_counter() - t
-    return best, orders[best], bound
+    return best, orders[best], bound, problem
+
+
+COST_RATIOS = (10.0, 3.0, 1.5)
+"""Dispatch rules tried beside letting every kind work every task it can: a kind works a task
+only if its cost per m² there is at most this many times the cheapest kind's. When the budget
+binds and teams could spend more than it, expensive kinds doing work that cheaper ones do
+better waste money (manual teams at 5 USD/m² clearing where dogs clear at 0.35)."""
+
+
+def cost_rule(problem: PlanProblem, order: np.ndarray, value: float) -> tuple[PlanProblem, float]:
+    """The problem with the dispatch rule (``max_cost_ratio``) under which ``order`` does best, and
+    that benefit; the problem as given unless a rule of :data:`COST_RATIOS` beats ``value``."""
+    best, best_value = problem, value
+    for ratio in COST_RATIOS:
+        if ratio >= problem.params.max_cost_ratio:
+            continue
+        trial = dataclasses.replace(
+            problem, params=dataclasses.replace(problem.params, max_cost_ratio=ratio)
+        )
+        v = order_value(trial, order)
+        if v > best_value + 1e-12:
+            best, best_value = trial, v
+    return best, best_value
 
 
 def order_value(problem: PlanProblem, order: np.ndarray) -> float:
@@ -350,6 +378,7 @@ def _write_plan(
         "comparison": r.comparison.to_dict("records"),
         "pace_m2_per_month": r.pace.m2_per_month,
         "tasks_not_done": int((r.schedule.end_month < 0).sum()),
+        "counts": dataclasses.asdict(r.counts),
         "notes": r.notes,
     }
     parameters = {

@@ -90,3 +90,22 @@ def pace_end_months(
     month = np.maximum(np.ceil(cum - 1e-9).astype(np.int64) - 1, 0)
     end[order] = np.where(month < n_months, month, -1)
     return end
+
+
+def pace_versus_forecast(
+    pace: Pace, remaining_m2: dict[str, float], forecast_p50: str | None
+) -> str:
+    """One sentence on why the pace-so-far date and the forecast's P50 differ."""
+    total = max(float(sum(remaining_m2.values())), 1e-12)
+    done = max(pace.total_m2_per_month, 1e-12)
+    so_far = ", ".join(f"{pace.m2_per_month.get(m, 0.0) / done:.0%} {m}" for m in METHODS)
+    left = ", ".join(
+        f"{float(v) / total:.0%} {k}" for k, v in sorted(remaining_m2.items()) if v > 0
+    )
+    p50 = f"P50 {forecast_p50}" if forecast_p50 else "P50 after its window"
+    return (
+        f"The pace date divides the hectares left by those released a month so far ({so_far}), "
+        f"as if the land left went as fast as the land released so far; the forecast ({p50}) "
+        f"instead costs each task by its method ({left} of the area left) within the money a "
+        "year, and draws productivity, funding and contamination."
+    )

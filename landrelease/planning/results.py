@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from landrelease.planning.bound import Bound
+from landrelease.planning.common import M2_PER_HA
 from landrelease.planning.forecast import (
     Deterministic,
     Draws,
@@ -41,6 +42,44 @@ class PriorityResult:
     top_n: int
     notes: list[str] = field(default_factory=list)
     run_id: int | None = None
+
+
+@dataclass(frozen=True)
+class PlanCounts:
+    """What a plan does by its horizon, counted one way for the console, the map and the reports.
+
+    A **hazard** is done (released) when every one of its **tasks** (the survey and clearance
+    work of one survey part: NTS, TS, BAC or clearance) is done — the map's slider counts
+    hazards that way; **hectares** are the area of the tasks done.
+    """
+
+    hazards: int
+    hazards_done: int
+    tasks: int
+    tasks_done: int
+    area_ha: float
+    done_ha: float
+
+    @classmethod
+    def of(cls, problem: PlanProblem, schedule: Schedule, outcome: Outcome) -> PlanCounts:
+        area = problem.tasks["area_m2"].to_numpy(float)
+        done = schedule.end_month >= 0
+        return cls(
+            hazards=len(problem.benefits.hazard_ids),
+            hazards_done=int(np.isfinite(outcome.hazard_month).sum()),
+            tasks=problem.n_tasks,
+            tasks_done=int(done.sum()),
+            area_ha=float(area.sum() / M2_PER_HA),
+            done_ha=float(area[done].sum() / M2_PER_HA),
+        )
+
+    def sentence(self) -> str:
+        """E.g. '336 of 1,000 hazards released (535 of 2,100 tasks done, 1,234 of 5,678 ha)'."""
+        return (
+            f"{self.hazards_done:,} of {self.hazards:,} hazards released (all their tasks done; "
+            f"{self.tasks_done:,} of {self.tasks:,} tasks done, {self.done_ha:,.0f} of "
+            f"{self.area_ha:,.0f} ha)"
+        )
 
 
 @dataclass
@@ -79,6 +118,11 @@ class PlanResult:
     def cost_by_method(self) -> pd.DataFrame:
         """Tasks, area, team-days and cost by method of work (NTS, TS, BAC, clearance)."""
         return cost_by_method(self.tasks)
+
+    @property
+    def counts(self) -> PlanCounts:
+        """What the plan does by its horizon, in the words every view uses."""
+        return PlanCounts.of(self.problem, self.schedule, self.outcome)
 
     @property
     def share_of_bound(self) -> float:

@@ -2,7 +2,10 @@
 
 :func:`simulate` is list scheduling: teams, cheapest per m² first, take the
 first task in a priority order that their kind can work and that has room for
-another team (``slots``); they stay until it is done. Joining a task costs
+another team (``slots``) and enough work left for it (``min_join_days`` of
+work per team, counting the teams already there; a task nobody works on is
+always taken) — of the first ``lookahead_tasks`` + 1 such tasks, the nearest;
+they stay until it is done. Joining a task costs
 ``setup_days`` plus the travel from the team's previous task at
 ``travel_km_per_day`` (paid as team-days). Spending stops when the year's
 budget is used up. :func:`evaluate` turns task end months into hazard release
@@ -91,7 +94,7 @@ def simulate(problem: PlanProblem, order: np.ndarray, *, record: bool = True) ->
     teams_by_month = np.floor(problem.pool.teams + EPS).astype(np.int64)
     start, end, spend, remaining, rec, n_rec = _simulate(
         order,
-        np.ascontiguousarray(problem.rate, dtype=np.float64),
+        np.ascontiguousarray(dispatch_rates(problem), dtype=np.float64),
         problem.slots.astype(np.int64),
         problem.pool.usd_per_day.astype(np.float64),
         teams_by_month,
@@ -103,6 +106,8 @@ def simulate(problem: PlanProblem, order: np.ndarray, *, record: bool = True) ->
         float(p.working_days_per_month),
         float(p.setup_days),
         float(p.travel_km_per_day),
+        float(p.min_join_days),
+        int(p.lookahead_tasks),
         record,
     )
     work = (
@@ -111,6 +116,25 @@ def simulate(problem: PlanProblem, order: np.ndarray, *, record: bool = True) ->
         else _aggregate(rec[:0], problem.pool.usd_per_day)
     )
     return Schedule(order, start, end, work, spend, remaining)
+
+
+def dispatch_rates(problem: PlanProblem) -> np.ndarray:
+    """(tasks, kinds) the rates the scheduler works with: a kind whose cost per m² on a task is more
+    than ``max_cost_ratio`` times the cheapest available kind's does not work it (its money goes
+    further elsewhere when the budget binds)."""
+    rate = problem.rate
+    ratio = problem.params.max_cost_ratio
+    if not np.isfinite(ratio):
+        return rate
+    available = problem.pool.teams.max(axis=1, initial=0.0) > 0
+    with np.errstate(divide="ignore"):
+        per_m2 = np.where(
+            (rate > 0) & available[None, :],
+            problem.pool.usd_per_day[None, :] / np.where(rate > 0, rate, 1.0),
+            np.inf,
+        )
+    cheapest = per_m2.min(axis=1, initial=np.inf)
+    return np.where(per_m2 <= ratio * cheapest[:, None], rate, 0.0)
 
 
 @numba.njit(cache=True)
@@ -128,6 +152,8 @@ def _simulate(
     wd: float,
     setup: float,
     travel_km_per_day: float,
+    min_join_days: float,
+    lookahead: int,
     record: bool,
 ) -> tuple[
     np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int
@@ -191,13 +217,43 @@ def _simulate(
                     qq = pointer[k]
                     while qq < n:
                         c = order[qq]
-                        if rate[c, k] > 0 and not done[c] and assigned[c] < slots[c]:
+                        if (
+                            rate[c, k] > 0
+                            and not done[c]
+                            and assigned[c] < slots[c]
+                            and (
+                                assigned[c] == 0
+                                or remaining[c] / rate[c, k] >= min_join_days * (assigned[c] + 1)
+                            )
+                        ):
                             j = c
                             break
                         qq += 1
                     pointer[k] = qq
                     if j < 0:
                         break
+                    if lookahead > 0 and not np.isnan(pos_x[team]):
+                        best_d = np.hypot(pos_x[team] - xy[j, 0], pos_y[team] - xy[j, 1])
+                        seen = 0
+                        q2 = qq + 1
+                        while q2 < n and seen < lookahead:
+                            c = order[q2]
+                            if (
+                                rate[c, k] > 0
+                                and not done[c]
+                                and assigned[c] < slots[c]
+                                and (
+                                    assigned[c] == 0
+                                    or remaining[c] / rate[c, k]
+                                    >= min_join_days * (assigned[c] + 1)
+                                )
+                            ):
+                                seen += 1
+                                d = np.hypot(pos_x[team] - xy[c, 0], pos_y[team] - xy[c, 1])
+                                if d < best_d:
+                                    best_d = d
+                                    j = c
+                            q2 += 1
                     assigned[j] += 1
                     task_of[team] = j
                     move = 0.0

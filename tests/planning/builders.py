@@ -121,7 +121,8 @@ def random_problem(
 ) -> PlanProblem:
     """A seeded problem: hazards with one to three tasks, each settlement blocked by a few of them.
 
-    ``certain``: every part holds devices or surely none (p_any_device 0 or 1).
+    ``certain``: every part holds devices or surely none (p_any_device 0 or 1; cancelled parts
+    surely none).
     """
     rng = np.random.default_rng(seed)
     rows: list[dict[str, object]] = []
@@ -141,7 +142,9 @@ def random_problem(
                     }[str(method)],
                     "area_m2": float(np.exp(rng.normal(10.5, 1.0))),
                     "p_any_device": float(
-                        np.round(rng.uniform(0, 1)) if certain else rng.uniform(0, 1)
+                        (0.0 if method == "NTS" else np.round(rng.uniform(0, 1)))
+                        if certain
+                        else rng.uniform(0, 1)
                     ),
                     "expected_devices": float(rng.uniform(0, 30)),
                     "slope_deg": float(rng.uniform(0, 25)),

@@ -11,17 +11,26 @@ import pytest
 
 from landrelease.errors import UsageError
 from landrelease.planning.forecast import (
+    ForecastConfig,
+    Scenario,
     Spread,
     deterministic,
     load_scenarios,
     monte_carlo,
     percentiles,
 )
-from landrelease.planning.model import PlanProblem
+from landrelease.planning.forecasting import evidence_saving, scenario_table
+from landrelease.planning.model import PlanProblem, build_problem
 from landrelease.planning.orders import greedy_order
 from landrelease.planning.pace import pace_end_months, pace_so_far
+from landrelease.planning.results import ScenarioResult
 from landrelease.planning.schedule import evaluate
+from landrelease.planning.tasks import without_cancellation
 from tests.planning.builders import random_problem
+
+pytestmark = pytest.mark.filterwarnings(
+    "error"
+)  # no numpy warnings: unfinished runs are inf, not inf − inf
 
 SPREAD = Spread(
     productivity_cv=0.25,
@@ -29,6 +38,7 @@ SPREAD = Spread(
     contamination_cv=0.5,
     team_days_per_device=0.1,
     ts_confirmed_share=0.3,
+    cancelled_found_share=0.3,
 )
 NO_SPREAD = Spread(
     productivity_cv=0.0,
@@ -153,3 +163,119 @@ def test_asset_growth_spends_faster_when_money_allows() -> None:
         ramp_months=12,
     )
     assert np.median(more.completion_month) < np.median(base.completion_month)
+
+
+SURVEY = dataclasses.replace(SPREAD, survey_bound_factor=3.0)
+
+
+def test_cancelled_land_is_reopened_only_where_a_device_comes_to_light() -> None:
+    p = long_problem()
+    det = deterministic(p, greedy_order(p))
+    never = monte_carlo(
+        p, det, spread=dataclasses.replace(SURVEY, cancelled_found_share=0.0), runs=100, seed=2
+    )
+    some = monte_carlo(p, det, spread=SURVEY, runs=100, seed=2)
+    always = monte_carlo(
+        p, det, spread=dataclasses.replace(SURVEY, cancelled_found_share=1.0), runs=100, seed=2
+    )
+    assert np.all(never.cancel_kept_share == 1.0)
+    assert always.cancel_kept_share.mean() < some.cancel_kept_share.mean() < 1.0
+    # paired draws: reopening only adds work
+    assert np.all(always.cost_usd >= some.cost_usd - 1e-6)
+    assert np.all(some.cost_usd >= never.cost_usd - 1e-6)
+
+
+def _scenario_pair(budget: float, runs: int, months: int = 240) -> dict[str, ScenarioResult]:
+    """The same programme with evidence-based cancellation and without it, at the same money."""
+    p = random_problem(4, hazards=60, settlements=12, months=months, budget=budget)
+    budget_by_year = dict(zip(p.budget_years, p.budget_usd.tolist(), strict=True))
+    q = build_problem(
+        tasks=without_cancellation(p.tasks),
+        months=p.months,
+        pool=p.pool,
+        benefits=p.benefits,
+        budget_usd_per_year=budget_by_year,
+        params=p.params,
+    )
+    out = {}
+    for name, mode, prob in (
+        ("evidence", "evidence", p),
+        ("no_cancellation", "no_cancellation", q),
+    ):
+        det = deterministic(prob, greedy_order(prob))
+        draws = monte_carlo(prob, det, spread=SURVEY, runs=runs, seed=11)
+        out[name] = ScenarioResult(Scenario(name, name, survey=mode), prob, det, draws, budget)
+    return out
+
+
+CONFIG = ForecastConfig(
+    scenarios=(
+        Scenario("evidence", "evidence"),
+        Scenario("no_cancellation", "no", survey="no_cancellation"),
+    ),
+    baseline="evidence",
+)
+
+
+def test_the_saving_of_evidence_based_survey_has_a_band_of_real_width() -> None:
+    results = _scenario_pair(1.2e6, runs=400)
+    kept = results["evidence"].draws.cancel_kept_share
+    assert kept.min() >= 0 and kept.max() <= 1
+    assert np.percentile(kept, 90) - np.percentile(kept, 10) > 0.02  # survey's stated uncertainty
+    s = evidence_saving(results, CONFIG)
+    assert s["share_p10"] < s["share_p50"] < s["share_p90"]
+    assert s["share_p90"] - s["share_p10"] > 0.01
+    assert s["saving_usd_p10"] < s["saving_usd_p90"]
+    assert s["cancel_kept_p10"] < s["cancel_kept_p90"] <= 1.0
+    # without the survey's uncertainty (and nothing else uncertain) cancellations always hold
+    p = results["evidence"].problem
+    det = results["evidence"].det
+    fixed = monte_carlo(p, det, spread=NO_SPREAD, runs=20, seed=1)
+    assert np.all(fixed.cancel_kept_share <= 1.0)
+
+
+def test_a_wider_survey_bound_makes_cancellations_fail_more_often_and_less_predictably() -> None:
+    p = long_problem()
+    det = deterministic(p, greedy_order(p))
+    narrow = monte_carlo(p, det, spread=SPREAD, runs=300, seed=5)
+    wide = monte_carlo(p, det, spread=SURVEY, runs=300, seed=5)
+    assert SURVEY.survey_sigma == pytest.approx(np.log(3.0) / 1.2815515655446004)
+    assert wide.cancel_kept_share.mean() < narrow.cancel_kept_share.mean()
+    assert wide.cancel_kept_share.std() > narrow.cancel_kept_share.std()
+
+
+def test_runs_that_do_not_finish_are_counted_not_dropped() -> None:
+    # two years of a little money: no run of either scenario finishes
+    results = _scenario_pair(2e5, runs=50, months=24)
+    wo = results["no_cancellation"].draws
+    assert not np.isfinite(wo.completion_month).any()
+    q = percentiles(wo.completion_month)
+    assert np.all(
+        np.isinf(q)
+    )  # 'after the window', no warning (this module turns them into errors)
+    s = evidence_saving(results, CONFIG)
+    assert s["runs"] == 50 and s["runs_unfinished_without"] == 50
+    assert s["years_saved_at_least"] is True
+    assert np.isfinite(s["years_saved_p50"]) and s["years_saved_p50"] >= 0
+    table = scenario_table(results, results["evidence"].problem.months[0])
+    assert table["completion_p90"].isna().all()  # shown as 'after <window end>'
+    assert (table["complete_share"] == 0).all()
+
+
+def test_percentiles_follow_the_runs_with_infinite_ones_last() -> None:
+    values = np.array([3.0, np.inf, 1.0, 2.0, np.inf, 5.0, 4.0, 6.0, 7.0, np.inf])
+    assert percentiles(values).tolist() == [1.0, 5.0, np.inf]
+    np.testing.assert_array_equal(
+        percentiles(np.arange(1.0, 11.0)),
+        np.percentile(np.arange(1.0, 11.0), [10, 50, 90], method="inverted_cdf"),
+    )
+
+
+def test_the_pace_date_is_explained_beside_the_forecast() -> None:
+    from landrelease.planning.pace import Pace, pace_versus_forecast
+
+    pace = Pace(None, None, 12.0, {"NTS": 3e6, "TS": 0.5e6, "clearance": 0.5e6})
+    text = pace_versus_forecast(pace, {"NTS": 1e6, "TS": 1e6, "clearance": 2e6}, "2063-05")
+    assert "75% NTS, 12% TS, 12% clearance" in text
+    assert "P50 2063-05" in text
+    assert "25% NTS, 25% TS, 50% clearance of the area left" in text

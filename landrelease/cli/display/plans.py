@@ -9,6 +9,7 @@ from rich.table import Table
 
 from landrelease.cli.display.terminal import console, escape
 from landrelease.planning import ForecastResult, PlanResult, PriorityResult
+from landrelease.planning.pace import pace_versus_forecast
 from landrelease.planning.priorities import CRITERIA, LABEL
 
 
@@ -76,12 +77,10 @@ def show_priorities(result: PriorityResult, *, top: int | None = None) -> None:
 def show_plan(result: PlanResult) -> None:
     """The plan's headline figures, the comparison with simple rules, cost by year, readiness."""
     show_notes(result.notes)
-    p = result.problem
-    done = int((result.schedule.end_month >= 0).sum())
     console.print(
-        f"[bold]Operations plan[/] {result.start}–{result.horizon}: {p.n_tasks:,} tasks on "
-        f"{len(p.benefits.hazard_ids):,} hazards ({'survey decisions' if result.task_source == 'survey' else 'fallback tasks'}), "
-        f"{done:,} done by the horizon; assets: {result.assets_source}; budget: {result.budget_source}."
+        f"[bold]Operations plan[/] {result.start}–{result.horizon} "
+        f"({'survey decisions' if result.task_source == 'survey' else 'fallback tasks'}): by the horizon "
+        f"{result.counts.sentence()}; assets: {result.assets_source}; budget: {result.budget_source}."
     )
     if result.bound is not None:
         b = result.bound
@@ -225,20 +224,45 @@ def show_forecast(result: ForecastResult) -> None:
             f"At this pace the remaining {remaining:,.0f} ha take until "
             f"{result.pace_completion if result.pace_completion is not None else 'never'}."
         )
+        base = result.table[result.table["scenario"] == result.config.baseline]
+        p50 = base["completion_p50"].iloc[0] if len(base) else None
+        console.print(
+            "  "
+            + pace_versus_forecast(
+                pace,
+                result.remaining_m2,
+                p50.strftime("%Y-%m") if isinstance(p50, dt.date) else None,
+            )
+        )
     else:
         console.print(
             "[bold]Pace so far[/]: no approved land release in the workspace's history to measure it on."
         )
     s = result.saving
     if s:
+        years = (
+            f" and finishes {s['years_saved_p50']:,.1f} years sooner (P10–P90 "
+            f"{s['years_saved_p10']:,.1f}–{s['years_saved_p90']:,.1f}"
+            + (
+                f"; at least: {s['runs_unfinished_without']:,} of {s['runs']:,} runs without it "
+                f"do not finish by {result.window_end.year}, counted at its end)"
+                if s.get("years_saved_at_least")
+                else ")"
+            )
+            if "runs" in s
+            else ""
+        )
         console.print(
             f"[bold]Evidence-based cancellation[/] ({s['with']} vs {s['without']}): saves "
             f"{s['saving_usd_p50'] / 1e6:,.0f} million USD here (P10–P90 {s['saving_usd_p10'] / 1e6:,.0f}–"
-            f"{s['saving_usd_p90'] / 1e6:,.0f}), {s['share_p50']:.0%} of the cost without it "
-            f"({s['share_p10']:.0%}–{s['share_p90']:.0%}). Applied to the official estimate of "
+            f"{s['saving_usd_p90'] / 1e6:,.0f}), {s['share_p50']:.1%} of the cost without it "
+            f"({s['share_p10']:.1%}–{s['share_p90']:.1%}). Applied to the official estimate of "
             f"USD {s['official_estimate_usd'] / 1e9:,.0f} bn: about USD {s['national_usd_p50'] / 1e9:,.1f} bn "
             f"({s['national_usd_p10'] / 1e9:,.1f}–{s['national_usd_p90'] / 1e9:,.1f} bn), beside the experts' "
-            f"'up to USD {s['experts_usd'] / 1e9:,.0f} bn'."
+            f"'up to USD {s['experts_usd'] / 1e9:,.0f} bn'{years}. The survey's cancellations "
+            f"hold on {s.get('cancel_kept_p50', 1.0):.0%} of the area it cancels (P10–P90 "
+            f"{s.get('cancel_kept_p10', 1.0):.0%}–{s.get('cancel_kept_p90', 1.0):.0%}; the rest is "
+            "reopened where a device left there comes to light, and surveyed technically)."
         )
     for label, path in result.charts.items():
         console.print(f"Chart ({label}): {path}")

@@ -1,0 +1,151 @@
+"""The plan against its bound: the bound stays above every schedule (checked against the exact
+MIP of its own model and every order of small problems), the staffing and travel rules, and
+the gap's causes."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+
+import numpy as np
+import pytest
+
+from landrelease.planning.bound import solve_bound
+from landrelease.planning.gap import gap_causes
+from landrelease.planning.operations import best_order, cost_rule
+from landrelease.planning.orders import greedy_order, tasks_of_hazards
+from landrelease.planning.results import PlanCounts
+from landrelease.planning.schedule import evaluate, simulate
+from tests.planning.builders import PARAMS, problem, random_problem
+
+RULES = dataclasses.replace(PARAMS, min_join_days=18.0, lookahead_tasks=4)
+
+
+def tiny(seed: int, params: object = PARAMS) -> object:
+    """Five hazards, three settlements, a year: every order can be tried."""
+    return dataclasses.replace(
+        random_problem(
+            seed,
+            hazards=5,
+            settlements=3,
+            months=12,
+            budget=4e5,
+            teams={"manual": 1, "dog": 2, "machine": 1},
+        ),
+        params=params,
+    )
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_no_order_beats_the_exact_mip_and_the_mip_never_beats_the_lp(seed: int) -> None:
+    for params in (PARAMS, RULES):
+        p = tiny(seed, params)
+        lp = solve_bound(p, max_cells=10**7)
+        mip = solve_bound(p, max_cells=10**7, integer=True)
+        assert lp.status == mip.status == "Optimal"
+        assert mip.value <= lp.value * (1 + 1e-7)
+        n_h = len(p.benefits.hazard_ids)
+        best = max(
+            evaluate(p, simulate(p, tasks_of_hazards(p, np.array(seq))).end_month).value
+            for seq in itertools.permutations(range(n_h))
+        )
+        assert best <= mip.value * (1 + 1e-7) + 1e-12
+        # nor does the plan, with whatever dispatch rule it picks; and the bound is not vacuous
+        _, order, _, chosen = best_order(p, solve_lp=False, search_seconds=0.2, seconds={})
+        value = evaluate(chosen, simulate(chosen, order).end_month).value
+        assert value <= mip.value * (1 + 1e-7) + 1e-12
+        assert value >= 0.6 * lp.value
+
+
+def test_when_money_binds_expensive_kinds_leave_work_to_cheaper_ones() -> None:
+    # a year at 400,000 USD; the teams could spend 1 million: manual teams clearing at 5 USD/m²
+    # where dogs clear at 0.35 spend the money that would have finished the biggest hazard
+    p = tiny(2)
+    order = greedy_order(p)
+    every_kind = evaluate(p, simulate(p, order).end_month).value
+    chosen, value = cost_rule(p, order, every_kind)
+    assert chosen.params.max_cost_ratio < np.inf
+    assert value > 5 * every_kind
+    assert value == pytest.approx(evaluate(chosen, simulate(chosen, order).end_month).value)
+    work = simulate(chosen, order).work
+    manual = chosen.kinds.index("manual")
+    methods = chosen.tasks["method"].to_numpy()[work["task"].to_numpy()]
+    assert not ((work["kind"].to_numpy() == manual) & (methods == "clearance")).any()
+
+
+@pytest.mark.parametrize("seed", [5, 6])
+def test_the_bound_stays_above_schedules_with_merged_months(seed: int) -> None:
+    p = dataclasses.replace(random_problem(seed, months=48), params=RULES)
+    small = solve_bound(p, max_cells=400)
+    full = solve_bound(p, max_cells=10**7)
+    assert small.periods < full.periods
+    assert full.value <= small.value * (1 + 1e-7)
+    value = evaluate(p, simulate(p, greedy_order(p)).end_month).value
+    assert value <= full.value * (1 + 1e-7)
+
+
+def test_a_team_does_not_join_a_task_too_small_to_share() -> None:
+    # 30 days of dog work on one task, room for three teams: with 18 days a team, one joins
+    tasks = [{"hazard_id": "H0", "area_m2": 30 * 1000.0}]
+    loose = problem(tasks, population=[100.0], pairs=[(0, "H0")], teams={"dog": 3}, months=6)
+    tight = dataclasses.replace(loose, params=dataclasses.replace(PARAMS, min_join_days=18.0))
+    assert loose.slots[0] >= 2
+    many = simulate(loose, np.arange(1)).work
+    one = simulate(tight, np.arange(1)).work
+    assert many["mobilisation_days"].sum() == pytest.approx(loose.slots[0] * PARAMS.setup_days)
+    assert one["mobilisation_days"].sum() == pytest.approx(PARAMS.setup_days)
+    # 30 days of work and one set-up in 20-day months: done in the second month
+    assert simulate(tight, np.arange(1)).end_month[0] == 1
+
+
+def test_a_free_team_takes_the_nearest_of_the_next_tasks() -> None:
+    # one team at x=0 after its first task; next in order is 50 km away, the one after is next door
+    tasks = [
+        {"hazard_id": "H0", "area_m2": 2000.0, "x_m": 0.0},
+        {"hazard_id": "H1", "area_m2": 2000.0, "x_m": 50_000.0},
+        {"hazard_id": "H2", "area_m2": 2000.0, "x_m": 100.0},
+    ]
+    base = problem(tasks, population=[1.0], pairs=[(0, "H0")], teams={"dog": 1}, months=3)
+    order = np.arange(3)
+    plain = simulate(base, order)
+    near = simulate(
+        dataclasses.replace(base, params=dataclasses.replace(PARAMS, lookahead_tasks=1)), order
+    )
+    assert plain.start_month.tolist() == [0, 0, 0]
+    first = near.work.sort_values(["month", "task"])
+    assert near.work["mobilisation_days"].sum() < plain.work["mobilisation_days"].sum()
+    # H2 (next door) is started before H1 is finished
+    assert len(first) and near.end_month[2] <= near.end_month[1]
+
+
+def test_the_gap_and_its_causes_add_up() -> None:
+    p = dataclasses.replace(random_problem(8, months=24), params=RULES)
+    bound = solve_bound(p, max_cells=10**7)
+    order = greedy_order(p)
+    causes = gap_causes(p, order, bound)
+    value = evaluate(p, simulate(p, order).end_month).value
+    assert causes.plan == pytest.approx(value / bound.value)
+    assert 0 < causes.plan <= 1 + 1e-9
+    assert causes.partial_credit >= 0
+    assert causes.merged_periods == pytest.approx(0.0)  # every period a single month
+    assert causes.travel >= 0 and causes.setups >= 0
+    assert any("travel" in line for line in causes.lines())
+    merged = solve_bound(p, max_cells=300)
+    assert gap_causes(p, order, merged).merged_periods > 0
+
+
+def test_counts_speak_of_hazards_released_when_all_their_tasks_are_done() -> None:
+    tasks = [
+        {"hazard_id": "H0", "area_m2": 10_000.0, "task_id": "H0/a"},
+        {"hazard_id": "H0", "area_m2": 10_000_000.0, "task_id": "H0/b"},
+        {"hazard_id": "H1", "area_m2": 10_000.0, "task_id": "H1/a"},
+    ]
+    p = problem(tasks, population=[100.0], pairs=[(0, "H0")], teams={"dog": 1}, months=3)
+    sched = simulate(p, np.array([0, 2, 1]))  # the small tasks first
+    counts = PlanCounts.of(p, sched, evaluate(p, sched.end_month))
+    assert (counts.hazards, counts.tasks) == (2, 3)
+    assert counts.tasks_done == 2  # H0/a and H1/a
+    assert counts.hazards_done == 1  # H1 only: H0's big task is not done
+    assert counts.done_ha == pytest.approx(2.0)
+    assert "1 of 2 hazards released" in counts.sentence()
+    assert "2 of 3 tasks done" in counts.sentence()
