@@ -77,7 +77,7 @@ class Field:
                 + "|".join(vocab.GENDERS)
                 + ", outcome: "
                 + "|".join(vocab.VICTIM_OUTCOMES)
-                + "}"
+                + "}, and no other keys (names and other personal details are not kept)"
             ),
         }.get(k, k.value)
 

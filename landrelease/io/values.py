@@ -302,8 +302,12 @@ def _victims(s: pd.Series, f: Field) -> Converted:
     return Converted(out, bad)
 
 
+VICTIM_KEYS = frozenset({"age", "gender", "outcome"})
+"""What a victim may say; anything else (a name, an address) is refused, not stored."""
+
+
 def _victim_ok(v: Any) -> bool:
-    if not isinstance(v, dict):
+    if not isinstance(v, dict) or not set(v) <= VICTIM_KEYS:
         return False
     age = v.get("age")
     if age is not None and not (

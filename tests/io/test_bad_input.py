@@ -344,3 +344,26 @@ def test_nul_characters_are_refused_not_truncated(tmp_path: Path) -> None:
     folder = hazards(tmp_path, feature(HAZ | {"district": "Ag\u0000dam"}, square(LON0, LAT0)))
     issue = only_error(validate_package(folder))
     assert "NUL character" in issue.problem
+
+
+def test_a_victim_with_a_name_is_refused_not_stored(tmp_path: Path) -> None:
+    """Names and other details beyond age, gender and outcome are not kept: the record is
+    refused with what is accepted, and nothing is written."""
+    folder = tmp_path / "pkg"
+    folder.mkdir()
+    base = {"incident_id": "I-1", "date": "2021-01-01", "killed": 0, "injured": 1}
+    victim = {"age": 30, "gender": "female", "outcome": "injured", "name": "A. Example"}
+    write_fc(
+        folder / "incidents.geojson",
+        [
+            feature(base | {"victims": [victim]}, point(LON0, LAT0)),
+            feature(
+                base | {"incident_id": "I-2", "victims": [{"age": 30, "outcome": "killed"}]},
+                point(LON0, LAT0),
+            ),
+        ],
+    )
+    report = validate_package(folder)
+    bad = [e for e in errors(report) if e.field == "victims"]
+    assert [e.record for e in bad] == ["I-1"]
+    assert "no other keys" in str(bad[0]) and "incidents.geojson" in str(bad[0])
