@@ -68,6 +68,47 @@ class Setup:
         return self.months[0]
 
 
+def same_figures(
+    scenarios: tuple[Scenario, ...], *, national_usd: float, donor_usd: float
+) -> list[str]:
+    """A note for each scenario whose inputs come out the same as an earlier one's here, and
+    why (a multiple of money the programme did not receive adds nothing)."""
+
+    def inputs(sc: Scenario) -> tuple[object, ...]:
+        money = national_usd * sc.national_funding + donor_usd * sc.donor_funding
+        return (
+            round(money, 2),
+            sc.funding_growth_per_year,
+            tuple(sorted(sc.asset_growth.items())),
+            sc.ramp_years if sc.asset_growth else None,
+            sc.survey,
+            sc.cancelled_becomes,
+        )
+
+    notes: list[str] = []
+    first: dict[tuple[object, ...], Scenario] = {}
+    for sc in scenarios:
+        twin = first.setdefault(inputs(sc), sc)
+        if twin is sc:
+            continue
+        why = []
+        if sc.donor_funding != twin.donor_funding and donor_usd <= 0:
+            why.append(
+                "the last 12 months of funding hold no donor money, so a multiple of it adds nothing"
+            )
+        if sc.national_funding != twin.national_funding and national_usd <= 0:
+            why.append("the last 12 months of funding hold no national money")
+        notes.append(
+            f"scenario '{sc.name}' gives the same figures as '{twin.name}': "
+            + (
+                "; ".join(why)
+                if why
+                else "their money a year, teams and survey come out the same here"
+            )
+        )
+    return notes
+
+
 def forecast(
     source: Workspace | WorkspaceView,
     *,
@@ -90,6 +131,7 @@ def forecast(
     base_seed = int(seed if seed is not None else settings.get("forecast_seed"))
     with collect_notes(notes):
         s = setup(load_inputs(view), start=start, assets_file=assets_file)
+    notes += same_figures(config.scenarios, national_usd=s.national_usd, donor_usd=s.donor_usd)
     plan_tasks = pstore.read_table(view.ws, "plan_tasks", pstore.latest_run(view.ws, "plan"))
     sequence = dict(zip(plan_tasks["task_id"], plan_tasks["sequence"], strict=True))
     spread = Spread.from_settings(survey_bound_factor=survey_bound_factor(view))

@@ -279,3 +279,22 @@ def test_the_pace_date_is_explained_beside_the_forecast() -> None:
     assert "75% NTS, 12% TS, 12% clearance" in text
     assert "P50 2063-05" in text
     assert "25% NTS, 25% TS, 50% clearance of the area left" in text
+
+
+def test_scenarios_that_come_out_the_same_say_why() -> None:
+    """With no donor money in the last 12 months, '5 × donor money' is today's money: the
+    forecast says so instead of printing the same figures twice without a word."""
+    from landrelease.planning.forecast import Scenario
+    from landrelease.planning.forecasting import same_figures
+
+    scenarios = (
+        Scenario("national_pace", "national only", donor_funding=0.0),
+        Scenario("donors", "5 × donors", donor_funding=5.0),
+        Scenario("more_teams", "twice the teams", asset_growth={"dog": 2.0}),
+    )
+    notes = same_figures(scenarios, national_usd=24e6, donor_usd=0.0)
+    assert notes == [
+        "scenario 'donors' gives the same figures as 'national_pace': the last 12 months of "
+        "funding hold no donor money, so a multiple of it adds nothing"
+    ]
+    assert same_figures(scenarios, national_usd=24e6, donor_usd=1e6) == []
