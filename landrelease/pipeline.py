@@ -10,6 +10,7 @@ imported when a job runs, so importing this module costs nothing.
 * :func:`map_risk` — compute the risk map, write its GeoTIFF, keep the run in the workspace;
 * :func:`map_and_survey` — the survey engine's recommendation for every hazard, from the
   stored risk map when it is current (:func:`current_risk_map`), else from a new one;
+* :func:`check_engine` — the backtest on the programme's own history, kept for the next survey;
 * :func:`plan_and_forecast` — priorities, the operations plan and the forecast;
 * :func:`report_formats`, :func:`publish_report`, :func:`monthly_report_for` — one report;
 * :func:`write_reports` — the standard set of reports.
@@ -17,6 +18,7 @@ imported when a job runs, so importing this module costs nothing.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +30,7 @@ if TYPE_CHECKING:
     from landrelease.risk import RiskRun, StoredRiskRun
     from landrelease.store import Workspace, WorkspaceView
     from landrelease.survey import SurveyResult, SurveyRule
+    from landrelease.survey.backtest import Backtest
 
     Source = Workspace | WorkspaceView
 
@@ -133,17 +136,19 @@ def map_and_survey(
         SurveyRule,
         decide,
         decide_from_stored,
+        latest_backtest,
         store_survey,
         write_decisions,
     )
 
     view = WorkspaceView.of(ws)
+    checked = latest_backtest(view)
     rule = rule if rule is not None else SurveyRule.from_settings()
     who = _actor(actor)
     stored, why = current_risk_map(view, cell_m=cell_m, model=model) if reuse else (None, [])
     if stored is not None:
         assert stored.raster is not None
-        result = decide_from_stored(view, rule, run_id=stored.run_id)
+        result = decide_from_stored(view, rule, run_id=stored.run_id, backtest=checked)
         decisions = write_decisions(result, decisions_path)
         survey_id = store_survey(view, result, risk_run_id=stored.run_id, actor=who)
         return MapAndSurvey(
@@ -151,12 +156,38 @@ def map_and_survey(
         )
     run = compute_risk(view, cell_m=cell_m, model=model, scheduler=scheduler, progress=progress)
     written = write_geotiff(run, raster)
-    result = decide(run, rule)
+    result = decide(run, rule, backtest=checked)
     decisions = write_decisions(result, decisions_path)
     run_id = store_risk(view, run, actor=who, raster=written.resolve())
     result.risk_run_id = run_id
     survey_id = store_survey(view, result, risk_run_id=run_id, actor=who)
     return MapAndSurvey(run, run_id, result, survey_id, written, decisions, None, why)
+
+
+def check_engine(
+    ws: Source,
+    as_of: dt.date,
+    *,
+    out: Path | None = None,
+    cell_m: float | None = None,
+    model: str | None = None,
+    actor: str | None = None,
+    progress: Progress | None = None,
+) -> Backtest:
+    """The backtest as of ``as_of`` (:func:`~landrelease.survey.backtest.backtest`), kept in the
+    workspace so that the next survey reads its verdict."""
+    from landrelease.survey import store_backtest
+    from landrelease.survey.backtest import backtest
+
+    result = backtest(ws, as_of, out=out, cell_m=cell_m, model=model, progress=progress)
+    store_backtest(
+        ws,
+        as_of=as_of.isoformat(),
+        model=result.run.model,
+        totals=result.totals,
+        actor=_actor(actor),
+    )
+    return result
 
 
 @dataclass

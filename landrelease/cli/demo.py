@@ -170,12 +170,18 @@ def _analyse(
     from landrelease.store import WorkspaceView
     from landrelease.store.summary import workspace_status
     from landrelease.survey import SurveyRule
-    from landrelease.survey.backtest import backtest, default_as_of
+    from landrelease.survey.backtest import default_as_of
     from landrelease.survey.evaluate import evaluate_latest
 
     say("Booking the approved activities in the land-release ledger")
     book_approved_activities(ws, actor=ACTOR)
     view = WorkspaceView(ws)  # one read of the records for every step from here on
+
+    say("Backtesting: the engine fitted on what was known a year before the latest record")
+    with _timed(timings, "backtest"):
+        checked = pipeline.check_engine(
+            view, default_as_of(view), out=out / "backtest", actor=ACTOR, progress=progress
+        )
 
     say("Mapping the risk and recommending cancel / technical survey / clearance for every hazard")
     with _timed(timings, "risk and survey"):
@@ -190,10 +196,6 @@ def _analyse(
 
     say("Scoring the map and the decisions against the scenario's ground truth")
     evaluation = evaluate_latest(view, package / "truth", out / "evaluation")
-
-    say("Backtesting: the engine fitted on what was known a year before the latest record")
-    with _timed(timings, "backtest"):
-        checked = backtest(view, default_as_of(view), out=out / "backtest", progress=progress)
 
     say(
         f"Prioritising the hazards, planning the assets month by month to {HORIZON}, forecasting with uncertainty"

@@ -183,18 +183,22 @@ def backtest(
     ),
     cell: CellOpt = None,
     model: ModelOpt = None,
+    user: UserOpt = None,
 ) -> None:
     """Check the engine on the programme's own history: fit on what was known on --as-of,
     predict the technical surveys and clearances that ended after it.
 
     Activity by activity: the devices the map expected in its area beside the devices found;
-    and the land the decisions would have cancelled, with what was found there later.
+    and the land the decisions would have cancelled, with what was found there later. The
+    result is kept in the workspace: while the latest backtest of the model in use shows the
+    map too low (more found than chance explains) or its bound broken, `landrelease survey`
+    cancels no land and says why.
     """
     import datetime as dt
 
     from landrelease.cli.display.land_release import show_backtest
     from landrelease.errors import UsageError
-    from landrelease.survey.backtest import backtest as run_backtest
+    from landrelease.pipeline import check_engine
     from landrelease.survey.backtest import default_as_of
 
     with open_workspace(workspace, db) as ws, step_progress("backtest") as progress:
@@ -204,5 +208,7 @@ def backtest(
             raise UsageError(
                 f"--as-of {as_of!r}: give a day as YYYY-MM-DD, e.g. 2025-06-30"
             ) from None
-        result = run_backtest(ws, day, out=out, cell_m=cell, model=model, progress=progress)
+        result = check_engine(
+            ws, day, out=out, cell_m=cell, model=model, actor=user, progress=progress
+        )
     show_backtest(result)

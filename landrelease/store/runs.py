@@ -22,6 +22,7 @@ RUN_TABLES: dict[str, tuple[str, str | None]] = {
     "import": ("imports", None),
     "risk": ("risk_runs", None),
     "survey": ("survey_runs", None),
+    "backtest": ("backtest_runs", None),
     "priorities": ("planning_runs", "priorities"),
     "plan": ("planning_runs", "plan"),
     "forecast": ("planning_runs", "forecast"),
@@ -32,6 +33,7 @@ STAMP_COLUMNS = {
     "imports": "started_at",
     "risk_runs": "run_at",
     "survey_runs": "run_at",
+    "backtest_runs": "run_at",
     "planning_runs": "created_at",
 }
 """When a run began, filled in by :func:`add_run` unless given."""

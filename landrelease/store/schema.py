@@ -668,6 +668,22 @@ def _risk_tables(md: sa.MetaData) -> None:
         comment="Each run of the survey engine: the rule applied and its totals.",
     )
     sa.Table(
+        "backtest_runs",
+        md,
+        sa.Column("fid", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("run_at", TIMESTAMP),
+        sa.Column("actor", sa.Text),
+        sa.Column("as_of", sa.Text, comment="the day the engine was fitted on, YYYY-MM-DD"),
+        sa.Column("model", sa.Text, comment="the risk model backtested"),
+        sa.Column(
+            "summary",
+            JSON_TYPE,
+            comment="devices expected and found after the day, per kind of activity, the verdict",
+        ),
+        sqlite_autoincrement=True,
+        comment="Each backtest: the engine fitted on one day, checked on the activities after it.",
+    )
+    sa.Table(
         "survey_parts",
         md,
         sa.Column("fid", sa.Integer, primary_key=True, autoincrement=True),

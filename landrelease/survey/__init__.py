@@ -9,7 +9,13 @@ from landrelease.survey.decisions import (
     decide,
     decide_from_stored,
 )
-from landrelease.survey.store import read_parts, store_survey, write_decisions
+from landrelease.survey.store import (
+    latest_backtest,
+    read_parts,
+    store_backtest,
+    store_survey,
+    write_decisions,
+)
 
 __all__ = [
     "DECISIONS",
@@ -19,7 +25,9 @@ __all__ = [
     "SurveyRule",
     "decide",
     "decide_from_stored",
+    "latest_backtest",
     "read_parts",
+    "store_backtest",
     "store_survey",
     "write_decisions",
 ]

@@ -223,6 +223,8 @@ def _totals(table: pd.DataFrame, run: RiskRun, decisions: SurveyResult) -> dict[
         "found_devices": found,
         "found_outside_the_map": int(table.loc[table["covered_share"] == 0, "found_devices"].sum()),
         "expected_per_found": expected / found if found else None,
+        "by_type": _by_type(covered),
+        "verdict": calibration_verdict(expected, found),
         "cancelled_ha_worked_later": float(table["cancelled_ha"].sum()),
         "found_in_cancelled": int(table["found_in_cancelled"].sum()),
         "bound_in_cancelled": decisions.summary.get("bound_in_worked_later"),
@@ -230,6 +232,37 @@ def _totals(table: pd.DataFrame, run: RiskRun, decisions: SurveyResult) -> dict[
         "cancellation_withheld": decisions.summary.get("cancellation_withheld"),
         "searched_cells": int(run.training.get("searched_cells", 0)),
     }
+
+
+def _by_type(covered: pd.DataFrame) -> dict[str, dict[str, float | None]]:
+    """Devices expected to be found and found, per kind of activity: a technical survey stops at
+    what its lanes show, a clearance searches all of its land, and the two can err apart."""
+    out: dict[str, dict[str, float | None]] = {}
+    for kind, rows in covered.groupby("type", sort=True):
+        e, f = float(rows["expected_found"].sum()), int(rows["found_devices"].sum())
+        out[str(kind)] = {
+            "activities": len(rows),
+            "expected_found": e,
+            "found_devices": f,
+            "expected_per_found": e / f if f else None,
+        }
+    return out
+
+
+def calibration_verdict(expected: float, found: int, *, level: float = 0.9) -> str:
+    """What the backtest's total says of the map, with the Poisson chance of the count:
+    ``under`` (teams found more than the map's expectation allows at ``level``: the map was too
+    low, and its bounds may not hold), ``over`` (found fewer than it allows: the map was too high,
+    which errs on the cautious side) or ``consistent``."""
+    from scipy import stats
+
+    if expected <= 0:
+        return "under" if found > 0 else "consistent"
+    if stats.poisson.sf(found - 1, expected) < 1 - level:  # P(N ≥ found) small: too many found
+        return "under"
+    if stats.poisson.cdf(found, expected) < 1 - level:  # P(N ≤ found) small: too few found
+        return "over"
+    return "consistent"
 
 
 def plot_calibration(table: pd.DataFrame, path: Path, *, groups: int = 8) -> Path:

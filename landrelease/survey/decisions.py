@@ -30,6 +30,7 @@ to bound from, no land is cancelled (:func:`cancellation_support`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -187,6 +188,37 @@ def cancellation_support(
     return None
 
 
+def backtest_support(backtest: Mapping[str, Any] | None, *, model: str) -> str | None:
+    """Why the programme's own backtest forbids cancelling (``None``: it does not, or there is
+    none). ``backtest`` is the latest kept backtest (:func:`~landrelease.survey.store.latest_backtest`).
+
+    Two findings withhold cancellation: teams found more devices after the backtest's day than
+    the map fitted on that day expected, beyond what chance explains (the map was too low on
+    land it had not learned from); or they found more devices in land the decisions would have
+    cancelled than the bound stated for it then. Only a backtest of the same ``model`` counts.
+    """
+    if not backtest or backtest.get("model") != model:
+        return None
+    totals = backtest.get("summary") or {}
+    day = backtest.get("as_of") or "its day"
+    run = backtest.get("fid")
+    named = f"the backtest as of {day}" + (f" (backtest run {run})" if run is not None else "")
+    found, bound = totals.get("found_in_cancelled"), totals.get("bound_in_cancelled")
+    if found is not None and bound is not None and found > bound:
+        return (
+            f"{named} found {found:,} devices in land the decisions would have cancelled, more "
+            f"than the bound stated for it then ({bound:,.1f}): the bounds did not hold on the "
+            "programme's own later work"
+        )
+    if totals.get("verdict") == "under":
+        return (
+            f"in {named} teams found {int(totals.get('found_devices', 0)):,} devices where the "
+            f"map expected {float(totals.get('expected_found', 0.0)):,.0f}, more than chance "
+            "explains: the map was too low on land it had not learned from"
+        )
+    return None
+
+
 @dataclass
 class SurveyResult:
     parts: gpd.GeoDataFrame
@@ -262,13 +294,16 @@ def _clean(code: np.ndarray, inside: np.ndarray, min_cells: int) -> np.ndarray:
     return out
 
 
-def decide(run: RiskRun | RiskMap, rule: SurveyRule) -> SurveyResult:
+def decide(
+    run: RiskRun | RiskMap, rule: SurveyRule, *, backtest: Mapping[str, Any] | None = None
+) -> SurveyResult:
     """Split every active hazard of the risk map into parts with a recommended decision.
 
     ``run`` is a map just computed (:func:`~landrelease.risk.pipeline.compute_risk`) or one
     read back from the workspace (:func:`~landrelease.risk.store.load_risk_map`); both give
     the same parts. A hazard's cells are those of the rule the map's per-hazard figures use
-    (:class:`~landrelease.evidence.grid.HazardCells`).
+    (:class:`~landrelease.evidence.grid.HazardCells`). ``backtest``: the latest backtest kept
+    in the workspace; a map that failed it cancels nothing (:func:`backtest_support`).
     """
     g = run.grid
     cells = run.computer.hazard_cells if run.computer is not None else None
@@ -280,7 +315,7 @@ def decide(run: RiskRun | RiskMap, rule: SurveyRule) -> SurveyResult:
     code, threshold = cell_decisions(
         p, lam, ids, rule=rule, cell_area_m2=g.cell_area_m2, errors=run.errors
     )
-    withheld = _withheld(run, rule)
+    withheld = _withheld(run, rule, backtest)
     if withheld is not None:
         code[code == CANCEL] = SURVEY
     records, samples_x, samples_y = _parts(run, rule, (rows, cols, ids), code)
@@ -318,7 +353,11 @@ def decide(run: RiskRun | RiskMap, rule: SurveyRule) -> SurveyResult:
 
 
 def decide_from_stored(
-    source: Workspace | WorkspaceView, rule: SurveyRule, *, run_id: int | None = None
+    source: Workspace | WorkspaceView,
+    rule: SurveyRule,
+    *,
+    run_id: int | None = None,
+    backtest: Mapping[str, Any] | None = None,
 ) -> SurveyResult:
     """Decide from the latest risk map kept in the workspace (or run ``run_id``), without
     computing the map again; the result names the risk run (``risk_run_id``).
@@ -327,7 +366,7 @@ def decide_from_stored(
     "the risk map is older than the records: run `landrelease risk` again"), when there is
     none, or when its GeoTIFF is missing (:class:`~landrelease.errors.UsageError`).
     """
-    return decide(load_risk_map(source, run_id=run_id), rule)
+    return decide(load_risk_map(source, run_id=run_id), rule, backtest=backtest)
 
 
 def _parts(
@@ -501,7 +540,9 @@ def _explain(
     return out
 
 
-def _withheld(run: RiskRun | RiskMap, rule: SurveyRule) -> str | None:
+def _withheld(
+    run: RiskRun | RiskMap, rule: SurveyRule, backtest: Mapping[str, Any] | None
+) -> str | None:
     """Why this run's map may not cancel land under ``rule`` (``None``: it may)."""
     if rule.allow_expert_cancellation:
         return None
@@ -510,7 +551,7 @@ def _withheld(run: RiskRun | RiskMap, rule: SurveyRule) -> str | None:
         training=run.training,
         cross_validated=_cross_validated(run),
         errors=run.errors,
-    )
+    ) or backtest_support(backtest, model=run.model)
 
 
 def _bounds(parts: pd.DataFrame, errors: ResidualErrors | None) -> np.ndarray:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pyogrio
+import sqlalchemy as sa
 
 from landrelease.domain.styles import DECISION_STYLE, categorized_fill_qml
 from landrelease.errors import UsageError
-from landrelease.store import Workspace, WorkspaceView, runs, tables
+from landrelease.store import Workspace, WorkspaceView, migrations, runs, tables
 from landrelease.store.schema import GEOMETRY_COLUMN
 from landrelease.store.styles import add_layer_style
 from landrelease.survey.decisions import SurveyResult
@@ -71,6 +73,36 @@ def read_parts(
         )
     assert isinstance(frame, gpd.GeoDataFrame)
     return frame[[*PART_COLUMNS, frame.geometry.name]].reset_index(drop=True)
+
+
+def store_backtest(
+    source: Workspace | WorkspaceView,
+    *,
+    as_of: str,
+    model: str,
+    totals: dict[str, Any],
+    actor: str,
+) -> int:
+    """Keep a backtest's totals (what the map fitted on ``as_of`` expected beside what teams
+    found after it, and the verdict); the next survey reads the latest one. Its id."""
+    ws = WorkspaceView.of(source).ws
+    with ws.begin() as conn:
+        migrations.add_missing_tables(conn)  # a workspace made before backtests were kept
+        return runs.add_run(
+            conn,
+            "backtest",
+            {"actor": actor, "as_of": as_of, "model": model, "summary": totals},
+        )
+
+
+def latest_backtest(source: Workspace | WorkspaceView) -> dict[str, Any] | None:
+    """The latest backtest kept in the workspace (its row, the totals under ``summary``), or
+    ``None`` when none was run."""
+    ws = WorkspaceView.of(source).ws
+    with ws.engine.connect() as conn:
+        if not sa.inspect(conn).has_table("backtest_runs"):
+            return None
+        return runs.read_run(conn, "backtest")
 
 
 def write_decisions(result: SurveyResult, path: Path) -> Path:

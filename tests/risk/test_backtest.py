@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,7 @@ from typer.testing import CliRunner
 
 from landrelease.cli import app
 from landrelease.store import Workspace, WorkspaceView
+from landrelease.survey import latest_backtest
 from landrelease.survey.backtest import backtest, default_as_of
 
 pytestmark = pytest.mark.usefixtures("coarse_cells")
@@ -71,6 +73,10 @@ def test_the_backtest_counts_what_teams_found_after_the_day(
 
 
 def test_the_command_says_what_it_needs(scenario_ws: Workspace, tmp_path: Path) -> None:
+    # the command keeps its result in the workspace: work on a copy of the shared one
+    target = tmp_path / "ws.gpkg"
+    shutil.copy(scenario_ws.target, target)
+    scenario_ws = Workspace.open(str(target))
     runner = CliRunner()
     bad = runner.invoke(app, ["backtest", "-w", scenario_ws.target, "--as-of", "30/06/2025"])
     assert bad.exit_code == 2 and "YYYY-MM-DD" in bad.output
@@ -84,3 +90,8 @@ def test_the_command_says_what_it_needs(scenario_ws: Workspace, tmp_path: Path) 
         "Backtest as of" in said
         and "Devices expected to be found in the land they searched" in said
     )
+    kept = latest_backtest(scenario_ws)
+    assert kept is not None and kept["as_of"] == default_as_of(scenario_ws).isoformat()
+    assert kept["summary"]["verdict"] in ("under", "over", "consistent")
+    assert kept["summary"]["found_devices"] >= 0
+    scenario_ws.close()

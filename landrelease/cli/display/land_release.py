@@ -177,6 +177,29 @@ def show_backtest(result: Any) -> None:
         f"found: {t['found_devices']:,}"
         + (f" (expected ÷ found = {ratio:.2f})." if ratio is not None else ".")
     )
+    by_type = t.get("by_type") or {}
+    if len(by_type) > 1:
+        console.print(
+            "  By kind of activity: "
+            + "; ".join(
+                f"{kind} ({v['activities']:,.0f}): expected {v['expected_found']:,.0f}, "
+                f"found {v['found_devices']:,.0f}"
+                for kind, v in by_type.items()
+            )
+            + "."
+        )
+    verdict = t.get("verdict")
+    if verdict == "under":
+        console.print(
+            "  [bold]The map expected fewer devices than teams found[/], beyond what chance "
+            "explains: its expectations and bounds were too low on this land; read the "
+            "decisions' bounds with that in mind."
+        )
+    elif verdict == "over":
+        console.print(
+            "  The map expected more devices than teams found, beyond what chance explains: it "
+            "erred on the cautious side here (more land surveyed or cleared than needed)."
+        )
     if t["found_outside_the_map"]:
         console.print(
             f"  {t['found_outside_the_map']:,} devices were found in activities outside any hazard "
@@ -196,10 +219,17 @@ def show_backtest(result: Any) -> None:
                 else "."
             )
         )
-    worst = result.activities.assign(
+    gaps = result.activities.assign(
         gap=result.activities["found_devices"] - result.activities["expected_found"]
-    ).sort_values("gap", ascending=False)
-    table = Table(title="Most devices found beyond what was expected", title_justify="left")
+    )
+    worst = gaps[gaps["gap"] > 0].sort_values("gap", ascending=False)
+    if not len(worst):
+        console.print("  No activity found more devices than the map expected it to find.")
+    table = Table(
+        title=f"Activities that found more than expected ({len(worst):,} of {len(gaps):,}; "
+        "the most first)",
+        title_justify="left",
+    )
     for col in ("activity", "hazard", "ended", "ha", "expected to find", "found", "in cancelled"):
         table.add_column(col, justify="left" if col in ("activity", "hazard") else "right")
     for r in worst.head(5).itertuples():
@@ -212,6 +242,7 @@ def show_backtest(result: Any) -> None:
             f"{r.found_devices:,}",
             f"{r.found_in_cancelled:,}",
         )
-    console.print(table)
+    if len(worst):
+        console.print(table)
     for label, path in result.outputs.items():
         console.print(f"  {label}: {path}")
