@@ -104,8 +104,14 @@ def test_the_example_scenarios_and_bad_files(tmp_path: Path) -> None:
     names = [s.name for s in cfg.scenarios]
     assert {"national_pace", "donors", "more_dogs_machines", "no_cancellation"} <= set(names)
     assert cfg.baseline == "national_pace"
-    assert cfg.official_estimate_usd == 25e9
+    assert not hasattr(cfg, "official_estimate_usd")  # the programme profile holds it
     f = tmp_path / "s.toml"
+    f.write_text('[forecast]\nofficial_estimate_usd = 25e9\n[[scenario]]\nname = "a"\n')
+    with pytest.raises(UsageError, match=r"programme profile.*--official-estimate N"):
+        load_scenarios(f)
+    f.write_text('[forecast]\nbasline = "a"\n[[scenario]]\nname = "a"\n')
+    with pytest.raises(UsageError, match=r"unknown key\(s\) basline \(accepted: baseline\)"):
+        load_scenarios(f)
     f.write_text('[[scenario]]\nname = "a"\nsurvey = "maybe"\n')
     with pytest.raises(UsageError, match="survey = 'maybe'"):
         load_scenarios(f)
