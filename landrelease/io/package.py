@@ -124,6 +124,7 @@ def import_package(
     dry_run: bool = False,
     progress: Progress | None = None,
     profile: Profile | None = None,
+    ignore_unknown: bool = False,
 ) -> ImportReport:
     """Import an evidence package into ``workspace`` in one transaction.
 
@@ -131,7 +132,10 @@ def import_package(
     unless ``keep_valid``; ``repair`` fixes unclosed rings and self-intersections
     (each repair listed); ``dry_run`` checks and counts, then rolls back.
     ``profile`` reads another system's export (its object, field and value names) through
-    a crosswalk profile (:mod:`landrelease.io.crosswalk`).
+    a crosswalk profile (:mod:`landrelease.io.crosswalk`). A file of the package that is not a
+    layer is an error unless ``ignore_unknown``; a problem of the package's files themselves
+    (an unknown or unreadable entry, two files for one layer) stops the import before any
+    record is read, ``keep_valid`` or not.
     """
     import time
 
@@ -151,10 +155,12 @@ def import_package(
                     report.log.for_file(src.display),
                 ),
             )
-            for src in discover(package, report.log, aliases=profile.aliases)
+            for src in discover(
+                package, report.log, aliases=profile.aliases, ignore_unknown=ignore_unknown
+            )
         ]
     else:
-        sources = list(discover(package, report.log))
+        sources = list(discover(package, report.log, ignore_unknown=ignore_unknown))
     if not sources and not report.log.errors:
         report.log.add(
             Issue(
@@ -166,7 +172,7 @@ def import_package(
                 "files named after the layers: " + ", ".join(layer.filename for layer in LAYERS),
             )
         )
-    if report.log.errors and not sources:
+    if report.log.errors and (not sources or not is_submission_export(package)):
         report.seconds = time.perf_counter() - started
         return report
     who = actor or default_actor()
@@ -210,6 +216,7 @@ def import_into(
     dry_run: bool = False,
     progress: Progress | None = None,
     profile: Profile | None = None,
+    ignore_unknown: bool = False,
 ) -> ImportReport:
     """:func:`import_package` into the workspace at ``target`` (a ``.gpkg`` path or a PostGIS URL).
 
@@ -230,6 +237,7 @@ def import_into(
                 dry_run=dry_run,
                 progress=progress,
                 profile=profile,
+                ignore_unknown=ignore_unknown,
             )
     finally:
         if created and (report is None or not report.committed):
@@ -319,6 +327,7 @@ def validate_package(
     repair: bool = False,
     progress: Progress | None = None,
     profile: Profile | None = None,
+    ignore_unknown: bool = False,
 ) -> ImportReport:
     """Check a package against every rule without a workspace: a dry-run import into a scratch one."""
     with tempfile.TemporaryDirectory(prefix="landrelease-validate-") as tmp:
@@ -332,6 +341,7 @@ def validate_package(
                 dry_run=True,
                 progress=progress,
                 profile=profile,
+                ignore_unknown=ignore_unknown,
             )
         finally:
             ws.close()
