@@ -45,6 +45,8 @@ IGNORED_NAMES = {"truth", "scenario.json", "readme.md", "readme.txt", "__macosx"
 SHAPEFILE_SIDECARS = (".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx", ".qmd", ".shp.xml")
 """Files that belong to the Shapefile of the same name (read with it, not layers of their own)."""
 GEOMETRY_COLUMNS = ("lon", "lat", "wkt")
+VICTIMS_OF = "victims of "
+"""How :func:`discover` keys a file of victims by the layer it belongs to."""
 """Columns of a table file that carry the geometry instead of properties."""
 
 
@@ -65,6 +67,9 @@ class LayerSource:
     """``geojson``, ``gpkg``, ``shp``, ``kml``, ``csv`` or ``xlsx``."""
     transform: Callable[[RawBatch], RawBatch] | None = None
     """Applied to each batch as read (a crosswalk profile's renaming), before it is checked."""
+    attaches: str | None = None
+    """``victims``: the file holds the victims of the layer's records (another system's own
+    object, read through a crosswalk profile and attached to them), not records of its own."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -113,6 +118,7 @@ def discover(
     log: IssueLog,
     *,
     aliases: Aliases | None = None,
+    attached: Aliases | None = None,
     ignore_unknown: bool = False,
 ) -> list[LayerSource]:
     """Return the layers present in ``package``; problems go to ``log``.
@@ -122,9 +128,11 @@ def discover(
     profile). Any other file is an error naming it and the accepted names — unless
     ``ignore_unknown``, when it is listed as not read. Anything that is not a regular file (a
     directory where a layer file is expected, a FIFO, a device, a link to one or to a place
-    outside the package) is an error; none is ever skipped silently."""
+    outside the package) is an error; none is ever skipped silently. ``attached`` names
+    another system's victim files (lower case → the layer whose records they belong to):
+    each is returned with ``attaches="victims"``."""
     package = Path(package)
-    aliases = aliases or {}
+    aliases = {**(aliases or {}), **{k: VICTIMS_OF + v for k, v in (attached or {}).items()}}
     if not package.exists() and not package.is_symlink():
         log.add(Issue(str(package), "", "", "", "no such file or folder"))
         return []
@@ -195,8 +203,15 @@ def not_regular(path: Path, root: Path | None = None) -> str | None:
     return None if stat.S_ISREG(mode) else f"{what}, not a regular file"
 
 
-def _pick(layer: Layer, candidates: dict[str, list[str]], root: str, log: IssueLog) -> str | None:
-    found = candidates.get(layer.name, [])
+def _pick(
+    layer: Layer,
+    candidates: dict[str, list[str]],
+    root: str,
+    log: IssueLog,
+    attaches: str | None = None,
+) -> str | None:
+    key = VICTIMS_OF + layer.name if attaches else layer.name
+    found = candidates.get(key, [])
     if len(found) > 1:
         log.add(
             Issue(
@@ -204,7 +219,7 @@ def _pick(layer: Layer, candidates: dict[str, list[str]], root: str, log: IssueL
                 "",
                 "",
                 ", ".join(sorted(found)),
-                f"several files for layer {layer.name}",
+                f"several files for {key}",
                 "one file per layer",
             )
         )
@@ -246,7 +261,7 @@ def _candidates(
             continue
         if layer is not None:
             found.setdefault(layer, []).append(name)
-            if stem != layer and stem.lower() == layer:
+            if stem != layer and stem.lower() == layer.removeprefix(VICTIMS_OF):
                 log.add(
                     Issue(
                         f"{root}/{name}",
@@ -286,7 +301,7 @@ def _layer_named(stem: str, aliases: Aliases) -> str | None:
     """The layer a file stem names: its own name in any case, else an alias (lower case)."""
     key = stem.lower()
     target = aliases.get(key, key)
-    return target if target in _LAYER_NAMES else None
+    return target if target.removeprefix(VICTIMS_OF) in _LAYER_NAMES else None
 
 
 def _discover_folder(
@@ -311,8 +326,8 @@ def _discover_files(
     root = str(folder)
     cands = _candidates(names, root, log, aliases, ignore_unknown, problems)
     out = []
-    for layer in LAYERS:
-        name = _pick(layer, cands, root, log)
+    for layer, attaches in _wanted():
+        name = _pick(layer, cands, root, log, attaches)
         if name is None:
             continue
         fmt = _fmt_of(name)
@@ -320,8 +335,17 @@ def _discover_files(
         if fmt == "shp" and name.lower().endswith(".zip"):
             path = f"/vsizip/{path}"
         kind = "table" if fmt in ("csv", "xlsx") else "vector"
-        out.append(LayerSource(layer, name, path, kind, fmt=fmt))
+        out.append(LayerSource(layer, name, path, kind, fmt=fmt, attaches=attaches))
     return out
+
+
+def _wanted() -> Iterator[tuple[Layer, str | None]]:
+    """Each layer, then each layer's victims (another system's file of them)."""
+    for layer in LAYERS:
+        yield layer, None
+    for layer in LAYERS:
+        if layer.field("victims") is not None:
+            yield layer, "victims"
 
 
 def _discover_zip(
@@ -365,8 +389,8 @@ def _discover_zip(
             problems[rest] = "not a regular file inside the zip"
     cands = _candidates(names, archive.name, log, aliases, ignore_unknown, problems)
     out = []
-    for layer in LAYERS:
-        name = _pick(layer, cands, archive.name, log)
+    for layer, attaches in _wanted():
+        name = _pick(layer, cands, archive.name, log, attaches)
         if name is None:
             continue
         fmt = _fmt_of(name)
@@ -379,13 +403,21 @@ def _discover_zip(
                     f"{archive}::{prefix}{name}",
                     "table",
                     fmt=fmt,
+                    attaches=attaches,
                 )
             )
         else:
             if name.lower().endswith(".zip"):
                 inner = f"/vsizip/{inner}"
             out.append(
-                LayerSource(layer, f"{archive.name}/{prefix}{name}", inner, "vector", fmt=fmt)
+                LayerSource(
+                    layer,
+                    f"{archive.name}/{prefix}{name}",
+                    inner,
+                    "vector",
+                    fmt=fmt,
+                    attaches=attaches,
+                )
             )
     return out
 
@@ -400,14 +432,15 @@ def _discover_gpkg(path: Path, log: IssueLog, aliases: Aliases) -> list[LayerSou
     return [
         LayerSource(
             layer,
-            f"{path.name}:{named[layer.name]}",
+            f"{path.name}:{named[key]}",
             str(path),
             "vector",
-            named[layer.name],
+            named[key],
             "gpkg",
+            attaches=attaches,
         )
-        for layer in LAYERS
-        if layer.name in named
+        for layer, attaches in _wanted()
+        if (key := VICTIMS_OF + layer.name if attaches else layer.name) in named
     ]
 
 
@@ -416,7 +449,8 @@ def _named(present: Iterable[str], aliases: Aliases) -> dict[str, str]:
     out: dict[str, str] = {}
     for name in sorted(present):
         target = name if name in _LAYER_NAMES else aliases.get(name.lower(), name.lower())
-        if target in _LAYER_NAMES and (target not in out or name == target):
+        known = target.removeprefix(VICTIMS_OF) in _LAYER_NAMES
+        if known and (target not in out or name == target):
             out[target] = name
     return out
 
@@ -433,10 +467,16 @@ def _discover_xlsx(path: Path, log: IssueLog, aliases: Aliases) -> list[LayerSou
     named = _named([str(s) for s in sheets], aliases)
     return [
         LayerSource(
-            layer, f"{path.name}:{named[layer.name]}", str(path), "table", named[layer.name], "xlsx"
+            layer,
+            f"{path.name}:{named[key]}",
+            str(path),
+            "table",
+            named[key],
+            "xlsx",
+            attaches=attaches,
         )
-        for layer in LAYERS
-        if layer.name in named
+        for layer, attaches in _wanted()
+        if (key := VICTIMS_OF + layer.name if attaches else layer.name) in named
     ]
 
 
