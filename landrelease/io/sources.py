@@ -80,7 +80,8 @@ class ReadLayer:
     layer: Layer
     display: str
     """The file (and sheet) the records came from, as shown to the user."""
-    batches: tuple[RawBatch, ...]
+    batches: Iterable[RawBatch]
+    """Read as the importer asks for them (a large export chunk by chunk): once."""
 
 
 @dataclass

@@ -29,7 +29,7 @@ KARABAKH_PROGRAMME = Programme(
         total=25e9,
         years=30.0,
         experts_saving=10e9,
-        source="government estimate of October 2022; experts: evidence could save up to USD 10 bn",
+        source="government estimate of October 2022",
     ),
     logo=DEMO_LOGO,
 )
