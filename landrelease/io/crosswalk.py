@@ -94,7 +94,7 @@ class VictimMap:
     def read(self, sources: list[LayerSource], log: IssueLog, label: str) -> VictimBook:
         """Every victim of ``sources`` checked (field, value, what is accepted) and grouped by
         their accident's id; columns that are not age, gender or outcome listed as not kept."""
-        book = VictimBook()
+        book = VictimBook(self.parent)
         for src in sources:
             file_log = log.for_file(src.display)
             listed = False
@@ -181,6 +181,8 @@ class VictimMap:
 class VictimBook:
     """Victims read from the other system's file, by their accident's id, until attached."""
 
+    parent: str
+    """Their field that names a victim's accident (in messages)."""
     by_incident: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     where: dict[str, tuple[str, str]] = field(default_factory=dict)
     """Accident id → (file, record) of its last victim, to name it when it has no accident."""
@@ -204,7 +206,7 @@ class VictimBook:
         self.attached.update(i for i, hit in zip(ids, found, strict=True) if hit)
         return props
 
-    def orphans(self, log: IssueLog, parent: str) -> None:
+    def orphans(self, log: IssueLog) -> None:
         """An error for each accident id that victims name but no accident of the package has."""
         for iid in sorted(set(self.by_incident) - self.attached):
             file, record = self.where[iid]
@@ -212,7 +214,7 @@ class VictimBook:
                 Issue(
                     file,
                     record,
-                    parent,
+                    self.parent,
                     iid,
                     "victims of an accident that is not in the package",
                     "the id of an accident of the accident file",

@@ -202,8 +202,8 @@ def import_package(
                 lr = LayerReport(src.layer.name, src.display)
                 report.layers.append(lr)
                 _import_file(workspace, conn, src, lr, report.log, ctx, repair, progress)
-            if victims is not None and profile is not None and profile.victims is not None:
-                victims.orphans(report.log, profile.victims.parent)
+            if victims is not None:
+                victims.orphans(report.log)
             _check_references(
                 conn, import_id, report.log, {s.layer.name: s.display for s in sources}
             )
