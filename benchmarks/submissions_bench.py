@@ -9,8 +9,9 @@ GeoJSON evidence package (the baseline: the importer's own format), then times, 
   merged by id);
 * the same export imported again (every record unchanged).
 
-Prints records/s and the ratio. Nothing is asserted.
-Run: ``.venv/bin/python benchmarks/submissions_bench.py [--n N]``
+Prints records/s and the ratio. Nothing is asserted. ``--export-only`` imports only the
+export, once, and prints the process's peak memory.
+Run: ``.venv/bin/python benchmarks/submissions_bench.py [--n N] [--export-only]``
 """
 
 from __future__ import annotations
@@ -110,7 +111,30 @@ def timed(ws: Workspace, path: Path) -> tuple[float, int, int]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=10_000)
-    n = parser.parse_args().n
+    parser.add_argument(
+        "--export-only",
+        action="store_true",
+        help="import only the export, once, and print the process's peak memory (the figure "
+        "the streaming reader bounds; the GeoJSON baseline's own peak would hide it)",
+    )
+    args = parser.parse_args()
+    n = args.n
+    if args.export_only:
+        import multiprocessing
+
+        with tempfile.TemporaryDirectory() as tmp:
+            # generated in a child process, so that its memory is not counted here
+            child = multiprocessing.get_context("fork").Process(target=make, args=(Path(tmp), n))
+            child.start()
+            child.join()
+            before = _peak_mib()
+            export = Path(tmp) / "odk"
+            first, inserted, _ = timed(Workspace.create(str(Path(tmp) / "odk.gpkg")), export)
+        print(
+            f"{n:,} hazard reports, ODK Central export: {first:6.2f} s, {inserted:,} new; "
+            f"peak memory {_peak_mib():,.0f} MiB (before the import: {before:,.0f} MiB)"
+        )
+        return
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         export, package = make(root, n)
@@ -129,6 +153,13 @@ def main() -> None:
         f"  the same export again      : {again:6.2f} s  {n / again:8,.0f} records/s  "
         f"({unchanged:,} unchanged)"
     )
+
+
+def _peak_mib() -> float:
+    """The process's peak resident memory so far [MiB] (Linux reports KiB)."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 if __name__ == "__main__":

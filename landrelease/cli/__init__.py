@@ -4,7 +4,7 @@ Exit codes: 0 done, 1 the data broke rules, 2 the command was used wrongly.
 
 The commands live in modules by what the user does: ``workspace_cmds`` (init, import,
 validate, export, status, backup, restore, settings, scenario, db), ``field_data`` (forms,
-template), ``demo``, ``land_release`` (risk, survey,
+template), ``programme`` (profile), ``demo``, ``land_release`` (risk, survey,
 evaluate), ``plans`` (prioritise, plan, forecast), ``serving`` (serve, user), ``operations``
 (activity, record, qa) and ``publishing`` (report); ``common`` holds the shared options and
 error handling, ``display`` how results look in a terminal. Jobs of several steps come from
@@ -19,6 +19,7 @@ from landrelease.cli import (
     land_release,
     operations,
     plans,
+    programme,
     publishing,
     serving,
     workspace_cmds,
@@ -55,6 +56,7 @@ for group, name in (
     (publishing.report_app, "report"),
     (serving.user_app, "user"),
     (workspace_cmds.db_app, "db"),
+    (programme.profile_app, "profile"),
 ):
     app.add_typer(group, name=name)
 

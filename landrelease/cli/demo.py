@@ -1,6 +1,7 @@
 """The demo: the main job on the built-in scenario, end to end.
 
-Generates the Karabakh-like scenario, imports it into a fresh workspace, books its approved
+Generates the Karabakh-like scenario, imports it into a fresh workspace, sets the programme
+profile (Azerbaijan's official estimate, which no other workspace states), books its approved
 activities, maps the risk and recommends what to cancel, survey or clear, scores that against
 the scenario's ground truth, prioritises, plans and forecasts, writes the standard reports,
 exports the workspace again and creates a user for the web application. The jobs of several
@@ -75,7 +76,9 @@ def run_demo(
 ) -> DemoResult:
     """Run every step under ``out`` (replaced if present); ``step`` is told each one as it starts."""
     from landrelease.scenario import generate
+    from landrelease.scenario.programme import KARABAKH_PROGRAMME
     from landrelease.store import Workspace
+    from landrelease.store.programme import write_programme
 
     say = step or (lambda _: None)
     if out.exists():
@@ -94,6 +97,8 @@ def run_demo(
     ws_path = out / "workspace.gpkg"
     with Workspace.create(str(ws_path), actor=ACTOR) as ws:
         report = _import(ws, package, timings)
+        say("Setting the programme profile: Azerbaijan's official estimate for the forecast")
+        write_programme(ws, KARABAKH_PROGRAMME, actor=ACTOR)
         done = _analyse(ws, out, package, say=say, progress=progress, timings=timings)
     return DemoResult(
         out=out,

@@ -26,6 +26,15 @@ ProfileOpt = Annotated[
         show_default=False,
     ),
 ]
+IgnoreUnknownOpt = Annotated[
+    bool,
+    typer.Option(
+        "--ignore-unknown",
+        help="List files of the package that are not layers as not read, instead of refusing "
+        "the package. A layer file that cannot be read (a directory, a FIFO, a link outside "
+        "the package) is refused all the same.",
+    ),
+]
 IssuesCsvOpt = Annotated[
     Path | None,
     typer.Option("--issues-csv", help="Also write every problem found to this CSV file."),
@@ -67,6 +76,7 @@ def _run_import(
     issues_csv: Path | None,
     create: bool,
     profile: str | None = None,
+    ignore_unknown: bool = False,
 ) -> None:
     from landrelease.io.crosswalk import load_profile
     from landrelease.io.package import import_into
@@ -82,6 +92,7 @@ def _run_import(
             dry_run=dry_run,
             progress=progress,
             profile=load_profile(profile) if profile else None,
+            ignore_unknown=ignore_unknown,
         )
     _conclude(report, issues_csv, verb="validation" if dry_run else "import")
 
@@ -122,6 +133,7 @@ def import_(
     ] = False,
     issues_csv: IssuesCsvOpt = None,
     profile: ProfileOpt = None,
+    ignore_unknown: IgnoreUnknownOpt = False,
     user: UserOpt = None,
 ) -> None:
     """Import an evidence package into the workspace, in one transaction.
@@ -145,6 +157,7 @@ def import_(
         issues_csv=issues_csv,
         create=True,
         profile=profile,
+        ignore_unknown=ignore_unknown,
     )
 
 
@@ -166,6 +179,7 @@ def validate(
     ] = False,
     issues_csv: IssuesCsvOpt = None,
     profile: ProfileOpt = None,
+    ignore_unknown: IgnoreUnknownOpt = False,
 ) -> None:
     """Check a package without writing anything (a dry run of import)."""
     if workspace or db:
@@ -179,6 +193,7 @@ def validate(
             issues_csv=issues_csv,
             create=False,
             profile=profile,
+            ignore_unknown=ignore_unknown,
         )
         return
     from landrelease.io import validate_package
@@ -190,6 +205,7 @@ def validate(
             repair=repair,
             progress=progress,
             profile=load_profile(profile) if profile else None,
+            ignore_unknown=ignore_unknown,
         )
     _conclude(report, issues_csv, verb="validation")
 

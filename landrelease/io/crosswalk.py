@@ -8,10 +8,18 @@ batch as read (:meth:`Profile.transformer`), before the same checks as any packa
 value the profile does not translate is refused with the accepted list like any other.
 Columns the profile does not map are never dropped: they are kept among the record's extra
 properties, and each file lists them once in a warning.
+
+Victims are another system's object of their own (a ``victim`` file whose rows name their
+accident); a profile's ``[victims]`` table maps them both ways: on import each victim row is
+checked and attached to its accident's ``victims`` list, on export each incident's victims
+are written back as rows. A victim carries only age, gender and outcome here (the data
+contract keeps names and addresses out of the workspace), so their other columns are listed
+as not kept, never silently dropped.
 """
 
 from __future__ import annotations
 
+import json
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,9 +29,10 @@ from typing import Any
 
 import pandas as pd
 
-from landrelease.domain import FieldKind, Layer, layer_by_name
-from landrelease.errors import FileIssues, Issue, Severity, UsageError
-from landrelease.io.sources import GEOMETRY_COLUMNS, RawBatch
+from landrelease.domain import FieldKind, Layer, layer_by_name, vocab
+from landrelease.errors import FileIssues, Issue, IssueLog, Severity, UsageError
+from landrelease.io.sources import GEOMETRY_COLUMNS, LayerSource, RawBatch, read_batches
+from landrelease.io.values import VICTIM_KEYS
 
 
 @dataclass(frozen=True)
@@ -60,6 +69,186 @@ class LayerMap:
         return out.rename(columns=self.export_fields), unmapped
 
 
+VICTIM_CHOICES: dict[str, tuple[str, ...]] = {
+    "gender": vocab.GENDERS,
+    "outcome": vocab.VICTIM_OUTCOMES,
+}
+
+
+@dataclass(frozen=True)
+class VictimMap:
+    """How the other system's victim object maps onto an incident's ``victims`` list."""
+
+    source: str
+    """Their object (the file or sheet), e.g. ``victim``."""
+    parent: str
+    """Their field (lower case) that names the victim's accident: our ``incident_id``."""
+    fields: dict[str, str] = field(default_factory=dict)
+    """Their field (lower case) → ``age``, ``gender`` or ``outcome``."""
+    values: dict[str, dict[str, str]] = field(default_factory=dict)
+    """``gender`` / ``outcome`` → their value (lower case) → ours."""
+    export_parent: str = ""
+    export_fields: dict[str, str] = field(default_factory=dict)
+    export_values: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def read(self, sources: list[LayerSource], log: IssueLog, label: str) -> VictimBook:
+        """Every victim of ``sources`` checked (field, value, what is accepted) and grouped by
+        their accident's id; columns that are not age, gender or outcome listed as not kept."""
+        book = VictimBook(self.parent)
+        for src in sources:
+            file_log = log.for_file(src.display)
+            listed = False
+            for raw in read_batches(src):
+                props = raw.properties.rename(columns=lambda c: str(c).strip().lower())
+                if not listed:
+                    listed = True
+                    _list_unkept(props.columns, self, file_log, label)
+                for i, rec in enumerate(props.to_dict("records")):
+                    row = {str(k): v for k, v in rec.items()}
+                    record = f"#{raw.offset + i + 1}"
+                    parent = _text(row.get(self.parent))
+                    if parent is None:
+                        file_log.add(
+                            Issue(
+                                src.display,
+                                record,
+                                self.parent,
+                                "",
+                                "a victim without the id of its accident",
+                                "the accident's id, as in the accident file",
+                            )
+                        )
+                        continue
+                    victim = self._victim(row, src.display, record, file_log)
+                    if victim is not None:
+                        book.by_incident.setdefault(parent, []).append(victim)
+                        book.where[parent] = (src.display, record)
+        return book
+
+    def _victim(
+        self, row: dict[str, Any], file: str, record: str, log: FileIssues
+    ) -> dict[str, Any] | None:
+        out: dict[str, Any] = {}
+        ok = True
+        for theirs, ours in self.fields.items():
+            raw = _text(row.get(theirs))
+            if raw is None:
+                continue
+            if ours == "age":
+                try:
+                    age = float(raw)
+                except ValueError:
+                    age = -1.0
+                if not (age.is_integer() and 0 <= age <= 120):
+                    log.add(Issue(file, record, theirs, raw, "not an age", "a whole number 0–120"))
+                    ok = False
+                    continue
+                out["age"] = int(age)
+                continue
+            value = self.values.get(ours, {}).get(raw.lower(), raw)
+            if value not in VICTIM_CHOICES[ours]:
+                accepted = sorted(set(self.values.get(ours, {})) | set(VICTIM_CHOICES[ours]))
+                log.add(
+                    Issue(
+                        file, record, theirs, raw, f"not a {ours}", "one of " + ", ".join(accepted)
+                    )
+                )
+                ok = False
+                continue
+            out[ours] = value
+        return out if ok else None
+
+    def rows(self, incidents: pd.DataFrame) -> pd.DataFrame:
+        """Each incident's victims as rows in their names and values (for an export)."""
+        rows = []
+        for iid, victims in zip(incidents["incident_id"], incidents["victims"], strict=True):
+            for v in victims if isinstance(victims, list) else []:
+                row = {self.export_parent: iid}
+                for ours in ("age", "gender", "outcome"):
+                    if ours in self.export_fields and v.get(ours) is not None:
+                        val = v[ours]
+                        row[self.export_fields[ours]] = self.export_values.get(ours, {}).get(
+                            str(val), val
+                        )
+                rows.append(row)
+        columns = [self.export_parent] + [
+            self.export_fields[k] for k in ("age", "gender", "outcome") if k in self.export_fields
+        ]
+        return pd.DataFrame(rows, columns=columns)
+
+
+@dataclass
+class VictimBook:
+    """Victims read from the other system's file, by their accident's id, until attached."""
+
+    parent: str
+    """Their field that names a victim's accident (in messages)."""
+    by_incident: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    where: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """Accident id → (file, record) of its last victim, to name it when it has no accident."""
+    attached: set[str] = field(default_factory=set)
+
+    def attach(self, props: pd.DataFrame) -> pd.DataFrame:
+        """Fill ``victims`` of the incidents in ``props`` that have victims in the book."""
+        if "incident_id" not in props.columns or not self.by_incident:
+            return props
+        ids = props["incident_id"].map(_text)
+        found = [i in self.by_incident for i in ids]
+        if not any(found):
+            return props
+        props = props.copy()
+        if "victims" not in props.columns:
+            props["victims"] = None
+        props["victims"] = [
+            json.dumps(self.by_incident[i]) if hit else v
+            for i, hit, v in zip(ids, found, props["victims"], strict=True)
+        ]
+        self.attached.update(i for i, hit in zip(ids, found, strict=True) if hit)
+        return props
+
+    def orphans(self, log: IssueLog) -> None:
+        """An error for each accident id that victims name but no accident of the package has."""
+        for iid in sorted(set(self.by_incident) - self.attached):
+            file, record = self.where[iid]
+            log.add(
+                Issue(
+                    file,
+                    record,
+                    self.parent,
+                    iid,
+                    "victims of an accident that is not in the package",
+                    "the id of an accident of the accident file",
+                )
+            )
+
+
+def _text(v: Any) -> str | None:
+    if v is None or (isinstance(v, float) and v != v) or v is pd.NA:
+        return None
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    t = str(v).strip()
+    return t or None
+
+
+def _list_unkept(columns: Any, m: VictimMap, log: FileIssues, label: str) -> None:
+    unkept = [str(c) for c in columns if str(c) not in m.fields and str(c) != m.parent and str(c)]
+    if unkept:
+        log.add(
+            Issue(
+                log.file,
+                "",
+                ", ".join(unkept),
+                "",
+                f"not kept ({label}): a victim carries only "
+                + ", ".join(sorted(VICTIM_KEYS))
+                + " (names, addresses and other personal details stay out of the workspace)",
+                "fields the profile maps: " + ", ".join(sorted([m.parent, *m.fields])),
+                severity=Severity.WARNING,
+            )
+        )
+
+
 @dataclass(frozen=True)
 class Profile:
     name: str
@@ -67,6 +256,14 @@ class Profile:
     title: str
     layers: tuple[LayerMap, ...]
     path: str = ""
+    victims: VictimMap | None = None
+    source_note: str = ""
+    """Where the profile's names come from (a document, its commit)."""
+
+    @property
+    def attached(self) -> dict[str, str]:
+        """Their victim object (lower case) → the layer its rows belong to."""
+        return {} if self.victims is None else {self.victims.source.lower(): "incidents"}
 
     @property
     def label(self) -> str:
@@ -86,10 +283,11 @@ class Profile:
         return next((m for m in self.layers if m.source.lower() == key), None)
 
     def transformer(
-        self, name: str, layer: Layer, log: FileIssues
+        self, name: str, layer: Layer, log: FileIssues, victims: VictimBook | None = None
     ) -> Callable[[RawBatch], RawBatch] | None:
         """What turns a batch of their object ``name`` into one of ``layer`` (``None`` if the
-        file carries our layer's own name: it is read as it is)."""
+        file carries our layer's own name: it is read as it is); ``victims`` read from their
+        victim file are attached to the incidents."""
         mapping = self.map_for(name)
         if mapping is None or mapping.layer != layer.name:
             return None
@@ -97,6 +295,8 @@ class Profile:
 
         def apply(raw: RawBatch) -> RawBatch:
             raw.properties = _translate(raw.properties, mapping, layer)
+            if victims is not None and layer.field("victims") is not None:
+                raw.properties = victims.attach(raw.properties)
             unmapped = [
                 str(c)
                 for c in raw.properties.columns
@@ -227,8 +427,61 @@ def _parse(doc: dict[str, Any], where: str) -> Profile:
         )
     if not doc.get("name") or not doc.get("version"):
         problems.append("a profile needs a name and a version")
+    victims = _parse_victims(doc.get("victims"), problems)
     if problems:
         raise UsageError(f"profile {where} is not usable: " + "; ".join(problems))
     return Profile(
-        str(doc["name"]), str(doc["version"]), str(doc.get("title", "")), tuple(layers), where
+        str(doc["name"]),
+        str(doc["version"]),
+        str(doc.get("title", "")),
+        tuple(layers),
+        where,
+        victims,
+        str(doc.get("source", "")),
+    )
+
+
+def _parse_victims(entry: dict[str, Any] | None, problems: list[str]) -> VictimMap | None:
+    if not entry:
+        return None
+    source, parent = entry.get("source"), entry.get("parent")
+    if not source or not parent:
+        problems.append(
+            "[victims]: needs source (their victim object) and parent (their field "
+            "naming the accident)"
+        )
+        return None
+    given = {str(k): str(v) for k, v in entry.get("fields", {}).items()}
+    for theirs, ours in given.items():
+        if ours not in VICTIM_KEYS:
+            problems.append(
+                f"[victims]: {theirs} = {ours!r}: a victim has only {', '.join(sorted(VICTIM_KEYS))}"
+            )
+    values: dict[str, dict[str, str]] = {}
+    export_values: dict[str, dict[str, str]] = {}
+    for ours, table in entry.get("values", {}).items():
+        if ours not in VICTIM_CHOICES:
+            problems.append(f"[victims]: values.{ours}: only gender and outcome have values")
+            continue
+        bad = [v for v in table.values() if v not in VICTIM_CHOICES[ours]]
+        if bad:
+            problems.append(
+                f"[victims]: values.{ours}: {', '.join(map(repr, bad))} not in "
+                f"{', '.join(VICTIM_CHOICES[ours])}"
+            )
+        values[ours] = {str(k).strip().lower(): str(v) for k, v in table.items()}
+        export_values[ours] = {}
+        for theirs, our_value in table.items():
+            export_values[ours].setdefault(str(our_value), str(theirs))
+    export_fields: dict[str, str] = {}
+    for theirs, ours in given.items():
+        export_fields.setdefault(ours, theirs)
+    return VictimMap(
+        str(source),
+        str(parent).lower(),
+        {k.lower(): v for k, v in given.items()},
+        values,
+        str(parent),
+        export_fields,
+        export_values,
     )

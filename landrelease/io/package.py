@@ -27,7 +27,7 @@ import shapely
 from landrelease.domain import LAYERS, FieldKind, Layer
 from landrelease.errors import DataError, Issue, IssueLog, Severity, UsageError
 from landrelease.io.cells import spreadsheet_safe_table
-from landrelease.io.crosswalk import Profile
+from landrelease.io.crosswalk import Profile, VictimBook
 from landrelease.io.sources import (
     LayerSource,
     RawBatch,
@@ -124,6 +124,7 @@ def import_package(
     dry_run: bool = False,
     progress: Progress | None = None,
     profile: Profile | None = None,
+    ignore_unknown: bool = False,
 ) -> ImportReport:
     """Import an evidence package into ``workspace`` in one transaction.
 
@@ -131,7 +132,10 @@ def import_package(
     unless ``keep_valid``; ``repair`` fixes unclosed rings and self-intersections
     (each repair listed); ``dry_run`` checks and counts, then rolls back.
     ``profile`` reads another system's export (its object, field and value names) through
-    a crosswalk profile (:mod:`landrelease.io.crosswalk`).
+    a crosswalk profile (:mod:`landrelease.io.crosswalk`). A file of the package that is not a
+    layer is an error unless ``ignore_unknown``; a problem of the package's files themselves
+    (an unknown or unreadable entry, two files for one layer) stops the import before any
+    record is read, ``keep_valid`` or not.
     """
     import time
 
@@ -139,9 +143,23 @@ def import_package(
     package = Path(package)
     report = ImportReport(str(package), dry_run=dry_run)
     sources: list[LayerSource | ReadLayer]
+    victims: VictimBook | None = None
+    structural = 0  # problems with the package's files themselves: then nothing is read
     if is_submission_export(package):
         sources = list(read_submissions(package, report.log))
     elif profile is not None:
+        found = discover(
+            package,
+            report.log,
+            aliases=profile.aliases,
+            attached=profile.attached,
+            ignore_unknown=ignore_unknown,
+        )
+        structural = report.log.errors
+        if profile.victims is not None and not structural:
+            victims = profile.victims.read(
+                [src for src in found if src.attaches], report.log, profile.label
+            )
         sources = [
             dataclasses.replace(
                 src,
@@ -149,12 +167,15 @@ def import_package(
                     src.sublayer or Path(src.display).name,
                     src.layer,
                     report.log.for_file(src.display),
+                    victims,
                 ),
             )
-            for src in discover(package, report.log, aliases=profile.aliases)
+            for src in found
+            if not src.attaches
         ]
     else:
-        sources = list(discover(package, report.log))
+        sources = list(discover(package, report.log, ignore_unknown=ignore_unknown))
+        structural = report.log.errors
     if not sources and not report.log.errors:
         report.log.add(
             Issue(
@@ -166,7 +187,7 @@ def import_package(
                 "files named after the layers: " + ", ".join(layer.filename for layer in LAYERS),
             )
         )
-    if report.log.errors and not sources:
+    if (report.log.errors and not sources) or structural:
         report.seconds = time.perf_counter() - started
         return report
     who = actor or default_actor()
@@ -181,6 +202,8 @@ def import_package(
                 lr = LayerReport(src.layer.name, src.display)
                 report.layers.append(lr)
                 _import_file(workspace, conn, src, lr, report.log, ctx, repair, progress)
+            if victims is not None:
+                victims.orphans(report.log)
             _check_references(
                 conn, import_id, report.log, {s.layer.name: s.display for s in sources}
             )
@@ -210,6 +233,7 @@ def import_into(
     dry_run: bool = False,
     progress: Progress | None = None,
     profile: Profile | None = None,
+    ignore_unknown: bool = False,
 ) -> ImportReport:
     """:func:`import_package` into the workspace at ``target`` (a ``.gpkg`` path or a PostGIS URL).
 
@@ -230,6 +254,7 @@ def import_into(
                 dry_run=dry_run,
                 progress=progress,
                 profile=profile,
+                ignore_unknown=ignore_unknown,
             )
     finally:
         if created and (report is None or not report.committed):
@@ -319,6 +344,7 @@ def validate_package(
     repair: bool = False,
     progress: Progress | None = None,
     profile: Profile | None = None,
+    ignore_unknown: bool = False,
 ) -> ImportReport:
     """Check a package against every rule without a workspace: a dry-run import into a scratch one."""
     with tempfile.TemporaryDirectory(prefix="landrelease-validate-") as tmp:
@@ -332,6 +358,7 @@ def validate_package(
                 dry_run=True,
                 progress=progress,
                 profile=profile,
+                ignore_unknown=ignore_unknown,
             )
         finally:
             ws.close()
@@ -458,6 +485,13 @@ def _write_through(
             table.insert(1, "wkt", shapely.to_wkt(geoms) if len(geoms) else [])
     mapping = profile.map_of_layer(layer.name)
     name = f"{mapping.source if mapping else layer.name}.csv"
+    if profile.victims is not None and "victims" in table.columns:
+        # their victims are an object of their own: one row per victim, naming its accident
+        rows = profile.victims.rows(frame)
+        victims_name = f"{profile.victims.source}.csv"
+        spreadsheet_safe_table(rows).to_csv(folder / victims_name, index=False)
+        report.files[victims_name] = len(rows)
+        table = table.drop(columns="victims")
     if mapping is not None:
         table, unmapped = mapping.exported(table, layer)
         if unmapped and len(frame):

@@ -3,7 +3,8 @@
 A package is a folder (or a ``.zip`` of one) holding one file per layer —
 GeoJSON, GeoPackage, zipped or plain Shapefile, KML, CSV with ``lon``/``lat``
 (or ``wkt``) columns, XLSX — or a single GeoPackage or XLSX workbook whose
-layers or sheets carry the layer names. The ``truth/`` folder a scenario
+layers or sheets carry the layer names, or one layer's file on its own
+(``hazards.geojson``). File, layer and sheet names are matched in any case. The ``truth/`` folder a scenario
 writes beside the package is never read.
 
 Readers yield :class:`RawBatch` objects: raw property values as found (not
@@ -33,14 +34,19 @@ import pyogrio
 import shapely
 
 from landrelease import settings
-from landrelease.domain import LAYERS, Layer
+from landrelease.domain import LAYERS, Layer, layer_by_name
 from landrelease.errors import Issue, IssueLog, Severity
 from landrelease.io.cells import unprotect_table
 
 VECTOR_EXTENSIONS = (".geojson", ".json", ".gpkg", ".shp", ".zip", ".kml")
 TABLE_EXTENSIONS = (".csv", ".xlsx")
-IGNORED_NAMES = {"truth", "scenario.json", "README.md", "readme.txt", "__MACOSX"}
+IGNORED_NAMES = {"truth", "scenario.json", "readme.md", "readme.txt", "__macosx"}
+"""Names (lower case) a package may hold beside its layers: never read, never an error."""
+SHAPEFILE_SIDECARS = (".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx", ".qmd", ".shp.xml")
+"""Files that belong to the Shapefile of the same name (read with it, not layers of their own)."""
 GEOMETRY_COLUMNS = ("lon", "lat", "wkt")
+VICTIMS_OF = "victims of "
+"""How :func:`discover` keys a file of victims by the layer it belongs to."""
 """Columns of a table file that carry the geometry instead of properties."""
 
 
@@ -61,6 +67,9 @@ class LayerSource:
     """``geojson``, ``gpkg``, ``shp``, ``kml``, ``csv`` or ``xlsx``."""
     transform: Callable[[RawBatch], RawBatch] | None = None
     """Applied to each batch as read (a crosswalk profile's renaming), before it is checked."""
+    attaches: str | None = None
+    """``victims``: the file holds the victims of the layer's records (another system's own
+    object, read through a crosswalk profile and attached to them), not records of its own."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -71,7 +80,8 @@ class ReadLayer:
     layer: Layer
     display: str
     """The file (and sheet) the records came from, as shown to the user."""
-    batches: tuple[RawBatch, ...]
+    batches: Iterable[RawBatch]
+    """Read as the importer asks for them (a large export chunk by chunk): once."""
 
 
 @dataclass
@@ -104,23 +114,44 @@ Aliases = Mapping[str, str]
 """Other names of layers (lower case → layer name), e.g. a crosswalk profile's ``hazard``."""
 
 
-def discover(package: Path, log: IssueLog, *, aliases: Aliases | None = None) -> list[LayerSource]:
-    """Return the layers present in ``package``; problems go to ``log``. A file, sheet or
-    GeoPackage layer named by one of ``aliases`` is read as the layer it names."""
+def discover(
+    package: Path,
+    log: IssueLog,
+    *,
+    aliases: Aliases | None = None,
+    attached: Aliases | None = None,
+    ignore_unknown: bool = False,
+) -> list[LayerSource]:
+    """Return the layers present in ``package``; problems go to ``log``.
+
+    A file is a layer when its name, in any case, is a layer's (``Findings.geojson`` is read as
+    ``findings``, with a note) or one of ``aliases`` (another system's names, from a crosswalk
+    profile). Any other file is an error naming it and the accepted names — unless
+    ``ignore_unknown``, when it is listed as not read. Anything that is not a regular file (a
+    directory where a layer file is expected, a FIFO, a device, a link to one or to a place
+    outside the package) is an error; none is ever skipped silently. ``attached`` names
+    another system's victim files (lower case → the layer whose records they belong to):
+    each is returned with ``attaches="victims"``."""
     package = Path(package)
-    aliases = aliases or {}
-    if not package.exists():
+    aliases = {**(aliases or {}), **{k: VICTIMS_OF + v for k, v in (attached or {}).items()}}
+    if not package.exists() and not package.is_symlink():
         log.add(Issue(str(package), "", "", "", "no such file or folder"))
         return []
     if package.is_dir():
-        return _discover_folder(package, str(package), log, aliases)
+        return _discover_folder(package, log, aliases, ignore_unknown)
+    problem = not_regular(package)
+    if problem:
+        log.add(Issue(str(package), "", "", "", problem, PACKAGE_FORMS))
+        return []
     suffix = package.suffix.lower()
     if suffix == ".gpkg":
         return _discover_gpkg(package, log, aliases)
     if suffix == ".xlsx":
         return _discover_xlsx(package, log, aliases)
     if suffix == ".zip":
-        return _discover_zip(package, log, aliases)
+        return _discover_zip(package, log, aliases, ignore_unknown)
+    if suffix in VECTOR_EXTENSIONS + TABLE_EXTENSIONS:  # one layer's file on its own
+        return _discover_files(package.parent, [package.name], log, aliases, ignore_unknown)
     log.add(
         Issue(
             package.name,
@@ -128,14 +159,60 @@ def discover(package: Path, log: IssueLog, *, aliases: Aliases | None = None) ->
             "",
             "",
             "not a package",
-            "a folder, a .zip of a folder, a .gpkg with one layer per layer name, or an .xlsx with one sheet per layer",
+            PACKAGE_FORMS,
         )
     )
     return []
 
 
-def _pick(layer: Layer, candidates: dict[str, list[str]], root: str, log: IssueLog) -> str | None:
-    found = candidates.get(layer.name, [])
+PACKAGE_FORMS = (
+    "a folder, a .zip of a folder, a .gpkg with one layer per layer name, or an .xlsx with "
+    "one sheet per layer"
+)
+
+
+def not_regular(path: Path, root: Path | None = None) -> str | None:
+    """Why ``path`` cannot be read as a file of the package (``None``: a regular file). A link
+    is followed only to a regular file inside ``root``; a FIFO or device is never opened."""
+    import stat
+
+    link = path.is_symlink()
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        return f"a link to {path.readlink()} that leads nowhere" if link else exc.strerror
+    what = (
+        "a regular file"
+        if stat.S_ISREG(mode)
+        else "a directory"
+        if stat.S_ISDIR(mode)
+        else "a FIFO (named pipe)"
+        if stat.S_ISFIFO(mode)
+        else "a device"
+        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+        else "a socket"
+        if stat.S_ISSOCK(mode)
+        else "an unknown kind of file"
+    )
+    if link:
+        target = path.resolve()
+        if root is not None and not target.is_relative_to(root.resolve()):
+            return f"a link to {target} ({what}), outside the package"
+        if stat.S_ISREG(mode):
+            return None
+        return f"a link to {target} ({what}), not a regular file"
+    return None if stat.S_ISREG(mode) else f"{what}, not a regular file"
+
+
+def _pick(
+    layer: Layer,
+    candidates: dict[str, list[str]],
+    root: str,
+    log: IssueLog,
+    attaches: str | None = None,
+) -> str | None:
+    key = VICTIMS_OF + layer.name if attaches else layer.name
+    found = candidates.get(key, [])
     if len(found) > 1:
         log.add(
             Issue(
@@ -143,7 +220,7 @@ def _pick(layer: Layer, candidates: dict[str, list[str]], root: str, log: IssueL
                 "",
                 "",
                 ", ".join(sorted(found)),
-                f"several files for layer {layer.name}",
+                f"several files for {key}",
                 "one file per layer",
             )
         )
@@ -152,42 +229,106 @@ def _pick(layer: Layer, candidates: dict[str, list[str]], root: str, log: IssueL
 
 
 def _candidates(
-    names: list[str], root: str, log: IssueLog, aliases: Aliases
+    names: list[str],
+    root: str,
+    log: IssueLog,
+    aliases: Aliases,
+    ignore_unknown: bool,
+    problems: Mapping[str, str] | None = None,
 ) -> dict[str, list[str]]:
-    known = {layer.name for layer in LAYERS}
+    """Layer name → the files of ``names`` that hold it; every other name is an error (a note
+    with ``ignore_unknown``). ``problems`` says why an entry is not a regular file."""
+    problems = problems or {}
     found: dict[str, list[str]] = {}
+    stems = {Path(n).stem.lower() for n in names if n.lower().endswith(".shp")}
+    accepted = (
+        "files named after the layers ("
+        + ", ".join(layer.filename for layer in LAYERS)
+        + "), any of "
+        + " ".join(VECTOR_EXTENSIONS + TABLE_EXTENSIONS)
+    )
     for name in names:
         base = Path(name).name
-        if base in IGNORED_NAMES or base.startswith("."):
+        if base.lower() in IGNORED_NAMES or base.startswith("."):
             continue
         stem, suffix = Path(base).stem, Path(base).suffix.lower()
-        if suffix not in VECTOR_EXTENSIONS + TABLE_EXTENSIONS:
+        layer = (
+            _layer_named(stem, aliases) if suffix in VECTOR_EXTENSIONS + TABLE_EXTENSIONS else None
+        )
+        why = problems.get(name)
+        if why is not None and (layer is not None or not ignore_unknown):
+            # a layer file that cannot be read is never skipped; other odd entries only on request
+            log.add(Issue(f"{root}/{name}", "", "", "", why, "a regular file"))
             continue
-        stem = aliases.get(stem.lower(), stem)
-        if stem in known:
-            found.setdefault(stem, []).append(name)
-        else:
-            log.add(
-                Issue(
-                    f"{root}/{name}",
-                    "",
-                    "",
-                    "",
-                    "not read: the name is not a layer of the evidence package",
-                    ", ".join(sorted(known)),
-                    severity=Severity.WARNING,
+        if layer is not None:
+            found.setdefault(layer, []).append(name)
+            if stem != layer and stem.lower() == layer.removeprefix(VICTIMS_OF):
+                log.add(
+                    Issue(
+                        f"{root}/{name}",
+                        "",
+                        "",
+                        base,
+                        f"read as layer {layer} (the file name's case differs)",
+                        layer_by_name(layer).filename,
+                        severity=Severity.WARNING,
+                    )
                 )
+            continue
+        if any(base.lower().endswith(s) for s in SHAPEFILE_SIDECARS) and (
+            base.lower().split(".")[0] in stems
+        ):
+            continue  # read with its .shp
+        log.add(
+            Issue(
+                f"{root}/{name}",
+                "",
+                "",
+                base,
+                "not read: the name is not a layer of the evidence package"
+                + (
+                    " (--ignore-unknown)"
+                    if ignore_unknown
+                    else "; rename it, remove it or give --ignore-unknown"
+                ),
+                accepted,
+                severity=Severity.WARNING if ignore_unknown else Severity.ERROR,
             )
+        )
     return found
 
 
-def _discover_folder(folder: Path, root: str, log: IssueLog, aliases: Aliases) -> list[LayerSource]:
-    names = [p.name for p in sorted(folder.iterdir()) if p.is_file()]
-    # Shapefile sidecars (.dbf, .prj, ...) are not layers of their own.
-    cands = _candidates(names, root, log, aliases)
+def _layer_named(stem: str, aliases: Aliases) -> str | None:
+    """The layer a file stem names: its own name in any case, else an alias (lower case)."""
+    key = stem.lower()
+    target = aliases.get(key, key)
+    return target if target.removeprefix(VICTIMS_OF) in _LAYER_NAMES else None
+
+
+def _discover_folder(
+    folder: Path, log: IssueLog, aliases: Aliases, ignore_unknown: bool
+) -> list[LayerSource]:
+    entries = sorted(folder.iterdir())
+    problems = {p.name: why for p in entries if (why := not_regular(p, folder)) is not None}
+    names = [p.name for p in entries]
+    return _discover_files(folder, names, log, aliases, ignore_unknown, problems)
+
+
+def _discover_files(
+    folder: Path,
+    names: list[str],
+    log: IssueLog,
+    aliases: Aliases,
+    ignore_unknown: bool,
+    problems: Mapping[str, str] | None = None,
+) -> list[LayerSource]:
+    """The layers among the files ``names`` of ``folder`` (a package folder, or the folder of
+    a single layer file given on its own)."""
+    root = str(folder)
+    cands = _candidates(names, root, log, aliases, ignore_unknown, problems)
     out = []
-    for layer in LAYERS:
-        name = _pick(layer, cands, root, log)
+    for layer, attaches in _wanted():
+        name = _pick(layer, cands, root, log, attaches)
         if name is None:
             continue
         fmt = _fmt_of(name)
@@ -195,14 +336,25 @@ def _discover_folder(folder: Path, root: str, log: IssueLog, aliases: Aliases) -
         if fmt == "shp" and name.lower().endswith(".zip"):
             path = f"/vsizip/{path}"
         kind = "table" if fmt in ("csv", "xlsx") else "vector"
-        out.append(LayerSource(layer, name, path, kind, fmt=fmt))
+        out.append(LayerSource(layer, name, path, kind, fmt=fmt, attaches=attaches))
     return out
 
 
-def _discover_zip(archive: Path, log: IssueLog, aliases: Aliases) -> list[LayerSource]:
+def _wanted() -> Iterator[tuple[Layer, str | None]]:
+    """Each layer, then each layer's victims (another system's file of them)."""
+    for layer in LAYERS:
+        yield layer, None
+    for layer in LAYERS:
+        if layer.field("victims") is not None:
+            yield layer, "victims"
+
+
+def _discover_zip(
+    archive: Path, log: IssueLog, aliases: Aliases, ignore_unknown: bool
+) -> list[LayerSource]:
     try:
         with zipfile.ZipFile(archive) as z:
-            members = [m for m in z.namelist() if not m.endswith("/") and "truth/" not in m]
+            infos = [i for i in z.infolist() if "truth/" not in i.filename]
             too_big = zip_problem(z, archive.name)
     except zipfile.BadZipFile:
         log.add(Issue(archive.name, "", "", "", "not a readable zip archive"))
@@ -210,16 +362,36 @@ def _discover_zip(archive: Path, log: IssueLog, aliases: Aliases) -> list[LayerS
     if too_big is not None:
         log.add(too_big)
         return []
+    members = [
+        i.filename
+        for i in infos
+        if not i.is_dir() and i.filename.split("/")[0].lower() not in IGNORED_NAMES
+    ]
     # The package may sit at the root of the zip or in one folder inside it.
     tops = {m.split("/")[0] for m in members if "/" in m}
     prefix = f"{tops.pop()}/" if len(tops) == 1 and all("/" in m for m in members) else ""
-    names = [
-        m[len(prefix) :] for m in members if m.startswith(prefix) and "/" not in m[len(prefix) :]
-    ]
-    cands = _candidates(names, archive.name, log, aliases)
+    problems: dict[str, str] = {}
+    names: list[str] = []
+    for info in infos:
+        rest = info.filename[len(prefix) :].rstrip("/") if info.filename.startswith(prefix) else ""
+        if not rest:
+            continue
+        top = rest.split("/")[0]
+        if "/" in rest or info.is_dir():  # an entry of a sub-folder: the folder is the entry
+            if top not in names:
+                names.append(top)
+                problems[top] = "a directory, not a regular file"
+            continue
+        names.append(rest)
+        kind = (info.external_attr >> 16) & 0o170000
+        if kind == 0o120000:
+            problems[rest] = "a link inside the zip, not a regular file"
+        elif kind not in (0, 0o100000):
+            problems[rest] = "not a regular file inside the zip"
+    cands = _candidates(names, archive.name, log, aliases, ignore_unknown, problems)
     out = []
-    for layer in LAYERS:
-        name = _pick(layer, cands, archive.name, log)
+    for layer, attaches in _wanted():
+        name = _pick(layer, cands, archive.name, log, attaches)
         if name is None:
             continue
         fmt = _fmt_of(name)
@@ -232,13 +404,21 @@ def _discover_zip(archive: Path, log: IssueLog, aliases: Aliases) -> list[LayerS
                     f"{archive}::{prefix}{name}",
                     "table",
                     fmt=fmt,
+                    attaches=attaches,
                 )
             )
         else:
             if name.lower().endswith(".zip"):
                 inner = f"/vsizip/{inner}"
             out.append(
-                LayerSource(layer, f"{archive.name}/{prefix}{name}", inner, "vector", fmt=fmt)
+                LayerSource(
+                    layer,
+                    f"{archive.name}/{prefix}{name}",
+                    inner,
+                    "vector",
+                    fmt=fmt,
+                    attaches=attaches,
+                )
             )
     return out
 
@@ -253,14 +433,15 @@ def _discover_gpkg(path: Path, log: IssueLog, aliases: Aliases) -> list[LayerSou
     return [
         LayerSource(
             layer,
-            f"{path.name}:{named[layer.name]}",
+            f"{path.name}:{named[key]}",
             str(path),
             "vector",
-            named[layer.name],
+            named[key],
             "gpkg",
+            attaches=attaches,
         )
-        for layer in LAYERS
-        if layer.name in named
+        for layer, attaches in _wanted()
+        if (key := VICTIMS_OF + layer.name if attaches else layer.name) in named
     ]
 
 
@@ -268,8 +449,9 @@ def _named(present: Iterable[str], aliases: Aliases) -> dict[str, str]:
     """Layer name → the GeoPackage layer or sheet that holds it (its own name, else an alias)."""
     out: dict[str, str] = {}
     for name in sorted(present):
-        target = name if name in _LAYER_NAMES else aliases.get(name.lower())
-        if target in _LAYER_NAMES and (target not in out or name == target):
+        target = name if name in _LAYER_NAMES else aliases.get(name.lower(), name.lower())
+        known = target.removeprefix(VICTIMS_OF) in _LAYER_NAMES
+        if known and (target not in out or name == target):
             out[target] = name
     return out
 
@@ -286,10 +468,16 @@ def _discover_xlsx(path: Path, log: IssueLog, aliases: Aliases) -> list[LayerSou
     named = _named([str(s) for s in sheets], aliases)
     return [
         LayerSource(
-            layer, f"{path.name}:{named[layer.name]}", str(path), "table", named[layer.name], "xlsx"
+            layer,
+            f"{path.name}:{named[key]}",
+            str(path),
+            "table",
+            named[key],
+            "xlsx",
+            attaches=attaches,
         )
-        for layer in LAYERS
-        if layer.name in named
+        for layer, attaches in _wanted()
+        if (key := VICTIMS_OF + layer.name if attaches else layer.name) in named
     ]
 
 

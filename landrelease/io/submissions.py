@@ -32,12 +32,13 @@ each named in a warning.
 
 from __future__ import annotations
 
-import io
+import contextlib
 import re
 import zipfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 import pandas as pd
@@ -127,6 +128,24 @@ class _Table:
     group: str
     """Tables of one export: the workbook, or the folder or zip."""
     frame: pd.DataFrame
+    """The first rows (all of them when ``more`` is ``None``): what tells the form, its
+    columns and its repeat groups."""
+    more: Callable[[], Iterator[pd.DataFrame]] | None = None
+    """Every row from the first, in chunks of ``import_batch_rows``, read again from the file:
+    a large export is converted and checked chunk by chunk, its memory bounded."""
+
+    def chunks(self) -> Iterator[pd.DataFrame]:
+        if self.more is None:
+            yield self.frame
+        else:
+            yield from self.more()
+
+    def whole(self) -> pd.DataFrame:
+        """Every row at once (a repeat group, joined to its submissions by key)."""
+        if self.more is None:
+            return self.frame
+        parts = list(self.more())
+        return pd.concat(parts, ignore_index=True) if parts else self.frame.iloc[:0]
 
 
 # --- telling an export from a package -------------------------------------------------
@@ -231,22 +250,92 @@ def _file_tables(path: Path, display: str, group: str, limit: float, log: IssueL
         )
         return []
     if path.suffix.lower() == ".csv":
-        frame = _read_csv(path, display, log)
-        return [] if frame is None else [_Table(display, path.stem, group, frame)]
+        table = _csv_table(lambda: _opened(path), display, path.stem, group, log)
+        return [] if table is None else [table]
     with zipfile.ZipFile(path) as z:
         bomb = zip_problem(z, display)
     if bomb:
         log.add(bomb)
         return []
     try:
-        sheets = pd.read_excel(path, sheet_name=None, dtype=object, engine="openpyxl")
+        names = _sheet_names(path)
+        return [
+            _Table(
+                f"{display}:{name}",
+                name,
+                str(path),
+                next(_sheet_chunks(path, name, display, log, HEAD_ROWS), pd.DataFrame()),
+                lambda name=name: _sheet_chunks(path, name, display, log),  # type: ignore[misc]
+            )
+            for name in names
+        ]
     except Exception as exc:  # openpyxl fails on a damaged workbook in many ways
         log.add(Issue(display, "", "", "", f"not a readable XLSX workbook ({exc})"))
         return []
-    return [
-        _Table(f"{display}:{name}", name, str(path), frame.astype(object))
-        for name, frame in sheets.items()
-    ]
+
+
+@contextlib.contextmanager
+def _opened(path: Path) -> Iterator[IO[bytes]]:
+    with path.open("rb") as fh:
+        yield fh
+
+
+@contextlib.contextmanager
+def _member(archive: Path, member: str) -> Iterator[IO[bytes]]:
+    with zipfile.ZipFile(archive) as z, z.open(member) as fh:
+        yield fh
+
+
+def _sheet_names(path: Path) -> list[str]:
+    from openpyxl import load_workbook
+
+    book = load_workbook(path, read_only=True)
+    try:
+        return [str(n) for n in book.sheetnames]
+    finally:
+        book.close()
+
+
+def _sheet_chunks(
+    path: Path, sheet: str, display: str, log: IssueLog, per: int | None = None
+) -> Iterator[pd.DataFrame]:
+    """The rows of one sheet in chunks of ``per`` rows (default ``import_batch_rows``; openpyxl's
+    read-only mode reads the sheet as a stream: a chunk at a time is held)."""
+    from openpyxl import load_workbook
+
+    rows_per = per or _chunk_rows()
+    book = load_workbook(path, read_only=True, data_only=True)
+    try:
+        rows = book[sheet].iter_rows(values_only=True)
+        header = next(rows, None)
+        if header is None:
+            return
+        width = max((i + 1 for i, v in enumerate(header) if v is not None), default=0)
+        columns = [
+            str(v).strip() if v is not None else f"Unnamed: {i}"
+            for i, v in enumerate(header[:width])
+        ]
+        chunk: list[tuple[Any, ...]] = []
+        for row in rows:
+            cells = tuple(row[:width]) + (None,) * max(0, width - len(row))
+            if all(v is None or (isinstance(v, str) and not v.strip()) for v in cells):
+                continue  # a blank row, as pandas skips it
+            chunk.append(cells)
+            if len(chunk) >= rows_per:
+                yield pd.DataFrame(chunk, columns=columns, dtype=object)
+                chunk = []
+        if chunk or not width:
+            yield pd.DataFrame(chunk, columns=columns, dtype=object)
+    finally:
+        book.close()
+
+
+HEAD_ROWS = 1000
+"""Rows read first to tell an export's form and columns (the rest is read chunk by chunk)."""
+
+
+def _chunk_rows() -> int:
+    return max(1, int(settings.get("import_batch_rows")))
 
 
 def _zip_tables(path: Path, log: IssueLog) -> list[_Table]:
@@ -256,37 +345,69 @@ def _zip_tables(path: Path, log: IssueLog) -> list[_Table]:
             if bomb:
                 log.add(bomb)
                 return []
-            out = []
-            for m in z.namelist():
-                if not m.lower().endswith(".csv") or "__MACOSX" in m:
-                    continue
-                with z.open(m) as fh:
-                    frame = _read_csv(fh, f"{path.name}/{m}", log)
-                if frame is not None:
-                    out.append(_Table(f"{path.name}/{m}", Path(m).stem, str(path), frame))
-            return out
+            members = [
+                m for m in z.namelist() if m.lower().endswith(".csv") and "__MACOSX" not in m
+            ]
+        out = []
+        for m in members:
+            table = _csv_table(
+                lambda m=m: _member(path, m),  # type: ignore[misc]
+                f"{path.name}/{m}",
+                Path(m).stem,
+                str(path),
+                log,
+            )
+            if table is not None:
+                out.append(table)
+        return out
     except zipfile.BadZipFile:
         log.add(Issue(path.name, "", "", "", "not a readable zip archive"))
         return []
 
 
-def _read_csv(source: Any, display: str, log: IssueLog) -> pd.DataFrame | None:
+Opener = Callable[[], contextlib.AbstractContextManager[IO[bytes]]]
+
+
+def _csv_table(open_: Opener, display: str, name: str, group: str, log: IssueLog) -> _Table | None:
+    """A CSV export as a table whose rows are read in chunks: its first chunk now (to tell the
+    form and its columns), all of them again when the records are checked."""
     try:
-        data = source.read() if hasattr(source, "read") else Path(source).read_bytes()
-        header = data[: data.find(b"\n") if b"\n" in data else len(data)]
-        frame = pd.read_csv(
-            io.BytesIO(data),
-            dtype=str,
-            keep_default_na=False,
-            na_values=[""],
-            encoding="utf-8-sig",
-            sep=_separator(header.decode("utf-8", "replace")),
-        )
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        with open_() as fh:
+            header = fh.readline(1 << 20).decode("utf-8-sig", "replace")
+        sep = _separator(header)
+        head = next(_csv_chunks(open_, display, sep, log, first=True), None)
+    except (OSError, zipfile.BadZipFile) as exc:
         log.add(Issue(display, "", "", "", f"not a readable CSV ({exc})", "UTF-8 CSV text"))
         return None
-    frame.columns = [str(c).strip() for c in frame.columns]
-    return frame.astype(object)
+    if head is None:
+        return None
+    return _Table(display, name, group, head, lambda: _csv_chunks(open_, display, sep, log))
+
+
+def _csv_chunks(
+    open_: Opener, display: str, sep: str, log: IssueLog, *, first: bool = False
+) -> Iterator[pd.DataFrame]:
+    """The CSV's rows as text, ``import_batch_rows`` at a time (``first``: the first chunk
+    only); a file that stops being readable midway is a problem of the file."""
+    with open_() as fh:
+        try:
+            reader = pd.read_csv(
+                fh,
+                dtype=str,
+                keep_default_na=False,
+                na_values=[""],
+                encoding="utf-8-sig",
+                sep=sep,
+                chunksize=min(HEAD_ROWS, _chunk_rows()) if first else _chunk_rows(),
+            )
+            for frame in reader:
+                frame.columns = [str(c).strip() for c in frame.columns]
+                yield frame.astype(object)
+                if first:
+                    return
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+            # the first chunk was read once already: a problem now is one of a later chunk
+            log.add(Issue(display, "", "", "", f"not a readable CSV ({exc})", "UTF-8 CSV text"))
 
 
 # --- one export → one layer -------------------------------------------------------------
@@ -375,9 +496,34 @@ def _sub_id(value: Any) -> str:
 
 
 def _convert(spec: FormSpec, main: _Table, repeats: list[_Table], log: IssueLog) -> ReadLayer:
-    frame = main.frame.reset_index(drop=True)
+    """The export's records as a layer, converted chunk by chunk as the importer reads them;
+    the repeat groups (victims) are read first, whole, and joined to each chunk by key."""
     file_log = log.for_file(main.display)
-    frame = _drop_rejected(frame, main.display, file_log)
+    people = {
+        f.name: _people(found[0].whole())
+        for f in spec.fields
+        if f.kind is FieldKind.VICTIMS
+        and (found := [r for r in repeats if _repeat_name(r, main) == f.name])
+    }
+
+    def batches() -> Iterator[RawBatch]:
+        offset = 0
+        for chunk in main.chunks():
+            yield _convert_chunk(spec, chunk, people, main.display, file_log, offset)
+            offset += len(chunk)
+
+    return ReadLayer(spec.target, main.display, batches())
+
+
+def _convert_chunk(
+    spec: FormSpec,
+    frame: pd.DataFrame,
+    people: dict[str, _People],
+    display: str,
+    file_log: Any,
+    offset: int,
+) -> RawBatch:
+    frame = _drop_rejected(frame.reset_index(drop=True), display, file_log, offset)
     layer = spec.target
     id_col = _first(frame, ID_COLUMNS)
     sub_ids = frame[id_col].map(_sub_id, na_action="ignore") if id_col else None
@@ -386,9 +532,8 @@ def _convert(spec: FormSpec, main: _Table, repeats: list[_Table], log: IssueLog)
     for f in spec.fields:
         col = columns.get(f.name)
         if f.kind is FieldKind.VICTIMS:
-            victims = [r for r in repeats if _repeat_name(r, main) == f.name]
-            if victims:
-                props[f.name] = _victims(frame, victims[0])
+            if f.name in people:
+                props[f.name] = _victims(frame, people[f.name])
             continue
         if col is None:
             continue
@@ -417,18 +562,20 @@ def _convert(spec: FormSpec, main: _Table, repeats: list[_Table], log: IssueLog)
         given = props[doi] if doi in props.columns else pd.Series(None, index=props.index)
         props[doi] = given.where(given.notna(), frame[time_col])
     props = props.join(_extras(spec, frame, columns, sub_ids, time_col))
-    geometry = _geometry(spec, frame, main.display, issues)
-    batch = RawBatch(
+    geometry = _geometry(spec, frame, display, issues)
+    return RawBatch(
         props,
         geometry=geometry,
         crs="EPSG:4326",
+        offset=offset,
         issues=issues,
         json_columns=frozenset(),
     )
-    return ReadLayer(layer, main.display, (batch,))
 
 
-def _drop_rejected(frame: pd.DataFrame, display: str, file_log: Any) -> pd.DataFrame:
+def _drop_rejected(
+    frame: pd.DataFrame, display: str, file_log: Any, offset: int = 0
+) -> pd.DataFrame:
     rejected = np.zeros(len(frame), bool)
     if "ReviewState" in frame.columns:
         rejected |= (
@@ -446,7 +593,7 @@ def _drop_rejected(frame: pd.DataFrame, display: str, file_log: Any) -> pd.DataF
         file_log.add(
             Issue(
                 display,
-                str(frame[id_col].iloc[i]) if id_col else f"#{i + 1}",
+                str(frame[id_col].iloc[i]) if id_col else f"#{offset + i + 1}",
                 "",
                 "",
                 "not imported: the submission was rejected on the server",
@@ -529,14 +676,28 @@ def _extras(
 # --- victims ------------------------------------------------------------------------
 
 
-def _victims(frame: pd.DataFrame, repeat: _Table) -> pd.Series:
-    """Each submission's victims from the repeat table, as ``[{age, gender, outcome}, …]``."""
-    rows = repeat.frame
-    if "_parent_index" in rows.columns and "_index" in frame.columns:
-        parent, key = rows["_parent_index"].map(_key), frame["_index"].map(_key)
+@dataclass(frozen=True)
+class _People:
+    """The victims of a repeat table by their submission's key, and which key joins them:
+    Kobo's ``_index`` (``_parent_index`` in the repeat) or ODK's ``KEY`` (``PARENT_KEY``)."""
+
+    by_key: dict[str, list[dict[str, Any]]]
+    kobo_index: bool
+
+
+def _victims(frame: pd.DataFrame, people: _People) -> pd.Series:
+    """Each submission's victims, as ``[{age, gender, outcome}, …]``."""
+    if people.kobo_index and "_index" in frame.columns:
+        key = frame["_index"].map(_key)
     else:
-        parent, key = rows["PARENT_KEY"].map(_key), frame.get("KEY", pd.Series(dtype=object))
-        key = key.map(_key)
+        key = frame.get("KEY", pd.Series(None, index=frame.index, dtype=object)).map(_key)
+    return pd.Series([people.by_key.get(k) for k in key], index=frame.index, dtype=object)
+
+
+def _people(rows: pd.DataFrame) -> _People:
+    """The repeat table's victims by the key of their submission."""
+    kobo = "_parent_index" in rows.columns
+    parent = rows["_parent_index" if kobo else "PARENT_KEY"].map(_key)
     fields = {_short(str(c)): c for c in rows.columns if str(c) not in SERVER_COLUMNS}
     people: dict[str, list[dict[str, Any]]] = {}
     for i in range(len(rows)):
@@ -547,7 +708,7 @@ def _victims(frame: pd.DataFrame, repeat: _Table) -> pd.Series:
                 if v is not None and not (isinstance(v, float) and np.isnan(v)) and str(v).strip():
                     person[name] = _whole(v) if name == "age" else str(v).strip()
         people.setdefault(parent.iloc[i], []).append(person)
-    return pd.Series([people.get(k) for k in key], index=frame.index, dtype=object)
+    return _People(people, kobo)
 
 
 def _key(v: Any) -> str:

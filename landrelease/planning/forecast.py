@@ -69,9 +69,6 @@ class Scenario:
 class ForecastConfig:
     scenarios: tuple[Scenario, ...]
     baseline: str
-    official_estimate_usd: float = 25e9
-    official_estimate_years: float = 30.0
-    experts_saving_usd: float = 10e9
     source: str = ""
 
 
@@ -108,6 +105,14 @@ class Spread:
         """Log-normal sigma (median 1) of the map's error on cancelled land: its P90 is
         ``survey_bound_factor`` (the survey engine's bound is at the 90 % level)."""
         return float(np.log(max(self.survey_bound_factor, 1.0)) / Z90)
+
+
+MOVED_TO_PROFILE = {
+    "official_estimate_usd": "--official-estimate N",
+    "official_estimate_years": "--official-estimate-years N",
+    "experts_saving_usd": "--experts-saving N",
+}
+"""Keys of ``[forecast]`` that older scenario files held, and the profile options that replace them."""
 
 
 def load_scenarios(path: Path | None = None) -> ForecastConfig:
@@ -148,15 +153,26 @@ def load_scenarios(path: Path | None = None) -> ForecastConfig:
     if len(set(names)) != len(names):
         raise UsageError(f"{name}: scenario names must be unique: {', '.join(names)}")
     fc = doc.get("forecast", {})
+    moved = sorted(set(fc) & set(MOVED_TO_PROFILE))
+    if moved:
+        raise UsageError(
+            f"{name}: [forecast] {', '.join(moved)}: the official figures a forecast compares with "
+            "are kept in the workspace's programme profile now; set them with "
+            "`landrelease profile set "
+            + " ".join(MOVED_TO_PROFILE[k] for k in moved)
+            + "` and remove them from the file"
+        )
+    unknown = sorted(set(fc) - {"baseline"})
+    if unknown:
+        raise UsageError(
+            f"{name}: [forecast] unknown key(s) {', '.join(unknown)} (accepted: baseline)"
+        )
     baseline = fc.get("baseline", names[0])
     if baseline not in names:
         raise UsageError(f"{name}: baseline = {baseline!r} is not a scenario ({', '.join(names)})")
     return ForecastConfig(
         scenarios=tuple(out),
         baseline=baseline,
-        official_estimate_usd=float(fc.get("official_estimate_usd", 25e9)),
-        official_estimate_years=float(fc.get("official_estimate_years", 30)),
-        experts_saving_usd=float(fc.get("experts_saving_usd", 10e9)),
         source=source,
     )
 

@@ -18,6 +18,7 @@ import pandas as pd
 
 import landrelease.planning.store as pstore
 from landrelease import settings
+from landrelease.domain.programme import Programme
 from landrelease.errors import UsageError
 from landrelease.planning.assets import AssetPool, load_assets
 from landrelease.planning.basis import Basis, basis, collect_notes, default_start
@@ -29,7 +30,6 @@ from landrelease.planning.common import (
     warn,
 )
 from landrelease.planning.forecast import (
-    ForecastConfig,
     Scenario,
     Spread,
     deterministic,
@@ -50,6 +50,7 @@ from landrelease.planning.priorities import Weights
 from landrelease.planning.results import ForecastResult, ScenarioResult
 from landrelease.planning.tasks import without_cancellation
 from landrelease.store import Workspace, WorkspaceView
+from landrelease.store.programme import read_programme
 
 
 @dataclass(frozen=True)
@@ -156,7 +157,7 @@ def forecast(
         if np.isfinite(pace_months)
         else None,
         remaining_m2={str(k): float(v) for k, v in remaining.items()},
-        saving=evidence_saving(results, config),
+        saving=evidence_saving(results, read_programme(view.ws)),
         task_source=s.basis.task_source,
         notes=notes,
     )
@@ -314,10 +315,13 @@ def settlement_forecast(r: ScenarioResult, first: pd.Period) -> pd.DataFrame:
     )
 
 
-def evidence_saving(results: dict[str, ScenarioResult], config: ForecastConfig) -> dict[str, Any]:
+def evidence_saving(
+    results: dict[str, ScenarioResult], programme: Programme | None = None
+) -> dict[str, Any]:
     """What evidence-based cancellation saves: the paired per-run cost difference of the first
-    scenario without cancellation and the first with it at the same money, and its share scaled to
-    the official national estimate."""
+    scenario without cancellation and the first with it at the same money, and — when the
+    programme profile holds official estimates — its share scaled to the official estimate (in
+    the profile's currency) beside the experts' figure."""
     without = [r for r in results.values() if r.scenario.survey == "no_cancellation"]
     if not without:
         return {}
@@ -348,11 +352,6 @@ def evidence_saving(results: dict[str, ScenarioResult], config: ForecastConfig) 
         "share_p10": float(s[0]),
         "share_p50": float(s[1]),
         "share_p90": float(s[2]),
-        "national_usd_p10": float(s[0] * config.official_estimate_usd),
-        "national_usd_p50": float(s[1] * config.official_estimate_usd),
-        "national_usd_p90": float(s[2] * config.official_estimate_usd),
-        "experts_usd": config.experts_saving_usd,
-        "official_estimate_usd": config.official_estimate_usd,
         "years_saved_p10": float(y[0]),
         "years_saved_p50": float(y[1]),
         "years_saved_p90": float(y[2]),
@@ -363,6 +362,23 @@ def evidence_saving(results: dict[str, ScenarioResult], config: ForecastConfig) 
         "cancel_kept_p10": float(kept[0]),
         "cancel_kept_p50": float(kept[1]),
         "cancel_kept_p90": float(kept[2]),
+        **_official(s, programme),
+    }
+
+
+def _official(share: np.ndarray, programme: Programme | None) -> dict[str, Any]:
+    """The share of saving applied to the profile's official estimate; nothing without one."""
+    e = None if programme is None else programme.estimates
+    if programme is None or e is None:
+        return {}
+    return {
+        "currency": programme.currency,
+        "official_estimate": e.total,
+        "official_estimate_source": e.source,
+        "national_p10": float(share[0] * e.total),
+        "national_p50": float(share[1] * e.total),
+        "national_p90": float(share[2] * e.total),
+        "experts_saving": e.experts_saving,
     }
 
 

@@ -116,6 +116,7 @@ def build_casualties(
         sections=sections,
         generated_at=now_iso(),
         workspace=rec.workspace,
+        programme=rec.programme,
         personal_data=include_personal_data,
         footnotes=[
             "Counts follow each incident's killed and injured figures; victims' details (age, gender) fill in what is known, the rest is 'not recorded'.",
@@ -153,6 +154,7 @@ def _no_incidents(rec: Records, year: int, name: str) -> Report:
         sections=[],
         generated_at=now_iso(),
         workspace=rec.workspace,
+        programme=rec.programme,
         has_data=False,
     )
 

@@ -22,10 +22,12 @@ import pandas as pd
 
 from landrelease import settings
 from landrelease.domain import vocab
+from landrelease.domain.programme import Programme
 from landrelease.errors import UsageError
 from landrelease.records.ledger import area_by_method
 from landrelease.records.rules import RELEASE_METHODS
 from landrelease.store import Workspace, WorkspaceView, runs
+from landrelease.store.programme import read_programme
 from landrelease.store.view import hazards_near
 
 M2_PER_HA = 10_000.0
@@ -55,6 +57,8 @@ class Records:
     victim_assistance: pd.DataFrame
     survey: dict[str, Any] | None = None
     """The latest survey run (its id, time, rule and summary), ``None`` without one."""
+    programme: Programme = field(default_factory=Programme)
+    """The programme profile: its name and logo head every report."""
 
     @property
     def crs(self) -> str:
@@ -96,6 +100,7 @@ def load_records(source: Workspace | WorkspaceView, *, include_personal: bool = 
         expenditures=view.table("expenditures"),
         victim_assistance=va,
         survey=_latest_survey(view),
+        programme=read_programme(view.ws),
     )
 
 

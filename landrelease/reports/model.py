@@ -16,6 +16,8 @@ from typing import Any
 
 import pandas as pd
 
+from landrelease.domain.programme import Programme
+
 
 def tuples(frame: pd.DataFrame) -> Iterator[Any]:
     """A frame's rows as named tuples, untyped (values are whatever the column holds)."""
@@ -100,6 +102,8 @@ class Report:
     personal_data: bool = False
     footnotes: list[str] = field(default_factory=list)
     has_data: bool = True
+    programme: Programme = field(default_factory=Programme)
+    """Whose report it is: the programme's name and logo head it."""
 
     def tables(self) -> list[Table]:
         return [t for s in self.sections for t in s.tables]

@@ -58,6 +58,7 @@ def _empty(rec: Records, period: Period, kind: str, title: str, name: str) -> Re
         sections=[],
         generated_at=now_iso(),
         workspace=rec.workspace,
+        programme=rec.programme,
         has_data=False,
     )
 
@@ -135,6 +136,7 @@ def build_monthly(rec: Records, period: Period, *, figures: bool = True) -> Repo
         ],
         generated_at=now_iso(),
         workspace=rec.workspace,
+        programme=rec.programme,
         footnotes=[
             "Areas are computed in m² in the workspace's metric CRS and shown in hectares (1 ha = 10,000 m²).",
             "Only approved activities count; land released is booked in the land-release ledger on the day the activity ended.",
@@ -207,6 +209,7 @@ def donor_report(
         ],
         generated_at=now_iso(),
         workspace=rec.workspace,
+        programme=rec.programme,
         footnotes=[
             "All figures are aggregated; the report holds no personal data.",
             "Areas in hectares (1 ha = 10,000 m²) from the land-release ledger of approved activities.",

@@ -57,14 +57,16 @@ def planned_readiness(source: Workspace | WorkspaceView, settlement_id: str) -> 
     r = row.iloc[0]
 
     def text(v: Any) -> str | None:
-        return (
-            None if v is None or (isinstance(v, float) and v != v) or v is pd.NaT else str(v)[:10]
-        )
+        return None if v is None or (isinstance(v, float) and v != v) or v is pd.NaT else str(v)
 
-    low, high = text(r.get("p10")), text(r.get("p90"))
+    def day(v: Any) -> str | None:
+        t = text(v)
+        return None if t is None else t[:10]  # a date, whatever its time of day
+
+    low, high = day(r.get("p10")), day(r.get("p90"))
     return {
-        "date": text(r.get("plan_date")),
-        "expected": text(r.get("p50")),
+        "date": day(r.get("plan_date")),
+        "expected": day(r.get("p50")),
         "low": low,
         "high": high,
         "confidence": 0.8 if low and high else None,
@@ -148,6 +150,7 @@ def build_settlement(
         sections=[blocking, released, plan, people_sec],
         generated_at=now_iso(),
         workspace=rec.workspace,
+        programme=rec.programme,
         footnotes=[
             f"A hazard blocks a settlement when it lies within {radius} of it (setting settlement_radius_m).",
             "Areas in hectares (1 ha = 10,000 m²).",

@@ -10,6 +10,7 @@ checking CSRF, logging in, writing and telling who is logged in.
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,8 +21,10 @@ from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from landrelease.domain.programme import Programme
 from landrelease.errors import UsageError
 from landrelease.store import Workspace
+from landrelease.store.programme import read_programme
 from landrelease.web.auth import (
     ANONYMOUS,
     LoginLimiter,
@@ -38,6 +41,8 @@ HERE = Path(__file__).parent
 SESSION_COOKIE = "lr_session"
 CSRF_COOKIE = "lr_csrf"
 GEOJSON = "application/geo+json"
+PROGRAMME_TTL_S = 5.0
+"""Seconds the programme profile read for page headers is kept before it is read again."""
 FORMS = "/forms/"
 """HTML form posts: each checks the CSRF token of its form."""
 
@@ -55,6 +60,15 @@ class Web:
     session_s: float
     secure: bool
     basemap: str
+    _programme: tuple[float, Programme] | None = None
+
+    def programme(self) -> Programme:
+        """The workspace's programme profile (the page header's name and logo), read again
+        after :data:`PROGRAMME_TTL_S` so that a change shows on the next pages."""
+        now = time.monotonic()
+        if self._programme is None or now - self._programme[0] > PROGRAMME_TTL_S:
+            self._programme = (now, read_programme(self.ws))
+        return self._programme[1]
 
     def login(self, request: Request, username: str, password: str) -> User:
         """The user whose password this is; 401 when wrong, 429 after too many failures."""
@@ -120,6 +134,7 @@ class Web:
                 "user": user,
                 "csrf_token": self.signer.csrf_token(subject),
                 "basemap": self.basemap,
+                "programme": self.programme(),
                 **ctx,
             },
             status_code=status,

@@ -35,7 +35,17 @@ from landrelease.store import Workspace, WriteCounts
 from landrelease.web.auth import User
 from landrelease.web.errors import BadRequest, ContentTooLarge, Forbidden, Unauthorized
 
-SUFFIXES = (".zip", ".gpkg")
+SUFFIXES = (".zip", ".gpkg", ".xlsx", ".csv", ".geojson", ".json", ".kml")
+"""What an upload may be: whatever `landrelease import` reads from one file — a .zip of a
+package folder (or ODK Central's export zip), a GeoPackage or XLSX workbook with one layer per
+layer name, one layer's own file (``hazards.geojson``, ``findings.csv``), or a KoboToolbox /
+ODK Central export of submissions (CSV, XLSX). A folder is sent as a .zip."""
+ACCEPTED = (
+    "a .zip of a package folder, a .gpkg or .xlsx with one layer or sheet per layer name, one "
+    "layer's file named after it (hazards.geojson, findings.csv, …) or a KoboToolbox / ODK "
+    "Central export of submissions (.csv, .xlsx, .zip)"
+)
+TRUE = frozenset({"1", "on", "true", "yes"})
 MIB = 1024 * 1024
 ENVELOPE_BYTES = 64 * 1024
 """What a multipart body may hold besides the file: part headers, the CSRF token."""
@@ -52,8 +62,13 @@ REQUEST_BODY = {
                     "package": {
                         "type": "string",
                         "format": "binary",
-                        "description": "a .zip of a package folder or a .gpkg",
-                    }
+                        "description": ACCEPTED,
+                    },
+                    "ignore_unknown": {
+                        "type": "boolean",
+                        "description": "list files of the package that are not layers as not "
+                        "read, instead of refusing the package",
+                    },
                 },
             }
         }
@@ -92,10 +107,7 @@ def _safe_name(filename: str | None) -> str:
     name = Path(filename or "").name
     suffix = Path(name).suffix.lower()
     if suffix not in SUFFIXES:
-        raise BadRequest(
-            f"{name or 'the file'}: upload a .zip of a package folder or a .gpkg "
-            "with one layer per layer name"
-        )
+        raise BadRequest(f"{name or 'the file'}: not a format this imports; upload {ACCEPTED}")
     stem = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in Path(name).stem) or "package"
     return stem[:80] + suffix
 
@@ -221,14 +233,19 @@ async def import_request(
         if csrf is not None:
             csrf(upload.fields)
         assert upload.path is not None
-        return await run_in_threadpool(import_file, ws, user, upload.path)
+        ignore = upload.fields.get("ignore_unknown", "").strip().lower() in TRUE
+        return await run_in_threadpool(import_file, ws, user, upload.path, ignore_unknown=ignore)
 
 
-def import_file(ws: Workspace, user: User, path: Path) -> dict[str, Any]:
+def import_file(
+    ws: Workspace, user: User, path: Path, *, ignore_unknown: bool = False
+) -> dict[str, Any]:
     """Dry-run the package at ``path``, then import it if it has no errors; the outcome."""
-    report = import_package(ws, path, actor=user.username, dry_run=True)
+    report = import_package(
+        ws, path, actor=user.username, dry_run=True, ignore_unknown=ignore_unknown
+    )
     if report.ok:
-        report = import_package(ws, path, actor=user.username)
+        report = import_package(ws, path, actor=user.username, ignore_unknown=ignore_unknown)
     return outcome(path.name, report)
 
 

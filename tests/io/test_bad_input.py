@@ -324,12 +324,16 @@ def test_dangling_reference_is_a_warning(tmp_path: Path) -> None:
     assert (warning.record, warning.field, warning.value) == ("A-1", "hazard_id", "'H-404'")
 
 
-def test_unknown_files_are_named_not_read(tmp_path: Path) -> None:
+def test_unknown_files_are_refused_or_named_not_read(tmp_path: Path) -> None:
     folder = write_package(tmp_path / "pkg", skip=("assets",))
     (folder / "hazard.geojson").write_text("{}")
     (folder / "truth").mkdir()
     (folder / "truth" / "items.geojson").write_text("not read")
-    report = validate_package(folder)
+    report = validate_package(folder)  # an unknown file is an error: its records would be lost
+    [e] = report.log.issues(Severity.ERROR)
+    assert e.file.endswith("hazard.geojson") and "not a layer" in e.problem
+    assert "hazards.geojson" in e.accepted
+    report = validate_package(folder, ignore_unknown=True)
     assert report.ok
     [w] = report.log.issues(Severity.WARNING)
     assert w.file.endswith("hazard.geojson") and "not a layer" in w.problem

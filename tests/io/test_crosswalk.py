@@ -211,3 +211,185 @@ def test_export_through_the_profile_writes_their_names_and_imports_back_unchange
         assert a.geometry.iloc[0].equals_exact(b.geometry.iloc[0], 1e-9)
     again = import_package(ws, out, profile=profile)
     assert again.totals().unchanged == 2 and again.totals().inserted == 0
+
+
+def imsma_accidents(tmp_path: Path, victims: list[dict[str, str]]) -> Path:
+    folder = tmp_path / "imsma-accidents"
+    folder.mkdir()
+    write_csv(
+        folder / "accident.csv",
+        [
+            {
+                "accident_localid": "ACC-0031",
+                "lon": str(LON0),
+                "lat": str(LAT0),
+                "DateOfAccident": "2024-04-18",
+                "NumberKilled": "1",
+                "NumberInjured": "1",
+                "DeviceType": "Anti-Personnel Mine",
+            }
+        ],
+    )
+    write_csv(folder / "victim.csv", victims)
+    return folder
+
+
+VICTIMS = [
+    {"victim_localid": "V-1", "accident_localid": "ACC-0031", "Age": "34", "Gender": "Male",
+     "KilledOrInjured": "Killed", "Name": "Elvin M."},
+    {"victim_localid": "V-2", "accident_localid": "ACC-0031", "Age": "12", "Gender": "F",
+     "KilledOrInjured": "Injured", "Name": "Leyla M."},
+]  # fmt: skip
+
+
+def test_imsma_victims_are_attached_to_their_accident_and_go_back_as_rows(tmp_path: Path) -> None:
+    profile = load_profile("imsma_core")
+    ws = Workspace.create(str(tmp_path / "ws.gpkg"))
+    report = import_package(ws, imsma_accidents(tmp_path, VICTIMS), profile=profile)
+    assert report.committed, [str(i) for i in report.issues]
+    [incident] = ws.read_layer("incidents").to_dict("records")
+    assert incident["victims"] == [
+        {"age": 34, "gender": "male", "outcome": "killed"},
+        {"age": 12, "gender": "female", "outcome": "injured"},
+    ]
+    # a victim's name is not kept anywhere, and that is said, not done silently
+    [unkept] = [w for w in report.log.issues(Severity.WARNING) if w.file == "victim.csv"]
+    assert unkept.field == "victim_localid, name" and "not kept" in unkept.problem
+    assert "Elvin" not in str(incident["extra"])
+    with ws.engine.connect() as conn:
+        trail = " ".join(str(r) for r in conn.exec_driver_sql("SELECT after FROM audit_log"))
+    assert "Elvin" not in trail
+
+    out = tmp_path / "to-imsma"
+    export_package(ws, out, profile=profile, include_personal=True)
+    with (out / "victim.csv").open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert rows == [
+        {
+            "accident_localid": "ACC-0031",
+            "age": "34",
+            "gender": "Male",
+            "killedorinjured": "Killed",
+        },
+        {
+            "accident_localid": "ACC-0031",
+            "age": "12",
+            "gender": "Female",
+            "killedorinjured": "Injured",
+        },
+    ]
+    with (out / "accident.csv").open(encoding="utf-8") as fh:
+        assert "victims" not in next(csv.DictReader(fh))
+    back = Workspace.create(str(tmp_path / "back.gpkg"))
+    assert import_package(back, out, profile=profile).committed
+    assert back.read_layer("incidents").iloc[0]["victims"] == incident["victims"]
+    again = import_package(ws, out, profile=profile)
+    assert again.committed and again.totals().unchanged == 1
+
+
+def test_a_bad_victim_is_refused_naming_its_file_record_field_and_value(tmp_path: Path) -> None:
+    bad = [
+        VICTIMS[0] | {"Gender": "X"},
+        VICTIMS[1] | {"accident_localid": "ACC-9999"},
+        VICTIMS[1] | {"Age": "about 40", "victim_localid": "V-3"},
+    ]
+    ws = Workspace.create(str(tmp_path / "ws.gpkg"))
+    report = import_package(ws, imsma_accidents(tmp_path, bad), profile=load_profile("imsma_core"))
+    assert not report.committed and len(ws.read_layer("incidents")) == 0
+    errors = {(i.file, i.record, i.field, i.value): i for i in report.log.issues(Severity.ERROR)}
+    gender = errors[("victim.csv", "#1", "gender", "X")]
+    assert "female" in gender.accepted and "Male" in gender.accepted.title()
+    assert errors[("victim.csv", "#3", "age", "about 40")].accepted == "a whole number 0–120"
+    orphan = errors[("victim.csv", "#2", "accident_localid", "ACC-9999")]
+    assert "not in the package" in orphan.problem
+    assert len(errors) == 3
+
+
+def mdr_export(tmp_path: Path) -> Path:
+    """A package in GICHD's minimum data requirements, one file per MDR page."""
+    folder = tmp_path / "mdr"
+    folder.mkdir()
+    write_csv(
+        folder / "contaminated_area.csv",
+        [
+            {"area_id": "CA-01", "wkt": POLY, "type_of_area": "SHA", "status": "handed over",
+             "category_of_devices": "AP", "expected_beneficiaries": "120"},
+            {"area_id": "CA-02", "wkt": POLY, "type_of_area": "CHA", "status": "Open",
+             "category_of_devices": "AP, AT", "expected_beneficiaries": "40"},
+        ],
+    )  # fmt: skip
+    write_csv(
+        folder / "activity.csv",
+        [
+            {"activity_id": "A-1", "wkt": POLY, "operational_method": "Technical survey",
+             "implementing_organisation": "HALO", "start_date": "2024-03-01",
+             "end_date": "2024-03-20", "area_id": "CA-02", "outcome": "reduced",
+             "status_of_activity": "completed"},
+        ],
+    )  # fmt: skip
+    write_csv(
+        folder / "accident.csv",
+        [
+            {"accident_id": "AC-1", "lon": str(LON0), "lat": str(LAT0),
+             "date_of_accident": "2024-02-02", "category_of_device": "Anti-tank mine",
+             "number_killed": "0", "number_injured": "1", "demining_or_mine_accident": "mine"},
+        ],
+    )  # fmt: skip
+    write_csv(
+        folder / "victim.csv",
+        [
+            {"accident_id": "AC-1", "name": "R. K.", "gender": "Female", "date_of_birth": "1990-01-01",
+             "status": "injured", "age": "34"},
+        ],
+    )  # fmt: skip
+    write_csv(
+        folder / "qa_visit.csv",
+        [
+            {"qa_visit_id": "Q-1", "lon": str(LON0), "lat": str(LAT0), "date_of_qa_visit": "2024-03-25",
+             "activity_inspected": "A-1", "organisation_inspected": "HALO", "kind": "Site visit",
+             "severity_of_nonconformity": "minor", "measures_taken": "retraining"},
+        ],
+    )  # fmt: skip
+    return folder
+
+
+def test_a_gichd_mdr_package_imports_with_its_vocabularies_and_goes_back(tmp_path: Path) -> None:
+    profile = load_profile("gichd_mdr")
+    assert "GICHD/mdr" in profile.source_note and "gichd_mdr" in built_in_profiles()
+    ws = Workspace.create(str(tmp_path / "ws.gpkg"))
+    report = import_package(ws, mdr_export(tmp_path), profile=profile)
+    assert report.committed, [str(i) for i in report.issues]
+    hazards = ws.read_layer("hazards").set_index("hazard_id")
+    assert hazards.loc["CA-01", "status"] == "closed" and hazards.loc["CA-02", "status"] == "active"
+    assert hazards.loc["CA-02", "classification"] == "CHA"
+    assert hazards.loc["CA-01", "extra"] == {"expected_beneficiaries": "120"}  # kept
+    activity = ws.read_layer("activities").iloc[0]
+    assert (activity["type"], activity["organisation"], activity["hazard_id"]) == (
+        "TS",
+        "HALO",
+        "CA-02",
+    )
+    incident = ws.read_layer("incidents").iloc[0]
+    assert incident["device"] == "AT"
+    assert incident["victims"] == [{"age": 34, "gender": "female", "outcome": "injured"}]
+    qa = ws.read_layer("qa_visits").iloc[0]
+    assert (qa["kind"], qa["result"]) == ("site_visit", "minor_nonconformity")
+    listed = {w.file: w for w in report.log.issues(Severity.WARNING)}
+    assert listed["activity.csv"].field == "status_of_activity"
+    assert (
+        listed["victim.csv"].field == "name, date_of_birth"
+        and "not kept" in listed["victim.csv"].problem
+    )
+    assert "profile gichd_mdr 0.1" in listed["qa_visit.csv"].problem
+
+    out = tmp_path / "to-mdr"
+    export_package(ws, out, profile=profile, include_personal=True)
+    with (out / "contaminated_area.csv").open(encoding="utf-8") as fh:
+        rows = {r["area_id"]: r for r in csv.DictReader(fh)}
+    assert (rows["CA-01"]["status"], rows["CA-02"]["status"]) == ("closed", "open")
+    assert {"victim.csv", "accident.csv", "qa_visit.csv"} <= {p.name for p in out.iterdir()}
+    back = Workspace.create(str(tmp_path / "back.gpkg"))
+    report = import_package(back, out, profile=profile)
+    assert report.committed, [str(i) for i in report.issues]
+    assert back.read_layer("incidents").iloc[0]["victims"] == incident["victims"]
+    assert len(back.read_layer("qa_visits")) == 1

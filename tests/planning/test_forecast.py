@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from landrelease.domain.programme import OfficialEstimates, Programme
 from landrelease.errors import UsageError
 from landrelease.planning.forecast import (
-    ForecastConfig,
     Scenario,
     Spread,
     deterministic,
@@ -104,8 +104,14 @@ def test_the_example_scenarios_and_bad_files(tmp_path: Path) -> None:
     names = [s.name for s in cfg.scenarios]
     assert {"national_pace", "donors", "more_dogs_machines", "no_cancellation"} <= set(names)
     assert cfg.baseline == "national_pace"
-    assert cfg.official_estimate_usd == 25e9
+    assert not hasattr(cfg, "official_estimate_usd")  # the programme profile holds it
     f = tmp_path / "s.toml"
+    f.write_text('[forecast]\nofficial_estimate_usd = 25e9\n[[scenario]]\nname = "a"\n')
+    with pytest.raises(UsageError, match=r"programme profile.*--official-estimate N"):
+        load_scenarios(f)
+    f.write_text('[forecast]\nbasline = "a"\n[[scenario]]\nname = "a"\n')
+    with pytest.raises(UsageError, match=r"unknown key\(s\) basline \(accepted: baseline\)"):
+        load_scenarios(f)
     f.write_text('[[scenario]]\nname = "a"\nsurvey = "maybe"\n')
     with pytest.raises(UsageError, match="survey = 'maybe'"):
         load_scenarios(f)
@@ -208,23 +214,21 @@ def _scenario_pair(budget: float, runs: int, months: int = 240) -> dict[str, Sce
     return out
 
 
-CONFIG = ForecastConfig(
-    scenarios=(
-        Scenario("evidence", "evidence"),
-        Scenario("no_cancellation", "no", survey="no_cancellation"),
-    ),
-    baseline="evidence",
-)
-
-
 def test_the_saving_of_evidence_based_survey_has_a_band_of_real_width() -> None:
     results = _scenario_pair(1.2e6, runs=400)
     kept = results["evidence"].draws.cancel_kept_share
     assert kept.min() >= 0 and kept.max() <= 1
     assert np.percentile(kept, 90) - np.percentile(kept, 10) > 0.02  # survey's stated uncertainty
-    s = evidence_saving(results, CONFIG)
+    s = evidence_saving(results)
     assert s["share_p10"] < s["share_p50"] < s["share_p90"]
     assert s["share_p90"] - s["share_p10"] > 0.01
+    assert "official_estimate" not in s and "national_p50" not in s  # no profile: no figure
+    scaled = evidence_saving(
+        results,
+        Programme(currency="KHR", estimates=OfficialEstimates(total=4e12, experts_saving=1e12)),
+    )
+    assert scaled["currency"] == "KHR" and scaled["experts_saving"] == 1e12
+    assert scaled["national_p50"] == pytest.approx(s["share_p50"] * 4e12)
     assert s["saving_usd_p10"] < s["saving_usd_p90"]
     assert s["cancel_kept_p10"] < s["cancel_kept_p90"] <= 1.0
     # without the survey's uncertainty (and nothing else uncertain) cancellations always hold
@@ -253,7 +257,7 @@ def test_runs_that_do_not_finish_are_counted_not_dropped() -> None:
     assert np.all(
         np.isinf(q)
     )  # 'after the window', no warning (this module turns them into errors)
-    s = evidence_saving(results, CONFIG)
+    s = evidence_saving(results)
     assert s["runs"] == 50 and s["runs_unfinished_without"] == 50
     assert s["years_saved_at_least"] is True
     assert np.isfinite(s["years_saved_p50"]) and s["years_saved_p50"] >= 0

@@ -84,6 +84,13 @@ def test_prioritise_plan_and_forecast_write_readable_results(
     assert len(blocked) and blocked["scenario"].eq(f.config.baseline).all()
     for row in blocked.itertuples():
         assert row.p10 <= row.p50 <= row.p90
+    # the settlement report names the whole scenario (it was once cut to ten characters)
+    from landrelease.reports import settlement_report
+
+    sid = str(blocked.index[0])
+    headline = " ".join(settlement_report(filled, name=sid, figures=False).headline)
+    assert f"the forecast ({f.config.baseline} scenario) puts it between" in headline
+    assert len(f.config.baseline) > 10
     # three hazards, one settlement waiting: the saving's sign here is down to which team takes
     # which task (the scenario test checks that cancellation saves money on a real region)
     assert f.saving and np.isfinite(f.saving["saving_usd_p50"])
@@ -201,6 +208,20 @@ def test_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert (
         "national_pace" in text and "Pace so far" in text and "Evidence-based cancellation" in text
     )
+    # no official estimate in the profile: no national figure, and nobody's else
+    assert "official estimate" not in text and "25 bn" not in text and "10 bn" not in text
+    res = runner.invoke(
+        app,
+        [
+            *("profile", "set", "-w", ws, "--country", "Azerbaijan", "--official-estimate", "25e9"),
+            *("--experts-saving", "10e9", "--estimate-source", "government, Oct 2022"),
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["forecast", "-w", ws, "--runs", "20", "--out", str(out)])
+    text = " ".join(res.output.split())
+    assert "Applied to the official estimate of USD 25 bn (government, Oct 2022): about USD" in text
+    assert "beside the experts' 'up to USD 10 bn'" in text
     res = runner.invoke(app, ["plan", "-w", ws, "--horizon", "2001-01"])
     assert res.exit_code == 2 and "before the plan's first month" in " ".join(res.output.split())
     weights = tmp_path / "w.toml"

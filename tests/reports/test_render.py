@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import re
 import shutil
 import subprocess
@@ -18,6 +19,7 @@ from landrelease.cli import app
 from landrelease.reports import (
     Records,
     casualty_report,
+    load_records,
     monthly_report,
     settlement_report,
     write_report,
@@ -234,3 +236,59 @@ def test_the_standard_set_for_the_demo(programme: Workspace, tmp_path: Path) -> 
         "casualty report 2026",
     ]
     assert all(p.exists() and p.suffix == ".xlsx" for p in written.values())
+
+
+def _red_share(pdf: Path, out: Path) -> float:
+    """Share of the first page's top quarter drawn in the logo's red (pdftoppm, colour)."""
+    out.mkdir()
+    subprocess.run(["pdftoppm", "-r", "60", "-f", "1", "-l", "1", "-png", str(pdf), str(out / "p")])
+    img = np.asarray(Image.open(next(out.glob("p*.png"))).convert("RGB"), dtype=int)
+    top = img[: img.shape[0] // 4]
+    red = (top[..., 0] > 170) & (top[..., 1] < 80) & (top[..., 2] < 80)
+    return float(red.mean())
+
+
+@needs_poppler
+def test_the_programme_profile_heads_the_pdf_with_its_logo(
+    programme: Workspace, records: Records, tmp_path: Path
+) -> None:
+    from dataclasses import replace
+
+    from landrelease.domain.programme import Programme, check_logo
+    from landrelease.store.programme import read_programme, set_programme
+
+    buf = io.BytesIO()
+    Image.new("RGB", (300, 100), (210, 20, 20)).save(buf, "PNG")
+    fresh = Workspace.create(str(tmp_path / "fresh.gpkg"), actor="im")
+    (tmp_path / "logo.png").write_bytes(buf.getvalue())
+    set_programme(
+        fresh,
+        actor="im",
+        name="CMAC national programme",
+        country="Cambodia",
+        logo=tmp_path / "logo.png",
+    )
+    assert load_records(fresh).programme == read_programme(fresh)  # reports read the workspace's
+    fresh.close()
+
+    profile = Programme(
+        name="CMAC national programme",
+        country="Cambodia",
+        logo=check_logo("logo.png", buf.getvalue()),
+    )
+    with_profile = replace(records, programme=profile)
+    pdf = write_report(
+        monthly_report(programme, month="2026-01", records=with_profile), tmp_path / "a", ["pdf"]
+    )["pdf"]
+    text = " ".join(pdf_text(pdf).split())
+    assert "CMAC NATIONAL PROGRAMME · CAMBODIA · MONTHLY REPORT" in text  # the header, in capitals
+    pages_n = int(re.findall(r"page \d+ of (\d+)", text)[0])
+    assert len(re.findall(r"CMAC national programme page \d+ of", text)) == pages_n  # every foot
+    assert "LANDRELEASE ·" not in text
+    assert _red_share(pdf, tmp_path / "a-img") > 0.003  # the logo is drawn
+
+    plain = write_report(
+        monthly_report(programme, month="2026-01", records=records), tmp_path / "b", ["pdf"]
+    )["pdf"]
+    assert "LANDRELEASE · MONTHLY REPORT" in " ".join(pdf_text(plain).split())
+    assert _red_share(plain, tmp_path / "b-img") < 0.0005

@@ -250,3 +250,88 @@ def test_a_package_within_the_limit_is_streamed_and_imported(
         r = c.post("/api/packages", content=body, headers=headers)
     assert r.status_code == 200, r.text
     assert r.json()["totals"]["inserted"] == 1 and counting.read == len(body)
+
+
+def _upload_formats(tmp_path: Any) -> list[tuple[str, bytes]]:
+    """One file in each format `landrelease import` reads, each with one new record."""
+    import geopandas as gpd
+    import shapely
+    from openpyxl import Workbook
+
+    from tests.io.test_submissions import kobo_accidents, odk_hazards
+
+    def fc(hid: str) -> bytes:
+        return json.dumps({"type": "FeatureCollection", "features": [_hazard(hid, "SHA")]}).encode()
+
+    wkt = shapely.geometry.shape(_hazard("X", "SHA")["geometry"]).wkt
+    header = ["hazard_id", "classification", "status", "district", "reported", "wkt"]
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Hazards"  # a sheet's name in another case is read as its layer
+    sheet.append(header)
+    sheet.append(["HZ-X1", "SHA", "Active", "Aghdam", "2023-03-01", wkt])
+    xlsx = io.BytesIO()
+    book.save(xlsx)
+    frame = gpd.GeoDataFrame.from_features([_hazard("HZ-G1", "CHA")], crs="EPSG:4326")
+    frame["device_types"] = "AP"
+    frame.to_file(tmp_path / "pkg.gpkg", layer="hazards", driver="GPKG")
+    return [
+        ("hazards.geojson", fc("HZ-J1")),
+        ("Hazards.GeoJSON", fc("HZ-J2")),
+        ("package.zip", _zip(_hazard("HZ-Z1", "SHA"))),
+        ("pkg.gpkg", (tmp_path / "pkg.gpkg").read_bytes()),
+        ("workbook.xlsx", xlsx.getvalue()),
+        (
+            "hazards.csv",
+            f'{",".join(header)}\nHZ-C1,SHA,active,Aghdam,2023-03-01,"{wkt}"\n'.encode(),
+        ),
+        ("kobo_accidents.xlsx", kobo_accidents(tmp_path).read_bytes()),
+        ("hazard_report.csv", odk_hazards(tmp_path / "odk").read_bytes()),
+    ]
+
+
+def test_the_upload_takes_every_format_the_command_line_takes(
+    client: TestClient, tmp_path: Any
+) -> None:
+    auth = token(client, "im")
+    for name, body in _upload_formats(tmp_path):
+        r = client.post(
+            "/api/packages",
+            files={"package": (name, body, "application/octet-stream")},
+            headers=auth,
+        )
+        assert r.status_code == 200, (name, r.text)
+        result = r.json()
+        assert result["committed"] and result["totals"]["inserted"] >= 1, (name, result)
+    ids = _hazard_ids(client)
+    assert {"HZ-J1", "HZ-J2", "HZ-Z1", "HZ-G1", "HZ-X1", "HZ-C1", "HZ-0042"} <= ids
+    # a format the importer does not read is refused by name, with what is accepted
+    r = client.post(
+        "/api/packages", files={"package": ("notes.docx", b"PK", "application/zip")}, headers=auth
+    )
+    assert r.status_code == 400 and "notes.docx: not a format this imports" in r.text
+    assert "KoboToolbox" in r.text
+
+
+def test_the_upload_form_offers_every_format_and_the_ignore_unknown_choice(
+    client: TestClient,
+) -> None:
+    csrf = _login(client, "im")
+    page = client.get("/upload").text
+    assert 'accept=".zip,.gpkg,.xlsx,.csv,.geojson,.json,.kml"' in page
+    assert 'name="ignore_unknown"' in page
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr(
+            "pkg/hazards.geojson",
+            json.dumps({"type": "FeatureCollection", "features": [_hazard("HZ-U1", "SHA")]}),
+        )
+        z.writestr("pkg/photos.txt", "not a layer")
+    files = {"package": ("with extra.zip", buf.getvalue(), "application/zip")}
+    r = client.post("/forms/upload", files=files, data={"csrf_token": csrf})
+    assert r.status_code == 422 and "photos.txt" in r.text and "--ignore-unknown" in r.text
+    assert "HZ-U1" not in _hazard_ids(client)
+    r = client.post("/forms/upload", files=files, data={"csrf_token": csrf, "ignore_unknown": "1"})
+    assert r.status_code == 200, r.text
+    assert "photos.txt" in r.text and "HZ-U1" in _hazard_ids(client)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import numpy as np
 from rich.table import Table
 
 from landrelease.cli.display.terminal import console, escape
+from landrelease.domain.programme import money
 from landrelease.planning import ForecastResult, PlanResult, PriorityResult
 from landrelease.planning.pace import pace_versus_forecast
 from landrelease.planning.priorities import CRITERIA, LABEL
@@ -256,10 +258,7 @@ def show_forecast(result: ForecastResult) -> None:
             f"[bold]Evidence-based cancellation[/] ({s['with']} vs {s['without']}): saves "
             f"{s['saving_usd_p50'] / 1e6:,.0f} million USD here (P10–P90 {s['saving_usd_p10'] / 1e6:,.0f}–"
             f"{s['saving_usd_p90'] / 1e6:,.0f}), {s['share_p50']:.1%} of the cost without it "
-            f"({s['share_p10']:.1%}–{s['share_p90']:.1%}). Applied to the official estimate of "
-            f"USD {s['official_estimate_usd'] / 1e9:,.0f} bn: about USD {s['national_usd_p50'] / 1e9:,.1f} bn "
-            f"({s['national_usd_p10'] / 1e9:,.1f}–{s['national_usd_p90'] / 1e9:,.1f} bn), beside the experts' "
-            f"'up to USD {s['experts_usd'] / 1e9:,.0f} bn'{years}. The survey's cancellations "
+            f"({s['share_p10']:.1%}–{s['share_p90']:.1%}){_official(s)}{years}. The survey's cancellations "
             f"hold on {s.get('cancel_kept_p50', 1.0):.0%} of the area it cancels (P10–P90 "
             f"{s.get('cancel_kept_p10', 1.0):.0%}–{s.get('cancel_kept_p90', 1.0):.0%}; the rest is "
             "reopened where a device left there comes to light, and surveyed technically)."
@@ -270,6 +269,26 @@ def show_forecast(result: ForecastResult) -> None:
         console.print(
             f"Written to the workspace (tables forecast_scenarios, plan_readiness; run {result.run_id})."
         )
+
+
+def _official(s: dict[str, Any]) -> str:
+    """The saving scaled to the programme profile's official estimate; nothing without one."""
+    if "official_estimate" not in s:
+        return ""
+    cur = s["currency"]
+    text = (
+        f". Applied to the official estimate of {money(s['official_estimate'], cur, digits=0)}"
+        + (
+            f" ({escape(s['official_estimate_source'])})"
+            if s.get("official_estimate_source")
+            else ""
+        )
+        + f": about {money(s['national_p50'], cur)} ({money(s['national_p10'], cur)}–"
+        f"{money(s['national_p90'], cur)})"
+    )
+    if s.get("experts_saving"):
+        text += f", beside the experts' 'up to {money(s['experts_saving'], cur, digits=0)}'"
+    return text
 
 
 def _date(v: object, never: str, *, month: bool = False) -> str:

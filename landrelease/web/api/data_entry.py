@@ -88,7 +88,8 @@ def _answer(web: Web, result: dict[str, Any]) -> JSONResponse:
 
 @router.post(
     "/api/packages",
-    summary="Import an evidence package (.zip or .gpkg); refused whole when it has errors",
+    summary="Import an evidence package (every format `landrelease import` reads from one "
+    "file); refused whole when it has errors",
     description="Information managers and administrators only (checked before the body is "
     "read). A package larger than the setting `web_upload_max_mb` is refused with 413, "
     "from its Content-Length or as soon as more has arrived.",

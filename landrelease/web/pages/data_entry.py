@@ -14,14 +14,17 @@ from landrelease.web import qa_form
 from landrelease.web import records_form as rf
 from landrelease.web.auth import User
 from landrelease.web.context import FORMS, UserDep, Web, WebDep
-from landrelease.web.upload import import_request, importing_user
+from landrelease.web.upload import SUFFIXES, import_request, importing_user
+
+ACCEPT = ",".join(SUFFIXES)
+"""The file types the upload form offers (every one `landrelease import` reads)."""
 
 router = APIRouter()
 
 
 @router.get("/upload", response_class=HTMLResponse, include_in_schema=False)
 def upload_page(request: Request, user: UserDep, web: WebDep) -> HTMLResponse:
-    return web.page(request, "upload.html", importing_user(user), result=None)
+    return web.page(request, "upload.html", importing_user(user), result=None, accept=ACCEPT)
 
 
 @router.post(FORMS + "upload", include_in_schema=False)
@@ -32,7 +35,7 @@ async def upload_form(request: Request, user: UserDep, web: WebDep) -> HTMLRespo
     with web.writing() as ws:
         result = await import_request(request, ws, user, csrf=check_csrf)
     status = 200 if result["committed"] else 422
-    return web.page(request, "upload.html", user, status=status, result=result)
+    return web.page(request, "upload.html", user, status=status, result=result, accept=ACCEPT)
 
 
 @router.get("/records/new/{layer}", response_class=HTMLResponse, include_in_schema=False)
