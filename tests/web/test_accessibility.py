@@ -10,6 +10,7 @@ page, the forms and the upload included).
 from __future__ import annotations
 
 import json
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,12 +20,14 @@ import pytest
 from landrelease.store import Workspace
 from landrelease.web import create_app
 from landrelease.web.server import running
+from tests.helpers import layer_features, write_package
 from tests.web.browser import CHROMIUM, WEBGL_ARGS, login, need_chromium
 
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 FAILING = ("serious", "critical")
 """Impacts that fail the test; moderate and minor ones are printed only."""
 
+LAYER_FILES = (*layer_features(), "funding", "assets", "organisations")
 PUBLIC_PAGES = ("/", "/login", "/map", "/dashboard", "/settlements/ST-2")
 WORKING_PAGES = (
     "/map",
@@ -93,6 +96,20 @@ def _open_a_hazard_popup(page: Any) -> None:
     page.wait_for_selector(".hazard-popup h4", timeout=10_000)
 
 
+def _package_with_a_mistake(tmp_path: Path) -> Path:
+    """A zipped package whose one hazard has a classification not in the vocabulary."""
+    folder = write_package(
+        tmp_path / "mistake", skip=tuple(n for n in LAYER_FILES if n != "hazards")
+    )
+    path = folder / "hazards.geojson"
+    path.write_text(path.read_text(encoding="utf-8").replace('"SHA"', '"bogus"'), encoding="utf-8")
+    out = tmp_path / "mistake.zip"
+    with zipfile.ZipFile(out, "w") as z:
+        for f in folder.iterdir():
+            z.write(f, f.name)
+    return out
+
+
 def _states(
     page: Any, base_url: str, tmp_path: Path, found: dict[str, list[dict[str, Any]]]
 ) -> None:
@@ -108,11 +125,10 @@ def _states(
     page.locator('.field-msg[data-msg-for="end"]', has_text="not a valid date").wait_for()
     found["/activities/new with an error"] = _axe(page)
 
-    bad = tmp_path / "not-a-package.zip"
-    bad.write_bytes(b"this is not a zip file")
+    bad = _package_with_a_mistake(tmp_path)
     page.goto(f"{base_url}/upload")
     page.set_input_files("input[type=file]", str(bad))
-    page.click("form button[type=submit]")
+    page.click("form[action='/forms/upload'] button[type=submit]")
     page.wait_for_selector("p.refused", timeout=10_000)
     found["/upload refused"] = _axe(page)
 
