@@ -66,7 +66,7 @@ PRIVATE_TABLES = frozenset(
 class Migration:
     version: int
     description: str
-    upgrade: Callable[[sa.Connection], None]
+    upgrade: Callable[[sa.Connection], object]
 
 
 def create_latest(conn: sa.Connection) -> None:
