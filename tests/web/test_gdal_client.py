@@ -30,9 +30,11 @@ def base_url(web_target: str) -> Iterator[str]:
     app.state.workspace.close()
 
 
-def _ogrinfo(*args: str) -> str:
+def _ogrinfo(*args: str, bearer: str | None = None) -> str:
     assert OGRINFO is not None
     env = {**os.environ, "GDAL_HTTP_TIMEOUT": "20", "CPL_DEBUG": "OFF"}
+    if bearer is not None:  # as QGIS's "API header" authentication sends it
+        env["GDAL_HTTP_HEADERS"] = f"Authorization: Bearer {bearer}"
     out = subprocess.run(
         [OGRINFO, "-ro", *args], capture_output=True, text=True, timeout=60, env=env
     )
@@ -51,3 +53,27 @@ def test_ogrinfo_lists_collections_and_reads_hazards(base_url: str) -> None:
     for hid in ("HZ-0", "HZ-1", "HZ-2"):  # read across pages of 2
         assert f"hazard_id (String) = {hid}" in hazards
     assert "POLYGON" in hazards and "status (String) = active" in hazards
+
+
+@pytest.mark.gdal
+def test_a_client_with_a_token_lists_and_reads_every_layer(base_url: str) -> None:
+    import httpx
+
+    from landrelease.domain import LAYERS
+    from tests.web.conftest import PASSWORD
+
+    r = httpx.post(f"{base_url}/api/token", json={"username": "donor", "password": PASSWORD})
+    bearer = r.json()["access_token"]
+    listing = _ogrinfo(f"OAPIF:{base_url}", bearer=bearer)
+    listed = {
+        line.split(": ", 1)[1].split(" (")[0] for line in listing.splitlines() if ": " in line
+    }
+    assert {layer.name for layer in LAYERS} | {"survey_parts"} <= listed, listing
+    incidents = _ogrinfo("-al", f"OAPIF:{base_url}/collections/incidents", bearer=bearer)
+    assert "incident_id (String) = " in incidents
+    funding = _ogrinfo("-al", f"OAPIF:{base_url}/collections/funding", bearer=bearer)
+    assert (
+        "amount_usd" in funding
+        and "Feature Count: 3" in funding
+        or funding.count("OGRFeature(funding)") == 3
+    )
