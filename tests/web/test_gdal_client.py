@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -74,3 +75,44 @@ def test_a_client_with_a_token_lists_and_reads_every_layer(base_url: str) -> Non
     funding = _ogrinfo("-al", f"OAPIF:{base_url}/collections/funding", bearer=bearer)
     assert "amount_usd" in funding
     assert "Feature Count: 3" in funding or funding.count("OGRFeature(funding)") == 3
+
+
+@pytest.mark.gdal
+def test_hazards_copied_with_ogr2ogr_are_typed_multipolygon_without_warnings(
+    base_url: str, tmp_path: Path
+) -> None:
+    """A client types the layer from its first page: every hazard comes as a MultiPolygon, so
+    a MultiPolygon further on never lands in a Polygon layer (GDAL's warning)."""
+    out = tmp_path / "hazards.gpkg"
+    ogr2ogr = str(Path(OGRINFO or "ogrinfo").with_name("ogr2ogr"))
+    env = {**os.environ, "GDAL_HTTP_TIMEOUT": "20"}
+    args = [ogr2ogr, "-f", "GPKG", str(out), "-oo", "PAGE_SIZE=1"]
+    done = subprocess.run(
+        [*args, f"OAPIF:{base_url}/collections/hazards"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    assert done.returncode == 0 and "is inserted into layer" not in done.stderr, done.stderr
+    summary = _ogrinfo("-so", str(out), "hazards")
+    assert "Geometry: Multi Polygon" in summary and "Feature Count: 3" in summary
+
+
+def test_one_part_geometries_are_served_as_their_layers_multi_type() -> None:
+    import numpy as np
+    import shapely
+
+    from landrelease.web.api.geojson import as_declared
+
+    square, two = shapely.box(0, 0, 1, 1), shapely.MultiPolygon([shapely.box(2, 2, 3, 3)])
+    geoms = np.array([square, two, None], dtype=object)
+    served = as_declared(geoms, "hazards")
+    assert [g.geom_type if g is not None else None for g in served] == [
+        "MultiPolygon",
+        "MultiPolygon",
+        None,
+    ]
+    assert served[0].equals(square) and served[1] is two
+    points = np.array([shapely.Point(1, 2)], dtype=object)
+    assert as_declared(points, "findings")[0].geom_type == "Point"  # declared Point: as it is
