@@ -55,7 +55,14 @@ def test_the_decisions_file_carries_its_style_and_gdal_reads_it(tmp_path: Path) 
     out = subprocess.run(
         [_ogrinfo(), "-q", str(gpkg)], capture_output=True, text=True, check=True
     ).stdout
-    assert "survey_parts" in out and "layer_styles" in out
+    assert "survey_parts (Multi Polygon)" in out and "layer_styles" in out
+    area = subprocess.run(
+        [_ogrinfo(), "-q", str(gpkg), "-sql", "SELECT area_m2, area_ha FROM survey_parts"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "area_ha (Real) = 0.01" in area
 
 
 def _gdal_source(ws: Workspace) -> str:
