@@ -28,16 +28,19 @@ FAILING = ("serious", "critical")
 """Impacts that fail the test; moderate and minor ones are printed only."""
 
 LAYER_FILES = (*layer_features(), "funding", "assets", "organisations")
-PUBLIC_PAGES = ("/", "/login", "/map", "/dashboard", "/settlements/ST-2")
+PUBLIC_PAGES = ("/", "/login", "/map", "/dashboard", "/settlements", "/settlements/ST-2")
 WORKING_PAGES = (
     "/map",
     "/dashboard",
     "/activities",
     "/settlements/ST-2",
     "/records/new/findings",
+    "/records/new/incidents",
     "/activities/new",
+    "/qa",
     "/downloads",
     "/upload",
+    "/account/password",
 )
 
 
