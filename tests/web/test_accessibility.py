@@ -75,7 +75,8 @@ def _describe(path: str, violations: list[dict[str, Any]]) -> str:
 
 
 def _check(page: Any, base_url: str, path: str, found: dict[str, list[dict[str, Any]]]) -> None:
-    page.goto(f"{base_url}{path}")
+    response = page.goto(f"{base_url}{path}")
+    assert response is not None and response.status == 200, (path, response and response.status)
     if path == "/map":
         page.wait_for_selector("body[data-layers-loaded=true]", timeout=30_000, state="attached")
     else:
