@@ -4,7 +4,9 @@
 the folder of GeoJSON files). Opening it in QGIS shows every spatial layer of the export
 in three groups (:data:`GROUPS`), drawn with the styles the workspace keeps in
 ``layer_styles`` (:data:`landrelease.domain.styles.LAYER_STYLES`; the same QML), in the
-workspace's metric CRS. Paths are relative, so the package and its project move together.
+workspace's metric CRS, with each area layer's area in m² and in hectares as virtual fields
+measured as the workspace measures them. Paths are relative, so the package and its
+project move together.
 
 A layer that holds several kinds of geometry (military positions: points, lines and
 polygons) is listed once per kind its registry entry accepts, as the workspace's GIS views
@@ -139,6 +141,34 @@ def layer_style(layer: Layer) -> ET.Element | None:
     return qml.find("renderer-v2")
 
 
+def area_expression(crs: str, unit_m2: float) -> str:
+    """QGIS expression of a feature's area in ``unit_m2`` m² units, measured as the workspace
+    measures ``area_m2``: planar, in its metric CRS."""
+    return f"round(area(transform($geometry, 'EPSG:4326', '{crs}')) / {unit_m2:g}, 4)"
+
+
+def _area_fields(maplayer: ET.Element, crs: str) -> None:
+    """The area in m² and in hectares as virtual fields (the package keeps the data contract's
+    fields only; QGIS computes these on the fly, as the workspace does)."""
+    fields = ET.SubElement(maplayer, "expressionfields")
+    for name, unit, comment in (
+        ("area_m2", 1.0, "area in m²"),
+        ("area_ha", 10_000.0, "area in hectares"),
+    ):
+        ET.SubElement(
+            fields,
+            "field",
+            name=name,
+            expression=area_expression(crs, unit),
+            type="6",
+            typeName="double precision",
+            subType="0",
+            length="0",
+            precision="4",
+            comment=f"{comment}, measured in {crs} as the workspace measures it",
+        )
+
+
 def project_xml(layers: list[ProjectLayer], *, title: str, crs: str) -> str:
     """The ``.qgs`` document: the layer tree in :data:`GROUPS`, then each layer's definition."""
     root = ET.Element("qgis", projectname=title, version=QGIS_VERSION)
@@ -194,6 +224,8 @@ def project_xml(layers: list[ProjectLayer], *, title: str, crs: str) -> str:
         ET.SubElement(ml, "abstract").text = pl.layer.help
         _crs_xml(ET.SubElement(ml, "srs"), "EPSG:4326")
         ET.SubElement(ml, "provider", encoding="UTF-8").text = "ogr"
+        if pl.layer.area:
+            _area_fields(ml, crs)
         renderer = layer_style(pl.layer)
         if renderer is not None:
             ml.append(renderer)

@@ -92,6 +92,12 @@ def test_the_project_names_groups_and_styles_every_layer(
     assert maplayers["hazards"].get("wkbType") == "MultiPolygon"
     assert maplayers["findings"].get("geometry") == "Point"
 
+    # area layers carry their area in m² and hectares, measured in the metric CRS
+    fields = {f.get("name"): f.get("expression") for f in maplayers["hazards"].iter("field")}
+    assert set(fields) == {"area_m2", "area_ha"}
+    assert "'EPSG:32638'" in (fields["area_ha"] or "") and "/ 10000" in (fields["area_ha"] or "")
+    assert not list(maplayers["findings"].iter("expressionfields"))
+
     # the hazards draw with the workspace's style: the same QML
     renderer = maplayers["hazards"].find("renderer-v2")
     assert renderer is not None
