@@ -12,6 +12,10 @@
 # Needs: npm (registry reachable), tar, openssl (or python3) for the hash.
 # Usage:  bash scripts/vendor-js.sh            # writes into landrelease/web/static/vendor/
 #         bash scripts/vendor-js.sh --check    # compares the vendored files with the tarballs
+#         bash scripts/vendor-js.sh [--check] axe-core   # only the packages named
+#
+# A destination starting with "tests/" is a test asset (axe-core, the accessibility
+# checker the browser tests inject): it goes under the repository's tests/, not into the app.
 #
 # Never run by the tests or by make: it needs the network.
 set -euo pipefail
@@ -19,13 +23,15 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENDOR="$ROOT/landrelease/web/static/vendor"
 CHECK=0
-[[ "${1:-}" == "--check" ]] && CHECK=1
+[[ "${1:-}" == "--check" ]] && CHECK=1 && shift
+ONLY=("$@")
 
 # name  version  integrity (from `npm view NAME@VERSION dist.integrity`)
 PACKAGES=(
   "leaflet 1.9.4 sha512-nxS1ynzJOmOlHp+iL3FyWqK89GtNL8U8rvlMOsQdTTssxZwCXh8N2NB3GDQOL+YR3XnWyZAxwQixURb+FA74PA=="
   "maplibre-gl 6.20.0 sha512-7manvqXeNoN0mKRzenYDopkb3VW9j7iag45RvopkOVFZ7c+La7CBWtK8eBS5bKrI6NyxqAIxPxIG1PMcotcY1w=="
   "chart.js 4.6.1 sha512-hJyniucsFmq//EvXYvJ6c6mahPoI3kaxdjVH8awTaJ/fDNWeSqqqArixMJWkWNN6fcYvPU3HneSANFNYtRi61g=="
+  "axe-core 4.14.1 sha512-FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rhu5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ=="
 )
 
 # What each package contributes: "path in the tarball -> path under vendor/".
@@ -51,6 +57,10 @@ files_of() {
       echo "package/dist/chart.umd.min.js chartjs/chart.umd.min.js"
       echo "package/LICENSE.md chartjs/LICENSE.md"
       ;;
+    axe-core)
+      echo "package/axe.min.js tests/web/vendor/axe-core/axe.min.js"
+      echo "package/LICENSE tests/web/vendor/axe-core/LICENSE"
+      ;;
     *)
       echo "no file list for package $1" >&2
       exit 2
@@ -72,6 +82,9 @@ status=0
 
 for entry in "${PACKAGES[@]}"; do
   read -r name version pinned <<<"$entry"
+  if ((${#ONLY[@]})) && [[ ! " ${ONLY[*]} " == *" $name "* ]]; then
+    continue
+  fi
   published="$(npm view "$name@$version" dist.integrity 2>/dev/null | tail -n1 | tr -d "'[:space:]")"
   if [[ "$published" != "$pinned" ]]; then
     echo "$name@$version: the registry publishes integrity '$published', this script pins '$pinned'; refusing" >&2
@@ -86,21 +99,26 @@ for entry in "${PACKAGES[@]}"; do
   mkdir -p "$WORK/$name"
   tar -xzf "$WORK/$tarball" -C "$WORK/$name"
   while read -r src dst; do
+    if [[ "$dst" == tests/* ]]; then
+      dst="$ROOT/$dst"
+    else
+      dst="$VENDOR/$dst"
+    fi
     if [[ ! -f "$WORK/$name/$src" ]]; then
       echo "$name@$version: $src is not in the tarball" >&2
       exit 1
     fi
     if ((CHECK)); then
-      if cmp -s "$WORK/$name/$src" "$VENDOR/$dst"; then
-        echo "ok       $dst ($name@$version)"
+      if cmp -s "$WORK/$name/$src" "$dst"; then
+        echo "ok       ${dst#"$ROOT"/} ($name@$version)"
       else
-        echo "DIFFERS  $dst ($name@$version)"
+        echo "DIFFERS  ${dst#"$ROOT"/} ($name@$version)"
         status=1
       fi
     else
-      mkdir -p "$(dirname "$VENDOR/$dst")"
-      cp "$WORK/$name/$src" "$VENDOR/$dst"
-      echo "vendored $dst ($name@$version)"
+      mkdir -p "$(dirname "$dst")"
+      cp "$WORK/$name/$src" "$dst"
+      echo "vendored ${dst#"$ROOT"/} ($name@$version)"
     fi
   done < <(files_of "$name")
 done

@@ -61,6 +61,8 @@ def test_init_import_status_export(tmp_path: Path) -> None:
     assert code == 0 and "Hazard area" in out and "area (ha)" in out
     code, out = run("export", str(tmp_path / "out"), "-w", ws)
     assert code == 0 and (tmp_path / "out" / "hazards.geojson").exists()
+    code, out = run("export", str(tmp_path / "qgis.gpkg"), "-f", "gpkg", "--qgis", "-w", ws)
+    assert code == 0 and "QGIS project:" in out and (tmp_path / "qgis.qgs").exists(), out
 
 
 def test_import_with_one_bad_record_in_each_file_writes_nothing(tmp_path: Path) -> None:

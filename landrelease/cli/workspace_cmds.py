@@ -232,11 +232,19 @@ def export(
         bool, typer.Option("--overwrite", help="Replace OUT if it exists.")
     ] = False,
     profile: ProfileOpt = None,
+    qgis: Annotated[
+        bool,
+        typer.Option(
+            "--qgis",
+            help="Also write OUT.qgs beside the package: a QGIS project with the layers "
+            "grouped and styled, in the workspace's metric CRS.",
+        ),
+    ] = False,
 ) -> None:
     """Write the workspace as an evidence package that import reads back unchanged.
 
     With --profile, CSV tables in another system's names (e.g. imsma_core), which import
-    back through the same profile.
+    back through the same profile. With --qgis, a QGIS project beside it.
     """
     from landrelease.cli.display.workspace_data import show_export
     from landrelease.io import export_package
@@ -250,6 +258,7 @@ def export(
             include_personal=not no_personal_data,
             overwrite=overwrite,
             profile=load_profile(profile) if profile else None,
+            qgis=qgis,
         )
     show_export(report)
 

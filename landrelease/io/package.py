@@ -25,7 +25,9 @@ import pyogrio
 import shapely
 
 from landrelease.domain import LAYERS, FieldKind, Layer
+from landrelease.domain.styles import LAYER_STYLES, categorized_fill_qml
 from landrelease.errors import DataError, Issue, IssueLog, Severity, UsageError
+from landrelease.io import qgis_project
 from landrelease.io.cells import spreadsheet_safe_table
 from landrelease.io.crosswalk import Profile, VictimBook
 from landrelease.io.sources import (
@@ -50,6 +52,7 @@ from landrelease.store import (
 )
 from landrelease.store.references import dangling_references
 from landrelease.store.runs import now
+from landrelease.store.styles import add_layer_style
 
 Progress = Callable[[str, int], None]
 """Called with (file shown to the user, records read so far in that file)."""
@@ -402,6 +405,8 @@ class ExportReport:
     unmapped: dict[str, list[str]] = field(default_factory=dict)
     """With a crosswalk profile: file name → our fields the profile does not name (written
     under our names)."""
+    project: Path | None = None
+    """With ``qgis``: the QGIS project written beside the package."""
 
 
 EXPORT_FORMATS = ("geojson", "gpkg")
@@ -416,6 +421,7 @@ def export_package(
     overwrite: bool = False,
     progress: Progress | None = None,
     profile: Profile | None = None,
+    qgis: bool = False,
 ) -> ExportReport:
     """Write the workspace as an evidence package (the layout it imports), atomically.
 
@@ -426,6 +432,8 @@ def export_package(
     With a crosswalk ``profile``, the folder holds CSV tables in the other system's names
     (``hazard.csv``: ``hazard_localid``, ``Worked On``…; lon/lat or wkt for the geometry),
     which import back through the same profile; fields it cannot name keep ours.
+    ``qgis`` also writes a QGIS project beside the package (:mod:`landrelease.io.qgis_project`;
+    a GeoPackage export then carries the layers' default styles too).
     """
     out = Path(out)
     view = WorkspaceView.of(source)
@@ -439,7 +447,14 @@ def export_package(
         raise UsageError(f"{out} exists already; choose another name or pass --overwrite")
     if not out.parent.exists():
         raise UsageError(f"folder {out.parent} does not exist")
+    if qgis and profile is not None:
+        raise UsageError("a QGIS project reads our layers: export without --profile for --qgis")
+    if qgis and qgis_project.project_path(out).exists() and not overwrite:
+        raise UsageError(
+            f"{qgis_project.project_path(out)} exists already; choose another name or pass --overwrite"
+        )
     report = ExportReport(out)
+    written: list[str] = []
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
         target = tmp / out.name if fmt == "gpkg" else tmp
@@ -452,6 +467,7 @@ def export_package(
                 if progress:
                     progress(name, len(frame))
                 continue
+            written.append(layer.name)
             if fmt == "gpkg":
                 write_gpkg_layer(layer, frame, target)
                 report.files[f"{out.name}:{layer.name}"] = len(frame)
@@ -463,12 +479,31 @@ def export_package(
                 report.files[layer.filename] = len(frame)
             if progress:
                 progress(layer.filename, len(frame))
+        if qgis and fmt == "gpkg":
+            add_default_styles(target, written)
         if out.exists():
             shutil.rmtree(out) if out.is_dir() else out.unlink()
         (target if fmt == "gpkg" else tmp).rename(out)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    if qgis:
+        title = f"landrelease: {out.stem}"
+        report.project = qgis_project.write_project(out, written, title=title, crs=view.metric_crs)
     return report
+
+
+def add_default_styles(gpkg: Path, layers: list[str]) -> None:
+    """The default QGIS style of each styled layer among ``layers`` in the GeoPackage ``gpkg``."""
+    for name in layers:
+        if name in LAYER_STYLES:
+            field_name, categories, description = LAYER_STYLES[name]
+            add_layer_style(
+                gpkg,
+                name,
+                categorized_fill_qml(field_name, categories),
+                name=name.replace("_", " "),
+                description=description,
+            )
 
 
 def _write_through(

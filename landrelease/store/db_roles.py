@@ -144,6 +144,8 @@ def apply(conn: sa.Connection) -> list[str]:
                     )
                     continue
             conn.exec_driver_sql(f"GRANT SELECT ON {quote(conn, table)} TO {g}")
+    if "layer_styles" in present:  # QGIS's default styles: every login opens layers styled
+        conn.exec_driver_sql(f"GRANT SELECT ON layer_styles TO {everyone}")
     _draft_policies(conn, home)
     _memberships(conn, groups)
     return list(groups.values())

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from landrelease.domain import LAYERS
 from landrelease.errors import UsageError
-from landrelease.store import db_roles, gis_views, indexes, schema
+from landrelease.store import db_roles, gis_views, indexes, schema, styles
 from landrelease.store.sql import insert_rows, now_iso
 
 WGS84_WKT = (
@@ -66,7 +66,7 @@ PRIVATE_TABLES = frozenset(
 class Migration:
     version: int
     description: str
-    upgrade: Callable[[sa.Connection], None]
+    upgrade: Callable[[sa.Connection], object]
 
 
 def create_latest(conn: sa.Connection) -> None:
@@ -82,6 +82,7 @@ def create_latest(conn: sa.Connection) -> None:
     if conn.dialect.name == "sqlite":
         register_gpkg_tables(conn)
     gis_views.create_views(conn)
+    styles.add_workspace_styles(conn)
     now = now_iso()
     insert_rows(
         conn,
@@ -170,10 +171,16 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         3, "area in hectares; clean views of every layer for GIS users", gis_views.add_area_ha
     ),
+    Migration(
+        4,
+        "QGIS styles (layer_styles) for the hazards, the survey decisions and their views",
+        styles.add_workspace_styles,
+    ),
 )
 """Every schema version; a new one appends a Migration whose upgrade alters version N-1 into N.
 
-The GIS views are derived from the schema: they are made again after any migration."""
+The GIS views are derived from the schema: they are made again after any migration, and
+styles missing from ``layer_styles`` are added (those present, perhaps edited in QGIS, stay)."""
 
 LATEST = MIGRATIONS[-1].version
 
@@ -245,6 +252,7 @@ def upgrade(conn: sa.Connection) -> list[Migration]:
             applied.append(m)
     if applied or added:
         gis_views.create_views(conn)  # the views show the fields of the schema now in place
+        styles.add_workspace_styles(conn)  # a view or table new since gets its style
         if db_roles.has_logins(conn):
             db_roles.apply(conn)  # database logins read the new tables and views as before
     return applied

@@ -43,7 +43,6 @@ from landrelease.store.sql import (
     select_in,
     update_rows,
 )
-from landrelease.store.styles import add_workspace_styles
 
 PG_SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://")
 
@@ -177,7 +176,6 @@ class Workspace:
                 if cls.is_database_url(target) and migrations.current_version(conn) > 0:
                     raise UsageError(f"{_safe(target)} holds a landrelease workspace already")
                 migrations.create_latest(conn)
-                add_workspace_styles(conn, geometry_column=schema.GEOMETRY_COLUMN)
                 meta = {
                     "created_at": now_iso(),
                     "created_by": actor or default_actor(),

@@ -114,8 +114,20 @@ def write_decisions(result: SurveyResult, path: Path) -> Path:
         raise UsageError(f"folder {path.parent} does not exist")
     tmp = path.with_name(f".{path.stem}.tmp.gpkg")
     tmp.unlink(missing_ok=True)
+    parts = result.parts
+    if "area_m2" in parts.columns and "area_ha" not in parts.columns:  # hectares, as reports say
+        at = list(parts.columns).index("area_m2") + 1
+        parts = parts.copy()
+        parts.insert(at, "area_ha", (parts["area_m2"].astype(float) / 10_000).round(5))
+    # one declared type, MultiPolygon: QGIS and ogr2ogr meet no multi-part in a Polygon layer
     pyogrio.write_dataframe(
-        result.parts, tmp, layer="survey_parts", driver="GPKG", dataset_options={"VERSION": "1.3"}
+        parts,
+        tmp,
+        layer="survey_parts",
+        driver="GPKG",
+        promote_to_multi=True,
+        geometry_type="MultiPolygon",
+        dataset_options={"VERSION": "1.3"},
     )
     add_layer_style(
         tmp,

@@ -35,7 +35,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from landrelease.domain import LAYERS, Layer, layer_by_name
+from landrelease.domain import Layer, layer_by_name
 from landrelease.errors import UsageError
 from landrelease.io import (
     export_package,
@@ -96,23 +96,18 @@ class Download:
 
 
 def downloadable_layers(user: User) -> list[Download]:
-    """Every layer this user may read: the spatial collections, then (logged in) the tables."""
-    out = [Download(c.id, c.title, SPATIAL_FORMATS) for c in vis.readable_collections(user)]
-    if user.sees_details:
-        out += [Download(lyr.name, lyr.title, TABLE_FORMATS) for lyr in LAYERS if not lyr.spatial]
-    return out
+    """Every layer this user may read: the OGC API's collections (tables without GeoJSON)."""
+    return [
+        Download(c.id, c.title, SPATIAL_FORMATS if c.spatial else TABLE_FORMATS)
+        for c in vis.readable_collections(user)
+    ]
 
 
 def _layer_formats(cid: str, user: User) -> tuple[str, ...]:
     """The formats of layer ``cid``, if it exists and the user may read it."""
     if cid in vis.COLLECTIONS:
-        vis.collection(cid, user)  # raises for a layer this user may not read
-        return SPATIAL_FORMATS
-    tables = [lyr.name for lyr in LAYERS if not lyr.spatial]
-    if cid in tables:
-        if not user.sees_details:
-            raise Unauthorized(f"log in to read {cid}: public visitors see aggregated figures only")
-        return TABLE_FORMATS
+        c = vis.collection(cid, user)  # raises for a layer this user may not read
+        return SPATIAL_FORMATS if c.spatial else TABLE_FORMATS
     names = [d.id for d in downloadable_layers(user)]
     raise NotFound(f"no layer {cid!r}; choose {_choose(names)}")
 

@@ -1,7 +1,9 @@
 """Which layers and records each user may see: the OGC API collections, drafts, personal data.
 
-* :data:`COLLECTIONS`: every spatial layer of the registry, and the survey decisions;
-  anonymous visitors read only :data:`PUBLIC_COLLECTIONS`;
+* :data:`COLLECTIONS`: every layer of the registry — the spatial ones, the survey decisions,
+  then the tables without geometry (funding, assets, organisations: features without a
+  geometry, as OGC API – Features allows) — so a logged-in user's list is every layer the
+  roles let them read; anonymous visitors read only :data:`PUBLIC_COLLECTIONS`;
 * :func:`visible_frame`: a collection's records as one user may see them — operators see
   other organisations' approved work but not their drafts, and only roles that work with
   the full records see victims' personal data;
@@ -34,7 +36,7 @@ DRAFT_STATUSES = ("draft", "submitted", "rejected")
 
 @dataclass(frozen=True)
 class Collection:
-    """An OGC API collection: a spatial layer of the registry, or the survey decisions."""
+    """An OGC API collection: a layer of the registry, or the survey decisions."""
 
     id: str
     title: str
@@ -43,6 +45,8 @@ class Collection:
     date_field: str | None
     """The main date ``datetime`` filters on (``None``: no temporal filter)."""
     date_is_day: bool = True
+    spatial: bool = True
+    """False for a table without geometry (its features' geometry is null)."""
 
 
 def _date_field(layer: Layer) -> tuple[str | None, bool]:
@@ -73,6 +77,13 @@ def _collections() -> dict[str, Collection]:
         "part_id",
         None,
     )
+    for layer in LAYERS:
+        if layer.spatial:
+            continue
+        name, is_day = _date_field(layer)
+        out[layer.name] = Collection(
+            layer.name, layer.title, layer.help, layer.id_field, name, is_day, spatial=False
+        )
     return out
 
 
@@ -121,6 +132,10 @@ def visible_frame(
         return cache.get(None, SURVEY_PARTS, lambda: read_parts(ws))
     layer = layer_by_name(cid)
     frame = layer_frame(ws, cid, personal=user.sees_personal_data, cache=cache)
+    if not layer.spatial:  # a table: features without geometry
+        frame = gpd.GeoDataFrame(
+            frame, geometry=gpd.GeoSeries([None] * len(frame), index=frame.index), crs="EPSG:4326"
+        )
     if layer.personal_fields and not user.sees_personal_data:
         # unknown properties of a layer holding personal data may hold more of it
         frame = frame.drop(columns=["extra"])

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import csv
+import gzip
+import io
+import shutil
 import sqlite3
 import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import geopandas as gpd
+import pytest
 import shapely
 
 from landrelease.domain.styles import DECISION_STYLE, categorized_fill_qml
+from landrelease.store import Workspace
 from landrelease.survey.decisions import SurveyResult, SurveyRule
 from landrelease.survey.store import write_decisions
 from tests.store.test_workspace import _ogrinfo
@@ -49,23 +55,86 @@ def test_the_decisions_file_carries_its_style_and_gdal_reads_it(tmp_path: Path) 
     out = subprocess.run(
         [_ogrinfo(), "-q", str(gpkg)], capture_output=True, text=True, check=True
     ).stdout
-    assert "survey_parts" in out and "layer_styles" in out
+    assert "survey_parts (Multi Polygon)" in out and "layer_styles" in out
+    area = subprocess.run(
+        [_ogrinfo(), "-q", str(gpkg), "-sql", "SELECT area_m2, area_ha FROM survey_parts"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "area_ha (Real) = 0.01" in area
 
 
-def test_a_new_workspace_opens_its_hazards_and_decisions_styled(tmp_path: Path) -> None:
-    from landrelease.store import Workspace
+def _gdal_source(ws: Workspace) -> str:
+    if ws.dialect == "sqlite":
+        return ws.target
+    url = ws.engine.url
+    return f"PG:host={url.host} port={url.port} user={url.username} dbname={url.database}"
 
-    ws = Workspace.create(str(tmp_path / "w.gpkg"))
-    ws.close()
-    with sqlite3.connect(tmp_path / "w.gpkg") as con:
-        styles = dict(
-            con.execute(
-                "SELECT f_table_name, styleQML FROM layer_styles WHERE useAsDefault"
-            ).fetchall()
-        )
-    assert set(styles) == {"hazards", "survey_parts"}
-    assert 'attr="status"' in styles["hazards"] and 'value="worked_on"' in styles["hazards"]
-    out = subprocess.run(
-        [_ogrinfo(), "-ro", "-q", str(tmp_path / "w.gpkg")], capture_output=True, text=True
+
+def _styles_read_by_gdal(ws: Workspace) -> dict[tuple[str, str], tuple[str, str, str]]:
+    """(schema, table) → (catalogue, geometry column, QML) of the default styles, read by GDAL."""
+    catalog = "''" if ws.dialect == "sqlite" else "f_table_catalog"
+    sql = (
+        f"SELECT {catalog} AS cat, f_table_schema AS sch, f_table_name AS tab, "
+        "f_geometry_column AS col, styleQML AS qml FROM layer_styles WHERE useAsDefault"
     )
-    assert out.returncode == 0 and "ERROR" not in out.stderr, out.stderr
+    ogr2ogr = str(Path(_ogrinfo()).with_name("ogr2ogr"))
+    out = subprocess.run(
+        [ogr2ogr, "-f", "CSV", "/vsistdout/", _gdal_source(ws), "-sql", sql],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "ERROR" not in out.stderr, out.stderr
+    return {
+        (row["sch"] or "", row["tab"]): (row["cat"] or "", row["col"], row["qml"])
+        for row in csv.DictReader(io.StringIO(out.stdout))
+    }
+
+
+@pytest.mark.gdal
+def test_a_new_workspace_opens_its_layers_and_views_styled(workspace: Workspace) -> None:
+    styles = _styles_read_by_gdal(workspace)
+    if workspace.dialect == "sqlite":
+        assert set(styles) == {("", "hazards"), ("", "qgis_hazards"), ("", "survey_parts")}
+    else:  # QGIS matches the database, the schema, the table and the geometry column
+        database = workspace.engine.url.database
+        assert set(styles) == {
+            ("public", "hazards"),
+            ("qgis", "hazards"),
+            ("public", "survey_parts"),
+        }
+        assert {cat for cat, _, _ in styles.values()} == {database}
+    assert {col for _, col, _ in styles.values()} == {"geom"}
+    for table in ("hazards", "qgis_hazards"):
+        qml = next(q for (_, t), (_, _, q) in styles.items() if t in (table, "hazards"))
+        assert 'attr="status"' in qml and 'value="worked_on"' in qml
+    decisions = next(q for (_, t), (_, _, q) in styles.items() if t == "survey_parts")
+    assert decisions.strip() == categorized_fill_qml("decision", DECISION_STYLE).strip()
+
+
+def test_an_older_workspace_gets_its_styles_when_opened_and_keeps_edited_ones(
+    tmp_path: Path,
+) -> None:
+    from tests.store.test_indexes import V1_GPKG
+
+    target = tmp_path / "old.gpkg"
+    with gzip.open(V1_GPKG) as src, open(target, "wb") as dst:
+        shutil.copyfileobj(src, dst)
+    with sqlite3.connect(target) as con:  # written before the GIS views: their style is missing
+        names = {r[0] for r in con.execute("SELECT f_table_name FROM layer_styles")}
+        assert names == {"hazards", "survey_parts"}
+        # someone restyles the hazards in QGIS and saves the style over the default
+        con.execute("UPDATE layer_styles SET styleQML = '<qgis/>' WHERE f_table_name = 'hazards'")
+    Workspace.open(str(target)).close()
+    with sqlite3.connect(target) as con:
+        names = {r[0] for r in con.execute("SELECT f_table_name FROM layer_styles")}
+        assert names == {"hazards", "qgis_hazards", "survey_parts"}
+    Workspace.open(str(target)).close()  # opened again: nothing added twice
+    with sqlite3.connect(target) as con:
+        rows = con.execute("SELECT styleQML FROM layer_styles WHERE f_table_name = 'hazards'")
+        assert [r[0] for r in rows] == ["<qgis/>"]
+        assert con.execute("SELECT count(*) FROM layer_styles").fetchone()[0] == 3
+    out = subprocess.run([_ogrinfo(), "-ro", "-q", str(target)], capture_output=True, text=True)
+    assert out.returncode == 0 and "layer_styles" in out.stdout, out.stderr

@@ -308,3 +308,20 @@ def test_a_backup_with_logins_restores_into_another_database(
             conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
             for r in db_roles.ROLES:
                 conn.execute(f'DROP ROLE IF EXISTS "{name}_{r}"')
+
+
+def test_every_login_reads_the_styles_qgis_applies(
+    roles_ws: tuple[Workspace, dict[str, str]],
+) -> None:
+    """QGIS reads layer_styles as the person connected: every role must be able to."""
+    _, urls = roles_ws
+    sql = (
+        "SELECT f_table_schema, f_table_name FROM layer_styles "
+        "WHERE useasdefault AND f_table_catalog = current_database()"
+    )
+    for login, url in urls.items():
+        assert {tuple(r) for r in _rows(url, sql)} == {
+            ("public", "hazards"),
+            ("qgis", "hazards"),
+            ("public", "survey_parts"),
+        }, login

@@ -109,3 +109,33 @@ def test_openapi_documents_the_api(client: TestClient) -> None:
     }
     assert {"limit", "offset", "bbox", "datetime"} <= params
     assert "/api/activities/{activity_id}/approve" in spec["paths"]
+
+
+def test_the_collections_are_every_layer_each_role_may_read(client: TestClient) -> None:
+    from landrelease.domain import LAYERS
+    from landrelease.web.auth import ANONYMOUS
+    from landrelease.web.downloads import downloadable_layers
+    from landrelease.web.visible import PUBLIC_COLLECTIONS, readable_collections
+
+    def listed(headers: dict[str, str] | None = None) -> list[str]:
+        r = client.get("/collections", headers=headers or {})
+        return [c["id"] for c in r.json()["collections"]]
+
+    # anonymous: the public layers of the role table (docs/web.md), nothing more
+    assert sorted(listed()) == sorted(PUBLIC_COLLECTIONS)
+    assert client.get("/collections/funding/items").status_code == 401
+    # logged in, whatever the role: every layer of the registry and the survey decisions
+    every = {layer.name for layer in LAYERS} | {"survey_parts"}
+    for user in ("donor", "opa", "ana"):
+        assert set(listed(token(client, user))) == every, user
+    # the downloads page offers the same layers as the API lists, to everyone
+    assert [d.id for d in downloadable_layers(ANONYMOUS)] == [
+        c.id for c in readable_collections(ANONYMOUS)
+    ]
+    # a table is a collection of features without geometry, readable by GDAL and QGIS
+    headers = token(client, "donor")
+    funding = client.get("/collections/funding/items", headers=headers).json()
+    assert funding["numberMatched"] == 3
+    assert all(f["geometry"] is None for f in funding["features"])
+    assert {"source", "amount_usd"} <= set(funding["features"][0]["properties"])
+    assert "extent" not in client.get("/collections/funding", headers=headers).json()

@@ -150,6 +150,11 @@ def show_export(report: ExportReport) -> None:
         console.print(
             f"  {name}: not named by the profile, written under our names: {', '.join(fields)}"
         )
+    if report.project is not None:
+        console.print(
+            f"QGIS project: [bold]{escape(str(report.project))}[/] (open it in QGIS: the layers "
+            "grouped and styled)"
+        )
 
 
 def show_backup(report: BackupReport) -> None:

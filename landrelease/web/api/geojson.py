@@ -16,7 +16,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from landrelease.store import Workspace
+from landrelease.store import Workspace, gis_views
 from landrelease.web.auth import User
 from landrelease.web.cache import LayerCache
 from landrelease.web.errors import BadRequest
@@ -159,11 +159,39 @@ def to_feature(row: dict[str, Any], c: Collection) -> dict[str, Any]:
     }
 
 
+_SINGLE_TO_MULTI = {
+    "MULTIPOINT": (0, shapely.MultiPoint),
+    "MULTILINESTRING": (1, shapely.MultiLineString),
+    "MULTIPOLYGON": (3, shapely.MultiPolygon),
+}
+"""Declared multi-part type → the one-part type's shapely id and the multi-part class."""
+_MULTI_TYPES = {
+    v.layer.name: v.geometry_type
+    for v in gis_views.layer_views()
+    if not v.filtered and (v.geometry_type or "") in _SINGLE_TO_MULTI
+}
+"""Layers of one kind of geometry that accept its multi-part type: hazards → MULTIPOLYGON."""
+
+
+def as_declared(geoms: np.ndarray, cid: str) -> np.ndarray:
+    """One-part geometries of a multi-part layer as one-part multis (a Polygon hazard as a
+    MultiPolygon), so that a client typing the layer from its first page (GDAL, QGIS) meets
+    no MultiPolygon in a Polygon layer further on; other layers as they are."""
+    declared = _MULTI_TYPES.get(cid if cid != SURVEY_PARTS else "hazards")
+    if declared is None or not len(geoms):
+        return geoms
+    single, multi = _SINGLE_TO_MULTI[declared]
+    out = geoms.copy()
+    for i in np.flatnonzero(shapely.get_type_id(geoms) == single):
+        out[i] = multi([geoms[i]])
+    return out
+
+
 def features(frame: gpd.GeoDataFrame, c: Collection) -> list[dict[str, Any]]:
     gname = frame.geometry.name
     cols = [str(x) for x in frame.columns if x != gname]
     values = [frame[x].to_numpy(dtype=object) for x in cols]
-    geoms = np.asarray(frame.geometry.values, dtype=object)
+    geoms = as_declared(np.asarray(frame.geometry.values, dtype=object), c.id)
     out = []
     for i in range(len(frame)):
         row = {x: v[i] for x, v in zip(cols, values, strict=True)}

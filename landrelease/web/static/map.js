@@ -351,7 +351,7 @@ function hazardHtml(v) {
       : "not scheduled by the horizon") + "</li>");
   const history = v.history.slice(-12).map((ev) => "<li>" + esc(ev.date || "?") + " · " + esc(ev.text) +
     (ev.actor ? " <span class='who'>(" + esc(ev.actor) + ")</span>" : "") + "</li>");
-  return "<div class='hazard-popup'><b>" + esc(h.hazard_id) + "</b> · " + esc(word(h.classification)) +
+  return "<div class='hazard-popup' tabindex='0' role='region' aria-label=\"hazard " + esc(h.hazard_id) + "\"><b>" + esc(h.hazard_id) + "</b> · " + esc(word(h.classification)) +
     "<br>status: " + esc(word(h.status)) + " · area: " + ha(h.area_ha) + " ha" +
     "<h4>next step</h4>" + esc(n.text) + list(plan) +
     "<h4>evidence</h4>" + (list(facts) || "") + (parts.length ? "decision:" + list(parts) : "decision: none yet") +
