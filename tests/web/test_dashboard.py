@@ -352,7 +352,10 @@ def test_settlement_without_a_plan(client: TestClient) -> None:
 
     # Aghdam (ST-1) lies 3.4 km from the nearest hazard: nothing blocks it
     page = client.get("/settlements/ST-1")
-    assert "66,000" in page.text and "<strong>0</strong> hazards not yet closed within 1.5 km" in page.text
+    assert (
+        "66,000" in page.text
+        and "<strong>0</strong> hazards not yet closed within 1.5 km" in page.text
+    )
     assert client.get("/api/settlements/ST-1").json()["hazards"] == []
 
 

@@ -173,7 +173,9 @@ def activities_view(
     pages = max(1, math.ceil(len(chosen) / per_page))
     page = min(query.page, pages)
     if query.page > pages:
-        problems.append(f"there are {pages} page{'s' if pages != 1 else ''}: the last one shown")
+        problems.append(
+            f"there {'is 1 page' if pages == 1 else f'are {pages} pages'}: the last one shown"
+        )
     shown = chosen.iloc[order[(page - 1) * per_page : page * per_page]]
     submitted = shown["status"].astype(object) == "submitted"
     raised: dict[str, list[str]] = {}
