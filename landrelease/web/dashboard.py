@@ -1012,7 +1012,9 @@ class Headline:
 
     filters: Filters
     released_ha: dict[str, float]
-    """Per release method (cancelled, reduced, cleared), ha."""
+    """Per release method (cancelled, reduced, cleared), ha (to 2 decimals)."""
+    released_total_ha: float
+    """Every method, ha: the sum before rounding, to 2 decimals (as the chart's note says)."""
     destroyed: dict[str, int]
     """Devices destroyed per type (approved findings that say so)."""
     destruction_not_recorded: int
@@ -1021,10 +1023,6 @@ class Headline:
     killed: int
     injured: int
     incidents: int
-
-    @property
-    def released_total_ha(self) -> float:
-        return round(sum(self.released_ha.values()), 2)
 
     @property
     def destroyed_total(self) -> int:
@@ -1060,6 +1058,7 @@ def headline(charts: dict[str, ChartData], inp: Inputs) -> Headline:
     return Headline(
         filters=inp.filters,
         released_ha={m: round(released.total(m), 2) for m in RELEASE_METHODS},
+        released_total_ha=round(sum(released.total(m) for m in RELEASE_METHODS), 2),
         destroyed={d: int(n) for d, n in zip(devices.labels, destroyed.values, strict=True) if n},
         destruction_not_recorded=int(devices.total("not_recorded")),
         people_able_to_return=int(charts["returns_against_plan"].total("enabled")),

@@ -326,7 +326,7 @@ def settlement_view(source: Workspace | WorkspaceView, settlement_id: str) -> Se
     point = places_m[(places_m["settlement_id"].astype(object) == settlement_id).to_numpy()]
     out.focus = gpd.GeoDataFrame(
         {"role": ["circle", "place"]},
-        geometry=[point.geometry.iloc[0].buffer(radius, 64), point.geometry.iloc[0]],
+        geometry=[point.geometry.iloc[0].buffer(radius, 16), point.geometry.iloc[0]],
         crs=places_m.crs,
     )
     return out

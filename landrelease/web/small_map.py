@@ -26,6 +26,8 @@ OTHER = "#9e9e9e"
 """Every other hazard in view."""
 PLACE = "#2166ac"
 """The settlement and its circle."""
+DEGREES = 1e-6
+"""The focus's coordinates are sent to a millionth of a degree (about 0.1 m)."""
 MARGIN = 0.15
 """Share of the focus's width and height added around it."""
 
@@ -49,6 +51,7 @@ def small_map(
     readable = {c.id for c in readable_collections(user)}
     tiles = [name for name, t in TILE_LAYERS.items() if t.table in readable]
     shapes = focus.to_crs(4326)
+    shapes = shapes.set_geometry(shapely.set_precision(shapes.geometry.to_numpy(), DEGREES))
     return {
         "bounds": _bounds(shapely.union_all(shapes.geometry.to_numpy())),
         "tiles": [t for t in tiles if t in ("hazards", "infrastructure")],

@@ -83,7 +83,8 @@
       const data = await r.json();
       const empty = !data.labels.length || data.series.every((s) => s.values.every((v) => !v));
       if (empty) {
-        message(canvas, "No records yet.", "chart-empty");
+        const filtered = canvas.dataset.src.includes("?");
+        message(canvas, filtered ? "Nothing to draw under these filters." : "No records yet.", "chart-empty");
         return true;
       }
       draw(canvas, data);
