@@ -34,7 +34,7 @@ def _hz1_in_fuzuli(client: TestClient) -> None:
         )
 
 
-@GPKG
+@pytest.mark.parametrize("ws_target", ["gpkg", "postgis"], indirect=True)
 def test_filters_apply_to_every_figure(client: TestClient) -> None:
     ws = _ws(client)
     add_ledger(ws)  # ACT-1 on HZ-0 (ANAMA): 2.5 cancelled + 1.25 reduced; ACT-2 on HZ-1: 4 cleared

@@ -55,11 +55,12 @@
           },
         },
         plugins: {
-          // many series (funding sources): the legend beside the chart, small, so that the
-          // bars keep the height; the table under the chart names every series too
-          legend: many
-            ? { position: "right", labels: { boxWidth: 10, font: { size: 10 } } }
-            : { position: "bottom", labels: { boxWidth: 12 } },
+          // many series (funding sources): a smaller legend, in rows under the bars, so that
+          // every source is named and the bars keep most of the height
+          legend: {
+            position: "bottom",
+            labels: many ? { boxWidth: 9, padding: 6, font: { size: 10 } } : { boxWidth: 12 },
+          },
           tooltip: {
             callbacks: {
               label: (ctx) => `${ctx.dataset.label}: ${fmt(ctx.parsed.y)} ${data.unit}`,
