@@ -31,6 +31,8 @@ draws the same data with matplotlib for reports.
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Annotated, Any
@@ -241,16 +243,12 @@ class Filters:
 
     def within(self, dates: pd.Series) -> np.ndarray:
         """Which ``dates`` (text or dates) fall in the period; undated rows only without one."""
-        d = (
-            dates.astype(object)
-            .where(dates.notna(), None)
-            .map(lambda v: None if v is None else str(v)[:10])
-        )
+        d = pd.Series(dates.astype(object).to_numpy(), dtype="string").str[:10]
         keep = np.ones(len(d), dtype=bool)
         if self.start:
-            keep &= np.asarray([v is not None and v >= self.start for v in d], dtype=bool)
+            keep &= (d >= self.start).fillna(False).to_numpy(dtype=bool)
         if self.end:
-            keep &= np.asarray([v is not None and v <= self.end for v in d], dtype=bool)
+            keep &= (d <= self.end).fillna(False).to_numpy(dtype=bool)
         return keep
 
 
@@ -332,7 +330,15 @@ class Inputs:
     incident_districts: pd.Series = field(default_factory=lambda: pd.Series(dtype=object))
     """The district of each incident (same index): the hazard it lies in, else its nearest
     settlement's; NaN when neither is known."""
+    settlement_pairs: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """Every (settlement, hazard) within ``settlement_radius_m`` and when the hazard closed
+    (``closed_on``; NaN: open): what 'people able to return' is counted from."""
     filters: Filters = Filters()
+
+
+def _settlement_pairs(rec: Records) -> pd.DataFrame:
+    pairs = settlement_hazards(rec, radius_m())
+    return pairs.assign(closed_on=pairs["hazard_id"].map(hazard_closed_on(rec)))
 
 
 def _district_of_points(rec: Records, layer: str, *, nearest_settlement: bool) -> pd.Series:
@@ -383,6 +389,7 @@ def load_inputs(source: Workspace | WorkspaceView) -> Inputs:
         incident_districts=_district_of_points(rec, "incidents", nearest_settlement=True).reindex(
             rec.incidents.index
         ),
+        settlement_pairs=_settlement_pairs(rec),
     )
 
 
@@ -799,20 +806,18 @@ def _source_colours_of(inp: Inputs) -> dict[str, tuple[str, str]]:
     return source_colours(names.dropna().astype(str))
 
 
-def returns_enabled(rec: Records) -> tuple[list[tuple[str, int]], list[str]]:
+def returns_enabled(inp: Inputs) -> tuple[list[tuple[str, int]], list[str]]:
     """People planned to return to settlements whose every hazard within ``settlement_radius_m``
-    has closed, with the day the last one closed (one pair per settlement of ``rec.settlements``);
-    and notes on what is left out."""
-    pairs = settlement_hazards(rec, radius_m())
+    has closed, with the day the last one closed (one pair per settlement of the filtered
+    records' settlements); and notes on what is left out."""
+    rec = inp.records
+    pairs = inp.settlement_pairs
     notes: list[str] = []
     if not len(pairs):
         return [], notes
     mine = set(rec.settlements["settlement_id"].astype(str))
     pairs = pairs[pairs["settlement_id"].astype(str).isin(mine).to_numpy()]
-    closed_on = pairs["hazard_id"].map(hazard_closed_on(rec))
-    g = pd.DataFrame({"settlement_id": pairs["settlement_id"], "closed_on": closed_on}).groupby(
-        "settlement_id"
-    )["closed_on"]
+    g = pairs.groupby("settlement_id")["closed_on"]
     done = g.apply(lambda v: v.max() if v.notna().all() else None).dropna()
     people = pd.to_numeric(
         rec.settlements.set_index("settlement_id")["population_planned"], errors="coerce"
@@ -832,9 +837,8 @@ def returns_enabled(rec: Records) -> tuple[list[tuple[str, int]], list[str]]:
 
 def returns_against_plan(inp: Inputs) -> ChartData:
     """People able to return per quarter (year): planned, forecast (P50) and enabled so far."""
-    rec = inp.records
     f = inp.filters
-    enabled, notes = returns_enabled(rec)
+    enabled, notes = returns_enabled(inp)
     planned: list[tuple[str, int]] = []
     p50: list[tuple[str, int]] = []
     r = inp.readiness
@@ -988,14 +992,39 @@ def cached_inputs(ws: Workspace, cache: LayerCache) -> Inputs:
     return cache.get(None, f"dashboard:inputs:{stamp}", lambda: load_inputs(ws))
 
 
+FILTERED_KEPT = 16
+"""Filtered views kept (the latest used), so that a page and its five charts' JSON filter once."""
+_filtered: OrderedDict[Filters, tuple[Inputs, Inputs]] = OrderedDict()
+_filtered_lock = threading.Lock()
+
+
+def filtered_inputs(base: Inputs, filters: Filters) -> Inputs:
+    """:func:`filtered`, kept for the last :data:`FILTERED_KEPT` filters while ``base`` (the
+    cached unfiltered inputs) is the same object."""
+    if not filters.active:
+        return base
+    with _filtered_lock:
+        hit = _filtered.get(filters)
+        if hit is not None and hit[0] is base:
+            _filtered.move_to_end(filters)
+            return hit[1]
+    out = filtered(base, filters)
+    with _filtered_lock:
+        _filtered[filters] = (base, out)
+        _filtered.move_to_end(filters)
+        while len(_filtered) > FILTERED_KEPT:
+            _filtered.popitem(last=False)
+    return out
+
+
 def cached_chart(
     ws: Workspace, cache: LayerCache, name: str, filters: Filters = Filters()
 ) -> ChartData:
     """One chart's data: once per change of the workspace and of the latest plan without
-    filters; made again for each filtered view (from the cached inputs)."""
+    filters; made for each filtered view from the filtered inputs (:func:`filtered_inputs`)."""
     chart = chart_of(name)
     if filters.active:
-        return _built(chart, filtered(cached_inputs(ws, cache), filters))
+        return _built(chart, filtered_inputs(cached_inputs(ws, cache), filters))
     stamp = cache.planning_stamp()
     return cache.get(
         None, f"dashboard:{name}:{stamp}", lambda: _built(chart, cached_inputs(ws, cache))
@@ -1079,9 +1108,13 @@ class Dashboard:
 
 
 def dashboard(ws: Workspace, cache: LayerCache, filters: Filters = Filters()) -> Dashboard:
+    """The page: unfiltered charts from the cache; filtered ones made from one filtering."""
     base = cached_inputs(ws, cache)
-    inp = filtered(base, filters)
-    charts = {name: cached_chart(ws, cache, name, filters) for name in CHARTS}
+    inp = filtered_inputs(base, filters)
+    charts = {
+        name: _built(chart, inp) if filters.active else cached_chart(ws, cache, name)
+        for name, chart in CHARTS.items()
+    }
     return Dashboard(filters, choices(base), headline(charts, inp), list(charts.values()))
 
 
