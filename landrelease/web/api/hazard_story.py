@@ -45,6 +45,13 @@ DECISION_WORDS = {
 
 
 STATUS_WORDS = {"active": "active", "worked_on": "being worked on", "closed": "closed"}
+PLAN_METHOD_WORDS = {
+    "NTS": "non-technical survey",
+    "TS": "technical survey",
+    "BAC": "battle-area clearance",
+    "clearance": "clearance",
+}
+"""The plan's task methods in words (the hazard page)."""
 CLASSIFICATION_WORDS = {
     "SHA": "suspected hazardous area (SHA)",
     "CHA": "confirmed hazardous area (CHA)",

@@ -10,6 +10,7 @@ from landrelease import settings
 from landrelease.web.api.hazard_story import (
     CLASSIFICATION_WORDS,
     DECISION_WORDS,
+    PLAN_METHOD_WORDS,
     STATUS_WORDS,
     cached_story,
 )
@@ -120,5 +121,6 @@ def hazard_page(request: Request, hazard_id: str, user: UserDep, web: WebDep) ->
         status_words=STATUS_WORDS,
         decision_words=DECISION_WORDS,
         class_words=CLASSIFICATION_WORDS,
+        method_words=PLAN_METHOD_WORDS,
         bound_level=float(settings.get("risk_bound_level")),
     )
