@@ -426,6 +426,13 @@ SETTINGS: tuple[Setting, ...] = (
         "1: mark session cookies Secure (sent over HTTPS only); turn on behind TLS.",
     ),
     Setting(
+        "web_activities_per_page",
+        50,
+        "activities",
+        "Activities the activities page lists per page (the rest on the next pages; search and "
+        "filters narrow the list on the server).",
+    ),
+    Setting(
         "web_map_max_points",
         2000,
         "points",

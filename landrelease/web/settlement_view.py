@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import geopandas as gpd
 import pandas as pd
 
 from landrelease import settings
@@ -52,6 +53,9 @@ class SettlementView:
     tasks: list[dict[str, Any]] = field(default_factory=list)
     """The latest plan's tasks on the blocking hazards, in the plan's order."""
     messages: list[str] = field(default_factory=list)
+    focus: gpd.GeoDataFrame | None = None
+    """The settlement (``role`` place) and the circle of ``radius_m`` around it (``role``
+    circle), in the metric CRS: what the page's small map is fitted to."""
 
     @property
     def hazard_area_ha(self) -> float:
@@ -318,6 +322,13 @@ def settlement_view(source: Workspace | WorkspaceView, settlement_id: str) -> Se
     out.hazards = _hazard_rows(view, near, blocking, planned)
     out.tasks = _task_rows(tasks, teams, [h["hazard_id"] for h in out.blocking])
     out.messages = _messages(out)
+    places_m = view.metric("settlements")
+    point = places_m[(places_m["settlement_id"].astype(object) == settlement_id).to_numpy()]
+    out.focus = gpd.GeoDataFrame(
+        {"role": ["circle", "place"]},
+        geometry=[point.geometry.iloc[0].buffer(radius, 16), point.geometry.iloc[0]],
+        crs=places_m.crs,
+    )
     return out
 
 

@@ -127,6 +127,8 @@ def test_map_shows_the_hazards_after_login(base_url: str, tmp_path: Path) -> Non
             # field words, not stored codes
             assert "P(any)" not in text and "technical_survey" not in text, text
             assert "hazardous area (" in text, text  # SHA/CHA spelled out
+            link = page.get_attribute(".hazard-popup a[href^='/hazards/']", "href")
+            assert link is not None and link.startswith("/hazards/HZ-"), link  # the hazard's page
             page.keyboard.press("Escape")
             # findings switched on: each one drawn once zoomed in, with its legend entry
             page.check("input[data-layer=findings]")

@@ -17,7 +17,7 @@ from PIL import Image
 from landrelease.store import Workspace
 from landrelease.web import create_app
 from landrelease.web.server import running
-from tests.web.browser import ARGS, CHROMIUM, need_chromium, watch
+from tests.web.browser import ARGS, CHROMIUM, WEBGL_ARGS, need_chromium, watch
 from tests.web.test_dashboard import (
     ALL_CHARTS,
     add_incidents,
@@ -27,6 +27,10 @@ from tests.web.test_dashboard import (
     close_hazards,
 )
 
+SCREEN = {"width": 1366, "height": 768}
+"""A field office's laptop screen."""
+MOST_SCREENS = 2.3
+"""The dashboard holds its headline and five charts in about two screens (tables folded)."""
 MIN_PIXELS = 12
 """Pixels of a series' colour that show it was drawn (the smallest bar, 120,000 USD on an axis
 to 12.9 M, is a few pixels high)."""
@@ -63,7 +67,7 @@ def test_dashboard_charts_are_drawn(base_url: str, tmp_path: Path) -> None:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1100, "height": 900})
+            page = browser.new_page(viewport=SCREEN)
             watch(page, base_url, outside, errors)
             page.goto(f"{base_url}/dashboard")
             page.wait_for_selector(f"body[data-charts-drawn='{len(ALL_CHARTS)}']", timeout=15_000)
@@ -74,8 +78,12 @@ def test_dashboard_charts_are_drawn(base_url: str, tmp_path: Path) -> None:
                 shots[name] = tmp_path / f"{name}.png"
                 canvas.screenshot(path=str(shots[name]))
             page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
+            height = page.evaluate("document.documentElement.scrollHeight")
+            folded = page.evaluate("document.querySelectorAll('details:not([open]) table').length")
         finally:
             browser.close()
+    assert height <= MOST_SCREENS * SCREEN["height"], f"the dashboard is {height} px tall"
+    assert folded == len(ALL_CHARTS), "every chart's table folded under it"
     assert not outside, f"requests left the site: {outside}"
     assert not errors, errors
     keep = os.environ.get("LANDRELEASE_SCREENSHOTS")
@@ -91,3 +99,31 @@ def test_dashboard_charts_are_drawn(base_url: str, tmp_path: Path) -> None:
             assert near >= MIN_PIXELS, (
                 f"{name}: series {s['key']} ({s['colour']}) drew {near} pixels"
             )
+
+
+@pytest.mark.parametrize("ws_target", ["gpkg"], indirect=True)
+def test_settlement_and_hazard_pages_draw_their_map(base_url: str, tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    outside: list[str] = []
+    errors: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=WEBGL_ARGS)
+        try:
+            page = browser.new_page(viewport=SCREEN)
+            watch(page, base_url, outside, errors)
+            # the settlement's dot (its hazards are closed here), the hazard's own outline
+            for url, colour in (("/settlements/ST-2", "#2166ac"), ("/hazards/HZ-1", "#b2182b")):
+                page.goto(base_url + url)
+                page.wait_for_selector("#small-map[data-drawn='true']", timeout=30_000)
+                shot = tmp_path / "map.png"
+                page.locator("#small-map").screenshot(path=str(shot))
+                pixels = np.asarray(Image.open(shot).convert("RGB")).astype(float)
+                near = (np.abs(pixels - _rgb(colour)).max(axis=2) < 30).sum()
+                assert near >= 30, f"{url}: {near} pixels of {colour}"
+                height = page.evaluate("document.documentElement.scrollHeight")
+                assert height <= 2 * SCREEN["height"], f"{url} is {height} px tall"
+        finally:
+            browser.close()
+    assert not outside, f"requests left the site: {outside}"
+    assert not errors, errors

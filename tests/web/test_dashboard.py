@@ -346,13 +346,16 @@ def test_settlement_without_a_plan(client: TestClient) -> None:
     assert "/settlements/ST-2" in client.get("/settlements").text
     page = client.get("/settlements/ST-2")
     assert page.status_code == 200 and "HZ-1" in page.text and "HZ-0" not in page.text
-    assert "2 hazards not yet closed within 1.5 km" in page.text
+    assert "<strong>2</strong> hazards not yet closed within 1.5 km" in page.text
     assert "testimony" in page.text
     assert "No plan yet: run <code>landrelease plan</code>" in page.text
 
     # Aghdam (ST-1) lies 3.4 km from the nearest hazard: nothing blocks it
     page = client.get("/settlements/ST-1")
-    assert "66,000" in page.text and "0 hazards not yet closed within 1.5 km" in page.text
+    assert (
+        "66,000" in page.text
+        and "<strong>0</strong> hazards not yet closed within 1.5 km" in page.text
+    )
     assert client.get("/api/settlements/ST-1").json()["hazards"] == []
 
 

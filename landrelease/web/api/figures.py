@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from landrelease.web.api.chart_images import chart_png
 from landrelease.web.context import WebDep
-from landrelease.web.dashboard import CHARTS, cached_chart
+from landrelease.web.dashboard import CHARTS, FiltersDep, cached_chart, dashboard
 from landrelease.web.settlement_view import cached_settlement
 
 router = APIRouter()
@@ -162,17 +162,56 @@ def dashboard_list() -> list[dict[str, str]]:
     ]
 
 
+class FiltersOut(BaseModel):
+    district: str | None
+    from_: str | None = Field(alias="from", description="first day counted")
+    to: str | None = Field(description="last day counted")
+    organisation: str | None
+
+
+class HeadlineOut(BaseModel):
+    filters: FiltersOut
+    released_ha: dict[str, float] = Field(
+        description="area released per method (cancelled, reduced, cleared) and total, ha"
+    )
+    devices_destroyed: dict[str, int] = Field(description="devices destroyed per type and total")
+    destruction_not_recorded: int = Field(
+        description="approved findings that do not say whether the device was destroyed"
+    )
+    people_able_to_return: int = Field(
+        description="people planned to return to the settlements whose last hazard within "
+        "settlement_radius_m closed in the period"
+    )
+    casualties: dict[str, int] = Field(description="killed, injured and incidents")
+
+
+@router.get(
+    "/api/dashboard/headline",
+    summary="The dashboard's headline figures for the filters (aggregates only)",
+    description="The totals of the charts for the same filters: area released by method [ha], "
+    "devices destroyed by type, people able to return, casualties. Filters: `district`, "
+    "`from`, `to` (YYYY-MM-DD), `organisation`; an unknown value is refused (400) with what "
+    "is accepted.",
+    tags=["figures"],
+    response_model=HeadlineOut,
+    response_model_by_alias=True,
+)
+def dashboard_headline(web: WebDep, filters: FiltersDep) -> dict[str, Any]:
+    return dashboard(web.ws, web.cache, filters).headline.as_json()
+
+
 @router.get(
     "/api/dashboard/{chart}",
     summary="A dashboard chart's data (aggregates only): labels, series with colours, notes",
     description="Charts: "
     + ", ".join(f"`{c.name}` ({c.title}, {c.unit})" for c in CHARTS.values())
-    + ". 404 for any other name.",
+    + ". 404 for any other name. Filters as the page's: `district`, `from`, `to` "
+    "(YYYY-MM-DD), `organisation`.",
     tags=["figures"],
     response_model=ChartOut,
 )
-def dashboard_json(chart: str, web: WebDep) -> dict[str, Any]:
-    return cached_chart(web.ws, web.cache, chart).as_json()
+def dashboard_json(chart: str, web: WebDep, filters: FiltersDep) -> dict[str, Any]:
+    return cached_chart(web.ws, web.cache, chart, filters).as_json()
 
 
 @router.get(
@@ -182,8 +221,10 @@ def dashboard_json(chart: str, web: WebDep) -> dict[str, Any]:
     response_class=Response,
     responses={200: {"content": {"image/png": {}}}},
 )
-def dashboard_png(chart: str, web: WebDep) -> Response:
-    data = cached_chart(web.ws, web.cache, chart)
+def dashboard_png(chart: str, web: WebDep, filters: FiltersDep) -> Response:
+    data = cached_chart(web.ws, web.cache, chart, filters)
+    if filters.active:  # a filtered chart is drawn for the asking, not kept
+        return Response(chart_png(data), media_type="image/png")
     key = f"dashboard-png:{chart}:{web.cache.planning_stamp()}"
     return Response(web.cache.get(None, key, lambda: chart_png(data)), media_type="image/png")
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 import geopandas as gpd
 import numpy as np
@@ -43,6 +44,25 @@ DECISION_WORDS = {
 """The survey's decisions in words, most work first (the order the next step lists them)."""
 
 
+STATUS_WORDS = {"active": "active", "worked_on": "being worked on", "closed": "closed"}
+PLAN_METHOD_WORDS = {
+    "NTS": "non-technical survey",
+    "TS": "technical survey",
+    "BAC": "battle-area clearance",
+    "clearance": "clearance",
+}
+"""The plan's task methods in words (the hazard page)."""
+CLASSIFICATION_WORDS = {
+    "SHA": "suspected hazardous area (SHA)",
+    "CHA": "confirmed hazardous area (CHA)",
+}
+
+
+def hazard_page_url(hazard_id: str) -> str:
+    """The hazard's page (HTML): its story, decisions, activities and a small map."""
+    return "/hazards/" + quote(hazard_id, safe="")
+
+
 @dataclass
 class HazardStory:
     hazard: dict[str, Any]
@@ -53,6 +73,7 @@ class HazardStory:
 
     def as_json(self) -> dict[str, Any]:
         return {
+            "page": hazard_page_url(str(self.hazard["hazard_id"])),
             "hazard": self.hazard,
             "history": self.history,
             "evidence": self.evidence,
@@ -189,6 +210,8 @@ def _evidence(
             "decision": str(p["decision"]),
             "area_ha": round(float(p["area_m2"] or 0) / M2_PER_HA, 2),
             "expected_devices": plain(p.get("expected_devices")),
+            "devices_bound": plain(p.get("devices_bound")),
+            "p_any_device": plain(p.get("p_any_device")),
             "evidence": str(p.get("evidence") or ""),
             "confidence": str(p.get("confidence") or ""),
         }
@@ -281,3 +304,9 @@ def hazard_story(
             evidence=_evidence(c, ws, cache, user, h, parts),
             next_step=_next_step(ws, cache, h, parts),
         )
+
+
+def cached_story(ws: Workspace, cache: LayerCache, hazard_id: str, user: User) -> dict[str, Any]:
+    """:func:`hazard_story` as JSON, once per change of the hazards and per kind of user."""
+    key = f"story:{hazard_id}:{user.authenticated}:{user.sees_details}:{vis.visibility(user)}"
+    return cache.get("hazards", key, lambda: hazard_story(ws, hazard_id, user, cache).as_json())

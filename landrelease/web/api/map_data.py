@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse, Response
 from landrelease import settings
 from landrelease.web import visible as vis
 from landrelease.web.api.geojson import feature_index, parse_bbox
-from landrelease.web.api.hazard_story import hazard_story
+from landrelease.web.api.hazard_story import cached_story
 from landrelease.web.api.plan_quarters import plan_quarters
 from landrelease.web.api.point_clusters import points_or_clusters
 from landrelease.web.context import GEOJSON, UserDep, WebDep
@@ -25,10 +25,8 @@ POINT_LAYERS = ("findings", "incidents")
     summary="One hazard's history, evidence and recommended next step",
 )
 async def hazard(hazard_id: str, user: UserDep, web: WebDep) -> dict[str, Any]:
-    key = f"story:{hazard_id}:{user.authenticated}:{user.sees_details}:{vis.visibility(user)}"
-    return web.cache.get(
-        "hazards", key, lambda: hazard_story(web.ws, hazard_id, user, web.cache).as_json()
-    )
+    """``page``: the hazard's page (HTML) with the same story, its activities and a map."""
+    return cached_story(web.ws, web.cache, hazard_id, user)
 
 
 @router.get(

@@ -4,13 +4,20 @@ as a JSON API: :mod:`landrelease.web.api.review`."""
 
 from __future__ import annotations
 
+import datetime as dt
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
+import numpy as np
+import pandas as pd
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from landrelease import settings
 from landrelease.domain.vocab import ASSETS
 from landrelease.records import accreditation_flags, review_queue
 from landrelease.records.rules import CLAIM_KEYS
@@ -45,6 +52,102 @@ def _claims(extra: Any) -> str:
     return ", ".join(parts)
 
 
+@dataclass(frozen=True)
+class ListQuery:
+    """What the activities list is narrowed to, from the page's query parameters: ``q``
+    (searched in the activity's code, hazard and organisation, any case), ``status``,
+    ``organisation``, ``type`` (the method: NTS, TS, clearance…), ``from``/``to`` (YYYY-MM-DD:
+    activities whose start–end overlaps the period) and ``page`` (1 first)."""
+
+    q: str = ""
+    status: str = ""
+    organisation: str = ""
+    type: str = ""
+    start: str = ""
+    end: str = ""
+    page: int = 1
+
+    @classmethod
+    def of(cls, params: Mapping[str, str]) -> tuple[ListQuery, list[str]]:
+        """The query, and what could not be read in it (left out, said on the page)."""
+        problems = []
+        days = {}
+        for name in ("from", "to"):
+            v = (params.get(name) or "").strip()
+            if v:
+                try:
+                    v = dt.date.fromisoformat(v).isoformat()
+                except ValueError:
+                    problems.append(f"{name}={v!r} is not a date (YYYY-MM-DD): not applied")
+                    v = ""
+            days[name] = v
+        raw = (params.get("page") or "1").strip()
+        page = int(raw) if raw.isdigit() and int(raw) >= 1 else 1
+        if raw != str(page):
+            problems.append(f"page={raw!r} is not a page number (1, 2, …): the first page shown")
+        text = {k: (params.get(k) or "").strip() for k in ("q", "status", "organisation", "type")}
+        return cls(**text, start=days["from"], end=days["to"], page=page), problems
+
+    @property
+    def active(self) -> bool:
+        return any((self.q, self.status, self.organisation, self.type, self.start, self.end))
+
+    def url(self, page: int) -> str:
+        """This list's URL at ``page``."""
+        pairs = [
+            (k, v)
+            for k, v in (
+                ("q", self.q),
+                ("status", self.status),
+                ("organisation", self.organisation),
+                ("type", self.type),
+                ("from", self.start),
+                ("to", self.end),
+            )
+            if v
+        ]
+        if page > 1:
+            pairs.append(("page", str(page)))
+        return "/activities" + ("?" + urlencode(pairs) if pairs else "")
+
+    def keep(self, frame: pd.DataFrame) -> np.ndarray:
+        """Which activities of ``frame`` the query keeps."""
+        keep = np.ones(len(frame), dtype=bool)
+
+        def text(col: str) -> pd.Series:
+            return frame[col].astype(object).where(frame[col].notna(), "").astype(str)
+
+        if self.q:
+            needle = self.q.casefold()
+            hay = text("activity_id") + "\n" + text("hazard_id") + "\n" + text("organisation")
+            keep &= hay.str.casefold().str.contains(needle, regex=False).to_numpy(dtype=bool)
+        for col, want in (
+            ("status", self.status),
+            ("organisation", self.organisation),
+            ("type", self.type),
+        ):
+            if want:
+                values = text(col).replace("", "draft") if col == "status" else text(col)
+                keep &= (values == want).to_numpy(dtype=bool)
+        if self.start or self.end:
+            first = text("start").str[:10]
+            last = text("end").str[:10]
+            last = last.where(last != "", first)
+            first = first.where(first != "", last)
+            if self.start:
+                keep &= ((last != "") & (last >= self.start)).to_numpy(dtype=bool)
+            if self.end:
+                keep &= ((first != "") & (first <= self.end)).to_numpy(dtype=bool)
+        return keep
+
+
+def _options(frame: pd.DataFrame, col: str) -> list[str]:
+    values = frame[col].astype(object).where(frame[col].notna(), None)
+    if col == "status":
+        values = values.fillna("draft")
+    return sorted({str(v) for v in values.dropna() if str(v)})
+
+
 def activities_view(
     request: Request,
     user: User,
@@ -54,12 +157,27 @@ def activities_view(
     error: str | None = None,
     status: int = 200,
 ) -> HTMLResponse:
-    """The activities this user may see; a submitted one with the flags raised at its submission
-    and those its approval checks now (accreditation), which need the reviewer's override."""
+    """The activities this user may see, narrowed by the query (search, filters) and one page
+    of them; a submitted one with the flags raised at its submission and those its approval
+    checks now (accreditation), which need the reviewer's override."""
     if not user.authenticated:
         raise Unauthorized("log in to see activities")
+    query, problems = ListQuery.of(request.query_params)
     frame = visible_frame(web.ws, "activities", user, web.cache)
-    submitted = frame["status"].astype(object) == "submitted"
+    choices = {c: _options(frame, c) for c in ("status", "organisation", "type")}
+    chosen = frame[query.keep(frame)]
+    st = chosen["status"].astype(object)
+    rank = np.where(st == "draft", 0, np.where(st == "submitted", 1, 2))  # drafts, then submitted
+    order = np.lexsort((chosen["activity_id"].astype(str).to_numpy(), rank))
+    per_page = int(settings.get("web_activities_per_page"))
+    pages = max(1, math.ceil(len(chosen) / per_page))
+    page = min(query.page, pages)
+    if query.page > pages:
+        problems.append(
+            f"there {'is 1 page' if pages == 1 else f'are {pages} pages'}: the last one shown"
+        )
+    shown = chosen.iloc[order[(page - 1) * per_page : page * per_page]]
+    submitted = shown["status"].astype(object) == "submitted"
     raised: dict[str, list[str]] = {}
     organisations = None
     if submitted.any():
@@ -70,7 +188,7 @@ def activities_view(
         }
         organisations = layer_frame(web.ws, "organisations", personal=True, cache=web.cache)
     rows = []
-    for (_, r), is_submitted in zip(frame.iterrows(), submitted, strict=True):
+    for (_, r), is_submitted in zip(shown.iterrows(), submitted, strict=True):
         row = {k: plain(v) for k, v in r.items() if k not in ("extra", "geometry")}
         row["claims"] = _claims(r.get("extra"))
         now = (
@@ -84,11 +202,26 @@ def activities_view(
             latest = entry.rejections(web.ws, str(r["activity_id"]))[:1]
             row["sent_back"] = latest[0] if latest else None
         rows.append(row)
-    rows.sort(
-        key=lambda a: (a["status"] != "draft", a["status"] != "submitted", str(a["activity_id"]))
-    )
+    listing = {
+        "query": query,
+        "choices": choices,
+        "total": len(frame),
+        "matching": len(chosen),
+        "page": page,
+        "pages": pages,
+        "first": (page - 1) * per_page + 1 if len(chosen) else 0,
+        "last": min(page * per_page, len(chosen)),
+        "problems": problems,
+    }
     return web.page(
-        request, "activities.html", user, status=status, activities=rows, done=done, error=error
+        request,
+        "activities.html",
+        user,
+        status=status,
+        activities=rows,
+        listing=listing,
+        done=done,
+        error=error,
     )
 
 

@@ -2,17 +2,33 @@
 
 from __future__ import annotations
 
+import geopandas as gpd
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from landrelease import settings
+from landrelease.web.api.hazard_story import (
+    CLASSIFICATION_WORDS,
+    DECISION_WORDS,
+    PLAN_METHOD_WORDS,
+    STATUS_WORDS,
+    cached_story,
+)
 from landrelease.web.context import UserDep, WebDep
-from landrelease.web.dashboard import CHARTS, cached_chart
-from landrelease.web.errors import NotFound
+from landrelease.web.dashboard import (
+    Filters,
+    cached_inputs,
+    choices,
+    dashboard,
+    parse_filters,
+)
+from landrelease.web.errors import BadRequest, NotFound
 from landrelease.web.labels import plain
 from landrelease.web.map_view import map_config, warm_glyphs
 from landrelease.web.plans import readiness_dates
 from landrelease.web.settlement_view import cached_settlement
-from landrelease.web.visible import layer_frame
+from landrelease.web.small_map import PICKED, PLACE, small_map
+from landrelease.web.visible import layer_frame, visible_frame
 
 router = APIRouter()
 
@@ -47,9 +63,26 @@ def map_page(request: Request, user: UserDep, web: WebDep) -> HTMLResponse:
 
 @router.get("/dashboard", response_class=HTMLResponse, include_in_schema=False)
 def dashboard_page(request: Request, user: UserDep, web: WebDep) -> HTMLResponse:
-    """Each chart drawn by static/dashboard.js from /api/dashboard/{chart}, its table below."""
-    charts = [cached_chart(web.ws, web.cache, name) for name in CHARTS]
-    return web.page(request, "dashboard.html", user, charts=charts)
+    """The headline figures, then each chart drawn by static/dashboard.js from
+    /api/dashboard/{chart} with the same filters (query parameters), its table folded below.
+    Filters that cannot be read: the page again with what is accepted (400)."""
+    q = request.query_params
+    known = choices(cached_inputs(web.ws, web.cache))
+    try:
+        filters = parse_filters(
+            known,
+            district=q.get("district"),
+            start=q.get("from"),
+            end=q.get("to"),
+            organisation=q.get("organisation"),
+        )
+    except BadRequest as exc:
+        view = dashboard(web.ws, web.cache, Filters())
+        return web.page(
+            request, "dashboard.html", user, status=400, view=view, error=exc.detail, asked=q
+        )
+    view = dashboard(web.ws, web.cache, filters)
+    return web.page(request, "dashboard.html", user, view=view, error=None, asked=q)
 
 
 @router.get("/settlements", response_class=HTMLResponse, include_in_schema=False)
@@ -69,4 +102,48 @@ def settlement_page(
     request: Request, settlement_id: str, user: UserDep, web: WebDep
 ) -> HTMLResponse:
     view = cached_settlement(web.ws, web.cache, settlement_id)
-    return web.page(request, "settlement.html", user, view=view)
+    assert view.focus is not None
+    km = f"{view.radius_m / 1000:g} km"
+    small = small_map(
+        user,
+        focus=view.focus,
+        picked=[h["hazard_id"] for h in view.blocking],
+        caption=f"{view.settlement['name']}, the hazards around it and the circle of {km} "
+        "within which an open hazard blocks its return",
+        legend=[
+            {"kind": "dot", "colour": PLACE, "label": "the settlement"},
+            {"kind": "dash", "colour": PLACE, "label": f"within {km}: open hazards block it"},
+            {"kind": "outline", "colour": PICKED, "label": "a hazard that blocks it"},
+        ],
+    )
+    return web.page(request, "settlement.html", user, view=view, small_map=small)
+
+
+@router.get("/hazards/{hazard_id}", response_class=HTMLResponse, include_in_schema=False)
+def hazard_page(request: Request, hazard_id: str, user: UserDep, web: WebDep) -> HTMLResponse:
+    """A hazard's page: the story the map's click shows (/api/hazards/{id}, as this user may
+    see it), with its survey decisions, activities and a small map."""
+    story = cached_story(web.ws, web.cache, hazard_id, user)
+    hazards = visible_frame(web.ws, "hazards", user, web.cache)
+    shape = hazards[(hazards["hazard_id"].astype(object) == hazard_id).to_numpy()]
+    small = small_map(
+        user,
+        focus=gpd.GeoDataFrame(
+            {"role": ["hazard"]}, geometry=[shape.geometry.iloc[0]], crs=shape.crs
+        ),
+        picked=[hazard_id],
+        caption=f"Hazard {hazard_id} and the hazards around it",
+        legend=[{"kind": "outline", "colour": PICKED, "label": f"hazard {hazard_id}"}],
+    )
+    return web.page(
+        request,
+        "hazard.html",
+        user,
+        story=story,
+        small_map=small,
+        status_words=STATUS_WORDS,
+        decision_words=DECISION_WORDS,
+        class_words=CLASSIFICATION_WORDS,
+        method_words=PLAN_METHOD_WORDS,
+        bound_level=float(settings.get("risk_bound_level")),
+    )

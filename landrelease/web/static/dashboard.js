@@ -1,6 +1,7 @@
 // The dashboard: each <canvas data-chart> drawn with Chart.js (vendored from npm) from its
 // /api/dashboard/{chart} JSON. Series with the same `stack` are stacked on one bar, others side
-// by side; the colours come from the server, so the page and the PNG agree. When every chart is
+// by side; the colours come from the server, so the page and the PNG agree. The page's filters
+// are in each canvas's data-src (the same query string), so the charts agree with the headline. When every chart is
 // drawn, <body data-charts-drawn="N"> says how many (the browser test waits for it).
 "use strict";
 (function () {
@@ -20,6 +21,7 @@
 
   function draw(canvas, data) {
     const fmt = numberFormat(data.unit);
+    const many = data.series.length > 6;
     const datasets = data.series.map((s) => ({
       type: s.kind === "line" ? "line" : "bar",
       label: s.label,
@@ -39,7 +41,11 @@
         maintainAspectRatio: false,
         interaction: { mode: "index", intersect: false },
         scales: {
-          x: { stacked: true, title: { display: true, text: data.x_label } },
+          x: {
+            stacked: true,
+            title: { display: true, text: data.x_label },
+            ticks: { autoSkip: true, maxRotation: 0 },
+          },
           y: {
             stacked: true,
             beginAtZero: true,
@@ -49,7 +55,12 @@
           },
         },
         plugins: {
-          legend: { position: "bottom" },
+          // many series (funding sources): a smaller legend, in rows under the bars, so that
+          // every source is named and the bars keep most of the height
+          legend: {
+            position: "bottom",
+            labels: many ? { boxWidth: 9, padding: 6, font: { size: 10 } } : { boxWidth: 12 },
+          },
           tooltip: {
             callbacks: {
               label: (ctx) => `${ctx.dataset.label}: ${fmt(ctx.parsed.y)} ${data.unit}`,
@@ -73,7 +84,8 @@
       const data = await r.json();
       const empty = !data.labels.length || data.series.every((s) => s.values.every((v) => !v));
       if (empty) {
-        message(canvas, "No records yet.", "chart-empty");
+        const filtered = canvas.dataset.src.includes("?");
+        message(canvas, filtered ? "Nothing to draw under these filters." : "No records yet.", "chart-empty");
         return true;
       }
       draw(canvas, data);

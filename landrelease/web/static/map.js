@@ -355,7 +355,8 @@ function hazardHtml(v) {
     "<br>status: " + esc(word(h.status)) + " · area: " + ha(h.area_ha) + " ha" +
     "<h4>next step</h4>" + esc(n.text) + list(plan) +
     "<h4>evidence</h4>" + (list(facts) || "") + (parts.length ? "decision:" + list(parts) : "decision: none yet") +
-    "<h4>history</h4>" + (list(history) || "nothing recorded") + "</div>";
+    "<h4>history</h4>" + (list(history) || "nothing recorded") +
+    (v.page ? "<p><a href='" + esc(v.page) + "'>the hazard's page: its story, decisions, activities</a></p>" : "") + "</div>";
 }
 
 let popup = null;
