@@ -109,7 +109,7 @@ CLAIM_FIELDS = tuple(
         minimum=0,
         unit="ha",
         label=CLAIM_WORDS[m][0],
-        help=CLAIM_WORDS[m][1] + " Stored in m² (1 ha = 10,000 m²).",
+        help=CLAIM_WORDS[m][1],
     )
     for m in RELEASE_METHODS
 )

@@ -61,7 +61,7 @@ def quarter(value: Any, *, sep: str = "-") -> str | None:
 
 def m2_from_ha(text: str) -> float:
     """Hectares typed in a form as m², exactly: ``"1.2345"`` → ``12345.0`` (decimal
-    arithmetic, so no binary rounding creeps in: ``1.1 * 10000`` is 11000.000000000002 in
+    arithmetic, so no binary rounding creeps in: ``0.035 * 10000`` is 350.00000000000006 in
     floating point). A comma is refused, not read as a decimal point: ``1,234`` could mean
     either. Raises ``ValueError`` for text that is not a finite decimal number."""
     try:

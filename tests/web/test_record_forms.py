@@ -109,9 +109,9 @@ def test_an_operator_enters_a_draft_activity_for_its_own_organisation(
         imports_before,
     )
     # corrected, with two assets (checkboxes): recorded as a draft of the operator's organisation
-    # the area in hectares, as the form takes it: 1.1 ha is 11,000 m² exactly (not the
-    # 11000.000000000002 of 1.1 * 10000 in floating point)
-    in_ha = {"area_cleared_m2": "", "area_cleared_ha": "1.1"}
+    # the area in hectares, as the form takes it: 0.035 ha is 350 m² exactly (not the
+    # 350.00000000000006 of 0.035 * 10000 in floating point)
+    in_ha = {"area_cleared_m2": "", "area_cleared_ha": "0.035"}
     good = [(k, v) for k, v in {**bad, **GOOD_ACTIVITY, **in_ha}.items()] + [
         ("asset", "manual"),
         ("asset", "dog"),
@@ -128,7 +128,7 @@ def test_an_operator_enters_a_draft_activity_for_its_own_organisation(
     props = feat["properties"]
     assert props["organisation"] == "OrgA" and props["status"] == "draft"
     assert props["asset"] == ["manual", "dog"] and props["depth_cm"] == 13
-    assert props["area_cleared_m2"] == 11000.0 and props["devices_found"] == 2
+    assert props["area_cleared_m2"] == 350.0 and props["devices_found"] == 2
     hazard = client.get("/collections/hazards/items/HZ-2").json()
     assert props["area_m2"] == pytest.approx(hazard["properties"]["area_m2"], rel=1e-6)
     rows = _ws(client).query(
