@@ -53,8 +53,9 @@ class Field:
 
     @property
     def title(self) -> str:
-        """The field in words: its label, or its name with spaces (``depth_cm`` → ``depth cm``)."""
-        return self.label or self.name.replace("_", " ")
+        """The field in words: its label, or its name as words (``population_planned`` →
+        ``Population planned``)."""
+        return self.label or self.name.replace("_", " ").capitalize()
 
     def accepted(self) -> str:
         """Describe, for an error message, what values this field accepts."""
@@ -145,6 +146,7 @@ POLY = ("Polygon", "MultiPolygon")
 DOI = Field(
     "date_of_information",
     K.DATETIME,
+    label="Date the information was true",
     help="When the information was true; a later one updates a stored record, an earlier or equal one does not.",
 )
 
@@ -172,8 +174,8 @@ LAYERS: tuple[Layer, ...] = (
             _f("status", K.ENUM, required=True, choices=vocab.HAZARD_STATUSES, label="Status"),
             _f("district", K.TEXT, label="District"),
             _f("reported", K.DATE, label="Date reported"),
-            _f("blockages", K.ENUM_LIST, choices=vocab.BLOCKAGES),
-            _f("device_types", K.TEXT_LIST),
+            _f("blockages", K.ENUM_LIST, choices=vocab.BLOCKAGES, label="What the hazard blocks"),
+            _f("device_types", K.TEXT_LIST, label="Device types seen"),
             DOI,
         ),
         area=True,
@@ -313,7 +315,7 @@ LAYERS: tuple[Layer, ...] = (
                 choices=vocab.INCIDENT_ACTIVITIES,
                 label="What the victims were doing",
             ),
-            _f("civilian", K.BOOL, label="Civilians", help="Whether the victims were civilians."),
+            _f("civilian", K.BOOL, label="Were the victims civilians?"),
             _f("victims", K.VICTIMS, personal=True),
             DOI,
         ),
@@ -383,7 +385,7 @@ LAYERS: tuple[Layer, ...] = (
         "Settlements",
         ("Point",),
         (
-            _f("settlement_id", K.TEXT, required=True),
+            _f("settlement_id", K.TEXT, required=True, label="Settlement id"),
             _f("name", K.TEXT, required=True),
             _f("population_planned", K.INT, minimum=0, unit="people"),
             _f("population_before", K.INT, minimum=0, unit="people"),
@@ -467,7 +469,7 @@ LAYERS: tuple[Layer, ...] = (
         (
             _f("session_id", K.TEXT, required=True),
             _f("date", K.DATE, required=True),
-            _f("settlement_id", K.TEXT),
+            _f("settlement_id", K.TEXT, label="Settlement id"),
             _f("organisation", K.TEXT),
             _f("women", K.INT, minimum=0, unit="people"),
             _f("men", K.INT, minimum=0, unit="people"),

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from landrelease.domain import Field, FieldKind, Layer, layer_by_name
+from landrelease.domain.vocab import choice_label
 from landrelease.io import import_package
 from landrelease.store import Workspace
 from landrelease.web.auth import User
@@ -56,6 +57,7 @@ def field_view(f: Field) -> dict[str, Any]:
         "input": INPUT_TYPES.get(f.kind, "text"),
         "required": f.required,
         "choices": list(f.choices),
+        "choice_labels": {c: choice_label(c) for c in f.choices},
         "unit": unit,
         "help": f.help,
         "accepted": f.accepted(),

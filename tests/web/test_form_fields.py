@@ -131,8 +131,12 @@ def test_labels_come_from_the_layer_registry() -> None:
     start = activities.field("start")
     assert start is not None and field_view(start)["label"] == start.label == "Start date"
     # a field without a label still reads as words
-    undeclared = layer_by_name("hazards").field("blockages")
-    assert undeclared is not None and undeclared.title == "blockages"
+    undeclared = layer_by_name("settlements").field("population_planned")
+    assert undeclared is not None and undeclared.title == "Population planned"
+    # choices are listed in words, their values stay the vocabulary
+    device = layer_by_name("findings").field("device")
+    assert device is not None
+    assert field_view(device)["choice_labels"]["AP"] == "Anti-personnel mine (AP)"
     # every date is a date picker, every other field a text input (numbers too: the importer
     # must see what was typed to say what is wrong with it)
     for layer in LAYERS:
