@@ -59,7 +59,7 @@ def field_view(f: Field) -> dict[str, Any]:
         "choices": list(f.choices),
         "choice_labels": {c: choice_label(c) for c in f.choices},
         "unit": unit,
-        "help": f.help,
+        "help": f.help.replace("`", ""),
         "accepted": f.accepted(),
     }
 

@@ -117,6 +117,16 @@
       });
     }
 
+    // a field as its label names it ("Area cleared (ha)"), else as the server names it
+    function fieldWords(field) {
+      const first = fieldNames(field || "")[0];
+      const label = first && form.querySelector('label[for="f-' + first + '"]');
+      if (!label) {
+        return field || "record";
+      }
+      return label.textContent.replace(/\s*\*\s*$/, "").replace(/\s+/g, " ").trim();
+    }
+
     function showSummary(data) {
       if (!summary) {
         return;
@@ -135,7 +145,7 @@
       const list = el("ul", "issues-live");
       data.issues.forEach(function (issue) {
         const item = el("li", "msg-" + issue.severity);
-        item.appendChild(el("strong", "", (issue.field || "record") + ": "));
+        item.appendChild(el("strong", "", fieldWords(issue.field) + ": "));
         item.appendChild(document.createTextNode(messageText(issue)));
         list.appendChild(item);
       });
