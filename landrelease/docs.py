@@ -36,8 +36,8 @@ def data_contract_markdown() -> str:
             lines[-1] += ". The workspace adds `area_m2`, computed in its metric CRS"
         lines += [
             "",
-            "| property | required | type | accepted values |",
-            "| --- | --- | --- | --- |",
+            "| property | in words (as the forms name it) | required | type | accepted values |",
+            "| --- | --- | --- | --- | --- |",
         ]
         for f in layer.fields:
             kind = f.kind.value + (" (personal data)" if f.personal else "")
@@ -46,7 +46,13 @@ def data_contract_markdown() -> str:
                 if f.kind is not FieldKind.TEXT
                 else (f.help or "text")
             )
-            lines.append(f"| `{f.name}` | {'yes' if f.required else ''} | {kind} | {accepted} |")
+            words = f.label + (f" ({f.unit})" if f.label and f.unit else "")
+            if f.help and f.kind is not FieldKind.TEXT:
+                words += (": " if words else "") + f.help
+            words = words.replace("|", "\\|")
+            lines.append(
+                f"| `{f.name}` | {words} | {'yes' if f.required else ''} | {kind} | {accepted} |"
+            )
         lines.append("")
     return "\n".join(lines)
 

@@ -65,3 +65,34 @@ INFRASTRUCTURE_KINDS = (
 
 QA_VISIT_KINDS = ("accreditation", "site_visit", "post_clearance_inspection", "audit")
 QA_RESULTS = ("conforming", "minor_nonconformity", "major_nonconformity", "critical_nonconformity")
+
+
+CHOICE_LABELS: dict[str, str] = {
+    "SHA": "SHA – suspected hazardous area",
+    "CHA": "CHA – confirmed hazardous area",
+    "NTS": "Non-technical survey",
+    "TS": "Technical survey",
+    "clearance": "Clearance",
+    "EOD_spot": "EOD spot task",
+    "AP": "Anti-personnel mine (AP)",
+    "AT": "Anti-tank mine (AT)",
+    "UXO": "Unexploded ordnance (UXO)",
+    "AXO": "Abandoned explosive ordnance (AXO)",
+    "IED": "Improvised explosive device (IED)",
+    "mixed": "Mixed AP and AT",
+    "manual": "Manual team",
+    "dog": "Mine detection dog",
+    "rat": "Detection rat",
+    "machine": "Machine",
+    "none": "None",
+    "unauthorised_travel": "Travelling in a marked or closed area",
+    "official_duty": "Official duty (police, army, officials)",
+    "qc": "Quality control",
+    "post_clearance_inspection": "Post-clearance inspection",
+}
+"""Labels for vocabulary values whose code does not read as words; others are humanised."""
+
+
+def choice_label(value: str) -> str:
+    """The label a field officer reads for a vocabulary value."""
+    return CHOICE_LABELS.get(value) or value.replace("_", " ").capitalize()

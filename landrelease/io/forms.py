@@ -27,6 +27,7 @@ from typing import Any
 
 from landrelease import __version__
 from landrelease.domain import Field, FieldKind, Layer, layer_by_name, vocab
+from landrelease.domain.vocab import choice_label
 from landrelease.errors import UsageError
 
 GEOMETRY_QUESTION = "geometry"
@@ -125,57 +126,11 @@ def form_by_id(form_id: str) -> FormSpec:
         raise UsageError(f"unknown form {form_id!r}; known: {', '.join(_BY_ID)}") from None
 
 
-# --- readable labels ------------------------------------------------------------
-
-CHOICE_LABELS: dict[str, str] = {
-    "SHA": "SHA – suspected hazardous area",
-    "CHA": "CHA – confirmed hazardous area",
-    "NTS": "Non-technical survey",
-    "TS": "Technical survey",
-    "clearance": "Clearance",
-    "EOD_spot": "EOD spot task",
-    "AP": "Anti-personnel mine (AP)",
-    "AT": "Anti-tank mine (AT)",
-    "UXO": "Unexploded ordnance (UXO)",
-    "AXO": "Abandoned explosive ordnance (AXO)",
-    "IED": "Improvised explosive device (IED)",
-    "mixed": "Mixed AP and AT",
-    "manual": "Manual team",
-    "dog": "Mine detection dog",
-    "rat": "Detection rat",
-    "machine": "Machine",
-    "none": "None",
-    "unauthorised_travel": "Travelling in a marked or closed area",
-    "official_duty": "Official duty (police, army, officials)",
-    "qc": "Quality control",
-    "post_clearance_inspection": "Post-clearance inspection",
-}
-"""Labels for vocabulary values whose code does not read as words; others are humanised."""
-
-QUESTION_LABELS: dict[str, str] = {
-    "date_of_information": "Date the information was true",
-    "hazard_id": "Hazard id",
-    "activity_id": "Activity id",
-    "settlement_id": "Settlement id",
-    "device_types": "Device types seen",
-    "blockages": "What the hazard blocks",
-    "killed": "People killed",
-    "injured": "People injured",
-    "civilian": "Were the victims civilians?",
-    "activity": "What the victims were doing",
-    "depth_cm": "Depth",
-    "start": "Start date",
-    "end": "End date",
-}
-
-
-def choice_label(value: str) -> str:
-    """The label a field officer reads for a vocabulary value."""
-    return CHOICE_LABELS.get(value) or value.replace("_", " ").capitalize()
+# --- readable labels (the vocabulary's words: landrelease.domain.vocab) ----------------
 
 
 def question_label(f: Field) -> str:
-    label = QUESTION_LABELS.get(f.name) or f.name.removesuffix("_m2").replace("_", " ").capitalize()
+    label = f.label or f.name.removesuffix("_m2").replace("_", " ").capitalize()
     unit = _shown_unit(f)
     return f"{label} ({unit})" if unit and unit not in ("people", "devices") else label
 

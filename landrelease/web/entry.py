@@ -52,6 +52,7 @@ from landrelease.store.crs import project, unproject
 from landrelease.store.sql import now_iso
 from landrelease.web.auth import User
 from landrelease.web.errors import Conflict, Forbidden, NotFound
+from landrelease.web.labels import ha_text, m2_from_ha
 from landrelease.web.qa_form import check_qa
 from landrelease.web.records_form import (
     FORM_LAYERS,
@@ -59,6 +60,7 @@ from landrelease.web.records_form import (
     clean,
     enter_record,
     existing_id,
+    field_view,
     form_fields,
     issue,
     layer_properties,
@@ -70,20 +72,68 @@ from landrelease.web.records_form import (
 from landrelease.web.visible import DRAFT_STATUSES
 
 ACTIVITIES = layer_by_name("activities")
+
+
+def _declared(name: str) -> Field:
+    f = ACTIVITIES.field(name)
+    assert f is not None, name
+    return f
+
+
+HAZARD_FIELD = _declared("hazard_id")
+ORGANISATION_FIELD = _declared("organisation")
+ASSET_FIELD = _declared("asset")
 VALIDATE_LAYERS = ("activities", *FORM_LAYERS, "qa_visits")
 
-CLAIM_FIELDS = tuple(
-    Field(CLAIM_KEYS[m], FieldKind.FLOAT, minimum=0, unit="m²", help=f"area reported {m}")
+CLAIM_WORDS = {
+    "cancelled": ("Area cancelled", "Land cancelled by non-technical survey."),
+    "reduced": ("Area reduced", "Land reduced by technical survey."),
+    "cleared": ("Area cleared", "Land cleared (technical survey, clearance, EOD spot task)."),
+}
+CLAIM_M2_FIELDS = tuple(
+    Field(
+        CLAIM_KEYS[m],
+        FieldKind.FLOAT,
+        minimum=0,
+        unit="m²",
+        label=CLAIM_WORDS[m][0],
+        help=f"area reported {m}",
+    )
     for m in RELEASE_METHODS
 )
-DEVICES_FOUND = Field("devices_found", FieldKind.INT, minimum=0, unit="devices")
-RADIUS = Field("radius_m", FieldKind.FLOAT, minimum=1, maximum=2000, unit="m")
+"""The reported areas as an activity stores them and the JSON API takes them, in m²."""
+CLAIM_FIELDS = tuple(
+    Field(
+        f"area_{m}_ha",
+        FieldKind.FLOAT,
+        minimum=0,
+        unit="ha",
+        label=CLAIM_WORDS[m][0],
+        help=CLAIM_WORDS[m][1],
+    )
+    for m in RELEASE_METHODS
+)
+"""The reported areas as the form takes them, in hectares like the reports."""
+HA_TO_M2 = {ha.name: m2.name for ha, m2 in zip(CLAIM_FIELDS, CLAIM_M2_FIELDS, strict=True)}
+M2_TO_HA = {m2: ha for ha, m2 in HA_TO_M2.items()}
+DEVICES_FOUND = Field(
+    "devices_found", FieldKind.INT, minimum=0, unit="devices", label="Devices found"
+)
+RADIUS = Field(
+    "radius_m",
+    FieldKind.FLOAT,
+    minimum=1,
+    maximum=2000,
+    unit="m",
+    label="Radius",
+    help="The circle round the point that the spot task cleared.",
+)
 KEEP = "keep"
 """The geometry source of a correction that keeps the activity's stored polygon."""
 KEPT_GEOMETRY = "the activity's polygon as recorded"
 GEOMETRY_SOURCES = {
     "hazard": "the hazard's polygon",
-    "geojson": "a GeoJSON polygon",
+    "geojson": "a polygon drawn on the map (or GeoJSON)",
     "point": "a circle round a point",
 }
 GEOJSON_ACCEPTED = "a GeoJSON Polygon or MultiPolygon (geometry or one Feature), WGS84 lon/lat"
@@ -101,10 +151,7 @@ def activity_fields(*, editing: bool = False) -> list[dict[str, Any]]:
 
 def extra_fields() -> list[dict[str, Any]]:
     """Reported areas per method and devices found: extra properties, as a package carries them."""
-    return [
-        {"name": f.name, "unit": f.unit, "help": f.help, "accepted": f.accepted()}
-        for f in (*CLAIM_FIELDS, DEVICES_FOUND)
-    ]
+    return [field_view(f) for f in (*CLAIM_FIELDS, DEVICES_FOUND)]
 
 
 def hazard_choice(r: pd.Series) -> dict[str, Any]:
@@ -193,8 +240,9 @@ def activity_values(row: pd.Series) -> dict[str, str]:
         if f.name not in ("status", "date_of_information")
     }
     extra = _extra(row)
-    for f in (*CLAIM_FIELDS, DEVICES_FOUND):
-        values[f.name] = _text(extra.get(f.name))
+    for ha, m2 in HA_TO_M2.items():
+        values[ha] = ha_text(extra.get(m2))
+    values[DEVICES_FOUND.name] = _text(extra.get(DEVICES_FOUND.name))
     values["geometry_source"] = KEEP
     return values
 
@@ -329,12 +377,9 @@ def activity_record(
         existing_id(ws, ACTIVITIES, props.get("activity_id"), before)
     else:
         extra = _extra(current)
-        entered = {f.name for f in (*CLAIM_FIELDS, DEVICES_FOUND)}
+        entered = {*M2_TO_HA, DEVICES_FOUND.name}
         props.update({k: v for k, v in extra.items() if k not in entered and k not in props})
-    for f in CLAIM_FIELDS:
-        v = number(form, f, record, before)
-        if v is not None:
-            props[f.name] = v
+    props.update(claimed_areas(form, record, before))
     found = number(form, DEVICES_FOUND, record, before)
     if found is not None:
         props[DEVICES_FOUND.name] = int(found)
@@ -352,6 +397,35 @@ def activity_record(
         )
     geometry = _activity_geometry(ws, form, record, before, current)
     return props, geometry, before
+
+
+def claimed_areas(
+    form: Mapping[str, str], record: str, issues: list[dict[str, str]]
+) -> dict[str, float]:
+    """The areas the activity reports per method, in m² as stored: from hectares (the form's
+    ``area_cleared_ha``, converted exactly) or from m² (``area_cleared_m2``, the JSON API's);
+    both for one method is refused, as they could disagree."""
+    out: dict[str, float] = {}
+    for ha, m2 in zip(CLAIM_FIELDS, CLAIM_M2_FIELDS, strict=True):
+        if text_of(form, ha.name):
+            if text_of(form, m2.name):
+                issues.append(
+                    issue(
+                        record,
+                        ha.name,
+                        f"{text_of(form, ha.name)} ha and {text_of(form, m2.name)} m²",
+                        "the area is given twice",
+                        f"either {ha.name} (ha) or {m2.name} (m²)",
+                    )
+                )
+                continue
+            if number(form, ha, record, issues) is not None:
+                out[m2.name] = m2_from_ha(text_of(form, ha.name))
+        else:
+            v = number(form, m2, record, issues)
+            if v is not None:
+                out[m2.name] = v
+    return out
 
 
 def _release_warnings(
@@ -387,7 +461,7 @@ def _release_warnings(
     out += [
         issue(
             record,
-            i.field,
+            M2_TO_HA.get(i.field, i.field),
             i.value,
             f"the approval refuses it: {i.problem}",
             i.accepted,

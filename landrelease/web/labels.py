@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 M2_PER_HA = 10_000.0
+_M2_PER_HA = Decimal(10_000)
 
 
 def plain(v: Any) -> Any:
@@ -55,3 +57,31 @@ def quarter(value: Any, *, sep: str = "-") -> str | None:
     if len(text) < 7 or not text[:4].isdigit() or not text[5:7].isdigit() or text[:4] == "0000":
         return None
     return f"{text[:4]}{sep}Q{(int(text[5:7]) - 1) // 3 + 1}"
+
+
+def m2_from_ha(text: str) -> float:
+    """Hectares typed in a form as m², exactly: ``"1.2345"`` → ``12345.0`` (decimal
+    arithmetic, so no binary rounding creeps in: ``0.035 * 10000`` is 350.00000000000006 in
+    floating point). A comma is refused, not read as a decimal point: ``1,234`` could mean
+    either. Raises ``ValueError`` for text that is not a finite decimal number."""
+    try:
+        value = Decimal(text.strip())
+    except InvalidOperation:
+        raise ValueError(f"not a number: {text!r}") from None
+    if not value.is_finite():
+        raise ValueError(f"not a finite number: {text!r}")
+    return float(value * _M2_PER_HA)
+
+
+def ha_text(m2: Any) -> str:
+    """An area stored in m² as the hectares a form shows, exactly and without trailing zeros
+    (``12345.0`` → ``"1.2345"``, ``50000`` → ``"5"``); ``""`` when empty."""
+    v = plain(m2)
+    if v is None or v == "":
+        return ""
+    try:
+        value = Decimal(str(v)) / _M2_PER_HA
+    except InvalidOperation:
+        return str(v)
+    text = format(value.normalize(), "f")
+    return text

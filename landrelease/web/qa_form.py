@@ -16,21 +16,62 @@ import shapely
 import shapely.geometry
 
 from landrelease import settings
-from landrelease.domain import layer_by_name
+from landrelease.domain import Field, FieldKind, layer_by_name
 from landrelease.errors import DataError, UsageError
 from landrelease.quality import plan_inspection, read_plan, read_plans, record_inspection
 from landrelease.store import Workspace, WorkspaceView
 from landrelease.web.auth import User
+from landrelease.web.labels import m2_from_ha
 from landrelease.web.records_form import (
     check_user,
     clean,
+    field_view,
     issue,
     layer_properties,
+    number,
     run_package,
     text_of,
 )
 
 QA_VISITS = layer_by_name("qa_visits")
+AREA_HA = Field(
+    "area_inspected_ha",
+    FieldKind.FLOAT,
+    minimum=0,
+    unit="ha",
+    label="Area inspected",
+    help="The area the inspection searched; left blank, the planned sample area. "
+    "Stored in m² (1 ha = 10,000 m²).",
+)
+"""The inspected area as the form takes it (hectares); stored as ``area_inspected_m2``."""
+
+
+def qa_fields() -> dict[str, dict[str, Any]]:
+    """The QA result's fields as the form shows them, by name."""
+    fields = [QA_VISITS.field(n) for n in ("date", "devices_found", "organisation")]
+    return {f["name"]: f for f in map(field_view, [*filter(None, fields), AREA_HA])}
+
+
+def area_inspected_m2(form: Mapping[str, str], record: str, issues: list[dict[str, str]]) -> str:
+    """The inspected area in m² as text: from the form's hectares (converted exactly) or, from
+    the JSON API, in m²; blank when not given or refused (the refusal added to ``issues``)."""
+    ha = text_of(form, AREA_HA.name)
+    if not ha:
+        return text_of(form, "area_inspected_m2")
+    if text_of(form, "area_inspected_m2"):
+        issues.append(
+            issue(
+                record,
+                AREA_HA.name,
+                f"{ha} ha and {text_of(form, 'area_inspected_m2')} m²",
+                "the area is given twice",
+                "either area_inspected_ha (ha) or area_inspected_m2 (m²)",
+            )
+        )
+        return ""
+    if number(form, AREA_HA, record, issues) is None:
+        return ""
+    return repr(m2_from_ha(ha))
 
 
 def qa_plans(ws: Workspace) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -117,8 +158,9 @@ def qa_record(
                     "a plan awaiting its result",
                 )
             )
-    entered = ("date", "organisation", "devices_found", "area_inspected_m2")
-    props = layer_properties(QA_VISITS, {k: form.get(k, "") for k in entered})
+    entered = {k: form.get(k, "") for k in ("date", "organisation", "devices_found")}
+    entered["area_inspected_m2"] = area_inspected_m2(form, record, before)
+    props = layer_properties(QA_VISITS, entered)
     props.update(visit_id=record, kind="post_clearance_inspection")
     if row is not None:
         props["activity_id"] = str(row["activity_id"])
@@ -158,7 +200,7 @@ def record_qa(ws: Workspace, user: User, form: Mapping[str, str]) -> dict[str, A
     issues: list[dict[str, str]] = []
     found_by_sample = _samples(text_of(form, "samples"), issues, record)
     found = text_of(form, "devices_found")
-    area = text_of(form, "area_inspected_m2")
+    area = area_inspected_m2(form, record, issues)
     try:
         r = record_inspection(
             ws,

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from landrelease.domain import Field, FieldKind, Layer, layer_by_name
+from landrelease.domain.vocab import choice_label
 from landrelease.io import import_package
 from landrelease.store import Workspace
 from landrelease.web.auth import User
@@ -39,18 +40,34 @@ def form_layer(name: str) -> Layer:
     return layer_by_name(name)
 
 
+INPUT_TYPES = {FieldKind.DATE: "date"}
+"""The HTML input of a field kind: a date picker for dates; text for the others, numbers
+included (a browser's number input sends nothing for what it cannot read, so the importer
+could not say what was typed)."""
+
+
+def field_view(f: Field) -> dict[str, Any]:
+    """A field as a form shows it: its label in words with the unit, the help under it, the
+    input (a date picker for a date) and what it accepts (the importer's words)."""
+    unit = "" if f.unit in ("share", "devices", "people") else f.unit
+    return {
+        "name": f.name,
+        "label": f.title,
+        "kind": str(f.kind),
+        "input": INPUT_TYPES.get(f.kind, "text"),
+        "required": f.required,
+        "choices": list(f.choices),
+        "choice_labels": {c: choice_label(c) for c in f.choices},
+        "unit": unit,
+        "help": f.help.replace("`", ""),
+        "accepted": f.accepted(),
+    }
+
+
 def form_fields(layer: Layer, leave_out: tuple[str, ...] = ()) -> list[dict[str, Any]]:
     """The fields the form shows: every field of the layer except personal data."""
     return [
-        {
-            "name": f.name,
-            "kind": str(f.kind),
-            "required": f.required,
-            "choices": list(f.choices),
-            "unit": f.unit,
-            "help": f.help,
-            "accepted": f.accepted(),
-        }
+        field_view(f)
         for f in layer.fields
         if not f.personal
         and f.kind is not FieldKind.VICTIMS

@@ -1,6 +1,7 @@
 """The activity workflow in a real browser (Debian's chromium, headless).
 
-An operator enters a new activity, sees the importer's message for a bad date
+An operator enters a new activity (the hazard picked by typing its code, the dates in
+date pickers, the area in hectares), sees the importer's message for a negative area
 while typing, corrects it, records the draft and submits it; an information
 manager approves it on /activities; the hazard's status and the dashboard's
 area released change. The page's script is polled from Python (the CSP
@@ -23,7 +24,7 @@ import pytest
 
 from landrelease.web import create_app
 from landrelease.web.server import running
-from tests.web.browser import ARGS, CHROMIUM, login, need_chromium, watch
+from tests.web.browser import CHROMIUM, WEBGL_ARGS, login, need_chromium, watch
 
 MONTH = re.compile(r"\b\d{4}-\d{2}\b")
 NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
@@ -79,7 +80,7 @@ def test_an_activity_entered_submitted_and_approved_in_the_browser(
     errors: list[str] = []
     shot = tmp_path / "activity_form.png"
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=WEBGL_ARGS)
         try:
             # -- the operator ------------------------------------------------------------
             page = browser.new_context(viewport={"width": 1200, "height": 1000}).new_page()
@@ -90,31 +91,34 @@ def test_an_activity_entered_submitted_and_approved_in_the_browser(
             assert page.inner_text("#f-organisation") == "OrgA"
             page.fill("input[name=activity_id]", "CL-WEB")
             page.select_option("select[name=type]", "clearance")
-            page.select_option("select[name=hazard_id]", "HZ-2")
+            page.locator("#f-hazard_id").press_sequentially("HZ-2", delay=30)
+            page.wait_for_selector("#hazard-options [role=option]", timeout=5_000)
+            page.locator("#hazard-options [role=option]").first.click()
+            assert page.input_value("#f-hazard_id") == "HZ-2"
             page.fill("input[name=start]", "2024-03-01")
+            page.fill("input[name=end]", "2024-04-15")
             page.select_option("select[name=outcome]", "cleared")
-            page.fill("input[name=area_cleared_m2]", "50000")
-            page.fill("input[name=end]", "2024-13-01")
-            end_msg = page.locator('.field-msg[data-msg-for="end"]')
-            text = _poll(end_msg.inner_text, lambda t: "not a valid date" in t, "end", page)
-            assert "'2024-13-01'" in text and "YYYY-MM-DD" in text
-            assert page.get_attribute("input[name=end]", "aria-invalid") == "true"
+            page.fill("input[name=area_cleared_ha]", "-5")
+            area_msg = page.locator('.field-msg[data-msg-for="area_cleared_ha"]')
+            text = _poll(area_msg.inner_text, lambda t: "not a number in range" in t, "area", page)
+            assert "'-5'" in text and "a number ≥ 0 [ha]" in text
+            assert page.get_attribute("input[name=area_cleared_ha]", "aria-invalid") == "true"
             summary = page.locator("#activity-form .live-summary")
             assert "1 error" in summary.inner_text()
             # a required field left blank is not shown as missing until touched
             assert page.locator('.field-msg[data-msg-for="depth_cm"]').inner_text() == ""
             page.screenshot(path=str(shot), full_page=True)
-            page.fill("input[name=end]", "2024-04-15")
-            _poll(end_msg.inner_text, lambda t: t == "", "end corrected", page)
+            page.fill("input[name=area_cleared_ha]", "5")
+            _poll(area_msg.inner_text, lambda t: t == "", "area corrected", page)
             text = _poll(summary.inner_text, lambda t: "No error" in t, "summary", page)
             assert "OrgA is not in the register" in text  # a warning: the approval's override
-            assert page.get_attribute("input[name=end]", "aria-invalid") is None
+            assert page.get_attribute("input[name=area_cleared_ha]", "aria-invalid") is None
             page.click("#activity-form button[type=submit]")
             page.wait_for_url(re.compile(r".*/activities\?done=.*"))
             assert "CL-WEB recorded as a draft" in page.inner_text("p.done")
             row = page.locator("#act-CL-WEB")
             assert row.get_attribute("data-status") == "draft"
-            assert "50,000 m² cleared" in row.inner_text()
+            assert "5.00 ha cleared" in row.inner_text()
             row.locator("button", has_text="Submit").click()
             page.wait_for_url(re.compile(r".*/activities\?done=.*"))
             assert "CL-WEB submitted" in page.inner_text("p.done")

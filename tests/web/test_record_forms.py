@@ -83,10 +83,10 @@ def test_an_operator_enters_a_draft_activity_for_its_own_organisation(
     csrf = _login(client, "opa")
     page = client.get("/activities/new")
     assert page.status_code == 200, page.text
-    assert (
-        '<option value="HZ-2"' in page.text
-        and 'data-validate="/api/validate/activities"' in page.text
-    )
+    assert 'role="combobox"' in page.text and 'name="hazard_id"' in page.text
+    assert '<option value="HZ-' not in page.text  # searched as typed, not one long list
+    assert 'data-validate="/api/validate/activities"' in page.text
+    assert 'name="area_cleared_ha"' in page.text and 'name="area_cleared_m2"' not in page.text
     assert 'name="organisation"' not in page.text  # shown, not editable: it is the account's
     audit_before, imports_before = _count(client, "audit_log"), _count(client, "imports")
     # the form says OrgB, the end date is wrong and an area is negative: refused whole
@@ -95,20 +95,24 @@ def test_an_operator_enters_a_draft_activity_for_its_own_organisation(
         "csrf_token": csrf,
         "organisation": "OrgB",
         "end": "2024-13-45",
-        "area_cleared_m2": "-5",
+        "area_cleared_m2": "",
+        "area_cleared_ha": "-5",
     }
     assert client.post("/forms/activities/new", data={**bad, "csrf_token": ""}).status_code == 403
     r = client.post("/forms/activities/new", data=bad)
     assert r.status_code == 422, r.text
     assert "Refused" in r.text and "not a valid date" in r.text and "2024-13-45" in r.text
-    assert "area_cleared_m2" in r.text and "a number ≥ 0 [m²]" in r.text
+    assert "area_cleared_ha" in r.text and "a number ≥ 0 [ha]" in r.text
     assert _activity(client, "CL-NEW").status_code == 404
     assert (_count(client, "audit_log"), _count(client, "imports")) == (
         audit_before,
         imports_before,
     )
     # corrected, with two assets (checkboxes): recorded as a draft of the operator's organisation
-    good = [(k, v) for k, v in {**bad, **GOOD_ACTIVITY}.items()] + [
+    # the area in hectares, as the form takes it: 0.035 ha is 350 m² exactly (not the
+    # 350.00000000000006 of 0.035 * 10000 in floating point)
+    in_ha = {"area_cleared_m2": "", "area_cleared_ha": "0.035"}
+    good = [(k, v) for k, v in {**bad, **GOOD_ACTIVITY, **in_ha}.items()] + [
         ("asset", "manual"),
         ("asset", "dog"),
     ]
@@ -124,7 +128,7 @@ def test_an_operator_enters_a_draft_activity_for_its_own_organisation(
     props = feat["properties"]
     assert props["organisation"] == "OrgA" and props["status"] == "draft"
     assert props["asset"] == ["manual", "dog"] and props["depth_cm"] == 13
-    assert props["area_cleared_m2"] == 50000 and props["devices_found"] == 2
+    assert props["area_cleared_m2"] == 350.0 and props["devices_found"] == 2
     hazard = client.get("/collections/hazards/items/HZ-2").json()
     assert props["area_m2"] == pytest.approx(hazard["properties"]["area_m2"], rel=1e-6)
     rows = _ws(client).query(
@@ -410,7 +414,7 @@ def test_an_operator_corrects_its_rejected_activity_and_submits_it_again(
     assert 'action="/forms/activities/ACT-A/edit"' in page.text
     assert _form_value(page.text, "start") == "2024-01-01"
     assert _form_value(page.text, "end") == "2024-01-20"
-    assert _form_value(page.text, "area_reduced_m2") == "20000"
+    assert _form_value(page.text, "area_reduced_ha") == "2"  # 20,000 m² shown in hectares
     assert _form_value(page.text, "editing") == "ACT-A"
     assert 'value="keep" checked' in page.text and 'value="reduced" selected' in page.text
     assert 'name="activity_id"' not in page.text and 'name="organisation"' not in page.text
@@ -424,8 +428,8 @@ def test_an_operator_corrects_its_rejected_activity_and_submits_it_again(
         "start": "2024-01-03",
         "end": "2024-01-18",
         "outcome": "reduced",
-        "area_reduced_m2": "15000",
-        "area_cancelled_m2": "30000",
+        "area_reduced_ha": "1.5",
+        "area_cancelled_ha": "3",
         "devices_found": "1",
         "geometry_source": "keep",
         "organisation": "OrgB",  # ignored: an operator's organisation is the account's

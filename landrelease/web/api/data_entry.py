@@ -14,14 +14,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Path, Request
+from fastapi import APIRouter, Body, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from landrelease.web import entry, qa_form
 from landrelease.web import records_form as rf
-from landrelease.web.context import Web, WebDep, Writer
+from landrelease.web import visible as vis
+from landrelease.web.context import UserDep, Web, WebDep, Writer
 from landrelease.web.errors import ContentTooLarge, NotFound, Unprocessable, error_responses
+from landrelease.web.hazard_search import MAX_MATCHES, search_hazards
 from landrelease.web.upload import REQUEST_BODY, import_request
 
 router = APIRouter()
@@ -29,7 +31,9 @@ router = APIRouter()
 ENTRY_LAYERS = ("activities", "findings", "incidents")
 VALUES = Body(
     description="the record's fields as text, as a form sends them (a list as comma-separated "
-    "text); activities also take area_cancelled_m2, area_reduced_m2, area_cleared_m2, "
+    "text); activities also take the areas reported per method in hectares "
+    "(area_cancelled_ha, area_reduced_ha, area_cleared_ha, stored in m²) or in m² "
+    "(area_cancelled_m2, area_reduced_m2, area_cleared_m2), "
     "devices_found and geometry_source (hazard, geojson with geojson, or circle with lon, "
     "lat, radius_m); findings and incidents take lon and lat",
     examples=[
@@ -103,6 +107,26 @@ async def upload_api(request: Request, user: Writer, web: WebDep) -> JSONRespons
     return JSONResponse(result, status_code=200 if result["committed"] else 422)
 
 
+@router.get(
+    "/api/hazard-search",
+    summary="Hazards matching what was typed in a form's hazard selector, with their extent",
+    description="Every word of `q` must appear in the hazard's code, district or "
+    "classification (case-insensitive); codes starting with the first word come first. "
+    "Closed hazards are left out unless named by their exact code. Each hazard carries a "
+    "label in words and its bounding box [west, south, east, north] in WGS84 degrees; "
+    "`total` says how many matched in all.",
+    tags=["data entry"],
+)
+def hazard_search_api(
+    user: UserDep,
+    web: WebDep,
+    q: Annotated[str, Query(max_length=200, description="a code, part of one, or a district")],
+    limit: Annotated[int, Query(ge=1, le=MAX_MATCHES)] = 10,
+) -> dict[str, Any]:
+    frame = vis.visible_frame(web.ws, "hazards", user, web.cache)
+    return search_hazards(frame, q, limit)
+
+
 @router.post(
     "/api/validate/{layer}",
     summary="Check one record of a form with the importer's rules; nothing is written",
@@ -113,7 +137,7 @@ async def upload_api(request: Request, user: Writer, web: WebDep) -> JSONRespons
         "approval's release and accreditation checks as warnings. Activities: operators (their "
         "organisation's), information managers, administrators; findings, incidents and QA "
         "results (`qa_visits`: `plan_id`, `date`, `devices_found` or `samples`, "
-        "`area_inspected_m2`, `organisation`): information managers, administrators."
+        "`area_inspected_ha` or `area_inspected_m2`, `organisation`): information managers, administrators."
     ),
     tags=["workflow"],
     response_model=Validation,
@@ -134,7 +158,7 @@ def validate_api(
                     "end": "2026-02-20",
                     "outcome": "cleared",
                     "asset": "manual,dog",
-                    "area_cleared_m2": "50000",
+                    "area_cleared_ha": "5",
                     "geometry_source": "hazard",
                 }
             ]

@@ -33,7 +33,9 @@ from landrelease.web.errors import (
     Unauthorized,
     Unprocessable,
 )
-from landrelease.web.labels import plain
+from landrelease.web.hazard_search import search_hazards
+from landrelease.web.labels import M2_PER_HA, plain
+from landrelease.web.map_view import map_config
 from landrelease.web.records_form import form_values
 from landrelease.web.visible import layer_frame, visible_frame
 
@@ -48,7 +50,8 @@ def _claims(extra: Any) -> str:
     for key in CLAIM_KEYS.values():
         v = extra.get(key)
         if isinstance(v, int | float):
-            parts.append(f"{v:,.0f} m² {key.removeprefix('area_').removesuffix('_m2')}")
+            method = key.removeprefix("area_").removesuffix("_m2")
+            parts.append(f"{v / M2_PER_HA:,.2f} ha {method}")
     return ", ".join(parts)
 
 
@@ -324,13 +327,11 @@ def _entry_page(
     editing: dict[str, Any] | None = None,
 ) -> HTMLResponse:
     frame = visible_frame(web.ws, "hazards", user, web.cache)
-    hazards = entry.hazard_choices(frame)
     sources = entry.GEOMETRY_SOURCES
     if editing is not None:
         sources = {entry.KEEP: entry.KEPT_GEOMETRY, **sources}
-        kept = editing["hazard"]
-        if kept and kept["hazard_id"] not in {h["hazard_id"] for h in hazards}:
-            hazards.insert(0, kept)  # its hazard, closed since: still the record's
+    hid = (values.get("hazard_id") or "").strip()
+    chosen = [h for h in search_hazards(frame, hid, 1)["hazards"] if h["hazard_id"] == hid]
     return web.page(
         request,
         "activity_form.html",
@@ -338,7 +339,12 @@ def _entry_page(
         status=status,
         fields=entry.activity_fields(editing=editing is not None),
         extras=entry.extra_fields(),
-        hazards=hazards,
+        hazard_field=entry.field_view(entry.HAZARD_FIELD),
+        org_field=entry.field_view(entry.ORGANISATION_FIELD),
+        asset_field=entry.field_view(entry.ASSET_FIELD),
+        chosen=chosen[0] if chosen else None,
+        mapconfig=map_config(web.ws, web.cache, user),
+        radius=entry.field_view(entry.RADIUS),
         assets=ASSETS,
         sources=sources,
         values=values,

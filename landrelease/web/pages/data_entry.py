@@ -14,6 +14,7 @@ from landrelease.web import qa_form
 from landrelease.web import records_form as rf
 from landrelease.web.auth import User
 from landrelease.web.context import FORMS, UserDep, Web, WebDep
+from landrelease.web.map_view import map_config
 from landrelease.web.upload import SUFFIXES, import_request, importing_user
 
 ACCEPT = ",".join(SUFFIXES)
@@ -51,6 +52,7 @@ def record_page(request: Request, layer: str, user: UserDep, web: WebDep) -> HTM
         values=dict(request.query_params),
         result=None,
         issues=[],
+        mapconfig=map_config(web.ws, web.cache, user),
     )
 
 
@@ -72,6 +74,7 @@ async def record_form(request: Request, layer: str, user: UserDep, web: WebDep) 
         values={} if result["committed"] else values,
         result=result,
         issues=[] if result["committed"] else result["issues"],
+        mapconfig=map_config(web.ws, web.cache, user),
     )
 
 
@@ -101,6 +104,7 @@ def _qa_page(
         values=values or {},
         result=result,
         issues=result["issues"] if result else [],
+        qa_fields=qa_form.qa_fields(),
         planned=planned,
         done=done,
     )

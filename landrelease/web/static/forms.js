@@ -13,6 +13,13 @@
 //
 // Rows with data-show-when="NAME=VALUE" are shown only while that radio
 // button or select has that value (the activity's geometry source).
+//
+// A row with data-hazard-search="URL" holds a hazard selector (an ARIA combobox):
+// what the user types is sent to URL?q=… 200 ms after the last key; the matches
+// are listed, chosen with the arrow keys and Enter or a click. The input keeps
+// the code typed, so without this script it is a plain text field the server
+// checks. A choice fires "hazard-chosen" on the form with the hazard's bounding
+// box, which the form's map (form-map.js) centres on.
 "use strict";
 
 (function () {
@@ -110,6 +117,16 @@
       });
     }
 
+    // a field as its label names it ("Area cleared (ha)"), else as the server names it
+    function fieldWords(field) {
+      const first = fieldNames(field || "")[0];
+      const label = first && form.querySelector('label[for="f-' + first + '"]');
+      if (!label) {
+        return field || "record";
+      }
+      return label.textContent.replace(/\s*\*\s*$/, "").replace(/\s+/g, " ").trim();
+    }
+
     function showSummary(data) {
       if (!summary) {
         return;
@@ -128,7 +145,7 @@
       const list = el("ul", "issues-live");
       data.issues.forEach(function (issue) {
         const item = el("li", "msg-" + issue.severity);
-        item.appendChild(el("strong", "", (issue.field || "record") + ": "));
+        item.appendChild(el("strong", "", fieldWords(issue.field) + ": "));
         item.appendChild(document.createTextNode(messageText(issue)));
         list.appendChild(item);
       });
@@ -212,7 +229,124 @@
     form.setAttribute("data-live", "ready");
   }
 
+  function setupHazardPicker(row) {
+    const url = row.getAttribute("data-hazard-search");
+    const input = row.querySelector("input[role=combobox]");
+    const list = row.querySelector("[role=listbox]");
+    const chosen = row.querySelector(".hazard-chosen");
+    const form = input.form;
+    let timer = null;
+    let asked = 0;
+    let matches = [];
+    let active = -1;
+
+    function close() {
+      list.hidden = true;
+      input.setAttribute("aria-expanded", "false");
+      input.removeAttribute("aria-activedescendant");
+      active = -1;
+    }
+
+    function highlight(i) {
+      const items = list.querySelectorAll("[role=option]");
+      items.forEach(function (item, k) { item.setAttribute("aria-selected", k === i ? "true" : "false"); });
+      active = i;
+      if (i >= 0 && items[i]) {
+        input.setAttribute("aria-activedescendant", items[i].id);
+        items[i].scrollIntoView({ block: "nearest" });
+      } else {
+        input.removeAttribute("aria-activedescendant");
+      }
+    }
+
+    function choose(h) {
+      input.value = h.hazard_id;
+      chosen.textContent = h.label;
+      close();
+      input.dispatchEvent(new Event("change", { bubbles: true }));
+      form.dispatchEvent(new CustomEvent("hazard-chosen", { detail: h }));
+    }
+
+    function render(answer) {
+      list.textContent = "";
+      matches = answer.hazards;
+      matches.forEach(function (h, i) {
+        const item = el("li", "", h.label);
+        item.id = "hazard-option-" + i;
+        item.setAttribute("role", "option");
+        item.setAttribute("aria-selected", "false");
+        item.addEventListener("mousedown", function (event) {
+          event.preventDefault(); // keep the focus in the input
+          choose(h);
+        });
+        list.appendChild(item);
+      });
+      if (!matches.length) {
+        const none = el("li", "none", "No open hazard matches “" + answer.query + "”.");
+        none.setAttribute("role", "option");
+        none.setAttribute("aria-disabled", "true");
+        none.id = "hazard-option-none";
+        list.appendChild(none);
+      } else if (answer.total > matches.length) {
+        const more = el("li", "more", (answer.total - matches.length) + " more: type more of the code.");
+        more.setAttribute("role", "option");
+        more.setAttribute("aria-disabled", "true");
+        more.id = "hazard-option-more";
+        list.appendChild(more);
+      }
+      list.hidden = false;
+      input.setAttribute("aria-expanded", "true");
+      highlight(-1);
+    }
+
+    function search() {
+      const q = input.value.trim();
+      if (!q) {
+        close();
+        return;
+      }
+      const mine = ++asked;
+      fetch(url + "?" + new URLSearchParams({ q: q, limit: "10" }), {
+        credentials: "same-origin",
+        headers: { Accept: "application/json" },
+      })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (answer) {
+          if (answer && mine === asked && document.activeElement === input) {
+            render(answer);
+          }
+        })
+        .catch(function () { /* the server checks the code typed when the form is posted */ });
+    }
+
+    input.addEventListener("input", function () {
+      chosen.textContent = "";
+      window.clearTimeout(timer);
+      timer = window.setTimeout(search, 200);
+    });
+    input.addEventListener("keydown", function (event) {
+      if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+        if (list.hidden) {
+          search();
+          return;
+        }
+        event.preventDefault();
+        const n = matches.length;
+        if (n) {
+          highlight(event.key === "ArrowDown" ? (active + 1) % n : (active - 1 + n) % n);
+        }
+      } else if (event.key === "Enter" && !list.hidden && active >= 0) {
+        event.preventDefault(); // choose, do not post the form
+        choose(matches[active]);
+      } else if (event.key === "Escape") {
+        close();
+      }
+    });
+    input.addEventListener("blur", close);
+  }
+
   function start() {
+    document.querySelectorAll("[data-hazard-search]").forEach(setupHazardPicker);
     document.querySelectorAll("form").forEach(setupToggles);
     document.querySelectorAll("form[data-validate]").forEach(setup);
   }
