@@ -446,6 +446,14 @@ SETTINGS: tuple[Setting, ...] = (
         "counts per cell (16 cells across a tile).",
     ),
     Setting(
+        "web_tiles_warm_zoom",
+        10,
+        "zoom level",
+        "When the server starts, it cuts the map's first-view tiles (hazards, base map, "
+        "settlements) over the hazards' extent from zoom 0 to this zoom, so that the first "
+        "visitor does not wait for them; -1: none.",
+    ),
+    Setting(
         "web_upload_max_mb",
         200,
         "MiB",

@@ -15,7 +15,7 @@ import hashlib
 import re
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
 from landrelease import settings
@@ -65,6 +65,34 @@ def decisions(web: Web) -> dict[str, str]:
     return web.cache.get(None, "map_decisions", build)
 
 
+def tile_version(web: Web, t: TileLayer) -> str:
+    """The version of a layer's tiles: changes with its records (their change stamp) and with
+    the detail zoom. The map names it in its tile addresses (``?v=``), so that a browser keeps
+    a tile for as long as that version is current instead of asking again on every view."""
+    detail_zoom = int(settings.get("web_tiles_detail_zoom"))
+    stamp = web.cache.recent_stamp(_stamp_table(t))
+    return hashlib.sha256(repr((t.name, detail_zoom, stamp)).encode()).hexdigest()[:16]
+
+
+def tile_source(web: Web, t: TileLayer) -> TileSource:
+    """The GeoPackage's layer ready to be cut (built once per change of its records)."""
+    return web.cache.get(
+        _stamp_table(t),
+        f"tiles:{t.name}",
+        lambda: TileSource(vis.visible_frame(web.ws, t.table, ANONYMOUS, web.cache), t),
+    )
+
+
+def tile_bytes(web: Web, t: TileLayer, z: int, x: int, y: int) -> bytes:
+    """The tile's bytes, cut once per change of the layer's records (kept with the responses)."""
+    detail_zoom = int(settings.get("web_tiles_detail_zoom"))
+    return web.cache.response(
+        _stamp_table(t),
+        ("tile", t.name, z, x, y, detail_zoom),
+        lambda: _build(web, t, z, x, y, detail_zoom),
+    )
+
+
 def _build(web: Web, t: TileLayer, z: int, x: int, y: int, detail_zoom: int) -> bytes:
     with web.ws.engine.connect() as conn:
         if store_tiles.supports_mvt(conn):
@@ -88,12 +116,7 @@ def _build(web: Web, t: TileLayer, z: int, x: int, y: int, detail_zoom: int) -> 
                 extent=EXTENT,
                 buffer=BUFFER,
             )
-    source = web.cache.get(
-        _stamp_table(t),
-        f"tiles:{t.name}",
-        lambda: TileSource(vis.visible_frame(web.ws, t.table, ANONYMOUS, web.cache), t),
-    )
-    return source.tile(z, x, y, detail_zoom=detail_zoom)
+    return tile_source(web, t).tile(z, x, y, detail_zoom=detail_zoom)
 
 
 @router.get(
@@ -113,6 +136,13 @@ def tile(
     y: Annotated[int, Path(ge=0)],
     user: UserDep,
     web: WebDep,
+    v: Annotated[
+        str | None,
+        Query(
+            description="the version of the layer's tiles the map page names; when current, "
+            "the tile may be kept by the browser without asking again"
+        ),
+    ] = None,
 ) -> Response:
     t = TILE_LAYERS.get(layer)
     if t is None:
@@ -121,18 +151,15 @@ def tile(
     problem = check_zxy(z, x, y)
     if problem:
         raise BadRequest(problem)
-    detail_zoom = int(settings.get("web_tiles_detail_zoom"))
-    stamp = web.cache.recent_stamp(_stamp_table(t))
-    tag = hashlib.sha256(repr((layer, z, x, y, detail_zoom, stamp)).encode()).hexdigest()[:24]
-    headers = {"ETag": f'"{tag}"', "Cache-Control": "private, no-cache"}
+    version = tile_version(web, t)
+    tag = hashlib.sha256(repr((version, z, x, y)).encode()).hexdigest()[:24]
+    # a tile asked for by its current version never changes: kept a year without asking again;
+    # any other address is revalidated by its ETag on every use
+    kept = "private, max-age=31536000, immutable" if v == version else "private, no-cache"
+    headers = {"ETag": f'"{tag}"', "Cache-Control": kept}
     if request.headers.get("if-none-match") == headers["ETag"]:
         return Response(status_code=304, headers=headers)
-    body = web.cache.response(
-        _stamp_table(t),
-        ("tile", layer, z, x, y, detail_zoom),
-        lambda: _build(web, t, z, x, y, detail_zoom),
-    )
-    return Response(body, media_type=MVT, headers=headers)
+    return Response(tile_bytes(web, t, z, x, y), media_type=MVT, headers=headers)
 
 
 @router.get(

@@ -24,7 +24,7 @@ def favicon() -> Response:
 @router.get("/map", response_class=HTMLResponse, include_in_schema=False)
 def map_page(request: Request, user: UserDep, web: WebDep) -> HTMLResponse:
     warm_glyphs()  # the labels' glyphs made while the browser loads the scripts
-    return web.page(request, "map.html", user, config=map_config(web.ws, web.cache, user))
+    return web.page(request, "map.html", user, config=map_config(web, user))
 
 
 @router.get("/dashboard", response_class=HTMLResponse, include_in_schema=False)
