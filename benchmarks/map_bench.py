@@ -33,6 +33,7 @@ measure that version of the map beside this one.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import sys
@@ -42,14 +43,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.append(str(Path(__file__).resolve().parent.parent))  # PYTHONPATH comes first
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from landrelease.store import Workspace
 from landrelease.web import create_app
 from landrelease.web.auth import add_user, ensure_users_table
-from landrelease.web.map_view import warm
+
+try:
+    from landrelease.web.map_view import warm
+except ImportError:  # a version of the map that makes nothing ahead
+    warm = None  # type: ignore[assignment]
 from landrelease.web.server import running
 
 PASSWORD = "benchmark-password"
@@ -171,13 +176,41 @@ class Sent:
         await self.app(scope, receive, counting)
 
 
+def _cpu_s() -> tuple[float, float]:
+    """CPU seconds used so far by the browser (every process this one started: Chromium's
+    renderer, GPU and network processes, Playwright's driver) and by this process (the server,
+    and the benchmark's own small part). Wall-clock times depend on what else the machine
+    runs; these do not."""
+    tick = os.sysconf("SC_CLK_TCK")
+    children: dict[int, list[int]] = {}
+    used: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid = int(entry.name)
+        children.setdefault(int(fields[1]), []).append(pid)
+        used[pid] = (int(fields[11]) + int(fields[12])) / tick
+    browser, todo = 0.0, list(children.get(os.getpid(), []))
+    while todo:
+        pid = todo.pop()
+        browser += used.get(pid, 0.0)
+        todo += children.get(pid, [])
+    return browser, time.process_time()
+
+
 def _view(page: Any, url: str, sent: Sent) -> dict[str, Any]:
     """Open ``url``; bytes, requests and milliseconds until the map says it is drawn."""
     sent.reset()
+    cpu0 = _cpu_s()
     t0 = time.perf_counter()
     page.goto(url)
     page.wait_for_selector("body[data-layers-loaded=true]", timeout=120_000, state="attached")
     drawn_ms = (time.perf_counter() - t0) * 1000
+    cpu1 = _cpu_s()
     page.wait_for_timeout(300)  # late responses of the same view
     timeline = page.evaluate(
         """() => ({
@@ -204,6 +237,9 @@ def _view(page: Any, url: str, sent: Sent) -> dict[str, Any]:
         "wire_bytes": float(sent.bytes),
         "requests": float(len(sent.log)),
         "drawn_ms": drawn_ms,
+        "mark_ms": dict(timeline["marks"]).get("map-drawn", float("nan")),
+        "browser_cpu_s": cpu1[0] - cpu0[0],
+        "server_cpu_s": cpu1[1] - cpu0[1],
         "timeline": timeline,
         "log": list(sent.log),
         "t0": t0,
@@ -265,7 +301,7 @@ def measure(workspace: Path, args: argparse.Namespace, browser: Any) -> dict[str
         add_user(ws, "bench", password=PASSWORD, role="analyst", actor="benchmark")
         ws.close()
         app = create_app(str(copy))
-        if args.warm:  # as `landrelease serve` does when it starts (waited for here)
+        if args.warm and warm is not None:  # as `landrelease serve` does at its start (waited for)
             took = warm(app.state.web)
             print(
                 f"{workspace.stem}: made at the server's start: "
@@ -337,6 +373,8 @@ def main() -> None:
             results[workspace.stem] = measure(workspace, args, browser)
         browser.close()
 
+    load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
+    print(f"machine load average at the end: {load} ({os.cpu_count()} cores)")
     for name, res in results.items():
         print(f"== {name}")
         for label, views in (
@@ -345,14 +383,23 @@ def main() -> None:
         ):
             med = {
                 k: statistics.median(v[k] for v in views)
-                for k in ("wire_bytes", "requests", "drawn_ms")
+                for k in (
+                    "wire_bytes",
+                    "requests",
+                    "drawn_ms",
+                    "mark_ms",
+                    "browser_cpu_s",
+                    "server_cpu_s",
+                )
             }
             each = ", ".join(f"{v['drawn_ms']:.0f}" for v in views)
             gl = [v["timeline"]["gl"]["ms"] for v in views if v["timeline"]["gl"]]
             shaders = f", shaders {statistics.median(gl):.0f} ms" if gl else ""
             print(
                 f"  {label:26s} {med['wire_bytes'] / 1e6:6.2f} MB sent, {med['requests']:4.0f} requests, "
-                f"drawn after {med['drawn_ms']:6.0f} ms (median of {len(views)}; each: {each} ms{shaders})"
+                f"drawn after {med['drawn_ms']:6.0f} ms (page's mark {med['mark_ms']:.0f} ms; "
+                f"median of {len(views)}; each: {each} ms{shaders}); "
+                f"CPU: browser {med['browser_cpu_s']:.2f} s, server {med['server_cpu_s']:.2f} s"
             )
         if args.timeline:
             _print_timeline(res["cold"][0])
