@@ -30,7 +30,7 @@ from landrelease.web.api.tiles import (
 from landrelease.web.auth import ANONYMOUS, User
 from landrelease.web.context import Web
 from landrelease.web.glyphs import glyph_range
-from landrelease.web.tiles import MAX_LAT, TILE_LAYERS
+from landrelease.web.tiles import MAX_LAT, PUBLIC_BASE_KINDS, TILE_LAYERS
 
 PLAN_STYLE: tuple[tuple[str, str, str], ...] = (
     ("done", "done by then", "#1a9850"),
@@ -92,7 +92,12 @@ def map_config(web: Web, user: User) -> dict[str, Any]:
     stored = cache.get(None, "layer_counts", ws.counts)
     counts: dict[str, int] = {}
     for name, t in TILE_LAYERS.items():
-        if t.table in readable:
+        if t.public and t.table not in readable:  # the public part of a layer (the base map)
+            frame = vis.layer_frame(ws, t.table, personal=False, cache=cache)
+            counts[name] = int(frame["kind"].isin(t.kinds).sum()) if t.kinds else len(frame)
+        elif t.public:
+            continue  # the whole layer is readable: the map draws from it
+        elif t.table in readable:
             counts[name] = (
                 len(vis.visible_frame(ws, t.table, user, cache))
                 if t.table == vis.SURVEY_PARTS
@@ -112,15 +117,20 @@ def map_config(web: Web, user: User) -> dict[str, Any]:
         "status": _style(STATUS_STYLE),
         "decision": _style(DECISION_STYLE),
         "plan": _style(PLAN_STYLE),
-        "base": _style(BASE_STYLE),
+        "base": _style(
+            BASE_STYLE
+            if "infrastructure" in readable
+            else tuple(r for r in BASE_STYLE if r[0] in PUBLIC_BASE_KINDS)
+        ),
         "risk_ramp": risk_ramp(),
         "risk": latest_raster(ws) is not None,
         "font": LABEL_FONT,
     }
 
 
-FIRST_VIEW_LAYERS = ("hazards", "infrastructure", "settlements")
-"""The tile layers the map draws when it opens (the others are off until switched on)."""
+FIRST_VIEW_LAYERS = ("hazards", "infrastructure", "base", "settlements")
+"""The tile layers the map draws when it opens (the others are off until switched on;
+``base`` is the base map of visitors who are not logged in)."""
 
 
 def tiles_over(bounds: Sequence[float], zoom: int) -> list[tuple[int, int, int]]:

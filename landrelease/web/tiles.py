@@ -57,6 +57,10 @@ class TileLayer:
     """(column, kind) with kind ``text``, ``int`` or ``float``: all a tile carries of a record."""
     clustered: bool = False
     """Points counted per cell below the detail zoom (findings, incidents)."""
+    kinds: tuple[str, ...] = ()
+    """Only the records whose ``kind`` is one of these (empty: every record)."""
+    public: bool = False
+    """Readable by everyone, anonymous visitors too, whoever may read its table."""
 
 
 def check_zxy(z: int, x: int, y: int) -> str | None:
@@ -424,6 +428,12 @@ def encode_tile(
 
 # -- the layers the map draws from tiles -----------------------------------------------------
 
+PUBLIC_BASE_KINDS = ("road", "water", "farmland")
+"""What of the infrastructure layer every visitor's base map shows: roads, rivers and canals,
+farmland — the geography any topographic map or OpenStreetMap shows, with no personal data
+and nothing about the programme's work. Power lines, pipelines and public buildings stay
+with the users who log in, as the whole infrastructure layer does in the OGC API."""
+
 TILE_LAYERS: dict[str, TileLayer] = {
     t.name: t
     for t in (
@@ -446,6 +456,13 @@ TILE_LAYERS: dict[str, TileLayer] = {
             "infrastructure",
             "infrastructure",
             (("asset_id", "text"), ("kind", "text"), ("name", "text")),
+        ),
+        TileLayer(
+            "base",
+            "infrastructure",
+            (("kind", "text"), ("name", "text")),
+            kinds=PUBLIC_BASE_KINDS,
+            public=True,
         ),
         TileLayer(
             "findings",

@@ -29,7 +29,10 @@ def _config(client: TestClient, headers: dict[str, str] | None = None) -> dict[s
 @pytest.mark.parametrize("ws_target", ["gpkg"], indirect=True)
 def test_the_page_names_the_layers_each_role_may_read(client: TestClient) -> None:
     public = _config(client)
-    assert public["layers"] == {"hazards": 3, "survey_parts": 3, "settlements": 2}
+    # the public part of the base map (roads, rivers, farmland) for everyone
+    assert public["layers"] == {"hazards": 3, "survey_parts": 3, "settlements": 2, "base": 2}
+    assert [r["value"] for r in public["base"]] == ["road", "water", "farmland"]
+    assert set(public["tile_versions"]) == set(public["layers"])
     analyst = _config(client, token(client, "ana"))
     assert analyst["layers"] == {
         "hazards": 3,

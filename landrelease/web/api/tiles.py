@@ -74,12 +74,17 @@ def tile_version(web: Web, t: TileLayer) -> str:
     return hashlib.sha256(repr((t.name, detail_zoom, stamp)).encode()).hexdigest()[:16]
 
 
+def _records(web: Web, t: TileLayer) -> Any:
+    frame = vis.visible_frame(web.ws, t.table, ANONYMOUS, web.cache)
+    return frame[frame["kind"].isin(t.kinds)] if t.kinds else frame
+
+
 def tile_source(web: Web, t: TileLayer) -> TileSource:
     """The GeoPackage's layer ready to be cut (built once per change of its records)."""
     return web.cache.get(
         _stamp_table(t),
         f"tiles:{t.name}",
-        lambda: TileSource(vis.visible_frame(web.ws, t.table, ANONYMOUS, web.cache), t),
+        lambda: TileSource(_records(web, t), t),
     )
 
 
@@ -102,6 +107,8 @@ def _build(web: Web, t: TileLayer, z: int, x: int, y: int, detail_zoom: int) -> 
                 if sid is None:
                     return b""
                 where["survey_id"] = int(sid)
+            if t.kinds:
+                where["kind"] = list(t.kinds)
             clustered = t.clustered and z < detail_zoom
             return store_tiles.mvt_tile(
                 conn,
@@ -147,7 +154,8 @@ def tile(
     t = TILE_LAYERS.get(layer)
     if t is None:
         raise NotFound(f"no tile layer {layer!r}; the map's layers are {', '.join(TILE_LAYERS)}")
-    vis.collection(t.table, user)  # who may read the layer: the OGC API's rule
+    if not t.public:
+        vis.collection(t.table, user)  # who may read the layer: the OGC API's rule
     problem = check_zxy(z, x, y)
     if problem:
         raise BadRequest(problem)

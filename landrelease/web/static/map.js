@@ -70,11 +70,15 @@ function style() {
     sources.basemap = { type: "raster", tiles: [config.basemap_url.replace("{s}", "a")], tileSize: 256 };
     layers.push({ id: "basemap", type: "raster", source: "basemap" });
   }
-  if (readable("infrastructure")) {
-    sources.infrastructure = tiles("infrastructure");
+  // the base map: the whole infrastructure layer for those who may read it; for everyone
+  // else its public part (roads, rivers, farmland: "base")
+  const base = readable("infrastructure") ? "infrastructure" : readable("base") ? "base" : null;
+  const from = { source: base, "source-layer": base };
+  if (base) {
+    sources[base] = tiles(base);
     const areas = ["farmland", "school", "hospital", "cemetery"];
     layers.push(
-      { id: "base-areas", type: "fill", source: "infrastructure", "source-layer": "infrastructure",
+      { id: "base-areas", type: "fill", ...from,
         filter: ["in", ["get", "kind"], ["literal", areas]],
         paint: { "fill-color": ["match", ["get", "kind"], "farmland", BASE.farmland, BASE.building],
           "fill-opacity": 0.8, "fill-antialias": false } },
@@ -89,23 +93,23 @@ function style() {
         paint: { "line-color": "#333333", "line-width": ["interpolate", ["linear"], ["zoom"], 9, 0.3, 14, 1.2] } },
     );
   }
-  if (readable("infrastructure")) {
+  if (base) {
     // roads, rivers and power lines over the hazards: where a hazard lies is read from the
     // roads and rivers that cross it
     const kind = (k) => ["==", ["get", "kind"], k];
     layers.push(
-      { id: "base-water", type: "line", source: "infrastructure", "source-layer": "infrastructure",
+      { id: "base-water", type: "line", ...from,
         filter: kind("water"), paint: { "line-color": BASE.water,
           "line-width": ["interpolate", ["linear"], ["zoom"], 8, 1.2, 14, 4] } },
-      { id: "base-power", type: "line", source: "infrastructure", "source-layer": "infrastructure",
+      { id: "base-power", type: "line", ...from,
         filter: kind("power_line"), minzoom: 11,
         paint: { "line-color": BASE.power_line, "line-width": 1, "line-dasharray": [4, 2] } },
-      { id: "base-roads-casing", type: "line", source: "infrastructure", "source-layer": "infrastructure",
+      { id: "base-roads-casing", type: "line", ...from,
         filter: kind("road"), layout: { "line-cap": "round", "line-join": "round" },
         paint: { "line-color": BASE.road, "line-width": ["interpolate", ["linear"], ["zoom"], 8, 2, 14, 7] } },
       // the same filter and layout as the casing (no minzoom of its own): the browser lays the
       // roads out once for both
-      { id: "base-roads", type: "line", source: "infrastructure", "source-layer": "infrastructure",
+      { id: "base-roads", type: "line", ...from,
         filter: kind("road"), layout: { "line-cap": "round", "line-join": "round" },
         paint: { "line-color": "#fff7e0", "line-width": ["interpolate", ["linear"], ["zoom"], 8.5, 0, 9, 0.7, 14, 4.5] } },
     );
