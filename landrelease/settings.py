@@ -420,6 +420,14 @@ SETTINGS: tuple[Setting, ...] = (
         "served by the site at /basemap/{z}/{x}/{y}; empty: none.",
     ),
     Setting(
+        "web_basemap_pmtiles",
+        "",
+        "file path",
+        "A local PMTiles (version 3) archive of raster tiles (PNG, JPEG or WebP) drawn under the "
+        "map's layers, served by the site at /basemap/{z}/{x}/{y}; empty: none. Set this or "
+        "web_basemap_mbtiles, not both.",
+    ),
+    Setting(
         "web_secure_cookies",
         0,
         "0 or 1",

@@ -108,7 +108,7 @@ class TileSource:
         # counted layers: each record's point (a multipoint's mean) sorted from west to east,
         # so that a tile's points are a slice found by bisection, counted with numpy alone
         centres = shapely.centroid(self.geoms) if layer.clustered else np.array([])
-        order = np.argsort(shapely.get_x(centres), kind="stable") if len(centres) else []
+        order: Any = np.argsort(shapely.get_x(centres), kind="stable") if len(centres) else []
         self.px = np.asarray(shapely.get_x(centres[order]) if len(centres) else [], dtype=float)
         self.py = np.asarray(shapely.get_y(centres[order]) if len(centres) else [], dtype=float)
 
@@ -325,29 +325,29 @@ def geometry_commands(geoms: Sequence[Any]) -> list[tuple[int, np.ndarray] | Non
     """Each geometry's MVT type and command integers (tile grid units, integer coordinates),
     or ``None`` when nothing of it is left at this zoom. Every geometry of a tile is done at
     once with shapely's and numpy's array functions, not one by one."""
-    geoms = np.asarray(geoms, dtype=object)
-    kinds = shapely.get_type_id(geoms)
+    arr = np.array(geoms, dtype=object)  # a copy: collections are replaced below
+    kinds = shapely.get_type_id(arr)
     for i in np.flatnonzero(kinds == 7):  # a collection left by clipping: its highest dimension
-        parts = shapely.get_parts(geoms[i])
+        parts = shapely.get_parts(arr[i])
         if not len(parts):
             continue
         dims = shapely.get_dimensions(parts)
         best = parts[dims == dims.max()]
-        geoms[i] = shapely.union_all(best) if len(best) > 1 else best[0]
-    kinds = shapely.get_type_id(geoms)
-    out: list[tuple[int, np.ndarray] | None] = [None] * len(geoms)
+        arr[i] = shapely.union_all(best) if len(best) > 1 else best[0]
+    kinds = shapely.get_type_id(arr)
+    out: list[tuple[int, np.ndarray] | None] = [None] * len(arr)
     for mvt_type, ids, rings in (
         (_LINE, np.flatnonzero(np.isin(kinds, (1, 2, 5))), False),
         (_POLYGON, np.flatnonzero(np.isin(kinds, (3, 6))), True),
     ):
         if not len(ids):
             continue
-        parts, part_of = shapely.get_parts(geoms[ids], return_index=True)
-        for f, ints in _encode_paths(parts, ids[part_of], rings).items():
-            out[f] = (mvt_type, ints)
+        parts, part_of = shapely.get_parts(arr[ids], return_index=True)
+        for feature, ints in _encode_paths(parts, ids[part_of], rings).items():
+            out[feature] = (mvt_type, ints)
     points = np.flatnonzero(np.isin(kinds, (0, 4)))
     if len(points):  # Point, MultiPoint: one MoveTo with every point of the feature
-        xy, of = shapely.get_coordinates(geoms[points], return_index=True)
+        xy, of = shapely.get_coordinates(arr[points], return_index=True)
         xy = xy.astype(np.int64)
         k = np.bincount(of, minlength=len(points))
         first = np.cumsum(k) - k

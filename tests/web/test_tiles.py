@@ -17,9 +17,8 @@ import pytest
 import shapely
 from fastapi.testclient import TestClient
 
-from landrelease.store import Workspace
-
 from landrelease import settings
+from landrelease.store import Workspace
 from landrelease.web.tiles import (
     EXTENT,
     TILE_LAYERS,

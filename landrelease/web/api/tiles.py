@@ -19,9 +19,11 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
 from landrelease import settings
+from landrelease.errors import UsageError
 from landrelease.store import runs
 from landrelease.store import tiles as store_tiles
 from landrelease.store.mbtiles import MBTiles, open_mbtiles
+from landrelease.store.pmtiles import PMTiles, open_pmtiles
 from landrelease.survey.store import read_parts
 from landrelease.web import visible as vis
 from landrelease.web.auth import ANONYMOUS
@@ -209,15 +211,24 @@ def _mbtiles(path: str) -> MBTiles:
     return open_mbtiles(path)
 
 
-def local_basemap() -> MBTiles | None:
-    """The base map file of the setting ``web_basemap_mbtiles``, checked once; ``None`` if unset."""
-    path = str(settings.get("web_basemap_mbtiles"))
-    return _mbtiles(path) if path else None
+def local_basemap() -> MBTiles | PMTiles | None:
+    """The base map file of the setting ``web_basemap_mbtiles`` or ``web_basemap_pmtiles``,
+    checked once; ``None`` if neither is set."""
+    mbtiles = str(settings.get("web_basemap_mbtiles"))
+    pmtiles = str(settings.get("web_basemap_pmtiles"))
+    if mbtiles and pmtiles:
+        raise UsageError(
+            f"web_basemap_mbtiles ({mbtiles}) and web_basemap_pmtiles ({pmtiles}) are both set: "
+            "the map draws one local base map, set one of them"
+        )
+    if pmtiles:
+        return open_pmtiles(pmtiles)
+    return _mbtiles(mbtiles) if mbtiles else None
 
 
 @router.get(
     "/basemap/{z}/{x}/{y}",
-    summary="A tile of the local base map (the MBTiles file of web_basemap_mbtiles)",
+    summary="A tile of the local base map (the file of web_basemap_mbtiles or web_basemap_pmtiles)",
     response_class=Response,
     responses={200: {"content": {"image/png": {}, "image/jpeg": {}, "image/webp": {}}}},
 )
@@ -228,7 +239,7 @@ def basemap_tile(
 ) -> Response:
     base = local_basemap()
     if base is None:
-        raise NotFound("no local base map (setting web_basemap_mbtiles)")
+        raise NotFound("no local base map (settings web_basemap_mbtiles, web_basemap_pmtiles)")
     problem = check_zxy(z, x, y)
     if problem:
         raise BadRequest(problem)
