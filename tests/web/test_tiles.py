@@ -276,3 +276,32 @@ def test_a_source_keeps_only_the_declared_fields(tmp_path: Path) -> None:
     empty = TileSource(frame.iloc[:0], TileLayer("e", "incidents", (("incident_id", "text"),)))
     assert empty.tile(15, x, y, detail_zoom=12) == b""
     assert gzip.compress(data)  # bytes, ready to send
+
+
+@pytest.mark.parametrize("ws_target", ["gpkg", "postgis"], indirect=True)
+def test_the_first_views_tiles_are_made_when_the_server_starts(client: TestClient) -> None:
+    from landrelease.web.map_view import FIRST_VIEW_LAYERS, tiles_over, warm
+
+    # the addresses over a box: every zoom from 0, the tiles the box touches
+    box = (LON0, LAT0, LON0 + 0.03, LAT0 + 0.01)
+    addresses = tiles_over(box, 12)
+    assert [a for a in addresses if a[0] <= 2] == [(0, 0, 0), (1, 1, 0), (2, 2, 1)]
+    assert {a for a in addresses if a[0] == 12} == {
+        (12, x, y)
+        for x in range(_tile_of(LON0, LAT0, 12)[0], _tile_of(LON0 + 0.03, LAT0, 12)[0] + 1)
+        for y in range(_tile_of(LON0, LAT0 + 0.01, 12)[1], _tile_of(LON0, LAT0, 12)[1] + 1)
+    }
+    web = client.app.state.web  # type: ignore[attr-defined]
+    took = warm(web)
+    assert f"{len(tiles_over(box, 10)) * len(FIRST_VIEW_LAYERS)} tiles to zoom 10" in took
+    # the first view's tiles are then answered from memory: nothing more is cut
+    misses = web.cache.misses
+    z = 10
+    x, y = _tile_of(LON0 + 0.02, LAT0 + 0.005, z)
+    ana = token(client, "ana")
+    for layer in FIRST_VIEW_LAYERS:
+        assert _get(client, f"/tiles/{layer}/{z}/{x}/{y}.mvt", ana)
+    assert web.cache.misses == misses
+    # a layer the first view does not draw is cut when asked for
+    _get(client, f"/tiles/findings/{z}/{x}/{y}.mvt", ana)
+    assert web.cache.misses == misses + 1
