@@ -117,11 +117,12 @@ def map_config(web: Web, user: User) -> dict[str, Any]:
         "status": _style(STATUS_STYLE),
         "decision": _style(DECISION_STYLE),
         "plan": _style(PLAN_STYLE),
-        "base": _style(
-            BASE_STYLE
-            if "infrastructure" in readable
-            else tuple(r for r in BASE_STYLE if r[0] in PUBLIC_BASE_KINDS)
-        ),
+        "base": _style(BASE_STYLE),
+        "base_shown": [
+            kind
+            for kind, _, _ in BASE_STYLE
+            if "infrastructure" in readable or kind in PUBLIC_BASE_KINDS
+        ],
         "risk_ramp": risk_ramp(),
         "risk": latest_raster(ws) is not None,
         "font": LABEL_FONT,

@@ -31,7 +31,7 @@ def test_the_page_names_the_layers_each_role_may_read(client: TestClient) -> Non
     public = _config(client)
     # the public part of the base map (roads, rivers, farmland) for everyone
     assert public["layers"] == {"hazards": 3, "survey_parts": 3, "settlements": 2, "base": 2}
-    assert [r["value"] for r in public["base"]] == ["road", "water", "farmland"]
+    assert public["base_shown"] == ["road", "water", "farmland"]
     assert set(public["tile_versions"]) == set(public["layers"])
     analyst = _config(client, token(client, "ana"))
     assert analyst["layers"] == {

@@ -456,8 +456,11 @@ async function start() {
     () => swatches([{ label: "device found; larger: several in one place (click to zoom in)", colour: "#ffd700" }], "dot"));
   entry("base", "Base map (the workspace's own layers)",
     ["basemap", "base-areas", "base-water", "base-power", "base-roads-casing", "base-roads"], true,
-    () => swatches(config.base.filter((r) => r.value !== "building" && r.value !== "farmland"), "line") +
-      swatches(config.base.filter((r) => r.value === "building" || r.value === "farmland"), "box"));
+    () => {
+      const shown = config.base.filter((r) => config.base_shown.includes(r.value));
+      return swatches(shown.filter((r) => r.value !== "building" && r.value !== "farmland"), "line") +
+        swatches(shown.filter((r) => r.value === "building" || r.value === "farmland"), "box");
+    });
   wireClicks();
   drawPanel();
   showStatus();
