@@ -22,6 +22,7 @@ from landrelease.domain.styles import DECISION_STYLE, STATUS_STYLE
 from landrelease.web import visible as vis
 from landrelease.web.api.risk_image import RISK_SCALE_MIN, latest_raster
 from landrelease.web.api.tiles import (
+    cut_by_database,
     local_basemap,
     tile_bytes,
     tile_source,
@@ -167,7 +168,7 @@ def warm(web: Web) -> dict[str, float]:
     took["page"] = time.perf_counter() - t0
     if not len(hazards):
         return took
-    if web.ws.dialect != "postgresql":  # PostGIS cuts tiles itself, from its own index
+    if not cut_by_database(web):  # PostGIS cuts tiles itself, from its own index
         for t in TILE_LAYERS.values():
             t0 = time.perf_counter()
             tile_source(web, t)

@@ -76,6 +76,12 @@ def tile_version(web: Web, t: TileLayer) -> str:
     return hashlib.sha256(repr((t.name, detail_zoom, stamp)).encode()).hexdigest()[:16]
 
 
+def cut_by_database(web: Web) -> bool:
+    """Whether the workspace's database cuts tiles itself (else they are cut here)."""
+    with web.ws.engine.connect() as conn:
+        return store_tiles.supports_mvt(conn)
+
+
 def _records(web: Web, t: TileLayer) -> Any:
     frame = vis.visible_frame(web.ws, t.table, ANONYMOUS, web.cache)
     return frame[frame["kind"].isin(t.kinds)] if t.kinds else frame
