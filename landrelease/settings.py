@@ -420,6 +420,14 @@ SETTINGS: tuple[Setting, ...] = (
         "served by the site at /basemap/{z}/{x}/{y}; empty: none.",
     ),
     Setting(
+        "web_basemap_pmtiles",
+        "",
+        "file path",
+        "A local PMTiles (version 3) archive of raster tiles (PNG, JPEG or WebP) drawn under the "
+        "map's layers, served by the site at /basemap/{z}/{x}/{y}; empty: none. Set this or "
+        "web_basemap_mbtiles, not both.",
+    ),
+    Setting(
         "web_secure_cookies",
         0,
         "0 or 1",
@@ -451,6 +459,14 @@ SETTINGS: tuple[Setting, ...] = (
         "zoom level",
         "From this zoom the map's tiles carry findings and incidents one by one; below it, "
         "counts per cell (16 cells across a tile).",
+    ),
+    Setting(
+        "web_tiles_warm_zoom",
+        10,
+        "zoom level",
+        "When the server starts, it cuts the map's first-view tiles (hazards, base map, "
+        "settlements) over the hazards' extent from zoom 0 to this zoom, so that the first "
+        "visitor does not wait for them; -1: none.",
     ),
     Setting(
         "web_upload_max_mb",

@@ -9,21 +9,29 @@ surface's ramp sampled from the same colour map and log scale as its image.
 
 from __future__ import annotations
 
+import math
 import threading
+import time
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from landrelease import settings
 from landrelease.domain.styles import DECISION_STYLE, STATUS_STYLE
-from landrelease.store import Workspace
 from landrelease.web import visible as vis
 from landrelease.web.api.risk_image import RISK_SCALE_MIN, latest_raster
-from landrelease.web.api.tiles import local_basemap
-from landrelease.web.auth import User
-from landrelease.web.cache import LayerCache
+from landrelease.web.api.tiles import (
+    cut_by_database,
+    local_basemap,
+    tile_bytes,
+    tile_source,
+    tile_version,
+)
+from landrelease.web.auth import ANONYMOUS, User
+from landrelease.web.context import Web
 from landrelease.web.glyphs import glyph_range
-from landrelease.web.tiles import TILE_LAYERS
+from landrelease.web.tiles import MAX_LAT, PUBLIC_BASE_KINDS, TILE_LAYERS
 
 PLAN_STYLE: tuple[tuple[str, str, str], ...] = (
     ("done", "done by then", "#1a9850"),
@@ -77,14 +85,20 @@ def _style(rows: tuple[tuple[str, str, str], ...]) -> list[dict[str, str]]:
     return [{"value": v, "label": label, "colour": colour} for v, label, colour in rows]
 
 
-def map_config(ws: Workspace, cache: LayerCache, user: User) -> dict[str, Any]:
+def map_config(web: Web, user: User) -> dict[str, Any]:
     """The layers ``user`` may read (with counts), the hazards' extent, the legend, and whether
     there is a risk surface (drawn, and fetched, only when switched on)."""
+    ws, cache = web.ws, web.cache
     readable = {c.id for c in vis.readable_collections(user)}
     stored = cache.get(None, "layer_counts", ws.counts)
     counts: dict[str, int] = {}
     for name, t in TILE_LAYERS.items():
-        if t.table in readable:
+        if t.public and t.table not in readable:  # the public part of a layer (the base map)
+            frame = vis.layer_frame(ws, t.table, personal=False, cache=cache)
+            counts[name] = int(frame["kind"].isin(t.kinds).sum()) if t.kinds else len(frame)
+        elif t.public:
+            continue  # the whole layer is readable: the map draws from it
+        elif t.table in readable:
             counts[name] = (
                 len(vis.visible_frame(ws, t.table, user, cache))
                 if t.table == vis.SURVEY_PARTS
@@ -96,6 +110,7 @@ def map_config(ws: Workspace, cache: LayerCache, user: User) -> dict[str, Any]:
         bounds = [float(v) for v in box] if np.isfinite(box).all() else None
     return {
         "layers": counts,
+        "tile_versions": {name: tile_version(web, TILE_LAYERS[name]) for name in counts},
         "bounds": bounds,
         "detail_zoom": int(settings.get("web_tiles_detail_zoom")),
         "basemap_url": str(settings.get("web_basemap_url")),
@@ -104,7 +119,75 @@ def map_config(ws: Workspace, cache: LayerCache, user: User) -> dict[str, Any]:
         "decision": _style(DECISION_STYLE),
         "plan": _style(PLAN_STYLE),
         "base": _style(BASE_STYLE),
+        "base_shown": [
+            kind
+            for kind, _, _ in BASE_STYLE
+            if "infrastructure" in readable or kind in PUBLIC_BASE_KINDS
+        ],
         "risk_ramp": risk_ramp(),
         "risk": latest_raster(ws) is not None,
         "font": LABEL_FONT,
     }
+
+
+FIRST_VIEW_LAYERS = ("hazards", "infrastructure", "base", "settlements")
+"""The tile layers the map draws when it opens (the others are off until switched on;
+``base`` is the base map of visitors who are not logged in)."""
+
+
+def tiles_over(bounds: Sequence[float], zoom: int) -> list[tuple[int, int, int]]:
+    """Every tile address from zoom 0 to ``zoom`` that covers ``bounds`` (west, south, east,
+    north in degrees), lowest zooms first."""
+    west, south, east, north = bounds
+    out = []
+    for z in range(zoom + 1):
+        n = 1 << z
+        x0, y0 = _tile_xy(west, north, n)
+        x1, y1 = _tile_xy(east, south, n)
+        out += [(z, x, y) for x in range(x0, x1 + 1) for y in range(y0, y1 + 1)]
+    return out
+
+
+def _tile_xy(lon: float, lat: float, n: int) -> tuple[int, int]:
+    lat_r = math.radians(max(-MAX_LAT, min(MAX_LAT, lat)))
+    x = (lon + 180.0) / 360.0 * n
+    y = (1.0 - math.log(math.tan(lat_r) + 1.0 / math.cos(lat_r)) / math.pi) / 2.0 * n
+    return min(n - 1, max(0, int(x))), min(n - 1, max(0, int(y)))
+
+
+def warm(web: Web) -> dict[str, float]:
+    """Make ahead what the map's first view asks for, so that it is drawn without waiting for
+    the server: the page's counts and extent, every layer ready to be cut (GeoPackage), and the
+    first view's tiles from zoom 0 to ``web_tiles_warm_zoom`` over the hazards. Returns the
+    seconds each part took."""
+    took: dict[str, float] = {}
+    t0 = time.perf_counter()
+    glyph_range(LABEL_FONT, 0)
+    web.cache.get(None, "layer_counts", web.ws.counts)
+    hazards = vis.visible_frame(web.ws, "hazards", ANONYMOUS, web.cache)
+    took["page"] = time.perf_counter() - t0
+    if not len(hazards):
+        return took
+    if not cut_by_database(web):  # PostGIS cuts tiles itself, from its own index
+        for t in TILE_LAYERS.values():
+            t0 = time.perf_counter()
+            tile_source(web, t)
+            took[f"source {t.name}"] = time.perf_counter() - t0
+    zoom = int(settings.get("web_tiles_warm_zoom"))
+    box = [float(v) for v in hazards.geometry.total_bounds]
+    t0 = time.perf_counter()
+    addresses = tiles_over(box, zoom)
+    for name in FIRST_VIEW_LAYERS:
+        for z, x, y in addresses:
+            tile_bytes(web, TILE_LAYERS[name], z, x, y)
+    took[f"{len(addresses) * len(FIRST_VIEW_LAYERS)} tiles to zoom {zoom}"] = (
+        time.perf_counter() - t0
+    )
+    return took
+
+
+def warm_in_background(web: Web) -> threading.Thread:
+    """:func:`warm` in a thread of its own (a server starts answering at once)."""
+    thread = threading.Thread(target=warm, args=(web,), name="warm-map", daemon=True)
+    thread.start()
+    return thread

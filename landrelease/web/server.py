@@ -15,6 +15,7 @@ from fastapi import FastAPI
 
 from landrelease.errors import UsageError
 from landrelease.web.app import create_app
+from landrelease.web.map_view import warm_in_background
 
 UVICORN_OPTIONS: dict[str, Any] = {"server_header": False, "proxy_headers": False}
 """How every server of the app runs: no ``Server`` header, and X-Forwarded-* never believed by
@@ -27,7 +28,9 @@ TARGET_ENV = "LANDRELEASE_SERVE_TARGET"
 
 def app_from_environment() -> FastAPI:
     """The app over the workspace named by :data:`TARGET_ENV` (uvicorn's factory per worker)."""
-    return create_app(os.environ[TARGET_ENV])
+    app = create_app(os.environ[TARGET_ENV])
+    warm_in_background(app.state.web)  # each worker keeps its own tiles
+    return app
 
 
 def serve(target: str, *, host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
@@ -38,6 +41,7 @@ def serve(target: str, *, host: str = "127.0.0.1", port: int = 8000, workers: in
         raise UsageError(f"--workers {workers}: from 1 to 64 server processes")
     app = create_app(target)  # opens (and upgrades) the workspace once, before any worker
     if workers == 1:
+        warm_in_background(app.state.web)  # the map's first view made while the server starts
         try:
             uvicorn.run(app, host=host, port=port, log_level="info", **UVICORN_OPTIONS)
         finally:

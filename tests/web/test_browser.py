@@ -196,3 +196,31 @@ def test_without_webgl_the_map_says_why(base_url: str) -> None:
             assert "This map needs WebGL" in page.inner_text("#map-status")
         finally:
             browser.close()
+
+
+@pytest.mark.parametrize("ws_target", ["gpkg"], indirect=True)
+def test_visitors_not_logged_in_see_roads_rivers_and_farmland(base_url: str) -> None:
+    """The public part of the base map: drawn for anonymous visitors, with its legend, and no
+    request for a layer they may not read."""
+    from playwright.sync_api import sync_playwright
+
+    outside: list[str] = []
+    errors: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=WEBGL_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1000, "height": 700})
+            watch(page, base_url, outside, errors)
+            page.goto(f"{base_url}/map")
+            page.wait_for_selector(
+                "body[data-layers-loaded=true]", timeout=30_000, state="attached"
+            )
+            assert set(_rendered(page, "base-roads-casing", "name")) == {"M-7"}
+            assert set(_rendered(page, "base-areas", "kind")) == {"farmland"}
+            legend = page.inner_text("#map-panel")
+            assert "road" in legend and "farmland" in legend, legend
+            assert "power line" not in legend and "school" not in legend, legend
+        finally:
+            browser.close()
+    assert not outside, f"requests left the site: {outside}"
+    assert not errors, errors  # a 401 for a layer not readable would be listed here

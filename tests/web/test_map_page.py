@@ -29,7 +29,10 @@ def _config(client: TestClient, headers: dict[str, str] | None = None) -> dict[s
 @pytest.mark.parametrize("ws_target", ["gpkg"], indirect=True)
 def test_the_page_names_the_layers_each_role_may_read(client: TestClient) -> None:
     public = _config(client)
-    assert public["layers"] == {"hazards": 3, "survey_parts": 3, "settlements": 2}
+    # the public part of the base map (roads, rivers, farmland) for everyone
+    assert public["layers"] == {"hazards": 3, "survey_parts": 3, "settlements": 2, "base": 2}
+    assert public["base_shown"] == ["road", "water", "farmland"]
+    assert set(public["tile_versions"]) == set(public["layers"])
     analyst = _config(client, token(client, "ana"))
     assert analyst["layers"] == {
         "hazards": 3,
@@ -192,4 +195,138 @@ def test_a_base_map_file_that_cannot_be_drawn_stops_the_start(
         create_app(web_target)
     monkeypatch.setenv("LANDRELEASE_WEB_BASEMAP_MBTILES", str(tmp_path / "missing.mbtiles"))
     with pytest.raises(UsageError, match=r"missing\.mbtiles: no such file"):
+        create_app(web_target)
+
+
+def _png(colour: tuple[int, int, int]) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (256, 256), colour).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def _varint(n: int) -> bytes:
+    out = bytearray()
+    while n > 0x7F:
+        out.append((n & 0x7F) | 0x80)
+        n >>= 7
+    out.append(n)
+    return bytes(out)
+
+
+def _directory(entries: list[tuple[int, int, int, int]]) -> bytes:
+    """A PMTiles directory, gzipped: (tile id, offset, length, run length) as the spec writes
+    them (ids as differences, an offset following the one before written as 0)."""
+    import gzip
+
+    out = _varint(len(entries))
+    last = 0
+    for tid, _, _, _ in entries:
+        out += _varint(tid - last)
+        last = tid
+    out += b"".join(_varint(e[3]) for e in entries)
+    out += b"".join(_varint(e[2]) for e in entries)
+    for i, (_, offset, _, _) in enumerate(entries):
+        follows = i > 0 and offset == entries[i - 1][1] + entries[i - 1][2]
+        out += _varint(0 if follows else offset + 1)
+    return gzip.compress(out)
+
+
+def _pmtiles(path: Path, tiles: list[bytes], kind: int = 2) -> Path:
+    """A PMTiles v3 archive written by hand: tile 0/0/0; the four tiles of zoom 1 as one run
+    of the same bytes; tile 3/4/2 behind a leaf directory."""
+    import struct
+
+    from landrelease.store.pmtiles import tile_id
+
+    a, b, c = tiles
+    deep = tile_id(3, 4, 2)
+    leaf = _directory([(deep, len(a) + len(b), len(c), 1)])
+    root = _directory([(0, 0, len(a), 1), (1, len(a), len(b), 4), (deep, 0, len(leaf), 0)])
+    data = a + b + c
+    root_off = 127
+    leaf_off = root_off + len(root)
+    data_off = leaf_off + len(leaf)
+    head = b"PMTiles" + bytes([3])
+    head += struct.pack(
+        "<8Q3Q",
+        *(root_off, len(root), leaf_off, 0, leaf_off, len(leaf), data_off, len(data)),
+        *(6, 3, 3),
+    )
+    head += bytes([1, 2, 1, kind, 0, 3])  # clustered, gzip dirs, raw tiles, type, zooms 0-3
+    head += struct.pack("<4i", 460_000_000, 390_000_000, 480_000_000, 410_000_000)
+    head += bytes([2]) + struct.pack("<2i", 470_000_000, 400_000_000)
+    assert len(head) == 127
+    path.write_bytes(head + root + leaf + data)
+    return path
+
+
+def test_pmtiles_ids_follow_the_hilbert_curve_of_the_specification() -> None:
+    from landrelease.store.pmtiles import tile_id
+
+    # the examples of the PMTiles v3 specification
+    assert [tile_id(0, 0, 0), tile_id(1, 0, 0), tile_id(1, 0, 1), tile_id(1, 1, 1)] == [0, 1, 2, 3]
+    assert [tile_id(1, 1, 0), tile_id(2, 0, 0), tile_id(3, 0, 0)] == [4, 5, 21]
+    assert tile_id(20, 0, 0) == (4**20 - 1) // 3
+
+
+@pytest.mark.parametrize("ws_target", ["gpkg"], indirect=True)
+def test_a_local_pmtiles_archive_is_the_base_map(
+    web_target: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from landrelease.web import create_app
+
+    red, green, blue = _png((200, 30, 30)), _png((30, 200, 30)), _png((30, 30, 200))
+    archive = _pmtiles(tmp_path / "base.pmtiles", [red, green, blue])
+    monkeypatch.setenv("LANDRELEASE_WEB_BASEMAP_PMTILES", str(archive))
+    app = create_app(web_target)
+    try:
+        with TestClient(app) as client:
+            config = _config(client)
+            assert config["basemap_local"] == {
+                "tiles": "/basemap/{z}/{x}/{y}",
+                "minzoom": 0,
+                "maxzoom": 3,
+            }
+            r = client.get("/basemap/0/0/0")
+            assert r.status_code == 200 and r.headers["content-type"] == "image/png"
+            assert r.content == red
+            for x, y in ((0, 0), (0, 1), (1, 1), (1, 0)):  # one run of four tiles
+                assert client.get(f"/basemap/1/{x}/{y}").content == green
+            assert client.get("/basemap/3/4/2").content == blue  # through the leaf directory
+            assert client.get("/basemap/2/0/0").status_code == 404  # after the run
+            assert client.get("/basemap/3/4/3").status_code == 404
+            assert client.get("/basemap/4/0/0").status_code == 404  # beyond its zooms
+    finally:
+        app.state.workspace.close()
+
+
+@pytest.mark.parametrize("ws_target", ["gpkg"], indirect=True)
+def test_a_pmtiles_archive_that_cannot_be_drawn_stops_the_start(
+    web_target: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from landrelease.errors import UsageError
+    from landrelease.store.pmtiles import open_pmtiles
+    from landrelease.web import create_app
+
+    open_pmtiles.cache_clear()
+    tiles = [_png((0, 0, 0))] * 3
+    vector = _pmtiles(tmp_path / "vector.pmtiles", tiles, kind=1)
+    monkeypatch.setenv("LANDRELEASE_WEB_BASEMAP_PMTILES", str(vector))
+    with pytest.raises(
+        UsageError, match=r"vector.pmtiles: tile type mvt \(vector\): the map draws"
+    ):
+        create_app(web_target)
+    text = tmp_path / "text.pmtiles"
+    text.write_text("not an archive")
+    monkeypatch.setenv("LANDRELEASE_WEB_BASEMAP_PMTILES", str(text))
+    with pytest.raises(UsageError, match=r"text.pmtiles: not a PMTiles archive"):
+        create_app(web_target)
+    raster = _pmtiles(tmp_path / "raster.pmtiles", tiles)
+    monkeypatch.setenv("LANDRELEASE_WEB_BASEMAP_PMTILES", str(raster))
+    monkeypatch.setenv("LANDRELEASE_WEB_BASEMAP_MBTILES", str(_mbtiles(tmp_path / "b.mbtiles")))
+    with pytest.raises(UsageError, match=r"are both set"):
         create_app(web_target)

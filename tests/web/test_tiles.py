@@ -4,8 +4,11 @@ below the detail zoom, the role rules of the OGC API, ETags that follow the reco
 from __future__ import annotations
 
 import gzip
+import json
 import math
+import re
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -15,6 +18,7 @@ import shapely
 from fastapi.testclient import TestClient
 
 from landrelease import settings
+from landrelease.store import Workspace
 from landrelease.web.tiles import (
     EXTENT,
     TILE_LAYERS,
@@ -24,7 +28,7 @@ from landrelease.web.tiles import (
     encode_tile,
     varints,
 )
-from tests.helpers import LAT0, LON0
+from tests.helpers import LAT0, LON0, feature, line, write_fc
 from tests.web.conftest import token
 
 
@@ -43,6 +47,14 @@ def _decode(data: bytes, z: int, x: int, y: int, tmp: Path, layer: str) -> gpd.G
     path.write_bytes(data)
     frame = pyogrio.read_dataframe(path, layer=layer)
     return frame.drop(columns=["mvt_id"], errors="ignore").to_crs("EPSG:4326")
+
+
+def _map_config(client: TestClient) -> dict[str, Any]:
+    page = client.get("/map").text
+    m = re.search(r'<script type="application/json" id="map-config">(.*?)</script>', page, re.S)
+    assert m is not None
+    config: dict[str, Any] = json.loads(m.group(1))
+    return config
 
 
 def _get(client: TestClient, url: str, headers: dict[str, str] | None = None) -> bytes:
@@ -143,6 +155,39 @@ def test_tiles_follow_the_role_rules(client: TestClient, tmp_path: Path) -> None
     assert client.get("/tiles/hazards/3/8/0.mvt").status_code == 400
 
 
+@pytest.mark.parametrize("ws_target", ["gpkg", "postgis"], indirect=True)
+def test_everyone_sees_the_roads_rivers_and_farmland_of_the_base_map(
+    web_target: str, workspace: Workspace, tmp_path: Path
+) -> None:
+    from landrelease.io.package import import_package
+    from landrelease.web import create_app
+
+    more = tmp_path / "more"
+    more.mkdir()
+    power = feature({"asset_id": "IN-9", "kind": "power_line", "name": "HV-1"}, line(LON0, LAT0))
+    write_fc(more / "infrastructure.geojson", [power])
+    assert import_package(workspace, more, actor="tester").committed
+    app = create_app(web_target)
+    try:
+        with TestClient(app) as client:
+            z = 10
+            x, y = _tile_of(LON0 + 0.03, LAT0 + 0.005, z)
+            # not logged in: the base map's public part, and only the kind and the name
+            body = _get(client, f"/tiles/base/{z}/{x}/{y}.mvt")
+            base = _decode(body, z, x, y, tmp_path / "anon", "base")
+            assert sorted(base["kind"]) == ["farmland", "road"]
+            assert set(base["name"].dropna()) == {"M-7"}
+            assert set(base.columns) == {"kind", "name", "geometry"}
+            assert b"HV-1" not in body and b"IN-1" not in body
+            assert client.get(f"/tiles/infrastructure/{z}/{x}/{y}.mvt").status_code == 401
+            # logged in: the whole layer, power lines too
+            whole = _get(client, f"/tiles/infrastructure/{z}/{x}/{y}.mvt", token(client, "ana"))
+            infra = _decode(whole, z, x, y, tmp_path / "ana", "infrastructure")
+            assert sorted(infra["kind"]) == ["farmland", "power_line", "road"]
+    finally:
+        app.state.workspace.close()
+
+
 @pytest.mark.parametrize("ws_target", ["gpkg"], indirect=True)
 def test_tiles_are_compressed_and_revalidated_by_etag(client: TestClient) -> None:
     from landrelease.records import submit_activity
@@ -155,10 +200,18 @@ def test_tiles_are_compressed_and_revalidated_by_etag(client: TestClient) -> Non
     etag = r.headers["etag"]
     again = client.get(url, headers={"If-None-Match": etag})
     assert again.status_code == 304 and again.content == b""
+    # asked for by the version the map page names, a tile is kept without asking again
+    version = _map_config(client)["tile_versions"]["hazards"]
+    kept = client.get(f"{url}?v={version}")
+    assert kept.headers["cache-control"] == "private, max-age=31536000, immutable"
+    assert kept.content == r.content
     # a write from anywhere (here: as the command line does) gives the tile a new tag
     submit_activity(client.app.state.workspace, "ACT-B", actor="cli")  # type: ignore[attr-defined]
     changed = client.get(url, headers={"If-None-Match": etag})
     assert changed.status_code == 200 and changed.headers["etag"] != etag
+    # and a new version: the old address is revalidated again, the page names the new one
+    assert client.get(f"{url}?v={version}").headers["cache-control"] == "private, no-cache"
+    assert _map_config(client)["tile_versions"]["hazards"] != version
     # gzip on the wire for a tile big enough (hazards of a whole region at low zoom)
     raw = client.get("/tiles/hazards/0/0/0.mvt", headers={"Accept-Encoding": "gzip"})
     assert raw.status_code == 200
@@ -223,3 +276,32 @@ def test_a_source_keeps_only_the_declared_fields(tmp_path: Path) -> None:
     empty = TileSource(frame.iloc[:0], TileLayer("e", "incidents", (("incident_id", "text"),)))
     assert empty.tile(15, x, y, detail_zoom=12) == b""
     assert gzip.compress(data)  # bytes, ready to send
+
+
+@pytest.mark.parametrize("ws_target", ["gpkg", "postgis"], indirect=True)
+def test_the_first_views_tiles_are_made_when_the_server_starts(client: TestClient) -> None:
+    from landrelease.web.map_view import FIRST_VIEW_LAYERS, tiles_over, warm
+
+    # the addresses over a box: every zoom from 0, the tiles the box touches
+    box = (LON0, LAT0, LON0 + 0.03, LAT0 + 0.01)
+    addresses = tiles_over(box, 12)
+    assert [a for a in addresses if a[0] <= 2] == [(0, 0, 0), (1, 1, 0), (2, 2, 1)]
+    assert {a for a in addresses if a[0] == 12} == {
+        (12, x, y)
+        for x in range(_tile_of(LON0, LAT0, 12)[0], _tile_of(LON0 + 0.03, LAT0, 12)[0] + 1)
+        for y in range(_tile_of(LON0, LAT0 + 0.01, 12)[1], _tile_of(LON0, LAT0, 12)[1] + 1)
+    }
+    web = client.app.state.web  # type: ignore[attr-defined]
+    took = warm(web)
+    assert f"{len(tiles_over(box, 10)) * len(FIRST_VIEW_LAYERS)} tiles to zoom 10" in took
+    # the first view's tiles are then answered from memory: nothing more is cut
+    misses = web.cache.misses
+    z = 10
+    x, y = _tile_of(LON0 + 0.02, LAT0 + 0.005, z)
+    ana = token(client, "ana")
+    for layer in FIRST_VIEW_LAYERS:
+        assert _get(client, f"/tiles/{layer}/{z}/{x}/{y}.mvt", ana)
+    assert web.cache.misses == misses
+    # a layer the first view does not draw is cut when asked for
+    _get(client, f"/tiles/findings/{z}/{x}/{y}.mvt", ana)
+    assert web.cache.misses == misses + 1

@@ -15,13 +15,15 @@ import hashlib
 import re
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
 from landrelease import settings
+from landrelease.errors import UsageError
 from landrelease.store import runs
 from landrelease.store import tiles as store_tiles
 from landrelease.store.mbtiles import MBTiles, open_mbtiles
+from landrelease.store.pmtiles import PMTiles, open_pmtiles
 from landrelease.survey.store import read_parts
 from landrelease.web import visible as vis
 from landrelease.web.auth import ANONYMOUS
@@ -65,6 +67,45 @@ def decisions(web: Web) -> dict[str, str]:
     return web.cache.get(None, "map_decisions", build)
 
 
+def tile_version(web: Web, t: TileLayer) -> str:
+    """The version of a layer's tiles: changes with its records (their change stamp) and with
+    the detail zoom. The map names it in its tile addresses (``?v=``), so that a browser keeps
+    a tile for as long as that version is current instead of asking again on every view."""
+    detail_zoom = int(settings.get("web_tiles_detail_zoom"))
+    stamp = web.cache.recent_stamp(_stamp_table(t))
+    return hashlib.sha256(repr((t.name, detail_zoom, stamp)).encode()).hexdigest()[:16]
+
+
+def cut_by_database(web: Web) -> bool:
+    """Whether the workspace's database cuts tiles itself (else they are cut here)."""
+    with web.ws.engine.connect() as conn:
+        return store_tiles.supports_mvt(conn)
+
+
+def _records(web: Web, t: TileLayer) -> Any:
+    frame = vis.visible_frame(web.ws, t.table, ANONYMOUS, web.cache)
+    return frame[frame["kind"].isin(t.kinds)] if t.kinds else frame
+
+
+def tile_source(web: Web, t: TileLayer) -> TileSource:
+    """The GeoPackage's layer ready to be cut (built once per change of its records)."""
+    return web.cache.get(
+        _stamp_table(t),
+        f"tiles:{t.name}",
+        lambda: TileSource(_records(web, t), t),
+    )
+
+
+def tile_bytes(web: Web, t: TileLayer, z: int, x: int, y: int) -> bytes:
+    """The tile's bytes, cut once per change of the layer's records (kept with the responses)."""
+    detail_zoom = int(settings.get("web_tiles_detail_zoom"))
+    return web.cache.response(
+        _stamp_table(t),
+        ("tile", t.name, z, x, y, detail_zoom),
+        lambda: _build(web, t, z, x, y, detail_zoom),
+    )
+
+
 def _build(web: Web, t: TileLayer, z: int, x: int, y: int, detail_zoom: int) -> bytes:
     with web.ws.engine.connect() as conn:
         if store_tiles.supports_mvt(conn):
@@ -74,6 +115,8 @@ def _build(web: Web, t: TileLayer, z: int, x: int, y: int, detail_zoom: int) -> 
                 if sid is None:
                     return b""
                 where["survey_id"] = int(sid)
+            if t.kinds:
+                where["kind"] = list(t.kinds)
             clustered = t.clustered and z < detail_zoom
             return store_tiles.mvt_tile(
                 conn,
@@ -88,12 +131,7 @@ def _build(web: Web, t: TileLayer, z: int, x: int, y: int, detail_zoom: int) -> 
                 extent=EXTENT,
                 buffer=BUFFER,
             )
-    source = web.cache.get(
-        _stamp_table(t),
-        f"tiles:{t.name}",
-        lambda: TileSource(vis.visible_frame(web.ws, t.table, ANONYMOUS, web.cache), t),
-    )
-    return source.tile(z, x, y, detail_zoom=detail_zoom)
+    return tile_source(web, t).tile(z, x, y, detail_zoom=detail_zoom)
 
 
 @router.get(
@@ -113,26 +151,31 @@ def tile(
     y: Annotated[int, Path(ge=0)],
     user: UserDep,
     web: WebDep,
+    v: Annotated[
+        str | None,
+        Query(
+            description="the version of the layer's tiles the map page names; when current, "
+            "the tile may be kept by the browser without asking again"
+        ),
+    ] = None,
 ) -> Response:
     t = TILE_LAYERS.get(layer)
     if t is None:
         raise NotFound(f"no tile layer {layer!r}; the map's layers are {', '.join(TILE_LAYERS)}")
-    vis.collection(t.table, user)  # who may read the layer: the OGC API's rule
+    if not t.public:
+        vis.collection(t.table, user)  # who may read the layer: the OGC API's rule
     problem = check_zxy(z, x, y)
     if problem:
         raise BadRequest(problem)
-    detail_zoom = int(settings.get("web_tiles_detail_zoom"))
-    stamp = web.cache.recent_stamp(_stamp_table(t))
-    tag = hashlib.sha256(repr((layer, z, x, y, detail_zoom, stamp)).encode()).hexdigest()[:24]
-    headers = {"ETag": f'"{tag}"', "Cache-Control": "private, no-cache"}
+    version = tile_version(web, t)
+    tag = hashlib.sha256(repr((version, z, x, y)).encode()).hexdigest()[:24]
+    # a tile asked for by its current version never changes: kept a year without asking again;
+    # any other address is revalidated by its ETag on every use
+    kept = "private, max-age=31536000, immutable" if v == version else "private, no-cache"
+    headers = {"ETag": f'"{tag}"', "Cache-Control": kept}
     if request.headers.get("if-none-match") == headers["ETag"]:
         return Response(status_code=304, headers=headers)
-    body = web.cache.response(
-        _stamp_table(t),
-        ("tile", layer, z, x, y, detail_zoom),
-        lambda: _build(web, t, z, x, y, detail_zoom),
-    )
-    return Response(body, media_type=MVT, headers=headers)
+    return Response(tile_bytes(web, t, z, x, y), media_type=MVT, headers=headers)
 
 
 @router.get(
@@ -174,15 +217,24 @@ def _mbtiles(path: str) -> MBTiles:
     return open_mbtiles(path)
 
 
-def local_basemap() -> MBTiles | None:
-    """The base map file of the setting ``web_basemap_mbtiles``, checked once; ``None`` if unset."""
-    path = str(settings.get("web_basemap_mbtiles"))
-    return _mbtiles(path) if path else None
+def local_basemap() -> MBTiles | PMTiles | None:
+    """The base map file of the setting ``web_basemap_mbtiles`` or ``web_basemap_pmtiles``,
+    checked once; ``None`` if neither is set."""
+    mbtiles = str(settings.get("web_basemap_mbtiles"))
+    pmtiles = str(settings.get("web_basemap_pmtiles"))
+    if mbtiles and pmtiles:
+        raise UsageError(
+            f"web_basemap_mbtiles ({mbtiles}) and web_basemap_pmtiles ({pmtiles}) are both set: "
+            "the map draws one local base map, set one of them"
+        )
+    if pmtiles:
+        return open_pmtiles(pmtiles)
+    return _mbtiles(mbtiles) if mbtiles else None
 
 
 @router.get(
     "/basemap/{z}/{x}/{y}",
-    summary="A tile of the local base map (the MBTiles file of web_basemap_mbtiles)",
+    summary="A tile of the local base map (the file of web_basemap_mbtiles or web_basemap_pmtiles)",
     response_class=Response,
     responses={200: {"content": {"image/png": {}, "image/jpeg": {}, "image/webp": {}}}},
 )
@@ -193,7 +245,7 @@ def basemap_tile(
 ) -> Response:
     base = local_basemap()
     if base is None:
-        raise NotFound("no local base map (setting web_basemap_mbtiles)")
+        raise NotFound("no local base map (settings web_basemap_mbtiles, web_basemap_pmtiles)")
     problem = check_zxy(z, x, y)
     if problem:
         raise BadRequest(problem)

@@ -58,7 +58,7 @@ def programme_logo(web: WebDep) -> Response:
 @router.get("/map", response_class=HTMLResponse, include_in_schema=False)
 def map_page(request: Request, user: UserDep, web: WebDep) -> HTMLResponse:
     warm_glyphs()  # the labels' glyphs made while the browser loads the scripts
-    return web.page(request, "map.html", user, config=map_config(web.ws, web.cache, user))
+    return web.page(request, "map.html", user, config=map_config(web, user))
 
 
 @router.get("/dashboard", response_class=HTMLResponse, include_in_schema=False)

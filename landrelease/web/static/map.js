@@ -46,14 +46,22 @@ async function fetchJson(url) {
 }
 
 const readable = (name) => Object.prototype.hasOwnProperty.call(config.layers, name);
+// each layer's tiles named with the version of its records: the browser keeps them without
+// asking again until the records change (the page then names a new version)
 const tiles = (name) => ({
-  type: "vector", tiles: [ORIGIN + "/tiles/" + name + "/{z}/{x}/{y}.mvt"], minzoom: 0, maxzoom: 16,
+  type: "vector", minzoom: 0, maxzoom: 16,
+  tiles: [ORIGIN + "/tiles/" + name + "/{z}/{x}/{y}.mvt?v=" + encodeURIComponent(config.tile_versions[name] || "")],
 });
 
 // -- the style: base map first, then the programme's layers ---------------------------------
+// Few kinds of drawing, each written the same way: every distinct one is a shader program the
+// browser compiles before the first draw, which a computer without a graphics card does slowly
+// (about a tenth of a second each). So: no background layer (the page's own colour shows
+// through), fills without antialiased outlines (the hazards have an outline layer of their
+// own), and one fill layer for the base map's areas coloured by kind, as the hazards are.
 function style() {
   const sources = {};
-  const layers = [{ id: "background", type: "background", paint: { "background-color": "#f4f1ea" } }];
+  const layers = [];
   if (config.basemap_local) {  // a local MBTiles file the site serves
     const b = config.basemap_local;
     sources.basemap = { type: "raster", tiles: [ORIGIN + b.tiles], tileSize: 256, minzoom: b.minzoom, maxzoom: b.maxzoom };
@@ -62,43 +70,48 @@ function style() {
     sources.basemap = { type: "raster", tiles: [config.basemap_url.replace("{s}", "a")], tileSize: 256 };
     layers.push({ id: "basemap", type: "raster", source: "basemap" });
   }
-  if (readable("infrastructure")) {
-    sources.infrastructure = tiles("infrastructure");
-    const kind = (k) => ["==", ["get", "kind"], k];
+  // the base map: the whole infrastructure layer for those who may read it; for everyone
+  // else its public part (roads, rivers, farmland: "base")
+  const base = readable("infrastructure") ? "infrastructure" : readable("base") ? "base" : null;
+  const from = { source: base, "source-layer": base };
+  if (base) {
+    sources[base] = tiles(base);
+    const areas = ["farmland", "school", "hospital", "cemetery"];
     layers.push(
-      { id: "base-farmland", type: "fill", source: "infrastructure", "source-layer": "infrastructure",
-        filter: kind("farmland"), paint: { "fill-color": BASE.farmland, "fill-opacity": 0.8 } },
-      { id: "base-buildings", type: "fill", source: "infrastructure", "source-layer": "infrastructure",
-        filter: ["in", ["get", "kind"], ["literal", ["school", "hospital", "cemetery"]]],
-        paint: { "fill-color": BASE.building, "fill-outline-color": "#a89f92" } },
+      { id: "base-areas", type: "fill", ...from,
+        filter: ["in", ["get", "kind"], ["literal", areas]],
+        paint: { "fill-color": ["match", ["get", "kind"], "farmland", BASE.farmland, BASE.building],
+          "fill-opacity": 0.8, "fill-antialias": false } },
     );
   }
   if (readable("hazards")) {
     sources.hazards = { ...tiles("hazards"), promoteId: "hazard_id" };
     layers.push(
       { id: "hazards-fill", type: "fill", source: "hazards", "source-layer": "hazards",
-        paint: { "fill-color": statusColour(), "fill-opacity": 0.6 } },
+        paint: { "fill-color": statusColour(), "fill-opacity": 0.6, "fill-antialias": false } },
       { id: "hazards-line", type: "line", source: "hazards", "source-layer": "hazards",
         paint: { "line-color": "#333333", "line-width": ["interpolate", ["linear"], ["zoom"], 9, 0.3, 14, 1.2] } },
     );
   }
-  if (readable("infrastructure")) {
+  if (base) {
     // roads, rivers and power lines over the hazards: where a hazard lies is read from the
     // roads and rivers that cross it
     const kind = (k) => ["==", ["get", "kind"], k];
     layers.push(
-      { id: "base-water", type: "line", source: "infrastructure", "source-layer": "infrastructure",
+      { id: "base-water", type: "line", ...from,
         filter: kind("water"), paint: { "line-color": BASE.water,
           "line-width": ["interpolate", ["linear"], ["zoom"], 8, 1.2, 14, 4] } },
-      { id: "base-power", type: "line", source: "infrastructure", "source-layer": "infrastructure",
+      { id: "base-power", type: "line", ...from,
         filter: kind("power_line"), minzoom: 11,
         paint: { "line-color": BASE.power_line, "line-width": 1, "line-dasharray": [4, 2] } },
-      { id: "base-roads-casing", type: "line", source: "infrastructure", "source-layer": "infrastructure",
+      { id: "base-roads-casing", type: "line", ...from,
         filter: kind("road"), layout: { "line-cap": "round", "line-join": "round" },
         paint: { "line-color": BASE.road, "line-width": ["interpolate", ["linear"], ["zoom"], 8, 2, 14, 7] } },
-      { id: "base-roads", type: "line", source: "infrastructure", "source-layer": "infrastructure",
-        filter: kind("road"), minzoom: 9, layout: { "line-cap": "round", "line-join": "round" },
-        paint: { "line-color": "#fff7e0", "line-width": ["interpolate", ["linear"], ["zoom"], 9, 0.7, 14, 4.5] } },
+      // the same filter and layout as the casing (no minzoom of its own): the browser lays the
+      // roads out once for both
+      { id: "base-roads", type: "line", ...from,
+        filter: kind("road"), layout: { "line-cap": "round", "line-join": "round" },
+        paint: { "line-color": "#fff7e0", "line-width": ["interpolate", ["linear"], ["zoom"], 8.5, 0, 9, 0.7, 14, 4.5] } },
     );
   }
   if (readable("survey_parts")) {
@@ -416,15 +429,22 @@ function wireClicks() {
 }
 
 // -- start ---------------------------------------------------------------------------------------
-async function start() {
+// The map draws from its tiles alone; what only the colour modes need (the plan by quarter, each
+// hazard's survey decision) is asked for once the first view is drawn, so that it does not
+// compete with the tiles for the server.
+async function loadModes() {
   const [plan, decisions] = await Promise.all([
     fetchJson("/api/plan/quarters"),
     readable("survey_parts") ? fetchJson("/api/map/decisions") : null,
   ]);
   state.plan = plan;
   state.decisions = decisions || {};
-  performance.mark("map-data");
-  await new Promise((resolve) => { if (map.isStyleLoaded()) { resolve(); } else { map.once("load", resolve); } });
+  performance.mark("map-modes-loaded");
+  if (state.mode === "status") { drawPanel(); } else { setMode(state.mode); }
+}
+
+async function start() {
+  await new Promise((resolve) => { if (map.isStyleLoaded()) { resolve(); } else { map.once("style.load", resolve); } });
   performance.mark("map-style-loaded");
   entry("hazards", "Hazards", ["hazards-fill", "hazards-line"], true, hazardLegend);
   entry("survey_parts", "Survey decisions (dashed outlines)", ["survey-parts"], false, () => swatches(config.decision, "dash"));
@@ -436,14 +456,21 @@ async function start() {
   entry("findings", "Findings (devices found)", ["findings-counts", "findings-count-labels", "findings-points"], false,
     () => swatches([{ label: "device found; larger: several in one place (click to zoom in)", colour: "#ffd700" }], "dot"));
   entry("base", "Base map (the workspace's own layers)",
-    ["basemap", "base-farmland", "base-buildings", "base-water", "base-power", "base-roads-casing", "base-roads"], true,
-    () => swatches(config.base.filter((r) => r.value !== "building" && r.value !== "farmland"), "line") +
-      swatches(config.base.filter((r) => r.value === "building" || r.value === "farmland"), "box"));
+    ["basemap", "base-areas", "base-water", "base-power", "base-roads-casing", "base-roads"], true,
+    () => {
+      const shown = config.base.filter((r) => config.base_shown.includes(r.value));
+      return swatches(shown.filter((r) => r.value !== "building" && r.value !== "farmland"), "line") +
+        swatches(shown.filter((r) => r.value === "building" || r.value === "farmland"), "box");
+    });
   wireClicks();
   drawPanel();
   showStatus();
   map.on("zoomend", showStatus);
-  map.once("idle", () => { performance.mark("map-drawn"); document.body.dataset.layersLoaded = "true"; });
+  map.once("idle", () => {
+    performance.mark("map-drawn");
+    document.body.dataset.layersLoaded = "true";
+    loadModes().catch(() => {});
+  });
   map.triggerRepaint();
 }
 
