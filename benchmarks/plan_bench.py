@@ -280,6 +280,13 @@ def main() -> None:
                 f"baseline (issue 16, before the staffing and travel rules): 89.9 %, goal ≥ 97 %"
             )
             print("\n".join(gap_causes(p, r.schedule.order, b).lines()))
+            load = os.getloadavg()
+            print(
+                f"plan ÷ bound {r.share_of_bound:.1%}; bound {r.seconds.get('lp_bound', 0.0):.1f} s, "
+                f"search {r.seconds.get('search', 0.0):.1f} s, plan in all {wall:.1f} s "
+                f"(goal < 60 s on 2 cores); machine load {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} "
+                f"(1, 5, 15 min)"
+            )
         cols = [
             "label",
             "benefit",
@@ -317,6 +324,9 @@ def main() -> None:
                 f"runs not finishing: {s['runs_unfinished_with']} with, {s['runs_unfinished_without']} without "
                 f"of {s['runs']}"
             )
+        for note in f.notes:
+            if "survey" in note:
+                print(f"forecast note: {note}")
         print(f"numpy warnings during the forecast: {len(numpy_warnings)} (baseline: 1, inf − inf)")
         print(f"peak memory {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
         ws.close()

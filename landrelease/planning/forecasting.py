@@ -135,7 +135,9 @@ def forecast(
     notes += same_figures(config.scenarios, national_usd=s.national_usd, donor_usd=s.donor_usd)
     plan_tasks = pstore.read_table(view.ws, "plan_tasks", pstore.latest_run(view.ws, "plan"))
     sequence = dict(zip(plan_tasks["task_id"], plan_tasks["sequence"], strict=True))
-    spread = Spread.from_settings(survey_bound_factor=survey_bound_factor(view))
+    factor = survey_bound_factor(view)
+    notes += survey_uncertainty_notes(s.basis.task_source, factor)
+    spread = Spread.from_settings(survey_bound_factor=factor)
     results = {
         sc.name: run_scenario(s, sc, sequence, spread=spread, runs=n_runs, seed=base_seed)
         for sc in config.scenarios
@@ -170,6 +172,25 @@ def forecast(
     if write:
         _write_forecast(view.ws, result)
     return result
+
+
+def survey_uncertainty_notes(task_source: str, bound_factor: float | None) -> list[str]:
+    """What the forecast assumes about the land survey cancels when the survey engine states no
+    uncertainty: without a survey run (fallback tasks), or with a run that gives no bound on the
+    devices left in cancelled land."""
+    if task_source != "survey":
+        return [
+            "no survey run: the tasks are the fallback's fixed shares of each hazard, and the land "
+            "they cancel by non-technical survey is assumed to hold no devices; so every run keeps "
+            "every cancellation, and the bands carry productivity, contamination and funding but "
+            "no uncertainty from the survey (run the survey engine for its stated uncertainty)"
+        ]
+    if bound_factor is None:
+        return [
+            "the latest survey run states no bound on the devices left in the land it cancels: "
+            "the devices there vary with the contamination level only, not with the map's error"
+        ]
+    return []
 
 
 def setup(inputs: Inputs, *, start: str | None, assets_file: Path | None) -> Setup:

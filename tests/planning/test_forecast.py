@@ -302,3 +302,14 @@ def test_scenarios_that_come_out_the_same_say_why() -> None:
         "funding hold no donor money, so a multiple of it adds nothing"
     ]
     assert same_figures(scenarios, national_usd=24e6, donor_usd=1e6) == []
+
+
+def test_the_forecast_says_what_it_assumes_when_survey_states_no_uncertainty() -> None:
+    from landrelease.planning.forecasting import survey_uncertainty_notes
+
+    (fallback,) = survey_uncertainty_notes("fallback", None)
+    assert "no survey run" in fallback and "assumed to hold no devices" in fallback
+    assert "every run keeps every cancellation" in fallback
+    (no_bound,) = survey_uncertainty_notes("survey", None)
+    assert "states no bound" in no_bound and "contamination level only" in no_bound
+    assert survey_uncertainty_notes("survey", 3.0) == []

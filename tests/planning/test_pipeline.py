@@ -74,6 +74,9 @@ def test_prioritise_plan_and_forecast_write_readable_results(
 
     f = forecast(filled, runs=60, start=START, out=tmp_path / "charts")
     assert (tmp_path / "charts" / "forecast.png").exists()
+    # no survey run here: the forecast says what it assumes of the land the fallback cancels
+    assert [n for n in f.notes if n.startswith("no survey run")]
+    assert f.saving and f.saving["cancel_kept_p10"] == pytest.approx(1.0)
     assert len(f.table) == len(f.config.scenarios)
     done = f.table[["completion_p10", "completion_p50", "completion_p90"]]
     ordered = done.dropna()
