@@ -343,7 +343,7 @@ def _entry_page(
         org_field=entry.field_view(entry.ORGANISATION_FIELD),
         asset_field=entry.field_view(entry.ASSET_FIELD),
         chosen=chosen[0] if chosen else None,
-        mapconfig=map_config(web.ws, web.cache, user),
+        mapconfig=map_config(web, user),
         radius=entry.field_view(entry.RADIUS),
         assets=ASSETS,
         sources=sources,

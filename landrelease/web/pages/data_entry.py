@@ -52,7 +52,7 @@ def record_page(request: Request, layer: str, user: UserDep, web: WebDep) -> HTM
         values=dict(request.query_params),
         result=None,
         issues=[],
-        mapconfig=map_config(web.ws, web.cache, user),
+        mapconfig=map_config(web, user),
     )
 
 
@@ -74,7 +74,7 @@ async def record_form(request: Request, layer: str, user: UserDep, web: WebDep) 
         values={} if result["committed"] else values,
         result=result,
         issues=[] if result["committed"] else result["issues"],
-        mapconfig=map_config(web.ws, web.cache, user),
+        mapconfig=map_config(web, user),
     )
 
 
