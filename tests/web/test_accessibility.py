@@ -125,8 +125,10 @@ def _states(
 
     page.goto(f"{base_url}/activities/new")
     page.wait_for_selector("form[data-live=ready]", timeout=10_000)
-    page.fill("input[name=end]", "2024-13-01")
-    page.locator('.field-msg[data-msg-for="end"]', has_text="not a valid date").wait_for()
+    page.fill("input[name=area_cleared_ha]", "-5")
+    page.locator(
+        '.field-msg[data-msg-for="area_cleared_ha"]', has_text="not a number in range"
+    ).wait_for()
     found["/activities/new with an error"] = _axe(page)
 
     bad = _package_with_a_mistake(tmp_path)
