@@ -31,6 +31,10 @@ PARSED_BY_HANDLER = "the handler checks this string (calendar, numbers, order) w
 "what it expects; the spec can only say 'a string'"
 IMPORTER_RULES = "the importer's rules (ids that exist, codes, dates) refuse a schema-valid body "
 "with 422 listing every problem"
+DASHBOARD_FILTERS = (
+    "a district or organisation the records do not name, or a date not in YYYY-MM-DD, is "
+    "refused (400) with what is accepted; the schema cannot list the records' names"
+)
 EXCLUDED: dict[str, dict[Any, str]] = {
     "GET /downloads/reports/monthly-{month}.{fmt}": {positive_data_acceptance: PARSED_BY_HANDLER},
     "GET /downloads/reports/donor-{period}.{fmt}": {positive_data_acceptance: PARSED_BY_HANDLER},
@@ -48,6 +52,9 @@ EXCLUDED: dict[str, dict[Any, str]] = {
         positive_data_acceptance: "any bytes fit the spec's file; only a package archive is "
         "imported (400 naming the file, or 422 with every problem)"
     },
+    "GET /api/dashboard/headline": {positive_data_acceptance: DASHBOARD_FILTERS},
+    "GET /api/dashboard/{chart}": {positive_data_acceptance: DASHBOARD_FILTERS},
+    "GET /dashboard/{chart}.png": {positive_data_acceptance: DASHBOARD_FILTERS},
     "POST /api/qa/plans": {positive_data_acceptance: IMPORTER_RULES},
     "POST /api/qa/inspections": {positive_data_acceptance: IMPORTER_RULES},
     "POST /api/records/{layer}": {positive_data_acceptance: IMPORTER_RULES},

@@ -62,6 +62,8 @@ def _released(page: Any, base_url: str) -> tuple[float, str]:
     section = page.locator("section#released_by_month")
     if not section.count():
         section = page.locator("section.chart").filter(has_text=re.compile("released", re.I))
+    # the chart's numbers are folded under it: unfold them to read them as a user would
+    section.first.locator("details").evaluate_all("ds => ds.forEach(d => { d.open = true; })")
     table = section.first.locator("table")
     text = table.first.inner_text() if table.count() else section.first.inner_text()
     figures = [float(n.replace(",", "")) for n in NUMBER.findall(MONTH.sub(" ", text))]
