@@ -79,6 +79,11 @@ def latest_run(conn: sa.Connection, kind: str) -> int | None:
     return None if v is None else int(v)
 
 
+def has_runs(conn: sa.Connection, kind: str) -> bool:
+    """Whether the workspace has the table of ``kind`` (one made before it was kept may not)."""
+    return bool(sa.inspect(conn).has_table(_table(kind)[0]))
+
+
 def read_run(conn: sa.Connection, kind: str, run_id: int | None = None) -> dict[str, Any] | None:
     """A run's row as a dict (JSON columns parsed; the latest run when ``run_id`` is ``None``)."""
     table, kind_value = _table(kind)

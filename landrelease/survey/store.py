@@ -7,7 +7,6 @@ from typing import Any
 
 import geopandas as gpd
 import pyogrio
-import sqlalchemy as sa
 
 from landrelease.domain.styles import DECISION_STYLE, categorized_fill_qml
 from landrelease.errors import UsageError
@@ -100,7 +99,7 @@ def latest_backtest(source: Workspace | WorkspaceView) -> dict[str, Any] | None:
     ``None`` when none was run."""
     ws = WorkspaceView.of(source).ws
     with ws.engine.connect() as conn:
-        if not sa.inspect(conn).has_table("backtest_runs"):
+        if not runs.has_runs(conn, "backtest"):
             return None
         return runs.read_run(conn, "backtest")
 
