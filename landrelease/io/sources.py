@@ -429,15 +429,19 @@ def _discover_gpkg(path: Path, log: IssueLog, aliases: Aliases) -> list[LayerSou
     except Exception as exc:  # GDAL's own message is the most precise one
         log.add(Issue(path.name, "", "", "", f"not a readable GeoPackage ({_gdal_message(exc)})"))
         return []
-    named = _named(present, aliases)
+    return _sources_in(path, _named(present, aliases), "vector", "gpkg")
+
+
+def _sources_in(path: Path, named: dict[str, str], kind: str, fmt: str) -> list[LayerSource]:
+    """One source per layer (and per layer's victims) that ``named`` finds in the file."""
     return [
         LayerSource(
             layer,
             f"{path.name}:{named[key]}",
             str(path),
-            "vector",
+            kind,
             named[key],
-            "gpkg",
+            fmt,
             attaches=attaches,
         )
         for layer, attaches in _wanted()
@@ -465,20 +469,7 @@ def _discover_xlsx(path: Path, log: IssueLog, aliases: Aliases) -> list[LayerSou
     except Exception as exc:
         log.add(Issue(path.name, "", "", "", f"not a readable XLSX workbook ({exc})"))
         return []
-    named = _named([str(s) for s in sheets], aliases)
-    return [
-        LayerSource(
-            layer,
-            f"{path.name}:{named[key]}",
-            str(path),
-            "table",
-            named[key],
-            "xlsx",
-            attaches=attaches,
-        )
-        for layer, attaches in _wanted()
-        if (key := VICTIMS_OF + layer.name if attaches else layer.name) in named
-    ]
+    return _sources_in(path, _named([str(s) for s in sheets], aliases), "table", "xlsx")
 
 
 def _gdal_message(exc: Exception) -> str:
