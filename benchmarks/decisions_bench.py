@@ -612,9 +612,13 @@ class EngineFold:
         from landrelease.risk.training import training_set
         from landrelease.store import Workspace
 
-        _write_package(cells, train, folder)
+        package = (
+            folder / "package"
+        )  # the workspace beside it, not in it: a package holds layers only
+        package.mkdir(parents=True, exist_ok=True)
+        _write_package(cells, train, package)
         ws = Workspace.create(str(folder / "workspace.gpkg"))
-        report = import_package(ws, folder, repair=True)
+        report = import_package(ws, package, repair=True)
         if not report.ok:
             raise RuntimeError(f"the fold's package did not import: {report.issues[:3]}")
         evidence = evidence_from_workspace(ws)
