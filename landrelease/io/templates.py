@@ -7,7 +7,8 @@
   points, ``wkt`` for other shapes — each header carrying a note with the field's meaning,
   unit and accepted values, required columns shaded, drop-downs for every vocabulary and
   for true/false, whole-number and number checks with the field's range; the vocabularies
-  sit on a hidden ``lists`` sheet. Sheets whose name is no layer are not read on import.
+  sit on a hidden ``lists`` sheet. On import these two sheets are skipped; any other sheet
+  whose name is no layer is an error unless ``--ignore-unknown``.
 - ``csv/LAYER.csv``: the same columns as header-only CSV files, for those who prefer them;
 - ``evidence-package.gpkg``: an empty GeoPackage layer per layer, for digitising in QGIS,
   each with a default QGIS style (``layer_styles``) whose value maps show every vocabulary
