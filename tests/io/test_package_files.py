@@ -228,3 +228,27 @@ def test_the_template_names_its_sheets_from_the_ones_the_importer_skips(tmp_path
     book = load_workbook(_template_with_a_hazard(tmp_path))
     extra = set(book.sheetnames) - {layer.name for layer in LAYERS}
     assert extra == set(TEMPLATE_SHEETS) == {"instructions", "lists"}
+
+
+def test_an_exported_folder_names_the_programme_in_its_readme_and_imports_back(
+    tmp_path: Path, ws: Workspace
+) -> None:
+    from landrelease.io import export_package
+    from landrelease.store.programme import set_programme
+
+    pkg = write_package(tmp_path / "pkg")
+    assert import_package(ws, pkg, actor="tester").committed
+    set_programme(ws, actor="tester", name="CMAC national programme", country="Cambodia")
+    report = export_package(ws, tmp_path / "out", include_personal=False)
+    readme = (tmp_path / "out" / "README.md").read_text(encoding="utf-8").splitlines()
+    assert readme[0] == "# CMAC national programme: evidence package"
+    assert "- Programme: CMAC national programme" in readme and "- Country: Cambodia" in readme
+    assert "- Amounts in USD (fields ending in `_usd`)" in readme
+    assert "- Victims' personal data: left out" in readme
+    hazards = len(ws.read_layer("hazards"))
+    assert f"| hazards.geojson | {hazards:,} |" in readme and report.files["hazards.geojson"]
+    # the layer files are as before, and the README is no unknown file on the way back
+    again = Workspace.create(str(tmp_path / "again.gpkg"), actor="tester")
+    back = import_package(again, tmp_path / "out", actor="tester")
+    assert back.committed and not back.log.errors
+    assert len(again.read_layer("hazards")) == hazards
