@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from landrelease.cli.common import DbOpt, WorkspaceOpt, handles_errors, open_workspace
+from landrelease.cli.common import handles_errors, open_workspace
 
 OverwriteOpt = Annotated[
     bool, typer.Option("--overwrite", help="Replace files of the same name in OUTDIR.")
@@ -30,8 +30,22 @@ def forms(
             show_default=False,
         ),
     ] = None,
-    workspace: WorkspaceOpt = None,
-    db: DbOpt = None,
+    workspace: Annotated[
+        str | None,
+        typer.Option(
+            "--workspace",
+            "-w",
+            help="Workspace (.gpkg) whose programme profile gives the languages.",
+            show_default=False,
+        ),
+    ] = None,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            help="PostGIS workspace (URL) whose programme profile gives the languages.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Write the field forms (XLSForm .xlsx) for ODK Central or KoboToolbox.
 
@@ -73,7 +87,13 @@ def template(
     sheet per layer whose headers explain each column (meaning, unit, accepted values)
     with drop-downs for every vocabulary. The GeoPackage's empty layers open in QGIS with
     the same drop-downs when digitising. Fill either in, then `landrelease validate` and
-    `landrelease import` it.
+    `landrelease import` it:
+
+    landrelease template blank/
+
+    landrelease import blank/evidence-package.xlsx -w programme.gpkg
+
+    landrelease status -w programme.gpkg
     """
     from landrelease.cli.display.field_data import show_template
     from landrelease.io.templates import write_template

@@ -205,6 +205,7 @@ def form_languages(languages: tuple[str, ...] | list[str]) -> tuple[str, ...]:
     others = [c for c in dict.fromkeys(languages) if c.split("-")[0].lower() != SOURCE_LANGUAGE]
     return (SOURCE_LANGUAGE, *others) if others else ()
 
+
 Row = dict[str, str]
 
 

@@ -300,9 +300,7 @@ def test_spreadsheets_and_csv_folders_name_the_programme_and_keep_their_tables_p
     from landrelease.domain.programme import Programme
 
     profile = Programme(name="=CMAC national programme", country="Cambodia", currency="KHR")
-    report = monthly_report(
-        programme, month="2026-01", records=replace(records, programme=profile)
-    )
+    report = monthly_report(programme, month="2026-01", records=replace(records, programme=profile))
     # amounts stay in the currency they are recorded in, and the report says whose currency is what
     money = report.table("money_by_source")
     assert [c.label for c in money.columns][1::2] == ["received (USD)", "spent (USD)"]
