@@ -96,6 +96,14 @@ SETTINGS: tuple[Setting, ...] = (
         "thousands of times; text compresses up to some tens).",
     ),
     Setting(
+        "import_date_order",
+        "",
+        "day-first, month-first or empty",
+        "How a date like 11/06/2024 is read when both readings are real dates: day-first "
+        "(11 June), month-first (6 November), or empty: refused with both readings named. "
+        "A date only one way can read (13/06/2024) is read so whatever this says.",
+    ),
+    Setting(
         "json_precheck_max_mb",
         64,
         "MB",

@@ -22,7 +22,11 @@ app = typer.Typer(
     help=(
         "Evidence-based land release and demining planning for a national mine action programme.\n\n"
         "Start with [bold]landrelease import PACKAGE[/] (creates workspace.gpkg), then "
-        "[bold]landrelease status[/]. Every command has --help."
+        "[bold]landrelease status[/]. No package yet? [bold]landrelease template DIR[/] writes "
+        "a blank one to fill in (an Excel workbook with an example per layer), "
+        "[bold]landrelease forms DIR[/] the field forms for ODK Collect and KoboCollect, whose "
+        "submission exports import as they are; [bold]landrelease demo[/] shows it all on a "
+        "made-up region. Every command has --help."
     ),
     no_args_is_help=True,
     add_completion=False,

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from landrelease.cli.common import handles_errors
+from landrelease.cli.common import handles_errors, open_workspace
 
 OverwriteOpt = Annotated[
     bool, typer.Option("--overwrite", help="Replace files of the same name in OUTDIR.")
@@ -21,18 +21,56 @@ def forms(
         Path, typer.Argument(help="Folder to write the forms in (created).", show_default=False)
     ],
     overwrite: OverwriteOpt = False,
+    languages: Annotated[
+        str | None,
+        typer.Option(
+            help="Languages to give the forms columns for, ISO 639 codes comma-separated "
+            "(e.g. km,en). Default: the programme profile's languages when --workspace or "
+            "--db is given; else English only.",
+            show_default=False,
+        ),
+    ] = None,
+    workspace: Annotated[
+        str | None,
+        typer.Option(
+            "--workspace",
+            "-w",
+            help="Workspace (.gpkg) whose programme profile gives the languages.",
+            show_default=False,
+        ),
+    ] = None,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            help="PostGIS workspace (URL) whose programme profile gives the languages.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Write the field forms (XLSForm .xlsx) for ODK Central or KoboToolbox.
 
     One form per kind of field report: hazard report (non-technical survey), technical
     survey and clearance completion, finding / EOD spot task, accident with victims, risk
-    education session, QA visit. Upload them to the server; then import the server's
-    export of the submissions (CSV or XLSX) with `landrelease import EXPORT`.
+    education session, QA visit. With languages other than English each label, hint and
+    message has a column per language (label::Khmer (km)); those columns hold the English
+    text until you translate them, and the forms open in English. Upload the forms to the
+    server; then import the server's export of the submissions (CSV or XLSX) with
+    `landrelease import EXPORT -w WORKSPACE.gpkg`.
     """
     from landrelease.cli.display.field_data import show_forms
+    from landrelease.domain.programme import parse_languages
     from landrelease.io.forms import write_forms
 
-    show_forms(write_forms(outdir, overwrite=overwrite), outdir)
+    if languages is not None:
+        codes = parse_languages(languages)
+    elif workspace or db:
+        from landrelease.store.programme import read_programme
+
+        with open_workspace(workspace, db) as ws:
+            codes = read_programme(ws).languages
+    else:
+        codes = ()
+    show_forms(write_forms(outdir, overwrite=overwrite, languages=codes), outdir)
 
 
 @handles_errors
@@ -49,7 +87,13 @@ def template(
     sheet per layer whose headers explain each column (meaning, unit, accepted values)
     with drop-downs for every vocabulary. The GeoPackage's empty layers open in QGIS with
     the same drop-downs when digitising. Fill either in, then `landrelease validate` and
-    `landrelease import` it.
+    `landrelease import` it:
+
+    landrelease template blank/
+
+    landrelease import blank/evidence-package.xlsx -w programme.gpkg
+
+    landrelease status -w programme.gpkg
     """
     from landrelease.cli.display.field_data import show_template
     from landrelease.io.templates import write_template

@@ -30,8 +30,9 @@ IgnoreUnknownOpt = Annotated[
     bool,
     typer.Option(
         "--ignore-unknown",
-        help="List files of the package that are not layers as not read, instead of refusing "
-        "the package. A layer file that cannot be read (a directory, a FIFO, a link outside "
+        help="List files of the package, and sheets of a workbook, that are not layers as not "
+        "read, instead of refusing the package (the blank template's instructions and lists "
+        "sheets are never an error). A layer file that cannot be read (a directory, a FIFO, a link outside "
         "the package) is refused all the same.",
     ),
 ]

@@ -22,6 +22,10 @@ LOGO_MAX_BYTES = 1_000_000
 LOGO_TYPES = {"png": "image/png", "jpeg": "image/jpeg", "svg": "image/svg+xml"}
 """The logo formats accepted, by name, with their media type."""
 
+WORKSPACE_CURRENCY = "USD"
+"""The currency of every amount the workspace records (fields ending in ``_usd``) and reports,
+plans and forecasts state; the profile's ``currency`` is that of its official estimates."""
+
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 _SVG_NS = "{http://www.w3.org/2000/svg}"
@@ -65,7 +69,7 @@ class Programme:
     country: str = ""
     currency: str = "USD"
     """ISO 4217 code of the official estimates' currency. Amounts in the workspace stay in
-    USD (fields ending in ``_usd``)."""
+    :data:`WORKSPACE_CURRENCY` (fields ending in ``_usd``)."""
     languages: tuple[str, ...] = ()
     """Languages the programme works in (ISO 639 codes, e.g. ``az``, ``en``), first the main one."""
     estimates: OfficialEstimates | None = None
@@ -120,6 +124,26 @@ class Programme:
         )
 
 
+def _language_codes(text: str) -> tuple[tuple[str, ...], str | None]:
+    """The codes of a comma list of languages, and what is wrong with it (``None``: nothing)."""
+    codes = tuple(c.strip() for c in text.split(",") if c.strip())
+    bad = [c for c in codes if not _LANGUAGE.match(c)]
+    if bad:
+        return codes, (
+            f"languages {', '.join(bad)}: accepted ISO 639 codes, lower case, comma-separated "
+            "(e.g. az,en,ru)"
+        )
+    return codes, None
+
+
+def parse_languages(text: str) -> tuple[str, ...]:
+    """A comma list of ISO 639 codes (``km,en``); :class:`UsageError` naming any other."""
+    codes, problem = _language_codes(text)
+    if problem:
+        raise UsageError(problem)
+    return codes
+
+
 def updated(
     profile: Programme,
     *,
@@ -153,13 +177,9 @@ def updated(
             )
         changes["currency"] = code
     if languages is not None:
-        codes = tuple(c.strip() for c in languages.split(",") if c.strip())
-        bad = [c for c in codes if not _LANGUAGE.match(c)]
-        if bad:
-            problems.append(
-                f"languages {', '.join(bad)}: accepted ISO 639 codes, lower case, comma-separated "
-                "(e.g. az,en,ru)"
-            )
+        codes, problem = _language_codes(languages)
+        if problem:
+            problems.append(problem)
         changes["languages"] = codes
     numbers = {
         "official estimate": estimate_total,

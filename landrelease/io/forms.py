@@ -154,7 +154,57 @@ SURVEY_COLUMNS = (
     "appearance",
 )
 CHOICE_COLUMNS = ("list_name", "name", "label")
-SETTINGS_COLUMNS = ("form_title", "form_id", "version", "instance_name")
+SETTINGS_COLUMNS = ("form_title", "form_id", "version", "instance_name", "default_language")
+TRANSLATED_COLUMNS = ("label", "hint", "constraint_message")
+"""Columns that a form in several languages has once per language (``label::Khmer (km)``)."""
+SOURCE_LANGUAGE = "en"
+"""The language the forms' texts are written in (the data contract's)."""
+LANGUAGE_NAMES = {
+    "am": "Amharic",
+    "ar": "Arabic",
+    "az": "Azerbaijani",
+    "bs": "Bosnian",
+    "ckb": "Central Kurdish",
+    "en": "English",
+    "es": "Spanish",
+    "fa": "Persian",
+    "fr": "French",
+    "hr": "Croatian",
+    "hy": "Armenian",
+    "ka": "Georgian",
+    "km": "Khmer",
+    "ku": "Kurdish",
+    "lo": "Lao",
+    "my": "Burmese",
+    "ps": "Pashto",
+    "pt": "Portuguese",
+    "ru": "Russian",
+    "si": "Sinhala",
+    "so": "Somali",
+    "sq": "Albanian",
+    "sr": "Serbian",
+    "ta": "Tamil",
+    "ti": "Tigrinya",
+    "tr": "Turkish",
+    "uk": "Ukrainian",
+    "vi": "Vietnamese",
+}
+"""Names of languages mine action programmes work in (ISO 639); another code is named by
+itself. ODK and Kobo recommend ``Name (code)`` as the language of a column."""
+
+
+def language_label(code: str) -> str:
+    """The XLSForm name of a language: ``Khmer (km)``; a code not listed: the code alone."""
+    name = LANGUAGE_NAMES.get(code.split("-")[0].lower())
+    return f"{name} ({code})" if name else code
+
+
+def form_languages(languages: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """The languages a form has columns for: English first (its texts are English), then the
+    programme's others in their order; only English: one plain column, as before."""
+    others = [c for c in dict.fromkeys(languages) if c.split("-")[0].lower() != SOURCE_LANGUAGE]
+    return (SOURCE_LANGUAGE, *others) if others else ()
+
 
 Row = dict[str, str]
 
@@ -167,10 +217,17 @@ class XLSForm:
     survey: list[Row]
     choices: list[Row]
     settings: Row
+    languages: tuple[str, ...] = ()
+    """Language codes with columns of their own (English first), or none: plain columns."""
 
     @property
     def version(self) -> str:
         return self.settings["version"]
+
+    @property
+    def untranslated(self) -> tuple[str, ...]:
+        """The languages whose columns hold the English text, to be translated."""
+        return self.languages[1:]
 
 
 def helper_questions(spec: FormSpec) -> tuple[str, ...]:
@@ -186,8 +243,12 @@ def _ha_name(f: Field) -> str:
     return f.name.removesuffix("_m2") + "_ha"
 
 
-def xlsform(spec: FormSpec) -> XLSForm:
-    """The XLSForm of ``spec``: questions from the layer's fields, choice lists from the vocabulary."""
+def xlsform(spec: FormSpec, languages: tuple[str, ...] = ()) -> XLSForm:
+    """The XLSForm of ``spec``: questions from the layer's fields, choice lists from the
+    vocabulary. With ``languages`` (the programme's, :func:`form_languages`) each text column
+    is written once per language: the English text in the English column and, until someone
+    translates them, in the others too; the form opens in English (``default_language``)."""
+    languages = form_languages(languages)
     layer = spec.target
     survey: list[Row] = []
     choices: list[Row] = []
@@ -223,14 +284,16 @@ def xlsform(spec: FormSpec) -> XLSForm:
         "version": "",
         "instance_name": f"concat('{spec.id_prefix} ', ${{{_instance_name_field(spec)}}})",
     }
+    if languages:
+        settings["default_language"] = language_label(SOURCE_LANGUAGE)
     # the version is a digest of the form itself: it changes exactly when the form does
     digest = hashlib.sha256(
-        json.dumps([survey, choices, settings], sort_keys=True).encode()
+        json.dumps([survey, choices, settings, languages], sort_keys=True).encode()
     ).hexdigest()[:8]
     version = f"{__version__}-{digest}"
     settings["version"] = version
     survey.append(_row("calculate", VERSION_QUESTION, "", calculation=f"'{version}'"))
-    return XLSForm(spec, survey, choices, settings)
+    return XLSForm(spec, survey, choices, settings, languages)
 
 
 def _instance_name_field(spec: FormSpec) -> str:
@@ -380,15 +443,30 @@ def workbook_bytes(form: XLSForm) -> bytes:
         ws = book.active if i == 0 else book.create_sheet()
         assert ws is not None
         ws.title = name
-        ws.append(list(columns))
+        sources = _columns(columns, form.languages)
+        ws.append([header for header, _ in sources])
         for cell in ws[1]:
             cell.font = Font(bold=True)
         for row in rows:
-            ws.append([row.get(c, "") or None for c in columns])
+            ws.append([row.get(c, "") or None for _, c in sources])
         ws.freeze_panes = "A2"
     buf = io.BytesIO()
     book.save(buf)
     return buf.getvalue()
+
+
+def _columns(columns: tuple[str, ...], languages: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(header, row key) of each column: a text column once per language (every language's
+    column holds the English text until translated); ``default_language`` only with languages."""
+    out: list[tuple[str, str]] = []
+    for c in columns:
+        if c == "default_language" and not languages:
+            continue
+        if c in TRANSLATED_COLUMNS and languages:
+            out += [(f"{c}::{language_label(code)}", c) for code in languages]
+        else:
+            out.append((c, c))
+    return out
 
 
 def to_xform(data: bytes) -> str:
@@ -410,14 +488,22 @@ class WrittenForm:
     path: Path
     version: str
     questions: int
+    languages: tuple[str, ...] = ()
+    """The languages the form has columns for (``Khmer (km)``), English first; none: English."""
+    untranslated: tuple[str, ...] = ()
+    """Of those, the ones whose columns hold the English text until someone translates them."""
 
 
-def write_forms(out: Path | str, *, overwrite: bool = False) -> list[WrittenForm]:
-    """Write every form of :data:`FORMS` to ``out/FORM_ID.xlsx``, each checked by pyxform first."""
+def write_forms(
+    out: Path | str, *, overwrite: bool = False, languages: tuple[str, ...] = ()
+) -> list[WrittenForm]:
+    """Write every form of :data:`FORMS` to ``out/FORM_ID.xlsx``, each checked by pyxform
+    first; with ``languages`` (the programme profile's) a column per language
+    (:func:`xlsform`)."""
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise UsageError(f"{out} is a file; give a folder to write the forms in")
-    built = [xlsform(spec) for spec in FORMS]
+    built = [xlsform(spec, languages) for spec in FORMS]
     targets = [out / f"{form.spec.form_id}.xlsx" for form in built]
     existing = [t.name for t in targets if t.exists()]
     if existing and not overwrite:
@@ -437,6 +523,14 @@ def write_forms(out: Path | str, *, overwrite: bool = False) -> list[WrittenForm
             if r["type"] not in ("calculate", "note", "begin_repeat", "end_repeat")
         )
         written.append(
-            WrittenForm(form.spec.form_id, form.spec.title, target, form.version, questions)
+            WrittenForm(
+                form.spec.form_id,
+                form.spec.title,
+                target,
+                form.version,
+                questions,
+                tuple(language_label(c) for c in form.languages),
+                tuple(language_label(c) for c in form.untranslated),
+            )
         )
     return written

@@ -24,7 +24,9 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from landrelease import __version__
 from landrelease.domain import LAYERS, FieldKind, Layer
+from landrelease.domain.programme import WORKSPACE_CURRENCY, Programme
 from landrelease.domain.styles import LAYER_STYLES, categorized_fill_qml
 from landrelease.errors import DataError, Issue, IssueLog, Severity, UsageError
 from landrelease.io import qgis_project
@@ -50,6 +52,7 @@ from landrelease.store import (
     WriteCounts,
     default_actor,
 )
+from landrelease.store.programme import read_programme
 from landrelease.store.references import dangling_references
 from landrelease.store.runs import now
 from landrelease.store.styles import add_layer_style
@@ -481,15 +484,44 @@ def export_package(
                 progress(layer.filename, len(frame))
         if qgis and fmt == "gpkg":
             add_default_styles(target, written)
+        if fmt != "gpkg":
+            (target / "README.md").write_text(
+                export_readme(read_programme(view.ws), report, include_personal, profile),
+                encoding="utf-8",
+            )
         if out.exists():
             shutil.rmtree(out) if out.is_dir() else out.unlink()
         (target if fmt == "gpkg" else tmp).rename(out)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     if qgis:
-        title = f"landrelease: {out.stem}"
+        title = f"{read_programme(view.ws).title}: {out.stem}"
         report.project = qgis_project.write_project(out, written, title=title, crs=view.metric_crs)
     return report
+
+
+def export_readme(
+    programme: Programme, report: ExportReport, include_personal: bool, profile: Profile | None
+) -> str:
+    """The ``README.md`` of an exported folder: whose data it is, when, which files. The layer
+    files stay plain (an import reads them back and passes over the README)."""
+    p = programme
+    lines = [
+        f"# {p.title}: evidence package",
+        "",
+        *([f"- Programme: {p.name}"] if p.name else []),
+        *([f"- Country: {p.country}"] if p.country else []),
+        f"- Exported: {now()} by landrelease {__version__}",
+        f"- Amounts in {WORKSPACE_CURRENCY} (fields ending in `_usd`)",
+        "- Victims' personal data: " + ("included" if include_personal else "left out"),
+        *([f"- Names of the crosswalk profile {profile.name}"] if profile is not None else []),
+        "",
+        "| file | records |",
+        "| --- | --- |",
+        *(f"| {name} | {n:,} |" for name, n in report.files.items()),
+        "",
+    ]
+    return "\n".join(lines)
 
 
 def add_default_styles(gpkg: Path, layers: list[str]) -> None:

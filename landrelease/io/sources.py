@@ -37,6 +37,7 @@ from landrelease import settings
 from landrelease.domain import LAYERS, Layer, layer_by_name
 from landrelease.errors import Issue, IssueLog, Severity
 from landrelease.io.cells import unprotect_table
+from landrelease.io.templates import INSTRUCTIONS_SHEET, LISTS_SHEET
 
 VECTOR_EXTENSIONS = (".geojson", ".json", ".gpkg", ".shp", ".zip", ".kml")
 TABLE_EXTENSIONS = (".csv", ".xlsx")
@@ -147,7 +148,7 @@ def discover(
     if suffix == ".gpkg":
         return _discover_gpkg(package, log, aliases)
     if suffix == ".xlsx":
-        return _discover_xlsx(package, log, aliases)
+        return _discover_xlsx(package, log, aliases, ignore_unknown)
     if suffix == ".zip":
         return _discover_zip(package, log, aliases, ignore_unknown)
     if suffix in VECTOR_EXTENSIONS + TABLE_EXTENSIONS:  # one layer's file on its own
@@ -463,13 +464,54 @@ def _named(present: Iterable[str], aliases: Aliases) -> dict[str, str]:
 _LAYER_NAMES = frozenset(layer.name for layer in LAYERS)
 
 
-def _discover_xlsx(path: Path, log: IssueLog, aliases: Aliases) -> list[LayerSource]:
+TEMPLATE_SHEETS = frozenset({INSTRUCTIONS_SHEET, LISTS_SHEET})
+"""Sheets the blank template writes beside the layers' (lower case): skipped without a word."""
+
+
+def _discover_xlsx(
+    path: Path, log: IssueLog, aliases: Aliases, ignore_unknown: bool
+) -> list[LayerSource]:
+    """The layers among a workbook's sheets. Any other sheet is an error naming it and the
+    accepted names (a note with ``ignore_unknown``), but the template's own sheets."""
     try:
-        sheets = pd.ExcelFile(path, engine="openpyxl").sheet_names
+        sheets = [str(s) for s in pd.ExcelFile(path, engine="openpyxl").sheet_names]
     except Exception as exc:
         log.add(Issue(path.name, "", "", "", f"not a readable XLSX workbook ({exc})"))
         return []
-    return _sources_in(path, _named([str(s) for s in sheets], aliases), "table", "xlsx")
+    named = _named(sheets, aliases)
+    accepted = (
+        "sheets named after the layers ("
+        + ", ".join(layer.name for layer in LAYERS)
+        + "); the template's "
+        + " and ".join(sorted(TEMPLATE_SHEETS))
+        + " sheets are skipped"
+    )
+    for sheet in sheets:
+        if sheet in named.values() or sheet.lower() in TEMPLATE_SHEETS:
+            continue
+        layer = next(iter(_named([sheet], aliases)), None)
+        why = (
+            f"a second sheet for layer {layer} (sheet {named[layer]!r} is read)"
+            if layer
+            else "the sheet's name is not a layer of the evidence package"
+        )
+        log.add(
+            Issue(
+                f"{path.name}:{sheet}",
+                "",
+                "",
+                "",
+                f"not read: {why}"
+                + (
+                    " (--ignore-unknown)"
+                    if ignore_unknown
+                    else "; rename the sheet, remove it or give --ignore-unknown"
+                ),
+                accepted,
+                severity=Severity.WARNING if ignore_unknown else Severity.ERROR,
+            )
+        )
+    return _sources_in(path, named, "table", "xlsx")
 
 
 def _gdal_message(exc: Exception) -> str:

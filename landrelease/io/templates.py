@@ -7,7 +7,8 @@
   points, ``wkt`` for other shapes — each header carrying a note with the field's meaning,
   unit and accepted values, required columns shaded, drop-downs for every vocabulary and
   for true/false, whole-number and number checks with the field's range; the vocabularies
-  sit on a hidden ``lists`` sheet. Sheets whose name is no layer are not read on import.
+  sit on a hidden ``lists`` sheet. On import these two sheets are skipped; any other sheet
+  whose name is no layer is an error unless ``--ignore-unknown``.
 - ``csv/LAYER.csv``: the same columns as header-only CSV files, for those who prefer them;
 - ``evidence-package.gpkg``: an empty GeoPackage layer per layer, for digitising in QGIS,
   each with a default QGIS style (``layer_styles``) whose value maps show every vocabulary
@@ -41,6 +42,8 @@ MAX_ROWS = 10_000
 EXAMPLE_LON, EXAMPLE_LAT = 46.90, 39.95
 """Where the examples lie (near Aghdam); any WGS84 longitude/latitude will do."""
 _REFERENCES = {"hazard_id": "hazards", "activity_id": "activities", "settlement_id": "settlements"}
+_EXAMPLE_NUMBERS = {"depth_cm": 10.0}
+"""Examples other than the general 1500.5 where that would be no plausible value."""
 _EXAMPLE_TEXT = {
     "district": "Aghdam",
     "organisation": "National demining agency",
@@ -75,7 +78,30 @@ def columns(layer: Layer) -> list[str]:
 
 
 def _prefix(layer: Layer) -> str:
-    return layer.name[:2].upper()
+    """Two letters naming the layer in its example's id, different for every layer: the
+    name's first two (``HA``), else its words' initials (``MP`` for military positions),
+    else its first and last (``IE`` for infrastructure, as incidents has ``IN``)."""
+    return _PREFIXES[layer.name]
+
+
+def _prefixes() -> dict[str, str]:
+    out: dict[str, str] = {}
+    for layer in LAYERS:
+        words = layer.name.split("_")
+        for candidate in (
+            layer.name[:2],
+            "".join(w[0] for w in words)[:2],
+            layer.name[0] + layer.name[-1],
+        ):
+            if len(candidate) == 2 and candidate.upper() not in out.values():
+                out[layer.name] = candidate.upper()
+                break
+        else:
+            raise AssertionError(f"no example prefix left for layer {layer.name}")
+    return out
+
+
+_PREFIXES = _prefixes()
 
 
 def example_id(layer: Layer) -> str:
@@ -99,7 +125,7 @@ def _example_value(layer: Layer, f: Field) -> Any:
     if k in (FieldKind.INT, FieldKind.FLOAT):
         if f.unit == "year":
             return 2026
-        value = 2 if k is FieldKind.INT else 1500.5
+        value = 2 if k is FieldKind.INT else _EXAMPLE_NUMBERS.get(f.name, 1500.5)
         if f.maximum is not None and value > f.maximum:  # a share: within its range
             return (f.maximum + (f.minimum or 0)) / 2
         return value

@@ -164,7 +164,11 @@ def _other_date(v: Any) -> tuple[str | None, str | None]:
         first, second, year = m[1], m[3], m[4]
         day_first, month_first = _real_date(year, second, first), _real_date(year, first, second)
         if day_first and month_first and day_first != month_first:
-            return None, None  # ambiguous: :func:`date_hint` words it
+            order = date_order()
+            if not order:
+                return None, None  # ambiguous: :func:`date_hint` words it
+            day = day_first if order == "day-first" else month_first
+            return day, f"read {order} as {day} (setting import_date_order)"
         day = day_first or month_first
         if day is None:
             return None, None
@@ -180,6 +184,23 @@ def _real_date(year: str, month: str, day: str) -> str | None:
         return None
 
 
+DATE_ORDERS = ("day-first", "month-first")
+
+
+def date_order() -> str:
+    """The setting ``import_date_order``: ``day-first``, ``month-first`` or empty (refuse)."""
+    from landrelease import settings
+    from landrelease.errors import UsageError
+
+    order = str(settings.get("import_date_order")).strip().lower()
+    if order and order not in DATE_ORDERS:
+        raise UsageError(
+            f"LANDRELEASE_IMPORT_DATE_ORDER={order!r}: accepted {' or '.join(DATE_ORDERS)}, "
+            "or empty to refuse a date that reads both ways"
+        )
+    return order
+
+
 def date_hint(value: Any) -> str:
     """For a refused date, how to write it: both readings of a day-first or month-first date."""
     m = _YEAR_LAST_RE.match(str(value).strip())
@@ -188,7 +209,11 @@ def date_hint(value: Any) -> str:
     first, second, year = m[1], m[3], m[4]
     day_first, month_first = _real_date(year, second, first), _real_date(year, first, second)
     if day_first and month_first:
-        return f"write {day_first} or {month_first}: day-first or month-first is ambiguous"
+        return (
+            f"write {day_first} or {month_first}: day-first or month-first is ambiguous; or "
+            "read every such date one way with LANDRELEASE_IMPORT_DATE_ORDER=day-first (or "
+            "month-first)"
+        )
     return ""
 
 

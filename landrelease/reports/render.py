@@ -14,6 +14,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from landrelease.domain.programme import WORKSPACE_CURRENCY
 from landrelease.errors import UsageError
 from landrelease.io.cells import spreadsheet_safe
 from landrelease.reports.model import Report
@@ -81,19 +82,50 @@ def write_pdf(report: Report, path: Path) -> Path:
     return path
 
 
+def heading(report: Report) -> str:
+    """Whose report it is, as the header of the PDF says it: programme · country · kind."""
+    p = report.programme
+    return " · ".join(x for x in (p.title, p.country, f"{report.kind} report") if x)
+
+
+def about(report: Report) -> list[tuple[str, str]]:
+    """What a spreadsheet or CSV folder says about itself: field, value (the ``about`` sheet)."""
+    from landrelease import __version__
+
+    p = report.programme
+    return [
+        ("programme", p.name),
+        ("country", p.country),
+        ("report", report.title),
+        ("period", report.subtitle),
+        ("amounts in", WORKSPACE_CURRENCY),
+        ("generated at", report.generated_at),
+        ("workspace", report.workspace),
+        ("personal data", "yes" if report.personal_data else "no"),
+        ("software", f"landrelease {__version__}"),
+    ]
+
+
 def write_xlsx(report: Report, path: Path) -> Path:
-    """One sheet per table (numbers as numbers), plus a summary sheet with the report's sentences;
-    no cell is a formula (:func:`_cell`)."""
+    """A summary sheet with the programme and the report's sentences, one sheet per table
+    (row 1 the table's title, row 2 its header, then its rows: numbers as numbers), and an
+    ``about`` sheet (field, value) naming the programme, country, period and currency; the
+    workbook's title property names the programme too. No cell is a formula (:func:`_cell`)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
     wb = Workbook()
+    wb.properties.title = f"{report.programme.title}: {report.title}"
+    wb.properties.subject = report.subtitle
+    wb.properties.creator = "landrelease"
     summary = wb.active
     assert summary is not None
     summary.title = "summary"
+    summary.append([_cell(heading(report))])
+    summary["A1"].font = Font(bold=True)
     summary.append([_cell(report.title)])
-    summary["A1"].font = Font(bold=True, size=14)
+    summary["A2"].font = Font(bold=True, size=14)
     summary.append([_cell(report.subtitle)])
     summary.append([])
     for line in report.headline:
@@ -125,6 +157,14 @@ def write_xlsx(report: Report, path: Path) -> Path:
             ws.append([_cell(t.note)])
         for i, c in enumerate(t.columns, start=1):
             ws.column_dimensions[get_column_letter(i)].width = max(12, min(40, len(c.label) + 4))
+    meta = wb.create_sheet("about")
+    meta.append(["field", "value"])
+    for cell in meta[1]:
+        cell.font = Font(bold=True)
+    for key, value in about(report):
+        meta.append([key, _cell(value)])
+    meta.column_dimensions["A"].width = 16
+    meta.column_dimensions["B"].width = 60
     wb.save(str(path))
     return path
 
@@ -140,7 +180,9 @@ def _cell(v: object) -> object:
 
 
 def write_csv(report: Report, folder: Path) -> Path:
-    """A folder with one CSV per table (UTF-8, header row with units) and the sentences in summary.txt."""
+    """A folder with one CSV per table (UTF-8, header row with units, nothing above it) and
+    ``summary.txt``: the programme, country and period first (what :func:`about` lists), then
+    the report's sentences. The tables stay plain so that any program reads them as they are."""
     folder.mkdir(parents=True, exist_ok=True)
     for t in report.tables():
         with (folder / f"{t.key}.csv").open("w", newline="", encoding="utf-8") as fh:
@@ -150,7 +192,8 @@ def write_csv(report: Report, folder: Path) -> Path:
                 w.writerow([_cell(v) for v in r])
             if t.total is not None:
                 w.writerow([_cell(v) for v in t.total])
-    lines = [report.title, report.subtitle, "", *report.headline]
+    lines = [heading(report), *(f"{k}: {v}" for k, v in about(report) if v), ""]
+    lines += [report.title, report.subtitle, "", *report.headline]
     for s in report.sections:
         lines += ["", s.heading, *s.paragraphs]
     (folder / "summary.txt").write_text("\n".join([*lines, "", *report.footnotes]) + "\n", "utf-8")

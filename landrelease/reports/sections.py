@@ -11,6 +11,7 @@ import geopandas as gpd
 import pandas as pd
 
 from landrelease.analytics.casualties import ACTIVITY_LABELS, breakdown, victims_frame
+from landrelease.domain.programme import WORKSPACE_CURRENCY
 from landrelease.records.rules import RELEASE_METHODS
 from landrelease.reports import charts
 from landrelease.reports.data import (
@@ -126,6 +127,12 @@ def land_released(
     parts = [f"{ha_text(float(area[m]))} {METHOD_WORDS[m]}" for m in RELEASE_METHODS if m in area]
     sentence = f"{ha_text(total_m2)} of land were released: {join_words(parts)}."
     sec.paragraphs.append(sentence)
+    if rec.programme.currency != WORKSPACE_CURRENCY:
+        sec.paragraphs.append(
+            f"Amounts are in {WORKSPACE_CURRENCY}, the currency funding and expenditures are "
+            f"recorded in; the programme's currency, {rec.programme.currency}, is that of its "
+            "official estimates."
+        )
     return sec, sentence
 
 
@@ -168,6 +175,12 @@ def devices_section(rec: Records, period: Period) -> tuple[Section, str | None]:
     sentence = f"Teams destroyed {join_words(said)}." if said else None
     if sentence:
         sec.paragraphs.append(sentence)
+    if rec.programme.currency != WORKSPACE_CURRENCY:
+        sec.paragraphs.append(
+            f"Amounts are in {WORKSPACE_CURRENCY}, the currency funding and expenditures are "
+            f"recorded in; the programme's currency, {rec.programme.currency}, is that of its "
+            "official estimates."
+        )
     return sec, sentence
 
 
@@ -216,6 +229,12 @@ def hazards_closed_section(rec: Records, period: Period) -> tuple[Section, str |
     )
     sentence = f"{plural(len(c), 'hazard was', 'hazards were')} fully released and closed."
     sec.paragraphs.append(sentence)
+    if rec.programme.currency != WORKSPACE_CURRENCY:
+        sec.paragraphs.append(
+            f"Amounts are in {WORKSPACE_CURRENCY}, the currency funding and expenditures are "
+            f"recorded in; the programme's currency, {rec.programme.currency}, is that of its "
+            "official estimates."
+        )
     return sec, sentence
 
 
@@ -252,6 +271,12 @@ def returns_section(rec: Records, period: Period) -> tuple[Section, str | None]:
         f"no longer {'has' if len(r) == 1 else 'have'} an open hazard within {radius}."
     )
     sec.paragraphs.append(sentence)
+    if rec.programme.currency != WORKSPACE_CURRENCY:
+        sec.paragraphs.append(
+            f"Amounts are in {WORKSPACE_CURRENCY}, the currency funding and expenditures are "
+            f"recorded in; the programme's currency, {rec.programme.currency}, is that of its "
+            "official estimates."
+        )
     return sec, sentence
 
 
@@ -437,6 +462,12 @@ def money_section(
         else:
             sentence += f" No funding from {highlight} is recorded in the period."
     sec.paragraphs.append(sentence)
+    if rec.programme.currency != WORKSPACE_CURRENCY:
+        sec.paragraphs.append(
+            f"Amounts are in {WORKSPACE_CURRENCY}, the currency funding and expenditures are "
+            f"recorded in; the programme's currency, {rec.programme.currency}, is that of its "
+            "official estimates."
+        )
     return sec, sentence
 
 
@@ -545,6 +576,12 @@ def eore_section(rec: Records, period: Period) -> tuple[Section, str | None]:
         f"({sums['women']:,} women, {sums['men']:,} men, {sums['girls']:,} girls, {sums['boys']:,} boys)."
     )
     sec.paragraphs.append(sentence)
+    if rec.programme.currency != WORKSPACE_CURRENCY:
+        sec.paragraphs.append(
+            f"Amounts are in {WORKSPACE_CURRENCY}, the currency funding and expenditures are "
+            f"recorded in; the programme's currency, {rec.programme.currency}, is that of its "
+            "official estimates."
+        )
     return sec, sentence
 
 

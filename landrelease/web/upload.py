@@ -66,8 +66,8 @@ REQUEST_BODY = {
                     },
                     "ignore_unknown": {
                         "type": "boolean",
-                        "description": "list files of the package that are not layers as not "
-                        "read, instead of refusing the package",
+                        "description": "list files of the package (and sheets of a workbook) "
+                        "that are not layers as not read, instead of refusing the package",
                     },
                 },
             }

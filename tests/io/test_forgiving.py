@@ -7,8 +7,9 @@ import datetime as dt
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
-from landrelease.errors import Issue, Severity
+from landrelease.errors import Issue, Severity, UsageError
 from landrelease.io import import_package, validate_package
 from landrelease.store import Workspace
 from tests.helpers import LAT0, LON0, feature, square, write_fc
@@ -111,9 +112,34 @@ def test_a_day_first_or_month_first_date_is_refused_with_both_readings(tmp_path:
     [err] = issues(report, Severity.ERROR)
     assert (err.record, err.field, err.value) == ("H-1", "reported", "'12/06/2024'")
     assert err.problem == (
-        "not a valid date; write 2024-06-12 or 2024-12-06: day-first or month-first is ambiguous"
+        "not a valid date; write 2024-06-12 or 2024-12-06: day-first or month-first is "
+        "ambiguous; or read every such date one way with LANDRELEASE_IMPORT_DATE_ORDER=day-first "
+        "(or month-first)"
     )
     assert err.accepted == "a date as YYYY-MM-DD"
+
+
+@pytest.mark.parametrize(
+    ("order", "read"), [("day-first", "2024-06-12"), ("month-first", "2024-12-06")]
+)
+def test_the_date_order_setting_reads_an_ambiguous_date_one_way_with_a_note(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, order: str, read: str
+) -> None:
+    monkeypatch.setenv("LANDRELEASE_IMPORT_DATE_ORDER", order)
+    ws = Workspace.create(str(tmp_path / "ws.gpkg"))
+    report = import_package(ws, hazards(tmp_path, {"reported": "12/06/2024"}))
+    assert report.committed, [str(i) for i in report.issues]
+    [note] = issues(report, Severity.WARNING)
+    assert note.problem == f"read {order} as {read} (setting import_date_order)"
+    assert str(ws.read_layer("hazards").iloc[0]["reported"])[:10] == read
+
+
+def test_a_date_order_setting_that_is_neither_is_refused_by_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LANDRELEASE_IMPORT_DATE_ORDER", "british")
+    with pytest.raises(UsageError, match="accepted day-first or month-first"):
+        validate_package(hazards(tmp_path, {"reported": "12/06/2024"}))
 
 
 def test_comma_lists_in_geojson_are_read_like_in_csv(tmp_path: Path) -> None:

@@ -20,6 +20,7 @@ from landrelease.io import import_package
 from landrelease.io.forms import FORMS, FormSpec, choice_label, workbook_bytes, write_forms, xlsform
 from landrelease.store import Workspace
 
+runner = CliRunner()
 NS = {"x": "http://www.w3.org/2002/xforms", "h": "http://www.w3.org/1999/xhtml"}
 
 
@@ -244,3 +245,82 @@ def _write_csv(path: Path, rows: list[dict[str, str]]) -> None:
         writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
+
+
+@pytest.mark.parametrize("spec", FORMS, ids=lambda s: s.form_id)
+def test_a_form_in_the_programme_languages_converts_with_a_translation_per_language(
+    spec: FormSpec,
+) -> None:
+    from openpyxl import load_workbook
+
+    form = xlsform(spec, ("km", "en", "fr"))
+    assert form.languages == ("en", "km", "fr") and form.untranslated == ("km", "fr")
+    assert form.version != xlsform(spec).version  # another form, another version
+    data = workbook_bytes(form)
+    book = load_workbook(io.BytesIO(data))
+    survey = [list(r) for r in book["survey"].iter_rows(values_only=True)]
+    header = survey[0]
+    for column in ("label", "hint", "constraint_message"):
+        assert column not in header  # no language-less column: it would make a "default" one
+        cols = [header.index(f"{column}::{lang}") for lang in ("English (en)", "Khmer (km)")]
+        assert header.index(f"{column}::French (fr)") == cols[1] + 1
+        for row in survey[1:]:  # the English text, copied until translated
+            assert row[cols[0]] == row[cols[1]] == row[cols[1] + 1]
+    labels = [r[header.index("label::English (en)")] for r in survey[1:]]
+    assert "Victim" in labels or "Location" in labels or "Outline of the area" in labels
+    choices_header = next(book["choices"].iter_rows(values_only=True))
+    assert [c for c in choices_header if str(c).startswith("label")] == [
+        "label::English (en)",
+        "label::Khmer (km)",
+        "label::French (fr)",
+    ]
+    settings = dict(zip(*book["settings"].iter_rows(values_only=True), strict=True))
+    assert settings["default_language"] == "English (en)"
+
+    warnings: list[str] = []
+    result = convert(xlsform=io.BytesIO(data), warnings=warnings, file_type=".xlsx")
+    assert warnings == []  # no missing translation
+    root = ET.fromstring(result.xform)
+    itext = root.find(".//x:itext", NS)
+    assert itext is not None
+    translations = {t.attrib["lang"]: t for t in itext.findall("x:translation", NS)}
+    assert set(translations) == {"English (en)", "Khmer (km)", "French (fr)"}
+    assert translations["English (en)"].attrib.get("default") == "true()"
+    texts = {
+        lang: {t.attrib["id"]: ET.tostring(t) for t in tr.findall("x:text", NS)}
+        for lang, tr in translations.items()
+    }
+    assert texts["Khmer (km)"] == texts["English (en)"] == texts["French (fr)"]
+    assert len(texts["English (en)"]) > len(spec.fields)  # every question, hint and choice
+
+
+def test_english_alone_keeps_the_plain_columns() -> None:
+    for languages in ((), ("en",), ("en-GB",)):
+        form = xlsform(FORMS[0], languages)
+        assert form.languages == () and form.version == xlsform(FORMS[0]).version
+        assert "default_language" not in form.settings
+
+
+def test_the_forms_command_takes_the_profile_languages_and_says_what_is_untranslated(
+    tmp_path: Path,
+) -> None:
+    from openpyxl import load_workbook
+
+    ws = str(tmp_path / "w.gpkg")
+    assert runner.invoke(app, ["init", ws]).exit_code == 0
+    res = runner.invoke(app, ["profile", "set", "-w", ws, "--languages", "km,en"])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["forms", str(tmp_path / "f"), "-w", ws])
+    text = " ".join(res.output.split())
+    assert res.exit_code == 0, res.output
+    assert "Languages: English (en), Khmer (km)." in text
+    assert "The columns for Khmer (km) hold the English text until you translate them" in text
+    assert "the forms open in English (default_language)" in text
+    book = load_workbook(tmp_path / "f" / "hazard_report.xlsx")
+    assert "label::Khmer (km)" in next(book["survey"].iter_rows(values_only=True))
+    # --languages wins over the profile; a bad code is refused by name
+    res = runner.invoke(app, ["forms", str(tmp_path / "g"), "-w", ws, "--languages", "en"])
+    assert res.exit_code == 0 and "Languages:" not in res.output
+    res = runner.invoke(app, ["forms", str(tmp_path / "h"), "--languages", "km,Khmer"])
+    assert res.exit_code != 0 and "languages Khmer: accepted ISO 639 codes" in res.output
+    assert not (tmp_path / "h").exists()

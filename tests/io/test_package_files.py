@@ -13,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from landrelease.cli import app
+from landrelease.domain import LAYERS
 from landrelease.errors import Severity
 from landrelease.io import import_package
 from landrelease.store import Workspace
@@ -167,3 +168,87 @@ def test_the_command_line_flag(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     res = runner.invoke(app, ["import", str(pkg), "-w", ws, "--ignore-unknown"])
     assert res.exit_code == 0, res.output
+
+
+def _template_with_a_hazard(tmp_path: Path) -> Path:
+    from openpyxl import load_workbook
+
+    from landrelease.domain import layer_by_name
+    from landrelease.io.templates import columns, example_row, write_template
+
+    book_path = write_template(tmp_path / "tpl").workbook
+    book = load_workbook(book_path)
+    hazards = layer_by_name("hazards")
+    row = example_row(hazards)
+    book["hazards"].append([row[c] for c in columns(hazards)])
+    book.save(book_path)
+    return book_path
+
+
+def test_an_unknown_sheet_is_an_error_naming_the_workbook_the_sheet_and_the_accepted_names(
+    tmp_path: Path, ws: Workspace
+) -> None:
+    from openpyxl import load_workbook
+
+    book_path = _template_with_a_hazard(tmp_path)
+    report = import_package(ws, book_path, actor="tester")  # the template's own sheets: no word
+    assert report.committed and report.log.issues() == [], [str(i) for i in report.log.issues()]
+    book = load_workbook(book_path)
+    book.create_sheet("Field notes")  # a sheet a user added; its rows would be lost unnoticed
+    book.create_sheet("Hazrds")  # a typo
+    book.save(book_path)
+    ws2 = Workspace.create(str(tmp_path / "ws2.gpkg"), actor="tester")
+    report = import_package(ws2, book_path, actor="tester")
+    assert not report.committed and report.layers == []
+    errors = sorted(str(i) for i in report.log.issues(Severity.ERROR))
+    assert errors == [
+        "evidence-package.xlsx:Field notes: not read: the sheet's name is not a layer of the "
+        "evidence package; rename the sheet, remove it or give --ignore-unknown (accepted: "
+        "sheets named after the layers (" + ", ".join(layer.name for layer in LAYERS) + "); "
+        "the template's instructions and lists sheets are skipped)",
+        "evidence-package.xlsx:Hazrds: not read: the sheet's name is not a layer of the "
+        "evidence package; rename the sheet, remove it or give --ignore-unknown (accepted: "
+        "sheets named after the layers (" + ", ".join(layer.name for layer in LAYERS) + "); "
+        "the template's instructions and lists sheets are skipped)",
+    ]
+    assert len(ws2.read_layer("hazards")) == 0
+
+    report = import_package(ws2, book_path, actor="tester", ignore_unknown=True)
+    assert report.committed and not report.log.errors
+    notes = _problems(report, Severity.WARNING)
+    assert sum("(--ignore-unknown)" in n for n in notes) == 2
+    assert len(ws2.read_layer("hazards")) == 1
+
+
+def test_the_template_names_its_sheets_from_the_ones_the_importer_skips(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    from landrelease.io.sources import TEMPLATE_SHEETS
+
+    book = load_workbook(_template_with_a_hazard(tmp_path))
+    extra = set(book.sheetnames) - {layer.name for layer in LAYERS}
+    assert extra == set(TEMPLATE_SHEETS) == {"instructions", "lists"}
+
+
+def test_an_exported_folder_names_the_programme_in_its_readme_and_imports_back(
+    tmp_path: Path, ws: Workspace
+) -> None:
+    from landrelease.io import export_package
+    from landrelease.store.programme import set_programme
+
+    pkg = write_package(tmp_path / "pkg")
+    assert import_package(ws, pkg, actor="tester").committed
+    set_programme(ws, actor="tester", name="CMAC national programme", country="Cambodia")
+    report = export_package(ws, tmp_path / "out", include_personal=False)
+    readme = (tmp_path / "out" / "README.md").read_text(encoding="utf-8").splitlines()
+    assert readme[0] == "# CMAC national programme: evidence package"
+    assert "- Programme: CMAC national programme" in readme and "- Country: Cambodia" in readme
+    assert "- Amounts in USD (fields ending in `_usd`)" in readme
+    assert "- Victims' personal data: left out" in readme
+    hazards = len(ws.read_layer("hazards"))
+    assert f"| hazards.geojson | {hazards:,} |" in readme and report.files["hazards.geojson"]
+    # the layer files are as before, and the README is no unknown file on the way back
+    again = Workspace.create(str(tmp_path / "again.gpkg"), actor="tester")
+    back = import_package(again, tmp_path / "out", actor="tester")
+    assert back.committed and not back.log.errors
+    assert len(again.read_layer("hazards")) == hazards

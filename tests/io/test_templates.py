@@ -190,3 +190,13 @@ def test_the_geopackage_digitised_with_the_examples_imports(tmp_path: Path) -> N
     report = validate_package(gpkg)
     assert report.ok, [str(i) for i in report.issues]
     assert report.records == len(LAYERS)
+
+
+def test_every_example_has_an_id_of_its_own_and_plausible_numbers() -> None:
+    from landrelease.io.templates import example_id
+
+    ids = [example_id(layer) for layer in LAYERS]
+    assert len(set(ids)) == len(ids)  # no MI-0001 for both minefield records and positions
+    assert example_id(layer_by_name("military_positions")) == "MP-0001"
+    assert example_id(layer_by_name("infrastructure")) == "IE-0001"
+    assert example_row(layer_by_name("findings"))["depth_cm"] == 10.0

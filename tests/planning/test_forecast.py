@@ -229,6 +229,11 @@ def test_the_saving_of_evidence_based_survey_has_a_band_of_real_width() -> None:
     )
     assert scaled["currency"] == "KHR" and scaled["experts_saving"] == 1e12
     assert scaled["national_p50"] == pytest.approx(s["share_p50"] * 4e12)
+    from landrelease.cli.display.plans import _official
+
+    said = _official(scaled)  # what the forecast prints: the official figures in their currency
+    assert said.startswith(". Applied to the official estimate of KHR 4,000 bn: about KHR ")
+    assert said.endswith("beside the experts' 'up to KHR 1,000 bn'") and "USD" not in said
     assert s["saving_usd_p10"] < s["saving_usd_p90"]
     assert s["cancel_kept_p10"] < s["cancel_kept_p90"] <= 1.0
     # without the survey's uncertainty (and nothing else uncertain) cancellations always hold

@@ -91,7 +91,7 @@ def test_the_monthly_pdf_has_drawn_pages_with_the_headings(
     assert html.count("data:image/png;base64,") == len(report.figures()) >= 3
 
     wb = load_workbook(written["xlsx"])
-    assert wb.sheetnames == ["summary", *[t.key for t in report.tables()]]
+    assert wb.sheetnames == ["summary", *[t.key for t in report.tables()], "about"]
     sheet = wb["released_by_method"]
     assert [c.value for c in sheet[2]] == ["method", "area (ha)", "activities"]
     assert sheet["B4"].value == pytest.approx(1738.3) and isinstance(sheet["B4"].value, float)
@@ -99,11 +99,9 @@ def test_the_monthly_pdf_has_drawn_pages_with_the_headings(
         rows = list(csv.reader(fh))
     assert rows[0] == ["device", "destroyed", "found, not destroyed"]
     assert rows[1:4] == [["AT", "37", "0"], ["AP", "337", "0"], ["UXO", "1364", "5"]]
-    assert (
-        (written["csv"] / "summary.txt")
-        .read_text(encoding="utf-8")
-        .startswith("Monthly mine action report")
-    )
+    summary = (written["csv"] / "summary.txt").read_text(encoding="utf-8").splitlines()
+    assert summary[0] == "landrelease · monthly report"  # no programme profile: the software
+    assert "Monthly mine action report" in summary and "amounts in: USD" in summary
 
 
 @needs_poppler
@@ -292,3 +290,54 @@ def test_the_programme_profile_heads_the_pdf_with_its_logo(
     )["pdf"]
     assert "LANDRELEASE · MONTHLY REPORT" in " ".join(pdf_text(plain).split())
     assert _red_share(plain, tmp_path / "b-img") < 0.0005
+
+
+def test_spreadsheets_and_csv_folders_name_the_programme_and_keep_their_tables_plain(
+    programme: Workspace, records: Records, tmp_path: Path
+) -> None:
+    from dataclasses import replace
+
+    from landrelease.domain.programme import Programme
+
+    profile = Programme(name="=CMAC national programme", country="Cambodia", currency="KHR")
+    report = monthly_report(programme, month="2026-01", records=replace(records, programme=profile))
+    # amounts stay in the currency they are recorded in, and the report says whose currency is what
+    money = report.table("money_by_source")
+    assert [c.label for c in money.columns][1::2] == ["received (USD)", "spent (USD)"]
+    assert (
+        "Amounts are in USD, the currency funding and expenditures are recorded in; the "
+        "programme's currency, KHR, is that of its official estimates." in report.text()
+    )
+    assert "KHR" not in report.text().replace("currency, KHR,", "")
+    usd = monthly_report(programme, month="2026-01", records=records)
+    assert "Amounts are in USD" not in usd.text()  # said only where it could be misread
+    written = write_report(report, tmp_path, ["xlsx", "csv"])
+    wb = load_workbook(written["xlsx"])
+    assert wb.sheetnames == ["summary", *[t.key for t in report.tables()], "about"]
+    # the name is text, never a formula (it begins with '=' here)
+    assert wb["summary"]["A1"].value == "'=CMAC national programme · Cambodia · monthly report"
+    assert wb["summary"]["A2"].value == "Monthly mine action report"
+    assert wb.properties.title == "=CMAC national programme: Monthly mine action report"
+    about = {r[0]: r[1] for r in wb["about"].iter_rows(min_row=2, values_only=True)}
+    assert about["programme"] == "'=CMAC national programme" and about["country"] == "Cambodia"
+    assert about["period"] == "January 2026" and about["amounts in"] == "USD"
+    assert about["report"] == "Monthly mine action report"
+    # a table sheet is as before: its title, its header, its rows; nothing of the programme
+    sheet = wb["released_by_method"]
+    assert [c.value for c in sheet[2]] == ["method", "area (ha)", "activities"]
+    assert all("CMAC" not in str(c.value) for row in sheet.iter_rows() for c in row)
+
+    folder = written["csv"]
+    summary = (folder / "summary.txt").read_text(encoding="utf-8").splitlines()
+    assert summary[:4] == [
+        "=CMAC national programme · Cambodia · monthly report",
+        "programme: =CMAC national programme",
+        "country: Cambodia",
+        "report: Monthly mine action report",
+    ]
+    assert "amounts in: USD" in summary
+    for table in folder.glob("*.csv"):  # plain tables: the header first, no programme line
+        text = table.read_text(encoding="utf-8")
+        assert "CMAC" not in text
+    with (folder / "devices_by_type.csv").open(encoding="utf-8") as fh:
+        assert next(csv.reader(fh)) == ["device", "destroyed", "found, not destroyed"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import html
 import io
 import json
 import zipfile
@@ -335,3 +336,34 @@ def test_the_upload_form_offers_every_format_and_the_ignore_unknown_choice(
     r = client.post("/forms/upload", files=files, data={"csrf_token": csrf, "ignore_unknown": "1"})
     assert r.status_code == 200, r.text
     assert "photos.txt" in r.text and "HZ-U1" in _hazard_ids(client)
+
+
+def test_an_uploaded_workbook_with_an_unknown_sheet_is_refused_unless_asked(
+    client: TestClient,
+) -> None:
+    import shapely
+    from openpyxl import Workbook
+
+    csrf = _login(client, "im")
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "hazards"
+    sheet.append(["hazard_id", "classification", "status", "district", "reported", "wkt"])
+    wkt = shapely.geometry.shape(_hazard("X", "SHA")["geometry"]).wkt
+    sheet.append(["HZ-S1", "SHA", "active", "Aghdam", "2023-03-01", wkt])
+    book.create_sheet("instructions")  # the template's own sheet: skipped without a word
+    book.create_sheet("Mine clearance 2024")  # rows there would be lost unnoticed
+    body = io.BytesIO()
+    book.save(body)
+    files = {"package": ("book.xlsx", body.getvalue(), "application/octet-stream")}
+    r = client.post("/forms/upload", files=files, data={"csrf_token": csrf})
+    text = html.unescape(r.text)
+    assert r.status_code == 422, r.text
+    assert "book.xlsx:Mine clearance 2024" in text and "book.xlsx:instructions" not in text
+    assert "not read: the sheet's name is not a layer" in text and "--ignore-unknown" in text
+    assert "HZ-S1" not in _hazard_ids(client)
+    data = {"csrf_token": csrf, "ignore_unknown": "1"}
+    r = client.post("/forms/upload", files=files, data=data)
+    assert r.status_code == 200, r.text
+    assert "Mine clearance 2024" in html.unescape(r.text) and "HZ-S1" in _hazard_ids(client)

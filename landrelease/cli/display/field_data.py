@@ -18,6 +18,16 @@ def show_forms(written: list[WrittenForm], outdir: Path) -> None:
     for w in written:
         table.add_row(w.path.name, escape(w.title), w.version, str(w.questions))
     console.print(table)
+    if written and written[0].untranslated:
+        first = written[0]
+        others = ", ".join(first.untranslated)
+        console.print(
+            f"Languages: {escape(', '.join(first.languages))}. The columns for "
+            f"{escape(others)} hold the English text until you translate them (label::…, "
+            "hint::…, constraint_message::… in the survey sheet, label::… in the choices "
+            "sheet); the forms open in English (default_language), and a phone set to "
+            f"{escape(others)} shows the English text where no translation is written yet."
+        )
     console.print(
         "Each form converts to an XForm (checked with pyxform). Upload them to ODK Central or "
         "KoboToolbox; export the submissions as CSV or XLSX and run "

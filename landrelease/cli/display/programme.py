@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.table import Table
 
 from landrelease.cli.display.terminal import console, escape
-from landrelease.domain.programme import Programme, money
+from landrelease.domain.programme import WORKSPACE_CURRENCY, Programme, money
 
 
 def show_programme(p: Programme) -> None:
@@ -17,7 +17,11 @@ def show_programme(p: Programme) -> None:
     rows = [
         ("name", escape(p.name) if p.name else f"{unset} (reports say 'landrelease')"),
         ("country", escape(p.country) or unset),
-        ("currency", p.currency),
+        (
+            "currency",
+            f"{p.currency} (of the official estimates; amounts in the workspace, reports and "
+            f"plans are in {WORKSPACE_CURRENCY})",
+        ),
         ("languages", ", ".join(p.languages) or unset),
         (
             "logo",

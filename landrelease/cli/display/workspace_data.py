@@ -20,13 +20,18 @@ from landrelease.store.summary import WorkspaceStatus
 
 def show_import(report: ImportReport, *, listed_per_file: int, verb: str = "import") -> None:
     table = Table(title=f"{verb.capitalize()} of {report.package}", title_justify="left")
-    written = ("new", "updated", "unchanged", "not applied*")
-    for col in ("file", "records", "valid", *(() if report.refused else written)):
-        table.add_column(col, justify="left" if col == "file" else "right")
-    for r in report.layers:
+    written = ("new", "updated", "unchanged", "not\napplied*")
+    names = [_read_as(r.layer, r.file, str(report.package)) for r in report.layers]
+    widest = max((len(r.layer) for r in report.layers), default=5)
+    for col in ("layer", "records", "valid", *(() if report.refused else written)):
+        if col == "layer":
+            table.add_column(col, min_width=widest, overflow="fold")
+        else:
+            table.add_column(col, justify="right")
+    for name, r in zip(names, report.layers, strict=True):
         w = r.written
         counts = [f"{n:,}" for n in (w.inserted, w.updated, w.unchanged, w.stale)]
-        table.add_row(r.file, f"{r.records:,}", f"{r.valid:,}", *([] if report.refused else counts))
+        table.add_row(name, f"{r.records:,}", f"{r.valid:,}", *([] if report.refused else counts))
     if report.layers:
         console.print(table)
         if report.refused:
@@ -43,7 +48,7 @@ def show_issues(log: IssueLog, *, listed_per_file: int) -> None:
     for fi in log.files.values():
         if not fi.total:
             continue
-        parts = [f"{fi.counts[s]:,} {s.value}" for s in Severity if fi.counts[s]]
+        parts = [_counted(fi.counts[s], s) for s in Severity if fi.counts[s]]
         colour = "red" if fi.errors else "yellow"
         console.print(f"\n[bold {colour}]{fi.file}[/]: {', '.join(parts)}")
         for issue in fi.kept[:listed_per_file]:
@@ -57,6 +62,21 @@ def show_issues(log: IssueLog, *, listed_per_file: int) -> None:
             console.print(
                 f"  … and {hidden:,} more (most common: {escape(common)}); --issues-csv FILE lists them"
             )
+
+
+def _read_as(layer: str, file: str, package: str) -> str:
+    """A row of the import table: the layer, and the file, sheet or table it was read from when
+    that is not named after it (``incidents ← Accident with victims``); the package the title
+    names already is left out, so that a narrow terminal still shows the layer."""
+    name = Path(package).name
+    source = file.removeprefix(name).lstrip(":/") or file
+    return layer if Path(source).stem == layer else f"{layer} ← {source}"
+
+
+def _counted(n: int, severity: Severity) -> str:
+    """``1 error``, ``3 warnings``, ``2 repaired``."""
+    word = severity.value
+    return f"{n:,} {word}" if n == 1 or word.endswith("ed") else f"{n:,} {word}s"
 
 
 def write_issues_csv(log: IssueLog, path: Path) -> None:
