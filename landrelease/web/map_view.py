@@ -23,6 +23,7 @@ from landrelease.web import visible as vis
 from landrelease.web.api.risk_image import RISK_SCALE_MIN, latest_raster
 from landrelease.web.api.tiles import (
     cut_by_database,
+    hillshade_config,
     local_basemap,
     tile_bytes,
     tile_source,
@@ -115,6 +116,7 @@ def map_config(web: Web, user: User) -> dict[str, Any]:
         "detail_zoom": int(settings.get("web_tiles_detail_zoom")),
         "basemap_url": str(settings.get("web_basemap_url")),
         "basemap_local": _local_basemap(),
+        "hillshade": hillshade_config(web),
         "status": _style(STATUS_STYLE),
         "decision": _style(DECISION_STYLE),
         "plan": _style(PLAN_STYLE),
