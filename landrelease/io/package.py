@@ -25,6 +25,7 @@ import pyogrio
 import shapely
 
 from landrelease.domain import LAYERS, FieldKind, Layer
+from landrelease.domain.covariates import covariate_named
 from landrelease.domain.styles import LAYER_STYLES, categorized_fill_qml
 from landrelease.errors import DataError, Issue, IssueLog, Severity, UsageError
 from landrelease.io import qgis_project
@@ -526,8 +527,20 @@ def export_package(
         shutil.rmtree(tmp, ignore_errors=True)
     if qgis:
         title = f"landrelease: {out.stem}"
-        report.project = qgis_project.write_project(out, written, title=title, crs=view.metric_crs)
+        kept = view.covariates()
+        rasters = [
+            qgis_project.RasterLayer(name, kept[Path(name).stem].crs, _covariate_help(name))
+            for name in report.rasters
+        ]
+        report.project = qgis_project.write_project(
+            out, written, title=title, crs=view.metric_crs, rasters=rasters
+        )
     return report
+
+
+def _covariate_help(file: str) -> str:
+    cov = covariate_named(Path(file).stem)
+    return f"{cov.help} Unit: {cov.unit}." if cov is not None else ""
 
 
 def add_default_styles(gpkg: Path, layers: list[str]) -> None:

@@ -209,3 +209,31 @@ def test_export_writes_each_kept_covariate_as_a_geotiff_that_reads_back_the_same
     again = import_package(ws, tmp_path / "out", actor="tester")
     assert again.committed and again.covariates == {"elevation": "unchanged"}
     ws.close()
+
+
+def test_the_qgis_project_of_a_folder_export_lists_the_rasters_under_the_layers(
+    tmp_path: Path,
+) -> None:
+    import xml.etree.ElementTree as ET
+
+    ws = Workspace.create(str(tmp_path / "ws.gpkg"), actor="tester")
+    pkg = write_package(tmp_path / "pkg")
+    write_raster(pkg / "elevation.tif", dem(), _padded(_hazard_bounds(pkg)))
+    assert import_package(ws, pkg, actor="tester").committed
+    report = export_package(ws, tmp_path / "shared", qgis=True)
+    ws.close()
+    assert report.project is not None
+    root = ET.parse(report.project).getroot()
+    groups = [g.get("name") for g in root.findall("layer-tree-group/layer-tree-group")]
+    assert groups[-1] == "Terrain & people"  # the last group: drawn under the others
+    (node,) = root.findall(
+        "layer-tree-group/layer-tree-group[@name='Terrain & people']/layer-tree-layer"
+    )
+    assert (node.get("name"), node.get("providerKey")) == ("elevation", "gdal")
+    (layer,) = root.findall("projectlayers/maplayer[@type='raster']")
+    source = layer.findtext("datasource")
+    assert source == "./shared/elevation.tif"
+    assert layer.findtext("srs/spatialrefsys/authid") == "EPSG:4326"
+    assert "metres" in (layer.findtext("abstract") or "")
+    with rasterio.open(report.project.parent / source) as src:  # the path QGIS resolves
+        assert src.shape == (40, 50)
