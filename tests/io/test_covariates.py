@@ -237,3 +237,17 @@ def test_the_qgis_project_of_a_folder_export_lists_the_rasters_under_the_layers(
     assert "metres" in (layer.findtext("abstract") or "")
     with rasterio.open(report.project.parent / source) as src:  # the path QGIS resolves
         assert src.shape == (40, 50)
+
+
+def test_a_zipped_package_brings_its_rasters_in_a_folder_or_at_the_root(tmp_path: Path) -> None:
+    import shutil
+
+    pkg = write_package(tmp_path / "pkg")
+    write_raster(pkg / "Elevation.TIF", dem(), _padded(_hazard_bounds(pkg)))
+    for root_dir, base_dir in ((tmp_path, "pkg"), (pkg, ".")):
+        archive = shutil.make_archive(str(tmp_path / f"z-{base_dir}"), "zip", root_dir, base_dir)
+        ws = Workspace.create(str(tmp_path / f"ws-{base_dir}.gpkg"), actor="tester")
+        report = import_package(ws, archive, actor="tester")
+        ws.close()
+        assert report.committed, _errors(report)
+        assert report.covariates == {"elevation": "inserted"}
