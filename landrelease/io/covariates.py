@@ -36,7 +36,8 @@ from landrelease.store.covariates import CovariateRaster
 class CovariateFile:
     covariate: Covariate
     display: str
-    """The file as the user names it (``package/elevation.tif``)."""
+    """The file as the user reads it in the import's table (``elevation.tif``; in a zip
+    ``package.zip/elevation.tif``)."""
     path: str
     """Where GDAL reads it (a path, or ``/vsizip/…`` inside a zip)."""
 
@@ -49,7 +50,7 @@ def find_covariates(package: Path) -> list[CovariateFile]:
         for p in sorted(package.iterdir()):
             cov = covariate_named(p.stem) if is_covariate_file(p.name) else None
             if cov is not None and p.is_file():
-                found.append(CovariateFile(cov, f"{package.name}/{p.name}", str(p)))
+                found.append(CovariateFile(cov, p.name, str(p)))  # as the layers' files
     elif package.suffix.lower() == ".zip" and zipfile.is_zipfile(package):
         with zipfile.ZipFile(package) as z:
             members = [i.filename for i in z.infolist() if not i.is_dir()]
@@ -79,8 +80,8 @@ def read_covariate(
     cov = src.covariate
     before = log.errors
 
-    def problem(text: str, accepted: str = "", value: str = "") -> None:
-        log.add(Issue(src.display, "", "", value, text, accepted))
+    def problem(text: str, accepted: str = "", value: str = "", field: str = "") -> None:
+        log.add(Issue(src.display, "", field, value, text, accepted))
 
     try:
         ds = rasterio.open(src.path)
@@ -89,7 +90,7 @@ def read_covariate(
         return None
     with ds:
         if ds.count != 1:
-            problem(f"has {ds.count} bands", "a single-band GeoTIFF", str(ds.count))
+            problem(f"has {ds.count} bands", "a single-band GeoTIFF", str(ds.count), "bands")
         cells = ds.width * ds.height
         if cells > MAX_COVARIATE_CELLS:
             problem(
@@ -104,13 +105,15 @@ def read_covariate(
                 "has a coordinate reference system that cannot be identified",
                 "a CRS with an EPSG code or a complete WKT definition",
                 str(ds.crs)[:60],
+                "crs",
             )
         t = ds.transform
         if t.b != 0 or t.d != 0 or t.a <= 0 or t.e >= 0:
             problem(
                 "is not a north-up grid (rotated, sheared or flipped)",
                 "a north-up raster (warp it first, e.g. gdalwarp)",
-                f"transform {tuple(round(v, 6) for v in t[:6])}",
+                str(tuple(round(v, 6) for v in t[:6])),
+                "transform",
             )
         if log.errors > before:
             return None
@@ -132,7 +135,8 @@ def read_covariate(
         problem(
             "holds no value: every cell is nodata",
             f"{cov.name} values in {_range(cov)}",
-            f"nodata {nodata}",
+            str(nodata),
+            "nodata",
         )
         return None
     _check_values(cov, values[ok], problem)
@@ -164,10 +168,16 @@ def _known_crs(crs: CRS | None) -> CRS | None:
 def _range(cov: Covariate) -> str:
     if cov.kind == "categorical":
         return "the land-cover codes " + ", ".join(str(k) for k in LANDCOVER_CLASSES)
-    return f"{cov.minimum:g}..{cov.maximum:g} {cov.unit}"
+    return f"{_number(cov.minimum)}..{_number(cov.maximum)} {cov.unit}"
 
 
-def _check_values(cov: Covariate, values: np.ndarray, say: Callable[[str, str, str], None]) -> None:
+def _number(v: float) -> str:
+    return f"{int(v):,}" if float(v).is_integer() else f"{v:,g}"
+
+
+def _check_values(
+    cov: Covariate, values: np.ndarray, say: Callable[[str, str, str, str], None]
+) -> None:
     """The values (nodata removed) against the covariate's range or class table."""
     if cov.kind == "categorical":
         codes = np.unique(values)
@@ -178,6 +188,7 @@ def _check_values(cov: Covariate, values: np.ndarray, say: Callable[[str, str, s
                 f"{n:,} cell(s) hold codes that are not land-cover classes",
                 _range(cov),
                 ", ".join(str(c) for c in unknown[:10]),
+                "codes",
             )
         return
     lo, hi = float(values.min()), float(values.max())
@@ -187,6 +198,7 @@ def _check_values(cov: Covariate, values: np.ndarray, say: Callable[[str, str, s
             f"{bad:,} cell(s) outside the accepted range (lowest {lo:g}, highest {hi:g} {cov.unit})",
             f"{_range(cov)}; mark missing cells as nodata",
             f"{lo:g}..{hi:g}",
+            "values",
         )
 
 

@@ -133,7 +133,7 @@ def test_an_elevation_raster_is_kept_audited_and_a_reimport_changes_nothing(
             "elevation.tif",
             lambda p, b: write_raster(p, dem() + 9000, b),
             "2,000 cell(s) outside the accepted range (lowest 9300, highest 9593 m) "
-            "(accepted: -500..9000 m; mark missing cells as nodata)",
+            "(accepted: -500..9,000 m; mark missing cells as nodata)",
         ),
         (
             "elevation.tif",
@@ -150,7 +150,7 @@ def test_an_elevation_raster_is_kept_audited_and_a_reimport_changes_nothing(
             lambda p, b: write_raster(
                 p, np.array([[10, 40], [41, 50]], dtype=np.uint8), b, nodata=0
             ),
-            "= 41: 1 cell(s) hold codes that are not land-cover classes (accepted: the land-cover codes 10, 20",
+            "codes = 41: 1 cell(s) hold codes that are not land-cover classes (accepted: the land-cover codes 10, 20",
         ),
         (
             "population.tif",
@@ -168,7 +168,7 @@ def test_a_bad_covariate_is_refused_naming_the_file_the_problem_and_what_is_acce
     report = import_package(ws, pkg, actor="tester")
     errors = _errors(report)
     assert not report.committed
-    assert any(e.startswith(f"pkg/{name}") and expected in e for e in errors), errors
+    assert any(e.startswith(f"{name}: ") and expected in e for e in errors), errors
     with ws.engine.connect() as conn:
         assert read_covariates(conn) == []
         assert read_table(conn, "hazards").empty  # the whole import was refused
@@ -251,3 +251,30 @@ def test_a_zipped_package_brings_its_rasters_in_a_folder_or_at_the_root(tmp_path
         ws.close()
         assert report.committed, _errors(report)
         assert report.covariates == {"elevation": "inserted"}
+
+
+def test_a_raster_too_large_or_rotated_is_refused_with_what_to_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import landrelease.io.covariates as covariates_io
+
+    monkeypatch.setattr(covariates_io, "MAX_COVARIATE_CELLS", 1000)
+    ws = Workspace.create(str(tmp_path / "ws.gpkg"), actor="tester")
+    pkg = write_package(tmp_path / "pkg")
+    b = _padded(_hazard_bounds(pkg))
+    write_raster(pkg / "elevation.tif", dem(), b)  # 40 × 50 = 2,000 cells
+    rotated = Affine((b[2] - b[0]) / 50, 0.001, b[0], 0.0, -(b[3] - b[1]) / 40, b[3])
+    write_raster(pkg / "population.tif", dem(), b, transform=rotated)
+    report = import_package(ws, pkg, actor="tester")
+    ws.close()
+    errors = _errors(report)
+    assert (
+        "elevation.tif: too large: 50 × 40 = 2,000 cells "
+        "(accepted: at most 1,000 cells; resample it to a coarser cell first)"
+    ) in errors
+    assert any(
+        e.startswith("population.tif: transform = (")
+        and "is not a north-up grid (rotated, sheared or flipped)" in e
+        for e in errors
+    ), errors
+    assert not report.committed
