@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pyproj
 import rasterio
 import rasterio.warp
 from rasterio.crs import CRS
@@ -157,10 +158,8 @@ def _known_crs(crs: CRS | None) -> CRS | None:
     if crs is None:
         return None
     try:
-        import pyproj
-
         pyproj.CRS.from_wkt(crs.to_wkt())
-    except Exception:  # any failure means PROJ cannot use it
+    except (pyproj.exceptions.CRSError, RasterioError):
         return None
     return crs
 

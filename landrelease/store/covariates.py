@@ -154,14 +154,19 @@ def read_covariates(
     """The covariates the workspace keeps (all, or those named), in name order."""
     if not sa.inspect(conn).has_table(TABLE):
         return []
-    rows = conn.exec_driver_sql(
-        f"SELECT name, kind, unit, crs, transform, width, height, dtype, nodata, data, source "
-        f"FROM {quote(conn, TABLE)} ORDER BY name"
-    ).fetchall()
+    sql = (
+        "SELECT name, kind, unit, crs, transform, width, height, dtype, nodata, data, source "
+        f"FROM {quote(conn, TABLE)}"
+    )
+    params: tuple[str, ...] = ()
+    if names is not None:
+        if not names:
+            return []
+        sql += f" WHERE name IN ({', '.join([placeholder(conn)] * len(names))})"
+        params = tuple(names)
+    rows = conn.exec_driver_sql(sql + " ORDER BY name", params).fetchall()
     out = []
     for name, kind, unit, crs, transform, width, height, dtype, nodata, data, source in rows:
-        if names is not None and name not in names:
-            continue
         t = json.loads(transform) if isinstance(transform, str) else transform
         cells = np.frombuffer(zlib.decompress(bytes(data)), dtype=np.dtype(dtype))
         out.append(
