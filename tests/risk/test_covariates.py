@@ -13,6 +13,7 @@ from pyproj import CRS
 from landrelease.evidence.covariates import CovariateSampler, hillshade, slope_deg
 from landrelease.evidence.grid import Grid, Tile
 from landrelease.risk.covariates import covariate_sampler
+from landrelease.store import Workspace
 from landrelease.store.covariates import CovariateRaster
 
 UTM = "EPSG:32638"
@@ -138,3 +139,35 @@ def test_the_risk_hook_is_off_by_default_and_warns_when_on_without_rasters(
         "risk_use_covariates is on but the workspace keeps no covariate raster "
         "(import elevation.tif, landcover.tif or population.tif with a package)"
     ]
+
+
+@pytest.mark.usefixtures("coarse_cells")
+def test_with_the_setting_on_the_risk_run_reads_the_scenarios_rasters_on_its_grid(
+    scenario_ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from landrelease.risk.pipeline import compute_risk
+    from landrelease.store import WorkspaceView
+
+    monkeypatch.setenv("LANDRELEASE_RISK_USE_COVARIATES", "1")
+    view = WorkspaceView(scenario_ws)
+    run = compute_risk(view)
+    assert run.covariates is not None and view.reads["covariates"] == 1
+    assert [f.name for f in run.covariates.features] == [
+        "elevation_m",
+        "slope_deg",
+        "population_per_ha",
+    ]
+    g = run.grid
+    tile = Tile(0, 0, min(g.ny, 256), min(g.nx, 256), 0)
+    got = run.covariates.tile(g, tile)
+    stored = view.covariates()["elevation"].values
+    assert got["elevation_m"].shape == (tile.nrows, tile.ncols)
+    assert not np.isnan(got["elevation_m"]).any()  # the scenario's raster covers its window
+    assert (
+        stored.min() - 1e-3
+        <= got["elevation_m"].min()
+        <= got["elevation_m"].max()
+        <= stored.max() + 1e-3
+    )
+    assert (got["slope_deg"] >= 0).all() and (got["slope_deg"] < 60).all()
+    assert np.nanmin(got["population_per_ha"]) >= 0
