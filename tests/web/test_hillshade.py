@@ -18,6 +18,7 @@ from landrelease.store import Workspace, WriteContext
 from landrelease.store.covariates import CovariateRaster, write_covariate
 from landrelease.web import create_app
 from landrelease.web.hillshade import png_grey_alpha
+from landrelease.web.map_view import warm
 from tests.helpers import LAT0, LON0
 
 Z = 13
@@ -105,6 +106,14 @@ def test_no_hillshade_without_elevation_and_tiles_with_it(
         )
         far = c.get(f"/tiles/hillshade/{Z}/0/0.png")
         assert far.status_code == 200 and _rgba(far.content)[..., 1].max() == 0
+        # made ahead with the first view's tiles: then answered from memory
+        web = app.state.web
+        took = warm(web)
+        assert any(k.endswith("hillshade tiles to zoom 10") for k in took), took
+        misses = web.cache.misses
+        x10, y10 = _tile_of(LON0 + 0.02, LAT0 + 0.005, 10)
+        assert c.get(f"/tiles/hillshade/10/{x10}/{y10}.png").status_code == 200
+        assert web.cache.misses == misses
     app.state.workspace.close()
 
 

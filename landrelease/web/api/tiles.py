@@ -161,6 +161,11 @@ def hillshade_config(web: Web) -> dict[str, Any] | None:
     }
 
 
+def hillshade_bytes(web: Web, dem: DemSource, z: int, x: int, y: int) -> bytes:
+    """A hillshade tile, made once per version of the elevation (kept with the responses)."""
+    return web.cache.response(None, ("hillshade", dem.version, z, x, y), lambda: dem.tile(z, x, y))
+
+
 @router.get(
     "/tiles/hillshade/{z}/{x}/{y}.png",
     summary="A hillshade tile (PNG, grey and alpha) of the workspace's elevation covariate",
@@ -196,8 +201,7 @@ def hillshade_tile(
     headers = {"ETag": f'"{tag}"', "Cache-Control": kept}
     if request.headers.get("if-none-match") == headers["ETag"]:
         return Response(status_code=304, headers=headers)
-    body = web.cache.response(None, ("hillshade", dem.version, z, x, y), lambda: dem.tile(z, x, y))
-    return Response(body, media_type="image/png", headers=headers)
+    return Response(hillshade_bytes(web, dem, z, x, y), media_type="image/png", headers=headers)
 
 
 @router.get(
