@@ -26,11 +26,14 @@ import shapely
 
 from landrelease import __version__
 from landrelease.domain import LAYERS, FieldKind, Layer
+from landrelease.domain.covariates import covariate_named
 from landrelease.domain.programme import WORKSPACE_CURRENCY, Programme
 from landrelease.domain.styles import LAYER_STYLES, categorized_fill_qml
 from landrelease.errors import DataError, Issue, IssueLog, Severity, UsageError
 from landrelease.io import qgis_project
 from landrelease.io.cells import spreadsheet_safe_table
+from landrelease.io.covariates import find_covariates, read_covariate
+from landrelease.io.covariates import write_geotiff as write_covariate_geotiff
 from landrelease.io.crosswalk import Profile, VictimBook
 from landrelease.io.sources import (
     LayerSource,
@@ -52,10 +55,12 @@ from landrelease.store import (
     WriteCounts,
     default_actor,
 )
+from landrelease.store.covariates import write_covariate
 from landrelease.store.programme import read_programme
 from landrelease.store.references import dangling_references
 from landrelease.store.runs import now
 from landrelease.store.styles import add_layer_style
+from landrelease.store.tables import read_table
 
 Progress = Callable[[str, int], None]
 """Called with (file shown to the user, records read so far in that file)."""
@@ -89,6 +94,8 @@ class ImportReport:
     dry_run: bool = False
     import_id: int | None = None
     seconds: float = 0.0
+    covariates: dict[str, str] = field(default_factory=dict)
+    """Covariate raster → ``inserted``, ``updated`` or ``unchanged``."""
 
     @property
     def ok(self) -> bool:
@@ -182,7 +189,7 @@ def import_package(
     else:
         sources = list(discover(package, report.log, ignore_unknown=ignore_unknown))
         structural = report.log.errors
-    if not sources and not report.log.errors:
+    if not sources and not report.log.errors and not find_covariates(package):
         report.log.add(
             Issue(
                 str(package),
@@ -213,10 +220,13 @@ def import_package(
             _check_references(
                 conn, import_id, report.log, {s.layer.name: s.display for s in sources}
             )
-            summary = {
+            report.covariates = _import_covariates(conn, package, report.log, ctx)
+            summary: dict[str, Any] = {
                 r.layer: {"file": r.file, "records": r.records, **r.written.as_dict()}
                 for r in report.layers
             }
+            if report.covariates:
+                summary["covariates"] = report.covariates
             workspace.finish_import(conn, import_id, summary)
             report.import_id = import_id
             if dry_run or (report.log.errors and not keep_valid):
@@ -392,6 +402,27 @@ def _check_references(
             )
 
 
+def _import_covariates(
+    conn: Connection, package: Path, log: IssueLog, ctx: WriteContext
+) -> dict[str, str]:
+    """Check and keep the package's covariate rasters (after its layers, whose hazards they
+    must overlap); a raster with a problem is not kept and its problems go to ``log``."""
+    files = find_covariates(package) if package.is_dir() or package.suffix.lower() == ".zip" else []
+    if not files:
+        return {}
+    hazards = read_table(conn, "hazards", columns=["hazard_id", "geom"])
+    extent: tuple[float, float, float, float] | None = None
+    if len(hazards):
+        b = hazards.total_bounds
+        extent = (float(b[0]), float(b[1]), float(b[2]), float(b[3]))
+    out = {}
+    for f in files:
+        raster = read_covariate(f, log, hazards_lonlat=extent)
+        if raster is not None:
+            out[raster.name] = write_covariate(conn, raster, ctx)
+    return out
+
+
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
@@ -410,6 +441,9 @@ class ExportReport:
     under our names)."""
     project: Path | None = None
     """With ``qgis``: the QGIS project written beside the package."""
+    rasters: dict[str, int] = field(default_factory=dict)
+    """The covariate GeoTIFFs written into the package folder (``elevation.tif``…) → cells
+    holding a value."""
 
 
 EXPORT_FORMATS = ("geojson", "gpkg")
@@ -484,6 +518,11 @@ def export_package(
                 progress(layer.filename, len(frame))
         if qgis and fmt == "gpkg":
             add_default_styles(target, written)
+        if fmt == "geojson" and profile is None:
+            for raster in view.covariates().values():
+                name = f"{raster.name}.tif"
+                write_covariate_geotiff(raster, tmp / name)
+                report.rasters[name] = int(raster.valid().sum())
         if fmt != "gpkg":
             (target / "README.md").write_text(
                 export_readme(read_programme(view.ws), report, include_personal, profile),
@@ -496,7 +535,14 @@ def export_package(
         shutil.rmtree(tmp, ignore_errors=True)
     if qgis:
         title = f"{read_programme(view.ws).title}: {out.stem}"
-        report.project = qgis_project.write_project(out, written, title=title, crs=view.metric_crs)
+        kept = view.covariates()
+        rasters = [
+            qgis_project.RasterLayer(name, kept[Path(name).stem].crs, _covariate_help(name))
+            for name in report.rasters
+        ]
+        report.project = qgis_project.write_project(
+            out, written, title=title, crs=view.metric_crs, rasters=rasters
+        )
     return report
 
 
@@ -519,9 +565,15 @@ def export_readme(
         "| file | records |",
         "| --- | --- |",
         *(f"| {name} | {n:,} |" for name, n in report.files.items()),
+        *(f"| {name} | raster, {n:,} cells with values |" for name, n in report.rasters.items()),
         "",
     ]
     return "\n".join(lines)
+
+
+def _covariate_help(file: str) -> str:
+    cov = covariate_named(Path(file).stem)
+    return f"{cov.help} Unit: {cov.unit}." if cov is not None else ""
 
 
 def add_default_styles(gpkg: Path, layers: list[str]) -> None:

@@ -17,6 +17,7 @@ draws with a symbol of its kind.
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,6 +81,29 @@ class ProjectLayer:
     """``Point``, ``Line`` or ``Polygon`` (QGIS's geometry kind)."""
     wkb_type: str
     """``MultiPolygon``, ``Point``…: the declared type QGIS expects."""
+
+
+@dataclass(frozen=True)
+class RasterLayer:
+    """A covariate GeoTIFF of a folder export, drawn under the vector layers."""
+
+    file: str
+    """``elevation.tif``…, in the package folder."""
+    crs: str
+    """The raster's own CRS (WKT)."""
+    help: str = ""
+
+    @property
+    def id(self) -> str:
+        return f"covariate_{Path(self.file).stem}"
+
+    @property
+    def name(self) -> str:
+        return Path(self.file).stem.replace("_", " ")
+
+
+RASTER_GROUP = "Terrain & people"
+"""The group of the covariate rasters, below every vector group."""
 
 
 def project_path(out: Path) -> Path:
@@ -169,8 +193,16 @@ def _area_fields(maplayer: ET.Element, crs: str) -> None:
         )
 
 
-def project_xml(layers: list[ProjectLayer], *, title: str, crs: str) -> str:
-    """The ``.qgs`` document: the layer tree in :data:`GROUPS`, then each layer's definition."""
+def project_xml(
+    layers: list[ProjectLayer],
+    *,
+    title: str,
+    crs: str,
+    rasters: Sequence[RasterLayer] = (),
+    folder: str = "",
+) -> str:
+    """The ``.qgs`` document: the layer tree in :data:`GROUPS` (then the ``rasters``, in
+    :data:`RASTER_GROUP`, read from ``./folder/``), then each layer's definition."""
     root = ET.Element("qgis", projectname=title, version=QGIS_VERSION)
     ET.SubElement(root, "title").text = title
     _crs_xml(ET.SubElement(root, "projectCrs"), crs)
@@ -204,9 +236,25 @@ def project_xml(layers: list[ProjectLayer], *, title: str, crs: str) -> str:
                 expanded="1",
             )
             order.append(pl)
+    if rasters:
+        node = ET.SubElement(
+            tree, "layer-tree-group", name=RASTER_GROUP, checked="Qt::Checked", expanded="1"
+        )
+        ET.SubElement(node, "customproperties")
+        for r in rasters:
+            ET.SubElement(
+                node,
+                "layer-tree-layer",
+                id=r.id,
+                name=r.name,
+                source=f"./{folder}/{r.file}",
+                providerKey="gdal",
+                checked="Qt::Checked",
+                expanded="1",
+            )
     order_node = ET.SubElement(tree, "custom-order", enabled="0")
-    for pl in order:
-        ET.SubElement(order_node, "item").text = pl.id
+    for item in [pl.id for pl in order] + [r.id for r in rasters]:
+        ET.SubElement(order_node, "item").text = item
     project_layers_node = ET.SubElement(root, "projectlayers")
     for pl in order:
         ml = ET.SubElement(
@@ -229,16 +277,33 @@ def project_xml(layers: list[ProjectLayer], *, title: str, crs: str) -> str:
         renderer = layer_style(pl.layer)
         if renderer is not None:
             ml.append(renderer)
+    for r in rasters:
+        ml = ET.SubElement(project_layers_node, "maplayer", type="raster", autoRefreshEnabled="0")
+        ET.SubElement(ml, "id").text = r.id
+        ET.SubElement(ml, "datasource").text = f"./{folder}/{r.file}"
+        ET.SubElement(ml, "layername").text = r.name
+        ET.SubElement(ml, "abstract").text = r.help
+        _crs_xml(ET.SubElement(ml, "srs"), r.crs)
+        ET.SubElement(ml, "provider").text = "gdal"
     ET.indent(root, space=" ")
     body = ET.tostring(root, encoding="unicode")
     return "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n" + body + "\n"
 
 
-def write_project(out: Path, names: list[str], *, title: str, crs: str) -> Path:
-    """Write the project of the package at ``out`` (its spatial layers ``names``); its path."""
+def write_project(
+    out: Path,
+    names: list[str],
+    *,
+    title: str,
+    crs: str,
+    rasters: Sequence[RasterLayer] = (),
+) -> Path:
+    """Write the project of the package at ``out`` (its spatial layers ``names``, and the
+    covariate ``rasters`` of a folder package); its path."""
     path = project_path(out)
     spatial = [n for n in names if layer_by_name(n).spatial]
-    path.write_text(
-        project_xml(project_layers(out, spatial), title=title, crs=crs), encoding="utf-8"
+    xml = project_xml(
+        project_layers(out, spatial), title=title, crs=crs, rasters=rasters, folder=out.name
     )
+    path.write_text(xml, encoding="utf-8")
     return path

@@ -35,6 +35,7 @@ import shapely
 
 from landrelease import settings
 from landrelease.domain import LAYERS, Layer, layer_by_name
+from landrelease.domain.covariates import COVARIATES, RASTER_EXTENSIONS, covariate_named
 from landrelease.errors import Issue, IssueLog, Severity
 from landrelease.io.cells import unprotect_table
 from landrelease.io.templates import INSTRUCTIONS_SHEET, LISTS_SHEET
@@ -247,11 +248,15 @@ def _candidates(
         + ", ".join(layer.filename for layer in LAYERS)
         + "), any of "
         + " ".join(VECTOR_EXTENSIONS + TABLE_EXTENSIONS)
+        + "; covariate rasters "
+        + ", ".join(c.filename for c in COVARIATES)
     )
     for name in names:
         base = Path(name).name
         if base.lower() in IGNORED_NAMES or base.startswith("."):
             continue
+        if is_covariate_file(base) and name not in (problems or {}):
+            continue  # a covariate raster, read by landrelease.io.covariates
         stem, suffix = Path(base).stem, Path(base).suffix.lower()
         layer = (
             _layer_named(stem, aliases) if suffix in VECTOR_EXTENSIONS + TABLE_EXTENSIONS else None
@@ -297,6 +302,12 @@ def _candidates(
             )
         )
     return found
+
+
+def is_covariate_file(name: str) -> bool:
+    """Whether a package entry named ``name`` is a declared covariate raster (``elevation.tif``)."""
+    p = Path(name)
+    return p.suffix.lower() in RASTER_EXTENSIONS and covariate_named(p.stem) is not None
 
 
 def _layer_named(stem: str, aliases: Aliases) -> str | None:

@@ -17,6 +17,7 @@ import shapely
 
 from landrelease.domain import vocab
 from landrelease.scenario import writers as wr
+from landrelease.scenario.covariates import write_covariates
 from landrelease.scenario.generated import Scenario
 from landrelease.scenario.geography import SCALES
 from landrelease.scenario.geometry import (
@@ -69,6 +70,7 @@ def write_package(
             folder / "organisations.csv", "organisations", sc.organisations.columns
         ),
     }
+    write_covariates(sc, folder)  # rasters, not records: not among the counts
     counts["truth"] = _truth(sc, folder / "truth", scale)
     wr.write_json(
         folder / "scenario.json", manifest(sc, seed=seed, scale=scale, params=params, counts=counts)

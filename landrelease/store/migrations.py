@@ -51,6 +51,7 @@ _GPKG_CORE = (
 PRIVATE_TABLES = frozenset(
     {
         "web_users",
+        "covariates",
         "web_login_failures",
         "web_login_addresses",
         "web_sessions",

@@ -152,6 +152,7 @@ def build_metadata() -> sa.MetaData:
     _planning_tables(md)
     _web_tables(md)
     _risk_tables(md)
+    _covariate_tables(md)
     return md
 
 
@@ -706,6 +707,32 @@ def _risk_tables(md: sa.MetaData) -> None:
         sa.Index("ix_survey_parts_survey", "survey_id", "hazard_id"),
         sqlite_autoincrement=True,
         comment="Recommended land-release decision for each part of each active hazard.",
+    )
+
+
+def _covariate_tables(md: sa.MetaData) -> None:
+    """Optional rasters of the evidence package (elevation, land cover, population)."""
+    sa.Table(
+        "covariates",
+        md,
+        sa.Column("fid", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("name", sa.Text, nullable=False, unique=True, comment="elevation, landcover…"),
+        sa.Column("kind", sa.Text, comment="continuous, categorical or count"),
+        sa.Column("unit", sa.Text),
+        sa.Column("crs", sa.Text, comment="the raster's CRS as WKT"),
+        sa.Column("transform", JSON_TYPE, comment="affine a, b, c, d, e, f of the raster"),
+        sa.Column("width", sa.Integer),
+        sa.Column("height", sa.Integer),
+        sa.Column("dtype", sa.Text, comment="numpy dtype of the cells"),
+        sa.Column("nodata", DOUBLE),
+        sa.Column("data", sa.LargeBinary, comment="the cells, row by row, zlib-compressed"),
+        sa.Column("content_hash", sa.Text, comment="of the cells, grid, CRS and nodata"),
+        sa.Column("source", sa.Text, comment="the file it was imported from"),
+        sa.Column("import_id", sa.Integer),
+        sa.Column("imported_at", TIMESTAMP),
+        sa.Column("actor", sa.Text),
+        sqlite_autoincrement=True,
+        comment="Covariate rasters of the evidence package: one row per covariate, its latest import.",
     )
 
 

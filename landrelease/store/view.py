@@ -41,6 +41,7 @@ from landrelease import settings
 from landrelease.domain import layer_by_name, vocab
 from landrelease.errors import UsageError
 from landrelease.store import runs, tables
+from landrelease.store.covariates import CovariateRaster, read_covariates
 from landrelease.store.crs import metric_crs_rule, to_metric
 from landrelease.store.workspace import Workspace
 
@@ -82,6 +83,7 @@ class WorkspaceView:
         self._tables: dict[str, pd.DataFrame] = {}
         self._crs: str | None = None
         self._stamps: dict[str, tuple[str, ...]] = {}
+        self._covariates: dict[str, CovariateRaster] | None = None
         self.reads: Counter[str] = Counter()
         """How often each layer or table was read from the database (each at most once)."""
 
@@ -176,6 +178,16 @@ class WorkspaceView:
             with self.ws.engine.connect() as conn:
                 self._stamps[name] = runs.layer_stamp(conn, name)
         return self._stamps[name]
+
+    def covariates(self) -> dict[str, CovariateRaster]:
+        """The covariate rasters the workspace keeps, by name (read once per view)."""
+        if self._parent is not None:
+            return self._parent.covariates()
+        if self._covariates is None:
+            with self.ws.engine.connect() as conn:
+                self._covariates = {c.name: c for c in read_covariates(conn)}
+            self.reads["covariates"] += 1
+        return self._covariates
 
     def latest_run(self, kind: str) -> int | None:
         """The id of the latest run of ``kind`` (risk, survey, priorities, plan, forecast)."""

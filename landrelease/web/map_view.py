@@ -23,6 +23,9 @@ from landrelease.web import visible as vis
 from landrelease.web.api.risk_image import RISK_SCALE_MIN, latest_raster
 from landrelease.web.api.tiles import (
     cut_by_database,
+    dem_source,
+    hillshade_bytes,
+    hillshade_config,
     local_basemap,
     tile_bytes,
     tile_source,
@@ -115,6 +118,7 @@ def map_config(web: Web, user: User) -> dict[str, Any]:
         "detail_zoom": int(settings.get("web_tiles_detail_zoom")),
         "basemap_url": str(settings.get("web_basemap_url")),
         "basemap_local": _local_basemap(),
+        "hillshade": hillshade_config(web),
         "status": _style(STATUS_STYLE),
         "decision": _style(DECISION_STYLE),
         "plan": _style(PLAN_STYLE),
@@ -158,8 +162,8 @@ def _tile_xy(lon: float, lat: float, n: int) -> tuple[int, int]:
 def warm(web: Web) -> dict[str, float]:
     """Make ahead what the map's first view asks for, so that it is drawn without waiting for
     the server: the page's counts and extent, every layer ready to be cut (GeoPackage), and the
-    first view's tiles from zoom 0 to ``web_tiles_warm_zoom`` over the hazards. Returns the
-    seconds each part took."""
+    first view's tiles (and the hillshade's, with an elevation) from zoom 0 to
+    ``web_tiles_warm_zoom`` over the hazards. Returns the seconds each part took."""
     took: dict[str, float] = {}
     t0 = time.perf_counter()
     glyph_range(LABEL_FONT, 0)
@@ -183,6 +187,12 @@ def warm(web: Web) -> dict[str, float]:
     took[f"{len(addresses) * len(FIRST_VIEW_LAYERS)} tiles to zoom {zoom}"] = (
         time.perf_counter() - t0
     )
+    dem = dem_source(web)
+    if dem is not None:  # the relief under the same view
+        t0 = time.perf_counter()
+        for z, x, y in addresses:
+            hillshade_bytes(web, dem, z, x, y)
+        took[f"{len(addresses)} hillshade tiles to zoom {zoom}"] = time.perf_counter() - t0
     return took
 
 

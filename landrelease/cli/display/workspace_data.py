@@ -32,6 +32,22 @@ def show_import(report: ImportReport, *, listed_per_file: int, verb: str = "impo
         w = r.written
         counts = [f"{n:,}" for n in (w.inserted, w.updated, w.unchanged, w.stale)]
         table.add_row(name, f"{r.records:,}", f"{r.valid:,}", *([] if report.refused else counts))
+    for name, outcome in report.covariates.items():
+        table.add_row(
+            f"{name}.tif (covariate)",
+            "",
+            "",
+            *(
+                []
+                if report.refused
+                else [
+                    "1" if outcome == "inserted" else "",
+                    "1" if outcome == "updated" else "",
+                    "1" if outcome == "unchanged" else "",
+                    "",
+                ]
+            ),
+        )
     if report.layers:
         console.print(table)
         if report.refused:
@@ -166,6 +182,8 @@ def show_export(report: ExportReport) -> None:
     console.print(f"Wrote {total:,} records to [bold]{report.out}[/]:")
     for name, n in report.files.items():
         console.print(f"  {name}: {n:,}")
+    for name, cells in report.rasters.items():
+        console.print(f"  {name}: covariate raster, {cells:,} cells with a value")
     for name, fields in report.unmapped.items():
         console.print(
             f"  {name}: not named by the profile, written under our names: {', '.join(fields)}"

@@ -22,6 +22,7 @@ from landrelease import settings
 from landrelease.errors import UsageError
 from landrelease.store import runs
 from landrelease.store import tiles as store_tiles
+from landrelease.store.covariates import read_covariates
 from landrelease.store.mbtiles import MBTiles, open_mbtiles
 from landrelease.store.pmtiles import PMTiles, open_pmtiles
 from landrelease.survey.store import read_parts
@@ -30,6 +31,7 @@ from landrelease.web.auth import ANONYMOUS
 from landrelease.web.context import UserDep, Web, WebDep
 from landrelease.web.errors import BadRequest, NotFound
 from landrelease.web.glyphs import FONT_STACKS, font_path, glyph_range
+from landrelease.web.hillshade import DemSource
 from landrelease.web.tiles import (
     BUFFER,
     CLUSTER_CELLS,
@@ -132,6 +134,74 @@ def _build(web: Web, t: TileLayer, z: int, x: int, y: int, detail_zoom: int) -> 
                 buffer=BUFFER,
             )
     return tile_source(web, t).tile(z, x, y, detail_zoom=detail_zoom)
+
+
+def dem_source(web: Web) -> DemSource | None:
+    """The workspace's elevation covariate ready for hillshade tiles (``None``: it has none);
+    built again when the workspace changes."""
+
+    def build() -> DemSource | None:
+        with web.ws.engine.connect() as conn:
+            found = read_covariates(conn, ("elevation",))
+        return DemSource.of(found[0]) if found else None
+
+    return web.cache.get(None, "hillshade_dem", build)
+
+
+def hillshade_config(web: Web) -> dict[str, Any] | None:
+    """What the map needs to draw the hillshade (``None`` without elevation): the tile address
+    naming the elevation's version, its extent in lon/lat and the zoom of its finest tiles."""
+    dem = dem_source(web)
+    if dem is None:
+        return None
+    return {
+        "tiles": f"/tiles/hillshade/{{z}}/{{x}}/{{y}}.png?v={dem.version}",
+        "bounds": [round(v, 6) for v in dem.bounds_lonlat],
+        "maxzoom": dem.maxzoom,
+    }
+
+
+def hillshade_bytes(web: Web, dem: DemSource, z: int, x: int, y: int) -> bytes:
+    """A hillshade tile, made once per version of the elevation (kept with the responses)."""
+    return web.cache.response(None, ("hillshade", dem.version, z, x, y), lambda: dem.tile(z, x, y))
+
+
+@router.get(
+    "/tiles/hillshade/{z}/{x}/{y}.png",
+    summary="A hillshade tile (PNG, grey and alpha) of the workspace's elevation covariate",
+    response_class=Response,
+    responses={
+        200: {"content": {"image/png": {}}, "description": "the tile (transparent: no relief)"},
+        304: {"description": "unchanged since the copy named by If-None-Match"},
+        404: {"description": "the workspace keeps no elevation covariate"},
+    },
+)
+def hillshade_tile(
+    request: Request,
+    z: Annotated[int, Path(ge=0, le=MAX_ZOOM)],
+    x: Annotated[int, Path(ge=0)],
+    y: Annotated[int, Path(ge=0)],
+    web: WebDep,
+    v: Annotated[
+        str | None,
+        Query(description="the elevation's version the map page names; when current, kept"),
+    ] = None,
+) -> Response:
+    dem = dem_source(web)
+    if dem is None:
+        raise NotFound(
+            "the workspace keeps no elevation covariate: import a package holding elevation.tif "
+            "to shade the base map"
+        )
+    problem = check_zxy(z, x, y)
+    if problem:
+        raise BadRequest(problem)
+    tag = hashlib.sha256(repr(("hillshade", dem.version, z, x, y)).encode()).hexdigest()[:24]
+    kept = "public, max-age=31536000, immutable" if v == dem.version else "public, no-cache"
+    headers = {"ETag": f'"{tag}"', "Cache-Control": kept}
+    if request.headers.get("if-none-match") == headers["ETag"]:
+        return Response(status_code=304, headers=headers)
+    return Response(hillshade_bytes(web, dem, z, x, y), media_type="image/png", headers=headers)
 
 
 @router.get(

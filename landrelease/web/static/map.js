@@ -1,9 +1,10 @@
 // The map: MapLibre GL JS (vendored, no CDN) drawing the programme's own layers from vector
 // tiles this site serves (/tiles/{layer}/{z}/{x}/{y}.mvt), over a base map made of the
-// workspace's roads, rivers, farmland and settlements. Hazards are coloured by status, by
-// survey decision or by the plan at a quarter chosen on a slider; a click on a hazard asks
-// the server for its history, evidence and next step. Findings and incidents come as counts
-// per cell until zoomed in; they, the survey decisions and the risk surface are off at first.
+// workspace's roads, rivers, farmland and settlements, shaded by its elevation where it keeps
+// one (/tiles/hillshade/{z}/{x}/{y}.png). Hazards are coloured by status, by survey decision
+// or by the plan at a quarter chosen on a slider; a click on a hazard asks the server for its
+// history, evidence and next step. Findings and incidents come as counts per cell until zoomed
+// in; they, the survey decisions and the risk surface are off at first.
 // The page gives the layers this user may read, the colours and the legend (#map-config).
 import * as maplibregl from "/static/vendor/maplibre/maplibre-gl.mjs";
 
@@ -69,6 +70,14 @@ function style() {
   } else if (config.basemap_url) {
     sources.basemap = { type: "raster", tiles: [config.basemap_url.replace("{s}", "a")], tileSize: 256 };
     layers.push({ id: "basemap", type: "raster", source: "basemap" });
+  }
+  // hillshade of the workspace's elevation covariate, under everything drawn from vectors:
+  // shade and light only, flat ground left clear
+  if (config.hillshade) {
+    const h = config.hillshade;
+    sources.hillshade = { type: "raster", tiles: [ORIGIN + h.tiles], tileSize: 256, bounds: h.bounds, maxzoom: h.maxzoom };
+    layers.push({ id: "hillshade", type: "raster", source: "hillshade",
+      paint: { "raster-opacity": 0.45, "raster-fade-duration": 0 } });
   }
   // the base map: the whole infrastructure layer for those who may read it; for everyone
   // else its public part (roads, rivers, farmland: "base")
@@ -462,6 +471,8 @@ async function start() {
       return swatches(shown.filter((r) => r.value !== "building" && r.value !== "farmland"), "line") +
         swatches(shown.filter((r) => r.value === "building" || r.value === "farmland"), "box");
     });
+  entry("hillshade", "Relief (hillshade of the elevation)", ["hillshade"], true,
+    () => "<div class='note'>shaded from the north-west; flat ground stays clear</div>");
   wireClicks();
   drawPanel();
   showStatus();
