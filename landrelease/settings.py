@@ -134,14 +134,6 @@ SETTINGS: tuple[Setting, ...] = (
         "risk_tile_cells", 1024, "cells", "Tile side for computing evidence layers; bounds memory."
     ),
     Setting(
-        "risk_use_covariates",
-        0,
-        "0 (off) or 1 (on)",
-        "Give the risk map the workspace's covariate rasters (elevation in m, slope in degrees, "
-        "land-cover class, population per ha) as extra features of each cell. Off by default: "
-        "turn it on only where a backtest shows terrain or land use explains where devices are.",
-    ),
-    Setting(
         "risk_max_cells",
         400_000_000,
         "cells",

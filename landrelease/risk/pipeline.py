@@ -38,7 +38,6 @@ from landrelease.evidence.features import (
 from landrelease.evidence.grid import Grid, Tile, crop
 from landrelease.evidence.sources import EvidenceSet, evidence_from_workspace
 from landrelease.risk.counts import DevicesPerFind, crossfit_counts, fit_counts
-from landrelease.risk.covariates import covariate_sampler
 from landrelease.risk.errors import ResidualErrors, residual_errors
 from landrelease.risk.metrics import Scores
 from landrelease.risk.models import WeightsOfEvidence, make_model
@@ -221,10 +220,8 @@ def compute_risk(
     params = _Params.of(cell_m, model)
 
     say("reading the evidence", 0.02)
-    view = WorkspaceView.of(source)
-    evidence, warnings = _evidence(view, params.cell_m)
+    evidence, warnings = _evidence(WorkspaceView.of(source), params.cell_m)
     grid = _grid(evidence, params.cell_m)
-    covariates = covariate_sampler(view, grid, warnings)  # None unless risk_use_covariates
     warnings += _outside(evidence, grid, margin_m=float(settings.get("risk_evidence_margin_m")))
     timings["evidence"] = time.perf_counter() - t0
 
@@ -287,7 +284,6 @@ def compute_risk(
         warnings=warnings,
         seconds={**timings, "total": time.perf_counter() - t0},
         computer=computer,
-        covariates=covariates,
     )
 
 

@@ -8,7 +8,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from landrelease.evidence.covariates import CovariateSampler
 from landrelease.evidence.features import TileComputer
 from landrelease.evidence.grid import Grid
 from landrelease.evidence.sources import EvidenceSet
@@ -49,6 +48,3 @@ class RiskRun:
     warnings: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
     computer: TileComputer | None = None
-    covariates: CovariateSampler | None = None
-    """The covariates on the risk grid when ``risk_use_covariates`` is on
-    (:mod:`landrelease.risk.covariates`), else ``None``."""

@@ -12,7 +12,6 @@ from pyproj import CRS
 
 from landrelease.evidence.covariates import CovariateSampler, hillshade, slope_deg
 from landrelease.evidence.grid import Grid, Tile
-from landrelease.risk.covariates import covariate_sampler
 from landrelease.store import Workspace
 from landrelease.store.covariates import CovariateRaster
 
@@ -118,48 +117,23 @@ def test_hillshade_lights_slopes_facing_the_sun_and_flat_ground_by_its_altitude(
     assert slope_deg(east_up, 30.0, 30.0)[2, 2] == pytest.approx(45.0)
 
 
-def test_the_risk_hook_is_off_by_default_and_warns_when_on_without_rasters(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    class View:
-        def __init__(self, rasters: dict[str, CovariateRaster]) -> None:
-            self.rasters = rasters
-
-        def covariates(self) -> dict[str, CovariateRaster]:
-            return self.rasters
-
-    grid = Grid(UTM, X0, Y0, 25.0, 10, 10)
-    warnings: list[str] = []
-    assert covariate_sampler(View({"elevation": plane()}), grid, warnings) is None  # type: ignore[arg-type]
-    monkeypatch.setenv("LANDRELEASE_RISK_USE_COVARIATES", "1")
-    on = covariate_sampler(View({"elevation": plane()}), grid, warnings)  # type: ignore[arg-type]
-    assert on is not None and [f.name for f in on.features] == ["elevation_m", "slope_deg"]
-    assert covariate_sampler(View({}), grid, warnings) is None  # type: ignore[arg-type]
-    assert warnings == [
-        "risk_use_covariates is on but the workspace keeps no covariate raster "
-        "(import elevation.tif, landcover.tif or population.tif with a package)"
-    ]
-
-
 @pytest.mark.usefixtures("coarse_cells")
-def test_with_the_setting_on_the_risk_run_reads_the_scenarios_rasters_on_its_grid(
-    scenario_ws: Workspace, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from landrelease.risk.pipeline import compute_risk
+def test_the_scenarios_rasters_are_read_on_the_risk_grid(scenario_ws: Workspace) -> None:
+    from landrelease.evidence import evidence_from_workspace
     from landrelease.store import WorkspaceView
 
-    monkeypatch.setenv("LANDRELEASE_RISK_USE_COVARIATES", "1")
     view = WorkspaceView(scenario_ws)
-    run = compute_risk(view)
-    assert run.covariates is not None and view.reads["covariates"] == 1
-    assert [f.name for f in run.covariates.features] == [
+    evidence = evidence_from_workspace(view)
+    g = Grid.covering(evidence.bounds, crs=evidence.crs, cell_m=50.0, max_cells=10**8)
+    sampler = CovariateSampler(view.covariates(), crs=g.crs)
+    assert view.reads["covariates"] == 1
+    assert [f.name for f in sampler.features] == [
         "elevation_m",
         "slope_deg",
         "population_per_ha",
     ]
-    g = run.grid
     tile = Tile(0, 0, min(g.ny, 256), min(g.nx, 256), 0)
-    got = run.covariates.tile(g, tile)
+    got = sampler.tile(g, tile)
     stored = view.covariates()["elevation"].values
     assert got["elevation_m"].shape == (tile.nrows, tile.ncols)
     assert not np.isnan(got["elevation_m"]).any()  # the scenario's raster covers its window
