@@ -24,8 +24,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from landrelease.domain import LAYERS, FieldKind, Layer
-from landrelease.domain.styles import LAYER_STYLES, categorized_fill_qml
+from landrelease.domain import LAYERS, FieldKind, Layer, layer_by_name
 from landrelease.errors import DataError, Issue, IssueLog, Severity, UsageError
 from landrelease.io import qgis_project
 from landrelease.io.cells import spreadsheet_safe_table
@@ -52,7 +51,7 @@ from landrelease.store import (
 )
 from landrelease.store.references import dangling_references
 from landrelease.store.runs import now
-from landrelease.store.styles import add_layer_style
+from landrelease.store.styles import add_default_style
 
 Progress = Callable[[str, int], None]
 """Called with (file shown to the user, records read so far in that file)."""
@@ -493,17 +492,13 @@ def export_package(
 
 
 def add_default_styles(gpkg: Path, layers: list[str]) -> None:
-    """The default QGIS style of each styled layer among ``layers`` in the GeoPackage ``gpkg``."""
+    """The default QGIS style of each spatial layer among ``layers`` in the GeoPackage ``gpkg``
+    (a layer of several kinds of geometry is drawn as its first kind; the QGIS project draws
+    each kind with its own symbol)."""
     for name in layers:
-        if name in LAYER_STYLES:
-            field_name, categories, description = LAYER_STYLES[name]
-            add_layer_style(
-                gpkg,
-                name,
-                categorized_fill_qml(field_name, categories),
-                name=name.replace("_", " "),
-                description=description,
-            )
+        layer = layer_by_name(name)
+        if layer.spatial:
+            add_default_style(gpkg, name, layer.geometry[0])
 
 
 def _write_through(
