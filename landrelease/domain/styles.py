@@ -95,9 +95,7 @@ class LayerStyle:
 
 
 LAYER_STYLES: dict[str, LayerStyle] = {
-    "hazards": LayerStyle(
-        "hazards by status, coloured as on the web map", "status", STATUS_STYLE
-    ),
+    "hazards": LayerStyle("hazards by status, coloured as on the web map", "status", STATUS_STYLE),
     "survey_parts": LayerStyle(
         "survey decisions, coloured as on the web map", "decision", DECISION_STYLE
     ),
@@ -199,7 +197,7 @@ def _rgba(colour: str, alpha: int = 255) -> str:
 
 def _options(values: dict[str, str]) -> str:
     return "\n".join(
-        f"      <Option name={quoteattr(k)} type=\"QString\" value={quoteattr(v)}/>"
+        f'      <Option name={quoteattr(k)} type="QString" value={quoteattr(v)}/>'
         for k, v in values.items()
     )
 
@@ -256,7 +254,7 @@ def renderer_xml(style: LayerStyle, kind: SymbolKind) -> str:
   </symbols>
  </renderer-v2>"""
     cats = "\n".join(
-        f"   <category value={quoteattr(v)} symbol=\"{i}\" label={quoteattr(label)} render=\"true\"/>"
+        f'   <category value={quoteattr(v)} symbol="{i}" label={quoteattr(label)} render="true"/>'
         for i, (v, label, _) in enumerate(style.categories)
     )
     symbols = "\n".join(

@@ -313,8 +313,10 @@ def district_areas(sc: Scenario) -> tuple[np.ndarray, np.ndarray]:
     seeds = shapely.points(d.x, d.y)
     xmin, ymin, xmax, ymax = shapely.bounds(sc.world.land)
     frame = shapely.box(
-        min(xmin, d.x.min()) - 1e5, min(ymin, d.y.min()) - 1e5,
-        max(xmax, d.x.max()) + 1e5, max(ymax, d.y.max()) + 1e5,
+        min(xmin, d.x.min()) - 1e5,
+        min(ymin, d.y.min()) - 1e5,
+        max(xmax, d.x.max()) + 1e5,
+        max(ymax, d.y.max()) + 1e5,
     )
     cells = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(seeds), extend_to=frame))
     owner = [int(np.flatnonzero(shapely.contains(c, seeds))[0]) for c in cells]

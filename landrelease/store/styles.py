@@ -108,7 +108,9 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def add_default_style(gpkg: Path, layer: str, geometry_type: str, *, geometry_column: str = "geom") -> bool:
+def add_default_style(
+    gpkg: Path, layer: str, geometry_type: str, *, geometry_column: str = "geom"
+) -> bool:
     """Store the default style of ``layer`` (:data:`LAYER_STYLES`) in the GeoPackage file
     ``gpkg``, drawn for its ``geometry_type``; ``False`` for a layer without one."""
     style = LAYER_STYLES.get(layer)

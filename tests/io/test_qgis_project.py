@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from landrelease.domain.styles import STATUS_STYLE, categorized_fill_qml
 from landrelease.domain import LAYERS
+from landrelease.domain.styles import STATUS_STYLE, categorized_fill_qml
 from landrelease.errors import UsageError
 from landrelease.io import export_package, import_package
 from landrelease.io.qgis_project import GROUPS
