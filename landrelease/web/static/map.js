@@ -124,10 +124,6 @@ function style() {
       { id: "boundaries", type: "line", ...from,
         paint: { "line-color": config.boundary, "line-width": ["interpolate", ["linear"], ["zoom"], 6, 0.8, 12, 1.6],
           "line-dasharray": [3, 2] } },
-      { id: "boundary-labels", type: "symbol", ...from, maxzoom: 11,
-        layout: { "text-field": ["get", "name"], "text-font": FONT, "text-size": 12, "text-transform": "uppercase",
-          "text-letter-spacing": 0.1, "text-padding": 20 },
-        paint: { "text-color": config.boundary, "text-halo-color": "#ffffff", "text-halo-width": 1.5 } },
     );
   }
   if (readable("survey_parts")) {
@@ -166,6 +162,15 @@ function style() {
           "text-offset": [0, 0.9], "text-anchor": "top", "text-optional": true },
         paint: { "text-color": "#1b2a38", "text-halo-color": "#ffffff", "text-halo-width": 1.5 } },
     );
+  }
+  if (readable("boundaries")) {
+    // the areas' names last: MapLibre places the top layer's labels first, so a district's
+    // name is not crowded out by the villages' (whose labels are optional, their dots stay)
+    layers.push({ id: "boundary-labels", type: "symbol", source: "boundaries", "source-layer": "boundaries",
+      maxzoom: 11,
+      layout: { "text-field": ["get", "name"], "text-font": FONT, "text-size": 13, "text-transform": "uppercase",
+        "text-letter-spacing": 0.1 },
+      paint: { "text-color": config.boundary, "text-halo-color": "#ffffff", "text-halo-width": 2 } });
   }
   return { version: 8, glyphs: ORIGIN + "/fonts/{fontstack}/{range}.pbf", sources, layers };
 }
