@@ -230,6 +230,25 @@ def layer_features() -> dict[str, list[dict[str, Any]]]:
                 square(x, y, 0.002),
             ),
         ],
+        "boundaries": [
+            feature(
+                {"boundary_id": "AGD", "name": "Aghdam", "level": "district"},
+                {
+                    "type": "MultiPolygon",
+                    "coordinates": [
+                        [
+                            [
+                                [x - 0.05, y - 0.05],
+                                [x + 0.1, y - 0.05],
+                                [x + 0.1, y + 0.05],
+                                [x - 0.05, y + 0.05],
+                                [x - 0.05, y - 0.05],
+                            ]
+                        ]
+                    ],
+                },
+            ),
+        ],
     }
 
 

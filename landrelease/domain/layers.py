@@ -410,6 +410,32 @@ LAYERS: tuple[Layer, ...] = (
         help="Roads, power lines, pipelines, water, public buildings and farmland.",
     ),
     Layer(
+        "boundaries",
+        "boundary_id",
+        "Administrative boundaries",
+        POLY,
+        (
+            _f(
+                "boundary_id",
+                K.TEXT,
+                required=True,
+                label="Boundary code",
+                help="Unique in the layer (the national code of the area, if it has one).",
+            ),
+            _f("name", K.TEXT, required=True, label="Name", help="As maps and reports name it."),
+            _f(
+                "level",
+                K.ENUM,
+                required=True,
+                choices=vocab.BOUNDARY_LEVELS,
+                label="Administrative level",
+                help="region: first level below the country; district: second; community: third.",
+            ),
+            DOI,
+        ),
+        help="Administrative areas (regions, districts, communities) drawn on the maps; optional.",
+    ),
+    Layer(
         "funding",
         "funding_id",
         "Funding",

@@ -63,6 +63,9 @@ INFRASTRUCTURE_KINDS = (
     "farmland",
 )
 
+BOUNDARY_LEVELS = ("region", "district", "community")
+"""Administrative levels below the country, largest first."""
+
 QA_VISIT_KINDS = ("accreditation", "site_visit", "post_clearance_inspection", "audit")
 QA_RESULTS = ("conforming", "minor_nonconformity", "major_nonconformity", "critical_nonconformity")
 

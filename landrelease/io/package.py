@@ -25,10 +25,9 @@ import pyogrio
 import shapely
 
 from landrelease import __version__
-from landrelease.domain import LAYERS, FieldKind, Layer
+from landrelease.domain import LAYERS, FieldKind, Layer, layer_by_name
 from landrelease.domain.covariates import covariate_named
 from landrelease.domain.programme import WORKSPACE_CURRENCY, Programme
-from landrelease.domain.styles import LAYER_STYLES, categorized_fill_qml
 from landrelease.errors import DataError, Issue, IssueLog, Severity, UsageError
 from landrelease.io import qgis_project
 from landrelease.io.cells import spreadsheet_safe_table
@@ -59,7 +58,7 @@ from landrelease.store.covariates import write_covariate
 from landrelease.store.programme import read_programme
 from landrelease.store.references import dangling_references
 from landrelease.store.runs import now
-from landrelease.store.styles import add_layer_style
+from landrelease.store.styles import add_default_style
 from landrelease.store.tables import read_table
 
 Progress = Callable[[str, int], None]
@@ -577,17 +576,13 @@ def _covariate_help(file: str) -> str:
 
 
 def add_default_styles(gpkg: Path, layers: list[str]) -> None:
-    """The default QGIS style of each styled layer among ``layers`` in the GeoPackage ``gpkg``."""
+    """The default QGIS style of each spatial layer among ``layers`` in the GeoPackage ``gpkg``
+    (a layer of several kinds of geometry is drawn as its first kind; the QGIS project draws
+    each kind with its own symbol)."""
     for name in layers:
-        if name in LAYER_STYLES:
-            field_name, categories, description = LAYER_STYLES[name]
-            add_layer_style(
-                gpkg,
-                name,
-                categorized_fill_qml(field_name, categories),
-                name=name.replace("_", " "),
-                description=description,
-            )
+        layer = layer_by_name(name)
+        if layer.spatial:
+            add_default_style(gpkg, name, layer.geometry[0])
 
 
 def _write_through(

@@ -24,7 +24,7 @@ from pathlib import Path
 from pyproj import CRS
 
 from landrelease.domain import Layer, layer_by_name
-from landrelease.domain.styles import LAYER_STYLES, categorized_fill_qml
+from landrelease.domain.styles import LAYER_STYLES, style_qml, symbol_kind
 from landrelease.errors import UsageError
 from landrelease.store import gis_views
 
@@ -41,7 +41,7 @@ GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "testimony",
         ),
     ),
-    ("Settlements & base", ("settlements", "infrastructure", "eore_sessions")),
+    ("Settlements & base", ("settlements", "infrastructure", "eore_sessions", "boundaries")),
 )
 """The project's layer groups, top to bottom (QGIS draws the top layer over the others)."""
 
@@ -155,14 +155,13 @@ def _crs_xml(parent: ET.Element, crs_text: str) -> None:
         ET.SubElement(ref, tag).text = value
 
 
-def layer_style(layer: Layer) -> ET.Element | None:
-    """The renderer of ``layer``'s default style (the QML the workspace's layer_styles holds)."""
+def layer_style(layer: Layer, geometry_type: str) -> ET.Element | None:
+    """The renderer and labels of ``layer``'s default style drawing ``geometry_type`` (the QML
+    the workspace's layer_styles holds for the GIS view of that kind)."""
     style = LAYER_STYLES.get(layer.name)
     if style is None:
         return None
-    field, categories, _ = style
-    qml = ET.fromstring(categorized_fill_qml(field, categories).split("\n", 1)[1])
-    return qml.find("renderer-v2")
+    return ET.fromstring(style_qml(style, symbol_kind(geometry_type)).split("\n", 1)[1])
 
 
 def area_expression(crs: str, unit_m2: float) -> str:
@@ -274,9 +273,11 @@ def project_xml(
         ET.SubElement(ml, "provider", encoding="UTF-8").text = "ogr"
         if pl.layer.area:
             _area_fields(ml, crs)
-        renderer = layer_style(pl.layer)
-        if renderer is not None:
-            ml.append(renderer)
+        qml = layer_style(pl.layer, pl.wkb_type)
+        if qml is not None:
+            ml.extend(qml)  # renderer-v2, and labeling for a labelled layer
+            if qml.get("labelsEnabled") == "1":
+                ml.set("labelsEnabled", "1")
     for r in rasters:
         ml = ET.SubElement(project_layers_node, "maplayer", type="raster", autoRefreshEnabled="0")
         ET.SubElement(ml, "id").text = r.id

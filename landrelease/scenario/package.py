@@ -64,6 +64,7 @@ def write_package(
         "settlements": _settlements(sc, folder),
         "infrastructure": _infrastructure(sc, folder),
         "eore_sessions": _eore(sc, folder),
+        "boundaries": _boundaries(sc, folder),
         "funding": wr.write_csv(folder / "funding.csv", "funding", sc.funding.columns),
         "assets": wr.write_csv(folder / "assets.csv", "assets", sc.assets.columns),
         "organisations": wr.write_csv(
@@ -301,6 +302,50 @@ def _infrastructure(sc: Scenario, folder: Path) -> int:
             "kind": i.kind,
             "name": i.names,
             "planned_year": [int(v) if v else None for v in i.planned_year],
+        },
+    )
+
+
+def district_areas(sc: Scenario) -> tuple[np.ndarray, np.ndarray]:
+    """The districts on this window's land (metric MultiPolygons) and their indices: the
+    Voronoi cell of each district's seed point, as :meth:`Districts.of` assigns places
+    (the scenario's districts are nearest-seed areas, not the legal boundaries), cut to the
+    land. Districts with no land in the window are left out."""
+    d = sc.world.districts
+    seeds = shapely.points(d.x, d.y)
+    xmin, ymin, xmax, ymax = shapely.bounds(sc.world.land)
+    frame = shapely.box(
+        min(xmin, d.x.min()) - 1e5,
+        min(ymin, d.y.min()) - 1e5,
+        max(xmax, d.x.max()) + 1e5,
+        max(ymax, d.y.max()) + 1e5,
+    )
+    cells = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(seeds), extend_to=frame))
+    owner = [int(np.flatnonzero(shapely.contains(c, seeds))[0]) for c in cells]
+    areas = np.empty(len(seeds), dtype=object)
+    for cell, i in zip(cells, owner, strict=True):
+        areas[i] = shapely.intersection(shapely.intersection(cell, frame), sc.window.land)
+    areas = keep_types(areas, POLYGONAL)
+    keep = np.flatnonzero(~shapely.is_empty(areas) & (shapely.area(areas) > 0))
+    multi = np.array(
+        [g if g.geom_type == "MultiPolygon" else shapely.MultiPolygon([g]) for g in areas[keep]],
+        dtype=object,
+    )
+    return multi, keep
+
+
+def _boundaries(sc: Scenario, folder: Path) -> int:
+    """The districts the hazards and settlements name, as administrative boundaries."""
+    areas, index = district_areas(sc)
+    d = sc.world.districts
+    return wr.write_geojson(
+        folder / "boundaries.geojson",
+        "boundaries",
+        geoms_to_lonlat(areas),
+        {
+            "boundary_id": np.array([d.codes[i] for i in index], dtype=object),
+            "name": np.array([d.names[i] for i in index], dtype=object),
+            "level": np.full(len(index), "district", dtype=object),
         },
     )
 

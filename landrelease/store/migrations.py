@@ -177,6 +177,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         "QGIS styles (layer_styles) for the hazards, the survey decisions and their views",
         styles.add_workspace_styles,
     ),
+    Migration(
+        5,
+        "QGIS styles for every layer and GIS view; administrative boundaries",
+        styles.add_workspace_styles,
+    ),
 )
 """Every schema version; a new one appends a Migration whose upgrade alters version N-1 into N.
 

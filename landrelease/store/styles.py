@@ -3,9 +3,10 @@
 QGIS looks for a table ``layer_styles`` beside the layers it opens — in a GeoPackage, and in
 a PostgreSQL database (in the schema of the connection's search path, ``public`` by default)
 — and applies the row marked ``useAsDefault`` whose catalogue, schema, table and geometry
-column name the layer. The workspace carries such a row for each styled layer of
-:data:`landrelease.domain.styles.LAYER_STYLES` and for the GIS view of that layer
-(:mod:`landrelease.store.gis_views`), so both open drawn as on the web map.
+column name the layer. The workspace carries such a row for every layer with a geometry
+(:data:`landrelease.domain.styles.LAYER_STYLES`) and for each of its GIS views
+(:mod:`landrelease.store.gis_views`: one per kind of geometry), so each opens drawn as on the
+web map.
 
 A style someone saved from QGIS under another name, or edited in place, is never replaced:
 rows are only added where the layer has no style of that name yet.
@@ -20,7 +21,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from landrelease.domain.styles import LAYER_STYLES, categorized_fill_qml
+from landrelease.domain import layer_by_name
+from landrelease.domain.styles import LAYER_STYLES, SymbolKind, style_qml, symbol_kind
 from landrelease.store import gis_views, schema
 
 TABLE = "layer_styles"
@@ -66,27 +68,63 @@ class StyledLayer:
     description: str
 
 
+def _table_kind(table: str) -> SymbolKind:
+    """The symbol a table is drawn with: its declared geometry, or for a table of several
+    kinds the first its registry entry accepts (QGIS applies one default style to the table;
+    its GIS views draw each kind with its own symbol)."""
+    declared = schema.METADATA.tables[table].columns[schema.GEOMETRY_COLUMN].type
+    geometry = getattr(declared, "geometry_type", "GEOMETRY")
+    if geometry == "GEOMETRY":
+        geometry = layer_by_name(table).geometry[0]
+    return symbol_kind(geometry)
+
+
 def workspace_styles(dialect: str) -> list[StyledLayer]:
-    """The default styles of a workspace's layers and of their GIS views, on this backend."""
-    views = {v.name: v for v in gis_views.layer_views()}
+    """The default styles of every layer of the workspace with a geometry and of its GIS views,
+    on this backend: one per table and view, drawn with a symbol of the view's kind."""
     out = []
-    for layer, (field, categories, description) in LAYER_STYLES.items():
-        qml = categorized_fill_qml(field, categories)
-        name = layer.replace("_", " ")
-        out.append(StyledLayer(None, layer, name, qml, description))
-        if layer in views:
-            view = views[layer]
-            if dialect == "sqlite":
-                out.append(
-                    StyledLayer(None, gis_views.view_name(dialect, view), name, qml, description)
-                )
-            else:
-                out.append(StyledLayer(gis_views.VIEW_SCHEMA, view.name, name, qml, description))
+    for table in schema.METADATA.tables:
+        style = LAYER_STYLES.get(table)
+        if style is None:
+            continue
+        name = style.style_name(table)
+        qml = style_qml(style, _table_kind(table))
+        out.append(StyledLayer(None, table, name, qml, style.description))
+    for view in gis_views.layer_views():
+        style = LAYER_STYLES.get(view.layer.name)
+        if style is None or view.geometry_type is None:
+            continue
+        name = view.name.replace("_", " ") if view.filtered else style.style_name(view.layer.name)
+        qml = style_qml(style, symbol_kind(view.geometry_type))
+        if dialect == "sqlite":
+            table, where = gis_views.view_name(dialect, view), None
+        else:
+            table, where = view.name, gis_views.VIEW_SCHEMA
+        out.append(StyledLayer(where, table, name, qml, style.description))
     return out
 
 
 def _now() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def add_default_style(
+    gpkg: Path, layer: str, geometry_type: str, *, geometry_column: str = "geom"
+) -> bool:
+    """Store the default style of ``layer`` (:data:`LAYER_STYLES`) in the GeoPackage file
+    ``gpkg``, drawn for its ``geometry_type``; ``False`` for a layer without one."""
+    style = LAYER_STYLES.get(layer)
+    if style is None:
+        return False
+    add_layer_style(
+        gpkg,
+        layer,
+        style_qml(style, symbol_kind(geometry_type)),
+        name=style.style_name(layer),
+        description=style.description,
+        geometry_column=geometry_column,
+    )
+    return True
 
 
 def add_layer_style(

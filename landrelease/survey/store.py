@@ -8,11 +8,10 @@ from typing import Any
 import geopandas as gpd
 import pyogrio
 
-from landrelease.domain.styles import DECISION_STYLE, categorized_fill_qml
 from landrelease.errors import UsageError
 from landrelease.store import Workspace, WorkspaceView, migrations, runs, tables
 from landrelease.store.schema import GEOMETRY_COLUMN
-from landrelease.store.styles import add_layer_style
+from landrelease.store.styles import add_default_style
 from landrelease.survey.decisions import SurveyResult
 
 PART_COLUMNS = (
@@ -128,12 +127,6 @@ def write_decisions(result: SurveyResult, path: Path) -> Path:
         geometry_type="MultiPolygon",
         dataset_options={"VERSION": "1.3"},
     )
-    add_layer_style(
-        tmp,
-        "survey_parts",
-        categorized_fill_qml("decision", DECISION_STYLE),
-        name="decisions",
-        description="survey decisions, coloured as on the web map",
-    )
+    add_default_style(tmp, "survey_parts", "MultiPolygon")
     tmp.replace(path)
     return path

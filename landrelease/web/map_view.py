@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from landrelease import settings
-from landrelease.domain.styles import DECISION_STYLE, STATUS_STYLE
+from landrelease.domain.styles import BOUNDARY_COLOUR, DECISION_STYLE, STATUS_STYLE
 from landrelease.web import visible as vis
 from landrelease.web.api.risk_image import RISK_SCALE_MIN, latest_raster
 from landrelease.web.api.tiles import (
@@ -96,9 +96,12 @@ def map_config(web: Web, user: User) -> dict[str, Any]:
     stored = cache.get(None, "layer_counts", ws.counts)
     counts: dict[str, int] = {}
     for name, t in TILE_LAYERS.items():
-        if t.public and t.table not in readable:  # the public part of a layer (the base map)
+        part = t.public and t.name != t.table  # the public part of a layer (the base map)
+        if t.public and (t.table not in readable or not part):  # a public layer: boundaries
             frame = vis.layer_frame(ws, t.table, personal=False, cache=cache)
-            counts[name] = int(frame["kind"].isin(t.kinds).sum()) if t.kinds else len(frame)
+            count = int(frame["kind"].isin(t.kinds).sum()) if t.kinds else len(frame)
+            if count or part:
+                counts[name] = count
         elif t.public:
             continue  # the whole layer is readable: the map draws from it
         elif t.table in readable:
@@ -123,6 +126,7 @@ def map_config(web: Web, user: User) -> dict[str, Any]:
         "decision": _style(DECISION_STYLE),
         "plan": _style(PLAN_STYLE),
         "base": _style(BASE_STYLE),
+        "boundary": BOUNDARY_COLOUR,
         "base_shown": [
             kind
             for kind, _, _ in BASE_STYLE
@@ -134,7 +138,7 @@ def map_config(web: Web, user: User) -> dict[str, Any]:
     }
 
 
-FIRST_VIEW_LAYERS = ("hazards", "infrastructure", "base", "settlements")
+FIRST_VIEW_LAYERS = ("hazards", "infrastructure", "base", "settlements", "boundaries")
 """The tile layers the map draws when it opens (the others are off until switched on;
 ``base`` is the base map of visitors who are not logged in)."""
 

@@ -465,6 +465,12 @@ TILE_LAYERS: dict[str, TileLayer] = {
             public=True,
         ),
         TileLayer(
+            "boundaries",
+            "boundaries",
+            (("name", "text"), ("level", "text")),
+            public=True,
+        ),
+        TileLayer(
             "findings",
             "findings",
             (("finding_id", "text"), ("device", "text"), ("date", "text")),

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from landrelease.domain import LAYERS
 from landrelease.domain.styles import STATUS_STYLE, categorized_fill_qml
 from landrelease.errors import UsageError
 from landrelease.io import export_package, import_package
@@ -98,6 +99,20 @@ def test_the_project_names_groups_and_styles_every_layer(
     assert "'EPSG:32638'" in (fields["area_ha"] or "") and "/ 10000" in (fields["area_ha"] or "")
     assert not list(maplayers["findings"].iter("expressionfields"))
 
+    # every layer draws with a style of its kind of geometry, the same QML as the workspace's
+    symbols = {"Point": "marker", "Line": "line", "Polygon": "fill"}
+    for ident, ml in maplayers.items():
+        found = ml.find("renderer-v2")
+        assert found is not None, ident
+        assert {s.get("type") for s in found.iter("symbol")} == {symbols[ml.get("geometry", "")]}
+    assert maplayers["infrastructure_lines"].find("renderer-v2").get("attr") == "kind"  # type: ignore[union-attr]
+    for labelled in ("settlements", "boundaries"):  # names written on the map
+        assert maplayers[labelled].get("labelsEnabled") == "1"
+        text = maplayers[labelled].find("labeling/settings/text-style")
+        assert text is not None and text.get("fieldName") == "name"
+    assert maplayers["boundaries"] in list(root.iter("maplayer"))
+    assert "boundaries" in groups["Settlements & base"]
+
     # the hazards draw with the workspace's style: the same QML
     renderer = maplayers["hazards"].find("renderer-v2")
     assert renderer is not None
@@ -110,6 +125,9 @@ def test_the_project_names_groups_and_styles_every_layer(
                 "SELECT styleQML FROM layer_styles WHERE f_table_name = 'hazards'"
             ).fetchone()
         assert _canonical(renderer) == _canonical(_renderer(qml))
+        with sqlite3.connect(out) as con:  # and so is every other layer of the package
+            styled = {r[0] for r in con.execute("SELECT f_table_name FROM layer_styles")}
+        assert styled == {layer.name for layer in LAYERS if layer.spatial}
         # and still imports back: the style table is not taken for a layer
         again = Workspace.create(str(tmp_path / "again.gpkg"))
         assert import_package(again, out).committed

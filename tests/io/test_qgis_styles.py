@@ -15,8 +15,18 @@ import geopandas as gpd
 import pytest
 import shapely
 
-from landrelease.domain.styles import DECISION_STYLE, categorized_fill_qml
-from landrelease.store import Workspace
+from landrelease.domain import layer_by_name, vocab
+from landrelease.domain.styles import (
+    DECISION_STYLE,
+    LAYER_STYLES,
+    QA_PLAN_DECISIONS,
+    RELEASE_METHODS,
+    STATUS_STYLE,
+    categorized_fill_qml,
+)
+from landrelease.records.rules import RELEASE_METHODS as LEDGER_METHODS
+from landrelease.store import Workspace, gis_views, schema
+from landrelease.store.styles import workspace_styles
 from landrelease.survey.decisions import SurveyResult, SurveyRule
 from landrelease.survey.store import write_decisions
 from tests.store.test_workspace import _ogrinfo
@@ -93,25 +103,106 @@ def _styles_read_by_gdal(ws: Workspace) -> dict[tuple[str, str], tuple[str, str,
     }
 
 
+def _expected_styled(ws: Workspace) -> dict[tuple[str, str], str]:
+    """(schema, table or view) → the declared geometry of every layer a user opens in QGIS."""
+    out: dict[tuple[str, str], str] = {}
+    home = "" if ws.dialect == "sqlite" else "public"
+    for name, table in schema.METADATA.tables.items():
+        geom = table.columns.get(schema.GEOMETRY_COLUMN)
+        if geom is not None:
+            declared = geom.type.geometry_type
+            out[(home, name)] = (
+                layer_by_name(name).geometry[0] if declared == "GEOMETRY" else declared
+            )
+    for view in gis_views.layer_views():
+        if view.geometry_type is None:
+            continue
+        key = (
+            ("", gis_views.view_name("sqlite", view))
+            if ws.dialect == "sqlite"
+            else (
+                gis_views.VIEW_SCHEMA,
+                view.name,
+            )
+        )
+        out[key] = view.geometry_type
+    return out
+
+
+def _layer_of(table: str) -> str:
+    """The layer a table or GIS view shows (``qgis_infrastructure_lines`` → ``infrastructure``)."""
+    name = table.removeprefix(gis_views.GPKG_PREFIX)
+    for view in gis_views.layer_views():
+        if view.name == name:
+            return view.layer.name
+    return name
+
+
+SYMBOLS = {"POINT": "marker", "LINESTRING": "line", "POLYGON": "fill"}
+
+
 @pytest.mark.gdal
-def test_a_new_workspace_opens_its_layers_and_views_styled(workspace: Workspace) -> None:
+def test_a_new_workspace_opens_every_layer_and_view_styled(workspace: Workspace) -> None:
     styles = _styles_read_by_gdal(workspace)
-    if workspace.dialect == "sqlite":
-        assert set(styles) == {("", "hazards"), ("", "qgis_hazards"), ("", "survey_parts")}
-    else:  # QGIS matches the database, the schema, the table and the geometry column
-        database = workspace.engine.url.database
-        assert set(styles) == {
-            ("public", "hazards"),
-            ("qgis", "hazards"),
-            ("public", "survey_parts"),
-        }
-        assert {cat for cat, _, _ in styles.values()} == {database}
+    expected = _expected_styled(workspace)
+    assert set(styles) == set(expected)
+    assert len(styles) == 36  # 17 tables with a geometry and 19 GIS views, one kind each
+    if workspace.dialect != "sqlite":  # QGIS matches the database, schema, table and column
+        assert {cat for cat, _, _ in styles.values()} == {workspace.engine.url.database}
     assert {col for _, col, _ in styles.values()} == {"geom"}
-    for table in ("hazards", "qgis_hazards"):
-        qml = next(q for (_, t), (_, _, q) in styles.items() if t in (table, "hazards"))
-        assert 'attr="status"' in qml and 'value="worked_on"' in qml
+    for (where, table), (_, _, qml) in styles.items():
+        root = ET.fromstring(qml.split("\n", 1)[1])  # each QML is an XML document
+        renderer = root.find("renderer-v2")
+        assert renderer is not None, table
+        kinds = {s.get("type") for s in renderer.iter("symbol")}
+        declared = expected[(where, table)].upper().removeprefix("MULTI")
+        assert kinds == {SYMBOLS[declared]}, (table, kinds)
+        style = LAYER_STYLES[_layer_of(table)]
+        if style.field is not None:
+            assert renderer.get("attr") == style.field
+            values = [c.get("value") for c in renderer.iter("category")]
+            assert values == [v for v, _, _ in style.categories]
+        if style.label is not None:
+            assert root.get("labelsEnabled") == "1"
+            text = root.find("labeling/settings/text-style")
+            assert text is not None and text.get("fieldName") == style.label
+    hazards = styles[("", "qgis_hazards") if workspace.dialect == "sqlite" else ("qgis", "hazards")]
+    assert 'attr="status"' in hazards[2] and 'value="worked_on"' in hazards[2]
     decisions = next(q for (_, t), (_, _, q) in styles.items() if t == "survey_parts")
     assert decisions.strip() == categorized_fill_qml("decision", DECISION_STYLE).strip()
+    roads = styles[
+        ("", "qgis_infrastructure_lines")
+        if workspace.dialect == "sqlite"
+        else ("qgis", "infrastructure_lines")
+    ][2]
+    assert 'label="Road"' in roads and 'value="111,99,84,255"' in roads  # the base map's #6f6354
+
+
+def test_categories_are_the_vocabulary_in_field_words() -> None:
+    """A categorised style names every value its field accepts, in the words of the forms
+    (hazard status and survey decision: the web legend's words)."""
+    web_legend = {"hazards": STATUS_STYLE, "survey_parts": DECISION_STYLE}
+    for name, style in LAYER_STYLES.items():
+        if style.field is None:
+            continue
+        values = tuple(v for v, _, _ in style.categories)
+        labels = [label for _, label, _ in style.categories]
+        if name in web_legend:
+            assert style.categories == web_legend[name]
+            continue
+        if name == "land_release":
+            assert values == RELEASE_METHODS == LEDGER_METHODS
+        elif name == "qa_sampling_plans":
+            assert values == QA_PLAN_DECISIONS
+        else:
+            field = layer_by_name(name).field(style.field)
+            assert field is not None and values == field.choices, name
+        assert labels == [vocab.choice_label(v) for v in values], name
+        assert len({c for _, _, c in style.categories}) >= min(len(values), 3), name
+    assert LAYER_STYLES["findings"].categories[0][1:] == ("Anti-personnel mine (AP)", "#ffd700")
+    # every table with a geometry has a style
+    spatial = {n for n, t in schema.METADATA.tables.items() if schema.GEOMETRY_COLUMN in t.columns}
+    assert spatial == set(LAYER_STYLES)
 
 
 def test_an_older_workspace_gets_its_styles_when_opened_and_keeps_edited_ones(
@@ -128,13 +219,17 @@ def test_an_older_workspace_gets_its_styles_when_opened_and_keeps_edited_ones(
         # someone restyles the hazards in QGIS and saves the style over the default
         con.execute("UPDATE layer_styles SET styleQML = '<qgis/>' WHERE f_table_name = 'hazards'")
     Workspace.open(str(target)).close()
+    every = {s.table for s in workspace_styles("sqlite")}
+    assert {"boundaries", "qgis_findings", "qgis_infrastructure_lines", "land_release"} <= every
     with sqlite3.connect(target) as con:
         names = {r[0] for r in con.execute("SELECT f_table_name FROM layer_styles")}
-        assert names == {"hazards", "qgis_hazards", "survey_parts"}
+        assert names == every
+        assert con.execute("SELECT max(version) FROM schema_migrations").fetchone()[0] == 5
     Workspace.open(str(target)).close()  # opened again: nothing added twice
     with sqlite3.connect(target) as con:
         rows = con.execute("SELECT styleQML FROM layer_styles WHERE f_table_name = 'hazards'")
         assert [r[0] for r in rows] == ["<qgis/>"]
-        assert con.execute("SELECT count(*) FROM layer_styles").fetchone()[0] == 3
+        assert con.execute("SELECT count(*) FROM layer_styles").fetchone()[0] == len(every)
     out = subprocess.run([_ogrinfo(), "-ro", "-q", str(target)], capture_output=True, text=True)
     assert out.returncode == 0 and "layer_styles" in out.stdout, out.stderr
+    assert "boundaries (Unknown (any))" in out.stdout or "boundaries" in out.stdout

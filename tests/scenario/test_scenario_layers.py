@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pytest
 import shapely
 from shapely.geometry import shape
@@ -167,3 +168,35 @@ def test_files_are_plain_text_with_fixed_precision(small: ScenarioResult) -> Non
     coords = re.search(r'"coordinates":\[([-\d.]+),([-\d.]+)\]', first)
     assert coords and all(len(c.split(".")[1]) == 6 for c in coords.groups())
     assert Path(small.out / "assets.csv").read_bytes().count(b"\r") == 0
+
+
+def test_boundaries_are_the_districts_the_hazards_name(district) -> None:  # type: ignore[no-untyped-def]
+    """Each district of the window is the area its places are assigned to (nearest seed),
+    cut to the land: every hazard lies in the district it names, and the districts tile the
+    land without overlap."""
+    from landrelease.scenario.package import district_areas
+
+    areas, index = district_areas(district)
+    names = [district.world.districts.names[i] for i in index]
+    assert {"Aghdam", "Khojavand", "Fuzuli"} <= set(names)
+    assert all(g.geom_type == "MultiPolygon" and g.is_valid for g in areas)
+    land = district.window.land
+    assert abs(sum(g.area for g in areas) - land.area) < 1e-6 * land.area
+    assert shapely.union_all(areas).symmetric_difference(land).area < 1e-6 * land.area
+    h = district.hazards
+    centres = shapely.point_on_surface(h.geoms)  # where the generator reads the district
+    inside = np.flatnonzero(shapely.contains_xy(land, *shapely.get_coordinates(centres).T))
+    by_name = dict(zip(names, areas, strict=True))
+    hits = [shapely.intersects(by_name[h.district[i]], centres[i]) for i in inside]
+    assert len(hits) > 500 and np.mean(hits) == 1.0
+    again, _ = district_areas(district)  # deterministic
+    assert [g.wkb for g in again] == [g.wkb for g in areas]
+
+
+def test_the_package_carries_its_districts(small: ScenarioResult, features) -> None:  # type: ignore[no-untyped-def]
+    found = features(small.out, "boundaries")
+    assert [f["properties"] for f in found] == [
+        {"boundary_id": "AGD", "name": "Aghdam", "level": "district"}
+    ]
+    assert found[0]["geometry"]["type"] == "MultiPolygon"
+    assert small.counts["boundaries"] == 1

@@ -25,6 +25,8 @@ ACTIVE_FILL = np.array([215, 48, 31]) * 0.6 + BACKGROUND * 0.4
 """An active hazard's fill (#d7301f, opacity 0.6) over the map's background (#f4f1ea)."""
 DONE_FILL = np.array([26, 152, 80]) * 0.6 + BACKGROUND * 0.4
 """A hazard the plan has done by the chosen quarter (#1a9850, opacity 0.6)."""
+BOUNDARY_LINE = np.array([0x6A, 0x3D, 0x9A])
+"""An administrative boundary (#6a3d9a, opaque)."""
 
 
 @pytest.fixture
@@ -199,7 +201,9 @@ def test_without_webgl_the_map_says_why(base_url: str) -> None:
 
 
 @pytest.mark.parametrize("ws_target", ["gpkg"], indirect=True)
-def test_visitors_not_logged_in_see_roads_rivers_and_farmland(base_url: str) -> None:
+def test_visitors_not_logged_in_see_roads_rivers_and_farmland(
+    base_url: str, tmp_path: Path
+) -> None:
     """The public part of the base map: drawn for anonymous visitors, with its legend, and no
     request for a layer they may not read."""
     from playwright.sync_api import sync_playwright
@@ -220,6 +224,25 @@ def test_visitors_not_logged_in_see_roads_rivers_and_farmland(base_url: str) -> 
             legend = page.inner_text("#map-panel")
             assert "road" in legend and "farmland" in legend, legend
             assert "power line" not in legend and "school" not in legend, legend
+
+            # the district's boundary: thin dashed lines in its colour, its name inside
+            assert "Administrative boundaries" in legend, legend
+            page.evaluate(
+                "([lon, lat]) => window.landreleaseMap.jumpTo({ center: [lon, lat], zoom: 10 })",
+                [LON0 + 0.025, LAT0],
+            )
+            _idle(page)
+            assert set(_rendered(page, "boundary-labels", "name")) == {"Aghdam"}
+            shot = tmp_path / "boundaries.png"
+            page.screenshot(path=str(shot))
+            line = _near(_pixels(shot)[:, :700], BOUNDARY_LINE, tol=30)  # left of the legend
+            rows, cols = np.nonzero(line)
+            # the district (0.15° × 0.1° at 40° N) at zoom 10: a dashed outline of 218 × 190 px
+            assert line.sum() > 250, f"the boundary line covers only {line.sum()} pixels"
+            assert 210 < np.ptp(cols) < 230 and 180 < np.ptp(rows) < 200, (
+                np.ptp(cols),
+                np.ptp(rows),
+            )
         finally:
             browser.close()
     assert not outside, f"requests left the site: {outside}"

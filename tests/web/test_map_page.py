@@ -29,8 +29,15 @@ def _config(client: TestClient, headers: dict[str, str] | None = None) -> dict[s
 @pytest.mark.parametrize("ws_target", ["gpkg"], indirect=True)
 def test_the_page_names_the_layers_each_role_may_read(client: TestClient) -> None:
     public = _config(client)
-    # the public part of the base map (roads, rivers, farmland) for everyone
-    assert public["layers"] == {"hazards": 3, "survey_parts": 3, "settlements": 2, "base": 2}
+    # the public part of the base map (roads, rivers, farmland) and the boundaries for everyone
+    assert public["layers"] == {
+        "hazards": 3,
+        "survey_parts": 3,
+        "settlements": 2,
+        "base": 2,
+        "boundaries": 1,
+    }
+    assert public["boundary"] == "#6a3d9a"
     assert public["base_shown"] == ["road", "water", "farmland"]
     assert set(public["tile_versions"]) == set(public["layers"])
     analyst = _config(client, token(client, "ana"))
@@ -39,6 +46,7 @@ def test_the_page_names_the_layers_each_role_may_read(client: TestClient) -> Non
         "survey_parts": 3,
         "settlements": 2,
         "infrastructure": 2,
+        "boundaries": 1,
         "findings": 3,
         "incidents": 1,
     }

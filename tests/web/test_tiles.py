@@ -305,3 +305,20 @@ def test_the_first_views_tiles_are_made_when_the_server_starts(client: TestClien
     # a layer the first view does not draw is cut when asked for
     _get(client, f"/tiles/findings/{z}/{x}/{y}.mvt", ana)
     assert web.cache.misses == misses + 1
+
+
+@pytest.mark.parametrize("ws_target", ["gpkg", "postgis"], indirect=True)
+def test_everyone_sees_the_administrative_boundaries(client: TestClient, tmp_path: Path) -> None:
+    """Boundaries are public geography: their name and level, cut from either backend, for a
+    visitor not logged in; the map names their tiles' version like every other layer's."""
+    z = 10
+    x, y = _tile_of(LON0 + 0.03, LAT0, z)
+    body = _get(client, f"/tiles/boundaries/{z}/{x}/{y}.mvt")
+    areas = _decode(body, z, x, y, tmp_path, "boundaries")
+    assert list(areas["name"]) == ["Aghdam"] and list(areas["level"]) == ["district"]
+    assert set(areas.columns) == {"name", "level", "geometry"}
+    west, south, _, _ = areas.total_bounds  # the district's square, cut to the tile
+    assert abs(west - (LON0 - 0.05)) < 0.001  # its west edge lies inside this tile
+    assert south > LAT0 - 0.05 - 0.001  # its south edge lies below: cut at the tile's edge
+    config = _map_config(client)
+    assert config["layers"]["boundaries"] == 1 and config["tile_versions"]["boundaries"]

@@ -1,10 +1,10 @@
 // The map: MapLibre GL JS (vendored, no CDN) drawing the programme's own layers from vector
 // tiles this site serves (/tiles/{layer}/{z}/{x}/{y}.mvt), over a base map made of the
-// workspace's roads, rivers, farmland and settlements, shaded by its elevation where it keeps
-// one (/tiles/hillshade/{z}/{x}/{y}.png). Hazards are coloured by status, by survey decision
-// or by the plan at a quarter chosen on a slider; a click on a hazard asks the server for its
-// history, evidence and next step. Findings and incidents come as counts per cell until zoomed
-// in; they, the survey decisions and the risk surface are off at first.
+// workspace's roads, rivers, farmland, settlements and administrative boundaries, shaded by its
+// elevation where it keeps one (/tiles/hillshade/{z}/{x}/{y}.png). Hazards are coloured by
+// status, by survey decision or by the plan at a quarter chosen on a slider; a click on a hazard
+// asks the server for its history, evidence and next step. Findings and incidents come as counts
+// per cell until zoomed in; they, the survey decisions and the risk surface are off at first.
 // The page gives the layers this user may read, the colours and the legend (#map-config).
 import * as maplibregl from "/static/vendor/maplibre/maplibre-gl.mjs";
 
@@ -123,6 +123,17 @@ function style() {
         paint: { "line-color": "#fff7e0", "line-width": ["interpolate", ["linear"], ["zoom"], 8.5, 0, 9, 0.7, 14, 4.5] } },
     );
   }
+  if (readable("boundaries")) {
+    // administrative boundaries: thin dashed lines over the base map, the area's name written
+    // inside it until zoomed in to the villages
+    sources.boundaries = tiles("boundaries");
+    const from = { source: "boundaries", "source-layer": "boundaries" };
+    layers.push(
+      { id: "boundaries", type: "line", ...from,
+        paint: { "line-color": config.boundary, "line-width": ["interpolate", ["linear"], ["zoom"], 6, 0.8, 12, 1.6],
+          "line-dasharray": [3, 2] } },
+    );
+  }
   if (readable("survey_parts")) {
     sources.survey_parts = tiles("survey_parts");
     layers.push({ id: "survey-parts", type: "line", source: "survey_parts", "source-layer": "survey_parts",
@@ -159,6 +170,15 @@ function style() {
           "text-offset": [0, 0.9], "text-anchor": "top", "text-optional": true },
         paint: { "text-color": "#1b2a38", "text-halo-color": "#ffffff", "text-halo-width": 1.5 } },
     );
+  }
+  if (readable("boundaries")) {
+    // the areas' names last: MapLibre places the top layer's labels first, so a district's
+    // name is not crowded out by the villages' (whose labels are optional, their dots stay)
+    layers.push({ id: "boundary-labels", type: "symbol", source: "boundaries", "source-layer": "boundaries",
+      maxzoom: 11,
+      layout: { "text-field": ["get", "name"], "text-font": FONT, "text-size": 13, "text-transform": "uppercase",
+        "text-letter-spacing": 0.1 },
+      paint: { "text-color": config.boundary, "text-halo-color": "#ffffff", "text-halo-width": 2 } });
   }
   return { version: 8, glyphs: ORIGIN + "/fonts/{fontstack}/{range}.pbf", sources, layers };
 }
@@ -464,6 +484,8 @@ async function start() {
     () => swatches([{ label: "incident; larger: several in one place (click to zoom in)", colour: "#111111" }], "dot"));
   entry("findings", "Findings (devices found)", ["findings-counts", "findings-count-labels", "findings-points"], false,
     () => swatches([{ label: "device found; larger: several in one place (click to zoom in)", colour: "#ffd700" }], "dot"));
+  entry("boundaries", "Administrative boundaries", ["boundaries", "boundary-labels"], true,
+    () => swatches([{ label: "boundary (name inside until zoomed in)", colour: config.boundary }], "dash"));
   entry("base", "Base map (the workspace's own layers)",
     ["basemap", "base-areas", "base-water", "base-power", "base-roads-casing", "base-roads"], true,
     () => {
