@@ -46,6 +46,9 @@ class PlanParams:
     """A team free for work takes the nearest of the next this-many-plus-one tasks it may join."""
     max_cost_ratio: float = float("inf")
     """A kind works a task only if its cost per m² there is at most this times the cheapest kind's."""
+    min_task_days: float = 0.0
+    """A kind works a task only if the task holds at least this many days of its work, unless it is
+    the slowest kind able to work it (its set-up is then the smallest share of the work)."""
 
     @classmethod
     def from_settings(cls) -> PlanParams:

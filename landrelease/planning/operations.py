@@ -185,6 +185,10 @@ def best_order(
     t = time.perf_counter()
     values = {name: order_value(problem, order) for name, order in orders.items()}
     best = max(values, key=lambda k: values[k])
+    problem, name, value = task_days_rule(problem, orders, values)
+    if value > values[best]:
+        named = f"{name}+{problem.params.min_task_days:g}-day rule"
+        orders[named], values[named], best = orders[name], value, named
     problem, value = cost_rule(problem, orders[best], values[best])
     if value > values[best]:
         named = f"{best}+cost rule {problem.params.max_cost_ratio:g}×"
@@ -226,6 +230,33 @@ def cost_rule(problem: PlanProblem, order: np.ndarray, value: float) -> tuple[Pl
         if v > best_value + 1e-12:
             best, best_value = trial, v
     return best, best_value
+
+
+MIN_TASK_DAYS = (1.0, 2.0, 4.0)
+"""Dispatch rules tried beside letting every kind work every task it can: a kind works a task only
+if the task holds at least this many days of its own work (the slowest kind able to work it
+always may). Every team that joins a task pays ``plan_setup_days`` (2) of its own time: a
+machine mobilised for a 2,000 m² task (under a day of its work) spends more time on set-up than
+on clearance there, while manual teams or dogs would spend a smaller share."""
+
+
+def task_days_rule(
+    problem: PlanProblem, orders: dict[str, np.ndarray], values: dict[str, float]
+) -> tuple[PlanProblem, str, float]:
+    """The problem with the rule of :data:`MIN_TASK_DAYS` under which one of ``orders`` does best,
+    that order's name and its benefit; the problem as given, with the best of ``values``, unless
+    a rule beats every order without it."""
+    name = max(values, key=lambda k: values[k])
+    best, best_value = problem, values[name]
+    for days in MIN_TASK_DAYS:
+        trial = dataclasses.replace(
+            problem, params=dataclasses.replace(problem.params, min_task_days=days)
+        )
+        for key, order in orders.items():
+            v = order_value(trial, order)
+            if v > best_value + 1e-12:
+                best, name, best_value = trial, key, v
+    return best, name, best_value
 
 
 def order_value(problem: PlanProblem, order: np.ndarray) -> float:

@@ -119,22 +119,36 @@ def simulate(problem: PlanProblem, order: np.ndarray, *, record: bool = True) ->
 
 
 def dispatch_rates(problem: PlanProblem) -> np.ndarray:
-    """(tasks, kinds) the rates the scheduler works with: a kind whose cost per m² on a task is more
-    than ``max_cost_ratio`` times the cheapest available kind's does not work it (its money goes
-    further elsewhere when the budget binds)."""
+    """(tasks, kinds) the rates the scheduler works with.
+
+    * a kind whose cost per m² on a task is more than ``max_cost_ratio`` times the cheapest
+      available kind's does not work it (its money goes further elsewhere when the budget binds);
+    * a kind does not work a task that holds less than ``min_task_days`` days of its work, unless
+      it is the slowest kind left able to work it: a machine mobilised for half a day of work
+      pays two days of set-up, where a manual team pays the same two days for two days of work.
+    """
     rate = problem.rate
     ratio = problem.params.max_cost_ratio
-    if not np.isfinite(ratio):
-        return rate
-    available = problem.pool.teams.max(axis=1, initial=0.0) > 0
-    with np.errstate(divide="ignore"):
-        per_m2 = np.where(
-            (rate > 0) & available[None, :],
-            problem.pool.usd_per_day[None, :] / np.where(rate > 0, rate, 1.0),
-            np.inf,
-        )
-    cheapest = per_m2.min(axis=1, initial=np.inf)
-    return np.where(per_m2 <= ratio * cheapest[:, None], rate, 0.0)
+    if np.isfinite(ratio):
+        available = problem.pool.teams.max(axis=1, initial=0.0) > 0
+        with np.errstate(divide="ignore"):
+            per_m2 = np.where(
+                (rate > 0) & available[None, :],
+                problem.pool.usd_per_day[None, :] / np.where(rate > 0, rate, 1.0),
+                np.inf,
+            )
+        cheapest = per_m2.min(axis=1, initial=np.inf)
+        rate = np.where(per_m2 <= ratio * cheapest[:, None], rate, 0.0)
+    min_days = problem.params.min_task_days
+    if min_days > 0 and rate.size:
+        available = problem.pool.teams.max(axis=1, initial=0.0) > 0
+        works = (rate > 0) & available[None, :]
+        area = problem.tasks["area_m2"].to_numpy(float)
+        days = np.where(works, area[:, None] / np.where(works, rate, 1.0), 0.0)
+        keep = days >= min_days
+        keep[np.arange(len(rate)), days.argmax(axis=1)] = True
+        rate = np.where(keep, rate, 0.0)
+    return rate
 
 
 @numba.njit(cache=True)

@@ -149,3 +149,32 @@ def test_counts_speak_of_hazards_released_when_all_their_tasks_are_done() -> Non
     assert counts.done_ha == pytest.approx(2.0)
     assert "1 of 2 hazards released" in counts.sentence()
     assert "2 of 3 tasks done" in counts.sentence()
+
+
+def test_a_fast_kind_leaves_tasks_smaller_than_its_minimum_days_to_slower_ones() -> None:
+    # one big task (80 machine-days) and four of 1,000 m² (0.4 machine-days, 3.3 manual days each)
+    tasks = [{"hazard_id": f"S{i}", "area_m2": 1_000.0} for i in range(4)]
+    tasks.append({"hazard_id": "BIG", "area_m2": 200_000.0})
+    teams = {"machine": 1, "manual": 1}
+    kw = {"population": [100.0, 100.0], "pairs": [(0, "BIG"), (1, "S0")], "months": 12}
+    plain = problem(tasks, teams=teams, **kw)
+    ruled = dataclasses.replace(plain, params=dataclasses.replace(PARAMS, min_task_days=1.0))
+    order = np.arange(5)  # the small tasks first
+    machine, manual = plain.kinds.index("machine"), plain.kinds.index("manual")
+    before, after = simulate(plain, order), simulate(ruled, order)
+    small = after.work["task"].to_numpy() < 4
+    kinds = after.work["kind"].to_numpy()
+    assert not (small & (kinds == machine)).any()  # the machine mobilises once, for the big task
+    assert (kinds[small] == manual).all()
+    assert after.work.loc[kinds == machine, "mobilisation_days"].sum() == pytest.approx(
+        PARAMS.setup_days
+    )
+    assert (after.end_month >= 0).all()
+    # without the rule the machine pays a day's set-up for each 0.4 days of work first
+    assert before.work.loc[before.work["kind"] == machine, "mobilisation_days"].sum() > 2
+    # the slowest kind able to work a task always may: with machines alone, they do it all
+    alone = dataclasses.replace(
+        problem(tasks, teams={"machine": 1}, **kw),
+        params=dataclasses.replace(PARAMS, min_task_days=1.0),
+    )
+    assert (simulate(alone, order).end_month >= 0).all()
