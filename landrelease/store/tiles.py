@@ -37,6 +37,7 @@ def mvt_tile(
     properties: Sequence[tuple[str, str]],
     where: Mapping[str, Any] | None = None,
     cluster_cells: int | None = None,
+    label_points: bool = False,
     extent: int = 4096,
     buffer: int = 64,
 ) -> bytes:
@@ -44,7 +45,8 @@ def mvt_tile(
 
     ``properties`` are (column, kind) pairs, kind ``text``, ``int`` or ``float``; with
     ``cluster_cells`` the points inside the tile are counted per cell instead
-    (``count``, at the mean position of the cell's points)."""
+    (``count``, at the mean position of the cell's points); with ``label_points`` each area
+    also comes as one point inside it (``ST_PointOnSurface``), with the same properties."""
     if not supports_mvt(conn):
         raise ValueError("ST_AsMVT needs PostGIS; a GeoPackage's tiles are encoded in Python")
     ph = placeholder(conn)
@@ -89,6 +91,15 @@ def mvt_tile(
             f"CAST(t.{quote(conn, col)} AS {_CASTS[kind]}) AS {quote(conn, col)}"
             for col, kind in properties
         )
+        labels = "ORDER BY t.fid"
+        if label_points:  # the areas first, then a point inside each, in record order
+            labels = f"""
+                UNION ALL
+                SELECT {cols},
+                       ST_AsMVTGeom(ST_Transform(ST_PointOnSurface(t.{geom}), 3857), b.env,
+                                    {extent}, {buffer}, true) AS geom
+                FROM {quote(conn, table)} t, b
+                WHERE t.{geom} && b.box{filters}"""
         sql = f"""
             WITH b AS ({bounds}),
             f AS (
@@ -97,7 +108,7 @@ def mvt_tile(
                            AS geom
                 FROM {quote(conn, table)} t, b
                 WHERE t.{geom} && b.box{filters}
-                ORDER BY t.fid
+                {labels}
             )
             SELECT ST_AsMVT(f, {ph}, {extent}, 'geom') FROM f WHERE geom IS NOT NULL
         """

@@ -61,6 +61,10 @@ class TileLayer:
     """Only the records whose ``kind`` is one of these (empty: every record)."""
     public: bool = False
     """Readable by everyone, anonymous visitors too, whoever may read its table."""
+    label_points: bool = False
+    """Besides each area, one point inside it (point on surface) with the same properties: the
+    map writes the area's name there once, where a label of the polygon itself would be
+    repeated in every tile the area crosses."""
 
 
 def check_zxy(z: int, x: int, y: int) -> str | None:
@@ -100,11 +104,15 @@ class TileSource:
         geoms = np.asarray(frame.geometry.values, dtype=object)
         keep = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
         self.layer = layer
-        self.geoms = unit_square(geoms[keep])
-        self.tree = shapely.STRtree(self.geoms)
+        kept = geoms[keep]
         self.values: dict[str, np.ndarray] = {
             col: frame[col].to_numpy(dtype=object)[keep] for col, _ in layer.properties
         }
+        if layer.label_points:  # each area's label point after the areas, with its properties
+            kept = np.concatenate([kept, shapely.point_on_surface(kept)])
+            self.values = {col: np.concatenate([v, v]) for col, v in self.values.items()}
+        self.geoms = unit_square(kept)
+        self.tree = shapely.STRtree(self.geoms)
         # counted layers: each record's point (a multipoint's mean) sorted from west to east,
         # so that a tile's points are a slice found by bisection, counted with numpy alone
         centres = shapely.centroid(self.geoms) if layer.clustered else np.array([])
@@ -469,6 +477,7 @@ TILE_LAYERS: dict[str, TileLayer] = {
             "boundaries",
             (("name", "text"), ("level", "text")),
             public=True,
+            label_points=True,
         ),
         TileLayer(
             "findings",

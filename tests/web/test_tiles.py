@@ -314,11 +314,32 @@ def test_everyone_sees_the_administrative_boundaries(client: TestClient, tmp_pat
     z = 10
     x, y = _tile_of(LON0 + 0.03, LAT0, z)
     body = _get(client, f"/tiles/boundaries/{z}/{x}/{y}.mvt")
-    areas = _decode(body, z, x, y, tmp_path, "boundaries")
+    got = _decode(body, z, x, y, tmp_path, "boundaries")
+    areas = got[got.geom_type != "Point"]
     assert list(areas["name"]) == ["Aghdam"] and list(areas["level"]) == ["district"]
-    assert set(areas.columns) == {"name", "level", "geometry"}
+    assert set(got.columns) == {"name", "level", "geometry"}
     west, south, _, _ = areas.total_bounds  # the district's square, cut to the tile
     assert abs(west - (LON0 - 0.05)) < 0.001  # its west edge lies inside this tile
     assert south > LAT0 - 0.05 - 0.001  # its south edge lies below: cut at the tile's edge
     config = _map_config(client)
     assert config["layers"]["boundaries"] == 1 and config["tile_versions"]["boundaries"]
+    # the name's point: one inside the district over all the tiles the district crosses, where
+    # a label of the polygon would be written once per tile
+    for zz in (9, 10, 11):
+        x0, y0 = _tile_of(LON0 - 0.05, LAT0 + 0.05, zz)
+        x1, y1 = _tile_of(LON0 + 0.1, LAT0 - 0.05, zz)
+        tiles = [(tx, ty) for tx in range(x0, x1 + 1) for ty in range(y0, y1 + 1)]
+        found = []
+        for tx, ty in tiles:
+            data = _get(client, f"/tiles/boundaries/{zz}/{tx}/{ty}.mvt")
+            if data:
+                t = _decode(data, zz, tx, ty, tmp_path / f"p{zz}", "boundaries")
+                inside = t[t.geom_type == "Point"]
+                found += [
+                    (g.x, g.y, n) for g, n in zip(inside.geometry, inside["name"], strict=True)
+                ]
+        # a point in a tile's buffer comes twice, at one place: one place per zoom
+        assert len({(round(px, 4), round(py, 4)) for px, py, _ in found}) == 1, (zz, found)
+        px, py, name = found[0]
+        assert name == "Aghdam"
+        assert LON0 - 0.05 < px < LON0 + 0.1 and LAT0 - 0.05 < py < LAT0 + 0.05

@@ -18,7 +18,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
-from landrelease import settings
+from landrelease import __version__, settings
 from landrelease.errors import UsageError
 from landrelease.store import runs
 from landrelease.store import tiles as store_tiles
@@ -70,12 +70,13 @@ def decisions(web: Web) -> dict[str, str]:
 
 
 def tile_version(web: Web, t: TileLayer) -> str:
-    """The version of a layer's tiles: changes with its records (their change stamp) and with
-    the detail zoom. The map names it in its tile addresses (``?v=``), so that a browser keeps
+    """The version of a layer's tiles: changes with its records (their change stamp), with the
+    detail zoom and with what a tile carries (the layer's declaration and the release, so that
+    an upgrade that draws tiles differently is never met by a browser's older copy). The map names it in its tile addresses (``?v=``), so that a browser keeps
     a tile for as long as that version is current instead of asking again on every view."""
     detail_zoom = int(settings.get("web_tiles_detail_zoom"))
     stamp = web.cache.recent_stamp(_stamp_table(t))
-    return hashlib.sha256(repr((t.name, detail_zoom, stamp)).encode()).hexdigest()[:16]
+    return hashlib.sha256(repr((t, detail_zoom, stamp, __version__)).encode()).hexdigest()[:16]
 
 
 def cut_by_database(web: Web) -> bool:
@@ -130,6 +131,7 @@ def _build(web: Web, t: TileLayer, z: int, x: int, y: int, detail_zoom: int) -> 
                 properties=t.properties,
                 where=where,
                 cluster_cells=CLUSTER_CELLS if clustered else None,
+                label_points=t.label_points,
                 extent=EXTENT,
                 buffer=BUFFER,
             )

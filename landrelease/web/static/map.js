@@ -129,7 +129,7 @@ function style() {
     sources.boundaries = tiles("boundaries");
     const from = { source: "boundaries", "source-layer": "boundaries" };
     layers.push(
-      { id: "boundaries", type: "line", ...from,
+      { id: "boundaries", type: "line", ...from, filter: ["!=", ["geometry-type"], "Point"],
         paint: { "line-color": config.boundary, "line-width": ["interpolate", ["linear"], ["zoom"], 6, 0.8, 12, 1.6],
           "line-dasharray": [3, 2] } },
     );
@@ -174,8 +174,10 @@ function style() {
   if (readable("boundaries")) {
     // the areas' names last: MapLibre places the top layer's labels first, so a district's
     // name is not crowded out by the villages' (whose labels are optional, their dots stay)
+    // at the one point inside each area the tiles carry for it (not along the polygon, whose
+    // label would repeat in every tile the area crosses)
     layers.push({ id: "boundary-labels", type: "symbol", source: "boundaries", "source-layer": "boundaries",
-      maxzoom: 11,
+      maxzoom: 11, filter: ["==", ["geometry-type"], "Point"],
       layout: { "text-field": ["get", "name"], "text-font": FONT, "text-size": 13, "text-transform": "uppercase",
         "text-letter-spacing": 0.1 },
       paint: { "text-color": config.boundary, "text-halo-color": "#ffffff", "text-halo-width": 2 } });
