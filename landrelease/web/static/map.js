@@ -13,6 +13,17 @@ const statusBox = document.getElementById("map-status");
 const panel = document.getElementById("map-panel");
 const ORIGIN = window.location.origin;
 
+// the header wraps to two lines on a narrow screen or under a long programme name: the map and
+// its panel start below it, whatever its height (MapLibre follows its container's size)
+const header = document.querySelector("body > header");
+function fitBelowHeader() {
+  const h = header ? Math.ceil(header.getBoundingClientRect().height) : 0;
+  document.getElementById("map").style.top = `${h}px`;
+  panel.style.top = `${h + 9}px`;
+}
+fitBelowHeader();
+window.addEventListener("resize", fitBelowHeader);
+
 // what a field officer reads instead of the stored codes
 const WORDS = {
   cancel: "cancel (non-technical survey)", technical_survey: "technical survey",
