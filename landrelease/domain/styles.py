@@ -51,7 +51,8 @@ INFRASTRUCTURE_COLOURS: dict[str, str] = {
     "cemetery": "#c8c0b4",
     "farmland": "#dfe8c8",
 }
-"""The base map's colours (the web map's BASE_STYLE; buildings share one colour)."""
+"""The base map's colours, by kind of infrastructure: the web map's base map
+(``landrelease.web.map_view.BASE_STYLE``) takes them from here; buildings share one colour."""
 
 RELEASE_METHODS = ("cancelled", "reduced", "cleared")
 """How land was released (the land-release ledger's ``method``)."""

@@ -115,14 +115,14 @@ class CovariateSampler:
         """The features the covariates present give, in the order of :data:`COVARIATE_FEATURES`."""
         return tuple(f for f in COVARIATE_FEATURES if f.covariate in self.rasters)
 
-    def _raster_rc(self, name: str, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Fractional row and column (cell centres at whole numbers) of points in raster ``name``."""
+    def _raster_rc(
+        self, name: str, x: np.ndarray, y: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Fractional row and column of points in raster ``name``, and whether on it."""
         r = self.rasters[name]
         if name not in self._transformers:
             self._transformers[name] = Transformer.from_crs(self.crs, r.crs, always_xy=True)
-        rx, ry = self._transformers[name].transform(x, y)
-        a, _, c, _, e, f = r.transform
-        return (np.asarray(ry) - f) / e - 0.5, (np.asarray(rx) - c) / a - 0.5
+        return r.rowcol(*self._transformers[name].transform(x, y))
 
     def sample(self, x: np.ndarray, y: np.ndarray) -> dict[str, np.ndarray]:
         """Each covariate feature at the points (metric CRS): float32 arrays by feature name."""
@@ -139,9 +139,8 @@ class CovariateSampler:
         out: dict[str, np.ndarray] = {}
         for cov in sorted({f.covariate for f in self.features}):
             r = self.rasters[cov]
-            rows, cols = self._raster_rc(cov, x, y)
+            rows, cols, inside = self._raster_rc(cov, x, y)
             h, w = r.values.shape
-            inside = (rows > -0.5) & (rows < h - 0.5) & (cols > -0.5) & (cols < w - 0.5)
             if cov == "elevation":
                 for name in ("elevation_m", "slope_deg"):
                     v = ndimage.map_coordinates(

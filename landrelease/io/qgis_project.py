@@ -192,6 +192,25 @@ def _area_fields(maplayer: ET.Element, crs: str) -> None:
         )
 
 
+def _tree_group(tree: ET.Element, name: str) -> ET.Element:
+    node = ET.SubElement(tree, "layer-tree-group", name=name, checked="Qt::Checked", expanded="1")
+    ET.SubElement(node, "customproperties")
+    return node
+
+
+def _tree_layer(node: ET.Element, id_: str, name: str, source: str, provider: str) -> None:
+    ET.SubElement(
+        node,
+        "layer-tree-layer",
+        id=id_,
+        name=name,
+        source=source,
+        providerKey=provider,
+        checked="Qt::Checked",
+        expanded="1",
+    )
+
+
 def project_xml(
     layers: list[ProjectLayer],
     *,
@@ -219,38 +238,14 @@ def project_xml(
         members = [pl for n in names for pl in by_layer.get(n, [])]
         if not members:
             continue
-        node = ET.SubElement(
-            tree, "layer-tree-group", name=group, checked="Qt::Checked", expanded="1"
-        )
-        ET.SubElement(node, "customproperties")
+        node = _tree_group(tree, group)
         for pl in members:
-            ET.SubElement(
-                node,
-                "layer-tree-layer",
-                id=pl.id,
-                name=pl.name,
-                source=pl.datasource,
-                providerKey="ogr",
-                checked="Qt::Checked",
-                expanded="1",
-            )
+            _tree_layer(node, pl.id, pl.name, pl.datasource, "ogr")
             order.append(pl)
     if rasters:
-        node = ET.SubElement(
-            tree, "layer-tree-group", name=RASTER_GROUP, checked="Qt::Checked", expanded="1"
-        )
-        ET.SubElement(node, "customproperties")
+        node = _tree_group(tree, RASTER_GROUP)
         for r in rasters:
-            ET.SubElement(
-                node,
-                "layer-tree-layer",
-                id=r.id,
-                name=r.name,
-                source=f"./{folder}/{r.file}",
-                providerKey="gdal",
-                checked="Qt::Checked",
-                expanded="1",
-            )
+            _tree_layer(node, r.id, r.name, f"./{folder}/{r.file}", "gdal")
     order_node = ET.SubElement(tree, "custom-order", enabled="0")
     for item in [pl.id for pl in order] + [r.id for r in rasters]:
         ET.SubElement(order_node, "item").text = item

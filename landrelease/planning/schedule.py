@@ -129,8 +129,9 @@ def dispatch_rates(problem: PlanProblem) -> np.ndarray:
     """
     rate = problem.rate
     ratio = problem.params.max_cost_ratio
+    min_days = problem.params.min_task_days
+    available = problem.pool.teams.max(axis=1, initial=0.0) > 0
     if np.isfinite(ratio):
-        available = problem.pool.teams.max(axis=1, initial=0.0) > 0
         with np.errstate(divide="ignore"):
             per_m2 = np.where(
                 (rate > 0) & available[None, :],
@@ -139,9 +140,7 @@ def dispatch_rates(problem: PlanProblem) -> np.ndarray:
             )
         cheapest = per_m2.min(axis=1, initial=np.inf)
         rate = np.where(per_m2 <= ratio * cheapest[:, None], rate, 0.0)
-    min_days = problem.params.min_task_days
     if min_days > 0 and rate.size:
-        available = problem.pool.teams.max(axis=1, initial=0.0) > 0
         works = (rate > 0) & available[None, :]
         area = problem.tasks["area_m2"].to_numpy(float)
         days = np.where(works, area[:, None] / np.where(works, rate, 1.0), 0.0)

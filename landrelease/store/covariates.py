@@ -9,6 +9,7 @@ covariate without GDAL (docs/decisions/0021-covariate-storage.md).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import zlib
@@ -38,8 +39,9 @@ class CovariateRaster:
     nodata: float | None
     source: str = ""
 
-    @property
+    @functools.cached_property
     def content_hash(self) -> str:
+        """SHA-256 of the grid and the cells (computed once: a map tile names it)."""
         h = hashlib.sha256()
         h.update(
             json.dumps(
@@ -54,6 +56,16 @@ class CovariateRaster:
         )
         h.update(np.ascontiguousarray(self.values).tobytes())
         return h.hexdigest()
+
+    def rowcol(self, x: Any, y: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Fractional row and column (cell centres at whole numbers) of points given in the
+        raster's own CRS, and whether each point lies on the raster."""
+        a, _, c, _, e, f = self.transform
+        rows = (np.asarray(y, dtype=np.float64) - f) / e - 0.5
+        cols = (np.asarray(x, dtype=np.float64) - c) / a - 0.5
+        h, w = self.values.shape
+        inside = (rows > -0.5) & (rows < h - 0.5) & (cols > -0.5) & (cols < w - 0.5)
+        return rows, cols, inside
 
     def valid(self) -> np.ndarray:
         """True where a cell holds a value (not nodata, not NaN)."""

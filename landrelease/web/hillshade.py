@@ -4,22 +4,21 @@ Each 256-pixel Web Mercator tile samples the stored elevation (bilinear, in the 
 CRS) at its pixel centres plus a one-pixel margin, shades it with the sun in the north-west
 (:func:`landrelease.evidence.covariates.hillshade`, with pixel sizes in metres on the ground)
 and is sent as a grey-and-alpha PNG: dark where the ground turns from the sun, light where it
-faces it, transparent on flat ground and where there is no elevation. No GDAL, no Pillow:
-numpy, scipy and zlib.
+faces it, transparent on flat ground and where there is no elevation; encoded with Pillow,
+as the risk overlay is.
 """
 
 from __future__ import annotations
 
+import io
 import math
-import struct
-import zlib
 from dataclasses import dataclass
 
 import numpy as np
 from pyproj import Transformer
 from scipy import ndimage
 
-from landrelease.evidence.covariates import hillshade
+from landrelease.evidence.covariates import M_PER_DEG_LON_EQUATOR, hillshade
 from landrelease.store.covariates import CovariateRaster
 
 TILE_PX = 256
@@ -64,7 +63,7 @@ class DemSource:
         x0, y0, x1, y1 = to_lonlat.transform_bounds(c, f + h * e, c + w * a, f, densify_pts=21)
         # a cell's size in metres, from the span of the raster on the ground
         lat = math.radians((y0 + y1) / 2)
-        cell_m = (x1 - x0) * 111_320.0 * math.cos(lat) / w
+        cell_m = (x1 - x0) * M_PER_DEG_LON_EQUATOR * math.cos(lat) / w
         px_z0 = 2 * HALF_WORLD_M * math.cos(lat) / TILE_PX
         maxzoom = max(0, min(16, math.ceil(math.log2(px_z0 / max(cell_m, 1e-3)))))
         return cls(
@@ -84,12 +83,7 @@ class DemSource:
         mx = -HALF_WORLD_M + x * size + centres
         my = HALF_WORLD_M - y * size - centres
         gx, gy = np.meshgrid(mx, my)
-        rx, ry = self.to_raster.transform(gx, gy)
-        a, _, c, _, e, f = self.raster.transform
-        rows = (np.asarray(ry) - f) / e - 0.5
-        cols = (np.asarray(rx) - c) / a - 0.5
-        h, w = self.filled.shape
-        inside = (rows > -0.5) & (rows < h - 0.5) & (cols > -0.5) & (cols < w - 0.5)
+        rows, cols, inside = self.raster.rowcol(*self.to_raster.transform(gx, gy))
         if not inside.any():
             return png_grey_alpha(
                 np.zeros((TILE_PX, TILE_PX), np.uint8), np.zeros((TILE_PX, TILE_PX), np.uint8)
@@ -112,22 +106,9 @@ class DemSource:
 
 
 def png_grey_alpha(grey: np.ndarray, alpha: np.ndarray) -> bytes:
-    """An 8-bit grey-and-alpha PNG (colour type 4) of two equal (rows, cols) arrays."""
-    h, w = grey.shape
-    pixels = np.empty((h, 1 + 2 * w), dtype=np.uint8)
-    pixels[:, 0] = 0  # no filter
-    pixels[:, 1::2] = grey
-    pixels[:, 2::2] = alpha
+    """An 8-bit grey-and-alpha PNG of two equal (rows, cols) uint8 arrays."""
+    from PIL import Image
 
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-        )
-
-    header = struct.pack(">IIBBBBB", w, h, 8, 4, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(pixels.tobytes(), 6))
-        + chunk(b"IEND", b"")
-    )
+    buf = io.BytesIO()
+    Image.fromarray(np.dstack([grey, alpha]), mode="LA").save(buf, format="PNG")
+    return buf.getvalue()

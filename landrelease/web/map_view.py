@@ -18,7 +18,12 @@ from typing import Any
 import numpy as np
 
 from landrelease import settings
-from landrelease.domain.styles import BOUNDARY_COLOUR, DECISION_STYLE, STATUS_STYLE
+from landrelease.domain.styles import (
+    BOUNDARY_COLOUR,
+    DECISION_STYLE,
+    INFRASTRUCTURE_COLOURS,
+    STATUS_STYLE,
+)
 from landrelease.web import visible as vis
 from landrelease.web.api.risk_image import RISK_SCALE_MIN, latest_raster
 from landrelease.web.api.tiles import (
@@ -46,13 +51,14 @@ PLAN_STYLE: tuple[tuple[str, str, str], ...] = (
 """Value, label and colour of each class of the plan-by-quarter view."""
 
 BASE_STYLE: tuple[tuple[str, str, str], ...] = (
-    ("road", "road", "#6f6354"),
-    ("water", "river, canal", "#5b9bd5"),
-    ("power_line", "power line", "#9e9e9e"),
-    ("farmland", "farmland", "#dfe8c8"),
-    ("building", "school, hospital, cemetery", "#c8c0b4"),
+    ("road", "road", INFRASTRUCTURE_COLOURS["road"]),
+    ("water", "river, canal", INFRASTRUCTURE_COLOURS["water"]),
+    ("power_line", "power line", INFRASTRUCTURE_COLOURS["power_line"]),
+    ("farmland", "farmland", INFRASTRUCTURE_COLOURS["farmland"]),
+    ("building", "school, hospital, cemetery", INFRASTRUCTURE_COLOURS["school"]),
 )
-"""The base map drawn from the workspace's infrastructure layer: kind, label, colour."""
+"""The base map drawn from the workspace's infrastructure layer: kind, label, colour (the
+colours of the layer's QGIS style)."""
 
 LABEL_FONT = "DejaVu Sans"
 """The font stack of the map's labels (map.js's FONT)."""

@@ -72,8 +72,9 @@ def decisions(web: Web) -> dict[str, str]:
 def tile_version(web: Web, t: TileLayer) -> str:
     """The version of a layer's tiles: changes with its records (their change stamp), with the
     detail zoom and with what a tile carries (the layer's declaration and the release, so that
-    an upgrade that draws tiles differently is never met by a browser's older copy). The map names it in its tile addresses (``?v=``), so that a browser keeps
-    a tile for as long as that version is current instead of asking again on every view."""
+    an upgrade that draws tiles differently is never met by a browser's older copy). The map
+    names it in its tile addresses (``?v=``), so that a browser keeps a tile for as long as
+    that version is current instead of asking again on every view."""
     detail_zoom = int(settings.get("web_tiles_detail_zoom"))
     stamp = web.cache.recent_stamp(_stamp_table(t))
     return hashlib.sha256(repr((t, detail_zoom, stamp, __version__)).encode()).hexdigest()[:16]
