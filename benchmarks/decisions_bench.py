@@ -248,6 +248,8 @@ def run_world(job: WorldJob) -> dict[str, Any]:
         "stated_total": float(parts["expected_devices"].sum()) if len(parts) else 0.0,
         "true_total": ev.devices_in_hazards,
         "withheld": result.summary.get("cancellation_withheld"),
+        "limit_cause": (result.summary.get("cancellation_limit") or {}).get("cause"),
+        "map_alone": (result.summary.get("cancellation_limit") or {}).get("share_by_map_alone"),
         "alike_auc": (result.summary.get("representativeness") or {}).get("auc"),
         "extrapolated": bool(result.summary.get("extrapolated")),
         "warnings": " | ".join(run.warnings),
@@ -375,6 +377,19 @@ WORLD_COLUMNS = (
     Column("cancelled", "cancel", _pct(), "hazard area the decisions cancel"),
     Column("ratio", "c/allow", _num(".2f"), "cancelled ÷ allowed (goal ≥ 0.8)"),
     Column(
+        "map_alone",
+        "alone",
+        _pct(),
+        "hazard cells the map's own expectation would let the rule cancel, without the bound",
+    ),
+    Column(
+        "limit_short",
+        "stops",
+        _text,
+        "what stops the rule: 'errors' = the map's errors on held-out land at that risk, "
+        "'expect' = the map's own expectation, '–' = nothing cancelled by the rule or all",
+    ),
+    Column(
         "true_recall",
         "recall",
         _pct(2),
@@ -427,6 +442,9 @@ def report_worlds(rows: list[dict[str, Any]], out: Path | None) -> None:
         r["ratio"] = r["cancelled"] / r["allowed"] if r["allowed"] else float("nan")
         r["total_ratio"] = r["stated_total"] / r["true_total"] if r["true_total"] else float("nan")
         r["withheld_short"] = "yes" if r["withheld"] else "no"
+        r["limit_short"] = {"held_out_errors": "errors", "expectation": "expect"}.get(
+            r.get("limit_cause") or "", "–"
+        )
         r["extrapolated_short"] = "yes" if r.get("extrapolated") else "no"
     searched = [r for r in ok if r["searched"]]
     print_table(
@@ -462,6 +480,11 @@ def report_worlds(rows: list[dict[str, Any]], out: Path | None) -> None:
         )
         enough = sum(r["ratio"] >= 0.8 for r in searched)
         print(f"cancelled ≥ 80 % of allowed: {enough} of {n} worlds ({enough / n:.0%})")
+        errs = sum(r.get("limit_cause") == "held_out_errors" for r in searched)
+        print(
+            f"what stops cancelling: the map's errors on held-out land in {errs} of {n} worlds, "
+            f"its own expectation in {sum(r.get('limit_cause') == 'expectation' for r in searched)}"
+        )
         print(
             f"mean: allowed {np.mean([r['allowed'] for r in searched]):.1%}, "
             f"perfect {np.mean([r['perfect'] for r in searched]):.1%}, "

@@ -543,7 +543,12 @@ def recommendations_section(rec: Records) -> tuple[Section, str | None]:
         )
     else:
         sentence = "No land can be cancelled while the target recall is kept."
-    sec.paragraphs.append(f"{sentence} Rule: {s.get('rule', '')}.")
+    limit = s.get("cancellation_limit")
+    why = ""
+    if not withheld and limit:
+        text = str(limit["text"])
+        why = f" {text[:1].upper()}{text[1:]}."
+    sec.paragraphs.append(f"{sentence}{why} Rule: {s.get('rule', '')}.")
     return sec, sentence
 
 

@@ -62,6 +62,12 @@ class ResidualErrors:
 
     expected_raw: float = 0.0
     """Σ λ over all held-out cells, before the count scale."""
+    cells: np.ndarray | None = None
+    """Held-out cells (weighted: the cells they stand for) at or below each threshold."""
+    blocks_at: np.ndarray | None = None
+    """Spatial blocks with held-out cells at or below each threshold."""
+    blocks_found: np.ndarray | None = None
+    """Of those, the blocks where devices were found at or below each threshold."""
 
     def factor(self, p: np.ndarray | float) -> np.ndarray:
         """The bound's multiplier for land cancelled up to probability ``p``: the ratio at the
@@ -81,6 +87,14 @@ class ResidualErrors:
             "blocks": int(self.blocks),
             "scale": None if self.scale is None else [float(v) for v in self.scale],
             "expected_raw": float(self.expected_raw),
+            **{
+                name: None if value is None else [float(v) for v in value]
+                for name, value in (
+                    ("cells", self.cells),
+                    ("blocks_at", self.blocks_at),
+                    ("blocks_found", self.blocks_found),
+                )
+            },
         }
 
     @classmethod
@@ -95,6 +109,10 @@ class ResidualErrors:
             blocks=int(state["blocks"]),
             scale=None if state.get("scale") is None else np.asarray(state["scale"], dtype=float),
             expected_raw=float(state.get("expected_raw", 0.0)),
+            **{
+                name: None if state.get(name) is None else np.asarray(state[name], dtype=float)
+                for name in ("cells", "blocks_at", "blocks_found")
+            },
         )
 
 
@@ -136,7 +154,9 @@ def residual_errors(
     fnd_bk = np.zeros((nb, nk))
     np.add.at(exp_bk, (b, step), weight * lam * scale[step])
     np.add.at(fnd_bk, (b, step), weight * y)
-    exp_bk, fnd_bk = exp_bk.cumsum(axis=1), fnd_bk.cumsum(axis=1)
+    cell_bk = np.zeros((nb, nk))
+    np.add.at(cell_bk, (b, step), weight)
+    exp_bk, fnd_bk, cell_bk = exp_bk.cumsum(axis=1), fnd_bk.cumsum(axis=1), cell_bk.cumsum(axis=1)
     expected, found = exp_bk.sum(axis=0), fnd_bk.sum(axis=0)
     rng = np.random.default_rng(seed)
     draws = rng.multinomial(nb, np.full(nb, 1 / nb), size=boot).astype(float)
@@ -158,6 +178,9 @@ def residual_errors(
         blocks=nb,
         scale=scale,
         expected_raw=float((weight * lam).sum()),
+        cells=cell_bk.sum(axis=0),
+        blocks_at=(cell_bk > 0).sum(axis=0).astype(float),
+        blocks_found=(fnd_bk > 0).sum(axis=0).astype(float),
     )
 
 

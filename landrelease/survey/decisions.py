@@ -53,6 +53,7 @@ from landrelease.risk.store import RiskMap, load_risk_map
 from landrelease.store import Workspace, WorkspaceView
 from landrelease.survey.battle_area import DECISION as BAC
 from landrelease.survey.battle_area import BattleAreaRule, battle_area_evidence
+from landrelease.survey.limit import cancellation_limit
 
 DECISIONS = ("cancel", "technical_survey", "clearance", BAC)
 """Every decision a part may carry; the first three are also decisions of cells (codes below)."""
@@ -343,6 +344,11 @@ def decide(
         )
     summary = _summary(parts, rule, threshold)
     summary["cancellation_withheld"] = withheld
+    summary["cancellation_limit"] = (
+        cancellation_limit(p, lam, target_recall=rule.target_recall, errors=run.errors)
+        if withheld is None and run.errors is not None and rule.max_residual == 0
+        else None
+    )
     summary["bound_level"] = run.errors.level if run.errors is not None else None
     alike = run.representativeness
     summary["representativeness"] = alike.state() if alike is not None else None

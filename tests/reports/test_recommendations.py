@@ -66,3 +66,18 @@ def test_no_survey_yet() -> None:
     sec, line = recommendations_section(SimpleNamespace(survey=None))  # type: ignore[arg-type]
     assert line is None
     assert "No survey recommendation yet" in sec.paragraphs[0]
+
+
+def test_what_stops_cancelling_is_in_the_paragraph_not_the_headline() -> None:
+    text = (
+        "cancelling stops at about 1.3% of the hazard cells; the map's expectation alone would "
+        "allow 13.3%"
+    )
+    sec, line = recommendations_section(  # type: ignore[arg-type]
+        _run(cancellation_limit={"cause": "held_out_errors", "text": text})
+    )
+    assert line is not None and "stops" not in line
+    assert (
+        "Cancelling stops at about 1.3% of the hazard cells; the map's expectation alone would allow 13.3%."
+        in sec.paragraphs[-1]
+    )

@@ -110,3 +110,8 @@ def test_a_map_learned_from_searched_land_may_cancel(scenario_ws: Workspace) -> 
     assert result.summary["cancellation_withheld"] is None
     assert result.summary["share_cancelled"] > 0
     assert not any("cancellation" in c.lower() for c in result.parts["confidence"])
+    # and it says what stops it from cancelling more, with the held-out figures behind it
+    limit = result.summary["cancellation_limit"]
+    assert limit is not None and limit["cause"] in ("held_out_errors", "expectation")
+    assert limit["share_by_map_alone"] >= limit["share_cancelled_cells"] > 0
+    assert limit["text"].startswith("cancelling stops at about")

@@ -133,6 +133,9 @@ def show_survey(result: Any, out: Path, survey_id: int) -> None:
             f"{bound:,.1f} at {s['bound_level']:.0%} confidence (the map's errors on held-out "
             "spatial blocks of searched land; land unlike any searched land can hold more)."
         )
+    limit = s.get("cancellation_limit")
+    if limit:
+        console.print("Why no more: " + escape(limit["text"]) + ".")
     top = result.parts.sort_values("expected_devices", ascending=False).head(3)
     for row in top.itertuples():
         console.print(

@@ -1,0 +1,117 @@
+"""What stops the recall rule from cancelling more land, in numbers and in words.
+
+The recall rule (:func:`~landrelease.survey.decisions.cell_decisions`) cancels the least
+risky land while the *bound* on the devices left there stays within the share of all devices
+the target allows. Two things can stop it, and a programme acts differently on each:
+
+* **the map's own expectation**: even as the map expects them, the devices in more cancelled
+  land would pass the share the target allows — more land would need a lower target;
+* **the map's errors on held-out land**: the map alone would cancel more, but searched land it
+  did not learn from, at the risk of the next land in line, held more devices than it expected
+  (an unrecorded minefield in a held-out spatial block, say), and the bound multiplies the
+  expectation by that error. Technical survey of land at that risk is what would tighten the
+  bound: each clean result is held-out evidence at the risk where the map needs it.
+
+:func:`cancellation_limit` measures both on the same cells the rule decided, so a person reads
+why the rule stopped where it did, and how much more the map alone would have cancelled.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from landrelease.risk.errors import ResidualErrors
+
+BINDING_FACTOR = 1.0 + 1e-9
+"""A bound factor above this means held-out errors, not the map's expectation, stop the rule."""
+
+
+def cancellation_limit(
+    p: np.ndarray,
+    lam: np.ndarray,
+    *,
+    target_recall: float,
+    errors: ResidualErrors,
+) -> dict[str, Any] | None:
+    """Why the recall rule cancels no more than it does (``None``: every cell is cancelled).
+
+    ``p`` and ``lam`` are the probability and expected devices of the cells inside active
+    hazards (as :func:`~landrelease.survey.decisions.cell_decisions` receives them); shares are
+    of those cells (all cells have the same area). The figures are those of the rule's own
+    ladder: nothing is estimated again.
+    """
+    if not len(p):
+        return None
+    order = np.argsort(p, kind="stable")
+    cum = np.cumsum(lam[order])
+    low = min(1.0, errors.total_ratio_low)
+    allowed = (1 - target_recall) * float(lam.sum()) * low
+    ok = errors.factor(p[order]) * cum <= allowed
+    n = int(np.flatnonzero(ok)[-1]) + 1 if ok.any() else 0
+    if n >= len(p):
+        return None
+    alone = int(np.searchsorted(cum, allowed, side="right"))
+    k = int(
+        min(
+            np.searchsorted(errors.thresholds, p[order[n]], side="left"), len(errors.thresholds) - 1
+        )
+    )
+    factor = float(errors.upper_ratio[k])
+    out: dict[str, Any] = {
+        "share_cancelled_cells": n / len(p),
+        "share_by_map_alone": alone / len(p),
+        "allowed_devices": allowed,
+        "total_ratio_low": low,
+        "next_probability": float(p[order[n]]),
+        "cause": "held_out_errors" if factor > BINDING_FACTOR else "expectation",
+        "rung": {
+            "threshold": float(errors.thresholds[k]),
+            "factor": factor,
+            "expected": float(errors.expected[k]),
+            "found": float(errors.found[k]),
+            "cells": None if errors.cells is None else float(errors.cells[k]),
+            "blocks": None if errors.blocks_at is None else int(errors.blocks_at[k]),
+            "blocks_found": None if errors.blocks_found is None else int(errors.blocks_found[k]),
+        },
+    }
+    out["text"] = limit_text(out, target_recall=target_recall, level=errors.level)
+    return out
+
+
+def limit_text(limit: dict[str, Any], *, target_recall: float, level: float) -> str:
+    """The limit in words, for the console, the reports and the decisions' summary."""
+    share, alone = limit["share_cancelled_cells"], limit["share_by_map_alone"]
+    low = limit["total_ratio_low"]
+    keep = f"{1 - target_recall:.0%} of the devices " + (
+        "the map expects in all"
+        if low >= 1
+        else f"in all, taken at their {level:.0%} lower bound ({low:.2f} × the map's total),"
+    )
+    if limit["cause"] == "expectation":
+        return (
+            f"cancelling stops at about {share:.1%} of the hazard cells because the devices the map "
+            f"expects in more cancelled land would pass {keep}; only a lower target recall would "
+            "cancel more"
+        )
+    r = limit["rung"]
+    where = f"{r['cells']:,.0f} held-out cells" if r.get("cells") is not None else "held-out cells"
+    if r.get("blocks") is not None:
+        where += f" in {r['blocks']:,} spatial blocks"
+    held = (
+        f"held {r['found']:,.0f} devices where the map expected {r['expected']:,.1f}"
+        if r["found"] > 0
+        else f"held no device where the map expected {r['expected']:,.2f}, too few to rule out more"
+    )
+    if r["found"] > 0 and r.get("blocks_found") is not None:
+        held += f", found in {r['blocks_found']:,} of those blocks"
+    return (
+        f"cancelling stops at about {share:.1%} of the hazard cells; the map's expectation alone "
+        f"would allow {alone:.1%}. What holds it back: searched land the map did not learn from, at "
+        f"the risk of the next land in line (probability of a device up to {r['threshold']:.3f}: "
+        f"{where}), {held}; so the devices left in cancelled land of that risk are bounded at "
+        f"{r['factor']:,.1f} × the map's expectation, and {keep} allows no more. "
+        "Technical survey of land at that risk is what would let more be cancelled: each result adds "
+        "evidence at the risk where the bound is set"
+    )

@@ -1,0 +1,85 @@
+"""What stops the recall rule: the map's own expectation, or its errors on held-out land."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from landrelease.risk.errors import ResidualErrors, residual_errors
+from landrelease.survey.decisions import CANCEL, SurveyRule, cell_decisions
+from landrelease.survey.limit import cancellation_limit
+
+
+def _world(understate: float, seed: int = 3) -> tuple[np.ndarray, np.ndarray, ResidualErrors]:
+    """Active cells, and held-out cells whose low-risk land holds ``understate`` × the devices
+    the map expects there (in a quarter of the blocks: the surprises come in whole blocks)."""
+    rng = np.random.default_rng(seed)
+    n = 40_000
+    p = rng.uniform(0.001, 0.1, n)
+    block = np.arange(n) // 400
+    surprise = (p < 0.02) & (block % 4 == 0)
+    lam = -np.log1p(-p) * np.where(surprise, understate, 1.0)
+    errors = residual_errors(p, rng.poisson(lam), np.ones(n), block, seed=0)
+    assert errors is not None
+    active = rng.uniform(0.001, 0.1, 30_000)
+    return active, -np.log1p(-active), errors
+
+
+def test_held_out_surprises_are_named_as_what_stops_cancelling() -> None:
+    p, lam, errors = _world(understate=8.0)
+    limit = cancellation_limit(p, lam, target_recall=0.99, errors=errors)
+    assert limit is not None
+    assert limit["cause"] == "held_out_errors"
+    # the same cells the rule cancels
+    code, _ = cell_decisions(
+        p,
+        lam,
+        np.ones(len(p), int),
+        rule=SurveyRule(target_recall=0.99, clearance_devices_per_ha=1e9),
+        cell_area_m2=400.0,
+        errors=errors,
+    )
+    assert limit["share_cancelled_cells"] == pytest.approx((code == CANCEL).mean())
+    # the map alone would cancel more, and the rung that binds shows why: more found than expected
+    assert limit["share_by_map_alone"] > limit["share_cancelled_cells"]
+    rung = limit["rung"]
+    assert rung["factor"] > 1 and rung["found"] > rung["expected"]
+    assert 0 < rung["blocks_found"] <= rung["blocks"] <= 100
+    # the held-out cells at or below the rung's threshold (uniform on 0.001–0.1, 40,000 of them)
+    assert rung["cells"] == pytest.approx(40_000 * (rung["threshold"] - 0.001) / 0.099, rel=0.05)
+    assert f"{rung['found']:,.0f} devices where the map expected" in limit["text"]
+    assert "Technical survey of land at that risk" in limit["text"]
+
+
+def test_a_calibrated_map_is_stopped_by_its_own_expectation() -> None:
+    p, lam, errors = _world(understate=1.0)
+    flat = ResidualErrors(**{**errors.__dict__, "upper_ratio": np.ones_like(errors.upper_ratio)})
+    limit = cancellation_limit(p, lam, target_recall=0.99, errors=flat)
+    assert limit is not None and limit["cause"] == "expectation"
+    assert limit["share_by_map_alone"] == pytest.approx(limit["share_cancelled_cells"])
+    assert "only a lower target recall would cancel more" in limit["text"]
+
+
+def test_nothing_stops_a_rule_that_cancels_everything() -> None:
+    p, lam, errors = _world(understate=1.0)
+    # every active cell holds almost nothing against a total the target allows to leave
+    limit = cancellation_limit(p[:1], lam[:1] * 0, target_recall=0.99, errors=errors)
+    assert limit is None
+
+
+def test_the_ladder_keeps_its_blocks_through_the_stored_run() -> None:
+    _, _, errors = _world(understate=8.0)
+    back = ResidualErrors.from_state(errors.state())
+    assert back.blocks_at is not None and errors.blocks_at is not None
+    assert np.array_equal(back.blocks_at, errors.blocks_at)
+    assert np.array_equal(back.blocks_found, errors.blocks_found)  # type: ignore[arg-type]
+    # a run stored before the ladder kept its blocks still loads, and its limit still reads
+    old = {
+        k: v for k, v in errors.state().items() if k not in ("cells", "blocks_at", "blocks_found")
+    }
+    older = ResidualErrors.from_state(old)
+    assert older.blocks_at is None
+    p, lam, _ = _world(understate=8.0)
+    limit = cancellation_limit(p, lam, target_recall=0.99, errors=older)
+    assert limit is not None and "held-out cells" in limit["text"]
+    assert "spatial blocks" not in limit["text"]
