@@ -150,18 +150,20 @@ def search_reach(processed: gpd.GeoDataFrame, findings: gpd.GeoDataFrame) -> np.
 def shallow_searches(
     processed: gpd.GeoDataFrame, findings: gpd.GeoDataFrame, clean: np.ndarray
 ) -> pd.DataFrame:
-    """The clean searches that left at least :data:`MATTERS` of the devices deeper than they went:
-    ``activity_id``, ``depth_cm``, ``deeper`` (share), with the row of ``processed`` as index."""
+    """The searches that left at least :data:`MATTERS` of the devices deeper than they went:
+    ``activity_id``, ``depth_cm``, ``deeper`` (share), ``clean`` (found nothing), with the row of
+    ``processed`` as index."""
     if not len(processed):
-        return pd.DataFrame({"activity_id": [], "depth_cm": [], "deeper": []})
+        return pd.DataFrame({"activity_id": [], "depth_cm": [], "deeper": [], "clean": []})
     depth = search_depth_cm(processed)
     deeper = 1.0 - search_reach(processed, findings)
-    keep = np.asarray(clean, dtype=bool) & (deeper >= MATTERS)
+    keep = deeper >= MATTERS
     return pd.DataFrame(
         {
             "activity_id": processed["activity_id"].to_numpy()[keep],
             "depth_cm": depth[keep],
             "deeper": deeper[keep],
+            "clean": np.asarray(clean, dtype=bool)[keep],
         },
         index=np.flatnonzero(keep),
     )
@@ -173,9 +175,11 @@ def shallow_words(
     findings: gpd.GeoDataFrame,
     clean: np.ndarray,
 ) -> list[str]:
-    """For each part (geometries in the metric CRS of ``processed``), the shallowest clean search
-    that overlaps it, in words ("" where none): "searched clean only to 13 cm (TS-0042); 40 % of
-    the devices found by technical survey and clearance lay deeper"."""
+    """For each part (geometries in the metric CRS of ``processed``), the shallowest search over
+    it in words, "" where none left :data:`MATTERS` of the devices deeper: "searched clean only to
+    13 cm (TS-0042); 40 % of the devices found by technical survey and clearance lay deeper"
+    ("searched only to" for a search that found devices: the land between them is clean only to
+    that depth too)."""
     out = [""] * len(parts)
     shallow = shallow_searches(processed, findings, clean)
     if not len(parts) or not len(shallow):
@@ -190,9 +194,11 @@ def shallow_words(
     part_idx, act_idx = part_idx[order], act_idx[order]
     first = np.r_[True, part_idx[1:] != part_idx[:-1]]
     ids, depth = shallow["activity_id"].to_numpy(), shallow["depth_cm"].to_numpy()
+    was_clean = shallow["clean"].to_numpy()
     for p, a in zip(part_idx[first], act_idx[first], strict=True):
+        searched = "searched clean only" if was_clean[a] else "searched only"
         out[int(p)] = (
-            f"searched clean only to {depth[a]:g} cm ({ids[a]}); {100 * deeper[a]:.0f} % of the devices "
+            f"{searched} to {depth[a]:g} cm ({ids[a]}); {100 * deeper[a]:.0f} % of the devices "
             "found by technical survey and clearance lay deeper"
         )
     return out
