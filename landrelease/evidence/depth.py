@@ -147,6 +147,25 @@ def search_reach(processed: gpd.GeoDataFrame, findings: gpd.GeoDataFrame) -> np.
     return depth_profile(processed, findings).reach(search_depth_cm(processed))
 
 
+def depth_statement(processed: gpd.GeoDataFrame, findings: gpd.GeoDataFrame) -> str | None:
+    """What the risk run says when searches left a share of the devices that matters deeper than
+    they went (``None`` when none did)."""
+    if not len(processed):
+        return None
+    reach = search_reach(processed, findings)
+    short = 1.0 - reach >= MATTERS
+    if not short.any():
+        return None
+    k = int(np.argmin(reach))
+    depth = search_depth_cm(processed)[k]
+    return (
+        f"{int(short.sum())} of the {len(processed)} technical surveys and clearances searched "
+        f"less deep than {100 * MATTERS:.0f} % or more of the devices found lay (the shallowest: "
+        f"{processed['activity_id'].iloc[k]}, to {depth:g} cm, reached {100 * reach[k]:.0f} % "
+        "of them): their land counts as searched clean only in that proportion"
+    )
+
+
 def shallow_searches(
     processed: gpd.GeoDataFrame, findings: gpd.GeoDataFrame, clean: np.ndarray
 ) -> pd.DataFrame:

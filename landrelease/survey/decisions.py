@@ -543,8 +543,8 @@ def _explain(
 
 
 def _with_shallow_search(parts: gpd.GeoDataFrame, evidence: EvidenceSet) -> list[str]:
-    """Each part's evidence, followed by the shallowest clean search over it where its depth
-    left a share of the devices unreached that matters (:mod:`landrelease.evidence.depth`)."""
+    """Each part's evidence, followed by the shallowest search over it where its depth left a
+    share of the devices that matters unreached (:mod:`landrelease.evidence.depth`)."""
     ev = evidence.processed
     words = shallow_words(
         parts.geometry.values.to_numpy(),

@@ -274,6 +274,10 @@ def test_land_searched_shallow_is_less_clean_than_land_searched_deep(shallow_and
     is_west = processed["activity_id"].isin(west).to_numpy()
     np.testing.assert_allclose(reach[is_west], 0.4357, atol=5e-4)
     assert (reach[~is_west] == 1.0).all()
+    said = [w for w in shallow.warnings if "searched less deep" in w]
+    assert len(said) == 1 and not any("searched less deep" in w for w in base.warnings)
+    assert said[0].startswith(f"{int(is_west.sum())} of the {len(processed)} technical surveys")
+    assert ", to 5 cm, reached 44 % of them): their land counts as searched clean only" in said[0]
     g = base.grid
 
     def cells(ids: set[str]) -> np.ndarray:
