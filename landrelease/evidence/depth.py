@@ -193,32 +193,38 @@ def shallow_words(
     processed: gpd.GeoDataFrame,
     findings: gpd.GeoDataFrame,
     clean: np.ndarray,
+    *,
+    within_m: float,
 ) -> list[str]:
-    """For each part (geometries in the metric CRS of ``processed``), the shallowest search over
-    it in words, "" where none left :data:`MATTERS` of the devices deeper: "searched clean only to
-    13 cm (TS-0042); 40 % of the devices found by technical survey and clearance lay deeper"
-    ("searched only to" for a search that found devices: the land between them is clean only to
-    that depth too)."""
+    """For each part (geometries in the metric CRS of ``processed``), the shallowest search over it
+    or within ``within_m`` of it, in words ("" where none left :data:`MATTERS` of the devices
+    deeper): "searched clean only to 13 cm (TS-0042); 40 % of the devices found by technical
+    survey and clearance lay deeper", with "320 m away" for a search beside the part and "searched
+    only to" for a search that found devices (the land between them is clean only to that depth
+    too). Of equally shallow searches, the nearest."""
     out = [""] * len(parts)
     shallow = shallow_searches(processed, findings, clean)
     if not len(parts) or not len(shallow):
         return out
     geoms = processed.geometry.values.to_numpy()[shallow.index.to_numpy()]
-    part_idx, act_idx = shapely.STRtree(geoms).query(parts, predicate="intersects")
-    overlap = shapely.area(shapely.intersection(parts[part_idx], geoms[act_idx])) > 0
-    part_idx, act_idx = part_idx[overlap], act_idx[overlap]
+    part_idx, act_idx = shapely.STRtree(geoms).query(parts, predicate="dwithin", distance=within_m)
+    if not len(part_idx):
+        return out
+    dist = shapely.distance(parts[part_idx], geoms[act_idx])
+    over = shapely.area(shapely.intersection(parts[part_idx], geoms[act_idx])) > 0
     deeper = shallow["deeper"].to_numpy()
-    # per part, the search that left the most devices deeper (the first of equals)
-    order = np.lexsort((act_idx, -deeper[act_idx], part_idx))
-    part_idx, act_idx = part_idx[order], act_idx[order]
-    first = np.r_[True, part_idx[1:] != part_idx[:-1]]
+    # per part, the search that left the most devices deeper, then the nearest, then the first
+    order = np.lexsort((act_idx, dist, -deeper[act_idx], part_idx))
+    first = order[np.r_[True, part_idx[order][1:] != part_idx[order][:-1]]]
     ids, depth = shallow["activity_id"].to_numpy(), shallow["depth_cm"].to_numpy()
     was_clean = shallow["clean"].to_numpy()
-    for p, a in zip(part_idx[first], act_idx[first], strict=True):
+    for k in first:
+        a = act_idx[k]
         searched = "searched clean only" if was_clean[a] else "searched only"
-        out[int(p)] = (
-            f"{searched} to {depth[a]:g} cm ({ids[a]}); {100 * deeper[a]:.0f} % of the devices "
-            "found by technical survey and clearance lay deeper"
+        where = "" if over[k] else f", {dist[k]:,.0f} m away"
+        out[int(part_idx[k])] = (
+            f"{searched} to {depth[a]:g} cm ({ids[a]}{where}); {100 * deeper[a]:.0f} % of the "
+            "devices found by technical survey and clearance lay deeper"
         )
     return out
 

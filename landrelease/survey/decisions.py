@@ -44,7 +44,7 @@ from scipy import ndimage
 from landrelease import settings
 from landrelease.errors import UsageError
 from landrelease.evidence.depth import shallow_words
-from landrelease.evidence.features import point_features
+from landrelease.evidence.features import feature, point_features
 from landrelease.evidence.grid import HazardCells
 from landrelease.evidence.sources import EvidenceSet, searched_clean
 from landrelease.risk.errors import ResidualErrors
@@ -543,14 +543,16 @@ def _explain(
 
 
 def _with_shallow_search(parts: gpd.GeoDataFrame, evidence: EvidenceSet) -> list[str]:
-    """Each part's evidence, followed by the shallowest search over it where its depth left a
-    share of the devices that matters unreached (:mod:`landrelease.evidence.depth`)."""
+    """Each part's evidence, followed by the shallowest search over it or near it (within the σ
+    of the local finding rate, through which a search weighs on the land around it) where its
+    depth left a share of the devices that matters unreached (:mod:`landrelease.evidence.depth`)."""
     ev = evidence.processed
     words = shallow_words(
         parts.geometry.values.to_numpy(),
         ev,
         evidence.findings,
         searched_clean(ev, evidence.findings),
+        within_m=feature("rate_found").scale_m,
     )
     return [f"{e}; {w}" if w else e for e, w in zip(parts["evidence"], words, strict=True)]
 

@@ -27,6 +27,7 @@ from landrelease.io import import_package, validate_package
 from landrelease.risk import compute_risk
 from landrelease.risk.training import training_set
 from landrelease.store import Workspace
+from landrelease.survey.decisions import SurveyRule, decide
 from tests.helpers import LAT0, LON0, feature, point, square, write_fc
 
 CRS = "EPSG:32638"
@@ -182,32 +183,34 @@ def test_a_shallow_clean_cell_counts_the_share_of_the_devices_its_depth_reached(
     np.testing.assert_allclose(ts.weight[x < 1_000], 0.15 * reach5)
 
 
-def test_the_decisions_say_where_a_clean_search_was_shallow() -> None:
-    processed = _processed([13.0, 20.0, 8.0])
+def test_the_decisions_say_where_a_search_over_or_near_a_part_was_shallow() -> None:
+    processed = _processed([13.0, 20.0, 8.0])  # boxes at x 0–1000, 2000–3000, 4000–5000
     findings = _findings([("A1", "AP", 16.0)] * 30 + [("A1", "AP", 6.0)] * 10)
     clean = np.array([True, False, False])
     parts = np.array(
         [
             shapely.box(500, 500, 2_500, 700),  # over A0 (13 cm, clean) and A1 (20 cm)
-            shapely.box(2_100, 0, 2_200, 100),  # over A1 only: reached all
-            shapely.box(4_100, 0, 4_200, 100),  # over A2 (8 cm, found devices)
+            shapely.box(2_500, 0, 2_600, 100),  # over A1 only, which reached all; A0 1.5 km away
+            shapely.box(3_700, 0, 3_800, 100),  # 200 m from A2 (8 cm, found devices)
             shapely.box(1_000, 0, 1_500, 100),  # touches A0 along its edge only
         ],
         dtype=object,
     )
-    words = shallow_words(parts, processed, findings, clean)
+    words = shallow_words(parts, processed, findings, clean, within_m=500)
     # 13 cm: 30 of the 40 found lay deeper, and 35 % of the 10 pseudo-findings of the prior
     deeper13 = (30 + 10 * 0.35) / 50
     deeper8 = (30 + 10 * 0.6) / 50
+    tail = "of the devices found by technical survey and clearance lay deeper"
     assert words == [
-        f"searched clean only to 13 cm (A0); {100 * deeper13:.0f} % of the devices found by "
-        "technical survey and clearance lay deeper",
+        f"searched clean only to 13 cm (A0); {100 * deeper13:.0f} % {tail}",
         "",
-        f"searched only to 8 cm (A2); {100 * deeper8:.0f} % of the devices found by technical "
-        "survey and clearance lay deeper",
-        "",
+        f"searched only to 8 cm (A2, 200 m away); {100 * deeper8:.0f} % {tail}",
+        f"searched clean only to 13 cm (A0, 0 m away); {100 * deeper13:.0f} % {tail}",
     ]
     assert words[0].startswith("searched clean only to 13 cm (A0); 67 %")
+    # of two shallow searches near a part, the one that left more devices deeper
+    words = shallow_words(parts, processed, findings, clean, within_m=2_000)
+    assert words[1] == f"searched only to 8 cm (A2, 1,400 m away); {100 * deeper8:.0f} % {tail}"
 
 
 @pytest.mark.parametrize("bad", [-5, "deep"])
@@ -301,3 +304,18 @@ def test_land_searched_shallow_is_less_clean_than_land_searched_deep(shallow_and
     assert rise["west"] > 1.10, rise
     assert rise["east"] < 1.07, rise
     assert rise["west"] - rise["east"] > 0.07, rise
+
+
+def test_decisions_over_shallow_land_say_how_shallow(shallow_and_deep) -> None:  # type: ignore[no-untyped-def]
+    base, shallow, west, _ = shallow_and_deep
+    rule = SurveyRule.from_settings()
+    said = decide(shallow, rule).parts["evidence"]
+    over = said[said.str.contains("searched only to 5 cm")]
+    assert len(over) > 0
+    assert over.str.contains(
+        r"; searched only to 5 cm \((?:"
+        + "|".join(sorted(west))
+        + r")(?:, [\d,]+ m away)?\); 56 % of the devices found "
+        "by technical survey and clearance lay deeper$"
+    ).all()
+    assert not decide(base, rule).parts["evidence"].str.contains("searched only to").any()
