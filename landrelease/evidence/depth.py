@@ -81,23 +81,6 @@ class DepthProfile:
         1 where no device found and no part of the prior lies deeper)."""
         return np.maximum(1.0 - self.deeper(depth_cm), MIN_REACH)
 
-    def state(self) -> dict[str, object]:
-        """Plain JSON values: the profile in figures (kinds, their mix and median depth)."""
-        return {
-            "national_cm": self.national_cm,
-            "prior_finds": self.prior_finds,
-            "found": self.found,
-            "recorded": self.recorded,
-            "kinds": {
-                k: {
-                    "share": float(s),
-                    "recorded": len(d),
-                    "median_cm": float(np.median(d)) if len(d) else None,
-                }
-                for k, s, d in zip(self.kinds, self.mix, self.depths, strict=True)
-            },
-        }
-
 
 def national_depth_cm() -> float:
     value = float(settings.get("risk_national_depth_cm"))
