@@ -125,6 +125,18 @@ SETTINGS: tuple[Setting, ...] = (
         "Share of a technical survey's area physically searched (lanes, sampling) when the activity does not record its own `searched_share`: land surveyed clean counts as this much of land cleared clean. Set it from the national standard; smaller is more cautious.",
     ),
     Setting(
+        "risk_national_depth_cm",
+        20.0,
+        "cm",
+        "The national clearance depth: the depth a technical survey or clearance that does not record its `depth_cm` searched to, and the prior of the depth profile (devices spread evenly from the surface down to it) where findings record no depth. A clean search counts as negative evidence in proportion to the share of the devices found that lay at or above its depth.",
+    ),
+    Setting(
+        "risk_depth_prior_finds",
+        10.0,
+        "findings",
+        "Pseudo-findings of the prior (devices spread evenly down to `risk_national_depth_cm`) joined to each device kind's recorded depths: with few depths recorded, the profile stays near the prior.",
+    ),
+    Setting(
         "risk_near_m",
         500.0,
         "m",

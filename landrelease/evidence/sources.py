@@ -16,6 +16,7 @@ import pandas as pd
 import shapely
 
 from landrelease import settings
+from landrelease.evidence.depth import search_reach
 from landrelease.evidence.reliability import source_reliability
 from landrelease.store import Workspace, WorkspaceView
 
@@ -64,9 +65,10 @@ class EvidenceSet:
     hazards: gpd.GeoDataFrame
     """Active hazards in the metric CRS (hazard_id, classification, status, geometry)."""
     processed: gpd.GeoDataFrame
-    """TS and clearance areas (activity_id, type, hazard_id, end, geometry) in the metric CRS."""
+    """TS and clearance areas (activity_id, type, hazard_id, end, searched_share, depth_cm,
+    geometry) in the metric CRS."""
     findings: gpd.GeoDataFrame
-    """Findings in the metric CRS (finding_id, device, activity_id, geometry)."""
+    """Findings in the metric CRS (finding_id, device, activity_id, date, depth_cm, geometry)."""
     records: gpd.GeoDataFrame
     """Minefield records in the metric CRS, with their reliability."""
     reliability: pd.DataFrame
@@ -155,7 +157,9 @@ def evidence_from_workspace(
     if len(findings):
         groups["findings"] = Shapes(findings.geometry.values.to_numpy(), np.ones(len(findings)))
     if len(processed):
-        groups["searched"] = Shapes(processed.geometry.values.to_numpy(), np.ones(len(processed)))
+        # hectares searched count by the share of the devices the search reached (its depth)
+        reach = search_reach(processed, findings)
+        groups["searched"] = Shapes(processed.geometry.values.to_numpy(), reach)
     clean = searched_clean(processed, findings)
     if clean.any():
         groups["searched_clean"] = Shapes(
@@ -221,11 +225,11 @@ def _hazards_processed_findings(
         else pd.Series(dtype=bool)
     )
     processed = act[act["type"].isin(PROCESSING_TYPES) & approved] if len(act) else act
-    keep = ["activity_id", "type", "hazard_id", "end", "searched_share", "geometry"]
+    keep = ["activity_id", "type", "hazard_id", "end", "searched_share", "depth_cm", "geometry"]
     processed = processed[[c for c in keep if c in processed.columns]].reset_index(drop=True)
-    findings = layers["findings"][
-        ["finding_id", "device", "activity_id", "date", "geometry"]
-    ].reset_index(drop=True)
+    fd = layers["findings"]
+    keep = ["finding_id", "device", "activity_id", "date", "depth_cm", "geometry"]
+    findings = fd[[c for c in keep if c in fd.columns]].reset_index(drop=True)
     return hazards, processed, findings
 
 

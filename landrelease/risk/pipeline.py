@@ -28,6 +28,7 @@ import shapely
 
 from landrelease import settings
 from landrelease.errors import DataError, UsageError
+from landrelease.evidence.depth import depth_statement
 from landrelease.evidence.features import (
     FEATURE_NAMES,
     CoarseLayers,
@@ -223,6 +224,8 @@ def compute_risk(
     evidence, warnings = _evidence(WorkspaceView.of(source), params.cell_m)
     grid = _grid(evidence, params.cell_m)
     warnings += _outside(evidence, grid, margin_m=float(settings.get("risk_evidence_margin_m")))
+    shallow = depth_statement(evidence.processed, evidence.findings)
+    warnings += [shallow] if shallow else []
     timings["evidence"] = time.perf_counter() - t0
 
     t = time.perf_counter()

@@ -24,6 +24,7 @@ from affine import Affine
 from scipy import ndimage
 from scipy.spatial import cKDTree
 
+from landrelease.evidence.depth import search_reach
 from landrelease.evidence.features import FEATURE_NAMES, TileComputer, feature, local_rate
 from landrelease.evidence.grid import Grid, Tile, crop
 from landrelease.evidence.sources import EvidenceSet, searched_clean, searched_share
@@ -104,7 +105,7 @@ def training_set(
     fy = shapely.get_y(found) if len(found) else np.array([])
     f_cells = grid.cell_of(fx, fy)
     parts: list[tuple[np.ndarray, ...]] = []
-    share = searched_share(proc)
+    share = searched_share(proc) * search_reach(proc, evidence.findings)  # lanes × depth
     todo = [t for t in tiles if len(tree.query(shapely.box(*grid.window_bounds(_core(t)))))]
     for k, tile in enumerate(todo):
         part = _tile_cells(tile, grid, computer, geoms, tree, f_cells, share)
@@ -121,7 +122,8 @@ def training_set(
     keep, weight = _subsample(y, max_negatives, seed)
     # a cell searched over a share s of its land (technical survey in lanes) and found clean is
     # a weak negative: a device there would have been found with chance about s, so the cell
-    # counts s of a cell searched in full (positives count whole: what was found is there)
+    # counts s of a cell searched in full (positives count whole: what was found is there);
+    # s is the lanes' share times the share of the devices the search's depth reached
     cell_share = share[activity]
     weight = np.where(y == 0, weight * cell_share, weight)
     X, y, found, rows, cols = X[keep], y[keep], found[keep], rows[keep], cols[keep]
@@ -328,6 +330,7 @@ def _rate_without_own(
     f_geoms = evidence.findings.geometry.values.to_numpy()
     f_xy = np.column_stack([shapely.get_x(f_geoms), shapely.get_y(f_geoms)]).reshape(-1, 2)
     ids = evidence.processed["activity_id"].to_numpy()
+    reach = evidence.group("searched").weight  # the hectares the rate raster counted (depth)
     two_s2 = 2 * feature("rate_found").scale_m ** 2
     cell, cell_ha = coarse.cell_m, coarse.cell_m**2 / 1e4
     order = np.argsort(activity, kind="stable")
@@ -336,6 +339,7 @@ def _rate_without_own(
     for k, a in enumerate(acts):
         idx = order[bounds[k] : bounds[k + 1]]
         mass_xy, mass = _coverage_points(geoms[a], coarse.transform, cell, cell_ha)
+        mass = mass * reach[a]
         own_f = f_xy[f_act == ids[a]]
         # the kernel sums at the activity's own coarse-cell centres (the kernel changes by under
         # 1 % across a coarse cell), then each training cell takes its nearest centre's

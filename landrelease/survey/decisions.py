@@ -43,9 +43,10 @@ from scipy import ndimage
 
 from landrelease import settings
 from landrelease.errors import UsageError
-from landrelease.evidence.features import point_features
+from landrelease.evidence.depth import shallow_words
+from landrelease.evidence.features import feature, point_features
 from landrelease.evidence.grid import HazardCells
-from landrelease.evidence.sources import EvidenceSet
+from landrelease.evidence.sources import EvidenceSet, searched_clean
 from landrelease.risk.errors import ResidualErrors
 from landrelease.risk.models import PATTERNS
 from landrelease.risk.run import RiskRun
@@ -324,6 +325,7 @@ def decide(
     if len(parts):
         parts["evidence"] = _explain(run, parts, samples_x, samples_y)
         parts = battle_area_parts(parts, run.evidence, rule.battle_area)
+        parts["evidence"] = _with_shallow_search(parts, run.evidence)
         parts["devices_per_ha"] = parts["expected_devices"] / (parts["area_m2"] / 1e4)
         parts["devices_bound"] = _bounds(parts, run.errors)
         parts["confidence"] = [
@@ -544,6 +546,21 @@ def _explain(
             phrases.append(f"{words} (odds ×{np.exp(w[k]):.2g})")
         out.append("; ".join(phrases) if phrases else "no single piece of evidence stands out")
     return out
+
+
+def _with_shallow_search(parts: gpd.GeoDataFrame, evidence: EvidenceSet) -> list[str]:
+    """Each part's evidence, followed by the shallowest search over it or near it (within the σ
+    of the local finding rate, through which a search weighs on the land around it) where its
+    depth left a share of the devices that matters unreached (:mod:`landrelease.evidence.depth`)."""
+    ev = evidence.processed
+    words = shallow_words(
+        parts.geometry.values.to_numpy(),
+        ev,
+        evidence.findings,
+        searched_clean(ev, evidence.findings),
+        within_m=feature("rate_found").scale_m,
+    )
+    return [f"{e}; {w}" if w else e for e, w in zip(parts["evidence"], words, strict=True)]
 
 
 def _withheld(
