@@ -29,6 +29,20 @@ def feature(props: dict[str, Any], geometry: dict[str, Any] | None) -> dict[str,
     return {"type": "Feature", "properties": props, "geometry": geometry}
 
 
+def activity(
+    activity_id: str, kind: str, hazard_id: str, outcome: str, start: str, end: str
+) -> dict[str, Any]:
+    """The properties of one activity record."""
+    return {
+        "activity_id": activity_id,
+        "type": kind,
+        "hazard_id": hazard_id,
+        "start": start,
+        "end": end,
+        "outcome": outcome,
+    }
+
+
 def write_fc(path: Path, features: list[dict[str, Any]], **extra: Any) -> Path:
     # UTF-8 as it is, as the exporter writes: GDAL's JSON parser misreads some escaped surrogate pairs
     text = json.dumps(

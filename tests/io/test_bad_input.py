@@ -10,7 +10,7 @@ import pytest
 from landrelease.errors import Issue, Severity
 from landrelease.io import import_package, validate_package
 from landrelease.store import Workspace, tables
-from tests.helpers import LAT0, LON0, feature, point, square, write_fc, write_package
+from tests.helpers import LAT0, LON0, activity, feature, point, square, write_fc, write_package
 
 HAZ = {"hazard_id": "H-1", "classification": "SHA", "status": "active"}
 
@@ -309,14 +309,7 @@ def test_keep_valid_writes_the_valid_records_only(tmp_path: Path) -> None:
 def test_dangling_reference_is_a_warning(tmp_path: Path) -> None:
     folder = tmp_path / "pkg"
     folder.mkdir()
-    act = {
-        "activity_id": "A-1",
-        "type": "NTS",
-        "hazard_id": "H-404",
-        "start": "2022-01-01",
-        "end": "2022-01-02",
-        "outcome": "cancelled",
-    }
+    act = activity("A-1", "NTS", "H-404", "cancelled", "2022-01-01", "2022-01-02")
     write_fc(folder / "activities.geojson", [feature(act, square(LON0, LAT0))])
     report = validate_package(folder)
     assert report.ok

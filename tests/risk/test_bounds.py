@@ -6,7 +6,6 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import pytest
 import shapely
 from hypothesis import given, settings
@@ -17,6 +16,7 @@ from landrelease.evidence.grid import Grid
 from landrelease.risk.errors import garwood_upper, residual_errors
 from landrelease.risk.training import _distance_to_other_clean
 from landrelease.survey.decisions import CANCEL, SurveyRule, cell_decisions
+from tests.evidence_world import training_on
 
 
 def test_garwood_limits_match_the_tables() -> None:
@@ -128,9 +128,7 @@ def test_the_local_rate_is_shrunk_towards_the_average() -> None:
 def test_a_cells_own_activity_is_taken_out_of_its_local_rate(tmp_path: Path) -> None:
     """Finds of the cell's own activity are its answer: an activity with finds and nothing
     searched near it sits at the programme's average once its own finds are taken out."""
-    from landrelease.evidence.features import FEATURE_NAMES, TileComputer, coarse_layers
-    from landrelease.evidence.sources import EvidenceSet, Shapes
-    from landrelease.risk.training import training_set
+    from landrelease.evidence.features import FEATURE_NAMES
 
     crs = "EPSG:32638"
     boxes = [shapely.box(0, 0, 500, 500), shapely.box(20_000, 0, 20_500, 500)]
@@ -150,36 +148,12 @@ def test_a_cells_own_activity_is_taken_out_of_its_local_rate(tmp_path: Path) -> 
         geometry=pts,
         crs=crs,
     )
-    groups = {
-        "findings": Shapes(np.array(pts, dtype=object), np.ones(10)),
-        "searched": Shapes(np.array(boxes, dtype=object), np.ones(2)),
-    }
-    hazards = gpd.GeoDataFrame(
-        {"hazard_id": ["H"], "classification": "SHA", "status": "active"},
-        geometry=[shapely.box(0, 0, 20_500, 500)],
+    ts, computer, grid = training_on(
+        processed,
+        findings,
+        hazard=shapely.box(0, 0, 20_500, 500),
+        extent=(-100, -100, 20_600, 600),
         crs=crs,
-    )
-    ev = EvidenceSet(
-        crs=crs,
-        as_of=None,
-        groups=groups,
-        hazards=hazards,
-        processed=processed,
-        findings=findings,
-        records=gpd.GeoDataFrame(geometry=[], crs=crs),
-        reliability=pd.DataFrame(),
-    )
-    grid = Grid.covering((-100, -100, 20_600, 600), crs=crs, cell_m=50.0, max_cells=10**7)
-    coarse = coarse_layers(ev, grid, near_m=500)
-    computer = TileComputer(ev, grid, coarse, near_m=500)
-    ts = training_set(
-        ev,
-        grid,
-        computer,
-        tiles=list(grid.tiles(size=1024, halo=10)),
-        block_m=2000,
-        max_negatives=10**6,
-        seed=0,
     )
     col = FEATURE_NAMES.index("rate_found")
     in_a = ts.cols < 20_000 / 50

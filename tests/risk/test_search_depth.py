@@ -20,15 +20,12 @@ from landrelease.evidence.depth import (
     search_reach,
     shallow_words,
 )
-from landrelease.evidence.features import TileComputer, coarse_layers
-from landrelease.evidence.grid import Grid
-from landrelease.evidence.sources import EvidenceSet, Shapes
 from landrelease.io import import_package, validate_package
 from landrelease.risk import compute_risk
-from landrelease.risk.training import training_set
 from landrelease.store import Workspace
 from landrelease.survey.decisions import SurveyRule, decide
-from tests.helpers import LAT0, LON0, feature, point, square, write_fc
+from tests.evidence_world import training_on
+from tests.helpers import LAT0, LON0, activity, feature, point, square, write_fc
 
 CRS = "EPSG:32638"
 
@@ -119,34 +116,13 @@ def test_every_search_as_deep_as_every_device_reaches_exactly_all() -> None:
 
 
 def _training(processed: gpd.GeoDataFrame, findings: gpd.GeoDataFrame):  # type: ignore[no-untyped-def]
-    boxes = processed.geometry.values.to_numpy()
-    ev = EvidenceSet(
-        crs=CRS,
-        as_of=None,
-        groups={
-            "findings": Shapes(findings.geometry.values.to_numpy(), np.ones(len(findings))),
-            "searched": Shapes(boxes, search_reach(processed, findings)),
-        },
-        hazards=gpd.GeoDataFrame(
-            {"hazard_id": ["H"], "classification": "SHA", "status": "active"},
-            geometry=[shapely.box(0, 0, 3_000, 1_000)],
-            crs=CRS,
-        ),
-        processed=processed,
-        findings=findings,
-        records=gpd.GeoDataFrame(geometry=[], crs=CRS),
-        reliability=pd.DataFrame(),
-    )
-    grid = Grid.covering((-100, -100, 3_100, 1_100), crs=CRS, cell_m=50.0, max_cells=10**7)
-    computer = TileComputer(ev, grid, coarse_layers(ev, grid, near_m=500), near_m=500)
-    ts = training_set(
-        ev,
-        grid,
-        computer,
-        tiles=list(grid.tiles(size=1024, halo=10)),
-        block_m=2000,
-        max_negatives=10**6,
-        seed=0,
+    ts, _, grid = training_on(
+        processed,
+        findings,
+        searched_weights=search_reach(processed, findings),
+        finding_points=list(findings.geometry),
+        hazard=shapely.box(0, 0, 3_000, 1_000),
+        extent=(-100, -100, 3_100, 1_100),
     )
     x, _ = grid.centres(ts.rows, ts.cols)
     return ts, x
@@ -219,14 +195,7 @@ def test_a_bad_depth_is_refused_naming_record_field_value_and_what_is_accepted(
 ) -> None:
     folder = tmp_path / "pkg"
     folder.mkdir()
-    act = {
-        "activity_id": "CL-1",
-        "type": "clearance",
-        "hazard_id": "H-1",
-        "start": "2022-01-01",
-        "end": "2022-02-01",
-        "outcome": "cleared",
-    }
+    act = activity("CL-1", "clearance", "H-1", "cleared", "2022-01-01", "2022-02-01")
     write_fc(folder / "activities.geojson", [feature(act | {"depth_cm": bad}, square(LON0, LAT0))])
     fd = {"finding_id": "FD-1", "device": "AP", "date": "2022-01-02", "activity_id": "CL-1"}
     write_fc(folder / "findings.geojson", [feature(fd | {"depth_cm": bad}, point(LON0, LAT0))])

@@ -4,52 +4,26 @@ from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import pytest
 import shapely
 
-from landrelease.evidence.features import TileComputer, coarse_layers
-from landrelease.evidence.grid import Grid
-from landrelease.evidence.sources import EvidenceSet, Shapes, searched_share
-from landrelease.risk.training import training_set
+from landrelease.evidence.sources import searched_share
+from tests.evidence_world import training_on
 
 CRS = "EPSG:32638"
 
 
 def _training(processed: gpd.GeoDataFrame):  # type: ignore[no-untyped-def]
-    boxes = processed.geometry.values.to_numpy()
     findings = gpd.GeoDataFrame(
         {"finding_id": ["F"], "device": "AP", "activity_id": "far", "date": None},
         geometry=[shapely.Point(9_000, 9_000)],
         crs=CRS,
     )
-    ev = EvidenceSet(
-        crs=CRS,
-        as_of=None,
-        groups={
-            "findings": Shapes(np.array([shapely.Point(9_000, 9_000)], dtype=object), np.ones(1)),
-            "searched": Shapes(boxes, np.ones(len(boxes))),
-        },
-        hazards=gpd.GeoDataFrame(
-            {"hazard_id": ["H"], "classification": "SHA", "status": "active"},
-            geometry=[shapely.box(0, 0, 3_000, 1_000)],
-            crs=CRS,
-        ),
-        processed=processed,
-        findings=findings,
-        records=gpd.GeoDataFrame(geometry=[], crs=CRS),
-        reliability=pd.DataFrame(),
-    )
-    grid = Grid.covering((-100, -100, 3_100, 1_100), crs=CRS, cell_m=50.0, max_cells=10**7)
-    computer = TileComputer(ev, grid, coarse_layers(ev, grid, near_m=500), near_m=500)
-    ts = training_set(
-        ev,
-        grid,
-        computer,
-        tiles=list(grid.tiles(size=1024, halo=10)),
-        block_m=2000,
-        max_negatives=10**6,
-        seed=0,
+    ts, _, grid = training_on(
+        processed,
+        findings,
+        hazard=shapely.box(0, 0, 3_000, 1_000),
+        extent=(-100, -100, 3_100, 1_100),
     )
     x, _ = grid.centres(ts.rows, ts.cols)
     return ts, x
