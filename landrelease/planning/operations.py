@@ -204,10 +204,12 @@ def best_order(
         settings.get("plan_dispatch_seconds") if dispatch_seconds is None else dispatch_seconds
     )
     # shares of the bar: the bound about half of the time when solved, then the rules and search
+    before = dispatch * (1 - DISPATCH_AFTER_SEARCH) if search > 0 else dispatch
+    after = dispatch - before
     at_rules = 0.55 if solve_lp else 0.1
-    share_search = 0.95 - at_rules
-    timed = max(dispatch + search, 1e-9)
-    at_search = at_rules + share_search * dispatch / timed
+    span = (0.95 - at_rules) / max(dispatch + search, 1e-9)
+    at_search = at_rules + span * before
+    at_again = at_search + span * search
     say("greedy order", 0.02)
     t = time.perf_counter()
     orders = {"greedy": greedy_order(problem)}
@@ -238,7 +240,7 @@ def best_order(
             problem,
             orders[best],
             values[best],
-            seconds=dispatch,
+            seconds=before,
             progress=lambda f: say(
                 "dispatch rules per kind", at_rules + f * (at_search - at_rules)
             ),
@@ -257,6 +259,20 @@ def best_order(
             best = f"{best}+search"
             orders[best], values[best] = improved, value
         seconds["search"] = time.perf_counter() - t
+        if after > 0:
+            # the searched order may want other rules
+            t = time.perf_counter()
+            problem, value = kind_rules(
+                problem,
+                orders[best],
+                values[best],
+                seconds=after,
+                progress=lambda f: say("dispatch rules per kind", at_again + f * span * after),
+            )
+            if value > values[best]:
+                named = f"{best}+rules per kind"
+                orders[named], values[named], best = orders[best], value, named
+            seconds["dispatch"] += time.perf_counter() - t
     return best, orders[best], bound, problem
 
 
@@ -310,9 +326,13 @@ def task_days_rule(
     return best, name, best_value
 
 
+DISPATCH_AFTER_SEARCH = 1 / 3
+"""Share of ``plan_dispatch_seconds`` kept to choose the rules per kind again for the order the
+local search found."""
+
 KIND_RULES: dict[str, tuple[float, ...]] = {
-    "min_task_days_by_kind": (0.0, 0.5, 1.0, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0),
-    "min_join_days_by_kind": (6.0, 9.0, 12.0, 18.0, 27.0, 40.0, 60.0),
+    "min_task_days_by_kind": (0.0, 0.5, 1.0, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0),
+    "min_join_days_by_kind": (6.0, 9.0, 12.0, 18.0, 27.0, 40.0, 60.0, 90.0),
     "lookahead_by_kind": (0, 1, 2, 4, 8, 16),
 }
 """Thresholds tried for each kind of team, one kind and one rule at a time: the task-size rule
