@@ -638,6 +638,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Time the plan spends improving its priority order by local search (0: none).",
     ),
     Setting(
+        "plan_dispatch_seconds",
+        6.0,
+        "s",
+        "Time the plan spends choosing dispatch rules for each kind of team (task size, joining, look-ahead; 0: one rule for all kinds).",
+    ),
+    Setting(
         "plan_budget_usd_per_year",
         0.0,
         "USD/year",

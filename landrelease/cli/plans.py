@@ -88,9 +88,10 @@ def plan(
     to the workspace, and a Gantt chart and a map by quarter to --out.
     """
     from landrelease.cli.display.plans import show_plan
+    from landrelease.cli.display.terminal import step_progress
     from landrelease.planning import plan as run
 
-    with open_workspace(workspace, db) as ws:
+    with open_workspace(workspace, db) as ws, step_progress("plan") as progress:
         result = run(
             ws,
             horizon=horizon,
@@ -100,6 +101,7 @@ def plan(
             weights_file=weights,
             out=out,
             solve_lp=not no_bound,
+            progress=progress,
         )
     show_plan(result)
 

@@ -18,7 +18,9 @@ never below the benefit of a real schedule:
   it is (when that is too many rows, the ``READY_PAIRS`` biggest one by one
   and the area-weighted average of the others);
 * mobilisation costs one set-up per task; travel is ignored; a hazard cannot
-  go faster than its teams-at-once limit allows;
+  go faster than its teams-at-once limit allows, nor than its least advanced
+  task can (that task's teams-at-once of the fastest kind able to work it,
+  each after its set-up);
 * later months may be merged into quarters or longer (``plan_lp_max_cells``
   rows), anything finished in a merged period credited from its first month.
 
@@ -114,14 +116,47 @@ def periods(
     return out
 
 
+def task_reach(problem: PlanProblem, months: np.ndarray) -> np.ndarray:
+    """(hazards, len(months)) the largest share of each hazard a schedule can have done within
+    ``months`` months of the start: its least advanced task's. A task's teams-at-once
+    (``slots``, or all the teams able to work it if fewer), each of the fastest kind able to work
+    it, every working day less the set-up each team pays before it works, do at most that share
+    of its area."""
+    area = problem.tasks["area_m2"].to_numpy(float)
+    most = np.floor(problem.pool.teams.max(axis=1, initial=0.0) + 1e-9)
+    able = np.where(most[None, :] > 0, problem.rate, 0.0)
+    fastest = able.max(axis=1, initial=0.0)
+    teams = np.minimum(problem.slots, (able > 0) @ most)
+    days = np.maximum(
+        np.asarray(months, float) * problem.params.working_days_per_month
+        - problem.params.setup_days,
+        0.0,
+    )
+    per_day = teams * fastest / np.maximum(area, 1e-12)
+    share = np.minimum(per_day[:, None] * days[None, :], 1.0)
+    share[area <= 0] = 1.0
+    out = np.ones((len(problem.benefits.hazard_ids), len(days)))
+    np.minimum.at(out, problem.task_hazard, share)
+    return out
+
+
 def solve_bound(
-    problem: PlanProblem, *, max_cells: int, time_limit_s: float = 300.0, integer: bool = False
+    problem: PlanProblem,
+    *,
+    max_cells: int,
+    time_limit_s: float = 300.0,
+    integer: bool = False,
+    task_speed: bool = True,
 ) -> Bound:
     """Build and solve the LP relaxation (see the module's text).
 
     ``integer``: hazards and settlements are done or not (0/1 shares): the same model as a MIP,
     a tighter bound that is still above every real schedule (small problems only; for tests
-    and the benchmark's check of the relaxation)."""
+    and the benchmark's check of the relaxation).
+
+    ``task_speed``: each hazard's share done is also capped by its slowest task's
+    (:func:`task_reach`); ``False``: by the hazard's teams-at-once summed over its tasks only
+    (the bound before decision 0026, for comparison)."""
     t0 = time.perf_counter()
     b = problem.benefits
     n_h, n_k, n_months = len(b.hazard_ids), len(problem.kinds), problem.n_months
@@ -224,6 +259,8 @@ def solve_bound(
     upper[col_y] = np.minimum(
         (speed[used_h] / np.maximum(total[used_h], 1e-12))[:, None] * reach[None, :], 1.0
     )
+    if task_speed:
+        upper[col_y] = np.minimum(upper[col_y], task_reach(problem, reach)[used_h])
     # cumulative class capacity: W[c,p] - W[c,p-1] - sum_k rate u[c,k,p] = 0 ; sum_h need col_y[h,p] - W[c,p] <= 0
     r_, c_, v_ = [], [], []
     for c in range(3):

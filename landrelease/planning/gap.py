@@ -15,7 +15,9 @@ those gifts is worth:
   benefit from shares strictly between 0 and 1;
 * **merged periods**: beyond ``plan_lp_max_cells`` the bound merges later
   months and credits what is done in a merged period from its first month —
-  the bound's benefit beyond crediting from the period's last month.
+  the bound's benefit beyond crediting from the period's last month;
+* **the rest**: what the same order with no mobilisation still misses beyond
+  those two gifts — the order itself, and the bound's other relaxations.
 
 The figures are shares of the bound (benefit-years over the bound's value).
 """
@@ -55,6 +57,12 @@ class GapCauses:
     def setups(self) -> float:
         return max(self.without_mobilisation - self.without_travel, 0.0)
 
+    @property
+    def rest(self) -> float:
+        """What neither mobilisation nor the bound's two measured gifts explain: the order, and
+        what else the bound relaxes (budgets and teams pooled over months, teams at once)."""
+        return max(1.0 - self.without_mobilisation - self.partial_credit - self.merged_periods, 0.0)
+
     def lines(self) -> list[str]:
         """The gap and its causes in words."""
         return [
@@ -65,6 +73,7 @@ class GapCauses:
             f"  credit for hazards and settlements partly done (the bound's, no plan's): "
             f"{self.partial_credit:.1%}",
             f"  merged later months credited from their first month: {self.merged_periods:.1%}",
+            f"  the rest (the order, and the bound's pooling of teams and money): {self.rest:.1%}",
         ]
 
 

@@ -49,6 +49,32 @@ class PlanParams:
     min_task_days: float = 0.0
     """A kind works a task only if the task holds at least this many days of its work, unless it is
     the slowest kind able to work it (its set-up is then the smallest share of the work)."""
+    min_task_days_by_kind: tuple[float, ...] = ()
+    """The same rule with a threshold for each kind (in the pool's order of kinds), in place of
+    ``min_task_days``; empty: ``min_task_days`` for every kind."""
+
+    min_join_days_by_kind: tuple[float, ...] = ()
+    """``min_join_days`` for each kind (in the pool's order of kinds); empty: the same for all."""
+    lookahead_by_kind: tuple[int, ...] = ()
+    """``lookahead_tasks`` for each kind (in the pool's order of kinds); empty: the same for all."""
+
+    def join_days(self, n_kinds: int) -> np.ndarray:
+        """(kinds,) the joining rule's days of work each team must keep, for each kind."""
+        if self.min_join_days_by_kind:
+            return np.asarray(self.min_join_days_by_kind, float)
+        return np.full(n_kinds, float(self.min_join_days))
+
+    def lookahead(self, n_kinds: int) -> np.ndarray:
+        """(kinds,) how many tasks past the first a free team of each kind looks at."""
+        if self.lookahead_by_kind:
+            return np.asarray(self.lookahead_by_kind, np.int64)
+        return np.full(n_kinds, int(self.lookahead_tasks), np.int64)
+
+    def task_days(self, n_kinds: int) -> np.ndarray:
+        """(kinds,) the task-size rule's threshold for each kind, in days of its own work."""
+        if self.min_task_days_by_kind:
+            return np.asarray(self.min_task_days_by_kind, float)
+        return np.full(n_kinds, float(self.min_task_days))
 
     @classmethod
     def from_settings(cls) -> PlanParams:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -73,12 +74,17 @@ def plan(
     solve_lp: bool = True,
     search_seconds: float | None = None,
     write: bool = True,
+    progress: Progress | None = None,
 ) -> PlanResult:
-    """Make the operations plan to ``horizon`` (YYYY-MM): schedule, readiness, cost, comparison."""
+    """Make the operations plan to ``horizon`` (YYYY-MM): schedule, readiness, cost, comparison.
+
+    ``progress`` is told each step's name and the share of the work done (0–1)."""
     view = WorkspaceView.of(source)
     notes: list[str] = []
     seconds: dict[str, float] = {}
     t0 = time.perf_counter()
+    say = progress or _quiet
+    say("reading the workspace", 0.0)
     w = weights_from(weights, weights_file).normalised()
     with collect_notes(notes):
         s = setup(
@@ -91,8 +97,13 @@ def plan(
         )
     seconds["inputs"] = time.perf_counter() - t0
     best, order, bound, problem = best_order(
-        s.problem, solve_lp=solve_lp, search_seconds=search_seconds, seconds=seconds
+        s.problem,
+        solve_lp=solve_lp,
+        search_seconds=search_seconds,
+        seconds=seconds,
+        progress=say,
     )
+    say("comparing with simple rules", 0.97)
     schedule = simulate(problem, order)
     outcome = evaluate(problem, schedule.end_month)
     pace = pace_so_far(view.ledger())
@@ -120,7 +131,16 @@ def plan(
     if write:
         _write_plan(view.ws, result, horizon=str(s.last), start=str(s.first), weights=w)
     seconds["total"] = time.perf_counter() - t0
+    say("done", 1.0)
     return result
+
+
+Progress = Callable[[str, float], None]
+"""Told a step's name and the share of the plan's work done (0–1)."""
+
+
+def _quiet(_step: str, _fraction: float) -> None:
+    return None
 
 
 def setup(
@@ -169,19 +189,39 @@ def best_order(
     solve_lp: bool,
     search_seconds: float | None,
     seconds: dict[str, float],
+    dispatch_seconds: float | None = None,
+    progress: Progress | None = None,
 ) -> tuple[str, np.ndarray, Bound | None, PlanProblem]:
     """The best of the greedy order, the LP-guided orders and a local search from the best
-    (its name, the order, the LP bound when solved, and the problem with the dispatch rule that
-    made it: :data:`COST_RATIOS`); ``seconds`` gets each step's time."""
+    (its name, the order, the LP bound when solved, and the problem with the dispatch rules that
+    made it: :data:`MIN_TASK_DAYS`, :data:`COST_RATIOS`, :func:`kind_rules`); ``seconds`` gets
+    each step's time."""
+    say = progress or _quiet
+    search = float(
+        settings.get("plan_search_seconds") if search_seconds is None else search_seconds
+    )
+    dispatch = float(
+        settings.get("plan_dispatch_seconds") if dispatch_seconds is None else dispatch_seconds
+    )
+    # shares of the bar: the bound about half of the time when solved, then the rules and search
+    before = dispatch * (1 - DISPATCH_AFTER_SEARCH) if search > 0 else dispatch
+    after = dispatch - before
+    at_rules = 0.55 if solve_lp else 0.1
+    span = (0.95 - at_rules) / max(dispatch + search, 1e-9)
+    at_search = at_rules + span * before
+    at_again = at_search + span * search
+    say("greedy order", 0.02)
     t = time.perf_counter()
     orders = {"greedy": greedy_order(problem)}
     seconds["greedy"] = time.perf_counter() - t
     bound = None
     if solve_lp:
+        say("LP bound (HiGHS)", 0.05)
         t = time.perf_counter()
         bound = solve_bound(problem, max_cells=int(settings.get("plan_lp_max_cells")))
         orders.update(lp_orders(problem, bound, orders["greedy"]))
         seconds["lp_bound"] = time.perf_counter() - t
+    say("scheduling the orders", at_rules)
     t = time.perf_counter()
     values = {name: order_value(problem, order) for name, order in orders.items()}
     best = max(values, key=lambda k: values[k])
@@ -194,10 +234,23 @@ def best_order(
         named = f"{best}+cost rule {problem.params.max_cost_ratio:g}×"
         orders[named], values[named], best = orders[best], value, named
     seconds["schedule"] = time.perf_counter() - t
-    search = float(
-        settings.get("plan_search_seconds") if search_seconds is None else search_seconds
-    )
+    if dispatch > 0:
+        t = time.perf_counter()
+        problem, value = kind_rules(
+            problem,
+            orders[best],
+            values[best],
+            seconds=before,
+            progress=lambda f: say(
+                "dispatch rules per kind", at_rules + f * (at_search - at_rules)
+            ),
+        )
+        if value > values[best]:
+            named = f"{best}+rules per kind"
+            orders[named], values[named], best = orders[best], value, named
+        seconds["dispatch"] = time.perf_counter() - t
     if search > 0:
+        say("local search", at_search)
         t = time.perf_counter()
         improved, value, _ = improve(
             problem, orders[best], lambda o: order_value(problem, o), seconds=search
@@ -206,6 +259,20 @@ def best_order(
             best = f"{best}+search"
             orders[best], values[best] = improved, value
         seconds["search"] = time.perf_counter() - t
+        if after > 0:
+            # the searched order may want other rules
+            t = time.perf_counter()
+            problem, value = kind_rules(
+                problem,
+                orders[best],
+                values[best],
+                seconds=after,
+                progress=lambda f: say("dispatch rules per kind", at_again + f * span * after),
+            )
+            if value > values[best]:
+                named = f"{best}+rules per kind"
+                orders[named], values[named], best = orders[best], value, named
+            seconds["dispatch"] += time.perf_counter() - t
     return best, orders[best], bound, problem
 
 
@@ -257,6 +324,77 @@ def task_days_rule(
             if v > best_value + 1e-12:
                 best, name, best_value = trial, key, v
     return best, name, best_value
+
+
+DISPATCH_AFTER_SEARCH = 1 / 3
+"""Share of ``plan_dispatch_seconds`` kept to choose the rules per kind again for the order the
+local search found."""
+
+KIND_RULES: dict[str, tuple[float, ...]] = {
+    "min_task_days_by_kind": (0.0, 0.5, 1.0, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0),
+    "min_join_days_by_kind": (6.0, 9.0, 12.0, 18.0, 27.0, 40.0, 60.0, 90.0),
+    "lookahead_by_kind": (0, 1, 2, 4, 8, 16),
+}
+"""Thresholds tried for each kind of team, one kind and one rule at a time: the task-size rule
+(days of its own work a task must hold), the joining rule (days each team must keep on a shared
+task) and the look-ahead (how many tasks past the first a free team considers, taking the
+nearest). Kinds differ: a machine pays two days' set-up for what it clears in hours, a manual
+team for what takes it weeks."""
+
+
+def kind_rules(
+    problem: PlanProblem,
+    order: np.ndarray,
+    value: float,
+    *,
+    seconds: float,
+    progress: Callable[[float], None] | None = None,
+) -> tuple[PlanProblem, float]:
+    """The problem with dispatch rules chosen for each kind of team (:data:`KIND_RULES`) under
+    which ``order`` does best, and that benefit: coordinate ascent from the problem's own rules,
+    one kind and one rule at a time, a change kept when the schedule's benefit rises, until a
+    pass changes nothing or ``seconds`` run out. The problem as given unless a change beats
+    ``value``."""
+    n_k = len(problem.kinds)
+    params = problem.params
+    current: dict[str, list[float]] = {
+        "min_task_days_by_kind": params.task_days(n_k).tolist(),
+        "min_join_days_by_kind": params.join_days(n_k).tolist(),
+        "lookahead_by_kind": params.lookahead(n_k).astype(float).tolist(),
+    }
+    available = np.flatnonzero(problem.pool.teams.max(axis=1, initial=0.0) > 0)
+
+    def with_rules(rules: dict[str, list[float]]) -> PlanProblem:
+        return dataclasses.replace(
+            problem,
+            params=dataclasses.replace(
+                params,
+                min_task_days_by_kind=tuple(rules["min_task_days_by_kind"]),
+                min_join_days_by_kind=tuple(rules["min_join_days_by_kind"]),
+                lookahead_by_kind=tuple(int(v) for v in rules["lookahead_by_kind"]),
+            ),
+        )
+
+    best, best_value = problem, value
+    start = time.perf_counter()
+    deadline = start + seconds
+    changed = True
+    while changed and time.perf_counter() < deadline:
+        changed = False
+        for rule, candidates in KIND_RULES.items():
+            for k in available.tolist():
+                for c in candidates:
+                    if c == current[rule][k] or time.perf_counter() >= deadline:
+                        continue
+                    trial = {name: list(v) for name, v in current.items()}
+                    trial[rule][k] = float(c)
+                    candidate = with_rules(trial)
+                    v = order_value(candidate, order)
+                    if v > best_value + 1e-12:
+                        best, best_value, current, changed = candidate, v, trial, True
+                if progress:
+                    progress(min((time.perf_counter() - start) / max(seconds, 1e-9), 1.0))
+    return best, best_value
 
 
 def order_value(problem: PlanProblem, order: np.ndarray) -> float:

@@ -160,6 +160,12 @@ def hazard_sequence(problem: PlanProblem, order: np.ndarray) -> np.ndarray:
     return np.asarray(out, np.int64)
 
 
+LOCAL_MOVES = 0.5
+LOCAL_SPAN = 64
+"""Of the moves of a block of hazards, this share goes to within ``LOCAL_SPAN`` places of where
+the block was, the rest anywhere: near moves are kept more often (decision 0026)."""
+
+
 def improve(
     problem: PlanProblem,
     order: np.ndarray,
@@ -168,8 +174,8 @@ def improve(
     seconds: float,
     seed: int = 0,
 ) -> tuple[np.ndarray, float, int]:
-    """Local search on the hazard sequence for ``seconds``: move a block of hazards, or all hazards
-    still blocking one settlement, to another place; keep a move when the schedule's benefit
+    """Local search on the hazard sequence for ``seconds``: move a block of hazards (half the
+    time to near where it was), or all hazards still blocking one settlement, to another place; keep a move when the schedule's benefit
     (``value`` of a task order) rises. Returns the best task order, its benefit and the moves tried."""
     import time
 
@@ -202,7 +208,10 @@ def improve(
             size = int(rng.integers(1, 9))
             block = seq[i : i + size]
             rest = np.concatenate([seq[:i], seq[i + size :]])
-            target = int(rng.integers(0, len(rest) + 1))
+            if rng.random() < LOCAL_MOVES:
+                target = int(np.clip(i + rng.integers(-LOCAL_SPAN, LOCAL_SPAN + 1), 0, len(rest)))
+            else:
+                target = int(rng.integers(0, len(rest) + 1))
         candidate = np.concatenate([rest[:target], block, rest[target:]])
         o = tasks_of_hazards(problem, candidate)
         v = value(o)

@@ -106,8 +106,8 @@ def simulate(problem: PlanProblem, order: np.ndarray, *, record: bool = True) ->
         float(p.working_days_per_month),
         float(p.setup_days),
         float(p.travel_km_per_day),
-        float(p.min_join_days),
-        int(p.lookahead_tasks),
+        p.join_days(problem.pool.m2_per_day.shape[0]),
+        p.lookahead(problem.pool.m2_per_day.shape[0]),
         record,
     )
     work = (
@@ -123,13 +123,14 @@ def dispatch_rates(problem: PlanProblem) -> np.ndarray:
 
     * a kind whose cost per m² on a task is more than ``max_cost_ratio`` times the cheapest
       available kind's does not work it (its money goes further elsewhere when the budget binds);
-    * a kind does not work a task that holds less than ``min_task_days`` days of its work, unless
-      it is the slowest kind left able to work it: a machine mobilised for half a day of work
+    * a kind does not work a task that holds less than ``min_task_days`` days of its work (its own
+      threshold where ``min_task_days_by_kind`` gives one), unless it is the slowest kind left
+      able to work it: a machine mobilised for half a day of work
       pays two days of set-up, where a manual team pays the same two days for two days of work.
     """
     rate = problem.rate
     ratio = problem.params.max_cost_ratio
-    min_days = problem.params.min_task_days
+    min_days = problem.params.task_days(rate.shape[1])
     available = problem.pool.teams.max(axis=1, initial=0.0) > 0
     if np.isfinite(ratio):
         with np.errstate(divide="ignore"):
@@ -140,11 +141,11 @@ def dispatch_rates(problem: PlanProblem) -> np.ndarray:
             )
         cheapest = per_m2.min(axis=1, initial=np.inf)
         rate = np.where(per_m2 <= ratio * cheapest[:, None], rate, 0.0)
-    if min_days > 0 and rate.size:
+    if (min_days > 0).any() and rate.size:
         works = (rate > 0) & available[None, :]
         area = problem.tasks["area_m2"].to_numpy(float)
         days = np.where(works, area[:, None] / np.where(works, rate, 1.0), 0.0)
-        keep = days >= min_days
+        keep = days >= min_days[None, :]
         keep[np.arange(len(rate)), days.argmax(axis=1)] = True
         rate = np.where(keep, rate, 0.0)
     return rate
@@ -165,8 +166,8 @@ def _simulate(
     wd: float,
     setup: float,
     travel_km_per_day: float,
-    min_join_days: float,
-    lookahead: int,
+    min_join_days_of: np.ndarray,
+    lookahead_of: np.ndarray,
     record: bool,
 ) -> tuple[
     np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int
@@ -220,6 +221,8 @@ def _simulate(
                 continue
             days = wd
             cost_day = usd[k]
+            min_join_days = min_join_days_of[k]
+            lookahead = lookahead_of[k]
             while days > EPS and budget_left > EPS:
                 j = task_of[team]
                 if j < 0 or done[j]:

@@ -47,7 +47,20 @@ def test_prioritise_plan_and_forecast_write_readable_results(
         "cost",
     }
 
-    r = plan(filled, horizon=HORIZON, start=START, out=tmp_path / "charts", search_seconds=0)
+    told: list[tuple[str, float]] = []
+    r = plan(
+        filled,
+        horizon=HORIZON,
+        start=START,
+        out=tmp_path / "charts",
+        search_seconds=0,
+        progress=lambda step, fraction: told.append((step, fraction)),
+    )
+    fractions = [f for _, f in told]
+    assert fractions == sorted(fractions) and fractions[0] == 0.0 and fractions[-1] == 1.0
+    steps = [step for step, _ in told]
+    assert "LP bound (HiGHS)" in steps and "dispatch rules per kind" in steps
+    assert r.seconds["dispatch"] <= 6.0 + 1.0  # plan_dispatch_seconds, and one schedule more
     assert r.run_id == latest_run(filled, "plan")
     assert r.bound is not None and r.outcome.value <= r.bound.value * (1 + 1e-7)
     assert (tmp_path / "charts" / "plan_gantt.png").stat().st_size > 10_000

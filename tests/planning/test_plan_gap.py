@@ -10,12 +10,12 @@ import itertools
 import numpy as np
 import pytest
 
-from landrelease.planning.bound import solve_bound
+from landrelease.planning.bound import solve_bound, task_reach
 from landrelease.planning.gap import gap_causes
-from landrelease.planning.operations import best_order, cost_rule
+from landrelease.planning.operations import best_order, cost_rule, kind_rules
 from landrelease.planning.orders import greedy_order, tasks_of_hazards
 from landrelease.planning.results import PlanCounts
-from landrelease.planning.schedule import evaluate, simulate
+from landrelease.planning.schedule import dispatch_rates, evaluate, simulate
 from tests.planning.builders import PARAMS, problem, random_problem
 
 RULES = dataclasses.replace(PARAMS, min_join_days=18.0, lookahead_tasks=4)
@@ -178,3 +178,86 @@ def test_a_fast_kind_leaves_tasks_smaller_than_its_minimum_days_to_slower_ones()
         params=dataclasses.replace(PARAMS, min_task_days=1.0),
     )
     assert (simulate(alone, order).end_month >= 0).all()
+
+
+def test_each_kind_leaves_tasks_smaller_than_its_own_threshold() -> None:
+    # 1,000 m² is 0.4 machine-days, 1 dog-day, 3.3 manual days; 10,000 m² is 4, 10 and 33
+    tasks = [{"hazard_id": "S", "area_m2": 1_000.0}, {"hazard_id": "B", "area_m2": 10_000.0}]
+    p = problem(
+        tasks, population=[1.0], pairs=[(0, "S")], teams={"manual": 1, "dog": 1, "machine": 1}
+    )
+    kinds = list(p.kinds)
+    by_kind = [0.0] * len(kinds)
+    by_kind[kinds.index("machine")] = 1.0
+    by_kind[kinds.index("dog")] = 12.0
+    ruled = dataclasses.replace(
+        p, params=dataclasses.replace(PARAMS, min_task_days_by_kind=tuple(by_kind))
+    )
+    rate = dispatch_rates(ruled)
+    machine, dog, manual = (kinds.index(k) for k in ("machine", "dog", "manual"))
+    assert rate[0, machine] == 0 and rate[1, machine] == pytest.approx(2_500.0)  # 0.4 < 1 ≤ 4 days
+    assert rate[0, dog] == 0 and rate[1, dog] == 0  # 1 and 10 days, both under 12
+    assert rate[0, manual] == pytest.approx(300.0)  # the slowest kind always may
+    # one threshold for all kinds (1 day) keeps the dog on both
+    uniform = dataclasses.replace(p, params=dataclasses.replace(PARAMS, min_task_days=1.0))
+    assert (dispatch_rates(uniform)[:, dog] > 0).all()
+
+
+@pytest.mark.parametrize("seed", [3, 11])
+def test_rules_chosen_per_kind_do_better_than_one_rule_for_all(seed: int) -> None:
+    p = dataclasses.replace(random_problem(seed, hazards=60, months=36), params=RULES)
+    order = greedy_order(p)
+    base = evaluate(p, simulate(p, order).end_month).value
+    chosen, value = kind_rules(p, order, base, seconds=30.0)
+    assert value == pytest.approx(evaluate(chosen, simulate(chosen, order).end_month).value)
+    assert value > base * 1.01
+    n_k = len(p.kinds)
+    rules = (
+        chosen.params.task_days(n_k),
+        chosen.params.join_days(n_k),
+        chosen.params.lookahead(n_k),
+    )
+    assert any(len(set(r.tolist())) > 1 for r in rules)  # not one rule for every kind
+    # no time: the problem as given
+    same, v0 = kind_rules(p, order, base, seconds=0.0)
+    assert same is p and v0 == base
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_the_task_speed_cap_tightens_the_bound_and_stays_above_every_order(seed: int) -> None:
+    p = tiny(seed, RULES)
+    old = solve_bound(p, max_cells=10**7, task_speed=False)
+    new = solve_bound(p, max_cells=10**7)
+    assert new.value <= old.value * (1 + 1e-9)
+    n_h = len(p.benefits.hazard_ids)
+    best = max(
+        evaluate(p, simulate(p, tasks_of_hazards(p, np.array(seq))).end_month).value
+        for seq in itertools.permutations(range(n_h))
+    )
+    assert best <= new.value * (1 + 1e-7) + 1e-12
+    _, order, _, chosen = best_order(p, solve_lp=False, search_seconds=0.2, seconds={})
+    assert evaluate(chosen, simulate(chosen, order).end_month).value <= new.value * (1 + 1e-7)
+
+
+def test_a_hazard_goes_no_faster_than_its_slowest_task() -> None:
+    # one hazard: NTS of 1 km² (a manual team does it in 4 days) and clearance of 200,000 m²
+    # (room for 10 teams at once); 20 dog teams at 1,000 m² a day, months of 20 working days
+    tasks = [
+        {"hazard_id": "H0", "method": "NTS", "decision": "cancel", "area_m2": 1e6},
+        {"hazard_id": "H0", "area_m2": 200_000.0},
+    ]
+    p = problem(tasks, population=[100.0], pairs=[(0, "H0")], teams={"manual": 1, "dog": 20})
+    assert p.slots[1] == 10
+    # 10 dog teams, each after a day's set-up: 10 × 1,000 × 19 = 190,000 m² in the first month
+    assert task_reach(p, np.array([1.0, 2.0]))[0].tolist() == pytest.approx([0.95, 1.0])
+    # with two dog teams and the manual team only, three at once, each counted at the dog's rate
+    few = problem(tasks, population=[100.0], pairs=[(0, "H0")], teams={"manual": 1, "dog": 2})
+    assert task_reach(few, np.array([1.0]))[0, 0] == pytest.approx(3 * 1_000 * 19 / 200_000)
+    old = solve_bound(p, max_cells=10**7, task_speed=False)
+    new = solve_bound(p, max_cells=10**7)
+    # summed over its tasks, the survey's speed let the clearance be done in the first month
+    assert old.hazard_done[0, 0] == pytest.approx(1.0)
+    assert new.hazard_done[0, 0] == pytest.approx(0.95)
+    assert new.value < old.value
+    best = evaluate(p, simulate(p, np.arange(2)).end_month).value
+    assert best <= new.value * (1 + 1e-9)
