@@ -298,5 +298,5 @@ def money(value: float, currency: str, *, digits: int = 1) -> str:
     for size, word in ((1e9, "bn"), (1e6, "million")):
         if abs(value) >= size:
             shown = f"{value / size:,.{digits}f}".removesuffix("." + "0" * digits)
-            return f"{currency} {shown} {word}"
-    return f"{currency} {value:,.0f}"
+            return f"{currency} {shown} {word}".replace("-", "\u2212")
+    return f"{currency} {value:,.0f}".replace("-", "\u2212")

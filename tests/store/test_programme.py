@@ -46,6 +46,19 @@ def test_values_are_checked_and_every_problem_is_named_at_once() -> None:
     assert updated(q, clear_estimates=True).estimates is None
     assert money(25e9, "USD", digits=0) == "USD 25 bn" and money(6.84e9, "USD") == "USD 6.8 bn"
     assert money(2.4e8, "KHR") == "KHR 240 million"
+    assert money(-1.08e7, "USD") == "USD \u221210.8 million"  # a loss reads with a minus sign
+
+
+def test_the_forecast_saving_reads_without_minus_zero() -> None:
+    from landrelease.cli.display.plans import _millions, _signed
+
+    assert [_millions(v) for v in (3.04e6, -4e3, -4.2e5, 1.234e7)] == [
+        "3.0",
+        "0",
+        "\u22120.4",
+        "12",
+    ]
+    assert [_signed(v) for v in (0.004, -0.00004, -0.012)] == ["0.4%", "0.0%", "\u22121.2%"]
 
 
 @pytest.mark.parametrize(

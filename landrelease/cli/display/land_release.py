@@ -214,7 +214,8 @@ def show_backtest(result: Any) -> None:
         console.print(
             f"  Land the decisions would have cancelled and teams worked later: "
             f"{t['cancelled_ha_worked_later']:,.1f} ha, where they found "
-            f"[bold]{t['found_in_cancelled']:,}[/] devices"
+            f"[bold]{t['found_in_cancelled']:,}[/] "
+            + ("device" if t["found_in_cancelled"] == 1 else "devices")
             + (
                 f" (the bound stated for it then: at most {t['bound_in_cancelled']:,.1f}; "
                 + ("held)." if t["found_in_cancelled"] <= t["bound_in_cancelled"] else "broken).")

@@ -256,9 +256,11 @@ def show_forecast(result: ForecastResult) -> None:
         )
         console.print(
             f"[bold]Evidence-based cancellation[/] ({s['with']} vs {s['without']}): saves "
-            f"{s['saving_usd_p50'] / 1e6:,.0f} million USD here (P10–P90 {s['saving_usd_p10'] / 1e6:,.0f}–"
-            f"{s['saving_usd_p90'] / 1e6:,.0f}), {s['share_p50']:.1%} of the cost without it "
-            f"({s['share_p10']:.1%}–{s['share_p90']:.1%}){_official(s)}{years}. The survey's cancellations "
+            f"{_millions(s['saving_usd_p50'])} million USD here (P10–P90 "
+            f"{_millions(s['saving_usd_p10'])} to {_millions(s['saving_usd_p90'])}), "
+            f"{_signed(s['share_p50'])} of the cost without it "
+            f"({_signed(s['share_p10'])} to {_signed(s['share_p90'])}){_official(s)}{years}. "
+            "The survey's cancellations "
             f"hold on {s.get('cancel_kept_p50', 1.0):.0%} of the area it cancels (P10–P90 "
             f"{s.get('cancel_kept_p10', 1.0):.0%}–{s.get('cancel_kept_p90', 1.0):.0%}; the rest is "
             "reopened where a device left there comes to light, and surveyed technically)."
@@ -269,6 +271,19 @@ def show_forecast(result: ForecastResult) -> None:
         console.print(
             f"Written to the workspace (tables forecast_scenarios, plan_readiness; run {result.run_id})."
         )
+
+
+def _millions(usd: float) -> str:
+    """Millions with one decimal under 10 million, whole above; a true minus sign, never −0."""
+    m = usd / 1e6
+    text = f"{m:,.1f}" if abs(m) < 10 else f"{m:,.0f}"
+    return "0" if float(text.replace(",", "")) == 0 else text.replace("-", "\u2212")
+
+
+def _signed(share: float) -> str:
+    """A share as a percentage with a true minus sign, never −0.0 %."""
+    text = f"{share:.1%}"
+    return "0.0%" if text in ("-0.0%", "0.0%") else text.replace("-", "\u2212")
 
 
 def _official(s: dict[str, Any]) -> str:
