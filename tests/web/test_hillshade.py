@@ -89,7 +89,7 @@ def test_no_hillshade_without_elevation_and_tiles_with_it(
         assert r.status_code == 200 and r.headers["content-type"] == "image/png"
         assert r.headers["cache-control"] == "public, max-age=31536000, immutable"
         la = _rgba(r.content)
-        assert la.shape == (256, 256, 2)
+        assert la.shape == (512, 512, 2)  # one tile for four of the usual size
         # the ridge runs north–south: with the sun in the north-west, its west face is lit
         # (white) and its east face in shade (black); the pixels' columns say which side
         shaded = (la[..., 1] > 100) & (la[..., 0] == 0)
