@@ -68,8 +68,8 @@ class Asset:
     media_type: str
     stamp: tuple[int, int]
     """The file's modification time and size when read: an edit is seen on the next request."""
-    depends: tuple[str, ...] = ()
-    """The static files this one names (their versions are part of its bytes)."""
+    depends: tuple[tuple[str, str], ...] = ()
+    """The static files this one names, with the versions named (part of its bytes)."""
     encoded: dict[str, bytes] = field(default_factory=dict)
 
     @property
@@ -84,6 +84,7 @@ class Assets:
         self.root = root.resolve()
         self._lock = threading.RLock()
         self._assets: dict[str, Asset] = {}
+        self._visiting: set[str] = set()
 
     def _file(self, path: str) -> Path | None:
         file = (self.root / path).resolve()
@@ -102,42 +103,53 @@ class Assets:
         if self._stamp(asset.path) != asset.stamp:
             return False
         return all(
-            (dep := self._assets.get(name)) is not None and self._current(dep)
-            for name in asset.depends
+            (dep := self.get(name)) is not None and dep.version == version
+            for name, version in asset.depends
         )
 
     def get(self, path: str) -> Asset | None:
         """The file at ``path`` under the root as served (``None``: no such file)."""
         with self._lock:
-            asset = self._assets.get(path)
-            if asset is not None and self._current(asset):
-                return asset
-            file = self._file(path)
-            if file is None:
-                return None
-            st = file.stat()
-            body = file.read_bytes()
-            depends: list[str] = []
-            if file.suffix in (".js", ".mjs", ".css") and not path.startswith("vendor/"):
-                body = self._versioned_names(path, body, depends)
-            asset = Asset(
-                path=path,
-                body=body,
-                version=hashlib.sha256(body).hexdigest()[:12],
-                media_type=MEDIA_TYPES.get(file.suffix, "application/octet-stream"),
-                stamp=(st.st_mtime_ns, st.st_size),
-                depends=tuple(depends),
-            )
-            self._assets[path] = asset
-            return asset
+            if path in self._visiting:  # modules that import each other: the cycle stops here
+                return self._assets.get(path)
+            self._visiting.add(path)
+            try:
+                return self._read(path)
+            finally:
+                self._visiting.discard(path)
 
-    def _versioned_names(self, path: str, body: bytes, depends: list[str]) -> bytes:
+    def _read(self, path: str) -> Asset | None:
+        asset = self._assets.get(path)
+        if asset is not None and self._current(asset):
+            return asset
+        file = self._file(path)
+        if file is None:
+            return None
+        st = file.stat()
+        body = file.read_bytes()
+        depends: list[tuple[str, str]] = []
+        if file.suffix in (".js", ".mjs", ".css") and not path.startswith("vendor/"):
+            body = self._versioned_names(path, body, depends)
+        asset = Asset(
+            path=path,
+            body=body,
+            version=hashlib.sha256(body).hexdigest()[:12],
+            media_type=MEDIA_TYPES.get(file.suffix, "application/octet-stream"),
+            stamp=(st.st_mtime_ns, st.st_size),
+            depends=tuple(depends),
+        )
+        self._assets[path] = asset
+        return asset
+
+    def _versioned_names(
+        self, path: str, body: bytes, depends: list[tuple[str, str]]
+    ) -> bytes:
         def versioned(m: re.Match[bytes]) -> bytes:
             name = m.group(2).decode()
             target = self.get(name) if name != path else None
             if target is None:
                 return m.group(0)
-            depends.append(name)
+            depends.append((name, target.version))
             quote = m.group(1)
             return quote + f"/static/{name}?v={target.version}".encode() + quote
 
@@ -205,11 +217,15 @@ def static_file(request: Request, path: str) -> Response:
     if asset is None or path.endswith(".br"):
         raise NotFound(f"no static file {path!r}")
     encoding = (
-        accepted_encoding(request.headers.get("accept-encoding", "")) if asset.compressible else None
+        accepted_encoding(request.headers.get("accept-encoding", ""))
+        if asset.compressible
+        else None
     )
     headers = {
         "ETag": f'"{asset.version}{"-" + encoding if encoding else ""}"',
-        "Cache-Control": IMMUTABLE if request.query_params.get("v") == asset.version else REVALIDATE,
+        "Cache-Control": IMMUTABLE
+        if request.query_params.get("v") == asset.version
+        else REVALIDATE,
     }
     if asset.compressible:
         headers["Vary"] = "Accept-Encoding"

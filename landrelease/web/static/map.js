@@ -1,7 +1,8 @@
 // The map: MapLibre GL JS (vendored, no CDN) drawing the programme's own layers from vector
 // tiles this site serves (/tiles/{layer}/{z}/{x}/{y}.mvt), over a base map made of the
 // workspace's roads, rivers, farmland, settlements and administrative boundaries, shaded by its
-// elevation where it keeps one (/tiles/hillshade/{z}/{x}/{y}.png). Hazards are coloured by
+// elevation where it keeps one (/tiles/hillshade/{z}/{x}/{y}.png, added once the first view
+// is drawn). Hazards are coloured by
 // status, by survey decision or by the plan at a quarter chosen on a slider; a click on a hazard
 // asks the server for its history, evidence and next step. Findings and incidents come as counts
 // per cell until zoomed in; they, the survey decisions and the risk surface are off at first.
@@ -82,14 +83,6 @@ function style() {
   } else if (config.basemap_url) {
     sources.basemap = { type: "raster", tiles: [config.basemap_url.replace("{s}", "a")], tileSize: 256 };
     layers.push({ id: "basemap", type: "raster", source: "basemap" });
-  }
-  // hillshade of the workspace's elevation covariate, under everything drawn from vectors:
-  // shade and light only, flat ground left clear
-  if (config.hillshade) {
-    const h = config.hillshade;
-    sources.hillshade = { type: "raster", tiles: [ORIGIN + h.tiles], tileSize: h.tile_px, bounds: h.bounds, maxzoom: h.maxzoom };
-    layers.push({ id: "hillshade", type: "raster", source: "hillshade",
-      paint: { "raster-opacity": 0.45, "raster-fade-duration": 0 } });
   }
   // the base map: the whole infrastructure layer for those who may read it; for everyone
   // else its public part (roads, rivers, farmland: "base")
@@ -181,6 +174,21 @@ function style() {
     layers.push(boundaryLabels(config.boundary, config.font));
   }
   return { version: 8, glyphs: ORIGIN + "/fonts/{fontstack}/{range}.pbf", sources, layers };
+}
+
+// the hillshade of the workspace's elevation covariate, under everything drawn from vectors
+// (shade and light only, flat ground left clear): added once the first view is drawn, so that
+// its images and its own shader program do not hold back the hazards and the base map
+function addRelief() {
+  if (!config.hillshade || map.getLayer("hillshade")) { return; }
+  const h = config.hillshade;
+  map.addSource("hillshade", { type: "raster", tiles: [ORIGIN + h.tiles], tileSize: h.tile_px, bounds: h.bounds, maxzoom: h.maxzoom });
+  const above = map.getStyle().layers.find((l) => l.id !== "basemap");
+  map.addLayer({ id: "hillshade", type: "raster", source: "hillshade",
+    paint: { "raster-opacity": 0.45, "raster-fade-duration": 0 } }, above ? above.id : undefined);
+  entry("hillshade", "Relief (hillshade of the elevation)", ["hillshade"], true,
+    () => "<div class='note'>shaded from the north-west; flat ground stays clear</div>");
+  map.once("idle", () => { performance.mark("map-relief-drawn"); });
 }
 
 function statusColour() {
@@ -493,14 +501,14 @@ async function start() {
       return swatches(shown.filter((r) => r.value !== "building" && r.value !== "farmland"), "line") +
         swatches(shown.filter((r) => r.value === "building" || r.value === "farmland"), "box");
     });
-  entry("hillshade", "Relief (hillshade of the elevation)", ["hillshade"], true,
-    () => "<div class='note'>shaded from the north-west; flat ground stays clear</div>");
   wireClicks();
   drawPanel();
   showStatus();
   map.on("zoomend", showStatus);
   map.once("idle", () => {
     performance.mark("map-drawn");
+    addRelief();
+    drawPanel();
     document.body.dataset.layersLoaded = "true";
     loadModes().catch(() => {});
   });
