@@ -18,7 +18,7 @@ import brotli
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from landrelease.web.assets import BROTLI_QUALITY, ROOT, Assets  # noqa: E402
+from landrelease.web.assets import BROTLI_QUALITY, ROOT, Assets
 
 
 def main(check: bool) -> int:

@@ -141,9 +141,7 @@ class Assets:
         self._assets[path] = asset
         return asset
 
-    def _versioned_names(
-        self, path: str, body: bytes, depends: list[tuple[str, str]]
-    ) -> bytes:
+    def _versioned_names(self, path: str, body: bytes, depends: list[tuple[str, str]]) -> bytes:
         def versioned(m: re.Match[bytes]) -> bytes:
             name = m.group(2).decode()
             target = self.get(name) if name != path else None
