@@ -29,7 +29,7 @@ def main(check: bool) -> int:
         asset = assets.get(path) if file.is_file() and file.suffix != ".br" else None
         if asset is None or not asset.compressible or file.suffix not in (".js", ".mjs", ".css"):
             continue
-        if assets._stored_brotli(asset) is not None:
+        if assets.stored_brotli(asset) is not None:
             continue
         stale += 1
         if check:

@@ -167,14 +167,14 @@ class Assets:
         if found is not None:
             return found
         if encoding == "br":
-            data = self._stored_brotli(asset) or brotli.compress(asset.body, quality=BROTLI_QUALITY)
+            data = self.stored_brotli(asset) or brotli.compress(asset.body, quality=BROTLI_QUALITY)
         else:
             data = gzip.compress(asset.body, compresslevel=GZIP_LEVEL, mtime=0)
         with self._lock:
             asset.encoded[encoding] = data
         return data
 
-    def _stored_brotli(self, asset: Asset) -> bytes | None:
+    def stored_brotli(self, asset: Asset) -> bytes | None:
         """The brotli copy kept beside the file, if it holds the file's bytes as served."""
         stored = self._file(asset.path + ".br")
         if stored is None:
