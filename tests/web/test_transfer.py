@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from landrelease.web.assets import Assets, accepted_encoding
+from landrelease.web.assets import ASSETS, Assets, accepted_encoding
 
 
 @pytest.mark.parametrize("ws_target", ["gpkg"], indirect=True)
@@ -91,3 +91,17 @@ def test_modules_that_import_each_other_are_served(tmp_path: Path) -> None:
     assert a is not None and b is not None
     assert f'"/static/b.js?v={b.version}"'.encode() in a.body
     assert assets.get("a.js") is a  # read once while unchanged
+
+
+def test_every_vendored_script_and_style_has_its_brotli_copy() -> None:
+    """Written by scripts/compress_vendor.py when a library is vendored: a copy missing or
+    stale would make a server compress 1 MB at the strongest setting on a first request."""
+    found = []
+    for file in sorted((ASSETS.root / "vendor").rglob("*")):
+        if file.suffix not in (".js", ".mjs", ".css"):
+            continue
+        asset = ASSETS.get(file.relative_to(ASSETS.root).as_posix())
+        assert asset is not None
+        assert ASSETS.stored_brotli(asset) is not None, f"{file.name}.br missing or stale"
+        found.append(file.name)
+    assert {"maplibre-gl.mjs", "maplibre-gl-worker.mjs", "maplibre-gl.css"} <= set(found)
