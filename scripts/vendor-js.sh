@@ -122,4 +122,11 @@ for entry in "${PACKAGES[@]}"; do
     fi
   done < <(files_of "$name")
 done
+# the brotli copies the server sends (the strongest setting is too slow for a first request)
+PY="$ROOT/.venv/bin/python"; [[ -x "$PY" ]] || PY=python3
+if ((CHECK)); then
+  "$PY" "$ROOT/scripts/compress_vendor.py" --check || status=1
+else
+  "$PY" "$ROOT/scripts/compress_vendor.py"
+fi
 exit "$status"

@@ -16,7 +16,6 @@ from urllib.parse import urlsplit
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
@@ -28,6 +27,8 @@ from landrelease.errors import UsageError
 from landrelease.store import Workspace
 from landrelease.web.api import ROUTERS as API_ROUTERS
 from landrelease.web.api.tiles import local_basemap
+from landrelease.web.assets import ASSETS
+from landrelease.web.assets import router as static_router
 from landrelease.web.auth import (
     LoginLimiter,
     LoginLimits,
@@ -94,13 +95,15 @@ def create_app(target: str) -> FastAPI:
     basemap = str(settings.get("web_basemap_url"))
     signer = Signer(secret_key(ws))
     session_s = float(settings.get("web_session_hours")) * 3600
+    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    templates.env.globals["static"] = ASSETS.url  # {{ static("map.js") }}: named by its version
     web = Web(
         ws=ws,
         cache=LayerCache(ws),
         signer=signer,
         sessions=Sessions(ws, signer, session_s),
         limiter=LoginLimiter(ws, LoginLimits.from_settings()),
-        templates=Jinja2Templates(directory=str(HERE / "templates")),
+        templates=templates,
         session_s=session_s,
         secure=bool(int(settings.get("web_secure_cookies"))),
         basemap=basemap,
@@ -121,7 +124,7 @@ def create_app(target: str) -> FastAPI:
     app.state.workspace = ws
     app.state.cache = web.cache
     app.state.limiter = web.limiter
-    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    app.include_router(static_router)
 
     # -- errors: one shape, one place ------------------------------------------------------
     def render_error(exc: ApiError) -> JSONResponse:
@@ -167,20 +170,10 @@ def create_app(target: str) -> FastAPI:
     return app
 
 
-STATIC_CACHE = {
-    "/static/vendor/": b"public, max-age=604800, immutable",
-    "/static/": b"no-cache",
-}
-"""How long browsers keep static files: vendored libraries change only with their version (a
-week); the app's own scripts and styles are revalidated on every view (their ETag answers 304).
-Everything else is never stored (records change, and some are not for every eye)."""
-
-
-def cache_control(path: str) -> bytes:
-    for prefix, value in STATIC_CACHE.items():
-        if path.startswith(prefix):
-            return value
-    return b"no-store"
+NO_STORE = b"no-store"
+"""What a response that says nothing of caching gets: never stored (records change, and some
+are not for every eye). Static files say how long they are kept (:mod:`landrelease.web.assets`),
+and so do tiles."""
 
 
 class SecurityHeaders:
@@ -206,7 +199,7 @@ class SecurityHeaders:
                 started = True
                 raw = [(k, v) for k, v in message.get("headers", []) if k.lower() not in self.names]
                 if not any(k.lower() == b"cache-control" for k, _ in raw):
-                    raw.append((b"cache-control", cache_control(scope.get("path", ""))))
+                    raw.append((b"cache-control", NO_STORE))
                 message = {**message, "headers": raw + self.headers}
             await send(message)
 

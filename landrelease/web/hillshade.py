@@ -1,6 +1,6 @@
 """Hillshade tiles of the base map, drawn from the workspace's elevation covariate.
 
-Each 256-pixel Web Mercator tile samples the stored elevation (bilinear, in the raster's own
+Each 512-pixel Web Mercator tile samples the stored elevation (bilinear, in the raster's own
 CRS) at its pixel centres plus a one-pixel margin, shades it with the sun in the north-west
 (:func:`landrelease.evidence.covariates.hillshade`, with pixel sizes in metres on the ground)
 and is sent as a grey-and-alpha PNG: dark where the ground turns from the sun, light where it
@@ -10,6 +10,7 @@ as the risk overlay is.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import math
 from dataclasses import dataclass
@@ -21,7 +22,10 @@ from scipy import ndimage
 from landrelease.evidence.covariates import M_PER_DEG_LON_EQUATOR, hillshade
 from landrelease.store.covariates import CovariateRaster
 
-TILE_PX = 256
+TILE_PX = 512
+"""Pixels along a tile's side: a tile covers four of the usual 256-pixel tiles, so the relief of
+a district's first view comes in a handful of requests (the map names this size as its
+source's ``tileSize``: its zoom levels are those of 512-pixel tiles)."""
 EARTH_RADIUS_M = 6_378_137.0
 HALF_WORLD_M = math.pi * EARTH_RADIUS_M
 SUN_ALTITUDE_DEG = 45.0
@@ -48,7 +52,8 @@ class DemSource:
 
     @property
     def version(self) -> str:
-        return self.raster.content_hash[:16]
+        """Changes with the elevation and with the tiles' size (a browser keeps a tile a year)."""
+        return hashlib.sha256(repr((self.raster.content_hash, TILE_PX)).encode()).hexdigest()[:16]
 
     @classmethod
     def of(cls, raster: CovariateRaster) -> DemSource:

@@ -14,7 +14,7 @@ from typing import Any
 import geopandas as gpd
 import shapely
 
-from landrelease.domain.styles import STATUS_STYLE
+from landrelease.domain.styles import BOUNDARY_COLOUR, STATUS_STYLE
 from landrelease.web.auth import User
 from landrelease.web.map_view import BASE_STYLE, LABEL_FONT
 from landrelease.web.tiles import TILE_LAYERS
@@ -61,6 +61,7 @@ def small_map(
         "status": [{"value": v, "label": label, "colour": c} for v, label, c in STATUS_STYLE],
         "base": [{"value": v, "label": label, "colour": c} for v, label, c in BASE_STYLE],
         "font": LABEL_FONT,
+        "boundary": BOUNDARY_COLOUR,
         "caption": caption,
         "legend": legend,
     }

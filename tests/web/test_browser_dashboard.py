@@ -101,6 +101,13 @@ def test_dashboard_charts_are_drawn(base_url: str, tmp_path: Path) -> None:
             )
 
 
+BOUNDARY_LAYERS = """() => window.MAP.getStyle().layers
+  .filter((l) => l.source === "boundaries")
+  .map((l) => ({ id: l.id, type: l.type, filter: l.filter, paint: l.paint, layout: l.layout,
+    maxzoom: l.maxzoom }))"""
+"""The boundary layers of a page's map as MapLibre holds them (MAP: the map's global name)."""
+
+
 @pytest.mark.parametrize("ws_target", ["gpkg"], indirect=True)
 def test_settlement_and_hazard_pages_draw_their_map(base_url: str, tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
@@ -112,10 +119,19 @@ def test_settlement_and_hazard_pages_draw_their_map(base_url: str, tmp_path: Pat
         try:
             page = browser.new_page(viewport=SCREEN)
             watch(page, base_url, outside, errors)
+            page.goto(base_url + "/map")
+            page.wait_for_selector(
+                "body[data-layers-loaded=true]", timeout=60_000, state="attached"
+            )
+            on_the_map = page.evaluate(BOUNDARY_LAYERS.replace("MAP", "landreleaseMap"))
+            assert [layer["id"] for layer in on_the_map] == ["boundaries", "boundary-labels"]
             # the settlement's dot (its hazards are closed here), the hazard's own outline
             for url, colour in (("/settlements/ST-2", "#2166ac"), ("/hazards/HZ-1", "#b2182b")):
                 page.goto(base_url + url)
                 page.wait_for_selector("#small-map[data-drawn='true']", timeout=30_000)
+                # the district boundaries drawn as on the big map (one script: boundaries.js)
+                drawn = page.evaluate(BOUNDARY_LAYERS.replace("MAP", "landreleaseSmallMap"))
+                assert drawn == on_the_map, url
                 shot = tmp_path / "map.png"
                 page.locator("#small-map").screenshot(path=str(shot))
                 pixels = np.asarray(Image.open(shot).convert("RGB")).astype(float)

@@ -96,6 +96,12 @@ def test_an_operator_draws_an_activity_and_an_information_manager_places_a_findi
             assert page.inner_text("#hazard-chosen").startswith("HZ-2 — ")
             _wait_attr(page, ".form-map", "data-hazard", "HZ-2")
             centre = page.evaluate("() => window.landreleaseFormMap.getCenter().toArray()")
+            # the district boundaries drawn as on the big map (static/boundaries.js)
+            ids = page.evaluate(
+                "() => window.landreleaseFormMap.getStyle().layers"
+                ".filter((l) => l.source === 'boundaries').map((l) => l.id)"
+            )
+            assert ids == ["boundaries", "boundary-labels"]
             assert centre == pytest.approx([LON0 + 0.045, LAT0 + 0.005], abs=1e-3)
             # the dates, picked in the date inputs
             assert page.get_attribute("input[name=start]", "type") == "date"

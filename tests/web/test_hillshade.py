@@ -22,6 +22,9 @@ from landrelease.web.map_view import warm
 from tests.helpers import LAT0, LON0
 
 Z = 13
+FIRST_VIEW_RELIEF_TILES = 6
+"""512-pixel tiles: the small demo's elevation under a 1000 × 700 view lies in 2 × 3 of them
+(a 256-pixel tile covers a quarter of one)."""
 
 
 def _tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
@@ -89,7 +92,7 @@ def test_no_hillshade_without_elevation_and_tiles_with_it(
         assert r.status_code == 200 and r.headers["content-type"] == "image/png"
         assert r.headers["cache-control"] == "public, max-age=31536000, immutable"
         la = _rgba(r.content)
-        assert la.shape == (256, 256, 2)
+        assert la.shape == (512, 512, 2)  # one tile for four of the usual size
         # the ridge runs north–south: with the sun in the north-west, its west face is lit
         # (white) and its east face in shade (black); the pixels' columns say which side
         shaded = (la[..., 1] > 100) & (la[..., 0] == 0)
@@ -143,10 +146,20 @@ def test_the_demo_map_draws_the_hillshade_under_the_layers_and_switches_it_off(
         try:
             page = browser.new_page(viewport={"width": 1000, "height": 700})
             watch(page, url, outside, errors)
+            relief: list[str] = []
+            page.on("request", lambda r: relief.append(r.url) if "/hillshade/" in r.url else None)
             page.goto(f"{url}/map")
             page.wait_for_selector(
                 "body[data-layers-loaded=true]", timeout=60_000, state="attached"
             )
+            # the relief is drawn once the first view is, from a handful of tiles
+            _idle(page)
+            marks = page.evaluate(
+                "() => ['map-drawn', 'map-relief-drawn'].map("
+                "(n) => performance.getEntriesByName(n)[0].startTime)"
+            )
+            assert marks[0] < marks[1], marks
+            assert 1 <= len(relief) <= FIRST_VIEW_RELIEF_TILES, relief
             legend = page.inner_text("#map-panel")
             assert "Relief (hillshade of the elevation)" in legend, legend
             order = page.evaluate("() => window.landreleaseMap.getStyle().layers.map((l) => l.id)")

@@ -8,10 +8,12 @@ import re
 from pathlib import Path
 from typing import Any
 
+import brotli
 import pytest
 from fastapi.testclient import TestClient
 
 from landrelease.domain.styles import DECISION_STYLE, STATUS_STYLE
+from landrelease.web.assets import ASSETS
 from landrelease.web.glyphs import BUFFER, glyph_range
 from landrelease.web.map_view import risk_ramp
 from tests.web.conftest import token
@@ -70,14 +72,35 @@ def test_the_risk_ramp_runs_from_the_palest_to_certain() -> None:
 @pytest.mark.parametrize("ws_target", ["gpkg"], indirect=True)
 def test_maplibre_is_served_by_the_site(client: TestClient) -> None:
     page = client.get("/map").text
-    assert 'src="/static/map.js"' in page and "/static/vendor/maplibre/maplibre-gl.css" in page
+    assert re.search(r'src="/static/map.js\?v=[0-9a-f]{12}"', page)
     assert "https://" not in page  # nothing from a CDN
+    # the library, the site's wrapper and the worker asked for at once, by their versions
+    named = dict(re.findall(r'href="/static/([^"?]+)\?v=([0-9a-f]{12})"', page))
+    for path in ("maplibre-gl.mjs", "maplibre-gl-worker.mjs", "maplibre-gl.css"):
+        assert f"vendor/maplibre/{path}" in named, (path, named)
+    assert 'as="fetch" crossorigin="use-credentials"' in page  # the worker's preload
     for path in ("maplibre-gl.mjs", "maplibre-gl-worker.mjs"):
-        r = client.get(f"/static/vendor/maplibre/{path}", headers={"Accept-Encoding": "gzip"})
-        assert r.status_code == 200
-        assert r.headers["content-type"].startswith("text/javascript")  # module scripts need it
-        assert r.headers["content-encoding"] == "gzip"
-        assert "immutable" in r.headers["cache-control"]
+        name = f"vendor/maplibre/{path}"
+        plain = client.get(f"/static/{name}", headers={"Accept-Encoding": "identity"})
+        for accepted, sent in (("gzip, deflate, br, zstd", "br"), ("gzip", "gzip")):
+            r = client.get(f"/static/{name}?v={named[name]}", headers={"Accept-Encoding": accepted})
+            assert r.status_code == 200
+            assert r.headers["content-type"].startswith("text/javascript")  # module scripts
+            assert r.headers["content-encoding"] == sent
+            assert r.headers["cache-control"] == "public, max-age=31536000, immutable"
+            assert r.content == plain.content  # the client decodes it: the same script
+        # brotli: about a quarter of the script; stored beside it, not made per request
+        stored = (ASSETS.root / f"{name}.br").read_bytes()
+        assert brotli.decompress(stored) == plain.content
+        assert len(stored) < len(plain.content) / 3.5
+    # the wrapper names the library and its worker by their versions: fetched once each
+    wrapper = client.get(f"/static/maplibre.js?v={named['maplibre.js']}").text
+    assert (
+        f"/static/vendor/maplibre/maplibre-gl.mjs?v={named['vendor/maplibre/maplibre-gl.mjs']}"
+        in wrapper
+    )
+    worker = named["vendor/maplibre/maplibre-gl-worker.mjs"]
+    assert f"/static/vendor/maplibre/maplibre-gl-worker.mjs?v={worker}" in wrapper
     assert "BSD" in client.get("/static/vendor/maplibre/LICENSE.txt").text
     # the workers come from the site too: the policy needs no blob: or unsafe-eval
     csp = client.get("/map").headers["content-security-policy"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import urlencode
 
@@ -276,7 +277,9 @@ def test_the_form_pages_load_the_checking_script(client: TestClient) -> None:
     for path in ("/activities/new", "/records/new/findings", "/records/new/incidents", "/qa"):
         page = client.get(path)
         assert page.status_code == 200, path
-        assert '<script src="/static/forms.js" defer></script>' in page.text, path
+        assert re.search(
+            r'<script src="/static/forms.js\?v=[0-9a-f]{12}" defer></script>', page.text
+        ), path
         assert "<script>" not in page.text and " style=" not in page.text, path
     js = client.get("/static/forms.js")
     assert js.status_code == 200 and 'getAttribute("data-validate")' in js.text

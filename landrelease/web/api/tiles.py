@@ -31,7 +31,7 @@ from landrelease.web.auth import ANONYMOUS
 from landrelease.web.context import UserDep, Web, WebDep
 from landrelease.web.errors import BadRequest, NotFound
 from landrelease.web.glyphs import FONT_STACKS, font_path, glyph_range
-from landrelease.web.hillshade import DemSource
+from landrelease.web.hillshade import TILE_PX, DemSource
 from landrelease.web.tiles import (
     BUFFER,
     CLUSTER_CELLS,
@@ -153,7 +153,8 @@ def dem_source(web: Web) -> DemSource | None:
 
 def hillshade_config(web: Web) -> dict[str, Any] | None:
     """What the map needs to draw the hillshade (``None`` without elevation): the tile address
-    naming the elevation's version, its extent in lon/lat and the zoom of its finest tiles."""
+    naming the elevation's version, its extent in lon/lat, the zoom of its finest tiles and
+    their size in pixels."""
     dem = dem_source(web)
     if dem is None:
         return None
@@ -161,6 +162,7 @@ def hillshade_config(web: Web) -> dict[str, Any] | None:
         "tiles": f"/tiles/hillshade/{{z}}/{{x}}/{{y}}.png?v={dem.version}",
         "bounds": [round(v, 6) for v in dem.bounds_lonlat],
         "maxzoom": dem.maxzoom,
+        "tile_px": TILE_PX,
     }
 
 

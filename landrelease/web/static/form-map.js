@@ -12,7 +12,8 @@
 // map" is chosen, a point for a circle round a point, nothing to draw for the hazard's polygon.
 // A hazard chosen in the form ("hazard-chosen") is outlined and the map centres on it.
 // Writing a field fires "input" on it, so the form's check-as-you-type runs as for typing.
-import * as maplibregl from "/static/vendor/maplibre/maplibre-gl.mjs";
+import maplibregl from "/static/maplibre.js";
+import { boundaryLabels, boundaryLines, boundarySource } from "/static/boundaries.js";
 
 const ORIGIN = window.location.origin;
 const CLOSE_PX = 10;  // a click this near the first corner closes the polygon
@@ -66,12 +67,17 @@ function baseStyle(config) {
         paint: { "line-color": base.road, "line-width": ["interpolate", ["linear"], ["zoom"], 8, 1, 14, 4] } },
     );
   }
+  if (readable("boundaries")) {  // the district boundaries as on the map page (boundaries.js)
+    sources.boundaries = boundarySource(ORIGIN, config.tile_versions.boundaries);
+    layers.push(boundaryLines(config.boundary));
+  }
   if (readable("settlements")) {
     sources.settlements = tiles("settlements");
     layers.push({ id: "settlement-labels", type: "symbol", source: "settlements", "source-layer": "settlements",
       layout: { "text-field": ["get", "name"], "text-font": [config.font], "text-size": 12, "text-optional": true },
       paint: { "text-color": "#1b2a38", "text-halo-color": "#ffffff", "text-halo-width": 1.5 } });
   }
+  if (readable("boundaries")) { layers.push(boundaryLabels(config.boundary, config.font)); }
   layers.push(
     { id: "drawn-fill", type: "fill", source: "drawn", filter: ["==", ["geometry-type"], "Polygon"],
       paint: { "fill-color": "#0050b3", "fill-opacity": 0.25 } },

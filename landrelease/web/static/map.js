@@ -1,12 +1,14 @@
 // The map: MapLibre GL JS (vendored, no CDN) drawing the programme's own layers from vector
 // tiles this site serves (/tiles/{layer}/{z}/{x}/{y}.mvt), over a base map made of the
 // workspace's roads, rivers, farmland, settlements and administrative boundaries, shaded by its
-// elevation where it keeps one (/tiles/hillshade/{z}/{x}/{y}.png). Hazards are coloured by
+// elevation where it keeps one (/tiles/hillshade/{z}/{x}/{y}.png, added once the first view
+// is drawn). Hazards are coloured by
 // status, by survey decision or by the plan at a quarter chosen on a slider; a click on a hazard
 // asks the server for its history, evidence and next step. Findings and incidents come as counts
 // per cell until zoomed in; they, the survey decisions and the risk surface are off at first.
 // The page gives the layers this user may read, the colours and the legend (#map-config).
-import * as maplibregl from "/static/vendor/maplibre/maplibre-gl.mjs";
+import maplibregl from "/static/maplibre.js";
+import { boundaryLabels, boundaryLines, boundarySource } from "/static/boundaries.js";
 
 const config = JSON.parse(document.getElementById("map-config").textContent);
 const statusBox = document.getElementById("map-status");
@@ -82,14 +84,6 @@ function style() {
     sources.basemap = { type: "raster", tiles: [config.basemap_url.replace("{s}", "a")], tileSize: 256 };
     layers.push({ id: "basemap", type: "raster", source: "basemap" });
   }
-  // hillshade of the workspace's elevation covariate, under everything drawn from vectors:
-  // shade and light only, flat ground left clear
-  if (config.hillshade) {
-    const h = config.hillshade;
-    sources.hillshade = { type: "raster", tiles: [ORIGIN + h.tiles], tileSize: 256, bounds: h.bounds, maxzoom: h.maxzoom };
-    layers.push({ id: "hillshade", type: "raster", source: "hillshade",
-      paint: { "raster-opacity": 0.45, "raster-fade-duration": 0 } });
-  }
   // the base map: the whole infrastructure layer for those who may read it; for everyone
   // else its public part (roads, rivers, farmland: "base")
   const base = readable("infrastructure") ? "infrastructure" : readable("base") ? "base" : null;
@@ -134,16 +128,9 @@ function style() {
         paint: { "line-color": "#fff7e0", "line-width": ["interpolate", ["linear"], ["zoom"], 8.5, 0, 9, 0.7, 14, 4.5] } },
     );
   }
-  if (readable("boundaries")) {
-    // administrative boundaries: thin dashed lines over the base map, the area's name written
-    // inside it until zoomed in to the villages
-    sources.boundaries = tiles("boundaries");
-    const from = { source: "boundaries", "source-layer": "boundaries" };
-    layers.push(
-      { id: "boundaries", type: "line", ...from, filter: ["!=", ["geometry-type"], "Point"],
-        paint: { "line-color": config.boundary, "line-width": ["interpolate", ["linear"], ["zoom"], 6, 0.8, 12, 1.6],
-          "line-dasharray": [3, 2] } },
-    );
+  if (readable("boundaries")) {  // administrative boundaries over the base map (boundaries.js)
+    sources.boundaries = boundarySource(ORIGIN, config.tile_versions.boundaries);
+    layers.push(boundaryLines(config.boundary));
   }
   if (readable("survey_parts")) {
     sources.survey_parts = tiles("survey_parts");
@@ -183,17 +170,25 @@ function style() {
     );
   }
   if (readable("boundaries")) {
-    // the areas' names last: MapLibre places the top layer's labels first, so a district's
-    // name is not crowded out by the villages' (whose labels are optional, their dots stay)
-    // at the one point inside each area the tiles carry for it (not along the polygon, whose
-    // label would repeat in every tile the area crosses)
-    layers.push({ id: "boundary-labels", type: "symbol", source: "boundaries", "source-layer": "boundaries",
-      maxzoom: 11, filter: ["==", ["geometry-type"], "Point"],
-      layout: { "text-field": ["get", "name"], "text-font": FONT, "text-size": 13, "text-transform": "uppercase",
-        "text-letter-spacing": 0.1 },
-      paint: { "text-color": config.boundary, "text-halo-color": "#ffffff", "text-halo-width": 2 } });
+    // the areas' names last, over the villages' (whose labels are optional, their dots stay)
+    layers.push(boundaryLabels(config.boundary, config.font));
   }
   return { version: 8, glyphs: ORIGIN + "/fonts/{fontstack}/{range}.pbf", sources, layers };
+}
+
+// the hillshade of the workspace's elevation covariate, under everything drawn from vectors
+// (shade and light only, flat ground left clear): added once the first view is drawn, so that
+// its images and its own shader program do not hold back the hazards and the base map
+function addRelief() {
+  if (!config.hillshade || map.getLayer("hillshade")) { return; }
+  const h = config.hillshade;
+  map.addSource("hillshade", { type: "raster", tiles: [ORIGIN + h.tiles], tileSize: h.tile_px, bounds: h.bounds, maxzoom: h.maxzoom });
+  const above = map.getStyle().layers.find((l) => l.id !== "basemap");
+  map.addLayer({ id: "hillshade", type: "raster", source: "hillshade",
+    paint: { "raster-opacity": 0.45, "raster-fade-duration": 0 } }, above ? above.id : undefined);
+  entry("hillshade", "Relief (hillshade of the elevation)", ["hillshade"], true,
+    () => "<div class='note'>shaded from the north-west; flat ground stays clear</div>");
+  map.once("idle", () => { performance.mark("map-relief-drawn"); });
 }
 
 function statusColour() {
@@ -506,14 +501,14 @@ async function start() {
       return swatches(shown.filter((r) => r.value !== "building" && r.value !== "farmland"), "line") +
         swatches(shown.filter((r) => r.value === "building" || r.value === "farmland"), "box");
     });
-  entry("hillshade", "Relief (hillshade of the elevation)", ["hillshade"], true,
-    () => "<div class='note'>shaded from the north-west; flat ground stays clear</div>");
   wireClicks();
   drawPanel();
   showStatus();
   map.on("zoomend", showStatus);
   map.once("idle", () => {
     performance.mark("map-drawn");
+    addRelief();
+    drawPanel();
     document.body.dataset.layersLoaded = "true";
     loadModes().catch(() => {});
   });

@@ -1,10 +1,12 @@
 // The small map of a settlement's or a hazard's page: MapLibre GL JS (vendored) over the tiles
 // the site serves (/tiles/{layer}/{z}/{x}/{y}.mvt), fitted to what the page is about. Hazards
 // are filled by status as on the big map; the page's own hazards (those that block the
-// settlement, or the hazard itself) are outlined thick; the settlement and the circle within
+// settlement, or the hazard itself) are outlined thick; the district boundaries are drawn as on
+// the big map (boundaries.js); the settlement and the circle within
 // which open hazards block it come from the page (#small-map-config), no extra request.
 // When drawn, <div id="small-map" data-drawn="true"> (the browser test waits for it).
-import * as maplibregl from "/static/vendor/maplibre/maplibre-gl.mjs";
+import maplibregl from "/static/maplibre.js";
+import { boundaryLabels, boundaryLines, boundarySource } from "/static/boundaries.js";
 
 const box = document.getElementById("small-map");
 const config = JSON.parse(document.getElementById("small-map-config").textContent);
@@ -32,6 +34,9 @@ function style() {
         filter: kind("road"), paint: { "line-color": BASE.road, "line-width": 1.5 } },
     );
   }
+  // the district boundaries as on the map page (boundaries.js): public, on every small map
+  sources.boundaries = boundarySource(ORIGIN, null);
+  layers.push(boundaryLines(config.boundary));
   layers.push(
     { id: "circle", type: "fill", source: "focus", filter: ["==", ["get", "role"], "circle"],
       paint: { "fill-color": C.place, "fill-opacity": 0.06 } },
@@ -55,7 +60,8 @@ function style() {
     { id: "place", type: "circle", source: "focus", filter: ["==", ["get", "role"], "place"],
       paint: { "circle-color": C.place, "circle-radius": 7, "circle-stroke-color": "#ffffff", "circle-stroke-width": 2 } },
   );
-  return { version: 8, sources, layers };
+  layers.push(boundaryLabels(config.boundary, config.font));
+  return { version: 8, glyphs: ORIGIN + "/fonts/{fontstack}/{range}.pbf", sources, layers };
 }
 
 const map = new maplibregl.Map({
