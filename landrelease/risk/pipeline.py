@@ -404,9 +404,9 @@ def _fit(
         )
         predictor = _Calibrated(fitted, calibrator(cv.oof, ts.y, ts.weight), counts=counts)
         held_out = crossfit_calibrated(cv.oof, ts.y, ts.weight, cv.fold)
-        if exposed is not None and exposed.size and (exposed > 0).any():
+        max_share = float(np.clip(settings.get("risk_land_use_max_share"), 0.0, 1.0))
+        if max_share > 0 and exposed is not None and exposed.size and (exposed > 0).any():
             level = float(settings.get("risk_bound_level"))
-            max_share = float(np.clip(settings.get("risk_land_use_max_share"), 0.0, 1.0))
             share = ts.share if ts.share is not None else np.ones(len(ts))
             args = (held_out, found, share, ts.cell_weight, exposed)
             land_use = measure(*args, level=level, max_share=max_share)
