@@ -124,9 +124,7 @@ class LandUseEffect:
 
     def statement(self) -> str:
         """What the run says about land in use, in one line."""
-        return "land in use, measured on searched land: " + "; ".join(
-            k.words() for k in self.kinds
-        )
+        return "land in use, measured on searched land: " + "; ".join(k.words() for k in self.kinds)
 
 
 def full_years() -> float:
@@ -266,7 +264,9 @@ class LandUseShares:
             return None
         return cls(land_use.geometry.values.to_numpy()[keep], s[keep])
 
-    def burn(self, shape: tuple[int, int], transform: Affine, bounds: shapely.Geometry) -> np.ndarray:
+    def burn(
+        self, shape: tuple[int, int], transform: Affine, bounds: shapely.Geometry
+    ) -> np.ndarray:
         """Each cell's share (by its centre; the largest where records overlap)."""
         idx = np.flatnonzero(shapely.intersects(self.geoms, bounds))
         if not len(idx):

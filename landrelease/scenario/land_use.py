@@ -74,7 +74,9 @@ def land_in_use(
     row = np.arange(np.floor(miny / c), np.ceil(maxy / c))
     gc, gr = (a.ravel() for a in np.meshgrid(col, row))
     cx, cy = (gc + 0.5) * c, (gr + 0.5) * c
-    inside = np.unique(shapely.STRtree(hazards).query(shapely.points(cx, cy), predicate="within")[0])
+    inside = np.unique(
+        shapely.STRtree(hazards).query(shapely.points(cx, cy), predicate="within")[0]
+    )
     gc, gr, cx, cy = gc[inside], gr[inside], cx[inside], cy[inside]
     if not len(gc):
         return empty

@@ -19,7 +19,6 @@ from landrelease.domain import vocab
 from landrelease.scenario import writers as wr
 from landrelease.scenario.covariates import write_covariates
 from landrelease.scenario.generated import Scenario
-from landrelease.scenario.land_use import LandUse
 from landrelease.scenario.geography import SCALES
 from landrelease.scenario.geometry import (
     F64,
@@ -31,6 +30,7 @@ from landrelease.scenario.geometry import (
     metric_coords,
     to_lonlat,
 )
+from landrelease.scenario.land_use import LandUse
 from landrelease.scenario.military import ARMENIAN
 from landrelease.scenario.parameters import (
     END_DATE,

@@ -47,8 +47,8 @@ from landrelease.evidence.depth import shallow_words
 from landrelease.evidence.features import feature, point_features
 from landrelease.evidence.grid import HazardCells
 from landrelease.evidence.sources import EvidenceSet, searched_clean
-from landrelease.risk.landuse import LandUseEffect, exposure
 from landrelease.risk.errors import ResidualErrors
+from landrelease.risk.landuse import LandUseEffect, exposure
 from landrelease.risk.models import PATTERNS
 from landrelease.risk.run import RiskRun
 from landrelease.risk.store import RiskMap, load_risk_map

@@ -40,12 +40,17 @@ def test_land_in_use_is_stored_with_its_kind_years_and_date(
     folder = _package(
         tmp_path,
         feature(FIELD | {"source": "field_visit", "confidence": "low"}, square(LON0, LAT0, 0.002)),
-        feature(FIELD | {"land_use_id": "LU-2", "kind": "Track", "years_in_use": 0.5}, square(LON0 + 0.01, LAT0, 0.001)),
+        feature(
+            FIELD | {"land_use_id": "LU-2", "kind": "Track", "years_in_use": 0.5},
+            square(LON0 + 0.01, LAT0, 0.001),
+        ),
     )
     report = import_package(workspace, folder)
     assert report.committed, [str(i) for i in report.log.issues(Severity.ERROR)]
     frame = workspace.read_layer("land_use").set_index("land_use_id")
-    assert frame.loc["LU-1", ["kind", "years_in_use", "observed", "source", "confidence"]].tolist() == [
+    assert frame.loc[
+        "LU-1", ["kind", "years_in_use", "observed", "source", "confidence"]
+    ].tolist() == [
         "cultivated",
         4.0,
         "2024-05-01",
@@ -95,7 +100,7 @@ def _convert(field, values):  # type: ignore[no-untyped-def]
 @given(st.one_of(st.floats(allow_nan=True), st.integers(-1000, 1000), st.text(max_size=6)))
 def test_years_in_use_are_accepted_exactly_from_0_to_100(value: object) -> None:
     [out], [bad] = _convert(YEARS, [value])
-    if isinstance(value, str) and not value.strip() or value != value:
+    if (isinstance(value, str) and not value.strip()) or value != value:
         assert bad  # blank: the years are required
         return
     try:

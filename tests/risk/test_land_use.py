@@ -33,15 +33,18 @@ shares = st.floats(0.0, 1.0, allow_nan=False)
 
 
 @given(probabilities, shares, shares)
-def test_a_clean_look_lowers_the_probability_and_never_below_zero(p: float, s: float, t: float) -> None:
+def test_a_clean_look_lowers_the_probability_and_never_below_zero(
+    p: float, s: float, t: float
+) -> None:
     q = float(apply(np.array([p]), np.array([s]))[0])
     assert 0.0 <= q <= p + 1e-12
     assert float(apply(np.array([p]), np.array([0.0]))[0]) == pytest.approx(p)
     # more of the land looked at and found clean: never a higher probability
     lo, hi = sorted((s, t))
-    assert float(apply(np.array([p]), np.array([hi]))[0]) <= float(
-        apply(np.array([p]), np.array([lo]))[0]
-    ) + 1e-12
+    assert (
+        float(apply(np.array([p]), np.array([hi]))[0])
+        <= float(apply(np.array([p]), np.array([lo]))[0]) + 1e-12
+    )
 
 
 def _cells(found_in_use: int, n: int = 2_000) -> tuple[np.ndarray, ...]:
@@ -152,10 +155,14 @@ def test_a_used_field_gets_a_lower_risk_than_the_same_field_unused(
     assert (p1 < p0).all()
     assert np.allclose(p1, apply(p0, s[used]), rtol=1e-4, atol=1e-7)
     assert np.array_equal(with_use.probability[unused], without.probability[unused])
-    assert with_use.hazard_stats["expected_devices"].sum() < without.hazard_stats[
-        "expected_devices"
-    ].sum()
-    assert any(w.startswith("land in use, measured on searched land: cultivated:") for w in with_use.warnings)
+    assert (
+        with_use.hazard_stats["expected_devices"].sum()
+        < without.hazard_stats["expected_devices"].sum()
+    )
+    assert any(
+        w.startswith("land in use, measured on searched land: cultivated:")
+        for w in with_use.warnings
+    )
 
     # the decisions name it where it lowered a part's risk, in the parts and the summary
     monkeypatch.delenv("LANDRELEASE_RISK_LAND_USE_MAX_SHARE")
@@ -168,4 +175,3 @@ def test_a_used_field_gets_a_lower_risk_than_the_same_field_unused(
 
     # kept with the run as plain values, read back the same
     assert LandUseEffect.from_state(eff.state()) == eff
-

@@ -50,7 +50,9 @@ def test_the_error_rate_is_how_often_land_holding_devices_is_used(world: Scenari
     blind = _draw(world, replace(DEFAULT.land_use, contaminated_ratio=1.0))
     default = _draw(world, DEFAULT.land_use)
     assert len(never) > 0 and (never.devices == 0).all()
-    held = {name: float((d.devices > 0).mean()) for name, d in (("blind", blind), ("default", default))}
+    held = {
+        name: float((d.devices > 0).mean()) for name, d in (("blind", blind), ("default", default))
+    }
     assert 0.0 < held["default"] < 0.5 * held["blind"]
     assert held["blind"] > 0.2  # land near settlements is not clean: use is what tells
     # the same uniform draws decide use: a square used with the ratio 1 includes every other
