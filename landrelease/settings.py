@@ -132,9 +132,9 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "risk_land_use_max_share",
-        0.9,
+        0.5,
         "share",
-        "The most that land in use may count as searched clean (its equivalent searched share), whatever searched land shows; 0 leaves land in use out of the risk map.",
+        "The most that land in use may count as searched clean (its equivalent searched share), whatever searched land shows: searched land in use cannot show a dense minefield that people happen to use; 0 leaves land in use out of the risk map.",
     ),
     Setting(
         "risk_national_depth_cm",

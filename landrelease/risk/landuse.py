@@ -12,8 +12,9 @@ The share is **measured**, never promised. On the searched land, each kind of
 use (cultivated, built…) is judged by the devices the searches found in cells
 in that use against those the map expected there (out-of-fold), relative to the
 same ratio on searched land in no use at all (which takes out what the map gets
-wrong everywhere). The ratio's upper bound at ``risk_bound_level`` (the Poisson
-limit of the devices found) is what is kept: *s* = 1 − that bound, at least 0
+wrong everywhere). The ratio's upper bound at ``risk_bound_level`` — the larger
+of the Poisson limit of the devices found and a bootstrap over whole spatial
+blocks, since devices cluster — is what is kept: *s* = 1 − that bound, at least 0
 and at most ``risk_land_use_max_share``. A kind with too little searched land in
 use behind it, or whose land in use held devices as often as other land, gets
 no share at all. Each cell's share is its kind's times its **exposure**: the
@@ -39,6 +40,9 @@ from affine import Affine
 from landrelease import settings
 from landrelease.domain.vocab import LAND_USE_KINDS
 from landrelease.risk.errors import garwood_upper
+
+BOOT = 200
+"""Bootstrap resamples of the spatial blocks behind each kind's bound."""
 
 
 @dataclass(frozen=True)
@@ -174,27 +178,51 @@ def measure(
     *,
     level: float,
     max_share: float,
+    block: np.ndarray | None = None,
+    boot: int = BOOT,
+    seed: int = 0,
 ) -> LandUseEffect:
     """Each kind's equivalent searched share from searched cells: out-of-fold probability ``p``,
     devices ``found``, the ``share`` of the cell searched (lanes × depth), the cell's sampling
-    ``weight`` and its ``exposed`` (n cells, n kinds) exposure to each kind."""
+    ``weight`` and its ``exposed`` (n cells, n kinds) exposure to each kind.
+
+    The upper bound of each kind's ratio is the larger of the Poisson limit of its devices found
+    and, given the cells' spatial ``block``, the ``level`` quantile of a bootstrap over whole
+    blocks (devices cluster: ten devices of one minefield say less than ten apart)."""
     lam = -np.log1p(-np.clip(p, 0.0, 1 - 1e-9)) * share * weight
     got = np.asarray(found, dtype=float) * weight
-    none = exposed.max(axis=1) <= 0 if exposed.size else np.ones(len(p), bool)
-    exp0, got0 = float(lam[none].sum()), float(got[none].sum())
-    scale = got0 / exp0 if exp0 > 0 and got0 > 0 else None
+    n_kinds = len(LAND_USE_KINDS)
+    e = exposed if exposed.size else np.zeros((len(p), n_kinds))
+    none = e.max(axis=1) <= 0
+    # per block: expected and found in no use (column 0) and in each kind (columns 1…)
+    _, b = np.unique(block if block is not None else np.zeros(len(p)), return_inverse=True)
+    nb = int(b.max()) + 1 if len(b) else 1
+    weights = np.column_stack([none.astype(float), e])
+    exp_b, got_b = np.zeros((nb, n_kinds + 1)), np.zeros((nb, n_kinds + 1))
+    np.add.at(exp_b, b, weights * lam[:, None])
+    np.add.at(got_b, b, weights * got[:, None])
+    exp0, got0 = float(exp_b[:, 0].sum()), float(got_b[:, 0].sum())
+    scale = got0 / exp0 if exp0 > 0 and got0 > 0 else 0.0
+    draws = np.random.default_rng(seed).multinomial(nb, np.full(nb, 1 / nb), size=boot)
+    e_star, g_star = draws @ exp_b, draws @ got_b
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # the ratio in use over the ratio in no use, in each resample
+        ratio_star = (g_star[:, 1:] / e_star[:, 1:]) / (g_star[:, :1] / e_star[:, :1])
+    ratio_star = np.where(np.isfinite(ratio_star), ratio_star, np.inf)
+    cells = (e * weight[:, None]).sum(axis=0)
     kinds = []
     for i, kind in enumerate(LAND_USE_KINDS):
-        e = exposed[:, i] if exposed.size else np.zeros(len(p))
-        cells = float((e * weight).sum())
-        d = float((e * got).sum())
-        expected = float((e * lam).sum()) * (scale if scale is not None else 0.0)
+        d = float(got_b[:, i + 1].sum())
+        expected = float(exp_b[:, i + 1].sum()) * scale
         if expected <= 0:
-            kinds.append(KindShare(kind, 0.0, cells, d, expected, float("inf")))
+            kinds.append(KindShare(kind, 0.0, float(cells[i]), d, expected, float("inf")))
             continue
-        upper = float(garwood_upper(d, level)) / expected
+        upper = max(
+            float(garwood_upper(d, level)) / expected,
+            float(np.quantile(ratio_star[:, i], level)) if block is not None else 0.0,
+        )
         s = float(np.clip(1.0 - upper, 0.0, max_share))
-        kinds.append(KindShare(kind, s, cells, d, expected, upper))
+        kinds.append(KindShare(kind, s, float(cells[i]), d, expected, upper))
     return LandUseEffect(tuple(kinds), level, full_years())
 
 
@@ -217,6 +245,8 @@ def crossfit_shares(
     *,
     level: float,
     max_share: float,
+    block: np.ndarray | None = None,
+    seed: int = 0,
 ) -> np.ndarray:
     """Each held-out cell's equivalent searched share as measured on the *other* folds only."""
     out = np.zeros(len(p))
@@ -232,6 +262,8 @@ def crossfit_shares(
             exposed[rest],
             level=level,
             max_share=max_share,
+            block=block[rest] if block is not None else None,
+            seed=seed,
         )
         out[mine] = cell_share(eff, exposed[mine])
     return out

@@ -409,10 +409,9 @@ def _fit(
             level = float(settings.get("risk_bound_level"))
             share = ts.share if ts.share is not None else np.ones(len(ts))
             args = (held_out, found, share, ts.cell_weight, exposed)
-            land_use = measure(*args, level=level, max_share=max_share)
-            held_out = apply(
-                held_out, crossfit_shares(*args, cv.fold, level=level, max_share=max_share)
-            )
+            kw = {"level": level, "max_share": max_share, "block": ts.block, "seed": seed}
+            land_use = measure(*args, **kw)  # type: ignore[arg-type]
+            held_out = apply(held_out, crossfit_shares(*args, cv.fold, **kw))  # type: ignore[arg-type]
         errors = residual_errors(
             held_out,
             ts.devices,
