@@ -409,9 +409,11 @@ def _fit(
             level = float(settings.get("risk_bound_level"))
             share = ts.share if ts.share is not None else np.ones(len(ts))
             args = (held_out, found, share, ts.cell_weight, exposed)
-            kw = {"level": level, "max_share": max_share, "block": ts.block, "seed": seed}
-            land_use = measure(*args, **kw)  # type: ignore[arg-type]
-            held_out = apply(held_out, crossfit_shares(*args, cv.fold, **kw))  # type: ignore[arg-type]
+            land_use = measure(*args, level=level, max_share=max_share, block=ts.block, seed=seed)
+            in_use = crossfit_shares(
+                *args, cv.fold, level=level, max_share=max_share, block=ts.block, seed=seed
+            )
+            held_out = apply(held_out, in_use)
         errors = residual_errors(
             held_out,
             ts.devices,

@@ -92,6 +92,26 @@ def test_the_share_is_capped_and_never_more_than_the_data_shows() -> None:
     assert more == sorted(more, reverse=True) and more[0] > more[-1]
 
 
+def test_devices_in_one_block_say_less_than_devices_spread_over_many() -> None:
+    """Ten devices of one minefield (one spatial block) against ten in ten blocks: the block
+    bootstrap widens the bound, and the share, of the clustered ones."""
+    p, found, share, weight, exposed = _cells(found_in_use=0)
+    n = len(p)
+    block = np.arange(n) // 50  # 40 blocks of 50 cells; the cultivated half is blocks 20–39
+    spread, clustered = found.copy(), found.copy()
+    spread[n // 2 :: 50][:10] = 1  # one device in each of ten cultivated blocks
+    clustered[n // 2 : n // 2 + 10] = 1  # ten devices in the first cultivated block
+    kw = {"level": 0.9, "max_share": 1.0, "block": block, "seed": 0}
+    s_spread = measure(p, spread, share, weight, exposed, **kw).kinds[CULTIVATED]  # type: ignore[arg-type]
+    s_clustered = measure(p, clustered, share, weight, exposed, **kw).kinds[CULTIVATED]  # type: ignore[arg-type]
+    assert s_spread.found == s_clustered.found == 10
+    assert s_clustered.ratio_upper > s_spread.ratio_upper
+    assert s_clustered.share < s_spread.share
+    # never bolder than the Poisson limit alone
+    poisson = measure(p, spread, share, weight, exposed, level=0.9, max_share=1.0)
+    assert s_spread.share <= poisson.kinds[CULTIVATED].share
+
+
 def test_held_out_cells_take_the_share_measured_on_the_other_folds() -> None:
     p, found, share, weight, exposed = _cells(found_in_use=10)
     fold = np.arange(len(p)) % 2
