@@ -326,10 +326,10 @@ def decide(
     if len(parts):
         parts["evidence"] = _explain(run, parts, samples_x, samples_y)
         parts = battle_area_parts(parts, run.evidence, rule.battle_area)
-        parts["evidence"] = _with_shallow_search(parts, run.evidence)
         before = parts["evidence"].to_numpy()
         parts["evidence"] = _with_land_use(parts, run.evidence, run.land_use)
         in_use = parts["evidence"].to_numpy() != before
+        parts["evidence"] = _with_shallow_search(parts, run.evidence)
         parts["devices_per_ha"] = parts["expected_devices"] / (parts["area_m2"] / 1e4)
         parts["devices_bound"] = _bounds(parts, run.errors)
         parts["confidence"] = [
