@@ -119,3 +119,23 @@ def test_kind_accepts_exactly_the_kinds_of_use(value: str) -> None:
         assert value.strip().lower() not in LAND_USE_KINDS
     elif value.strip():
         assert out in LAND_USE_KINDS
+
+
+def test_a_backtest_does_not_see_land_in_use_observed_after_its_day(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    import datetime as dt
+
+    from landrelease.store import WorkspaceView
+
+    folder = _package(
+        tmp_path,
+        feature(FIELD, square(LON0, LAT0, 0.002)),
+        feature(
+            FIELD | {"land_use_id": "LU-2", "observed": "2025-03-01"}, square(LON0, LAT0, 0.001)
+        ),
+    )
+    assert import_package(workspace, folder).committed
+    view = WorkspaceView(workspace)
+    assert sorted(view.layer("land_use")["land_use_id"]) == ["LU-1", "LU-2"]
+    assert list(view.known_on(dt.date(2024, 12, 31)).layer("land_use")["land_use_id"]) == ["LU-1"]
