@@ -3,6 +3,7 @@ a bad kind or number of years is refused naming file, record, field, value and w
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pandas as pd
@@ -14,7 +15,7 @@ from landrelease.domain.vocab import LAND_USE_KINDS
 from landrelease.errors import Severity
 from landrelease.io import import_package, validate_package
 from landrelease.io.values import CONVERTERS
-from landrelease.store import Workspace
+from landrelease.store import Workspace, WorkspaceView
 from tests.helpers import LAT0, LON0, feature, point, square, write_fc, write_package
 
 FIELD = {
@@ -124,10 +125,6 @@ def test_kind_accepts_exactly_the_kinds_of_use(value: str) -> None:
 def test_a_backtest_does_not_see_land_in_use_observed_after_its_day(
     workspace: Workspace, tmp_path: Path
 ) -> None:
-    import datetime as dt
-
-    from landrelease.store import WorkspaceView
-
     folder = _package(
         tmp_path,
         feature(FIELD, square(LON0, LAT0, 0.002)),
