@@ -125,6 +125,18 @@ SETTINGS: tuple[Setting, ...] = (
         "Share of a technical survey's area physically searched (lanes, sampling) when the activity does not record its own `searched_share`: land surveyed clean counts as this much of land cleared clean. Set it from the national standard; smaller is more cautious.",
     ),
     Setting(
+        "risk_land_use_full_years",
+        5.0,
+        "years",
+        "Years of use without an incident after which land in use (layer `land_use`) counts in full as negative evidence; land used fewer years counts in proportion. How much land in use of each kind counts is measured on searched land, never assumed.",
+    ),
+    Setting(
+        "risk_land_use_max_share",
+        0.5,
+        "share",
+        "The most that land in use may count as searched clean (its equivalent searched share), whatever searched land shows: searched land in use cannot show a dense minefield that people happen to use; 0 leaves land in use out of the risk map.",
+    ),
+    Setting(
         "risk_national_depth_cm",
         20.0,
         "cm",

@@ -244,6 +244,19 @@ def layer_features() -> dict[str, list[dict[str, Any]]]:
                 square(x, y, 0.002),
             ),
         ],
+        "land_use": [
+            feature(
+                {
+                    "land_use_id": "LU-1",
+                    "kind": "cultivated",
+                    "years_in_use": 4,
+                    "observed": "2024-05-01",
+                    "source": "imagery",
+                    "confidence": "high",
+                },
+                square(x, y, 0.002),
+            ),
+        ],
         "boundaries": [
             feature(
                 {"boundary_id": "AGD", "name": "Aghdam", "level": "district"},

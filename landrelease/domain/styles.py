@@ -153,6 +153,12 @@ LAYER_STYLES: dict[str, LayerStyle] = {
         "statement",
         _words(vocab.TESTIMONY_STATEMENTS, ("#e6550d", "#74c476", "#111111")),
     ),
+    "land_use": LayerStyle(
+        "land in use by how it is used",
+        "kind",
+        _words(vocab.LAND_USE_KINDS, ("#a6d96a", "#878787", "#d9ef8b", "#6a3d9a", "#cab2d6")),
+        hollow=True,
+    ),
     "eore_sessions": LayerStyle("risk education sessions", colour="#1b9e77", outline="#ffffff"),
     "qa_visits": LayerStyle(
         "quality management visits by result",

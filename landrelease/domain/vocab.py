@@ -52,6 +52,12 @@ POSITION_SOURCES = ("imagery", "testimony", "record")
 TESTIMONY_STATEMENTS = ("suspected", "not_suspected", "incident_witnessed")
 CONFIDENCE_LEVELS = ("low", "medium", "high")
 
+LAND_USE_KINDS = ("cultivated", "built", "grazed", "road", "track")
+"""How land is used: ploughed or harvested fields and orchards; houses, yards and other built
+land; pasture; a road or a track travelled by vehicles or people."""
+LAND_USE_SOURCES = ("imagery", "field_visit", "testimony", "record")
+"""How the programme knows the land is used."""
+
 INFRASTRUCTURE_KINDS = (
     "road",
     "power_line",

@@ -76,6 +76,9 @@ class EvidenceSet:
     notes: list[str] = field(default_factory=list)
     stamp: dict[str, list[str]] = field(default_factory=dict)
     """What the records were when they were read (:func:`evidence_stamp`)."""
+    land_use: gpd.GeoDataFrame | None = None
+    """Land in use in the metric CRS (land_use_id, kind, years_in_use, confidence, geometry);
+    ``None`` or empty when the package has none."""
 
     def group(self, name: str) -> Shapes:
         return self.groups.get(name, Shapes.empty())
@@ -106,6 +109,7 @@ EVIDENCE_LAYERS = (
     "testimony",
     "settlements",
     "infrastructure",
+    "land_use",
 )
 """The layers the risk map learns from."""
 
@@ -179,6 +183,7 @@ def evidence_from_workspace(
         records=rec,
         reliability=measured.families,
         stamp=stamp,
+        land_use=_land_use(layers["land_use"]),
     )
 
 
@@ -231,6 +236,12 @@ def _hazards_processed_findings(
     keep = ["finding_id", "device", "activity_id", "date", "depth_cm", "geometry"]
     findings = fd[[c for c in keep if c in fd.columns]].reset_index(drop=True)
     return hazards, processed, findings
+
+
+def _land_use(lu: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Land in use with the columns the risk map reads."""
+    keep = ["land_use_id", "kind", "years_in_use", "confidence", "geometry"]
+    return lu[[c for c in keep if c in lu.columns]].reset_index(drop=True)
 
 
 def _incident_groups(inc: gpd.GeoDataFrame, as_of: dt.date | None) -> dict[str, Shapes]:

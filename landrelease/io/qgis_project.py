@@ -39,6 +39,7 @@ GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "military_positions",
             "front_lines",
             "testimony",
+            "land_use",
         ),
     ),
     ("Settlements & base", ("settlements", "infrastructure", "eore_sessions", "boundaries")),

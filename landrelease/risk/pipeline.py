@@ -40,6 +40,14 @@ from landrelease.evidence.grid import Grid, Tile, crop
 from landrelease.evidence.sources import EvidenceSet, evidence_from_workspace
 from landrelease.risk.counts import DevicesPerFind, crossfit_counts, fit_counts
 from landrelease.risk.errors import ResidualErrors, residual_errors
+from landrelease.risk.landuse import (
+    LandUseEffect,
+    LandUseShares,
+    apply,
+    crossfit_shares,
+    exposure_at,
+    measure,
+)
 from landrelease.risk.metrics import Scores
 from landrelease.risk.models import WeightsOfEvidence, make_model
 from landrelease.risk.run import RiskRun
@@ -118,6 +126,7 @@ class _Fit:
     explainer: WeightsOfEvidence
     scores: dict[str, Scores]
     errors: ResidualErrors | None = None
+    land_use: LandUseEffect | None = None
 
 
 class _Calibrated:
@@ -135,6 +144,8 @@ class _Calibrated:
         self.iso = iso
         self.errors = errors
         self.counts = counts
+        self.land_use: LandUseShares | None = None
+        """Land in use with its measured equivalent searched share (:mod:`.landuse`)."""
 
     def expected(self, p: np.ndarray, X: np.ndarray | None = None) -> np.ndarray:
         """Expected devices per cell: p × the devices per cell with a find that its evidence
@@ -189,6 +200,9 @@ def predict_tile(
         r, c = np.nonzero(mask)
         X = feats[:, r, c].T
         prob = np.clip(predictor.probability(X), 0.0, 1 - 1e-9)
+        if predictor.land_use is not None:
+            in_use = predictor.land_use.burn(shape, transform, box)
+            prob = apply(prob, in_use[r, c])
         expected = predictor.expected(prob, X)
         p[r, c], lam[r, c] = prob, expected
         h = hid[r, c]
@@ -251,7 +265,10 @@ def compute_risk(
     timings["training cells"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    fit = _fit(params, ts, warnings, say)
+    fit = _fit(params, ts, warnings, say, exposed=_exposed(evidence, grid, ts))
+    if fit.land_use is not None and evidence.land_use is not None:
+        fit.predictor.land_use = LandUseShares.of(evidence.land_use, fit.land_use)
+        warnings.append(fit.land_use.statement())
     timings["model"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -284,6 +301,7 @@ def compute_risk(
         explainer=fit.explainer,
         errors=fit.errors,
         representativeness=alike,
+        land_use=fit.land_use,
         warnings=warnings,
         seconds={**timings, "total": time.perf_counter() - t0},
         computer=computer,
@@ -327,8 +345,28 @@ def _grid(evidence: EvidenceSet, cell_m: float) -> Grid:
     )
 
 
-def _fit(params: _Params, ts: TrainingSet, warnings: list[str], say: Progress) -> _Fit:
-    """Fit, cross-validate and calibrate the chosen model (expert weights without searched land)."""
+def _exposed(evidence: EvidenceSet, grid: Grid, ts: TrainingSet) -> np.ndarray:
+    """Each training cell's exposure to each kind of land in use: (cells, kinds)."""
+    lu = evidence.land_use
+    if lu is None or not len(lu) or not len(ts):
+        return np.zeros((len(ts), 0))
+    x, y = grid.centres(ts.rows, ts.cols)
+    return exposure_at(lu, x, y)
+
+
+def _fit(
+    params: _Params,
+    ts: TrainingSet,
+    warnings: list[str],
+    say: Progress,
+    *,
+    exposed: np.ndarray | None = None,
+) -> _Fit:
+    """Fit, cross-validate and calibrate the chosen model (expert weights without searched land).
+
+    ``exposed``: each training cell's exposure to land in use, by kind; the equivalent searched
+    share of each kind is measured on the calibrated out-of-fold probabilities, and cross-fitted
+    into the held-out errors (:mod:`.landuse`)."""
     name, seed, prior = params.model, params.seed, params.prior
     scores: dict[str, Scores] = {}
     explainer = WeightsOfEvidence(prior=prior)
@@ -342,6 +380,7 @@ def _fit(params: _Params, ts: TrainingSet, warnings: list[str], say: Progress) -
         return _Fit("evidence", True, fitted, _Calibrated(fitted, None), explainer, scores)
     folds = int(settings.get("risk_folds"))
     errors: ResidualErrors | None = None
+    land_use: LandUseEffect | None = None
     if len(np.unique(ts.block)) < 2:
         warnings.append(
             "all searched land lies in one spatial block: too little to cross-validate or calibrate; "
@@ -364,8 +403,19 @@ def _fit(params: _Params, ts: TrainingSet, warnings: list[str], say: Progress) -
             fit_counts(ts.X, ts.y, found, ts.share, seed=seed) if per_find is not None else None
         )
         predictor = _Calibrated(fitted, calibrator(cv.oof, ts.y, ts.weight), counts=counts)
+        held_out = crossfit_calibrated(cv.oof, ts.y, ts.weight, cv.fold)
+        max_share = float(np.clip(settings.get("risk_land_use_max_share"), 0.0, 1.0))
+        if max_share > 0 and exposed is not None and exposed.size and (exposed > 0).any():
+            level = float(settings.get("risk_bound_level"))
+            share = ts.share if ts.share is not None else np.ones(len(ts))
+            args = (held_out, found, share, ts.cell_weight, exposed)
+            land_use = measure(*args, level=level, max_share=max_share, block=ts.block, seed=seed)
+            in_use = crossfit_shares(
+                *args, cv.fold, level=level, max_share=max_share, block=ts.block, seed=seed
+            )
+            held_out = apply(held_out, in_use)
         errors = residual_errors(
-            crossfit_calibrated(cv.oof, ts.y, ts.weight, cv.fold),
+            held_out,
             ts.devices,
             ts.cell_weight,
             ts.block,
@@ -376,7 +426,7 @@ def _fit(params: _Params, ts: TrainingSet, warnings: list[str], say: Progress) -
         if errors is not None:
             predictor.errors = errors
     explainer.fit(ts.X, ts.y, sample_weight=ts.weight)
-    return _Fit(name, False, fitted, predictor, explainer, scores, errors)
+    return _Fit(name, False, fitted, predictor, explainer, scores, errors, land_use)
 
 
 def _predict(

@@ -12,6 +12,7 @@ from landrelease.evidence.features import TileComputer
 from landrelease.evidence.grid import Grid
 from landrelease.evidence.sources import EvidenceSet
 from landrelease.risk.errors import ResidualErrors
+from landrelease.risk.landuse import LandUseEffect
 from landrelease.risk.metrics import Scores
 from landrelease.risk.models import WeightsOfEvidence
 from landrelease.risk.shift import Representativeness
@@ -45,6 +46,9 @@ class RiskRun:
     """Out-of-sample errors on held-out spatial blocks (``None``: not measured), behind every bound."""
     representativeness: Representativeness | None = None
     """How unlike the searched land the active hazards are (``None``: not measured)."""
+    land_use: LandUseEffect | None = None
+    """The equivalent searched share of each kind of land in use, measured on searched land
+    (``None``: no land in use, or no searched land to measure it on)."""
     warnings: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
     computer: TileComputer | None = None

@@ -30,6 +30,7 @@ from landrelease.evidence.features import FEATURE_NAMES, TileComputer, coarse_la
 from landrelease.evidence.grid import Grid
 from landrelease.evidence.sources import EvidenceSet, evidence_from_workspace, evidence_stamp
 from landrelease.risk.errors import ResidualErrors
+from landrelease.risk.landuse import LandUseEffect
 from landrelease.risk.models import WeightsOfEvidence
 from landrelease.risk.run import RiskRun
 from landrelease.risk.shift import Representativeness
@@ -70,6 +71,7 @@ def store_risk(
         "representativeness": (
             run.representativeness.state() if run.representativeness is not None else None
         ),
+        "land_use": run.land_use.state() if run.land_use is not None else None,
         "near_m": float(near_m),
         "records": run.evidence.stamp,
     }
@@ -221,6 +223,8 @@ class RiskMap:
     """Those errors, behind every bound (``None``: not measured, or a run kept before bounds)."""
     representativeness: Representativeness | None = None
     """How unlike the searched land the active hazards were (``None``: not measured)."""
+    land_use: LandUseEffect | None = None
+    """The equivalent searched share of each kind of land in use, as the run measured it."""
 
 
 def load_risk_map(source: Workspace | WorkspaceView, *, run_id: int | None = None) -> RiskMap:
@@ -277,7 +281,15 @@ def load_risk_map(source: Workspace | WorkspaceView, *, run_id: int | None = Non
         cross_validated=bool(stored.summary.get("scores")),
         errors=_errors(stored.summary.get("residual_errors")),
         representativeness=_alike(stored.summary.get("representativeness")),
+        land_use=_land_use(stored.summary.get("land_use")),
     )
+
+
+def _land_use(state: Any) -> LandUseEffect | None:
+    try:
+        return LandUseEffect.from_state(state) if state else None
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def _alike(state: Any) -> Representativeness | None:

@@ -17,6 +17,7 @@ from landrelease.scenario.geography import Window
 from landrelease.scenario.hazards import Hazards
 from landrelease.scenario.history import History
 from landrelease.scenario.infrastructure import Infrastructure
+from landrelease.scenario.land_use import LandUse
 from landrelease.scenario.military import Positions
 from landrelease.scenario.resources import Sessions, Table
 from landrelease.scenario.settlements import Settlements
@@ -48,3 +49,5 @@ class Scenario:
     people: float
     sessions: Sessions
     calibration: tuple[CalibrationRow, ...]
+    land_use: LandUse | None = None
+    """Land in use since the war (``None``: not drawn)."""

@@ -30,6 +30,7 @@ from landrelease.scenario.geometry import (
     metric_coords,
     to_lonlat,
 )
+from landrelease.scenario.land_use import LandUse
 from landrelease.scenario.military import ARMENIAN
 from landrelease.scenario.parameters import (
     END_DATE,
@@ -61,6 +62,7 @@ def write_package(
         "military_positions": _positions(sc, folder),
         "front_lines": _front_lines(sc, folder, params),
         "testimony": _testimony(sc, folder),
+        "land_use": _land_use(sc, folder),
         "settlements": _settlements(sc, folder),
         "infrastructure": _infrastructure(sc, folder),
         "eore_sessions": _eore(sc, folder),
@@ -269,6 +271,48 @@ def _testimony(sc: Scenario, folder: Path) -> int:
     )
 
 
+def _land_use(sc: Scenario, folder: Path) -> int:
+    """Land in use, by date observed; how many devices each square really held goes to ``truth/``."""
+    lu = sc.land_use
+    if lu is None or not len(lu):
+        return 0
+    order, ids = _land_use_order(lu)
+    return wr.write_geojson(
+        folder / "land_use.geojson",
+        "land_use",
+        geoms_to_lonlat(lu.geoms[order]),
+        {
+            "land_use_id": ids,
+            "kind": lu.kind[order],
+            "years_in_use": lu.years[order].astype(float),
+            "observed": iso(lu.observed[order]),
+            "source": lu.source[order],
+            "confidence": lu.confidence[order],
+        },
+    )
+
+
+def _land_use_order(lu: LandUse) -> tuple[np.ndarray, list[str]]:
+    """The order land in use is written in (by date observed, then west to east) and its ids."""
+    cx = shapely.get_x(shapely.centroid(lu.geoms))
+    order = np.lexsort((cx, lu.observed))
+    return order, [f"LU-{i + 1:05d}" for i in range(len(order))]
+
+
+def _truth_land_use(sc: Scenario, path: Path) -> None:
+    """How many devices each square of land in use really held when its use began."""
+    lu = sc.land_use
+    if lu is None or not len(lu):
+        return
+    order, ids = _land_use_order(lu)
+    wr.write_collection(
+        path,
+        "land_use",
+        geoms_to_lonlat(lu.geoms[order]),
+        {"land_use_id": ids, "kind": lu.kind[order], "devices": lu.devices[order]},
+    )
+
+
 def _settlements(sc: Scenario, folder: Path) -> int:
     """Settlements with the extra property ``population_returned`` (people back by the end date)."""
     s = sc.settlements
@@ -396,6 +440,7 @@ def _truth(sc: Scenario, folder: Path, scale: str) -> int:
         wr.write_collection(folder / "items.geojson", "items", None, items, points=(lon, lat))
     _truth_minefields(sc, folder / "minefields.geojson")
     _truth_positions(sc, folder / "positions.geojson")
+    _truth_land_use(sc, folder / "land_use.geojson")
     return len(dev)
 
 

@@ -954,6 +954,27 @@ class ResourceParams:
 
 
 @dataclass(frozen=True)
+class LandUseParams:
+    """Land people use again (cultivated, built, grazed, travelled): strong, imperfect evidence."""
+
+    cell_m: float = 150.0
+    """Land in use is drawn as squares of this side over the hazard register's land."""
+    use_share: float = 0.5
+    """Chance that clean land right beside a settlement is in use; it falls off with distance."""
+    reach_m: float = 2500.0
+    """Distance from the nearest settlement over which the chance of use falls by a factor e."""
+    contaminated_ratio: float = 0.1
+    """How often land holding devices is used, against clean land at the same distance: the
+    evidence's error rate (0: people never use land with a device; 1: use tells nothing)."""
+    built_m: float = 600.0
+    """Within this distance of a settlement half of the land in use is built on."""
+    road_m: float = 40.0
+    """Land in use this close to a road is the road or a track beside it."""
+    max_years: int = 6
+    """Years in use are drawn from 1 to this (the 2020 war to the scenario's end)."""
+
+
+@dataclass(frozen=True)
 class Parameters:
     """All the generator's parameters; ``scenario.json`` records them."""
 
@@ -974,6 +995,7 @@ class Parameters:
     history: HistoryParams = field(default_factory=HistoryParams)
     returns: ReturnParams = field(default_factory=ReturnParams)
     resources: ResourceParams = field(default_factory=ResourceParams)
+    land_use: LandUseParams = field(default_factory=LandUseParams)
 
 
 DEFAULT = Parameters()

@@ -40,6 +40,7 @@ from landrelease.scenario.history import (
     returns_so_far,
 )
 from landrelease.scenario.infrastructure import Infrastructure
+from landrelease.scenario.land_use import land_in_use
 from landrelease.scenario.military import ARMENIAN, Positions
 from landrelease.scenario.package import write_package
 from landrelease.scenario.parameters import DEFAULT, Parameters
@@ -381,6 +382,14 @@ def _programme(
         people=people,
         sessions=eore_sessions(sw, p.resources, rng_for(seed, "eore", scale)),
         calibration=(),
+        land_use=land_in_use(
+            hazards.geoms,
+            truth.devices,
+            sw,
+            truth.infrastructure.of_kind("road").geoms,
+            p.land_use,
+            rng_for(seed, "land_use", scale),
+        ),
     )
     return replace(sc, calibration=calibrate(figures(sc, scale, p)))
 

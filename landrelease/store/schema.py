@@ -79,6 +79,7 @@ LAYER_INDEXES: dict[str, tuple[str, ...]] = {
     "findings": ("activity_id", "date"),
     "incidents": ("date",),
     "testimony": ("date",),
+    "land_use": ("observed",),
     "eore_sessions": ("settlement_id", "date"),
     "qa_visits": ("activity_id", "date"),
     "funding": ("date",),

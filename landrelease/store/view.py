@@ -61,6 +61,7 @@ KNOWN_FROM: dict[str, str] = {
     "funding": "date",
     "eore_sessions": "date",
     "qa_visits": "date",
+    "land_use": "observed",
     "land_release": "released_on",
     "hazard_completions": "completed_on",
 }

@@ -48,6 +48,7 @@ from landrelease.evidence.features import feature, point_features
 from landrelease.evidence.grid import HazardCells
 from landrelease.evidence.sources import EvidenceSet, searched_clean
 from landrelease.risk.errors import ResidualErrors
+from landrelease.risk.landuse import LandUseEffect, exposure
 from landrelease.risk.models import PATTERNS
 from landrelease.risk.run import RiskRun
 from landrelease.risk.store import RiskMap, load_risk_map
@@ -325,6 +326,9 @@ def decide(
     if len(parts):
         parts["evidence"] = _explain(run, parts, samples_x, samples_y)
         parts = battle_area_parts(parts, run.evidence, rule.battle_area)
+        before = parts["evidence"].to_numpy()
+        parts["evidence"] = _with_land_use(parts, run.evidence, run.land_use)
+        in_use = parts["evidence"].to_numpy() != before
         parts["evidence"] = _with_shallow_search(parts, run.evidence)
         parts["devices_per_ha"] = parts["expected_devices"] / (parts["area_m2"] / 1e4)
         parts["devices_bound"] = _bounds(parts, run.errors)
@@ -355,6 +359,12 @@ def decide(
     alike = run.representativeness
     summary["representativeness"] = alike.state() if alike is not None else None
     summary["extrapolated"] = alike.statement() if alike is not None and alike.unlike else None
+    summary["land_use"] = run.land_use.statement() if run.land_use is not None else None
+    summary["land_use_parts"] = (
+        {d: int((in_use & (parts["decision"] == d).to_numpy()).sum()) for d in DECISIONS}
+        if len(parts)
+        else {}
+    )
     parts = parts.drop(columns="max_probability", errors="ignore")
     run_id = run.run_id if isinstance(run, RiskMap) else None
     return SurveyResult(parts.to_crs("EPSG:4326"), rule, summary, risk_run_id=run_id)
@@ -561,6 +571,38 @@ def _with_shallow_search(parts: gpd.GeoDataFrame, evidence: EvidenceSet) -> list
         within_m=feature("rate_found").scale_m,
     )
     return [f"{e}; {w}" if w else e for e, w in zip(parts["evidence"], words, strict=True)]
+
+
+def _with_land_use(
+    parts: gpd.GeoDataFrame, evidence: EvidenceSet, effect: LandUseEffect | None
+) -> list[str]:
+    """Each part's evidence, followed by the land in use over it that lowered its risk: the record
+    that counted most (its kind, years and code) and the share it counted as searched clean, as
+    measured on searched land (:mod:`landrelease.risk.landuse`)."""
+    words = list(parts["evidence"])
+    lu = evidence.land_use
+    if effect is None or not effect.counts or lu is None or not len(lu) or not len(parts):
+        return words
+    counted = exposure(lu) * np.array([effect.share_of(k) for k in lu["kind"]])
+    geoms = lu.geometry.values.to_numpy()
+    part_idx, lu_idx = shapely.STRtree(geoms).query(
+        parts.geometry.values.to_numpy(), predicate="intersects"
+    )
+    keep = counted[lu_idx] > 0
+    part_idx, lu_idx = part_idx[keep], lu_idx[keep]
+    if not len(part_idx):
+        return words
+    order = np.lexsort((lu_idx, -counted[lu_idx], part_idx))  # per part, the largest share first
+    first = order[np.r_[True, part_idx[order][1:] != part_idx[order][:-1]]]
+    ids, kinds = lu["land_use_id"].to_numpy(), lu["kind"].to_numpy()
+    years = np.asarray(lu["years_in_use"], dtype=float)
+    for k in first:
+        j, i = int(lu_idx[k]), int(part_idx[k])
+        words[i] = (
+            f"{words[i]}; land in use ({kinds[j]} for {years[j]:g} years, {ids[j]}) counted as "
+            f"{100 * counted[j]:.0f} % searched clean, as measured on searched land in that use"
+        )
+    return words
 
 
 def _withheld(

@@ -133,6 +133,12 @@ def show_survey(result: Any, out: Path, survey_id: int) -> None:
             f"{bound:,.1f} at {s['bound_level']:.0%} confidence (the map's errors on held-out "
             "spatial blocks of searched land; land unlike any searched land can hold more)."
         )
+    if s.get("land_use"):
+        named = s.get("land_use_parts") or {}
+        console.print(
+            f"Land in use lowered the risk of {sum(named.values()):,} parts "
+            f"({named.get('cancel', 0):,} of them cancelled): " + escape(str(s["land_use"])) + "."
+        )
     limit = s.get("cancellation_limit")
     if limit:
         console.print("Why no more: " + escape(limit["text"]) + ".")
