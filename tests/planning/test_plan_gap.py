@@ -261,3 +261,24 @@ def test_a_hazard_goes_no_faster_than_its_slowest_task() -> None:
     assert new.value < old.value
     best = evaluate(p, simulate(p, np.arange(2)).end_month).value
     assert best <= new.value * (1 + 1e-9)
+
+
+def test_the_bound_charges_one_set_up_per_task_begun_no_more() -> None:
+    # thirty tasks of 1,000 m² (0.4 days of a machine's work each) and two-day set-ups: with one
+    # machine, every schedule pays 2.4 days a task, 8.3 tasks a month, and so does the bound;
+    # charging a set-up more per task would put the bound below the plan (decision 0028)
+    tasks = [{"hazard_id": f"H{i:02d}", "area_m2": 1_000.0} for i in range(30)]
+    p = problem(
+        tasks,
+        population=[100.0] * 30,
+        pairs=[(i, f"H{i:02d}") for i in range(30)],
+        teams={"machine": 1},
+        months=4,
+        params=dataclasses.replace(PARAMS, setup_days=2.0),
+    )
+    bound = solve_bound(p, max_cells=10**7)
+    assert bound.status == "Optimal"
+    assert bound.hazard_done.sum(axis=0)[:3] == pytest.approx([20 / 2.4, 40 / 2.4, 60 / 2.4])
+    plan = evaluate(p, simulate(p, greedy_order(p)).end_month).value
+    assert plan == pytest.approx((8 + 16 + 25) / 12 / 30)  # tasks done by the end of months 0-2
+    assert plan <= bound.value <= plan * 1.03
