@@ -293,11 +293,12 @@ def main() -> None:
             free = dataclasses.replace(
                 p, params=dataclasses.replace(p.params, travel_km_per_day=float("inf"))
             )
-            setups = simulate(free, r.schedule.order).work["mobilisation_days"].sum()
-            begun = int((r.schedule.start_month >= 0).sum())
+            free_schedule = simulate(free, r.schedule.order)
+            joins = free_schedule.work["mobilisation_days"].sum() / p.params.setup_days
+            begun = int((free_schedule.start_month >= 0).sum())
             print(
-                f"set-ups paid: {setups / p.params.setup_days:,.0f} team joins on {begun:,} tasks "
-                f"begun ({setups / p.params.setup_days / max(begun, 1):.2f} a task)"
+                f"set-ups paid (the same order, free travel): {joins:,.0f} team joins on "
+                f"{begun:,} tasks begun ({joins / max(begun, 1):.2f} a task)"
             )
             work = r.schedule.work
             mob_usd = float((work["mobilisation_days"] * p.pool.usd_per_day[work["kind"]]).sum())
