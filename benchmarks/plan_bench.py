@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import json
 import os
 import resource
@@ -240,6 +241,7 @@ def main() -> None:
     from landrelease.io import import_package
     from landrelease.planning import forecast, plan
     from landrelease.planning.gap import gap_causes
+    from landrelease.planning.schedule import simulate
     from landrelease.records import book_approved_activities
     from landrelease.store import Workspace, WorkspaceView
 
@@ -288,6 +290,16 @@ def main() -> None:
                 f"{BEFORE.get(args.scenario or 'synthetic', '')}goal ≥ 97 %"
             )
             print("\n".join(gap_causes(p, r.schedule.order, b).lines()))
+            free = dataclasses.replace(
+                p, params=dataclasses.replace(p.params, travel_km_per_day=float("inf"))
+            )
+            free_schedule = simulate(free, r.schedule.order)
+            joins = free_schedule.work["mobilisation_days"].sum() / p.params.setup_days
+            begun = int((free_schedule.start_month >= 0).sum())
+            print(
+                f"set-ups paid (the same order, free travel): {joins:,.0f} team joins on "
+                f"{begun:,} tasks begun ({joins / max(begun, 1):.2f} a task)"
+            )
             work = r.schedule.work
             mob_usd = float((work["mobilisation_days"] * p.pool.usd_per_day[work["kind"]]).sum())
             print(

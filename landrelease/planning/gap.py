@@ -9,7 +9,10 @@ those gifts is worth:
 * **set-ups**: the plan pays ``setup_days`` of the joining team's own kind
   each time a team joins a task; the bound charges one set-up per task at
   the slowest kind's rate, in any kind's time — the same order with neither
-  travel nor set-ups (what no real plan can reach, an upper end of this cause);
+  travel nor set-ups (what no real plan can reach, an upper end of this cause). It is
+  split in two: the set-ups of teams joining a task another team has begun (the same
+  order with free travel and only each task's first set-up charged), what fewer teams
+  per task could at most win; and the first set-up of each task, which every plan pays;
 * **partial credit**: the bound credits a hazard (and a settlement) for the
   share of it done, a real plan only when all of it is done — the bound's
   benefit from shares strictly between 0 and 1;
@@ -44,6 +47,8 @@ class GapCauses:
     """The same order with free travel, over the bound."""
     without_mobilisation: float
     """The same order with free travel and no set-ups, over the bound."""
+    first_setups_only: float
+    """The same order with free travel and only each task's first set-up charged, over the bound."""
     partial_credit: float
     """Bound benefit from hazards and settlements partly done, over the bound."""
     merged_periods: float
@@ -58,6 +63,11 @@ class GapCauses:
         return max(self.without_mobilisation - self.without_travel, 0.0)
 
     @property
+    def later_setups(self) -> float:
+        """Set-ups of teams joining a task another team has begun (within :attr:`setups`)."""
+        return min(max(self.first_setups_only - self.without_travel, 0.0), self.setups)
+
+    @property
     def rest(self) -> float:
         """What neither mobilisation nor the bound's two measured gifts explain: the order, and
         what else the bound relaxes (budgets and teams pooled over months, teams at once)."""
@@ -70,6 +80,8 @@ class GapCauses:
             f"  travel between tasks (the bound travels free): {self.travel:.1%}",
             f"  set-ups beyond one per task at the slowest kind's rate: up to {self.setups:.1%} "
             f"(the same order with no mobilisation at all reaches {self.without_mobilisation:.1%})",
+            f"    of which teams joining a task already begun: {self.later_setups:.1%}; "
+            f"each task's first set-up: {self.setups - self.later_setups:.1%}",
             f"  credit for hazards and settlements partly done (the bound's, no plan's): "
             f"{self.partial_credit:.1%}",
             f"  merged later months credited from their first month: {self.merged_periods:.1%}",
@@ -90,11 +102,15 @@ def gap_causes(problem: PlanProblem, order: np.ndarray, bound: Bound) -> GapCaus
     no_mob = dataclasses.replace(
         free_travel, params=dataclasses.replace(free_travel.params, setup_days=0.0)
     )
+    first_only = dataclasses.replace(
+        free_travel, params=dataclasses.replace(free_travel.params, join_setup_days=0.0)
+    )
     partial, merged = _bound_credit(problem, bound)
     return GapCauses(
         plan=share(problem),
         without_travel=share(free_travel),
         without_mobilisation=share(no_mob),
+        first_setups_only=share(first_only),
         partial_credit=partial / value,
         merged_periods=merged / value,
     )

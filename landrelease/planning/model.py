@@ -53,6 +53,10 @@ class PlanParams:
     """The same rule with a threshold for each kind (in the pool's order of kinds), in place of
     ``min_task_days``; empty: ``min_task_days`` for every kind."""
 
+    join_setup_days: float | None = None
+    """Set-up days a team pays when it joins a task another team has begun; ``None``:
+    ``setup_days``. The gap's causes (:mod:`~landrelease.planning.gap`) set 0 to measure what
+    the set-ups beyond the first of each task cost."""
     min_join_days_by_kind: tuple[float, ...] = ()
     """``min_join_days`` for each kind (in the pool's order of kinds); empty: the same for all."""
     lookahead_by_kind: tuple[int, ...] = ()

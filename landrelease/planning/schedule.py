@@ -6,8 +6,9 @@ another team (``slots``) and enough work left for it (``min_join_days`` of
 work per team, counting the teams already there; a task nobody works on is
 always taken) — of the first ``lookahead_tasks`` + 1 such tasks, the nearest;
 they stay until it is done. Joining a task costs
-``setup_days`` plus the travel from the team's previous task at
-``travel_km_per_day`` (paid as team-days). Spending stops when the year's
+``setup_days`` (``join_setup_days`` when another team has begun it, the same unless
+set) plus the travel from the team's previous task at ``travel_km_per_day`` (paid as
+team-days). Spending stops when the year's
 budget is used up. :func:`evaluate` turns task end months into hazard release
 months, settlement readiness months and the plan's benefit.
 """
@@ -105,6 +106,7 @@ def simulate(problem: PlanProblem, order: np.ndarray, *, record: bool = True) ->
         np.asarray(kind_order(problem), dtype=np.int64),
         float(p.working_days_per_month),
         float(p.setup_days),
+        float(p.setup_days if p.join_setup_days is None else p.join_setup_days),
         float(p.travel_km_per_day),
         p.join_days(problem.pool.m2_per_day.shape[0]),
         p.lookahead(problem.pool.m2_per_day.shape[0]),
@@ -165,6 +167,7 @@ def _simulate(
     kinds: np.ndarray,
     wd: float,
     setup: float,
+    join_setup: float,
     travel_km_per_day: float,
     min_join_days_of: np.ndarray,
     lookahead_of: np.ndarray,
@@ -279,7 +282,7 @@ def _simulate(
                             / 1000.0
                             / travel_km_per_day
                         )
-                    pending[team] = setup + move
+                    pending[team] = (setup if start[j] < 0 else join_setup) + move
                     pos_x[team] = xy[j, 0]
                     pos_y[team] = xy[j, 1]
                     if start[j] < 0:

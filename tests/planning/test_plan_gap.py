@@ -98,6 +98,41 @@ def test_a_team_does_not_join_a_task_too_small_to_share() -> None:
     assert simulate(tight, np.arange(1)).end_month[0] == 1
 
 
+def test_teams_joining_a_begun_task_pay_their_own_set_up_unless_told_otherwise() -> None:
+    # 30 days of dog work, room for two teams: two joins, the second on a task begun
+    tasks = [{"hazard_id": "H0", "area_m2": 30 * 1000.0}]
+    p = problem(tasks, population=[100.0], pairs=[(0, "H0")], teams={"dog": 3}, months=6)
+    assert p.slots[0] == 2
+    every = simulate(p, np.arange(1))
+    first_only = simulate(
+        dataclasses.replace(p, params=dataclasses.replace(PARAMS, join_setup_days=0.0)),
+        np.arange(1),
+    )
+    assert every.work["mobilisation_days"].sum() == pytest.approx(2 * PARAMS.setup_days)
+    assert first_only.work["mobilisation_days"].sum() == pytest.approx(PARAMS.setup_days)
+    # 30 days of work and one set-up a join (a day here): 32 team-days, 31 with the first only
+    assert PARAMS.setup_days == 1.0
+    assert every.end_month[0] == first_only.end_month[0] == 0
+    assert every.work["team_days"].sum() == pytest.approx(32.0)
+    assert first_only.work["team_days"].sum() == pytest.approx(31.0)
+
+
+def test_the_gap_splits_set_ups_into_each_tasks_first_and_later_joins() -> None:
+    p = dataclasses.replace(random_problem(8, months=24), params=PARAMS)
+    bound = solve_bound(p, max_cells=10**7)
+    order = greedy_order(p)
+    shared = gap_causes(p, order, bound)
+    # with no joining rule teams crowd onto tasks: some set-ups are of teams joining a begun task
+    assert 0 < shared.later_setups <= shared.setups
+    assert shared.without_travel <= shared.first_setups_only <= shared.without_mobilisation
+    assert any("already begun" in line for line in shared.lines())
+    # one team a task (no task holds 10,000 days of work): every set-up is a task's first
+    alone = dataclasses.replace(p, params=dataclasses.replace(PARAMS, min_join_days=10_000.0))
+    single = gap_causes(alone, order, bound)
+    assert single.later_setups == pytest.approx(0.0, abs=1e-12)
+    assert single.setups > 0
+
+
 def test_a_free_team_takes_the_nearest_of_the_next_tasks() -> None:
     # one team at x=0 after its first task; next in order is 50 km away, the one after is next door
     tasks = [
