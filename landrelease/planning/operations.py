@@ -234,21 +234,26 @@ def best_order(
         named = f"{best}+cost rule {problem.params.max_cost_ratio:g}×"
         orders[named], values[named], best = orders[best], value, named
     seconds["schedule"] = time.perf_counter() - t
-    if dispatch > 0:
+
+    def rules_per_kind(budget: float, start: float, width: float) -> None:
+        """Choose the dispatch rules per kind for the best order within ``budget`` seconds,
+        keeping them (and naming the order) when they beat it."""
+        nonlocal problem, best
         t = time.perf_counter()
         problem, value = kind_rules(
             problem,
             orders[best],
             values[best],
-            seconds=before,
-            progress=lambda f: say(
-                "dispatch rules per kind", at_rules + f * (at_search - at_rules)
-            ),
+            seconds=budget,
+            progress=lambda f: say("dispatch rules per kind", start + f * width),
         )
         if value > values[best]:
             named = f"{best}+rules per kind"
             orders[named], values[named], best = orders[best], value, named
-        seconds["dispatch"] = time.perf_counter() - t
+        seconds["dispatch"] = seconds.get("dispatch", 0.0) + time.perf_counter() - t
+
+    if dispatch > 0:
+        rules_per_kind(before, at_rules, at_search - at_rules)
     if search > 0:
         say("local search", at_search)
         t = time.perf_counter()
@@ -260,19 +265,7 @@ def best_order(
             orders[best], values[best] = improved, value
         seconds["search"] = time.perf_counter() - t
         if after > 0:
-            # the searched order may want other rules
-            t = time.perf_counter()
-            problem, value = kind_rules(
-                problem,
-                orders[best],
-                values[best],
-                seconds=after,
-                progress=lambda f: say("dispatch rules per kind", at_again + f * span * after),
-            )
-            if value > values[best]:
-                named = f"{best}+rules per kind"
-                orders[named], values[named], best = orders[best], value, named
-            seconds["dispatch"] += time.perf_counter() - t
+            rules_per_kind(after, at_again, span * after)  # the searched order may want others
     return best, orders[best], bound, problem
 
 
