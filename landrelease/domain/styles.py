@@ -54,6 +54,11 @@ INFRASTRUCTURE_COLOURS: dict[str, str] = {
 """The base map's colours, by kind of infrastructure: the web map's base map
 (``landrelease.web.map_view.BASE_STYLE``) takes them from here; buildings share one colour."""
 
+LAND_USE_COLOURS: tuple[str, ...] = ("#8fa86a", "#8d8079", "#c2b77a", "#a07e62", "#c7a98c")
+"""Land in use by kind (cultivated, built, grazed, road, track): muted olive, warm grey, straw,
+brown and tan, so that the evidence reads beside the hazards' and the decisions' strong colours
+without competing with them (the web map's layer and legend, and the QGIS style)."""
+
 RELEASE_METHODS = ("cancelled", "reduced", "cleared")
 """How land was released (the land-release ledger's ``method``)."""
 QA_PLAN_DECISIONS = ("accepted", "rejected", "incomplete")
@@ -156,7 +161,7 @@ LAYER_STYLES: dict[str, LayerStyle] = {
     "land_use": LayerStyle(
         "land in use by how it is used",
         "kind",
-        _words(vocab.LAND_USE_KINDS, ("#a6d96a", "#878787", "#d9ef8b", "#6a3d9a", "#cab2d6")),
+        _words(vocab.LAND_USE_KINDS, LAND_USE_COLOURS),
         hollow=True,
     ),
     "eore_sessions": LayerStyle("risk education sessions", colour="#1b9e77", outline="#ffffff"),

@@ -548,8 +548,27 @@ def recommendations_section(rec: Records) -> tuple[Section, str | None]:
     if not withheld and limit:
         text = str(limit["text"])
         why = f" {text[:1].upper()}{text[1:]}."
-    sec.paragraphs.append(f"{sentence}{why} Rule: {s.get('rule', '')}.")
+    sec.paragraphs.append(f"{sentence}{why}{land_use_sentence(s)} Rule: {s.get('rule', '')}.")
     return sec, sentence
+
+
+def land_use_sentence(summary: dict[str, Any]) -> str:
+    """How many parts land in use lowered and how many of those were cancelled (the survey
+    summary's ``land_use_parts``), with a leading space; empty when the run measured no land in
+    use (``land_use`` unset) or when it lowered no part."""
+    if not summary.get("land_use"):
+        return ""
+    named = summary.get("land_use_parts") or {}
+    lowered = sum(int(v) for v in named.values())
+    if not lowered:
+        return " Land in use lowered the risk of no part."
+    cancelled = int(named.get("cancel", 0))
+    parts = "part" if lowered == 1 else "parts"
+    return (
+        f" Land in use (cultivated, built, grazed or travelled land, counted only as far as "
+        f"searched land in that use shows it to hold) lowered the risk of {lowered:,} {parts}, "
+        f"{cancelled:,} of them cancelled."
+    )
 
 
 # -- risk education ------------------------------------------------------------------------------------

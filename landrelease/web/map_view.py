@@ -22,8 +22,10 @@ from landrelease.domain.styles import (
     BOUNDARY_COLOUR,
     DECISION_STYLE,
     INFRASTRUCTURE_COLOURS,
+    LAND_USE_COLOURS,
     STATUS_STYLE,
 )
+from landrelease.domain.vocab import LAND_USE_KINDS
 from landrelease.web import visible as vis
 from landrelease.web.api.risk_image import RISK_SCALE_MIN, latest_raster
 from landrelease.web.api.tiles import (
@@ -59,6 +61,21 @@ BASE_STYLE: tuple[tuple[str, str, str], ...] = (
 )
 """The base map drawn from the workspace's infrastructure layer: kind, label, colour (the
 colours of the layer's QGIS style)."""
+
+LAND_USE_WORDS = {
+    "cultivated": "cultivated (fields, orchards)",
+    "built": "built on (houses, yards)",
+    "grazed": "grazed (pasture)",
+    "road": "road",
+    "track": "track",
+}
+"""What the legend says of each kind of land in use."""
+
+LAND_USE_STYLE: tuple[tuple[str, str, str], ...] = tuple(
+    (kind, LAND_USE_WORDS[kind], colour)
+    for kind, colour in zip(LAND_USE_KINDS, LAND_USE_COLOURS, strict=True)
+)
+"""Land in use by kind: value, label, colour (muted; the colours of the layer's QGIS style)."""
 
 LABEL_FONT = "DejaVu Sans"
 """The font stack of the map's labels (map.js's FONT)."""
@@ -132,6 +149,7 @@ def map_config(web: Web, user: User) -> dict[str, Any]:
         "decision": _style(DECISION_STYLE),
         "plan": _style(PLAN_STYLE),
         "base": _style(BASE_STYLE),
+        "land_use": _style(LAND_USE_STYLE),
         "boundary": BOUNDARY_COLOUR,
         "base_shown": [
             kind

@@ -491,6 +491,18 @@ TILE_LAYERS: dict[str, TileLayer] = {
             (("incident_id", "text"), ("date", "text"), ("killed", "int"), ("injured", "int")),
             clustered=True,
         ),
+        TileLayer(
+            "land_use",
+            "land_use",
+            (
+                ("land_use_id", "text"),
+                ("kind", "text"),
+                ("years_in_use", "float"),
+                ("observed", "text"),
+                ("source", "text"),
+                ("confidence", "text"),
+            ),
+        ),
     )
 }
 """What tiles carry: a few fields for drawing and labels; a click asks the API for the rest.

@@ -81,3 +81,32 @@ def test_what_stops_cancelling_is_in_the_paragraph_not_the_headline() -> None:
         "Cancelling stops at about 1.3% of the hazard cells; the map's expectation alone would allow 13.3%."
         in sec.paragraphs[-1]
     )
+
+
+def test_land_in_use_names_the_parts_it_lowered_and_those_cancelled() -> None:
+    """The count comes from the survey summary's ``land_use_parts`` (per decision), as the
+    decisions store it and the console prints it."""
+    measure = "land in use, measured on searched land: cultivated: … counted as 44 % searched"
+    sec, line = recommendations_section(  # type: ignore[arg-type]
+        _run(
+            land_use=measure,
+            land_use_parts={
+                "cancel": 4,
+                "technical_survey": 9,
+                "clearance": 0,
+                "battle_area_clearance": 1,
+            },
+        )
+    )
+    assert line is not None and "Land in use" not in line  # the headline stays the cancellation
+    assert (
+        " Land in use (cultivated, built, grazed or travelled land, counted only as far as "
+        "searched land in that use shows it to hold) lowered the risk of 14 parts, 4 of them "
+        "cancelled. Rule: keep 99.0%" in sec.paragraphs[-1]
+    )
+    sec, _ = recommendations_section(_run(land_use=measure, land_use_parts={"cancel": 0}))  # type: ignore[arg-type]
+    assert "Land in use lowered the risk of no part. Rule:" in sec.paragraphs[-1]
+    # a run without land in use (or stored before it was measured) says nothing of it
+    for summary in ({}, {"land_use": None, "land_use_parts": {"cancel": 0}}):
+        sec, _ = recommendations_section(_run(**summary))  # type: ignore[arg-type]
+        assert "Land in use" not in sec.paragraphs[-1]

@@ -85,6 +85,8 @@ def test_map_shows_the_hazards_after_login(base_url: str, tmp_path: Path) -> Non
             page = browser.new_page(viewport={"width": 1000, "height": 700})
             errors: list[str] = []
             watch(page, base_url, outside, errors)
+            asked: list[str] = []
+            page.on("request", lambda r: asked.append(r.url) if "/tiles/" in r.url else None)
             login(page, base_url, "ana", "/map")
             page.wait_for_selector(
                 "body[data-layers-loaded=true]", timeout=30_000, state="attached"
@@ -100,6 +102,10 @@ def test_map_shows_the_hazards_after_login(base_url: str, tmp_path: Path) -> Non
             ]
             assert set(_rendered(page, "base-roads-casing", "name")) == {"M-7"}
             assert _rendered(page, "findings-points", "finding_id") == []  # off at first
+            # layers that are off cost the first view nothing: not one tile asked for
+            assert any("/tiles/hazards/" in u for u in asked), asked
+            for off in ("findings", "incidents", "land_use"):
+                assert not [u for u in asked if f"/tiles/{off}/" in u], (off, asked)
             assert page.locator(".maplibregl-ctrl-scale").inner_text().strip().endswith("m")
             legend = page.inner_text("#map-panel")
             for words in (
@@ -145,6 +151,38 @@ def test_map_shows_the_hazards_after_login(base_url: str, tmp_path: Path) -> Non
                 "FD-1",
                 "FD-2",
             ]
+            # land in use switched on: its tiles asked for now, its kinds in the legend, each
+            # area drawn by kind and told in field words on a click
+            page.check("input[data-layer=land_use]")
+            legend = page.inner_text("#map-panel")
+            for words in (
+                "Land in use",
+                "cultivated (fields, orchards)",
+                "built on",
+                "grazed",
+                "track",
+            ):
+                assert words in legend, legend
+            page.evaluate(
+                "([lon, lat]) => window.landreleaseMap.jumpTo({ center: [lon, lat], zoom: 16 })",
+                [LON0 + 0.001, LAT0 + 0.001],
+            )
+            _idle(page)
+            assert [u for u in asked if "/tiles/land_use/" in u]
+            assert set(_rendered(page, "land-use-fill", "land_use_id")) == {"LU-1"}
+            # a click inside LU-1 where no finding is drawn (FD-0 lies at its centre)
+            x, y = page.evaluate(
+                "([lon, lat]) => { const m = window.landreleaseMap, p = m.project([lon, lat]),"
+                " r = m.getCanvas().getBoundingClientRect(); return [r.left + p.x, r.top + p.y]; }",
+                [LON0 + 0.0015, LAT0 + 0.0005],
+            )
+            page.mouse.click(x, y)
+            said = page.wait_for_selector(".land-use-popup", timeout=10_000)
+            assert said is not None
+            text = page.inner_text(".land-use-popup")
+            assert "Cultivated for 4 years (observed 2024-05-01, imagery, high confidence)" in text
+            assert "LU-1" in text, text
+            page.keyboard.press("Escape")
             # settlements with their names, drawn with the glyphs the site makes from its font
             page.evaluate(
                 "() => window.landreleaseMap.jumpTo({ center: [46.93, 39.975], zoom: 12 })"

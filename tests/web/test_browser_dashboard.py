@@ -17,7 +17,7 @@ from PIL import Image
 from landrelease.store import Workspace
 from landrelease.web import create_app
 from landrelease.web.server import running
-from tests.web.browser import ARGS, CHROMIUM, WEBGL_ARGS, need_chromium, watch
+from tests.web.browser import ARGS, CHROMIUM, WEBGL_ARGS, login, need_chromium, watch
 from tests.web.test_dashboard import (
     ALL_CHARTS,
     add_incidents,
@@ -139,6 +139,15 @@ def test_settlement_and_hazard_pages_draw_their_map(base_url: str, tmp_path: Pat
                 assert near >= 30, f"{url}: {near} pixels of {colour}"
                 height = page.evaluate("document.documentElement.scrollHeight")
                 assert height <= 2 * SCREEN["height"], f"{url} is {height} px tall"
+            # logged in: the land in use inside the hazard, filled by its kind
+            login(page, base_url, "ana", "/hazards/HZ-0")
+            page.wait_for_selector("#small-map[data-drawn='true']", timeout=30_000)
+            kinds = page.evaluate(
+                "() => window.landreleaseSmallMap.queryRenderedFeatures({ layers: ['land-use-fill'] })"
+                ".map((f) => f.properties.kind)"
+            )
+            assert set(kinds) == {"cultivated"}, kinds
+            assert "land in use: cultivated" in page.inner_text(".small-map figcaption")
         finally:
             browser.close()
     assert not outside, f"requests left the site: {outside}"

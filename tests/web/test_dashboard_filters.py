@@ -173,3 +173,42 @@ def test_hazard_page_tells_its_story(client: TestClient) -> None:
     assert "ACT-1" in text  # its activity
     assert 'id="small-map-config"' in text and "/static/small_map.js" in text
     assert client.get("/hazards/NOPE").status_code == 404
+
+
+@GPKG
+def test_hazard_page_shows_the_land_in_use_inside_it(client: TestClient) -> None:
+    """LU-1 (cultivated 4 years, a square of 0.002° inside HZ-0) on the page, in field words with
+    its hectares inside the hazard, and on the small map cut to the hazard; for those who may
+    read the layer only, and not on a hazard it does not reach."""
+    import json
+    import re
+
+    import pyproj
+    import shapely
+
+    from tests.helpers import LAT0, LON0
+
+    text = client.get("/hazards/HZ-0", headers=token(client, "ana")).text
+    square = shapely.box(LON0, LAT0, LON0 + 0.002, LAT0 + 0.002)
+    ha = abs(pyproj.Geod(ellps="WGS84").geometry_area_perimeter(square)[0]) / 10_000
+    assert 3.5 < ha < 4.0
+    said = re.search(
+        r"Land in use inside: Cultivated for 4 years \(observed 2024-05-01, imagery, high "
+        r"confidence\), ([0-9.]+) ha \(LU-1\)\. It lowers the risk only as far as searched land",
+        text,
+    )
+    assert said is not None, text
+    # measured in the workspace's metric CRS (UTM), within 0.5 % of the ellipsoid's area
+    assert abs(float(said.group(1)) - ha) < 0.005 * ha + 0.005, (said.group(1), ha)
+    m = re.search(r'id="small-map-config">(.*?)</script>', text, re.S)
+    assert m is not None
+    config = json.loads(m.group(1))
+    used = [f for f in config["focus"]["features"] if f["properties"]["role"] == "land_use"]
+    assert [f["properties"]["kind"] for f in used] == ["cultivated"]
+    got = shapely.geometry.shape(used[0]["geometry"])
+    assert shapely.intersection(got, square).area / shapely.union(got, square).area > 0.999
+    assert "land in use: cultivated (fields, orchards)" in text  # the legend
+    anonymous = client.get("/hazards/HZ-0").text
+    assert "Land in use" not in anonymous and "land in use:" not in anonymous
+    other = client.get("/hazards/HZ-1", headers=token(client, "ana")).text
+    assert "Land in use inside" not in other

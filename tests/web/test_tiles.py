@@ -343,3 +343,59 @@ def test_everyone_sees_the_administrative_boundaries(client: TestClient, tmp_pat
         px, py, name = found[0]
         assert name == "Aghdam"
         assert LON0 - 0.05 < px < LON0 + 0.1 and LAT0 - 0.05 < py < LAT0 + 0.05
+
+
+@pytest.mark.parametrize("ws_target", ["gpkg", "postgis"], indirect=True)
+def test_land_in_use_comes_with_what_its_popup_says(client: TestClient, tmp_path: Path) -> None:
+    """Land in use is a layer of its own for those who may read it: the record's code, kind,
+    years, date observed, source and confidence (the popup's words), its area cut to the tile;
+    the page names its count and version but the map draws it only when switched on."""
+    z = 15
+    x, y = _tile_of(LON0 + 0.001, LAT0 + 0.001, z)
+    ana = token(client, "ana")
+    got = _decode(
+        _get(client, f"/tiles/land_use/{z}/{x}/{y}.mvt", ana), z, x, y, tmp_path, "land_use"
+    )
+    assert list(got["land_use_id"]) == ["LU-1"]
+    row = got.iloc[0]
+    assert (row["kind"], float(row["years_in_use"]), row["observed"]) == (
+        "cultivated",
+        4.0,
+        "2024-05-01",
+    )
+    assert (row["source"], row["confidence"]) == ("imagery", "high")
+    assert set(got.columns) == {
+        "land_use_id",
+        "kind",
+        "years_in_use",
+        "observed",
+        "source",
+        "confidence",
+        "geometry",
+    }
+    # the package's square, as much of it as the tile holds (its grid at zoom 15 is 0.3 m)
+    n = 1 << z
+    west, east = x / n * 360 - 180, (x + 1) / n * 360 - 180
+    north, south = (
+        math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * t / n)))) for t in (y, y + 1)
+    )
+    want = shapely.box(LON0, LAT0, LON0 + 0.002, LAT0 + 0.002) & shapely.box(
+        west, south, east, north
+    )
+    area = got.geometry.iloc[0]
+    assert shapely.intersection(area, want).area / shapely.union(area, want).area > 0.99
+    # not for visitors who are not logged in, as in the OGC API
+    assert client.get(f"/tiles/land_use/{z}/{x}/{y}.mvt").status_code == 401
+    assert "land_use" not in _map_config(client)["layers"]
+    page = client.get("/map", headers=ana).text
+    m = re.search(r'<script type="application/json" id="map-config">(.*?)</script>', page, re.S)
+    assert m is not None
+    config = json.loads(m.group(1))
+    assert config["layers"]["land_use"] == 1 and config["tile_versions"]["land_use"]
+    assert [r["value"] for r in config["land_use"]] == [
+        "cultivated",
+        "built",
+        "grazed",
+        "road",
+        "track",
+    ]

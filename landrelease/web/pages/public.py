@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import geopandas as gpd
+import pandas as pd
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from landrelease import settings
+from landrelease.store import WorkspaceView
 from landrelease.web.api.hazard_story import (
     CLASSIFICATION_WORDS,
     DECISION_WORDS,
@@ -27,7 +31,13 @@ from landrelease.web.labels import plain
 from landrelease.web.map_view import map_config, warm_glyphs
 from landrelease.web.plans import readiness_dates
 from landrelease.web.settlement_view import cached_settlement
-from landrelease.web.small_map import PICKED, PLACE, small_map
+from landrelease.web.small_map import (
+    PICKED,
+    PLACE,
+    land_use_inside,
+    land_use_legend,
+    small_map,
+)
 from landrelease.web.visible import layer_frame, visible_frame
 
 router = APIRouter()
@@ -126,14 +136,26 @@ def hazard_page(request: Request, hazard_id: str, user: UserDep, web: WebDep) ->
     story = cached_story(web.ws, web.cache, hazard_id, user)
     hazards = visible_frame(web.ws, "hazards", user, web.cache)
     shape = hazards[(hazards["hazard_id"].astype(object) == hazard_id).to_numpy()]
+    focus = gpd.GeoDataFrame(
+        {"role": ["hazard"], "kind": [""]}, geometry=[shape.geometry.iloc[0]], crs=shape.crs
+    )
+    legend = [{"kind": "outline", "colour": PICKED, "label": f"hazard {hazard_id}"}]
+    land_use: list[dict[str, Any]] = []
+    if user.sees_details:  # land in use inside the hazard, cut to it (the layer is not public)
+        inside, land_use = land_use_inside(
+            visible_frame(web.ws, "land_use", user, web.cache),
+            shape.to_crs(4326).geometry.iloc[0],
+            lambda: WorkspaceView.of(web.ws).metric_crs,
+        )
+        focus = pd.concat([focus.to_crs(4326), inside], ignore_index=True)
+        legend += land_use_legend({r["kind"] for r in land_use})
     small = small_map(
         user,
-        focus=gpd.GeoDataFrame(
-            {"role": ["hazard"]}, geometry=[shape.geometry.iloc[0]], crs=shape.crs
-        ),
+        focus=focus,
         picked=[hazard_id],
-        caption=f"Hazard {hazard_id} and the hazards around it",
-        legend=[{"kind": "outline", "colour": PICKED, "label": f"hazard {hazard_id}"}],
+        caption=f"Hazard {hazard_id} and the hazards around it"
+        + (", with the land in use inside it" if land_use else ""),
+        legend=legend,
     )
     return web.page(
         request,
@@ -141,6 +163,7 @@ def hazard_page(request: Request, hazard_id: str, user: UserDep, web: WebDep) ->
         user,
         story=story,
         small_map=small,
+        land_use=land_use,
         status_words=STATUS_WORDS,
         decision_words=DECISION_WORDS,
         class_words=CLASSIFICATION_WORDS,

@@ -5,7 +5,9 @@
 // is drawn). Hazards are coloured by
 // status, by survey decision or by the plan at a quarter chosen on a slider; a click on a hazard
 // asks the server for its history, evidence and next step. Findings and incidents come as counts
-// per cell until zoomed in; they, the survey decisions and the risk surface are off at first.
+// per cell until zoomed in; they, the survey decisions, the land in use (land cultivated, built
+// on, grazed or travelled: negative evidence) and the risk surface are off at first: a layer
+// that is off has its tiles asked for only once switched on.
 // The page gives the layers this user may read, the colours and the legend (#map-config).
 import maplibregl from "/static/maplibre.js";
 import { boundaryLabels, boundaryLines, boundarySource } from "/static/boundaries.js";
@@ -42,6 +44,7 @@ const STATUS = colours(config.status);
 const DECISION = colours(config.decision);
 const PLAN = colours(config.plan);
 const BASE = colours(config.base);
+const LAND_USE = colours(config.land_use);
 const NO_CLASS = PLAN.not_planned;
 const FONT = [config.font];
 
@@ -126,6 +129,19 @@ function style() {
       { id: "base-roads", type: "line", ...from,
         filter: kind("road"), layout: { "line-cap": "round", "line-join": "round" },
         paint: { "line-color": "#fff7e0", "line-width": ["interpolate", ["linear"], ["zoom"], 8.5, 0, 9, 0.7, 14, 4.5] } },
+    );
+  }
+  if (readable("land_use")) {
+    // land in use over the hazards (it is evidence about them), in muted colours by kind; hidden
+    // at first, so MapLibre asks for none of its tiles until it is switched on
+    sources.land_use = tiles("land_use");
+    const byKind = ["match", ["get", "kind"], ...Object.entries(LAND_USE).flat(), "#9e9e9e"];
+    layers.push(
+      { id: "land-use-fill", type: "fill", source: "land_use", "source-layer": "land_use",
+        layout: { visibility: "none" },
+        paint: { "fill-color": byKind, "fill-opacity": 0.55, "fill-antialias": false } },
+      { id: "land-use-line", type: "line", source: "land_use", "source-layer": "land_use",
+        layout: { visibility: "none" }, paint: { "line-color": byKind, "line-width": 1.2 } },
     );
   }
   if (readable("boundaries")) {  // administrative boundaries over the base map (boundaries.js)
@@ -444,8 +460,27 @@ function pointHtml(name, p) {
   return "<b>" + esc(p.incident_id) + "</b><br>" + esc(p.date) + ": " + esc(p.killed) + " killed, " + esc(p.injured) + " injured";
 }
 
+// land in use in field words: "Cultivated for 4 years (observed 2025-06-01, imagery, high confidence)"
+const LAND_USE_WORDS = { cultivated: "Cultivated", built: "Built on", grazed: "Grazed",
+  road: "Used as a road", track: "Used as a track" };
+const SOURCE_WORDS = { imagery: "imagery", field_visit: "field visit", testimony: "testimony",
+  record: "official record" };
+function landUseText(p) {
+  const years = Number(p.years_in_use);
+  const how = [p.observed ? "observed " + String(p.observed).slice(0, 10) : null,
+    p.source ? SOURCE_WORDS[p.source] || word(p.source) : null,
+    p.confidence ? p.confidence + " confidence" : null].filter(Boolean);
+  return (LAND_USE_WORDS[p.kind] || word(p.kind)) + " for " + years + " year" + (years === 1 ? "" : "s") +
+    (how.length ? " (" + how.join(", ") + ")" : "");
+}
+function landUseHtml(p) {
+  return "<div class='land-use-popup'><b>" + esc(p.land_use_id) + "</b> · land in use<br>" + esc(landUseText(p)) +
+    "<div class='note'>counted as evidence of no devices only as far as searched land in that use shows it to hold</div></div>";
+}
+
 function wireClicks() {
-  const clickable = ["settlements", "findings-points", "incidents-points", "findings-counts", "incidents-counts", "hazards-fill"]
+  const clickable = ["settlements", "findings-points", "incidents-points", "findings-counts", "incidents-counts",
+    "land-use-fill", "hazards-fill"]
     .filter((l) => map.getLayer(l));
   map.on("click", (ev) => {
     const hits = map.queryRenderedFeatures(ev.point, { layers: clickable });
@@ -453,6 +488,7 @@ function wireClicks() {
     const f = hits[0], layer = f.layer.id;
     if (layer === "hazards-fill") { openHazard(ev, f.properties.hazard_id); return; }
     if (layer === "settlements") { openSettlement(ev, f); return; }
+    if (layer === "land-use-fill") { openPopup(ev.lngLat, landUseHtml(f.properties)); return; }
     if (layer.endsWith("-counts")) {
       map.easeTo({ center: ev.lngLat, zoom: Math.min(map.getZoom() + 2, config.detail_zoom + 1) });
       return;
@@ -492,6 +528,8 @@ async function start() {
     () => swatches([{ label: "incident; larger: several in one place (click to zoom in)", colour: "#111111" }], "dot"));
   entry("findings", "Findings (devices found)", ["findings-counts", "findings-count-labels", "findings-points"], false,
     () => swatches([{ label: "device found; larger: several in one place (click to zoom in)", colour: "#ffd700" }], "dot"));
+  entry("land_use", "Land in use (negative evidence)", ["land-use-fill", "land-use-line"], false,
+    () => swatches(config.land_use, "box") + "<div class='note'>click an area: how long, how it is known</div>");
   entry("boundaries", "Administrative boundaries", ["boundaries", "boundary-labels"], true,
     () => swatches([{ label: "boundary (name inside until zoomed in)", colour: config.boundary }], "dash"));
   entry("base", "Base map (the workspace's own layers)",

@@ -1,7 +1,9 @@
 // The small map of a settlement's or a hazard's page: MapLibre GL JS (vendored) over the tiles
 // the site serves (/tiles/{layer}/{z}/{x}/{y}.mvt), fitted to what the page is about. Hazards
 // are filled by status as on the big map; the page's own hazards (those that block the
-// settlement, or the hazard itself) are outlined thick; the district boundaries are drawn as on
+// settlement, or the hazard itself) are outlined thick; the land in use inside a hazard (cut to it
+// by the server, in the page's own data) is filled by kind, as on the big map; the district
+// boundaries are drawn as on
 // the big map (boundaries.js); the settlement and the circle within
 // which open hazards block it come from the page (#small-map-config), no extra request.
 // When drawn, <div id="small-map" data-drawn="true"> (the browser test waits for it).
@@ -54,6 +56,14 @@ function style() {
         paint: { "line-color": ["case", picked, C.picked, "#555555"], "line-width": ["case", picked, 2.5, 0.5] } },
     );
   }
+  const landUse = ["match", ["get", "kind"], ...colours(config.land_use), "#9e9e9e"];
+  const isLandUse = ["==", ["get", "role"], "land_use"];
+  layers.push(
+    { id: "land-use-fill", type: "fill", source: "focus", filter: isLandUse,
+      paint: { "fill-color": landUse, "fill-opacity": 0.75 } },
+    { id: "land-use-line", type: "line", source: "focus", filter: isLandUse,
+      paint: { "line-color": landUse, "line-width": 1 } },
+  );
   layers.push(
     { id: "focus-hazard", type: "line", source: "focus", filter: ["==", ["get", "role"], "hazard"],
       paint: { "line-color": C.picked, "line-width": 3 } },
