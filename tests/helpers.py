@@ -308,3 +308,10 @@ def write_package(folder: Path, *, skip: tuple[str, ...] = ()) -> Path:
 
 def total_records() -> int:
     return sum(len(f) for f in layer_features().values()) + 3 + 4 + 2
+
+
+def package_with(tmp_path: Path, layer: str, *feats: dict[str, Any]) -> Path:
+    """The valid package of :func:`write_package` with ``layer`` made of ``feats`` instead."""
+    folder = write_package(tmp_path / "pkg", skip=(layer,))
+    write_fc(folder / f"{layer}.geojson", list(feats))
+    return folder

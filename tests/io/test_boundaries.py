@@ -10,15 +10,13 @@ import shapely
 from landrelease.errors import Severity
 from landrelease.io import import_package, validate_package
 from landrelease.store import Workspace
-from tests.helpers import LAT0, LON0, feature, point, square, write_fc, write_package
+from tests.helpers import LAT0, LON0, feature, package_with, point, square, write_package
 
 AREA = {"boundary_id": "FUZ", "name": "Fuzuli", "level": "district"}
 
 
 def _package(tmp_path: Path, *feats: dict) -> Path:
-    folder = write_package(tmp_path / "pkg", skip=("boundaries",))
-    write_fc(folder / "boundaries.geojson", list(feats))
-    return folder
+    return package_with(tmp_path, "boundaries", *feats)
 
 
 def test_boundaries_are_stored_with_their_name_and_level(

@@ -16,7 +16,7 @@ from landrelease.errors import Severity
 from landrelease.io import import_package, validate_package
 from landrelease.io.values import CONVERTERS
 from landrelease.store import Workspace, WorkspaceView
-from tests.helpers import LAT0, LON0, feature, point, square, write_fc, write_package
+from tests.helpers import LAT0, LON0, feature, package_with, point, square, write_package
 
 FIELD = {
     "land_use_id": "LU-1",
@@ -30,9 +30,7 @@ assert KIND and YEARS
 
 
 def _package(tmp_path: Path, *feats: dict) -> Path:
-    folder = write_package(tmp_path / "pkg", skip=("land_use",))
-    write_fc(folder / "land_use.geojson", list(feats))
-    return folder
+    return package_with(tmp_path, "land_use", *feats)
 
 
 def test_land_in_use_is_stored_with_its_kind_years_and_date(
