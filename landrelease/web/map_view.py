@@ -70,6 +70,21 @@ LAND_USE_WORDS = {
     "track": "track",
 }
 """What the legend says of each kind of land in use."""
+LAND_USE_KIND_WORDS = {
+    "cultivated": "Cultivated",
+    "built": "Built on",
+    "grazed": "Grazed",
+    "road": "Used as a road",
+    "track": "Used as a track",
+}
+"""How a record of land in use starts in field words, on the map's popup and the hazard page."""
+LAND_USE_SOURCE_WORDS = {
+    "imagery": "imagery",
+    "field_visit": "field visit",
+    "testimony": "testimony",
+    "record": "official record",
+}
+"""Where a record of land in use comes from, in field words."""
 
 LAND_USE_STYLE: tuple[tuple[str, str, str], ...] = tuple(
     (kind, LAND_USE_WORDS[kind], colour)
@@ -150,6 +165,7 @@ def map_config(web: Web, user: User) -> dict[str, Any]:
         "plan": _style(PLAN_STYLE),
         "base": _style(BASE_STYLE),
         "land_use": _style(LAND_USE_STYLE),
+        "land_use_words": {"kinds": LAND_USE_KIND_WORDS, "sources": LAND_USE_SOURCE_WORDS},
         "boundary": BOUNDARY_COLOUR,
         "base_shown": [
             kind

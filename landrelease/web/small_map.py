@@ -21,7 +21,13 @@ import shapely
 from landrelease.domain.styles import BOUNDARY_COLOUR, STATUS_STYLE
 from landrelease.store.crs import area_m2
 from landrelease.web.auth import User
-from landrelease.web.map_view import BASE_STYLE, LABEL_FONT, LAND_USE_STYLE
+from landrelease.web.map_view import (
+    BASE_STYLE,
+    LABEL_FONT,
+    LAND_USE_KIND_WORDS,
+    LAND_USE_SOURCE_WORDS,
+    LAND_USE_STYLE,
+)
 from landrelease.web.tiles import TILE_LAYERS
 from landrelease.web.visible import readable_collections
 
@@ -37,22 +43,6 @@ MARGIN = 0.15
 """Share of the focus's width and height added around it."""
 
 
-LAND_USE_KIND_WORDS = {
-    "cultivated": "Cultivated",
-    "built": "Built on",
-    "grazed": "Grazed",
-    "road": "Used as a road",
-    "track": "Used as a track",
-}
-"""How a record of land in use starts in field words (the map's popup says the same)."""
-SOURCE_WORDS = {
-    "imagery": "imagery",
-    "field_visit": "field visit",
-    "testimony": "testimony",
-    "record": "official record",
-}
-
-
 def land_use_words(kind: str, years: float, observed: Any, source: Any, confidence: Any) -> str:
     """One record of land in use as a field officer reads it: "Cultivated for 4 years (observed
     2025-06-01, imagery, high confidence)"."""
@@ -63,7 +53,7 @@ def land_use_words(kind: str, years: float, observed: Any, source: Any, confiden
             + str(observed.isoformat() if hasattr(observed, "isoformat") else observed)[:10]
         )
     if isinstance(source, str) and source:
-        how.append(SOURCE_WORDS.get(source, source.replace("_", " ")))
+        how.append(LAND_USE_SOURCE_WORDS.get(source, source.replace("_", " ")))
     if isinstance(confidence, str) and confidence:
         how.append(f"{confidence} confidence")
     head = LAND_USE_KIND_WORDS.get(kind, kind.replace("_", " ").capitalize())

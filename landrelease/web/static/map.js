@@ -461,10 +461,9 @@ function pointHtml(name, p) {
 }
 
 // land in use in field words: "Cultivated for 4 years (observed 2025-06-01, imagery, high confidence)"
-const LAND_USE_WORDS = { cultivated: "Cultivated", built: "Built on", grazed: "Grazed",
-  road: "Used as a road", track: "Used as a track" };
-const SOURCE_WORDS = { imagery: "imagery", field_visit: "field visit", testimony: "testimony",
-  record: "official record" };
+// (the words are the server's, as the hazard page writes them: config.land_use_words)
+const LAND_USE_WORDS = config.land_use_words.kinds;
+const SOURCE_WORDS = config.land_use_words.sources;
 function landUseText(p) {
   const years = Number(p.years_in_use);
   const how = [p.observed ? "observed " + String(p.observed).slice(0, 10) : null,
