@@ -330,11 +330,11 @@ def _restore_pg(
                 len(manifest.counts),
                 stdin=member,
             )
-        with Workspace.open(target) as ws:
-            with ws.engine.connect() as conn:
-                _check_counts(ws.table_counts(conn), manifest, source)
-            with ws.begin() as conn:
-                _audit(conn, who, "restore", source.name, note)
+        # counted as restored, before a backup of an older schema version is migrated
+        with Workspace(Workspace._engine(target), target) as restored:
+            _check_counts(restored.table_counts(), manifest, source)
+        with Workspace.open(target) as ws, ws.begin() as conn:
+            _audit(conn, who, "restore", source.name, note)
     except BaseException:
         if created:
             _drop_database(target)

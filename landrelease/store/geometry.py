@@ -8,15 +8,96 @@ envelope) followed by standard WKB; PostGIS takes WKB through
 from __future__ import annotations
 
 import struct
+from collections import Counter
 
 import numpy as np
 import shapely
+
+from landrelease.errors import UsageError
 
 _HEADER = np.dtype(
     [("magic", "S2"), ("version", "u1"), ("flags", "u1"), ("srs_id", "<i4"), ("env", "<f8", (4,))]
 )
 _ENVELOPE_BYTES = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
 _EMPTY_FLAG = 0b0001_0000
+
+
+_TYPE_IDS = {
+    "POINT": 0,
+    "LINESTRING": 1,
+    "POLYGON": 3,
+    "MULTIPOINT": 4,
+    "MULTILINESTRING": 5,
+    "MULTIPOLYGON": 6,
+}
+_NAMES = {
+    0: "Point",
+    1: "LineString",
+    2: "LinearRing",
+    3: "Polygon",
+    4: "MultiPoint",
+    5: "MultiLineString",
+    6: "MultiPolygon",
+    7: "GeometryCollection",
+}
+_SINGLE_OF = {4: 0, 5: 1, 6: 3}
+_MAKE_MULTI = {4: shapely.multipoints, 5: shapely.multilinestrings, 6: shapely.multipolygons}
+
+
+def type_name(type_id: int) -> str:
+    """The name of a shapely geometry type id (``Polygon``)."""
+    return _NAMES.get(int(type_id), "no geometry")
+
+
+def single_part_of(declared: str) -> str | None:
+    """The one-part type a multi-part declared type takes in (``MULTIPOLYGON`` → ``POLYGON``)."""
+    single = _SINGLE_OF.get(_TYPE_IDS.get(declared, -1))
+    return None if single is None else _NAMES[single].upper()
+
+
+def conform(geoms: np.ndarray, kinds: tuple[str, ...] | None, table: str) -> np.ndarray:
+    """The geometries in the kinds ``table`` stores (:func:`schema.stored_kinds`): a one-part
+    geometry where the multi-part kind is stored (a Polygon where MultiPolygon is) becomes a
+    one-part multi-part geometry, same shape, same area.
+
+    Any other kind is refused (:class:`UsageError`), never stored under a type it is not:
+    GDAL and QGIS trust the declared type. ``None``: the table takes any kind.
+    """
+    arr = np.asarray(geoms, dtype=object)
+    if kinds is None or not len(arr):
+        return arr
+    want = {_TYPE_IDS[k] for k in kinds}
+    lift = {_SINGLE_OF[m]: m for m in want if m in _SINGLE_OF and _SINGLE_OF[m] not in want}
+    present = ~shapely.is_missing(arr)
+    found = np.full(len(arr), -1)
+    found[present] = shapely.get_type_id(arr[present])
+    promote = np.isin(found, list(lift))
+    wrong = present & ~np.isin(found, list(want)) & ~promote
+    if wrong.any():
+        counts = Counter(type_name(k) for k in found[wrong])
+        where = ", ".join(str(i + 1) for i in np.flatnonzero(wrong)[:5])
+        takes = " or ".join([_NAMES[k] for k in sorted(want)] + [_NAMES[k] for k in sorted(lift)])
+        raise UsageError(
+            f"{table} takes {takes} geometries; "
+            + ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items()))
+            + f" refused (record {where}{' …' if wrong.sum() > 5 else ''} of the batch)"
+        )
+    if not promote.any():
+        return arr
+    out = arr.copy()
+    for single, multi in lift.items():
+        idx = np.flatnonzero(found == single)
+        if not len(idx):
+            continue
+        parts = arr[idx]
+        empty = shapely.is_empty(parts)
+        made = np.empty(len(idx), dtype=object)
+        if (~empty).any():
+            made[~empty] = _MAKE_MULTI[multi](parts[~empty].reshape(-1, 1))
+        for i in np.flatnonzero(empty):
+            made[i] = shapely.from_wkt(f"{_NAMES[multi].upper()} EMPTY")
+        out[idx] = made
+    return out
 
 
 def to_gpkg_blobs(geoms: np.ndarray, srs_id: int) -> list[bytes | None]:

@@ -2,9 +2,10 @@
 
 The layer tables are written for the software: provenance (``content_hash``,
 ``import_id``, ``created_by``, ``retired_*``), unknown properties kept in
-``extra``, lists as JSON, one untyped geometry column for layers that accept
-several geometry types. A person who opens the workspace in QGIS gets, beside
-them, a view of each layer with
+``extra``, lists as JSON, one geometry column typed by what the layer accepts
+(``MULTIPOLYGON`` for hazards, ``POINT`` for findings; untyped ``GEOMETRY`` for a
+layer that takes several kinds, such as military positions). A person who opens
+the workspace in QGIS gets, beside them, a view of each layer with
 
 * readable columns: the layer's fields, without the system columns, without
   personal data (victims' names stay in the table, readable by the roles
@@ -20,11 +21,12 @@ Where they are:
 * **GeoPackage**: views named ``qgis_<layer>``, registered in ``gpkg_contents``
   and ``gpkg_geometry_columns`` so that GDAL and QGIS list them as layers. The
   geometry is the table's own column, so GDAL and QGIS filter them through the
-  table's R-tree; the declared type is the multi-part one where the layer holds
-  both (a one-part polygon is read by QGIS as a one-part multipolygon).
-* **PostGIS**: the schema ``qgis``, one view per layer (``qgis.hazards``),
-  with geometries converted to the declared type (``ST_Multi``) and a GIST index
-  on that expression, so that bounding-box queries on the view use an index.
+  table's R-tree; the declared type is the table's, or for a view of one kind of a
+  mixed layer the multi-part type of that kind.
+* **PostGIS**: the schema ``qgis``, one view per layer (``qgis.hazards``). Where the
+  table's column has the view's type the view shows it as it is (the table's GIST index
+  answers bounding-box queries); a view of one kind of a mixed layer converts to its
+  type (``ST_Multi``) and has a GIST index on that expression.
   Views run with the privileges of the person reading (``security_invoker``):
   row-level security of the tables applies to them.
 """
@@ -138,16 +140,24 @@ def _gpkg_header_bytes(col: str) -> str:
     )
 
 
-def _kind_filter(dialect: str, view: LayerView, col: str = 't."geom"') -> str:
-    """SQL keeping the rows whose geometry is one of the view's types."""
+def kind_filter(dialect: str, kinds: tuple[str, ...], col: str = 't."geom"') -> str:
+    """SQL true for the rows whose geometry is one of ``kinds`` (``Point``, ``MultiPolygon`` …).
+
+    In a GeoPackage, read from the WKB type code after the blob's header (2D types).
+    """
     if dialect == "sqlite":
         codes = []
-        for t in view.keeps:
+        for t in kinds:
             code = _WKB_CODES[t]
             codes += [f"X'{code:02X}000000'", f"X'000000{code:02X}'"]  # little-, big-endian
         return f"substr({col}, {_gpkg_header_bytes(col)} + 2, 4) IN ({', '.join(codes)})"
-    names = ", ".join(f"'{t.upper()}'" for t in view.keeps)
+    names = ", ".join(f"'{t.upper()}'" for t in kinds)
     return f"GeometryType({col}) IN ({names})"
+
+
+def _kind_filter(dialect: str, view: LayerView, col: str = 't."geom"') -> str:
+    """SQL keeping the rows whose geometry is one of the view's types."""
+    return kind_filter(dialect, view.keeps, col)
 
 
 def pg_geometry_expression(view: LayerView, col: str = 't."geom"') -> str:
@@ -310,5 +320,7 @@ def _create_pg(conn: sa.Connection) -> list[str]:
                 f'CREATE INDEX IF NOT EXISTS "gix_{view.name}_typed" ON {_q(view.layer.name)} '
                 f"USING GIST (({pg_geometry_expression(view, column)}))"
             )
+        else:  # the table's column has the view's type (schema 6): its own GIST index serves
+            conn.exec_driver_sql(f'DROP INDEX IF EXISTS "gix_{view.name}_typed"')
         names.append(name)
     return names

@@ -8,16 +8,20 @@ landrelease is refused rather than damaged.
 
 from __future__ import annotations
 
+import json
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
+import shapely
 import sqlalchemy as sa
 
-from landrelease.domain import LAYERS
+from landrelease.domain import LAYERS, layer_by_name
 from landrelease.errors import UsageError
 from landrelease.store import db_roles, gis_views, indexes, schema, styles
-from landrelease.store.sql import insert_rows, now_iso
+from landrelease.store import geometry as geo
+from landrelease.store.sql import default_actor, insert_rows, now_iso, quote
 
 WGS84_WKT = (
     'GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,'
@@ -164,6 +168,163 @@ def _add_indexes(conn: sa.Connection) -> None:
     indexes.create_missing(conn)
 
 
+def declare_geometry_types(conn: sa.Connection) -> dict[str, int]:
+    """Give every geometry column the type its table holds (schema version 6).
+
+    Older workspaces declared ``GEOMETRY`` for the layers that take a type and its
+    multi-part form (hazards, activities, land use, boundaries, front lines): GDAL and
+    QGIS then read them as of unknown type. One-part geometries are now stored multi-part
+    wherever the layer takes the multi-part form (a Polygon as a one-part MultiPolygon:
+    same shape, same area), in layers of several kinds too, and the column declares its
+    type, in ``gpkg_geometry_columns`` or as the PostGIS column type. A stored geometry
+    of a kind its table does not take stops the migration, naming the records, and
+    nothing is changed. Returns how many geometries of each table were made multi-part;
+    the audit trail records them.
+    """
+    present = set(sa.inspect(conn).get_table_names())
+    promoted: dict[str, int] = {}
+    for name in schema.METADATA.tables:
+        kinds = schema.stored_kinds(name)
+        if kinds is None or name not in present:
+            continue
+        _refuse_other_kinds(conn, name, kinds)
+        if conn.dialect.name == "sqlite":
+            count = _promote_gpkg(conn, name, kinds)
+        else:
+            count = _promote_pg(conn, name, kinds)
+        if count:
+            promoted[name] = count
+    if promoted:
+        note = "one-part geometries stored multi-part, as their layer declares: " + ", ".join(
+            f"{name} {n}" for name, n in promoted.items()
+        )
+        insert_rows(
+            conn,
+            "audit_log",
+            ("at", "actor", "action", "layer", "record_id", "after", "note"),
+            [
+                (
+                    now_iso(),
+                    default_actor(),
+                    "migrate",
+                    "workspace",
+                    "schema 6",
+                    json.dumps(promoted),
+                    note,
+                )
+            ],
+        )
+    return promoted
+
+
+def _typed_geometry(conn: sa.Connection) -> None:
+    """Schema version 6: typed geometry columns; style times GDAL copies without a warning."""
+    declare_geometry_types(conn)
+    styles.conform_update_times(conn)
+
+
+def _names(kinds: set[str]) -> tuple[str, ...]:
+    return tuple(schema.GEOMETRY_TYPES[k] for k in sorted(kinds))
+
+
+def _lifted(kinds: tuple[str, ...]) -> set[str]:
+    """The one-part kinds stored multi-part in a table storing ``kinds``."""
+    singles = {geo.single_part_of(k) for k in kinds}
+    return {k for k in singles if k is not None and k not in kinds}
+
+
+def _refuse_other_kinds(conn: sa.Connection, name: str, kinds: tuple[str, ...]) -> None:
+    """Stop, naming the records, when a stored geometry is of a kind its table does not take
+    (written by hand in QGIS or SQL): the workspace stays at its version, unchanged."""
+    col = quote(conn, schema.GEOMETRY_COLUMN)
+    accepted = _names({*kinds, *_lifted(kinds)})
+    ok = gis_views.kind_filter(conn.dialect.name, accepted, col)
+    try:
+        key = layer_by_name(name).id_field
+    except KeyError:
+        key = "fid"
+    rows = conn.exec_driver_sql(
+        f"SELECT {quote(conn, key)}, {col} FROM {quote(conn, name)} "
+        f"WHERE {col} IS NOT NULL AND NOT ({ok})"
+    ).fetchall()
+    if not rows:
+        return
+    geoms = _decode(conn, [r[1] for r in rows[:10]])
+    shown = ", ".join(
+        f"{r[0]} ({geo.type_name(shapely.get_type_id(g)) if g is not None else 'unreadable'})"
+        for r, g in zip(rows[:10], geoms, strict=True)
+    )
+    raise UsageError(
+        f"{name} takes {' or '.join(accepted)} geometries; {len(rows)} stored record(s) hold "
+        f"another kind: {shown}{' …' if len(rows) > 10 else ''}. Correct or remove those "
+        "geometries (in QGIS), then open the workspace again: nothing was changed"
+    )
+
+
+def _decode(conn: sa.Connection, values: list[object]) -> np.ndarray:
+    raw = [None if v is None else bytes(v) for v in values]  # type: ignore[call-overload]
+    if conn.dialect.name == "sqlite":
+        return geo.from_gpkg_blobs(raw)
+    return np.asarray(shapely.from_wkb(np.array(raw, dtype=object)), dtype=object)
+
+
+def _promote_gpkg(conn: sa.Connection, name: str, kinds: tuple[str, ...]) -> int:
+    col = quote(conn, schema.GEOMETRY_COLUMN)
+    count = 0
+    lifted = _lifted(kinds)
+    if lifted:
+        one_part = gis_views.kind_filter("sqlite", _names(lifted), col)
+        rows = conn.exec_driver_sql(
+            f"SELECT fid, {col} FROM {quote(conn, name)} WHERE {col} IS NOT NULL AND {one_part}"
+        ).fetchall()
+        if rows:
+            made = geo.conform(_decode(conn, [r[1] for r in rows]), kinds, name)
+            blobs = geo.to_gpkg_blobs(made, schema.SRID)
+            conn.exec_driver_sql(
+                f"UPDATE {quote(conn, name)} SET {col} = ? WHERE fid = ?",
+                [(b, r[0]) for b, r in zip(blobs, rows, strict=True)],
+            )
+            count = len(rows)
+    conn.exec_driver_sql(
+        "UPDATE gpkg_geometry_columns SET geometry_type_name = ? "
+        "WHERE table_name = ? AND column_name = ?",
+        (schema.declared_geometry(name), name, schema.GEOMETRY_COLUMN),
+    )
+    return count
+
+
+def _promote_pg(conn: sa.Connection, name: str, kinds: tuple[str, ...]) -> int:
+    col = quote(conn, schema.GEOMETRY_COLUMN)
+    table = quote(conn, name)
+    lifted = sorted(_lifted(kinds))
+    count = 0
+    if lifted:
+        one_part = gis_views.kind_filter("postgresql", _names(set(lifted)), col)
+        count = int(
+            conn.exec_driver_sql(f"SELECT count(*) FROM {table} WHERE {one_part}").scalar() or 0
+        )
+    declared = schema.declared_geometry(name)
+    now = conn.exec_driver_sql(
+        "SELECT upper(type) FROM geometry_columns WHERE f_table_schema = current_schema() "
+        "AND f_table_name = %s AND f_geometry_column = %s",
+        (name, schema.GEOMETRY_COLUMN),
+    ).scalar()
+    if declared != "GEOMETRY" and now != declared:
+        # the GIS views read the column: made again, on the new type, once the migrations are done
+        for view in gis_views.layer_views():
+            if view.layer.name == name:
+                conn.exec_driver_sql(
+                    f"DROP VIEW IF EXISTS {gis_views.view_name('postgresql', view)}"
+                )
+                conn.exec_driver_sql(f'DROP INDEX IF EXISTS "gix_{view.name}_typed"')
+        kind = schema.Geometry(declared or "GEOMETRY").compile(dialect=conn.dialect)
+        using = f"ST_Multi({col})" if lifted else col
+        conn.exec_driver_sql(f"ALTER TABLE {table} ALTER COLUMN {col} TYPE {kind} USING {using}")
+    elif count:
+        conn.exec_driver_sql(f"UPDATE {table} SET {col} = ST_Multi({col}) WHERE {one_part}")
+    return count
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", create_latest),
     Migration(
@@ -181,6 +342,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         5,
         "QGIS styles for every layer and GIS view; administrative boundaries",
         styles.add_workspace_styles,
+    ),
+    Migration(
+        6,
+        "typed geometry columns: hazards, activities, land use, boundaries MultiPolygon, "
+        "front lines MultiLineString; one-part geometries stored multi-part",
+        _typed_geometry,
     ),
 )
 """Every schema version; a new one appends a Migration whose upgrade alters version N-1 into N.

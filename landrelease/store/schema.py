@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.types import UserDefinedType
 
-from landrelease.domain import LAYERS, FieldKind, Layer
+from landrelease.domain import LAYERS, FieldKind, Layer, layer_by_name
 
 SRID = 4326
 GEOMETRY_COLUMN = "geom"
@@ -33,6 +33,18 @@ PROVENANCE_COLUMNS = (
 """System columns every layer table has; never exported as properties."""
 
 
+GEOMETRY_TYPES = {
+    "GEOMETRY": "Geometry",
+    "POINT": "Point",
+    "LINESTRING": "LineString",
+    "POLYGON": "Polygon",
+    "MULTIPOINT": "MultiPoint",
+    "MULTILINESTRING": "MultiLineString",
+    "MULTIPOLYGON": "MultiPolygon",
+}
+"""Declared geometry types (as GeoPackage writes them) and their names in PostGIS and shapely."""
+
+
 class Geometry(UserDefinedType[Any]):
     """A geometry column: GeoPackage geometry blob on SQLite, PostGIS geometry on PostgreSQL."""
 
@@ -47,9 +59,7 @@ class Geometry(UserDefinedType[Any]):
 
 @compiles(Geometry, "postgresql")
 def _pg_geometry(element: Geometry, compiler: Any, **kw: Any) -> str:
-    kind = "Geometry" if element.geometry_type == "GEOMETRY" else element.geometry_type.title()
-    kind = kind.replace("string", "String").replace("polygon", "Polygon")
-    return f"geometry({kind},{SRID})"
+    return f"geometry({GEOMETRY_TYPES[element.geometry_type]},{SRID})"
 
 
 JSON_TYPE = sa.Text().with_variant(postgresql.JSONB(), "postgresql")
@@ -90,9 +100,23 @@ Every layer's id is indexed by its unique constraint, every geometry by the spat
 index (:mod:`landrelease.store.indexes`)."""
 
 
+_MULTI_OF = {"Point": "MultiPoint", "LineString": "MultiLineString", "Polygon": "MultiPolygon"}
+
+
 def geometry_type_name(layer: Layer) -> str:
-    """The declared geometry type: the single accepted type, else GEOMETRY."""
-    return layer.geometry[0].upper() if len(layer.geometry) == 1 else "GEOMETRY"
+    """The declared geometry type of a layer's table, by what the layer accepts.
+
+    One type: that type (``POINT``). A type and its multi-part form: the multi-part one
+    (``MULTIPOLYGON``: a one-part polygon is stored as a one-part multipolygon). Several
+    kinds (points and polygons): ``GEOMETRY``, and the GIS views split the kinds.
+    """
+    kinds = set(layer.geometry)
+    if len(kinds) == 1:
+        return layer.geometry[0].upper()
+    for single, multi in _MULTI_OF.items():
+        if kinds == {single, multi}:
+            return multi.upper()
+    return "GEOMETRY"
 
 
 def layer_table(layer: Layer, metadata: sa.MetaData) -> sa.Table:
@@ -743,3 +767,27 @@ SYSTEM_TABLES = ("workspace_meta", "schema_migrations", "imports", "audit_log")
 
 def table(name: str) -> sa.Table:
     return METADATA.tables[name]
+
+
+def stored_kinds(name: str) -> tuple[str, ...] | None:
+    """The geometry kinds a table stores (``("MULTIPOLYGON",)``); ``None`` without a geometry.
+
+    A typed column stores its type. A layer of several kinds stores each kind it accepts, one-part
+    geometries multi-part where it accepts the multi-part form (military positions: ``POINT``,
+    ``MULTILINESTRING``, ``MULTIPOLYGON``), so that its GIS views hold the type they declare.
+    """
+    declared = declared_geometry(name)
+    if declared is None or declared != "GEOMETRY":
+        return None if declared is None else (declared,)
+    accepted = set(layer_by_name(name).geometry)
+    return tuple(
+        k.upper()
+        for k in layer_by_name(name).geometry
+        if not (k in _MULTI_OF and _MULTI_OF[k] in accepted)
+    )
+
+
+def declared_geometry(name: str) -> str | None:
+    """The declared geometry type of a table (``MULTIPOLYGON``, ``GEOMETRY`` …); ``None`` without one."""
+    col = METADATA.tables[name].columns.get(GEOMETRY_COLUMN)
+    return col.type.geometry_type if col is not None and isinstance(col.type, Geometry) else None

@@ -8,6 +8,8 @@ same text for dates and timestamps, and bulk inserts stay fast.
 from __future__ import annotations
 
 import datetime as dt
+import getpass
+import os
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -20,6 +22,14 @@ def placeholder(conn: sa.Connection) -> str:
 
 def quote(conn: sa.Connection, name: str) -> str:
     return conn.dialect.identifier_preparer.quote(name)
+
+
+def default_actor() -> str:
+    """Who is making changes: ``LANDRELEASE_USER``, else the operating-system user."""
+    try:
+        return os.environ.get("LANDRELEASE_USER") or getpass.getuser()
+    except Exception:  # no user database entry (containers)
+        return "unknown"
 
 
 def now_iso() -> str:

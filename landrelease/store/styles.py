@@ -14,7 +14,6 @@ rows are only added where the layer has no style of that name yet.
 
 from __future__ import annotations
 
-import datetime as dt
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +23,7 @@ import sqlalchemy as sa
 from landrelease.domain import layer_by_name
 from landrelease.domain.styles import LAYER_STYLES, SymbolKind, style_qml, symbol_kind
 from landrelease.store import gis_views, schema
+from landrelease.store.sql import now_iso
 
 TABLE = "layer_styles"
 CREATE = """CREATE TABLE IF NOT EXISTS layer_styles (
@@ -105,7 +105,8 @@ def workspace_styles(dialect: str) -> list[StyledLayer]:
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """As GeoPackage writes a DATETIME (milliseconds and ``Z``): GDAL reads it without a warning."""
+    return now_iso()
 
 
 def add_default_style(
@@ -135,6 +136,18 @@ def add_layer_style(
         con.execute(CREATE)
         con.execute(REGISTER)
         con.execute(INSERT, (layer, geometry_column, name, qml, description, _now()))
+
+
+def conform_update_times(conn: sa.Connection) -> int:
+    """GeoPackage: give the styles stored before schema version 6 (``…T06:18:16Z``) the
+    DATETIME form GDAL reads without a warning (``…T06:18:16.000Z``); how many."""
+    if conn.dialect.name != "sqlite" or not sa.inspect(conn).has_table(TABLE):
+        return 0
+    result = conn.exec_driver_sql(
+        "UPDATE layer_styles SET update_time = substr(update_time, 1, 19) || '.000Z' "
+        "WHERE length(update_time) = 20 AND update_time LIKE '%Z'"
+    )
+    return int(result.rowcount or 0)
 
 
 def add_workspace_styles(conn: sa.Connection) -> int:

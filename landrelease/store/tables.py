@@ -213,7 +213,7 @@ def _stored_columns(
                 for v in rows[i]
             ]
         elif kinds.get(c) == "geometry":
-            geoms = np.array(rows[i], dtype=object)
+            geoms = geo.conform(np.array(rows[i], dtype=object), schema.stored_kinds(name), name)
             rows[i] = encode_geometries(conn, geoms)
             if conn.dialect.name == "postgresql":
                 wrap[c] = "ST_GeomFromWKB({}, 4326)"

@@ -12,10 +12,8 @@ date-of-information rule and writes the audit trail.
 
 from __future__ import annotations
 
-import getpass
 import hashlib
 import json
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -35,6 +33,7 @@ from landrelease.store import geometry as geo
 from landrelease.store import indexes, migrations, schema
 from landrelease.store.crs import area_m2, check_metric_crs, metric_crs_rule
 from landrelease.store.sql import (
+    default_actor,
     insert_returning,
     insert_rows,
     now_iso,
@@ -45,14 +44,6 @@ from landrelease.store.sql import (
 )
 
 PG_SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://")
-
-
-def default_actor() -> str:
-    """Who is making changes: ``LANDRELEASE_USER``, else the operating-system user."""
-    try:
-        return os.environ.get("LANDRELEASE_USER") or getpass.getuser()
-    except Exception:  # no user database entry (containers)
-        return "unknown"
 
 
 @dataclass
@@ -297,8 +288,8 @@ class Workspace:
         layer = batch.layer
         if not len(batch):
             return WriteCounts()
-        columns, rows = self._db_rows(conn, batch)
-        merge = self._merge(conn, batch, rows)
+        columns, rows, geoms = self._db_rows(conn, batch)
+        merge = self._merge(conn, batch, rows, geoms)
         wrap = (
             {schema.GEOMETRY_COLUMN: "ST_GeomFromWKB({}, 4326)"}
             if self.dialect == "postgresql"
@@ -356,7 +347,11 @@ class Workspace:
         return merge.counts
 
     def _merge(
-        self, conn: sa.Connection, batch: RecordBatch, rows: list[tuple[Any, ...]]
+        self,
+        conn: sa.Connection,
+        batch: RecordBatch,
+        rows: list[tuple[Any, ...]],
+        geoms: np.ndarray | None,
     ) -> _Merge:
         """Which records are new, which update a stored one, which are unchanged or stale."""
         layer = batch.layer
@@ -379,7 +374,7 @@ class Workspace:
             old = existing.get(rid)
             if old is None:
                 merge.new.append(i)
-            elif old[0] == hashes[i]:
+            elif old[0] == hashes[i] or old[0] == self._one_part_hash(rows[i], geoms, i):
                 counts.unchanged += 1
             elif _later(doi[i], old[1]):
                 merge.updated.append(i)
@@ -393,8 +388,9 @@ class Workspace:
 
     def _db_rows(
         self, conn: sa.Connection, batch: RecordBatch
-    ) -> tuple[tuple[str, ...], list[tuple[Any, ...]]]:
-        """Column names and row tuples in stored form (JSON as text, geometry encoded for the backend)."""
+    ) -> tuple[tuple[str, ...], list[tuple[Any, ...]], np.ndarray | None]:
+        """Column names, row tuples in stored form (JSON as text, geometry in the kind its table
+        stores, encoded for the backend) and the geometries as stored (``None`` without)."""
         layer, values = batch.layer, batch.values
         columns: list[str] = []
         arrays: list[list[Any]] = []
@@ -426,10 +422,23 @@ class Workspace:
                 columns.append("area_m2")
                 arrays.append(np.round(area_m2(geoms, crs), 3).tolist())
             columns.append(schema.GEOMETRY_COLUMN)
-            arrays.append(
-                geo.to_gpkg_blobs(geoms, 4326) if self.dialect == "sqlite" else geo.to_wkb(geoms)
-            )
-        return tuple(columns), list(zip(*arrays, strict=True))
+            geoms = geo.conform(geoms, schema.stored_kinds(layer.name), layer.name)
+            arrays.append(self._encode(geoms))
+            return tuple(columns), list(zip(*arrays, strict=True)), geoms
+        return tuple(columns), list(zip(*arrays, strict=True)), None
+
+    def _encode(self, geoms: np.ndarray) -> list[bytes | None]:
+        return geo.to_gpkg_blobs(geoms, 4326) if self.dialect == "sqlite" else geo.to_wkb(geoms)
+
+    def _one_part_hash(self, row: tuple[Any, ...], geoms: np.ndarray | None, i: int) -> str | None:
+        """The hash of the row with its one-part multi-part geometry as the single part: the
+        fingerprint a record imported before schema version 6 (which stored a Polygon as given)
+        carries, so that importing the same file again still changes nothing."""
+        g = None if geoms is None else geoms[i]
+        if g is None or shapely.get_type_id(g) not in (5, 6) or shapely.get_num_geometries(g) != 1:
+            return None
+        part = self._encode(np.array([shapely.get_geometry(g, 0)], dtype=object))[0]
+        return _hash_rows([(*row[:-1], part)])[0]
 
     def records_as_json(self, conn: sa.Connection, layer: Layer, ids: list[str]) -> dict[str, str]:
         """Records as JSON text (properties and GeoJSON geometry), for the audit trail."""

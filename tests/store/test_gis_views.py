@@ -139,16 +139,28 @@ def test_views_leave_out_retired_records(workspace: Workspace, package: Path) ->
 def test_postgis_view_bbox_queries_use_an_index(pg_url: str, tmp_path: Path) -> None:
     ws = Workspace.create(pg_url)
     import_package(ws, write_package(tmp_path / "pkg"))
-    with ws.engine.connect() as conn:
-        conn.exec_driver_sql("SET enable_seqscan = off")  # a few rows: the planner would scan
-        plan = "\n".join(
-            str(r[0])
-            for r in conn.exec_driver_sql(
-                "EXPLAIN SELECT * FROM qgis.hazards WHERE geom && ST_MakeEnvelope(%s, %s, %s, %s, 4326)",
-                HZ0_BBOX,
+
+    def plan(view: str) -> str:
+        with ws.engine.connect() as conn:
+            conn.exec_driver_sql("SET enable_seqscan = off")  # a few rows: the planner would scan
+            return "\n".join(
+                str(r[0])
+                for r in conn.exec_driver_sql(
+                    f"EXPLAIN SELECT * FROM qgis.{view} "
+                    "WHERE geom && ST_MakeEnvelope(%s, %s, %s, %s, 4326)",
+                    HZ0_BBOX,
+                )
             )
-        )
-    assert "gix_hazards_typed" in plan, plan
+
+    # the table's column has the view's type: its own GIST index answers, no second index
+    assert "gix_hazards_geom" in plan("hazards"), plan("hazards")
+    # a view of one kind of a mixed layer converts the geometry: an index on that expression
+    assert "gix_testimony_polygons_typed" in plan("testimony_polygons")
+    typed = {
+        r[0]
+        for r in ws.query("SELECT indexname FROM pg_indexes WHERE right(indexname, 6) = '_typed'")
+    }
+    assert "gix_hazards_typed" not in typed and "gix_testimony_polygons_typed" in typed
     ws.close()
 
 

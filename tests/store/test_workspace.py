@@ -154,7 +154,9 @@ def test_every_change_is_audited_with_before_and_after(
     before, after = (json.loads(v) if isinstance(v, str) else v for v in rows[1][3:5])
     assert before["status"] == "active" and after["status"] == "closed"
     assert after["updated_by"] == "bob" and after["created_by"] == "alice"
-    assert before["geometry"]["type"] == "Polygon"
+    # imported as a Polygon, recorded as stored: hazards are MultiPolygon (schema version 6)
+    assert before["geometry"]["type"] == "MultiPolygon"
+    assert len(before["geometry"]["coordinates"]) == 1
 
 
 def test_export_then_import_is_lossless(
