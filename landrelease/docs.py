@@ -12,6 +12,7 @@ from pathlib import Path
 
 from landrelease.domain import LAYERS, FieldKind
 from landrelease.settings import SETTINGS
+from landrelease.store import schema
 
 BEGIN, END = "<!-- generated: begin -->", "<!-- generated: end -->"
 
@@ -21,6 +22,8 @@ def data_contract_markdown() -> str:
     for layer in LAYERS:
         where = "" if layer.contract else " *(extension: not in the interchange contract)*"
         geom = ", ".join(layer.geometry) if layer.geometry else "none (a table)"
+        if layer.spatial:
+            geom += f" ({_stored(layer.name)})"
         lines += [
             f"### `{layer.filename}` — {layer.title}{where}",
             "",
@@ -55,6 +58,15 @@ def data_contract_markdown() -> str:
             )
         lines.append("")
     return "\n".join(lines)
+
+
+def _stored(table: str) -> str:
+    """How the workspace stores a layer's geometry: the type its column declares."""
+    kinds = [schema.GEOMETRY_TYPES[k] for k in schema.stored_kinds(table) or ()]
+    if schema.declared_geometry(table) != "GEOMETRY":
+        return f"the workspace declares and stores {kinds[0]}"
+    listed = ", ".join(kinds[:-1]) + f" or {kinds[-1]}"
+    return f"the workspace stores {listed} in an untyped column"
 
 
 def settings_markdown() -> str:

@@ -243,8 +243,9 @@ def _refuse_other_kinds(conn: sa.Connection, name: str, kinds: tuple[str, ...]) 
         key = layer_by_name(name).id_field
     except KeyError:
         key = "fid"
+    wkb = col if conn.dialect.name == "sqlite" else f"ST_AsBinary({col})"
     rows = conn.exec_driver_sql(
-        f"SELECT {quote(conn, key)}, {col} FROM {quote(conn, name)} "
+        f"SELECT {quote(conn, key)}, {wkb} FROM {quote(conn, name)} "
         f"WHERE {col} IS NOT NULL AND NOT ({ok})"
     ).fetchall()
     if not rows:

@@ -293,3 +293,37 @@ def test_a_geometry_of_another_kind_stops_the_migration_and_changes_nothing(
         assert db.execute("SELECT count(*) FROM audit_log WHERE action = 'migrate'").fetchone() == (
             0,
         )
+
+
+@pytest.mark.postgis
+def test_a_postgis_geometry_of_another_kind_stops_the_migration(
+    pg_url: str, tmp_path: Path
+) -> None:
+    with Workspace.create(pg_url) as ws:
+        import_package(ws, write_package(tmp_path / "pkg"))
+        with ws.begin() as conn:  # the hazards as schema 5 left them, a line drawn in by hand
+            conn.exec_driver_sql("DROP VIEW qgis.hazards")
+            conn.exec_driver_sql(
+                "ALTER TABLE hazards ALTER COLUMN geom TYPE geometry(Geometry,4326) "
+                "USING ST_GeometryN(geom, 1)"
+            )
+            conn.exec_driver_sql(
+                "UPDATE hazards SET geom = ST_GeomFromText('LINESTRING(46.9 39.95, 46.9 39.96)', "
+                "4326) WHERE hazard_id = 'HZ-2'"
+            )
+            conn.exec_driver_sql("DELETE FROM schema_migrations WHERE version = 6")
+    with pytest.raises(
+        UsageError,
+        match=r"hazards takes MultiPolygon or Polygon geometries; "
+        r"1 stored record\(s\) hold another kind: HZ-2 \(LineString\)",
+    ):
+        Workspace.open(pg_url)
+    raw = Workspace(Workspace._engine(pg_url), pg_url)
+    assert raw.query("SELECT max(version) FROM schema_migrations")[0][0] == 5
+    assert raw.query("SELECT type FROM geometry_columns WHERE f_table_name = 'hazards'") == [
+        ("GEOMETRY",)
+    ]
+    assert raw.query("SELECT GeometryType(geom) FROM hazards WHERE hazard_id = 'HZ-0'") == [
+        ("POLYGON",)
+    ]
+    raw.close()
