@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.types import UserDefinedType
 
-from landrelease.domain import LAYERS, FieldKind, Layer, layer_by_name
+from landrelease.domain import LAYERS, FieldKind, Layer
 
 SRID = 4326
 GEOMETRY_COLUMN = "geom"
@@ -770,7 +770,8 @@ def table(name: str) -> sa.Table:
 
 
 def stored_kinds(name: str) -> tuple[str, ...] | None:
-    """The geometry kinds a table stores (``("MULTIPOLYGON",)``); ``None`` without a geometry.
+    """The geometry kinds a table stores (``("MULTIPOLYGON",)``); ``None`` when it has no
+    geometry, or takes any kind.
 
     A typed column stores its type. A layer of several kinds stores each kind it accepts, one-part
     geometries multi-part where it accepts the multi-part form (military positions: ``POINT``,
@@ -779,11 +780,12 @@ def stored_kinds(name: str) -> tuple[str, ...] | None:
     declared = declared_geometry(name)
     if declared is None or declared != "GEOMETRY":
         return None if declared is None else (declared,)
-    accepted = set(layer_by_name(name).geometry)
+    layer = next((lay for lay in LAYERS if lay.name == name), None)
+    if layer is None:
+        return None
+    accepted = set(layer.geometry)
     return tuple(
-        k.upper()
-        for k in layer_by_name(name).geometry
-        if not (k in _MULTI_OF and _MULTI_OF[k] in accepted)
+        k.upper() for k in layer.geometry if not (k in _MULTI_OF and _MULTI_OF[k] in accepted)
     )
 
 

@@ -193,7 +193,7 @@ def test_export_through_the_profile_writes_their_names_and_imports_back_unchange
         [row] = list(csv.DictReader(fh))
     assert row["hazard_localid"] == "HAZ-AGD-0001"
     assert (row["hazardtype"], row["status"]) == ("CHA", "Worked On")
-    assert row["LandUse"] == "pasture" and row["wkt"].startswith("POLYGON")
+    assert row["LandUse"] == "pasture" and row["wkt"].startswith("MULTIPOLYGON (((")
     with (out / "hazreduc.csv").open(encoding="utf-8") as fh:
         [act] = list(csv.DictReader(fh))
     assert (act["hazreductype"], act["outcome"]) == ("Technical Survey", "Reduced")

@@ -25,7 +25,7 @@ from landrelease.domain.styles import (
     categorized_fill_qml,
 )
 from landrelease.records.rules import RELEASE_METHODS as LEDGER_METHODS
-from landrelease.store import Workspace, gis_views, schema
+from landrelease.store import Workspace, gis_views, migrations, schema
 from landrelease.store.styles import workspace_styles
 from landrelease.survey.decisions import SurveyResult, SurveyRule
 from landrelease.survey.store import write_decisions
@@ -224,7 +224,10 @@ def test_an_older_workspace_gets_its_styles_when_opened_and_keeps_edited_ones(
     with sqlite3.connect(target) as con:
         names = {r[0] for r in con.execute("SELECT f_table_name FROM layer_styles")}
         assert names == every
-        assert con.execute("SELECT max(version) FROM schema_migrations").fetchone()[0] == 5
+        assert (
+            con.execute("SELECT max(version) FROM schema_migrations").fetchone()[0]
+            == migrations.LATEST
+        )
     Workspace.open(str(target)).close()  # opened again: nothing added twice
     with sqlite3.connect(target) as con:
         rows = con.execute("SELECT styleQML FROM layer_styles WHERE f_table_name = 'hazards'")

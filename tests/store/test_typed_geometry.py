@@ -224,9 +224,10 @@ def _assert_migrated(ws: Workspace, package: Path, tmp_path: Path) -> None:
     )
     areas = ws.read_layer("hazards").to_crs(ws.metric_crs())
     assert np.allclose(areas.area, areas["area_m2"].astype(float), rtol=1e-6)  # same shape
-    stderr = _copy(ws, tmp_path / "hazards.gpkg", "hazards")
+    views = [gis_views.view_name(ws.dialect, v) for v in gis_views.layer_views()]
+    stderr = _copy(ws, tmp_path / "copy.gpkg", *_spatial_tables(), *views)
     assert "Warning" not in stderr, stderr
-    assert "Geometry: Multi Polygon" in _summary(tmp_path / "hazards.gpkg", "hazards")
+    assert "Geometry: Multi Polygon" in _summary(tmp_path / "copy.gpkg", "hazards")
     # the records imported before keep their fingerprint: the same file, or an export, is no change
     assert import_package(ws, package).totals().unchanged == total_records()
     export_package(ws, tmp_path / "exported")
