@@ -76,6 +76,11 @@ const tiles = (name) => ({
 // (about a tenth of a second each). So: no background layer (the page's own colour shows
 // through), fills without antialiased outlines (the hazards have an outline layer of their
 // own), and one fill layer for the base map's areas coloured by kind, as the hazards are.
+// The names (villages', districts') are added once the first view is drawn (addLabels): text is
+// one more shader program and waits for the glyphs, and the hazards and the base map need
+// neither. The count labels of findings and incidents stay in the style: off at first, they
+// cost the first view nothing.
+const LABELS = [];
 function style() {
   const sources = {};
   const layers = [];
@@ -178,6 +183,8 @@ function style() {
       { id: "settlements", type: "circle", source: "settlements", "source-layer": "settlements",
         paint: { "circle-color": "#2166ac", "circle-radius": ["interpolate", ["linear"], ["zoom"], 8, 3, 13, 6],
           "circle-stroke-color": "#ffffff", "circle-stroke-width": 1.2 } },
+    );
+    LABELS.push(
       { id: "settlement-labels", type: "symbol", source: "settlements", "source-layer": "settlements",
         layout: { "text-field": ["get", "name"], "text-font": FONT,
           "text-size": ["interpolate", ["linear"], ["zoom"], 8, 10, 13, 14],
@@ -187,9 +194,20 @@ function style() {
   }
   if (readable("boundaries")) {
     // the areas' names last, over the villages' (whose labels are optional, their dots stay)
-    layers.push(boundaryLabels(config.boundary, config.font));
+    LABELS.push(boundaryLabels(config.boundary, config.font));
   }
   return { version: 8, glyphs: ORIGIN + "/fonts/{fontstack}/{range}.pbf", sources, layers };
+}
+
+// the names over everything, in the style's order (the districts' last: placed first), each
+// shown or hidden as its entry in the panel is by now
+function addLabels() {
+  LABELS.forEach((layer) => {
+    if (map.getLayer(layer.id)) { return; }
+    const owner = ENTRIES.find((e) => e.layers.includes(layer.id));
+    const visibility = owner && !owner.on ? "none" : "visible";
+    map.addLayer({ ...layer, layout: { ...layer.layout, visibility } });
+  });
 }
 
 // the hillshade of the workspace's elevation covariate, under everything drawn from vectors
@@ -544,7 +562,8 @@ async function start() {
   map.on("zoomend", showStatus);
   map.once("idle", () => {
     performance.mark("map-drawn");
-    addRelief();
+    addLabels();
+    map.once("idle", () => { performance.mark("map-labels-drawn"); addRelief(); });
     drawPanel();
     document.body.dataset.layersLoaded = "true";
     loadModes().catch(() => {});
