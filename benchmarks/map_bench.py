@@ -13,7 +13,9 @@ For each view it prints the bytes sent over the wire (response bodies as the ser
 them, compressed, counted in the server: the map's tiles are fetched by a web worker, out
 of the page's sight), the number of requests (server side), and the time from navigation to
 the map being drawn: the page sets ``body[data-layers-loaded=true]`` at MapLibre's first
-``idle`` (every tile of the view loaded and drawn).
+``idle`` (every tile of the view loaded and drawn; the page's own mark ``map-drawn`` is printed
+beside it, and ``map-labels-drawn``, when the names added after the first draw are drawn).
+Bytes and requests are counted once the view's names and relief are drawn too.
 
 ``--timeline`` prints where the first cold view's time went: the page's performance marks
 (``map-*`` in static/map.js), the time the software renderer spent compiling and linking

@@ -2,7 +2,7 @@
 // tiles this site serves (/tiles/{layer}/{z}/{x}/{y}.mvt), over a base map made of the
 // workspace's roads, rivers, farmland, settlements and administrative boundaries, shaded by its
 // elevation where it keeps one (/tiles/hillshade/{z}/{x}/{y}.png, added once the first view
-// is drawn). Hazards are coloured by
+// and then the names are drawn). Hazards are coloured by
 // status, by survey decision or by the plan at a quarter chosen on a slider; a click on a hazard
 // asks the server for its history, evidence and next step. Findings and incidents come as counts
 // per cell until zoomed in; they, the survey decisions, the land in use (land cultivated, built
@@ -211,8 +211,8 @@ function addLabels() {
 }
 
 // the hillshade of the workspace's elevation covariate, under everything drawn from vectors
-// (shade and light only, flat ground left clear): added once the first view is drawn, so that
-// its images and its own shader program do not hold back the hazards and the base map
+// (shade and light only, flat ground left clear): added once the first view and then the names
+// are drawn, so that its images and its own shader program hold back neither
 function addRelief() {
   if (!config.hillshade || map.getLayer("hillshade")) { return; }
   const h = config.hillshade;
@@ -563,7 +563,7 @@ async function start() {
   map.once("idle", () => {
     performance.mark("map-drawn");
     addLabels();
-    map.once("idle", () => { performance.mark("map-labels-drawn"); addRelief(); });
+    map.once("idle", () => { performance.mark("map-labels-drawn"); addRelief(); drawPanel(); });
     drawPanel();
     document.body.dataset.layersLoaded = "true";
     loadModes().catch(() => {});
