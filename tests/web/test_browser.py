@@ -93,6 +93,13 @@ def test_map_shows_the_hazards_after_login(base_url: str, tmp_path: Path) -> Non
             )
             status = page.inner_text("#map-status")
             assert "3 hazards, 3 survey parts, 2 settlements" in status, status
+            # MapLibre took the worker the page's head started, and made none of its own
+            assert page.evaluate("() => window.landreleaseMapWorker") is None
+            assert len(page.workers) == 1, page.workers
+            # the names come after the first draw, above everything else
+            _idle(page)
+            order = page.evaluate("() => window.landreleaseMap.getStyle().layers.map((l) => l.id)")
+            assert order[-2:] == ["settlement-labels", "boundary-labels"], order
             assert "1 incidents (off)" in status and "3 findings (off)" in status, status
             # drawn from the vector tiles: every hazard, the settlements with their names
             assert sorted(set(_rendered(page, "hazards-fill", "hazard_id"))) == [

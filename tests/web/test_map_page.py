@@ -80,6 +80,14 @@ def test_maplibre_is_served_by_the_site(client: TestClient) -> None:
     for path in ("maplibre-gl.mjs", "maplibre-gl-worker.mjs", "maplibre-gl.css"):
         assert f"vendor/maplibre/{path}" in named, (path, named)
     assert 'as="fetch" crossorigin="use-credentials"' in page  # the worker's preload
+    # and the worker started by the page's head, from the same versioned address
+    started = re.search(
+        r'<script async src="/static/map-worker.js\?v=[0-9a-f]{12}" data-worker="([^"]+)"', page
+    )
+    assert started is not None, page
+    assert started.group(1) == (
+        f"/static/vendor/maplibre/maplibre-gl-worker.mjs?v={named['vendor/maplibre/maplibre-gl-worker.mjs']}"
+    )
     for path in ("maplibre-gl.mjs", "maplibre-gl-worker.mjs"):
         name = f"vendor/maplibre/{path}"
         plain = client.get(f"/static/{name}", headers={"Accept-Encoding": "identity"})

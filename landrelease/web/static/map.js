@@ -2,7 +2,7 @@
 // tiles this site serves (/tiles/{layer}/{z}/{x}/{y}.mvt), over a base map made of the
 // workspace's roads, rivers, farmland, settlements and administrative boundaries, shaded by its
 // elevation where it keeps one (/tiles/hillshade/{z}/{x}/{y}.png, added once the first view
-// is drawn). Hazards are coloured by
+// and then the names are drawn). Hazards are coloured by
 // status, by survey decision or by the plan at a quarter chosen on a slider; a click on a hazard
 // asks the server for its history, evidence and next step. Findings and incidents come as counts
 // per cell until zoomed in; they, the survey decisions, the land in use (land cultivated, built
@@ -76,6 +76,11 @@ const tiles = (name) => ({
 // (about a tenth of a second each). So: no background layer (the page's own colour shows
 // through), fills without antialiased outlines (the hazards have an outline layer of their
 // own), and one fill layer for the base map's areas coloured by kind, as the hazards are.
+// The names (villages', districts') are added once the first view is drawn (addLabels): text is
+// one more shader program and waits for the glyphs, and the hazards and the base map need
+// neither. The count labels of findings and incidents stay in the style: off at first, they
+// cost the first view nothing.
+const LABELS = [];
 function style() {
   const sources = {};
   const layers = [];
@@ -178,6 +183,8 @@ function style() {
       { id: "settlements", type: "circle", source: "settlements", "source-layer": "settlements",
         paint: { "circle-color": "#2166ac", "circle-radius": ["interpolate", ["linear"], ["zoom"], 8, 3, 13, 6],
           "circle-stroke-color": "#ffffff", "circle-stroke-width": 1.2 } },
+    );
+    LABELS.push(
       { id: "settlement-labels", type: "symbol", source: "settlements", "source-layer": "settlements",
         layout: { "text-field": ["get", "name"], "text-font": FONT,
           "text-size": ["interpolate", ["linear"], ["zoom"], 8, 10, 13, 14],
@@ -187,14 +194,25 @@ function style() {
   }
   if (readable("boundaries")) {
     // the areas' names last, over the villages' (whose labels are optional, their dots stay)
-    layers.push(boundaryLabels(config.boundary, config.font));
+    LABELS.push(boundaryLabels(config.boundary, config.font));
   }
   return { version: 8, glyphs: ORIGIN + "/fonts/{fontstack}/{range}.pbf", sources, layers };
 }
 
+// the names over everything, in the style's order (the districts' last: placed first), each
+// shown or hidden as its entry in the panel is by now
+function addLabels() {
+  LABELS.forEach((layer) => {
+    if (map.getLayer(layer.id)) { return; }
+    const owner = ENTRIES.find((e) => e.layers.includes(layer.id));
+    const visibility = owner && !owner.on ? "none" : "visible";
+    map.addLayer({ ...layer, layout: { ...layer.layout, visibility } });
+  });
+}
+
 // the hillshade of the workspace's elevation covariate, under everything drawn from vectors
-// (shade and light only, flat ground left clear): added once the first view is drawn, so that
-// its images and its own shader program do not hold back the hazards and the base map
+// (shade and light only, flat ground left clear): added once the first view and then the names
+// are drawn, so that its images and its own shader program hold back neither
 function addRelief() {
   if (!config.hillshade || map.getLayer("hillshade")) { return; }
   const h = config.hillshade;
@@ -544,7 +562,8 @@ async function start() {
   map.on("zoomend", showStatus);
   map.once("idle", () => {
     performance.mark("map-drawn");
-    addRelief();
+    addLabels();
+    map.once("idle", () => { performance.mark("map-labels-drawn"); addRelief(); drawPanel(); });
     drawPanel();
     document.body.dataset.layersLoaded = "true";
     loadModes().catch(() => {});
