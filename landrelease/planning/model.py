@@ -61,6 +61,15 @@ class PlanParams:
     """``min_join_days`` for each kind (in the pool's order of kinds); empty: the same for all."""
     lookahead_by_kind: tuple[int, ...] = ()
     """``lookahead_tasks`` for each kind (in the pool's order of kinds); empty: the same for all."""
+    claim_by_kind: tuple[int, ...] = ()
+    """For each kind (in the pool's order of kinds), 1 when slower kinds leave it the tasks it may
+    work (after the task-size rule); empty: none does. A machine's set-up costs it 5,000 m² of
+    clearance, a manual team's 600: manual teams and dogs on ground machines will clear anyway
+    spend their set-ups twice over."""
+    reserve_by_kind: tuple[int, ...] = ()
+    """For each kind, 1 when its teams spend only the year's money beyond what the kinds cheaper
+    per m² would spend in the rest of the year; empty: none does. When the money runs out before
+    the year does, the dearest work stops, not whichever teams are scheduled last."""
 
     def join_days(self, n_kinds: int) -> np.ndarray:
         """(kinds,) the joining rule's days of work each team must keep, for each kind."""
@@ -73,6 +82,18 @@ class PlanParams:
         if self.lookahead_by_kind:
             return np.asarray(self.lookahead_by_kind, np.int64)
         return np.full(n_kinds, int(self.lookahead_tasks), np.int64)
+
+    def claims(self, n_kinds: int) -> np.ndarray:
+        """(kinds,) whether slower kinds leave each kind the tasks it may work."""
+        if self.claim_by_kind:
+            return np.asarray(self.claim_by_kind, bool)
+        return np.zeros(n_kinds, bool)
+
+    def reserves(self, n_kinds: int) -> np.ndarray:
+        """(kinds,) whether each kind leaves the year's money to the cheaper kinds' later months."""
+        if self.reserve_by_kind:
+            return np.asarray(self.reserve_by_kind, bool)
+        return np.zeros(n_kinds, bool)
 
     def task_days(self, n_kinds: int) -> np.ndarray:
         """(kinds,) the task-size rule's threshold for each kind, in days of its own work."""
