@@ -14,6 +14,7 @@ beside it.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -100,6 +101,52 @@ class PlanParams:
         if self.min_task_days_by_kind:
             return np.asarray(self.min_task_days_by_kind, float)
         return np.full(n_kinds, float(self.min_task_days))
+
+    def dispatch_rules(self, kinds: tuple[str, ...]) -> dict[str, Any]:
+        """The dispatch rules a plan chose, by kind name (stored with the plan for the forecast;
+        an infinite cost ratio as ``None``)."""
+        n = len(kinds)
+        per = zip(
+            kinds,
+            self.task_days(n).tolist(),
+            self.join_days(n).tolist(),
+            self.lookahead(n).tolist(),
+            self.claims(n).tolist(),
+            self.reserves(n).tolist(),
+            strict=True,
+        )
+        ratio = self.max_cost_ratio
+        return {
+            "min_task_days": self.min_task_days,
+            "max_cost_ratio": ratio if np.isfinite(ratio) else None,
+            "by_kind": {
+                k: {"task_days": d, "join_days": j, "lookahead": a, "claim": c, "reserve": r}
+                for k, d, j, a, c, r in per
+            },
+        }
+
+    def with_dispatch_rules(self, rules: dict[str, Any], kinds: tuple[str, ...]) -> PlanParams:
+        """These parameters with the rules of :meth:`dispatch_rules` (kinds not named there keep
+        the uniform rules: no claim, no money left to others)."""
+        if not rules:
+            return self
+        by_kind = rules.get("by_kind") or {}
+        task_days = float(rules.get("min_task_days", self.min_task_days))
+        ratio = rules.get("max_cost_ratio")
+
+        def each(key: str, default: float) -> tuple[float, ...]:
+            return tuple(float(by_kind.get(k, {}).get(key, default)) for k in kinds)
+
+        return replace(
+            self,
+            min_task_days=task_days,
+            max_cost_ratio=float("inf") if ratio is None else float(ratio),
+            min_task_days_by_kind=each("task_days", task_days),
+            min_join_days_by_kind=each("join_days", self.min_join_days),
+            lookahead_by_kind=tuple(int(v) for v in each("lookahead", self.lookahead_tasks)),
+            claim_by_kind=tuple(int(v) for v in each("claim", 0)),
+            reserve_by_kind=tuple(int(v) for v in each("reserve", 0)),
+        )
 
     @classmethod
     def from_settings(cls) -> PlanParams:

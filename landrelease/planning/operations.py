@@ -549,6 +549,7 @@ def _write_plan(
         "tasks_not_done": int((r.schedule.end_month < 0).sum()),
         "counts": dataclasses.asdict(r.counts),
         "notes": r.notes,
+        "dispatch_rules": r.problem.params.dispatch_rules(r.problem.kinds),
     }
     parameters = {
         "start": start,

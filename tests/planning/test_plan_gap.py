@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import json
 
 import numpy as np
 import pytest
@@ -379,3 +380,31 @@ def test_a_kind_leaving_money_to_cheaper_kinds_keeps_them_working_all_year() -> 
     assert days[0][dog] < 12 * PARAMS.working_days_per_month - 1
     assert days[1][dog] == pytest.approx(12 * PARAMS.working_days_per_month)
     assert days[1][manual] == pytest.approx((300_000.0 - 240 * 350.0) / 1500.0)
+
+
+def test_the_plans_dispatch_rules_go_to_the_forecast_by_kind_name() -> None:
+    kinds = ("manual", "dog", "rat", "machine")
+    chosen = dataclasses.replace(
+        PARAMS,
+        min_task_days=2.0,
+        max_cost_ratio=3.0,
+        min_task_days_by_kind=(1.0, 3.0, 4.0, 1.0),
+        min_join_days_by_kind=(40.0, 18.0, 18.0, 27.0),
+        lookahead_by_kind=(16, 4, 0, 1),
+        claim_by_kind=(0, 0, 0, 1),
+        reserve_by_kind=(1, 0, 0, 0),
+    )
+    stored = json.loads(json.dumps(chosen.dispatch_rules(kinds)))
+    assert stored["by_kind"]["machine"]["claim"] == 1
+    assert PARAMS.with_dispatch_rules(stored, kinds) == chosen
+    # a pool in another order takes each kind's own rules; a kind the plan did not have, the
+    # uniform ones
+    other = PARAMS.with_dispatch_rules(stored, ("machine", "manual", "mine-detection rat"))
+    assert other.claim_by_kind == (1, 0, 0) and other.reserve_by_kind == (0, 1, 0)
+    assert other.min_task_days_by_kind == (1.0, 1.0, 2.0)
+    assert other.lookahead_by_kind == (1, 16, PARAMS.lookahead_tasks)
+    assert other.max_cost_ratio == 3.0
+    # no rules (a plan from before they were stored): the parameters as they are
+    assert PARAMS.with_dispatch_rules({}, kinds) is PARAMS
+    # an unlimited cost ratio is stored as null (JSON has no infinity)
+    assert PARAMS.dispatch_rules(kinds)["max_cost_ratio"] is None
