@@ -9,7 +9,8 @@ they stay until it is done. Joining a task costs
 ``setup_days`` (``join_setup_days`` when another team has begun it, the same unless
 set) plus the travel from the team's previous task at ``travel_km_per_day`` (paid as
 team-days). Spending stops when the year's
-budget is used up. :func:`evaluate` turns task end months into hazard release
+budget is used up, less, for a kind with ``reserve_by_kind``, what the kinds cheaper per m²
+would spend in the rest of the year (:func:`money_reserve`). :func:`evaluate` turns task end months into hazard release
 months, settlement readiness months and the plan's benefit.
 """
 
@@ -129,7 +130,9 @@ def dispatch_rates(problem: PlanProblem) -> np.ndarray:
     * a kind does not work a task that holds less than ``min_task_days`` days of its work (its own
       threshold where ``min_task_days_by_kind`` gives one), unless it is the slowest kind left
       able to work it: a machine mobilised for half a day of work
-      pays two days of set-up, where a manual team pays the same two days for two days of work.
+      pays two days of set-up, where a manual team pays the same two days for two days of work;
+    * a kind with ``claim_by_kind`` keeps the tasks it may then work: slower kinds leave them to it
+      (decision 0033).
     """
     rate = problem.rate
     ratio = problem.params.max_cost_ratio
