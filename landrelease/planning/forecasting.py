@@ -1,7 +1,8 @@
 """The forecast job: when each settlement and the whole programme will be done, per scenario.
 
 :func:`forecast` reads the workspace (through its read model), plans each
-scenario of ``scenarios.toml`` deterministically in the latest plan's order,
+scenario of ``scenarios.toml`` deterministically in the latest plan's order
+and under the dispatch rules it chose (so that its dates follow the plan's),
 runs the Monte Carlo (:mod:`~landrelease.planning.forecast`) and writes one run
 (``forecast_scenarios``, and ``plan_readiness`` with P10/P50/P90 per settlement).
 """
@@ -133,13 +134,17 @@ def forecast(
     with collect_notes(notes):
         s = setup(load_inputs(view), start=start, assets_file=assets_file)
     notes += same_figures(config.scenarios, national_usd=s.national_usd, donor_usd=s.donor_usd)
-    plan_tasks = pstore.read_table(view.ws, "plan_tasks", pstore.latest_run(view.ws, "plan"))
+    plan_run = pstore.latest_run(view.ws, "plan")
+    plan_tasks = pstore.read_table(view.ws, "plan_tasks", plan_run)
     sequence = dict(zip(plan_tasks["task_id"], plan_tasks["sequence"], strict=True))
+    rules = pstore.run_summary(view.ws, plan_run).get("dispatch_rules") if plan_run else None
     factor = survey_bound_factor(view)
     notes += survey_uncertainty_notes(s.basis.task_source, factor)
     spread = Spread.from_settings(survey_bound_factor=factor)
     results = {
-        sc.name: run_scenario(s, sc, sequence, spread=spread, runs=n_runs, seed=base_seed)
+        sc.name: run_scenario(
+            s, sc, sequence, spread=spread, runs=n_runs, seed=base_seed, rules=rules or {}
+        )
         for sc in config.scenarios
     }
     pace = pace_so_far(view.ledger())
@@ -228,8 +233,11 @@ def run_scenario(
     spread: Spread,
     runs: int,
     seed: int,
+    rules: dict[str, Any] | None = None,
 ) -> ScenarioResult:
-    """One scenario: its tasks, teams and money, planned in ``sequence``, then redrawn ``runs`` times."""
+    """One scenario: its tasks, teams and money, planned in ``sequence`` under the latest plan's
+    dispatch rules (``rules``: :meth:`PlanParams.dispatch_rules`; none: the settings'), then
+    redrawn ``runs`` times."""
     tasks = (
         s.basis.tasks
         if sc.survey == "evidence"
@@ -246,7 +254,7 @@ def run_scenario(
         pool=pool,
         benefits=s.benefits,
         budget_usd_per_year=budget,
-        params=s.basis.params,
+        params=s.basis.params.with_dispatch_rules(rules or {}, pool.kinds),
     )
     det = deterministic(problem, plan_order(problem, sequence))
     draws = monte_carlo(

@@ -14,6 +14,7 @@ beside it.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -61,6 +62,15 @@ class PlanParams:
     """``min_join_days`` for each kind (in the pool's order of kinds); empty: the same for all."""
     lookahead_by_kind: tuple[int, ...] = ()
     """``lookahead_tasks`` for each kind (in the pool's order of kinds); empty: the same for all."""
+    claim_by_kind: tuple[int, ...] = ()
+    """For each kind (in the pool's order of kinds), 1 when slower kinds leave it the tasks it may
+    work (after the task-size rule); empty: none does. A machine's set-up costs it 5,000 m² of
+    clearance, a manual team's 600: manual teams and dogs on ground machines will clear anyway
+    spend their set-ups twice over."""
+    reserve_by_kind: tuple[int, ...] = ()
+    """For each kind, 1 when its teams spend only the year's money beyond what the kinds cheaper
+    per m² would spend in the rest of the year; empty: none does. When the money runs out before
+    the year does, the dearest work stops, not whichever teams are scheduled last."""
 
     def join_days(self, n_kinds: int) -> np.ndarray:
         """(kinds,) the joining rule's days of work each team must keep, for each kind."""
@@ -74,11 +84,69 @@ class PlanParams:
             return np.asarray(self.lookahead_by_kind, np.int64)
         return np.full(n_kinds, int(self.lookahead_tasks), np.int64)
 
+    def claims(self, n_kinds: int) -> np.ndarray:
+        """(kinds,) whether slower kinds leave each kind the tasks it may work."""
+        if self.claim_by_kind:
+            return np.asarray(self.claim_by_kind, bool)
+        return np.zeros(n_kinds, bool)
+
+    def reserves(self, n_kinds: int) -> np.ndarray:
+        """(kinds,) whether each kind leaves the year's money to the cheaper kinds' later months."""
+        if self.reserve_by_kind:
+            return np.asarray(self.reserve_by_kind, bool)
+        return np.zeros(n_kinds, bool)
+
     def task_days(self, n_kinds: int) -> np.ndarray:
         """(kinds,) the task-size rule's threshold for each kind, in days of its own work."""
         if self.min_task_days_by_kind:
             return np.asarray(self.min_task_days_by_kind, float)
         return np.full(n_kinds, float(self.min_task_days))
+
+    def dispatch_rules(self, kinds: tuple[str, ...]) -> dict[str, Any]:
+        """The dispatch rules a plan chose, by kind name (stored with the plan for the forecast;
+        an infinite cost ratio as ``None``)."""
+        n = len(kinds)
+        per = zip(
+            kinds,
+            self.task_days(n).tolist(),
+            self.join_days(n).tolist(),
+            self.lookahead(n).tolist(),
+            self.claims(n).tolist(),
+            self.reserves(n).tolist(),
+            strict=True,
+        )
+        ratio = self.max_cost_ratio
+        return {
+            "min_task_days": self.min_task_days,
+            "max_cost_ratio": ratio if np.isfinite(ratio) else None,
+            "by_kind": {
+                k: {"task_days": d, "join_days": j, "lookahead": a, "claim": c, "reserve": r}
+                for k, d, j, a, c, r in per
+            },
+        }
+
+    def with_dispatch_rules(self, rules: dict[str, Any], kinds: tuple[str, ...]) -> PlanParams:
+        """These parameters with the rules of :meth:`dispatch_rules` (kinds not named there keep
+        the uniform rules: no claim, no money left to others)."""
+        if not rules:
+            return self
+        by_kind = rules.get("by_kind") or {}
+        task_days = float(rules.get("min_task_days", self.min_task_days))
+        ratio = rules.get("max_cost_ratio")
+
+        def each(key: str, default: float) -> tuple[float, ...]:
+            return tuple(float(by_kind.get(k, {}).get(key, default)) for k in kinds)
+
+        return replace(
+            self,
+            min_task_days=task_days,
+            max_cost_ratio=float("inf") if ratio is None else float(ratio),
+            min_task_days_by_kind=each("task_days", task_days),
+            min_join_days_by_kind=each("join_days", self.min_join_days),
+            lookahead_by_kind=tuple(int(v) for v in each("lookahead", self.lookahead_tasks)),
+            claim_by_kind=tuple(int(v) for v in each("claim", 0)),
+            reserve_by_kind=tuple(int(v) for v in each("reserve", 0)),
+        )
 
     @classmethod
     def from_settings(cls) -> PlanParams:

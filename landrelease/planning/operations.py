@@ -324,15 +324,18 @@ DISPATCH_AFTER_SEARCH = 1 / 3
 local search found."""
 
 KIND_RULES: dict[str, tuple[float, ...]] = {
+    "claim_by_kind": (0, 1),
     "min_task_days_by_kind": (0.0, 0.5, 1.0, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0),
     "min_join_days_by_kind": (6.0, 9.0, 12.0, 18.0, 27.0, 40.0, 60.0, 90.0),
     "lookahead_by_kind": (0, 1, 2, 4, 8, 16),
+    "reserve_by_kind": (0, 1),
 }
-"""Thresholds tried for each kind of team, one kind and one rule at a time: the task-size rule
-(days of its own work a task must hold), the joining rule (days each team must keep on a shared
-task) and the look-ahead (how many tasks past the first a free team considers, taking the
-nearest). Kinds differ: a machine pays two days' set-up for what it clears in hours, a manual
-team for what takes it weeks."""
+"""Rules tried for each kind of team, one kind and one rule at a time: whether slower kinds leave
+it the tasks it may work (decision 0033), the task-size rule (days of its own work a task must
+hold), the joining rule (days each team must keep on a shared task), the look-ahead (how many
+tasks past the first a free team considers, taking the nearest) and whether it leaves the year's
+money to cheaper kinds (decision 0033). Kinds differ: a machine pays two days' set-up for what it
+clears in hours, a manual team for what takes it weeks."""
 
 
 def kind_rules(
@@ -354,6 +357,8 @@ def kind_rules(
         "min_task_days_by_kind": params.task_days(n_k).tolist(),
         "min_join_days_by_kind": params.join_days(n_k).tolist(),
         "lookahead_by_kind": params.lookahead(n_k).astype(float).tolist(),
+        "claim_by_kind": params.claims(n_k).astype(float).tolist(),
+        "reserve_by_kind": params.reserves(n_k).astype(float).tolist(),
     }
     available = np.flatnonzero(problem.pool.teams.max(axis=1, initial=0.0) > 0)
 
@@ -365,6 +370,8 @@ def kind_rules(
                 min_task_days_by_kind=tuple(rules["min_task_days_by_kind"]),
                 min_join_days_by_kind=tuple(rules["min_join_days_by_kind"]),
                 lookahead_by_kind=tuple(int(v) for v in rules["lookahead_by_kind"]),
+                claim_by_kind=tuple(int(v) for v in rules["claim_by_kind"]),
+                reserve_by_kind=tuple(int(v) for v in rules["reserve_by_kind"]),
             ),
         )
 
@@ -542,6 +549,7 @@ def _write_plan(
         "tasks_not_done": int((r.schedule.end_month < 0).sum()),
         "counts": dataclasses.asdict(r.counts),
         "notes": r.notes,
+        "dispatch_rules": r.problem.params.dispatch_rules(r.problem.kinds),
     }
     parameters = {
         "start": start,

@@ -9,7 +9,8 @@ they stay until it is done. Joining a task costs
 ``setup_days`` (``join_setup_days`` when another team has begun it, the same unless
 set) plus the travel from the team's previous task at ``travel_km_per_day`` (paid as
 team-days). Spending stops when the year's
-budget is used up. :func:`evaluate` turns task end months into hazard release
+budget is used up, less, for a kind with ``reserve_by_kind``, what the kinds cheaper per m²
+would spend in the rest of the year (:func:`money_reserve`). :func:`evaluate` turns task end months into hazard release
 months, settlement readiness months and the plan's benefit.
 """
 
@@ -107,6 +108,7 @@ def simulate(problem: PlanProblem, order: np.ndarray, *, record: bool = True) ->
         float(p.working_days_per_month),
         float(p.setup_days),
         float(p.setup_days if p.join_setup_days is None else p.join_setup_days),
+        money_reserve(problem, teams_by_month),
         float(p.travel_km_per_day),
         p.join_days(problem.pool.m2_per_day.shape[0]),
         p.lookahead(problem.pool.m2_per_day.shape[0]),
@@ -128,7 +130,9 @@ def dispatch_rates(problem: PlanProblem) -> np.ndarray:
     * a kind does not work a task that holds less than ``min_task_days`` days of its work (its own
       threshold where ``min_task_days_by_kind`` gives one), unless it is the slowest kind left
       able to work it: a machine mobilised for half a day of work
-      pays two days of set-up, where a manual team pays the same two days for two days of work.
+      pays two days of set-up, where a manual team pays the same two days for two days of work;
+    * a kind with ``claim_by_kind`` keeps the tasks it may then work: slower kinds leave them to it
+      (decision 0033).
     """
     rate = problem.rate
     ratio = problem.params.max_cost_ratio
@@ -150,7 +154,41 @@ def dispatch_rates(problem: PlanProblem) -> np.ndarray:
         keep = days >= min_days[None, :]
         keep[np.arange(len(rate)), days.argmax(axis=1)] = True
         rate = np.where(keep, rate, 0.0)
+    claims = problem.params.claims(rate.shape[1]) & available
+    if claims.any() and rate.size:
+        speed = problem.pool.m2_per_day
+        claimed = rate.copy()
+        for k in np.flatnonzero(claims):
+            slower = speed < speed[k]
+            claimed[:, slower] = np.where((rate[:, k] > 0)[:, None], 0.0, claimed[:, slower])
+        rate = claimed
     return rate
+
+
+def money_reserve(problem: PlanProblem, teams_by_month: np.ndarray) -> np.ndarray:
+    """(months, kinds) the year's money a team of each kind leaves unspent in a month: for kinds
+    with ``reserve_by_kind``, what the teams of the kinds cheaper per m² (:func:`kind_order`) would
+    spend working every day of the year's later months; 0 for the others."""
+    n_months, n_k = problem.n_months, problem.pool.m2_per_day.shape[0]
+    out = np.zeros((n_months, n_k))
+    reserves = problem.params.reserves(n_k)
+    if not reserves.any():
+        return out
+    monthly = (
+        teams_by_month.T * problem.params.working_days_per_month * problem.pool.usd_per_day[None, :]
+    )
+    year = problem.month_year
+    # money of each kind's later months in the same budget year: a reversed cumulative sum per year
+    later = np.zeros_like(monthly)
+    for t in range(n_months - 2, -1, -1):
+        if year[t + 1] == year[t]:
+            later[t] = later[t + 1] + monthly[t + 1]
+    cheaper = np.zeros((n_months,))
+    for k in kind_order(problem):
+        if reserves[k]:
+            out[:, k] = cheaper
+        cheaper = cheaper + later[:, k]
+    return out
 
 
 @numba.njit(cache=True)
@@ -168,6 +206,7 @@ def _simulate(
     wd: float,
     setup: float,
     join_setup: float,
+    reserve: np.ndarray,
     travel_km_per_day: float,
     min_join_days_of: np.ndarray,
     lookahead_of: np.ndarray,
@@ -226,7 +265,7 @@ def _simulate(
             cost_day = usd[k]
             min_join_days = min_join_days_of[k]
             lookahead = lookahead_of[k]
-            while days > EPS and budget_left > EPS:
+            while days > EPS and budget_left - reserve[t, k] > EPS:
                 j = task_of[team]
                 if j < 0 or done[j]:
                     if j >= 0:
@@ -287,7 +326,7 @@ def _simulate(
                     pos_y[team] = xy[j, 1]
                     if start[j] < 0:
                         start[j] = t
-                afford = budget_left / cost_day if cost_day > 0 else np.inf
+                afford = (budget_left - reserve[t, k]) / cost_day if cost_day > 0 else np.inf
                 area = 0.0
                 mob = 0.0
                 if pending[team] > EPS:

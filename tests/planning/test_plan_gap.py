@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import json
 
 import numpy as np
 import pytest
@@ -317,3 +318,93 @@ def test_the_bound_charges_one_set_up_per_task_begun_no_more() -> None:
     plan = evaluate(p, simulate(p, greedy_order(p)).end_month).value
     assert plan == pytest.approx((8 + 16 + 25) / 12 / 30)  # tasks done by the end of months 0-2
     assert plan <= bound.value <= plan * 1.03
+
+
+def test_slower_kinds_leave_a_claiming_kind_the_tasks_it_may_work() -> None:
+    # A: 100,000 m² machines may clear (40 machine-days); B: as big on a steep slope (no machines);
+    # C: 1,000 m² machines may clear, under the machine's one-day task-size threshold
+    tasks = [
+        {"hazard_id": "A", "area_m2": 100_000.0},
+        {"hazard_id": "B", "area_m2": 100_000.0, "slope_deg": 30.0},
+        {"hazard_id": "C", "area_m2": 1_000.0},
+    ]
+    teams = {"manual": 1, "dog": 1, "machine": 1}
+    p = problem(tasks, population=[1.0], pairs=[(0, "A")], teams=teams, months=12)
+    kinds = list(p.kinds)
+    machine, dog, manual = (kinds.index(k) for k in ("machine", "dog", "manual"))
+    sized = [0.0] * len(kinds)
+    sized[machine] = 1.0
+    claim = [0] * len(kinds)
+    claim[machine] = 1
+    rules = dataclasses.replace(PARAMS, min_task_days_by_kind=tuple(sized))
+    free = dataclasses.replace(p, params=rules)
+    claimed = dataclasses.replace(p, params=dataclasses.replace(rules, claim_by_kind=tuple(claim)))
+    before, after = dispatch_rates(free), dispatch_rates(claimed)
+    assert before[0, dog] > 0 and before[0, manual] > 0
+    assert after[0, machine] == pytest.approx(2_500.0)
+    assert after[0, dog] == 0 and after[0, manual] == 0  # the machine's task
+    np.testing.assert_array_equal(after[1:], before[1:])  # no machine there, or too small for it
+    assert after[2, dog] > 0 and after[2, machine] == 0
+    work = simulate(claimed, np.array([0, 1, 2])).work
+    on_a = work[work["task"] == 0]
+    assert set(on_a["kind"]) == {machine}
+    assert (simulate(claimed, np.array([0, 1, 2])).end_month >= 0).all()
+
+
+def test_a_kind_leaving_money_to_cheaper_kinds_keeps_them_working_all_year() -> None:
+    # a dog team (7,000 USD a month) and a manual team (30,000) with 300,000 USD a year: spending
+    # in turn, both stop in the ninth month; the manual team leaving the dog's later months'
+    # money, the dog works every day of the year and the manual team what is left
+    tasks = [{"hazard_id": f"H{i}", "area_m2": 400_000.0, "slope_deg": 30.0} for i in range(3)]
+    p = problem(
+        tasks,
+        population=[1.0],
+        pairs=[(0, "H0")],
+        teams={"manual": 1, "dog": 1},
+        months=12,
+        budget=300_000.0,
+    )
+    kinds = list(p.kinds)
+    dog, manual = kinds.index("dog"), kinds.index("manual")
+    reserve = [0] * len(kinds)
+    reserve[manual] = 1
+    kept = dataclasses.replace(
+        p, params=dataclasses.replace(PARAMS, reserve_by_kind=tuple(reserve))
+    )
+    order = np.arange(3)
+    days = []
+    for q in (p, kept):
+        s = simulate(q, order)
+        assert s.spend_usd[0] == pytest.approx(300_000.0)
+        days.append(s.work.groupby("kind")["team_days"].sum())
+    assert days[0][dog] < 12 * PARAMS.working_days_per_month - 1
+    assert days[1][dog] == pytest.approx(12 * PARAMS.working_days_per_month)
+    assert days[1][manual] == pytest.approx((300_000.0 - 240 * 350.0) / 1500.0)
+
+
+def test_the_plans_dispatch_rules_go_to_the_forecast_by_kind_name() -> None:
+    kinds = ("manual", "dog", "rat", "machine")
+    chosen = dataclasses.replace(
+        PARAMS,
+        min_task_days=2.0,
+        max_cost_ratio=3.0,
+        min_task_days_by_kind=(1.0, 3.0, 4.0, 1.0),
+        min_join_days_by_kind=(40.0, 18.0, 18.0, 27.0),
+        lookahead_by_kind=(16, 4, 0, 1),
+        claim_by_kind=(0, 0, 0, 1),
+        reserve_by_kind=(1, 0, 0, 0),
+    )
+    stored = json.loads(json.dumps(chosen.dispatch_rules(kinds)))
+    assert stored["by_kind"]["machine"]["claim"] == 1
+    assert PARAMS.with_dispatch_rules(stored, kinds) == chosen
+    # a pool in another order takes each kind's own rules; a kind the plan did not have, the
+    # uniform ones
+    other = PARAMS.with_dispatch_rules(stored, ("machine", "manual", "mine-detection rat"))
+    assert other.claim_by_kind == (1, 0, 0) and other.reserve_by_kind == (0, 1, 0)
+    assert other.min_task_days_by_kind == (1.0, 1.0, 2.0)
+    assert other.lookahead_by_kind == (1, 16, PARAMS.lookahead_tasks)
+    assert other.max_cost_ratio == 3.0
+    # no rules (a plan from before they were stored): the parameters as they are
+    assert PARAMS.with_dispatch_rules({}, kinds) is PARAMS
+    # an unlimited cost ratio is stored as null (JSON has no infinity)
+    assert PARAMS.dispatch_rules(kinds)["max_cost_ratio"] is None

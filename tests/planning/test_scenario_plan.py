@@ -42,9 +42,11 @@ def test_plan_beats_the_simple_rules_and_the_forecast_brackets_it(region: Worksp
     ready = read_readiness(region)
     planned = ready[ready["status"] == "planned"].dropna(subset=["p10", "p90"])
     assert len(planned) >= 3
-    # plan dates sit within (or at the edge of) the forecast's P10–P90 for most settlements
+    # plan dates sit within (or at the edge of) the forecast's P10–P90 for most settlements: the
+    # forecast schedules under the plan's dispatch rules (without them, half or more on this
+    # scenario fell before P10 once machines claimed their ground)
     inside = [(row.p10 <= row.plan_date <= row.p90) for row in planned.itertuples()]
-    assert np.mean(inside) >= 0.6
+    assert np.mean(inside) >= 0.8
     base = f.table.set_index("scenario")
     assert (
         base.loc["more_dogs_machines", "cost_usd_p50"] < base.loc["national_pace", "cost_usd_p50"]
