@@ -251,6 +251,7 @@ def run_world(job: WorldJob) -> dict[str, Any]:
         "limit_cause": (result.summary.get("cancellation_limit") or {}).get("cause"),
         "map_alone": (result.summary.get("cancellation_limit") or {}).get("share_by_map_alone"),
         "alike_auc": (result.summary.get("representativeness") or {}).get("auc"),
+        "rate_sigma_m": run.computer.coarse.rate_sigma_m if run.computer is not None else None,
         "extrapolated": bool(result.summary.get("extrapolated")),
         "warnings": " | ".join(run.warnings),
     }
@@ -423,6 +424,12 @@ WORLD_COLUMNS = (
         "unlike",
         _num(".2f"),
         "ROC-AUC telling the active hazards from searched land by their evidence (0.5 alike)",
+    ),
+    Column(
+        "rate_sigma_m",
+        "rate σ",
+        _num(".0f"),
+        "width (m) of the local finding rate's kernel, chosen on held-out blocks of searched land",
     ),
     Column(
         "extrapolated_short",

@@ -171,6 +171,13 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("risk_folds", 5, "folds", "Spatial cross-validation folds."),
     Setting(
+        "risk_rate_scales_m",
+        "250 500 1000 1500 2500 4000 8000",
+        "m",
+        "Candidate σ of the local finding rate's kernel; the one that best ranks held-out blocks "
+        "of the programme's searched land (risk_block_m, risk_folds) is used.",
+    ),
+    Setting(
         "risk_max_training_cells",
         300_000,
         "cells",

@@ -14,6 +14,7 @@ to the fine cells. No per-cell Python loop anywhere.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,7 +22,9 @@ import rasterio.features
 import shapely
 from affine import Affine
 from scipy import ndimage
+from scipy.stats import rankdata
 
+from landrelease import settings
 from landrelease.evidence.grid import Grid, HazardCells, Tile
 from landrelease.evidence.sources import EvidenceSet, Shapes
 
@@ -189,6 +192,147 @@ class CoarseLayers:
     arrays: dict[str, np.ndarray]
     rate_parts: tuple[np.ndarray, np.ndarray, float] | None = None
     """(searched ha, finds) kernel-weighted per coarse cell, and the programme's finds per ha."""
+    rate_scale: RateScale | None = None
+    """The σ of the local finding rate and how it was chosen."""
+
+    @property
+    def rate_sigma_m(self) -> float:
+        return self.rate_scale.sigma_m if self.rate_scale else feature("rate_found").scale_m
+
+
+@dataclass(frozen=True)
+class RateScale:
+    """The σ of the local finding rate's kernel, chosen on the programme's own searched land."""
+
+    sigma_m: float
+    scores: dict[float, float]
+    """Mean ROC-AUC over held-out blocks of the rate at each candidate σ (empty: not measured)."""
+    reason: str
+
+    def state(self) -> dict[str, object]:
+        return {
+            "sigma_m": self.sigma_m,
+            "scores": {str(k): v for k, v in self.scores.items()},
+            "reason": self.reason,
+        }
+
+
+def rate_scales_setting() -> tuple[float, ...]:
+    """The candidate σ of the local finding rate (setting ``risk_rate_scales_m``)."""
+    from landrelease.errors import UsageError
+
+    raw = str(settings.get("risk_rate_scales_m")).replace(",", " ").split()
+    try:
+        values = tuple(sorted({float(v) for v in raw}))
+    except ValueError:
+        values = ()
+    if not values or min(values) <= 0:
+        raise UsageError(
+            f"risk_rate_scales_m={settings.get('risk_rate_scales_m')!r}: give one or more "
+            "kernel widths in metres, e.g. '500 1000 1500 2500 4000'"
+        )
+    return values
+
+
+def _auc(score: np.ndarray, y: np.ndarray) -> float:
+    """ROC-AUC (Mann–Whitney, ties counted half); NaN without both classes."""
+    pos = int(y.sum())
+    neg = len(y) - pos
+    if pos == 0 or neg == 0:
+        return float("nan")
+    ranks = rankdata(score)
+    return float((ranks[y].sum() - pos * (pos + 1) / 2) / (pos * neg))
+
+
+def _kernel_sum(raster: np.ndarray, sigma_cells: float) -> np.ndarray:
+    """Gaussian kernel sums (a mass at distance d counts exp(−d²/2σ²)) of a raster."""
+    mass = 2 * np.pi * sigma_cells * sigma_cells
+    return np.asarray(ndimage.gaussian_filter(raster, sigma_cells, mode="constant") * mass)
+
+
+def _kernel_sum_at(
+    raster: np.ndarray, sigma_cells: float, rows: np.ndarray, cols: np.ndarray
+) -> np.ndarray:
+    """:func:`_kernel_sum` read at cells (rows, cols); wide kernels on a raster summed into
+    blocks of cells (at least four blocks per σ), read back bilinearly: bounded work at any σ."""
+    step = max(1, int(sigma_cells // 4))
+    if step == 1:
+        return _kernel_sum(raster, sigma_cells)[rows, cols]
+    ny, nx = raster.shape
+    pad = np.zeros((-(-ny // step) * step, -(-nx // step) * step))
+    pad[:ny, :nx] = raster
+    summed = pad.reshape(pad.shape[0] // step, step, pad.shape[1] // step, step).sum(axis=(1, 3))
+    k = _kernel_sum(summed, sigma_cells / step)
+    return np.asarray(
+        ndimage.map_coordinates(
+            k, [(rows + 0.5) / step - 0.5, (cols + 0.5) / step - 0.5], order=1, mode="nearest"
+        )
+    )
+
+
+def choose_rate_scale(
+    ha: np.ndarray,
+    finds: np.ndarray,
+    *,
+    cell_m: float,
+    candidates: Sequence[float],
+    block_m: float,
+    folds: int,
+    seed: int,
+    min_found_cells: int = 20,
+) -> RateScale:
+    """The σ at which the local finding rate best ranks searched land it did not see.
+
+    The searched coarse cells (``ha`` > 0) are split into square blocks of ``block_m``, the
+    blocks dealt at random (``seed``) into ``folds`` folds; for each fold the rate is made from
+    the other folds' hectares and finds only and read at the fold's cells, a cell counting as
+    positive when a device was found in it. The candidate with the highest mean ROC-AUC over
+    the folds wins (the smallest σ on a tie). With fewer than ``min_found_cells`` cells with a
+    find, or fewer than two blocks, the feature's default σ stays.
+    """
+    default = feature("rate_found").scale_m
+    searched = ha > 0
+    rows, cols = np.nonzero(searched)
+    y = finds[rows, cols] > 0
+    if int(y.sum()) < min_found_cells or len(candidates) == 0:
+        return RateScale(default, {}, f"fewer than {min_found_cells} searched cells with a find")
+    per_block = max(1, round(block_m / cell_m))
+    block = np.unique(
+        np.column_stack([rows // per_block, cols // per_block]), axis=0, return_inverse=True
+    )[1].ravel()
+    n_blocks = int(block.max()) + 1
+    if n_blocks < 2:
+        return RateScale(default, {}, "searched land within a single block")
+    order = np.random.default_rng(seed).permutation(n_blocks)
+    fold_of_block = np.empty(n_blocks, dtype=np.int64)
+    fold_of_block[order] = np.arange(n_blocks) % min(folds, n_blocks)
+    fold = fold_of_block[block]
+    scores: dict[float, float] = {}
+    for sigma in candidates:
+        aucs = []
+        for k in np.unique(fold):
+            out = fold == k
+            ha_k, finds_k = ha.astype(np.float64), finds.astype(np.float64)
+            ha_k[rows[out], cols[out]] = 0.0
+            finds_k[rows[out], cols[out]] = 0.0
+            total = float(ha_k.sum())
+            if total <= 0:
+                continue
+            s = sigma / cell_m
+            rate = local_rate(
+                _kernel_sum_at(ha_k, s, rows[out], cols[out]),
+                _kernel_sum_at(finds_k, s, rows[out], cols[out]),
+                float(finds_k.sum()) / total,
+            )
+            aucs.append(_auc(rate, y[out]))
+        scores[float(sigma)] = float(np.nanmean(aucs)) if np.isfinite(aucs).any() else float("nan")
+    measured = {k: v for k, v in scores.items() if np.isfinite(v)}
+    if not measured:
+        return RateScale(default, scores, "no held-out block had both outcomes")
+    best = max(measured, key=lambda k: (measured[k], -k))
+    return RateScale(
+        best, scores, f"best of {len(candidates)} widths on {n_blocks} held-out blocks"
+    )
 
 
 def local_rate(searched_ha: np.ndarray, finds: np.ndarray, average: float) -> np.ndarray:
@@ -241,12 +385,19 @@ def _burn(
 
 
 def coarse_layers(
-    evidence: EvidenceSet, grid: Grid, *, near_m: float, distances: bool = True
+    evidence: EvidenceSet,
+    grid: Grid,
+    *,
+    near_m: float,
+    distances: bool = True,
+    rate_sigma_m: float | None = None,
 ) -> CoarseLayers:
     """Coarse rasters for every distance and density feature, with a margin for evidence just outside.
 
     ``distances=False`` computes the densities only: all that :func:`point_features` needs to
-    explain decisions from a stored map."""
+    explain decisions from a stored map. The local finding rate is made at ``rate_sigma_m``
+    (a stored map's), or at the σ :func:`choose_rate_scale` picks among the setting
+    ``risk_rate_scales_m`` on held-out blocks of ``risk_block_m``."""
     sigmas = [f.scale_m for f in FEATURES if f.kind == "density"]
     cell = max(grid.cell_m, min(near_m / 4, min(sigmas) / 2))
     margin = max(f.scale_m for f in FEATURES if f.kind == "distance")
@@ -280,7 +431,7 @@ def coarse_layers(
                 * 1e6
             )
             arrays[f.name] = per_km2.astype(np.float32)
-    rate_parts = None
+    rate_parts, rate_scale = None, None
     rate = [f for f in FEATURES if f.kind == "rate"]
     if rate:
         f = rate[0]
@@ -296,14 +447,25 @@ def coarse_layers(
         ha = searched.astype(np.float64) * cell * cell / 1e4
         total_ha = float(ha.sum())
         average = float(finds.sum()) / total_ha if total_ha > 0 else 0.0
-        sigma = f.scale_m / cell
+        if rate_sigma_m is not None:
+            rate_scale = RateScale(float(rate_sigma_m), {}, "as the stored map made it")
+        else:
+            rate_scale = choose_rate_scale(
+                ha,
+                finds,
+                cell_m=cell,
+                candidates=rate_scales_setting(),
+                block_m=float(settings.get("risk_block_m")),
+                folds=int(settings.get("risk_folds")),
+                seed=int(settings.get("risk_seed")),
+            )
+        sigma = rate_scale.sigma_m / cell
         # kernel sums (a mass at distance d counts exp(−d²/2σ²)), not kernel averages
-        mass = 2 * np.pi * sigma * sigma
-        k_ha = ndimage.gaussian_filter(ha, sigma, mode="constant") * mass
-        k_finds = ndimage.gaussian_filter(finds, sigma, mode="constant") * mass
+        k_ha = _kernel_sum(ha, sigma)
+        k_finds = _kernel_sum(finds, sigma)
         arrays[f.name] = local_rate(k_ha, k_finds, average)
         rate_parts = (k_ha.astype(np.float32), k_finds.astype(np.float32), average)
-    return CoarseLayers(transform, cell, arrays, rate_parts)
+    return CoarseLayers(transform, cell, arrays, rate_parts, rate_scale)
 
 
 def halo_cells(grid: Grid, *, near_m: float) -> int:

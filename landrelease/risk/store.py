@@ -26,7 +26,7 @@ import rasterio
 
 from landrelease import settings
 from landrelease.errors import UsageError
-from landrelease.evidence.features import FEATURE_NAMES, TileComputer, coarse_layers
+from landrelease.evidence.features import FEATURE_NAMES, TileComputer, coarse_layers, feature
 from landrelease.evidence.grid import Grid
 from landrelease.evidence.sources import EvidenceSet, evidence_from_workspace, evidence_stamp
 from landrelease.risk.errors import ResidualErrors
@@ -73,6 +73,11 @@ def store_risk(
         ),
         "land_use": run.land_use.state() if run.land_use is not None else None,
         "near_m": float(near_m),
+        "rate_scale": (
+            run.computer.coarse.rate_scale.state()
+            if run.computer is not None and run.computer.coarse.rate_scale is not None
+            else None
+        ),
         "records": run.evidence.stamp,
     }
     with ws.begin() as conn:
@@ -260,7 +265,9 @@ def load_risk_map(source: Workspace | WorkspaceView, *, run_id: int | None = Non
         )
     grid, probability, expected = read_geotiff(raster)
     near_m = float(stored.summary.get("near_m") or settings.get("risk_near_m"))
-    coarse = coarse_layers(evidence, grid, near_m=near_m, distances=False)
+    coarse = coarse_layers(
+        evidence, grid, near_m=near_m, distances=False, rate_sigma_m=_rate_sigma(stored.summary)
+    )
     try:
         explainer = WeightsOfEvidence.from_state(stored.summary["explainer"])
     except (KeyError, TypeError, ValueError):
@@ -283,6 +290,15 @@ def load_risk_map(source: Workspace | WorkspaceView, *, run_id: int | None = Non
         representativeness=_alike(stored.summary.get("representativeness")),
         land_use=_land_use(stored.summary.get("land_use")),
     )
+
+
+def _rate_sigma(summary: dict[str, Any]) -> float:
+    """The σ of the local finding rate the stored map was made with (a map kept before the σ was
+    chosen was made at the feature's fixed σ)."""
+    try:
+        return float(summary["rate_scale"]["sigma_m"])
+    except (KeyError, TypeError, ValueError):
+        return feature("rate_found").scale_m
 
 
 def _land_use(state: Any) -> LandUseEffect | None:

@@ -331,7 +331,7 @@ def _rate_without_own(
     f_xy = np.column_stack([shapely.get_x(f_geoms), shapely.get_y(f_geoms)]).reshape(-1, 2)
     ids = evidence.processed["activity_id"].to_numpy()
     reach = evidence.group("searched").weight  # the hectares the rate raster counted (depth)
-    two_s2 = 2 * feature("rate_found").scale_m ** 2
+    two_s2 = 2 * coarse.rate_sigma_m**2
     cell, cell_ha = coarse.cell_m, coarse.cell_m**2 / 1e4
     order = np.argsort(activity, kind="stable")
     acts, first = np.unique(activity[order], return_index=True)

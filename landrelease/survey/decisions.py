@@ -329,7 +329,12 @@ def decide(
         before = parts["evidence"].to_numpy()
         parts["evidence"] = _with_land_use(parts, run.evidence, run.land_use)
         in_use = parts["evidence"].to_numpy() != before
-        parts["evidence"] = _with_shallow_search(parts, run.evidence)
+        within_m = (
+            run.computer.coarse.rate_sigma_m
+            if run.computer is not None
+            else feature("rate_found").scale_m
+        )
+        parts["evidence"] = _with_shallow_search(parts, run.evidence, within_m=within_m)
         parts["devices_per_ha"] = parts["expected_devices"] / (parts["area_m2"] / 1e4)
         parts["devices_bound"] = _bounds(parts, run.errors)
         parts["confidence"] = [
@@ -558,7 +563,9 @@ def _explain(
     return out
 
 
-def _with_shallow_search(parts: gpd.GeoDataFrame, evidence: EvidenceSet) -> list[str]:
+def _with_shallow_search(
+    parts: gpd.GeoDataFrame, evidence: EvidenceSet, *, within_m: float
+) -> list[str]:
     """Each part's evidence, followed by the shallowest search over it or near it (within the σ
     of the local finding rate, through which a search weighs on the land around it) where its
     depth left a share of the devices that matters unreached (:mod:`landrelease.evidence.depth`)."""
@@ -568,7 +575,7 @@ def _with_shallow_search(parts: gpd.GeoDataFrame, evidence: EvidenceSet) -> list
         ev,
         evidence.findings,
         searched_clean(ev, evidence.findings),
-        within_m=feature("rate_found").scale_m,
+        within_m=within_m,
     )
     return [f"{e}; {w}" if w else e for e, w in zip(parts["evidence"], words, strict=True)]
 

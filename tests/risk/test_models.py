@@ -108,3 +108,26 @@ def test_survey_rule_refuses_impossible_targets_all_at_once() -> None:
         SurveyRule(target_recall=1.5, clearance_devices_per_ha=0)
     assert SurveyRule.from_settings().target_recall == 0.99
     assert SurveyRule.from_settings(max_residual=0.05).max_residual == 0.05
+
+
+def test_the_evidence_model_reads_the_local_finding_rate_in_steps() -> None:
+    """Every half doubling of the local finding rate is a step of the evidence: rates that two
+    thresholds used to tie are told apart, in order, by the expert weights and by learned ones."""
+    rates = np.array([-2.5, -1.7, -1.2, -0.7, -0.2, 0.2, 0.7, 1.2, 1.7, 2.5], dtype=np.float32)
+    X = np.zeros((len(rates), len(FEATURES)), dtype=np.float32)
+    for i, f in enumerate(FEATURES):
+        X[:, i] = f.scale_m if f.kind == "distance" else 0.0
+    X[:, IDX["rate_found"]] = rates
+    expert = WeightsOfEvidence().expert().decision_function(X)
+    assert (np.diff(expert) > 0).all()
+    # the steps' expert weights span what the two steps they replaced spanned (+0.9 to −0.8)
+    assert expert[-1] - expert[0] == pytest.approx((0.8 + 0.1) - (-0.6 - 0.2))
+    # learned: a device's chance doubling with each doubling of the rate
+    rng = np.random.default_rng(0)
+    train = np.repeat(X, 2000, axis=0)
+    train[:, IDX["rate_found"]] = rng.uniform(-3, 3, len(train))
+    chance = 0.1 * 2 ** np.clip(train[:, IDX["rate_found"]], -3, 2) / 4
+    y = (rng.random(len(train)) < chance).astype(np.int8)
+    learned = WeightsOfEvidence().fit(train, y).decision_function(X)
+    assert (np.diff(learned) > 0).all()
+    assert len({p.name for p in PATTERNS if p.feature == "rate_found"}) == 9

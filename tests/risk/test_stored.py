@@ -172,3 +172,22 @@ def test_without_dated_records_the_evidence_has_no_date_and_the_map_none_of_toda
     assert "incidents" not in evidence.groups
     run = compute_risk(view)
     assert run.fallback and np.isfinite(run.probability).any()
+
+
+def test_the_stored_map_keeps_the_width_of_its_local_finding_rate(
+    filled: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The σ chosen on held-out searched land is kept with the run: a map read back rebuilds its
+    rate at that σ even when the candidate widths have changed since."""
+    run, run_id = _stored(filled, tmp_path)
+    assert run.computer is not None and run.computer.coarse.rate_scale is not None
+    sigma = run.computer.coarse.rate_sigma_m
+    with filled.engine.connect() as conn:
+        row = runs.read_run(conn, "risk", run_id)
+    assert row is not None and row["summary"]["rate_scale"]["sigma_m"] == sigma
+    assert row["summary"]["rate_scale"]["reason"] == run.computer.coarse.rate_scale.reason
+    monkeypatch.setenv("LANDRELEASE_RISK_RATE_SCALES_M", "7000")
+    back = load_risk_map(filled)
+    assert back.computer.coarse.rate_sigma_m == sigma
+    assert back.computer.coarse.rate_scale is not None
+    assert back.computer.coarse.rate_scale.reason == "as the stored map made it"
