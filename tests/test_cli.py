@@ -130,6 +130,8 @@ def test_import_with_one_bad_record_in_each_file_writes_nothing(tmp_path: Path) 
         (("status", "-w", "a.gpkg", "--db", "postgresql://x/y"), "either --workspace or --db"),
         (("export", "out", "-w", "w.gpkg", "--format", "shp"), "unknown export format"),
         (("init", "w.gpkg", "--crs", "EPSG:4326"), "not a metric"),
+        (("scenario", "pkg"), "the built-in regions are karabakh"),
+        (("scenario", "--scale", "huge"), "unknown scale 'huge'"),
     ],
 )
 def test_user_mistakes_give_a_message_and_exit_code(

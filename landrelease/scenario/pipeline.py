@@ -19,6 +19,7 @@ import numpy as np
 import shapely
 
 from landrelease.domain import vocab
+from landrelease.errors import UsageError
 from landrelease.scenario import evidence as ev
 from landrelease.scenario.calibration import CalibrationRow, Figures, calibrate, markdown
 from landrelease.scenario.contamination import Devices, Minefields, minefields
@@ -94,9 +95,12 @@ def generate(
     everything is written; on failure nothing is left behind.
     """
     if region not in REGIONS:
-        raise ValueError(f"unknown region {region!r}; known: {', '.join(REGIONS)}")
+        raise UsageError(
+            f"unknown region {region!r}: the built-in regions are {', '.join(REGIONS)} "
+            "(the folder to write to is given with --out)"
+        )
     if scale not in SCALES:
-        raise ValueError(f"unknown scale {scale!r}; known: {', '.join(SCALES)}")
+        raise UsageError(f"unknown scale {scale!r}: give one of {', '.join(SCALES)}")
     started = time.perf_counter()
     sc = build(seed=seed, scale=scale, params=params, progress=progress)
     if progress:

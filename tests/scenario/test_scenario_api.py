@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from landrelease.domain import LAYERS
+from landrelease.errors import UsageError
 from landrelease.scenario import SCALES, CalibrationRow, ScenarioResult, generate, pipeline
 
 
@@ -35,7 +36,7 @@ def test_generate_is_keyword_only(tmp_path: Path) -> None:
     ("kw", "word"), [({"scale": "planet"}, "scale"), ({"region": "atlantis"}, "region")]
 )
 def test_unknown_scale_or_region_is_refused(tmp_path: Path, kw: dict[str, str], word: str) -> None:
-    with pytest.raises(ValueError, match=word):
+    with pytest.raises(UsageError, match=word):
         generate(seed=1, out=tmp_path / "x", **kw)  # type: ignore[arg-type]
     assert not (tmp_path / "x").exists()
 

@@ -51,6 +51,9 @@ def show_risk(
     console.print(
         f"Learned from {t['searched_cells']:,} searched cells, {t['positive_cells']:,} of them with a finding."
     )
+    scale = getattr(getattr(run.computer, "coarse", None), "rate_scale", None)
+    if scale is not None:
+        console.print(escape(rate_scale_text(scale)))
     if run.scores:
         table = Table(title="Spatial block cross-validation on searched land", title_justify="left")
         for col in ("model", "ROC-AUC", "PR-AUC", "Brier", "area released at 99 % recall"):
@@ -256,3 +259,21 @@ def show_backtest(result: Any) -> None:
         console.print(table)
     for label, path in result.outputs.items():
         console.print(f"  {label}: {path}")
+
+
+def _km(metres: float) -> str:
+    return f"{metres / 1000:g} km" if metres >= 1000 else f"{metres:g} m"
+
+
+def rate_scale_text(scale: Any) -> str:
+    """One sentence on the width the local finding rate was made at, and why."""
+    text = f"Local finding rate made at a kernel width of {_km(scale.sigma_m)}"
+    scored = {float(k): v for k, v in scale.scores.items() if v == v}
+    if not scored:
+        if scale.reason.startswith("as the stored"):
+            return f"{text}, {scale.reason}."
+        return f"{text}, the default ({scale.reason})."
+    others = ", ".join(f"{_km(k)} {v:.3f}" for k, v in sorted(scored.items()) if k != scale.sigma_m)
+    return f"{text}, {scale.reason}: held-out ROC-AUC {scored[scale.sigma_m]:.3f}" + (
+        f" (other widths: {others})." if others else "."
+    )
