@@ -164,10 +164,12 @@ def residual_errors(
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio_star = np.where(e_star > 0, f_star / e_star, np.inf)
         poisson = np.where(expected > 0, garwood_upper(found, level) / expected, np.inf)
+    # order statistics, not interpolated between them: a resample with no expectation is +inf,
+    # and interpolating towards it would give inf − inf = NaN instead of an unbounded ratio
     # never below 1: held-out land that held fewer devices than expected does not make the
     # rule bolder than the map's own expectation — unsearched land is not searched land
-    upper = np.maximum(np.maximum(np.quantile(ratio_star, level, axis=0), poisson), 1.0)
-    total_low = float(np.quantile(ratio_star[:, -1], 1 - level)) if expected[-1] > 0 else 1.0
+    upper = np.maximum(np.maximum(np.quantile(ratio_star, level, axis=0, method="higher"), poisson), 1.0)
+    total_low = float(np.quantile(ratio_star[:, -1], 1 - level, method="lower")) if expected[-1] > 0 else 1.0
     return ResidualErrors(
         thresholds=thresholds,
         expected=expected,

@@ -160,3 +160,17 @@ def test_a_cells_own_activity_is_taken_out_of_its_local_rate(tmp_path: Path) -> 
     raster = computer.compute(next(iter(grid.tiles(size=1024, halo=10))))[col]
     assert raster.max() > 0.5  # the map itself sees A's finds: 1.5 × the average after shrinkage
     assert np.abs(ts.X[in_a, col]).max() < 0.05  # its own cells do not
+
+
+def test_resamples_without_expectation_give_an_unbounded_ratio_not_nan() -> None:
+    # the lowest-risk land lies in one block of three: a bootstrap resample that leaves that
+    # block out has no expectation there, so the bound's ratio is unbounded in that resample
+    rng = np.random.default_rng(3)
+    p = np.concatenate([np.full(50, 0.001), rng.uniform(0.2, 0.6, 100)])
+    block = np.concatenate([np.zeros(50), np.repeat([1, 2], 50)]).astype(int)
+    y = np.concatenate([np.zeros(50), (rng.uniform(size=100) < 0.4).astype(float)])
+    errors = residual_errors(p, y, np.ones(150), block, boot=400, seed=1)
+    assert errors is not None
+    assert not np.isnan(errors.upper_ratio).any()
+    assert np.isinf(errors.upper_ratio[0])
+    assert np.isfinite(errors.total_ratio_low)
