@@ -168,8 +168,14 @@ def residual_errors(
     # and interpolating towards it would give inf − inf = NaN instead of an unbounded ratio
     # never below 1: held-out land that held fewer devices than expected does not make the
     # rule bolder than the map's own expectation — unsearched land is not searched land
-    upper = np.maximum(np.maximum(np.quantile(ratio_star, level, axis=0, method="higher"), poisson), 1.0)
-    total_low = float(np.quantile(ratio_star[:, -1], 1 - level, method="lower")) if expected[-1] > 0 else 1.0
+    upper = np.maximum(
+        np.maximum(np.quantile(ratio_star, level, axis=0, method="higher"), poisson), 1.0
+    )
+    total_low = (
+        float(np.quantile(ratio_star[:, -1], 1 - level, method="lower"))
+        if expected[-1] > 0
+        else 1.0
+    )
     return ResidualErrors(
         thresholds=thresholds,
         expected=expected,

@@ -219,7 +219,9 @@ def measure(
             continue
         upper = max(
             float(garwood_upper(d, level)) / expected,
-            float(np.quantile(ratio_star[:, i], level, method="higher")) if block is not None else 0.0,
+            float(np.quantile(ratio_star[:, i], level, method="higher"))
+            if block is not None
+            else 0.0,
         )
         s = float(np.clip(1.0 - upper, 0.0, max_share))
         kinds.append(KindShare(kind, s, float(cells[i]), d, expected, upper))
