@@ -205,8 +205,9 @@ function addLabels() {
   LABELS.forEach((layer) => {
     if (map.getLayer(layer.id)) { return; }
     const owner = ENTRIES.find((e) => e.layers.includes(layer.id));
-    const visibility = owner && !owner.on ? "none" : "visible";
-    map.addLayer({ ...layer, layout: { ...layer.layout, visibility } });
+    // hidden ones say so; shown ones keep the style's own layout, as on the small maps
+    const hidden = owner && !owner.on;
+    map.addLayer(hidden ? { ...layer, layout: { ...layer.layout, visibility: "none" } } : layer);
   });
 }
 
