@@ -219,6 +219,13 @@ def show_backtest(result: Any) -> None:
         )
     if t["cancellation_withheld"]:
         console.print(f"  No land would have been cancelled: {escape(t['cancellation_withheld'])}.")
+    elif t["cancelled_ha_worked_later"] <= 0:
+        console.print(
+            f"  None of the land the decisions would have cancelled then "
+            f"({t['share_cancelled']:.1%} of the hazard area) was worked later, so this backtest "
+            "cannot check the cancellations yet: their bounds rest on the held-out blocks of "
+            "searched land alone."
+        )
     else:
         console.print(
             f"  Land the decisions would have cancelled and teams worked later: "
