@@ -26,7 +26,7 @@ the server's requests in the order they came (start, duration, bytes).
 pan, zoom to the detail zoom on the hazards, back out to the first view) and prints the
 frame times of the walk (requestAnimationFrame deltas: p50, p95, max, frames over 50 ms),
 the time each step took until the map was idle again, and the server's tile times (p50,
-p95, max).
+p95, max) with the slowest tiles named.
 
 Figures are printed, never asserted. Run it with ``PYTHONPATH`` on another checkout to
 measure that version of the map beside this one.
@@ -266,17 +266,22 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
+SLOWEST_TILES = 5
+"""The walk's slowest tile requests printed (path, time, bytes): where a stall comes from."""
+
+
 def _walk(page: Any, sent: Sent, detail_zoom: int) -> dict[str, Any]:
     sent.reset()
     out = page.evaluate(WALK, [detail_zoom])
-    tiles = [
-        (r.end_s - r.start_s) * 1000 for r in sent.log if r.path.startswith("/tiles/") and r.end_s
-    ]
+    timed = [r for r in sent.log if r.path.startswith("/tiles/") and r.end_s]
+    tiles = [(r.end_s - r.start_s) * 1000 for r in timed]
     frames = [float(f) for f in out["frames"]]
+    slowest = sorted(timed, key=lambda r: r.start_s - r.end_s)[:SLOWEST_TILES]
     return {
         "frames": frames,
         "steps": out["steps"],
         "tiles": tiles,
+        "slowest": [(r.path, (r.end_s - r.start_s) * 1000, r.bytes) for r in slowest],
         "tile_bytes": sum(r.bytes for r in sent.log if r.path.startswith("/tiles/")),
     }
 
@@ -436,6 +441,11 @@ def main() -> None:
                 f"{max(f, default=0):6.0f} {sum(x > 50 for x in f):6d} | {len(t):5d} {_pct(t, 0.5):5.0f} "
                 f"{_pct(t, 0.95):6.0f} {max(t, default=0):6.0f} {w['tile_bytes'] / 1e6:5.2f} | {steps}"
             )
+        for name, res in results.items():
+            if res["walk"] is not None and res["walk"]["slowest"]:
+                print(f"{name}: slowest tiles of the walk (ms, bytes sent):")
+                for path, ms, size in res["walk"]["slowest"]:
+                    print(f"    {ms:7.0f}  {size:8d}  {path}")
 
 
 if __name__ == "__main__":

@@ -246,6 +246,59 @@ def test_the_encoder_writes_what_the_format_says(tmp_path: Path) -> None:
         assert got.area == pytest.approx((1000**2 - 200**2) * world**2, rel=1e-9)
 
 
+def test_a_layer_of_many_features_reads_back_whole(tmp_path: Path) -> None:
+    """Every feature's properties and geometry as GDAL reads them: features without any
+    property beside ones with several, text of every length (a value longer than a one-byte
+    length), integers, floats and true/false, points, lines and polygons of many vertices
+    (commands longer than 127 bytes)."""
+    rng = np.random.default_rng(5)
+    geoms: list[Any] = []
+    props: list[dict[str, Any]] = []
+    for i in range(600):
+        x, y = (float(v) for v in rng.integers(100, 3700, 2))
+        kind = i % 3
+        if kind == 0:
+            g: Any = shapely.Point(x, y)
+        elif kind == 1:
+            g = shapely.LineString([(x + 3 * k, y + (k % 7)) for k in range(80)])
+        else:
+            g = shapely.box(x, y, x + 50 + i % 40, y + 60)
+        geoms.append(g)
+        p: dict[str, Any] = {}
+        if i % 5:
+            p["id"] = f"F-{i}" + ("x" * (200 if i % 97 == 0 else 0))
+            p["n"] = int(i % 11) - 5
+            p["w"] = i / 8
+            p["flag"] = bool(i % 2)
+            p["note"] = None if i % 4 else "the same"
+        props.append(p)
+    path = tmp_path / "0/0/0.pbf"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(encode_tile([("many", geoms, props)]))
+    got = pyogrio.read_dataframe(path, layer="many")
+    assert len(got) == len(geoms)
+    for i, row in enumerate(got.itertuples()):
+        if i % 5:
+            assert row.id == props[i]["id"]
+            assert (row.n, row.w, bool(row.flag)) == (
+                props[i]["n"],
+                props[i]["w"],
+                props[i]["flag"],
+            )
+            assert (row.note if isinstance(row.note, str) else None) == props[i]["note"]
+        else:
+            assert row.id is None or (isinstance(row.id, float) and math.isnan(row.id))
+    kinds = [shapely.get_type_id(g) for g in got.geometry]
+    assert kinds == [shapely.get_type_id(g) for g in geoms]
+    world = 2 * 20037508.342789244 / EXTENT
+    boxes = [i for i in range(len(geoms)) if i % 3 == 2]
+    assert [got.geometry.iloc[i].area for i in boxes] == pytest.approx(
+        [geoms[i].area * world**2 for i in boxes], rel=1e-9
+    )
+    lines = [i for i in range(len(geoms)) if i % 3 == 1]
+    assert [len(got.geometry.iloc[i].coords) for i in lines] == [80] * len(lines)
+
+
 def test_clusters_are_means_per_cell() -> None:
     gx = np.array([10.0, 20.0, 130.0, 4000.0])
     gy = np.array([10.0, 30.0, 10.0, 4095.0])
