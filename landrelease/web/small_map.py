@@ -61,6 +61,29 @@ def land_use_words(kind: str, years: float, observed: Any, source: Any, confiden
     return f"{head} for {span}" + (f" ({', '.join(how)})" if how else "")
 
 
+LAND_USE_LISTED = 3
+"""Up to this many records of land in use are named in the hazard page's evidence sentence;
+more are summed by kind, each record folded below."""
+
+
+def land_use_by_kind(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The records of :func:`land_use_inside` summed by kind, the most hectares first: the
+    kind in field words ("grazed"), how many records and their hectares inside the hazard."""
+    out: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        kind = out.setdefault(
+            r["kind"],
+            {
+                "words": LAND_USE_KIND_WORDS.get(r["kind"], r["kind"].replace("_", " ")).lower(),
+                "records": 0,
+                "area_ha": 0.0,
+            },
+        )
+        kind["records"] += 1
+        kind["area_ha"] += r["area_ha"]
+    return sorted(out.values(), key=lambda k: -k["area_ha"])
+
+
 def land_use_inside(
     land_use: gpd.GeoDataFrame, hazard: Any, metric_crs: Callable[[], str]
 ) -> tuple[gpd.GeoDataFrame, list[dict[str, Any]]]:

@@ -32,8 +32,10 @@ from landrelease.web.map_view import map_config, warm_glyphs
 from landrelease.web.plans import readiness_dates
 from landrelease.web.settlement_view import cached_settlement
 from landrelease.web.small_map import (
+    LAND_USE_LISTED,
     PICKED,
     PLACE,
+    land_use_by_kind,
     land_use_inside,
     land_use_legend,
     small_map,
@@ -164,6 +166,8 @@ def hazard_page(request: Request, hazard_id: str, user: UserDep, web: WebDep) ->
         story=story,
         small_map=small,
         land_use=land_use,
+        land_use_kinds=land_use_by_kind(land_use),
+        land_use_listed=LAND_USE_LISTED,
         status_words=STATUS_WORDS,
         decision_words=DECISION_WORDS,
         class_words=CLASSIFICATION_WORDS,
