@@ -904,12 +904,15 @@ def returns_against_plan(inp: Inputs) -> ChartData:
     )
     summary = f"{int(sum(series[-1].values)):,} people able to return"
     summary += " in the period" if f.start or f.end else " so far"
+    # each total says how far it reaches: a plan ends at its horizon, a forecast decades later
+    horizon = inp.plan.parameters.get("horizon") if inp.plan is not None else None
+    reach = {
+        "planned": "planned" + (f" by {horizon}" if horizon else ""),
+        "forecast_p50": "by the forecast (P50)"
+        + (f", the last in {max(d for d, _ in p50)[:4]}" if p50 else ""),
+    }
     summary += (
-        "; "
-        + "; ".join(
-            f"{int(sum(s.values)):,} {s.key.replace('forecast_p50', 'by the forecast (P50)')}"
-            for s in series[:-1]
-        )
+        "; " + "; ".join(f"{int(sum(s.values)):,} {reach[s.key]}" for s in series[:-1])
         if len(series) > 1
         else ""
     )

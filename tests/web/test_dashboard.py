@@ -461,6 +461,7 @@ def test_settlement_after_a_real_plan(client: TestClient) -> None:
     assert NO_FORECAST in body["messages"] and NO_PLAN not in body["messages"]
     ret = client.get("/api/dashboard/returns_against_plan").json()
     assert sum(_series(ret)["planned"]) == 800
+    assert any("; 800 planned by 2026-12" in note for note in ret["notes"]), ret["notes"]
 
 
 def test_chart_registry_matches_the_docs() -> None:
