@@ -286,7 +286,8 @@ def main() -> None:
         if b is not None:
             print(
                 f"LP bound {b.value:.4f} ({b.status}, {b.rows:,} rows × {b.columns:,} columns, "
-                f"{b.periods} periods of which {b.month_periods} single months, {b.seconds:.1f} s); "
+                f"{b.periods} periods of which {b.month_periods} single months, {b.seconds:.1f} s, "
+                f"{b.cpu_seconds:.1f} s of processor time); "
                 f"plan {r.outcome.value:.4f} = {r.share_of_bound:.1%} of the bound (order: {r.strategy}); "
                 f"{BEFORE.get(args.scenario or 'synthetic', '')}goal ≥ 97 %"
             )
