@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
@@ -30,6 +30,7 @@ from landrelease.web.api.tiles import local_basemap
 from landrelease.web.assets import ASSETS
 from landrelease.web.assets import router as static_router
 from landrelease.web.auth import (
+    ANONYMOUS,
     LoginLimiter,
     LoginLimits,
     Sessions,
@@ -38,7 +39,7 @@ from landrelease.web.auth import (
     secret_key,
 )
 from landrelease.web.cache import LayerCache
-from landrelease.web.context import HERE, Web
+from landrelease.web.context import HERE, Web, current_user
 from landrelease.web.errors import (
     COMMON_ERRORS,
     ApiError,
@@ -130,9 +131,28 @@ def create_app(target: str) -> FastAPI:
     def render_error(exc: ApiError) -> JSONResponse:
         return JSONResponse(exc.as_json(), status_code=exc.status, headers=exc.headers)
 
+    async def answer_error(request: Request, exc: ApiError) -> Response:
+        """JSON for programs; for a person's browser asking for a page, a page that says what
+        went wrong and where to go (a mistyped address must not show raw JSON)."""
+        if not wants_page(request, exc.status):
+            return render_error(exc)
+        try:
+            user = await current_user(request)
+        except ApiError:
+            user = ANONYMOUS
+        return web.page(
+            request,
+            "error.html",
+            user,
+            status=exc.status,
+            heading=ERROR_HEADINGS.get(exc.status, "Something went wrong"),
+            detail=exc.as_json().get("detail", ""),
+            path=request.url.path,
+        )
+
     @app.exception_handler(ApiError)
-    def _api_error(_: Request, exc: ApiError) -> JSONResponse:
-        return render_error(exc)
+    async def _api_error(request: Request, exc: ApiError) -> Response:
+        return await answer_error(request, exc)
 
     @app.exception_handler(RequestValidationError)
     def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -142,12 +162,12 @@ def create_app(target: str) -> FastAPI:
         return render_error(BadRequest(problems))
 
     @app.exception_handler(StarletteHTTPException)
-    def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         kinds: dict[int, type[ApiError]] = {404: NotFound, 401: Unauthorized, 403: Forbidden}
         err = kinds.get(exc.status_code, ApiError)(str(exc.detail), headers=dict(exc.headers or {}))
         if err.__class__ is ApiError:
             err.status = exc.status_code
-        return render_error(err)
+        return await answer_error(request, err)
 
     security = [
         (b"content-security-policy", _csp(basemap).encode()),
@@ -168,6 +188,30 @@ def create_app(target: str) -> FastAPI:
     for router in PAGE_ROUTERS:
         app.include_router(router)
     return app
+
+
+ERROR_HEADINGS = {
+    400: "That request cannot be answered",
+    403: "Not for this account",
+    404: "No such page",
+    409: "That conflicts with the records",
+}
+"""The heading of the page a browser is shown for an error (by status)."""
+
+MACHINE_PATHS = ("/api/", "/collections", "/tiles/", "/static/", "/openapi.json", "/conformance")
+"""Paths programs ask for: their errors stay JSON whatever the client accepts."""
+
+
+def wants_page(request: Request, status: int) -> bool:
+    """A person's browser navigating to a page (it accepts HTML, a GET, not a program's path),
+    for an error a page can explain (not 401: pages send those to the login form)."""
+    return (
+        request.method == "GET"
+        and status in ERROR_HEADINGS
+        and "text/html" in request.headers.get("accept", "")
+        and not request.url.path.startswith(MACHINE_PATHS)
+        and request.query_params.get("f") != "json"
+    )
 
 
 NO_STORE = b"no-store"

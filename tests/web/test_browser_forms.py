@@ -87,6 +87,12 @@ def test_an_operator_draws_an_activity_and_an_information_manager_places_a_findi
             # the hazard: typed, listed, chosen with the keyboard; the map centres on it
             page.locator("#f-hazard_id").press_sequentially("hz-2", delay=30)
             page.wait_for_selector("#hazard-options [role=option]", timeout=5_000)
+            # the list narrows as each letter arrives: give the last one its time under load
+            page.wait_for_function(
+                "() => [...document.querySelectorAll('#hazard-options [role=option]')]"
+                ".every((o) => o.textContent.startsWith('HZ-2'))",
+                timeout=10_000,
+            )
             options = page.locator("#hazard-options [role=option]").all_inner_texts()
             assert len(options) == 1, options
             assert re.fullmatch(r"HZ-2 — CHA, active, \d+\.\d\d ha, Aghdam", options[0])

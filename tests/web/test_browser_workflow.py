@@ -94,8 +94,10 @@ def test_an_activity_entered_submitted_and_approved_in_the_browser(
             page.fill("input[name=activity_id]", "CL-WEB")
             page.select_option("select[name=type]", "clearance")
             page.locator("#f-hazard_id").press_sequentially("HZ-2", delay=30)
-            page.wait_for_selector("#hazard-options [role=option]", timeout=5_000)
-            page.locator("#hazard-options [role=option]").first.click()
+            # the list narrows as each letter arrives: wait for it to hold the hazard typed
+            option = page.locator("#hazard-options [role=option]").filter(has_text="HZ-2")
+            option.first.wait_for(timeout=10_000)
+            option.first.click()
             assert page.input_value("#f-hazard_id") == "HZ-2"
             page.fill("input[name=start]", "2024-03-01")
             page.fill("input[name=end]", "2024-04-15")

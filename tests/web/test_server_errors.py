@@ -82,3 +82,31 @@ def test_a_fault_after_the_answer_started_is_not_answered_twice(client: TestClie
         r = c.get("/api/half")
     assert r.status_code == 200 and r.content.startswith(b"first part")
     assert r.headers["x-frame-options"] == "DENY"
+
+
+HTML = {"accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+
+
+@pytest.mark.parametrize("ws_target", ["gpkg"], indirect=True)
+def test_a_browser_asking_for_a_missing_page_gets_a_page_programs_get_json(
+    client: TestClient,
+) -> None:
+    page = client.get("/hazards/NOPE", headers=HTML)
+    assert page.status_code == 404
+    assert page.headers["content-type"].startswith("text/html")
+    assert "<h1>No such page</h1>" in page.text and "NOPE" in page.text
+    assert 'href="/map"' in page.text and "log in</a>" in page.text
+    assert page.headers["x-frame-options"] == "DENY"
+    typo = client.get("/dashbord", headers=HTML)
+    assert typo.status_code == 404 and "<h1>No such page</h1>" in typo.text
+    logged_in = client.get("/hazards/NOPE", headers={**HTML, **token(client, "ana")})
+    assert logged_in.status_code == 404 and 'href="/activities"' in logged_in.text
+    # programs keep the JSON shape: no Accept for HTML, an API path, or ?f=json
+    for r in (
+        client.get("/hazards/NOPE"),
+        client.get("/api/hazards/NOPE", headers=HTML),
+        client.get("/collections/nope/items", headers=HTML),
+        client.get("/hazards/NOPE?f=json", headers=HTML),
+    ):
+        assert r.status_code == 404 and r.headers["content-type"] == "application/json", r.url
+        assert r.json()["code"] == "not_found"
