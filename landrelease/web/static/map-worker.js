@@ -3,4 +3,8 @@
 // core meanwhile, instead of only once the library has run. static/maplibre.js hands this
 // worker to MapLibre when MapLibre asks for its first one.
 // A classic script (async, in the head): the page names the worker's versioned address.
-window.landreleaseMapWorker = new Worker(document.currentScript.dataset.worker, { type: "module" });
+// An async script may run after the library's wrapper on a slow or busy machine: the wrapper
+// then set this to null (MapLibre made its own worker), and a second one would only waste a core.
+if (window.landreleaseMapWorker === undefined) {
+  window.landreleaseMapWorker = new Worker(document.currentScript.dataset.worker, { type: "module" });
+}

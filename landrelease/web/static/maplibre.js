@@ -7,8 +7,8 @@ import * as maplibregl from "/static/vendor/maplibre/maplibre-gl.mjs";
 
 const WORKER = new URL("/static/vendor/maplibre/maplibre-gl-worker.mjs", window.location.href).href;
 const started = window.landreleaseMapWorker;
+window.landreleaseMapWorker = null;  // handed over once; or, not started yet, never to be started
 if (started) {
-  window.landreleaseMapWorker = null;  // handed over once
   const Native = window.Worker;
   // MapLibre makes its workers with `new Worker(url)`: the first one of the library's own address
   // is the worker already running; any other (or any later) is made as usual
