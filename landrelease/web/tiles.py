@@ -10,7 +10,9 @@ The map asks for ``/tiles/{layer}/{z}/{x}/{y}.mvt``. On PostGIS the database cut
 * :func:`encode_tile`: the protocol-buffer bytes, written here (the format is four small
   messages). The geometries of a tile are encoded together (:func:`geometry_commands`:
   shapely's and numpy's array functions over every ring and line at once, then one varint
-  pass), which keeps a low-zoom tile of a thousand hazards near a tenth of a second.
+  pass), which keeps a low-zoom tile of a thousand hazards near a tenth of a second; their
+  properties by column (:func:`property_codes` once per layer, :func:`encode_columns` per
+  tile), so a tile of 19,000 findings takes some 50 ms, not a quarter of a second.
 
 Big point layers (findings, incidents) come as counts per cell below a zoom
 (:func:`cluster_points`, the same cells as the PostGIS query), each point from that zoom; a
@@ -20,14 +22,14 @@ tile of 160,000 findings takes milliseconds.
 
 from __future__ import annotations
 
-import itertools
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 
 from landrelease.domain import layer_by_name
@@ -105,12 +107,14 @@ class TileSource:
         keep = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
         self.layer = layer
         kept = geoms[keep]
-        self.values: dict[str, np.ndarray] = {
-            col: frame[col].to_numpy(dtype=object)[keep] for col, _ in layer.properties
-        }
+        self.keys = tuple(col for col, _ in layer.properties)
+        self._columns = [
+            (frame[col].to_numpy(dtype=object)[keep], kind) for col, kind in layer.properties
+        ]
+        self._coded: tuple[np.ndarray, PropertyValues] | None = None
+        self._n_records = len(kept)
         if layer.label_points:  # each area's label point after the areas, with its properties
             kept = np.concatenate([kept, shapely.point_on_surface(kept)])
-            self.values = {col: np.concatenate([v, v]) for col, v in self.values.items()}
         self.geoms = unit_square(kept)
         self.tree = shapely.STRtree(self.geoms)
         # counted layers: each record's point (a multipoint's mean) sorted from west to east,
@@ -133,11 +137,21 @@ class TileSource:
         clipped = shapely.clip_by_rect(local, -BUFFER, -BUFFER, EXTENT + BUFFER, EXTENT + BUFFER)
         snapped = shapely.transform(clipped, np.round)  # rings left degenerate are dropped later
         good = ~shapely.is_empty(snapped)
-        props = [
-            {col: _value(self.values[col][i], kind) for col, kind in self.layer.properties}
-            for i in rows[good]
-        ]
-        return encode_tile([(self.layer.name, list(snapped[good]), props)])
+        codes, values = self.properties()
+        body = encode_columns(self.layer.name, snapped[good], self.keys, codes[rows[good]], values)
+        return _len_field(3, body) if body else b""
+
+    def properties(self) -> tuple[np.ndarray, PropertyValues]:
+        """Each record's properties as codes into the layer's distinct values
+        (:func:`property_codes`), made by the first tile that carries them: a counted layer's
+        tiles below the detail zoom carry none. Two tiles asking at once may both make them,
+        to the same result."""
+        if self._coded is None:
+            codes, values = property_codes(self._columns, self._n_records)
+            if self.layer.label_points:  # the label points' properties: their areas'
+                codes = np.concatenate([codes, codes])
+            self._coded = codes, values
+        return self._coded
 
     def _clusters(self, z: int, x: int, y: int) -> bytes:
         west, north, east, south = tile_box(z, x, y)
@@ -151,9 +165,16 @@ class TileSource:
         gx = self.px[i0:i1][rows] * scale - x * EXTENT
         gy = py[rows] * scale - y * EXTENT
         cx, cy, counts = cluster_points(gx, gy)
-        points = list(shapely.points(np.round(cx), np.round(cy)))
-        props: list[dict[str, Any]] = [{"count": int(n)} for n in counts]
-        return encode_tile([(self.layer.name, points, props)])
+        points = shapely.points(np.round(cx), np.round(cy))
+        distinct, code = np.unique(counts, return_inverse=True)
+        body = encode_columns(
+            self.layer.name,
+            points,
+            ("count",),
+            code.reshape(-1, 1),
+            value_entries([int(n) for n in distinct]),
+        )
+        return _len_field(3, body) if body else b""
 
 
 def cluster_points(
@@ -182,6 +203,54 @@ def _value(v: Any, kind: str) -> Any:
     return v.isoformat() if hasattr(v, "isoformat") else str(v)
 
 
+def _column_values(raw: np.ndarray, kind: str) -> tuple[np.ndarray, np.ndarray]:
+    """A column's values as a tile writes them (text, Python int or float; :func:`_value`),
+    those present and where: a column of plain strings or numbers at once, others one by one."""
+    inferred = pd.api.types.infer_dtype(raw, skipna=False)
+    if kind == "text" and inferred == "string":
+        return raw, np.ones(len(raw), dtype=bool)
+    try:
+        if kind == "int" and inferred == "integer":
+            return np.asarray(raw, dtype=np.int64), np.ones(len(raw), dtype=bool)
+        if kind == "float" and inferred in ("floating", "integer"):
+            v = np.asarray(raw, dtype=np.float64)
+            return v[~np.isnan(v)], ~np.isnan(v)
+    except OverflowError:  # an integer beyond 64 bits: one by one
+        pass
+    conv = [_value(v, kind) for v in raw]
+    present = np.array([v is not None for v in conv], dtype=bool)
+    kept = np.empty(int(present.sum()), dtype=object)  # Python values, however large
+    kept[:] = [v for v in conv if v is not None]
+    return kept, present
+
+
+def property_codes(
+    columns: Sequence[tuple[np.ndarray, str]], n_records: int
+) -> tuple[np.ndarray, PropertyValues]:
+    """Every record's properties as codes into one table of distinct values (a record per
+    row, a column per property, -1 where a value is missing), the table written once: a
+    tile then only picks its values' entries, with no work per feature or per value.
+
+    Values are distinct by kind and value, as a tile's values table wants them: the text
+    ``"1"``, the integer 1 and the float 1.0 are three entries; the same text in two columns
+    one (and the floats -0.0 and 0.0 one, written as the layer's first of them)."""
+    codes = np.full((n_records, len(columns)), -1, dtype=np.int64)
+    distinct: list[Any] = []
+    for kind in ("text", "int", "float"):
+        cols = [j for j, (_, k) in enumerate(columns) if k == kind]
+        if not cols:
+            continue
+        parts = [_column_values(columns[j][0], kind) for j in cols]
+        pooled = np.concatenate([v for v, _ in parts])
+        code, uniques = pd.factorize(pooled)
+        at = 0
+        for j, (v, present) in zip(cols, parts, strict=True):
+            codes[present, j] = code[at : at + len(v)] + len(distinct)
+            at += len(v)
+        distinct.extend(np.asarray(uniques).tolist())  # Python str, int and float
+    return codes, value_entries(distinct)
+
+
 # -- the protocol-buffer encoding ------------------------------------------------------------
 
 
@@ -201,9 +270,10 @@ def varints(values: np.ndarray) -> bytes:
     if len(v) < 24:
         return b"".join(uvarint(int(n)) for n in v.tolist())
     width = varint_widths(v)
-    shifts = np.arange(10, dtype=np.uint64) * np.uint64(7)
+    top = int(width.max())  # groups of 7 bits past the widest integer are never written
+    shifts = np.arange(top, dtype=np.uint64) * np.uint64(7)
     groups = ((v[:, None] >> shifts[None, :]) & np.uint64(0x7F)).astype(np.uint8)
-    k = np.arange(10)[None, :]
+    k = np.arange(top)[None, :]
     groups[k < (width[:, None] - 1)] |= 0x80
     return groups[k < width[:, None]].tobytes()
 
@@ -211,7 +281,10 @@ def varints(values: np.ndarray) -> bytes:
 def varint_widths(v: np.ndarray) -> np.ndarray:
     """The bytes each unsigned integer takes as a varint."""
     width = np.ones(len(v), dtype=np.int64)
+    top = int(v.max()) if len(v) else 0
     for b in range(1, 10):
+        if top < 1 << (7 * b):
+            break
         width += v >= np.uint64(1) << np.uint64(7 * b)
     return width
 
@@ -293,10 +366,18 @@ def _ring_area2(xy: np.ndarray, path_of: np.ndarray, n_paths: int) -> np.ndarray
     return np.bincount(path_of, weights=cross, minlength=n_paths)
 
 
-def _encode_paths(
-    parts: np.ndarray, feature_of_part: np.ndarray, rings: bool
-) -> dict[int, np.ndarray]:
-    """Command integers per feature of line or polygon parts."""
+Commands = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+"""Features (their index), command integers, and each feature's first integer and count."""
+_NO_COMMANDS: Commands = (
+    np.array([], dtype=np.int64),
+    np.array([], dtype=np.uint64),
+    np.array([], dtype=np.int64),
+    np.array([], dtype=np.int64),
+)
+
+
+def _encode_paths(parts: np.ndarray, feature_of_part: np.ndarray, rings: bool) -> Commands:
+    """Command integers of the features of line or polygon parts."""
     if rings:
         parts = shapely.orient_polygons(parts, exterior_cw=False)
         paths, part_of_path = shapely.get_rings(parts, return_index=True)
@@ -317,22 +398,41 @@ def _encode_paths(
     xy, path_of = xy[on], path_of[on]
     kept_paths = np.flatnonzero(good)
     if not len(kept_paths):
-        return {}
+        return _NO_COMMANDS
     renumber = np.full(len(paths), -1)
     renumber[kept_paths] = np.arange(len(kept_paths))
     feature_of_path = feature_of_part[part_of_path[kept_paths]]
     ints, begin, end = _paths(xy, renumber[path_of], feature_of_path, closed=rings)
-    out: dict[int, np.ndarray] = {}
     bounds = np.flatnonzero(np.r_[True, feature_of_path[1:] != feature_of_path[:-1], True])
-    for a, b in itertools.pairwise(bounds):
-        out[int(feature_of_path[a])] = ints[begin[a] : end[b - 1]]
-    return out
+    first, last = bounds[:-1], bounds[1:] - 1  # each feature's paths are consecutive
+    return feature_of_path[first], ints, begin[first], end[last] - begin[first]
 
 
-def geometry_commands(geoms: Sequence[Any]) -> list[tuple[int, np.ndarray] | None]:
-    """Each geometry's MVT type and command integers (tile grid units, integer coordinates),
-    or ``None`` when nothing of it is left at this zoom. Every geometry of a tile is done at
-    once with shapely's and numpy's array functions, not one by one."""
+def _point_commands(points: np.ndarray, ids: np.ndarray) -> Commands:
+    """Points and multipoints: one MoveTo with every point of the feature."""
+    xy, of = shapely.get_coordinates(points, return_index=True)
+    xy = xy.astype(np.int64)
+    k = np.bincount(of, minlength=len(points))
+    first = np.cumsum(k) - k
+    prev = np.vstack([np.zeros((1, 2), dtype=np.int64), xy[:-1]])
+    prev[first[k > 0]] = 0
+    zz = _zigzag(xy - prev)
+    has = k > 0
+    length = 1 + 2 * k[has]
+    start = np.cumsum(length) - length
+    ints = np.zeros(int(length.sum()), dtype=np.uint64)
+    ints[start] = _command(MOVE_TO, k[has])
+    at = start[(np.cumsum(has) - 1)[of]] + 1 + 2 * (np.arange(len(of)) - first[of])
+    ints[at] = zz[:, 0]
+    ints[at + 1] = zz[:, 1]
+    return ids[has], ints, start, length
+
+
+def geometry_commands(geoms: Sequence[Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each geometry's MVT type (0 when nothing of it is left at this zoom) and command
+    integers (tile grid units, integer coordinates): every feature's integers one after the
+    other, with their count per feature. Every geometry of a tile is done at once with
+    shapely's and numpy's array functions, not one by one."""
     arr = np.array(geoms, dtype=object)  # a copy: collections are replaced below
     kinds = shapely.get_type_id(arr)
     for i in np.flatnonzero(kinds == 7):  # a collection left by clipping: its highest dimension
@@ -343,33 +443,27 @@ def geometry_commands(geoms: Sequence[Any]) -> list[tuple[int, np.ndarray] | Non
         best = parts[dims == dims.max()]
         arr[i] = shapely.union_all(best) if len(best) > 1 else best[0]
     kinds = shapely.get_type_id(arr)
-    out: list[tuple[int, np.ndarray] | None] = [None] * len(arr)
+    done: list[tuple[int, Commands]] = []
     for mvt_type, ids, rings in (
         (_LINE, np.flatnonzero(np.isin(kinds, (1, 2, 5))), False),
         (_POLYGON, np.flatnonzero(np.isin(kinds, (3, 6))), True),
     ):
-        if not len(ids):
-            continue
-        parts, part_of = shapely.get_parts(arr[ids], return_index=True)
-        for feature, ints in _encode_paths(parts, ids[part_of], rings).items():
-            out[feature] = (mvt_type, ints)
+        if len(ids):
+            parts, part_of = shapely.get_parts(arr[ids], return_index=True)
+            done.append((mvt_type, _encode_paths(parts, ids[part_of], rings)))
     points = np.flatnonzero(np.isin(kinds, (0, 4)))
-    if len(points):  # Point, MultiPoint: one MoveTo with every point of the feature
-        xy, of = shapely.get_coordinates(arr[points], return_index=True)
-        xy = xy.astype(np.int64)
-        k = np.bincount(of, minlength=len(points))
-        first = np.cumsum(k) - k
-        prev = np.vstack([np.zeros((1, 2), dtype=np.int64), xy[:-1]])
-        prev[first[k > 0]] = 0
-        zz = _zigzag(xy - prev).reshape(-1)
-        for n, (f, count) in enumerate(zip(points, k, strict=True)):
-            if count:
-                head = np.array([_command(MOVE_TO, int(count))], dtype=np.uint64)
-                out[int(f)] = (
-                    _POINT,
-                    np.concatenate([head, zz[2 * first[n] : 2 * (first[n] + count)]]),
-                )
-    return out
+    if len(points):
+        done.append((_POINT, _point_commands(arr[points], points)))
+    types = np.zeros(len(arr), dtype=np.int64)
+    counts = np.zeros(len(arr), dtype=np.int64)
+    for mvt_type, (features, _, _, n) in done:
+        types[features] = mvt_type
+        counts[features] = n
+    start = np.cumsum(counts) - counts
+    ints = np.zeros(int(counts.sum()), dtype=np.uint64)
+    for _, (features, group_ints, group_start, n) in done:  # in the order of the features
+        ints[_runs_at(start[features], n)] = group_ints[_runs_at(group_start, n)]
+    return types, ints, counts
 
 
 def _value_message(v: Any) -> bytes:
@@ -383,55 +477,119 @@ def _value_message(v: Any) -> bytes:
     return _len_field(1, str(v).encode())
 
 
-def encode_layer(name: str, geoms: Sequence[Any], properties: Sequence[Mapping[str, Any]]) -> bytes:
-    """One MVT layer message (version 2, extent :data:`EXTENT`); ``None`` properties are left out.
+@dataclass(frozen=True)
+class PropertyValues:
+    """Distinct property values, each already written as its entry of a layer's values table
+    (field 4: a Value message): a tile's table is these entries picked and joined."""
+
+    entries: np.ndarray
+    """Every entry's bytes, one after the other (uint8)."""
+    start: np.ndarray
+    size: np.ndarray
+
+
+def value_entries(values: Sequence[Any]) -> PropertyValues:
+    """The values-table entries of distinct values, a string shorter than 126 bytes (its
+    length and the message's fit in one byte each: a tile of findings holds one per finding,
+    their ids) laid out with numpy, any other value written by itself."""
+    is_text = [isinstance(v, str) for v in values]
+    texts = [v for v, t in zip(values, is_text, strict=True) if t]
+    joined = "".join(texts)
+    data = joined.encode()
+    if len(data) == len(joined):  # ASCII (ids, dates, names mostly): a character is a byte
+        n_text = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    else:
+        encoded = [t.encode() for t in texts]
+        n_text = np.fromiter(map(len, encoded), dtype=np.int64, count=len(texts))
+        data = b"".join(encoded)
+    text_at = np.flatnonzero(np.array(is_text, dtype=bool))
+    n = np.full(len(values), -1, dtype=np.int64)
+    n[text_at] = n_text
+    short = (n >= 0) & (n < 126)
+    other = {i: _len_field(4, _value_message(values[i])) for i in np.flatnonzero(~short).tolist()}
+    size = np.where(short, n + 4, 0)
+    for i, b in other.items():
+        size[i] = len(b)
+    start = np.cumsum(size) - size
+    out = np.zeros(int(size.sum()), dtype=np.uint8)
+    fast = np.flatnonzero(short)
+    at, n_fast = start[fast], n[fast]
+    out[at] = 0x22  # field 4, length-delimited; then its length
+    out[at + 1] = n_fast + 2
+    out[at + 2] = 0x0A  # the Value's string (field 1); then its length
+    out[at + 3] = n_fast
+    text_start = np.cumsum(n_text) - n_text
+    of_text = np.zeros(len(values), dtype=np.int64)
+    of_text[text_at] = text_start
+    text = np.frombuffer(data, dtype=np.uint8)
+    out[_runs_at(at + 4, n_fast)] = text[_runs_at(of_text[fast], n_fast)]
+    for i, b in other.items():
+        out[start[i] : start[i] + len(b)] = np.frombuffer(b, dtype=np.uint8)
+    return PropertyValues(out, start, size)
+
+
+def encode_columns(
+    name: str, geoms: Sequence[Any], keys: Sequence[str], codes: np.ndarray, values: PropertyValues
+) -> bytes:
+    """One MVT layer message (version 2, extent :data:`EXTENT`) from its properties by
+    column: ``codes`` a row per geometry and a column per key, each an index into
+    ``values`` (-1: no value, left out). Keys and values are numbered in the order they
+    first come, feature after feature, as the feature-by-feature writer did.
 
     Every feature message is a run of varints (its key, its length, its tags' key, length and
     indices, its type's key and type, its geometry's key, length and commands), so the whole
     layer's features are laid out as one array of integers, their lengths counted with numpy,
-    and written as varints in one go: a tile of 19,000 findings in a tenth of the time it took
-    feature by feature."""
-    keys: dict[str, int] = {}
-    values: dict[tuple[type, Any], int] = {}
-    encoded_all = geometry_commands(geoms)
-    kinds: list[int] = []
-    geometry: list[np.ndarray] = []
-    tags: list[int] = []
-    n_tags: list[int] = []
-    for encoded, props in zip(encoded_all, properties, strict=True):
-        if encoded is None:
-            continue
-        kinds.append(encoded[0])
-        geometry.append(encoded[1])
-        before = len(tags)
-        for k, v in props.items():
-            if v is None:
-                continue
-            tags.append(keys.setdefault(k, len(keys)))
-            tags.append(values.setdefault((type(v), v), len(values)))
-        n_tags.append(len(tags) - before)
-    if not kinds:
+    and written as varints in one go; the tags, the keys and the values table come from the
+    codes with numpy too, nothing done per feature or per value: a tile of 19,000 findings
+    in a fraction of the time it took feature by feature."""
+    types, ints, n_ints = geometry_commands(geoms)
+    drawn = types > 0
+    if not drawn.any():
         return b""
+    codes = np.asarray(codes, dtype=np.int64).reshape(len(types), len(keys))[drawn]
+    present = codes >= 0
+    _, column = np.nonzero(present)  # each value's column, feature after feature
+    cell = codes[present]
+    cols, first_in = np.unique(column, return_index=True)
+    key_order = cols[np.argsort(first_in)]
+    key_index = np.zeros(len(keys), dtype=np.int64)
+    key_index[key_order] = np.arange(len(key_order))
+    distinct, first_at, inverse = np.unique(cell, return_index=True, return_inverse=True)
+    value_order = np.argsort(first_at)
+    value_index = np.zeros(len(distinct), dtype=np.int64)
+    value_index[value_order] = np.arange(len(distinct))
+    tags = np.zeros(2 * len(cell), dtype=np.uint64)
+    tags[0::2] = key_index[column]
+    tags[1::2] = value_index[inverse.reshape(-1)]
+    n_tags = 2 * present.sum(axis=1)
+    chosen = distinct[value_order]
     out = _key(15, 0) + uvarint(2) + _len_field(1, name.encode())
-    out += _features(np.array(kinds), geometry, np.array(tags, dtype=np.uint64), np.array(n_tags))
-    out += b"".join(_len_field(3, k.encode()) for k in keys)
-    out += _values_table(v for (_, v) in values)
+    out += _features(types[drawn], ints, n_ints[drawn], tags, n_tags)
+    out += b"".join(_len_field(3, keys[j].encode()) for j in key_order.tolist())
+    out += values.entries[_runs_at(values.start[chosen], values.size[chosen])].tobytes()
     out += _key(5, 0) + uvarint(EXTENT)
     return out
 
 
-def _values_table(values: Iterable[Any]) -> bytes:
-    """The layer's values (field 4), a string shorter than 126 bytes written at once (a tile of
-    findings holds one per finding: their ids)."""
-    out = []
-    for v in values:
-        if isinstance(v, str):
-            b = v.encode()
-            if len(b) < 126:  # its length and the message's fit in one byte each
-                out.append(bytes((0x22, len(b) + 2, 0x0A, len(b))) + b)
-                continue
-        out.append(_len_field(4, _value_message(v)))
-    return b"".join(out)
+def encode_layer(name: str, geoms: Sequence[Any], properties: Sequence[Mapping[str, Any]]) -> bytes:
+    """One MVT layer message from a mapping of properties per feature (``None`` left out):
+    the keys and the distinct values gathered, then :func:`encode_columns`. A feature's tags
+    come in the order the keys first come in the layer."""
+    keys: dict[str, int] = {}
+    values: dict[tuple[type, Any], int] = {}
+    cells: list[tuple[int, int, int]] = []
+    for i, props in enumerate(properties):
+        for k, v in props.items():
+            if v is not None:
+                cells.append(
+                    (i, keys.setdefault(k, len(keys)), values.setdefault((type(v), v), len(values)))
+                )
+    codes = np.full((len(properties), len(keys)), -1, dtype=np.int64)
+    if cells:
+        at = np.array(cells, dtype=np.int64)
+        codes[at[:, 0], at[:, 1]] = at[:, 2]
+    table = value_entries([v for (_, v) in values])
+    return encode_columns(name, geoms, list(keys), codes, table)
 
 
 def _segment_sums(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
@@ -442,12 +600,16 @@ def _segment_sums(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
 
 
 def _features(
-    kinds: np.ndarray, geometry: Sequence[np.ndarray], tags: np.ndarray, n_tags: np.ndarray
+    kinds: np.ndarray,
+    geom_ints: np.ndarray,
+    n_geom: np.ndarray,
+    tags: np.ndarray,
+    n_tags: np.ndarray,
 ) -> bytes:
     """The feature messages of a layer (field 2 of the layer, in order): each its tags (field
-    2, packed; left out when it has none), its type (field 3) and its geometry (field 4, packed)."""
-    n_geom = np.array([len(g) for g in geometry])
-    geom_ints = np.concatenate(geometry).astype(np.uint64)
+    2, packed; left out when it has none), its type (field 3) and its geometry (field 4, packed:
+    ``n_geom`` integers of ``geom_ints`` each)."""
+    geom_ints = geom_ints.astype(np.uint64)
     tag_len = _segment_sums(varint_widths(tags), n_tags).astype(np.int64)
     geom_len = _segment_sums(varint_widths(geom_ints), n_geom).astype(np.int64)
     has_tags = n_tags > 0

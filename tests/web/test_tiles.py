@@ -3,6 +3,7 @@ below the detail zoom, the role rules of the OGC API, ETags that follow the reco
 
 from __future__ import annotations
 
+import datetime
 import gzip
 import json
 import math
@@ -26,6 +27,7 @@ from landrelease.web.tiles import (
     TileSource,
     cluster_points,
     encode_tile,
+    unit_square,
     varints,
 )
 from tests.helpers import LAT0, LON0, feature, line, write_fc
@@ -297,6 +299,202 @@ def test_a_layer_of_many_features_reads_back_whole(tmp_path: Path) -> None:
     )
     lines = [i for i in range(len(geoms)) if i % 3 == 1]
     assert [len(got.geometry.iloc[i].coords) for i in lines] == [80] * len(lines)
+
+
+# -- the encoder by column against the feature-by-feature writer it replaced -------------------
+
+
+def _uvarint(n: int) -> bytes:
+    out = bytearray()
+    while n > 0x7F:
+        out.append((n & 0x7F) | 0x80)
+        n >>= 7
+    out.append(n)
+    return bytes(out)
+
+
+def _field(field: int, payload: bytes) -> bytes:
+    return _uvarint(field << 3 | 2) + _uvarint(len(payload)) + payload
+
+
+def _path(coords: Any, closed: bool, ints: list[int], cursor: list[int]) -> None:
+    """A line's or ring's commands after the cursor (a ring's closing point implied)."""
+    pts = [(int(x), int(y)) for x, y in coords][: -1 if closed else None]
+    for k, (x, y) in enumerate(pts):
+        if k == 0:
+            ints.append(1 | 1 << 3)
+        elif k == 1:
+            ints.append(2 | (len(pts) - 1) << 3)
+        ints.extend([_zig(x - cursor[0]), _zig(y - cursor[1])])
+        cursor[:] = [x, y]
+    if closed:
+        ints.append(7 | 1 << 3)
+
+
+def _zig(n: int) -> int:
+    return (n << 1) ^ (n >> 63)
+
+
+def _reference_layer(name: str, geoms: list[Any], props: list[dict[str, Any]]) -> bytes:
+    """The feature-by-feature writer the encoder had before it worked by column, kept small:
+    a feature at a time, its tags in its properties' order, keys and values numbered as they
+    first come, each value once by its type and value (simple geometries only: no repeated
+    points, no ring that snapping collapses)."""
+    keys: dict[str, int] = {}
+    values: dict[tuple[type, Any], int] = {}
+    features = b""
+    for g, p in zip(geoms, props, strict=True):
+        cursor = [0, 0]
+        ints: list[int] = []
+        kind = shapely.get_type_id(g)
+        if kind in (0, 4):
+            pts = shapely.get_coordinates(g).astype(int).tolist()
+            ints.append(1 | len(pts) << 3)
+            for x, y in pts:
+                ints.extend([_zig(x - cursor[0]), _zig(y - cursor[1])])
+                cursor[:] = [x, y]
+            mvt_type = 1
+        elif kind in (1, 5):
+            for part in shapely.get_parts(g):
+                _path(part.coords, False, ints, cursor)
+            mvt_type = 2
+        else:
+            for part in shapely.get_parts(shapely.orient_polygons(g, exterior_cw=False)):
+                for ring in [part.exterior, *part.interiors]:
+                    _path(ring.coords, True, ints, cursor)
+            mvt_type = 3
+        tags: list[int] = []
+        for k, v in p.items():
+            if v is not None:
+                tags += [
+                    keys.setdefault(k, len(keys)),
+                    values.setdefault((type(v), v), len(values)),
+                ]
+        body = _field(2, b"".join(map(_uvarint, tags))) if tags else b""
+        body += _uvarint(3 << 3) + _uvarint(mvt_type) + _field(4, b"".join(map(_uvarint, ints)))
+        features += _field(2, body)
+    table = b""
+    for _, v in values:
+        if isinstance(v, bool):
+            msg = _uvarint(7 << 3) + _uvarint(int(v))
+        elif isinstance(v, int):
+            msg = _uvarint(6 << 3) + _uvarint(_zig(v) if v < 0 else v << 1)
+        elif isinstance(v, float):
+            msg = _uvarint(3 << 3 | 1) + np.array([v], dtype="<f8").tobytes()
+        else:
+            msg = _field(1, str(v).encode())
+        table += _field(4, msg)
+    layer = _uvarint(15 << 3) + _uvarint(2) + _field(1, name.encode()) + features
+    layer += b"".join(_field(3, k.encode()) for k in keys) + table
+    return _field(3, layer + _uvarint(5 << 3) + _uvarint(EXTENT))
+
+
+def test_the_encoder_by_column_writes_the_bytes_of_the_feature_by_feature_one() -> None:
+    """A layer of points, multipoints, lines and polygons with text (short, long, not ASCII),
+    integers (negative, large), floats, true/false, missing values and the same value under
+    two keys: the same bytes as the writer that went feature by feature."""
+    rng = np.random.default_rng(11)
+    geoms: list[Any] = []
+    props: list[dict[str, Any]] = []
+    for i in range(400):
+        x, y = (float(v) for v in rng.integers(100, 3700, 2))
+        g: Any = [
+            shapely.Point(x, y),
+            shapely.MultiPoint([(x, y), (x + 9, y - 4), (x + 20, y + 3)]),
+            shapely.LineString([(x + 5 * k, y + (k % 5)) for k in range(30)]),
+            shapely.box(x, y, x + 40 + i % 30, y + 25).difference(
+                shapely.box(x + 5, y + 5, x + 15, y + 15)
+            ),
+        ][i % 4]
+        geoms.append(g)
+        props.append(
+            {
+                "id": f"F-{i}" if i % 7 else f"Fundstück-{i}" + "é" * (100 if i % 21 == 0 else 0),
+                "device": ["AP mine", "AT mine", "UXO", None][i % 4],
+                "other": ["UXO", "1", None][i % 3],  # the same text under two keys: one value
+                "n": [1, -3, 2**40, None][i % 4],
+                "w": [1.0, 0.25, None][i % 3],  # 1.0 and 1 are two values
+                "flag": bool(i % 2),
+            }
+            if i % 9
+            else {}
+        )
+    assert encode_tile([("mixed", geoms, props)]) == _reference_layer("mixed", geoms, props)
+
+
+def _centre(z: int, x: int, y: int) -> tuple[float, float]:
+    n = 1 << z
+    lat = math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * (y + 0.5) / n))))
+    return (x + 0.5) / n * 360 - 180, lat
+
+
+def test_a_tile_of_points_writes_the_bytes_of_the_feature_by_feature_encoder(
+    tmp_path: Path,
+) -> None:
+    """A source's properties coded once by column give the tile the feature-by-feature
+    writer gave (its properties one record at a time, as the source converted them), and
+    GDAL reads every point's properties back."""
+    z = 12
+    tx, ty = _tile_of(LON0, LAT0, z)
+    lon, lat = _centre(z, tx, ty)
+    rng = np.random.default_rng(3)
+    n = 300
+    dx, dy = rng.uniform(-0.02, 0.02, (2, n))
+    geoms: list[Any] = [
+        shapely.Point(lon + a, lat + b)
+        if i % 5
+        else shapely.MultiPoint([(lon + a, lat + b), (lon + a + 0.001, lat + b)])
+        for i, (a, b) in enumerate(zip(dx, dy, strict=True))
+    ]
+    frame = gpd.GeoDataFrame(
+        {
+            "finding_id": [f"F-{i}" if i % 11 else f"Zündung-{i}" for i in range(n)],
+            "device": [["AP mine", "UXO", None, "7"][i % 4] for i in range(n)],
+            "date": [
+                [datetime.date(2024, 5, 1 + i % 28), "2024-06-01", None][i % 3] for i in range(n)
+            ],
+            "count": [[7, None, 12, 7.0][i % 4] for i in range(n)],
+            "depth": [[0.5, float("nan"), 7.0, 12][i % 4] for i in range(n)],
+            "killed": [i % 3 - 1 for i in range(n)],  # whole columns of one type: at once
+            "years": [[1.5, float("nan"), 7.0][i % 3] for i in range(n)],
+        },
+        geometry=geoms,
+        crs="EPSG:4326",
+    )
+    properties = (
+        ("finding_id", "text"),
+        ("device", "text"),
+        ("date", "text"),
+        ("count", "int"),
+        ("depth", "float"),
+        ("killed", "int"),
+        ("years", "float"),
+    )
+    layer = TileLayer("mixed", "findings", properties)
+    data = TileSource(frame, layer).tile(z, tx, ty, detail_zoom=z)
+
+    def value(v: Any, kind: str) -> Any:  # what a tile carries of a record's field
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            return None
+        return {"int": int, "float": float}.get(
+            kind, lambda s: getattr(s, "isoformat", s.__str__)()
+        )(v)
+
+    expected = [{c: value(frame[c].iloc[i], k) for c, k in properties} for i in range(n)]
+    scale = EXTENT * (1 << z)
+    local = [
+        shapely.transform(g, lambda xy: np.round(xy * scale - (tx * EXTENT, ty * EXTENT)))
+        for g in unit_square(np.array(geoms, dtype=object))
+    ]
+    assert data == _reference_layer("mixed", local, expected)
+    got = _decode(data, z, tx, ty, tmp_path, "mixed")
+    assert len(got) == n
+    for i, row in enumerate(got.itertuples()):
+        e = expected[i]
+        assert row.finding_id == e["finding_id"]
+        for c in ("device", "date", "count", "depth", "killed", "years"):
+            v = getattr(row, c)
+            assert (None if v is None or (isinstance(v, float) and math.isnan(v)) else v) == e[c]
 
 
 def test_clusters_are_means_per_cell() -> None:
