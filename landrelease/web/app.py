@@ -136,6 +136,7 @@ def create_app(target: str) -> FastAPI:
         went wrong and where to go (a mistyped address must not show raw JSON)."""
         if not wants_page(request, exc.status):
             return render_error(exc)
+        detail = str(exc.as_json().get("detail") or "")
         try:
             user = await current_user(request)
         except ApiError:
@@ -145,8 +146,13 @@ def create_app(target: str) -> FastAPI:
             "error.html",
             user,
             status=exc.status,
+            code=exc.status,
             heading=ERROR_HEADINGS.get(exc.status, "Something went wrong"),
-            detail=exc.as_json().get("detail", ""),
+            detail=(
+                f"There is no page at {request.url.path}."
+                if detail in ("", "Not Found")
+                else detail
+            ),
             path=request.url.path,
         )
 

@@ -97,8 +97,10 @@ def test_a_browser_asking_for_a_missing_page_gets_a_page_programs_get_json(
     assert "<h1>No such page</h1>" in page.text and "NOPE" in page.text
     assert 'href="/map"' in page.text and "log in</a>" in page.text
     assert page.headers["x-frame-options"] == "DENY"
+    assert "Error 404." in page.text
     typo = client.get("/dashbord", headers=HTML)
     assert typo.status_code == 404 and "<h1>No such page</h1>" in typo.text
+    assert "There is no page at /dashbord." in typo.text
     logged_in = client.get("/hazards/NOPE", headers={**HTML, **token(client, "ana")})
     assert logged_in.status_code == 404 and 'href="/activities"' in logged_in.text
     # programs keep the JSON shape: no Accept for HTML, an API path, or ?f=json
