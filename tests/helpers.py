@@ -315,3 +315,14 @@ def package_with(tmp_path: Path, layer: str, *feats: dict[str, Any]) -> Path:
     folder = write_package(tmp_path / "pkg", skip=(layer,))
     write_fc(folder / f"{layer}.geojson", list(feats))
     return folder
+
+
+def varint(n: int) -> bytes:
+    """An unsigned integer as a protocol-buffer varint (tiles) and a PMTiles directory use it:
+    written here plainly, apart from the code under test."""
+    out = bytearray()
+    while n > 0x7F:
+        out.append((n & 0x7F) | 0x80)
+        n >>= 7
+    out.append(n)
+    return bytes(out)

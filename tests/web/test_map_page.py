@@ -16,6 +16,7 @@ from landrelease.domain.styles import DECISION_STYLE, STATUS_STYLE
 from landrelease.web.assets import ASSETS
 from landrelease.web.glyphs import BUFFER, glyph_range
 from landrelease.web.map_view import risk_ramp
+from tests.helpers import varint
 from tests.web.conftest import token
 
 
@@ -121,7 +122,7 @@ def _fields(data: bytes) -> list[tuple[int, int | bytes]]:
     out: list[tuple[int, int | bytes]] = []
     i = 0
 
-    def varint() -> int:
+    def read_varint() -> int:
         nonlocal i
         shift = value = 0
         while True:
@@ -133,11 +134,11 @@ def _fields(data: bytes) -> list[tuple[int, int | bytes]]:
                 return value
 
     while i < len(data):
-        key = varint()
+        key = read_varint()
         if key & 7 == 0:
-            out.append((key >> 3, varint()))
+            out.append((key >> 3, read_varint()))
         else:
-            n = varint()
+            n = read_varint()
             out.append((key >> 3, data[i : i + n]))
             i += n
     return out
@@ -248,30 +249,21 @@ def _png(colour: tuple[int, int, int]) -> bytes:
     return buf.getvalue()
 
 
-def _varint(n: int) -> bytes:
-    out = bytearray()
-    while n > 0x7F:
-        out.append((n & 0x7F) | 0x80)
-        n >>= 7
-    out.append(n)
-    return bytes(out)
-
-
 def _directory(entries: list[tuple[int, int, int, int]]) -> bytes:
     """A PMTiles directory, gzipped: (tile id, offset, length, run length) as the spec writes
     them (ids as differences, an offset following the one before written as 0)."""
     import gzip
 
-    out = _varint(len(entries))
+    out = varint(len(entries))
     last = 0
     for tid, _, _, _ in entries:
-        out += _varint(tid - last)
+        out += varint(tid - last)
         last = tid
-    out += b"".join(_varint(e[3]) for e in entries)
-    out += b"".join(_varint(e[2]) for e in entries)
+    out += b"".join(varint(e[3]) for e in entries)
+    out += b"".join(varint(e[2]) for e in entries)
     for i, (_, offset, _, _) in enumerate(entries):
         follows = i > 0 and offset == entries[i - 1][1] + entries[i - 1][2]
-        out += _varint(0 if follows else offset + 1)
+        out += varint(0 if follows else offset + 1)
     return gzip.compress(out)
 
 

@@ -30,7 +30,7 @@ from landrelease.web.tiles import (
     unit_square,
     varints,
 )
-from tests.helpers import LAT0, LON0, feature, line, write_fc
+from tests.helpers import LAT0, LON0, feature, line, varint, write_fc
 from tests.web.conftest import token
 
 
@@ -304,17 +304,8 @@ def test_a_layer_of_many_features_reads_back_whole(tmp_path: Path) -> None:
 # -- the encoder by column against the feature-by-feature writer it replaced -------------------
 
 
-def _uvarint(n: int) -> bytes:
-    out = bytearray()
-    while n > 0x7F:
-        out.append((n & 0x7F) | 0x80)
-        n >>= 7
-    out.append(n)
-    return bytes(out)
-
-
 def _field(field: int, payload: bytes) -> bytes:
-    return _uvarint(field << 3 | 2) + _uvarint(len(payload)) + payload
+    return varint(field << 3 | 2) + varint(len(payload)) + payload
 
 
 def _path(coords: Any, closed: bool, ints: list[int], cursor: list[int]) -> None:
@@ -370,23 +361,23 @@ def _reference_layer(name: str, geoms: list[Any], props: list[dict[str, Any]]) -
                     keys.setdefault(k, len(keys)),
                     values.setdefault((type(v), v), len(values)),
                 ]
-        body = _field(2, b"".join(map(_uvarint, tags))) if tags else b""
-        body += _uvarint(3 << 3) + _uvarint(mvt_type) + _field(4, b"".join(map(_uvarint, ints)))
+        body = _field(2, b"".join(map(varint, tags))) if tags else b""
+        body += varint(3 << 3) + varint(mvt_type) + _field(4, b"".join(map(varint, ints)))
         features += _field(2, body)
     table = b""
     for _, v in values:
         if isinstance(v, bool):
-            msg = _uvarint(7 << 3) + _uvarint(int(v))
+            msg = varint(7 << 3) + varint(int(v))
         elif isinstance(v, int):
-            msg = _uvarint(6 << 3) + _uvarint(_zig(v) if v < 0 else v << 1)
+            msg = varint(6 << 3) + varint(_zig(v) if v < 0 else v << 1)
         elif isinstance(v, float):
-            msg = _uvarint(3 << 3 | 1) + np.array([v], dtype="<f8").tobytes()
+            msg = varint(3 << 3 | 1) + np.array([v], dtype="<f8").tobytes()
         else:
             msg = _field(1, str(v).encode())
         table += _field(4, msg)
-    layer = _uvarint(15 << 3) + _uvarint(2) + _field(1, name.encode()) + features
+    layer = varint(15 << 3) + varint(2) + _field(1, name.encode()) + features
     layer += b"".join(_field(3, k.encode()) for k in keys) + table
-    return _field(3, layer + _uvarint(5 << 3) + _uvarint(EXTENT))
+    return _field(3, layer + varint(5 << 3) + varint(EXTENT))
 
 
 def test_the_encoder_by_column_writes_the_bytes_of_the_feature_by_feature_one() -> None:
