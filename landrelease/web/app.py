@@ -23,6 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from landrelease import settings
+from landrelease.domain.vocab import choice_label
 from landrelease.errors import UsageError
 from landrelease.store import Workspace
 from landrelease.web.api import ROUTERS as API_ROUTERS
@@ -98,6 +99,7 @@ def create_app(target: str) -> FastAPI:
     session_s = float(settings.get("web_session_hours")) * 3600
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals["static"] = ASSETS.url  # {{ static("map.js") }}: named by its version
+    templates.env.filters["words"] = choice_label  # {{ "EOD_spot" | words }}: "EOD spot task"
     web = Web(
         ws=ws,
         cache=LayerCache(ws),
@@ -136,7 +138,6 @@ def create_app(target: str) -> FastAPI:
         went wrong and where to go (a mistyped address must not show raw JSON)."""
         if not wants_page(request, exc.status):
             return render_error(exc)
-        detail = str(exc.as_json().get("detail") or "")
         try:
             user = await current_user(request)
         except ApiError:
@@ -150,8 +151,8 @@ def create_app(target: str) -> FastAPI:
             heading=ERROR_HEADINGS.get(exc.status, "Something went wrong"),
             detail=(
                 f"There is no page at {request.url.path}."
-                if detail in ("", "Not Found")
-                else detail
+                if exc.detail in ("", "Not Found")
+                else exc.detail
             ),
             path=request.url.path,
         )
