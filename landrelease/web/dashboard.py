@@ -135,6 +135,8 @@ class Series:
     """``bar`` or ``line``."""
     fill_to: str | None = None
     """A line's band: the area between it and the line of this key is shaded in its colour."""
+    band: str | None = None
+    """The band's name in the legend (which names neither of its two edges)."""
 
 
 @dataclass(frozen=True)
@@ -207,6 +209,7 @@ class ChartData:
                     "stack": s.stack,
                     "kind": s.kind,
                     "fill_to": s.fill_to,
+                    "band": s.band,
                 }
                 for s in self.series
             ],
@@ -990,11 +993,12 @@ def returns_against_plan(inp: Inputs) -> ChartData:
                 ),
                 Series(
                     "forecast_p90",
-                    "forecast P10–P90",
+                    "forecast P90 (late)",
                     _running(axis, dates["p90"], fc_from, None),
                     RETURN_COLOURS["forecast_band"],
                     kind="line",
                     fill_to="forecast_p10",
+                    band="forecast P10–P90",
                 ),
             ]
     else:
@@ -1004,9 +1008,12 @@ def returns_against_plan(inp: Inputs) -> ChartData:
     summary += " in the period" if f.start or f.end else " so far"
     # each total says how far it reaches: a plan ends at its horizon, a forecast decades later
     horizon = plan_params.get("horizon")
+    period = f.start or f.end
     reach = {
-        "planned": "planned" + (f" by {horizon}" if horizon else ""),
+        "planned": "planned"
+        + (" in the period" if period else f" by {horizon}" if horizon else ""),
         "forecast_p50": "by the forecast (P50)"
+        + (" in the period" if period else "")
         + (f", the last in {max(d for d, _ in dates['p50'])[:4]}" if dates["p50"] else ""),
     }
     summary += "".join(f"; {totals[k]:,} {words}" for k, words in reach.items() if k in totals)

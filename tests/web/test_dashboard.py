@@ -260,7 +260,9 @@ def test_dashboard_figures_from_known_records(client: TestClient, tmp_path: Path
         "forecast_p90": [0, 0, 0, 800],
         "enabled": [0, 800, None, None],  # HZ-1 and HZ-2 closed, the last on 2024-09-30
     }
-    assert {s["key"]: s["fill_to"] for s in ret["series"]}["forecast_p90"] == "forecast_p10"
+    late = next(s for s in ret["series"] if s["key"] == "forecast_p90")
+    assert late["fill_to"] == "forecast_p10" and late["band"] == "forecast P10–P90"
+    assert late["label"] == "forecast P90 (late)"  # the table's column, the tooltip
     assert {s["kind"] for s in ret["series"]} == {"line"}
     labels = {s["key"]: s["label"] for s in ret["series"]}
     assert "plan of" in labels["planned"] and "within 1500 m closed" in labels["enabled"]
@@ -442,6 +444,17 @@ def test_returns_over_decades_are_running_totals_by_year(client: TestClient) -> 
     assert '<td class="num">66,800</td>' in table and '<td class="num">–</td>' in table
     png = client.get("/dashboard/returns_against_plan.png")
     assert Image.open(io.BytesIO(png.content)).size == (600, 320)
+    # a period: the running totals start with it, and the notes speak of it, not the horizon
+    ret = client.get("/api/dashboard/returns_against_plan?from=2026-01-01&to=2031-12-31").json()
+    assert ret["labels"] == ["2026", "2027", "2028", "2029", "2030", "2031"]
+    s = _series(ret)
+    assert s["planned"] == [0, 800, 800, 800, 800, None]
+    assert s["forecast_p10"] == [800] * 6 and s["forecast_p90"] == [0] * 5 + [800]
+    assert s["enabled"] == [None] * 6  # nothing closed in the period
+    assert (
+        "0 people able to return in the period; 800 planned in the period; 800 by the forecast "
+        "(P50) in the period, the last in 2027." in ret["notes"]
+    )
 
 
 @pytest.mark.parametrize("ws_target", ["gpkg"], indirect=True)

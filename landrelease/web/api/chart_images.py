@@ -56,7 +56,7 @@ def chart_png(data: ChartData) -> bytes:
                     color=s.colour,
                     alpha=0.4,
                     linewidth=0,
-                    label=s.label,
+                    label=s.band or s.label,
                     zorder=z,
                 )
             elif s.key not in edges:

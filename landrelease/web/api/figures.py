@@ -34,6 +34,7 @@ class SeriesOut(BaseModel):
         default=None,
         description="a band: the area between this line and the line of this key is shaded",
     )
+    band: str | None = Field(default=None, description="the band's name in the legend")
 
 
 class ChartOut(BaseModel):

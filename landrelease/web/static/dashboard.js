@@ -46,6 +46,7 @@
       return {
         type: "line",
         label: s.label,
+        band: s.band,
         data: s.values,
         borderColor: s.colour,
         backgroundColor: band >= 0 ? `${s.colour}66` : s.colour,
@@ -88,6 +89,13 @@
             labels: {
               ...(many ? { boxWidth: 9, padding: 6, font: { size: 10 } } : { boxWidth: 12 }),
               filter: (item) => !edges.has(item.datasetIndex),
+              // a band named as a band, not by its late edge (the tooltip names each edge)
+              generateLabels: (chart) =>
+                // eslint-disable-next-line no-undef
+                Chart.defaults.plugins.legend.labels.generateLabels(chart).map((item) => {
+                  const band = chart.data.datasets[item.datasetIndex].band;
+                  return band ? { ...item, text: band } : item;
+                }),
             },
           },
           tooltip: {
