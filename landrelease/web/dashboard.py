@@ -867,7 +867,7 @@ def returns_enabled(inp: Inputs) -> tuple[list[tuple[str, int]], list[str]]:
             continue
         out.append((day, int(people.get(sid, 0))))
     if unknown:
-        notes.append(f"{unknown} people's settlements were cleared at a date not recorded.")
+        notes.append(f"{unknown:,} people's settlements were cleared at a date not recorded.")
     return out, notes
 
 
@@ -1037,7 +1037,7 @@ def returns_against_plan(inp: Inputs) -> ChartData:
         "has closed (ledger and hazard status), at the day the last one closed."
     )
     if ready_now:
-        notes.append(f"{ready_now} people's settlements had nothing blocking them in the plan.")
+        notes.append(f"{ready_now:,} people's settlements had nothing blocking them in the plan.")
     return ChartData(
         "returns_against_plan",
         f"People able to return, running total by {axis.word}, against the plan",

@@ -266,7 +266,7 @@ def test_dashboard_figures_from_known_records(client: TestClient, tmp_path: Path
     assert {s["kind"] for s in ret["series"]} == {"line"}
     labels = {s["key"]: s["label"] for s in ret["series"]}
     assert "plan of" in labels["planned"] and "within 1500 m closed" in labels["enabled"]
-    assert any("66000 people's settlements had nothing blocking" in n for n in ret["notes"])
+    assert any("66,000 people's settlements had nothing blocking" in n for n in ret["notes"])
 
     page = client.get("/dashboard")
     assert page.status_code == 200
