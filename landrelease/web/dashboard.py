@@ -23,9 +23,10 @@ draws the same data with matplotlib for reports.
   were doing (incidents);
 * ``funding_by_source`` — USD received (funding) and spent (expenditures) per
   year by source, each source in a colour of its own (:func:`source_colours`);
-* ``returns_against_plan`` — people able to return per quarter (year): what the
-  latest plan makes ready, the latest forecast's P50, and the settlements whose
-  every hazard within ``settlement_radius_m`` has closed.
+* ``returns_against_plan`` — people able to return over time, a running total per quarter
+  (year) as lines: what the latest plan makes ready (to its horizon), the latest forecast's
+  P50 with its P10–P90 band, and the settlements whose every hazard within
+  ``settlement_radius_m`` has closed (so far).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -109,7 +110,12 @@ SOURCE_PALETTE = (
 one per funding source, received in the colour, spent in its lighter tint."""
 SPENT_TINT = 0.45
 """How far a source's spent bar is mixed towards white from its received bar."""
-RETURN_COLOURS = {"planned": "#2b8cbe", "forecast_p50": "#f16913", "enabled": "#1a9850"}
+RETURN_COLOURS = {
+    "planned": "#2b8cbe",
+    "forecast_p50": "#f16913",
+    "forecast_band": "#fdae6b",
+    "enabled": "#1a9850",
+}
 MOST_BARS = {"M": 24, "Q": 16}
 """A time axis is in months while the span holds at most 24 of them, then in quarters while
 it holds at most 16, else in years."""
@@ -120,12 +126,17 @@ AXIS_WORDS = {"M": "month", "Q": "quarter", "Y": "year"}
 class Series:
     key: str
     label: str
-    values: list[float]
+    values: Sequence[float | None]
+    """One per label; ``None`` (a line only): no value there, the line stops."""
     colour: str
     stack: str | None = None
     """Series with the same stack are stacked on one bar; ``None``: a bar of its own."""
     kind: str = "bar"
     """``bar`` or ``line``."""
+    fill_to: str | None = None
+    """A line's band: the area between it and the line of this key is shaded in its colour."""
+    band: str | None = None
+    """The band's name in the legend (which names neither of its two edges)."""
 
 
 @dataclass(frozen=True)
@@ -139,10 +150,19 @@ class ChartData:
     notes: list[str] = field(default_factory=list)
     query: str = ""
     """The filters' query string (``?district=…``; empty without filters) of the links."""
+    cumulative: bool = False
+    """Each value is the running total up to its label: a series' total is its last value and
+    the table has no total row."""
 
     @property
     def empty(self) -> bool:
         return not self.labels or not any(any(v for v in s.values) for s in self.series)
+
+    @property
+    def wide(self) -> bool:
+        """Drawn across the page's width: an axis of more than two dozen points (decades of
+        years) that half a screen would crowd."""
+        return len(self.labels) > MOST_BARS["M"]
 
     def table(self) -> pd.DataFrame:
         """Rows are the labels, columns the series (by label)."""
@@ -150,23 +170,28 @@ class ChartData:
             {s.label: s.values for s in self.series}, index=pd.Index(self.labels, name=self.x_label)
         )
 
-    def fmt(self, v: float) -> str:
-        """A value as the table shows it: ha with 2 decimals, USD and counts whole."""
+    def fmt(self, v: float | None) -> str:
+        """A value as the table shows it: ha with 2 decimals, USD and counts whole; no value:
+        an en dash."""
+        if v is None:
+            return "–"
         return f"{v:,.2f}" if self.unit == "ha" else f"{v:,.0f}"
 
     def rows(self) -> list[tuple[str, list[str]]]:
-        """The table below the chart, formatted: one row per label, then the totals."""
+        """The table below the chart, formatted: one row per label, then the totals (not for
+        a cumulative chart: its last row is the total)."""
         out = [
             (label, [self.fmt(s.values[i]) for s in self.series])
             for i, label in enumerate(self.labels)
         ]
-        if len(self.labels) > 1:
-            out.append(("total", [self.fmt(sum(s.values)) for s in self.series]))
+        if len(self.labels) > 1 and not self.cumulative:
+            out.append(("total", [self.fmt(_total(s.values, False)) for s in self.series]))
         return out
 
     def total(self, key: str) -> float:
-        """The sum of one series (0 when the chart has no such series)."""
-        return float(sum(sum(s.values) for s in self.series if s.key == key))
+        """One series' total (0 when the chart has no such series): the sum of its values, or
+        of a cumulative chart its last value."""
+        return float(sum(_total(s.values, self.cumulative) for s in self.series if s.key == key))
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -183,12 +208,23 @@ class ChartData:
                     "colour": s.colour,
                     "stack": s.stack,
                     "kind": s.kind,
+                    "fill_to": s.fill_to,
+                    "band": s.band,
                 }
                 for s in self.series
             ],
+            "cumulative": self.cumulative,
             "notes": self.notes,
             "png": f"/dashboard/{self.name}.png{self.query}",
         }
+
+
+def _total(values: Sequence[float | None], cumulative: bool) -> float:
+    """The sum of the values, or (cumulative) the last one given; 0 without any."""
+    given = [v for v in values if v is not None]
+    if cumulative:
+        return float(given[-1]) if given else 0.0
+    return float(sum(given))
 
 
 # -- filters -------------------------------------------------------------------------------------
@@ -615,7 +651,7 @@ def released_by_month(inp: Inputs) -> ChartData:
                 stack="released",
             )
         )
-    total = sum(sum(s.values) for s in series)
+    total = sum(_total(s.values, False) for s in series)
     notes = [
         f"{total:,.2f} ha released in all, from the land-release ledger (approved activities only)."
         if len(led)
@@ -655,7 +691,7 @@ def devices_by_type(inp: Inputs) -> ChartData:
         notes.append("Only findings of the organisation's activities.")
     if waiting:
         notes.append(f"{waiting} findings of activities not yet approved are left out.")
-    undecided = sum(series[1].values)
+    undecided = int(_total(series[1].values, False))
     if undecided:
         notes.append(
             f"{undecided} findings do not say whether the device was destroyed "
@@ -831,53 +867,106 @@ def returns_enabled(inp: Inputs) -> tuple[list[tuple[str, int]], list[str]]:
             continue
         out.append((day, int(people.get(sid, 0))))
     if unknown:
-        notes.append(f"{unknown} people's settlements were cleared at a date not recorded.")
+        notes.append(f"{unknown:,} people's settlements were cleared at a date not recorded.")
     return out, notes
 
 
+def _month_day(value: Any, *, last: bool) -> str | None:
+    """The first (or last) day of a YYYY-MM (or a date's month) as YYYY-MM-DD text."""
+    day = _dated(value)
+    if day is None:
+        return None
+    if not last:
+        return day[:8] + "01"
+    return pd.Period(day[:7], freq="M").end_time.strftime("%Y-%m-%d")
+
+
+def _running(
+    axis: TimeAxis, pairs: list[tuple[str, int]], first: str | None, last: str | None
+) -> list[float | None]:
+    """People counted by the end of each label (dates in ``pairs``), from the label of
+    ``first`` to that of ``last`` (``None``: from the axis's start, to its end); no value
+    outside, so that each line covers only what it speaks of."""
+    sums: dict[str, int] = {}
+    for d, n in pairs:
+        sums[axis.of(d)] = sums.get(axis.of(d), 0) + n
+    lo = axis.of(first) if first else None
+    hi = axis.of(last) if last else None
+    out: list[float | None] = []
+    total = 0
+    for label in axis.labels:
+        total += sums.get(label, 0)
+        inside = (lo is None or label >= lo) and (hi is None or label <= hi)
+        out.append(float(total) if inside else None)
+    return out
+
+
 def returns_against_plan(inp: Inputs) -> ChartData:
-    """People able to return per quarter (year): planned, forecast (P50) and enabled so far."""
+    """People able to return over time, a running total per quarter (year): made ready by the
+    latest plan, by the latest forecast (P50, with its P10–P90 band) and enabled so far."""
     f = inp.filters
     enabled, notes = returns_enabled(inp)
     planned: list[tuple[str, int]] = []
-    p50: list[tuple[str, int]] = []
+    dates: dict[str, list[tuple[str, int]]] = {"p10": [], "p50": [], "p90": []}
     r = inp.readiness
     ready_now = 0
     if len(r):
         people = pd.to_numeric(r["population_planned"], errors="coerce").fillna(0).astype(int)
-        for status, pdate, p, n in zip(r["status"], r["plan_date"], r["p50"], people, strict=True):
-            if status == "ready now":
+        for row, n in zip(r.to_dict("records"), people, strict=True):
+            if row["status"] == "ready now":
                 ready_now += int(n)
                 continue
-            day = _dated(pdate) if inp.plan is not None else None
+            day = _dated(row["plan_date"]) if inp.plan is not None else None
             if day is not None:
                 planned.append((day, int(n)))
-            day = _dated(p) if inp.forecast is not None else None
-            if day is not None:
-                p50.append((day, int(n)))
+            for q, kept in dates.items():
+                day = _dated(row[q]) if inp.forecast is not None else None
+                if day is not None:
+                    kept.append((day, int(n)))
 
     def inside(pairs: list[tuple[str, int]]) -> list[tuple[str, int]]:
         return [
             (d, n) for d, n in pairs if (not f.start or d >= f.start) and (not f.end or d <= f.end)
         ]
 
-    planned, p50, enabled = inside(planned), inside(p50), inside(enabled)
-    axis = time_axis([d for d, _ in planned + p50 + enabled], f, finest="Q")
+    planned, enabled = inside(planned), inside(enabled)
+    dates = {q: inside(v) for q, v in dates.items()}
+    # where each line starts and ends: the plan from its first month to its horizon, the
+    # forecast from its first month, 'enabled' up to the last closure or the plan's start
+    plan_params = inp.plan.parameters if inp.plan is not None else {}
+    fc_params = inp.forecast.parameters if inp.forecast is not None else {}
+    plan_from = _month_day(plan_params.get("start"), last=False)
+    plan_to = _month_day(plan_params.get("horizon"), last=True)
+    fc_from = _month_day(fc_params.get("start"), last=False)
+    now = min((d for d in (plan_from, fc_from) if d), default=None)
+    before_now = (dt.date.fromisoformat(now) - dt.timedelta(days=1)).isoformat() if now else None
+    enabled_to = max([d for d, _ in enabled] + ([before_now] if before_now else []), default=None)
+    ends = [d for d in (plan_from, plan_to, fc_from) if d]
+    axis = time_axis(
+        [d for d, _ in planned + enabled + [p for v in dates.values() for p in v]]
+        + [d for d, _ in inside([(d, 0) for d in ends])],
+        f,
+        finest="Q",
+    )
 
-    def per(pairs: list[tuple[str, int]]) -> list[float]:
-        sums: dict[str, int] = {}
-        for d, n in pairs:
-            sums[axis.of(d)] = sums.get(axis.of(d), 0) + n
-        return [sums.get(x, 0) for x in axis.labels]
-
-    series = []
+    # what has been done, then the plan, then the forecast (the page draws the first on top)
+    series = [
+        Series(
+            "enabled",
+            f"enabled: every hazard within {radius_m():g} m closed",
+            _running(axis, enabled, None, enabled_to),
+            RETURN_COLOURS["enabled"],
+            kind="line",
+        )
+    ]
     if inp.plan is not None:
         series.append(
             Series(
                 "planned",
                 f"planned: made ready by the plan of {inp.plan.made_on} (run {inp.plan.run_id})",
-                per(planned),
+                _running(axis, planned, plan_from, plan_to),
                 RETURN_COLOURS["planned"],
+                kind="line",
             )
         )
     else:
@@ -888,34 +977,46 @@ def returns_against_plan(inp: Inputs) -> ChartData:
             Series(
                 "forecast_p50",
                 f"forecast P50 ({scenario}, {inp.forecast.made_on})",
-                per(p50),
+                _running(axis, dates["p50"], fc_from, None),
                 RETURN_COLOURS["forecast_p50"],
+                kind="line",
             )
         )
+        if dates["p10"] or dates["p90"]:
+            series += [
+                Series(
+                    "forecast_p10",
+                    "forecast P10 (early)",
+                    _running(axis, dates["p10"], fc_from, None),
+                    RETURN_COLOURS["forecast_band"],
+                    kind="line",
+                ),
+                Series(
+                    "forecast_p90",
+                    "forecast P90 (late)",
+                    _running(axis, dates["p90"], fc_from, None),
+                    RETURN_COLOURS["forecast_band"],
+                    kind="line",
+                    fill_to="forecast_p10",
+                    band="forecast P10–P90",
+                ),
+            ]
     else:
         notes.append("No forecast yet: run `landrelease forecast`.")
-    series.append(
-        Series(
-            "enabled",
-            f"enabled: every hazard within {radius_m():g} m closed",
-            per(enabled),
-            RETURN_COLOURS["enabled"],
-        )
-    )
-    summary = f"{int(sum(series[-1].values)):,} people able to return"
+    totals = {s.key: int(_total(s.values, True)) for s in series}
+    summary = f"{totals['enabled']:,} people able to return"
     summary += " in the period" if f.start or f.end else " so far"
     # each total says how far it reaches: a plan ends at its horizon, a forecast decades later
-    horizon = inp.plan.parameters.get("horizon") if inp.plan is not None else None
+    horizon = plan_params.get("horizon")
+    period = f.start or f.end
     reach = {
-        "planned": "planned" + (f" by {horizon}" if horizon else ""),
+        "planned": "planned"
+        + (" in the period" if period else f" by {horizon}" if horizon else ""),
         "forecast_p50": "by the forecast (P50)"
-        + (f", the last in {max(d for d, _ in p50)[:4]}" if p50 else ""),
+        + (" in the period" if period else "")
+        + (f", the last in {max(d for d, _ in dates['p50'])[:4]}" if dates["p50"] else ""),
     }
-    summary += (
-        "; " + "; ".join(f"{int(sum(s.values)):,} {reach[s.key]}" for s in series[:-1])
-        if len(series) > 1
-        else ""
-    )
+    summary += "".join(f"; {totals[k]:,} {words}" for k, words in reach.items() if k in totals)
     at = 0 if inp.plan is not None else 1  # "No plan yet" stays first
     notes[at:at] = [
         *_not_applying(inp, "returns", district=False, organisation=True),
@@ -926,21 +1027,26 @@ def returns_against_plan(inp: Inputs) -> ChartData:
             f"Settlements of {f.district}; the hazards around them count wherever they lie."
         )
     notes.append(
-        "People = the settlements' people planned to return. The plan counts a settlement ready "
-        f"when every open hazard within {radius_m():g} m of it (what blocks it) is released; "
-        f"'enabled' counts those whose every hazard within {radius_m():g} m has closed (ledger and "
-        f"hazard status), in the {axis.word} the last one closed."
+        f"Each line is a running total: the people able to return by the end of each {axis.word}"
+        + (" of the period" if f.start or f.end else "")
+        + ". People = the settlements' people planned to return. The plan counts a settlement "
+        f"ready when every open hazard within {radius_m():g} m of it (what blocks it) is "
+        f"released, from the plan's first month to its horizon; the forecast from its first "
+        "month, each settlement at its median (P50) date, the band between its early (P10) and "
+        f"late (P90) dates; 'enabled' counts those whose every hazard within {radius_m():g} m "
+        "has closed (ledger and hazard status), at the day the last one closed."
     )
     if ready_now:
-        notes.append(f"{ready_now} people's settlements had nothing blocking them in the plan.")
+        notes.append(f"{ready_now:,} people's settlements had nothing blocking them in the plan.")
     return ChartData(
         "returns_against_plan",
-        f"People able to return per {axis.word}, against the plan",
+        f"People able to return, running total by {axis.word}, against the plan",
         "people",
         axis.word,
         axis.labels,
         series,
         notes,
+        cumulative=True,
     )
 
 

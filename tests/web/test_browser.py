@@ -29,11 +29,24 @@ BOUNDARY_LINE = np.array([0x6A, 0x3D, 0x9A])
 """An administrative boundary (#6a3d9a, opaque)."""
 
 
+SERVED: list[str] = []
+"""The paths the app served to the browser test now running (its static files included)."""
+
+
 @pytest.fixture
 def base_url(web_target: str, workspace: Workspace) -> Iterator[str]:
     need_chromium()
     add_plan(workspace)
     app = create_app(web_target)
+    inner = app.build_middleware_stack()
+
+    async def counted(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            SERVED.append(scope["path"])
+        await inner(scope, receive, send)
+
+    app.middleware_stack = counted
+    SERVED.clear()
     with running(app) as url:
         yield url
     app.state.workspace.close()
@@ -85,6 +98,8 @@ def test_map_shows_the_hazards_after_login(base_url: str, tmp_path: Path) -> Non
             page = browser.new_page(viewport={"width": 1000, "height": 700})
             errors: list[str] = []
             watch(page, base_url, outside, errors)
+            warnings: list[str] = []
+            page.on("console", lambda m: warnings.append(m.text) if m.type == "warning" else None)
             asked: list[str] = []
             page.on("request", lambda r: asked.append(r.url) if "/tiles/" in r.url else None)
             login(page, base_url, "ana", "/map")
@@ -213,10 +228,21 @@ def test_map_shows_the_hazards_after_login(base_url: str, tmp_path: Path) -> Non
             _idle(page)
             planned = tmp_path / "plan.png"
             page.screenshot(path=str(planned))
+            # Chromium tells of a preloaded file left unused a few seconds after the page's
+            # load event: the console is read once that time has passed
+            since_load = (
+                "() => { const n = performance.getEntriesByType('navigation')[0];"
+                " return n.loadEventEnd > 0 ? performance.now() - n.loadEventEnd : 0; }"
+            )
+            while page.evaluate(since_load) < 4000:
+                page.wait_for_timeout(250)
         finally:
             browser.close()
     assert not outside, f"requests left the site: {outside}"
     assert not errors, errors
+    assert not warnings, warnings  # the map page says nothing in the console
+    # the worker's file asked for early (prefetched) and once: the worker took it from the cache
+    assert SERVED.count("/static/vendor/maplibre/maplibre-gl-worker.mjs") == 1, SERVED
     keep = os.environ.get("LANDRELEASE_SCREENSHOTS")
     if keep:
         shutil.copy(shot, Path(keep) / "map.png")

@@ -249,15 +249,24 @@ def test_dashboard_figures_from_known_records(client: TestClient, tmp_path: Path
     assert {s["key"]: s["stack"] for s in money["series"]}["spent:Japan"] == "spent"
 
     ret = client.get("/api/dashboard/returns_against_plan").json()
-    assert ret["labels"] == ["2024 Q2", "2024 Q3"]
+    # running totals, each line where it speaks: the plan from its start (2024-04) to its
+    # horizon (2024-12), the forecast to its latest (P90) date, 'enabled' to the last closure
+    assert ret["labels"] == ["2024 Q2", "2024 Q3", "2024 Q4", "2025 Q1"]
+    assert ret["cumulative"] is True
     assert _series(ret) == {
-        "planned": [800, 0],  # ST-1 (ready now) is not counted as enabled by the plan
-        "forecast_p50": [0, 800],
-        "enabled": [0, 800],  # HZ-1 and HZ-2 closed, the last on 2024-09-30
+        "planned": [800, 800, 800, None],  # ST-1 (ready now) is not counted by the plan
+        "forecast_p50": [0, 800, 800, 800],
+        "forecast_p10": [0, 800, 800, 800],
+        "forecast_p90": [0, 0, 0, 800],
+        "enabled": [0, 800, None, None],  # HZ-1 and HZ-2 closed, the last on 2024-09-30
     }
+    late = next(s for s in ret["series"] if s["key"] == "forecast_p90")
+    assert late["fill_to"] == "forecast_p10" and late["band"] == "forecast P10–P90"
+    assert late["label"] == "forecast P90 (late)"  # the table's column, the tooltip
+    assert {s["kind"] for s in ret["series"]} == {"line"}
     labels = {s["key"]: s["label"] for s in ret["series"]}
     assert "plan of" in labels["planned"] and "within 1500 m closed" in labels["enabled"]
-    assert any("66000 people's settlements had nothing blocking" in n for n in ret["notes"])
+    assert any("66,000 people's settlements had nothing blocking" in n for n in ret["notes"])
 
     page = client.get("/dashboard")
     assert page.status_code == 200
@@ -307,6 +316,145 @@ def test_unknown_chart_and_settlement_get_the_error_shape(client: TestClient) ->
     assert "/api/settlements/{settlement_id}" in spec and "/api/dashboard/{chart}" in spec
     schema = spec["/api/settlements/{settlement_id}"]["get"]["responses"]["200"]
     assert "SettlementOut" in json.dumps(schema)
+
+
+def add_long_plan(ws: Workspace) -> None:
+    """A six-year plan (2025-01 to 2030-12) that makes ST-2 (800 people) ready in August 2027
+    and not ST-1 (66,000), beside a forecast whose dates reach 2080: ST-2 between 2026 and
+    2031, ST-1 between 2040 and 2080 (P50 2055)."""
+    readiness = pd.DataFrame(
+        {
+            "settlement_id": ["ST-1", "ST-2"],
+            "name": ["Aghdam", "Kahrizli"],
+            "population_planned": [66000, 800],
+            "blocking_hazards": [3, 2],
+            "status": ["after the horizon", "planned"],
+            "plan_date": [None, "2027-08-31"],
+            "scenario": [None, None],
+            "p10": [None, None],
+            "p50": [None, None],
+            "p90": [None, None],
+        }
+    )
+    forecast = readiness.assign(
+        status="forecast",
+        plan_date=None,
+        scenario="national_pace",
+        p10=["2040-01-31", "2026-05-31"],
+        p50=["2055-06-30", "2027-12-31"],
+        p90=["2080-12-31", "2031-03-31"],
+    )
+    with ws.begin() as conn:
+        pstore.ensure_tables(conn)
+        run = pstore.new_run(
+            conn, "plan", parameters={"start": "2025-01", "horizon": "2030-12"}, summary={}
+        )
+        pstore.write_frame(conn, "plan_readiness", run, readiness)
+        run = pstore.new_run(
+            conn,
+            "forecast",
+            parameters={"baseline": "national_pace", "start": "2025-01"},
+            summary={},
+        )
+        pstore.write_frame(conn, "plan_readiness", run, forecast)
+
+
+@pytest.mark.parametrize("ws_target", ["gpkg"], indirect=True)
+def test_returns_over_decades_are_running_totals_by_year(client: TestClient) -> None:
+    """A six-year plan beside a sixty-year forecast: one line each over the years, running
+    totals a reader takes at a glance, the plan's stopping at its horizon; the band between
+    the forecast's early and late dates; the headline the last 'enabled' total."""
+    ws = _ws(client)
+    close_hazards(ws)  # ST-2's hazards closed in 2024 Q3: 800 people able to return
+    add_long_plan(ws)
+    ret = client.get("/api/dashboard/returns_against_plan").json()
+    years = [str(y) for y in range(2024, 2081)]
+    assert ret["x_label"] == "year" and ret["labels"] == years  # 57 points, not 228 quarters
+    assert ret["cumulative"] is True
+    s = _series(ret)
+    at = {y: i for i, y in enumerate(years)}
+
+    def running(key: str) -> dict[str, float | None]:
+        return {
+            y: s[key][at[y]]
+            for y in (
+                "2024",
+                "2025",
+                "2026",
+                "2027",
+                "2030",
+                "2031",
+                "2040",
+                "2054",
+                "2055",
+                "2080",
+            )
+        }
+
+    assert running("planned") == {  # from its start (2025) to its horizon (2030), then nothing
+        "2024": None,
+        "2025": 0,
+        "2026": 0,
+        "2027": 800,
+        "2030": 800,
+        "2031": None,
+        "2040": None,
+        "2054": None,
+        "2055": None,
+        "2080": None,
+    }
+    assert running("forecast_p50") == {
+        "2024": None,
+        "2025": 0,
+        "2026": 0,
+        "2027": 800,
+        "2030": 800,
+        "2031": 800,
+        "2040": 800,
+        "2054": 800,
+        "2055": 66800,
+        "2080": 66800,
+    }
+    assert s["forecast_p10"][at["2026"]] == 800 and s["forecast_p10"][at["2040"]] == 66800
+    assert s["forecast_p90"][at["2030"]] == 0 and s["forecast_p90"][at["2031"]] == 800
+    assert s["forecast_p90"][at["2079"]] == 800 and s["forecast_p90"][-1] == 66800
+    # the band lies around the median: early ≥ median ≥ late, every year
+    for lo, mid, hi in zip(
+        s["forecast_p90"][1:], s["forecast_p50"][1:], s["forecast_p10"][1:], strict=True
+    ):
+        assert lo <= mid <= hi
+    # 'enabled' so far: up to the year before the plan starts, then nothing
+    assert s["enabled"][:2] == [800, None] and set(s["enabled"][1:]) == {None}
+    # every line only rises
+    for key, values in s.items():
+        given = [v for v in values if v is not None]
+        assert given == sorted(given), key
+    assert (
+        "800 people able to return so far; 800 planned by 2030-12; 66,800 by the forecast "
+        "(P50), the last in 2055." in ret["notes"]
+    )
+    # the headline is the last running total, not their sum
+    head = client.get("/api/dashboard/headline").json()
+    assert head["people_able_to_return"] == 800
+    # the table under the chart: one row per year, the last the total (no sum of totals)
+    page = client.get("/dashboard").text
+    table = page[page.index('id="returns_against_plan"') :]
+    table = table[: table.index("</table>")]
+    assert '<th scope="row">2080</th>' in table and ">total<" not in table
+    assert '<td class="num">66,800</td>' in table and '<td class="num">–</td>' in table
+    png = client.get("/dashboard/returns_against_plan.png")
+    assert Image.open(io.BytesIO(png.content)).size == (600, 320)
+    # a period: the running totals start with it, and the notes speak of it, not the horizon
+    ret = client.get("/api/dashboard/returns_against_plan?from=2026-01-01&to=2031-12-31").json()
+    assert ret["labels"] == ["2026", "2027", "2028", "2029", "2030", "2031"]
+    s = _series(ret)
+    assert s["planned"] == [0, 800, 800, 800, 800, None]
+    assert s["forecast_p10"] == [800] * 6 and s["forecast_p90"] == [0] * 5 + [800]
+    assert s["enabled"] == [None] * 6  # nothing closed in the period
+    assert (
+        "0 people able to return in the period; 800 planned in the period; 800 by the forecast "
+        "(P50) in the period, the last in 2027." in ret["notes"]
+    )
 
 
 @pytest.mark.parametrize("ws_target", ["gpkg"], indirect=True)
@@ -460,7 +608,7 @@ def test_settlement_after_a_real_plan(client: TestClient) -> None:
     assert body["planned_cost_usd"] == pytest.approx(sum(t["cost_usd"] for t in body["tasks"]))
     assert NO_FORECAST in body["messages"] and NO_PLAN not in body["messages"]
     ret = client.get("/api/dashboard/returns_against_plan").json()
-    assert sum(_series(ret)["planned"]) == 800
+    assert [v for v in _series(ret)["planned"] if v is not None][-1] == 800  # running total
     assert any("; 800 planned by 2026-12" in note for note in ret["notes"]), ret["notes"]
 
 

@@ -24,10 +24,17 @@ router = APIRouter()
 class SeriesOut(BaseModel):
     key: str = Field(description="machine name of the series (a column of the chart's table)")
     label: str = Field(description="what the series counts, in words (the legend)")
-    values: list[int | float] = Field(description="one value per label, in the chart's unit")
+    values: list[int | float | None] = Field(
+        description="one value per label, in the chart's unit; null: none there (a line stops)"
+    )
     colour: str = Field(description="CSS colour the page and the PNG draw it in")
     stack: str | None = Field(description="series with the same stack are stacked on one bar")
     kind: str = Field(description="bar or line")
+    fill_to: str | None = Field(
+        default=None,
+        description="a band: the area between this line and the line of this key is shaded",
+    )
+    band: str | None = Field(default=None, description="the band's name in the legend")
 
 
 class ChartOut(BaseModel):
@@ -37,6 +44,10 @@ class ChartOut(BaseModel):
     x_label: str = Field(description="what the labels are: month, year, quarter, device type")
     labels: list[str]
     series: list[SeriesOut]
+    cumulative: bool = Field(
+        default=False,
+        description="each value is the running total up to its label (the last is the total)",
+    )
     notes: list[str] = Field(description="what the figures include and leave out")
     png: str = Field(description="the same chart as a PNG")
 

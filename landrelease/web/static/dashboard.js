@@ -1,6 +1,8 @@
 // The dashboard: each <canvas data-chart> drawn with Chart.js (vendored from npm) from its
 // /api/dashboard/{chart} JSON. Series with the same `stack` are stacked on one bar, others side
-// by side; the colours come from the server, so the page and the PNG agree. The page's filters
+// by side; lines are drawn over the bars, a line with `fill_to` shades the band between it and
+// that line, and a line without a value somewhere (null) stops there. The colours come from
+// the server, so the page and the PNG agree. The page's filters
 // are in each canvas's data-src (the same query string), so the charts agree with the headline. When every chart is
 // drawn, <body data-charts-drawn="N"> says how many (the browser test waits for it).
 "use strict";
@@ -22,18 +24,43 @@
   function draw(canvas, data) {
     const fmt = numberFormat(data.unit);
     const many = data.series.length > 6;
-    const datasets = data.series.map((s) => ({
-      type: s.kind === "line" ? "line" : "bar",
-      label: s.label,
-      data: s.values,
-      backgroundColor: s.colour,
-      borderColor: s.colour,
-      borderWidth: s.kind === "line" ? 2 : 0,
-      stack: s.stack || s.key,
-    }));
+    const keys = data.series.map((s) => s.key);
+    // a band (fill_to): shaded between its line and the other edge's, named once in the legend
+    const edges = new Set(data.series.filter((s) => s.fill_to).map((s) => keys.indexOf(s.fill_to)));
+    const bars = data.series.some((s) => s.kind !== "line");
+    const points = data.labels.length > 24 ? 0 : 2;
+    const datasets = data.series.map((s, i) => {
+      if (s.kind !== "line") {
+        return {
+          type: "bar",
+          label: s.label,
+          data: s.values,
+          backgroundColor: s.colour,
+          borderColor: s.colour,
+          borderWidth: 0,
+          stack: s.stack || s.key,
+        };
+      }
+      const band = s.fill_to ? keys.indexOf(s.fill_to) : -1;
+      const thin = band >= 0 || edges.has(i);
+      return {
+        type: "line",
+        label: s.label,
+        band: s.band,
+        data: s.values,
+        borderColor: s.colour,
+        backgroundColor: band >= 0 ? `${s.colour}66` : s.colour,
+        borderWidth: thin ? 1 : 2.5,
+        pointRadius: thin ? 0 : points,
+        pointHoverRadius: 3,
+        fill: band >= 0 ? band : false,
+        // the band under every line; of the lines, the first in the data on top
+        order: thin ? data.series.length + i : i,
+      };
+    });
     // eslint-disable-next-line no-undef
     return new Chart(canvas, {
-      type: "bar",
+      type: bars ? "bar" : "line",
       data: { labels: data.labels, datasets: datasets },
       options: {
         animation: false,
@@ -42,12 +69,12 @@
         interaction: { mode: "index", intersect: false },
         scales: {
           x: {
-            stacked: true,
+            stacked: bars,
             title: { display: true, text: data.x_label },
             ticks: { autoSkip: true, maxRotation: 0 },
           },
           y: {
-            stacked: true,
+            stacked: bars,
             beginAtZero: true,
             title: { display: true, text: data.unit },
             // counts (devices, people) and USD in whole steps; ha to two decimals
@@ -59,9 +86,20 @@
           // every source is named and the bars keep most of the height
           legend: {
             position: "bottom",
-            labels: many ? { boxWidth: 9, padding: 6, font: { size: 10 } } : { boxWidth: 12 },
+            labels: {
+              ...(many ? { boxWidth: 9, padding: 6, font: { size: 10 } } : { boxWidth: 12 }),
+              filter: (item) => !edges.has(item.datasetIndex),
+              // a band named as a band, not by its late edge (the tooltip names each edge)
+              generateLabels: (chart) =>
+                // eslint-disable-next-line no-undef
+                Chart.defaults.plugins.legend.labels.generateLabels(chart).map((item) => {
+                  const band = chart.data.datasets[item.datasetIndex].band;
+                  return band ? { ...item, text: band } : item;
+                }),
+            },
           },
           tooltip: {
+            filter: (item) => item.parsed.y !== null,
             callbacks: {
               label: (ctx) => `${ctx.dataset.label}: ${fmt(ctx.parsed.y)} ${data.unit}`,
             },

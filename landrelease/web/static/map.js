@@ -169,7 +169,7 @@ function style() {
         paint: { "circle-color": colour, "circle-opacity": 0.75, "circle-stroke-color": stroke, "circle-stroke-width": 0.8,
           "circle-radius": ["interpolate", ["linear"], ["ln", ["get", "count"]], 0, 3, 7, 16] } },
       { id: name + "-count-labels", type: "symbol", source: name, "source-layer": name,
-        filter: [">", ["get", "count"], 9], layout: { visibility: "none", "text-field": ["to-string", ["get", "count"]],
+        filter: ["all", ["has", "count"], [">", ["get", "count"], 9]], layout: { visibility: "none", "text-field": ["to-string", ["get", "count"]],
           "text-font": FONT, "text-size": 10 },
         paint: { "text-color": name === "incidents" ? "#ffffff" : "#222222" } },
       { id: name + "-points", type: "circle", source: name, "source-layer": name, layout: { visibility: "none" },
