@@ -28,6 +28,8 @@ def test_land_with_evidence_never_searched_is_unlike_and_says_so() -> None:
     r = representativeness(searched, np.ones(6000), active, seed=0)
     assert r is not None and r.auc > 0.95 and r.unseen_share > 0.9 and r.unlike
     assert "extrapolated" in r.caveat() and "extrapolates" in r.statement()
+    # measured both ways in generated worlds: the caveat must not promise a direction
+    assert "too low or too high" in r.caveat() and "either way" in r.statement()
     assert Representativeness.from_state(r.state()) == r
 
 
