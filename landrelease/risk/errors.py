@@ -10,8 +10,13 @@ the larger of a block bootstrap (whole blocks resampled, as they were held
 out) and the Poisson (Garwood) upper limit of the count found. Nothing here
 ever uses a prediction for a cell from a model that learned from it.
 
-The survey rule multiplies the devices the map expects in land it would
-cancel by that factor: the bound that must still keep the target recall.
+Each cancelled part states the devices the map expects there times that factor: its bound.
+
+The recall rule bounds a share, not a count: of all the devices, how many are left in the land
+it would cancel. A map that is too low everywhere is too low in both, so the rule takes, per
+rung, the ratio found/expected at or below the threshold *relative* to found/expected over all
+held-out cells, bounded from above in the same block bootstrap (``relative_ratio``): how far the
+share of the devices in land up to that risk may exceed the share the map gives it.
 """
 
 from __future__ import annotations
@@ -68,12 +73,41 @@ class ResidualErrors:
     """Spatial blocks with held-out cells at or below each threshold."""
     blocks_found: np.ndarray | None = None
     """Of those, the blocks where devices were found at or below each threshold."""
+    relative_ratio: np.ndarray | None = None
+    """Upper bound (at ``relative_level``) of found/expected at or below each threshold over
+    found/expected in all held-out cells, taken in each bootstrap resample: how far the share of
+    the devices in land up to that risk may exceed the share the map expects there; never below
+    1. ``None``: a run kept before it (the rule then bounds the count and the total apart)."""
+    relative_level: float | None = None
+    """The level of ``relative_ratio`` (``None``: ``level``)."""
 
     def factor(self, p: np.ndarray | float) -> np.ndarray:
         """The bound's multiplier for land cancelled up to probability ``p``: the ratio at the
         smallest ladder threshold at or above ``p`` (beyond the ladder: the last one)."""
         k = np.searchsorted(self.thresholds, np.asarray(p, dtype=float), side="left")
         return np.asarray(self.upper_ratio[np.minimum(k, len(self.thresholds) - 1)])
+
+    def rule_factor(self, p: np.ndarray | float) -> np.ndarray:
+        """The recall rule's multiplier for land cancelled up to probability ``p``: the relative
+        ratio at the smallest ladder threshold at or above ``p`` (a ladder kept without it: the
+        absolute ratio, as :meth:`factor`)."""
+        if self.relative_ratio is None:
+            return self.factor(p)
+        k = np.searchsorted(self.thresholds, np.asarray(p, dtype=float), side="left")
+        return np.asarray(self.relative_ratio[np.minimum(k, len(self.thresholds) - 1)])
+
+    @property
+    def total_factor(self) -> float:
+        """What the recall rule multiplies the map's total by: 1 with the relative ladder (the
+        ratio bounds the share itself); without it, the total's lower bound (at most 1)."""
+        return 1.0 if self.relative_ratio is not None else min(1.0, self.total_ratio_low)
+
+    @property
+    def rule_level(self) -> float:
+        """The confidence of the recall rule's factor."""
+        if self.relative_ratio is not None and self.relative_level is not None:
+            return self.relative_level
+        return self.level
 
     def state(self) -> dict[str, Any]:
         """Plain JSON values, kept with a stored risk run."""
@@ -93,8 +127,10 @@ class ResidualErrors:
                     ("cells", self.cells),
                     ("blocks_at", self.blocks_at),
                     ("blocks_found", self.blocks_found),
+                    ("relative_ratio", self.relative_ratio),
                 )
             },
+            "relative_level": self.relative_level,
         }
 
     @classmethod
@@ -111,8 +147,11 @@ class ResidualErrors:
             expected_raw=float(state.get("expected_raw", 0.0)),
             **{
                 name: None if state.get(name) is None else np.asarray(state[name], dtype=float)
-                for name in ("cells", "blocks_at", "blocks_found")
+                for name in ("cells", "blocks_at", "blocks_found", "relative_ratio")
             },
+            relative_level=None
+            if state.get("relative_level") is None
+            else float(state["relative_level"]),
         )
 
 
@@ -120,6 +159,16 @@ def garwood_upper(found: np.ndarray | float, level: float) -> np.ndarray:
     """One-sided upper limit of a Poisson mean after observing ``found`` events (2.30 for none at 90 %)."""
     k = np.asarray(found, dtype=float)
     return np.asarray(stats.chi2.ppf(level, 2 * (np.floor(k) + 1)) / 2)
+
+
+def share_upper(found: np.ndarray, total: float, level: float) -> np.ndarray:
+    """One-sided upper limit (Clopper–Pearson) of the share of all ``total`` devices that fell
+    in a part holding ``found`` of them (counts rounded down, as :func:`garwood_upper`)."""
+    k = np.floor(np.asarray(found, dtype=float))
+    rest = float(total) - k
+    with np.errstate(divide="ignore", invalid="ignore"):
+        upper = stats.beta.ppf(level, k + 1, np.where(rest > 0, rest, 1.0))
+    return np.asarray(np.where(rest > 0, upper, 1.0))
 
 
 def residual_errors(
@@ -132,6 +181,7 @@ def residual_errors(
     boot: int = 400,
     seed: int = 0,
     per_find: np.ndarray | None = None,
+    relative_level: float | None = None,
 ) -> ResidualErrors | None:
     """The out-of-sample error ladder from held-out probabilities ``p`` (``None`` without any).
 
@@ -139,7 +189,8 @@ def residual_errors(
     is the number of devices found in each cell, ``weight`` restores subsampled negatives, ``block`` names
     each cell's spatial block (resampled whole by the bootstrap). ``per_find``: each cell's
     devices per cell with a find, from a count model that did not see its block (the map then
-    expects ``p × per_find`` devices; without it ``−ln(1 − p)``).
+    expects ``p × per_find`` devices; without it ``−ln(1 − p)``). ``relative_level``: the
+    level of the recall rule's relative ladder (``None``: ``level``).
     """
     if not len(p):
         return None
@@ -176,6 +227,8 @@ def residual_errors(
         if expected[-1] > 0
         else 1.0
     )
+    rel_level = level if relative_level is None else float(relative_level)
+    relative = relative_upper(e_star, f_star, expected, found, rel_level)
     return ResidualErrors(
         thresholds=thresholds,
         expected=expected,
@@ -189,6 +242,36 @@ def residual_errors(
         cells=cell_bk.sum(axis=0),
         blocks_at=(cell_bk > 0).sum(axis=0).astype(float),
         blocks_found=(fnd_bk > 0).sum(axis=0).astype(float),
+        relative_ratio=relative,
+        relative_level=rel_level,
+    )
+
+
+def relative_upper(
+    e_star: np.ndarray, f_star: np.ndarray, expected: np.ndarray, found: np.ndarray, level: float
+) -> np.ndarray:
+    """Upper bound at ``level`` of each rung's found/expected over found/expected in all cells.
+
+    ``e_star`` and ``f_star`` are the bootstrap resamples (one row each) of the cumulative
+    expected and found devices per rung, the last rung being all held-out cells; ``expected``
+    and ``found`` the sample's own. Per resample the ratio of ratios — the rung's share of the
+    devices found over its share of those expected — is unbounded where the rung expects
+    nothing or nothing was found at all; the bound is its order statistic at ``level``, no
+    lower than the binomial (Clopper–Pearson) limit of the rung's share of the devices found
+    over its share of those expected (what the count alone allows: after none found in a rung,
+    its share of all devices may still be up to about 2.30 ÷ the devices found), and never
+    below 1.
+    """
+    f_all, e_all = f_star[:, -1:], e_star[:, -1:]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rel_star = np.where((e_star > 0) & (f_all > 0), (f_star * e_all) / (e_star * f_all), np.inf)
+        share = np.where(
+            (expected > 0) & (found[-1] > 0),
+            share_upper(found, found[-1], level) * expected[-1] / expected,
+            np.inf,
+        )
+    return np.asarray(
+        np.maximum(np.maximum(np.quantile(rel_star, level, axis=0, method="higher"), share), 1.0)
     )
 
 

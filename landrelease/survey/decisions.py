@@ -7,9 +7,10 @@ The rule, with thresholds as settings:
 * **cancel** the least risky land, as much as the target allows: either
   (default) across all hazards so that the land kept for technical survey and
   clearance holds ``survey_target_recall`` of the devices — counting the
-  devices left in cancelled land at their *upper bound* (setting
-  ``risk_bound_level``, 90 %), the map's expectation multiplied by how far it
-  erred on held-out spatial blocks at that level of risk
+  share of the devices left in cancelled land at its *upper bound* (setting
+  ``risk_bound_level``, 90 %), the share the map expects there multiplied by
+  how far, on held-out spatial blocks, land at that level of risk held a larger
+  share of the devices found than the map expected there
   (:mod:`landrelease.risk.errors`) — or, when
   ``survey_max_residual`` is set, per hazard while the probability that any
   device remains in the cancelled land stays below it;
@@ -247,8 +248,10 @@ def cell_decisions(
 
     ``p``, ``lam`` and ``hazard`` are aligned 1-D arrays over the cells inside hazards. With
     ``errors``, the recall rule cancels the least risky cells only while the *bound* on the
-    devices left (expected × the held-out error factor at that risk) stays within the share
-    the target allows of the total (itself taken at its lower bound).
+    share of the devices left (their expected share × how far held-out land at that risk held
+    a larger share of the devices found than the map expected, :meth:`ResidualErrors.rule_factor`)
+    stays within the share the target allows. A ladder kept without the relative ratio bounds
+    the count and the total apart, as runs kept before it did.
     """
     code = np.full(len(p), SURVEY, dtype=np.int8)
     code[lam * (1e4 / cell_area_m2) >= rule.clearance_devices_per_ha] = CLEAR
@@ -270,11 +273,13 @@ def cell_decisions(
         if errors is None:
             n = int(np.searchsorted(cum, allowed, side="right"))
         else:
-            allowed *= min(1.0, errors.total_ratio_low)
-            # the bound for the land at or below each threshold: its expected devices times
-            # how far held-out land at or below that risk erred; the most land whose bound keeps
-            # the target (a wider rung of held-out land can bound more tightly than a narrow one)
-            ok = errors.factor(p[order]) * cum <= allowed
+            allowed *= errors.total_factor
+            # the bound on the share of the devices left in the land at or below each
+            # threshold: its share of the expected devices times how far held-out land at or
+            # below that risk held a larger share of the devices found than the map expected
+            # there; the most land whose bound keeps the target (a wider rung of held-out land
+            # can bound more tightly than a narrow one)
+            ok = errors.rule_factor(p[order]) * cum <= allowed
             n = int(np.flatnonzero(ok)[-1]) + 1 if ok.any() else 0
         chosen = order[:n]
         code[chosen[code[chosen] != CLEAR]] = CANCEL

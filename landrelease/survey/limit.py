@@ -1,15 +1,15 @@
 """What stops the recall rule from cancelling more land, in numbers and in words.
 
 The recall rule (:func:`~landrelease.survey.decisions.cell_decisions`) cancels the least
-risky land while the *bound* on the devices left there stays within the share of all devices
-the target allows. Two things can stop it, and a programme acts differently on each:
+risky land while the *bound* on the share of all devices left there stays within the share the
+target allows. Two things can stop it, and a programme acts differently on each:
 
 * **the map's own expectation**: even as the map expects them, the devices in more cancelled
   land would pass the share the target allows — more land would need a lower target;
 * **the map's errors on held-out land**: the map alone would cancel more, but searched land it
-  did not learn from, at the risk of the next land in line, held more devices than it expected
-  (an unrecorded minefield in a held-out spatial block, say), and the bound multiplies the
-  expectation by that error. Technical survey of land at that risk is what would tighten the
+  did not learn from, at the risk of the next land in line, held a larger share of the devices
+  found than the map expected there (an unrecorded minefield in a held-out spatial block, say),
+  and the bound multiplies the expected share by that error. Technical survey of land at that risk is what would tighten the
   bound: each clean result is held-out evidence at the risk where the map needs it.
 
 :func:`cancellation_limit` measures both on the same cells the rule decided, so a person reads
@@ -46,9 +46,9 @@ def cancellation_limit(
         return None
     order = np.argsort(p, kind="stable")
     cum = np.cumsum(lam[order])
-    low = min(1.0, errors.total_ratio_low)
+    low = errors.total_factor
     allowed = (1 - target_recall) * float(lam.sum()) * low
-    ok = errors.factor(p[order]) * cum <= allowed
+    ok = errors.rule_factor(p[order]) * cum <= allowed
     n = int(np.flatnonzero(ok)[-1]) + 1 if ok.any() else 0
     if n >= len(p):
         return None
@@ -58,7 +58,8 @@ def cancellation_limit(
             np.searchsorted(errors.thresholds, p[order[n]], side="left"), len(errors.thresholds) - 1
         )
     )
-    factor = float(errors.upper_ratio[k])
+    factor = float(errors.rule_factor(errors.thresholds[k]))
+    relative = errors.relative_ratio is not None
     out: dict[str, Any] = {
         "share_cancelled_cells": n / len(p),
         "share_by_map_alone": alone / len(p),
@@ -74,9 +75,12 @@ def cancellation_limit(
             "cells": None if errors.cells is None else float(errors.cells[k]),
             "blocks": None if errors.blocks_at is None else int(errors.blocks_at[k]),
             "blocks_found": None if errors.blocks_found is None else int(errors.blocks_found[k]),
+            "relative": relative,
+            "found_all": float(errors.found[-1]),
+            "expected_all": float(errors.expected[-1]),
         },
     }
-    out["text"] = limit_text(out, target_recall=target_recall, level=errors.level)
+    out["text"] = limit_text(out, target_recall=target_recall, level=errors.rule_level)
     return out
 
 
@@ -106,6 +110,21 @@ def limit_text(limit: dict[str, Any], *, target_recall: float, level: float) -> 
     )
     if r["found"] > 0 and r.get("blocks_found") is not None:
         held += f", found in {r['blocks_found']:,} of those blocks"
+    if r.get("relative") and r.get("found_all") and r.get("expected_all"):
+        share_found = r["found"] / r["found_all"]
+        share_expected = r["expected"] / r["expected_all"]
+        return (
+            f"cancelling stops at about {share:.1%} of the hazard cells; the map's expectation "
+            f"alone would allow {alone:.1%}. What holds it back: searched land the map did not "
+            f"learn from, at the risk of the next land in line (probability of a device up to "
+            f"{r['threshold']:.3f}: {where}), {held} — {share_found:.1%} of the "
+            f"{r['found_all']:,.0f} devices found in all held-out land, where the map gave it "
+            f"{share_expected:.1%} of the {r['expected_all']:,.1f} it expected there; so the share "
+            f"of the devices left in cancelled land of that risk is bounded, at {level:.0%} "
+            f"confidence, at {r['factor']:,.1f} × the share the map expects there, and {keep} "
+            "allows no more. Technical survey of land at that risk is what would let more be "
+            "cancelled: each result adds evidence at the risk where the bound is set"
+        )
     return (
         f"cancelling stops at about {share:.1%} of the hazard cells; the map's expectation alone "
         f"would allow {alone:.1%}. What holds it back: searched land the map did not learn from, at "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
 from pathlib import Path
 
 import geopandas as gpd
@@ -10,10 +12,17 @@ import pytest
 import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy import stats
 
 from landrelease.evidence.features import FEATURE_NAMES
 from landrelease.evidence.grid import Grid
-from landrelease.risk.errors import garwood_upper, residual_errors
+from landrelease.risk.errors import (
+    ResidualErrors,
+    garwood_upper,
+    relative_upper,
+    residual_errors,
+    share_upper,
+)
 from landrelease.risk.training import _distance_to_other_clean
 from landrelease.survey.decisions import CANCEL, SurveyRule, cell_decisions
 from tests.evidence_world import training_on
@@ -81,15 +90,107 @@ def test_the_rule_keeps_the_target_against_the_bound(factor: float, seed: int) -
     lam = -np.log1p(-p)
     hazard = rng.integers(1, 20, n)
     e = residual_errors(p, rng.poisson(lam), np.ones(n), np.arange(n) // 50, seed=seed)
-    assert e is not None
-    e = type(e)(**{**e.__dict__, "upper_ratio": np.full_like(e.upper_ratio, factor)})
+    assert e is not None and e.relative_ratio is not None
+    e = replace(e, relative_ratio=np.full_like(e.relative_ratio, factor))
     rule = SurveyRule(target_recall=0.95, clearance_devices_per_ha=1e9)
     plain, _ = cell_decisions(p, lam, hazard, rule=rule, cell_area_m2=400.0)
     bounded, _ = cell_decisions(p, lam, hazard, rule=rule, cell_area_m2=400.0, errors=e)
     left = lam[bounded == CANCEL].sum()
-    assert factor * left <= 0.05 * lam.sum() * min(1.0, e.total_ratio_low) + 1e-9
-    # the bound can only make the rule more careful, never bolder
+    # the bound on the share left keeps the target against the map's whole expectation
+    assert factor * left <= 0.05 * lam.sum() + 1e-9
+    # with errors, the rule never cancels more than the map's own expectation allows
     assert (bounded == CANCEL).sum() <= (plain == CANCEL).sum()
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.floats(1.0, 8.0), st.floats(0.05, 1.0), st.integers(0, 10_000))
+def test_a_ladder_kept_before_the_relative_ratio_keeps_todays_rule(
+    factor: float, low: float, seed: int
+) -> None:
+    rng = np.random.default_rng(seed)
+    n = 5000
+    p = rng.uniform(0.0, 0.3, n)
+    lam = -np.log1p(-p)
+    hazard = rng.integers(1, 20, n)
+    e = residual_errors(p, rng.poisson(lam), np.ones(n), np.arange(n) // 50, seed=seed)
+    assert e is not None
+    old = replace(
+        e,
+        upper_ratio=np.full_like(e.upper_ratio, factor),
+        total_ratio_low=low,
+        relative_ratio=None,
+        relative_level=None,
+    )
+    rule = SurveyRule(target_recall=0.95, clearance_devices_per_ha=1e9)
+    plain, _ = cell_decisions(p, lam, hazard, rule=rule, cell_area_m2=400.0)
+    bounded, _ = cell_decisions(p, lam, hazard, rule=rule, cell_area_m2=400.0, errors=old)
+    left = lam[bounded == CANCEL].sum()
+    assert factor * left <= 0.05 * lam.sum() * low + 1e-9
+    assert (bounded == CANCEL).sum() <= (plain == CANCEL).sum()
+
+
+def test_the_relative_bound_is_the_order_statistic_of_the_ratio_of_ratios() -> None:
+    # three blocks, two rungs; every bootstrap resample is a multiset of the blocks, so the
+    # bound is one of the hand-computed ratios (f_k / e_k) / (f_all / e_all) of a resample
+    e_bk = np.array([[1.0, 4.0], [2.0, 4.0], [1.0, 2.0]])  # cumulative per block
+    f_bk = np.array([[0.0, 2.0], [3.0, 6.0], [1.0, 1.0]])
+    draws = np.array([[1.0, 1.0, 1.0], [3.0, 0.0, 0.0], [0.0, 3.0, 0.0], [0.0, 0.0, 3.0]])
+    e_star, f_star = draws @ e_bk, draws @ f_bk
+    expected, found = e_bk.sum(axis=0), f_bk.sum(axis=0)
+    # resample by resample, rung 0: (4/4)/(9/10) = 1.11, (0/3)/(6/12) = 0, (9/6)/(18/12) = 1,
+    # (3/3)/(3/6) = 2; at 75 % the "higher" order statistic of the four (position 0.75 × 3 =
+    # 2.25, taken up to the fourth) is 2
+    rel_star = (f_star[:, 0] / e_star[:, 0]) / (f_star[:, 1] / e_star[:, 1])
+    assert rel_star == pytest.approx([10 / 9, 0.0, 1.0, 2.0])
+    out = relative_upper(e_star, f_star, expected, found, 0.75)
+    # the count alone: 4 of the 9 devices found fell in land given 4 of the 10 expected
+    share = float(share_upper(np.array([4.0]), 9.0, 0.75)[0])
+    assert share == pytest.approx(stats.beta.ppf(0.75, 5, 5))
+    assert share * 10 / 4 < 2.0
+    assert out[0] == pytest.approx(2.0)
+    assert out[1] == pytest.approx(1.0)  # all the held-out land: its own share, exactly
+
+
+def test_a_map_too_low_everywhere_gets_a_relative_factor_near_one() -> None:
+    # held-out land holds four times what the map expects, at every risk: the absolute bound is
+    # about 4 (each cancelled part's stated bound says so), but the share of the devices in
+    # low-risk land is what the map says, and the recall rule bounds that share
+    rng = np.random.default_rng(11)
+    n = 60_000
+    p = rng.uniform(0.001, 0.3, n)
+    lam = -np.log1p(-p)
+    errors = residual_errors(p, rng.poisson(4.0 * lam), np.ones(n), np.arange(n) // 300, seed=2)
+    assert errors is not None and errors.relative_ratio is not None
+    k = np.searchsorted(errors.thresholds, 0.15)
+    assert errors.factor(0.15) * errors.scale_at(np.array([0.15]))[0] > 3.5
+    assert 1.0 <= errors.relative_ratio[k] < 1.2
+    assert errors.rule_factor(0.15) == errors.relative_ratio[k]
+    assert errors.total_factor == 1.0
+    # so the rule cancels about what the map's own expectation allows
+    active = rng.uniform(0.001, 0.3, 20_000)
+    a_lam = -np.log1p(-active)
+    rule = SurveyRule(target_recall=0.95, clearance_devices_per_ha=1e9)
+    hazard = np.ones(len(active), int)
+    plain, _ = cell_decisions(active, a_lam, hazard, rule=rule, cell_area_m2=400.0)
+    bounded, _ = cell_decisions(active, a_lam, hazard, rule=rule, cell_area_m2=400.0, errors=errors)
+    assert (bounded == CANCEL).sum() >= 0.8 * (plain == CANCEL).sum()
+
+
+def test_a_stored_ladder_without_the_relative_ratio_loads_and_bounds_as_before() -> None:
+    rng = np.random.default_rng(4)
+    n = 20_000
+    p = rng.uniform(0.001, 0.3, n)
+    errors = residual_errors(p, rng.poisson(-np.log1p(-p)), np.ones(n), np.arange(n) // 200)
+    assert errors is not None and errors.relative_ratio is not None
+    back = ResidualErrors.from_state(json.loads(json.dumps(errors.state())))
+    assert np.array_equal(back.relative_ratio, errors.relative_ratio)  # type: ignore[arg-type]
+    assert back.relative_level == errors.relative_level == errors.level
+    old = {k: v for k, v in errors.state().items() if k not in ("relative_ratio", "relative_level")}
+    older = ResidualErrors.from_state(old)
+    assert older.relative_ratio is None
+    assert np.array_equal(older.rule_factor(p), older.factor(p))
+    assert older.total_factor == min(1.0, errors.total_ratio_low)
+    assert older.rule_level == errors.level
 
 
 def test_clean_land_is_measured_to_other_activities_only() -> None:

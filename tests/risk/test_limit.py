@@ -49,11 +49,19 @@ def test_held_out_surprises_are_named_as_what_stops_cancelling() -> None:
     assert rung["cells"] == pytest.approx(40_000 * (rung["threshold"] - 0.001) / 0.099, rel=0.05)
     assert f"{rung['found']:,.0f} devices where the map expected" in limit["text"]
     assert "Technical survey of land at that risk" in limit["text"]
+    # the figures the rule used: the factor on the share of the devices, at its level
+    assert rung["relative"] and rung["factor"] == pytest.approx(
+        float(errors.rule_factor(rung["threshold"]))
+    )
+    assert f"of the {rung['found_all']:,.0f} devices found in all held-out land" in limit["text"]
+    assert f"at 90% confidence, at {rung['factor']:,.1f} × the share" in limit["text"]
+    assert limit["total_ratio_low"] == 1.0
 
 
 def test_a_calibrated_map_is_stopped_by_its_own_expectation() -> None:
     p, lam, errors = _world(understate=1.0)
-    flat = ResidualErrors(**{**errors.__dict__, "upper_ratio": np.ones_like(errors.upper_ratio)})
+    ones = np.ones_like(errors.upper_ratio)
+    flat = ResidualErrors(**{**errors.__dict__, "upper_ratio": ones, "relative_ratio": ones})
     limit = cancellation_limit(p, lam, target_recall=0.99, errors=flat)
     assert limit is not None and limit["cause"] == "expectation"
     assert limit["share_by_map_alone"] == pytest.approx(limit["share_cancelled_cells"])
@@ -75,7 +83,9 @@ def test_the_ladder_keeps_its_blocks_through_the_stored_run() -> None:
     assert np.array_equal(back.blocks_found, errors.blocks_found)  # type: ignore[arg-type]
     # a run stored before the ladder kept its blocks still loads, and its limit still reads
     old = {
-        k: v for k, v in errors.state().items() if k not in ("cells", "blocks_at", "blocks_found")
+        k: v
+        for k, v in errors.state().items()
+        if k not in ("cells", "blocks_at", "blocks_found", "relative_ratio", "relative_level")
     }
     older = ResidualErrors.from_state(old)
     assert older.blocks_at is None
@@ -83,3 +93,8 @@ def test_the_ladder_keeps_its_blocks_through_the_stored_run() -> None:
     limit = cancellation_limit(p, lam, target_recall=0.99, errors=older)
     assert limit is not None and "held-out cells" in limit["text"]
     assert "spatial blocks" not in limit["text"]
+    # and, kept before the relative ladder, it states the bound on the count it used
+    assert "× the map's expectation" in limit["text"]
+    assert limit["rung"]["factor"] == pytest.approx(
+        float(errors.factor(limit["rung"]["threshold"]))
+    )
