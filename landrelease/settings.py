@@ -236,7 +236,7 @@ SETTINGS: tuple[Setting, ...] = (
         "risk_bound_level",
         0.9,
         "probability",
-        "Confidence of the upper bound on devices left in cancelled land, taken from errors on held-out spatial blocks.",
+        "Confidence of the upper bounds taken from errors on held-out spatial blocks: on the devices left in cancelled land (stated per part) and on their share of all devices (the recall rule).",
     ),
     Setting(
         "survey_target_recall",
