@@ -81,20 +81,31 @@ class ResidualErrors:
     relative_level: float | None = None
     """The level of ``relative_ratio`` (``None``: ``level``)."""
 
-    def factor(self, p: np.ndarray | float) -> np.ndarray:
-        """The bound's multiplier for land cancelled up to probability ``p``: the ratio at the
-        smallest ladder threshold at or above ``p`` (beyond the ladder: the last one)."""
+    def rung(self, p: np.ndarray | float) -> np.ndarray:
+        """The ladder's rung of each probability: the smallest threshold at or above it (beyond
+        the ladder: the last one)."""
         k = np.searchsorted(self.thresholds, np.asarray(p, dtype=float), side="left")
-        return np.asarray(self.upper_ratio[np.minimum(k, len(self.thresholds) - 1)])
+        return np.minimum(k, len(self.thresholds) - 1)
+
+    def factor(self, p: np.ndarray | float) -> np.ndarray:
+        """The bound's multiplier for land cancelled up to probability ``p``: the ratio at its
+        rung."""
+        return np.asarray(self.upper_ratio[self.rung(p)])
 
     def rule_factor(self, p: np.ndarray | float) -> np.ndarray:
         """The recall rule's multiplier for land cancelled up to probability ``p``: the relative
-        ratio at the smallest ladder threshold at or above ``p`` (a ladder kept without it: the
-        absolute ratio, as :meth:`factor`)."""
-        if self.relative_ratio is None:
-            return self.factor(p)
-        k = np.searchsorted(self.thresholds, np.asarray(p, dtype=float), side="left")
-        return np.asarray(self.relative_ratio[np.minimum(k, len(self.thresholds) - 1)])
+        ratio at its rung (a ladder kept without it: the absolute ratio, as :meth:`factor`)."""
+        ratio = self.upper_ratio if self.relative_ratio is None else self.relative_ratio
+        return np.asarray(ratio[self.rung(p)])
+
+    def cancellable(self, p_sorted: np.ndarray, cum: np.ndarray, allowed: float) -> int:
+        """How many of the cells, least risky first (``p_sorted``, with ``cum`` their running
+        expected devices), the recall rule may cancel: the most whose bound keeps within
+        ``allowed`` devices of the map's expectation (the target's share of its total, before
+        :attr:`total_factor`). A wider rung of held-out land can bound more tightly than a
+        narrow one, so this is the last cell that keeps it, not the first that breaks it."""
+        ok = self.rule_factor(p_sorted) * cum <= allowed * self.total_factor
+        return int(np.flatnonzero(ok)[-1]) + 1 if ok.any() else 0
 
     @property
     def total_factor(self) -> float:

@@ -273,14 +273,7 @@ def cell_decisions(
         if errors is None:
             n = int(np.searchsorted(cum, allowed, side="right"))
         else:
-            allowed *= errors.total_factor
-            # the bound on the share of the devices left in the land at or below each
-            # threshold: its share of the expected devices times how far held-out land at or
-            # below that risk held a larger share of the devices found than the map expected
-            # there; the most land whose bound keeps the target (a wider rung of held-out land
-            # can bound more tightly than a narrow one)
-            ok = errors.rule_factor(p[order]) * cum <= allowed
-            n = int(np.flatnonzero(ok)[-1]) + 1 if ok.any() else 0
+            n = errors.cancellable(p[order], cum, allowed)
         chosen = order[:n]
         code[chosen[code[chosen] != CLEAR]] = CANCEL
         threshold = float(p[order[n - 1]]) if n else 0.0

@@ -47,17 +47,12 @@ def cancellation_limit(
     order = np.argsort(p, kind="stable")
     cum = np.cumsum(lam[order])
     low = errors.total_factor
-    allowed = (1 - target_recall) * float(lam.sum()) * low
-    ok = errors.rule_factor(p[order]) * cum <= allowed
-    n = int(np.flatnonzero(ok)[-1]) + 1 if ok.any() else 0
+    n = errors.cancellable(p[order], cum, (1 - target_recall) * float(lam.sum()))
     if n >= len(p):
         return None
+    allowed = (1 - target_recall) * float(lam.sum()) * low
     alone = int(np.searchsorted(cum, allowed, side="right"))
-    k = int(
-        min(
-            np.searchsorted(errors.thresholds, p[order[n]], side="left"), len(errors.thresholds) - 1
-        )
-    )
+    k = int(errors.rung(p[order[n]]))
     factor = float(errors.rule_factor(errors.thresholds[k]))
     relative = errors.relative_ratio is not None
     out: dict[str, Any] = {
@@ -111,26 +106,25 @@ def limit_text(limit: dict[str, Any], *, target_recall: float, level: float) -> 
     if r["found"] > 0 and r.get("blocks_found") is not None:
         held += f", found in {r['blocks_found']:,} of those blocks"
     if r.get("relative") and r.get("found_all") and r.get("expected_all"):
-        share_found = r["found"] / r["found_all"]
-        share_expected = r["expected"] / r["expected_all"]
-        return (
-            f"cancelling stops at about {share:.1%} of the hazard cells; the map's expectation "
-            f"alone would allow {alone:.1%}. What holds it back: searched land the map did not "
-            f"learn from, at the risk of the next land in line (probability of a device up to "
-            f"{r['threshold']:.3f}: {where}), {held} — {share_found:.1%} of the "
-            f"{r['found_all']:,.0f} devices found in all held-out land, where the map gave it "
-            f"{share_expected:.1%} of the {r['expected_all']:,.1f} it expected there; so the share "
-            f"of the devices left in cancelled land of that risk is bounded, at {level:.0%} "
-            f"confidence, at {r['factor']:,.1f} × the share the map expects there, and {keep} "
-            "allows no more. Technical survey of land at that risk is what would let more be "
-            "cancelled: each result adds evidence at the risk where the bound is set"
+        held += (
+            f" — {r['found'] / r['found_all']:.1%} of the {r['found_all']:,.0f} devices found in "
+            f"all held-out land, where the map gave it {r['expected'] / r['expected_all']:.1%} of "
+            f"the {r['expected_all']:,.1f} it expected there"
+        )
+        bounded = (
+            f"the share of the devices left in cancelled land of that risk is bounded, at "
+            f"{level:.0%} confidence, at {r['factor']:,.1f} × the share the map expects there"
+        )
+    else:
+        bounded = (
+            "the devices left in cancelled land of that risk are bounded at "
+            f"{r['factor']:,.1f} × the map's expectation"
         )
     return (
         f"cancelling stops at about {share:.1%} of the hazard cells; the map's expectation alone "
         f"would allow {alone:.1%}. What holds it back: searched land the map did not learn from, at "
         f"the risk of the next land in line (probability of a device up to {r['threshold']:.3f}: "
-        f"{where}), {held}; so the devices left in cancelled land of that risk are bounded at "
-        f"{r['factor']:,.1f} × the map's expectation, and {keep} allows no more. "
+        f"{where}), {held}; so {bounded}, and {keep} allows no more. "
         "Technical survey of land at that risk is what would let more be cancelled: each result adds "
         "evidence at the risk where the bound is set"
     )

@@ -949,24 +949,30 @@ def returns_against_plan(inp: Inputs) -> ChartData:
         finest="Q",
     )
 
+    def line(
+        key: str, label: str, points: list[Any], start: str | None, end: str | None, **kw: Any
+    ) -> Series:
+        colour = RETURN_COLOURS["forecast_band" if key in ("forecast_p10", "forecast_p90") else key]
+        return Series(key, label, _running(axis, points, start, end), colour, kind="line", **kw)
+
     # what has been done, then the plan, then the forecast (the page draws the first on top)
     series = [
-        Series(
+        line(
             "enabled",
             f"enabled: every hazard within {radius_m():g} m closed",
-            _running(axis, enabled, None, enabled_to),
-            RETURN_COLOURS["enabled"],
-            kind="line",
+            enabled,
+            None,
+            enabled_to,
         )
     ]
     if inp.plan is not None:
         series.append(
-            Series(
+            line(
                 "planned",
                 f"planned: made ready by the plan of {inp.plan.made_on} (run {inp.plan.run_id})",
-                _running(axis, planned, plan_from, plan_to),
-                RETURN_COLOURS["planned"],
-                kind="line",
+                planned,
+                plan_from,
+                plan_to,
             )
         )
     else:
@@ -974,29 +980,23 @@ def returns_against_plan(inp: Inputs) -> ChartData:
     if inp.forecast is not None:
         scenario = inp.forecast.parameters.get("baseline") or "baseline"
         series.append(
-            Series(
+            line(
                 "forecast_p50",
                 f"forecast P50 ({scenario}, {inp.forecast.made_on})",
-                _running(axis, dates["p50"], fc_from, None),
-                RETURN_COLOURS["forecast_p50"],
-                kind="line",
+                dates["p50"],
+                fc_from,
+                None,
             )
         )
         if dates["p10"] or dates["p90"]:
             series += [
-                Series(
-                    "forecast_p10",
-                    "forecast P10 (early)",
-                    _running(axis, dates["p10"], fc_from, None),
-                    RETURN_COLOURS["forecast_band"],
-                    kind="line",
-                ),
-                Series(
+                line("forecast_p10", "forecast P10 (early)", dates["p10"], fc_from, None),
+                line(
                     "forecast_p90",
                     "forecast P90 (late)",
-                    _running(axis, dates["p90"], fc_from, None),
-                    RETURN_COLOURS["forecast_band"],
-                    kind="line",
+                    dates["p90"],
+                    fc_from,
+                    None,
                     fill_to="forecast_p10",
                     band="forecast P10–P90",
                 ),
