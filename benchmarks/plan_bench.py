@@ -234,7 +234,9 @@ def main() -> None:
     ap.add_argument("--settlements", type=int, default=600)
     ap.add_argument("--teams", type=int, default=100)
     ap.add_argument("--years", type=int, default=10)
-    ap.add_argument("--runs", type=int, default=1000)
+    ap.add_argument(
+        "--runs", type=int, default=1000, help="forecast runs per scenario (0: the plan only)"
+    )
     ap.add_argument("--seed", type=int, default=5)
     ap.add_argument("--scenario", choices=["small", "district", "region"], default=None)
     args = ap.parse_args()
@@ -345,6 +347,10 @@ def main() -> None:
             "settlements_ready",
         ]
         print("\n" + r.comparison[cols].to_string(index=False, float_format=lambda v: f"{v:,.3f}"))
+        if args.runs < 1:
+            print("\nforecast: not run (--runs 0)")
+            ws.close()
+            return
 
         t = time.perf_counter()
         with warnings.catch_warnings(record=True) as caught:

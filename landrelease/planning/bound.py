@@ -22,7 +22,14 @@ never below the benefit of a real schedule:
   task can (that task's teams-at-once of the fastest kind able to work it,
   each after its set-up);
 * later months may be merged into quarters or longer (``plan_lp_max_cells``
-  rows), anything finished in a merged period credited from its first month.
+  rows). In a merged period a hazard's share is the average of its shares at
+  the ends of the period's months, credited month by month, against the
+  average of the class's cumulative capacity at those month ends: a team-day
+  spent in the period's ``j``-th month of ``L`` counts ``(L − j + 1) / L`` of a
+  day (the kinds' days so weighted stay within their capacity so weighted).
+  Every real schedule's monthly shares average to such a point, so the bound
+  stays valid; before decision 0040 anything finished in a merged period was
+  credited from its first month (0.7 % of the benchmark's bound).
 
 Its solution also suggests an order (each hazard's α-point: the period by
 which a share α of it is done), which the scheduler tries beside the greedy.
@@ -62,8 +69,12 @@ class Bound:
     month_periods: int
     """Periods that are single months (the rest are merged)."""
     hazard_done: np.ndarray
-    """(problem hazards, periods) share of each hazard done by the end of each period (0 outside the LP)."""
+    """(problem hazards, periods) share of each hazard done by the end of each period (in a merged
+    period, the average over its months' ends; 0 outside the LP)."""
     period_first_month: np.ndarray
+    averaged: bool = True
+    """Merged periods hold average shares credited month by month (``False``: the share at the
+    period's end, credited from its first month)."""
 
     def alpha_period(self, alpha: float) -> np.ndarray:
         """(hazards,) first period by whose end a share ``alpha`` is done (``periods``: never)."""
@@ -149,6 +160,7 @@ def solve_bound(
     time_limit_s: float = 300.0,
     integer: bool = False,
     task_speed: bool = True,
+    average_merged: bool = True,
 ) -> Bound:
     """Build and solve the LP relaxation (see the module's text).
 
@@ -158,7 +170,11 @@ def solve_bound(
 
     ``task_speed``: each hazard's share done is also capped by its slowest task's
     (:func:`task_reach`); ``False``: by the hazard's teams-at-once summed over its tasks only
-    (the bound before decision 0026, for comparison)."""
+    (the bound before decision 0026, for comparison).
+
+    ``average_merged``: merged periods hold average shares credited month by month (see the
+    module's text); ``False``: the share at the period's end, credited from its first month
+    (the bound before decision 0040, for comparison)."""
     t0, cpu0 = time.perf_counter(), time.process_time()
     b = problem.benefits
     n_h, n_k, n_months = len(b.hazard_ids), len(problem.kinds), problem.n_months
@@ -219,11 +235,16 @@ def solve_bound(
         [[problem.capacity_days[k, a : bb + 1].sum() for a, bb in per] for k in range(n_k)]
     )
     year_of_period = np.array([problem.month_year[a] for a, _ in per])
-    # columns: col_y[h,p], col_r[s,p], W[c,p] (cumulative class capacity), u[c,k,p]
+    month_period = np.repeat(np.arange(n_periods), length.astype(np.int64))
+    spread, tail = _month_weights(month_period, length, n_months, average_merged)
+    averaged = np.flatnonzero((length > 1) & average_merged)
+    # columns: col_y[h,p], col_r[s,p], W[c,p] (cumulative class capacity), u[c,k,p] (team-days),
+    # v[c,k,p] (team-days weighted by the months left in a merged period, averaged periods only)
     n_y, n_r = len(used_h) * n_periods, len(multi) * n_periods
     uc = [(c, k) for c in range(3) for k in range(n_k) if crate[c, k] > 0]
     y0, r0, w0, u0 = 0, n_y, n_y + n_r, n_y + n_r + 3 * n_periods
-    n_cols = u0 + len(uc) * n_periods
+    v0 = u0 + len(uc) * n_periods
+    n_cols = v0 + len(uc) * len(averaged)
     cost = np.zeros(n_cols)
     lower = np.zeros(n_cols)
     upper = np.ones(n_cols)
@@ -237,6 +258,7 @@ def solve_bound(
     col_r = r0 + np.arange(len(multi))[:, None] * n_periods + np.arange(n_periods)[None, :]
     cost[col_r] = np.array([b.settlement_value[s] for s in multi])[:, None] * delta[None, :]
     col_u = {ck: u0 + i * n_periods + np.arange(n_periods) for i, ck in enumerate(uc)}
+    col_v = {ck: v0 + i * len(averaged) + np.arange(len(averaged)) for i, ck in enumerate(uc)}
 
     rr: list[np.ndarray] = []
     cc: list[np.ndarray] = []
@@ -256,13 +278,15 @@ def solve_bound(
         hi.append(np.asarray(high, float))
         n_rows += len(low)
 
-    # a hazard cannot go faster than its teams-at-once allow
-    reach = np.cumsum(length)
-    upper[col_y] = np.minimum(
-        (speed[used_h] / np.maximum(total[used_h], 1e-12))[:, None] * reach[None, :], 1.0
+    # a hazard cannot go faster than its teams-at-once allow (month by month, then each
+    # period's share: at its end, or averaged over its months)
+    months_by_end = np.arange(1, n_months + 1, dtype=float)
+    reach = np.minimum(
+        (speed[used_h] / np.maximum(total[used_h], 1e-12))[:, None] * months_by_end[None, :], 1.0
     )
     if task_speed:
-        upper[col_y] = np.minimum(upper[col_y], task_reach(problem, reach)[used_h])
+        reach = np.minimum(reach, task_reach(problem, months_by_end)[used_h])
+    upper[col_y] = reach @ spread
     # cumulative class capacity: W[c,p] - W[c,p-1] - sum_k rate u[c,k,p] = 0 ; sum_h need col_y[h,p] - W[c,p] <= 0
     r_, c_, v_ = [], [], []
     for c in range(3):
@@ -283,15 +307,61 @@ def solve_bound(
     block(
         np.array(r_), np.array(c_), np.array(v_), np.zeros(3 * n_periods), np.zeros(3 * n_periods)
     )
+    # the work done: a period's share against the class's capacity by its end; an averaged
+    # period's against the capacity before it plus its weighted days
+    ends = np.setdiff1d(np.arange(n_periods), averaged)
+    before = averaged[averaged > 0]
     for c in range(3):
         hs = np.flatnonzero(need[used_h, c] > 0)
         rows = np.repeat(np.arange(n_periods)[None, :], len(hs), axis=0)
+        v_rows, v_cols, v_vals = [], [], []
+        for (c2, k), idx in col_v.items():
+            if c2 == c:
+                v_rows.append(averaged)
+                v_cols.append(idx)
+                v_vals.append(np.full(len(averaged), -crate[c, k]))
         block(
-            np.concatenate([rows.ravel(), np.arange(n_periods)]),
-            np.concatenate([col_y[hs].ravel(), w0 + c * n_periods + np.arange(n_periods)]),
-            np.concatenate([np.repeat(need[used_h[hs], c], n_periods), -np.ones(n_periods)]),
+            np.concatenate([rows.ravel(), ends, before, *v_rows]),
+            np.concatenate(
+                [
+                    col_y[hs].ravel(),
+                    w0 + c * n_periods + ends,
+                    w0 + c * n_periods + before - 1,
+                    *v_cols,
+                ]
+            ),
+            np.concatenate(
+                [
+                    np.repeat(need[used_h[hs], c], n_periods),
+                    -np.ones(len(ends)),
+                    -np.ones(len(before)),
+                    *v_vals,
+                ]
+            ),
             np.full(n_periods, -np.inf),
             np.zeros(n_periods),
+        )
+    if len(averaged):
+        # weighted days: no more than the days themselves, nor than each kind's weighted capacity
+        n_v = len(uc) * len(averaged)
+        u_of_v = np.concatenate([col_u[ck][averaged] for ck in uc])
+        block(
+            np.concatenate([np.arange(n_v), np.arange(n_v)]),
+            np.concatenate([v0 + np.arange(n_v), u_of_v]),
+            np.concatenate([np.ones(n_v), -np.ones(n_v)]),
+            np.full(n_v, -np.inf),
+            np.zeros(n_v),
+        )
+        weighted_cap = (problem.capacity_days[:, :n_months] * tail[None, :]) @ (
+            month_period[:, None] == averaged[None, :]
+        )
+        kind_of_v = np.repeat([k for _, k in uc], len(averaged))
+        block(
+            kind_of_v * len(averaged) + np.tile(np.arange(len(averaged)), len(uc)),
+            v0 + np.arange(n_v),
+            np.ones(n_v),
+            np.full(n_k * len(averaged), -np.inf),
+            weighted_cap.ravel(),
         )
     # kind capacity and budget
     r_, c_, v_ = [], [], []
@@ -391,7 +461,38 @@ def solve_bound(
         month_periods=sum(1 for a, bb in per if a == bb),
         hazard_done=done,
         period_first_month=first,
+        averaged=average_merged,
     )
+
+
+def _month_weights(
+    month_period: np.ndarray, length: np.ndarray, n_months: int, average: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """(months, periods) weights that turn monthly shares into each period's share, and each
+    month's weight in the average of cumulative capacity (the share of its period's credit from
+    that month on).
+
+    A period's credit is its months' credit (a twelfth of a year each, none for the horizon's last
+    month): a merged period's share is its months' shares averaged with those weights (the last
+    month alone when ``average`` is false, or the period has one month)."""
+    n_periods = len(length)
+    credit = np.full(n_months, 1.0 / MONTHS_PER_YEAR)
+    credit[-1] = 0.0
+    per_period = np.bincount(month_period, credit, minlength=n_periods)
+    omega = np.where(
+        per_period[month_period] > 0,
+        credit / np.maximum(per_period[month_period], 1e-300),
+        1.0 / length[month_period],
+    )
+    last = np.cumsum(length).astype(np.int64) - 1
+    merged = (length > 1) & average
+    take = np.where(merged[month_period], omega, (np.arange(n_months) == last[month_period]) * 1.0)
+    spread = np.zeros((n_months, n_periods))
+    spread[np.arange(n_months), month_period] = take
+    # the weight of month m in the average of cumulative capacity: the weights of months m.. of its period
+    within = np.cumsum(omega)
+    tail = within[last][month_period] - within + omega
+    return spread, np.where(merged[month_period], tail, 1.0)
 
 
 def _readiness_rows(

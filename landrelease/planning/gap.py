@@ -15,10 +15,14 @@ those gifts is worth:
   per task could at most win; and the first set-up of each task, which every plan pays;
 * **partial credit**: the bound credits a hazard (and a settlement) for the
   share of it done, a real plan only when all of it is done — the bound's
-  benefit from shares strictly between 0 and 1;
+  benefit from shares strictly between 0 and 1 at the ends of single months
+  (a merged period's share is an average over its months, which a hazard done
+  within it also has, so it is not counted);
 * **merged periods**: beyond ``plan_lp_max_cells`` the bound merges later
-  months and credits what is done in a merged period from its first month —
-  the bound's benefit beyond crediting from the period's last month;
+  months. Its shares there are averages credited month by month, so this is 0;
+  a bound solved the old way (``average_merged=False``) credits what is done in
+  a merged period from its first month — its benefit beyond crediting from the
+  period's last month;
 * **the rest**: what the same order with no mobilisation still misses beyond
   those two gifts — the order itself, and the bound's other relaxations.
 
@@ -84,7 +88,12 @@ class GapCauses:
             f"each task's first set-up: {self.setups - self.later_setups:.1%}",
             f"  credit for hazards and settlements partly done (the bound's, no plan's): "
             f"{self.partial_credit:.1%}",
-            f"  merged later months credited from their first month: {self.merged_periods:.1%}",
+            f"  merged later months credited from their first month: {self.merged_periods:.1%}"
+            + (
+                " (the bound averages their shares month by month)"
+                if not self.merged_periods
+                else ""
+            ),
             f"  the rest (the order, and the bound's pooling of teams and money): {self.rest:.1%}",
         ]
 
@@ -126,6 +135,7 @@ def _bound_credit(problem: PlanProblem, bound: Bound) -> tuple[float, float]:
         return 0.0, 0.0
     first = bound.period_first_month
     last = np.append(first[1:] - 1, problem.n_months - 1)
+    single = last == first
     horizon = problem.n_months - 1
     delta = np.append(np.diff(first), horizon - first[-1]) / MONTHS_PER_YEAR
     ready = np.ones((len(b.settlement_ids), done.shape[1]))
@@ -134,8 +144,11 @@ def _bound_credit(problem: PlanProblem, bound: Bound) -> tuple[float, float]:
     partial = 0.0
     merged = 0.0
     for rate, share in ((b.hazard_value, done), (b.settlement_value, ready)):
-        between = (share > 1e-6) & (share < 1 - 1e-6)
+        between = (share > 1e-6) & (share < 1 - 1e-6) & (single | ~bound.averaged)[None, :]
         partial += float((rate[:, None] * delta[None, :] * share * between).sum())
-        step = np.diff(np.concatenate([np.zeros((len(share), 1)), share], axis=1), axis=1)
-        merged += float((rate[:, None] * step * (last - first)[None, :]).sum() / MONTHS_PER_YEAR)
+        if not bound.averaged:
+            step = np.diff(np.concatenate([np.zeros((len(share), 1)), share], axis=1), axis=1)
+            merged += float(
+                (rate[:, None] * step * (last - first)[None, :]).sum() / MONTHS_PER_YEAR
+            )
     return partial, merged
