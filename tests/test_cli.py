@@ -185,6 +185,26 @@ def test_settings_are_listed() -> None:
     assert code == 0 and "import_batch_rows" in out and "LANDRELEASE_IMPORT_BATCH_ROWS" in out
 
 
+def test_a_setting_given_a_word_for_a_number_is_named_without_a_traceback(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("LANDRELEASE_RISK_CELL_M", "twenty")
+    code, out = run("settings")
+    assert code == 2
+    assert "Traceback" not in out and "import_batch_rows" not in out
+    assert (
+        "error: LANDRELEASE_RISK_CELL_M='twenty' is not a number; risk_cell_m is in m "
+        "(default 20.0): give a number such as 20.0, or unset LANDRELEASE_RISK_CELL_M"
+    ) in " ".join(out.split())
+    monkeypatch.setenv("LANDRELEASE_RISK_CELL_M", "20")
+    monkeypatch.setenv("LANDRELEASE_RISK_FOLDS", "5.5")
+    code, out = run("settings")
+    assert code == 2
+    assert "LANDRELEASE_RISK_FOLDS='5.5' is not a whole number; risk_folds is in folds" in " ".join(
+        out.split()
+    )
+
+
 @pytest.mark.postgis
 def test_the_same_commands_on_postgis(pg_url: str, tmp_path: Path) -> None:
     assert run("init", "--db", pg_url)[0] == 0
