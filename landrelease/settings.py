@@ -32,8 +32,10 @@ class Setting:
         except ValueError:
             from landrelease.errors import UsageError
 
+            kind = "a whole number" if isinstance(self.default, int) else "a number"
             raise UsageError(
-                f"{self.env}={raw!r} is not a valid {type(self.default).__name__} (unit: {self.unit})"
+                f"{self.env}={raw!r} is not {kind}; {self.name} is in {self.unit} "
+                f"(default {self.default}): give {kind} such as {self.default}, or unset {self.env}"
             ) from None
 
 

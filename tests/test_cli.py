@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import click
 import pytest
 from typer.testing import CliRunner
 
@@ -39,6 +40,33 @@ def test_every_command_has_help(name: str) -> None:
     code, out = run(name, "--help")
     assert code == 0
     assert "Usage" in out and len(out) > 200
+
+
+def all_commands() -> list[tuple[str, click.Command]]:
+    import typer.main
+
+    out: list[tuple[str, click.Command]] = []
+
+    def walk(group: click.Group, path: str) -> None:
+        for name, cmd in group.commands.items():
+            out.append((f"{path} {name}".strip(), cmd))
+            if isinstance(cmd, click.Group):
+                walk(cmd, f"{path} {name}")
+
+    walk(typer.main.get_group(app), "")
+    return out
+
+
+def test_help_prose_flows_to_the_terminal_width() -> None:
+    # a docstring's line breaks are the source's, not the reader's: a paragraph of help is one
+    # line, so the terminal wraps it at its own width instead of breaking sentences midway
+    for name, cmd in all_commands():
+        for paragraph in (cmd.help or "").split("\n\n"):
+            assert "\n" not in paragraph.strip(), (name, paragraph)
+    result = runner.invoke(app, ["backtest", "--help"], env={"COLUMNS": "200"})
+    assert "beside the devices found; and the land the decisions would have cancelled" in (
+        result.output
+    )
 
 
 def test_init_import_status_export(tmp_path: Path) -> None:
@@ -183,6 +211,26 @@ def test_issues_csv_lists_every_problem(tmp_path: Path) -> None:
 def test_settings_are_listed() -> None:
     code, out = run("settings")
     assert code == 0 and "import_batch_rows" in out and "LANDRELEASE_IMPORT_BATCH_ROWS" in out
+
+
+def test_a_setting_given_a_word_for_a_number_is_named_without_a_traceback(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("LANDRELEASE_RISK_CELL_M", "twenty")
+    code, out = run("settings")
+    assert code == 2
+    assert "Traceback" not in out and "import_batch_rows" not in out
+    assert (
+        "error: LANDRELEASE_RISK_CELL_M='twenty' is not a number; risk_cell_m is in m "
+        "(default 20.0): give a number such as 20.0, or unset LANDRELEASE_RISK_CELL_M"
+    ) in " ".join(out.split())
+    monkeypatch.setenv("LANDRELEASE_RISK_CELL_M", "20")
+    monkeypatch.setenv("LANDRELEASE_RISK_FOLDS", "5.5")
+    code, out = run("settings")
+    assert code == 2
+    assert "LANDRELEASE_RISK_FOLDS='5.5' is not a whole number; risk_folds is in folds" in " ".join(
+        out.split()
+    )
 
 
 @pytest.mark.postgis

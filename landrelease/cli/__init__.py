@@ -24,7 +24,7 @@ from landrelease.cli import (
     serving,
     workspace_cmds,
 )
-from landrelease.cli.common import app
+from landrelease.cli.common import app, flowing_help
 
 for command, name in (
     (workspace_cmds.init, "init"),
@@ -59,6 +59,7 @@ for group, name in (
     (programme.profile_app, "profile"),
 ):
     app.add_typer(group, name=name)
+flowing_help(app)
 
 
 def main() -> None:

@@ -5,6 +5,7 @@ one-line message and an exit code."""
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -73,6 +74,31 @@ UserOpt = Annotated[
         help="Who makes the change, for the audit trail. Default: $LANDRELEASE_USER or your login.",
     ),
 ]
+
+
+def flowing_help(application: typer.Typer) -> None:
+    """Let each command's help flow to the terminal's width: a docstring's paragraphs become one
+    line each (the terminal wraps them), lists and indented lines kept as written. Typer's rich
+    help keeps a docstring's line breaks, which broke sentences midway at any other width."""
+    for info in application.registered_commands:
+        doc = info.help or inspect.getdoc(info.callback)
+        if doc:
+            info.help = _flow(doc)
+    for group in application.registered_groups:
+        if group.typer_instance is not None:
+            flowing_help(group.typer_instance)
+
+
+def _flow(text: str) -> str:
+    def kept(paragraph: str) -> bool:
+        return any(
+            line[:1].isspace() or line[:2] in ("- ", "* ", "• ") for line in paragraph.splitlines()
+        )
+
+    return "\n\n".join(
+        p if kept(p) else " ".join(line.strip() for line in p.splitlines())
+        for p in inspect.cleandoc(text).split("\n\n")
+    )
 
 
 def target(workspace: str | None, db: str | None) -> str:

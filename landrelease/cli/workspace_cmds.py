@@ -282,6 +282,7 @@ def status(
         show_status(st)
 
 
+@handles_errors
 def list_settings() -> None:
     """List every setting with its value and unit (override one with LANDRELEASE_<NAME>)."""
     from landrelease.cli.display.workspace_data import show_settings

@@ -141,7 +141,11 @@ def schedule_rows(problem: PlanProblem, schedule: Schedule) -> pd.DataFrame:
 
 
 def cost_by_year(problem: PlanProblem, schedule: Schedule) -> pd.DataFrame:
-    """Budget, spending by asset kind and area released, per calendar year."""
+    """Budget, spending by asset kind and area released, per calendar year.
+
+    Land counts as released in the year its task ends (as in the plan's summary, the work by
+    method and the web's quarters): a task still being worked at the horizon releases nothing.
+    """
     w = schedule.work
     years = np.asarray(problem.budget_years)
     frame = pd.DataFrame(
@@ -154,11 +158,15 @@ def cost_by_year(problem: PlanProblem, schedule: Schedule) -> pd.DataFrame:
         month = w["month"].to_numpy(int)[sel]
         return np.bincount(problem.month_year[month], weights=weights[sel], minlength=len(years))
 
-    everything = np.ones(len(w), bool)
     for k, kind in enumerate(problem.kinds):
         sel = w["kind"].to_numpy(int) == k if len(w) else np.zeros(0, bool)
         frame[f"{kind}_usd"] = by_year(w["cost_usd"].to_numpy(float), sel)
-    frame["released_ha"] = by_year(w["area_m2"].to_numpy(float), everything) / 1e4
+    end = np.asarray(schedule.end_month, np.int64)
+    done = end >= 0
+    area = problem.tasks["area_m2"].to_numpy(float)
+    frame["released_ha"] = (
+        np.bincount(problem.month_year[end[done]], weights=area[done], minlength=len(years)) / 1e4
+    )
     return frame
 
 

@@ -63,7 +63,7 @@ class Representativeness:
             return head + ": the map's figures for them rest on land like the land it learned from"
         return (
             head + ": there the map extrapolates, and its expected devices may be wrong several "
-            "times over, either way (in generated worlds this unlike, from about a third to "
+            "times over, either way (in generated worlds as unlike as this, from about a third to "
             "twice the true devices); read them as the map's "
             "best guess, not a count, and check them with the backtest as survey reaches such land"
         )
@@ -74,7 +74,7 @@ class Representativeness:
             return ""
         return (
             f" The active hazards' evidence is unlike the land searched so far (told apart at "
-            f"ROC-AUC {self.auc:.2f}; {self.unseen_share:.0%} of it beyond any land searched): "
+            f"ROC-AUC {self.auc:.2f}; {self.unseen_share:.0%} of it beyond that of 99 % of the searched land): "
             "the devices expected here are extrapolated and may be too low or too high."
         )
 

@@ -33,6 +33,20 @@ def test_land_with_evidence_never_searched_is_unlike_and_says_so() -> None:
     assert Representativeness.from_state(r.state()) == r
 
 
+def test_the_warning_and_each_decision_state_the_same_measure_of_unlike_land() -> None:
+    # the share is of active land beyond 99 % of the searched cells, not beyond all of them:
+    # the run's warning and the clause each decision carries say so alike
+    r = Representativeness(auc=0.92, unseen_share=0.51, active_cells=100, searched_cells=100)
+    assert "51% of their land shows evidence beyond that of 99 % of the searched land" in (
+        r.statement()
+    )
+    assert "(told apart at ROC-AUC 0.92; 51% of it beyond that of 99 % of the searched land)" in (
+        r.caveat()
+    )
+    assert "beyond any" not in r.caveat()
+    assert "in generated worlds as unlike as this, from about a third to twice" in r.statement()
+
+
 def test_the_sample_of_cells_does_not_depend_on_tiling() -> None:
     rows, cols = np.divmod(np.arange(200 * 300), 300)
     whole = sampled(rows, cols)

@@ -216,9 +216,11 @@ def show_restore(report: RestoreReport) -> None:
 
 
 def show_settings() -> None:
-    """Every setting with its value, unit, environment variable and help."""
-    for s in settings.SETTINGS:
-        console.print(f"[bold]{s.name}[/] = {s.value()} [dim]({s.unit}; {s.env})[/]")
+    """Every setting with its value, unit, environment variable and help (nothing listed when a
+    value set in the environment is not of the setting's kind: the message names it)."""
+    values = [s.value() for s in settings.SETTINGS]
+    for s, value in zip(settings.SETTINGS, values, strict=True):
+        console.print(f"[bold]{s.name}[/] = {value} [dim]({s.unit}; {s.env})[/]")
         console.print(f"    {s.help}")
 
 
