@@ -155,6 +155,8 @@ class WorldJob:
     cell_m: float | None
     searched: bool = True
     """False: the package's activities and findings are dropped before the import."""
+    backtest: bool = True
+    """Run the backtest first and decide with its verdict, as the user's path does."""
 
     @property
     def label(self) -> str:
@@ -165,11 +167,14 @@ def run_world(job: WorldJob) -> dict[str, Any]:
     """Generate, import, map, decide and score one world (in its own process); one table row."""
     import pandas as pd
 
+    from landrelease.errors import UsageError
     from landrelease.io import import_package
+    from landrelease.pipeline import check_engine
     from landrelease.risk.pipeline import compute_risk
     from landrelease.scenario import generate
     from landrelease.store import Workspace
-    from landrelease.survey import SurveyRule, decide
+    from landrelease.survey import SurveyRule, decide, latest_backtest
+    from landrelease.survey.backtest import default_as_of
     from landrelease.survey.evaluate import evaluate, load_truth
 
     doctrine = Doctrine.of(job.seed)
@@ -194,9 +199,20 @@ def run_world(job: WorldJob) -> dict[str, Any]:
         ws = Workspace.create(str(Path(tmp) / "world.gpkg"))
         import_package(ws, pkg, repair=True)
         t1 = time.perf_counter()
+        checked: dict[str, Any] | None = None
+        if job.backtest:
+            # the user's path (`landrelease demo`, the guide): the backtest first, kept in the
+            # workspace, whose verdict the decisions then read
+            say(f"{tag}: backtest")
+            try:
+                check_engine(ws, default_as_of(ws), model=job.model, cell_m=job.cell_m)
+                checked = latest_backtest(ws)
+            except UsageError as e:  # no dated records: nothing to backtest on
+                say(f"{tag}: no backtest ({e})")
+        t_bt = time.perf_counter()
         say(f"{tag}: risk map and decisions")
         run = compute_risk(ws, model=job.model, cell_m=job.cell_m)
-        result = decide(run, rule)
+        result = decide(run, rule, backtest=checked)
         t2 = time.perf_counter()
         ws.close()
         truth = load_truth(pkg / "truth", run.grid.crs)
@@ -229,7 +245,9 @@ def run_world(job: WorldJob) -> dict[str, Any]:
         "uxo_share": float(left["device"].isin(["UXO", "AXO"]).mean()),
         **asdict(doctrine),
         "setup_s": t1 - t0,
-        "map_s": t2 - t1,
+        "backtest_s": t_bt - t1,
+        "map_s": t2 - t_bt,
+        "backtest_verdict": ((checked or {}).get("summary") or {}).get("verdict", "–"),
         "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "roc_auc": ev.map.roc_auc,
         "pr_auc": ev.map.pr_auc,
@@ -355,6 +373,7 @@ DOCTRINE_COLUMNS = (
 WORLD_COLUMNS = (
     Column("seed", "seed", _text, "the world (doctrine above)"),
     Column("setup_s", "gen+imp s", _num(".1f"), "seconds to generate the scenario and import it"),
+    Column("backtest_s", "bt s", _num(".1f"), "seconds for the backtest (0: not run)"),
     Column("map_s", "map s", _num(".1f"), "seconds for the risk map and the decisions"),
     Column(
         "peak_mb",
@@ -436,6 +455,13 @@ WORLD_COLUMNS = (
         "says extrap.",
         _text,
         "the run warns that its figures for the active hazards are extrapolated",
+    ),
+    Column(
+        "backtest_verdict",
+        "backtest",
+        _text,
+        "the backtest's verdict on the map a year back (under: too low beyond chance, which "
+        "withholds cancelling; –: not run)",
     ),
     Column(
         "withheld_short", "withheld", _text, "cancellation withheld by the engine (reason below)"
@@ -930,6 +956,11 @@ def main() -> None:
         type=float,
         help="cell size of the worlds' maps, m (default: the setting risk_cell_m)",
     )
+    ap.add_argument(
+        "--no-backtest",
+        action="store_true",
+        help="decide without running the backtest first (the user's path runs it)",
+    )
     ap.add_argument("--skip-worlds", action="store_true")
     ap.add_argument("--skip-antioquia", action="store_true")
     ap.add_argument(
@@ -946,9 +977,10 @@ def main() -> None:
     started = time.perf_counter()
     if not args.skip_worlds:
         seeds = args.seeds or [FIRST_SEED + i for i in range(args.worlds)]
-        jobs = [WorldJob(s, args.scale, args.model, args.cell) for s in seeds]
+        check = not args.no_backtest
+        jobs = [WorldJob(s, args.scale, args.model, args.cell, backtest=check) for s in seeds]
         jobs += [
-            WorldJob(FIRST_DISTRICT_SEED + i, "district", args.model, args.cell)
+            WorldJob(FIRST_DISTRICT_SEED + i, "district", args.model, args.cell, backtest=check)
             for i in range(args.district_worlds)
         ]
         if jobs:

@@ -185,12 +185,14 @@ def _along(
     count: I64,
     jitter: float,
 ) -> tuple[F64, F64, I64]:
-    """Points every ``spacing_m`` along each line from ``start_m`` (with jitter): x, y, line."""
+    """Points every ``spacing_m`` along each line from ``start_m`` (with jitter): x, y, line.
+    An empty line (a trench's front offset to nothing) gives no points."""
     owner = np.repeat(np.arange(len(lines)), count)
     k = _ragged_arange(count)
     dist = start_m[owner] + (k + rng.uniform(-jitter, jitter, len(owner))) * spacing_m[owner]
-    xy = shapely.get_coordinates(shapely.line_interpolate_point(lines[owner], dist))
-    return xy[:, 0], xy[:, 1], owner
+    points = shapely.line_interpolate_point(lines[owner], dist)
+    keep = ~shapely.is_empty(points)
+    return shapely.get_x(points[keep]), shapely.get_y(points[keep]), owner[keep]
 
 
 # --- 1. defensive belts -------------------------------------------------------------

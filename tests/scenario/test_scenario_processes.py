@@ -82,3 +82,28 @@ def test_package_passes_import_validation(small: ScenarioResult) -> None:
         pytest.skip("landrelease.io.validate_package is not written yet")
     report = io.validate_package(small.out)
     assert report.ok, [str(i) for i in report.issues[:20]]
+
+
+def test_points_along_lines_skip_an_empty_line() -> None:
+    # a trench's front offset to nothing (an empty line) once crashed a world's generation
+    from landrelease.scenario.contamination import _along
+
+    lines = np.array(
+        [
+            shapely.LineString([(0, 0), (100, 0)]),
+            shapely.LineString(),
+            shapely.LineString([(0, 5), (0, 55)]),
+        ],
+        dtype=object,
+    )
+    x, y, owner = _along(
+        np.random.default_rng(1),
+        lines,
+        np.zeros(3),
+        np.array([10.0, 10.0, 10.0]),
+        np.array([3, 1, 2]),
+        0.0,
+    )
+    assert owner.tolist() == [0, 0, 0, 2, 2]
+    np.testing.assert_allclose(x, [0, 10, 20, 0, 0])
+    np.testing.assert_allclose(y, [0, 0, 0, 5, 15])
