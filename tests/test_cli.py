@@ -245,3 +245,45 @@ def test_the_same_commands_on_postgis(pg_url: str, tmp_path: Path) -> None:
     assert "postgres@" in st["workspace"]
     code, out = run("import", str(write_package(tmp_path / "pkg")), "--db", pg_url)
     assert f"{total_records()} unchanged" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("forecast", "--runs", "ten"), "--runs 'ten': accepted a whole number ≥ 1, e.g. 1000"),
+        (("forecast", "--runs", "0"), "--runs 0: accepted a whole number ≥ 1"),
+        (("survey", "--target-recall", "2"), "--target-recall 2: accepted a number ≥ 0.5 and < 1"),
+        (("risk", "--cell", "twenty"), "--cell 'twenty': accepted a number > 0, e.g. 20"),
+        (("serve", "--port", "99999"), "--port 99999: accepted a whole number from 1 to 65535"),
+        (
+            ("report", "donor", "--from", "2026-02-30", "--to", "2026-03-31"),
+            "--from 2026-02-30 is not a date: February 2026 has 28 days",
+        ),
+        (
+            ("record", "spend", "E1", "--date", "2026-04-31", "--source", "national"),
+            "--date 2026-04-31 is not a date: April 2026 has 30 days",
+        ),
+        (("report", "monthly", "--month", "2026-13"), "--month 2026-13 is not a month"),
+        (("plan", "--horizon", "2032-13"), "--horizon 2032-13 is not a month"),
+        (("backtest", "--as-of", "2025-06-31"), "--as-of 2025-06-31 is not a date: June 2025"),
+    ],
+)
+def test_a_wrong_value_is_refused_naming_the_option_value_and_what_is_accepted(
+    args: tuple[str, ...], message: str
+) -> None:
+    result = runner.invoke(app, list(args), env={"COLUMNS": "200"})
+    assert result.exit_code == 2
+    assert message in result.output
+    assert "Input should be" not in result.output and "give it as YYYY" not in result.output
+
+
+def test_every_number_date_and_month_option_is_read_by_the_projects_parsers() -> None:
+    # typer's own coercion answers "Input should be a valid integer, unable to parse string…"
+    unread = [
+        f"{name} {param.opts[0]}"
+        for name, cmd in all_commands()
+        for param in cmd.params
+        if param.type_descriptor.annotation in (int, float)  # type: ignore[attr-defined]
+        and param.type_descriptor.parameter_info.parser is None  # type: ignore[attr-defined]
+    ]
+    assert unread == []
