@@ -287,3 +287,43 @@ def test_every_number_date_and_month_option_is_read_by_the_projects_parsers() ->
         and param.type_descriptor.parameter_info.parser is None  # type: ignore[attr-defined]
     ]
     assert unread == []
+
+
+def test_a_mistyped_setting_is_named_with_the_closest_setting(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("LANDRELEASE_RISK_CEL_M", "20")
+    code, out = run("settings")
+    assert code == 0 and "risk_cell_m = 20.0" in out
+    assert (
+        "warning: LANDRELEASE_RISK_CEL_M names no setting and is ignored; did you mean "
+        "LANDRELEASE_RISK_CELL_M?"
+    ) in " ".join(out.split())
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        (
+            "LANDRELEASE_RISK_CELL_M",
+            "-3",
+            "error: LANDRELEASE_RISK_CELL_M='-3' is out of range: risk_cell_m is in m and must "
+            "be above 0 (default 20.0); unset LANDRELEASE_RISK_CELL_M for the default",
+        ),
+        (
+            "LANDRELEASE_SURVEY_TARGET_RECALL",
+            "2",
+            "survey_target_recall is in share and must be at least 0.5 and below 1 (default 0.99)",
+        ),
+        ("LANDRELEASE_FORECAST_RUNS", "0", "forecast_runs is in runs and must be at least 1"),
+    ],
+)
+def test_a_setting_out_of_its_range_stops_every_command_at_once(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, message: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    for command in ("settings", "survey"):
+        code, out = run(command, "-w", "nowhere.gpkg") if command == "survey" else run(command)
+        assert code == 2
+        assert message in " ".join(out.split())
+        assert "import_batch_rows" not in out and "no workspace" not in out

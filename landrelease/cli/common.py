@@ -236,6 +236,8 @@ def handles_errors(fn: F) -> F:
         from landrelease.errors import DataError, UsageError
 
         try:
+            for warning in settings.check_environment():
+                err.print(f"[yellow]warning:[/] {warning}")
             return fn(*args, **kwargs)
         except UsageError as exc:
             err.print(f"[red]error:[/] {exc}")
