@@ -7,9 +7,19 @@ with the environment variable ``LANDRELEASE_<NAME>`` (upper case).
 
 from __future__ import annotations
 
+import difflib
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+OTHER_VARIABLES: dict[str, str] = {
+    "LANDRELEASE_USER": "who makes changes, for the audit trail",
+    "LANDRELEASE_SERVE_TARGET": "the workspace a web server's processes open (set by serve)",
+    "LANDRELEASE_TEST_PG": "the PostGIS database of the test suite",
+    "LANDRELEASE_SCREENSHOTS": "where the browser tests write screenshots",
+}
+"""Environment variables of landrelease that are not settings (never warned about)."""
 
 
 @dataclass(frozen=True)
@@ -18,25 +28,78 @@ class Setting:
     default: Any
     unit: str
     help: str
+    minimum: float | None = None
+    """The smallest value accepted (the value itself refused when ``above``); ``None``: any."""
+    maximum: float | None = None
+    """The largest value accepted (the value itself refused when ``below``); ``None``: any."""
+    above: bool = False
+    below: bool = False
 
     @property
     def env(self) -> str:
         return f"LANDRELEASE_{self.name.upper()}"
 
+    @property
+    def accepted(self) -> str:
+        """The range accepted in words ("from 0 to 1", "above 0"); empty when any value is."""
+        lo, hi = self.minimum, self.maximum
+        if lo is not None and hi is not None and not (self.above or self.below):
+            return f"from {lo:g} to {hi:g}"
+        words = []
+        if lo is not None:
+            words.append(f"{'above' if self.above else 'at least'} {lo:g}")
+        if hi is not None:
+            words.append(f"{'below' if self.below else 'at most'} {hi:g}")
+        return " and ".join(words)
+
+    def in_range(self, value: float) -> bool:
+        if self.minimum is not None and (
+            value <= self.minimum if self.above else value < self.minimum
+        ):
+            return False
+        return self.maximum is None or (
+            value < self.maximum if self.below else value <= self.maximum
+        )
+
     def value(self) -> Any:
         raw = os.environ.get(self.env)
         if raw is None:
             return self.default
-        try:
-            return type(self.default)(raw)
-        except ValueError:
-            from landrelease.errors import UsageError
+        from landrelease.errors import UsageError
 
+        try:
+            value = type(self.default)(raw)
+        except ValueError:
             kind = "a whole number" if isinstance(self.default, int) else "a number"
             raise UsageError(
                 f"{self.env}={raw!r} is not {kind}; {self.name} is in {self.unit} "
                 f"(default {self.default}): give {kind} such as {self.default}, or unset {self.env}"
             ) from None
+        if isinstance(value, int | float) and not self.in_range(value):
+            raise UsageError(
+                f"{self.env}={raw!r} is out of range: {self.name} is in {self.unit} and must be "
+                f"{self.accepted} (default {self.default}); unset {self.env} for the default"
+            )
+        return value
+
+
+def unknown_variables(environ: Mapping[str, str]) -> list[str]:
+    """A warning for each ``LANDRELEASE_*`` variable that names no setting (a mistyped one is
+    otherwise ignored without a word), naming the setting closest to it."""
+    known = {s.env for s in SETTINGS} | set(OTHER_VARIABLES)
+    out = []
+    for name in sorted(environ):
+        if not name.startswith("LANDRELEASE_") or name in known:
+            continue
+        # compared without the prefix, which every name shares
+        close = difflib.get_close_matches(
+            name.removeprefix("LANDRELEASE_").lower(), list(_BY_NAME), n=1, cutoff=0.6
+        )
+        hint = f"; did you mean {_BY_NAME[close[0]].env}?" if close else ""
+        out.append(
+            f"{name} names no setting and is ignored{hint} (`landrelease settings` lists them)"
+        )
+    return out
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -54,7 +117,11 @@ SETTINGS: tuple[Setting, ...] = (
         "workspace; empty: the PATH, then the newest /usr/lib/postgresql/*/bin.",
     ),
     Setting(
-        "import_batch_rows", 50_000, "records", "Records read and checked at a time; bounds memory."
+        "import_batch_rows",
+        50_000,
+        "records",
+        "Records read and checked at a time; bounds memory.",
+        minimum=1,
     ),
     Setting(
         "issues_listed_per_file",
@@ -119,12 +186,15 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("demo_seed", 2020, "seed", "Random seed of the demo scenario."),
     # --- risk map and survey engine (issue 4) ---
-    Setting("risk_cell_m", 20.0, "m", "Cell size of the risk map."),
+    Setting("risk_cell_m", 20.0, "m", "Cell size of the risk map.", minimum=0, above=True),
     Setting(
         "risk_ts_searched_share",
         0.15,
         "share",
         "Share of a technical survey's area physically searched (lanes, sampling) when the activity does not record its own `searched_share`: land surveyed clean counts as this much of land cleared clean. Set it from the national standard; smaller is more cautious.",
+        minimum=0,
+        maximum=1,
+        above=True,
     ),
     Setting(
         "risk_land_use_full_years",
@@ -137,6 +207,8 @@ SETTINGS: tuple[Setting, ...] = (
         0.5,
         "share",
         "The most that land in use may count as searched clean (its equivalent searched share), whatever searched land shows: searched land in use cannot show a dense minefield that people happen to use; 0 leaves land in use out of the risk map.",
+        minimum=0,
+        maximum=1,
     ),
     Setting(
         "risk_national_depth_cm",
@@ -157,21 +229,28 @@ SETTINGS: tuple[Setting, ...] = (
         "Distances are exact on the fine grid up to this far from a feature; beyond it a coarse grid is used (±90 m).",
     ),
     Setting(
-        "risk_tile_cells", 1024, "cells", "Tile side for computing evidence layers; bounds memory."
+        "risk_tile_cells",
+        1024,
+        "cells",
+        "Tile side for computing evidence layers; bounds memory.",
+        minimum=1,
     ),
     Setting(
         "risk_max_cells",
         400_000_000,
         "cells",
         "Largest risk grid accepted; a smaller cell size is refused with the memory it would need.",
+        minimum=1,
     ),
     Setting(
         "risk_block_m",
         2000.0,
         "m",
         "Side of the spatial blocks used for cross-validation (never random cell splits).",
+        minimum=0,
+        above=True,
     ),
-    Setting("risk_folds", 5, "folds", "Spatial cross-validation folds."),
+    Setting("risk_folds", 5, "folds", "Spatial cross-validation folds.", minimum=2),
     Setting(
         "risk_rate_scales_m",
         "250 500 1000 1500 2500 4000 8000",
@@ -184,6 +263,7 @@ SETTINGS: tuple[Setting, ...] = (
         300_000,
         "cells",
         "Searched cells without a finding kept for training (all cells with a finding are kept; the rest are reweighted).",
+        minimum=1,
     ),
     Setting(
         "risk_model",
@@ -215,6 +295,8 @@ SETTINGS: tuple[Setting, ...] = (
         0.25,
         "share",
         "Prior reliability of a minefield-record source (seeds: about a quarter of handed-over maps are accurate).",
+        minimum=0,
+        maximum=1,
     ),
     Setting(
         "risk_record_prior_weight",
@@ -233,24 +315,36 @@ SETTINGS: tuple[Setting, ...] = (
         0.03,
         "share",
         "Share of suspected cells thought to hold a device when there is no searched land to learn from (Bosnia ~2 %, Croatia ~10 %).",
+        minimum=0,
+        maximum=1,
     ),
     Setting(
         "risk_bound_level",
         0.9,
         "probability",
         "Confidence of the upper bounds taken from errors on held-out spatial blocks: on the devices left in cancelled land (stated per part) and on their share of all devices (the recall rule).",
+        minimum=0,
+        maximum=1,
+        above=True,
+        below=True,
     ),
     Setting(
         "survey_target_recall",
         0.99,
         "share",
         "Share of the expected devices that must lie in parts sent to technical survey or clearance.",
+        minimum=0.5,
+        maximum=1,
+        below=True,
     ),
     Setting(
         "survey_max_residual",
         0.0,
         "probability",
         "If above 0: per hazard, cancel land only while the probability that any device remains in it stays below this (replaces the recall target).",
+        minimum=0,
+        maximum=1,
+        below=True,
     ),
     Setting(
         "survey_clearance_devices_per_ha",
@@ -269,6 +363,7 @@ SETTINGS: tuple[Setting, ...] = (
         500,
         "cells",
         "Land is recommended for cancellation only when the risk map learned from at least this many searched cells (technical survey and clearance) and could measure its errors on land it did not learn from; otherwise survey is recommended instead.",
+        minimum=0,
     ),
     Setting(
         "survey_min_found_cells",
@@ -299,6 +394,9 @@ SETTINGS: tuple[Setting, ...] = (
         1.0,
         "share",
         "…of which at least this share are unexploded or abandoned ordnance (UXO, AXO), not mines or IEDs (AP, AT, IED); 1 demands that none is a mine…",
+        minimum=0,
+        maximum=1,
+        above=True,
     ),
     Setting(
         "survey_bac_defensive_m",
@@ -319,6 +417,8 @@ SETTINGS: tuple[Setting, ...] = (
         "share of the activity's area",
         "Digitising slack at approval: an activity may lie outside its hazard, or overlap land "
         "already released, by up to this share of its area (and 1 m²) before it is refused.",
+        minimum=0,
+        maximum=1,
     ),
     Setting(
         "closure_remaining_share",
@@ -326,6 +426,8 @@ SETTINGS: tuple[Setting, ...] = (
         "share of the hazard's area",
         "A hazard closes (completion record) when no more than this share of its area remains "
         "unreleased in the land-release ledger.",
+        minimum=0,
+        maximum=1,
     ),
     Setting(
         "qa_limiting_density_per_ha",
@@ -339,6 +441,10 @@ SETTINGS: tuple[Setting, ...] = (
         0.95,
         "probability",
         "Confidence that a lot at the limiting quality is rejected (1 − consumer's risk).",
+        minimum=0,
+        maximum=1,
+        above=True,
+        below=True,
     ),
     Setting(
         "qa_acceptance_number",
@@ -351,6 +457,8 @@ SETTINGS: tuple[Setting, ...] = (
         100.0,
         "m²",
         "Sampling unit of post-clearance inspection (a 10 × 10 m cell); the lot is cut into cells.",
+        minimum=0,
+        above=True,
     ),
     Setting(
         "qa_usd_per_m2",
@@ -371,9 +479,20 @@ SETTINGS: tuple[Setting, ...] = (
         "m",
         "Bandwidth (standard deviation) of the Gaussian kernel of casualty hotspots.",
     ),
-    Setting("casualty_kde_cell_m", 250.0, "m", "Cell size of the casualty density grid."),
     Setting(
-        "report_trend_months", 12, "months", "Months shown in the trend charts of a monthly report."
+        "casualty_kde_cell_m",
+        250.0,
+        "m",
+        "Cell size of the casualty density grid.",
+        minimum=0,
+        above=True,
+    ),
+    Setting(
+        "report_trend_months",
+        12,
+        "months",
+        "Months shown in the trend charts of a monthly report.",
+        minimum=1,
     ),
     # --- end of records, QA, reports (issue 7) ---
     # --- web (issue 6) ---
@@ -382,6 +501,8 @@ SETTINGS: tuple[Setting, ...] = (
         8.0,
         "hours",
         "How long a web login (session cookie or bearer token) stays valid.",
+        minimum=0,
+        above=True,
     ),
     Setting(
         "web_login_attempts",
@@ -391,6 +512,7 @@ SETTINGS: tuple[Setting, ...] = (
         "then its logins are locked (HTTP 429) for web_login_lock_s, doubling with each further "
         "failure up to web_login_lock_max_s — except from an address the user logged in from "
         "within web_login_known_days.",
+        minimum=1,
     ),
     Setting(
         "web_login_address_attempts",
@@ -398,24 +520,29 @@ SETTINGS: tuple[Setting, ...] = (
         "failures",
         "Failed logins allowed per client address, for any user names, within "
         "web_login_window_s; then logins from it are locked like a user name's.",
+        minimum=1,
     ),
     Setting(
         "web_login_window_s",
         3600.0,
         "s",
         "How long a failed web login is remembered (counted towards the limits).",
+        minimum=0,
+        above=True,
     ),
     Setting(
         "web_login_lock_s",
         60.0,
         "s",
         "The first lock after too many failed logins; each further failure doubles it.",
+        minimum=0,
     ),
     Setting(
         "web_login_lock_max_s",
         900.0,
         "s",
         "The longest lock after failed logins, however many (a lock always ends).",
+        minimum=0,
     ),
     Setting(
         "web_login_known_days",
@@ -429,9 +556,14 @@ SETTINGS: tuple[Setting, ...] = (
         100,
         "features",
         "Features per page of an OGC API items response when no limit is given.",
+        minimum=1,
     ),
     Setting(
-        "web_max_limit", 10000, "features", "Largest page an OGC API items request may ask for."
+        "web_max_limit",
+        10000,
+        "features",
+        "Largest page an OGC API items request may ask for.",
+        minimum=1,
     ),
     Setting(
         "web_secret_key",
@@ -480,6 +612,7 @@ SETTINGS: tuple[Setting, ...] = (
         "activities",
         "Activities the activities page lists per page (the rest on the next pages; search and "
         "filters narrow the list on the server).",
+        minimum=1,
     ),
     Setting(
         "web_map_max_points",
@@ -551,7 +684,11 @@ SETTINGS: tuple[Setting, ...] = (
         "Sensitivity of the priorities: how far each weight is moved up and down.",
     ),
     Setting(
-        "priority_top_n", 20, "hazards", "Sensitivity and listings look at this many top hazards."
+        "priority_top_n",
+        20,
+        "hazards",
+        "Sensitivity and listings look at this many top hazards.",
+        minimum=1,
     ),
     Setting(
         "plan_farmland_radius_m",
@@ -585,6 +722,9 @@ SETTINGS: tuple[Setting, ...] = (
         18.0,
         "days",
         "Days a team works in a month (after weekends, weather, leave, quality control).",
+        minimum=0,
+        maximum=31,
+        above=True,
     ),
     Setting(
         "plan_setup_days",
@@ -627,12 +767,17 @@ SETTINGS: tuple[Setting, ...] = (
         0.2,
         "fraction",
         "Share of a technical-survey area that teams physically process.",
+        minimum=0,
+        maximum=1,
     ),
     Setting(
         "plan_bac_effort_share",
         0.35,
         "fraction",
         "Effort of battle-area clearance per m² as a share of full clearance: a detector sweep for unexploded ordnance to a shallow depth, without the drills of mine clearance (about a third by default; set the programme's own figure).",
+        minimum=0,
+        maximum=1,
+        above=True,
     ),
     Setting(
         "plan_min_join_days",
@@ -659,12 +804,14 @@ SETTINGS: tuple[Setting, ...] = (
         10.0,
         "s",
         "Time the plan spends improving its priority order by local search (0: none).",
+        minimum=0,
     ),
     Setting(
         "plan_dispatch_seconds",
         6.0,
         "s",
         "Time the plan spends choosing dispatch rules for each kind of team (task size, joining, look-ahead; 0: one rule for all kinds).",
+        minimum=0,
     ),
     Setting(
         "plan_budget_usd_per_year",
@@ -677,24 +824,32 @@ SETTINGS: tuple[Setting, ...] = (
         0.25,
         "fraction",
         "Without survey decisions: share of an open SHA sent to technical survey.",
+        minimum=0,
+        maximum=1,
     ),
     Setting(
         "fallback_sha_clearance_share",
         0.05,
         "fraction",
         "Without survey decisions: share of an open SHA cleared (the rest is cancelled by NTS).",
+        minimum=0,
+        maximum=1,
     ),
     Setting(
         "fallback_p_any_device_sha",
         0.3,
         "probability",
         "Without survey decisions: chance that an SHA part holds any device.",
+        minimum=0,
+        maximum=1,
     ),
     Setting(
         "fallback_p_any_device_cha",
         0.9,
         "probability",
         "Without survey decisions: chance that a CHA holds any device.",
+        minimum=0,
+        maximum=1,
     ),
     Setting(
         "fallback_devices_per_km2",
@@ -716,7 +871,7 @@ SETTINGS: tuple[Setting, ...] = (
             ("usd_per_day", usd, "USD/day", "cost per team-day"),
         )
     ),
-    Setting("forecast_runs", 1000, "runs", "Monte Carlo runs of the forecast."),
+    Setting("forecast_runs", 1000, "runs", "Monte Carlo runs of the forecast.", minimum=1),
     Setting("forecast_seed", 2026, "seed", "Random seed of the forecast."),
     Setting(
         "forecast_productivity_cv",
@@ -747,20 +902,39 @@ SETTINGS: tuple[Setting, ...] = (
         0.3,
         "fraction",
         "Share of a technical-survey area cleared when the survey finds devices (the plan counts it × the part's p_any_device).",
+        minimum=0,
+        maximum=1,
     ),
     Setting(
         "forecast_cancelled_found_share",
         0.3,
         "fraction",
         "Chance that a device left in land the survey cancels comes to light during the programme (a find, an incident, a report), so that the part is surveyed technically after all (set the programme's own share of cancelled land reopened).",
+        minimum=0,
+        maximum=1,
     ),
     Setting(
-        "forecast_max_years", 60, "years", "The forecast stops here; later dates read 'after'."
+        "forecast_max_years",
+        60,
+        "years",
+        "The forecast stops here; later dates read 'after'.",
+        minimum=1,
     ),
     # --- end of planning (issue 5) ---
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def check_environment(environ: Mapping[str, str] | None = None) -> list[str]:
+    """Read every setting given in the environment — a value of the wrong kind or out of its
+    range stops here (:class:`UsageError`), before any work — and return a warning for each
+    ``LANDRELEASE_*`` variable that names no setting."""
+    env = os.environ if environ is None else environ
+    for s in SETTINGS:
+        if s.env in env:
+            s.value()
+    return unknown_variables(env)
 
 
 def get(name: str) -> Any:

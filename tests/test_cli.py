@@ -245,3 +245,85 @@ def test_the_same_commands_on_postgis(pg_url: str, tmp_path: Path) -> None:
     assert "postgres@" in st["workspace"]
     code, out = run("import", str(write_package(tmp_path / "pkg")), "--db", pg_url)
     assert f"{total_records()} unchanged" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("forecast", "--runs", "ten"), "--runs 'ten': accepted a whole number ≥ 1, e.g. 1000"),
+        (("forecast", "--runs", "0"), "--runs 0: accepted a whole number ≥ 1"),
+        (("survey", "--target-recall", "2"), "--target-recall 2: accepted a number ≥ 0.5 and < 1"),
+        (("risk", "--cell", "twenty"), "--cell 'twenty': accepted a number > 0, e.g. 20"),
+        (("serve", "--port", "99999"), "--port 99999: accepted a whole number from 1 to 65535"),
+        (
+            ("report", "donor", "--from", "2026-02-30", "--to", "2026-03-31"),
+            "--from 2026-02-30 is not a date: February 2026 has 28 days",
+        ),
+        (
+            ("record", "spend", "E1", "--date", "2026-04-31", "--source", "national"),
+            "--date 2026-04-31 is not a date: April 2026 has 30 days",
+        ),
+        (("report", "monthly", "--month", "2026-13"), "--month 2026-13 is not a month"),
+        (("plan", "--horizon", "2032-13"), "--horizon 2032-13 is not a month"),
+        (("backtest", "--as-of", "2025-06-31"), "--as-of 2025-06-31 is not a date: June 2025"),
+    ],
+)
+def test_a_wrong_value_is_refused_naming_the_option_value_and_what_is_accepted(
+    args: tuple[str, ...], message: str
+) -> None:
+    result = runner.invoke(app, list(args), env={"COLUMNS": "200"})
+    assert result.exit_code == 2
+    assert message in result.output
+    assert "Input should be" not in result.output and "give it as YYYY" not in result.output
+
+
+def test_every_number_date_and_month_option_is_read_by_the_projects_parsers() -> None:
+    # typer's own coercion answers "Input should be a valid integer, unable to parse string…"
+    unread = [
+        f"{name} {param.opts[0]}"
+        for name, cmd in all_commands()
+        for param in cmd.params
+        if param.type_descriptor.annotation in (int, float)  # type: ignore[attr-defined]
+        and param.type_descriptor.parameter_info.parser is None  # type: ignore[attr-defined]
+    ]
+    assert unread == []
+
+
+def test_a_mistyped_setting_is_named_with_the_closest_setting(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("LANDRELEASE_RISK_CEL_M", "20")
+    code, out = run("settings")
+    assert code == 0 and "risk_cell_m = 20.0" in out
+    assert (
+        "warning: LANDRELEASE_RISK_CEL_M names no setting and is ignored; did you mean "
+        "LANDRELEASE_RISK_CELL_M?"
+    ) in " ".join(out.split())
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        (
+            "LANDRELEASE_RISK_CELL_M",
+            "-3",
+            "error: LANDRELEASE_RISK_CELL_M='-3' is out of range: risk_cell_m is in m and must "
+            "be above 0 (default 20.0); unset LANDRELEASE_RISK_CELL_M for the default",
+        ),
+        (
+            "LANDRELEASE_SURVEY_TARGET_RECALL",
+            "2",
+            "survey_target_recall is in share and must be at least 0.5 and below 1 (default 0.99)",
+        ),
+        ("LANDRELEASE_FORECAST_RUNS", "0", "forecast_runs is in runs and must be at least 1"),
+    ],
+)
+def test_a_setting_out_of_its_range_stops_every_command_at_once(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, message: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    for command in ("settings", "survey"):
+        code, out = run(command, "-w", "nowhere.gpkg") if command == "survey" else run(command)
+        assert code == 2
+        assert message in " ".join(out.split())
+        assert "import_batch_rows" not in out and "no workspace" not in out

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -18,6 +19,108 @@ if TYPE_CHECKING:
     from landrelease.store import Workspace
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Refused(typer.BadParameter):
+    """A value of an option refused in the project's words: the option, the value and what is
+    accepted (``--runs 'ten': accepted a whole number ≥ 1``), not a parser's."""
+
+    def format_message(self) -> str:
+        if self.param is None:
+            return self.message
+        if self.param.param_type_name == "argument":
+            name = (self.param.name or "value").upper()
+        else:
+            name = self.param.opts[0] if self.param.opts else str(self.param.name)
+        return f"{name} {self.message}"
+
+
+def whole_number(
+    minimum: int | None = None, maximum: int | None = None, example: int = 1
+) -> Callable[[str], int]:
+    """A parser of a whole-number option, refusing a word or a number out of range by name."""
+    accepted = _accepted("a whole number", minimum, maximum, example)
+
+    def parse(text: str) -> int:
+        try:
+            value = int(str(text).strip().replace("_", ""))
+        except ValueError:
+            raise Refused(f"{text!r}: accepted {accepted}") from None
+        if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+            raise Refused(f"{value}: accepted {accepted}")
+        return value
+
+    return parse
+
+
+def number(
+    minimum: float | None = None,
+    maximum: float | None = None,
+    example: float = 1.0,
+    *,
+    above: bool = False,
+    below: bool = False,
+) -> Callable[[str], float]:
+    """A parser of a number option (``above``/``below``: the bound itself is refused)."""
+    accepted = _accepted("a number", minimum, maximum, example, above=above, below=below)
+
+    def parse(text: str) -> float:
+        try:
+            value = float(str(text).strip())
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value):
+            raise Refused(f"{text!r}: accepted {accepted}")
+        low = minimum is not None and (value <= minimum if above else value < minimum)
+        high = maximum is not None and (value >= maximum if below else value > maximum)
+        if low or high:
+            raise Refused(f"{value:g}: accepted {accepted}")
+        return value
+
+    return parse
+
+
+def _accepted(
+    kind: str,
+    minimum: float | None,
+    maximum: float | None,
+    example: float,
+    *,
+    above: bool = False,
+    below: bool = False,
+) -> str:
+    low, high = (">" if above else "≥"), ("<" if below else "≤")
+    if minimum is not None and maximum is not None:
+        if above or below:
+            text = f"{kind} {low} {minimum:g} and {high} {maximum:g}"
+        else:
+            text = f"{kind} from {minimum:g} to {maximum:g}"
+    elif minimum is not None:
+        text = f"{kind} {low} {minimum:g}"
+    elif maximum is not None:
+        text = f"{kind} {high} {maximum:g}"
+    else:
+        text = kind
+    return f"{text}, e.g. {example:g}"
+
+
+def iso_day(text: str) -> str:
+    """A parser of a day option: ``YYYY-MM-DD`` naming a day that exists, kept as text."""
+    from landrelease.domain.dates import day_problem
+
+    if problem := day_problem(str(text)):
+        raise Refused(problem)
+    return str(text).strip()
+
+
+def iso_month(text: str) -> str:
+    """A parser of a month option: ``YYYY-MM`` naming a month that exists, kept as text."""
+    from landrelease.domain.dates import month_problem
+
+    if problem := month_problem(str(text)):
+        raise Refused(problem)
+    return str(text).strip()
+
 
 app = typer.Typer(
     help=(
@@ -55,6 +158,7 @@ DbOpt = Annotated[
 CellOpt = Annotated[
     float | None,
     typer.Option(
+        parser=number(0, example=20, above=True),
         help="Cell size of the risk map in m (default: setting risk_cell_m, 20 m).",
         show_default=False,
     ),
@@ -132,6 +236,8 @@ def handles_errors(fn: F) -> F:
         from landrelease.errors import DataError, UsageError
 
         try:
+            for warning in settings.check_environment():
+                err.print(f"[yellow]warning:[/] {warning}")
             return fn(*args, **kwargs)
         except UsageError as exc:
             err.print(f"[red]error:[/] {exc}")

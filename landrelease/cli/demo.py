@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from landrelease import settings
-from landrelease.cli.common import handles_errors
+from landrelease.cli.common import handles_errors, whole_number
 from landrelease.cli.display.terminal import console, step_progress
 
 if TYPE_CHECKING:
@@ -249,7 +249,11 @@ def demo(
     ] = None,
     seed: Annotated[
         int | None,
-        typer.Option(help="Scenario seed (default: setting demo_seed).", show_default=False),
+        typer.Option(
+            parser=whole_number(0, example=2020),
+            help="Scenario seed (default: setting demo_seed).",
+            show_default=False,
+        ),
     ] = None,
     serve_after: Annotated[
         bool,
@@ -257,7 +261,12 @@ def demo(
             "--serve/--no-serve", help="End by serving the demo workspace in the browser."
         ),
     ] = True,
-    port: Annotated[int, typer.Option(help="Port of the web application.")] = 8000,
+    port: Annotated[
+        int,
+        typer.Option(
+            parser=whole_number(1, 65535, example=8000), help="Port of the web application."
+        ),
+    ] = 8000,
 ) -> None:
     """Run the main job on the built-in scenario, then serve it.
 

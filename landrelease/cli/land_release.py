@@ -15,6 +15,8 @@ from landrelease.cli.common import (
     UserOpt,
     WorkspaceOpt,
     handles_errors,
+    iso_day,
+    number,
     open_workspace,
 )
 from landrelease.cli.display.terminal import step_progress
@@ -75,6 +77,7 @@ def survey(
     target_recall: Annotated[
         float | None,
         typer.Option(
+            parser=number(0.5, 1, 0.99, below=True),
             help="Share of expected devices to keep in surveyed/cleared parts (default: setting survey_target_recall, 0.99).",
             show_default=False,
         ),
@@ -82,6 +85,7 @@ def survey(
     max_residual: Annotated[
         float | None,
         typer.Option(
+            parser=number(0, 1, 0.05, below=True),
             help="Instead: per hazard, the largest probability that any device remains in cancelled land, e.g. 0.05.",
             show_default=False,
         ),
@@ -90,6 +94,7 @@ def survey(
         float | None,
         typer.Option(
             "--clearance-density",
+            parser=number(0, example=2, above=True),
             help="Expected devices per ha from which land goes to full clearance (default: setting).",
             show_default=False,
         ),
@@ -174,6 +179,7 @@ def backtest(
         str | None,
         typer.Option(
             "--as-of",
+            parser=iso_day,
             help="The day to fit on, YYYY-MM-DD (default: 12 months before the latest dated record).",
             show_default=False,
         ),
@@ -194,20 +200,13 @@ def backtest(
     map too low (more found than chance explains) or its bound broken, `landrelease survey`
     cancels no land and says why.
     """
-    import datetime as dt
-
     from landrelease.cli.display.land_release import show_backtest
-    from landrelease.errors import UsageError
+    from landrelease.domain.dates import parse_day
     from landrelease.pipeline import check_engine
     from landrelease.survey.backtest import default_as_of
 
     with open_workspace(workspace, db) as ws, step_progress("backtest") as progress:
-        try:
-            day = dt.date.fromisoformat(as_of) if as_of else default_as_of(ws)
-        except ValueError:
-            raise UsageError(
-                f"--as-of {as_of!r}: give a day as YYYY-MM-DD, e.g. 2025-06-30"
-            ) from None
+        day = parse_day(as_of, what="--as-of") if as_of else default_as_of(ws)
         result = check_engine(
             ws, day, out=out, cell_m=cell, model=model, actor=user, progress=progress
         )

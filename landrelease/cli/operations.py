@@ -14,7 +14,10 @@ from landrelease.cli.common import (
     WorkspaceOpt,
     actor,
     handles_errors,
+    iso_day,
+    number,
     open_workspace,
+    whole_number,
 )
 from landrelease.cli.display.terminal import console
 
@@ -37,13 +40,18 @@ qa_app = typer.Typer(
 def activity_submit(
     activity_id: Annotated[str, typer.Argument(help="The activity to submit.", show_default=False)],
     cancelled: Annotated[
-        float | None, typer.Option(help="Area cancelled [m²].", show_default=False)
+        float | None,
+        typer.Option(
+            parser=number(0, example=2500), help="Area cancelled [m²].", show_default=False
+        ),
     ] = None,
     reduced: Annotated[
-        float | None, typer.Option(help="Area reduced [m²].", show_default=False)
+        float | None,
+        typer.Option(parser=number(0, example=2500), help="Area reduced [m²].", show_default=False),
     ] = None,
     cleared: Annotated[
-        float | None, typer.Option(help="Area cleared [m²].", show_default=False)
+        float | None,
+        typer.Option(parser=number(0, example=2500), help="Area cleared [m²].", show_default=False),
     ] = None,
     workspace: WorkspaceOpt = None,
     db: DbOpt = None,
@@ -179,7 +187,10 @@ def record_handover(
         str, typer.Argument(help="A closed hazard with a completion record.", show_default=False)
     ],
     to: Annotated[str, typer.Option("--to", help="Who receives the land.", show_default=False)],
-    on: Annotated[str, typer.Option("--on", help="Handover date, YYYY-MM-DD.", show_default=False)],
+    on: Annotated[
+        str,
+        typer.Option("--on", parser=iso_day, help="Handover date, YYYY-MM-DD.", show_default=False),
+    ],
     workspace: WorkspaceOpt = None,
     db: DbOpt = None,
     user: UserOpt = None,
@@ -198,11 +209,14 @@ def record_spend(
     expenditure_id: Annotated[
         str, typer.Argument(help="An id for the expenditure.", show_default=False)
     ],
-    date: Annotated[str, typer.Option(help="YYYY-MM-DD.", show_default=False)],
+    date: Annotated[str, typer.Option(parser=iso_day, help="YYYY-MM-DD.", show_default=False)],
     source: Annotated[
         str, typer.Option(help="national, or the donor's name as in funding.", show_default=False)
     ],
-    amount_usd: Annotated[float, typer.Option(help="Amount [USD].", show_default=False)],
+    amount_usd: Annotated[
+        float,
+        typer.Option(parser=number(0, example=12500), help="Amount [USD].", show_default=False),
+    ],
     purpose: Annotated[str | None, typer.Option(help="What it paid for.")] = None,
     activity: Annotated[str | None, typer.Option(help="The activity it paid for.")] = None,
     workspace: WorkspaceOpt = None,
@@ -261,6 +275,7 @@ def qa_plan(
         float | None,
         typer.Option(
             "--limit-density",
+            parser=number(0, example=1, above=True),
             help="Limiting quality [devices/ha]. Default: setting qa_limiting_density_per_ha.",
             show_default=False,
         ),
@@ -268,24 +283,34 @@ def qa_plan(
     confidence: Annotated[
         float | None,
         typer.Option(
-            help="Confidence, e.g. 0.95. Default: setting qa_confidence.", show_default=False
+            parser=number(0, 1, 0.95, above=True, below=True),
+            help="Confidence, e.g. 0.95. Default: setting qa_confidence.",
+            show_default=False,
         ),
     ] = None,
     acceptance_number: Annotated[
         int | None,
         typer.Option(
+            parser=whole_number(0, example=0),
             help="Devices the lot may show and pass. Default: setting qa_acceptance_number.",
             show_default=False,
         ),
     ] = None,
     cell_m2: Annotated[
         float | None,
-        typer.Option(help="Sampling cell [m²]. Default: setting qa_cell_m2.", show_default=False),
+        typer.Option(
+            parser=number(0, example=100, above=True),
+            help="Sampling cell [m²]. Default: setting qa_cell_m2.",
+            show_default=False,
+        ),
     ] = None,
     method: Annotated[
         str, typer.Option(help="hypergeometric (finite lot) or binomial.")
     ] = "hypergeometric",
-    seed: Annotated[int, typer.Option(help="Random seed of the sample cells.")] = 0,
+    seed: Annotated[
+        int,
+        typer.Option(parser=whole_number(0, example=0), help="Random seed of the sample cells."),
+    ] = 0,
     geojson: Annotated[
         Path | None, typer.Option(help="Also write the sample cells to this GeoJSON file.")
     ] = None,
@@ -331,9 +356,16 @@ def _found_by_sample(sample: list[str] | None) -> dict[int, int]:
 @handles_errors
 def qa_record(
     plan_id: Annotated[str, typer.Argument(help="The inspection plan.", show_default=False)],
-    date: Annotated[str, typer.Option(help="Inspection date, YYYY-MM-DD.", show_default=False)],
+    date: Annotated[
+        str, typer.Option(parser=iso_day, help="Inspection date, YYYY-MM-DD.", show_default=False)
+    ],
     found: Annotated[
-        int | None, typer.Option(help="Devices found in all the samples.", show_default=False)
+        int | None,
+        typer.Option(
+            parser=whole_number(0, example=0),
+            help="Devices found in all the samples.",
+            show_default=False,
+        ),
     ] = None,
     sample: Annotated[
         list[str] | None,
@@ -344,7 +376,9 @@ def qa_record(
     area_m2: Annotated[
         float | None,
         typer.Option(
-            help="Area inspected [m²]. Default: the planned sample area.", show_default=False
+            parser=number(0, example=2500, above=True),
+            help="Area inspected [m²]. Default: the planned sample area.",
+            show_default=False,
         ),
     ] = None,
     organisation: Annotated[str | None, typer.Option(help="Who inspected.")] = None,

@@ -7,7 +7,14 @@ from typing import Annotated
 
 import typer
 
-from landrelease.cli.common import DbOpt, WorkspaceOpt, handles_errors, open_workspace
+from landrelease.cli.common import (
+    DbOpt,
+    WorkspaceOpt,
+    handles_errors,
+    iso_month,
+    open_workspace,
+    whole_number,
+)
 
 
 @handles_errors
@@ -22,7 +29,11 @@ def prioritise(
         ),
     ] = None,
     top: Annotated[
-        int | None, typer.Option(help="Hazards listed (default: setting priority_top_n).")
+        int | None,
+        typer.Option(
+            parser=whole_number(1, example=20),
+            help="Hazards listed (default: setting priority_top_n).",
+        ),
     ] = None,
     assets: Annotated[
         Path | None,
@@ -50,11 +61,14 @@ def prioritise(
 def plan(
     workspace: WorkspaceOpt = None,
     db: DbOpt = None,
-    horizon: Annotated[str, typer.Option(help="Last month of the plan, YYYY-MM.")] = "2032-12",
+    horizon: Annotated[
+        str, typer.Option(parser=iso_month, help="Last month of the plan, YYYY-MM.")
+    ] = "2032-12",
     start: Annotated[
         str | None,
         typer.Option(
-            help="First month, YYYY-MM (default: the month after the workspace's latest record)."
+            parser=iso_month,
+            help="First month, YYYY-MM (default: the month after the workspace's latest record).",
         ),
     ] = None,
     assets: Annotated[
@@ -118,10 +132,17 @@ def forecast(
     ] = None,
     runs: Annotated[
         int | None,
-        typer.Option(help="Monte Carlo runs per scenario (default: setting forecast_runs)."),
+        typer.Option(
+            parser=whole_number(1, example=1000),
+            help="Monte Carlo runs per scenario (default: setting forecast_runs).",
+        ),
     ] = None,
     seed: Annotated[
-        int | None, typer.Option(help="Random seed (default: setting forecast_seed).")
+        int | None,
+        typer.Option(
+            parser=whole_number(0, example=2026),
+            help="Random seed (default: setting forecast_seed).",
+        ),
     ] = None,
     assets: Annotated[
         Path | None, typer.Option("--assets", help="assets.csv (default: the workspace's).")

@@ -8,7 +8,15 @@ from typing import Annotated
 
 import typer
 
-from landrelease.cli.common import DbOpt, UserOpt, WorkspaceOpt, actor, handles_errors, target
+from landrelease.cli.common import (
+    DbOpt,
+    UserOpt,
+    WorkspaceOpt,
+    actor,
+    handles_errors,
+    number,
+    target,
+)
 
 profile_app = typer.Typer(
     help=(
@@ -74,6 +82,7 @@ def profile_set(
     official_estimate: Annotated[
         float | None,
         typer.Option(
+            parser=number(0, example=25e9),
             help="The official estimate of the whole programme's cost, in --currency (e.g. "
             "25e9). A forecast scales its share of saving to it. None by default: a forecast "
             "then states no national figure.",
@@ -82,11 +91,16 @@ def profile_set(
     ] = None,
     official_estimate_years: Annotated[
         float | None,
-        typer.Option(help="The years the official estimate counts on.", show_default=False),
+        typer.Option(
+            parser=number(0, example=10, above=True),
+            help="The years the official estimate counts on.",
+            show_default=False,
+        ),
     ] = None,
     experts_saving: Annotated[
         float | None,
         typer.Option(
+            parser=number(0, example=5e9),
             help="What experts say evidence-based survey could save on it, in --currency "
             "(shown beside the forecast's own figure).",
             show_default=False,

@@ -8,7 +8,17 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from landrelease.cli.common import DbOpt, UserOpt, WorkspaceOpt, actor, handles_errors, target
+from landrelease.cli.common import (
+    DbOpt,
+    UserOpt,
+    WorkspaceOpt,
+    actor,
+    handles_errors,
+    iso_day,
+    iso_month,
+    target,
+    whole_number,
+)
 
 if TYPE_CHECKING:
     from landrelease.reports import Report
@@ -49,7 +59,9 @@ def report_monthly(
     month: Annotated[
         str | None,
         typer.Option(
-            help="YYYY-MM. Default: the last month with land released.", show_default=False
+            parser=iso_month,
+            help="YYYY-MM. Default: the last month with land released.",
+            show_default=False,
         ),
     ] = None,
     fmt: FormatOpt = "pdf,html,xlsx",
@@ -69,9 +81,12 @@ def report_monthly(
 @handles_errors
 def report_donor(
     start: Annotated[
-        str, typer.Option("--from", help="First day, YYYY-MM-DD.", show_default=False)
+        str,
+        typer.Option("--from", parser=iso_day, help="First day, YYYY-MM-DD.", show_default=False),
     ],
-    end: Annotated[str, typer.Option("--to", help="Last day, YYYY-MM-DD.", show_default=False)],
+    end: Annotated[
+        str, typer.Option("--to", parser=iso_day, help="Last day, YYYY-MM-DD.", show_default=False)
+    ],
     donor: Annotated[
         str | None, typer.Option(help="Name a donor to state its own funding beside the whole.")
     ] = None,
@@ -116,7 +131,12 @@ def report_settlement(
 @report_app.command("casualties")
 @handles_errors
 def report_casualties(
-    year: Annotated[int, typer.Option(help="The year.", show_default=False)],
+    year: Annotated[
+        int,
+        typer.Option(
+            parser=whole_number(1, 9999, example=2025), help="The year.", show_default=False
+        ),
+    ],
     include_personal_data: Annotated[
         bool,
         typer.Option(

@@ -14,6 +14,7 @@ from landrelease.cli.common import (
     handles_errors,
     open_workspace,
     target,
+    whole_number,
 )
 from landrelease.cli.display.terminal import console
 
@@ -113,12 +114,15 @@ def serve(
     workspace: WorkspaceOpt = None,
     db: DbOpt = None,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    port: Annotated[
+        int, typer.Option(parser=whole_number(1, 65535, example=8000), help="Port to listen on.")
+    ] = 8000,
     workers: Annotated[
         int,
         typer.Option(
+            parser=whole_number(1, example=4),
             help="Server processes: 1 on a laptop; about one per CPU core for a national "
-            "centre (PostGIS recommended: GeoPackage writes are serialised)."
+            "centre (PostGIS recommended: GeoPackage writes are serialised).",
         ),
     ] = 1,
 ) -> None:

@@ -11,7 +11,14 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from landrelease import settings
-from landrelease.cli.common import DbOpt, UserOpt, WorkspaceOpt, handles_errors, open_workspace
+from landrelease.cli.common import (
+    DbOpt,
+    UserOpt,
+    WorkspaceOpt,
+    handles_errors,
+    open_workspace,
+    whole_number,
+)
 from landrelease.cli.common import target as workspace_target
 from landrelease.cli.display.terminal import console, record_progress, step_progress
 
@@ -296,7 +303,11 @@ def scenario(
         str, typer.Argument(help="The world to generate; built in: karabakh.")
     ] = "karabakh",
     seed: Annotated[
-        int, typer.Option(help="Random seed: the same seed and scale give byte-identical files.")
+        int,
+        typer.Option(
+            parser=whole_number(0, example=1),
+            help="Random seed: the same seed and scale give byte-identical files.",
+        ),
     ] = 1,
     scale: Annotated[
         str,

@@ -10,6 +10,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from landrelease.domain import dates
 from landrelease.errors import UsageError
 
 M2_PER_HA = 10_000.0
@@ -34,13 +35,10 @@ def warn(message: str) -> None:
 
 
 def parse_month(text: str, *, what: str = "month") -> pd.Period:
-    """A month from ``YYYY-MM`` (or a full ISO date, whose month is taken)."""
-    try:
-        return pd.Period(str(text)[:7], freq="M")
-    except (ValueError, TypeError):
-        raise UsageError(
-            f"{what} = {text!r}: not a month (accepted: YYYY-MM, e.g. 2032-12)"
-        ) from None
+    """A month from ``YYYY-MM`` (or a full ISO date, whose month is taken); a month that does
+    not exist (2026-13) or a day that does not (2026-02-30) is refused saying so."""
+    year, month = dates.parse_month(text, what=what)
+    return pd.Period(year=year, month=month, freq="M")
 
 
 def month_range(start: pd.Period, end: pd.Period) -> pd.PeriodIndex:

@@ -367,7 +367,8 @@ def build_problem(
     )
     years = tuple(sorted({int(p.year) for p in months}))
     month_year = np.array([years.index(int(p.year)) for p in months], dtype=np.int64)
-    budget = budget_array(budget_usd_per_year, years)
+    planned = np.bincount(month_year, minlength=len(years))
+    budget = budget_array(budget_usd_per_year, years, planned)
     index = {h: i for i, h in enumerate(benefits.hazard_ids)}
     task_hazard = tasks["hazard_id"].map(index).to_numpy()
     if pd.isna(task_hazard).any():
@@ -387,18 +388,35 @@ def build_problem(
     )
 
 
-def budget_array(budget: dict[int, float] | float | None, years: tuple[int, ...]) -> np.ndarray:
-    """USD per calendar year: a dict is read per year (a missing year takes the latest earlier one)."""
+def budget_array(
+    budget: dict[int, float] | float | None,
+    years: tuple[int, ...],
+    months_planned: np.ndarray | None = None,
+) -> np.ndarray:
+    """USD available in each calendar year of the plan.
+
+    Every figure is a calendar year's money (one for all years, or per year from a dict, a
+    year it does not name taking the latest earlier figure, or the first). In a year the plan
+    covers only in part — it starts in November, or ends in June — the figure is prorated by
+    the months planned there: two months get 2/12 of it, not a whole year's budget to spend in
+    two months.
+    """
     if budget is None:
         return np.full(len(years), np.inf)
+    planned = (
+        np.full(len(years), MONTHS_PER_YEAR)
+        if months_planned is None
+        else np.asarray(months_planned, float)
+    )
+    share = np.minimum(planned, MONTHS_PER_YEAR) / MONTHS_PER_YEAR
     if isinstance(budget, dict):
-        out = []
         known = sorted(budget)
+        yearly = []
         for y in years:
             earlier = [k for k in known if k <= y]
-            out.append(budget[earlier[-1]] if earlier else budget[known[0]])
-        return np.asarray(out, float)
-    return np.full(len(years), float(budget))
+            yearly.append(float(budget[earlier[-1]] if earlier else budget[known[0]]))
+        return np.asarray(yearly, float) * share
+    return float(budget) * share
 
 
 def benefit_rates(

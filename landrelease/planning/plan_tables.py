@@ -141,7 +141,8 @@ def schedule_rows(problem: PlanProblem, schedule: Schedule) -> pd.DataFrame:
 
 
 def cost_by_year(problem: PlanProblem, schedule: Schedule) -> pd.DataFrame:
-    """Budget, spending by asset kind and area released, per calendar year.
+    """Budget, spending by asset kind and area released, per calendar year; ``months``: the
+    months of the year the plan covers (the budget of a year covered in part is its share).
 
     Land counts as released in the year its task ends (as in the plan's summary, the work by
     method and the web's quarters): a task still being worked at the horizon releases nothing.
@@ -149,7 +150,12 @@ def cost_by_year(problem: PlanProblem, schedule: Schedule) -> pd.DataFrame:
     w = schedule.work
     years = np.asarray(problem.budget_years)
     frame = pd.DataFrame(
-        {"year": years, "budget_usd": problem.budget_usd, "spent_usd": schedule.spend_usd}
+        {
+            "year": years,
+            "months": np.bincount(problem.month_year, minlength=len(years)),
+            "budget_usd": problem.budget_usd,
+            "spent_usd": schedule.spend_usd,
+        }
     )
 
     def by_year(weights: np.ndarray, sel: np.ndarray) -> np.ndarray:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
+from landrelease.domain.dates import parse_day
 from landrelease.errors import UsageError
 from landrelease.records.changes import audit
 from landrelease.store import Workspace, tables
@@ -23,10 +22,7 @@ def record_spending(
     organisation: str | None = None,
 ) -> None:
     """Record money spent from a source (``national`` or the donor's name, as in funding)."""
-    try:
-        dt.date.fromisoformat(date)
-    except ValueError:
-        raise UsageError(f"date {date!r}: give it as YYYY-MM-DD") from None
+    parse_day(date, what="date")
     if not source.strip():
         raise UsageError("name the source of the money (national or the donor)")
     if not amount_usd >= 0:

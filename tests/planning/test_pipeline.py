@@ -119,7 +119,7 @@ def test_infeasible_plans_are_explained(filled: Workspace, tmp_path: Path) -> No
         plan(filled, horizon="2020-12", start=START, write=False)
     with pytest.raises(InfeasiblePlanError, match="budget is zero in every year"):
         plan(filled, horizon=HORIZON, start=START, budget="0", write=False, solve_lp=False)
-    with pytest.raises(UsageError, match="--horizon = 'soon'"):
+    with pytest.raises(UsageError, match="--horizon 'soon' is not a month: give it as YYYY-MM"):
         plan(filled, horizon="soon", write=False)
     nobody = tmp_path / "nobody.csv"
     nobody.write_text("organisation,asset,count,m2_per_day,usd_per_day\nX,dog,0,1000,350\n")

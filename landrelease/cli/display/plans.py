@@ -134,12 +134,27 @@ def _comparison(result: PlanResult) -> Table:
 
 def _cost_by_year(result: PlanResult) -> Table:
     cost = Table(title="Cost by year (million USD) and area released", title_justify="left")
+    notes = []
+    months = result.problem.months
+    for y in result.cost_by_year.to_dict("records"):
+        n = int(y.get("months", 12))
+        if n < 12:
+            inside = [m for m in months if m.year == y["year"]]
+            span = f"{inside[0].strftime('%b')}–{inside[-1].strftime('%b')}" if n > 1 else ""
+            budget = f", so {n}/12 of a year's budget" if np.isfinite(y["budget_usd"]) else ""
+            notes.append(
+                f"* {y['year']}: the plan covers {n} month{'s' if n > 1 else ''}"
+                f"{f' ({span})' if span else ''}{budget}"
+            )
+    if notes:
+        cost.caption = "\n".join(notes)
+        cost.caption_justify = "left"
     kinds = list(result.problem.kinds)
     for col in ("year", "budget", "spent", *kinds, "released (ha)"):
         cost.add_column(col, justify="right")
     for y in result.cost_by_year.to_dict("records"):
         cost.add_row(
-            str(y["year"]),
+            str(y["year"]) + ("*" if int(y.get("months", 12)) < 12 else ""),
             "no limit" if not np.isfinite(y["budget_usd"]) else f"{y['budget_usd'] / 1e6:,.2f}",
             f"{y['spent_usd'] / 1e6:,.2f}",
             *(f"{y[f'{k}_usd'] / 1e6:,.2f}" for k in kinds),

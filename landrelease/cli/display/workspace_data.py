@@ -220,7 +220,8 @@ def show_settings() -> None:
     value set in the environment is not of the setting's kind: the message names it)."""
     values = [s.value() for s in settings.SETTINGS]
     for s, value in zip(settings.SETTINGS, values, strict=True):
-        console.print(f"[bold]{s.name}[/] = {value} [dim]({s.unit}; {s.env})[/]")
+        accepted = f"; {s.accepted}" if s.accepted else ""
+        console.print(f"[bold]{s.name}[/] = {value} [dim]({s.unit}{accepted}; {s.env})[/]")
         console.print(f"    {s.help}")
 
 
