@@ -75,7 +75,7 @@ def land_released(
     sec = Section("Land released")
     if not len(lines):
         sec.paragraphs.append(
-            f"No land release was booked for approved activities that ended in {period.label}."
+            f"No land release was booked for approved activities that ended {period.during}."
         )
         return sec, None
     by = lines.groupby("method").agg(
@@ -151,7 +151,7 @@ def devices_section(rec: Records, period: Period) -> tuple[Section, str | None]:
     )
     if total == 0:
         sec.paragraphs.append(
-            f"No device found in {period.label} is recorded"
+            f"No device found {period.during} is recorded"
             + (" for approved activities." if awaiting else ".")
         )
         if note:
@@ -192,7 +192,7 @@ def hazards_closed_section(rec: Records, period: Period) -> tuple[Section, str |
     c = c[period.contains(c["completed_on"])] if len(c) else c
     sec = Section("Hazards closed")
     if not len(c):
-        sec.paragraphs.append(f"No hazard was fully released and closed in {period.label}.")
+        sec.paragraphs.append(f"No hazard was fully released and closed {period.during}.")
         return sec, None
     h = rec.hazards.set_index("hazard_id")
     rows = [
@@ -244,7 +244,7 @@ def returns_section(rec: Records, period: Period) -> tuple[Section, str | None]:
     radius = f"{radius_m():,.0f} m"
     if not len(r):
         sec.paragraphs.append(
-            f"No settlement saw its last open hazard within {radius} close in {period.label}."
+            f"No settlement saw its last open hazard within {radius} close {period.during}."
         )
         return sec, None
     people = int(r["people"].sum())
@@ -288,7 +288,7 @@ def casualties_section(rec: Records, period: Period) -> tuple[Section, str | Non
     sec = Section("Casualties")
     if not len(inc):
         sec.paragraphs.append(
-            f"No mine or explosive ordnance incident was recorded in {period.label}."
+            f"No mine or explosive ordnance incident was recorded {period.during}."
         )
         return sec, None
     v = victims_frame(inc)
@@ -344,7 +344,7 @@ def qa_section(rec: Records, period: Period) -> tuple[Section, str | None]:
     sec = Section("Quality management")
     if not len(visits) and not len(raised) and not len(closed):
         sec.paragraphs.append(
-            f"No quality assurance or quality control visit was recorded in {period.label}."
+            f"No quality assurance or quality control visit was recorded {period.during}."
         )
         if len(open_end):
             sec.paragraphs.append(
@@ -417,7 +417,7 @@ def money_section(
     m = money(rec, period)
     sec = Section("Funding received and spent")
     if not len(m):
-        sec.paragraphs.append(f"No funding received or spent is recorded for {period.label}.")
+        sec.paragraphs.append(f"No funding received or spent is recorded {period.during}.")
         return sec, None
     recv, spent = float(m["received_usd"].sum()), float(m["spent_usd"].sum())
     sec.tables.append(
@@ -579,7 +579,7 @@ def eore_section(rec: Records, period: Period) -> tuple[Section, str | None]:
     sec = Section("Risk education")
     if not len(e):
         sec.paragraphs.append(
-            f"No explosive ordnance risk education session was recorded in {period.label}."
+            f"No explosive ordnance risk education session was recorded {period.during}."
         )
         return sec, None
     sums = {
