@@ -57,6 +57,28 @@ def plural(n: int, one: str, many: str) -> str:
     return f"{n:,} {one if n == 1 else many}"
 
 
+def casualty_toll(incidents: int, killed: int, injured: int, *, who: str = "") -> str:
+    """What ``incidents`` did to people, in words, without a zero stated as a toll: '2 incidents
+    killed 1 and injured 2 people', '2 incidents injured 2 people; none was killed', '1 incident
+    was recorded; no one was killed or injured'. ``who`` (the people, by group) follows their
+    count after a colon."""
+    events = plural(incidents, "incident", "incidents")
+    detail = f": {who}" if who else ""
+
+    def people(n: int) -> str:
+        return "person" if n == 1 else "people"
+
+    if killed and injured:
+        return (
+            f"{events} killed {killed:,} and injured {injured:,} {people(killed + injured)}{detail}"
+        )
+    if injured:
+        return f"{events} injured {injured:,} {people(injured)}{detail}; none was killed"
+    if killed:
+        return f"{events} killed {killed:,} {people(killed)}{detail}; none was injured"
+    return f"{events} {'was' if incidents == 1 else 'were'} recorded; no one was killed or injured"
+
+
 def join_words(parts: Sequence[str]) -> str:
     parts = list(parts)
     if len(parts) <= 1:
@@ -293,10 +315,7 @@ def casualties_section(rec: Records, period: Period) -> tuple[Section, str | Non
         return sec, None
     v = victims_frame(inc)
     killed, injured = int(inc["killed"].sum()), int(inc["injured"].sum())
-    sentence = (
-        f"{plural(len(inc), 'incident', 'incidents')} killed {killed:,} and injured {injured:,} "
-        f"{'person' if killed + injured == 1 else 'people'}."
-    )
+    sentence = f"{casualty_toll(len(inc), killed, injured)}."
     sec.paragraphs.append(sentence)
     for key, by, title in (
         ("casualties_by_group", "group", "Casualties: civilians and deminers"),
