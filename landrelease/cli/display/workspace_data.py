@@ -14,6 +14,7 @@ from landrelease.cli.display.terminal import console, escape
 from landrelease.errors import IssueLog, Severity
 from landrelease.io.cells import spreadsheet_safe
 from landrelease.io.package import ExportReport, ImportReport
+from landrelease.scenario.calibration import rounded
 from landrelease.store.backup import BackupReport, RestoreReport
 from landrelease.store.summary import WorkspaceStatus
 
@@ -239,9 +240,9 @@ def show_scenario(result: Any) -> None:
     for row in result.calibration:
         table.add_row(
             row.name,
-            f"{row.generated:,.3g} {row.unit}",
+            f"{rounded(row.generated)} {row.unit}",
             row.reference,
-            f"{row.low:,.3g} – {row.high:,.3g}",
+            f"{rounded(row.low)} – {rounded(row.high)}",
             "[green]yes[/]" if row.ok else "[red]no[/]",
         )
     console.print(table)
