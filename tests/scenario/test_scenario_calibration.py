@@ -103,9 +103,16 @@ def test_the_calibration_table_prints_no_scientific_notation(
         n_devices=10,
         calibration=(returnees, share),
         seconds=1.0,
+        devices_found=3,
+        devices_set_off=1,
     )
     workspace_data.show_scenario(result)
     text = out.export_text()
+    assert (
+        "10 devices placed (truth/): 3 since found and 1 set off in incidents, 6 still in the "
+        "ground; records: hazards 3" in " ".join(text.split())
+    )
+    assert "truth 10" not in text
     assert "287,000 people" in text and "126,000 – 775,000" in text
     assert "0.785 share" in text and "0.479 – 1 " in text
     assert "e+" not in text

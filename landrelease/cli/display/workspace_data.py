@@ -227,10 +227,9 @@ def show_settings() -> None:
 
 def show_scenario(result: Any) -> None:
     """The generated package's size and its calibration against the real figures."""
-    counts = ", ".join(f"{k} {v:,}" for k, v in result.counts.items() if v)
     console.print(
         f"Wrote the {result.scale} scenario (seed {result.seed}) to [bold]{result.out}[/] in {result.seconds:.1f} s: "
-        f"{result.n_devices:,} devices in the ground (truth/), {counts}"
+        f"{result.summary()}"
     )
     table = Table(
         title="Calibration: generated beside the real figure it imitates", title_justify="left"
