@@ -28,7 +28,12 @@ from landrelease.records.victims import assistance_summary, require_entitlement
 from landrelease.reports import charts
 from landrelease.reports.data import Period, Records, coverage, load_records, radius_m
 from landrelease.reports.model import Column, Figure, Report, Section, Table, items, tuples
-from landrelease.reports.sections import ACTIVITY_REFERENCE_PCT, join_words, plural
+from landrelease.reports.sections import (
+    ACTIVITY_REFERENCE_PCT,
+    casualty_toll,
+    join_words,
+    plural,
+)
 from landrelease.store import Workspace, WorkspaceView
 from landrelease.store.crs import project
 from landrelease.store.sql import now_iso
@@ -88,14 +93,10 @@ def build_casualties(
     killed, injured = int(inc["killed"].sum()), int(inc["injured"].sum())
     groups = v["group"].value_counts()
     children = int((v["age_group"] == AGE_GROUPS[0][0]).sum())
-    headline = [
-        f"In {year}, {plural(len(inc), 'incident', 'incidents')} killed {killed:,} and injured {injured:,} "
-        f"{'person' if killed + injured == 1 else 'people'}: "
-        + join_words(
-            [plural(int(n), str(g), _PLURAL.get(str(g), str(g))) for g, n in groups.items()]
-        )
-        + (f"; {plural(children, 'child', 'children')} among them." if children else ".")
-    ]
+    who = join_words(
+        [plural(int(n), str(g), _PLURAL.get(str(g), str(g))) for g, n in groups.items()]
+    ) + (f"; {plural(children, 'child', 'children')} among them" if children else "")
+    headline = [f"In {year}, {casualty_toll(len(inc), killed, injured, who=who)}."]
     sections = [
         _when(inc, year, figures=figures),
         _who(v),

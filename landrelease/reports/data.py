@@ -119,6 +119,14 @@ class Period:
     end: str
     label: str
 
+    @property
+    def during(self) -> str:
+        """The period as it follows a verb: 'in October 2026', 'in 2026', or 'from 2025-11-01 to
+        2026-10-31' for a period given by its dates."""
+        if self.label == f"{self.start} to {self.end}":
+            return f"from {self.label}"
+        return f"in {self.label}"
+
     def contains(self, dates: pd.Series) -> np.ndarray:
         d = dates.astype(str).str[:10]
         return np.asarray((d >= self.start) & (d <= self.end) & dates.notna(), dtype=bool)

@@ -52,7 +52,7 @@ def _empty(rec: Records, period: Period, kind: str, title: str, name: str) -> Re
         subtitle=period.label,
         name=name,
         headline=[
-            f"This workspace holds no records dated in {period.label}: {span}.",
+            f"This workspace holds no records dated {period.during}: {span}.",
             "Nothing is reported for the period: no figure here would be a fact, so none is shown as zero.",
         ],
         sections=[],

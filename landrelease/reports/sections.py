@@ -57,6 +57,28 @@ def plural(n: int, one: str, many: str) -> str:
     return f"{n:,} {one if n == 1 else many}"
 
 
+def casualty_toll(incidents: int, killed: int, injured: int, *, who: str = "") -> str:
+    """What ``incidents`` did to people, in words, without a zero stated as a toll: '2 incidents
+    killed 1 and injured 2 people', '2 incidents injured 2 people; none was killed', '1 incident
+    was recorded; no one was killed or injured'. ``who`` (the people, by group) follows their
+    count after a colon."""
+    events = plural(incidents, "incident", "incidents")
+    detail = f": {who}" if who else ""
+
+    def people(n: int) -> str:
+        return "person" if n == 1 else "people"
+
+    if killed and injured:
+        return (
+            f"{events} killed {killed:,} and injured {injured:,} {people(killed + injured)}{detail}"
+        )
+    if injured:
+        return f"{events} injured {injured:,} {people(injured)}{detail}; none was killed"
+    if killed:
+        return f"{events} killed {killed:,} {people(killed)}{detail}; none was injured"
+    return f"{events} {'was' if incidents == 1 else 'were'} recorded; no one was killed or injured"
+
+
 def join_words(parts: Sequence[str]) -> str:
     parts = list(parts)
     if len(parts) <= 1:
@@ -75,7 +97,7 @@ def land_released(
     sec = Section("Land released")
     if not len(lines):
         sec.paragraphs.append(
-            f"No land release was booked for approved activities that ended in {period.label}."
+            f"No land release was booked for approved activities that ended {period.during}."
         )
         return sec, None
     by = lines.groupby("method").agg(
@@ -151,7 +173,7 @@ def devices_section(rec: Records, period: Period) -> tuple[Section, str | None]:
     )
     if total == 0:
         sec.paragraphs.append(
-            f"No device found in {period.label} is recorded"
+            f"No device found {period.during} is recorded"
             + (" for approved activities." if awaiting else ".")
         )
         if note:
@@ -192,7 +214,7 @@ def hazards_closed_section(rec: Records, period: Period) -> tuple[Section, str |
     c = c[period.contains(c["completed_on"])] if len(c) else c
     sec = Section("Hazards closed")
     if not len(c):
-        sec.paragraphs.append(f"No hazard was fully released and closed in {period.label}.")
+        sec.paragraphs.append(f"No hazard was fully released and closed {period.during}.")
         return sec, None
     h = rec.hazards.set_index("hazard_id")
     rows = [
@@ -244,7 +266,7 @@ def returns_section(rec: Records, period: Period) -> tuple[Section, str | None]:
     radius = f"{radius_m():,.0f} m"
     if not len(r):
         sec.paragraphs.append(
-            f"No settlement saw its last open hazard within {radius} close in {period.label}."
+            f"No settlement saw its last open hazard within {radius} close {period.during}."
         )
         return sec, None
     people = int(r["people"].sum())
@@ -288,15 +310,12 @@ def casualties_section(rec: Records, period: Period) -> tuple[Section, str | Non
     sec = Section("Casualties")
     if not len(inc):
         sec.paragraphs.append(
-            f"No mine or explosive ordnance incident was recorded in {period.label}."
+            f"No mine or explosive ordnance incident was recorded {period.during}."
         )
         return sec, None
     v = victims_frame(inc)
     killed, injured = int(inc["killed"].sum()), int(inc["injured"].sum())
-    sentence = (
-        f"{plural(len(inc), 'incident', 'incidents')} killed {killed:,} and injured {injured:,} "
-        f"{'person' if killed + injured == 1 else 'people'}."
-    )
+    sentence = f"{casualty_toll(len(inc), killed, injured)}."
     sec.paragraphs.append(sentence)
     for key, by, title in (
         ("casualties_by_group", "group", "Casualties: civilians and deminers"),
@@ -344,7 +363,7 @@ def qa_section(rec: Records, period: Period) -> tuple[Section, str | None]:
     sec = Section("Quality management")
     if not len(visits) and not len(raised) and not len(closed):
         sec.paragraphs.append(
-            f"No quality assurance or quality control visit was recorded in {period.label}."
+            f"No quality assurance or quality control visit was recorded {period.during}."
         )
         if len(open_end):
             sec.paragraphs.append(
@@ -417,7 +436,7 @@ def money_section(
     m = money(rec, period)
     sec = Section("Funding received and spent")
     if not len(m):
-        sec.paragraphs.append(f"No funding received or spent is recorded for {period.label}.")
+        sec.paragraphs.append(f"No funding received or spent is recorded {period.during}.")
         return sec, None
     recv, spent = float(m["received_usd"].sum()), float(m["spent_usd"].sum())
     sec.tables.append(
@@ -579,7 +598,7 @@ def eore_section(rec: Records, period: Period) -> tuple[Section, str | None]:
     sec = Section("Risk education")
     if not len(e):
         sec.paragraphs.append(
-            f"No explosive ordnance risk education session was recorded in {period.label}."
+            f"No explosive ordnance risk education session was recorded {period.during}."
         )
         return sec, None
     sums = {

@@ -404,6 +404,20 @@ def markdown(rows: tuple[CalibrationRow, ...]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def rounded(v: float) -> str:
+    """A figure to three significant digits with thousands separators, never in scientific
+    notation: 287,000; 368; 0.0518; 'n/a' when it is not a number."""
+    if not math.isfinite(v):
+        return "n/a"
+    if v == 0:
+        return "0"
+    decimals = 2 - math.floor(math.log10(abs(v)))
+    r = round(v, decimals)
+    if decimals <= 0:
+        return f"{r:,.0f}"
+    return f"{r:,.{decimals}f}".rstrip("0").rstrip(".")
+
+
 def _fmt(v: float, unit: str) -> str:
     if not math.isfinite(v):
         return "n/a"

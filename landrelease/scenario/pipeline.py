@@ -70,10 +70,31 @@ class ScenarioResult:
     seed: int
     scale: str
     counts: dict[str, int]
-    """Records written per layer (and ``truth``: devices in the ground)."""
+    """Records written per layer (and ``truth``: every device placed, as ``truth/`` lists them)."""
     n_devices: int
+    """Every device placed in the ground (the items of ``truth/``), found since or not."""
     calibration: tuple[CalibrationRow, ...]
     seconds: float
+    devices_found: int = 0
+    """Devices of ``truth/`` removed after a finding by the scenario's last date."""
+    devices_set_off: int = 0
+    """Devices of ``truth/`` set off in an incident by the scenario's last date."""
+
+    @property
+    def devices_left(self) -> int:
+        """Devices still in the ground at the scenario's last date."""
+        return self.n_devices - self.devices_found - self.devices_set_off
+
+    def summary(self) -> str:
+        """The devices placed, found and left in the ground, then the records of each layer:
+        '493,737 devices placed (truth/): 58,330 since found and 211 set off in incidents,
+        435,196 still in the ground; records: hazards 1,507, …'."""
+        records = ", ".join(f"{k} {v:,}" for k, v in self.counts.items() if v and k != "truth")
+        return (
+            f"{self.n_devices:,} devices placed (truth/): {self.devices_found:,} since found and "
+            f"{self.devices_set_off:,} set off in incidents, {self.devices_left:,} still in "
+            f"the ground; records: {records}"
+        )
 
     def calibration_markdown(self) -> str:
         """The calibration table as Markdown: figure | generated | real reference | range | ok."""
@@ -125,6 +146,8 @@ def generate(
         n_devices=len(sc.devices),
         calibration=sc.calibration,
         seconds=time.perf_counter() - started,
+        devices_found=int((sc.history.removed_by == "finding").sum()),
+        devices_set_off=int((sc.history.removed_by == "incident").sum()),
     )
 
 

@@ -46,7 +46,7 @@ from landrelease import settings
 from landrelease.errors import UsageError
 from landrelease.evidence.depth import shallow_words
 from landrelease.evidence.features import feature, point_features
-from landrelease.evidence.grid import HazardCells
+from landrelease.evidence.grid import Grid, HazardCells
 from landrelease.evidence.sources import EvidenceSet, searched_clean
 from landrelease.risk.errors import ResidualErrors
 from landrelease.risk.landuse import LandUseEffect, exposure
@@ -414,8 +414,7 @@ def _parts(
         if not len(sel):
             continue
         r, c = rows[sel], cols[sel]
-        rs = slice(int(r.min()), int(r.max()) + 1)
-        cs = slice(int(c.min()), int(c.max()) + 1)
+        rs, cs = _window(g, hz, r, c)
         inside = np.zeros((rs.stop - rs.start, cs.stop - cs.start), dtype=bool)
         inside[r - rs.start, c - cs.start] = True
         sub = np.full(inside.shape, -1, dtype=np.int8)
@@ -424,9 +423,10 @@ def _parts(
         sub_p = np.nan_to_num(run.probability[rs, cs], nan=0.0)
         sub_lam = np.nan_to_num(run.expected[rs, cs], nan=0.0)
         transform = g.transform @ g.transform.translation(cs.start, rs.start)
+        drawn = _with_edges(sub, inside, hz, transform)
         for level in (CANCEL, SURVEY, CLEAR):
             mask = inside & (sub == level)
-            part = _part_geometry(mask, transform, hz) if mask.any() else None
+            part = _part_geometry(drawn == level, transform, hz) if mask.any() else None
             if part is None:
                 continue
             pr, pc = np.nonzero(mask)
@@ -495,6 +495,42 @@ def _one_part_per_decision(parts: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         shapely.multipolygons(p[shapely.get_type_id(p) == 3]) for p in pieces
     ]
     return merged[list(parts.columns)]
+
+
+def _window(g: Grid, hazard: shapely.Geometry, r: np.ndarray, c: np.ndarray) -> tuple[slice, slice]:
+    """Rows and columns of the grid covering the hazard and its cells ``r``, ``c``, with one
+    cell more on each side (within the grid)."""
+    minx, miny, maxx, maxy = hazard.bounds
+    r0 = min(int(r.min()), int(np.floor((g.y0 - maxy) / g.cell_m))) - 1
+    r1 = max(int(r.max()), int(np.floor((g.y0 - miny) / g.cell_m))) + 1
+    c0 = min(int(c.min()), int(np.floor((minx - g.x0) / g.cell_m))) - 1
+    c1 = max(int(c.max()), int(np.floor((maxx - g.x0) / g.cell_m))) + 1
+    return slice(max(r0, 0), min(r1, g.ny - 1) + 1), slice(max(c0, 0), min(c1, g.nx - 1) + 1)
+
+
+def _with_edges(
+    code: np.ndarray, inside: np.ndarray, hazard: shapely.Geometry, transform: Any
+) -> np.ndarray:
+    """The decision of each cell the hazard touches, for drawing its parts: a cell of the hazard
+    keeps its own; a cell along its edge whose centre lies outside it (or under a later hazard)
+    takes that of the nearest cell of the hazard. So the parts, cut to the hazard, cover all of
+    it and add up to its area, as the risk map's figures do; the figures of each part (expected
+    devices, probability, evidence) still come from the hazard's own cells only."""
+    touched = rasterio.features.rasterize(
+        [hazard], out_shape=inside.shape, transform=transform, all_touched=True, dtype="uint8"
+    ).astype(bool)
+    # and their neighbours: a thin strip of the hazard into a cell (its edge a few millimetres
+    # past a cell line) is not always seen as touching it; a neighbour the hazard does not
+    # reach adds nothing once the part is cut to the hazard
+    touched = ndimage.binary_dilation(touched, structure=np.ones((3, 3), dtype=bool))
+    edge = touched & ~inside
+    out = np.where(inside, code, -1).astype(np.int8)
+    if edge.any():
+        nearest = ndimage.distance_transform_edt(
+            ~inside, return_distances=False, return_indices=True
+        )
+        out[edge] = code[nearest[0][edge], nearest[1][edge]]
+    return out
 
 
 def _part_geometry(

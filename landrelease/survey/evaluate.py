@@ -117,7 +117,8 @@ def evaluate(
         "devices_in_cancelled_land": float(dev[cancelled].sum()),
         "clean_m2_worked_per_device": clean_worked_m2 / max(devices_worked, 1e-12),
     }
-    return Evaluation(map_scores, decisions, curve, in_hz, int(on_grid.sum()) - in_hz)
+    # outside any hazard: every other device still in the ground, beyond the map's grid too
+    return Evaluation(map_scores, decisions, curve, in_hz, len(truth_xy) - in_hz)
 
 
 def plot_curve(

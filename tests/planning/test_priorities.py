@@ -103,3 +103,38 @@ def test_sensitivity_shows_what_enters_and_leaves_the_top() -> None:
     z = sens.loc[("infrastructure", "-25%")]
     assert z["kept"] == 2 and z["largest_move"] == 0 and z["weight"] == 0
     assert len(sens) == 2 * len(CRITERIA)
+
+
+def test_the_sensitivity_table_names_each_criterion_as_the_weights_line_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from types import SimpleNamespace
+
+    from rich.console import Console
+
+    from landrelease.cli.display import plans
+    from landrelease.planning.priorities import LABEL
+
+    c = criteria([("HZ-A", 100, 1, 1, 0.5, 1_000), ("HZ-B", 10, 5, 2, 0.1, 500)])
+    table = score_hazards(c, EQUAL)
+    result = SimpleNamespace(
+        notes=[],
+        top_n=2,
+        weights=EQUAL.normalised(),
+        task_source="survey",
+        table=table.assign(people=table["hazard_id"].map({"HZ-A": 100, "HZ-B": 10})),
+        sensitivity=sensitivity(c, EQUAL, top_n=2, change=0.25),
+        run_id=None,
+    )
+    out = Console(record=True, width=80)
+    monkeypatch.setattr(plans, "console", out)
+    plans.show_priorities(result)  # type: ignore[arg-type]
+    text = out.export_text()
+    sens = text[text.index("Sensitivity") :]
+    assert "casualty_r" not in sens and "infrastruc…" not in sens
+    rows = sens.splitlines()[1:]
+    assert all(line.rstrip()[-1] in "┓┃┩│┘" for line in rows)  # the table fits in 80 columns
+    criterion_cells = [line.split("│")[1] for line in sens.splitlines() if line.startswith("│")]
+    words = " ".join(" ".join(criterion_cells).split())
+    for c_name in CRITERIA:
+        assert words.count(LABEL[c_name]) == 2  # one row per direction, each named in full

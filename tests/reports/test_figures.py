@@ -15,7 +15,8 @@ from landrelease.reports import (
     monthly_report,
     settlement_report,
 )
-from landrelease.reports.data import month_period, months_back
+from landrelease.reports.data import Period, date_period, month_period, months_back
+from landrelease.reports.sections import casualty_toll
 from landrelease.store import Workspace
 from tests.reports.builder import CLEARED_JAN_HA, DEVICES_JAN, VICTIM_ADDRESS, VICTIM_NAME, build
 
@@ -132,6 +133,65 @@ def test_a_quiet_section_says_nothing_happened_instead_of_zero(
     assert "No quality assurance or quality control visit was recorded in December 2025." in text
     assert "No casualty was recorded." in r.headline
     assert "casualties_by_group" not in {t.key for t in r.tables()}
+
+
+def test_a_quiet_period_given_by_its_dates_reads_from_start_to_end(
+    programme: Workspace, records: Records
+) -> None:
+    r = donor_report(
+        programme, start="2025-12-01", end="2025-12-31", records=records, figures=False
+    )  # TS-D and funding, no incident, no QA
+    text = r.text()
+    assert (
+        "No quality assurance or quality control visit was recorded from 2025-12-01 to 2025-12-31."
+        in text
+    )
+    assert (
+        "No mine or explosive ordnance incident was recorded from 2025-12-01 to 2025-12-31." in text
+    )
+    assert " in 2025-12-01 to " not in text
+
+
+@pytest.mark.parametrize(
+    ("period", "during"),
+    [
+        (month_period("2026-10"), "in October 2026"),
+        (date_period("2025-11-01", "2026-10-31"), "from 2025-11-01 to 2026-10-31"),
+        (Period("2026-01-01", "2026-12-31", "2026"), "in 2026"),
+    ],
+)
+def test_a_period_follows_a_verb_in_words(period: Period, during: str) -> None:
+    assert period.during == during
+
+
+@pytest.mark.parametrize(
+    ("incidents", "killed", "injured", "words"),
+    [
+        (2, 1, 2, "2 incidents killed 1 and injured 2 people"),
+        (2, 0, 2, "2 incidents injured 2 people; none was killed"),
+        (1, 0, 1, "1 incident injured 1 person; none was killed"),
+        (1, 1, 0, "1 incident killed 1 person; none was injured"),
+        (3, 4, 0, "3 incidents killed 4 people; none was injured"),
+        (1, 0, 0, "1 incident was recorded; no one was killed or injured"),
+        (2, 0, 0, "2 incidents were recorded; no one was killed or injured"),
+        (1_200, 300, 2_500, "1,200 incidents killed 300 and injured 2,500 people"),
+    ],
+)
+def test_a_casualty_toll_states_no_zero_as_a_toll(
+    incidents: int, killed: int, injured: int, words: str
+) -> None:
+    assert casualty_toll(incidents, killed, injured) == words
+
+
+def test_who_the_casualties_were_follows_their_count() -> None:
+    assert (
+        casualty_toll(2, 0, 3, who="3 civilians; 1 child among them")
+        == "2 incidents injured 3 people: 3 civilians; 1 child among them; none was killed"
+    )
+    assert (
+        casualty_toll(1, 0, 0, who="ignored")
+        == "1 incident was recorded; no one was killed or injured"
+    )
 
 
 def test_the_donor_report_is_aggregated(programme: Workspace, records: Records) -> None:

@@ -98,3 +98,23 @@ def test_failure_leaves_nothing_behind(tmp_path: Path, monkeypatch: pytest.Monke
     with pytest.raises(OSError, match="disk full"):
         generate(seed=3, scale="small", out=tmp_path / "pkg")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_summary_counts_devices_placed_found_and_left_as_truth_lists_them(
+    small: ScenarioResult,
+) -> None:
+    import geopandas as gpd
+
+    truth = gpd.read_parquet(small.out / "truth" / "items.parquet")
+    removed = truth["removed_by"].value_counts()
+    assert small.n_devices == len(truth)
+    assert small.devices_found == removed["finding"] > 0
+    assert small.devices_set_off == removed.get("incident", 0)
+    assert small.devices_left == int((~truth["cleared"]).sum())
+    text = small.summary()
+    assert text.startswith(
+        f"{len(truth):,} devices placed (truth/): {small.devices_found:,} since found and "
+        f"{small.devices_set_off:,} set off in incidents, {small.devices_left:,} still in the "
+        "ground; records: hazards "
+    )
+    assert "truth" not in text.split("records:")[1]  # the devices are not counted twice

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
+from pathlib import Path
 
+import pytest
+from rich.console import Console
+
+from landrelease.cli.display import workspace_data
 from landrelease.scenario import ScenarioResult
-from landrelease.scenario.calibration import cluster_se, share_row
+from landrelease.scenario.calibration import cluster_se, rounded, row, share_row
 
 REQUIRED = (
     "devices per km² of contaminated land",
@@ -59,3 +63,56 @@ def test_cluster_standard_error_grows_with_lumpy_tasks() -> None:
     lumpy = cluster_se([10] * 19 + [200], [0] * 19 + [60])
     assert even == pytest.approx(0.0)
     assert lumpy > 0.05
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (287_377.0, "287,000"),
+        (125_600.4, "126,000"),
+        (775_000.0, "775,000"),
+        (1_500_000.0, "1,500,000"),
+        (368.0, "368"),
+        (43.2, "43.2"),
+        (0.0518, "0.0518"),
+        (0.02414, "0.0241"),
+        (1.0, "1"),
+        (999.7, "1,000"),
+        (0.0, "0"),
+        (float("nan"), "n/a"),
+    ],
+)
+def test_a_figure_is_rounded_with_thousands_separators(value: float, text: str) -> None:
+    assert rounded(value) == text
+
+
+def test_the_calibration_table_prints_no_scientific_notation(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    out = Console(record=True, width=200)
+    monkeypatch.setattr(workspace_data, "console", out)
+    returnees = row(
+        "planned returnees", 287_377, "650,000–800,000 × 38.7%", "people", 125_600, 775_000, ""
+    )
+    share = row("findings that are UXO", 0.785, "78.5%", "share", 0.479, 1.0, "")
+    result = ScenarioResult(
+        out=tmp_path,
+        seed=1,
+        scale="district",
+        counts={"hazards": 3, "truth": 10},
+        n_devices=10,
+        calibration=(returnees, share),
+        seconds=1.0,
+        devices_found=3,
+        devices_set_off=1,
+    )
+    workspace_data.show_scenario(result)
+    text = out.export_text()
+    assert (
+        "10 devices placed (truth/): 3 since found and 1 set off in incidents, 6 still in the "
+        "ground; records: hazards 3" in " ".join(text.split())
+    )
+    assert "truth 10" not in text
+    assert "287,000 people" in text and "126,000 – 775,000" in text
+    assert "0.785 share" in text and "0.479 – 1 " in text
+    assert "e+" not in text

@@ -60,11 +60,16 @@ def show_priorities(result: PriorityResult, *, top: int | None = None) -> None:
         "enter",
         "largest rank move",
     ):
-        sens.add_column(col, justify="left" if col in ("criterion", "enter") else "right")
+        if col == "criterion":  # the weights line's words, wrapped but never cut
+            sens.add_column(col, min_width=len("infrastructure"))
+        elif col == "enter":
+            sens.add_column(col)
+        else:  # short figures: their headings wrap to leave the words their room
+            sens.add_column(col, justify="right", max_width=len("largest"))
     for s in result.sensitivity.to_dict("records"):
         entered = list(s["entered"])
         sens.add_row(
-            str(s["criterion"]),
+            LABEL.get(str(s["criterion"]), str(s["criterion"])),
             str(s["change"]),
             f"{s['weight']:.3f}",
             f"{s['kept']}/{s['of']}",

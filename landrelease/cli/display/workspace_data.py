@@ -14,6 +14,7 @@ from landrelease.cli.display.terminal import console, escape
 from landrelease.errors import IssueLog, Severity
 from landrelease.io.cells import spreadsheet_safe
 from landrelease.io.package import ExportReport, ImportReport
+from landrelease.scenario.calibration import rounded
 from landrelease.store.backup import BackupReport, RestoreReport
 from landrelease.store.summary import WorkspaceStatus
 
@@ -227,10 +228,9 @@ def show_settings() -> None:
 
 def show_scenario(result: Any) -> None:
     """The generated package's size and its calibration against the real figures."""
-    counts = ", ".join(f"{k} {v:,}" for k, v in result.counts.items() if v)
     console.print(
         f"Wrote the {result.scale} scenario (seed {result.seed}) to [bold]{result.out}[/] in {result.seconds:.1f} s: "
-        f"{result.n_devices:,} devices in the ground (truth/), {counts}"
+        f"{result.summary()}"
     )
     table = Table(
         title="Calibration: generated beside the real figure it imitates", title_justify="left"
@@ -240,9 +240,9 @@ def show_scenario(result: Any) -> None:
     for row in result.calibration:
         table.add_row(
             row.name,
-            f"{row.generated:,.3g} {row.unit}",
+            f"{rounded(row.generated)} {row.unit}",
             row.reference,
-            f"{row.low:,.3g} – {row.high:,.3g}",
+            f"{rounded(row.low)} – {rounded(row.high)}",
             "[green]yes[/]" if row.ok else "[red]no[/]",
         )
     console.print(table)
