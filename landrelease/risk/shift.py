@@ -35,6 +35,13 @@ MAX_CELLS = 20_000
 UNLIKE_AUC = 0.9
 UNLIKE_UNSEEN = 0.25
 """Beyond either, the run warns that its figures for the active hazards are extrapolated."""
+CANCELLED_CAVEAT = (
+    "in 4 of 20 generated worlds as unlike as this, land the rule cancelled held more devices "
+    "than the bound stated for it (up to 25 times), so confirm cancelled land by non-technical "
+    "survey before it is released."
+)
+"""What the decisions benchmark measured of cancelled land where the hazards were unlike the
+searched land (seeds 301–310 and 501–510, 2026-12-07; docs/risk.md)."""
 
 
 @dataclass(frozen=True)
@@ -65,7 +72,8 @@ class Representativeness:
             head + ": there the map extrapolates, and its expected devices may be wrong several "
             "times over, either way (in generated worlds as unlike as this, from about a third to "
             "twice the true devices); read them as the map's "
-            "best guess, not a count, and check them with the backtest as survey reaches such land"
+            "best guess, not a count, and check them with the backtest as survey reaches such land. "
+            f"{CANCELLED_CAVEAT[0].upper()}{CANCELLED_CAVEAT[1:]}"
         )
 
     def caveat(self) -> str:
@@ -75,7 +83,8 @@ class Representativeness:
         return (
             f" The active hazards' evidence is unlike the land searched so far (told apart at "
             f"ROC-AUC {self.auc:.2f}; {self.unseen_share:.0%} of it beyond that of 99 % of the searched land): "
-            "the devices expected here are extrapolated and may be too low or too high."
+            "the devices expected here are extrapolated and may be too low or too high; "
+            f"{CANCELLED_CAVEAT}"
         )
 
     def state(self) -> dict[str, Any]:
