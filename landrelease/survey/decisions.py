@@ -501,10 +501,9 @@ def _window(g: Grid, hazard: shapely.Geometry, r: np.ndarray, c: np.ndarray) -> 
     """Rows and columns of the grid covering the hazard and its cells ``r``, ``c``, with one
     cell more on each side (within the grid)."""
     minx, miny, maxx, maxy = hazard.bounds
-    r0 = min(int(r.min()), int(np.floor((g.y0 - maxy) / g.cell_m))) - 1
-    r1 = max(int(r.max()), int(np.floor((g.y0 - miny) / g.cell_m))) + 1
-    c0 = min(int(c.min()), int(np.floor((minx - g.x0) / g.cell_m))) - 1
-    c1 = max(int(c.max()), int(np.floor((maxx - g.x0) / g.cell_m))) + 1
+    (top, bottom), (left, right) = g.cell_of(np.array([minx, maxx]), np.array([maxy, miny]))
+    r0, r1 = min(int(r.min()), int(top)) - 1, max(int(r.max()), int(bottom)) + 1
+    c0, c1 = min(int(c.min()), int(left)) - 1, max(int(c.max()), int(right)) + 1
     return slice(max(r0, 0), min(r1, g.ny - 1) + 1), slice(max(c0, 0), min(c1, g.nx - 1) + 1)
 
 
