@@ -172,9 +172,12 @@ def run_world(job: WorldJob) -> dict[str, Any]:
     from landrelease.pipeline import check_engine
     from landrelease.risk.pipeline import compute_risk
     from landrelease.scenario import generate
+    from landrelease.scenario.field import search_sites
     from landrelease.store import Workspace
     from landrelease.survey import SurveyRule, decide, latest_backtest
     from landrelease.survey.backtest import default_as_of
+    from landrelease.survey.confirm import confirmation_verdict
+    from landrelease.survey.decisions import confirmed_parts
     from landrelease.survey.evaluate import evaluate, load_truth
 
     doctrine = Doctrine.of(job.seed)
@@ -215,15 +218,35 @@ def run_world(job: WorldJob) -> dict[str, Any]:
         result = decide(run, rule, backtest=checked)
         t2 = time.perf_counter()
         ws.close()
+        # the field: the teams search the confirmation sites the decisions drew, and the
+        # cancelled land stands or goes to technical survey by what they find
+        terms = result.summary.get("confirmation")
+        verdict = None
+        if terms is not None and result.sites is not None:
+            say(f"{tag}: searching {terms['sites']:,} confirmation sites")
+            found = search_sites(
+                result.sites,
+                pkg / "truth",
+                site_m=rule.confirmation.site_m,
+                seed=job.seed,
+                history=doctrine.parameters().history,
+            )
+            verdict = confirmation_verdict(
+                terms, searched=len(found), found=int(found["devices_found"].sum())
+            )
         truth = load_truth(pkg / "truth", run.grid.crs)
         items = pd.read_parquet(pkg / "truth" / "items.parquet", columns=["device", "cleared"])
     hazards = run.evidence.hazards
-    ev = evaluate(
+    before = evaluate(
         grid=run.grid,
         probability=run.probability,
         hazards=hazards,
         parts=result.parts,
         truth_xy=truth,
+    )
+    parts = result.parts if verdict is None else confirmed_parts(result.parts, verdict)
+    ev = evaluate(
+        grid=run.grid, probability=run.probability, hazards=hazards, parts=parts, truth_xy=truth
     )
     # the map a perfect survey would draw: the true devices of each cell
     perfect = evaluate(
@@ -233,8 +256,8 @@ def run_world(job: WorldJob) -> dict[str, Any]:
         parts=result.parts.iloc[:0],
         truth_xy=truth,
     )
-    parts = result.parts
     cancel = parts[parts["decision"] == "cancel"] if len(parts) else parts
+    cancel0 = result.parts[result.parts["decision"] == "cancel"] if len(parts) else parts
     left = items[~items["cleared"].astype(bool)]
     d = ev.decisions
     return {
@@ -266,6 +289,15 @@ def run_world(job: WorldJob) -> dict[str, Any]:
         "stated_total": float(parts["expected_devices"].sum()) if len(parts) else 0.0,
         "true_total": ev.devices_in_hazards,
         "withheld": result.summary.get("cancellation_withheld"),
+        "sample_ha": terms["area_ha"] if terms else 0.0,
+        "sample_share": terms["share_of_cancelled"] if terms else 0.0,
+        "accept_max": terms["accept_max"] if terms else None,
+        "found": verdict["found"] if verdict else None,
+        "confirm": verdict["verdict"] if verdict else "–",
+        "cancelled_before": before.decisions["share_area_cancelled"],
+        "true_recall_before": before.decisions["true_recall"],
+        "bound_before": float(cancel0["devices_bound"].sum()) if len(cancel0) else 0.0,
+        "true_left_before": before.decisions["devices_in_cancelled_land"],
         "limit_cause": (result.summary.get("cancellation_limit") or {}).get("cause"),
         "map_alone": (result.summary.get("cancellation_limit") or {}).get("share_by_map_alone"),
         "alike_auc": (result.summary.get("representativeness") or {}).get("auc"),
@@ -466,6 +498,23 @@ WORLD_COLUMNS = (
     Column(
         "withheld_short", "withheld", _text, "cancellation withheld by the engine (reason below)"
     ),
+    Column(
+        "sample_ha",
+        "sample ha",
+        _num(",.1f"),
+        "confirmation sample the decisions drew over the cancelled land (ha)",
+    ),
+    Column("found_text", "found/max", _text, "devices the teams found there / most that pass"),
+    Column(
+        "confirm",
+        "confirm",
+        _text,
+        "the sample's verdict: passed, or failed (the cancelled land goes to technical survey)",
+    ),
+    Column("cancelled_before", "cancel0", _pct(), "cancelled before the confirmation sample"),
+    Column("true_recall_before", "recall0", _pct(2), "true recall before the sample"),
+    Column("bound_before", "bound0", _num(",.1f"), "stated bound before the sample"),
+    Column("true_left_before", "true0", _num(",.0f"), "true devices left before the sample"),
 )
 
 
@@ -479,6 +528,7 @@ def report_worlds(rows: list[dict[str, Any]], out: Path | None) -> None:
             r.get("limit_cause") or "", "–"
         )
         r["extrapolated_short"] = "yes" if r.get("extrapolated") else "no"
+        r["found_text"] = "–" if r.get("found") is None else f"{r['found']:,}/{r['accept_max']:,}"
     searched = [r for r in ok if r["searched"]]
     print_table(
         "Part 1a — the worlds: doctrine and noise drawn from each seed", DOCTRINE_COLUMNS, searched
@@ -507,6 +557,14 @@ def report_worlds(rows: list[dict[str, Any]], out: Path | None) -> None:
             print(
                 "true devices left ≤ stated bound: – (the decisions state no bound: no devices_bound column; goal ≥ 90 %)"
             )
+        kept0 = sum(r["true_recall_before"] >= r["target"] - 1e-12 for r in searched)
+        held0 = sum(r["true_left_before"] <= r["bound_before"] + 1e-9 for r in searched)
+        failed = [r["seed"] for r in searched if r["confirm"] == "failed"]
+        print(
+            f"before the confirmation sample: promise kept in {kept0} of {n}, bound held in "
+            f"{held0} of {n}; the sample failed in {len(failed)} ({', '.join(map(str, failed)) or 'none'}), "
+            f"{np.mean([r['sample_share'] for r in searched]):.1%} of the cancelled land on average"
+        )
         within = sum(0.67 <= r["total_ratio"] <= 1.5 for r in searched)
         print(
             f"expected ÷ true devices in the active hazards within 0.67–1.5: {within} of {n} worlds ({within / n:.0%})"

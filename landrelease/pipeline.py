@@ -22,7 +22,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from landrelease.planning import ForecastResult, PlanResult, PriorityResult
@@ -188,6 +188,95 @@ def check_engine(
         actor=_actor(actor),
     )
     return result
+
+
+@dataclass
+class Confirmed:
+    """The confirmation sample's verdict and the decisions it left, kept as a new survey run."""
+
+    verdict: dict[str, Any]
+    """``verdict`` (passed, failed or incomplete), ``searched``, ``found`` and ``text``."""
+    survey_id: int
+    """The new survey run (its parts: the cancelled ones moved to technical survey if failed)."""
+    confirmed_run: int
+    """The survey run whose sample the teams searched."""
+    decisions: Path | None
+    """The decisions GeoPackage rewritten, when one was asked for."""
+
+
+def confirm_decisions(
+    ws: Source, sites_path: Path, *, decisions_path: Path | None = None, actor: str | None = None
+) -> Confirmed:
+    """Read what the teams found at the confirmation sites (:func:`~landrelease.survey.store.read_sites`),
+    judge the cancelled land by it (:func:`~landrelease.survey.confirm.confirmation_verdict`)
+    and keep the decisions that follow as a new survey run, audited; only the latest decisions'
+    sample is accepted. ``decisions_path``: also rewrite the decisions GeoPackage there."""
+    from landrelease.errors import DataError, UsageError
+    from landrelease.store import WorkspaceView, runs
+    from landrelease.store.sql import insert_rows, now_iso
+    from landrelease.survey import (
+        SurveyResult,
+        SurveyRule,
+        read_parts,
+        store_survey,
+        write_decisions,
+    )
+    from landrelease.survey.confirm import confirmation_verdict
+    from landrelease.survey.decisions import confirmed_parts, decision_totals
+    from landrelease.survey.store import read_sites, survey_of_sample
+
+    view = WorkspaceView.of(ws)
+    sites = read_sites(sites_path)
+    sample_id = str(sites["sample_id"].iloc[0])
+    run, current = survey_of_sample(view, sample_id)
+    if run is None:
+        raise UsageError(
+            f"the sites in {sites_path} (sample {sample_id}) belong to no decisions of this "
+            "workspace; give the GeoPackage `landrelease survey` wrote for it"
+        )
+    if not current:
+        with view.ws.engine.connect() as conn:
+            latest = runs.latest_run(conn, "survey")
+        raise UsageError(
+            f"the sites in {sites_path} are those of survey run {run['fid']}, but the latest "
+            f"decisions are run {latest}: search the sites written with the latest decisions"
+        )
+    terms = run["summary"]["confirmation"]
+    if len(sites) != int(terms["sites"]):
+        raise DataError(
+            f"{sites_path} holds {len(sites):,} confirmation sites where the sample drew "
+            f"{int(terms['sites']):,}: sites were added or removed; nothing was recorded"
+        )
+    searched = sites["searched"].to_numpy()
+    verdict = confirmation_verdict(
+        terms,
+        searched=int(searched.sum()),
+        found=int(sites["devices_found"].to_numpy()[searched].sum()),
+    )
+    parts = confirmed_parts(read_parts(view, survey_id=int(run["fid"])), verdict)
+    summary = {**run["summary"], **decision_totals(parts), "confirmation_result": verdict}
+    if verdict["verdict"] == "failed":
+        summary["cancellation_withheld"] = verdict["text"]
+        summary["cancellation_limit"] = None
+    result = SurveyResult(
+        parts, SurveyRule.from_settings(), summary, risk_run_id=run["risk_run_id"]
+    )
+    written = None
+    if decisions_path is not None:
+        written = write_decisions(result, decisions_path)
+        from landrelease.survey.store import write_sites
+
+        write_sites(sites.to_crs("EPSG:4326"), written)
+    who = _actor(actor)
+    survey_id = store_survey(view, result, risk_run_id=run["risk_run_id"], actor=who)
+    with view.ws.begin() as conn:
+        insert_rows(
+            conn,
+            "audit_log",
+            ("at", "actor", "action", "layer", "record_id", "note"),
+            [(now_iso(), who, "confirm", "survey_runs", str(survey_id), verdict["text"])],
+        )
+    return Confirmed(verdict, survey_id, int(run["fid"]), written)
 
 
 @dataclass

@@ -41,6 +41,7 @@ for command, name in (
     (demo.demo, "demo"),
     (land_release.risk, "risk"),
     (land_release.survey, "survey"),
+    (land_release.confirm, "confirm"),
     (land_release.evaluate, "evaluate"),
     (land_release.backtest, "backtest"),
     (plans.prioritise, "prioritise"),

@@ -152,6 +152,44 @@ def survey(
 
 
 @handles_errors
+def confirm(
+    sites: Annotated[
+        Path,
+        typer.Argument(
+            help="The decisions GeoPackage whose layer confirmation_sites the teams filled in "
+            "(searched: 1 or 0; devices_found: a whole number)."
+        ),
+    ],
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            help="Rewrite the decisions GeoPackage here with the verdict (default: SITES itself).",
+            show_default=False,
+        ),
+    ] = None,
+    user: UserOpt = None,
+) -> None:
+    """Judge the cancelled land by what technical survey found at its confirmation sites.
+
+    `landrelease survey` draws, with every cancellation, a random sample of sites over the
+    cancelled land, sized so that land holding as many devices as its stated bound would show
+    a few of them. Once the teams have searched the sites and set searched and devices_found
+    on each, this command reads them: if they found more than the bound allows, the map is too
+    low there and every cancelled part goes to technical survey; otherwise the cancellation
+    stands (or waits for the sites not yet searched). The decisions that follow are kept as a
+    new survey run, audited, and written back to the GeoPackage.
+    """
+    from landrelease.cli.display.land_release import show_confirmed
+    from landrelease.pipeline import confirm_decisions
+
+    with open_workspace(workspace, db) as ws:
+        done = confirm_decisions(ws, sites, decisions_path=out or sites, actor=user)
+    show_confirmed(done)
+
+
+@handles_errors
 def evaluate(
     truth: Annotated[
         Path, typer.Option(help="The scenario's truth/ folder (items.parquet or items.geojson).")

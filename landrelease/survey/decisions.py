@@ -56,6 +56,7 @@ from landrelease.risk.store import RiskMap, load_risk_map
 from landrelease.store import Workspace, WorkspaceView
 from landrelease.survey.battle_area import DECISION as BAC
 from landrelease.survey.battle_area import BattleAreaRule, battle_area_evidence
+from landrelease.survey.confirm import ConfirmationRule, plan_confirmation
 from landrelease.survey.limit import cancellation_limit
 
 DECISIONS = ("cancel", "technical_survey", "clearance", BAC)
@@ -83,6 +84,8 @@ class SurveyRule:
     (expert weights, too little searched land); recorded with the run and shown on every part."""
     battle_area: BattleAreaRule = field(default_factory=BattleAreaRule)
     """When a surveyed or cleared part is searched as a battle area instead."""
+    confirmation: ConfirmationRule = field(default_factory=ConfirmationRule)
+    """The sample of cancelled land searched before it is released."""
 
     def __post_init__(self) -> None:
         problems = []
@@ -127,6 +130,7 @@ class SurveyRule:
             seed=int(settings.get("risk_seed")),
             allow_expert_cancellation=allow_expert_cancellation,
             battle_area=BattleAreaRule.from_settings(),
+            confirmation=ConfirmationRule.from_settings(),
         )
 
     def describe(self) -> str:
@@ -233,6 +237,9 @@ class SurveyResult:
     summary: dict[str, Any] = field(default_factory=dict)
     risk_run_id: int | None = None
     """The stored risk run the decisions were made from (``None``: a map computed in memory)."""
+    sites: gpd.GeoDataFrame | None = None
+    """The confirmation sample's sites in the cancelled parts (EPSG:4326; ``None``: nothing
+    cancelled with a bound): site_id, part_id, hazard_id, searched, devices_found, geometry."""
 
 
 def cell_decisions(
@@ -351,7 +358,19 @@ def decide(
                 for h, d in zip(parts["hazard_id"], parts["decision"], strict=True)
             ],
         )
+    sample = plan_confirmation(parts, rule.confirmation, seed=rule.seed) if len(parts) else None
+    if sample is not None:
+        per_part = sample[0]["part_id"].value_counts()
+        cancel = (parts["decision"] == "cancel").to_numpy()
+        parts.loc[cancel, "confidence"] = [
+            f"{text} Release after the confirmation sample: {per_part.get(pid, 0):,} of its "
+            f"{sample[1]['sites']:,} sites lie here."
+            for text, pid in zip(
+                parts.loc[cancel, "confidence"], parts.loc[cancel, "part_id"], strict=True
+            )
+        ]
     summary = _summary(parts, rule, threshold)
+    summary["confirmation"] = sample[1] if sample is not None else None
     summary["cancellation_withheld"] = withheld
     summary["cancellation_limit"] = (
         cancellation_limit(p, lam, target_recall=rule.target_recall, errors=run.errors)
@@ -370,7 +389,8 @@ def decide(
     )
     parts = parts.drop(columns="max_probability", errors="ignore")
     run_id = run.run_id if isinstance(run, RiskMap) else None
-    return SurveyResult(parts.to_crs("EPSG:4326"), rule, summary, risk_run_id=run_id)
+    sites = sample[0].to_crs("EPSG:4326") if sample is not None else None
+    return SurveyResult(parts.to_crs("EPSG:4326"), rule, summary, risk_run_id=run_id, sites=sites)
 
 
 def decide_from_stored(
@@ -470,23 +490,61 @@ def battle_area_parts(
     return parts
 
 
+def confirmed_parts(parts: gpd.GeoDataFrame, verdict: Mapping[str, Any]) -> gpd.GeoDataFrame:
+    """The parts once the confirmation sample of their cancelled land was searched
+    (:func:`~landrelease.survey.confirm.confirmation_verdict`): failed, every cancelled part goes
+    to technical survey (merged with its hazard's surveyed part, ids renamed); otherwise each
+    cancelled part carries the verdict in its statement of confidence."""
+    parts = parts.copy()
+    cancel = (parts["decision"] == "cancel").to_numpy()
+    if not cancel.any():
+        return parts
+    words = f"{verdict['text'][0].upper()}{verdict['text'][1:]}."
+    parts.loc[cancel, "confidence"] = [f"{words} {c}" for c in parts.loc[cancel, "confidence"]]
+    if verdict["verdict"] != "failed":
+        return parts
+    was = set(parts.loc[cancel, "hazard_id"])
+    parts.loc[cancel, "decision"] = DECISIONS[SURVEY]
+    if parts.duplicated(["hazard_id", "decision"]).any():
+        parts = _one_part_per_decision(parts)
+        parts["devices_per_ha"] = parts["expected_devices"] / (parts["area_m2"] / 1e4)
+    moved = (parts["decision"] == DECISIONS[SURVEY]).to_numpy() & parts["hazard_id"].isin(was)
+    parts.loc[moved, "confidence"] = [
+        f"{words} Technical survey: the map expects {e:,.1f} devices over {a / 1e4:,.1f} ha, "
+        "but the sample showed it too low in the land it would have cancelled here."
+        for e, a in zip(
+            parts.loc[moved, "expected_devices"], parts.loc[moved, "area_m2"], strict=True
+        )
+    ]
+    parts["part_id"] = [
+        f"{h}/{d[:2].upper()}" for h, d in zip(parts["hazard_id"], parts["decision"], strict=True)
+    ]
+    return parts.reset_index(drop=True)
+
+
+def decision_totals(parts: pd.DataFrame) -> dict[str, Any]:
+    """Parts, hectares and expected devices by decision, and the share of the hazards' area
+    cancelled: the totals a survey run keeps."""
+    return {
+        k: v
+        for k, v in _summary(parts, SurveyRule(), float("nan")).items()
+        if k not in ("rule", "cancel_threshold_probability")
+    }
+
+
 def _one_part_per_decision(parts: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Parts of one hazard with the same decision merged (areas and devices added up; the
     chance of any device from the chances that each holds none)."""
     none = np.log1p(-np.clip(parts["p_any_device"].to_numpy(float), 0, 1 - 1e-12))
+    how = {"area_m2": "sum", "expected_devices": "sum", "max_probability": "max", "_none": "sum"}
+    rest = [c for c in parts.columns if c not in (*how, "hazard_id", "decision", "p_any_device")]
+    aggfunc = {
+        **{c: f for c, f in how.items() if c in parts.columns or c == "_none"},
+        **{c: "first" for c in rest if c != parts.geometry.name},
+    }
     merged = (
         parts.assign(_none=none)
-        .dissolve(
-            by=["hazard_id", "decision"],
-            sort=False,
-            aggfunc={
-                "area_m2": "sum",
-                "expected_devices": "sum",
-                "max_probability": "max",
-                "_none": "sum",
-                "evidence": "first",
-            },
-        )
+        .dissolve(by=["hazard_id", "decision"], sort=False, aggfunc=aggfunc)
         .reset_index()
     )
     merged["p_any_device"] = 1 - np.exp(merged.pop("_none"))

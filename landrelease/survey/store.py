@@ -8,7 +8,7 @@ from typing import Any
 import geopandas as gpd
 import pyogrio
 
-from landrelease.errors import UsageError
+from landrelease.errors import DataError, UsageError
 from landrelease.store import Workspace, WorkspaceView, migrations, runs, tables
 from landrelease.store.schema import GEOMETRY_COLUMN
 from landrelease.store.styles import add_default_style
@@ -128,5 +128,97 @@ def write_decisions(result: SurveyResult, path: Path) -> Path:
         dataset_options={"VERSION": "1.3"},
     )
     add_default_style(tmp, "survey_parts", "MultiPolygon")
+    if result.sites is not None and len(result.sites):
+        write_sites(result.sites, tmp)
     tmp.replace(path)
     return path
+
+
+SITE_LAYER = "confirmation_sites"
+
+
+def write_sites(sites: gpd.GeoDataFrame, path: Path) -> None:
+    """The confirmation sample's sites as the layer :data:`SITE_LAYER` of a GeoPackage, for
+    the field teams: they set ``searched`` and ``devices_found`` on each site they search,
+    and ``landrelease confirm`` reads it back."""
+    pyogrio.write_dataframe(
+        sites, path, layer=SITE_LAYER, driver="GPKG", geometry_type="Point", append=False
+    )
+    add_default_style(path, SITE_LAYER, "Point")
+
+
+SITE_FIELDS = ("sample_id", "site_id", "searched", "devices_found")
+
+
+def read_sites(path: Path) -> gpd.GeoDataFrame:
+    """The confirmation sites as the field teams filled them in (layer :data:`SITE_LAYER` of a
+    GeoPackage written with the decisions). Every problem found is named by file, site and
+    field, all at once; nothing is read half."""
+    path = Path(path)
+    if not path.exists():
+        raise UsageError(
+            f"{path} does not exist: give the decisions GeoPackage the teams filled in"
+        )
+    try:
+        layers = [str(name) for name, _ in pyogrio.list_layers(path)]
+    except Exception as e:  # not a file GDAL opens
+        raise UsageError(f"{path} does not open as a GeoPackage ({e})") from None
+    if SITE_LAYER not in layers:
+        raise UsageError(
+            f"{path} has no layer {SITE_LAYER!r} (layers: {', '.join(layers) or 'none'}); "
+            "it is written beside survey_parts by `landrelease decide` when land is cancelled"
+        )
+    sites = pyogrio.read_dataframe(path, layer=SITE_LAYER)
+    missing = [f for f in SITE_FIELDS if f not in sites.columns]
+    if missing:
+        raise DataError(
+            f"{path}, layer {SITE_LAYER}: field(s) {', '.join(missing)} missing; "
+            f"expected {', '.join(SITE_FIELDS)}"
+        )
+    problems = []
+    for row in sites.itertuples():
+        where = f"{path}, layer {SITE_LAYER}, site {row.site_id}"
+        if row.searched not in (0, 1, True, False):
+            problems.append(f"{where}: searched is {row.searched!r}; accepted: 1 (searched) or 0")
+        found = row.devices_found
+        if found is None or (isinstance(found, float) and found != found):
+            found = 0
+        if not float(found).is_integer() or float(found) < 0:
+            problems.append(
+                f"{where}: devices_found is {row.devices_found!r}; accepted: a whole number ≥ 0"
+            )
+        elif found > 0 and not row.searched:
+            problems.append(
+                f"{where}: devices_found is {float(found):g} but searched is 0; set searched to 1 for a "
+                "site the team searched"
+            )
+    ids = sites["sample_id"].dropna().unique()
+    if len(ids) != 1:
+        problems.append(
+            f"{path}, layer {SITE_LAYER}: sites of {len(ids)} samples ({', '.join(map(str, ids))}); "
+            "a file holds the sites of one decision"
+        )
+    if problems:
+        more = f" (and {len(problems) - 10} more)" if len(problems) > 10 else ""
+        raise DataError("; ".join(problems[:10]) + more + "; nothing was recorded")
+    sites["searched"] = sites["searched"].astype(bool)
+    sites["devices_found"] = sites["devices_found"].fillna(0).astype(int)
+    return sites
+
+
+def survey_of_sample(
+    source: Workspace | WorkspaceView, sample_id: str
+) -> tuple[dict[str, Any] | None, bool]:
+    """The survey run that drew the confirmation sample ``sample_id`` (its row; ``None`` if
+    none did), and whether the latest decisions are still that run's, or its confirmations."""
+    ws = WorkspaceView.of(source).ws
+    current = True
+    with ws.engine.connect() as conn:
+        for run in runs.list_runs(conn, "survey"):
+            full = runs.read_run(conn, "survey", int(run["fid"])) or {}
+            summary = full.get("summary") or {}
+            same = (summary.get("confirmation") or {}).get("sample_id") == sample_id
+            if same and not summary.get("confirmation_result"):
+                return full, current
+            current = current and same
+    return None, False

@@ -136,6 +136,14 @@ def show_survey(result: Any, out: Path, survey_id: int) -> None:
             f"{bound:,.1f} at {s['bound_level']:.0%} confidence (the map's errors on held-out "
             "spatial blocks of searched land; land unlike any searched land can hold more)."
         )
+    terms = s.get("confirmation")
+    if terms and not s.get("cancellation_withheld"):
+        console.print(
+            "Confirmation sample: "
+            + escape(terms["text"])
+            + f". Its sites are the layer confirmation_sites of [bold]{out}[/]: the teams set "
+            f"searched and devices_found on each, then `landrelease confirm {out}`."
+        )
     if s.get("land_use"):
         named = s.get("land_use_parts") or {}
         console.print(
@@ -283,4 +291,15 @@ def rate_scale_text(scale: Any) -> str:
     others = ", ".join(f"{_km(k)} {v:.3f}" for k, v in sorted(scored.items()) if k != scale.sigma_m)
     return f"{text}, {scale.reason}: held-out ROC-AUC {scored[scale.sigma_m]:.3f}" + (
         f" (other widths: {others})." if others else "."
+    )
+
+
+def show_confirmed(done: Any) -> None:
+    """The confirmation sample's verdict and the decisions it left."""
+    v = done.verdict
+    colour = {"passed": "green", "failed": "red"}.get(v["verdict"], "yellow")
+    console.print(f"[{colour}]{escape(v['text'][0].upper() + v['text'][1:])}.[/]")
+    where = f" → [bold]{done.decisions}[/]" if done.decisions is not None else ""
+    console.print(
+        f"Decisions kept as survey run {done.survey_id} (from run {done.confirmed_run}){where}."
     )

@@ -1,0 +1,199 @@
+"""A confirmation sample of the land the rule would cancel: the field's check of its bound.
+
+The bound on the devices left in cancelled land comes from searched land the map did not
+learn from. Where the active hazards are unlike that land, the bound may not transfer: in
+generated worlds the rule's cancelled land sometimes held several times the devices its bound
+stated, and no held-out searched land showed it (docs/risk.md). What shows it is a search of
+the cancelled land itself.
+
+So every cancellation comes with a **confirmation sample**: sites (square boxes of
+``site_m``) drawn at random, seeded, over the cancelled parts in proportion to their area, to
+be searched by technical survey before the land is released. Its size is set so that, if the
+cancelled land held as many devices as its bound, the teams would expect to find
+``expected_devices`` of them (with detection probability ``detection``); the land passes when
+they find no more than the Poisson ``1 − alpha`` quantile of that (``accept_max``). A map that
+is several times too low in the cancelled land fails it: with the defaults, three times the
+bound is found with a probability above 90 %, where land holding its bound passes with 90 %.
+No more than ``max_share`` of the cancelled land is sampled; where that cap binds, the sample
+expects fewer devices and says so.
+
+Pure functions: :func:`plan_confirmation` draws the sites, :func:`confirmation_verdict` reads
+what the teams found.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import shapely
+from scipy import stats
+
+from landrelease import settings
+
+
+@dataclass(frozen=True)
+class ConfirmationRule:
+    """How large the confirmation sample is and when the cancelled land passes it."""
+
+    expected_devices: float = 8.0
+    """Devices the sample would find if the cancelled land held its bound."""
+    alpha: float = 0.1
+    """Chance that land holding exactly its bound fails the sample."""
+    detection: float = 0.9
+    """Probability that technical survey of a site finds a device there."""
+    max_share: float = 0.1
+    """Largest share of the cancelled land the sample may cover."""
+    site_m: float = 20.0
+    """Side of a square site, m."""
+
+    @classmethod
+    def from_settings(cls) -> ConfirmationRule:
+        return cls(
+            expected_devices=float(settings.get("survey_confirm_devices")),
+            alpha=float(settings.get("survey_confirm_alpha")),
+            detection=float(settings.get("survey_confirm_detection")),
+            max_share=float(settings.get("survey_confirm_max_share")),
+            site_m=float(settings.get("survey_confirm_site_m")),
+        )
+
+
+def accept_max(expected: float, alpha: float) -> int:
+    """The most devices a sample expecting ``expected`` may find and pass: the smallest ``c``
+    with P(Poisson(expected) > c) ≤ ``alpha``."""
+    return int(stats.poisson.ppf(1 - alpha, expected)) if expected > 0 else 0
+
+
+def sample_size(area_m2: float, bound: float, rule: ConfirmationRule) -> int:
+    """Sites for cancelled land of ``area_m2`` said to hold at most ``bound`` devices."""
+    site = rule.site_m**2
+    most = max(1, int(rule.max_share * area_m2 / site))
+    if bound <= 0:
+        return most
+    want = math.ceil(rule.expected_devices * area_m2 / (bound * rule.detection * site))
+    return max(1, min(want, most))
+
+
+def plan_confirmation(
+    parts: gpd.GeoDataFrame, rule: ConfirmationRule, *, seed: int
+) -> tuple[gpd.GeoDataFrame, dict[str, Any]] | None:
+    """Sites over the cancelled parts of ``parts`` (a metric CRS, with ``decision``,
+    ``part_id`` and ``devices_bound``) and the sample's terms; ``None`` when nothing is
+    cancelled or the cancelled land has no bound (it cannot be tested against one)."""
+    cancel = parts[parts["decision"] == "cancel"]
+    if not len(cancel):
+        return None
+    bounds = cancel["devices_bound"].to_numpy(dtype=float)
+    if not np.isfinite(bounds).all():
+        return None
+    areas = cancel.geometry.area.to_numpy(dtype=float)
+    area, bound = float(areas.sum()), float(bounds.sum())
+    n = sample_size(area, bound, rule)
+    rng = np.random.default_rng(seed)
+    which = np.sort(rng.choice(len(cancel), size=n, p=areas / area))
+    xy = _points_in(cancel.geometry.values.to_numpy(), which, rng)
+    site = rule.site_m**2
+    expected = n * site / area * bound * rule.detection
+    sample_id = hashlib.sha1(np.round(xy, 2).tobytes()).hexdigest()[:12]
+    sites = gpd.GeoDataFrame(
+        {
+            "sample_id": np.full(n, sample_id),
+            "site_id": np.arange(1, n + 1),
+            "part_id": cancel["part_id"].to_numpy()[which],
+            "hazard_id": cancel["hazard_id"].to_numpy()[which],
+            "searched": np.zeros(n, dtype=bool),
+            "devices_found": np.zeros(n, dtype=np.int64),
+        },
+        geometry=shapely.points(xy),
+        crs=parts.crs,
+    )
+    terms = {
+        "sample_id": sample_id,
+        "sites": n,
+        "site_m": rule.site_m,
+        "area_ha": n * site / 1e4,
+        "share_of_cancelled": n * site / area,
+        "cancelled_ha": area / 1e4,
+        "devices_bound": bound,
+        "expected_if_bound": expected,
+        "accept_max": accept_max(expected, rule.alpha),
+        "alpha": rule.alpha,
+        "detection": rule.detection,
+        "capped": n * site >= rule.max_share * area - site,
+        "seed": seed,
+    }
+    terms["text"] = confirmation_text(terms)
+    return sites, terms
+
+
+def _points_in(geoms: np.ndarray, which: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """One uniform random point inside ``geoms[i]`` for each ``i`` in ``which`` (rejection
+    sampling in each geometry's box, vectorised per geometry)."""
+    out = np.empty((len(which), 2))
+    for g in np.unique(which):
+        slots = np.flatnonzero(which == g)
+        geom = geoms[g]
+        x0, y0, x1, y1 = geom.bounds
+        shapely.prepare(geom)
+        got: list[np.ndarray] = []
+        need = len(slots)
+        while need > 0:
+            k = max(16, 4 * need)
+            cand = np.column_stack([rng.uniform(x0, x1, k), rng.uniform(y0, y1, k)])
+            inside = cand[shapely.contains_xy(geom, cand[:, 0], cand[:, 1])][:need]
+            got.append(inside)
+            need -= len(inside)
+        out[slots] = np.concatenate(got)
+    return out
+
+
+def confirmation_text(terms: dict[str, Any]) -> str:
+    """The sample's terms in words, for the console, the decisions and the reports."""
+    cap = (
+        f" (the largest sample allowed, {terms['share_of_cancelled']:.0%} of the cancelled land; "
+        "it tests the bound less sharply)"
+        if terms["capped"]
+        else ""
+    )
+    return (
+        f"before release, search {terms['sites']:,} sites of {terms['site_m']:g} m × "
+        f"{terms['site_m']:g} m ({terms['area_ha']:,.1f} ha, {terms['share_of_cancelled']:.1%} of "
+        f"the {terms['cancelled_ha']:,.1f} ha cancelled) by technical survey{cap}. If the cancelled "
+        f"land held its bound of {terms['devices_bound']:,.0f} devices, the teams would find about "
+        f"{terms['expected_if_bound']:,.1f}; the cancellation stands if they find no more than "
+        f"{terms['accept_max']:,}, otherwise the map is too low there and the land goes to "
+        "technical survey"
+    )
+
+
+def confirmation_verdict(terms: dict[str, Any], *, searched: int, found: int) -> dict[str, Any]:
+    """What the teams' search of the sites says: ``passed``, ``failed`` or ``incomplete``
+    (fewer sites searched than drawn and not yet failed), with the words."""
+    n, c = int(terms["sites"]), int(terms["accept_max"])
+    if found > c:
+        verdict = "failed"
+        text = (
+            f"the confirmation sample failed: {found:,} devices found in {searched:,} of "
+            f"{n:,} sites, where at most {c:,} were consistent with the bound of "
+            f"{terms['devices_bound']:,.0f}; the map is too low in the land it would cancel, "
+            "so that land goes to technical survey"
+        )
+    elif searched < n:
+        verdict = "incomplete"
+        text = (
+            f"the confirmation sample is not complete: {searched:,} of {n:,} sites searched, "
+            f"{found:,} devices found (the cancellation stands at no more than {c:,}); search "
+            "the rest before release"
+        )
+    else:
+        verdict = "passed"
+        text = (
+            f"the confirmation sample passed: {found:,} devices found in all {n:,} sites, "
+            f"no more than the {c:,} consistent with the bound of "
+            f"{terms['devices_bound']:,.0f}; the cancelled land may be released"
+        )
+    return {"verdict": verdict, "searched": searched, "found": found, "text": text}
