@@ -7,7 +7,8 @@ validate, export, status, backup, restore, settings, scenario, db), ``field_data
 template), ``programme`` (profile), ``demo``, ``land_release`` (risk, survey,
 evaluate), ``plans`` (prioritise, plan, forecast), ``serving`` (serve, user), ``operations``
 (activity, record, qa) and ``publishing`` (report); ``common`` holds the shared options and
-error handling, ``display`` how results look in a terminal. Jobs of several steps come from
+error handling, ``examples`` the worked examples each --help ends with, ``display`` how
+results look in a terminal. Jobs of several steps come from
 :mod:`landrelease.pipeline`. The list below is the order ``landrelease --help`` shows.
 """
 
@@ -25,6 +26,7 @@ from landrelease.cli import (
     workspace_cmds,
 )
 from landrelease.cli.common import app, flowing_help
+from landrelease.cli.examples import add_examples
 
 for command, name in (
     (workspace_cmds.init, "init"),
@@ -61,6 +63,7 @@ for group, name in (
 ):
     app.add_typer(group, name=name)
 flowing_help(app)
+add_examples(app)
 
 
 def main() -> None:

@@ -87,13 +87,7 @@ def template(
     sheet per layer whose headers explain each column (meaning, unit, accepted values)
     with drop-downs for every vocabulary. The GeoPackage's empty layers open in QGIS with
     the same drop-downs when digitising. Fill either in, then `landrelease validate` and
-    `landrelease import` it:
-
-    landrelease template blank/
-
-    landrelease import blank/evidence-package.xlsx -w programme.gpkg
-
-    landrelease status -w programme.gpkg
+    `landrelease import` it.
     """
     from landrelease.cli.display.field_data import show_template
     from landrelease.io.templates import write_template

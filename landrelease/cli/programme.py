@@ -21,9 +21,7 @@ from landrelease.cli.common import (
 profile_app = typer.Typer(
     help=(
         "The programme profile: name, country, logo, currency, languages and the official "
-        "estimates a forecast compares with. Reports and the web header show it.\n\n"
-        "Example: [bold]landrelease profile set --name 'CMAC national programme' --country "
-        "Cambodia --currency USD --languages km,en --logo cmac.png[/]"
+        "estimates a forecast compares with. Reports and the web header show it."
     ),
     no_args_is_help=True,
 )

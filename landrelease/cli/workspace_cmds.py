@@ -353,12 +353,6 @@ def backup(
     new GeoPackage (it opens in QGIS); a PostGIS one is dumped with pg_dump into a
     tar file. Either carries a manifest: version, schema, time and the records of
     every table. The backup is recorded in the workspace's audit trail.
-
-    Examples:
-
-      landrelease backup backups/2024-06-01.gpkg -w workspace.gpkg
-
-      landrelease backup backups/2024-06-01.tar --db postgresql://im@dbhost/mine_action
     """
     from landrelease.cli.display.workspace_data import show_backup
     from landrelease.store.backup import backup as write_backup
@@ -407,12 +401,6 @@ def restore(
     A PostGIS backup is restored with pg_restore in one transaction into a database
     that holds no tables — a new one is created — so a restore never writes over
     existing data. The restore is recorded in the new workspace's audit trail.
-
-    Examples:
-
-      landrelease restore backups/2024-06-01.gpkg -w restored.gpkg
-
-      landrelease restore backups/2024-06-01.tar --db postgresql://im@dbhost/mine_action_restored
     """
     from landrelease.cli.display.workspace_data import show_restore
     from landrelease.store.backup import restore as restore_backup

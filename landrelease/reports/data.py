@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +21,7 @@ import pandas as pd
 
 from landrelease import settings
 from landrelease.domain import vocab
+from landrelease.domain.dates import month_problem, parse_day
 from landrelease.domain.programme import Programme
 from landrelease.errors import UsageError
 from landrelease.records.ledger import area_by_method
@@ -133,22 +133,23 @@ class Period:
 
 
 def month_period(month: str) -> Period:
-    """``YYYY-MM`` as a period from its first to its last day."""
-    m = re.fullmatch(r"(\d{4})-(\d{2})", month.strip())
-    if not m or not 1 <= int(m.group(2)) <= 12:
-        raise UsageError(f"month {month!r}: give it as YYYY-MM, e.g. 2026-01")
-    y, mo = int(m.group(1)), int(m.group(2))
+    """``YYYY-MM`` as a period from its first to its last day; a month that is not one (2026-13,
+    May) is refused saying why."""
+    if problem := month_problem(month):
+        raise UsageError(f"month {problem}")
+    y, mo = int(month.strip()[:4]), int(month.strip()[5:7])
     last = calendar.monthrange(y, mo)[1]
     label = dt.date(y, mo, 1).strftime("%B %Y")
     return Period(f"{y:04d}-{mo:02d}-01", f"{y:04d}-{mo:02d}-{last:02d}", label)
 
 
 def date_period(start: str, end: str) -> Period:
-    for v in (start, end):
-        try:
-            dt.date.fromisoformat(v)
-        except ValueError:
-            raise UsageError(f"date {v!r}: give it as YYYY-MM-DD") from None
+    """The days from ``start`` to ``end`` (``YYYY-MM-DD``); a day that is not one (2026-02-30)
+    is refused saying why."""
+    start, end = (
+        parse_day(start, what="first day").isoformat(),
+        parse_day(end, what="last day").isoformat(),
+    )
     if end < start:
         raise UsageError(f"the period ends ({end}) before it starts ({start})")
     return Period(start, end, f"{start} to {end}")

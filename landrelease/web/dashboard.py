@@ -46,6 +46,7 @@ from fastapi import Depends, Query
 
 from landrelease.analytics.casualties import ACTIVITY_LABELS
 from landrelease.domain import vocab
+from landrelease.domain.dates import day_problem
 from landrelease.records import RELEASE_METHODS
 from landrelease.reports.data import (
     Records,
@@ -309,12 +310,9 @@ def choices(inp: Inputs) -> Choices:
 
 
 def _day(name: str, value: str) -> str:
-    try:
-        return dt.date.fromisoformat(value).isoformat()
-    except ValueError:
-        raise BadRequest(
-            f"{name}={value!r} is not a date: give it as YYYY-MM-DD, e.g. 2024-01-31"
-        ) from None
+    if problem := day_problem(value):
+        raise BadRequest(f"{name}={problem}")
+    return value.strip()
 
 
 def parse_filters(

@@ -20,7 +20,6 @@ for a month, period, year or settlement that has records; anything else is a
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import difflib
 import io
 import re
@@ -36,6 +35,7 @@ import pyogrio
 import shapely
 
 from landrelease.domain import Layer, layer_by_name
+from landrelease.domain.dates import day_problem, month_problem
 from landrelease.errors import UsageError
 from landrelease.io import (
     export_package,
@@ -306,12 +306,8 @@ def _listed(values: tuple[str, ...]) -> str:
 
 
 def _date(text: str, what: str) -> str:
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        raise BadRequest(f"{what} {text!r}: expected a day YYYY-MM-DD, e.g. 2024-01-31")
-    try:
-        dt.date.fromisoformat(text)
-    except ValueError:
-        raise BadRequest(f"{what} {text!r} is not a day of the calendar") from None
+    if problem := day_problem(text):
+        raise BadRequest(f"{what} {problem}")
     return text
 
 
@@ -353,9 +349,8 @@ def _builder(
     )
 
     if kind == "monthly":
-        m = re.fullmatch(r"(\d{4})-(\d{2})", param)
-        if not m or not 1 <= int(m.group(2)) <= 12:
-            raise BadRequest(f"month {param!r}: expected YYYY-MM, e.g. 2024-03")
+        if problem := month_problem(param):
+            raise BadRequest(f"month {problem}")
         if param not in choices.months:
             raise NotFound(
                 f"no records dated in {param}; months with records (latest first): "

@@ -117,8 +117,30 @@ def test_a_month_without_records_says_so(programme: Workspace, records: Records)
         == "This workspace holds no records dated in March 2024: its records run from 2025-02 to 2026-01."
     )
     assert "0.0 ha" not in r.text() and " 0 " not in r.text()
-    with pytest.raises(UsageError, match="YYYY-MM"):
+    with pytest.raises(UsageError, match=r"^month 2026-13 is not a month: a year has 12 months"):
         monthly_report(programme, month="2026-13", records=records, figures=False)
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "message"),
+    [
+        (
+            "2026-02-30",
+            "2026-03-31",
+            "first day 2026-02-30 is not a date: February 2026 has 28 days",
+        ),
+        ("2026-01-01", "2026-04-31", "last day 2026-04-31 is not a date: April 2026 has 30 days"),
+        ("2026-1-1", "2026-03-31", "first day '2026-1-1' is not a day: give it as YYYY-MM-DD"),
+    ],
+)
+def test_a_period_that_names_no_day_is_refused_saying_why(
+    start: str, end: str, message: str
+) -> None:
+    with pytest.raises(UsageError) as refused:
+        date_period(start, end)
+    assert str(refused.value).startswith(message)
+    with pytest.raises(UsageError, match=r"^month 2026-00 is not a month: a year has 12 months"):
+        month_period("2026-00")
 
 
 def test_a_quiet_section_says_nothing_happened_instead_of_zero(

@@ -87,7 +87,14 @@ def test_filters_refuse_what_they_cannot_read(client: TestClient) -> None:
     assert r.status_code == 400 and "Atlantis" in r.json()["detail"]
     assert "accepted: Aghdam, Fuzuli" in r.json()["detail"]
     r = client.get("/api/dashboard/headline?from=2024-13-01")
-    assert r.status_code == 400 and "YYYY-MM-DD" in r.json()["detail"]
+    assert r.status_code == 400
+    assert r.json()["detail"] == "from=2024-13-01 is not a date: a year has 12 months (01 to 12)"
+    r = client.get("/api/dashboard/headline?from=2024-01-01&to=2023-02-29")
+    assert r.status_code == 400
+    assert r.json()["detail"] == "to=2023-02-29 is not a date: February 2023 has 28 days"
+    r = client.get("/api/dashboard/headline?to=soon")
+    assert r.status_code == 400
+    assert r.json()["detail"] == "to='soon' is not a day: give it as YYYY-MM-DD, e.g. 2026-01-31"
     r = client.get("/api/dashboard/headline?from=2024-05-01&to=2024-01-01")
     assert r.status_code == 400 and "ends (to=2024-01-01) before it starts" in r.json()["detail"]
     page = client.get("/dashboard?organisation=Nobody")
@@ -212,3 +219,11 @@ def test_hazard_page_shows_the_land_in_use_inside_it(client: TestClient) -> None
     assert "Land in use" not in anonymous and "land in use:" not in anonymous
     other = client.get("/hazards/HZ-1", headers=token(client, "ana")).text
     assert "Land in use inside" not in other
+
+
+def test_the_activities_list_names_a_day_that_does_not_exist() -> None:
+    from landrelease.web.pages.activities import ListQuery
+
+    query, problems = ListQuery.of({"from": "2023-02-30", "to": "2023-12-31"})
+    assert query.start == "" and query.end == "2023-12-31"
+    assert problems == ["from=2023-02-30 is not a date: February 2023 has 28 days; not applied"]

@@ -424,14 +424,19 @@ def test_reports_follow_writes_through_the_app(client: TestClient) -> None:
             404,
             "no records dated in 2019-05; months with records (latest first): 2024-03, 2024-02, 2024-01, 2022-06, 2022-05, 2021-07",
         ),
-        ("monthly-2022-13.pdf", 400, "month '2022-13': expected YYYY-MM, e.g. 2024-03"),
-        ("monthly-May.pdf", 400, "month 'May': expected YYYY-MM"),
+        ("monthly-2022-13.pdf", 400, "month 2022-13 is not a month: a year has 12 months"),
+        ("monthly-May.pdf", 400, "month 'May' is not a month: give it as YYYY-MM"),
         ("monthly-2022-05.doc", 400, "unknown report format 'doc'; choose pdf, html, xlsx or csv"),
         ("monthly-2022-05.", 404, ""),
         (
             "donor-1999.pdf",
             404,
             "no records dated from 1999-01-01 to 1999-12-31; years with records: 2024, 2022, 2021",
+        ),
+        (
+            "donor-2024-01-01_2024-06-31.pdf",
+            400,
+            "last day 2024-06-31 is not a date: June 2024 has 30 days",
         ),
         (
             "donor-2022-01-01_2021-12-31.pdf",
@@ -441,7 +446,7 @@ def test_reports_follow_writes_through_the_app(client: TestClient) -> None:
         (
             "donor-2022-02-30_2022-12-31.pdf",
             400,
-            "first day '2022-02-30' is not a day of the calendar",
+            "first day 2022-02-30 is not a date: February 2022 has 28 days",
         ),
         ("donor-22.pdf", 400, "expected a year YYYY or FROM_TO as YYYY-MM-DD_YYYY-MM-DD"),
         (
@@ -456,7 +461,7 @@ def test_reports_follow_writes_through_the_app(client: TestClient) -> None:
         ("casualties-twenty.html", 400, "year 'twenty': expected YYYY, e.g. 2024"),
         ("casualties-2021.xls", 400, "unknown report format 'xls'"),
         ("weekly-2022-05.pdf", 404, ""),
-        ("monthly-" + "9" * 5000 + ".pdf", 400, "expected YYYY-MM"),
+        ("monthly-" + "9" * 5000 + ".pdf", 400, "give it as YYYY-MM"),
     ],
 )
 def test_report_errors_name_the_value_and_what_is_accepted(

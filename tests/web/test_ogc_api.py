@@ -101,6 +101,20 @@ def test_errors_are_one_json_shape(client: TestClient) -> None:
         assert body["code"] == code and body["status"] == status and body["detail"], url
 
 
+def test_a_datetime_naming_no_day_is_refused_saying_why(client: TestClient) -> None:
+    cases = {
+        "2023-02-30": "datetime: 2023-02-30 is not a date: February 2023 has 28 days",
+        "2023-01-01/2023-04-31T12:00:00Z": "datetime: 2023-04-31 is not a date: April 2023 has 30 days",
+        "../2023-13-01": "datetime: 2023-13-01 is not a date: a year has 12 months (01 to 12)",
+    }
+    for value, detail in cases.items():
+        r = client.get("/collections/hazards/items", params={"datetime": value})
+        assert r.status_code == 400, (value, r.text)
+        assert r.json()["detail"] == detail
+    r = client.get("/collections/hazards/items", params={"datetime": "2023-02-28T10:00:00Z"})
+    assert r.status_code == 200, r.text
+
+
 def test_openapi_documents_the_api(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
     assert "/collections/{collection_id}/items" in spec["paths"]

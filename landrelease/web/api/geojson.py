@@ -10,12 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import re
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import shapely
 
+from landrelease.domain.dates import day_problem
 from landrelease.store import Workspace, gis_views
 from landrelease.web.auth import User
 from landrelease.web.cache import LayerCache
@@ -45,8 +47,12 @@ def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
 
 
 def _instant(text: str) -> str | None:
+    """A date or date-time of ISO 8601; one whose day does not exist (2023-02-30T10:00Z) is
+    refused naming the day, as every date a user gives."""
     if text in ("", ".."):
         return None
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text[:10]) and (problem := day_problem(text[:10])):
+        raise BadRequest(f"datetime: {problem}")
     try:
         dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:

@@ -4,7 +4,6 @@ as a JSON API: :mod:`landrelease.web.api.review`."""
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from landrelease import settings
+from landrelease.domain.dates import day_problem
 from landrelease.domain.vocab import ASSETS
 from landrelease.records import accreditation_flags, review_queue
 from landrelease.records.rules import CLAIM_KEYS
@@ -77,12 +77,9 @@ class ListQuery:
         days = {}
         for name in ("from", "to"):
             v = (params.get(name) or "").strip()
-            if v:
-                try:
-                    v = dt.date.fromisoformat(v).isoformat()
-                except ValueError:
-                    problems.append(f"{name}={v!r} is not a date (YYYY-MM-DD): not applied")
-                    v = ""
+            if v and (problem := day_problem(v)):
+                problems.append(f"{name}={problem}; not applied")
+                v = ""
             days[name] = v
         raw = (params.get("page") or "1").strip()
         page = int(raw) if raw.isdigit() and int(raw) >= 1 else 1
