@@ -27,6 +27,7 @@ from landrelease.cli.display.terminal import console, step_progress
 if TYPE_CHECKING:
     from landrelease.io.package import ImportReport
     from landrelease.pipeline import MapAndSurvey, PlanAndForecast
+    from landrelease.scenario import ScenarioResult
     from landrelease.store import Workspace
     from landrelease.store.summary import WorkspaceStatus
 
@@ -99,6 +100,8 @@ def run_demo(
         report = _import(ws, package, timings)
         say("Setting the programme profile: Azerbaijan's official estimate for the forecast")
         write_programme(ws, KARABAKH_PROGRAMME, actor=ACTOR)
+        say("Recording the money spent on the approved activities, as `record spend` does")
+        record_scenario_spending(ws, scenario)
         done = _analyse(ws, out, package, say=say, progress=progress, timings=timings)
     return DemoResult(
         out=out,
@@ -133,6 +136,19 @@ def run_demo(
         },
         timings=timings,
     )
+
+
+def record_scenario_spending(ws: Workspace, scenario: ScenarioResult) -> int:
+    """Record the scenario's expenditures in ``ws`` (imported from its package) through the
+    function ``landrelease record spend`` calls; returns how many."""
+    from landrelease.records.money import record_expenditures
+
+    spent = scenario.expenditures
+    if spent is None or not len(spent):
+        return 0
+    cols = spent.columns
+    rows = [dict(zip(cols, values, strict=True)) for values in zip(*cols.values(), strict=True)]
+    return record_expenditures(ws, rows, actor=ACTOR)
 
 
 def _import(ws: Workspace, package: Path, timings: dict[str, float]) -> ImportReport:

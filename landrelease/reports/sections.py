@@ -57,6 +57,24 @@ def plural(n: int, one: str, many: str) -> str:
     return f"{n:,} {one if n == 1 else many}"
 
 
+def casualties(killed: int, injured: int) -> str:
+    """People killed and injured, in words, without a zero stated as a toll: '1 person killed',
+    '3 people injured', '2 people killed and 1 injured', 'no one killed or injured'. Every page,
+    report and API text that names a casualty count says it this way (the map's own copy is
+    ``casualtyWords`` in static/casualties.js, tested to agree)."""
+
+    def people(n: int) -> str:
+        return f"{n:,} {'person' if n == 1 else 'people'}"
+
+    if killed and injured:
+        return f"{people(killed)} killed and {injured:,} injured"
+    if killed:
+        return f"{people(killed)} killed"
+    if injured:
+        return f"{people(injured)} injured"
+    return "no one killed or injured"
+
+
 def casualty_toll(incidents: int, killed: int, injured: int, *, who: str = "") -> str:
     """What ``incidents`` did to people, in words, without a zero stated as a toll: '2 incidents
     killed 1 and injured 2 people', '2 incidents injured 2 people; none was killed', '1 incident

@@ -24,7 +24,7 @@ from landrelease.records.ledger import balance
 from landrelease.reports import charts
 from landrelease.reports.data import Records, load_records, radius_m, settlement_hazards
 from landrelease.reports.model import Column, Figure, Report, Section, Table, items, tuples
-from landrelease.reports.sections import M2_PER_HA, plural
+from landrelease.reports.sections import M2_PER_HA, casualties, plural
 from landrelease.store import Workspace, WorkspaceView
 from landrelease.store.crs import project, unproject
 from landrelease.store.sql import now_iso
@@ -274,7 +274,7 @@ def _people(rec: Records, s: pd.Series, r: float) -> tuple[Section, pd.DataFrame
     if len(inc):
         sec.paragraphs.append(
             f"{plural(len(inc), 'incident', 'incidents')} within {radius} since {inc['date'].min()}: "
-            f"{int(inc['killed'].sum())} killed, {int(inc['injured'].sum())} injured "
+            f"{casualties(int(inc['killed'].sum()), int(inc['injured'].sum()))} "
             f"(latest {inc['date'].max()})."
         )
     else:

@@ -51,3 +51,5 @@ class Scenario:
     calibration: tuple[CalibrationRow, ...]
     land_use: LandUse | None = None
     """Land in use since the war (``None``: not drawn)."""
+    expenditures: Table | None = None
+    """Money spent on the approved activities (:mod:`landrelease.scenario.spending`)."""

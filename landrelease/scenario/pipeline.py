@@ -46,12 +46,14 @@ from landrelease.scenario.military import ARMENIAN, Positions
 from landrelease.scenario.package import write_package
 from landrelease.scenario.parameters import DEFAULT, Parameters
 from landrelease.scenario.resources import (
+    Table,
     assets,
     eore_sessions,
     funding,
     organisations,
 )
 from landrelease.scenario.settlements import Settlements
+from landrelease.scenario.spending import expenditures
 from landrelease.scenario.timeline import day
 from landrelease.scenario.world import World, build_world, world_devices
 
@@ -79,6 +81,11 @@ class ScenarioResult:
     """Devices of ``truth/`` removed after a finding by the scenario's last date."""
     devices_set_off: int = 0
     """Devices of ``truth/`` set off in an incident by the scenario's last date."""
+    expenditures: Table | None = None
+    """Money spent on the approved activities: not a layer of the package (the data contract
+    has none for it), recorded into a workspace as a user records it —
+    :func:`landrelease.records.money.record_expenditures`, as ``landrelease record spend``
+    does."""
 
     @property
     def devices_left(self) -> int:
@@ -148,6 +155,7 @@ def generate(
         seconds=time.perf_counter() - started,
         devices_found=int((sc.history.removed_by == "finding").sum()),
         devices_set_off=int((sc.history.removed_by == "incident").sum()),
+        expenditures=sc.expenditures,
     )
 
 
@@ -418,7 +426,8 @@ def _programme(
             rng_for(seed, "land_use", scale),
         ),
     )
-    return replace(sc, calibration=calibrate(figures(sc, scale, p)))
+    spent = expenditures(hist.activities, fund, p.resources, rng_for(seed, "spending", scale))
+    return replace(sc, calibration=calibrate(figures(sc, scale, p)), expenditures=spent)
 
 
 def figures(sc: Scenario, scale: str, p: Parameters) -> Figures:

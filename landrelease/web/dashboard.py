@@ -56,6 +56,7 @@ from landrelease.reports.data import (
     settlement_hazards,
     sources_order,
 )
+from landrelease.reports.sections import casualties, plural
 from landrelease.store import Workspace, WorkspaceView
 from landrelease.web.cache import LayerCache
 from landrelease.web.context import WebDep
@@ -748,7 +749,7 @@ def casualties_by_activity(inp: Inputs) -> ChartData:
     killed, injured = int(frame["killed"].sum()), int(frame["injured"].sum())
     notes = _not_applying(inp, "incidents", district=False, organisation=True)
     notes.append(
-        f"{killed + injured} people in {len(frame)} incidents: {killed} killed, {injured} injured."
+        f"{plural(len(frame), 'incident', 'incidents')}: {casualties(killed, injured)}."
         if len(frame)
         else "No incidents recorded."
     )
@@ -1163,6 +1164,11 @@ class Headline:
     @property
     def destroyed_total(self) -> int:
         return sum(self.destroyed.values())
+
+    @property
+    def casualty_words(self) -> str:
+        """'2 people killed and 1 injured', as every page and report says it."""
+        return casualties(self.killed, self.injured)
 
     def as_json(self) -> dict[str, Any]:
         f = self.filters

@@ -16,7 +16,7 @@ from landrelease.reports import (
     settlement_report,
 )
 from landrelease.reports.data import Period, date_period, month_period, months_back
-from landrelease.reports.sections import casualty_toll
+from landrelease.reports.sections import casualties, casualty_toll
 from landrelease.store import Workspace
 from tests.reports.builder import CLEARED_JAN_HA, DEVICES_JAN, VICTIM_ADDRESS, VICTIM_NAME, build
 
@@ -205,6 +205,22 @@ def test_a_casualty_toll_states_no_zero_as_a_toll(
     assert casualty_toll(incidents, killed, injured) == words
 
 
+@pytest.mark.parametrize(
+    ("killed", "injured", "words"),
+    [
+        (0, 1, "1 person injured"),
+        (1, 0, "1 person killed"),
+        (2, 3, "2 people killed and 3 injured"),
+        (1, 1, "1 person killed and 1 injured"),
+        (0, 4, "4 people injured"),
+        (0, 0, "no one killed or injured"),
+        (1_200, 2_500, "1,200 people killed and 2,500 injured"),
+    ],
+)
+def test_casualties_state_no_zero_and_count_people(killed: int, injured: int, words: str) -> None:
+    assert casualties(killed, injured) == words
+
+
 def test_who_the_casualties_were_follows_their_count() -> None:
     assert (
         casualty_toll(2, 0, 3, who="3 civilians; 1 child among them")
@@ -243,6 +259,12 @@ def test_the_settlement_report_says_what_blocks_it(programme: Workspace, records
     assert remaining == pytest.approx(area - released)
     assert "1 open hazard within 1,500 m still blocks its return" in r.headline[0]
     assert r.headline[1].startswith("No operations plan exists in this workspace yet")
+
+    people = next(s for s in r.sections if s.heading == "Incidents and risk education")
+    assert people.paragraphs[0] == (
+        "6 incidents within 1,500 m since 2025-03-14: 4 people killed and 12 injured"
+        " (latest 2026-01-08)."
+    )
 
     kah = settlement_report(programme, name="Kahrizli", records=records, figures=False)
     assert (

@@ -236,7 +236,7 @@ def test_dashboard_figures_from_known_records(client: TestClient, tmp_path: Path
         "demining": [0, 0, 1],
         "not recorded": [0, 0, 2],
     }
-    assert "6 people in 3 incidents: 3 killed, 3 injured." in cas["notes"]
+    assert "3 incidents: 3 people killed and 3 injured." in cas["notes"]
 
     money = client.get("/api/dashboard/funding_by_source").json()
     assert money["unit"] == "USD" and money["labels"] == ["2024", "2025"]

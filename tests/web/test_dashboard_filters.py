@@ -70,6 +70,10 @@ def test_filters_apply_to_every_figure(client: TestClient) -> None:
     cas = client.get("/api/dashboard/casualties_by_activity?organisation=ANAMA").json()
     assert "The organisation filter does not apply to incidents." in cas["notes"]
 
+    page = client.get("/dashboard")
+    assert "1 person killed and 2 injured in 1 incident<" in page.text  # no zero toll stated
+    page = client.get("/dashboard?from=2022-01-01")
+    assert "no one killed or injured in 0 incidents" in page.text
     page = client.get("/dashboard?district=Fuzuli&from=2024-01-01")
     assert page.status_code == 200
     assert "Fuzuli · all organisations · from 2024-01-01" in page.text

@@ -34,7 +34,13 @@ def test_a_hazard_click_tells_its_history_evidence_and_next_step(client: TestCli
         "by_device": {"AP": 1, "AT": 1, "UXO": 1},
         "latest": "2022-05-03",
     }
-    assert ev["incidents"] == {"total": 1, "killed": 1, "injured": 2, "dates": ["2021-07-12"]}
+    assert ev["incidents"] == {
+        "total": 1,
+        "killed": 1,
+        "injured": 2,
+        "casualties": "1 person killed and 2 injured",
+        "dates": ["2021-07-12"],
+    }
     assert [d["decision"] for d in ev["survey"]] == ["clearance", "cancel"]
     assert ev["survey"][0]["evidence"] == "3 findings within 200 m"
     assert ev["risk"] is None  # no risk run in this workspace

@@ -18,7 +18,10 @@ def test_the_header_names_the_programme_and_draws_its_logo(
 ) -> None:
     monkeypatch.setattr(context, "PROGRAMME_TTL_S", 0.0)  # read on every page here
     page = client.get("/map").text
-    assert '<a class="brand" href="/">landrelease</a>' in page
+    assert (
+        '<a class="brand" href="/" title="landrelease"><span class="name">landrelease</span></a>'
+        in page
+    )
     assert client.get("/programme/logo").status_code == 404
 
     (tmp_path / "logo.png").write_bytes(png())
@@ -30,8 +33,9 @@ def test_the_header_names_the_programme_and_draws_its_logo(
     )
     page = client.get("/dashboard").text
     assert (
-        '<a class="brand" href="/"><img class="logo" src="/programme/logo" alt="">'
-        "CMAC national programme</a>" in page
+        '<a class="brand" href="/" title="CMAC national programme">'
+        '<img class="logo" src="/programme/logo" alt="">'
+        '<span class="name">CMAC national programme</span></a>' in page
     )
     assert "<title>Dashboard — CMAC national programme</title>" in page
     logo = client.get("/programme/logo")

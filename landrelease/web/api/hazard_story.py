@@ -26,6 +26,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from landrelease.reports.sections import casualties
 from landrelease.store import Connection, Workspace, runs, tables
 from landrelease.web import visible as vis
 from landrelease.web.auth import User
@@ -198,10 +199,13 @@ def _evidence(
             "latest": day(found["date"].astype(object).max()) if len(found) else None,
         }
         hits = _inside(vis.visible_frame(ws, "incidents", user, cache), polygon)
+        killed = int(pd.to_numeric(hits["killed"]).fillna(0).sum()) if len(hits) else 0
+        injured = int(pd.to_numeric(hits["injured"]).fillna(0).sum()) if len(hits) else 0
         out["incidents"] = {
             "total": len(hits),
-            "killed": int(pd.to_numeric(hits["killed"]).fillna(0).sum()) if len(hits) else 0,
-            "injured": int(pd.to_numeric(hits["injured"]).fillna(0).sum()) if len(hits) else 0,
+            "killed": killed,
+            "injured": injured,
+            "casualties": casualties(killed, injured),
             "dates": sorted(d for d in (day(x) for x in hits["date"]) if d),
         }
     out["survey"] = [

@@ -11,6 +11,7 @@
 // The page gives the layers this user may read, the colours and the legend (#map-config).
 import maplibregl from "/static/maplibre.js";
 import { boundaryLabels, boundaryLines, boundarySource } from "/static/boundaries.js";
+import { casualtyWords } from "/static/casualties.js";
 
 const config = JSON.parse(document.getElementById("map-config").textContent);
 const statusBox = document.getElementById("map-status");
@@ -428,8 +429,8 @@ function hazardHtml(v) {
     facts.push("<li>found inside: " + (e.findings.total ? kinds : "nothing yet") + "</li>");
   }
   if (e.incidents && e.incidents.total) {
-    facts.push("<li>incidents inside: " + e.incidents.total + " (" + e.incidents.killed + " killed, " +
-      e.incidents.injured + " injured), the last on " + esc(e.incidents.dates[e.incidents.dates.length - 1]) + "</li>");
+    facts.push("<li>incidents inside: " + e.incidents.total + " (" + esc(e.incidents.casualties) +
+      "), the last on " + esc(e.incidents.dates[e.incidents.dates.length - 1]) + "</li>");
   }
   const plan = (n.plan || []).map((t) => "<li>" + esc(word(t.method)) + " " + ha(t.area_ha) + " ha, " +
     (t.start_month ? esc(t.start_month) + " → " + esc(t.end_month || "after the horizon")
@@ -476,7 +477,7 @@ function pointHtml(name, p) {
   if (name === "findings") {
     return "<b>" + esc(p.finding_id) + "</b><br>" + esc(word(p.device)) + "<br>found " + esc(p.date);
   }
-  return "<b>" + esc(p.incident_id) + "</b><br>" + esc(p.date) + ": " + esc(p.killed) + " killed, " + esc(p.injured) + " injured";
+  return "<b>" + esc(p.incident_id) + "</b><br>" + esc(p.date) + ": " + esc(casualtyWords(p.killed, p.injured));
 }
 
 // land in use in field words: "Cultivated for 4 years (observed 2025-06-01, imagery, high confidence)"
