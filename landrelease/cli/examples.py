@@ -74,6 +74,10 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "landrelease survey -w ws.gpkg --target-recall 0.995 --out decisions.gpkg",
         "landrelease survey -w ws.gpkg --max-residual 0.05 --new-map",
     ),
+    "confirm": (
+        "landrelease confirm decisions.gpkg -w ws.gpkg --user officer",
+        "landrelease confirm field/decisions.gpkg -w ws.gpkg --out confirmed.gpkg",
+    ),
     "evaluate": ("landrelease evaluate --truth scenario/truth -w ws.gpkg",),
     "backtest": (
         "landrelease backtest -w ws.gpkg",
