@@ -51,6 +51,9 @@ class DemoResult:
     evaluation: Any = None
     backtest: Any = None
     """The engine fitted a year before the latest record, checked on what came after."""
+    confirmed: Any = None
+    """The confirmation sample of the cancelled land, searched in the simulated field
+    (``None``: nothing cancelled)."""
     priorities: Any = None
     plan: Any = None
     forecast: Any = None
@@ -117,6 +120,7 @@ def run_demo(
         survey=done.mapped.result,
         evaluation=done.evaluation,
         backtest=done.backtest,
+        confirmed=done.confirmed,
         outputs={
             "scenario package (with truth/)": package,
             "workspace (open in QGIS)": ws_path,
@@ -167,6 +171,7 @@ def _import(ws: Workspace, package: Path, timings: dict[str, float]) -> ImportRe
 @dataclass
 class _Analysed:
     mapped: MapAndSurvey
+    confirmed: Any
     evaluation: Any
     backtest: Any
     planned: PlanAndForecast
@@ -215,6 +220,15 @@ def _analyse(
             progress=progress,
         )
 
+    confirmed = None
+    terms = mapped.result.summary.get("confirmation")
+    if terms is not None and mapped.result.sites is not None:
+        say(
+            f"The field, simulated from the scenario's truth: teams search the {terms['sites']:,} "
+            "confirmation sites of the cancelled land; the decisions follow what they find"
+        )
+        confirmed = _search_confirmation_sites(view, mapped, package, terms)
+
     say("Scoring the map and the decisions against the scenario's ground truth")
     evaluation = evaluate_latest(view, package / "truth", out / "evaluation")
 
@@ -240,7 +254,29 @@ def _analyse(
 
     say("Creating a demo user for the web application")
     login = _web_user(ws)
-    return _Analysed(mapped, evaluation, checked, planned, reports, login, workspace_status(ws))
+    return _Analysed(
+        mapped, confirmed, evaluation, checked, planned, reports, login, workspace_status(ws)
+    )
+
+
+def _search_confirmation_sites(
+    view: Any, mapped: MapAndSurvey, package: Path, terms: dict[str, Any]
+) -> Any:
+    """What a programme's teams do with the sites the decisions drew: search each one, fill in
+    the GeoPackage, and hand it to `landrelease confirm`."""
+    import pyogrio
+
+    from landrelease import pipeline
+    from landrelease.scenario.field import search_sites
+    from landrelease.survey.store import SITE_LAYER, read_sites
+
+    found = search_sites(
+        read_sites(mapped.decisions), package / "truth", site_m=terms["site_m"], seed=1
+    )
+    pyogrio.write_dataframe(found, mapped.decisions, layer=SITE_LAYER, driver="GPKG")
+    return pipeline.confirm_decisions(
+        view, mapped.decisions, decisions_path=mapped.decisions, actor=ACTOR
+    )
 
 
 def _web_user(ws: Workspace) -> tuple[str, str]:

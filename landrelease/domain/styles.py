@@ -105,6 +105,12 @@ LAYER_STYLES: dict[str, LayerStyle] = {
     "survey_parts": LayerStyle(
         "survey decisions, coloured as on the web map", "decision", DECISION_STYLE
     ),
+    "confirmation_sites": LayerStyle(
+        "confirmation sites of the cancelled land, labelled with their numbers",
+        colour="#1a9850",
+        outline="#000000",
+        label="site_id",
+    ),
     "activities": LayerStyle(
         "activities by type",
         "type",

@@ -7,6 +7,7 @@ from typing import Any, Protocol
 
 from landrelease.cli.display.land_release import (
     show_backtest,
+    show_confirmed,
     show_evaluation,
     show_risk,
     show_survey,
@@ -27,6 +28,7 @@ class DemoFigures(Protocol):
     survey: Any
     evaluation: Any
     backtest: Any
+    confirmed: Any
     priorities: Any
     plan: Any
     forecast: Any
@@ -43,6 +45,8 @@ def show_demo(result: DemoFigures) -> None:
     if result.risk is not None:
         show_risk(result.risk, result.outputs["risk map (GeoTIFF)"], 1)
         show_survey(result.survey, result.outputs["survey decisions (GeoPackage)"], 1)
+        if result.confirmed is not None:
+            show_confirmed(result.confirmed)
         show_evaluation(result.evaluation)
     if result.backtest is not None:
         show_backtest(result.backtest)
