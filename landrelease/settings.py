@@ -353,6 +353,14 @@ SETTINGS: tuple[Setting, ...] = (
         "Expected device density from which land goes straight to full clearance rather than technical survey.",
     ),
     Setting(
+        "survey_backtest_tolerance",
+        0.2,
+        "share",
+        "A backtest whose teams found more devices than the map expected withholds cancellation only when they found more than this share above it (beyond chance too); the confirmation sample checks the cancelled land itself.",
+        minimum=0,
+        maximum=10,
+    ),
+    Setting(
         "survey_confirm_devices",
         8.0,
         "devices",

@@ -84,6 +84,9 @@ class SurveyRule:
     (expert weights, too little searched land); recorded with the run and shown on every part."""
     battle_area: BattleAreaRule = field(default_factory=BattleAreaRule)
     """When a surveyed or cleared part is searched as a battle area instead."""
+    backtest_tolerance: float = 0.2
+    """A backtest whose teams found more devices than the map expected withholds cancelling only
+    beyond this share more (the confirmation sample checks the cancelled land itself)."""
     confirmation: ConfirmationRule = field(default_factory=ConfirmationRule)
     """The sample of cancelled land searched before it is released."""
 
@@ -130,6 +133,7 @@ class SurveyRule:
             seed=int(settings.get("risk_seed")),
             allow_expert_cancellation=allow_expert_cancellation,
             battle_area=BattleAreaRule.from_settings(),
+            backtest_tolerance=float(settings.get("survey_backtest_tolerance")),
             confirmation=ConfirmationRule.from_settings(),
         )
 
@@ -196,14 +200,17 @@ def cancellation_support(
     return None
 
 
-def backtest_support(backtest: Mapping[str, Any] | None, *, model: str) -> str | None:
+def backtest_support(
+    backtest: Mapping[str, Any] | None, *, model: str, tolerance: float = 0.0
+) -> str | None:
     """Why the programme's own backtest forbids cancelling (``None``: it does not, or there is
     none). ``backtest`` is the latest kept backtest (:func:`~landrelease.survey.store.latest_backtest`).
 
     Two findings withhold cancellation: teams found more devices after the backtest's day than
-    the map fitted on that day expected, beyond what chance explains (the map was too low on
-    land it had not learned from); or they found more devices in land the decisions would have
-    cancelled than the bound stated for it then. Only a backtest of the same ``model`` counts.
+    the map fitted on that day expected, beyond what chance explains and by more than
+    ``tolerance`` (a share: the map was too low on land it had not learned from); or they found
+    more devices in land the decisions would have cancelled than the bound stated for it then.
+    Only a backtest of the same ``model`` counts.
     """
     if not backtest or backtest.get("model") != model:
         return None
@@ -218,7 +225,9 @@ def backtest_support(backtest: Mapping[str, Any] | None, *, model: str) -> str |
             f"than the bound stated for it then ({bound:,.1f}): the bounds did not hold on the "
             "programme's own later work"
         )
-    if totals.get("verdict") == "under":
+    found_all = float(totals.get("found_devices", 0))
+    expected_all = float(totals.get("expected_found", 0.0))
+    if totals.get("verdict") == "under" and found_all > expected_all * (1 + tolerance):
         return (
             f"in {named} teams found {int(totals.get('found_devices', 0)):,} devices where the "
             f"map expected {float(totals.get('expected_found', 0.0)):,.0f}, more than chance "
@@ -714,7 +723,7 @@ def _withheld(
         training=run.training,
         cross_validated=_cross_validated(run),
         errors=run.errors,
-    ) or backtest_support(backtest, model=run.model)
+    ) or backtest_support(backtest, model=run.model, tolerance=rule.backtest_tolerance)
 
 
 def _bounds(parts: pd.DataFrame, errors: ResidualErrors | None) -> np.ndarray:

@@ -52,6 +52,10 @@ def test_a_failed_backtest_of_the_same_model_withholds_cancellation() -> None:
     assert backtest_support(_kept("consistent"), model="evidence") is None
     assert backtest_support(_kept("over"), model="evidence") is None
     assert backtest_support(_kept("under", model="boosted"), model="evidence") is None
+    # 40 % more than expected withholds up to a tolerance of 40 %, not beyond it
+    assert backtest_support(_kept("under"), model="evidence", tolerance=0.39) is not None
+    assert backtest_support(_kept("under"), model="evidence", tolerance=0.4) is None
+    assert backtest_support(_kept("over", found_in=9), model="evidence", tolerance=1) is not None
 
 
 def test_the_survey_reads_the_latest_backtest(scenario_ws: Workspace, tmp_path: Path) -> None:
