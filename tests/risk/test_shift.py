@@ -47,7 +47,7 @@ def test_the_warning_and_each_decision_state_the_same_measure_of_unlike_land() -
     assert "in generated worlds as unlike as this, from about a third to twice" in r.statement()
     # what the benchmark measured of cancelled land in such worlds, and the cautious step
     assert "in 4 of 20 generated worlds as unlike as this" in r.statement().lower()
-    assert "confirm cancelled land by non-technical survey" in r.caveat()
+    assert "so search the sample before the land is released" in r.caveat()
 
 
 def test_the_sample_of_cells_does_not_depend_on_tiling() -> None:
