@@ -254,8 +254,9 @@ def confirm_decisions(
         found=int(sites["devices_found"].to_numpy()[searched].sum()),
     )
     parts = confirmed_parts(read_parts(view, survey_id=int(run["fid"])), verdict)
-    summary = {**run["summary"], **decision_totals(parts), "confirmation_result": verdict}
-    if verdict["verdict"] == "failed":
+    summary = {**run["summary"], "confirmation_result": verdict}
+    if verdict["verdict"] == "failed":  # the totals change; otherwise they stand, bound and all
+        summary.update(decision_totals(parts))
         summary["cancellation_withheld"] = verdict["text"]
         summary["cancellation_limit"] = None
     result = SurveyResult(

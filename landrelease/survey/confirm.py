@@ -74,8 +74,8 @@ def sample_size(area_m2: float, bound: float, rule: ConfirmationRule) -> int:
     most = max(1, int(rule.max_share * area_m2 / site))
     if bound <= 0:
         return most
-    want = math.ceil(rule.expected_devices * area_m2 / (bound * rule.detection * site))
-    return max(1, min(want, most))
+    want = rule.expected_devices * area_m2 / (bound * rule.detection * site)
+    return most if not want < most else max(1, math.ceil(want))  # a tiny bound: inf
 
 
 def plan_confirmation(

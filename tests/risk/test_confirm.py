@@ -3,6 +3,7 @@ reads what the teams found."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +12,8 @@ import numpy as np
 import pyogrio
 import pytest
 import shapely
+from hypothesis import given
+from hypothesis import strategies as st
 from scipy import stats
 
 from landrelease import pipeline
@@ -65,6 +68,23 @@ def test_the_sample_expects_the_set_devices_if_the_land_held_its_bound() -> None
     assert sample_size(5e6, 0.0, RULE) == 1250
     assert accept_max(8.0, 0.1) == 12  # P(Poisson(8) > 12) = 0.064 ≤ 0.1 < P(> 11)
     assert stats.poisson.sf(12, 8.0) <= 0.1 < stats.poisson.sf(11, 8.0)
+
+
+@given(
+    area=st.floats(1e3, 1e9),
+    bound=st.floats(0.0, 1e6),
+    more=st.floats(1.0, 100.0),
+    m=st.floats(0.5, 50.0),
+)
+def test_a_looser_bound_never_asks_for_more_sites(
+    area: float, bound: float, more: float, m: float
+) -> None:
+    rule = ConfirmationRule(expected_devices=m)
+    n, looser = sample_size(area, bound, rule), sample_size(area, bound * more, rule)
+    assert 1 <= looser <= n <= max(1, int(rule.max_share * area / rule.site_m**2))
+    if bound > 0 and n < int(rule.max_share * area / rule.site_m**2):
+        # uncapped: the sample expects at least m devices if the land held its bound
+        assert n * rule.site_m**2 / area * bound * rule.detection >= m * (1 - 1e-9)
 
 
 def test_land_holding_its_bound_passes_and_three_times_it_fails() -> None:
@@ -199,6 +219,10 @@ def test_teams_confirm_or_overturn_the_cancelled_land(
     ok = pipeline.confirm_decisions(ws, decisions, decisions_path=decisions, actor="officer")
     expect = "failed" if found > terms["accept_max"] else "passed"
     assert ok.verdict["verdict"] == expect and ok.verdict["found"] == found
+    kept = ws.query(f"SELECT summary FROM survey_runs WHERE fid = {ok.survey_id}")[0][0]
+    kept = json.loads(kept) if isinstance(kept, str) else kept
+    if expect == "passed":  # the cancelled land, its bound and the totals stand
+        assert kept["by_decision"] == done.result.summary["by_decision"]
     assert ok.confirmed_run == done.survey_id and ok.survey_id == done.survey_id + 1
     assert pyogrio.read_dataframe(decisions, layer=SITE_LAYER)["searched"].all()
 
