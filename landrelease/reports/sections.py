@@ -25,6 +25,7 @@ from landrelease.reports.data import (
     returns_enabled,
 )
 from landrelease.reports.model import Column, Figure, Section, Table, items, tuples
+from landrelease.survey.confirm import confirmation_status
 
 DEVICE_WORDS = {
     "AT": ("anti-tank mine", "anti-tank mines"),
@@ -521,7 +522,8 @@ DECISION_WORDS = {
 
 def recommendations_section(rec: Records) -> tuple[Section, str | None]:
     """What the latest survey run recommends, with the devices left in cancelled land and their
-    bound, or why no land is recommended for cancellation."""
+    bound, or why no land is recommended for cancellation, and where the run drew a confirmation
+    sample of its cancelled land, the sample's status."""
     sec = Section("Land-release recommendations")
     run = rec.survey
     if run is None:
@@ -585,7 +587,12 @@ def recommendations_section(rec: Records) -> tuple[Section, str | None]:
     if not withheld and limit:
         text = str(limit["text"])
         why = f" {text[:1].upper()}{text[1:]}."
-    sec.paragraphs.append(f"{sentence}{why}{land_use_sentence(s)} Rule: {s.get('rule', '')}.")
+    status = confirmation_status(s)
+    result = s.get("confirmation_result") or {}
+    sample = f" {status}" if status and not (withheld and withheld == result.get("text")) else ""
+    sec.paragraphs.append(
+        f"{sentence}{sample}{why}{land_use_sentence(s)} Rule: {s.get('rule', '')}."
+    )
     return sec, sentence
 
 

@@ -197,3 +197,24 @@ def confirmation_verdict(terms: dict[str, Any], *, searched: int, found: int) ->
             f"{terms['devices_bound']:,.0f}; the cancelled land may be released"
         )
     return {"verdict": verdict, "searched": searched, "found": found, "text": text}
+
+
+def confirmation_status(summary: dict[str, Any]) -> str | None:
+    """The confirmation sample's status in one sentence, for the places besides the console that
+    present a survey run's decisions (the reports): the verdict once the teams searched the sites
+    (``summary["confirmation_result"]``), otherwise what awaits them; ``None`` when the run drew
+    no sample."""
+    result = summary.get("confirmation_result")
+    if result:
+        text = str(result["text"])
+        return f"{text[:1].upper()}{text[1:]}."
+    terms = summary.get("confirmation")
+    if not terms:
+        return None
+    n, c, ha = int(terms["sites"]), int(terms["accept_max"]), float(terms["area_ha"])
+    area = f"{ha:,.1f} ha" if ha >= 1 else f"{ha:.2f} ha"
+    return (
+        f"Cancelled land awaits its confirmation sample: {n:,} {'site' if n == 1 else 'sites'} "
+        f"({area}) to search by technical survey; the cancellation stands if teams find no more "
+        f"than {c:,} {'device' if c == 1 else 'devices'}."
+    )

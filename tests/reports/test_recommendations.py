@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 from types import SimpleNamespace
 from typing import Any
 
+from landrelease.reports import Records
+from landrelease.reports.data import month_period
+from landrelease.reports.periodic import build_monthly
+from landrelease.reports.render import to_html
 from landrelease.reports.sections import recommendations_section
+from landrelease.survey.confirm import confirmation_verdict
 
 
 def _run(**summary: Any) -> SimpleNamespace:
@@ -110,3 +116,54 @@ def test_land_in_use_names_the_parts_it_lowered_and_those_cancelled() -> None:
     for summary in ({}, {"land_use": None, "land_use_parts": {"cancel": 0}}):
         sec, _ = recommendations_section(_run(**summary))  # type: ignore[arg-type]
         assert "Land in use" not in sec.paragraphs[-1]
+
+
+SAMPLE = {
+    "sample_id": "0a1b2c3d4e5f",
+    "sites": 1500,
+    "site_m": 20.0,
+    "area_ha": 60.0,
+    "share_of_cancelled": 0.05,
+    "cancelled_ha": 1200.0,
+    "devices_bound": 6.2,
+    "expected_if_bound": 8.0,
+    "accept_max": 12,
+    "capped": False,
+    "text": "before release, search 1,500 sites …",
+}
+AWAITS = (
+    "Cancelled land awaits its confirmation sample: 1,500 sites (60.0 ha) to search by "
+    "technical survey; the cancellation stands if teams find no more than 12 devices."
+)
+
+
+def test_the_confirmation_sample_s_status_follows_the_cancellation() -> None:
+    sec, line = recommendations_section(_run(confirmation=SAMPLE))  # type: ignore[arg-type]
+    assert line is not None and "confirmation" not in line  # the headline stays the cancellation
+    assert f"learn from. {AWAITS} Rule: keep 99.0%" in sec.paragraphs[-1]
+    done = confirmation_verdict(SAMPLE, searched=1500, found=3)
+    sec, _ = recommendations_section(_run(confirmation=SAMPLE, confirmation_result=done))  # type: ignore[arg-type]
+    assert "awaits" not in sec.paragraphs[-1]
+    assert (
+        " The confirmation sample passed: 3 devices found in all 1,500 sites," in sec.paragraphs[-1]
+    )
+    # a failed sample is already the reason no land is cancelled: said once
+    failed = confirmation_verdict(SAMPLE, searched=900, found=20)
+    sec, line = recommendations_section(  # type: ignore[arg-type]
+        _run(confirmation=SAMPLE, confirmation_result=failed, cancellation_withheld=failed["text"])
+    )
+    assert line is not None and line.startswith(
+        "No land is recommended for cancellation: the confirmation sample failed: 20 devices"
+    )
+    assert sec.paragraphs[-1].count("confirmation sample failed") == 1
+    # a run without a sample (none drawn, or stored before the sample) says nothing of it
+    sec, _ = recommendations_section(_run(confirmation=None))  # type: ignore[arg-type]
+    assert "confirmation" not in sec.paragraphs[-1]
+
+
+def test_the_monthly_report_states_the_confirmation_sample(records: Records) -> None:
+    survey = _run(confirmation=SAMPLE).survey
+    report = build_monthly(
+        dataclasses.replace(records, survey=survey), month_period("2026-01"), figures=False
+    )
+    assert AWAITS in to_html(report)

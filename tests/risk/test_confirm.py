@@ -24,6 +24,7 @@ from landrelease.survey import SurveyRule, read_parts
 from landrelease.survey.confirm import (
     ConfirmationRule,
     accept_max,
+    confirmation_status,
     confirmation_verdict,
     plan_confirmation,
     sample_size,
@@ -286,3 +287,31 @@ def test_the_confirm_command_reads_the_sites_and_says_the_verdict(
     missing = runner.invoke(app, ["confirm", str(tmp_path / "none.gpkg"), "-w", target])
     assert missing.exit_code != 0 and "Traceback" not in missing.output
     assert "does not exist" in missing.output
+
+
+def test_the_sample_s_status_in_one_sentence() -> None:
+    """Awaiting the teams, then each verdict's words as a sentence; nothing without a sample."""
+    terms = plan_confirmation(_parts(), RULE, seed=3)
+    assert terms is not None
+    t = terms[1]
+    assert confirmation_status({"confirmation": t}) == (
+        f"Cancelled land awaits its confirmation sample: {t['sites']:,} sites "
+        f"({t['area_ha']:,.1f} ha) to search by technical survey; the cancellation stands if "
+        f"teams find no more than {t['accept_max']:,} devices."
+    )
+    one = {**t, "sites": 1, "area_ha": 0.04, "accept_max": 1}
+    assert confirmation_status({"confirmation": one}) == (
+        "Cancelled land awaits its confirmation sample: 1 site (0.04 ha) to search by technical "
+        "survey; the cancellation stands if teams find no more than 1 device."
+    )
+    n, c = t["sites"], t["accept_max"]
+    for searched, found, starts in (
+        (n, c, "The confirmation sample passed: "),
+        (n - 1, 0, "The confirmation sample is not complete: "),
+        (n, c + 1, "The confirmation sample failed: "),
+    ):
+        result = confirmation_verdict(t, searched=searched, found=found)
+        status = confirmation_status({"confirmation": t, "confirmation_result": result})
+        assert status == f"T{result['text'][1:]}." and status.startswith(starts)
+    assert confirmation_status({"confirmation": None, "cancellation_withheld": "x"}) is None
+    assert confirmation_status({}) is None
