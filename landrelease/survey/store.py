@@ -166,7 +166,7 @@ def read_sites(path: Path) -> gpd.GeoDataFrame:
     if SITE_LAYER not in layers:
         raise UsageError(
             f"{path} has no layer {SITE_LAYER!r} (layers: {', '.join(layers) or 'none'}); "
-            "it is written beside survey_parts by `landrelease decide` when land is cancelled"
+            "it is written beside survey_parts by `landrelease survey` when land is cancelled"
         )
     sites = pyogrio.read_dataframe(path, layer=SITE_LAYER)
     missing = [f for f in SITE_FIELDS if f not in sites.columns]
