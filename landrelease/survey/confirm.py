@@ -82,14 +82,17 @@ def plan_confirmation(
     parts: gpd.GeoDataFrame, rule: ConfirmationRule, *, seed: int
 ) -> tuple[gpd.GeoDataFrame, dict[str, Any]] | None:
     """Sites over the cancelled parts of ``parts`` (a metric CRS, with ``decision``,
-    ``part_id`` and ``devices_bound``) and the sample's terms; ``None`` when nothing is
-    cancelled or the cancelled land has no bound (it cannot be tested against one)."""
+    ``part_id``, ``expected_devices`` and ``devices_bound``) and the sample's terms; ``None``
+    when nothing is cancelled. Cancelled land without a bound (expert weights, cancelled by
+    explicit choice) is tested against the devices the map expects in it instead, and the terms
+    say so (``against``)."""
     cancel = parts[parts["decision"] == "cancel"]
     if not len(cancel):
         return None
     bounds = cancel["devices_bound"].to_numpy(dtype=float)
+    against = "bound"
     if not np.isfinite(bounds).all():
-        return None
+        bounds, against = cancel["expected_devices"].to_numpy(dtype=float), "expected"
     areas = cancel.geometry.area.to_numpy(dtype=float)
     area, bound = float(areas.sum()), float(bounds.sum())
     n = sample_size(area, bound, rule)
@@ -119,6 +122,7 @@ def plan_confirmation(
         "share_of_cancelled": n * site / area,
         "cancelled_ha": area / 1e4,
         "devices_bound": bound,
+        "against": against,
         "expected_if_bound": expected,
         "accept_max": accept_max(expected, rule.alpha),
         "alpha": rule.alpha,
@@ -163,11 +167,19 @@ def confirmation_text(terms: dict[str, Any]) -> str:
         f"before release, search {terms['sites']:,} sites of {terms['site_m']:g} m × "
         f"{terms['site_m']:g} m ({terms['area_ha']:,.1f} ha, {terms['share_of_cancelled']:.1%} of "
         f"the {terms['cancelled_ha']:,.1f} ha cancelled) by technical survey{cap}. If the cancelled "
-        f"land held its bound of {terms['devices_bound']:,.0f} devices, the teams would find about "
+        f"land held {_held(terms)}, the teams would find about "
         f"{terms['expected_if_bound']:,.1f}; the cancellation stands if they find no more than "
         f"{terms['accept_max']:,}, otherwise the map is too low there and the land goes to "
         "technical survey"
     )
+
+
+def _held(terms: dict[str, Any]) -> str:
+    """What the sample tests the cancelled land against, in words."""
+    n = terms["devices_bound"]
+    if terms.get("against") == "expected":
+        return f"the {n:,.0f} devices the map expects there (it has no bound: expert weights)"
+    return f"its bound of {n:,.0f} devices"
 
 
 def confirmation_verdict(terms: dict[str, Any], *, searched: int, found: int) -> dict[str, Any]:
@@ -178,8 +190,8 @@ def confirmation_verdict(terms: dict[str, Any], *, searched: int, found: int) ->
         verdict = "failed"
         text = (
             f"the confirmation sample failed: {found:,} devices found in {searched:,} of "
-            f"{n:,} sites, where at most {c:,} were consistent with the bound of "
-            f"{terms['devices_bound']:,.0f}; the map is too low in the land it would cancel, "
+            f"{n:,} sites, where at most {c:,} were consistent with {_held(terms)}; the map "
+            "is too low in the land it would cancel, "
             "so that land goes to technical survey"
         )
     elif searched < n:
@@ -193,8 +205,8 @@ def confirmation_verdict(terms: dict[str, Any], *, searched: int, found: int) ->
         verdict = "passed"
         text = (
             f"the confirmation sample passed: {found:,} devices found in all {n:,} sites, "
-            f"no more than the {c:,} consistent with the bound of "
-            f"{terms['devices_bound']:,.0f}; the cancelled land may be released"
+            f"no more than the {c:,} consistent with {_held(terms)}; the cancelled land may be "
+            "released"
         )
     return {"verdict": verdict, "searched": searched, "found": found, "text": text}
 

@@ -120,10 +120,14 @@ def test_sites_lie_in_the_cancelled_parts_in_proportion_to_their_area() -> None:
     assert again["sample_id"].iloc[0] == sites["sample_id"].iloc[0]
 
 
-def test_no_sample_without_cancelled_land_or_without_a_bound() -> None:
+def test_no_sample_without_cancelled_land_and_expert_cancellation_is_tested_too() -> None:
     parts = _parts()
     assert plan_confirmation(parts[parts["decision"] != "cancel"], RULE, seed=0) is None
-    assert plan_confirmation(_parts((10.0, np.nan)), RULE, seed=0) is None
+    # cancelled on expert weights (no bound): tested against the devices the map expects
+    _, terms = plan_confirmation(_parts((10.0, np.nan)), RULE, seed=0) or (None, None)
+    assert terms is not None and terms["against"] == "expected"
+    assert terms["devices_bound"] == 4.0 and terms["capped"]  # 1 + 3 expected
+    assert "the 4 devices the map expects there (it has no bound: expert weights)" in terms["text"]
 
 
 def test_a_tight_bound_is_tested_with_the_largest_sample_and_says_so() -> None:
