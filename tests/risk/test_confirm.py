@@ -194,8 +194,9 @@ def test_bad_sites_are_named_by_file_site_and_field_all_at_once(tmp_path: Path) 
 
 
 @pytest.fixture
-def ws(scenario_dir: Path, tmp_path: Path, coarse_cells: None) -> Iterator[Workspace]:
-    with Workspace.create(str(tmp_path / "ws.gpkg"), actor="test") as w:
+def ws(scenario_dir: Path, ws_target: str, coarse_cells: None) -> Iterator[Workspace]:
+    """The generated world's workspace, in a GeoPackage and on PostGIS."""
+    with Workspace.create(ws_target, actor="test") as w:
         assert import_package(w, scenario_dir, repair=True).committed
         yield w
 
