@@ -8,8 +8,14 @@ accurate, how strongly past search favoured towns and returns, how many
 incidents are reported, how often witnesses are wrong — then imported, mapped
 (``compute_risk``) and decided (``decide`` with the default rule: keep 99 % of
 the expected devices in surveyed or cleared land). Each world runs in its own
-process, so its peak memory is its own. The decisions are scored against the
-devices really left in the ground (``survey.evaluate``): does the promise of
+process, so its peak memory is its own. The confirmation sample the decisions
+draw over their cancelled land is then searched in the world
+(``scenario.field.search_sites``: each device still in the ground inside a site
+found with the scenario's technical-survey detection for its kind), and a
+failed sample sends the cancelled land to technical survey, as ``landrelease
+confirm`` does. The decisions that follow (and those before the sample, in the
+columns ending in 0) are scored against the devices really left in the ground
+(``survey.evaluate``): does the promise of
 99 % hold, are the devices the decisions say they leave in cancelled land the
 devices really left there, how much of the land the map's ranking allows to
 be cancelled is cancelled. Last, the first world again with its searched land
