@@ -4,6 +4,7 @@ reads what the teams found."""
 from __future__ import annotations
 
 import json
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,6 +32,7 @@ from landrelease.survey.confirm import (
 )
 from landrelease.survey.decisions import confirmed_parts
 from landrelease.survey.store import SITE_LAYER, read_sites
+from tests.store.test_workspace import _ogrinfo
 
 RULE = ConfirmationRule()
 
@@ -214,6 +216,12 @@ def test_teams_confirm_or_overturn_the_cancelled_land(
     assert terms is not None, "the scenario's decisions cancel land"
     sites = read_sites(decisions)
     assert len(sites) == terms["sites"] and not sites["searched"].any()
+    # GDAL opens the layer the teams fill in, with a yes/no field and a whole count
+    info = subprocess.run(
+        [_ogrinfo(), "-so", str(decisions), SITE_LAYER], capture_output=True, text=True, check=True
+    ).stdout
+    assert f"Feature Count: {terms['sites']}" in info and "Geometry: Point" in info
+    assert "searched: Integer(Boolean)" in info and "devices_found: Integer64" in info
     cancel = read_parts(ws)
     assert (cancel["decision"] == "cancel").any()
 
