@@ -212,8 +212,8 @@ def confirm_decisions(
     and keep the decisions that follow as a new survey run, audited; only the latest decisions'
     sample is accepted. ``decisions_path``: also rewrite the decisions GeoPackage there."""
     from landrelease.errors import DataError, UsageError
+    from landrelease.records.changes import audit
     from landrelease.store import WorkspaceView, runs
-    from landrelease.store.sql import insert_rows, now_iso
     from landrelease.survey import (
         SurveyResult,
         SurveyRule,
@@ -223,7 +223,7 @@ def confirm_decisions(
     )
     from landrelease.survey.confirm import confirmation_verdict
     from landrelease.survey.decisions import confirmed_parts, decision_totals
-    from landrelease.survey.store import read_sites, survey_of_sample
+    from landrelease.survey.store import read_sites, survey_of_sample, write_sites
 
     view = WorkspaceView.of(ws)
     sites = read_sites(sites_path)
@@ -265,17 +265,18 @@ def confirm_decisions(
     written = None
     if decisions_path is not None:
         written = write_decisions(result, decisions_path)
-        from landrelease.survey.store import write_sites
-
         write_sites(sites.to_crs("EPSG:4326"), written)
     who = _actor(actor)
     survey_id = store_survey(view, result, risk_run_id=run["risk_run_id"], actor=who)
     with view.ws.begin() as conn:
-        insert_rows(
+        audit(
             conn,
-            "audit_log",
-            ("at", "actor", "action", "layer", "record_id", "note"),
-            [(now_iso(), who, "confirm", "survey_runs", str(survey_id), verdict["text"])],
+            actor=who,
+            action="confirm",
+            table="survey_runs",
+            record_id=str(survey_id),
+            after=verdict,
+            note=verdict["text"],
         )
     return Confirmed(verdict, survey_id, int(run["fid"]), written)
 

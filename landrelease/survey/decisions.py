@@ -531,16 +531,6 @@ def confirmed_parts(parts: gpd.GeoDataFrame, verdict: Mapping[str, Any]) -> gpd.
     return parts.reset_index(drop=True)
 
 
-def decision_totals(parts: pd.DataFrame) -> dict[str, Any]:
-    """Parts, hectares and expected devices by decision, and the share of the hazards' area
-    cancelled: the totals a survey run keeps."""
-    return {
-        k: v
-        for k, v in _summary(parts, SurveyRule(), float("nan")).items()
-        if k not in ("rule", "cancel_threshold_probability")
-    }
-
-
 def _one_part_per_decision(parts: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Parts of one hazard with the same decision merged (areas and devices added up; the
     chance of any device from the chances that each holds none)."""
@@ -793,6 +783,16 @@ def _confidence(row: Any, *, caveat: str, level: float) -> str:
 
 
 def _summary(parts: pd.DataFrame, rule: SurveyRule, threshold: float) -> dict[str, Any]:
+    return {
+        "rule": rule.describe(),
+        "cancel_threshold_probability": threshold,
+        **decision_totals(parts),
+    }
+
+
+def decision_totals(parts: pd.DataFrame) -> dict[str, Any]:
+    """Parts, hectares and expected devices by decision, and the share of the hazards' area
+    cancelled: the totals a survey run keeps."""
     total_area = float(parts["area_m2"].sum()) if len(parts) else 0.0
     total_dev = float(parts["expected_devices"].sum()) if len(parts) else 0.0
     by: dict[str, dict[str, Any]] = {}
@@ -809,8 +809,6 @@ def _summary(parts: pd.DataFrame, rule: SurveyRule, threshold: float) -> dict[st
     # nothing cancelled: nothing left; cancelled land without a bound: none to state
     cancelled["devices_bound"] = float(bounds.sum()) if np.isfinite(bounds).all() else None
     return {
-        "rule": rule.describe(),
-        "cancel_threshold_probability": threshold,
         "by_decision": by,
         "hazard_area_ha": total_area / 1e4,
         "share_cancelled": cancelled["area_ha"] * 1e4 / total_area if total_area else 0.0,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -214,11 +215,13 @@ def survey_of_sample(
     ws = WorkspaceView.of(source).ws
     current = True
     with ws.engine.connect() as conn:
-        for run in runs.list_runs(conn, "survey"):
-            full = runs.read_run(conn, "survey", int(run["fid"])) or {}
-            summary = full.get("summary") or {}
-            same = (summary.get("confirmation") or {}).get("sample_id") == sample_id
-            if same and not summary.get("confirmation_result"):
-                return full, current
-            current = current and same
+        listed = runs.list_runs(conn, "survey")  # newest first, one query
+    for run in listed:
+        if isinstance(run.get("summary"), str):
+            run["summary"] = json.loads(run["summary"])
+        summary = run.get("summary") or {}
+        same = (summary.get("confirmation") or {}).get("sample_id") == sample_id
+        if same and not summary.get("confirmation_result"):
+            return run, current
+        current = current and same
     return None, False
