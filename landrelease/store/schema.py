@@ -726,6 +726,12 @@ def _risk_tables(md: sa.MetaData) -> None:
         sa.Column("expected_devices", DOUBLE),
         sa.Column("p_any_device", DOUBLE, comment="probability that any device lies in this part"),
         sa.Column("devices_per_ha", DOUBLE),
+        sa.Column(
+            "devices_bound",
+            DOUBLE,
+            comment="cancelled parts: upper bound of the devices left, from the map's held-out "
+            "errors (empty for other parts, or where the errors were not measured)",
+        ),
         sa.Column("evidence", sa.Text, comment="the evidence that drove the decision, in words"),
         sa.Column("confidence", sa.Text, comment="a statement of confidence"),
         sa.Column(GEOMETRY_COLUMN, Geometry("MULTIPOLYGON")),

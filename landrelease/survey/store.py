@@ -23,6 +23,7 @@ PART_COLUMNS = (
     "expected_devices",
     "p_any_device",
     "devices_per_ha",
+    "devices_bound",
     "evidence",
     "confidence",
 )

@@ -62,6 +62,7 @@ def _survey(ws: Workspace) -> None:
             "expected_devices": [3.0, 0.01, 0.4],
             "p_any_device": [0.95, 0.01, 0.3],
             "devices_per_ha": [0.075, 0.0, 0.004],
+            "devices_bound": [float("nan"), 0.04, float("nan")],
             "evidence": ["3 findings within 200 m", "no evidence within 1 km", "testimony"],
             "confidence": ["high", "high", "medium"],
         },

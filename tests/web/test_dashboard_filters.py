@@ -182,6 +182,8 @@ def test_hazard_page_tells_its_story(client: TestClient) -> None:
     for part in story["evidence"]["survey"]:
         assert part["part_id"] in text
     assert "ACT-1" in text  # its activity
+    cancelled = text.split('<th scope="row">HZ-0/2</th>')[1].split("</tr>")[0]
+    assert '<td class="num">0.04</td>' in cancelled  # the bound on the devices left
     assert 'id="small-map-config"' in text and "/static/small_map.js" in text
     assert client.get("/hazards/NOPE").status_code == 404
 

@@ -43,6 +43,8 @@ def test_a_hazard_click_tells_its_history_evidence_and_next_step(client: TestCli
     }
     assert [d["decision"] for d in ev["survey"]] == ["clearance", "cancel"]
     assert ev["survey"][0]["evidence"] == "3 findings within 200 m"
+    # the cancelled part's bound is kept with it; the cleared part has none
+    assert [d["devices_bound"] for d in ev["survey"]] == [None, pytest.approx(0.04)]
     assert ev["risk"] is None  # no risk run in this workspace
     step = v["next_step"]
     assert step["decisions"] == {"cancel": 60.0, "clearance": 40.0}
