@@ -223,7 +223,7 @@ def confirm_decisions(
     )
     from landrelease.survey.confirm import confirmation_verdict
     from landrelease.survey.decisions import confirmed_parts, decision_totals
-    from landrelease.survey.store import read_sites, survey_of_sample, write_sites
+    from landrelease.survey.store import read_sites, survey_of_sample
 
     view = WorkspaceView.of(ws)
     sites = read_sites(sites_path)
@@ -260,12 +260,15 @@ def confirm_decisions(
         summary["cancellation_withheld"] = verdict["text"]
         summary["cancellation_limit"] = None
     result = SurveyResult(
-        parts, SurveyRule.from_settings(), summary, risk_run_id=run["risk_run_id"]
+        parts,
+        SurveyRule.from_settings(),
+        summary,
+        risk_run_id=run["risk_run_id"],
+        sites=sites.to_crs("EPSG:4326"),  # kept with the new run, as the teams searched them
     )
     written = None
     if decisions_path is not None:
         written = write_decisions(result, decisions_path)
-        write_sites(sites.to_crs("EPSG:4326"), written)
     who = _actor(actor)
     survey_id = store_survey(view, result, risk_run_id=run["risk_run_id"], actor=who)
     with view.ws.begin() as conn:

@@ -739,6 +739,24 @@ def _risk_tables(md: sa.MetaData) -> None:
         sqlite_autoincrement=True,
         comment="Recommended land-release decision for each part of each active hazard.",
     )
+    sa.Table(
+        "confirmation_sites",
+        md,
+        sa.Column("fid", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("survey_id", sa.Integer, nullable=False),
+        sa.Column("sample_id", sa.Text, nullable=False),
+        sa.Column("site_id", sa.Integer, nullable=False),
+        sa.Column("part_id", sa.Text, comment="the cancelled part the site lies in"),
+        sa.Column("hazard_id", sa.Text),
+        sa.Column("searched", sa.Integer, comment="1 once the team has searched the site"),
+        sa.Column("devices_found", sa.Integer, comment="devices the team found in the site"),
+        sa.Column(GEOMETRY_COLUMN, Geometry("POINT")),
+        sa.Index("ix_confirmation_sites_survey", "survey_id", "hazard_id"),
+        sqlite_autoincrement=True,
+        comment="The confirmation sample's sites over the cancelled land of a survey run: "
+        "searched by teams before the land is released (the survey run that records their "
+        "results keeps them as searched).",
+    )
 
 
 def _covariate_tables(md: sa.MetaData) -> None:

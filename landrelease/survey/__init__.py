@@ -12,6 +12,7 @@ from landrelease.survey.decisions import (
 from landrelease.survey.store import (
     latest_backtest,
     read_parts,
+    read_stored_sites,
     store_backtest,
     store_survey,
     write_decisions,
@@ -27,6 +28,7 @@ __all__ = [
     "decide_from_stored",
     "latest_backtest",
     "read_parts",
+    "read_stored_sites",
     "store_backtest",
     "store_survey",
     "write_decisions",

@@ -53,7 +53,46 @@ def store_survey(
             parts[[*PART_COLUMNS, parts.geometry.name]],
             survey_id=survey_id,
         )
+        if result.sites is not None and len(result.sites):
+            sites = result.sites.to_crs("EPSG:4326")
+            sites = sites.assign(
+                searched=sites["searched"].astype(int),
+                devices_found=sites["devices_found"].astype(int),
+                **{c: None for c in STORED_SITE_COLUMNS if c not in sites.columns},
+            )
+            tables.insert_frame(
+                conn,
+                SITE_LAYER,
+                sites[[*STORED_SITE_COLUMNS, sites.geometry.name]],
+                survey_id=survey_id,
+            )
     return survey_id
+
+
+STORED_SITE_COLUMNS = ("sample_id", "site_id", "part_id", "hazard_id", "searched", "devices_found")
+
+
+def read_stored_sites(
+    source: Workspace | WorkspaceView, *, survey_id: int | None = None
+) -> gpd.GeoDataFrame:
+    """The confirmation sites of the latest survey run (or of ``survey_id``), EPSG:4326, with
+    what the teams found once their results are confirmed; empty when it drew none."""
+    ws = WorkspaceView.of(source).ws
+    with ws.engine.connect() as conn:
+        sid = survey_id or runs.latest_run(conn, "survey")
+        if sid is None:
+            return gpd.GeoDataFrame(
+                {k: [] for k in STORED_SITE_COLUMNS}, geometry=[], crs="EPSG:4326"
+            )
+        frame = tables.read_table(
+            conn,
+            SITE_LAYER,
+            where={"survey_id": int(sid)},
+            columns=[*STORED_SITE_COLUMNS, GEOMETRY_COLUMN],
+        )
+    assert isinstance(frame, gpd.GeoDataFrame)
+    frame = frame[[*STORED_SITE_COLUMNS, frame.geometry.name]].reset_index(drop=True)
+    return frame.sort_values("site_id", kind="stable").reset_index(drop=True)
 
 
 def read_parts(

@@ -21,7 +21,7 @@ from landrelease import pipeline
 from landrelease.errors import DataError, UsageError
 from landrelease.io import import_package
 from landrelease.store import Workspace
-from landrelease.survey import SurveyRule, read_parts
+from landrelease.survey import SurveyRule, read_parts, read_stored_sites
 from landrelease.survey.confirm import (
     ConfirmationRule,
     accept_max,
@@ -224,6 +224,12 @@ def test_teams_confirm_or_overturn_the_cancelled_land(
     assert "searched: Integer(Boolean)" in info and "devices_found: Integer64" in info
     cancel = read_parts(ws)
     assert (cancel["decision"] == "cancel").any()
+    # the workspace keeps the sites with the run, for the map: where, in which part, not searched
+    kept_sites = read_stored_sites(ws)
+    assert list(kept_sites["site_id"]) == list(sites["site_id"])
+    assert set(kept_sites["part_id"]) <= set(cancel.loc[cancel["decision"] == "cancel", "part_id"])
+    assert not kept_sites["searched"].any() and (kept_sites.geom_type == "Point").all()
+    assert np.allclose(kept_sites.geometry.x, sites.to_crs("EPSG:4326").geometry.x)
 
     # the teams search every site of the generated world
     searched = search_sites(sites, scenario_dir / "truth", site_m=terms["site_m"], seed=1)
@@ -239,6 +245,10 @@ def test_teams_confirm_or_overturn_the_cancelled_land(
         assert kept["by_decision"] == done.result.summary["by_decision"]
     assert ok.confirmed_run == done.survey_id and ok.survey_id == done.survey_id + 1
     assert pyogrio.read_dataframe(decisions, layer=SITE_LAYER)["searched"].all()
+    # the new run keeps the sites as the teams searched them; the first run's stay unsearched
+    after = read_stored_sites(ws)
+    assert after["searched"].all() and int(after["devices_found"].sum()) == found
+    assert not read_stored_sites(ws, survey_id=done.survey_id)["searched"].any()
 
     # the same sample read again (a correction, the rest of the sites) judges the same decisions
     twice = pipeline.confirm_decisions(ws, decisions, actor="officer")
