@@ -230,3 +230,16 @@ def confirmation_status(summary: dict[str, Any]) -> str | None:
         f"({area}) to search by technical survey; the cancellation stands if teams find no more "
         f"than {c:,} {'device' if c == 1 else 'devices'}."
     )
+
+
+def sites_text(sites: int, searched: int, found: int) -> str:
+    """The confirmation sites of one place (a hazard's cancelled land) in one sentence, as its
+    page and the map's popup say it."""
+    if not sites:
+        return "no confirmation site lies in its cancelled land"
+    where = f"{sites:,} confirmation site{'s' if sites != 1 else ''} in its cancelled land"
+    if not searched:
+        return f"{where}, none searched yet"
+    done = "all searched" if searched == sites else f"{searched:,} searched"
+    what = "nothing found" if not found else f"{found:,} device{'s' if found != 1 else ''} found"
+    return f"{where}, {done}: {what}"

@@ -138,7 +138,7 @@ def layer_file(ws: Workspace, cache: LayerCache, user: User, cid: str, fmt: str)
     formats = _layer_formats(cid, user)
     if fmt not in formats:
         raise BadRequest(f"{cid} has no geometry: choose {_choose(formats)}, not {fmt!r}")
-    layer = None if cid == vis.SURVEY_PARTS else layer_by_name(cid)
+    layer = None if cid in vis.RUN_COLLECTIONS else layer_by_name(cid)
     frame: pd.DataFrame
     if layer is None or layer.spatial:
         frame = vis.visible_frame(ws, cid, user, cache)

@@ -92,6 +92,14 @@ LAND_USE_STYLE: tuple[tuple[str, str, str], ...] = tuple(
 )
 """Land in use by kind: value, label, colour (muted; the colours of the layer's QGIS style)."""
 
+SITE_STYLE: tuple[tuple[str, str, str], ...] = (
+    ("to_search", "site to search", "#ffffff"),
+    ("clear", "searched, nothing found", "#1a9850"),
+    ("found", "searched, devices found", "#d73027"),
+)
+"""Confirmation sites by what the teams found: value, label, colour (the green of the sites'
+QGIS style for searched and clear)."""
+
 LABEL_FONT = "DejaVu Sans"
 """The font stack of the map's labels (map.js's FONT)."""
 
@@ -145,7 +153,7 @@ def map_config(web: Web, user: User) -> dict[str, Any]:
         elif t.table in readable:
             counts[name] = (
                 len(vis.visible_frame(ws, t.table, user, cache))
-                if t.table == vis.SURVEY_PARTS
+                if t.table in vis.RUN_COLLECTIONS
                 else stored.get(t.table, 0)
             )
     bounds = None
@@ -165,6 +173,7 @@ def map_config(web: Web, user: User) -> dict[str, Any]:
         "plan": _style(PLAN_STYLE),
         "base": _style(BASE_STYLE),
         "land_use": _style(LAND_USE_STYLE),
+        "site": _style(SITE_STYLE),
         "land_use_words": {"kinds": LAND_USE_KIND_WORDS, "sources": LAND_USE_SOURCE_WORDS},
         "boundary": BOUNDARY_COLOUR,
         "base_shown": [

@@ -679,6 +679,16 @@ TILE_LAYERS: dict[str, TileLayer] = {
             (("part_id", "text"), ("hazard_id", "text"), ("decision", "text")),
         ),
         TileLayer(
+            "confirmation_sites",
+            "confirmation_sites",
+            (
+                ("site_id", "int"),
+                ("part_id", "text"),
+                ("searched", "int"),
+                ("devices_found", "int"),
+            ),
+        ),
+        TileLayer(
             "settlements",
             "settlements",
             (("settlement_id", "text"), ("name", "text"), ("population_planned", "int")),
@@ -736,7 +746,7 @@ every user allowed to read its layer."""
 
 def _check_no_personal_fields() -> None:
     for t in TILE_LAYERS.values():
-        if t.table == "survey_parts":
+        if t.table in ("survey_parts", "confirmation_sites"):  # a survey run's, not a layer
             continue
         personal = set(layer_by_name(t.table).personal_fields) & {c for c, _ in t.properties}
         if personal:

@@ -14,6 +14,7 @@ Frames come from the cache and are shared between requests: select, never change
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,12 +24,19 @@ import pandas as pd
 
 from landrelease.domain import LAYERS, FieldKind, Layer, layer_by_name
 from landrelease.store import Workspace
-from landrelease.survey.store import read_parts
+from landrelease.survey.store import read_parts, read_stored_sites
 from landrelease.web.auth import User
 from landrelease.web.cache import LayerCache
 from landrelease.web.errors import NotFound, Unauthorized
 
 SURVEY_PARTS = "survey_parts"
+CONFIRMATION_SITES = "confirmation_sites"
+RUN_COLLECTIONS: dict[str, Callable[[Workspace], gpd.GeoDataFrame]] = {
+    SURVEY_PARTS: read_parts,
+    CONFIRMATION_SITES: read_stored_sites,
+}
+"""Collections read from the latest survey run rather than from a layer of the registry (they
+change with the runs, not with a layer's records)."""
 PUBLIC_COLLECTIONS = ("hazards", "settlements", SURVEY_PARTS)
 """Collections anonymous visitors may read: the hazard register, places and the survey decisions."""
 DRAFT_STATUSES = ("draft", "submitted", "rejected")
@@ -75,6 +83,15 @@ def _collections() -> dict[str, Collection]:
         "battle_area_clearance) for each part "
         "of each active hazard, with the evidence that drove it (latest survey run).",
         "part_id",
+        None,
+    )
+    out[CONFIRMATION_SITES] = Collection(
+        CONFIRMATION_SITES,
+        "Confirmation sites",
+        "The random sites over the cancelled land of the latest survey run that teams search "
+        "before the land is released, with what they found once confirmed (`landrelease "
+        "confirm`).",
+        "site_id",
         None,
     )
     for layer in LAYERS:
@@ -126,10 +143,11 @@ def visible_frame(
     ws: Workspace, cid: str, user: User, cache: LayerCache | None = None
 ) -> gpd.GeoDataFrame:
     """The collection's records this user may see, EPSG:4326 (read through ``cache`` if given)."""
-    if cid == SURVEY_PARTS:
+    if cid in RUN_COLLECTIONS:
+        read = RUN_COLLECTIONS[cid]
         if cache is None:
-            return read_parts(ws)
-        return cache.get(None, SURVEY_PARTS, lambda: read_parts(ws))
+            return read(ws)
+        return cache.get(None, cid, lambda: read(ws))
     layer = layer_by_name(cid)
     frame = layer_frame(ws, cid, personal=user.sees_personal_data, cache=cache)
     if not layer.spatial:  # a table: features without geometry

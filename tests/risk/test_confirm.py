@@ -338,3 +338,19 @@ def test_the_sample_s_status_in_one_sentence() -> None:
         assert status == f"T{result['text'][1:]}." and status.startswith(starts)
     assert confirmation_status({"confirmation": None, "cancellation_withheld": "x"}) is None
     assert confirmation_status({}) is None
+
+
+def test_a_hazard_s_sites_in_one_sentence() -> None:
+    from landrelease.survey.confirm import sites_text
+
+    assert sites_text(0, 0, 0) == "no confirmation site lies in its cancelled land"
+    assert sites_text(1, 0, 0) == "1 confirmation site in its cancelled land, none searched yet"
+    assert (
+        sites_text(3, 3, 0)
+        == "3 confirmation sites in its cancelled land, all searched: nothing found"
+    )
+    assert (
+        sites_text(3, 2, 1)
+        == "3 confirmation sites in its cancelled land, 2 searched: 1 device found"
+    )
+    assert sites_text(1_200, 1_200, 14).endswith("all searched: 14 devices found")

@@ -74,7 +74,22 @@ def _survey(ws: Workspace) -> None:
         crs="EPSG:4326",
     )
     parts["geometry"] = shapely.multipolygons([[g] for g in parts.geometry])
-    result = SimpleNamespace(parts=parts, rule=SimpleNamespace(max_residual=0.0), summary={})
+    # the confirmation sample over the cancelled part: one site searched and clear, one to search
+    sites = gpd.GeoDataFrame(
+        {
+            "sample_id": ["s1", "s1"],
+            "site_id": [1, 2],
+            "part_id": ["HZ-0/2", "HZ-0/2"],
+            "hazard_id": ["HZ-0", "HZ-0"],
+            "searched": [True, False],
+            "devices_found": [0, 0],
+        },
+        geometry=shapely.points([(LON0 + 0.006, LAT0 + 0.002), (LON0 + 0.008, LAT0 + 0.007)]),
+        crs="EPSG:4326",
+    )
+    result = SimpleNamespace(
+        parts=parts, rule=SimpleNamespace(max_residual=0.0), summary={}, sites=sites
+    )
     store_survey(ws, result, risk_run_id=None, actor="tester")  # type: ignore[arg-type]
 
 

@@ -107,7 +107,9 @@ def test_map_shows_the_hazards_after_login(base_url: str, tmp_path: Path) -> Non
                 "body[data-layers-loaded=true]", timeout=30_000, state="attached"
             )
             status = page.inner_text("#map-status")
-            assert "3 hazards, 3 survey parts, 2 settlements" in status, status
+            assert "3 hazards, 3 survey parts, 2 confirmation sites, 2 settlements" in status, (
+                status
+            )
             # MapLibre took the worker the page's head started, and made none of its own
             assert page.evaluate("() => window.landreleaseMapWorker") is None
             assert len(page.workers) == 1, page.workers
@@ -126,7 +128,7 @@ def test_map_shows_the_hazards_after_login(base_url: str, tmp_path: Path) -> Non
             assert _rendered(page, "findings-points", "finding_id") == []  # off at first
             # layers that are off cost the first view nothing: not one tile asked for
             assert any("/tiles/hazards/" in u for u in asked), asked
-            for off in ("findings", "incidents", "land_use"):
+            for off in ("findings", "incidents", "land_use", "confirmation_sites"):
                 assert not [u for u in asked if f"/tiles/{off}/" in u], (off, asked)
             assert page.locator(".maplibregl-ctrl-scale").inner_text().strip().endswith("m")
             legend = page.inner_text("#map-panel")
@@ -173,6 +175,15 @@ def test_map_shows_the_hazards_after_login(base_url: str, tmp_path: Path) -> Non
                 "FD-1",
                 "FD-2",
             ]
+            # the confirmation sample switched on: both sites drawn, coloured by what was found
+            page.check("input[data-layer=confirmation_sites]")
+            assert "searched, nothing found" in page.inner_text("#map-panel")
+            page.evaluate(
+                "([lon, lat]) => window.landreleaseMap.jumpTo({ center: [lon, lat], zoom: 15 })",
+                [LON0 + 0.007, LAT0 + 0.0045],
+            )
+            _idle(page)
+            assert sorted(_rendered(page, "confirmation-sites", "site_id")) == [1, 2]
             # land in use switched on: its tiles asked for now, its kinds in the legend, each
             # area drawn by kind and told in field words on a click
             page.check("input[data-layer=land_use]")

@@ -133,12 +133,12 @@ def test_csv_downloads_import_again(
     page = client.get("/downloads", headers=im).text
     links = [u for u in _links(page, "/downloads/layers/") if u.endswith(".csv")]
     names = [u.rsplit("/", 1)[1][: -len(".csv")] for u in links]
-    assert set(names) == {layer.name for layer in LAYERS} | {"survey_parts"}
+    assert set(names) == {layer.name for layer in LAYERS} | {"survey_parts", "confirmation_sites"}
     folder = tmp_path / "csv-package"
     folder.mkdir()
     for name, url in zip(names, links, strict=True):
-        if name == "survey_parts":
-            continue  # the survey's decisions are a result, not a layer of the contract
+        if name in ("survey_parts", "confirmation_sites"):
+            continue  # the survey's decisions and sample are results, not layers of the contract
         r = client.get(url, headers=im)
         assert r.status_code == 200, r.text
         (folder / f"{name}.csv").write_bytes(r.content)
@@ -172,7 +172,8 @@ def test_geopackage_downloads_open_with_ogrinfo(client: TestClient, tmp_path: Pa
     im = token(client, "im")
     page = client.get("/downloads", headers=im).text
     links = [u for u in _links(page, "/downloads/") if u.endswith(".gpkg")]
-    assert "/downloads/package.gpkg" in links and len(links) == len(LAYERS) + 2
+    # every layer, the survey decisions, their confirmation sites and the whole package
+    assert "/downloads/package.gpkg" in links and len(links) == len(LAYERS) + 3
     for url in links:
         r = client.get(url, headers=im)
         assert r.status_code == 200, (url, r.text)
@@ -189,6 +190,8 @@ def test_geopackage_downloads_open_with_ogrinfo(client: TestClient, tmp_path: Pa
             assert n == pyogrio.read_info(path, layer=name)["features"], (url, name)
         if url == "/downloads/layers/hazards.gpkg":
             assert counts == [3]
+        if url == "/downloads/layers/confirmation_sites.gpkg":
+            assert counts == [2] and "Geometry: Point" in out.stdout
         if url == "/downloads/package.gpkg":
             assert {"hazards", "activities", "incidents", "funding"} <= set(layers)
 
@@ -198,8 +201,9 @@ def test_personal_data_only_for_entitled_roles(client: TestClient, tmp_path: Pat
     for who in ("donor", "opa"):
         auth = token(client, who)
         links = _links(client.get("/downloads", headers=auth).text, "/downloads/layers/")
-        spatial = sum(layer.spatial for layer in LAYERS) + 1  # and the survey's decisions
-        assert len(links) == 3 * spatial + 2 * (len(LAYERS) + 1 - spatial)
+        # and the survey's decisions and confirmation sites
+        spatial = sum(layer.spatial for layer in LAYERS) + 2
+        assert len(links) == 3 * spatial + 2 * (len(LAYERS) + 2 - spatial)
         for url in links:
             r = client.get(url, headers=auth)
             assert r.status_code == 200, (who, url, r.text)

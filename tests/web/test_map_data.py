@@ -42,6 +42,12 @@ def test_a_hazard_click_tells_its_history_evidence_and_next_step(client: TestCli
         "dates": ["2021-07-12"],
     }
     assert [d["decision"] for d in ev["survey"]] == ["clearance", "cancel"]
+    assert ev["confirmation"] == {
+        "sites": 2,
+        "searched": 1,
+        "devices_found": 0,
+        "text": "2 confirmation sites in its cancelled land, 1 searched: nothing found",
+    }
     assert ev["survey"][0]["evidence"] == "3 findings within 200 m"
     # the cancelled part's bound is kept with it; the cleared part has none
     assert [d["devices_bound"] for d in ev["survey"]] == [None, pytest.approx(0.04)]
@@ -55,6 +61,7 @@ def test_a_hazard_click_tells_its_history_evidence_and_next_step(client: TestCli
 def test_the_public_sees_the_story_without_names_or_victims(client: TestClient) -> None:
     v = client.get("/api/hazards/HZ-0").json()
     assert "findings" not in v["evidence"] and "incidents" not in v["evidence"]
+    assert "confirmation" not in v["evidence"]  # the sites are the teams' work, for those logged in
     assert all("actor" not in e for e in v["history"])
     assert [e["text"] for e in v["history"] if e["kind"] == "activity"] == [
         "ACT-1: TS to 2022-05-15, approved"

@@ -53,6 +53,7 @@ def test_the_page_names_the_layers_each_role_may_read(client: TestClient) -> Non
         "findings": 3,
         "incidents": 1,
         "land_use": 1,
+        "confirmation_sites": 2,
     }
     west, south, east, north = analyst["bounds"]
     assert 46.89 < west < east < 47.0 and 39.9 < south < north < 40.0

@@ -138,8 +138,9 @@ def test_the_collections_are_every_layer_each_role_may_read(client: TestClient) 
     # anonymous: the public layers of the role table (docs/web.md), nothing more
     assert sorted(listed()) == sorted(PUBLIC_COLLECTIONS)
     assert client.get("/collections/funding/items").status_code == 401
-    # logged in, whatever the role: every layer of the registry and the survey decisions
-    every = {layer.name for layer in LAYERS} | {"survey_parts"}
+    # logged in, whatever the role: every layer of the registry, the survey decisions and the
+    # sites of their confirmation sample
+    every = {layer.name for layer in LAYERS} | {"survey_parts", "confirmation_sites"}
     for user in ("donor", "opa", "ana"):
         assert set(listed(token(client, user))) == every, user
     # the downloads page offers the same layers as the API lists, to everyone

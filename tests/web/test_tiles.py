@@ -96,6 +96,21 @@ def test_tiles_decode_to_the_stored_features(client: TestClient, tmp_path: Path)
         zip(parts["part_id"], parts["decision"], strict=True)
     ).items()
 
+    # the confirmation sample's sites, for those who log in, with what the teams found
+    assert client.get(f"/tiles/confirmation_sites/{z}/{x}/{y}.mvt").status_code == 401
+    sites = _decode(
+        _get(client, f"/tiles/confirmation_sites/{z}/{x}/{y}.mvt", ana),
+        z,
+        x,
+        y,
+        tmp_path / "s",
+        "confirmation_sites",
+    )
+    sites = sites.sort_values("site_id")
+    assert list(sites["site_id"]) == [1, 2] and list(sites["part_id"]) == ["HZ-0/2"] * 2
+    assert list(sites["searched"]) == [1, 0] and list(sites["devices_found"]) == [0, 0]
+    assert abs(sites.geometry.iloc[1].x - (LON0 + 0.008)) < 1e-4
+
     # findings: each one from the detail zoom, with its fields; counted per cell below it
     detail = int(settings.get("web_tiles_detail_zoom"))
     fz = detail + 1

@@ -23,7 +23,13 @@ from landrelease.web.auth import User
 from landrelease.web.cache import LayerCache
 from landrelease.web.errors import BadRequest
 from landrelease.web.labels import plain
-from landrelease.web.visible import SURVEY_PARTS, Collection, visibility, visible_frame
+from landrelease.web.visible import (
+    RUN_COLLECTIONS,
+    SURVEY_PARTS,
+    Collection,
+    visibility,
+    visible_frame,
+)
 
 # -- query parameters ----------------------------------------------------------------------
 
@@ -129,7 +135,7 @@ class FeatureIndex:
 
 def feature_index(ws: Workspace, cache: LayerCache, c: Collection, user: User) -> FeatureIndex:
     """The collection's features as ``user`` may see them, encoded and indexed (cached)."""
-    table = None if c.id == SURVEY_PARTS else c.id
+    table = None if c.id in RUN_COLLECTIONS else c.id
     return cache.get(
         table,
         f"index:{c.id}:{visibility(user)}",

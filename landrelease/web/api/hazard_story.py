@@ -28,6 +28,7 @@ import pandas as pd
 
 from landrelease.reports.sections import casualties
 from landrelease.store import Connection, Workspace, runs, tables
+from landrelease.survey.confirm import sites_text
 from landrelease.web import visible as vis
 from landrelease.web.auth import User
 from landrelease.web.cache import LayerCache
@@ -208,6 +209,17 @@ def _evidence(
             "casualties": casualties(killed, injured),
             "dates": sorted(d for d in (day(x) for x in hits["date"]) if d),
         }
+        sites = vis.visible_frame(ws, vis.CONFIRMATION_SITES, user, cache)
+        sites = sites[sites["hazard_id"].astype(object) == str(hazard["hazard_id"])]
+        if len(sites):  # the teams' sample over its cancelled land
+            searched = sites["searched"].astype(bool).to_numpy()
+            devices = int(sites["devices_found"].fillna(0).to_numpy()[searched].sum())
+            out["confirmation"] = {
+                "sites": len(sites),
+                "searched": int(searched.sum()),
+                "devices_found": devices,
+                "text": sites_text(len(sites), int(searched.sum()), devices),
+            }
     out["survey"] = [
         {
             "part_id": str(p["part_id"]),

@@ -156,7 +156,7 @@ async def items(
     query = tuple(sorted(request.query_params.multi_items()))
     key = ("items", c.id, vis.visibility(user), b, query, limit, offset)
 
-    table = None if c.id == vis.SURVEY_PARTS else c.id
+    table = None if c.id in vis.RUN_COLLECTIONS else c.id
 
     def build() -> bytes:
         index = gj.feature_index(web.ws, web.cache, c, user)

@@ -48,8 +48,9 @@ router = APIRouter(tags=["map"])
 
 
 def _stamp_table(t: TileLayer) -> str | None:
-    """The table whose change stamp a tile follows (survey parts: the runs, i.e. the global part)."""
-    return None if t.table == vis.SURVEY_PARTS else t.table
+    """The table whose change stamp a tile follows (a survey run's layers: the runs, i.e. the
+    global part)."""
+    return None if t.table in vis.RUN_COLLECTIONS else t.table
 
 
 def decisions(web: Web) -> dict[str, str]:
@@ -114,7 +115,7 @@ def _build(web: Web, t: TileLayer, z: int, x: int, y: int, detail_zoom: int) -> 
     with web.ws.engine.connect() as conn:
         if store_tiles.supports_mvt(conn):
             where: dict[str, Any] = {}
-            if t.table == vis.SURVEY_PARTS:
+            if t.table in vis.RUN_COLLECTIONS:
                 sid = runs.latest_run(conn, "survey")
                 if sid is None:
                     return b""

@@ -46,6 +46,9 @@ const DECISION = colours(config.decision);
 const PLAN = colours(config.plan);
 const BASE = colours(config.base);
 const LAND_USE = colours(config.land_use);
+const SITE = colours(config.site);
+const SITE_COLOUR = ["case", ["!=", ["get", "searched"], 1], SITE.to_search,
+  [">", ["get", "devices_found"], 0], SITE.found, SITE.clear];
 const NO_CLASS = PLAN.not_planned;
 const FONT = [config.font];
 
@@ -160,6 +163,15 @@ function style() {
       layout: { visibility: "none" },
       paint: { "line-color": ["match", ["get", "decision"], ...Object.entries(DECISION).flat(), "#555555"],
         "line-width": 2, "line-dasharray": [2, 1.5] } });
+  }
+  if (readable("confirmation_sites")) {
+    // the confirmation sample over the cancelled land: to search (white), searched and clear
+    // (green), devices found (red); hidden at first
+    sources.confirmation_sites = tiles("confirmation_sites");
+    layers.push({ id: "confirmation-sites", type: "circle", source: "confirmation_sites",
+      "source-layer": "confirmation_sites", layout: { visibility: "none" },
+      paint: { "circle-color": SITE_COLOUR, "circle-stroke-color": "#3f007d", "circle-stroke-width": 1.2,
+        "circle-radius": ["interpolate", ["linear"], ["zoom"], 9, 2.5, 15, 6] } });
   }
   for (const [name, colour, stroke] of [["findings", "#ffd700", "#6b5a00"], ["incidents", "#111111", "#ffffff"]]) {
     if (!readable(name)) { continue; }
@@ -398,6 +410,9 @@ function showStatus() {
   const parts = [];
   if (readable("hazards")) { parts.push(n("hazards") + "hazards"); }
   if (readable("survey_parts")) { parts.push(n("survey_parts") + "survey parts"); }
+  if (readable("confirmation_sites") && config.layers.confirmation_sites) {
+    parts.push(n("confirmation_sites") + "confirmation sites");
+  }
   if (readable("settlements")) { parts.push(n("settlements") + "settlements"); }
   let counted = false;
   ["incidents", "findings"].forEach((k) => {
@@ -428,6 +443,7 @@ function hazardHtml(v) {
     const kinds = Object.entries(e.findings.by_device).map(([k, c]) => c + " × " + esc(word(k))).join(", ");
     facts.push("<li>found inside: " + (e.findings.total ? kinds : "nothing yet") + "</li>");
   }
+  if (e.confirmation) { facts.push("<li>confirmation sample: " + esc(e.confirmation.text) + "</li>"); }
   if (e.incidents && e.incidents.total) {
     facts.push("<li>incidents inside: " + e.incidents.total + " (" + esc(e.incidents.casualties) +
       "), the last on " + esc(e.incidents.dates[e.incidents.dates.length - 1]) + "</li>");
@@ -473,6 +489,15 @@ async function openSettlement(ev, f) {
 
 document.addEventListener("keydown", (ev) => { if (ev.key === "Escape" && popup) { popup.remove(); popup = null; } });
 
+function siteHtml(p) {
+  const found = Number(p.devices_found || 0);
+  const state = !Number(p.searched) ? "not searched yet"
+    : found ? "searched: " + found + " device" + (found === 1 ? "" : "s") + " found" : "searched: nothing found";
+  return "<div class='site-popup'><b>confirmation site " + esc(p.site_id) + "</b> in cancelled part " +
+    esc(p.part_id) + "<br>" + esc(state) +
+    "<div class='note'>teams search every site of the sample before the land is released</div></div>";
+}
+
 function pointHtml(name, p) {
   if (name === "findings") {
     return "<b>" + esc(p.finding_id) + "</b><br>" + esc(word(p.device)) + "<br>found " + esc(p.date);
@@ -499,7 +524,7 @@ function landUseHtml(p) {
 
 function wireClicks() {
   const clickable = ["settlements", "findings-points", "incidents-points", "findings-counts", "incidents-counts",
-    "land-use-fill", "hazards-fill"]
+    "land-use-fill", "confirmation-sites", "hazards-fill"]
     .filter((l) => map.getLayer(l));
   map.on("click", (ev) => {
     const hits = map.queryRenderedFeatures(ev.point, { layers: clickable });
@@ -508,6 +533,7 @@ function wireClicks() {
     if (layer === "hazards-fill") { openHazard(ev, f.properties.hazard_id); return; }
     if (layer === "settlements") { openSettlement(ev, f); return; }
     if (layer === "land-use-fill") { openPopup(ev.lngLat, landUseHtml(f.properties)); return; }
+    if (layer === "confirmation-sites") { openPopup(ev.lngLat, siteHtml(f.properties)); return; }
     if (layer.endsWith("-counts")) {
       map.easeTo({ center: ev.lngLat, zoom: Math.min(map.getZoom() + 2, config.detail_zoom + 1) });
       return;
@@ -540,6 +566,8 @@ async function start() {
   performance.mark("map-style-loaded");
   entry("hazards", "Hazards", ["hazards-fill", "hazards-line"], true, hazardLegend);
   entry("survey_parts", "Survey decisions (dashed outlines)", ["survey-parts"], false, () => swatches(config.decision, "dash"));
+  entry("confirmation_sites", "Confirmation sites (search before release)", ["confirmation-sites"], false,
+    () => swatches(config.site, "dot") + "<div class='note'>click a site: its part, what was found</div>");
   if (config.risk) { ENTRIES.push({ id: "risk", title: "Risk surface", layers: ["risk"], on: false, legend: riskLegend }); }
   entry("settlements", "Settlements", ["settlements", "settlement-labels"], true,
     () => swatches([{ label: "settlement (click: when it can be ready)", colour: "#2166ac" }], "dot"));
