@@ -188,11 +188,20 @@ def confirmation_verdict(terms: dict[str, Any], *, searched: int, found: int) ->
     n, c = int(terms["sites"]), int(terms["accept_max"])
     if found > c:
         verdict = "failed"
+        # what the searched sites would have shown had the land held its bound
+        at_bound = float(terms["expected_if_bound"]) * searched / n if n else 0.0
+        times = (
+            f" ({found / at_bound:,.1f} times the {at_bound:,.1f} expected there at the bound)"
+            if at_bound > 0
+            else ""
+        )
         text = (
             f"the confirmation sample failed: {found:,} devices found in {searched:,} of "
-            f"{n:,} sites, where at most {c:,} were consistent with {_held(terms)}; the map "
-            "is too low in the land it would cancel, "
-            "so that land goes to technical survey"
+            f"{n:,} sites, where at most {c:,} were consistent with {_held(terms)}{times}; the "
+            "map is too low in the land it would cancel, so that land goes to technical "
+            "survey. The devices the map expects in the active hazards are likely too low as "
+            "well: take them as a floor until technical survey of the land it rates low shows "
+            "how far"
         )
     elif searched < n:
         verdict = "incomplete"

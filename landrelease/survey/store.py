@@ -41,6 +41,8 @@ def store_survey(
     ws = WorkspaceView.of(source).ws
     rule = "residual" if result.rule.max_residual > 0 else "recall"
     parts = result.parts
+    if "devices_bound" not in parts.columns:  # decisions made without a bound on any part
+        parts = parts.assign(devices_bound=float("nan"))
     with ws.begin() as conn:
         survey_id = runs.add_run(
             conn,

@@ -146,7 +146,7 @@ def test_a_new_workspace_opens_every_layer_and_view_styled(workspace: Workspace)
     styles = _styles_read_by_gdal(workspace)
     expected = _expected_styled(workspace)
     assert set(styles) == set(expected)
-    assert len(styles) == 38  # 18 tables with a geometry and 20 GIS views, one kind each
+    assert len(styles) == 39  # 19 tables with a geometry and 20 GIS views, one kind each
     if workspace.dialect != "sqlite":  # QGIS matches the database, schema, table and column
         assert {cat for cat, _, _ in styles.values()} == {workspace.engine.url.database}
     assert {col for _, col, _ in styles.values()} == {"geom"}

@@ -151,6 +151,9 @@ def test_the_verdict_and_what_it_does_to_the_parts() -> None:
     assert waiting["verdict"] == "incomplete" and f"{n - 1:,} of {n:,} sites" in waiting["text"]
     failed = confirmation_verdict(terms, searched=10, found=13)
     assert failed["verdict"] == "failed" and "13 devices found in 10" in failed["text"]
+    at_bound = terms["expected_if_bound"] * 10 / n
+    assert f"({13 / at_bound:,.1f} times the {at_bound:,.1f} expected there" in failed["text"]
+    assert "likely too low as well: take them as a floor" in failed["text"]
 
     kept = confirmed_parts(parts, passed)
     assert list(kept["decision"]) == list(parts["decision"])
