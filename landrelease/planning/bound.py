@@ -137,9 +137,11 @@ def size_groups(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Machine ground (class 1) split by task size (see the module's text): (tasks,) the class
     of each task (0 and 2 as given, 3 on for the groups, 1 left empty) and (classes, kinds) m²
-    of need (``work`` plus one set-up at the slowest rate) a team-day of each kind yields."""
+    of need (``work`` plus one set-up at the slowest rate) a team-day of each kind yields (none
+    in class 1: without its idle team-day columns HiGHS takes 6 s instead of 10 on the
+    benchmark)."""
     able = crate[1] > 0
-    rows = [crate[0], crate[1], crate[2]]
+    rows = [crate[0], np.zeros_like(crate[1]), crate[2]]
     out = cls.copy()
     sel = cls == 1
     if not sel.any() or not able.any():
