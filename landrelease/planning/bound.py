@@ -17,7 +17,8 @@ never below the benefit of a real schedule:
   its share; a settlement is ready to the extent that every hazard blocking
   it is (when that is too many rows, the ``READY_PAIRS`` biggest one by one
   and the area-weighted average of the others);
-* mobilisation costs one set-up per task; travel is ignored; a hazard cannot
+* mobilisation costs one set-up per task; on machine ground each kind pays its
+  own, in its own time (below); travel is ignored; a hazard cannot
   go faster than its teams-at-once limit allows, nor than its least advanced
   task can (that task's teams-at-once of the fastest kind able to work it,
   each after its set-up);
@@ -30,6 +31,20 @@ never below the benefit of a real schedule:
   Every real schedule's monthly shares average to such a point, so the bound
   stays valid; before decision 0040 anything finished in a merged period was
   credited from its first month (0.7 % of the benchmark's bound).
+
+**Machine ground by task size** (decision 0043). A set-up costs a team ``s`` days
+(``setup_days``) of its own kind, ``s · r_k`` m² of its work: 5,000 m² for a machine, 600 for
+a manual team. Charging every task ``s · r_s`` m² (``r_s`` the slowest kind's rate) let the
+machines, which do the machine-ground work in the bound's solution, pay their set-ups at a
+manual team's price. So machine ground's tasks are grouped by size (processed m²; the first
+group up to :data:`SIZE_FIRST_M2`, each next one up to :data:`SIZE_RATIO` times the last), each
+group a class of its own whose need is still its tasks' m² plus ``s · r_s`` each, where a
+team-day of kind ``k`` yields ``f_k(A) = (A + s·r_s) / (A / r_k + s)`` m² of need, ``A`` the
+group's largest task. Valid: kinds that did ``w_k`` m² of a task of ``a ≤ A`` m² spent at least
+``w_k / r_k + s`` days each, and ``f_k`` grows with the size (``r_k ≥ r_s``), so those days
+yield ``Σ f_k(A)(w_k / r_k + s) ≥ Σ f_k(w_k)(w_k / r_k + s) = Σ (w_k + s·r_s)``, at least the
+task's share done (``Σ w_k / a``) of its need. As ``r_s ≤ f_k ≤ r_k``, the bound is never
+above the one with one machine-ground class (``by_size=False``).
 
 Its solution also suggests an order (each hazard's α-point: the period by
 which a share α of it is done), which the scheduler tries beside the greedy.
@@ -49,6 +64,11 @@ from landrelease.planning.model import MONTHS_PER_YEAR, PlanProblem, processed_s
 ALPHAS = (0.3, 0.5, 0.7, 0.9)
 READY_PAIRS = 4
 """When all pairs do not fit: blocking hazards per settlement kept one by one; the rest are averaged."""
+SIZE_FIRST_M2 = 2_500.0
+"""Largest task (processed m²) of machine ground's first size group (a machine's day)."""
+SIZE_RATIO = 4.0
+"""Each size group of machine ground holds tasks up to this many times the previous group's
+largest: a task pays at least a quarter of its own kinds' set-ups."""
 
 
 @dataclass(frozen=True)
@@ -106,6 +126,46 @@ def class_rates(problem: PlanProblem) -> np.ndarray:
     return rate
 
 
+def size_groups(
+    cls: np.ndarray,
+    crate: np.ndarray,
+    work: np.ndarray,
+    setup_days: float,
+    *,
+    first_m2: float = SIZE_FIRST_M2,
+    ratio: float = SIZE_RATIO,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Machine ground (class 1) split by task size (see the module's text): (tasks,) the class
+    of each task (0 and 2 as given, 3 on for the groups, 1 left empty) and (classes, kinds) m²
+    of need (``work`` plus one set-up at the slowest rate) a team-day of each kind yields (none
+    in class 1: without its idle team-day columns HiGHS takes 6 s instead of 10 on the
+    benchmark)."""
+    able = crate[1] > 0
+    rows = [crate[0], np.zeros_like(crate[1]), crate[2]]
+    out = cls.copy()
+    sel = cls == 1
+    if not sel.any() or not able.any():
+        return out, crate
+    slow = crate[1][able].min()
+    top = float(work[sel].max())
+    edges = [first_m2]
+    while edges[-1] < top:
+        edges.append(edges[-1] * ratio)
+    group = np.searchsorted(np.asarray(edges), work, side="left")
+    for g in np.unique(group[sel]).tolist():
+        members = sel & (group == g)
+        largest = float(work[members].max())
+        days = largest / np.where(able, crate[1], 1.0) + setup_days
+        yields = np.where(
+            able & (days > 0),
+            (largest + setup_days * slow) / np.where(days > 0, days, 1.0),
+            crate[1],
+        )
+        rows.append(np.where(able, np.clip(yields, slow, crate[1]), 0.0))
+        out[members] = len(rows) - 1
+    return out, np.array(rows)
+
+
 def periods(
     n_months: int, first_month_of_year: int, per_period_rows: int, max_cells: int
 ) -> list[tuple[int, int]]:
@@ -161,6 +221,7 @@ def solve_bound(
     integer: bool = False,
     task_speed: bool = True,
     average_merged: bool = True,
+    by_size: bool = True,
 ) -> Bound:
     """Build and solve the LP relaxation (see the module's text).
 
@@ -174,7 +235,11 @@ def solve_bound(
 
     ``average_merged``: merged periods hold average shares credited month by month (see the
     module's text); ``False``: the share at the period's end, credited from its first month
-    (the bound before decision 0040, for comparison)."""
+    (the bound before decision 0040, for comparison).
+
+    ``by_size``: machine ground's tasks in size groups, each kind paying its own set-ups there
+    (:func:`size_groups`); ``False``: one class, every set-up at the slowest kind's rate (the
+    bound before decision 0043, for comparison)."""
     t0, cpu0 = time.perf_counter(), time.process_time()
     b = problem.benefits
     n_h, n_k, n_months = len(b.hazard_ids), len(problem.kinds), problem.n_months
@@ -186,22 +251,24 @@ def solve_bound(
     slowest = np.array(
         [crate[c][crate[c] > 0].min() if (crate[c] > 0).any() else 0.0 for c in range(3)]
     )
-    equiv = equiv + problem.params.setup_days * slowest[cls]
+    # fastest a hazard can go: its tasks' teams-at-once, at the fastest kind, every working day
+    speed = np.zeros(n_h)
+    np.add.at(
+        speed,
+        problem.task_hazard,
+        problem.slots * crate.max(axis=1)[cls] * problem.params.working_days_per_month,
+    )
+    if by_size:
+        cls, crate = size_groups(cls, crate, equiv, problem.params.setup_days)
+    n_c = len(crate)
+    equiv = equiv + problem.params.setup_days * slowest[np.where(cls > 2, 1, cls)]
     workable = np.array([crate[c].max() > 0 for c in cls], dtype=bool) & (
         problem.rate.max(axis=1) > 0
     )
     hazard_ok = np.ones(n_h, bool)
     np.logical_and.at(hazard_ok, problem.task_hazard, workable)
-    need = np.zeros((n_h, 3))
+    need = np.zeros((n_h, n_c))
     np.add.at(need, (problem.task_hazard, cls), equiv)
-    # fastest a hazard can go: its tasks' teams-at-once, at the fastest kind, every working day
-    speed = np.zeros(n_h)
-    fastest = crate.max(axis=1)
-    np.add.at(
-        speed,
-        problem.task_hazard,
-        problem.slots * fastest[cls] * problem.params.working_days_per_month,
-    )
     # settlements the LP can make ready: all their hazards workable
     s_ok = np.ones(len(b.settlement_ids), bool)
     np.logical_and.at(s_ok, b.pair_settlement, hazard_ok[b.pair_hazard])
@@ -222,11 +289,11 @@ def solve_bound(
     single = {s: int(hs[0]) for s, hs in groups if len(hs) == 1}
     rows_s = _readiness_rows(groups, total, keep=None)
     yearly = max(int(np.ceil(n_months / MONTHS_PER_YEAR)), 1)
-    if (len(rows_s) + 3) * yearly > max_cells:
+    if (len(rows_s) + n_c) * yearly > max_cells:
         rows_s = _readiness_rows(groups, total, keep=READY_PAIRS)
     multi = sorted({s for s, _, _ in rows_s})
     r_of = {s: i for i, s in enumerate(multi)}
-    per = periods(n_months, int(problem.months[0].month), len(rows_s) + 3, max_cells)
+    per = periods(n_months, int(problem.months[0].month), len(rows_s) + n_c, max_cells)
     n_periods = len(per)
     first = np.array([a for a, _ in per])
     length = np.array([bb - a + 1 for a, bb in per], float)
@@ -241,8 +308,8 @@ def solve_bound(
     # columns: col_y[h,p], col_r[s,p], W[c,p] (cumulative class capacity), u[c,k,p] (team-days),
     # v[c,k,p] (team-days weighted by the months left in a merged period, averaged periods only)
     n_y, n_r = len(used_h) * n_periods, len(multi) * n_periods
-    uc = [(c, k) for c in range(3) for k in range(n_k) if crate[c, k] > 0]
-    y0, r0, w0, u0 = 0, n_y, n_y + n_r, n_y + n_r + 3 * n_periods
+    uc = [(c, k) for c in range(n_c) for k in range(n_k) if crate[c, k] > 0]
+    y0, r0, w0, u0 = 0, n_y, n_y + n_r, n_y + n_r + n_c * n_periods
     v0 = u0 + len(uc) * n_periods
     n_cols = v0 + len(uc) * len(averaged)
     cost = np.zeros(n_cols)
@@ -289,7 +356,7 @@ def solve_bound(
     upper[col_y] = reach @ spread
     # cumulative class capacity: W[c,p] - W[c,p-1] - sum_k rate u[c,k,p] = 0 ; sum_h need col_y[h,p] - W[c,p] <= 0
     r_, c_, v_ = [], [], []
-    for c in range(3):
+    for c in range(n_c):
         for p in range(n_periods):
             row = c * n_periods + p
             r_.append(row)
@@ -305,13 +372,17 @@ def solve_bound(
                 c_ += idx.tolist()
                 v_ += [-crate[c, k]] * n_periods
     block(
-        np.array(r_), np.array(c_), np.array(v_), np.zeros(3 * n_periods), np.zeros(3 * n_periods)
+        np.array(r_),
+        np.array(c_),
+        np.array(v_),
+        np.zeros(n_c * n_periods),
+        np.zeros(n_c * n_periods),
     )
     # the work done: a period's share against the class's capacity by its end; an averaged
     # period's against the capacity before it plus its weighted days
     ends = np.setdiff1d(np.arange(n_periods), averaged)
     before = averaged[averaged > 0]
-    for c in range(3):
+    for c in range(n_c):
         hs = np.flatnonzero(need[used_h, c] > 0)
         rows = np.repeat(np.arange(n_periods)[None, :], len(hs), axis=0)
         v_rows, v_cols, v_vals = [], [], []

@@ -7,8 +7,9 @@ those gifts is worth:
 * **travel**: the plan pays for moving between tasks, the bound does not —
   the same order scheduled with free travel;
 * **set-ups**: the plan pays ``setup_days`` of the joining team's own kind
-  each time a team joins a task; the bound charges one set-up per task at
-  the slowest kind's rate, in any kind's time — the same order with neither
+  each time a team joins a task; the bound charges one set-up per task, at
+  the slowest kind's rate (on machine ground, at the rate of the kinds working
+  it for a task of its size group's largest size) — the same order with neither
   travel nor set-ups (what no real plan can reach, an upper end of this cause). It is
   split in two: the set-ups of teams joining a task another team has begun (the same
   order with free travel and only each task's first set-up charged), what fewer teams
@@ -82,7 +83,7 @@ class GapCauses:
         return [
             f"plan {self.plan:.1%} of the bound; gap {1 - self.plan:.1%}, of which:",
             f"  travel between tasks (the bound travels free): {self.travel:.1%}",
-            f"  set-ups beyond one per task at the slowest kind's rate: up to {self.setups:.1%} "
+            f"  set-ups beyond the bound's one per task: up to {self.setups:.1%} "
             f"(the same order with no mobilisation at all reaches {self.without_mobilisation:.1%})",
             f"    of which teams joining a task already begun: {self.later_setups:.1%}; "
             f"each task's first set-up: {self.setups - self.later_setups:.1%}",
