@@ -56,11 +56,10 @@ def store_survey(
             survey_id=survey_id,
         )
         if result.sites is not None and len(result.sites):
-            sites = result.sites.to_crs("EPSG:4326")
-            sites = sites.assign(
-                searched=sites["searched"].astype(int),
-                devices_found=sites["devices_found"].astype(int),
-                **{c: None for c in STORED_SITE_COLUMNS if c not in sites.columns},
+            sites = result.sites.assign(  # EPSG:4326, as the parts
+                searched=result.sites["searched"].astype(int),
+                devices_found=result.sites["devices_found"].astype(int),
+                **{c: None for c in STORED_SITE_COLUMNS if c not in result.sites.columns},
             )
             tables.insert_frame(
                 conn,
@@ -79,41 +78,35 @@ def read_stored_sites(
 ) -> gpd.GeoDataFrame:
     """The confirmation sites of the latest survey run (or of ``survey_id``), EPSG:4326, with
     what the teams found once their results are confirmed; empty when it drew none."""
+    frame = _run_rows(source, SITE_LAYER, STORED_SITE_COLUMNS, survey_id)
+    return frame.sort_values("site_id", kind="stable").reset_index(drop=True)
+
+
+def _run_rows(
+    source: Workspace | WorkspaceView,
+    table: str,
+    columns: tuple[str, ...],
+    survey_id: int | None,
+) -> gpd.GeoDataFrame:
+    """The rows of ``table`` kept with survey run ``survey_id`` (``None``: the latest), EPSG:4326;
+    empty when no survey was run."""
     ws = WorkspaceView.of(source).ws
     with ws.engine.connect() as conn:
         sid = survey_id or runs.latest_run(conn, "survey")
         if sid is None:
-            return gpd.GeoDataFrame(
-                {k: [] for k in STORED_SITE_COLUMNS}, geometry=[], crs="EPSG:4326"
-            )
+            return gpd.GeoDataFrame({k: [] for k in columns}, geometry=[], crs="EPSG:4326")
         frame = tables.read_table(
-            conn,
-            SITE_LAYER,
-            where={"survey_id": int(sid)},
-            columns=[*STORED_SITE_COLUMNS, GEOMETRY_COLUMN],
+            conn, table, where={"survey_id": int(sid)}, columns=[*columns, GEOMETRY_COLUMN]
         )
     assert isinstance(frame, gpd.GeoDataFrame)
-    frame = frame[[*STORED_SITE_COLUMNS, frame.geometry.name]].reset_index(drop=True)
-    return frame.sort_values("site_id", kind="stable").reset_index(drop=True)
+    return frame[[*columns, frame.geometry.name]].reset_index(drop=True)
 
 
 def read_parts(
     source: Workspace | WorkspaceView, *, survey_id: int | None = None
 ) -> gpd.GeoDataFrame:
     """The parts of the latest survey run (or of ``survey_id``), EPSG:4326; empty if none was run."""
-    ws = WorkspaceView.of(source).ws
-    with ws.engine.connect() as conn:
-        sid = survey_id or runs.latest_run(conn, "survey")
-        if sid is None:
-            return gpd.GeoDataFrame({k: [] for k in PART_COLUMNS}, geometry=[], crs="EPSG:4326")
-        frame = tables.read_table(
-            conn,
-            "survey_parts",
-            where={"survey_id": int(sid)},
-            columns=[*PART_COLUMNS, GEOMETRY_COLUMN],
-        )
-    assert isinstance(frame, gpd.GeoDataFrame)
-    return frame[[*PART_COLUMNS, frame.geometry.name]].reset_index(drop=True)
+    return _run_rows(source, "survey_parts", PART_COLUMNS, survey_id)
 
 
 def store_backtest(

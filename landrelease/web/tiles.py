@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from landrelease.domain import layer_by_name
+from landrelease.domain import LAYERS, layer_by_name
 
 EXTENT = 4096
 """Tile grid units per tile side (MVT's usual extent)."""
@@ -745,8 +745,9 @@ every user allowed to read its layer."""
 
 
 def _check_no_personal_fields() -> None:
+    registry = {layer.name for layer in LAYERS}
     for t in TILE_LAYERS.values():
-        if t.table in ("survey_parts", "confirmation_sites"):  # a survey run's, not a layer
+        if t.table not in registry:  # a survey run's results (decisions, sites), no one's data
             continue
         personal = set(layer_by_name(t.table).personal_fields) & {c for c, _ in t.properties}
         if personal:

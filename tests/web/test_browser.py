@@ -76,6 +76,14 @@ def _idle(page: Any) -> None:
     )
 
 
+def _jump(page: Any, lon: float, lat: float, zoom: float) -> None:
+    """Move the map to ``lon``, ``lat`` at ``zoom`` at once."""
+    page.evaluate(
+        "([lon, lat, zoom]) => window.landreleaseMap.jumpTo({ center: [lon, lat], zoom })",
+        [lon, lat, zoom],
+    )
+
+
 def _rendered(page: Any, layer: str, prop: str) -> list[Any]:
     """A property of each feature MapLibre drew in ``layer`` in the current view."""
     return list(
@@ -165,10 +173,7 @@ def test_map_shows_the_hazards_after_login(base_url: str, tmp_path: Path) -> Non
             # findings switched on: each one drawn once zoomed in, with its legend entry
             page.check("input[data-layer=findings]")
             assert "device found" in page.inner_text("#map-panel")
-            page.evaluate(
-                "([lon, lat]) => window.landreleaseMap.jumpTo({ center: [lon, lat], zoom: 15 })",
-                [LON0 + 0.002, LAT0 + 0.001],
-            )
+            _jump(page, LON0 + 0.002, LAT0 + 0.001, 15)
             _idle(page)
             assert sorted(_rendered(page, "findings-points", "finding_id")) == [
                 "FD-0",
@@ -178,10 +183,7 @@ def test_map_shows_the_hazards_after_login(base_url: str, tmp_path: Path) -> Non
             # the confirmation sample switched on: both sites drawn, coloured by what was found
             page.check("input[data-layer=confirmation_sites]")
             assert "searched, nothing found" in page.inner_text("#map-panel")
-            page.evaluate(
-                "([lon, lat]) => window.landreleaseMap.jumpTo({ center: [lon, lat], zoom: 15 })",
-                [LON0 + 0.007, LAT0 + 0.0045],
-            )
+            _jump(page, LON0 + 0.007, LAT0 + 0.0045, 15)
             _idle(page)
             assert sorted(_rendered(page, "confirmation-sites", "site_id")) == [1, 2]
             # land in use switched on: its tiles asked for now, its kinds in the legend, each
@@ -196,10 +198,7 @@ def test_map_shows_the_hazards_after_login(base_url: str, tmp_path: Path) -> Non
                 "track",
             ):
                 assert words in legend, legend
-            page.evaluate(
-                "([lon, lat]) => window.landreleaseMap.jumpTo({ center: [lon, lat], zoom: 16 })",
-                [LON0 + 0.001, LAT0 + 0.001],
-            )
+            _jump(page, LON0 + 0.001, LAT0 + 0.001, 16)
             _idle(page)
             assert [u for u in asked if "/tiles/land_use/" in u]
             assert set(_rendered(page, "land-use-fill", "land_use_id")) == {"LU-1"}
@@ -309,10 +308,7 @@ def test_visitors_not_logged_in_see_roads_rivers_and_farmland(
 
             # the district's boundary: thin dashed lines in its colour, its name inside
             assert "Administrative boundaries" in legend, legend
-            page.evaluate(
-                "([lon, lat]) => window.landreleaseMap.jumpTo({ center: [lon, lat], zoom: 10 })",
-                [LON0 + 0.025, LAT0],
-            )
+            _jump(page, LON0 + 0.025, LAT0, 10)
             _idle(page)
             assert set(_rendered(page, "boundary-labels", "name")) == {"Aghdam"}
             shot = tmp_path / "boundaries.png"
