@@ -182,6 +182,14 @@ def _held(terms: dict[str, Any]) -> str:
     return f"its bound of {n:,.0f} devices"
 
 
+TOTALS_TOO_LOW_EXCESS = 2.0
+"""A failed sample that found at least this many times the devices expected at the bound also
+warns that the map's total for the active hazards is likely too low. In the generated worlds
+(decisions benchmark, seeds 501–510 and 601–605) every sample that failed at twice or more
+(2.3–24 times) came from a map whose total was 0.39–0.68 of the truth; the one that failed
+nearer the bound (601, 1.6 times) from a map whose total was 1.08 of it."""
+
+
 def confirmation_verdict(terms: dict[str, Any], *, searched: int, found: int) -> dict[str, Any]:
     """What the teams' search of the sites says: ``passed``, ``failed`` or ``incomplete``
     (fewer sites searched than drawn and not yet failed), with the words."""
@@ -190,18 +198,24 @@ def confirmation_verdict(terms: dict[str, Any], *, searched: int, found: int) ->
         verdict = "failed"
         # what the searched sites would have shown had the land held its bound
         at_bound = float(terms["expected_if_bound"]) * searched / n if n else 0.0
+        excess = found / at_bound if at_bound > 0 else math.inf
         times = (
-            f" ({found / at_bound:,.1f} times the {at_bound:,.1f} expected there at the bound)"
+            f" ({excess:,.1f} times the {at_bound:,.1f} expected there at the bound)"
             if at_bound > 0
             else ""
+        )
+        totals = (
+            "The devices the map expects in the active hazards are likely too low as well: "
+            "take them as a floor until technical survey of the land it rates low shows how far"
+            if excess >= TOTALS_TOO_LOW_EXCESS
+            else "The sample cannot tell whether the devices the map expects in all the active "
+            "hazards are too low"
         )
         text = (
             f"the confirmation sample failed: {found:,} devices found in {searched:,} of "
             f"{n:,} sites, where at most {c:,} were consistent with {_held(terms)}{times}; the "
             "map is too low in the land it would cancel, so that land goes to technical "
-            "survey. The devices the map expects in the active hazards are likely too low as "
-            "well: take them as a floor until technical survey of the land it rates low shows "
-            "how far"
+            f"survey. {totals}"
         )
     elif searched < n:
         verdict = "incomplete"
