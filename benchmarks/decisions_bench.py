@@ -293,6 +293,7 @@ def run_world(job: WorldJob) -> dict[str, Any]:
         else None,
         "true_left": d["devices_in_cancelled_land"],
         "stated_total": float(parts["expected_devices"].sum()) if len(parts) else 0.0,
+        **_total_causes(run, truth),
         "true_total": ev.devices_in_hazards,
         "withheld": result.summary.get("cancellation_withheld"),
         "sample_ha": terms["area_ha"] if terms else 0.0,
@@ -310,6 +311,35 @@ def run_world(job: WorldJob) -> dict[str, Any]:
         "rate_sigma_m": run.computer.coarse.rate_sigma_m if run.computer is not None else None,
         "extrapolated": bool(result.summary.get("extrapolated")),
         "warnings": " | ".join(run.warnings),
+    }
+
+
+def _spread(values: Sequence[float]) -> str:
+    v = np.asarray([x for x in values if np.isfinite(x)], dtype=float)
+    return f"{np.median(v):.2f} ({v.min():.2f}–{v.max():.2f})" if len(v) else "–"
+
+
+def _total_causes(run: Any, truth_xy: np.ndarray) -> dict[str, float]:
+    """The map's total in the hazards split in two factors against the truth: cells holding
+    any device (Σ p ÷ true cells with a device) and devices per such cell (Σ λ ÷ Σ p against the
+    true devices per cell with a device); their product is the total's ratio over the same
+    cells."""
+    from landrelease import settings
+    from landrelease.evidence.grid import HazardCells
+
+    hz = run.evidence.hazards.to_crs(run.grid.crs)
+    r, c = HazardCells(hz.geometry.values.to_numpy(), run.grid).cells(
+        tile_cells=int(settings.get("risk_tile_cells"))
+    )[:2]
+    true = _counts(run.grid, truth_xy)[r, c]
+    p = np.nan_to_num(run.probability[r, c].astype(np.float64))
+    lam = np.nan_to_num(run.expected[r, c].astype(np.float64))
+    hits = float((true > 0).sum())
+    if hits == 0 or p.sum() == 0:
+        return {"hits_ratio": float("nan"), "per_find_ratio": float("nan")}
+    return {
+        "hits_ratio": float(p.sum()) / hits,
+        "per_find_ratio": (lam.sum() / p.sum()) / (float(true.sum()) / hits),
     }
 
 
@@ -477,6 +507,18 @@ WORLD_COLUMNS = (
         "expected ÷ true devices in the active hazards (goal 0.67–1.5)",
     ),
     Column(
+        "hits_ratio",
+        "Σp/hits",
+        _num(".2f"),
+        "its first factor: cells the map expects to hold any device (Σ p) ÷ true such cells",
+    ),
+    Column(
+        "per_find_ratio",
+        "per find",
+        _num(".2f"),
+        "its second factor: devices per cell with a device, the map's (Σ λ ÷ Σ p) ÷ the truth's",
+    ),
+    Column(
         "alike_auc",
         "unlike",
         _num(".2f"),
@@ -574,6 +616,11 @@ def report_worlds(rows: list[dict[str, Any]], out: Path | None) -> None:
         within = sum(0.67 <= r["total_ratio"] <= 1.5 for r in searched)
         print(
             f"expected ÷ true devices in the active hazards within 0.67–1.5: {within} of {n} worlds ({within / n:.0%})"
+        )
+        print(
+            "  its two factors, median (min–max) over the worlds: cells with a device "
+            f"{_spread([r['hits_ratio'] for r in searched])}, devices per such cell "
+            f"{_spread([r['per_find_ratio'] for r in searched])}"
         )
         enough = sum(r["ratio"] >= 0.8 for r in searched)
         print(f"cancelled ≥ 80 % of allowed: {enough} of {n} worlds ({enough / n:.0%})")

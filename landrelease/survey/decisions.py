@@ -763,9 +763,17 @@ def _confidence(row: Any, *, caveat: str, level: float) -> str:
             if np.isfinite(row.devices_bound)
             else ", no bound: the map's errors on held-out land were not measured"
         )
+        none = 1 - row.p_any_device
+        if none >= 0.5:
+            return (
+                f"{none:.1%} confident that no device remains in these {ha:,.1f} ha "
+                f"({row.expected_devices:.2f} devices expected{bound}).{caveat}"
+            )
         return (
-            f"{(1 - row.p_any_device):.1%} confident that no device remains in these {ha:,.1f} ha "
-            f"({row.expected_devices:.2f} devices expected{bound}).{caveat}"
+            f"Devices likely remain in these {ha:,.1f} ha: {row.expected_devices:.2f} expected"
+            f"{bound}; the chance that none remains is {none:.1%}. This is the residual risk "
+            "the rule accepts so that the target share of all the hazards' devices stays in "
+            f"surveyed or cleared land.{caveat}"
         )
     if row.decision == "technical_survey":
         return (

@@ -49,3 +49,27 @@ def test_the_parts_add_up_to_the_hazard_even_where_its_edge_cuts_cells() -> None
         "technical_survey",
         "clearance",
     }
+
+
+@pytest.mark.parametrize(
+    ("p_any", "opening"),
+    [(0.02, "98.0% confident that no device remains"), (0.97, "Devices likely remain")],
+)
+def test_a_cancelled_part_says_plainly_whether_a_device_likely_remains(
+    p_any: float, opening: str
+) -> None:
+    from landrelease.survey.decisions import _confidence
+
+    row = SimpleNamespace(
+        decision="cancel",
+        area_m2=120_000.0,
+        p_any_device=p_any,
+        expected_devices=3.5 if p_any > 0.5 else 0.02,
+        devices_bound=9.25,
+    )
+    text = _confidence(row, caveat="", level=0.9)
+    assert text.startswith(opening)
+    assert "12.0 ha" in text
+    assert "at most 9.25 at 90% confidence" in text
+    if p_any > 0.5:
+        assert "the chance that none remains is 3.0%" in text
