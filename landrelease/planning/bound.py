@@ -46,6 +46,19 @@ yield ``Σ f_k(A)(w_k / r_k + s) ≥ Σ f_k(w_k)(w_k / r_k + s) = Σ (w_k + s·r
 task's share done (``Σ w_k / a``) of its need. As ``r_s ≤ f_k ≤ r_k``, the bound is never
 above the one with one machine-ground class (``by_size=False``).
 
+**Where machines work, their own set-ups** (decision 0045). Those yields charge the slowest kind
+exactly, but let the machines yield ``f_k(A)`` on a group's smaller tasks as well: a machine
+needs 3.2 days for a 3,000 m² task of the group up to 10,000 m², where they count 2.0. The
+charge per set-up may be any rate ``ρ``: a task needs ``a + s·ρ``, and a team-day of kind ``k``
+yields ``g_k``, the largest ``(a + s·ρ) / (a / r_k + s)`` over the group's tasks. **Valid:** a
+kind that did a share ``y_k`` of a task spent at least ``y_k (a / r_k + s)`` days there, which
+yield at least ``y_k (a + s·ρ)``; summed over the kinds, at least the task's share done of its
+need. ``ρ = r_s`` gives the yields above. Groups of tasks of :data:`FASTEST_FROM_M2` or more,
+which the machines work, charge ``ρ = r_f`` (the fastest kind's rate): a machine there needs
+exactly its own days on every task, and the slower kinds yield what they yield on the group's
+smallest task. Smaller groups keep ``ρ = r_s``, where manual teams do much of the work
+(``fastest_pays=False``: ``ρ = r_s`` everywhere, the bound of decision 0043).
+
 Its solution also suggests an order (each hazard's α-point: the period by
 which a share α of it is done), which the scheduler tries beside the greedy.
 """
@@ -69,6 +82,10 @@ SIZE_FIRST_M2 = 2_500.0
 SIZE_RATIO = 4.0
 """Each size group of machine ground holds tasks up to this many times the previous group's
 largest: a task pays at least a quarter of its own kinds' set-ups."""
+FASTEST_FROM_M2 = 10_000.0
+"""Machine ground's size groups of tasks this large or larger (processed m²) charge each set-up
+at the fastest kind's rate, the others at the slowest kind's (decision 0045): machines do that
+work."""
 
 
 @dataclass(frozen=True)
@@ -134,19 +151,23 @@ def size_groups(
     *,
     first_m2: float = SIZE_FIRST_M2,
     ratio: float = SIZE_RATIO,
-) -> tuple[np.ndarray, np.ndarray]:
+    fastest_from_m2: float = FASTEST_FROM_M2,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Machine ground (class 1) split by task size (see the module's text): (tasks,) the class
-    of each task (0 and 2 as given, 3 on for the groups, 1 left empty) and (classes, kinds) m²
-    of need (``work`` plus one set-up at the slowest rate) a team-day of each kind yields (none
-    in class 1: without its idle team-day columns HiGHS takes 6 s instead of 10 on the
-    benchmark)."""
+    of each task (0 and 2 as given, 3 on for the groups, 1 left empty), (classes, kinds) m² of
+    need a team-day of each kind yields (none in class 1: without its idle team-day columns
+    HiGHS takes 6 s instead of 10 on the benchmark) and (classes,) the m² each task's set-up
+    adds to its need: the slowest kind's ``s·r_s``, in groups of tasks of ``fastest_from_m2``
+    or more the fastest kind's ``s·r_f`` (decision 0045)."""
+    charge = np.array([r[r > 0].min() if (r > 0).any() else 0.0 for r in crate])
     able = crate[1] > 0
-    rows = [crate[0], np.zeros_like(crate[1]), crate[2]]
-    out = cls.copy()
     sel = cls == 1
     if not sel.any() or not able.any():
-        return out, crate
-    slow = crate[1][able].min()
+        return cls, crate, charge
+    slow, fast = crate[1][able].min(), crate[1].max()
+    rows = [crate[0], np.zeros_like(crate[1]), crate[2]]
+    charges = charge.tolist()
+    out = cls.copy()
     top = float(work[sel].max())
     edges = [first_m2]
     while edges[-1] < top:
@@ -154,16 +175,14 @@ def size_groups(
     group = np.searchsorted(np.asarray(edges), work, side="left")
     for g in np.unique(group[sel]).tolist():
         members = sel & (group == g)
-        largest = float(work[members].max())
-        days = largest / np.where(able, crate[1], 1.0) + setup_days
-        yields = np.where(
-            able & (days > 0),
-            (largest + setup_days * slow) / np.where(days > 0, days, 1.0),
-            crate[1],
-        )
-        rows.append(np.where(able, np.clip(yields, slow, crate[1]), 0.0))
+        rho = fast if (edges[g - 1] if g else 0.0) >= fastest_from_m2 else slow
+        a = work[members][:, None]
+        days = a / np.where(able, crate[1], 1.0)[None, :] + setup_days
+        yields = ((a + setup_days * rho) / days).max(axis=0) if setup_days > 0 else crate[1]
+        rows.append(np.where(able, yields, 0.0))
+        charges.append(rho)
         out[members] = len(rows) - 1
-    return out, np.array(rows)
+    return out, np.array(rows), np.asarray(charges)
 
 
 def periods(
@@ -222,6 +241,7 @@ def solve_bound(
     task_speed: bool = True,
     average_merged: bool = True,
     by_size: bool = True,
+    fastest_pays: bool = True,
 ) -> Bound:
     """Build and solve the LP relaxation (see the module's text).
 
@@ -239,7 +259,11 @@ def solve_bound(
 
     ``by_size``: machine ground's tasks in size groups, each kind paying its own set-ups there
     (:func:`size_groups`); ``False``: one class, every set-up at the slowest kind's rate (the
-    bound before decision 0043, for comparison)."""
+    bound before decision 0043, for comparison).
+
+    ``fastest_pays``: machine ground's groups of tasks of :data:`FASTEST_FROM_M2` or more
+    charge each set-up at the fastest kind's rate; ``False``: every group at the slowest kind's
+    (the bound of decision 0043, for comparison)."""
     t0, cpu0 = time.perf_counter(), time.process_time()
     b = problem.benefits
     n_h, n_k, n_months = len(b.hazard_ids), len(problem.kinds), problem.n_months
@@ -248,9 +272,7 @@ def solve_bound(
     area = problem.tasks["area_m2"].to_numpy(float)
     method = problem.tasks["method"].to_numpy()
     equiv = np.where(method == "NTS", area, area * processed_share(problem.tasks, problem.params))
-    slowest = np.array(
-        [crate[c][crate[c] > 0].min() if (crate[c] > 0).any() else 0.0 for c in range(3)]
-    )
+    charge = np.array([r[r > 0].min() if (r > 0).any() else 0.0 for r in crate])
     # fastest a hazard can go: its tasks' teams-at-once, at the fastest kind, every working day
     speed = np.zeros(n_h)
     np.add.at(
@@ -259,9 +281,15 @@ def solve_bound(
         problem.slots * crate.max(axis=1)[cls] * problem.params.working_days_per_month,
     )
     if by_size:
-        cls, crate = size_groups(cls, crate, equiv, problem.params.setup_days)
+        cls, crate, charge = size_groups(
+            cls,
+            crate,
+            equiv,
+            problem.params.setup_days,
+            fastest_from_m2=FASTEST_FROM_M2 if fastest_pays else np.inf,
+        )
     n_c = len(crate)
-    equiv = equiv + problem.params.setup_days * slowest[np.where(cls > 2, 1, cls)]
+    equiv = equiv + problem.params.setup_days * charge[cls]
     workable = np.array([crate[c].max() > 0 for c in cls], dtype=bool) & (
         problem.rate.max(axis=1) > 0
     )

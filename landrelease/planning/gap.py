@@ -9,7 +9,8 @@ those gifts is worth:
 * **set-ups**: the plan pays ``setup_days`` of the joining team's own kind
   each time a team joins a task; the bound charges one set-up per task, at
   the slowest kind's rate (on machine ground, at the rate of the kinds working
-  it for a task of its size group's largest size) — the same order with neither
+  it for a task of its size group's largest size; on its large tasks, at the
+  machines' rate) — the same order with neither
   travel nor set-ups (what no real plan can reach, an upper end of this cause). It is
   split in two: the set-ups of teams joining a task another team has begun (the same
   order with free travel and only each task's first set-up charged), what fewer teams

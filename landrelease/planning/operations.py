@@ -44,7 +44,7 @@ from landrelease.planning.plan_tables import (
 )
 from landrelease.planning.priorities import Weights
 from landrelease.planning.results import PlanResult
-from landrelease.planning.schedule import Outcome, evaluate, simulate
+from landrelease.planning.schedule import Outcome, evaluate, scheduler, simulate
 from landrelease.store import Workspace, WorkspaceView
 
 
@@ -257,9 +257,7 @@ def best_order(
     if search > 0:
         say("local search", at_search)
         t = time.perf_counter()
-        improved, value, _ = improve(
-            problem, orders[best], lambda o: order_value(problem, o), seconds=search
-        )
+        improved, value, _ = improve(problem, orders[best], order_values(problem), seconds=search)
         if value > values[best]:
             best = f"{best}+search"
             orders[best], values[best] = improved, value
@@ -399,7 +397,13 @@ def kind_rules(
 
 def order_value(problem: PlanProblem, order: np.ndarray) -> float:
     """The benefit of scheduling the tasks in ``order``."""
-    return evaluate(problem, simulate(problem, order, record=False).end_month).value
+    return order_values(problem)(order)
+
+
+def order_values(problem: PlanProblem) -> Callable[[np.ndarray], float]:
+    """:func:`order_value` for one problem and many orders (the problem prepared once)."""
+    run = scheduler(problem)
+    return lambda order: evaluate(problem, run(order).end_month).value
 
 
 def comparison(

@@ -35,10 +35,31 @@ def resource_months(problem: PlanProblem) -> np.ndarray:
 
 def tasks_of_hazards(problem: PlanProblem, hazard_sequence: np.ndarray) -> np.ndarray:
     """Task order from a hazard order: a hazard's tasks together, NTS, TS, BAC, then clearance."""
-    rank = np.empty(len(hazard_sequence), np.int64)
-    rank[hazard_sequence] = np.arange(len(hazard_sequence))
+    return task_sequencer(problem)(hazard_sequence)
+
+
+def task_sequencer(problem: PlanProblem) -> Callable[[np.ndarray], np.ndarray]:
+    """:func:`tasks_of_hazards` for one problem and many hazard orders: each hazard's tasks are
+    sorted once (hazards missing from an order follow it, in index order)."""
     method = problem.tasks["method"].map(METHOD_RANK).to_numpy(np.int64)
-    return np.lexsort((np.arange(problem.n_tasks), method, rank[problem.task_hazard]))
+    n_h = len(problem.benefits.hazard_ids)
+    by_hazard = np.lexsort((np.arange(problem.n_tasks), method, problem.task_hazard))
+    count = np.bincount(problem.task_hazard, minlength=n_h)
+    first = np.cumsum(count) - count
+
+    def order(hazard_sequence: np.ndarray) -> np.ndarray:
+        seq = np.asarray(hazard_sequence, np.int64)
+        if len(seq) < n_h:
+            seen = np.zeros(n_h, bool)
+            seen[seq] = True
+            seq = np.concatenate([seq, np.flatnonzero(~seen)])
+        n = count[seq]
+        ends = np.cumsum(n)
+        return by_hazard[
+            np.repeat(first[seq] - (ends - n), n) + np.arange(ends[-1] if len(n) else 0)
+        ]
+
+    return order
 
 
 def by_hazard_key(problem: PlanProblem, key: np.ndarray) -> np.ndarray:
@@ -181,7 +202,8 @@ def improve(
 
     rng = np.random.default_rng(seed)
     seq = hazard_sequence(problem, order)
-    best_order = tasks_of_hazards(problem, seq)
+    tasks_of = task_sequencer(problem)
+    best_order = tasks_of(seq)
     best = value(best_order)
     b = problem.benefits
     by_s = _lists(b.pair_settlement, b.pair_hazard, len(b.settlement_ids))
@@ -213,7 +235,7 @@ def improve(
             else:
                 target = int(rng.integers(0, len(rest) + 1))
         candidate = np.concatenate([rest[:target], block, rest[target:]])
-        o = tasks_of_hazards(problem, candidate)
+        o = tasks_of(candidate)
         v = value(o)
         if v > best + 1e-12:
             best, seq, best_order = v, candidate, o

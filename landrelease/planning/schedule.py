@@ -16,6 +16,7 @@ months, settlement readiness months and the plan's benefit.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numba
@@ -89,37 +90,57 @@ def kind_order(problem: PlanProblem) -> list[int]:
 def simulate(problem: PlanProblem, order: np.ndarray, *, record: bool = True) -> Schedule:
     """Schedule the tasks month by month in the given priority order (see the module's text).
 
-    ``record=False`` skips the work table (for searching over orders).
+    ``record=False`` skips the work table (for searching over orders: :func:`scheduler`).
     """
-    order = np.asarray(order, dtype=np.int64)
+    return scheduler(problem, record=record)(order)
+
+
+def scheduler(problem: PlanProblem, *, record: bool = False) -> Callable[[np.ndarray], Schedule]:
+    """:func:`simulate` for one problem and many orders: the problem's arrays (the dispatch
+    rates, the money reserve, the teams) are prepared once. ``record=False`` (the default here)
+    leaves the work table empty: a search over orders needs only the months."""
     p = problem.params
+    n_k = problem.pool.m2_per_day.shape[0]
     teams_by_month = np.floor(problem.pool.teams + EPS).astype(np.int64)
-    start, end, spend, remaining, rec, n_rec = _simulate(
-        order,
-        np.ascontiguousarray(dispatch_rates(problem), dtype=np.float64),
-        problem.slots.astype(np.int64),
-        problem.pool.usd_per_day.astype(np.float64),
-        teams_by_month,
-        problem.month_year.astype(np.int64),
-        problem.budget_usd.astype(np.float64),
-        np.ascontiguousarray(problem.tasks[["x_m", "y_m"]].to_numpy(float)),
-        problem.tasks["area_m2"].to_numpy(float).copy(),
-        np.asarray(kind_order(problem), dtype=np.int64),
-        float(p.working_days_per_month),
-        float(p.setup_days),
-        float(p.setup_days if p.join_setup_days is None else p.join_setup_days),
-        money_reserve(problem, teams_by_month),
-        float(p.travel_km_per_day),
-        p.join_days(problem.pool.m2_per_day.shape[0]),
-        p.lookahead(problem.pool.m2_per_day.shape[0]),
-        record,
-    )
-    work = (
-        _aggregate(rec[:n_rec], problem.pool.usd_per_day)
-        if record
-        else _aggregate(rec[:0], problem.pool.usd_per_day)
-    )
-    return Schedule(order, start, end, work, spend, remaining)
+    rate = np.ascontiguousarray(dispatch_rates(problem), dtype=np.float64)
+    slots = problem.slots.astype(np.int64)
+    usd = problem.pool.usd_per_day.astype(np.float64)
+    month_year = problem.month_year.astype(np.int64)
+    budget = problem.budget_usd.astype(np.float64)
+    xy = np.ascontiguousarray(problem.tasks[["x_m", "y_m"]].to_numpy(float))
+    area = problem.tasks["area_m2"].to_numpy(float)
+    kinds = np.asarray(kind_order(problem), dtype=np.int64)
+    reserve = money_reserve(problem, teams_by_month)
+    join_setup = p.setup_days if p.join_setup_days is None else p.join_setup_days
+    join_days, lookahead = p.join_days(n_k), p.lookahead(n_k)
+    empty = _aggregate(np.zeros((0, 6)), usd)
+
+    def run(order: np.ndarray) -> Schedule:
+        order = np.asarray(order, dtype=np.int64)
+        start, end, spend, remaining, rec, n_rec = _simulate(
+            order,
+            rate,
+            slots,
+            usd,
+            teams_by_month,
+            month_year,
+            budget,
+            xy,
+            area.copy(),
+            kinds,
+            float(p.working_days_per_month),
+            float(p.setup_days),
+            float(join_setup),
+            reserve,
+            float(p.travel_km_per_day),
+            join_days,
+            lookahead,
+            record,
+        )
+        work = _aggregate(rec[:n_rec], usd) if record else empty
+        return Schedule(order, start, end, work, spend, remaining)
+
+    return run
 
 
 def dispatch_rates(problem: PlanProblem) -> np.ndarray:

@@ -1,6 +1,6 @@
-"""Machine ground by task size in the bound (decision 0043): each kind pays its own set-ups there,
-and the bound stays above the exact optimum of small problems in which every kind working a task
-pays its own set-up, and above every plan."""
+"""Machine ground by task size in the bound (decisions 0043 and 0045): each kind pays its own
+set-ups there, and the bound stays above the exact optimum of small problems in which every kind
+working a task pays its own set-up, and above every plan."""
 
 from __future__ import annotations
 
@@ -174,8 +174,9 @@ def test_each_group_yields_its_kinds_work_net_of_their_own_set_ups() -> None:
     cls = np.array([1, 1, 1, 0])
     crate = np.array([[250_000.0, 0.0], [300.0, 2500.0], [300.0, 0.0]])
     work = np.array([1_000.0, 2_000.0, 40_000.0, 5_000.0])
-    out, rates = size_groups(cls, crate, work, 2.0)
+    out, rates, charge = size_groups(cls, crate, work, 2.0, fastest_from_m2=np.inf)
     assert out.tolist() == [3, 3, 4, 0]
+    assert charge.tolist() == [250_000.0, 300.0, 300.0, 300.0, 300.0]
     # the group's largest task, 2,000 m² and a 600 m² set-up charge: a machine takes 2.8 days
     assert rates[3].tolist() == pytest.approx([300.0, 2_600 / 2.8])
     assert rates[4].tolist() == pytest.approx([300.0, 40_600 / 18.0])
@@ -183,7 +184,7 @@ def test_each_group_yields_its_kinds_work_net_of_their_own_set_ups() -> None:
     # the other classes as they were; machine ground's own class left without work or teams
     assert rates[[0, 2]].tolist() == crate[[0, 2]].tolist() and not rates[1].any()
     # no set-ups: every group yields the kinds' own rates
-    _, free = size_groups(cls, crate, work, 0.0)
+    _, free, _ = size_groups(cls, crate, work, 0.0)
     assert free[3:].ravel().tolist() == pytest.approx([300.0, 2500.0] * 2)
 
 
@@ -191,9 +192,11 @@ def test_each_group_yields_its_kinds_work_net_of_their_own_set_ups() -> None:
 def test_the_exact_optimum_and_every_plan_stay_within_the_bound(seed: int) -> None:
     p = small(seed)
     new = solve_bound(p, max_cells=10**7)
+    groups = solve_bound(p, max_cells=10**7, fastest_pays=False)
     old = solve_bound(p, max_cells=10**7, by_size=False)
-    assert new.status == old.status == "Optimal"
-    assert new.value <= old.value * (1 + 1e-9) + 1e-12
+    assert new.status == groups.status == old.status == "Optimal"
+    assert new.value <= groups.value * (1 + 1e-9) + 1e-12
+    assert groups.value <= old.value * (1 + 1e-9) + 1e-12
     best = exact(p)
     assert best <= new.value * (1 + 1e-6) + 1e-9
     # every order of the hazards, and the plan with the rules it picks
@@ -235,3 +238,45 @@ def test_a_machine_on_small_tasks_pays_its_own_set_ups() -> None:
     assert new.hazard_done[:, 0].sum() == pytest.approx(20 / 2.6 + 20 / 7)
     assert new.value < old.value * (1 - 0.03)
     assert exact(both) <= new.value * (1 + 1e-6)
+
+
+def test_groups_of_large_tasks_charge_the_fastest_kinds_set_ups() -> None:
+    # 1,000 and 2,000 m² (group 3, up to 2,500), 15,000 and 40,000 m² (group 4, 10,000 to 40,000)
+    cls = np.array([1, 1, 1, 1, 0])
+    crate = np.array([[250_000.0, 0.0], [300.0, 2500.0], [300.0, 0.0]])
+    work = np.array([1_000.0, 2_000.0, 15_000.0, 40_000.0, 5_000.0])
+    out, rates, charge = size_groups(cls, crate, work, 2.0, fastest_from_m2=10_000.0)
+    assert out.tolist() == [3, 3, 4, 4, 0]
+    # the small group as before: the slowest kind's set-up, yields at the largest task
+    assert charge[3] == 300.0 and rates[3].tolist() == pytest.approx([300.0, 2_600 / 2.8])
+    # the large group: a machine's set-up (5,000 m²), which it works at its own rate; a manual
+    # team yields what it yields on the group's smallest task
+    assert charge[4] == 2500.0
+    assert rates[4].tolist() == pytest.approx([20_000 / (15_000 / 300 + 2), 2500.0])
+
+
+def test_a_machine_on_the_smaller_tasks_of_a_group_pays_its_own_set_ups() -> None:
+    # five 12,000 m² clearance tasks and one of 40,000 on machine ground, one size group: a
+    # machine takes 6.8 days on each small one (4.8 of work, a 2-day set-up); charged the
+    # manual team's set-up, they counted 12,600 m² of need at the 40,000 m² task's 2,256 m² a
+    # day (5.6 days)
+    sizes = [12_000.0] * 5 + [40_000.0]
+    tasks = [{"hazard_id": f"H{i}", "area_m2": a, "slope_deg": 5.0} for i, a in enumerate(sizes)]
+    p = problem(
+        tasks,
+        population=[100.0] * 6,
+        pairs=[(i, f"H{i}") for i in range(6)],
+        teams={"machine": 1, "manual": 1},
+        months=2,
+        params=SETUP,
+    )
+    new = solve_bound(p, max_cells=10**7)
+    groups = solve_bound(p, max_cells=10**7, fastest_pays=False)
+    assert new.status == groups.status == "Optimal"
+    # in the first month (20 days) the machine does at most 20 / 6.8 small tasks and the manual
+    # team (42 days each) 0.48 of one: 3.4, where the slowest kind's charge allowed 4.1
+    most = 20 / (12_000 / 2_500 + 2) + 20 / (12_000 / 300 + 2)
+    assert groups.hazard_done[:, 0].sum() > most + 0.5
+    assert new.hazard_done[:, 0].sum() == pytest.approx(most)
+    assert new.value < groups.value * (1 - 0.02)
+    assert exact(p) <= new.value * (1 + 1e-6)
