@@ -143,6 +143,11 @@ def class_rates(problem: PlanProblem) -> np.ndarray:
     return rate
 
 
+def slowest_rates(crate: np.ndarray) -> np.ndarray:
+    """(classes,) the slowest rate of the kinds able to work each class (0 where none is)."""
+    return np.array([r[r > 0].min() if (r > 0).any() else 0.0 for r in crate])
+
+
 def size_groups(
     cls: np.ndarray,
     crate: np.ndarray,
@@ -159,7 +164,7 @@ def size_groups(
     HiGHS takes 6 s instead of 10 on the benchmark) and (classes,) the m² each task's set-up
     adds to its need: the slowest kind's ``s·r_s``, in groups of tasks of ``fastest_from_m2``
     or more the fastest kind's ``s·r_f`` (decision 0045)."""
-    charge = np.array([r[r > 0].min() if (r > 0).any() else 0.0 for r in crate])
+    charge = slowest_rates(crate)
     able = crate[1] > 0
     sel = cls == 1
     if not sel.any() or not able.any():
@@ -173,9 +178,10 @@ def size_groups(
     while edges[-1] < top:
         edges.append(edges[-1] * ratio)
     group = np.searchsorted(np.asarray(edges), work, side="left")
+    smallest = [0.0, *edges]  # group g holds tasks above smallest[g]
     for g in np.unique(group[sel]).tolist():
         members = sel & (group == g)
-        rho = fast if (edges[g - 1] if g else 0.0) >= fastest_from_m2 else slow
+        rho = fast if smallest[g] >= fastest_from_m2 else slow
         a = work[members][:, None]
         days = a / np.where(able, crate[1], 1.0)[None, :] + setup_days
         yields = ((a + setup_days * rho) / days).max(axis=0) if setup_days > 0 else crate[1]
@@ -272,7 +278,7 @@ def solve_bound(
     area = problem.tasks["area_m2"].to_numpy(float)
     method = problem.tasks["method"].to_numpy()
     equiv = np.where(method == "NTS", area, area * processed_share(problem.tasks, problem.params))
-    charge = np.array([r[r > 0].min() if (r > 0).any() else 0.0 for r in crate])
+    charge = slowest_rates(crate)
     # fastest a hazard can go: its tasks' teams-at-once, at the fastest kind, every working day
     speed = np.zeros(n_h)
     np.add.at(
