@@ -672,6 +672,18 @@ class Cells:
     def xy(self) -> np.ndarray:
         return np.column_stack([self.x, self.y])
 
+    def take(self, index: np.ndarray) -> Cells:
+        """The cells at ``index`` (same CRS and cell size)."""
+        return replace(
+            self,
+            cell_id=self.cell_id[index],
+            lon=self.lon[index],
+            lat=self.lat[index],
+            x=self.x[index],
+            y=self.y[index],
+            mine=self.mine[index],
+        )
+
 
 def load_cells(path: Path) -> Cells:
     """The labelled cells (outcome 1 or 0; unknown cells, −1, are left out)."""
@@ -779,37 +791,38 @@ def _covariance(a: np.ndarray, b: np.ndarray, range_m: float) -> np.ndarray:
     return np.exp(-cdist(a, b) / range_m)
 
 
+def _left_out(q: np.ndarray, alpha: np.ndarray, y: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Kriging of cells ``b`` from all the others, in closed form: y_B − Q_BB⁻¹ (Q r)_B, with
+    ``q`` the inverse covariance of all the cells and ``alpha`` = Q r (r: outcomes less their
+    mean) — the same as refitting without ``b``."""
+    return y[b] - np.linalg.solve(q[np.ix_(b, b)], alpha[b])
+
+
 def kriging(cells: Cells, train: np.ndarray, test: np.ndarray) -> np.ndarray:
     """Simple kriging of the training cells' 0/1 outcomes about their mean: exponential
     covariance exp(−d ÷ range) plus a nugget; unlike a kernel average, clustered training
     cells share their weight. Range and nugget are chosen on the training cells alone: their
     own 4 km blocks dealt into 5 folds (seed 0), each fold predicted from the others in closed
-    form (y_B − ŷ_B = Q_BB⁻¹ (Q r)_B with Q the inverse covariance: one factorisation per
-    candidate), the best mean held-out ROC-AUC wins."""
+    form (:func:`_left_out`: one factorisation per candidate), the best mean held-out ROC-AUC
+    wins."""
     from scipy.linalg import cho_factor, cho_solve
+    from scipy.spatial.distance import cdist
     from sklearn.metrics import roc_auc_score
 
-    inner = replace(
-        cells,
-        cell_id=cells.cell_id[train],
-        lon=cells.lon[train],
-        lat=cells.lat[train],
-        x=cells.x[train],
-        y=cells.y[train],
-        mine=cells.mine[train],
-    )
+    inner = cells.take(train)
     xy, y = inner.xy, inner.mine.astype(float)
     r = y - y.mean()
     folds = [b for _, b in spatial_folds(inner, block_m=4000.0, folds=5, seed=0)]
+    distance = cdist(xy, xy)
     scores: dict[tuple[float, float], tuple[float, np.ndarray]] = {}
     for range_m in KRIGING_RANGES_M:
+        base = np.exp(-distance / range_m)
         for nugget in KRIGING_NUGGETS:
-            cov = _covariance(xy, xy, range_m)
-            cov[np.diag_indices_from(cov)] += nugget
+            cov = base + nugget * np.eye(len(y))
             q = cho_solve(cho_factor(cov), np.eye(len(y)))
             alpha = q @ r
             aucs = [
-                roc_auc_score(y[b], y[b] - np.linalg.solve(q[np.ix_(b, b)], alpha[b]))
+                roc_auc_score(y[b], _left_out(q, alpha, y, b))
                 for b in folds
                 if 0 < y[b].sum() < len(b)
             ]

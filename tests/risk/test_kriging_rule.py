@@ -31,7 +31,7 @@ def test_closed_form_left_out_fold_equals_refit() -> None:
     q = np.linalg.inv(cov)
     out = np.arange(0, len(y), 3)
     rest = np.setdiff1d(np.arange(len(y)), out)
-    closed = y[out] - np.linalg.solve(q[np.ix_(out, out)], (q @ r)[out])
+    closed = bench._left_out(q, q @ r, y, out)
     refit = y.mean() + cov[np.ix_(out, rest)] @ np.linalg.solve(
         cov[np.ix_(rest, rest)], y[rest] - y.mean()
     )
