@@ -254,7 +254,12 @@ def run_world(job: WorldJob) -> dict[str, Any]:
     )
     parts = result.parts if verdict is None else confirmed_parts(result.parts, verdict)
     ev = evaluate(
-        grid=run.grid, probability=run.probability, hazards=hazards, parts=parts, truth_xy=truth
+        grid=run.grid,
+        probability=run.probability,
+        hazards=hazards,
+        parts=parts,
+        truth_xy=truth,
+        expected=run.expected,
     )
     # the map a perfect survey would draw: the true devices of each cell
     perfect = evaluate(
@@ -295,7 +300,8 @@ def run_world(job: WorldJob) -> dict[str, Any]:
         else None,
         "true_left": d["devices_in_cancelled_land"],
         "stated_total": float(parts["expected_devices"].sum()) if len(parts) else 0.0,
-        **_total_causes(run, truth),
+        "hits_ratio": ev.totals["hits_ratio"],
+        "per_find_ratio": ev.totals["per_find_ratio"],
         "true_total": ev.devices_in_hazards,
         "withheld": result.summary.get("cancellation_withheld"),
         "sample_ha": terms["area_ha"] if terms else 0.0,
@@ -319,30 +325,6 @@ def run_world(job: WorldJob) -> dict[str, Any]:
 def _spread(values: Sequence[float]) -> str:
     v = np.asarray([x for x in values if np.isfinite(x)], dtype=float)
     return f"{np.median(v):.2f} ({v.min():.2f}–{v.max():.2f})" if len(v) else "–"
-
-
-def _total_causes(run: Any, truth_xy: np.ndarray) -> dict[str, float]:
-    """The map's total in the hazards split in two factors against the truth: cells holding
-    any device (Σ p ÷ true cells with a device) and devices per such cell (Σ λ ÷ Σ p against the
-    true devices per cell with a device); their product is the total's ratio over the same
-    cells."""
-    from landrelease import settings
-    from landrelease.evidence.grid import HazardCells
-
-    hz = run.evidence.hazards.to_crs(run.grid.crs)
-    r, c = HazardCells(hz.geometry.values.to_numpy(), run.grid).cells(
-        tile_cells=int(settings.get("risk_tile_cells"))
-    )[:2]
-    true = _counts(run.grid, truth_xy)[r, c]
-    p = np.nan_to_num(run.probability[r, c].astype(np.float64))
-    lam = np.nan_to_num(run.expected[r, c].astype(np.float64))
-    hits = float((true > 0).sum())
-    if hits == 0 or p.sum() == 0:
-        return {"hits_ratio": float("nan"), "per_find_ratio": float("nan")}
-    return {
-        "hits_ratio": float(p.sum()) / hits,
-        "per_find_ratio": (lam.sum() / p.sum()) / (float(true.sum()) / hits),
-    }
 
 
 def _counts(grid: Any, xy: np.ndarray) -> np.ndarray:

@@ -6,12 +6,15 @@ Over the cells of the active hazards, with the devices still in the ground:
   be released while the rest keeps 99 % of the true devices (its area–recall curve);
 * the decisions: the share of hazard area cancelled, the share of true devices
   inside technical-survey or clearance parts (recall), and the clean land (cells
-  with no device) sent to survey or clearance per device found there.
+  with no device) sent to survey or clearance per device found there;
+* the map's total, when its expected devices are given: expected ÷ true devices in the
+  hazards, split in two factors whose product it is — cells holding any device (Σ p ÷ true
+  cells with a device) and devices per such cell (Σ λ ÷ Σ p against the truth's).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,11 +40,15 @@ class Evaluation:
     curve: tuple[np.ndarray, np.ndarray]
     devices_in_hazards: int
     devices_outside_hazards: int
+    totals: dict[str, float] = field(default_factory=dict)
+    """With the map's expected devices: ``expected_in_hazards``, ``total_ratio`` (expected ÷
+    true), ``hits_ratio`` and ``per_find_ratio`` (its two factors; NaN without a true device)."""
 
     def table(self) -> pd.DataFrame:
         rows = [("map", k, v) for k, v in self.map.as_dict().items()] + [
             ("decisions", k, v) for k, v in self.decisions.items()
         ]
+        rows += [("map", k, v) for k, v in self.totals.items()]
         rows += [
             ("truth", "devices_in_hazards", self.devices_in_hazards),
             ("truth", "devices_outside_hazards", self.devices_outside_hazards),
@@ -77,8 +84,10 @@ def evaluate(
     hazards: gpd.GeoDataFrame,
     parts: gpd.GeoDataFrame,
     truth_xy: np.ndarray,
+    expected: np.ndarray | None = None,
 ) -> Evaluation:
-    """Scores of the map and the decisions against true device positions (all in ``grid.crs``)."""
+    """Scores of the map and the decisions against true device positions (all in ``grid.crs``);
+    with ``expected`` (the map's expected devices per cell) its total against the truth too."""
     hz = hazards.to_crs(grid.crs)
     cells = HazardCells(hz.geometry.values.to_numpy(), grid).cells(
         tile_cells=int(settings.get("risk_tile_cells"))
@@ -117,8 +126,28 @@ def evaluate(
         "devices_in_cancelled_land": float(dev[cancelled].sum()),
         "clean_m2_worked_per_device": clean_worked_m2 / max(devices_worked, 1e-12),
     }
+    totals = {} if expected is None else total_factors(p, expected[cells], dev)
     # outside any hazard: every other device still in the ground, beyond the map's grid too
-    return Evaluation(map_scores, decisions, curve, in_hz, len(truth_xy) - in_hz)
+    return Evaluation(map_scores, decisions, curve, in_hz, len(truth_xy) - in_hz, totals)
+
+
+def total_factors(p: np.ndarray, expected: np.ndarray, devices: np.ndarray) -> dict[str, float]:
+    """The map's total over some cells against their true ``devices``, and its two factors:
+    cells holding any device (Σ p ÷ true cells with a device) and devices per such cell
+    (Σ expected ÷ Σ p against the true devices per cell with a device). Their product is the
+    total's ratio; NaN where the truth or the map holds nothing."""
+    lam = np.nan_to_num(np.asarray(expected, dtype=np.float64), nan=0.0)
+    p = np.nan_to_num(np.asarray(p, dtype=np.float64), nan=0.0)
+    hits, true = float((devices > 0).sum()), float(devices.sum())
+    nan = float("nan")
+    return {
+        "expected_in_hazards": float(lam.sum()),
+        "total_ratio": float(lam.sum()) / true if true else nan,
+        "hits_ratio": float(p.sum()) / hits if hits else nan,
+        "per_find_ratio": (float(lam.sum()) / float(p.sum())) / (true / hits)
+        if hits and p.sum() > 0
+        else nan,
+    }
 
 
 def plot_curve(
@@ -196,7 +225,7 @@ def evaluate_latest(source: Workspace | WorkspaceView, truth: Path, out: Path) -
         raise UsageError(
             "the workspace has no survey decisions yet: run `landrelease survey` first"
         )
-    grid, probability, _ = read_raster(raster)
+    grid, probability, expected = read_raster(raster)
     hazards = view.layer("hazards")
     hazards = hazards[hazards["status"] != "closed"]
     ev = evaluate(
@@ -205,6 +234,7 @@ def evaluate_latest(source: Workspace | WorkspaceView, truth: Path, out: Path) -
         hazards=hazards,
         parts=parts,
         truth_xy=load_truth(truth, grid.crs),
+        expected=expected,
     )
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)

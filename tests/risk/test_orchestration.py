@@ -98,7 +98,9 @@ def test_a_survey_decides_from_the_stored_map_until_a_record_changes(
     assert asked[0] is None and asked[1] == ["the distance model asked, the map used evidence"]
 
 
-def test_the_survey_command_says_which_map_it_decided_from(ws: Workspace, tmp_path: Path) -> None:
+def test_the_survey_command_says_which_map_it_decided_from(
+    ws: Workspace, scenario_dir: Path, tmp_path: Path
+) -> None:
     from typer.testing import CliRunner
 
     from landrelease.cli import app
@@ -113,6 +115,14 @@ def test_the_survey_command_says_which_map_it_decided_from(ws: Workspace, tmp_pa
     said = " ".join(out.output.split())
     assert "Deciding from the stored risk map (run 1" in said
     assert "no record changed since" in said
+    scored = runner.invoke(
+        app,
+        ["evaluate", "-w", target, "--truth", str(scenario_dir / "truth"), "--out", str(tmp_path)],
+    )
+    assert scored.exit_code == 0, scored.output
+    said = " ".join(scored.output.split())
+    assert "devices the map expects in the hazards ÷ true" in said
+    assert "cells holding a device: map ÷ true" in said
     fresh = runner.invoke(
         app, ["survey", "-w", target, "--out", str(tmp_path / "e.gpkg"), "--new-map"]
     )

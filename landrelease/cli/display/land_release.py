@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from rich.table import Table
 
 from landrelease.cli.display.terminal import console, escape, pct
@@ -160,6 +161,10 @@ def show_survey(result: Any, out: Path, survey_id: int) -> None:
         )
 
 
+def _ratio(value: float) -> str:
+    return f"{value:.2f}" if np.isfinite(value) else "–"
+
+
 def show_evaluation(run: Any) -> None:
     ev = run.evaluation
     m, d = ev.map, ev.decisions
@@ -178,6 +183,14 @@ def show_evaluation(run: Any) -> None:
         "devices in hazards / outside any hazard",
         f"{ev.devices_in_hazards:,} / {ev.devices_outside_hazards:,}",
     )
+    t = ev.totals
+    if t and np.isfinite(t["total_ratio"]):
+        table.add_row(
+            "devices the map expects in the hazards ÷ true",
+            f"{t['expected_in_hazards']:,.0f} ÷ {ev.devices_in_hazards:,} = {t['total_ratio']:.2f}",
+        )
+        table.add_row("  cells holding a device: map ÷ true", _ratio(t["hits_ratio"]))
+        table.add_row("  devices per such cell: map ÷ true", _ratio(t["per_find_ratio"]))
     console.print(table)
     console.print(f"Area–recall chart: [bold]{run.chart}[/]; table: [bold]{run.table}[/]")
 
