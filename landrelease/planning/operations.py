@@ -10,8 +10,10 @@ rules a planner might use and the pace so far, and writes one run of results
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -102,6 +104,7 @@ def plan(
         search_seconds=search_seconds,
         seconds=seconds,
         progress=say,
+        meanwhile=_load_charts if out is not None else None,
     )
     say("comparing with simple rules", 0.97)
     schedule = simulate(problem, order)
@@ -191,11 +194,13 @@ def best_order(
     seconds: dict[str, float],
     dispatch_seconds: float | None = None,
     progress: Progress | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> tuple[str, np.ndarray, Bound | None, PlanProblem]:
     """The best of the greedy order, the LP-guided orders and a local search from the best
     (its name, the order, the LP bound when solved, and the problem with the dispatch rules that
     made it: :data:`MIN_TASK_DAYS`, :data:`COST_RATIOS`, :func:`kind_rules`); ``seconds`` gets
-    each step's time."""
+    each step's time. ``meanwhile`` is called while the bound is solved (work of the caller's
+    that does not need it)."""
     say = progress or _quiet
     search = float(
         settings.get("plan_search_seconds") if search_seconds is None else search_seconds
@@ -210,20 +215,39 @@ def best_order(
     span = (0.95 - at_rules) / max(dispatch + search, 1e-9)
     at_search = at_rules + span * before
     at_again = at_search + span * search
-    say("greedy order", 0.02)
-    t = time.perf_counter()
-    orders = {"greedy": greedy_order(problem)}
-    seconds["greedy"] = time.perf_counter() - t
     bound = None
-    if solve_lp:
-        say("LP bound (HiGHS)", 0.05)
+    orders: dict[str, np.ndarray] = {}
+    values: dict[str, float] = {}
+
+    def first_steps() -> None:
+        """The greedy order, scheduled (which loads the compiled scheduler, or compiles it on a
+        first run), and the caller's ``meanwhile``: what does not need the bound."""
         t = time.perf_counter()
-        bound = solve_bound(problem, max_cells=int(settings.get("plan_lp_max_cells")))
+        orders["greedy"] = greedy_order(problem)
+        seconds["greedy"] = time.perf_counter() - t
+        values["greedy"] = order_value(problem, orders["greedy"])
+        if meanwhile is not None:
+            meanwhile()
+
+    say("greedy order", 0.02)
+    if not solve_lp:
+        first_steps()
+    else:
+        # HiGHS releases the interpreter while it solves: meanwhile a thread of the plan's does
+        # the first steps, on the other core
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="beside-the-bound") as pool:
+            side = pool.submit(first_steps)
+            say("LP bound (HiGHS)", 0.05)
+            t = time.perf_counter()
+            bound = solve_bound(problem, max_cells=int(settings.get("plan_lp_max_cells")))
+            side.result()
         orders.update(lp_orders(problem, bound, orders["greedy"]))
         seconds["lp_bound"] = time.perf_counter() - t
     say("scheduling the orders", at_rules)
     t = time.perf_counter()
-    values = {name: order_value(problem, order) for name, order in orders.items()}
+    values.update(
+        {name: order_value(problem, order) for name, order in orders.items() if name not in values}
+    )
     best = max(values, key=lambda k: values[k])
     problem, name, value = task_days_rule(problem, orders, values)
     if value > values[best]:
@@ -525,6 +549,12 @@ def _why_unworkable(method: str, available: list[str]) -> str:
     if set(available) <= {"machine"}:
         return "only machines are available and they cannot work here (steep or built-up ground)"
     return f"no available kind ({', '.join(available)}) can do {method} here"
+
+
+def _load_charts() -> object:
+    """The charts' module, whose plotting libraries take half a second to load (done while the
+    bound is solved)."""
+    return importlib.import_module("landrelease.planning.charts")
 
 
 def _charts(result: PlanResult, inputs: Inputs, out: Path) -> None:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
+import pandas as pd
 import pytest
 
-from landrelease.planning.bound import solve_bound
+from landrelease import settings
+from landrelease.planning.bound import lp_orders, solve_bound
+from landrelease.planning.operations import best_order, order_value
 from landrelease.planning.orders import RULES, greedy_order, improve
-from landrelease.planning.schedule import evaluate, simulate
+from landrelease.planning.schedule import _aggregate, evaluate, scheduler, simulate
 from tests.planning.builders import PARAMS, problem, random_problem
 
 SEEDS = [1, 2, 3, 4, 5]
@@ -172,3 +177,42 @@ def test_the_greedy_beats_the_simple_rules(seed: int) -> None:
     greedy = evaluate(p, simulate(p, greedy_order(p)).end_month).value
     for _, rule in RULES.values():
         assert greedy >= evaluate(p, simulate(p, rule(p)).end_month).value
+
+
+def test_a_search_schedule_has_the_work_table_of_no_records_and_the_same_months() -> None:
+    p = random_problem(3)
+    order = greedy_order(p)
+    quick, full = scheduler(p)(order), simulate(p, order)
+    assert len(full.work) > 0 and len(quick.work) == 0
+    pd.testing.assert_frame_equal(quick.work, _aggregate(np.zeros((0, 6)), p.pool.usd_per_day))
+    np.testing.assert_array_equal(quick.end_month, full.end_month)
+    np.testing.assert_array_equal(quick.start_month, full.start_month)
+    np.testing.assert_array_equal(quick.remaining_m2, full.remaining_m2)
+
+
+@pytest.mark.parametrize("seed", SEEDS[:3])
+def test_the_plan_does_other_work_while_the_bound_is_solved_and_gets_the_same_orders(
+    seed: int,
+) -> None:
+    p = random_problem(seed)
+    beside: list[str] = []
+
+    def meanwhile() -> None:
+        beside.append(threading.current_thread().name)
+
+    best, order, bound, chosen = best_order(
+        p, solve_lp=True, search_seconds=0, dispatch_seconds=0, seconds={}, meanwhile=meanwhile
+    )
+    # called once, on the thread that works beside the bound (solved on this one)
+    assert len(beside) == 1 and beside[0].startswith("beside-the-bound")
+    alone = solve_bound(p, max_cells=int(settings.get("plan_lp_max_cells")))
+    assert bound is not None and bound.value == alone.value
+    np.testing.assert_array_equal(bound.hazard_done, alone.hazard_done)
+    assert bound.cpu_seconds <= bound.seconds + 1.0
+    orders = {"greedy": greedy_order(p), **lp_orders(p, alone, greedy_order(p))}
+    values = {name: order_value(p, o) for name, o in orders.items()}
+    # the chosen order is the best of the bound's and the greedy, or better under the dispatch
+    # rules tried beside them, and never worse than any of them
+    assert order_value(chosen, order) >= max(values.values()) - 1e-12
+    if best in orders:
+        np.testing.assert_array_equal(order, orders[best])
