@@ -54,6 +54,7 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import csv
+import functools
 import multiprocessing
 import resource
 import shutil
@@ -245,30 +246,12 @@ def run_world(job: WorldJob) -> dict[str, Any]:
         truth = load_truth(pkg / "truth", run.grid.crs)
         items = pd.read_parquet(pkg / "truth" / "items.parquet", columns=["device", "cleared"])
     hazards = run.evidence.hazards
-    before = evaluate(
-        grid=run.grid,
-        probability=run.probability,
-        hazards=hazards,
-        parts=result.parts,
-        truth_xy=truth,
-    )
+    scored = functools.partial(evaluate, grid=run.grid, hazards=hazards, truth_xy=truth)
+    before = scored(probability=run.probability, parts=result.parts)
     parts = result.parts if verdict is None else confirmed_parts(result.parts, verdict)
-    ev = evaluate(
-        grid=run.grid,
-        probability=run.probability,
-        hazards=hazards,
-        parts=parts,
-        truth_xy=truth,
-        expected=run.expected,
-    )
+    ev = scored(probability=run.probability, parts=parts, expected=run.expected)
     # the map a perfect survey would draw: the true devices of each cell
-    perfect = evaluate(
-        grid=run.grid,
-        probability=_counts(run.grid, truth),
-        hazards=hazards,
-        parts=result.parts.iloc[:0],
-        truth_xy=truth,
-    )
+    perfect = scored(probability=_counts(run.grid, truth), parts=result.parts.iloc[:0])
     cancel = parts[parts["decision"] == "cancel"] if len(parts) else parts
     cancel0 = result.parts[result.parts["decision"] == "cancel"] if len(parts) else parts
     left = items[~items["cleared"].astype(bool)]

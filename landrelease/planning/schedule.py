@@ -107,9 +107,7 @@ def scheduler(problem: PlanProblem, *, record: bool = False) -> Callable[[np.nda
     usd = problem.pool.usd_per_day.astype(np.float64)
     month_year = problem.month_year.astype(np.int64)
     budget = problem.budget_usd.astype(np.float64)
-    xy = np.column_stack(
-        [problem.tasks["x_m"].to_numpy(float), problem.tasks["y_m"].to_numpy(float)]
-    )
+    xy = np.ascontiguousarray(problem.tasks[["x_m", "y_m"]].to_numpy(float))
     area = problem.tasks["area_m2"].to_numpy(float)
     kinds = np.asarray(kind_order(problem), dtype=np.int64)
     reserve = money_reserve(problem, teams_by_month)
