@@ -72,8 +72,8 @@ class Representativeness:
             return head + ": the map's figures for them rest on land like the land it learned from"
         return (
             head + ": there the map extrapolates, and its expected devices may be wrong several "
-            "times over, either way (in generated worlds as unlike as this, from about a third to "
-            "twice the true devices); read them as the map's "
+            "times over, either way (in generated worlds as unlike as this, from about a seventh "
+            "to more than twice the true devices); read them as the map's "
             "best guess, not a count, and check them with the backtest as survey reaches such land. "
             f"{CANCELLED_CAVEAT[0].upper()}{CANCELLED_CAVEAT[1:]}"
         )
