@@ -32,8 +32,14 @@ class DevicesPerFind:
         self.model_: Any = None
 
     def fit(self, X: np.ndarray, devices: np.ndarray) -> Self:
+        """Learn the devices beyond the first; none anywhere (every find a single device):
+        one device per cell with a find, without a model to fit."""
         import lightgbm as lgb
 
+        excess = np.maximum(np.asarray(devices, float) - 1.0, 0.0)
+        if not excess.any():
+            self.model_ = None
+            return self
         self.model_ = lgb.LGBMRegressor(
             objective="poisson",
             n_estimators=200,
@@ -48,13 +54,13 @@ class DevicesPerFind:
             deterministic=True,
             force_row_wise=True,
             verbose=-1,
-        ).fit(X, np.maximum(np.asarray(devices, float) - 1.0, 0.0))
+        ).fit(X, excess)
         return self
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         """Expected devices in a cell that holds at least one (1 + the learned excess)."""
-        if not len(X):
-            return np.ones(0)
+        if self.model_ is None:
+            return np.ones(len(X))
         return 1.0 + np.maximum(np.asarray(self.model_.predict(X), dtype=float), 0.0)
 
 

@@ -28,6 +28,19 @@ def test_belts_hold_more_devices_per_find_than_stray_items() -> None:
     assert (mu >= 1).all()
 
 
+def test_a_programme_whose_every_find_is_one_device_gets_one_device_per_find() -> None:
+    """No cell held a second device (RELand's cells record one mine each): nothing to learn,
+    one device per cell with a find, and the cross-fitted counts too — not a fitting error."""
+    X, y, _ = _cells(400)
+    single = np.ones(len(y))
+    model = fit_counts(X, y, single, None, seed=0)
+    assert model is not None
+    np.testing.assert_array_equal(model.predict(X[:5]), np.ones(5))
+    held = crossfit_counts(X, y, single, None, np.arange(len(y)) % 4, seed=0)
+    assert held is not None
+    np.testing.assert_array_equal(held, np.ones(len(y)))
+
+
 def test_only_land_cleared_in_full_teaches_counts() -> None:
     """A lane across 15 % of a cell finds some of its devices: such cells are not counted."""
     y = np.array([1, 1, 0, 1], np.int8)
