@@ -79,3 +79,22 @@ def score(
         n=len(y),
         positives=float((y * w).sum()),
     )
+
+
+BASELINE_IN_WORLDS = "ranked the true devices at ROC-AUC 0.58–0.70 and expected 0.02–0.26 × them"
+"""What the distance baseline did in ten unseen generated worlds (docs/risk.md: choosing the model
+by its cross-validated score on searched land was measured and rejected)."""
+
+
+def baseline_statement(scores: dict[str, Scores], model: str) -> str | None:
+    """Why the map keeps ``model`` when the distance baseline ranks held-out searched land better
+    (``None`` when it does not, or when the baseline is the model)."""
+    own, base = scores.get(model), scores.get("distance")
+    if model == "distance" or own is None or base is None or base.roc_auc <= own.roc_auc:
+        return None
+    return (
+        f"The distance baseline ranks held-out searched land better ({base.roc_auc:.3f} against "
+        f"{own.roc_auc:.3f}), but searched land does not tell which model carries to the hazards "
+        f"nobody has searched: in ten unseen generated worlds the baseline {BASELINE_IN_WORLDS} "
+        f"in the active hazards. The {model} model stays; `--model distance` chooses the baseline."
+    )

@@ -131,3 +131,23 @@ def test_the_evidence_model_reads_the_local_finding_rate_in_steps() -> None:
     learned = WeightsOfEvidence().fit(train, y).decision_function(X)
     assert (np.diff(learned) > 0).all()
     assert len({p.name for p in PATTERNS if p.feature == "rate_found"}) == 9
+
+
+def test_the_console_says_why_a_baseline_that_ranks_searched_land_better_is_not_used() -> None:
+    """The demo's table shows the distance baseline above the evidence model on held-out
+    searched land; a person reading it is told why the map still uses the evidence model, with
+    what the baseline did where the truth was known, and how to choose it."""
+    from landrelease.risk.metrics import BASELINE_IN_WORLDS, Scores, baseline_statement
+
+    def scores(auc: float) -> Scores:
+        return Scores(auc, 0.3, 0.1, 0.02, 1000, 50.0)
+
+    text = baseline_statement({"evidence": scores(0.757), "distance": scores(0.825)}, "evidence")
+    assert text is not None
+    assert "(0.825 against 0.757)" in text and BASELINE_IN_WORLDS in text
+    assert "`--model distance`" in text
+    assert (
+        baseline_statement({"evidence": scores(0.83), "distance": scores(0.82)}, "evidence") is None
+    )
+    assert baseline_statement({"distance": scores(0.82)}, "distance") is None
+    assert baseline_statement({"evidence": scores(0.7)}, "evidence") is None

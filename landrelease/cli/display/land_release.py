@@ -10,6 +10,7 @@ import numpy as np
 from rich.table import Table
 
 from landrelease.cli.display.terminal import console, escape, pct
+from landrelease.risk.metrics import baseline_statement
 from landrelease.survey import DECISION_LABELS
 
 
@@ -69,6 +70,9 @@ def show_risk(
                 f"{sc.released_at_99:.1%}",
             )
         console.print(table)
+        why = baseline_statement(run.scores, run.model)
+        if why:
+            console.print(escape(why))
     rel = run.reliability
     if len(rel):
         table = Table(
