@@ -24,6 +24,9 @@ class Scores:
     """Share of the area releasable while keeping 99 % of devices in worked land."""
     n: int
     positives: float
+    reference_brier: float = float("nan")
+    """The Brier score of giving every cell the (weighted) share of cells with a device: a map
+    whose probabilities mean anything scores below it."""
 
     def as_dict(self) -> dict[str, float]:
         return {
@@ -71,6 +74,7 @@ def score(
 
     w = np.ones(len(y)) if weight is None else weight
     both = len(np.unique(y)) == 2
+    share = float(np.sum(y * w) / np.sum(w)) if np.sum(w) > 0 else float("nan")
     return Scores(
         roc_auc=float(roc_auc_score(y, risk, sample_weight=w)) if both else float("nan"),
         pr_auc=float(average_precision_score(y, risk, sample_weight=w)) if both else float("nan"),
@@ -78,6 +82,7 @@ def score(
         released_at_99=released_at_recall(risk, (y if devices is None else devices) * w, w),
         n=len(y),
         positives=float((y * w).sum()),
+        reference_brier=share * (1 - share),
     )
 
 

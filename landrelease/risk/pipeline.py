@@ -48,7 +48,7 @@ from landrelease.risk.landuse import (
     exposure_at,
     measure,
 )
-from landrelease.risk.metrics import Scores
+from landrelease.risk.metrics import Scores, score
 from landrelease.risk.models import WeightsOfEvidence, make_model
 from landrelease.risk.run import RiskRun
 from landrelease.risk.shift import evidence_pieces, representativeness, sampled
@@ -391,11 +391,6 @@ def _fit(
     else:
         say(f"cross-validating the {name} model over spatial blocks", 0.32)
         cv = cross_validate(name, ts, folds=folds, seed=seed, prior=prior)
-        scores[name] = cv.scores
-        if name != "distance":
-            scores["distance"] = cross_validate(
-                "distance", ts, folds=folds, seed=seed, prior=prior
-            ).scores
         fitted = make_model(name, seed=seed, prior=prior).fit(ts.X, ts.y, sample_weight=ts.weight)
         found = ts.found if ts.found is not None else ts.y.astype(float)
         per_find = crossfit_counts(ts.X, ts.y, found, ts.share, cv.fold, seed=seed)
@@ -425,6 +420,14 @@ def _fit(
         )
         if errors is not None:
             predictor.errors = errors
+        # the scores of the probabilities the map gives held-out land: calibrated on the other
+        # folds (the Brier score of raw scores says nothing of the map), land in use counted
+        scores[name] = score(held_out, ts.y, ts.weight)
+        if name != "distance":
+            base = cross_validate("distance", ts, folds=folds, seed=seed, prior=prior)
+            scores["distance"] = score(
+                crossfit_calibrated(base.oof, ts.y, ts.weight, base.fold), ts.y, ts.weight
+            )
     explainer.fit(ts.X, ts.y, sample_weight=ts.weight)
     return _Fit(name, False, fitted, predictor, explainer, scores, errors, land_use)
 

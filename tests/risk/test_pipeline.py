@@ -56,6 +56,10 @@ def test_risk_map_is_calibrated_probabilities_inside_hazards(run_and_result: tup
     assert np.percentile(per_find, 99) > 1.5  # the count model says more where belts are
     assert run.scores["distance"].roc_auc > 0.8  # spatial-block cross-validation on searched land
     assert run.scores["evidence"].roc_auc > 0.6
+    # the scores are those of the probabilities the map gives held-out land (calibrated on the
+    # other folds): a better Brier score than the programme's share of cells with a find
+    for sc in run.scores.values():
+        assert sc.brier < sc.reference_brier
     assert run.training["positive_cells"] > 0
     hs = run.hazard_stats
     assert len(hs) == len(run.evidence.hazards)

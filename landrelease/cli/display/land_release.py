@@ -70,6 +70,13 @@ def show_risk(
                 f"{sc.released_at_99:.1%}",
             )
         console.print(table)
+        ref = next(iter(run.scores.values())).reference_brier
+        if ref == ref:
+            console.print(
+                "Scores of the probabilities each model gives held-out blocks, calibrated on the "
+                f"other blocks; giving every cell the searched land's share with a find would "
+                f"score a Brier of {ref:.4f}."
+            )
         why = baseline_statement(run.scores, run.model)
         if why:
             console.print(escape(why))
