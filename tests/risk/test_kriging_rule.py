@@ -51,3 +51,19 @@ def test_held_out_outcomes_do_not_enter_and_the_mined_edge_ranks_high() -> None:
     near = test[cells.x[test] < 6000]
     far = test[cells.y[test] < 8000]
     assert p[np.isin(test, near)].mean() > p[np.isin(test, far)].mean()
+
+
+def test_the_engine_is_read_over_each_labelled_square_as_the_chance_of_any_device() -> None:
+    """A label says whether a mine was found anywhere in its 1 km square: the engine on a 250 m
+    grid is read at the 16 grid cells the square covers and scored 1 − Π(1 − p)."""
+    off = bench.subcell_offsets(1000.0, 250.0)
+    np.testing.assert_allclose(off, [-375, -125, 125, 375])
+    np.testing.assert_allclose(
+        bench.subcell_offsets(1000.0, 300.0), [-333.33, 0, 333.33], atol=0.01
+    )
+    assert bench.subcell_offsets(1000.0, 2000.0).tolist() == [0.0]
+    px, py = bench.subcell_points(np.array([0.0, 5000.0]), np.array([0.0, 0.0]), off)
+    assert len(px) == 32 and px[:16].mean() == 0 and px[16:].mean() == 5000
+    assert px[:16].min() == -375 and py[:16].max() == 375
+    p = np.r_[np.zeros(16), np.full(16, 0.1)]
+    np.testing.assert_allclose(bench.any_device(p, 2), [0.0, 1 - 0.9**16])
