@@ -14,7 +14,6 @@ from typing import Any
 import numpy as np
 from sklearn.model_selection import GroupKFold
 
-from landrelease.risk.metrics import Scores, score
 from landrelease.risk.models import make_model
 from landrelease.risk.training import TrainingSet
 
@@ -23,8 +22,8 @@ from landrelease.risk.training import TrainingSet
 class CrossValidation:
     model: str
     oof: np.ndarray
-    """Out-of-fold probabilities, one per training cell."""
-    scores: Scores
+    """Out-of-fold probabilities, one per training cell (their scores are taken once calibrated:
+    :func:`crossfit_calibrated`)."""
     folds: int
     fold: np.ndarray
     """The fold each training cell was held out in."""
@@ -47,7 +46,7 @@ def cross_validate(
             ts.X[train], ts.y[train], sample_weight=ts.weight[train]
         )
         oof[test] = model.predict_proba(ts.X[test])[:, 1]
-    return CrossValidation(name, oof, score(oof, ts.y, ts.weight), k, fold)
+    return CrossValidation(name, oof, k, fold)
 
 
 class PlattCalibration:

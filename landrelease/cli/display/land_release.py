@@ -71,7 +71,7 @@ def show_risk(
             )
         console.print(table)
         ref = next(iter(run.scores.values())).reference_brier
-        if ref == ref:
+        if np.isfinite(ref):
             console.print(
                 "Scores of the probabilities each model gives held-out blocks, calibrated on the "
                 f"other blocks; giving every cell the searched land's share with a find would "
