@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 help:
 	@echo "make demo   set up everything and run the main job on the built-in scenario"
 	@echo "make test   run the whole test suite (lint, types, tests; starts a throwaway PostGIS)"
-	@echo "make bench  print the benchmarks (import, scenario, risk, decisions, plan, API; tens of minutes)"
+	@echo "make bench  print the benchmarks (import, scenario, risk, decisions, the land-release loop, plan, API; tens of minutes)"
 	@echo "make bench-decisions  the decisions against the truth: 10 generated worlds and Antioquia's real outcomes (minutes)"
 	@echo "make bench-fuzz  10,000 mutated packages per format through the importer: crashes, partial writes, hangs, peak memory (minutes)"
 	@echo "make architecture  print the structure's figures (layer reads in the demo, SQL outside the store, cycles, long functions)"
@@ -46,6 +46,7 @@ bench: $(STAMP) sysdeps
 	$(BIN)/python benchmarks/scenario_bench.py
 	$(BIN)/python benchmarks/risk_bench.py --scale district --seeds 101
 	$(BIN)/python benchmarks/decisions_bench.py
+	$(BIN)/python benchmarks/survey_loop_bench.py
 	$(BIN)/python benchmarks/plan_bench.py
 	$(BIN)/python benchmarks/api_bench.py --seconds 20
 

@@ -49,6 +49,11 @@ def test_held_out_surprises_are_named_as_what_stops_cancelling() -> None:
     assert rung["cells"] == pytest.approx(40_000 * (rung["threshold"] - 0.001) / 0.099, rel=0.05)
     assert f"{rung['found']:,.0f} devices where the map expected" in limit["text"]
     assert "Technical survey of land at that risk" in limit["text"]
+    # how much land lies at up to five times the next land's risk, and what surveying it did
+    band = (p > limit["next_probability"]) & (p <= 5 * limit["next_probability"])
+    assert limit["band"]["share_cells"] == pytest.approx(band.mean())
+    assert f"are {band.mean():.1%} of them" in limit["text"]
+    assert "cancelled more in 5, twice as much over all, and less in 3" in limit["text"]
     # the figures the rule used: the factor on the share of the devices, at its level
     assert rung["relative"] and rung["factor"] == pytest.approx(
         float(errors.rule_factor(rung["threshold"]))
