@@ -382,7 +382,14 @@ def decide(
     summary["confirmation"] = sample[1] if sample is not None else None
     summary["cancellation_withheld"] = withheld
     summary["cancellation_limit"] = (
-        cancellation_limit(p, lam, target_recall=rule.target_recall, errors=run.errors)
+        cancellation_limit(
+            p,
+            lam,
+            target_recall=rule.target_recall,
+            errors=run.errors,
+            hazard_ids=run.evidence.hazards["hazard_id"].to_numpy()[ids - 1],
+            cell_area_m2=g.cell_area_m2,
+        )
         if withheld is None and run.errors is not None and rule.max_residual == 0
         else None
     )

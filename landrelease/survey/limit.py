@@ -49,13 +49,17 @@ def cancellation_limit(
     *,
     target_recall: float,
     errors: ResidualErrors,
+    hazard_ids: np.ndarray | None = None,
+    cell_area_m2: float | None = None,
 ) -> dict[str, Any] | None:
     """Why the recall rule cancels no more than it does (``None``: every cell is cancelled).
 
     ``p`` and ``lam`` are the probability and expected devices of the cells inside active
     hazards (as :func:`~landrelease.survey.decisions.cell_decisions` receives them); shares are
     of those cells (all cells have the same area). The figures are those of the rule's own
-    ladder: nothing is estimated again.
+    ladder: nothing is estimated again. ``hazard_ids`` (each cell's hazard) and ``cell_area_m2``
+    say where the land at the risk where the bound binds lies: its hectares and the hazards
+    holding most of it.
     """
     if not len(p):
         return None
@@ -78,7 +82,7 @@ def cancellation_limit(
         "allowed_devices": allowed,
         "total_ratio_low": low,
         "next_probability": next_p,
-        "band": {"factor": SURVEY_BAND, "share_cells": float(in_band.mean())},
+        "band": _band(in_band, hazard_ids, cell_area_m2),
         "cause": "held_out_errors" if factor > BINDING_FACTOR else "expectation",
         "rung": {
             "threshold": float(errors.thresholds[k]),
@@ -94,6 +98,28 @@ def cancellation_limit(
         },
     }
     out["text"] = limit_text(out, target_recall=target_recall, level=errors.rule_level)
+    return out
+
+
+BAND_HAZARDS = 3
+"""Hazards named as holding most of the land at the risk where the bound binds."""
+
+
+def _band(
+    in_band: np.ndarray, hazard_ids: np.ndarray | None, cell_area_m2: float | None
+) -> dict[str, Any]:
+    """The land at up to :data:`SURVEY_BAND` × the next land's risk: its share of the hazard
+    cells, its hectares and the hazards holding most of it (with their hectares)."""
+    out: dict[str, Any] = {"factor": SURVEY_BAND, "share_cells": float(in_band.mean())}
+    if cell_area_m2 is not None:
+        out["ha"] = float(in_band.sum()) * cell_area_m2 / 1e4
+    if hazard_ids is not None and cell_area_m2 is not None and in_band.any():
+        ids, cells = np.unique(np.asarray(hazard_ids)[in_band], return_counts=True)
+        top = np.lexsort((ids, -cells))[:BAND_HAZARDS]
+        out["hazards"] = [
+            {"hazard_id": str(ids[i]), "ha": float(cells[i]) * cell_area_m2 / 1e4} for i in top
+        ]
+        out["hazard_count"] = len(ids)
     return out
 
 
@@ -153,7 +179,14 @@ def _band_text(limit: dict[str, Any]) -> str:
     band = limit.get("band")
     if not band:  # a limit stored before the band was measured
         return ""
+    where = ""
+    if band.get("ha") is not None:
+        where = f" ({band['ha']:,.1f} ha"
+        if band.get("hazards"):
+            most = ", ".join(f"{h['hazard_id']} {h['ha']:,.1f} ha" for h in band["hazards"])
+            where += f" in {band['hazard_count']:,} hazards; the most in {most}"
+        where += ")"
     return (
         f". The hazard cells at up to {band['factor']:g} × that risk are "
-        f"{band['share_cells']:.1%} of them. {SURVEY_MEASURED}"
+        f"{band['share_cells']:.1%} of them{where}. {SURVEY_MEASURED}"
     )

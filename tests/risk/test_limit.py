@@ -103,3 +103,26 @@ def test_the_ladder_keeps_its_blocks_through_the_stored_run() -> None:
     assert limit["rung"]["factor"] == pytest.approx(
         float(errors.factor(limit["rung"]["threshold"]))
     )
+
+
+def test_the_land_to_survey_is_named_by_hectares_and_hazards() -> None:
+    p, lam, errors = _world(understate=8.0)
+    hazards = np.where(p < 0.05, "HZ-LOW", np.where(np.arange(len(p)) % 2, "HZ-A", "HZ-B"))
+    limit = cancellation_limit(
+        p, lam, target_recall=0.99, errors=errors, hazard_ids=hazards, cell_area_m2=400.0
+    )
+    assert limit is not None and limit["cause"] == "held_out_errors"
+    nxt = limit["next_probability"]
+    band = (p > nxt) & (p <= 5 * nxt)
+    got = limit["band"]
+    assert got["ha"] == pytest.approx(band.sum() * 400 / 1e4)
+    # the hazards holding most of that land first, with their hectares, and how many hold any
+    ids, cells = np.unique(hazards[band], return_counts=True)
+    assert got["hazard_count"] == len(ids)
+    assert got["hazards"][0]["hazard_id"] == ids[np.argmax(cells)]
+    assert got["hazards"][0]["ha"] == pytest.approx(cells.max() * 400 / 1e4)
+    assert sum(h["ha"] for h in got["hazards"]) == pytest.approx(got["ha"])
+    assert (
+        f"({got['ha']:,.1f} ha in {len(ids)} hazards; the most in {ids[np.argmax(cells)]}"
+        in (limit["text"])
+    )
