@@ -319,21 +319,43 @@ def _counts(grid: Any, xy: np.ndarray) -> np.ndarray:
     return out
 
 
-def run_worlds(jobs: Sequence[WorldJob]) -> list[dict[str, Any]]:
-    """Each world in a fresh process ('spawn'), one after the other: two cores are shared."""
+def run_each(
+    work: Callable[[Any], dict[str, Any]],
+    jobs: Sequence[Any],
+    *,
+    label: Callable[[Any], str],
+    failed: Callable[[Any, str], dict[str, Any]],
+) -> list[dict[str, Any]]:
+    """``work(job)`` for each job in a fresh process ('spawn'), one after the other: two cores
+    are shared, and each job's peak memory is its own. A job that fails is a row of the table
+    (``failed(job, "Error: message")``), not the end."""
     ctx = multiprocessing.get_context("spawn")
     rows = []
     for job in jobs:
         t = time.perf_counter()
         with concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
             try:
-                row = pool.submit(run_world, job).result()
-            except Exception as exc:  # a world that fails is a row of the table, not the end
-                row = {"seed": job.seed, "scale": job.scale, "searched": job.searched}
-                row["error"] = f"{type(exc).__name__}: {exc}"
-        say(f"{job.label}: {time.perf_counter() - t:.1f} s")
+                row = pool.submit(work, job).result()
+            except Exception as exc:
+                row = failed(job, f"{type(exc).__name__}: {exc}")
+        say(f"{label(job)}: {time.perf_counter() - t:.1f} s")
         rows.append(row)
     return rows
+
+
+def run_worlds(jobs: Sequence[WorldJob]) -> list[dict[str, Any]]:
+    """Each world in its own process (:func:`run_each`)."""
+    return run_each(
+        run_world,
+        jobs,
+        label=lambda job: job.label,
+        failed=lambda job, error: {
+            "seed": job.seed,
+            "scale": job.scale,
+            "searched": job.searched,
+            "error": error,
+        },
+    )
 
 
 # --- tables ----------------------------------------------------------------------------------

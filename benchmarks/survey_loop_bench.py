@@ -32,8 +32,6 @@ Run::
 from __future__ import annotations
 
 import argparse
-import concurrent.futures
-import multiprocessing
 import resource
 import tempfile
 import time
@@ -42,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from decisions_bench import Column, Doctrine, _num, _pct, print_table, say, write_csv
+from decisions_bench import Column, Doctrine, _num, _pct, print_table, run_each, say, write_csv
 
 from landrelease.survey.limit import SURVEY_BAND, SURVEY_SHARE
 
@@ -131,9 +129,10 @@ def run_loop(job: LoopJob) -> dict[str, Any]:
     import shapely
 
     from landrelease import settings
-    from landrelease.domain import layer_by_name, vocab
+    from landrelease.domain import layer_by_name
     from landrelease.io import import_package, write_geojson_layer
     from landrelease.scenario import generate
+    from landrelease.scenario.field import devices_in_ground, search_squares
     from landrelease.store import Workspace
 
     doctrine = Doctrine.of(job.seed)
@@ -153,10 +152,7 @@ def run_loop(job: LoopJob) -> dict[str, Any]:
         ends = pd.to_datetime(gpd.read_file(pkg / "activities.geojson")["end"])
         day = (ends.max() + pd.Timedelta(days=30)).date().isoformat()
         say(f"world {job.seed}: round 1")
-        items = gpd.read_parquet(
-            pkg / "truth" / "items.parquet", columns=["device", "cleared", "geometry"]
-        )
-        items = items[~items["cleared"].astype(bool)]  # the order of load_truth
+        items = devices_in_ground(pkg / "truth")  # the order of load_truth
         one = _round(ws, pkg, job.seed, history)
         run = one["run"]
         crs = run.grid.crs
@@ -185,13 +181,13 @@ def run_loop(job: LoopJob) -> dict[str, Any]:
         pick = np.sort(rng.choice(band, size=max(1, int(job.share * len(band))), replace=False))
         half = SITE_M / 2
         boxes = shapely.box(x[pick] - half, y[pick] - half, x[pick] + half, y[pick] + half)
-        pts = items.to_crs(crs).geometry.values.to_numpy()
-        site, item = shapely.STRtree(pts).query(boxes, predicate="contains")
-        kind = items["device"].map({d: i for i, d in enumerate(vocab.DEVICES)}).to_numpy()
-        hit = rng.random(len(item)) < np.asarray(history.ts_detection)[kind[item]]
+        items = items.to_crs(crs)
+        site, item = search_squares(
+            x[pick], y[pick], items, site_m=SITE_M, rng=rng, history=history
+        )
         hazard_ids = run.evidence.hazards["hazard_id"].to_numpy()[hid[pick] - 1]
         names = {h: f"LOOP-TS-{i + 1}" for i, h in enumerate(np.unique(hazard_ids))}
-        found_at = np.bincount(site[hit], minlength=len(pick))
+        found_at = np.bincount(site, minlength=len(pick))
         activities = gpd.GeoDataFrame(
             [
                 {
@@ -212,12 +208,12 @@ def run_loop(job: LoopJob) -> dict[str, Any]:
         ).to_crs(4326)
         findings = gpd.GeoDataFrame(
             {
-                "finding_id": [f"LOOP-F-{i + 1}" for i in range(int(hit.sum()))],
-                "device": items["device"].to_numpy()[item[hit]],
+                "finding_id": [f"LOOP-F-{i + 1}" for i in range(len(item))],
+                "device": items["device"].to_numpy()[item],
                 "date": day,
-                "activity_id": [names[hazard_ids[s]] for s in site[hit]],
+                "activity_id": [names[hazard_ids[s]] for s in site],
             },
-            geometry=pts[item[hit]],
+            geometry=items.geometry.values[item],
             crs=crs,
         ).to_crs(4326)
         folder = Path(tmp) / "band"
@@ -240,12 +236,12 @@ def run_loop(job: LoopJob) -> dict[str, Any]:
                 "band_cells": len(band),
                 "surveyed_ha": len(pick) * SITE_M**2 / 1e4,
                 "surveyed_share": len(pick) * SITE_M**2 / hazard_m2,
-                "found": int(hit.sum()),
+                "found": len(item),
                 "expected": float(np.nan_to_num(run.expected[rows_[pick], cols_[pick]]).sum()),
             }
         )
         say(f"world {job.seed}: round 2")
-        two = _round(ws, pkg, job.seed + 1, history, found=item[hit])
+        two = _round(ws, pkg, job.seed + 1, history, found=item)
         for k in ("allowed", "cancelled", "recall", "stated", "bound", "true", "confirm"):
             row[f"{k}2"] = two[k]
         row["map2_s"] = two["seconds"]
@@ -254,42 +250,22 @@ def run_loop(job: LoopJob) -> dict[str, Any]:
     return row
 
 
-def run_loops(jobs: list[LoopJob]) -> list[dict[str, Any]]:
-    """Each world in a fresh process ('spawn'), one after the other: two cores are shared."""
-    ctx = multiprocessing.get_context("spawn")
-    rows = []
-    for job in jobs:
-        t = time.perf_counter()
-        with concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
-            try:
-                row = pool.submit(run_loop, job).result()
-            except Exception as exc:  # a world that fails is a row of the table, not the end
-                row = {"seed": job.seed, "scale": job.scale, "note": f"{type(exc).__name__}: {exc}"}
-        say(f"world {job.seed}: {time.perf_counter() - t:.1f} s")
-        rows.append(row)
-    return rows
-
-
-def _int(v: Any) -> str:
-    return "–" if v is None or v != v else f"{v:,.0f}"
-
-
 COLUMNS = (
     Column("seed", "seed", str, "the world's seed (never used while developing the engine)"),
     Column("surveyed_ha", "TS ha", _num(",.1f"), "hazard land searched by the band's survey (ha)"),
     Column("surveyed_share", "TS %", _pct(1), "the same, as a share of the active hazard area"),
-    Column("found", "found", _int, "devices the survey found there"),
+    Column("found", "found", _num(",.0f"), "devices the survey found there"),
     Column("expected", "exp", _num(",.1f"), "devices round 1's map expected there"),
     Column("allowed1", "allow1", _pct(1), "round 1: hazard area the map's ranking allows at 99 %"),
     Column("cancelled1", "cancel1", _pct(1), "round 1: hazard area the decisions cancel"),
     Column("recall1", "recall1", _pct(2), "round 1: true devices NOT in cancelled land"),
     Column("bound1", "bound1", _num(",.1f"), "round 1: devices left, the bound stated"),
-    Column("true1", "true1", _int, "round 1: devices left, true"),
+    Column("true1", "true1", _num(",.0f"), "round 1: devices left, true"),
     Column("allowed2", "allow2", _pct(1), "round 2 (after the survey): the ranking allows"),
     Column("cancelled2", "cancel2", _pct(1), "round 2: cancelled"),
     Column("recall2", "recall2", _pct(2), "round 2: true recall"),
     Column("bound2", "bound2", _num(",.1f"), "round 2: devices left, the bound stated"),
-    Column("true2", "true2", _int, "round 2: devices left, true"),
+    Column("true2", "true2", _num(",.0f"), "round 2: devices left, true"),
     Column("confirm2", "sample2", str, "round 2: the confirmation sample's verdict"),
     Column("note", "note", lambda v: v or "", "why a world has no round 2"),
 )
@@ -348,7 +324,12 @@ def main() -> None:
         raise SystemExit("--share must lie in (0, 1] and --band above 1")
     started = time.perf_counter()
     seeds = args.seeds or [FIRST_SEED + i for i in range(args.worlds)]
-    rows = run_loops([LoopJob(s, args.scale, args.share, args.band) for s in seeds])
+    rows = run_each(
+        run_loop,
+        [LoopJob(s, args.scale, args.share, args.band) for s in seeds],
+        label=lambda job: f"world {job.seed}",
+        failed=lambda job, exc: {"seed": job.seed, "scale": job.scale, "note": exc},
+    )
     report(rows, args.out, share=args.share, band=args.band)
     print(f"\n{time.perf_counter() - started:.0f} s in all")
 

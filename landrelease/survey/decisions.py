@@ -387,7 +387,8 @@ def decide(
             lam,
             target_recall=rule.target_recall,
             errors=run.errors,
-            hazard_ids=run.evidence.hazards["hazard_id"].to_numpy()[ids - 1],
+            hazard=ids - 1,
+            hazard_ids=run.evidence.hazards["hazard_id"].to_numpy(),
             cell_area_m2=g.cell_area_m2,
         )
         if withheld is None and run.errors is not None and rule.max_residual == 0

@@ -49,6 +49,7 @@ def cancellation_limit(
     *,
     target_recall: float,
     errors: ResidualErrors,
+    hazard: np.ndarray | None = None,
     hazard_ids: np.ndarray | None = None,
     cell_area_m2: float | None = None,
 ) -> dict[str, Any] | None:
@@ -57,9 +58,9 @@ def cancellation_limit(
     ``p`` and ``lam`` are the probability and expected devices of the cells inside active
     hazards (as :func:`~landrelease.survey.decisions.cell_decisions` receives them); shares are
     of those cells (all cells have the same area). The figures are those of the rule's own
-    ladder: nothing is estimated again. ``hazard_ids`` (each cell's hazard) and ``cell_area_m2``
-    say where the land at the risk where the bound binds lies: its hectares and the hazards
-    holding most of it.
+    ladder: nothing is estimated again. ``hazard`` (each cell's index into ``hazard_ids``) and
+    ``cell_area_m2`` say where the land at the risk where the bound binds lies: its hectares and
+    the hazards holding most of it.
     """
     if not len(p):
         return None
@@ -75,15 +76,18 @@ def cancellation_limit(
     factor = float(errors.rule_factor(errors.thresholds[k]))
     relative = errors.relative_ratio is not None
     next_p = float(p[order[n]])
-    in_band = (p > next_p) & (p <= SURVEY_BAND * next_p)
+    cause = "held_out_errors" if factor > BINDING_FACTOR else "expectation"
     out: dict[str, Any] = {
         "share_cancelled_cells": n / len(p),
         "share_by_map_alone": alone / len(p),
         "allowed_devices": allowed,
         "total_ratio_low": low,
         "next_probability": next_p,
-        "band": _band(in_band, hazard_ids, cell_area_m2),
-        "cause": "held_out_errors" if factor > BINDING_FACTOR else "expectation",
+        # the land to survey is named only where survey is what would help
+        "band": _band(p, next_p, hazard, hazard_ids, cell_area_m2)
+        if cause == "held_out_errors"
+        else None,
+        "cause": cause,
         "rung": {
             "threshold": float(errors.thresholds[k]),
             "factor": factor,
@@ -106,20 +110,28 @@ BAND_HAZARDS = 3
 
 
 def _band(
-    in_band: np.ndarray, hazard_ids: np.ndarray | None, cell_area_m2: float | None
+    p: np.ndarray,
+    next_p: float,
+    hazard: np.ndarray | None,
+    hazard_ids: np.ndarray | None,
+    cell_area_m2: float | None,
 ) -> dict[str, Any]:
     """The land at up to :data:`SURVEY_BAND` × the next land's risk: its share of the hazard
     cells, its hectares and the hazards holding most of it (with their hectares)."""
+    in_band = (p > next_p) & (p <= SURVEY_BAND * next_p)
     out: dict[str, Any] = {"factor": SURVEY_BAND, "share_cells": float(in_band.mean())}
-    if cell_area_m2 is not None:
-        out["ha"] = float(in_band.sum()) * cell_area_m2 / 1e4
-    if hazard_ids is not None and cell_area_m2 is not None and in_band.any():
-        ids, cells = np.unique(np.asarray(hazard_ids)[in_band], return_counts=True)
-        top = np.lexsort((ids, -cells))[:BAND_HAZARDS]
+    if cell_area_m2 is None:
+        return out
+    out["ha"] = float(in_band.sum()) * cell_area_m2 / 1e4
+    if hazard is not None and hazard_ids is not None and in_band.any():
+        ids = np.asarray(hazard_ids)
+        cells = np.bincount(np.asarray(hazard)[in_band], minlength=len(ids))
+        held = np.flatnonzero(cells)
+        top = held[np.lexsort((ids[held], -cells[held]))][:BAND_HAZARDS]
         out["hazards"] = [
             {"hazard_id": str(ids[i]), "ha": float(cells[i]) * cell_area_m2 / 1e4} for i in top
         ]
-        out["hazard_count"] = len(ids)
+        out["hazard_count"] = len(held)
     return out
 
 

@@ -108,8 +108,15 @@ def test_the_ladder_keeps_its_blocks_through_the_stored_run() -> None:
 def test_the_land_to_survey_is_named_by_hectares_and_hazards() -> None:
     p, lam, errors = _world(understate=8.0)
     hazards = np.where(p < 0.05, "HZ-LOW", np.where(np.arange(len(p)) % 2, "HZ-A", "HZ-B"))
+    names, index = np.unique(hazards, return_inverse=True)
     limit = cancellation_limit(
-        p, lam, target_recall=0.99, errors=errors, hazard_ids=hazards, cell_area_m2=400.0
+        p,
+        lam,
+        target_recall=0.99,
+        errors=errors,
+        hazard=index,
+        hazard_ids=names,
+        cell_area_m2=400.0,
     )
     assert limit is not None and limit["cause"] == "held_out_errors"
     nxt = limit["next_probability"]
